@@ -1,0 +1,47 @@
+// One lint config for the whole repo. Pure modules (state machine, matching, naming, sanitizing,
+// backoff) must not import I/O: the restricted-imports block below enforces that.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import globals from 'globals';
+
+const ioModules = [
+  'node:fs',
+  'node:fs/promises',
+  'fs',
+  'fs/promises',
+  'node:net',
+  'node:http',
+  'pg',
+  'better-sqlite3',
+  'kysely',
+  'undici',
+];
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'data/**', 'library/**', '.demo/**', 'coverage/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { ...globals.node } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+      'no-console': 'off',
+    },
+  },
+  {
+    files: [
+      'src/downloads/download.ts',
+      'src/downloads/error-codes.ts',
+      'src/matching/**/*.ts',
+      'src/library/sanitize.ts',
+      'src/library/naming.ts',
+      'src/queue/backoff.ts',
+    ],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: ioModules }],
+      'no-restricted-globals': ['error', 'fetch'],
+    },
+  },
+);

@@ -1,0 +1,168 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+
+/** Every setting SoulSpot reads, after validation. Names mirror the SOULSPOT_* variables. */
+export interface Config {
+  host: string;
+  port: number;
+  dataDir: string;
+  /** postgres://… switches storage to PostgreSQL; null means SQLite in dataDir. */
+  databaseUrl: string | null;
+  apiKey: string;
+  /** True when the key was generated on this start (main prints it). */
+  apiKeyGenerated: boolean;
+  libraryDir: string;
+  slskdUrl: string;
+  slskdApiKey: string | undefined;
+  slskdDownloadsDir: string | undefined;
+  maxConcurrent: number;
+  maxConcurrentPerUser: number;
+  maxRetries: number;
+  retryBackoffSeconds: number[];
+  searchTimeoutSeconds: number;
+  stallTimeoutSeconds: number;
+  pollIntervalMs: number;
+  /** Queue lease length; a crashed worker's downloads are taken over after at most this long. */
+  leaseMs: number;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Source = Record<string, string | undefined>;
+
+/** The variables and their defaults, in one table so README and code cannot drift apart silently. */
+export const CONFIG_DEFAULTS = {
+  SOULSPOT_HOST: '127.0.0.1',
+  SOULSPOT_PORT: '8765',
+  SOULSPOT_DATA_DIR: './data',
+  SOULSPOT_LIBRARY_DIR: './library',
+  SOULSPOT_SLSKD_URL: 'http://127.0.0.1:5030',
+  SOULSPOT_MAX_CONCURRENT: '3',
+  SOULSPOT_MAX_CONCURRENT_PER_USER: '1',
+  SOULSPOT_MAX_RETRIES: '3',
+  SOULSPOT_RETRY_BACKOFF_SECONDS: '60,300,900',
+  SOULSPOT_SEARCH_TIMEOUT_SECONDS: '15',
+  SOULSPOT_STALL_TIMEOUT_SECONDS: '600',
+  SOULSPOT_POLL_INTERVAL_MS: '2000',
+  SOULSPOT_LEASE_SECONDS: '30',
+  SOULSPOT_LOG_LEVEL: 'info',
+} as const;
+
+/**
+ * Reads a YAML/JSON config file whose keys are the variable names (SOULSPOT_PORT: 9000) or their
+ * short camelCase forms (port: 9000). Environment variables win over the file.
+ */
+function readConfigFile(file: string): Source {
+  const text = readFileSync(file, 'utf8');
+  const parsed: unknown = parseYaml(text);
+  if (parsed === null || parsed === undefined) return {};
+  if (typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new ConfigError([`${file}: expected a mapping of settings`]);
+  }
+  const out: Source = {};
+  for (const [key, value] of Object.entries(parsed as Record<string, unknown>)) {
+    const name = key.startsWith('SOULSPOT_')
+      ? key
+      : `SOULSPOT_${key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()}`;
+    out[name] = Array.isArray(value) ? value.join(',') : String(value);
+  }
+  return out;
+}
+
+export function loadConfig(env: Source = process.env): Config {
+  const fileName = env.SOULSPOT_CONFIG_FILE;
+  if (fileName && !existsSync(fileName)) {
+    throw new ConfigError([`SOULSPOT_CONFIG_FILE: ${fileName} does not exist`]);
+  }
+  const fromFile = fileName ? readConfigFile(fileName) : {};
+  const merged: Source = { ...CONFIG_DEFAULTS, ...fromFile };
+  for (const [k, v] of Object.entries(env)) if (k.startsWith('SOULSPOT_') && v !== '') merged[k] = v;
+  return parseConfig(merged);
+}
+
+function parseConfig(src: Source): Config {
+  const problems: string[] = [];
+  const str = (name: string): string => src[name] ?? '';
+  const int = (name: string, min: number, max: number): number => {
+    const raw = str(name).trim();
+    const value = Number(raw);
+    if (!/^-?\d+$/.test(raw) || value < min || value > max) {
+      problems.push(`${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
+      return min;
+    }
+    return value;
+  };
+  const url = (name: string, protocols: string[]): string => {
+    const raw = str(name);
+    try {
+      const parsed = new URL(raw);
+      if (!protocols.includes(parsed.protocol)) throw new Error('protocol');
+      return raw.replace(/\/+$/, '');
+    } catch {
+      problems.push(`${name} must be a ${protocols.join(' or ')} URL (got "${raw}")`);
+      return raw;
+    }
+  };
+
+  const backoff = str('SOULSPOT_RETRY_BACKOFF_SECONDS')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  const backoffSeconds = backoff.map(Number);
+  if (backoffSeconds.length === 0 || backoffSeconds.some((n) => !Number.isFinite(n) || n < 0)) {
+    problems.push(
+      `SOULSPOT_RETRY_BACKOFF_SECONDS must be a comma-separated list of seconds, e.g. "60,300,900" (got "${str('SOULSPOT_RETRY_BACKOFF_SECONDS')}")`,
+    );
+  }
+  const databaseUrl = src.SOULSPOT_DATABASE_URL ? url('SOULSPOT_DATABASE_URL', ['postgres:', 'postgresql:']) : null;
+  const apiKey = src.SOULSPOT_API_KEY;
+  if (apiKey !== undefined && apiKey.length < 16) {
+    problems.push('SOULSPOT_API_KEY must be at least 16 characters');
+  }
+  const config = {
+    host: str('SOULSPOT_HOST'),
+    port: int('SOULSPOT_PORT', 0, 65535),
+    dataDir: path.resolve(str('SOULSPOT_DATA_DIR')),
+    databaseUrl,
+    libraryDir: path.resolve(str('SOULSPOT_LIBRARY_DIR')),
+    slskdUrl: url('SOULSPOT_SLSKD_URL', ['http:', 'https:']),
+    slskdApiKey: src.SOULSPOT_SLSKD_API_KEY || undefined,
+    slskdDownloadsDir: src.SOULSPOT_SLSKD_DOWNLOADS_DIR
+      ? path.resolve(src.SOULSPOT_SLSKD_DOWNLOADS_DIR)
+      : undefined,
+    maxConcurrent: int('SOULSPOT_MAX_CONCURRENT', 1, 10_000),
+    maxConcurrentPerUser: int('SOULSPOT_MAX_CONCURRENT_PER_USER', 1, 1_000),
+    maxRetries: int('SOULSPOT_MAX_RETRIES', 0, 100),
+    retryBackoffSeconds: backoffSeconds,
+    searchTimeoutSeconds: int('SOULSPOT_SEARCH_TIMEOUT_SECONDS', 1, 600),
+    stallTimeoutSeconds: int('SOULSPOT_STALL_TIMEOUT_SECONDS', 1, 7 * 24 * 3600),
+    pollIntervalMs: int('SOULSPOT_POLL_INTERVAL_MS', 50, 600_000),
+    leaseMs: int('SOULSPOT_LEASE_SECONDS', 1, 3600) * 1000,
+    logLevel: str('SOULSPOT_LOG_LEVEL'),
+  };
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(config.logLevel)) {
+    problems.push(`SOULSPOT_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  const key = resolveApiKey(config.dataDir, apiKey);
+  return { ...config, apiKey: key.value, apiKeyGenerated: key.generated };
+}
+
+/** Uses SOULSPOT_API_KEY, else the key stored in the data dir, else makes and stores one. */
+function resolveApiKey(dataDir: string, fromEnv: string | undefined): { value: string; generated: boolean } {
+  if (fromEnv) return { value: fromEnv, generated: false };
+  const file = path.join(dataDir, 'api-key');
+  if (existsSync(file)) return { value: readFileSync(file, 'utf8').trim(), generated: false };
+  mkdirSync(dataDir, { recursive: true });
+  const value = randomBytes(24).toString('hex');
+  writeFileSync(file, `${value}\n`, { mode: 0o600 });
+  return { value, generated: true };
+}

@@ -1,0 +1,87 @@
+import type { Generated } from 'kysely';
+
+/**
+ * Table types for Kysely. Times are epoch milliseconds in both dialects (PostgreSQL BIGINT is parsed
+ * back to a JS number in database.ts), ids are UUID strings made by the application.
+ */
+export interface DownloadsTable {
+  id: string;
+  status: string;
+  artist: string;
+  title: string;
+  album: string | null;
+  album_artist: string | null;
+  track_number: number | null;
+  disc_number: number | null;
+  year: number | null;
+  genre: string | null;
+  duration_seconds: number | null;
+  /** Normalized artist|title|album: at most one active download per key (partial unique index). */
+  dedupe_key: string;
+  priority: number;
+  progress: number;
+  bytes_transferred: number;
+  size: number | null;
+  retry_count: number;
+  max_retries: number;
+  next_retry_at: number | null;
+  /** The queue picks a download only once this time has come (retries, deferrals). */
+  run_after: number;
+  error_code: string | null;
+  error_message: string | null;
+  /** Client-chosen slskd search id, written before the search starts so a restart can re-read it. */
+  search_id: string | null;
+  /** Index into the query fallbacks being tried. */
+  query_index: number;
+  /** JSON: the ranked candidates and rejections of the last search. */
+  candidates: string | null;
+  current_attempt_id: string | null;
+  queue_position: number | null;
+  library_path: string | null;
+  lease_owner: string | null;
+  lease_expires_at: number | null;
+  /** Fencing token: bumped at every claim; every state write must quote it. */
+  lease_token: number;
+  created_at: number;
+  updated_at: number;
+  completed_at: number | null;
+}
+
+export interface AttemptsTable {
+  id: string;
+  download_id: string;
+  /** The retry round (download.retry_count) this attempt belongs to. */
+  round: number;
+  provider: string;
+  username: string;
+  filename: string;
+  size: number;
+  extension: string;
+  bit_rate: number | null;
+  sample_rate: number | null;
+  bit_depth: number | null;
+  length_seconds: number | null;
+  /** Client-chosen batch id, written BEFORE the enqueue call (see queue/README.md). */
+  batch_id: string;
+  transfer_id: string | null;
+  /** pending (enqueue may or may not have happened) | enqueued | succeeded | failed | cancelled */
+  state: string;
+  error_code: string | null;
+  error_message: string | null;
+  /** Where the daemon put the finished file. */
+  local_path: string | null;
+  /** Where the importer is placing it in the library (set before the move, for crash recovery). */
+  target_path: string | null;
+  /** How many times this source was enqueued again after slskd dropped it (restart). */
+  requeues: number;
+  created_at: number;
+  updated_at: number;
+  finished_at: number | null;
+}
+
+export interface Database {
+  downloads: DownloadsTable;
+  attempts: AttemptsTable;
+}
+
+export type Generatedless<T> = { [K in keyof T]: T[K] extends Generated<infer U> ? U : T[K] };

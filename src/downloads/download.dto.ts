@@ -1,0 +1,126 @@
+import { Type, type Static } from 'typebox';
+import { DOWNLOAD_STATUSES } from './download.js';
+import { ERROR_CODES } from './error-codes.js';
+import type { AttemptRow, DownloadRow } from './download.repository.js';
+
+/** The Download as the API and SSE send it. One schema: validation, serialization, OpenAPI, types. */
+
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
+
+export const SourceSchema = Type.Object({
+  provider: Type.String(),
+  username: Type.String(),
+  filename: Type.String(),
+  size: Type.Number(),
+  extension: Type.String(),
+  bitRate: Nullable(Type.Number()),
+  sampleRate: Nullable(Type.Number()),
+  bitDepth: Nullable(Type.Number()),
+  lengthSeconds: Nullable(Type.Number()),
+});
+
+export const AttemptSchema = Type.Object({
+  id: Type.String(),
+  provider: Type.String(),
+  username: Type.String(),
+  filename: Type.String(),
+  size: Type.Number(),
+  transferId: Nullable(Type.String()),
+  /** pending | enqueued | succeeded | failed | cancelled */
+  outcome: Type.String(),
+  errorCode: Nullable(Type.String()),
+  errorMessage: Nullable(Type.String()),
+  startedAt: Type.String(),
+  finishedAt: Nullable(Type.String()),
+});
+
+export const DownloadSchema = Type.Object({
+  id: Type.String(),
+  status: Type.Union(DOWNLOAD_STATUSES.map((s) => Type.Literal(s))),
+  artist: Type.String(),
+  title: Type.String(),
+  album: Nullable(Type.String()),
+  albumArtist: Nullable(Type.String()),
+  trackNumber: Nullable(Type.Integer()),
+  discNumber: Nullable(Type.Integer()),
+  year: Nullable(Type.Integer()),
+  genre: Nullable(Type.String()),
+  durationSeconds: Nullable(Type.Number()),
+  priority: Type.Integer(),
+  progress: Type.Number({ minimum: 0, maximum: 100 }),
+  bytesTransferred: Type.Number(),
+  size: Nullable(Type.Number()),
+  queuePosition: Nullable(Type.Integer()),
+  retryCount: Type.Integer(),
+  maxRetries: Type.Integer(),
+  nextRetryAt: Nullable(Type.String()),
+  errorCode: Nullable(Type.Union(ERROR_CODES.map((c) => Type.Literal(c)))),
+  errorMessage: Nullable(Type.String()),
+  source: Nullable(SourceSchema),
+  attempts: Type.Array(AttemptSchema),
+  libraryPath: Nullable(Type.String()),
+  createdAt: Type.String(),
+  updatedAt: Type.String(),
+  completedAt: Nullable(Type.String()),
+});
+
+export type DownloadDto = Static<typeof DownloadSchema>;
+
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+export function toDownloadDto(row: DownloadRow, attempts: AttemptRow[]): DownloadDto {
+  const current = attempts.find((a) => a.id === row.current_attempt_id) ?? null;
+  return {
+    id: row.id,
+    status: row.status as DownloadDto['status'],
+    artist: row.artist,
+    title: row.title,
+    album: row.album,
+    albumArtist: row.album_artist,
+    trackNumber: row.track_number,
+    discNumber: row.disc_number,
+    year: row.year,
+    genre: row.genre,
+    durationSeconds: row.duration_seconds,
+    priority: row.priority,
+    progress: Math.round(row.progress * 10) / 10,
+    bytesTransferred: row.bytes_transferred,
+    size: row.size,
+    queuePosition: row.queue_position,
+    retryCount: row.retry_count,
+    maxRetries: row.max_retries,
+    nextRetryAt: iso(row.next_retry_at),
+    errorCode: row.error_code as DownloadDto['errorCode'],
+    errorMessage: row.error_message,
+    source: current
+      ? {
+          provider: current.provider,
+          username: current.username,
+          filename: current.filename,
+          size: current.size,
+          extension: current.extension,
+          bitRate: current.bit_rate,
+          sampleRate: current.sample_rate,
+          bitDepth: current.bit_depth,
+          lengthSeconds: current.length_seconds,
+        }
+      : null,
+    attempts: attempts.map((a) => ({
+      id: a.id,
+      provider: a.provider,
+      username: a.username,
+      filename: a.filename,
+      size: a.size,
+      transferId: a.transfer_id,
+      outcome: a.state,
+      errorCode: a.error_code,
+      errorMessage: a.error_message,
+      startedAt: new Date(a.created_at).toISOString(),
+      finishedAt: iso(a.finished_at),
+    })),
+    libraryPath: row.library_path,
+    createdAt: new Date(row.created_at).toISOString(),
+    updatedAt: new Date(row.updated_at).toISOString(),
+    completedAt: iso(row.completed_at),
+  };
+}

@@ -1,0 +1,148 @@
+import type { Updateable } from 'kysely';
+import type { Config } from '../config/config.js';
+import type { DatabaseHandle } from '../db/database.js';
+import type { DownloadsTable } from '../db/schema.js';
+import type { EventBus } from '../events/event-bus.js';
+import type { DownloadProvider } from '../providers/provider.js';
+import { retryDelayMs } from '../queue/backoff.js';
+import type { Lease, QueueRepository } from '../queue/queue.repository.js';
+import { transition, type DownloadEvent, type DownloadStatus } from './download.js';
+import { toDownloadDto } from './download.dto.js';
+import type { DownloadRepository, DownloadRow } from './download.repository.js';
+import type { ErrorCode } from './error-codes.js';
+import type { TransferMonitor } from './transfer-monitor.js';
+
+export interface Logger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+  debug(obj: object, msg?: string): void;
+}
+
+/** What every pipeline step needs; built once in main.ts. */
+export interface PipelineDeps {
+  config: Config;
+  handle: DatabaseHandle;
+  repo: DownloadRepository;
+  queue: QueueRepository;
+  provider: DownloadProvider;
+  monitor: TransferMonitor;
+  bus: EventBus;
+  log: Logger;
+  now: () => number;
+  /** How long a download waits before asking a daemon that was unreachable again. */
+  deferMs: number;
+}
+
+/**
+ * One claimed download while a worker drives it. All state writes go through `save`, which applies
+ * the state machine, fences the write with the lease and publishes the change.
+ */
+export class JobContext {
+  constructor(
+    readonly deps: PipelineDeps,
+    readonly lease: Lease,
+    public row: DownloadRow,
+    readonly signal: AbortSignal,
+  ) {}
+
+  /** True once this claim has ended (retry scheduled, failed, deferred, completed). */
+  get released(): boolean {
+    return this.row.lease_owner === null;
+  }
+
+  get status(): DownloadStatus {
+    return this.row.status as DownloadStatus;
+  }
+
+  async save(patch: Updateable<DownloadsTable>, event?: DownloadEvent): Promise<void> {
+    this.signal.throwIfAborted();
+    const status = event ? transition(this.status, event) : this.status;
+    const full = { ...patch, status, updated_at: this.deps.now() };
+    await this.deps.queue.fencedUpdate(this.lease, full);
+    this.row = { ...this.row, ...(full as Partial<DownloadRow>) };
+    await this.publish();
+  }
+
+  async publish(): Promise<void> {
+    const attempts = await this.deps.repo.attemptsFor([this.row.id]);
+    this.deps.bus.emit('download.updated', toDownloadDto(this.row, attempts));
+  }
+
+  /** Ends this claim with a last fenced write; the queue may pick the download up again later. */
+  async release(patch: Updateable<DownloadsTable>, event?: DownloadEvent): Promise<void> {
+    const status = event ? transition(this.status, event) : this.status;
+    const full = { ...patch, status, updated_at: this.deps.now() };
+    await this.deps.queue.release(this.lease, full);
+    this.row = { ...this.row, ...(full as Partial<DownloadRow>), lease_owner: null, lease_expires_at: null };
+    await this.publish();
+  }
+
+  /** Sleeps, but wakes (by throwing) as soon as the job is aborted. */
+  sleep(ms: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (this.signal.aborted) return reject(this.signal.reason);
+      const onAbort = (): void => {
+        clearTimeout(timer);
+        reject(this.signal.reason);
+      };
+      const timer = setTimeout(() => {
+        this.signal.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
+      this.signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  /**
+   * The search round failed as a whole (no source left): wait for the backoff and search again, or
+   * fail for good once the retries are used up.
+   */
+  async retryLater(code: ErrorCode, message: string): Promise<void> {
+    const { config, now } = this.deps;
+    if (this.row.retry_count >= this.row.max_retries) {
+      await this.fail(code, message);
+      return;
+    }
+    const retry = this.row.retry_count + 1;
+    const at = now() + retryDelayMs(retry, config.retryBackoffSeconds);
+    this.deps.log.info({ id: this.row.id, code, retry, at }, 'download will be retried');
+    await this.release(
+      {
+        retry_count: retry,
+        next_retry_at: at,
+        run_after: at,
+        error_code: code,
+        error_message: message,
+        search_id: null,
+        query_index: 0,
+        candidates: null,
+        current_attempt_id: null,
+        queue_position: null,
+      },
+      'wait',
+    );
+  }
+
+  async fail(code: ErrorCode, message: string): Promise<void> {
+    this.deps.log.warn({ id: this.row.id, code, message }, 'download failed');
+    await this.release(
+      { error_code: code, error_message: message, next_retry_at: null, queue_position: null },
+      'fail',
+    );
+  }
+
+  /**
+   * The daemon is unreachable: give the slot back and wait without using up a retry. A download that
+   * has nothing at the daemon yet waits as `waiting`; one with a transfer keeps its status so a
+   * restart resumes following it.
+   */
+  async defer(message: string): Promise<void> {
+    const at = this.deps.now() + this.deps.deferMs;
+    const keep = this.status === 'queued' || this.status === 'downloading' || this.status === 'processing';
+    await this.release(
+      { run_after: at, error_code: 'slskd_unavailable', error_message: message },
+      keep ? undefined : 'wait',
+    );
+  }
+}

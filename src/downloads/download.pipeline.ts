@@ -1,0 +1,65 @@
+import { ProviderError } from '../providers/provider.js';
+import { LeaseLostError, type Lease } from '../queue/queue.repository.js';
+import { isActive } from './download.js';
+import { JobContext, type PipelineDeps } from './download.job.js';
+import { importStep } from './import.step.js';
+import { readCandidates, searchStep } from './search.step.js';
+import { transferStep } from './transfer.step.js';
+
+/**
+ * Drives one claimed download from whatever status it is in to the end of this claim: completed,
+ * failed, or released to wait (retry backoff, daemon down). Every status is a resume point, so a
+ * crash at any moment only means the next claim continues from the last fenced write.
+ */
+export async function runDownload(deps: PipelineDeps, lease: Lease, signal: AbortSignal): Promise<void> {
+  const row = await deps.repo.get(lease.downloadId);
+  if (!row || row.lease_token !== lease.token || !isActive(row.status as never)) return;
+  const ctx = new JobContext(deps, lease, row, signal);
+  try {
+    while (!ctx.released) {
+      switch (ctx.status) {
+        case 'waiting':
+        case 'searching': {
+          const stored = readCandidates(ctx.row.candidates);
+          if (!stored || stored.ranked.length === 0) {
+            if (!(await searchStep(ctx))) break;
+          }
+          await transferStep(ctx);
+          break;
+        }
+        case 'queued':
+        case 'downloading':
+          await transferStep(ctx);
+          break;
+        case 'processing':
+          // A rejected file sends the download on to the next source.
+          if (!(await importStep(ctx)) && !ctx.released) await transferStep(ctx);
+          break;
+        default:
+          return;
+      }
+    }
+  } catch (error) {
+    if (error instanceof LeaseLostError || signal.aborted) return;
+    await handleError(ctx, error).catch((second: unknown) => {
+      if (!(second instanceof LeaseLostError)) {
+        deps.log.error({ id: row.id, error: String(second) }, 'could not record a download error');
+      }
+    });
+  }
+}
+
+async function handleError(ctx: JobContext, error: unknown): Promise<void> {
+  if (error instanceof ProviderError) {
+    if (error.code === 'slskd_unavailable' || error.code === 'rate_limited' || error.code === 'network_error') {
+      ctx.deps.log.warn({ id: ctx.row.id, code: error.code, message: error.message }, 'slskd unavailable; download waits');
+      await ctx.defer(error.message);
+      return;
+    }
+    await ctx.retryLater(error.code, error.message);
+    return;
+  }
+  // An unexpected bug must not loop the download forever: it uses up retries like any failure.
+  ctx.deps.log.error({ id: ctx.row.id, error: error instanceof Error ? error.stack : String(error) }, 'download step crashed');
+  await ctx.retryLater('unknown', error instanceof Error ? error.message : String(error));
+}

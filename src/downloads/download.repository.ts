@@ -1,0 +1,148 @@
+import type { Insertable, Selectable, Updateable } from 'kysely';
+import type { DatabaseHandle, Db } from '../db/database.js';
+import type { AttemptsTable, DownloadsTable } from '../db/schema.js';
+import { ACTIVE_STATUSES, type DownloadStatus } from './download.js';
+
+export type DownloadRow = Selectable<DownloadsTable>;
+export type AttemptRow = Selectable<AttemptsTable>;
+
+export interface ListQuery {
+  statuses?: DownloadStatus[];
+  limit: number;
+  /** Keyset cursor: the (created_at, id) of the last item of the previous page. */
+  after?: { createdAt: number; id: string };
+  order: 'newest' | 'oldest';
+}
+
+/** Downloads and attempts SQL for the service and the pipeline; writes that need a lease live in queue/. */
+export function createDownloadRepository(handle: DatabaseHandle) {
+  const { db } = handle;
+
+  const isUniqueViolation = (error: unknown): boolean => {
+    const e = error as { code?: string; message?: string };
+    return e.code === '23505' || e.code === 'SQLITE_CONSTRAINT_UNIQUE';
+  };
+
+  return {
+    /**
+     * Inserts a download unless an active one has the same dedupe key; returns the one that exists
+     * then. The partial unique index decides races between processes.
+     */
+    async insertUnlessActive(row: Insertable<DownloadsTable>): Promise<{ row: DownloadRow; created: boolean }> {
+      const findActive = (q: Db) =>
+        q
+          .selectFrom('downloads')
+          .selectAll()
+          .where('dedupe_key', '=', row.dedupe_key)
+          .where('status', 'in', ACTIVE_STATUSES)
+          .executeTakeFirst();
+      try {
+        return await handle.writeTx(async (tx) => {
+          const existing = await findActive(tx);
+          if (existing) return { row: existing, created: false };
+          const inserted = await tx.insertInto('downloads').values(row).returningAll().executeTakeFirstOrThrow();
+          return { row: inserted, created: true };
+        });
+      } catch (error) {
+        if (!isUniqueViolation(error)) throw error;
+        const existing = await findActive(db);
+        if (!existing) throw error;
+        return { row: existing, created: false };
+      }
+    },
+
+    get(id: string): Promise<DownloadRow | undefined> {
+      return db.selectFrom('downloads').selectAll().where('id', '=', id).executeTakeFirst();
+    },
+
+    async list(q: ListQuery): Promise<DownloadRow[]> {
+      const desc = q.order === 'newest';
+      let query = db.selectFrom('downloads').selectAll();
+      if (q.statuses && q.statuses.length > 0) query = query.where('status', 'in', q.statuses);
+      if (q.after) {
+        const { createdAt, id } = q.after;
+        query = query.where((eb) =>
+          eb.or([
+            eb('created_at', desc ? '<' : '>', createdAt),
+            eb.and([eb('created_at', '=', createdAt), eb('id', desc ? '<' : '>', id)]),
+          ]),
+        );
+      }
+      return query
+        .orderBy('created_at', desc ? 'desc' : 'asc')
+        .orderBy('id', desc ? 'desc' : 'asc')
+        .limit(q.limit)
+        .execute();
+    },
+
+    async attemptsFor(downloadIds: string[]): Promise<AttemptRow[]> {
+      if (downloadIds.length === 0) return [];
+      return db
+        .selectFrom('attempts')
+        .selectAll()
+        .where('download_id', 'in', downloadIds)
+        .orderBy('created_at', 'asc')
+        .orderBy('id', 'asc')
+        .execute();
+    },
+
+    getAttempt(id: string): Promise<AttemptRow | undefined> {
+      return db.selectFrom('attempts').selectAll().where('id', '=', id).executeTakeFirst();
+    },
+
+    /**
+     * A write from outside the worker (cancel, manual retry): it bumps the fencing token so the
+     * worker that held the download loses its lease and can write nothing more.
+     */
+    async commandUpdate(
+      id: string,
+      fromStatuses: readonly DownloadStatus[],
+      patch: Updateable<DownloadsTable>,
+    ): Promise<DownloadRow | undefined> {
+      return db
+        .updateTable('downloads')
+        .set((eb) => ({
+          ...patch,
+          lease_owner: null,
+          lease_expires_at: null,
+          lease_token: eb('lease_token', '+', 1),
+        }))
+        .where('id', '=', id)
+        .where('status', 'in', fromStatuses)
+        .returningAll()
+        .executeTakeFirst();
+    },
+
+    insertAttempt(row: Insertable<AttemptsTable>, tx: Db = db): Promise<unknown> {
+      return tx.insertInto('attempts').values(row).execute();
+    },
+
+    async updateAttempt(id: string, patch: Updateable<AttemptsTable>, tx: Db = db): Promise<void> {
+      await tx.updateTable('attempts').set(patch).where('id', '=', id).execute();
+    },
+
+    /** Attempts that hold (or may hold) a transfer slot at a peer right now. */
+    async activeAttemptsForUser(username: string, tx: Db = db): Promise<number> {
+      const row = await tx
+        .selectFrom('attempts')
+        .innerJoin('downloads', 'downloads.id', 'attempts.download_id')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('attempts.username', '=', username)
+        .where('attempts.state', 'in', ['pending', 'enqueued'])
+        .where('downloads.status', 'in', ACTIVE_STATUSES)
+        .executeTakeFirstOrThrow();
+      return Number(row.n);
+    },
+
+    async countByStatus(): Promise<Record<string, number>> {
+      const rows = await db
+        .selectFrom('downloads')
+        .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+        .groupBy('status')
+        .execute();
+      return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+    },
+  };
+}
+
+export type DownloadRepository = ReturnType<typeof createDownloadRepository>;

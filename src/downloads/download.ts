@@ -1,0 +1,144 @@
+/**
+ * The download lifecycle as a pure state machine. The database stores these exact strings, and the
+ * API sends them unchanged. Every status change in SoulSpot goes through `transition`, so an illegal
+ * move (e.g. completed → downloading) is a bug that throws instead of a silent corruption.
+ */
+
+export const DOWNLOAD_STATUSES = [
+  'waiting',
+  'searching',
+  'queued',
+  'downloading',
+  'processing',
+  'completed',
+  'failed',
+  'cancelled',
+] as const;
+
+export type DownloadStatus = (typeof DOWNLOAD_STATUSES)[number];
+
+/** Statuses the queue still works on; at most one download per track may be in one of these. */
+export const ACTIVE_STATUSES = [
+  'waiting',
+  'searching',
+  'queued',
+  'downloading',
+  'processing',
+] as const satisfies readonly DownloadStatus[];
+
+export const TERMINAL_STATUSES = [
+  'completed',
+  'failed',
+  'cancelled',
+] as const satisfies readonly DownloadStatus[];
+
+export type DownloadEvent =
+  /** The worker begins (or resumes) searching. */
+  | 'search'
+  /** A source was enqueued at the daemon (also a next source after a failed one). */
+  | 'enqueue'
+  /** Bytes started flowing. */
+  | 'start_transfer'
+  /** The daemon reports the file complete; verification and filing begin. */
+  | 'transfer_done'
+  /** The file is in the library. */
+  | 'file'
+  /** Back to waiting: a retry after backoff, or the daemon is down and the download waits for it. */
+  | 'wait'
+  | 'fail'
+  | 'cancel'
+  /** Manual retry of a finished download. */
+  | 'retry';
+
+const TRANSITIONS: Record<DownloadStatus, Partial<Record<DownloadEvent, DownloadStatus>>> = {
+  waiting: { search: 'searching', enqueue: 'queued', wait: 'waiting', fail: 'failed', cancel: 'cancelled' },
+  searching: { search: 'searching', enqueue: 'queued', wait: 'waiting', fail: 'failed', cancel: 'cancelled' },
+  queued: {
+    enqueue: 'queued',
+    start_transfer: 'downloading',
+    transfer_done: 'processing',
+    search: 'searching',
+    wait: 'waiting',
+    fail: 'failed',
+    cancel: 'cancelled',
+  },
+  downloading: {
+    enqueue: 'queued',
+    start_transfer: 'downloading',
+    transfer_done: 'processing',
+    search: 'searching',
+    wait: 'waiting',
+    fail: 'failed',
+    cancel: 'cancelled',
+  },
+  processing: {
+    // A file that fails verification sends the download on to the next source.
+    enqueue: 'queued',
+    search: 'searching',
+    file: 'completed',
+    wait: 'waiting',
+    fail: 'failed',
+    cancel: 'cancelled',
+  },
+  completed: {},
+  failed: { retry: 'waiting' },
+  cancelled: { retry: 'waiting' },
+};
+
+export class IllegalTransitionError extends Error {
+  constructor(
+    readonly from: DownloadStatus,
+    readonly event: DownloadEvent,
+  ) {
+    super(`A ${from} download cannot take "${event}"`);
+    this.name = 'IllegalTransitionError';
+  }
+}
+
+export function transition(from: DownloadStatus, event: DownloadEvent): DownloadStatus {
+  const to = TRANSITIONS[from][event];
+  if (!to) throw new IllegalTransitionError(from, event);
+  return to;
+}
+
+export function canTransition(from: DownloadStatus, event: DownloadEvent): boolean {
+  return TRANSITIONS[from][event] !== undefined;
+}
+
+export function isActive(status: DownloadStatus): boolean {
+  return (ACTIVE_STATUSES as readonly string[]).includes(status);
+}
+
+export function isDownloadStatus(value: string): value is DownloadStatus {
+  return (DOWNLOAD_STATUSES as readonly string[]).includes(value);
+}
+
+/** What a user asks for. */
+export interface TrackRequest {
+  artist: string;
+  title: string;
+  album?: string | null;
+  albumArtist?: string | null;
+  trackNumber?: number | null;
+  discNumber?: number | null;
+  year?: number | null;
+  genre?: string | null;
+  durationSeconds?: number | null;
+  /** Higher runs first; default 0; negative values run after everything else. */
+  priority?: number;
+}
+
+/**
+ * Two requests for the same track share a key: case, accents, punctuation and spacing are ignored.
+ * The album takes part so that the same song from two different albums can both be wanted.
+ */
+export function dedupeKey(t: Pick<TrackRequest, 'artist' | 'title' | 'album'>): string {
+  const norm = (s: string | null | undefined): string =>
+    (s ?? '')
+      .normalize('NFKD')
+      .replace(/[\u0300-\u036f]/g, '')
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}]+/gu, ' ')
+      .trim();
+  return `${norm(t.artist)}|${norm(t.title)}|${norm(t.album)}`;
+}

@@ -1,0 +1,76 @@
+import type { DownloadProvider, TransferStatus } from '../providers/provider.js';
+
+export type TransferUpdate =
+  | { kind: 'status'; transfer: TransferStatus }
+  /** The daemon answered but no longer lists this transfer. */
+  | { kind: 'missing' }
+  /** The daemon could not be asked this cycle. */
+  | { kind: 'unavailable'; error: unknown };
+
+type Listener = (update: TransferUpdate) => void;
+
+/**
+ * Follows every active transfer with ONE list request per cycle, however many downloads are running,
+ * and hands each download the record of its own transfer. It polls only while someone listens.
+ */
+export function createTransferMonitor(deps: {
+  provider: DownloadProvider;
+  pollIntervalMs: number;
+  onCycle?: (stats: { transfers: number; listeners: number; ms: number }) => void;
+}) {
+  const listeners = new Map<string, Set<Listener>>();
+  let timer: NodeJS.Timeout | null = null;
+  let running = false;
+  let stopped = false;
+
+  const cycle = async (): Promise<void> => {
+    running = true;
+    const started = Date.now();
+    let updates: Array<[string, TransferUpdate]>;
+    try {
+      const transfers = await deps.provider.listTransfers();
+      const byId = new Map(transfers.map((t) => [t.id, t]));
+      updates = [...listeners.keys()].map((id) => {
+        const t = byId.get(id);
+        return [id, t && !t.removed ? { kind: 'status', transfer: t } : { kind: 'missing' }];
+      });
+      deps.onCycle?.({ transfers: transfers.length, listeners: listeners.size, ms: Date.now() - started });
+    } catch (error) {
+      updates = [...listeners.keys()].map((id) => [id, { kind: 'unavailable', error }]);
+    }
+    for (const [id, update] of updates) for (const l of listeners.get(id) ?? []) l(update);
+    running = false;
+    schedule();
+  };
+
+  const schedule = (): void => {
+    if (stopped || timer || running || listeners.size === 0) return;
+    timer = setTimeout(() => {
+      timer = null;
+      void cycle();
+    }, deps.pollIntervalMs);
+  };
+
+  return {
+    /** Calls listener after every cycle with this transfer's update until the returned function is called. */
+    watch(transferId: string, listener: Listener): () => void {
+      let set = listeners.get(transferId);
+      if (!set) listeners.set(transferId, (set = new Set()));
+      set.add(listener);
+      schedule();
+      return () => {
+        set.delete(listener);
+        if (set.size === 0) listeners.delete(transferId);
+      };
+    },
+    /** Runs one cycle now (benchmarks and tests). */
+    runCycle: cycle,
+    stop(): void {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      timer = null;
+    },
+  };
+}
+
+export type TransferMonitor = ReturnType<typeof createTransferMonitor>;

@@ -1,0 +1,291 @@
+import { randomUUID } from 'node:crypto';
+import { ProviderError, type EnqueueRequest, type TransferStatus } from '../providers/provider.js';
+import type { JobContext } from './download.job.js';
+import type { AttemptRow } from './download.repository.js';
+import type { ErrorCode } from './error-codes.js';
+import { readCandidates } from './search.step.js';
+import type { TransferUpdate } from './transfer-monitor.js';
+
+type Outcome =
+  | { kind: 'succeeded'; transfer: TransferStatus }
+  | { kind: 'failed'; code: ErrorCode; message: string }
+  /** The daemon lost the transfer (its restart): the same source is enqueued again, once. */
+  | { kind: 'dropped'; message: string };
+
+/** Codes that mean "the daemon itself is unreachable": wait for it instead of burning a source. */
+const DAEMON_DOWN: ReadonlySet<ErrorCode> = new Set(['slskd_unavailable', 'rate_limited', 'network_error']);
+
+/**
+ * Drives sources until one delivers a file (returns true: the download is now `processing`) or the
+ * candidates run out (returns false: a retry or failure has been recorded).
+ */
+export async function transferStep(ctx: JobContext): Promise<boolean> {
+  const { repo } = ctx.deps;
+  let attempt = ctx.row.current_attempt_id ? await repo.getAttempt(ctx.row.current_attempt_id) : undefined;
+  // After a crash the current attempt may be mid-enqueue: ask the daemon before enqueueing again.
+  let resuming = attempt !== undefined && (attempt.state === 'pending' || attempt.state === 'enqueued');
+  for (;;) {
+    if (!attempt || !(attempt.state === 'pending' || attempt.state === 'enqueued')) {
+      attempt = await startNextAttempt(ctx);
+      if (!attempt) return false;
+      resuming = false;
+    }
+    const outcome = await runAttempt(ctx, attempt, resuming);
+    if (outcome.kind === 'succeeded') {
+      await repo.updateAttempt(attempt.id, { state: 'succeeded', updated_at: ctx.deps.now() });
+      await ctx.save(
+        { progress: 100, bytes_transferred: outcome.transfer.size, queue_position: null },
+        'transfer_done',
+      );
+      return true;
+    }
+    if (outcome.kind === 'dropped' && attempt.requeues < 1) {
+      ctx.deps.log.info({ id: ctx.row.id, user: attempt.username }, 'slskd dropped the transfer; enqueueing it again');
+      const batchId = randomUUID();
+      await repo.updateAttempt(attempt.id, {
+        batch_id: batchId,
+        transfer_id: null,
+        state: 'pending',
+        requeues: attempt.requeues + 1,
+        updated_at: ctx.deps.now(),
+      });
+      attempt = { ...attempt, batch_id: batchId, transfer_id: null, state: 'pending', requeues: attempt.requeues + 1 };
+      resuming = false;
+      continue;
+    }
+    const code = outcome.kind === 'failed' ? outcome.code : 'transfer_failed';
+    await finishAttempt(ctx, attempt, 'failed', code, outcome.message);
+    attempt = undefined;
+  }
+}
+
+async function finishAttempt(
+  ctx: JobContext,
+  attempt: AttemptRow,
+  state: 'failed' | 'cancelled',
+  code: ErrorCode,
+  message: string,
+): Promise<void> {
+  const now = ctx.deps.now();
+  ctx.deps.log.info({ id: ctx.row.id, user: attempt.username, code, message }, 'source failed');
+  await ctx.deps.repo.updateAttempt(attempt.id, {
+    state,
+    error_code: code,
+    error_message: message,
+    updated_at: now,
+    finished_at: now,
+  });
+  await ctx.publish();
+}
+
+/** Picks the best candidate not tried in this round whose peer has a free per-user slot. */
+async function startNextAttempt(ctx: JobContext): Promise<AttemptRow | undefined> {
+  const { repo, handle, queue, config, now } = ctx.deps;
+  const stored = readCandidates(ctx.row.candidates);
+  for (;;) {
+    const attempts = (await repo.attemptsFor([ctx.row.id])).filter((a) => a.round === ctx.row.retry_count);
+    const tried = new Set(attempts.map((a) => `${a.username}\u0000${a.filename}`));
+    const untried = (stored?.ranked ?? []).filter(
+      (r) => !tried.has(`${r.candidate.username}\u0000${r.candidate.filename}`),
+    );
+    if (untried.length === 0) {
+      const last = attempts.at(-1);
+      await ctx.retryLater(
+        (last?.error_code as ErrorCode | null) ?? 'no_results',
+        last ? `Every source failed; last: ${last.error_message ?? last.error_code}` : 'No usable source found',
+      );
+      return undefined;
+    }
+    for (const { candidate } of untried) {
+      const id = randomUUID();
+      const t = now();
+      const row: AttemptRow = {
+        id,
+        download_id: ctx.row.id,
+        round: ctx.row.retry_count,
+        provider: candidate.provider,
+        username: candidate.username,
+        filename: candidate.filename,
+        size: candidate.size,
+        extension: candidate.extension,
+        bit_rate: candidate.bitRate ?? null,
+        sample_rate: candidate.sampleRate ?? null,
+        bit_depth: candidate.bitDepth ?? null,
+        length_seconds: candidate.lengthSeconds ?? null,
+        batch_id: randomUUID(),
+        transfer_id: null,
+        state: 'pending',
+        error_code: null,
+        error_message: null,
+        local_path: null,
+        target_path: null,
+        requeues: 0,
+        created_at: t,
+        updated_at: t,
+        finished_at: null,
+      };
+      const patch = {
+        status: 'queued',
+        current_attempt_id: id,
+        size: candidate.size,
+        progress: 0,
+        bytes_transferred: 0,
+        queue_position: null,
+        updated_at: t,
+      } as const;
+      // Slot check, attempt row and download row in one transaction: two workers cannot both take
+      // a peer's last slot, and the batch id is durable before the daemon hears of it.
+      const taken = await handle.writeTx(async (tx) => {
+        if ((await repo.activeAttemptsForUser(candidate.username, tx)) >= config.maxConcurrentPerUser) return false;
+        await repo.insertAttempt(row, tx);
+        await queue.fencedUpdate(ctx.lease, patch, tx);
+        return true;
+      });
+      if (!taken) continue;
+      ctx.row = { ...ctx.row, ...patch };
+      await ctx.publish();
+      return row;
+    }
+    // Every remaining source's peer is busy with another download: wait for a slot.
+    await ctx.sleep(config.pollIntervalMs);
+  }
+}
+
+function requestOf(a: AttemptRow): EnqueueRequest {
+  return { batchId: a.batch_id, username: a.username, filename: a.filename, size: a.size };
+}
+
+async function runAttempt(ctx: JobContext, attempt: AttemptRow, resuming: boolean): Promise<Outcome> {
+  const { provider, repo, now } = ctx.deps;
+  if (attempt.state === 'pending') {
+    let transfer: TransferStatus;
+    try {
+      // A pending attempt after a crash may or may not have reached the daemon: its batch id tells.
+      const existing = resuming ? await provider.findEnqueued(requestOf(attempt)) : null;
+      transfer = existing ?? (await provider.enqueue(requestOf(attempt)));
+    } catch (error) {
+      if (error instanceof ProviderError && !DAEMON_DOWN.has(error.code)) {
+        return { kind: 'failed', code: error.code, message: error.message };
+      }
+      throw error;
+    }
+    await repo.updateAttempt(attempt.id, { state: 'enqueued', transfer_id: transfer.id, updated_at: now() });
+    attempt.state = 'enqueued';
+    attempt.transfer_id = transfer.id;
+  }
+  return follow(ctx, attempt);
+}
+
+/** Follows one transfer through the monitor until it ends, stalls or disappears. */
+async function follow(ctx: JobContext, attempt: AttemptRow): Promise<Outcome> {
+  const { provider, monitor, config, now } = ctx.deps;
+  const transferId = attempt.transfer_id as string;
+  const stallMs = config.stallTimeoutSeconds * 1000;
+  const updates: TransferUpdate[] = [];
+  let wake: (() => void) | null = null;
+  const unwatch = monitor.watch(transferId, (u) => {
+    updates.push(u);
+    wake?.();
+  });
+  let lastChangeAt = now();
+  let lastKey = '';
+  let missing = 0;
+  let wasUnavailable = false;
+  let positionAt = 0;
+  try {
+    for (;;) {
+      ctx.signal.throwIfAborted();
+      if (updates.length === 0) {
+        await new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(resolve, config.pollIntervalMs * 2);
+          wake = () => (clearTimeout(timer), resolve());
+          ctx.signal.addEventListener('abort', () => (clearTimeout(timer), reject(ctx.signal.reason)), { once: true });
+        });
+        wake = null;
+      }
+      const update = updates.shift();
+      if (update?.kind === 'unavailable') {
+        wasUnavailable = true;
+        continue;
+      }
+      if (wasUnavailable) {
+        // Time the daemon was unreachable is nobody's stall.
+        wasUnavailable = false;
+        lastChangeAt = now();
+      }
+      if (update?.kind === 'missing') {
+        if (++missing < 3) continue;
+        const found = await provider.findEnqueued(requestOf(attempt));
+        if (found && !found.removed) {
+          return follow(ctx, { ...attempt, transfer_id: found.id });
+        }
+        return { kind: 'dropped', message: 'The transfer disappeared from slskd' };
+      }
+      if (update?.kind === 'status') {
+        missing = 0;
+        const t = update.transfer;
+        const key = `${t.state}:${t.bytesTransferred}`;
+        if (key !== lastKey) {
+          lastKey = key;
+          lastChangeAt = now();
+        }
+        const outcome = await applyStatus(ctx, attempt, t, () => {
+          const due = now() >= positionAt;
+          if (due) positionAt = now() + config.pollIntervalMs * 5;
+          return due;
+        });
+        if (outcome) return outcome;
+      }
+      if (now() - lastChangeAt > stallMs) {
+        const state = lastKey.split(':')[0] ?? 'unknown';
+        await provider.cancel(attempt.username, transferId).catch((error: unknown) => {
+          ctx.deps.log.warn({ id: ctx.row.id, error: String(error) }, 'cancel of a stalled transfer failed');
+        });
+        return {
+          kind: 'failed',
+          code: 'queue_timeout',
+          message: `No progress for ${config.stallTimeoutSeconds} s (${state})`,
+        };
+      }
+    }
+  } finally {
+    unwatch();
+  }
+}
+
+async function applyStatus(
+  ctx: JobContext,
+  attempt: AttemptRow,
+  t: TransferStatus,
+  positionDue: () => boolean,
+): Promise<Outcome | null> {
+  const { provider } = ctx.deps;
+  switch (t.state) {
+    case 'queued_locally':
+    case 'requested':
+    case 'queued_remotely': {
+      if (t.state === 'queued_remotely' && positionDue()) {
+        const position = await provider.queuePosition(attempt.username, t.id);
+        if (position !== null && position !== ctx.row.queue_position) await ctx.save({ queue_position: position });
+      }
+      return null;
+    }
+    case 'initializing':
+    case 'in_progress': {
+      const progress = Math.min(100, t.percentComplete);
+      if (ctx.status === 'queued') {
+        await ctx.save({ progress, bytes_transferred: t.bytesTransferred, queue_position: null }, 'start_transfer');
+      } else if (t.bytesTransferred !== ctx.row.bytes_transferred) {
+        await ctx.save({ progress, bytes_transferred: t.bytesTransferred });
+      }
+      return null;
+    }
+    case 'succeeded':
+      return { kind: 'succeeded', transfer: t };
+    default: {
+      const failure = provider.describeFailure(t);
+      if (failure.daemonRestart) return { kind: 'dropped', message: failure.message };
+      return { kind: 'failed', code: failure.code, message: failure.message };
+    }
+  }
+}

@@ -1,0 +1,72 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { isDownloadStatus, type DownloadStatus } from '../../downloads/download.js';
+import { DownloadSchema } from '../../downloads/download.dto.js';
+import type { AppDeps } from '../app.js';
+import { CreateDownloadBody, ErrorBody, IdParams, ListQuery } from '../schemas.js';
+
+const errors = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 409: ErrorBody };
+
+export const downloadsRoutes =
+  (deps: AppDeps): FastifyPluginAsyncTypebox =>
+  async (app) => {
+    app.post(
+      '/api/downloads',
+      {
+        schema: {
+          summary: 'Request a track (returns the existing download when one for this track is active)',
+          body: CreateDownloadBody,
+          response: { 201: DownloadSchema, 200: DownloadSchema, ...errors },
+        },
+      },
+      async (request, reply) => {
+        const { download, created } = await deps.downloads.create(request.body);
+        return reply.code(created ? 201 : 200).send(download);
+      },
+    );
+
+    app.get(
+      '/api/downloads',
+      {
+        schema: {
+          summary: 'List downloads, newest first, with keyset pagination',
+          querystring: ListQuery,
+          response: { 200: Type.Object({ items: Type.Array(DownloadSchema), nextCursor: Type.Union([Type.String(), Type.Null()]) }), ...errors },
+        },
+      },
+      async (request, reply) => {
+        const statuses = request.query.status
+          ?.split(',')
+          .map((s) => s.trim())
+          .filter((s) => s !== '');
+        const bad = statuses?.find((s) => !isDownloadStatus(s));
+        if (bad !== undefined) {
+          return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: `querystring/status: unknown status "${bad}"` });
+        }
+        return deps.downloads.list({
+          statuses: statuses as DownloadStatus[] | undefined,
+          limit: request.query.limit ?? 50,
+          cursor: request.query.cursor,
+          order: request.query.order ?? 'newest',
+        });
+      },
+    );
+
+    app.get(
+      '/api/downloads/:id',
+      { schema: { summary: 'One download', params: IdParams, response: { 200: DownloadSchema, ...errors } } },
+      (request) => deps.downloads.get(request.params.id),
+    );
+
+    app.delete(
+      '/api/downloads/:id',
+      { schema: { summary: 'Cancel a download (also at slskd)', params: IdParams, response: { 200: DownloadSchema, ...errors } } },
+      (request) => deps.downloads.cancel(request.params.id),
+    );
+
+    app.post(
+      '/api/downloads/:id/retry',
+      { schema: { summary: 'Retry a failed or cancelled download with its retry count reset', params: IdParams, response: { 200: DownloadSchema, ...errors } } },
+      (request) => deps.downloads.retry(request.params.id),
+    );
+  };

@@ -1,0 +1,136 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { pino, type Logger as PinoLogger } from 'pino';
+import type { Config } from './config/config.js';
+import { openDatabase, type DatabaseHandle } from './db/database.js';
+import type { PipelineDeps } from './downloads/download.job.js';
+import { runDownload } from './downloads/download.pipeline.js';
+import { createDownloadRepository } from './downloads/download.repository.js';
+import { createDownloadsService, type DownloadsService } from './downloads/downloads.service.js';
+import { createTransferMonitor, type TransferMonitor } from './downloads/transfer-monitor.js';
+import { createEventBus, type EventBus } from './events/event-bus.js';
+import { createSseBroker } from './events/sse.broker.js';
+import { buildApp, type App } from './http/app.js';
+import { removeStaleTempFiles } from './library/move.js';
+import { createHealthMonitor } from './providers/health-monitor.js';
+import type { DownloadProvider } from './providers/provider.js';
+import { createSlskdProvider } from './providers/slskd/slskd.provider.js';
+import { DEFAULT_SLSKD_SETTINGS } from './providers/slskd/slskd.settings.js';
+import { createQueueRepository } from './queue/queue.repository.js';
+import { createRunner, type Runner } from './queue/runner.js';
+
+export interface SoulSpot {
+  url: string;
+  app: App;
+  db: DatabaseHandle;
+  bus: EventBus;
+  downloads: DownloadsService;
+  runner: Runner;
+  monitor: TransferMonitor;
+  provider: DownloadProvider;
+  log: PinoLogger;
+  /** Stops taking work, hands running downloads back to the queue and closes everything. */
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Replaces the slskd adapter (benchmarks wrap it to count calls). */
+  provider?: DownloadProvider;
+  /** Do not listen on a port (tests drive the API with inject()). */
+  listen?: boolean;
+  logger?: PinoLogger;
+}
+
+/** The composition root: config → database → services → HTTP and workers. */
+export async function startSoulSpot(config: Config, options: StartOptions = {}): Promise<SoulSpot> {
+  const log = options.logger ?? pino({ level: config.logLevel, base: undefined });
+  mkdirSync(config.dataDir, { recursive: true });
+  mkdirSync(config.libraryDir, { recursive: true });
+  const db = await openDatabase({ url: config.databaseUrl, sqlitePath: path.join(config.dataDir, 'soulspot.db') });
+  const leftovers = await removeStaleTempFiles(config.libraryDir);
+  if (leftovers > 0) log.info({ leftovers }, 'removed partial files left by an interrupted move');
+
+  const now = (): number => Date.now();
+  const bus = createEventBus();
+  const broker = createSseBroker(bus);
+  const provider =
+    options.provider ??
+    createSlskdProvider({
+      ...DEFAULT_SLSKD_SETTINGS,
+      url: config.slskdUrl,
+      ...(config.slskdApiKey ? { apiKey: config.slskdApiKey } : {}),
+      ...(config.slskdDownloadsDir ? { downloadsDir: config.slskdDownloadsDir } : {}),
+    });
+  const repo = createDownloadRepository(db);
+  const queue = createQueueRepository(db);
+  const monitor = createTransferMonitor({ provider, pollIntervalMs: config.pollIntervalMs });
+  const health = createHealthMonitor({ provider, bus, intervalMs: Math.max(5000, config.pollIntervalMs) });
+
+  const deps: PipelineDeps = {
+    config,
+    handle: db,
+    repo,
+    queue,
+    provider,
+    monitor,
+    bus,
+    log,
+    now,
+    deferMs: Math.max(1000, Math.min(30_000, config.pollIntervalMs * 5)),
+  };
+  const runner = createRunner({
+    queue,
+    owner: instanceId(config.dataDir),
+    maxConcurrent: config.maxConcurrent,
+    leaseMs: config.leaseMs,
+    now,
+    run: (lease, signal) => runDownload(deps, lease, signal),
+    onError: (error) => log.error({ error: String(error) }, 'queue error'),
+  });
+  const downloads = createDownloadsService({ repo, bus, provider, maxRetries: config.maxRetries, now, log, runner });
+  const app = await buildApp({ apiKey: config.apiKey, downloads, health, broker });
+  const heartbeat = setInterval(() => broker.heartbeat(), 15_000);
+
+  health.start();
+  await runner.start();
+  let url = '';
+  if (options.listen !== false) {
+    url = await app.listen({ host: config.host, port: config.port });
+  }
+
+  let stopping: Promise<void> | null = null;
+  return {
+    url,
+    app,
+    db,
+    bus,
+    downloads,
+    runner,
+    monitor,
+    provider,
+    log,
+    stop: () =>
+      (stopping ??= (async () => {
+        clearInterval(heartbeat);
+        health.stop();
+        await runner.stop();
+        monitor.stop();
+        broker.close();
+        await app.close();
+        await db.close();
+      })()),
+  };
+}
+
+/**
+ * A stable id for this installation, kept in the data dir. Leases carry it, so after a crash the
+ * restarted instance knows which leases were its own and takes them back at once.
+ */
+function instanceId(dataDir: string): string {
+  const file = path.join(dataDir, 'instance-id');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const id = randomUUID();
+  writeFileSync(file, `${id}\n`);
+  return id;
+}

@@ -1,0 +1,115 @@
+import type { Lease, QueueRepository } from './queue.repository.js';
+
+export interface RunnerOptions {
+  queue: QueueRepository;
+  /** Stable id of this SoulSpot instance; leases carry it. */
+  owner: string;
+  maxConcurrent: number;
+  leaseMs: number;
+  /** Longest sleep between looks for due work, so a due retry starts within about this long. */
+  idleMs?: number;
+  now: () => number;
+  run: (lease: Lease, signal: AbortSignal) => Promise<void>;
+  onError: (error: unknown) => void;
+}
+
+/**
+ * Claims due downloads up to the concurrency limit, runs each as a job, renews leases while jobs run
+ * (aborting a job whose lease was lost), and refills a slot the moment a job ends.
+ */
+export function createRunner(options: RunnerOptions) {
+  const { queue, owner, leaseMs, now } = options;
+  const idleMs = options.idleMs ?? 1000;
+  const jobs = new Map<string, { lease: Lease; controller: AbortController; done: Promise<void> }>();
+  let running = false;
+  let wakeTimer: NodeJS.Timeout | null = null;
+  let heartbeat: NodeJS.Timeout | null = null;
+  let loop: Promise<void> | null = null;
+  let wakeUp: (() => void) | null = null;
+  let pendingWake = false;
+
+  const wake = (): void => {
+    pendingWake = true;
+    wakeUp?.();
+  };
+
+  const startJob = (lease: Lease): void => {
+    const controller = new AbortController();
+    const done = options
+      .run(lease, controller.signal)
+      .catch((error: unknown) => options.onError(error))
+      .finally(() => {
+        jobs.delete(lease.downloadId);
+        wake();
+      });
+    jobs.set(lease.downloadId, { lease, controller, done });
+  };
+
+  const fill = async (): Promise<void> => {
+    while (running && jobs.size < options.maxConcurrent) {
+      const lease = await queue.claimNext(owner, now(), leaseMs, options.maxConcurrent);
+      if (!lease) return;
+      if (jobs.has(lease.downloadId)) continue;
+      startJob(lease);
+    }
+  };
+
+  const sleepUntilWoken = async (): Promise<void> => {
+    if (pendingWake) return;
+    const next = await queue.nextRunAfter(now()).catch(() => null);
+    const ms = Math.max(10, Math.min(idleMs, next === null ? idleMs : next - now()));
+    await new Promise<void>((resolve) => {
+      wakeUp = resolve;
+      wakeTimer = setTimeout(resolve, ms);
+    });
+    if (wakeTimer) clearTimeout(wakeTimer);
+    wakeUp = null;
+  };
+
+  const renewAll = async (): Promise<void> => {
+    for (const job of [...jobs.values()]) {
+      const ok = await queue.renew(job.lease, now(), leaseMs).catch(() => true);
+      if (!ok) job.controller.abort(new Error('lease lost'));
+    }
+  };
+
+  return {
+    async start(): Promise<void> {
+      running = true;
+      await queue.releaseOwner(owner);
+      heartbeat = setInterval(() => void renewAll(), Math.max(100, Math.floor(leaseMs / 3)));
+      loop = (async () => {
+        while (running) {
+          pendingWake = false;
+          try {
+            await fill();
+          } catch (error) {
+            options.onError(error);
+          }
+          if (running) await sleepUntilWoken();
+        }
+      })();
+    },
+    wake,
+    /** Stops the job working on this download at once (it was cancelled from outside). */
+    abort(downloadId: string): void {
+      jobs.get(downloadId)?.controller.abort(new Error('cancelled'));
+    },
+    get activeCount(): number {
+      return jobs.size;
+    },
+    /** Stops claiming, aborts running jobs and hands their downloads back to the queue at once. */
+    async stop(): Promise<void> {
+      running = false;
+      wakeUp?.();
+      if (heartbeat) clearInterval(heartbeat);
+      await loop;
+      const held = [...jobs.values()];
+      for (const job of held) job.controller.abort(new Error('shutting down'));
+      await Promise.all(held.map((j) => j.done));
+      for (const job of held) await queue.release(job.lease).catch(() => undefined);
+    },
+  };
+}
+
+export type Runner = ReturnType<typeof createRunner>;
