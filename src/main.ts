@@ -16,7 +16,7 @@ import { removeStaleTempFiles } from './library/move.js';
 import { createHealthMonitor } from './providers/health-monitor.js';
 import type { DownloadProvider } from './providers/provider.js';
 import { createSlskdProvider } from './providers/slskd/slskd.provider.js';
-import { DEFAULT_SLSKD_SETTINGS } from './providers/slskd/slskd.settings.js';
+import { slskdSettings } from './providers/slskd/slskd.settings.js';
 import { createQueueRepository } from './queue/queue.repository.js';
 import { createRunner, type Runner } from './queue/runner.js';
 
@@ -56,12 +56,9 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
   const broker = createSseBroker(bus);
   const provider =
     options.provider ??
-    createSlskdProvider({
-      ...DEFAULT_SLSKD_SETTINGS,
-      url: config.slskdUrl,
-      ...(config.slskdApiKey ? { apiKey: config.slskdApiKey } : {}),
-      ...(config.slskdDownloadsDir ? { downloadsDir: config.slskdDownloadsDir } : {}),
-    });
+    createSlskdProvider(
+      slskdSettings({ url: config.slskdUrl, apiKey: config.slskdApiKey, downloadsDir: config.slskdDownloadsDir }),
+    );
   const repo = createDownloadRepository(db);
   const queue = createQueueRepository(db);
   const monitor = createTransferMonitor({ provider, pollIntervalMs: config.pollIntervalMs });

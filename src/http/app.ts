@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Ajv, type ErrorObject } from 'ajv';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { BadCursorError, ConflictError, NotFoundError, type DownloadsService } from '../downloads/downloads.service.js';
 import type { SseBroker } from '../events/sse.broker.js';
@@ -24,8 +25,16 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const app = Fastify({
     logger: deps.logger ?? false,
     bodyLimit: 64 * 1024,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
+
+  // Query strings and path params arrive as text and need coercion; JSON bodies must not be coerced
+  // (a number where a string belongs, or 0 where null is allowed, is a client error, not a value).
+  const strict = new Ajv({ allErrors: false, useDefaults: true, strict: false });
+  const coercing = new Ajv({ allErrors: false, useDefaults: true, coerceTypes: 'array', strict: false });
+  app.setValidatorCompiler(({ schema, httpPart }) =>
+    (httpPart === 'body' ? strict : coercing).compile(schema),
+  );
+  app.setSchemaErrorFormatter((errors, dataVar) => new Error(describeValidation(errors as ErrorObject[], dataVar)));
 
   await app.register(swagger, {
     openapi: {
@@ -71,4 +80,18 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(eventsRoutes(deps));
   app.get('/api/docs', { schema: { hide: true } }, () => app.swagger());
   return app;
+}
+
+/** "body/trackNumber must be >= 1", "body/titel is not a known field": the field is always named. */
+function describeValidation(errors: ErrorObject[], dataVar: string): string {
+  return errors
+    .map((e) => {
+      const field = `${dataVar}${e.instancePath}`;
+      if (e.keyword === 'additionalProperties') {
+        return `${field}/${String(e.params.additionalProperty)} is not a known field`;
+      }
+      if (e.keyword === 'required') return `${field}/${String(e.params.missingProperty)} is required`;
+      return `${field} ${e.message ?? 'is invalid'}`;
+    })
+    .join('; ');
 }

@@ -1,0 +1,100 @@
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Emulator } from '../../emulator/emulator.js';
+import type { DownloadDto } from '../../src/downloads/download.dto.js';
+import { buildCatalogue } from '../helpers/catalogue.js';
+import { freePort, killHard, spawnSoulSpot, waitForHealth } from '../helpers/process.js';
+import { API_KEY, fastEnv, listAll, startEmulatorIn } from '../helpers/stack.js';
+
+const sha = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex');
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? filesUnder(path.join(dir, e.name)) : [path.join(dir, e.name)],
+  );
+}
+
+describe('kill -9 at random points during 30 downloads', () => {
+  let emulator: Emulator | undefined;
+  afterAll(async () => {
+    await emulator?.close();
+  });
+
+  it('loses nothing, files nothing twice and enqueues nothing twice', async () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'soulspot-crash-'));
+    const catalogue = await buildCatalogue(path.join(root, 'share'), 30);
+    // Slow peers, so kills land in every phase: search, enqueue, remote queue, transfer, filing.
+    for (const u of catalogue.users) u.behaviour = { uploadSpeed: 15_000, remoteQueueMs: 300 };
+    emulator = await startEmulatorIn(root, catalogue.users);
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const env = {
+      ...fastEnv(root),
+      SOULSPOT_PORT: String(port),
+      SOULSPOT_SLSKD_URL: emulator.url,
+      SOULSPOT_SLSKD_DOWNLOADS_DIR: path.join(root, 'slskd', 'downloads'),
+    };
+    const api = async <T>(method: string, p: string, body?: unknown) => {
+      const res = await fetch(`${url}${p}`, {
+        method,
+        headers: { 'x-api-key': API_KEY, ...(body ? { 'content-type': 'application/json' } : {}) },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+      });
+      return { status: res.status, body: (await res.json()) as T };
+    };
+
+    let child = spawnSoulSpot(env);
+    await waitForHealth(url);
+    const accepted = new Set<string>();
+    for (const t of catalogue.tracks) {
+      const res = await api<DownloadDto>('POST', '/api/downloads', {
+        artist: t.artist,
+        title: t.title,
+        album: t.album,
+        trackNumber: t.trackNumber,
+        durationSeconds: t.durationSeconds,
+      });
+      expect(res.status).toBe(201);
+      accepted.add(res.body.id);
+    }
+
+    let kills = 0;
+    const deadline = Date.now() + 120_000;
+    let items: DownloadDto[] = [];
+    while (Date.now() < deadline) {
+      items = await listAll(api);
+      if (items.every((d) => d.status === 'completed' || d.status === 'failed')) break;
+      if (kills < 12) {
+        await new Promise((r) => setTimeout(r, 300 + Math.random() * 1200));
+        await killHard(child);
+        kills++;
+        child = spawnSoulSpot(env);
+        await waitForHealth(url);
+      } else {
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+    await killHard(child);
+
+    expect(kills).toBeGreaterThanOrEqual(5);
+    // 0 lost: every accepted download is there and completed.
+    expect(new Set(items.map((d) => d.id))).toEqual(accepted);
+    const unfinished = items.filter((d) => d.status !== 'completed');
+    expect(unfinished.map((d) => `${d.title}: ${d.status} ${d.errorMessage}`)).toEqual([]);
+    // 0 duplicate files: exactly one library file per track, with the right bytes.
+    const library = filesUnder(path.join(root, 'library'));
+    expect(library).toHaveLength(catalogue.tracks.length);
+    for (const t of catalogue.tracks) {
+      const d = items.find((x) => x.title === t.title)!;
+      expect(statSync(d.libraryPath!).isFile()).toBe(true);
+      expect(sha(d.libraryPath!)).toBe(sha(t.expected.localPath));
+    }
+    // 0 duplicate enqueues at slskd.
+    const pairs = emulator.enqueues.map((e) => `${e.username}|${e.filename}`);
+    expect(pairs.length - new Set(pairs).size).toBe(0);
+    console.log(`kill -9 battery: ${kills} kills, ${items.length} downloads completed, ${pairs.length} enqueues, 0 duplicates`);
+  });
+});
