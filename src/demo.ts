@@ -20,30 +20,59 @@ const users: SimUser[] = [
     username: 'vinylhound',
     behaviour: { uploadSpeed: 25_000 },
     files: [
-      { remotePath: '@@vnl01\\Music\\The Sine Waves\\Pure Tones (2001) [FLAC]\\01 - Concert Pitch.flac', localPath: audio('tone-a.flac') },
-      { remotePath: '@@vnl01\\Music\\The Sine Waves\\Pure Tones (2001) [FLAC]\\02 - Low Hum.flac', localPath: audio('tone-b.flac') },
+      {
+        remotePath:
+          '@@vnl01\\Music\\The Sine Waves\\Pure Tones (2001) [FLAC]\\01 - Concert Pitch.flac',
+        localPath: audio('tone-a.flac'),
+      },
+      {
+        remotePath: '@@vnl01\\Music\\The Sine Waves\\Pure Tones (2001) [FLAC]\\02 - Low Hum.flac',
+        localPath: audio('tone-b.flac'),
+      },
     ],
   },
   {
     username: 'mp3collector',
     behaviour: { uploadSpeed: 40_000, queueLength: 2 },
     files: [
-      { remotePath: 'C:\\Users\\mc\\Music\\Sine Waves, The - Concert Pitch (Club Remix).mp3', localPath: audio('tone-c.mp3'), bitRate: 320 },
-      { remotePath: 'C:\\Users\\mc\\Music\\The Sine Waves - Low Hum.mp3', localPath: audio('tone-d.mp3'), bitRate: 128 },
-      { remotePath: 'C:\\Users\\mc\\Music\\Square Deal\\Pulse Train\\03 - Duty Cycle.mp3', localPath: audio('tone-c.mp3'), bitRate: 320 },
+      {
+        remotePath: 'C:\\Users\\mc\\Music\\Sine Waves, The - Concert Pitch (Club Remix).mp3',
+        localPath: audio('tone-c.mp3'),
+        bitRate: 320,
+      },
+      {
+        remotePath: 'C:\\Users\\mc\\Music\\The Sine Waves - Low Hum.mp3',
+        localPath: audio('tone-d.mp3'),
+        bitRate: 128,
+      },
+      {
+        remotePath: 'C:\\Users\\mc\\Music\\Square Deal\\Pulse Train\\03 - Duty Cycle.mp3',
+        localPath: audio('tone-c.mp3'),
+        bitRate: 320,
+      },
     ],
   },
   {
     username: 'flacfriend',
     behaviour: { uploadSpeed: 30_000, remoteQueueMs: 1500 },
     files: [
-      { remotePath: '@@ffr\\Shared\\Square Deal\\Pulse Train (1999)\\04 - Rise Time.mp3', localPath: audio('tone-d.mp3'), bitRate: 320 },
+      {
+        remotePath: '@@ffr\\Shared\\Square Deal\\Pulse Train (1999)\\04 - Rise Time.mp3',
+        localPath: audio('tone-d.mp3'),
+        bitRate: 320,
+      },
     ],
   },
 ];
 
 const tracks = [
-  { artist: 'The Sine Waves', title: 'Concert Pitch', album: 'Pure Tones', trackNumber: 1, year: 2001 },
+  {
+    artist: 'The Sine Waves',
+    title: 'Concert Pitch',
+    album: 'Pure Tones',
+    trackNumber: 1,
+    year: 2001,
+  },
   { artist: 'The Sine Waves', title: 'Low Hum', album: 'Pure Tones', trackNumber: 2, year: 2001 },
   { artist: 'Square Deal', title: 'Duty Cycle', album: 'Pulse Train', trackNumber: 3 },
   { artist: 'Square Deal', title: 'Rise Time', album: 'Pulse Train', trackNumber: 4, priority: 10 },
@@ -56,7 +85,13 @@ async function main(): Promise<void> {
   mkdirSync(downloadsDir, { recursive: true });
   mkdirSync(incompleteDir, { recursive: true });
   const slskdKey = 'demo-slskd-key-0123456789';
-  const emulator = await createEmulator({ apiKey: slskdKey, downloadsDir, incompleteDir, users, searchTimeoutCapMs: 1500 });
+  const emulator = await createEmulator({
+    apiKey: slskdKey,
+    downloadsDir,
+    incompleteDir,
+    users,
+    searchTimeoutCapMs: 1500,
+  });
 
   const config = loadConfig({
     ...process.env,
@@ -81,8 +116,14 @@ async function main(): Promise<void> {
     const line = `${d.status}${d.status === 'downloading' ? ` ${Math.round(d.progress)}%` : ''}`;
     if (seen.get(d.id) === line) return;
     seen.set(d.id, line);
-    const where = d.libraryPath ? ` -> ${path.relative(process.cwd(), d.libraryPath)}` : d.source ? ` from ${d.source.username}` : '';
-    console.log(`  ${d.artist} - ${d.title}: ${line}${where}${d.errorMessage && d.status !== 'completed' ? ` (${d.errorMessage})` : ''}`);
+    const where = d.libraryPath
+      ? ` -> ${path.relative(process.cwd(), d.libraryPath)}`
+      : d.source
+        ? ` from ${d.source.username}`
+        : '';
+    console.log(
+      `  ${d.artist} - ${d.title}: ${line}${where}${d.errorMessage && d.status !== 'completed' ? ` (${d.errorMessage})` : ''}`,
+    );
   });
 
   for (const track of tracks) {
@@ -91,7 +132,8 @@ async function main(): Promise<void> {
       headers: { 'content-type': 'application/json', 'x-api-key': config.apiKey },
       body: JSON.stringify(track),
     });
-    if (res.status !== 201) throw new Error(`queueing ${track.title} failed: ${res.status} ${await res.text()}`);
+    if (res.status !== 201)
+      throw new Error(`queueing ${track.title} failed: ${res.status} ${await res.text()}`);
   }
   console.log(`Queued ${tracks.length} tracks.\n`);
 
@@ -116,7 +158,10 @@ async function main(): Promise<void> {
   }
   console.log('SoulSpot keeps running; press Ctrl+C to stop.');
   const stop = (): void => {
-    void soulspot.stop().then(() => emulator.close()).then(() => process.exit(0));
+    void soulspot
+      .stop()
+      .then(() => emulator.close())
+      .then(() => process.exit(0));
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

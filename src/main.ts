@@ -40,6 +40,9 @@ export interface StartOptions {
   /** Do not listen on a port (tests drive the API with inject()). */
   listen?: boolean;
   logger?: PinoLogger;
+  /** Set false to serve the API without working the queue (benchmarks of the API alone). */
+  runWorkers?: boolean;
+  onQuery?: () => void;
 }
 
 /** The composition root: config → database → services → HTTP and workers. */
@@ -47,7 +50,11 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
   const log = options.logger ?? pino({ level: config.logLevel, base: undefined });
   mkdirSync(config.dataDir, { recursive: true });
   mkdirSync(config.libraryDir, { recursive: true });
-  const db = await openDatabase({ url: config.databaseUrl, sqlitePath: path.join(config.dataDir, 'soulspot.db') });
+  const db = await openDatabase({
+    url: config.databaseUrl,
+    sqlitePath: path.join(config.dataDir, 'soulspot.db'),
+    ...(options.onQuery ? { onQuery: options.onQuery } : {}),
+  });
   const leftovers = await removeStaleTempFiles(config.libraryDir);
   if (leftovers > 0) log.info({ leftovers }, 'removed partial files left by an interrupted move');
 
@@ -57,12 +64,20 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
   const provider =
     options.provider ??
     createSlskdProvider(
-      slskdSettings({ url: config.slskdUrl, apiKey: config.slskdApiKey, downloadsDir: config.slskdDownloadsDir }),
+      slskdSettings({
+        url: config.slskdUrl,
+        apiKey: config.slskdApiKey,
+        downloadsDir: config.slskdDownloadsDir,
+      }),
     );
   const repo = createDownloadRepository(db);
   const queue = createQueueRepository(db);
   const monitor = createTransferMonitor({ provider, pollIntervalMs: config.pollIntervalMs });
-  const health = createHealthMonitor({ provider, bus, intervalMs: Math.max(5000, config.pollIntervalMs) });
+  const health = createHealthMonitor({
+    provider,
+    bus,
+    intervalMs: Math.max(5000, config.pollIntervalMs),
+  });
 
   const deps: PipelineDeps = {
     config,
@@ -85,12 +100,20 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     run: (lease, signal) => runDownload(deps, lease, signal),
     onError: (error) => log.error({ error: String(error) }, 'queue error'),
   });
-  const downloads = createDownloadsService({ repo, bus, provider, maxRetries: config.maxRetries, now, log, runner });
+  const downloads = createDownloadsService({
+    repo,
+    bus,
+    provider,
+    maxRetries: config.maxRetries,
+    now,
+    log,
+    runner,
+  });
   const app = await buildApp({ apiKey: config.apiKey, downloads, health, broker });
   const heartbeat = setInterval(() => broker.heartbeat(), 15_000);
 
   health.start();
-  await runner.start();
+  if (options.runWorkers !== false) await runner.start();
   let url = '';
   if (options.listen !== false) {
     url = await app.listen({ host: config.host, port: config.port });

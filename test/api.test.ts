@@ -19,7 +19,12 @@ describe('REST API', () => {
         {
           username: 'slowpoke',
           behaviour: { stuckInQueue: true },
-          files: [{ remotePath: '@@sp\\Music\\Stuck Band\\Waiting Room\\01 - Forever.flac', localPath: file }],
+          files: [
+            {
+              remotePath: '@@sp\\Music\\Stuck Band\\Waiting Room\\01 - Forever.flac',
+              localPath: file,
+            },
+          ],
         },
       ],
       // Nothing else is shared, so other tracks end without a source quickly.
@@ -30,7 +35,11 @@ describe('REST API', () => {
     await stack?.close();
   });
 
-  const raw = (method: string, p: string, init: { key?: string | null; body?: string; type?: string } = {}) =>
+  const raw = (
+    method: string,
+    p: string,
+    init: { key?: string | null; body?: string; type?: string } = {},
+  ) =>
     fetch(`${stack.soulspot.url}${p}`, {
       method,
       headers: {
@@ -41,15 +50,27 @@ describe('REST API', () => {
     });
 
   it('requires X-Api-Key on everything but /api/health', async () => {
-    for (const [method, p] of [['GET', '/api/downloads'], ['POST', '/api/downloads'], ['GET', '/api/events'], ['GET', '/api/docs']] as const) {
+    for (const [method, p] of [
+      ['GET', '/api/downloads'],
+      ['POST', '/api/downloads'],
+      ['GET', '/api/events'],
+      ['GET', '/api/docs'],
+    ] as const) {
       const res = await raw(method, p, { key: null });
       expect(res.status, `${method} ${p}`).toBe(401);
-      expect(await res.json()).toMatchObject({ statusCode: 401, message: expect.stringContaining('X-Api-Key') });
+      expect(await res.json()).toMatchObject({
+        statusCode: 401,
+        message: expect.stringContaining('X-Api-Key'),
+      });
     }
-    expect((await raw('GET', '/api/downloads', { key: 'wrong-key-of-some-length' })).status).toBe(401);
+    expect((await raw('GET', '/api/downloads', { key: 'wrong-key-of-some-length' })).status).toBe(
+      401,
+    );
     const health = await raw('GET', '/api/health', { key: null });
     expect(health.status).toBe(200);
-    expect(await health.json()).toMatchObject({ providers: { slskd: { state: expect.stringMatching(/up|unknown/) } } });
+    expect(await health.json()).toMatchObject({
+      providers: { slskd: { state: expect.stringMatching(/up|unknown/) } },
+    });
   });
 
   it.each([
@@ -78,20 +99,37 @@ describe('REST API', () => {
   });
 
   it('returns the active download instead of a duplicate', async () => {
-    const first = await stack.api<DownloadDto>('POST', '/api/downloads', { artist: 'Dup Artist', title: 'Dup Song', priority: 5 });
+    const first = await stack.api<DownloadDto>('POST', '/api/downloads', {
+      artist: 'Dup Artist',
+      title: 'Dup Song',
+      priority: 5,
+    });
     expect(first.status).toBe(201);
-    expect(first.body).toMatchObject({ status: 'waiting', priority: 5, retryCount: 0, source: null, attempts: [] });
-    const second = await stack.api<DownloadDto>('POST', '/api/downloads', { artist: 'dup artist', title: 'DUP SONG' });
+    expect(first.body).toMatchObject({
+      status: 'waiting',
+      priority: 5,
+      retryCount: 0,
+      source: null,
+      attempts: [],
+    });
+    const second = await stack.api<DownloadDto>('POST', '/api/downloads', {
+      artist: 'dup artist',
+      title: 'DUP SONG',
+    });
     expect(second.status).toBe(200);
     expect(second.body.id).toBe(first.body.id);
   });
 
   it('pages newest first with a keyset cursor and filters by status', async () => {
-    for (let i = 0; i < 7; i++) await stack.api('POST', '/api/downloads', { artist: 'Pager', title: `Song ${i}` });
+    for (let i = 0; i < 7; i++)
+      await stack.api('POST', '/api/downloads', { artist: 'Pager', title: `Song ${i}` });
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const page: { body: Page } = await stack.api<Page>('GET', `/api/downloads?limit=3${cursor ? `&cursor=${cursor}` : ''}`);
+      const page: { body: Page } = await stack.api<Page>(
+        'GET',
+        `/api/downloads?limit=3${cursor ? `&cursor=${cursor}` : ''}`,
+      );
       expect(page.body.items.length).toBeLessThanOrEqual(3);
       seen.push(...page.body.items.map((d) => d.id));
       cursor = page.body.nextCursor;
@@ -101,7 +139,9 @@ describe('REST API', () => {
     expect(seen).toEqual(all.body.items.map((d) => d.id));
     const created = all.body.items.map((d) => d.createdAt);
     expect([...created].sort().reverse()).toEqual(created);
-    const failed = await stack.waitFor((items) => items.some((d) => d.artist === 'Pager' && d.status === 'failed'));
+    const failed = await stack.waitFor((items) =>
+      items.some((d) => d.artist === 'Pager' && d.status === 'failed'),
+    );
     const filtered = await stack.api<Page>('GET', '/api/downloads?status=failed');
     expect(filtered.body.items.length).toBeGreaterThan(0);
     expect(filtered.body.items.every((d) => d.status === 'failed')).toBe(true);
@@ -111,16 +151,26 @@ describe('REST API', () => {
   });
 
   it('cancels a queued download at slskd too, and retries it on request', async () => {
-    const created = await stack.api<DownloadDto>('POST', '/api/downloads', { artist: 'Stuck Band', title: 'Forever' });
-    await stack.waitFor((items) => items.some((d) => d.id === created.body.id && d.status === 'queued' && d.attempts[0]?.transferId));
+    const created = await stack.api<DownloadDto>('POST', '/api/downloads', {
+      artist: 'Stuck Band',
+      title: 'Forever',
+    });
+    await stack.waitFor((items) =>
+      items.some(
+        (d) => d.id === created.body.id && d.status === 'queued' && d.attempts[0]?.transferId,
+      ),
+    );
     const cancelled = await stack.api<DownloadDto>('DELETE', `/api/downloads/${created.body.id}`);
     expect(cancelled.status).toBe(200);
     expect(cancelled.body.status).toBe('cancelled');
     expect(cancelled.body.attempts[0]?.outcome).toBe('cancelled');
     const transferId = cancelled.body.attempts[0]!.transferId!;
-    const t = await fetch(`${stack.emulator.url}/api/v0/transfers/downloads/slowpoke/${transferId}`, {
-      headers: { 'x-api-key': stack.config.slskdApiKey! },
-    });
+    const t = await fetch(
+      `${stack.emulator.url}/api/v0/transfers/downloads/slowpoke/${transferId}`,
+      {
+        headers: { 'x-api-key': stack.config.slskdApiKey! },
+      },
+    );
     expect(((await t.json()) as { state: string }).state).toBe('Completed, Cancelled');
     expect((await stack.api('DELETE', `/api/downloads/${created.body.id}`)).status).toBe(409);
 
@@ -131,12 +181,19 @@ describe('REST API', () => {
 
   it('streams download.updated events and replays after Last-Event-ID', async () => {
     const controller = new AbortController();
-    const res = await fetch(`${stack.soulspot.url}/api/events`, { headers: { 'x-api-key': API_KEY }, signal: controller.signal });
+    const res = await fetch(`${stack.soulspot.url}/api/events`, {
+      headers: { 'x-api-key': API_KEY },
+      signal: controller.signal,
+    });
     expect(res.headers.get('content-type')).toContain('text/event-stream');
     const reader = res.body!.getReader();
-    const created = await stack.api<DownloadDto>('POST', '/api/downloads', { artist: 'Event Artist', title: 'Event Song' });
+    const created = await stack.api<DownloadDto>('POST', '/api/downloads', {
+      artist: 'Event Artist',
+      title: 'Event Song',
+    });
     let text = '';
-    while (!text.includes(created.body.id)) text += new TextDecoder().decode((await reader.read()).value);
+    while (!text.includes(created.body.id))
+      text += new TextDecoder().decode((await reader.read()).value);
     controller.abort();
     const match = /id: (\d+)\nevent: download\.updated\ndata: (.*)\n/.exec(text);
     expect(match).not.toBeNull();
@@ -150,14 +207,25 @@ describe('REST API', () => {
     });
     const r2 = again.body!.getReader();
     let replayed = '';
-    while (!replayed.includes(`id: ${firstId}\n`)) replayed += new TextDecoder().decode((await r2.read()).value);
+    while (!replayed.includes(`id: ${firstId}\n`))
+      replayed += new TextDecoder().decode((await r2.read()).value);
     replay.abort();
   });
 
   it('serves the OpenAPI document at /api/docs', async () => {
-    const res = await stack.api<{ openapi: string; paths: Record<string, unknown> }>('GET', '/api/docs');
+    const res = await stack.api<{ openapi: string; paths: Record<string, unknown> }>(
+      'GET',
+      '/api/docs',
+    );
     expect(res.status).toBe(200);
     expect(res.body.openapi).toMatch(/^3\./);
-    expect(Object.keys(res.body.paths)).toEqual(expect.arrayContaining(['/api/downloads', '/api/downloads/{id}', '/api/downloads/{id}/retry', '/api/health']));
+    expect(Object.keys(res.body.paths)).toEqual(
+      expect.arrayContaining([
+        '/api/downloads',
+        '/api/downloads/{id}',
+        '/api/downloads/{id}/retry',
+        '/api/health',
+      ]),
+    );
   });
 });

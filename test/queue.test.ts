@@ -57,10 +57,16 @@ describe.each(testDialects())('queue claims and fencing on %s', (dialect) => {
     expect(fresh?.downloadId).toBe(row.id);
     expect(fresh!.token).toBe(stale!.token + 1);
 
-    await expect(queue.fencedUpdate(stale!, { status: 'failed' })).rejects.toBeInstanceOf(LeaseLostError);
+    await expect(queue.fencedUpdate(stale!, { status: 'failed' })).rejects.toBeInstanceOf(
+      LeaseLostError,
+    );
     expect(await queue.renew(stale!, NOW + LEASE + 2, LEASE)).toBe(false);
     await queue.fencedUpdate(fresh!, { status: 'searching' });
-    const after = await db.db.selectFrom('downloads').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
+    const after = await db.db
+      .selectFrom('downloads')
+      .selectAll()
+      .where('id', '=', row.id)
+      .executeTakeFirstOrThrow();
     expect(after.status).toBe('searching');
     expect(after.lease_owner).toBe('new');
   });
@@ -73,7 +79,9 @@ describe.each(testDialects())('queue claims and fencing on %s', (dialect) => {
     const lease = await queue.claimNext('w', NOW, LEASE, 10);
     const cancelled = await repo.commandUpdate(row.id, ['waiting'], { status: 'cancelled' });
     expect(cancelled?.status).toBe('cancelled');
-    await expect(queue.fencedUpdate(lease!, { status: 'queued' })).rejects.toBeInstanceOf(LeaseLostError);
+    await expect(queue.fencedUpdate(lease!, { status: 'queued' })).rejects.toBeInstanceOf(
+      LeaseLostError,
+    );
   });
 
   it('frees its own leases from an earlier run at start-up', async () => {
@@ -106,7 +114,9 @@ describe.each(testDialects())('queue claims and fencing on %s', (dialect) => {
   it('keeps one active download per track, even under concurrent requests', async () => {
     const repo = createDownloadRepository(db);
     const results = await Promise.all(
-      Array.from({ length: 6 }, () => repo.insertUnlessActive(downloadRow({ artist: 'Same', title: 'Song' }))),
+      Array.from({ length: 6 }, () =>
+        repo.insertUnlessActive(downloadRow({ artist: 'Same', title: 'Song' })),
+      ),
     );
     expect(results.filter((r) => r.created)).toHaveLength(1);
     expect(new Set(results.map((r) => r.row.id)).size).toBe(1);

@@ -1,5 +1,13 @@
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration } from 'kysely';
+import {
+  Kysely,
+  Migrator,
+  PostgresDialect,
+  SqliteDialect,
+  sql,
+  type KyselyPlugin,
+  type Migration,
+} from 'kysely';
 import pg from 'pg';
 import * as initial from './migrations/001_initial.js';
 import type { Database } from './schema.js';
@@ -27,13 +35,15 @@ export interface DatabaseOptions {
   pgSchema?: string;
   /** PostgreSQL pool size. */
   poolSize?: number;
+  /** Called after every query (benchmarks count statements with it). */
+  onQuery?: () => void;
 }
 
 const migrations: Record<string, Migration> = { '001_initial': initial };
 
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
   const handle = options.url ? await openPostgres(options.url, options) : openSqlite(options);
-  await migrate(handle.db);
+  await migrate(handle.db, options.url ? options.pgSchema : undefined);
   return handle;
 }
 
@@ -45,7 +55,10 @@ function openSqlite(options: DatabaseOptions): DatabaseHandle {
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({
+    dialect: new SqliteDialect({ database: sqlite }),
+    plugins: plugins(options),
+  });
   return {
     db,
     dialect: 'sqlite',
@@ -84,7 +97,10 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
     types,
     ...(options.pgSchema ? { options: `-c search_path=${options.pgSchema}` } : {}),
   });
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({
+    dialect: new PostgresDialect({ pool }),
+    plugins: plugins(options),
+  });
   return {
     db,
     dialect: 'postgres',
@@ -93,9 +109,11 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
   };
 }
 
-async function migrate(db: Db): Promise<void> {
+async function migrate(db: Db, schema: string | undefined): Promise<void> {
   const migrator = new Migrator({
     db,
+    // Kysely looks for its bookkeeping tables in every schema unless told which one is ours.
+    ...(schema ? { migrationTableSchema: schema } : {}),
     provider: { getMigrations: () => Promise.resolve(migrations) },
   });
   const { error, results } = await migrator.migrateToLatest();
@@ -103,4 +121,18 @@ async function migrate(db: Db): Promise<void> {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     throw new Error(`Database migration ${failed} failed: ${String(error)}`);
   }
+}
+
+function plugins(options: DatabaseOptions): KyselyPlugin[] {
+  const { onQuery } = options;
+  if (!onQuery) return [];
+  return [
+    {
+      transformQuery: (args) => args.node,
+      transformResult: (args) => {
+        onQuery();
+        return Promise.resolve(args.result);
+      },
+    },
+  ];
 }

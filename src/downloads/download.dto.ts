@@ -5,7 +5,8 @@ import type { AttemptRow, DownloadRow } from './download.repository.js';
 
 /** The Download as the API and SSE send it. One schema: validation, serialization, OpenAPI, types. */
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) =>
+  Type.Union([t, Type.Null()]);
 
 export const SourceSchema = Type.Object({
   provider: Type.String(),

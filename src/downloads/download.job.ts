@@ -74,7 +74,12 @@ export class JobContext {
     const status = event ? transition(this.status, event) : this.status;
     const full = { ...patch, status, updated_at: this.deps.now() };
     await this.deps.queue.release(this.lease, full);
-    this.row = { ...this.row, ...(full as Partial<DownloadRow>), lease_owner: null, lease_expires_at: null };
+    this.row = {
+      ...this.row,
+      ...(full as Partial<DownloadRow>),
+      lease_owner: null,
+      lease_expires_at: null,
+    };
     await this.publish();
   }
 
@@ -139,7 +144,8 @@ export class JobContext {
    */
   async defer(message: string): Promise<void> {
     const at = this.deps.now() + this.deps.deferMs;
-    const keep = this.status === 'queued' || this.status === 'downloading' || this.status === 'processing';
+    const keep =
+      this.status === 'queued' || this.status === 'downloading' || this.status === 'processing';
     await this.release(
       { run_after: at, error_code: 'slskd_unavailable', error_message: message },
       keep ? undefined : 'wait',

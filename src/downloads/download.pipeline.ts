@@ -11,7 +11,11 @@ import { transferStep } from './transfer.step.js';
  * failed, or released to wait (retry backoff, daemon down). Every status is a resume point, so a
  * crash at any moment only means the next claim continues from the last fenced write.
  */
-export async function runDownload(deps: PipelineDeps, lease: Lease, signal: AbortSignal): Promise<void> {
+export async function runDownload(
+  deps: PipelineDeps,
+  lease: Lease,
+  signal: AbortSignal,
+): Promise<void> {
   const row = await deps.repo.get(lease.downloadId);
   if (!row || row.lease_token !== lease.token || !isActive(row.status as never)) return;
   const ctx = new JobContext(deps, lease, row, signal);
@@ -51,8 +55,15 @@ export async function runDownload(deps: PipelineDeps, lease: Lease, signal: Abor
 
 async function handleError(ctx: JobContext, error: unknown): Promise<void> {
   if (error instanceof ProviderError) {
-    if (error.code === 'slskd_unavailable' || error.code === 'rate_limited' || error.code === 'network_error') {
-      ctx.deps.log.warn({ id: ctx.row.id, code: error.code, message: error.message }, 'slskd unavailable; download waits');
+    if (
+      error.code === 'slskd_unavailable' ||
+      error.code === 'rate_limited' ||
+      error.code === 'network_error'
+    ) {
+      ctx.deps.log.warn(
+        { id: ctx.row.id, code: error.code, message: error.message },
+        'slskd unavailable; download waits',
+      );
       await ctx.defer(error.message);
       return;
     }
@@ -60,6 +71,9 @@ async function handleError(ctx: JobContext, error: unknown): Promise<void> {
     return;
   }
   // An unexpected bug must not loop the download forever: it uses up retries like any failure.
-  ctx.deps.log.error({ id: ctx.row.id, error: error instanceof Error ? error.stack : String(error) }, 'download step crashed');
+  ctx.deps.log.error(
+    { id: ctx.row.id, error: error instanceof Error ? error.stack : String(error) },
+    'download step crashed',
+  );
   await ctx.retryLater('unknown', error instanceof Error ? error.message : String(error));
 }

@@ -1,4 +1,4 @@
-import type { Insertable, Selectable, Updateable } from 'kysely';
+import { sql, type Insertable, type Selectable, type Updateable } from 'kysely';
 import type { DatabaseHandle, Db } from '../db/database.js';
 import type { AttemptsTable, DownloadsTable } from '../db/schema.js';
 import { ACTIVE_STATUSES, type DownloadStatus } from './download.js';
@@ -14,41 +14,42 @@ export interface ListQuery {
   order: 'newest' | 'oldest';
 }
 
+/**
+ * The partial index's predicate, spelled exactly as in the migration: SQLite only accepts an ON
+ * CONFLICT target whose WHERE matches the index literally (bound parameters do not).
+ */
+const ACTIVE_INDEX_PREDICATE = sql<boolean>`status IN ('waiting', 'searching', 'queued', 'downloading', 'processing')`;
+
 /** Downloads and attempts SQL for the service and the pipeline; writes that need a lease live in queue/. */
 export function createDownloadRepository(handle: DatabaseHandle) {
   const { db } = handle;
-
-  const isUniqueViolation = (error: unknown): boolean => {
-    const e = error as { code?: string; message?: string };
-    return e.code === '23505' || e.code === 'SQLITE_CONSTRAINT_UNIQUE';
-  };
 
   return {
     /**
      * Inserts a download unless an active one has the same dedupe key; returns the one that exists
      * then. The partial unique index decides races between processes.
      */
-    async insertUnlessActive(row: Insertable<DownloadsTable>): Promise<{ row: DownloadRow; created: boolean }> {
-      const findActive = (q: Db) =>
-        q
-          .selectFrom('downloads')
-          .selectAll()
-          .where('dedupe_key', '=', row.dedupe_key)
-          .where('status', 'in', ACTIVE_STATUSES)
-          .executeTakeFirst();
-      try {
-        return await handle.writeTx(async (tx) => {
-          const existing = await findActive(tx);
-          if (existing) return { row: existing, created: false };
-          const inserted = await tx.insertInto('downloads').values(row).returningAll().executeTakeFirstOrThrow();
-          return { row: inserted, created: true };
-        });
-      } catch (error) {
-        if (!isUniqueViolation(error)) throw error;
-        const existing = await findActive(db);
-        if (!existing) throw error;
-        return { row: existing, created: false };
-      }
+    async insertUnlessActive(
+      row: Insertable<DownloadsTable>,
+    ): Promise<{ row: DownloadRow; created: boolean }> {
+      // One statement, one commit: the partial unique index is the conflict target, so a
+      // duplicate request inserts nothing and the active row is read instead.
+      const inserted = await db
+        .insertInto('downloads')
+        .values(row)
+        .onConflict((oc) => oc.column('dedupe_key').where(ACTIVE_INDEX_PREDICATE).doNothing())
+        .returningAll()
+        .executeTakeFirst();
+      if (inserted) return { row: inserted, created: true };
+      const existing = await db
+        .selectFrom('downloads')
+        .selectAll()
+        .where('dedupe_key', '=', row.dedupe_key)
+        .where('status', 'in', ACTIVE_STATUSES)
+        .executeTakeFirst();
+      if (existing) return { row: existing, created: false };
+      // The active one finished between the two statements: try once more.
+      return this.insertUnlessActive(row);
     },
 
     get(id: string): Promise<DownloadRow | undefined> {

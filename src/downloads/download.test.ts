@@ -56,13 +56,24 @@ describe('download state machine', () => {
 
 describe('dedupeKey', () => {
   it.each([
-    [{ artist: 'Beyoncé', title: 'Halo' }, { artist: 'beyonce', title: 'HALO' }],
-    [{ artist: 'AC/DC', title: 'T.N.T.' }, { artist: 'ac dc', title: 't n t' }],
-    [{ artist: ' A ', title: 'Song', album: 'X' }, { artist: 'a', title: 'song', album: 'x' }],
+    [
+      { artist: 'Beyoncé', title: 'Halo' },
+      { artist: 'beyonce', title: 'HALO' },
+    ],
+    [
+      { artist: 'AC/DC', title: 'T.N.T.' },
+      { artist: 'ac dc', title: 't n t' },
+    ],
+    [
+      { artist: ' A ', title: 'Song', album: 'X' },
+      { artist: 'a', title: 'song', album: 'x' },
+    ],
   ])('treats %j and %j as the same track', (a, b) => {
     expect(dedupeKey(a)).toBe(dedupeKey(b));
   });
   it('keeps the same song on different albums apart', () => {
-    expect(dedupeKey({ artist: 'A', title: 'S', album: 'One' })).not.toBe(dedupeKey({ artist: 'A', title: 'S', album: 'Two' }));
+    expect(dedupeKey({ artist: 'A', title: 'S', album: 'One' })).not.toBe(
+      dedupeKey({ artist: 'A', title: 'S', album: 'Two' }),
+    );
   });
 });

@@ -51,8 +51,20 @@ export type DownloadEvent =
   | 'retry';
 
 const TRANSITIONS: Record<DownloadStatus, Partial<Record<DownloadEvent, DownloadStatus>>> = {
-  waiting: { search: 'searching', enqueue: 'queued', wait: 'waiting', fail: 'failed', cancel: 'cancelled' },
-  searching: { search: 'searching', enqueue: 'queued', wait: 'waiting', fail: 'failed', cancel: 'cancelled' },
+  waiting: {
+    search: 'searching',
+    enqueue: 'queued',
+    wait: 'waiting',
+    fail: 'failed',
+    cancel: 'cancelled',
+  },
+  searching: {
+    search: 'searching',
+    enqueue: 'queued',
+    wait: 'waiting',
+    fail: 'failed',
+    cancel: 'cancelled',
+  },
   queued: {
     enqueue: 'queued',
     start_transfer: 'downloading',

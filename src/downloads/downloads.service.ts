@@ -91,7 +91,10 @@ export function createDownloadsService(deps: {
       });
       if (!created) return { download: await dto(row), created };
       deps.runner.wake();
-      return { download: await publish(row), created };
+      // A new download has no attempts yet: no need to read them.
+      const download = toDownloadDto(row, []);
+      bus.emit('download.updated', download);
+      return { download, created };
     },
 
     async get(id: string): Promise<DownloadDto> {
@@ -111,7 +114,8 @@ export function createDownloadsService(deps: {
       const page = rows.slice(0, options.limit);
       const attempts = await repo.attemptsFor(page.map((r) => r.id));
       const byDownload = new Map<string, typeof attempts>();
-      for (const a of attempts) byDownload.set(a.download_id, [...(byDownload.get(a.download_id) ?? []), a]);
+      for (const a of attempts)
+        byDownload.set(a.download_id, [...(byDownload.get(a.download_id) ?? []), a]);
       const last = page.at(-1);
       return {
         items: page.map((r) => toDownloadDto(r, byDownload.get(r.id) ?? [])),
@@ -131,14 +135,19 @@ export function createDownloadsService(deps: {
         next_retry_at: null,
         updated_at: now(),
       });
-      if (!row) throw new ConflictError(`Download ${id} is ${before.status} and cannot be cancelled`);
+      if (!row)
+        throw new ConflictError(`Download ${id} is ${before.status} and cannot be cancelled`);
       deps.runner.abort(id);
-      const attempt = row.current_attempt_id ? await repo.getAttempt(row.current_attempt_id) : undefined;
+      const attempt = row.current_attempt_id
+        ? await repo.getAttempt(row.current_attempt_id)
+        : undefined;
       if (attempt && (attempt.state === 'enqueued' || attempt.state === 'pending')) {
         if (attempt.transfer_id) {
-          await deps.provider.cancel(attempt.username, attempt.transfer_id).catch((error: unknown) => {
-            deps.log.warn({ id, error: String(error) }, 'could not cancel the transfer at slskd');
-          });
+          await deps.provider
+            .cancel(attempt.username, attempt.transfer_id)
+            .catch((error: unknown) => {
+              deps.log.warn({ id, error: String(error) }, 'could not cancel the transfer at slskd');
+            });
         }
         await repo.updateAttempt(attempt.id, {
           state: 'cancelled',
@@ -181,7 +190,10 @@ export function createDownloadsService(deps: {
         }
         throw error;
       }
-      if (!row) throw new ConflictError(`Download ${id} is ${before.status}; only failed or cancelled downloads can be retried`);
+      if (!row)
+        throw new ConflictError(
+          `Download ${id} is ${before.status}; only failed or cancelled downloads can be retried`,
+        );
       deps.runner.wake();
       return publish(row);
     },
@@ -198,7 +210,9 @@ function encodeCursor(row: DownloadRow): string {
 
 function decodeCursor(cursor: string): { createdAt: number; id: string } {
   try {
-    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
+    const [createdAt, id] = JSON.parse(
+      Buffer.from(cursor, 'base64url').toString('utf8'),
+    ) as unknown[];
     if (typeof createdAt !== 'number' || typeof id !== 'string') throw new Error('shape');
     return { createdAt, id };
   } catch {

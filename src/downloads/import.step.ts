@@ -17,7 +17,9 @@ import type { ErrorCode } from './error-codes.js';
  */
 export async function importStep(ctx: JobContext): Promise<boolean> {
   const { repo, provider, config, now } = ctx.deps;
-  const attempt = ctx.row.current_attempt_id ? await repo.getAttempt(ctx.row.current_attempt_id) : undefined;
+  const attempt = ctx.row.current_attempt_id
+    ? await repo.getAttempt(ctx.row.current_attempt_id)
+    : undefined;
   if (!attempt) throw new Error(`download ${ctx.row.id} is processing without an attempt`);
 
   let source = attempt.local_path;
@@ -40,7 +42,13 @@ export async function importStep(ctx: JobContext): Promise<boolean> {
     const placed = await findIdentical(attempt.target_path, source);
     if (placed) return complete(ctx, placed, source);
   }
-  if (!source) return rejectSource(ctx, attempt, 'file_not_found', 'slskd reported the file complete but it cannot be found on disk');
+  if (!source)
+    return rejectSource(
+      ctx,
+      attempt,
+      'file_not_found',
+      'slskd reported the file complete but it cannot be found on disk',
+    );
 
   const check = await verifyAudioFile(source, {
     size: attempt.size,
@@ -48,7 +56,12 @@ export async function importStep(ctx: JobContext): Promise<boolean> {
   });
   if (!check.ok) {
     await unlink(source).catch(() => undefined);
-    return rejectSource(ctx, attempt, 'invalid_file', `The downloaded file is not usable: ${check.reason}`);
+    return rejectSource(
+      ctx,
+      attempt,
+      'invalid_file',
+      `The downloaded file is not usable: ${check.reason}`,
+    );
   }
 
   const segments = libraryRelativePath({
@@ -74,7 +87,10 @@ export async function importStep(ctx: JobContext): Promise<boolean> {
       return true;
     }
     if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
-      await ctx.retryLater('permission_denied', `Cannot write to the library: ${(error as Error).message}`);
+      await ctx.retryLater(
+        'permission_denied',
+        `Cannot write to the library: ${(error as Error).message}`,
+      );
       return true;
     }
     throw error;
@@ -98,7 +114,12 @@ async function complete(ctx: JobContext, placed: string, source: string): Promis
   return true;
 }
 
-async function rejectSource(ctx: JobContext, attempt: AttemptRow, code: ErrorCode, message: string): Promise<boolean> {
+async function rejectSource(
+  ctx: JobContext,
+  attempt: AttemptRow,
+  code: ErrorCode,
+  message: string,
+): Promise<boolean> {
   const t = ctx.deps.now();
   await ctx.deps.repo.updateAttempt(attempt.id, {
     state: 'failed',
@@ -107,7 +128,10 @@ async function rejectSource(ctx: JobContext, attempt: AttemptRow, code: ErrorCod
     updated_at: t,
     finished_at: t,
   });
-  ctx.deps.log.warn({ id: ctx.row.id, user: attempt.username, code, message }, 'downloaded file rejected');
+  ctx.deps.log.warn(
+    { id: ctx.row.id, user: attempt.username, code, message },
+    'downloaded file rejected',
+  );
   return false;
 }
 

@@ -67,7 +67,11 @@ export async function searchStep(ctx: JobContext): Promise<boolean> {
   }
 }
 
-async function waitForSearch(ctx: JobContext, searchId: string, query: string): Promise<Candidate[]> {
+async function waitForSearch(
+  ctx: JobContext,
+  searchId: string,
+  query: string,
+): Promise<Candidate[]> {
   const { provider, config } = ctx.deps;
   // The daemon's timeout is an inactivity timeout; give up on a search that runs far longer.
   const deadline = ctx.deps.now() + config.searchTimeoutSeconds * 1000 * 4 + 30_000;

@@ -34,7 +34,11 @@ export function createTransferMonitor(deps: {
         const t = byId.get(id);
         return [id, t && !t.removed ? { kind: 'status', transfer: t } : { kind: 'missing' }];
       });
-      deps.onCycle?.({ transfers: transfers.length, listeners: listeners.size, ms: Date.now() - started });
+      deps.onCycle?.({
+        transfers: transfers.length,
+        listeners: listeners.size,
+        ms: Date.now() - started,
+      });
     } catch (error) {
       updates = [...listeners.keys()].map((id) => [id, { kind: 'unavailable', error }]);
     }

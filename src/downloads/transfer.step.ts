@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { qualityTier } from '../matching/quality-policy.js';
 import { ProviderError, type EnqueueRequest, type TransferStatus } from '../providers/provider.js';
 import type { JobContext } from './download.job.js';
 import type { AttemptRow } from './download.repository.js';
@@ -13,7 +14,11 @@ type Outcome =
   | { kind: 'dropped'; message: string };
 
 /** Codes that mean "the daemon itself is unreachable": wait for it instead of burning a source. */
-const DAEMON_DOWN: ReadonlySet<ErrorCode> = new Set(['slskd_unavailable', 'rate_limited', 'network_error']);
+const DAEMON_DOWN: ReadonlySet<ErrorCode> = new Set([
+  'slskd_unavailable',
+  'rate_limited',
+  'network_error',
+]);
 
 /**
  * Drives sources until one delivers a file (returns true: the download is now `processing`) or the
@@ -21,9 +26,12 @@ const DAEMON_DOWN: ReadonlySet<ErrorCode> = new Set(['slskd_unavailable', 'rate_
  */
 export async function transferStep(ctx: JobContext): Promise<boolean> {
   const { repo } = ctx.deps;
-  let attempt = ctx.row.current_attempt_id ? await repo.getAttempt(ctx.row.current_attempt_id) : undefined;
+  let attempt = ctx.row.current_attempt_id
+    ? await repo.getAttempt(ctx.row.current_attempt_id)
+    : undefined;
   // After a crash the current attempt may be mid-enqueue: ask the daemon before enqueueing again.
-  let resuming = attempt !== undefined && (attempt.state === 'pending' || attempt.state === 'enqueued');
+  let resuming =
+    attempt !== undefined && (attempt.state === 'pending' || attempt.state === 'enqueued');
   for (;;) {
     if (!attempt || !(attempt.state === 'pending' || attempt.state === 'enqueued')) {
       attempt = await startNextAttempt(ctx);
@@ -40,7 +48,10 @@ export async function transferStep(ctx: JobContext): Promise<boolean> {
       return true;
     }
     if (outcome.kind === 'dropped' && attempt.requeues < 1) {
-      ctx.deps.log.info({ id: ctx.row.id, user: attempt.username }, 'slskd dropped the transfer; enqueueing it again');
+      ctx.deps.log.info(
+        { id: ctx.row.id, user: attempt.username },
+        'slskd dropped the transfer; enqueueing it again',
+      );
       const batchId = randomUUID();
       await repo.updateAttempt(attempt.id, {
         batch_id: batchId,
@@ -49,7 +60,13 @@ export async function transferStep(ctx: JobContext): Promise<boolean> {
         requeues: attempt.requeues + 1,
         updated_at: ctx.deps.now(),
       });
-      attempt = { ...attempt, batch_id: batchId, transfer_id: null, state: 'pending', requeues: attempt.requeues + 1 };
+      attempt = {
+        ...attempt,
+        batch_id: batchId,
+        transfer_id: null,
+        state: 'pending',
+        requeues: attempt.requeues + 1,
+      };
       resuming = false;
       continue;
     }
@@ -78,12 +95,17 @@ async function finishAttempt(
   await ctx.publish();
 }
 
-/** Picks the best candidate not tried in this round whose peer has a free per-user slot. */
+/**
+ * Picks the best candidate not tried in this round whose peer has a free per-user slot, waiting
+ * for a slot when only lower-quality sources are free.
+ */
 async function startNextAttempt(ctx: JobContext): Promise<AttemptRow | undefined> {
   const { repo, handle, queue, config, now } = ctx.deps;
   const stored = readCandidates(ctx.row.candidates);
   for (;;) {
-    const attempts = (await repo.attemptsFor([ctx.row.id])).filter((a) => a.round === ctx.row.retry_count);
+    const attempts = (await repo.attemptsFor([ctx.row.id])).filter(
+      (a) => a.round === ctx.row.retry_count,
+    );
     const tried = new Set(attempts.map((a) => `${a.username}\u0000${a.filename}`));
     const untried = (stored?.ranked ?? []).filter(
       (r) => !tried.has(`${r.candidate.username}\u0000${r.candidate.filename}`),
@@ -92,11 +114,19 @@ async function startNextAttempt(ctx: JobContext): Promise<AttemptRow | undefined
       const last = attempts.at(-1);
       await ctx.retryLater(
         (last?.error_code as ErrorCode | null) ?? 'no_results',
-        last ? `Every source failed; last: ${last.error_message ?? last.error_code}` : 'No usable source found',
+        last
+          ? `Every source failed; last: ${last.error_message ?? last.error_code}`
+          : 'No usable source found',
       );
       return undefined;
     }
-    for (const { candidate } of untried) {
+    // A busy peer may be passed over only for a source of the same quality tier: a FLAC is worth
+    // waiting for rather than taking a 128 kbps MP3 from an idle peer.
+    const bestTier = qualityTier(untried[0]!.candidate, untried[0]!.candidate.extension).tier;
+    const eligible = untried.filter(
+      (r) => qualityTier(r.candidate, r.candidate.extension).tier === bestTier,
+    );
+    for (const { candidate } of eligible) {
       const id = randomUUID();
       const t = now();
       const row: AttemptRow = {
@@ -136,7 +166,10 @@ async function startNextAttempt(ctx: JobContext): Promise<AttemptRow | undefined
       // Slot check, attempt row and download row in one transaction: two workers cannot both take
       // a peer's last slot, and the batch id is durable before the daemon hears of it.
       const taken = await handle.writeTx(async (tx) => {
-        if ((await repo.activeAttemptsForUser(candidate.username, tx)) >= config.maxConcurrentPerUser) return false;
+        if (
+          (await repo.activeAttemptsForUser(candidate.username, tx)) >= config.maxConcurrentPerUser
+        )
+          return false;
         await repo.insertAttempt(row, tx);
         await queue.fencedUpdate(ctx.lease, patch, tx);
         return true;
@@ -155,7 +188,11 @@ function requestOf(a: AttemptRow): EnqueueRequest {
   return { batchId: a.batch_id, username: a.username, filename: a.filename, size: a.size };
 }
 
-async function runAttempt(ctx: JobContext, attempt: AttemptRow, resuming: boolean): Promise<Outcome> {
+async function runAttempt(
+  ctx: JobContext,
+  attempt: AttemptRow,
+  resuming: boolean,
+): Promise<Outcome> {
   const { provider, repo, now } = ctx.deps;
   if (attempt.state === 'pending') {
     let transfer: TransferStatus;
@@ -169,7 +206,11 @@ async function runAttempt(ctx: JobContext, attempt: AttemptRow, resuming: boolea
       }
       throw error;
     }
-    await repo.updateAttempt(attempt.id, { state: 'enqueued', transfer_id: transfer.id, updated_at: now() });
+    await repo.updateAttempt(attempt.id, {
+      state: 'enqueued',
+      transfer_id: transfer.id,
+      updated_at: now(),
+    });
     attempt.state = 'enqueued';
     attempt.transfer_id = transfer.id;
   }
@@ -199,7 +240,11 @@ async function follow(ctx: JobContext, attempt: AttemptRow): Promise<Outcome> {
         await new Promise<void>((resolve, reject) => {
           const timer = setTimeout(resolve, config.pollIntervalMs * 2);
           wake = () => (clearTimeout(timer), resolve());
-          ctx.signal.addEventListener('abort', () => (clearTimeout(timer), reject(ctx.signal.reason)), { once: true });
+          ctx.signal.addEventListener(
+            'abort',
+            () => (clearTimeout(timer), reject(ctx.signal.reason)),
+            { once: true },
+          );
         });
         wake = null;
       }
@@ -239,7 +284,10 @@ async function follow(ctx: JobContext, attempt: AttemptRow): Promise<Outcome> {
       if (now() - lastChangeAt > stallMs) {
         const state = lastKey.split(':')[0] ?? 'unknown';
         await provider.cancel(attempt.username, transferId).catch((error: unknown) => {
-          ctx.deps.log.warn({ id: ctx.row.id, error: String(error) }, 'cancel of a stalled transfer failed');
+          ctx.deps.log.warn(
+            { id: ctx.row.id, error: String(error) },
+            'cancel of a stalled transfer failed',
+          );
         });
         return {
           kind: 'failed',
@@ -266,7 +314,8 @@ async function applyStatus(
     case 'queued_remotely': {
       if (t.state === 'queued_remotely' && positionDue()) {
         const position = await provider.queuePosition(attempt.username, t.id);
-        if (position !== null && position !== ctx.row.queue_position) await ctx.save({ queue_position: position });
+        if (position !== null && position !== ctx.row.queue_position)
+          await ctx.save({ queue_position: position });
       }
       return null;
     }
@@ -274,7 +323,10 @@ async function applyStatus(
     case 'in_progress': {
       const progress = Math.min(100, t.percentComplete);
       if (ctx.status === 'queued') {
-        await ctx.save({ progress, bytes_transferred: t.bytesTransferred, queue_position: null }, 'start_transfer');
+        await ctx.save(
+          { progress, bytes_transferred: t.bytesTransferred, queue_position: null },
+          'start_transfer',
+        );
       } else if (t.bytesTransferred !== ctx.row.bytes_transferred) {
         await ctx.save({ progress, bytes_transferred: t.bytesTransferred });
       }
@@ -285,6 +337,9 @@ async function applyStatus(
     default: {
       const failure = provider.describeFailure(t);
       if (failure.daemonRestart) return { kind: 'dropped', message: failure.message };
+      // slskd will flip this back to "Queued, Locally" and try again: keep following it (the
+      // stall deadline still bounds the wait).
+      if (!failure.final) return null;
       return { kind: 'failed', code: failure.code, message: failure.message };
     }
   }

@@ -9,7 +9,11 @@ export interface HealthState {
 }
 
 /** Probes a provider on a timer and publishes changes, so /api/health never waits on the daemon. */
-export function createHealthMonitor(deps: { provider: DownloadProvider; bus: EventBus; intervalMs: number }) {
+export function createHealthMonitor(deps: {
+  provider: DownloadProvider;
+  bus: EventBus;
+  intervalMs: number;
+}) {
   let current: HealthState = { state: 'unknown', checkedAt: null };
   let timer: NodeJS.Timeout | null = null;
 

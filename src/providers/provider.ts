@@ -130,6 +130,8 @@ export interface DownloadProvider {
     code: ErrorCode;
     message: string;
     daemonRestart: boolean;
+    /** False while the daemon may still retry this transfer by itself (slskd ≥ 0.26). */
+    final: boolean;
   };
   /** Absolute local path of a finished file, or null when it cannot be found. */
   localPath(transfer: TransferStatus): Promise<string | null>;

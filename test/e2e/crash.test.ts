@@ -95,6 +95,8 @@ describe('kill -9 at random points during 30 downloads', () => {
     // 0 duplicate enqueues at slskd.
     const pairs = emulator.enqueues.map((e) => `${e.username}|${e.filename}`);
     expect(pairs.length - new Set(pairs).size).toBe(0);
-    console.log(`kill -9 battery: ${kills} kills, ${items.length} downloads completed, ${pairs.length} enqueues, 0 duplicates`);
+    console.log(
+      `kill -9 battery: ${kills} kills, ${items.length} downloads completed, ${pairs.length} enqueues, 0 duplicates`,
+    );
   });
 });

@@ -1,71 +1,73 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DownloadDto } from '../../src/downloads/download.dto.js';
 import { buildCatalogue, type CatalogueTrack } from '../helpers/catalogue.js';
-import { testDialects } from '../helpers/db.js';
+import { freshPgDatabase, testDialects } from '../helpers/db.js';
 import { startStack, type Stack } from '../helpers/stack.js';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 
 const sha = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex');
 
-describe.each(testDialects())('30 tracks among decoys end completed with the right file (%s)', (dialect) => {
-  let stack: Stack;
-  let tracks: CatalogueTrack[];
+describe.each(testDialects())(
+  '30 tracks among decoys end completed with the right file (%s)',
+  (dialect) => {
+    let stack: Stack;
+    let tracks: CatalogueTrack[];
+    let pgDb: { url: string; drop(): Promise<void> } | undefined;
 
-  beforeAll(async () => {
-    const catalogue = await buildCatalogue(mkdtempSync(path.join(tmpdir(), 'soulspot-share-')), 30);
-    tracks = catalogue.tracks;
-    stack = await startStack({
-      users: catalogue.users,
-      ...(dialect === 'postgres' ? { databaseUrl: await pgDatabase() } : {}),
-    });
-  });
-  afterAll(async () => {
-    await stack?.close();
-  });
-
-  it('downloads, verifies and files every track', async () => {
-    for (const t of tracks) {
-      const res = await stack.api<DownloadDto>('POST', '/api/downloads', {
-        artist: t.artist,
-        title: t.title,
-        album: t.album,
-        trackNumber: t.trackNumber,
-        durationSeconds: t.durationSeconds,
+    beforeAll(async () => {
+      const catalogue = await buildCatalogue(
+        mkdtempSync(path.join(tmpdir(), 'soulspot-share-')),
+        30,
+      );
+      tracks = catalogue.tracks;
+      if (dialect === 'postgres')
+        pgDb = await freshPgDatabase(process.env.SOULSPOT_TEST_PG_URL as string);
+      stack = await startStack({
+        users: catalogue.users,
+        ...(pgDb ? { databaseUrl: pgDb.url } : {}),
       });
-      expect(res.status).toBe(201);
-    }
-    const done = await stack.waitFor((items) => items.length === tracks.length && items.every((d) => d.status === 'completed' || d.status === 'failed'), 90_000);
-    for (const t of tracks) {
-      const d = done.find((x) => x.title === t.title && x.artist === t.artist);
-      expect(d, `${t.artist} - ${t.title}`).toBeDefined();
-      expect(d!.status, `${t.artist} - ${t.title}: ${d!.errorMessage}`).toBe('completed');
-      expect(d!.source?.username).toBe(t.expected.username);
-      expect(d!.source?.filename).toBe(t.expected.filename);
-      const n = String(t.trackNumber).padStart(2, '0');
-      expect(d!.libraryPath).toBe(path.join(stack.config.libraryDir, t.artist, t.album, `${n} - ${t.title}.flac`));
-      expect(sha(d!.libraryPath!)).toBe(sha(t.expected.localPath));
-      expect(d!.progress).toBe(100);
-    }
-    // Each file was asked for once: no source was enqueued twice.
-    const pairs = stack.emulator.enqueues.map((e) => `${e.username}|${e.filename}`);
-    expect(new Set(pairs).size).toBe(pairs.length);
-  });
-});
+    });
+    afterAll(async () => {
+      await stack?.close();
+      await pgDb?.drop();
+    });
 
-/** A fresh PostgreSQL database for a whole SoulSpot instance. */
-async function pgDatabase(): Promise<string> {
-  const pg = (await import('pg')).default;
-  const base = process.env.SOULSPOT_TEST_PG_URL as string;
-  const name = `soulspot_e2e_${Date.now()}_${Math.floor(Math.random() * 1e6)}`;
-  const client = new pg.Client({ connectionString: base });
-  await client.connect();
-  await client.query(`CREATE DATABASE ${name}`);
-  await client.end();
-  const url = new URL(base);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
+    it('downloads, verifies and files every track', async () => {
+      for (const t of tracks) {
+        const res = await stack.api<DownloadDto>('POST', '/api/downloads', {
+          artist: t.artist,
+          title: t.title,
+          album: t.album,
+          trackNumber: t.trackNumber,
+          durationSeconds: t.durationSeconds,
+        });
+        expect(res.status).toBe(201);
+      }
+      const done = await stack.waitFor(
+        (items) =>
+          items.length === tracks.length &&
+          items.every((d) => d.status === 'completed' || d.status === 'failed'),
+        90_000,
+      );
+      for (const t of tracks) {
+        const d = done.find((x) => x.title === t.title && x.artist === t.artist);
+        expect(d, `${t.artist} - ${t.title}`).toBeDefined();
+        expect(d!.status, `${t.artist} - ${t.title}: ${d!.errorMessage}`).toBe('completed');
+        expect(d!.source?.username).toBe(t.expected.username);
+        expect(d!.source?.filename).toBe(t.expected.filename);
+        const n = String(t.trackNumber).padStart(2, '0');
+        expect(d!.libraryPath).toBe(
+          path.join(stack.config.libraryDir, t.artist, t.album, `${n} - ${t.title}.flac`),
+        );
+        expect(sha(d!.libraryPath!)).toBe(sha(t.expected.localPath));
+        expect(d!.progress).toBe(100);
+      }
+      // Each file was asked for once: no source was enqueued twice.
+      const pairs = stack.emulator.enqueues.map((e) => `${e.username}|${e.filename}`);
+      expect(new Set(pairs).size).toBe(pairs.length);
+    });
+  },
+);

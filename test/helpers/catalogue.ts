@@ -4,18 +4,68 @@ import type { SimFile, SimUser } from '../../emulator/emulator.js';
 import { makeTone } from './audio.js';
 
 const ARTISTS = [
-  'Aurora Fields', 'Basalt', 'Cinder Vale', 'Dune Harbor', 'Ember Coast', 'Fjord Lights', 'Granite Moth',
-  'Harbor Echo', 'Indigo Tide', 'Juniper Sky', 'Kestrel Run', 'Lumen Drift', 'Marrow Bay', 'Nimbus Rail',
-  'Onyx Garden', 'Pale Orchard', 'Quartz Relay', 'Rivet Choir', 'Saffron Loop', 'Tundra Bloom', 'Umber Pike',
-  'Velvet Static', 'Willow Drone', 'Xenon Parade', 'Yarrow Coil', 'Zephyr Lane', 'Amber Vault', 'Birch Signal',
-  'Cobalt Fern', 'Delta Hymn',
+  'Aurora Fields',
+  'Basalt',
+  'Cinder Vale',
+  'Dune Harbor',
+  'Ember Coast',
+  'Fjord Lights',
+  'Granite Moth',
+  'Harbor Echo',
+  'Indigo Tide',
+  'Juniper Sky',
+  'Kestrel Run',
+  'Lumen Drift',
+  'Marrow Bay',
+  'Nimbus Rail',
+  'Onyx Garden',
+  'Pale Orchard',
+  'Quartz Relay',
+  'Rivet Choir',
+  'Saffron Loop',
+  'Tundra Bloom',
+  'Umber Pike',
+  'Velvet Static',
+  'Willow Drone',
+  'Xenon Parade',
+  'Yarrow Coil',
+  'Zephyr Lane',
+  'Amber Vault',
+  'Birch Signal',
+  'Cobalt Fern',
+  'Delta Hymn',
 ];
 const TITLES = [
-  'Morning Glass', 'Paper Rivers', 'Silent Engine', 'Copper Moon', 'Hollow Lanterns', 'Winter Arcade',
-  'Salt Cathedral', 'Neon Orchard', 'Broken Compass', 'Glass Meridian', 'Distant Ferris', 'Velvet Harbor',
-  'Iron Lullaby', 'Quiet Satellite', 'Amber Highway', 'Cloud Foundry', 'Marble Tide', 'Orange Signal',
-  'Crimson Atlas', 'Hidden Meadow', 'Static Bloom', 'Golden Wires', 'Tidal Stairs', 'Fading Beacon',
-  'Lunar Garden', 'Coral Machine', 'Rusty Halo', 'Secret Canal', 'Frozen Parade', 'Electric Fable',
+  'Morning Glass',
+  'Paper Rivers',
+  'Silent Engine',
+  'Copper Moon',
+  'Hollow Lanterns',
+  'Winter Arcade',
+  'Salt Cathedral',
+  'Neon Orchard',
+  'Broken Compass',
+  'Glass Meridian',
+  'Distant Ferris',
+  'Velvet Harbor',
+  'Iron Lullaby',
+  'Quiet Satellite',
+  'Amber Highway',
+  'Cloud Foundry',
+  'Marble Tide',
+  'Orange Signal',
+  'Crimson Atlas',
+  'Hidden Meadow',
+  'Static Bloom',
+  'Golden Wires',
+  'Tidal Stairs',
+  'Fading Beacon',
+  'Lunar Garden',
+  'Coral Machine',
+  'Rusty Halo',
+  'Secret Canal',
+  'Frozen Parade',
+  'Electric Fable',
 ];
 
 export interface CatalogueTrack {
@@ -33,7 +83,11 @@ export interface CatalogueTrack {
  * a live take, a karaoke version, a longer file at higher resolution, an MP3 at 128 kbps, and the
  * same title by another artist. Each right file has its own bytes, so the library can be checked.
  */
-export async function buildCatalogue(dir: string, count: number, goodUsers = 6): Promise<{ tracks: CatalogueTrack[]; users: SimUser[] }> {
+export async function buildCatalogue(
+  dir: string,
+  count: number,
+  goodUsers = 6,
+): Promise<{ tracks: CatalogueTrack[]; users: SimUser[] }> {
   mkdirSync(dir, { recursive: true });
   const decoy = {
     flac: path.join(dir, 'decoy-3s.flac'),
@@ -59,18 +113,41 @@ export async function buildCatalogue(dir: string, count: number, goodUsers = 6):
     const username = `good${i % goodUsers}`;
     const filename = `@@g${i % goodUsers}x\\Music\\${artist}\\${album} (2001) [FLAC]\\${n} - ${title}.flac`;
     add(username, { remotePath: filename, localPath, bitDepth: 16, sampleRate: 22050 });
-    add('remixer', { remotePath: `@@rmx\\Music\\${artist}\\Singles\\${title} (Club Remix).flac`, localPath: decoy.flac });
-    add('liveuser', { remotePath: `@@lv\\Music\\${artist}\\Live at the Dome\\${n} - ${title} (Live).flac`, localPath: decoy.flac });
-    add('karaoke', { remotePath: `@@kar\\Karaoke\\${artist} - ${title} (Karaoke Version).flac`, localPath: decoy.flac });
+    add('remixer', {
+      remotePath: `@@rmx\\Music\\${artist}\\Singles\\${title} (Club Remix).flac`,
+      localPath: decoy.flac,
+    });
+    add('liveuser', {
+      remotePath: `@@lv\\Music\\${artist}\\Live at the Dome\\${n} - ${title} (Live).flac`,
+      localPath: decoy.flac,
+    });
+    add('karaoke', {
+      remotePath: `@@kar\\Karaoke\\${artist} - ${title} (Karaoke Version).flac`,
+      localPath: decoy.flac,
+    });
     add('hires', {
       remotePath: `@@hr\\Music\\${artist}\\${album} [24-96]\\${n} - ${title}.flac`,
       localPath: decoy.long,
       bitDepth: 24,
       sampleRate: 96000,
     });
-    add('lowq', { remotePath: `@@lq\\mp3\\${artist}\\${album}\\${n} - ${title}.mp3`, localPath: decoy.mp3, bitRate: 128 });
-    add('impostor', { remotePath: `@@imp\\Music\\Impostor Band\\${title}.flac`, localPath: decoy.flac });
-    tracks.push({ artist, title, album, trackNumber: (i % 12) + 1, durationSeconds: 3, expected: { username, filename, localPath } });
+    add('lowq', {
+      remotePath: `@@lq\\mp3\\${artist}\\${album}\\${n} - ${title}.mp3`,
+      localPath: decoy.mp3,
+      bitRate: 128,
+    });
+    add('impostor', {
+      remotePath: `@@imp\\Music\\Impostor Band\\${title}.flac`,
+      localPath: decoy.flac,
+    });
+    tracks.push({
+      artist,
+      title,
+      album,
+      trackNumber: (i % 12) + 1,
+      durationSeconds: 3,
+      expected: { username, filename, localPath },
+    });
   }
   const users: SimUser[] = [...files.entries()].map(([username, f]) => ({ username, files: f }));
   return { tracks, users };

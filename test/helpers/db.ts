@@ -46,3 +46,23 @@ export async function freshDb(dialect: Dialect): Promise<TestDb> {
     },
   };
 }
+
+/** A whole new PostgreSQL database (for a full SoulSpot instance); drop() removes it. */
+export async function freshPgDatabase(
+  baseUrl: string,
+): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `soulspot_${Date.now()}_${randomBytes(3).toString('hex')}`;
+  const admin = async (query: string): Promise<void> => {
+    const client = new pg.Client({ connectionString: baseUrl });
+    await client.connect();
+    try {
+      await client.query(query);
+    } finally {
+      await client.end();
+    }
+  };
+  await admin(`CREATE DATABASE ${name}`);
+  const url = new URL(baseUrl);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}

@@ -6,7 +6,9 @@ import { dedupeKey } from '../../src/downloads/download.js';
 let counter = 0;
 
 /** A download row with sensible defaults; override what the test is about. */
-export function downloadRow(overrides: Partial<Insertable<DownloadsTable>> = {}): Insertable<DownloadsTable> {
+export function downloadRow(
+  overrides: Partial<Insertable<DownloadsTable>> = {},
+): Insertable<DownloadsTable> {
   counter++;
   const artist = overrides.artist ?? 'Artist';
   const title = overrides.title ?? `Title ${counter}`;

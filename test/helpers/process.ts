@@ -11,13 +11,20 @@ export function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address
+          ? resolve(address.port)
+          : reject(new Error('no port')),
+      );
     });
   });
 }
 
 /** SoulSpot as a real separate process (`src/server.ts`), so a test can kill -9 it. */
-export function spawnSoulSpot(env: Record<string, string>, logFile?: { write(chunk: string): void }): ChildProcess {
+export function spawnSoulSpot(
+  env: Record<string, string>,
+  logFile?: { write(chunk: string): void },
+): ChildProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(repo, 'src', 'server.ts')], {
     cwd: repo,
     env: { ...process.env, ...env },

@@ -14,7 +14,11 @@ export interface Stack {
   emulator: Emulator;
   soulspot: SoulSpot;
   config: Config;
-  api<T = unknown>(method: string, url: string, body?: unknown): Promise<{ status: number; body: T }>;
+  api<T = unknown>(
+    method: string,
+    url: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: T }>;
   waitFor(predicate: (items: DownloadDto[]) => boolean, timeoutMs?: number): Promise<DownloadDto[]>;
   close(): Promise<void>;
 }
@@ -45,7 +49,11 @@ export function fastEnv(root: string): Record<string, string> {
   };
 }
 
-export async function startEmulatorIn(root: string, users: SimUser[], version?: string): Promise<Emulator> {
+export async function startEmulatorIn(
+  root: string,
+  users: SimUser[],
+  version?: string,
+): Promise<Emulator> {
   const downloadsDir = path.join(root, 'slskd', 'downloads');
   const incompleteDir = path.join(root, 'slskd', 'incomplete');
   mkdirSync(downloadsDir, { recursive: true });
@@ -76,7 +84,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const api = async <T>(method: string, url: string, body?: unknown) => {
     const res = await fetch(`${soulspot.url}${url}`, {
       method,
-      headers: { 'x-api-key': API_KEY, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      headers: {
+        'x-api-key': API_KEY,
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     });
     const text = await res.text();
@@ -109,7 +120,9 @@ export async function waitForDownloads(
     if (predicate(items)) return items;
     await new Promise((r) => setTimeout(r, 100));
   }
-  const summary = items.map((d) => `${d.artist} - ${d.title}: ${d.status} ${d.errorCode ?? ''} ${d.errorMessage ?? ''}`);
+  const summary = items.map(
+    (d) => `${d.artist} - ${d.title}: ${d.status} ${d.errorCode ?? ''} ${d.errorMessage ?? ''}`,
+  );
   throw new Error(`timed out waiting for downloads:\n${summary.join('\n')}`);
 }
 

@@ -15,7 +15,9 @@ export default async function globalSetup(): Promise<void> {
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     if (process.env.SOULSPOT_REQUIRE_PG === '1') {
-      throw new Error(`PostgreSQL is required (SOULSPOT_REQUIRE_PG=1) but ${url} is unreachable: ${reason}`);
+      throw new Error(
+        `PostgreSQL is required (SOULSPOT_REQUIRE_PG=1) but ${url} is unreachable: ${reason}`,
+      );
     }
     process.env.SOULSPOT_TEST_PG_URL = '';
     console.warn(

@@ -1,0 +1,111 @@
+// The emulator's public types. They live apart from emulator.ts so the internal modules can import them
+// without a cycle; emulator.ts re-exports them and is the only entry point other code should use.
+
+/** One shared file of a simulated peer: a remote path that maps to a real audio file on disk. */
+export interface SimFile {
+  /** Remote path with backslashes, e.g. `@@abc12\Music\Artist\Album (2001)\01 - Song.flac`. */
+  remotePath: string;
+  /** Real file served when the file is downloaded. */
+  localPath: string;
+  /** kbps; read from the file when absent. */
+  bitRate?: number;
+  /** Hz; read from the file when absent. */
+  sampleRate?: number;
+  /** Bits per sample; read from lossless files when absent. */
+  bitDepth?: number;
+  /** Seconds; read from the file when absent. */
+  lengthSeconds?: number;
+  isVariableBitRate?: boolean;
+  /** Size the peer advertises and sends; default: the real size of localPath. */
+  size?: number;
+}
+
+/** How a simulated peer behaves. Changes through setBehaviour() apply to running transfers at once. */
+export interface PeerBehaviour {
+  /** Enqueue → 404 "User X appears to be offline" (batch) / 500 (legacy); no search responses; presence "Offline". */
+  offline?: boolean;
+  /** Delay before this peer's search response arrives (default 50 ms). */
+  latencyMs?: number;
+  /** Bytes/s used for streaming and advertised in search responses (default 5_000_000). */
+  uploadSpeed?: number;
+  /** Advertised in search responses (default true). */
+  hasFreeUploadSlot?: boolean;
+  /** Advertised queue length (default 0). */
+  queueLength?: number;
+  /** Time spent in "Queued, Remotely" before the upload starts (default 0). */
+  remoteQueueMs?: number;
+  /** Stays "Queued, Remotely" forever (until changed). */
+  stuckInQueue?: boolean;
+  /** Rejection reason, e.g. "File not shared." → "Completed, Rejected". */
+  reject?: string;
+  /** The peer reports failure after sending this many bytes in one attempt → "Completed, Errored". */
+  failAfterBytes?: number;
+  /** Progress stops (state stays "InProgress") after this many bytes. */
+  stallAfterBytes?: number;
+}
+
+export interface SimUser {
+  username: string;
+  files: SimFile[];
+  behaviour?: PeerBehaviour;
+}
+
+export interface EmulatorOptions {
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 0 = a random free port (kept across stop/start/restart). */
+  port?: number;
+  /** When set, X-API-Key (or a JWT from POST /session) is required; 401 with an empty body otherwise. */
+  apiKey?: string;
+  /** Default '0.26.0'. Below 0.26 the emulator runs in legacy mode (no batches, no `removed`, no retries). */
+  version?: string;
+  downloadsDir: string;
+  incompleteDir: string;
+  users: SimUser[];
+  /** Progress update period (default 250 ms, like slskd's transfer progress saves). */
+  tickMs?: number;
+  /** Optional cap on the search inactivity timeout so tests are fast. */
+  searchTimeoutCapMs?: number;
+  /** Default true; false → server state "Disconnected", POST /searches 409. */
+  loggedIn?: boolean;
+  /** Searches running at once before new ones wait as "Queued" (Soulseek.NET under slskd: 2). */
+  maxConcurrentSearches?: number;
+  /**
+   * Download retries of slskd 0.26 (`transfers.download.retry`). Default `{ attempts: 1 }`, i.e. none, so
+   * failures are final at once; slskd's real default is `{ attempts: 3, delayMs: 5000, maxDelayMs: 60000 }`.
+   */
+  retry?: { attempts: number; delayMs?: number; maxDelayMs?: number };
+  /** Credentials for POST /session (default slskd/slskd). */
+  username?: string;
+  password?: string;
+}
+
+export interface EnqueueRecord {
+  username: string;
+  filename: string;
+  batchId?: string;
+  transferId: string;
+  /** Date.now() when the transfer record was created. */
+  at: number;
+}
+
+export interface Emulator {
+  /** e.g. http://127.0.0.1:40123 (no trailing slash, no /api/v0). */
+  readonly url: string;
+  /** Every enqueue that created a transfer record (to detect duplicate enqueues). */
+  readonly enqueues: EnqueueRecord[];
+  /** Route pattern ("GET /transfers/downloads/{username}") → number of requests. */
+  readonly requestCounts: Record<string, number>;
+  setBehaviour(username: string, patch: Partial<PeerBehaviour>): void;
+  /** Adds a user, or replaces the user of the same name. */
+  addUser(user: SimUser): void;
+  setLoggedIn(value: boolean): void;
+  /** slskd restart: unfinished transfers → "Completed, Errored" "Application shut down"; same port. */
+  restart(): Promise<void>;
+  /** The API stops listening (connection refused); state and running transfers are kept. */
+  stop(): Promise<void>;
+  /** Listen again on the same port. */
+  start(): Promise<void>;
+  /** Stop for good. */
+  close(): Promise<void>;
+}

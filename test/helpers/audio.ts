@@ -1,0 +1,49 @@
+// Makes tiny real audio files with ffmpeg, for tests that need more than fixtures/audio ships.
+// Mono sine tones; FLAC at 22050 Hz, MP3 at 44100 Hz when the bitrate needs MPEG-1 (> 160 kbps).
+import { execFile } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+export interface ToneOptions {
+  seconds: number;
+  /** Hz, default 440. */
+  frequency?: number;
+  format: 'flac' | 'mp3';
+  /** MP3 only, default 128. */
+  bitrateKbps?: number;
+}
+
+export async function makeTone(file: string, opts: ToneOptions): Promise<void> {
+  const frequency = opts.frequency ?? 440;
+  const kbps = opts.bitrateKbps ?? 128;
+  // MPEG-2 Layer III (22050 Hz) tops out at 160 kbps, so higher bitrates need MPEG-1's 44100 Hz.
+  const sampleRate = opts.format === 'mp3' && kbps > 160 ? 44_100 : 22_050;
+  const codec =
+    opts.format === 'flac' ? ['-c:a', 'flac'] : ['-c:a', 'libmp3lame', '-b:a', `${kbps}k`];
+  await mkdir(path.dirname(file), { recursive: true });
+  await run('ffmpeg', [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    `sine=frequency=${frequency}:duration=${opts.seconds}:sample_rate=${sampleRate}`,
+    '-ac',
+    '1',
+    ...codec,
+    '-map_metadata',
+    '-1',
+    '-fflags',
+    '+bitexact',
+    '-flags:a',
+    '+bitexact',
+    '-f',
+    opts.format,
+    file,
+  ]);
+}
