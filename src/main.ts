@@ -13,6 +13,8 @@ import { createEventBus, type EventBus } from './events/event-bus.js';
 import { createSseBroker } from './events/sse.broker.js';
 import { buildApp, type App } from './http/app.js';
 import { removeStaleTempFiles } from './library/move.js';
+import { createDiskWatcher } from './library/disk-watcher.js';
+import { withCircuitBreaker, type GuardedProvider } from './providers/circuit-breaker.js';
 import { createHealthMonitor } from './providers/health-monitor.js';
 import type { DownloadProvider } from './providers/provider.js';
 import { createSlskdProvider } from './providers/slskd/slskd.provider.js';
@@ -28,7 +30,7 @@ export interface SoulSpot {
   downloads: DownloadsService;
   runner: Runner;
   monitor: TransferMonitor;
-  provider: DownloadProvider;
+  provider: GuardedProvider;
   log: PinoLogger;
   /** Stops taking work, hands running downloads back to the queue and closes everything. */
   stop(): Promise<void>;
@@ -61,22 +63,25 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
   const now = (): number => Date.now();
   const bus = createEventBus();
   const broker = createSseBroker(bus);
-  const provider =
+  const provider = withCircuitBreaker(
     options.provider ??
-    createSlskdProvider(
-      slskdSettings({
-        url: config.slskdUrl,
-        apiKey: config.slskdApiKey,
-        downloadsDir: config.slskdDownloadsDir,
-      }),
-    );
+      createSlskdProvider(
+        slskdSettings({
+          url: config.slskdUrl,
+          apiKey: config.slskdApiKey,
+          downloadsDir: config.slskdDownloadsDir,
+        }),
+      ),
+    { threshold: config.circuitThreshold, halfOpenAfterMs: config.circuitHalfOpenMs, bus },
+  );
   const repo = createDownloadRepository(db);
   const queue = createQueueRepository(db);
   const monitor = createTransferMonitor({ provider, pollIntervalMs: config.pollIntervalMs });
+  // The health probe is also the circuit's half-open probe, so it runs at least that often.
   const health = createHealthMonitor({
     provider,
     bus,
-    intervalMs: Math.max(5000, config.pollIntervalMs),
+    intervalMs: Math.min(Math.max(1000, config.pollIntervalMs * 2), config.circuitHalfOpenMs),
   });
 
   const deps: PipelineDeps = {
@@ -98,6 +103,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     leaseMs: config.leaseMs,
     now,
     run: (lease, signal) => runDownload(deps, lease, signal),
+    canClaim: () => provider.circuit !== 'open',
     onError: (error) => log.error({ error: String(error) }, 'queue error'),
   });
   const downloads = createDownloadsService({
@@ -111,9 +117,24 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
   });
   const app = await buildApp({ apiKey: config.apiKey, downloads, health, broker });
   const heartbeat = setInterval(() => broker.heartbeat(), 15_000);
+  // When slskd is back, downloads that were waiting for it go at once, not at their next probe.
+  const offCircuit = bus.on('provider.circuit', ({ circuit }) => {
+    if (circuit === 'closed') void repo.hurryDeferred(now()).then(() => runner.wake());
+  });
+  const diskWatcher = createDiskWatcher({
+    libraryDir: config.libraryDir,
+    minFreeBytes: config.minFreeBytes,
+    intervalMs: config.diskCheckIntervalMs,
+    resume: () => downloads.resumeLocalFaults(),
+    waiting: async () => (await repo.failedWithCodes(['disk_full', 'permission_denied'])).length > 0,
+    onError: (error) => log.warn({ error: String(error) }, 'disk check failed'),
+  });
 
   health.start();
-  if (options.runWorkers !== false) await runner.start();
+  if (options.runWorkers !== false) {
+    await runner.start();
+    diskWatcher.start();
+  }
   let url = '';
   if (options.listen !== false) {
     url = await app.listen({ host: config.host, port: config.port });
@@ -133,6 +154,8 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     stop: () =>
       (stopping ??= (async () => {
         clearInterval(heartbeat);
+        offCircuit();
+        diskWatcher.stop();
         health.stop();
         await runner.stop();
         monitor.stop();

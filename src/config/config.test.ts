@@ -48,7 +48,12 @@ describe('loadConfig', () => {
     }
     expect(error).toBeInstanceOf(ConfigError);
     const text = (error as Error).message;
-    for (const name of ['SOULSPOT_PORT', 'SOULSPOT_MAX_CONCURRENT', 'SOULSPOT_DATABASE_URL', 'SOULSPOT_RETRY_BACKOFF_SECONDS']) {
+    for (const name of [
+      'SOULSPOT_PORT',
+      'SOULSPOT_MAX_CONCURRENT',
+      'SOULSPOT_DATABASE_URL',
+      'SOULSPOT_RETRY_BACKOFF_SECONDS',
+    ]) {
       expect(text).toContain(name);
     }
   });
@@ -57,7 +62,11 @@ describe('loadConfig', () => {
     const dir = dataDir();
     const file = path.join(dir, 'soulspot.yml');
     writeFileSync(file, 'port: 9100\nmaxRetries: 7\nSOULSPOT_POLL_INTERVAL_MS: 500\n');
-    const c = loadConfig({ SOULSPOT_DATA_DIR: dir, SOULSPOT_CONFIG_FILE: file, SOULSPOT_MAX_RETRIES: '2' });
+    const c = loadConfig({
+      SOULSPOT_DATA_DIR: dir,
+      SOULSPOT_CONFIG_FILE: file,
+      SOULSPOT_MAX_RETRIES: '2',
+    });
     expect(c.port).toBe(9100);
     expect(c.pollIntervalMs).toBe(500);
     expect(c.maxRetries).toBe(2);

@@ -26,6 +26,16 @@ export interface Config {
   pollIntervalMs: number;
   /** Queue lease length; a crashed worker's downloads are taken over after at most this long. */
   leaseMs: number;
+  /** Filing stops with disk_full rather than leave less than this free in the library. */
+  minFreeBytes: number;
+  /** How often downloads failed by a full disk or permissions are checked for a retry. */
+  diskCheckIntervalMs: number;
+  blocklistFailures: number;
+  blocklistWindowMs: number;
+  blocklistMs: number;
+  /** Consecutive daemon-down failures that open the circuit. */
+  circuitThreshold: number;
+  circuitHalfOpenMs: number;
   logLevel: string;
 }
 
@@ -53,6 +63,13 @@ export const CONFIG_DEFAULTS = {
   SOULSPOT_STALL_TIMEOUT_SECONDS: '600',
   SOULSPOT_POLL_INTERVAL_MS: '2000',
   SOULSPOT_LEASE_SECONDS: '30',
+  SOULSPOT_MIN_FREE_MB: '100',
+  SOULSPOT_DISK_CHECK_SECONDS: '30',
+  SOULSPOT_BLOCKLIST_FAILURES: '3',
+  SOULSPOT_BLOCKLIST_WINDOW_HOURS: '24',
+  SOULSPOT_BLOCKLIST_DAYS: '7',
+  SOULSPOT_CIRCUIT_FAILURES: '5',
+  SOULSPOT_CIRCUIT_HALF_OPEN_SECONDS: '10',
   SOULSPOT_LOG_LEVEL: 'info',
 } as const;
 
@@ -84,7 +101,8 @@ export function loadConfig(env: Source = process.env): Config {
   }
   const fromFile = fileName ? readConfigFile(fileName) : {};
   const merged: Source = { ...CONFIG_DEFAULTS, ...fromFile };
-  for (const [k, v] of Object.entries(env)) if (k.startsWith('SOULSPOT_') && v !== '') merged[k] = v;
+  for (const [k, v] of Object.entries(env))
+    if (k.startsWith('SOULSPOT_') && v !== '') merged[k] = v;
   return parseConfig(merged);
 }
 
@@ -96,6 +114,15 @@ function parseConfig(src: Source): Config {
     const value = Number(raw);
     if (!/^-?\d+$/.test(raw) || value < min || value > max) {
       problems.push(`${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
+      return min;
+    }
+    return value;
+  };
+  const num = (name: string, min: number, max: number): number => {
+    const raw = str(name).trim();
+    const value = Number(raw);
+    if (raw === '' || !Number.isFinite(value) || value < min || value > max) {
+      problems.push(`${name} must be a number from ${min} to ${max} (got "${raw}")`);
       return min;
     }
     return value;
@@ -122,7 +149,9 @@ function parseConfig(src: Source): Config {
       `SOULSPOT_RETRY_BACKOFF_SECONDS must be a comma-separated list of seconds, e.g. "60,300,900" (got "${str('SOULSPOT_RETRY_BACKOFF_SECONDS')}")`,
     );
   }
-  const databaseUrl = src.SOULSPOT_DATABASE_URL ? url('SOULSPOT_DATABASE_URL', ['postgres:', 'postgresql:']) : null;
+  const databaseUrl = src.SOULSPOT_DATABASE_URL
+    ? url('SOULSPOT_DATABASE_URL', ['postgres:', 'postgresql:'])
+    : null;
   const apiKey = src.SOULSPOT_API_KEY;
   if (apiKey !== undefined && apiKey.length < 16) {
     problems.push('SOULSPOT_API_KEY must be at least 16 characters');
@@ -146,10 +175,19 @@ function parseConfig(src: Source): Config {
     stallTimeoutSeconds: int('SOULSPOT_STALL_TIMEOUT_SECONDS', 1, 7 * 24 * 3600),
     pollIntervalMs: int('SOULSPOT_POLL_INTERVAL_MS', 50, 600_000),
     leaseMs: int('SOULSPOT_LEASE_SECONDS', 1, 3600) * 1000,
+    minFreeBytes: int('SOULSPOT_MIN_FREE_MB', 0, 10_000_000) * 1_048_576,
+    diskCheckIntervalMs: num('SOULSPOT_DISK_CHECK_SECONDS', 0.05, 86_400) * 1000,
+    blocklistFailures: int('SOULSPOT_BLOCKLIST_FAILURES', 1, 1000),
+    blocklistWindowMs: num('SOULSPOT_BLOCKLIST_WINDOW_HOURS', 0.001, 24 * 365) * 3_600_000,
+    blocklistMs: num('SOULSPOT_BLOCKLIST_DAYS', 0.0001, 3650) * 86_400_000,
+    circuitThreshold: int('SOULSPOT_CIRCUIT_FAILURES', 1, 1000),
+    circuitHalfOpenMs: num('SOULSPOT_CIRCUIT_HALF_OPEN_SECONDS', 0.05, 3600) * 1000,
     logLevel: str('SOULSPOT_LOG_LEVEL'),
   };
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(config.logLevel)) {
-    problems.push(`SOULSPOT_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent`);
+    problems.push(
+      `SOULSPOT_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent`,
+    );
   }
   if (problems.length > 0) throw new ConfigError(problems);
   const key = resolveApiKey(config.dataDir, apiKey);
@@ -157,7 +195,10 @@ function parseConfig(src: Source): Config {
 }
 
 /** Uses SOULSPOT_API_KEY, else the key stored in the data dir, else makes and stores one. */
-function resolveApiKey(dataDir: string, fromEnv: string | undefined): { value: string; generated: boolean } {
+function resolveApiKey(
+  dataDir: string,
+  fromEnv: string | undefined,
+): { value: string; generated: boolean } {
   if (fromEnv) return { value: fromEnv, generated: false };
   const file = path.join(dataDir, 'api-key');
   if (existsSync(file)) return { value: readFileSync(file, 'utf8').trim(), generated: false };

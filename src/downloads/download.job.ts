@@ -8,7 +8,7 @@ import { retryDelayMs } from '../queue/backoff.js';
 import type { Lease, QueueRepository } from '../queue/queue.repository.js';
 import { transition, type DownloadEvent, type DownloadStatus } from './download.js';
 import { toDownloadDto } from './download.dto.js';
-import type { DownloadRepository, DownloadRow } from './download.repository.js';
+import type { AttemptRow, DownloadRepository, DownloadRow } from './download.repository.js';
 import type { ErrorCode } from './error-codes.js';
 import type { TransferMonitor } from './transfer-monitor.js';
 
@@ -32,6 +32,15 @@ export interface PipelineDeps {
   now: () => number;
   /** How long a download waits before asking a daemon that was unreachable again. */
   deferMs: number;
+  /** Blocked sources and peers' track records (the blocklist module); optional in isolation. */
+  sources?: SourcePolicy;
+}
+
+export interface SourcePolicy {
+  sourceFilter(usernames: string[]): Promise<{
+    isBlocked(c: { username: string; filename: string }): boolean;
+    peerRecord(username: string): { successes: number; failures: number } | undefined;
+  }>;
 }
 
 /**
@@ -81,6 +90,38 @@ export class JobContext {
       lease_expires_at: null,
     };
     await this.publish();
+  }
+
+  /** Closes an attempt and tells the modules that keep peer records (blocklist, statistics). */
+  async finishAttempt(
+    attempt: AttemptRow,
+    outcome: { state: 'succeeded' } | { state: 'failed' | 'cancelled'; code: ErrorCode; message: string },
+    transfer?: { bytesTransferred: number; averageSpeed: number },
+  ): Promise<void> {
+    const t = this.deps.now();
+    const failed = outcome.state !== 'succeeded';
+    await this.deps.repo.updateAttempt(attempt.id, {
+      state: outcome.state,
+      error_code: failed ? outcome.code : null,
+      error_message: failed ? outcome.message : null,
+      updated_at: t,
+      finished_at: t,
+    });
+    if (failed) this.deps.log.info({ id: this.row.id, user: attempt.username, code: outcome.code, message: outcome.message }, 'source failed');
+    if (outcome.state !== 'cancelled') {
+      this.deps.bus.emit('attempt.finished', {
+        downloadId: this.row.id,
+        provider: attempt.provider,
+        username: attempt.username,
+        filename: attempt.filename,
+        outcome: outcome.state,
+        errorCode: failed ? outcome.code : null,
+        errorMessage: failed ? outcome.message : null,
+        bytes: transfer?.bytesTransferred ?? 0,
+        averageSpeed: transfer && transfer.averageSpeed > 0 ? transfer.averageSpeed : null,
+        at: t,
+      });
+    }
   }
 
   /** Sleeps, but wakes (by throwing) as soon as the job is aborted. */

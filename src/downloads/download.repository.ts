@@ -135,6 +135,28 @@ export function createDownloadRepository(handle: DatabaseHandle) {
       return Number(row.n);
     },
 
+    failedWithCodes(codes: string[]): Promise<DownloadRow[]> {
+      return db
+        .selectFrom('downloads')
+        .selectAll()
+        .where('status', '=', 'failed')
+        .where('error_code', 'in', codes)
+        .orderBy('created_at', 'asc')
+        .execute();
+    },
+
+    /** Downloads waiting only because the daemon was down become due at once. */
+    async hurryDeferred(now: number): Promise<number> {
+      const result = await db
+        .updateTable('downloads')
+        .set({ run_after: now })
+        .where('status', 'in', ACTIVE_STATUSES)
+        .where('error_code', '=', 'slskd_unavailable')
+        .where('run_after', '>', now)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows);
+    },
+
     async countByStatus(): Promise<Record<string, number>> {
       const rows = await db
         .selectFrom('downloads')

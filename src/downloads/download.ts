@@ -48,7 +48,9 @@ export type DownloadEvent =
   | 'fail'
   | 'cancel'
   /** Manual retry of a finished download. */
-  | 'retry';
+  | 'retry'
+  /** A download failed by a local fault (disk full, permissions) goes back to filing its file. */
+  | 'resume';
 
 const TRANSITIONS: Record<DownloadStatus, Partial<Record<DownloadEvent, DownloadStatus>>> = {
   waiting: {
@@ -93,7 +95,7 @@ const TRANSITIONS: Record<DownloadStatus, Partial<Record<DownloadEvent, Download
     cancel: 'cancelled',
   },
   completed: {},
-  failed: { retry: 'waiting' },
+  failed: { retry: 'waiting', resume: 'processing' },
   cancelled: { retry: 'waiting' },
 };
 

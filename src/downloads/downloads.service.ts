@@ -198,6 +198,33 @@ export function createDownloadsService(deps: {
       return publish(row);
     },
 
+    /**
+     * Downloads failed by a local fault (disk full, no permission) go back to filing the file they
+     * already have, or to a new search when they have none. Called when the library can take files again.
+     */
+    async resumeLocalFaults(): Promise<number> {
+      const rows = await repo.failedWithCodes(['disk_full', 'permission_denied']);
+      let resumed = 0;
+      for (const row of rows) {
+        const attempt = row.current_attempt_id ? await repo.getAttempt(row.current_attempt_id) : undefined;
+        const hasFile = attempt?.state === 'succeeded';
+        const t = now();
+        const updated = await repo.commandUpdate(row.id, ['failed'], {
+          status: hasFile ? 'processing' : 'waiting',
+          error_code: null,
+          error_message: null,
+          run_after: t,
+          updated_at: t,
+          ...(hasFile ? {} : { retry_count: 0, search_id: null, query_index: 0, candidates: null, current_attempt_id: null }),
+        });
+        if (!updated) continue;
+        resumed++;
+        await publish(updated);
+      }
+      if (resumed > 0) deps.runner.wake();
+      return resumed;
+    },
+
     counts: () => repo.countByStatus(),
   };
 }

@@ -26,3 +26,57 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
 export function isErrorCode(value: string): value is ErrorCode {
   return (ERROR_CODES as readonly string[]).includes(value);
 }
+
+/** What SoulSpot does about one failure. */
+export interface ErrorPolicy {
+  /** The daemon itself is unreachable: wait for it (no retry used up, no source blamed). */
+  waitForDaemon: boolean;
+  /** The fault is this source's: try the next ranked candidate at once. */
+  nextSource: boolean;
+  /** The same source may work later (a new search round may pick it again). */
+  sourceRetryable: boolean;
+  /**
+   * Blocklist effect: `count` adds to the peer's failure tally (blocked after N in a window),
+   * `file` blocks this user's file at once, `user` blocks the user at once, `none` nothing.
+   */
+  block: 'none' | 'count' | 'file' | 'user';
+  /** A local fault (disk, permissions): the download waits for the operator, then resumes filing. */
+  local: boolean;
+}
+
+const policy = (p: Partial<ErrorPolicy>): ErrorPolicy => ({
+  waitForDaemon: false,
+  nextSource: true,
+  sourceRetryable: true,
+  block: 'count',
+  local: false,
+  ...p,
+});
+
+/** One row per code; `error-codes.test.ts` checks every code has a row and the rows agree. */
+export const ERROR_POLICIES: Record<ErrorCode, ErrorPolicy> = {
+  no_results: policy({ nextSource: false, block: 'none' }),
+  timeout: policy({}),
+  source_offline: policy({}),
+  network_error: policy({ waitForDaemon: true, nextSource: false, block: 'none' }),
+  rate_limited: policy({ waitForDaemon: true, nextSource: false, block: 'none' }),
+  slskd_unavailable: policy({ waitForDaemon: true, nextSource: false, block: 'none' }),
+  // Quota rejections ("Too many files", "Overwhelmed…") pass; they count towards a block.
+  transfer_rejected: policy({}),
+  transfer_failed: policy({}),
+  queue_timeout: policy({}),
+  // The peer does not share it (any more): asking again is pointless.
+  file_not_found: policy({ sourceRetryable: false, block: 'file' }),
+  // The peer banned us.
+  user_blocked: policy({ sourceRetryable: false, block: 'user' }),
+  // A corrupt, truncated or wrong file: the same file would fail again.
+  invalid_file: policy({ sourceRetryable: false, block: 'file' }),
+  disk_full: policy({ nextSource: false, block: 'none', local: true }),
+  permission_denied: policy({ nextSource: false, block: 'none', local: true }),
+  cancelled: policy({ nextSource: false, sourceRetryable: false, block: 'none' }),
+  unknown: policy({}),
+};
+
+export function errorPolicy(code: ErrorCode): ErrorPolicy {
+  return ERROR_POLICIES[code];
+}

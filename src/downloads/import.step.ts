@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
+import { ensureRoom } from '../library/disk.js';
 import { moveIntoLibrary } from '../library/move.js';
 import { libraryRelativePath, withCollisionSuffix } from '../library/naming.js';
 import { verifyAudioFile } from '../library/verify.js';

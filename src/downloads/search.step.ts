@@ -44,6 +44,9 @@ export async function searchStep(ctx: JobContext): Promise<boolean> {
     }
 
     const snapshot = await waitForSearch(ctx, searchId, query);
+    const filter = ctx.deps.sources
+      ? await ctx.deps.sources.sourceFilter([...new Set(snapshot.map((c) => c.username))])
+      : undefined;
     const result = rankCandidates(
       {
         artist: ctx.row.artist,
@@ -52,6 +55,7 @@ export async function searchStep(ctx: JobContext): Promise<boolean> {
         durationSeconds: ctx.row.duration_seconds,
       },
       snapshot,
+      filter ? { isBlocked: filter.isBlocked, peerRecord: filter.peerRecord } : {},
     );
     void provider.deleteSearch(searchId).catch(() => undefined);
     if (result.ranked.length > 0) {

@@ -3,7 +3,7 @@ import { qualityTier } from '../matching/quality-policy.js';
 import { ProviderError, type EnqueueRequest, type TransferStatus } from '../providers/provider.js';
 import type { JobContext } from './download.job.js';
 import type { AttemptRow } from './download.repository.js';
-import type { ErrorCode } from './error-codes.js';
+import { errorPolicy, type ErrorCode } from './error-codes.js';
 import { readCandidates } from './search.step.js';
 import type { TransferUpdate } from './transfer-monitor.js';
 
@@ -40,7 +40,7 @@ export async function transferStep(ctx: JobContext): Promise<boolean> {
     }
     const outcome = await runAttempt(ctx, attempt, resuming);
     if (outcome.kind === 'succeeded') {
-      await repo.updateAttempt(attempt.id, { state: 'succeeded', updated_at: ctx.deps.now() });
+      await ctx.finishAttempt(attempt, { state: 'succeeded' }, outcome.transfer);
       await ctx.save(
         { progress: 100, bytes_transferred: outcome.transfer.size, queue_position: null },
         'transfer_done',
@@ -71,28 +71,10 @@ export async function transferStep(ctx: JobContext): Promise<boolean> {
       continue;
     }
     const code = outcome.kind === 'failed' ? outcome.code : 'transfer_failed';
-    await finishAttempt(ctx, attempt, 'failed', code, outcome.message);
+    await ctx.finishAttempt(attempt, { state: 'failed', code, message: outcome.message });
+    await ctx.publish();
     attempt = undefined;
   }
-}
-
-async function finishAttempt(
-  ctx: JobContext,
-  attempt: AttemptRow,
-  state: 'failed' | 'cancelled',
-  code: ErrorCode,
-  message: string,
-): Promise<void> {
-  const now = ctx.deps.now();
-  ctx.deps.log.info({ id: ctx.row.id, user: attempt.username, code, message }, 'source failed');
-  await ctx.deps.repo.updateAttempt(attempt.id, {
-    state,
-    error_code: code,
-    error_message: message,
-    updated_at: now,
-    finished_at: now,
-  });
-  await ctx.publish();
 }
 
 /**
@@ -107,9 +89,14 @@ async function startNextAttempt(ctx: JobContext): Promise<AttemptRow | undefined
       (a) => a.round === ctx.row.retry_count,
     );
     const tried = new Set(attempts.map((a) => `${a.username}\u0000${a.filename}`));
-    const untried = (stored?.ranked ?? []).filter(
+    const notTried = (stored?.ranked ?? []).filter(
       (r) => !tried.has(`${r.candidate.username}\u0000${r.candidate.filename}`),
     );
+    // A failure earlier in this round may have blocked a peer or file since the ranking.
+    const filter = ctx.deps.sources
+      ? await ctx.deps.sources.sourceFilter([...new Set(notTried.map((r) => r.candidate.username))])
+      : null;
+    const untried = filter ? notTried.filter((r) => !filter.isBlocked(r.candidate)) : notTried;
     if (untried.length === 0) {
       const last = attempts.at(-1);
       await ctx.retryLater(
@@ -201,7 +188,8 @@ async function runAttempt(
       const existing = resuming ? await provider.findEnqueued(requestOf(attempt)) : null;
       transfer = existing ?? (await provider.enqueue(requestOf(attempt)));
     } catch (error) {
-      if (error instanceof ProviderError && !DAEMON_DOWN.has(error.code)) {
+      // The daemon being down is nobody's source failure: let the job wait for it.
+      if (error instanceof ProviderError && !errorPolicy(error.code).waitForDaemon) {
         return { kind: 'failed', code: error.code, message: error.message };
       }
       throw error;

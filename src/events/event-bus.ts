@@ -1,10 +1,30 @@
 import { EventEmitter } from 'node:events';
 import type { DownloadDto } from '../downloads/download.dto.js';
+import type { ErrorCode } from '../downloads/error-codes.js';
+
+/** One source tried for a download ended (the blocklist and peer statistics listen to this). */
+export interface AttemptFinished {
+  downloadId: string;
+  provider: string;
+  username: string;
+  filename: string;
+  outcome: 'succeeded' | 'failed';
+  errorCode: ErrorCode | null;
+  errorMessage: string | null;
+  /** Bytes received from the peer. */
+  bytes: number;
+  /** Bytes/s as the daemon measured it, when known. */
+  averageSpeed: number | null;
+  /** Epoch ms. */
+  at: number;
+}
 
 /** Every event a module may publish, with its payload. Subscribers get exactly these types. */
 export interface EventMap {
   'download.updated': DownloadDto;
+  'attempt.finished': AttemptFinished;
   'provider.health': { provider: string; state: 'up' | 'down' | 'unknown'; message?: string };
+  'provider.circuit': { provider: string; circuit: 'closed' | 'open' | 'half-open' };
 }
 
 export type EventName = keyof EventMap;

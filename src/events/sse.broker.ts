@@ -31,6 +31,7 @@ export function createSseBroker(bus: EventBus, options: { replaySize?: number } 
   const unsubscribe = [
     bus.on('download.updated', (p) => publish('download.updated', p)),
     bus.on('provider.health', (p) => publish('provider.health', p)),
+    bus.on('provider.circuit', (p) => publish('provider.circuit', p)),
   ];
 
   return {

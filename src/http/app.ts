@@ -3,7 +3,12 @@ import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Ajv, type ErrorObject } from 'ajv';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
-import { BadCursorError, ConflictError, NotFoundError, type DownloadsService } from '../downloads/downloads.service.js';
+import {
+  BadCursorError,
+  ConflictError,
+  NotFoundError,
+  type DownloadsService,
+} from '../downloads/downloads.service.js';
 import type { SseBroker } from '../events/sse.broker.js';
 import type { HealthMonitor } from '../providers/health-monitor.js';
 import { downloadsRoutes } from './routes/downloads.routes.js';
@@ -30,11 +35,18 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   // Query strings and path params arrive as text and need coercion; JSON bodies must not be coerced
   // (a number where a string belongs, or 0 where null is allowed, is a client error, not a value).
   const strict = new Ajv({ allErrors: false, useDefaults: true, strict: false });
-  const coercing = new Ajv({ allErrors: false, useDefaults: true, coerceTypes: 'array', strict: false });
+  const coercing = new Ajv({
+    allErrors: false,
+    useDefaults: true,
+    coerceTypes: 'array',
+    strict: false,
+  });
   app.setValidatorCompiler(({ schema, httpPart }) =>
     (httpPart === 'body' ? strict : coercing).compile(schema),
   );
-  app.setSchemaErrorFormatter((errors, dataVar) => new Error(describeValidation(errors as ErrorObject[], dataVar)));
+  app.setSchemaErrorFormatter(
+    (errors, dataVar) => new Error(describeValidation(errors as ErrorObject[], dataVar)),
+  );
 
   await app.register(swagger, {
     openapi: {
@@ -52,18 +64,38 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     const given = request.headers['x-api-key'];
     const key = Buffer.from(typeof given === 'string' ? given : '');
     if (key.length !== expected.length || !timingSafeEqual(key, expected)) {
-      await reply.code(401).send({ statusCode: 401, error: 'Unauthorized', message: 'Missing or invalid X-Api-Key header' });
+      await reply
+        .code(401)
+        .send({
+          statusCode: 401,
+          error: 'Unauthorized',
+          message: 'Missing or invalid X-Api-Key header',
+        });
     }
   });
 
   app.setErrorHandler((error: FastifyError, _request, reply) => {
     if (error.validation) {
-      return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: error.message });
+      return reply
+        .code(400)
+        .send({ statusCode: 400, error: 'Bad Request', message: error.message });
     }
-    if (error instanceof NotFoundError) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: error.message });
-    if (error instanceof ConflictError) return reply.code(409).send({ statusCode: 409, error: 'Conflict', message: error.message });
-    if (error instanceof BadCursorError) return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: `querystring/cursor: ${error.message}` });
-    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    if (error instanceof NotFoundError)
+      return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: error.message });
+    if (error instanceof ConflictError)
+      return reply.code(409).send({ statusCode: 409, error: 'Conflict', message: error.message });
+    if (error instanceof BadCursorError)
+      return reply
+        .code(400)
+        .send({
+          statusCode: 400,
+          error: 'Bad Request',
+          message: `querystring/cursor: ${error.message}`,
+        });
+    const status =
+      error.statusCode && error.statusCode >= 400 && error.statusCode < 500
+        ? error.statusCode
+        : 500;
     if (status === 500) app.log.error(error);
     return reply.code(status).send({
       statusCode: status,
@@ -72,7 +104,13 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     });
   });
   app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `No route ${request.method} ${request.url.split('?')[0]}` }),
+    reply
+      .code(404)
+      .send({
+        statusCode: 404,
+        error: 'Not Found',
+        message: `No route ${request.method} ${request.url.split('?')[0]}`,
+      }),
   );
 
   await app.register(healthRoutes(deps));
@@ -90,7 +128,8 @@ function describeValidation(errors: ErrorObject[], dataVar: string): string {
       if (e.keyword === 'additionalProperties') {
         return `${field}/${String(e.params.additionalProperty)} is not a known field`;
       }
-      if (e.keyword === 'required') return `${field}/${String(e.params.missingProperty)} is required`;
+      if (e.keyword === 'required')
+        return `${field}/${String(e.params.missingProperty)} is required`;
       return `${field} ${e.message ?? 'is invalid'}`;
     })
     .join('; ');

@@ -3,7 +3,8 @@ import { DOWNLOAD_STATUSES } from '../downloads/download.js';
 
 /** Request schemas. Unknown fields are rejected so a typo (e.g. "titel") is a 400, not a silent drop. */
 
-const OptionalText = (max: number) => Type.Optional(Type.Union([Type.String({ maxLength: max }), Type.Null()]));
+const OptionalText = (max: number) =>
+  Type.Optional(Type.Union([Type.String({ maxLength: max }), Type.Null()]));
 const OptionalInt = (min: number, max: number) =>
   Type.Optional(Type.Union([Type.Integer({ minimum: min, maximum: max }), Type.Null()]));
 
@@ -17,7 +18,9 @@ export const CreateDownloadBody = Type.Object(
     discNumber: OptionalInt(1, 99),
     year: OptionalInt(0, 9999),
     genre: OptionalText(200),
-    durationSeconds: Type.Optional(Type.Union([Type.Number({ exclusiveMinimum: 0, maximum: 86_400 }), Type.Null()])),
+    durationSeconds: Type.Optional(
+      Type.Union([Type.Number({ exclusiveMinimum: 0, maximum: 86_400 }), Type.Null()]),
+    ),
     /** Higher runs first. Default 0. */
     priority: Type.Optional(Type.Integer({ minimum: -1000, maximum: 1000 })),
   },
@@ -29,10 +32,17 @@ export const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength:
 export const ListQuery = Type.Object(
   {
     /** Comma-separated statuses. */
-    status: Type.Optional(Type.String({ maxLength: 200, description: `comma-separated: ${DOWNLOAD_STATUSES.join(', ')}` })),
+    status: Type.Optional(
+      Type.String({
+        maxLength: 200,
+        description: `comma-separated: ${DOWNLOAD_STATUSES.join(', ')}`,
+      }),
+    ),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
     cursor: Type.Optional(Type.String({ maxLength: 500 })),
-    order: Type.Optional(Type.Union([Type.Literal('newest'), Type.Literal('oldest')], { default: 'newest' })),
+    order: Type.Optional(
+      Type.Union([Type.Literal('newest'), Type.Literal('oldest')], { default: 'newest' }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -48,6 +58,7 @@ export const HealthBody = Type.Object({
   providers: Type.Object({
     slskd: Type.Object({
       state: Type.Union([Type.Literal('up'), Type.Literal('down'), Type.Literal('unknown')]),
+      circuit: Type.Optional(Type.Union([Type.Literal('closed'), Type.Literal('open'), Type.Literal('half-open')])),
       version: Type.Optional(Type.String()),
       message: Type.Optional(Type.String()),
       checkedAt: Type.Union([Type.String(), Type.Null()]),

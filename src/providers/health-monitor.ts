@@ -3,6 +3,8 @@ import type { DownloadProvider } from './provider.js';
 
 export interface HealthState {
   state: 'up' | 'down' | 'unknown';
+  /** The circuit breaker in front of the daemon: open means nothing is sent but a periodic probe. */
+  circuit?: 'closed' | 'open' | 'half-open';
   version?: string;
   message?: string;
   checkedAt: string | null;
@@ -10,7 +12,7 @@ export interface HealthState {
 
 /** Probes a provider on a timer and publishes changes, so /api/health never waits on the daemon. */
 export function createHealthMonitor(deps: {
-  provider: DownloadProvider;
+  provider: DownloadProvider & { readonly circuit?: 'closed' | 'open' | 'half-open' };
   bus: EventBus;
   intervalMs: number;
 }) {
@@ -35,11 +37,13 @@ export function createHealthMonitor(deps: {
     current = next;
     return next;
   };
+  const circuit = () => deps.provider.circuit;
 
   return {
     check,
     get current(): HealthState {
-      return current;
+      const c = circuit();
+      return c ? { ...current, circuit: c } : current;
     },
     start(): void {
       void check();

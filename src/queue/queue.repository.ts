@@ -33,7 +33,12 @@ export function createQueueRepository(handle: DatabaseHandle) {
      * Claims the next due download, highest priority first, then oldest, if fewer than
      * `maxConcurrent` downloads hold a live lease. Returns null when nothing may run now.
      */
-    async claimNext(owner: string, now: number, leaseMs: number, maxConcurrent: number): Promise<Lease | null> {
+    async claimNext(
+      owner: string,
+      now: number,
+      leaseMs: number,
+      maxConcurrent: number,
+    ): Promise<Lease | null> {
       return handle.writeTx(async (tx) => {
         if (dialect === 'postgres') {
           // Counting live leases and claiming must be one step across processes.
@@ -51,7 +56,9 @@ export function createQueueRepository(handle: DatabaseHandle) {
           .select('id')
           .where('status', 'in', ACTIVE_STATUSES)
           .where('run_after', '<=', now)
-          .where((eb) => eb.or([eb('lease_expires_at', 'is', null), eb('lease_expires_at', '<=', now)]))
+          .where((eb) =>
+            eb.or([eb('lease_expires_at', 'is', null), eb('lease_expires_at', '<=', now)]),
+          )
           .orderBy('priority', 'desc')
           .orderBy('created_at', 'asc')
           .orderBy('id', 'asc')

@@ -10,6 +10,8 @@ export interface RunnerOptions {
   idleMs?: number;
   now: () => number;
   run: (lease: Lease, signal: AbortSignal) => Promise<void>;
+  /** False while nothing should start (the daemon's circuit is open): claiming would only churn. */
+  canClaim?: () => boolean;
   onError: (error: unknown) => void;
 }
 
@@ -20,7 +22,10 @@ export interface RunnerOptions {
 export function createRunner(options: RunnerOptions) {
   const { queue, owner, leaseMs, now } = options;
   const idleMs = options.idleMs ?? 1000;
-  const jobs = new Map<string, { lease: Lease; controller: AbortController; done: Promise<void> }>();
+  const jobs = new Map<
+    string,
+    { lease: Lease; controller: AbortController; done: Promise<void> }
+  >();
   let running = false;
   let wakeTimer: NodeJS.Timeout | null = null;
   let heartbeat: NodeJS.Timeout | null = null;
@@ -46,7 +51,7 @@ export function createRunner(options: RunnerOptions) {
   };
 
   const fill = async (): Promise<void> => {
-    while (running && jobs.size < options.maxConcurrent) {
+    while (running && jobs.size < options.maxConcurrent && (options.canClaim?.() ?? true)) {
       const lease = await queue.claimNext(owner, now(), leaseMs, options.maxConcurrent);
       if (!lease) return;
       if (jobs.has(lease.downloadId)) continue;

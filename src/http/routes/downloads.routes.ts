@@ -14,7 +14,8 @@ export const downloadsRoutes =
       '/api/downloads',
       {
         schema: {
-          summary: 'Request a track (returns the existing download when one for this track is active)',
+          summary:
+            'Request a track (returns the existing download when one for this track is active)',
           body: CreateDownloadBody,
           response: { 201: DownloadSchema, 200: DownloadSchema, ...errors },
         },
@@ -31,7 +32,13 @@ export const downloadsRoutes =
         schema: {
           summary: 'List downloads, newest first, with keyset pagination',
           querystring: ListQuery,
-          response: { 200: Type.Object({ items: Type.Array(DownloadSchema), nextCursor: Type.Union([Type.String(), Type.Null()]) }), ...errors },
+          response: {
+            200: Type.Object({
+              items: Type.Array(DownloadSchema),
+              nextCursor: Type.Union([Type.String(), Type.Null()]),
+            }),
+            ...errors,
+          },
         },
       },
       async (request, reply) => {
@@ -41,7 +48,13 @@ export const downloadsRoutes =
           .filter((s) => s !== '');
         const bad = statuses?.find((s) => !isDownloadStatus(s));
         if (bad !== undefined) {
-          return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: `querystring/status: unknown status "${bad}"` });
+          return reply
+            .code(400)
+            .send({
+              statusCode: 400,
+              error: 'Bad Request',
+              message: `querystring/status: unknown status "${bad}"`,
+            });
         }
         return deps.downloads.list({
           statuses: statuses as DownloadStatus[] | undefined,
@@ -54,19 +67,37 @@ export const downloadsRoutes =
 
     app.get(
       '/api/downloads/:id',
-      { schema: { summary: 'One download', params: IdParams, response: { 200: DownloadSchema, ...errors } } },
+      {
+        schema: {
+          summary: 'One download',
+          params: IdParams,
+          response: { 200: DownloadSchema, ...errors },
+        },
+      },
       (request) => deps.downloads.get(request.params.id),
     );
 
     app.delete(
       '/api/downloads/:id',
-      { schema: { summary: 'Cancel a download (also at slskd)', params: IdParams, response: { 200: DownloadSchema, ...errors } } },
+      {
+        schema: {
+          summary: 'Cancel a download (also at slskd)',
+          params: IdParams,
+          response: { 200: DownloadSchema, ...errors },
+        },
+      },
       (request) => deps.downloads.cancel(request.params.id),
     );
 
     app.post(
       '/api/downloads/:id/retry',
-      { schema: { summary: 'Retry a failed or cancelled download with its retry count reset', params: IdParams, response: { 200: DownloadSchema, ...errors } } },
+      {
+        schema: {
+          summary: 'Retry a failed or cancelled download with its retry count reset',
+          params: IdParams,
+          response: { 200: DownloadSchema, ...errors },
+        },
+      },
       (request) => deps.downloads.retry(request.params.id),
     );
   };

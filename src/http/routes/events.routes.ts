@@ -8,7 +8,8 @@ export const eventsRoutes =
       '/api/events',
       {
         schema: {
-          summary: 'Server-sent events: download.updated (a Download), provider.health; heartbeat comments',
+          summary:
+            'Server-sent events: download.updated (a Download), provider.health; heartbeat comments',
           produces: ['text/event-stream'],
         },
       },

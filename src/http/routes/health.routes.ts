@@ -7,7 +7,12 @@ export const healthRoutes =
   async (app) => {
     app.get(
       '/api/health',
-      { schema: { summary: 'Service and provider health (no API key needed)', response: { 200: HealthBody } } },
+      {
+        schema: {
+          summary: 'Service and provider health (no API key needed)',
+          response: { 200: HealthBody },
+        },
+      },
       async () => {
         const slskd = deps.health.current;
         return {

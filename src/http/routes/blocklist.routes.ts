@@ -1,0 +1,71 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { BlocklistEntrySchema } from '../../blocklist/blocklist.dto.js';
+import type { BlocklistService } from '../../blocklist/blocklist.service.js';
+import { ErrorBody, IdParams } from '../schemas.js';
+
+/** Unknown fields are rejected so a typo ("expiresInDay") is a 400, not a silent permanent block. */
+export const AddBlocklistBody = Type.Object(
+  {
+    username: Type.String({ minLength: 1, maxLength: 500, pattern: '\\S' }),
+    /** Absent or null: every file of the user. */
+    filename: Type.Optional(
+      Type.Union([Type.String({ minLength: 1, maxLength: 4000, pattern: '\\S' }), Type.Null()]),
+    ),
+    /** On an existing entry, absent keeps its reason and null clears it. */
+    reason: Type.Optional(Type.Union([Type.String({ maxLength: 1000 }), Type.Null()])),
+    /** Absent or null: permanent. Fractions allowed (0.5 = 12 hours); at most 100 years. */
+    expiresInDays: Type.Optional(
+      Type.Union([Type.Number({ exclusiveMinimum: 0, maximum: 36_500 }), Type.Null()]),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const errors = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody };
+
+export const blocklistRoutes =
+  (deps: { blocklist: BlocklistService }): FastifyPluginAsyncTypebox =>
+  async (app) => {
+    app.get(
+      '/api/blocklist',
+      {
+        schema: {
+          summary: 'Blocked sources in force, newest first',
+          response: { 200: Type.Object({ items: Type.Array(BlocklistEntrySchema) }), ...errors },
+        },
+      },
+      async () => ({ items: await deps.blocklist.list() }),
+    );
+
+    app.post(
+      '/api/blocklist',
+      {
+        schema: {
+          summary:
+            'Block a user (no filename) or one file of a user; for a source already listed, updates its reason and expiry',
+          body: AddBlocklistBody,
+          response: { 201: BlocklistEntrySchema, 200: BlocklistEntrySchema, ...errors },
+        },
+      },
+      async (request, reply) => {
+        const { entry, created } = await deps.blocklist.add(request.body);
+        return reply.code(created ? 201 : 200).send(entry);
+      },
+    );
+
+    app.delete(
+      '/api/blocklist/:id',
+      {
+        schema: {
+          summary: 'Unblock a source',
+          params: IdParams,
+          response: { 204: Type.Null(), ...errors },
+        },
+      },
+      async (request, reply) => {
+        await deps.blocklist.remove(request.params.id);
+        return reply.code(204).send(null);
+      },
+    );
+  };

@@ -1,0 +1,87 @@
+import {
+  BrokenCircuitError,
+  CircuitState,
+  ConsecutiveBreaker,
+  circuitBreaker,
+  handleWhen,
+  type CircuitBreakerPolicy,
+} from 'cockatiel';
+import type { EventBus } from '../events/event-bus.js';
+import { ProviderError, type DownloadProvider } from './provider.js';
+
+export type CircuitStateName = 'closed' | 'open' | 'half-open';
+
+export interface GuardedProvider extends DownloadProvider {
+  readonly circuit: CircuitStateName;
+}
+
+/** Failures that mean "the daemon is down", as opposed to a peer or file problem. */
+function isDaemonDown(error: Error): boolean {
+  return error instanceof ProviderError && (error.code === 'slskd_unavailable' || error.code === 'network_error');
+}
+
+const STATE_NAMES: Record<CircuitState, CircuitStateName> = {
+  [CircuitState.Closed]: 'closed',
+  [CircuitState.Open]: 'open',
+  [CircuitState.HalfOpen]: 'half-open',
+  [CircuitState.Isolated]: 'open',
+};
+
+/**
+ * Puts a circuit breaker in front of a provider. After `threshold` consecutive daemon-down failures
+ * it opens: calls fail at once with `slskd_unavailable` and nothing is sent to the daemon, except
+ * the health monitor's periodic probe once `halfOpenAfterMs` has passed; its success closes the
+ * circuit and work resumes by itself. Downloads meanwhile wait (they are never failed for it).
+ */
+export function withCircuitBreaker(
+  inner: DownloadProvider,
+  options: { threshold: number; halfOpenAfterMs: number; bus: EventBus },
+): GuardedProvider {
+  const breaker: CircuitBreakerPolicy = circuitBreaker(handleWhen(isDaemonDown), {
+    halfOpenAfter: options.halfOpenAfterMs,
+    breaker: new ConsecutiveBreaker(options.threshold),
+  });
+  breaker.onStateChange((state) => {
+    options.bus.emit('provider.circuit', { provider: inner.name, circuit: STATE_NAMES[state] });
+  });
+
+  const guard = async <T>(fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await breaker.execute(fn);
+    } catch (error) {
+      if (error instanceof BrokenCircuitError) {
+        throw new ProviderError('slskd_unavailable', `${inner.name} is unreachable; waiting for it to come back (circuit open)`);
+      }
+      throw error;
+    }
+  };
+
+  return {
+    name: inner.name,
+    get circuit() {
+      return STATE_NAMES[breaker.state];
+    },
+    async health() {
+      try {
+        return await guard(async () => {
+          const h = await inner.health();
+          // "Not logged in to Soulseek" is down too: it must count towards opening the circuit.
+          if (h.state === 'down') throw new ProviderError('slskd_unavailable', h.message ?? 'down');
+          return h;
+        });
+      } catch (error) {
+        return { state: 'down', message: error instanceof Error ? error.message : String(error) };
+      }
+    },
+    startSearch: (id, text, timeoutMs) => guard(() => inner.startSearch(id, text, timeoutMs)),
+    getSearch: (id) => guard(() => inner.getSearch(id)),
+    deleteSearch: (id) => guard(() => inner.deleteSearch(id)),
+    enqueue: (request) => guard(() => inner.enqueue(request)),
+    findEnqueued: (request) => guard(() => inner.findEnqueued(request)),
+    listTransfers: () => guard(() => inner.listTransfers()),
+    cancel: (username, id) => guard(() => inner.cancel(username, id)),
+    queuePosition: (username, id) => guard(() => inner.queuePosition(username, id)),
+    describeFailure: (t) => inner.describeFailure(t),
+    localPath: (t) => guard(() => inner.localPath(t)),
+  };
+}
