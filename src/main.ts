@@ -57,7 +57,12 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     sqlitePath: path.join(config.dataDir, 'soulspot.db'),
     ...(options.onQuery ? { onQuery: options.onQuery } : {}),
   });
-  const leftovers = await removeStaleTempFiles(config.libraryDir);
+  // One SQLite instance owns its library, so every leftover temp file is from its own crash; with a
+  // shared PostgreSQL another process may be mid-move, so only old ones go.
+  const leftovers = await removeStaleTempFiles(
+    config.libraryDir,
+    config.databaseUrl ? {} : { olderThanMs: 0 },
+  );
   if (leftovers > 0) log.info({ leftovers }, 'removed partial files left by an interrupted move');
 
   const now = (): number => Date.now();
@@ -126,7 +131,8 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     minFreeBytes: config.minFreeBytes,
     intervalMs: config.diskCheckIntervalMs,
     resume: () => downloads.resumeLocalFaults(),
-    waiting: async () => (await repo.failedWithCodes(['disk_full', 'permission_denied'])).length > 0,
+    waiting: async () =>
+      (await repo.failedWithCodes(['disk_full', 'permission_denied'])).length > 0,
     onError: (error) => log.warn({ error: String(error) }, 'disk check failed'),
   });
 

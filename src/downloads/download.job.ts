@@ -95,7 +95,8 @@ export class JobContext {
   /** Closes an attempt and tells the modules that keep peer records (blocklist, statistics). */
   async finishAttempt(
     attempt: AttemptRow,
-    outcome: { state: 'succeeded' } | { state: 'failed' | 'cancelled'; code: ErrorCode; message: string },
+    outcome:
+      { state: 'succeeded' } | { state: 'failed' | 'cancelled'; code: ErrorCode; message: string },
     transfer?: { bytesTransferred: number; averageSpeed: number },
   ): Promise<void> {
     const t = this.deps.now();
@@ -107,7 +108,11 @@ export class JobContext {
       updated_at: t,
       finished_at: t,
     });
-    if (failed) this.deps.log.info({ id: this.row.id, user: attempt.username, code: outcome.code, message: outcome.message }, 'source failed');
+    if (failed)
+      this.deps.log.info(
+        { id: this.row.id, user: attempt.username, code: outcome.code, message: outcome.message },
+        'source failed',
+      );
     if (outcome.state !== 'cancelled') {
       this.deps.bus.emit('attempt.finished', {
         downloadId: this.row.id,

@@ -206,7 +206,9 @@ export function createDownloadsService(deps: {
       const rows = await repo.failedWithCodes(['disk_full', 'permission_denied']);
       let resumed = 0;
       for (const row of rows) {
-        const attempt = row.current_attempt_id ? await repo.getAttempt(row.current_attempt_id) : undefined;
+        const attempt = row.current_attempt_id
+          ? await repo.getAttempt(row.current_attempt_id)
+          : undefined;
         const hasFile = attempt?.state === 'succeeded';
         const t = now();
         const updated = await repo.commandUpdate(row.id, ['failed'], {
@@ -215,7 +217,15 @@ export function createDownloadsService(deps: {
           error_message: null,
           run_after: t,
           updated_at: t,
-          ...(hasFile ? {} : { retry_count: 0, search_id: null, query_index: 0, candidates: null, current_attempt_id: null }),
+          ...(hasFile
+            ? {}
+            : {
+                retry_count: 0,
+                search_id: null,
+                query_index: 0,
+                candidates: null,
+                current_attempt_id: null,
+              }),
         });
         if (!updated) continue;
         resumed++;

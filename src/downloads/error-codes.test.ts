@@ -23,9 +23,18 @@ describe('error policies', () => {
     ['permission_denied', false, false, true, 'none', true],
     ['no_results', false, false, true, 'none', false],
     ['cancelled', false, false, false, 'none', false],
-  ] as const)('%s: wait=%s next=%s retry=%s block=%s local=%s', (code, wait, next, retry, block, local) => {
-    expect(errorPolicy(code)).toEqual({ waitForDaemon: wait, nextSource: next, sourceRetryable: retry, block, local });
-  });
+  ] as const)(
+    '%s: wait=%s next=%s retry=%s block=%s local=%s',
+    (code, wait, next, retry, block, local) => {
+      expect(errorPolicy(code)).toEqual({
+        waitForDaemon: wait,
+        nextSource: next,
+        sourceRetryable: retry,
+        block,
+        local,
+      });
+    },
+  );
 
   it('never blames a source for the daemon or the local disk', () => {
     for (const code of ERROR_CODES) {

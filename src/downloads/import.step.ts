@@ -79,19 +79,20 @@ export async function importStep(ctx: JobContext): Promise<boolean> {
     updated_at: now(),
   });
   try {
+    await ensureRoom(config.libraryDir, attempt.size, config.minFreeBytes);
     const placed = await moveIntoLibrary(source, config.libraryDir, segments, { keepSource: true });
     return await complete(ctx, placed, source);
   } catch (error) {
+    // A local fault: the downloaded file stays where slskd put it, and the disk watcher sends the
+    // download back to filing once the library can take it (see library/disk-watcher.ts).
     const code = (error as NodeJS.ErrnoException).code;
+    const message = (error as Error).message;
     if (code === 'ENOSPC' || code === 'EDQUOT') {
-      await ctx.retryLater('disk_full', `The library disk is full: ${(error as Error).message}`);
+      await ctx.fail('disk_full', `The library disk is full: ${message}`);
       return true;
     }
     if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
-      await ctx.retryLater(
-        'permission_denied',
-        `Cannot write to the library: ${(error as Error).message}`,
-      );
+      await ctx.fail('permission_denied', `Cannot write to the library: ${message}`);
       return true;
     }
     throw error;
@@ -121,18 +122,7 @@ async function rejectSource(
   code: ErrorCode,
   message: string,
 ): Promise<boolean> {
-  const t = ctx.deps.now();
-  await ctx.deps.repo.updateAttempt(attempt.id, {
-    state: 'failed',
-    error_code: code,
-    error_message: message,
-    updated_at: t,
-    finished_at: t,
-  });
-  ctx.deps.log.warn(
-    { id: ctx.row.id, user: attempt.username, code, message },
-    'downloaded file rejected',
-  );
+  await ctx.finishAttempt(attempt, { state: 'failed', code, message });
   return false;
 }
 

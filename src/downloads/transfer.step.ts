@@ -13,13 +13,6 @@ type Outcome =
   /** The daemon lost the transfer (its restart): the same source is enqueued again, once. */
   | { kind: 'dropped'; message: string };
 
-/** Codes that mean "the daemon itself is unreachable": wait for it instead of burning a source. */
-const DAEMON_DOWN: ReadonlySet<ErrorCode> = new Set([
-  'slskd_unavailable',
-  'rate_limited',
-  'network_error',
-]);
-
 /**
  * Drives sources until one delivers a file (returns true: the download is now `processing`) or the
  * candidates run out (returns false: a retry or failure has been recorded).
@@ -226,15 +219,19 @@ async function follow(ctx: JobContext, attempt: AttemptRow): Promise<Outcome> {
       ctx.signal.throwIfAborted();
       if (updates.length === 0) {
         await new Promise<void>((resolve, reject) => {
-          const timer = setTimeout(resolve, config.pollIntervalMs * 2);
-          wake = () => (clearTimeout(timer), resolve());
-          ctx.signal.addEventListener(
-            'abort',
-            () => (clearTimeout(timer), reject(ctx.signal.reason)),
-            { once: true },
-          );
+          const done = (): void => {
+            clearTimeout(timer);
+            ctx.signal.removeEventListener('abort', onAbort);
+            wake = null;
+          };
+          const onAbort = (): void => {
+            done();
+            reject(ctx.signal.reason);
+          };
+          const timer = setTimeout(() => (done(), resolve()), config.pollIntervalMs * 2);
+          wake = () => (done(), resolve());
+          ctx.signal.addEventListener('abort', onAbort, { once: true });
         });
-        wake = null;
       }
       const update = updates.shift();
       if (update?.kind === 'unavailable') {

@@ -64,13 +64,11 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     const given = request.headers['x-api-key'];
     const key = Buffer.from(typeof given === 'string' ? given : '');
     if (key.length !== expected.length || !timingSafeEqual(key, expected)) {
-      await reply
-        .code(401)
-        .send({
-          statusCode: 401,
-          error: 'Unauthorized',
-          message: 'Missing or invalid X-Api-Key header',
-        });
+      await reply.code(401).send({
+        statusCode: 401,
+        error: 'Unauthorized',
+        message: 'Missing or invalid X-Api-Key header',
+      });
     }
   });
 
@@ -85,13 +83,11 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     if (error instanceof ConflictError)
       return reply.code(409).send({ statusCode: 409, error: 'Conflict', message: error.message });
     if (error instanceof BadCursorError)
-      return reply
-        .code(400)
-        .send({
-          statusCode: 400,
-          error: 'Bad Request',
-          message: `querystring/cursor: ${error.message}`,
-        });
+      return reply.code(400).send({
+        statusCode: 400,
+        error: 'Bad Request',
+        message: `querystring/cursor: ${error.message}`,
+      });
     const status =
       error.statusCode && error.statusCode >= 400 && error.statusCode < 500
         ? error.statusCode
@@ -104,13 +100,11 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     });
   });
   app.setNotFoundHandler((request, reply) =>
-    reply
-      .code(404)
-      .send({
-        statusCode: 404,
-        error: 'Not Found',
-        message: `No route ${request.method} ${request.url.split('?')[0]}`,
-      }),
+    reply.code(404).send({
+      statusCode: 404,
+      error: 'Not Found',
+      message: `No route ${request.method} ${request.url.split('?')[0]}`,
+    }),
   );
 
   await app.register(healthRoutes(deps));

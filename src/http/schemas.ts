@@ -58,7 +58,9 @@ export const HealthBody = Type.Object({
   providers: Type.Object({
     slskd: Type.Object({
       state: Type.Union([Type.Literal('up'), Type.Literal('down'), Type.Literal('unknown')]),
-      circuit: Type.Optional(Type.Union([Type.Literal('closed'), Type.Literal('open'), Type.Literal('half-open')])),
+      circuit: Type.Optional(
+        Type.Union([Type.Literal('closed'), Type.Literal('open'), Type.Literal('half-open')]),
+      ),
       version: Type.Optional(Type.String()),
       message: Type.Optional(Type.String()),
       checkedAt: Type.Union([Type.String(), Type.Null()]),

@@ -34,10 +34,16 @@ export class DiskFullError extends Error {
  * Refuses to file a track that would leave less than `minFreeBytes` free: better to stop with a
  * clear disk_full than to fill the disk the library and the database share.
  */
-export async function ensureRoom(dir: string, fileBytes: number, minFreeBytes: number): Promise<void> {
+export async function ensureRoom(
+  dir: string,
+  fileBytes: number,
+  minFreeBytes: number,
+): Promise<void> {
   const free = await freeBytes(dir);
   if (free - fileBytes < minFreeBytes) {
     const mb = (n: number): string => `${Math.floor(n / 1_048_576)} MB`;
-    throw new DiskFullError(`only ${mb(free)} free in ${dir}; filing needs ${mb(fileBytes)} plus the ${mb(minFreeBytes)} reserve`);
+    throw new DiskFullError(
+      `only ${mb(free)} free in ${dir}; filing needs ${mb(fileBytes)} plus the ${mb(minFreeBytes)} reserve`,
+    );
   }
 }

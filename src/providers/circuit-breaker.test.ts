@@ -26,7 +26,13 @@ describe('circuit breaker in front of slskd', () => {
     const bus = createEventBus();
     const states: string[] = [];
     bus.on('provider.circuit', (e) => states.push(e.circuit));
-    const inner = createSlskdProvider(slskdSettings({ url: emulator.url, apiKey: 'cb-key-0123456789abcdef', requestTimeoutMs: 1000 }));
+    const inner = createSlskdProvider(
+      slskdSettings({
+        url: emulator.url,
+        apiKey: 'cb-key-0123456789abcdef',
+        requestTimeoutMs: 1000,
+      }),
+    );
     const provider = withCircuitBreaker(inner, { threshold: 3, halfOpenAfterMs: 300, bus });
     return { provider, states, emulator };
   };
@@ -35,7 +41,8 @@ describe('circuit breaker in front of slskd', () => {
     const { provider, states, emulator: emu } = await setup();
     expect((await provider.health()).state).toBe('up');
     await emu.stop();
-    for (let i = 0; i < 3; i++) await expect(provider.listTransfers()).rejects.toBeInstanceOf(ProviderError);
+    for (let i = 0; i < 3; i++)
+      await expect(provider.listTransfers()).rejects.toBeInstanceOf(ProviderError);
     expect(provider.circuit).toBe('open');
     await emu.start();
     const before = emu.requestCounts['GET /transfers/downloads'] ?? 0;
@@ -64,7 +71,12 @@ describe('circuit breaker in front of slskd', () => {
     const { provider } = await setup();
     for (let i = 0; i < 5; i++) {
       await expect(
-        provider.enqueue({ batchId: crypto.randomUUID(), username: 'nobody-here', filename: '@@x\\a\\b.flac', size: 10 }),
+        provider.enqueue({
+          batchId: crypto.randomUUID(),
+          username: 'nobody-here',
+          filename: '@@x\\a\\b.flac',
+          size: 10,
+        }),
       ).rejects.toMatchObject({ code: 'source_offline' });
     }
     expect(provider.circuit).toBe('closed');

@@ -17,7 +17,10 @@ export interface GuardedProvider extends DownloadProvider {
 
 /** Failures that mean "the daemon is down", as opposed to a peer or file problem. */
 function isDaemonDown(error: Error): boolean {
-  return error instanceof ProviderError && (error.code === 'slskd_unavailable' || error.code === 'network_error');
+  return (
+    error instanceof ProviderError &&
+    (error.code === 'slskd_unavailable' || error.code === 'network_error')
+  );
 }
 
 const STATE_NAMES: Record<CircuitState, CircuitStateName> = {
@@ -50,7 +53,10 @@ export function withCircuitBreaker(
       return await breaker.execute(fn);
     } catch (error) {
       if (error instanceof BrokenCircuitError) {
-        throw new ProviderError('slskd_unavailable', `${inner.name} is unreachable; waiting for it to come back (circuit open)`);
+        throw new ProviderError(
+          'slskd_unavailable',
+          `${inner.name} is unreachable; waiting for it to come back (circuit open)`,
+        );
       }
       throw error;
     }

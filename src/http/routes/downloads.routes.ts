@@ -48,13 +48,11 @@ export const downloadsRoutes =
           .filter((s) => s !== '');
         const bad = statuses?.find((s) => !isDownloadStatus(s));
         if (bad !== undefined) {
-          return reply
-            .code(400)
-            .send({
-              statusCode: 400,
-              error: 'Bad Request',
-              message: `querystring/status: unknown status "${bad}"`,
-            });
+          return reply.code(400).send({
+            statusCode: 400,
+            error: 'Bad Request',
+            message: `querystring/status: unknown status "${bad}"`,
+          });
         }
         return deps.downloads.list({
           statuses: statuses as DownloadStatus[] | undefined,
