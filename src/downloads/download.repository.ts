@@ -122,6 +122,16 @@ export function createDownloadRepository(handle: DatabaseHandle) {
       await tx.updateTable('attempts').set(patch).where('id', '=', id).execute();
     },
 
+    /**
+     * Serializes slot checks for one peer across processes sharing PostgreSQL (READ COMMITTED would
+     * let two see the same free slot). SQLite's BEGIN IMMEDIATE already serializes every writer.
+     */
+    async lockPeer(username: string, tx: Db): Promise<void> {
+      if (handle.dialect === 'postgres') {
+        await sql`SELECT pg_advisory_xact_lock(hashtext(${`peer:${username}`}))`.execute(tx);
+      }
+    },
+
     /** Attempts that hold (or may hold) a transfer slot at a peer right now. */
     async activeAttemptsForUser(username: string, tx: Db = db): Promise<number> {
       const row = await tx

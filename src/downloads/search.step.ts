@@ -92,7 +92,8 @@ async function waitForSearch(
     if (ctx.deps.now() > deadline) {
       throw new ProviderError('timeout', `The search for "${query}" did not finish in time`);
     }
-    await ctx.sleep(Math.min(500, config.pollIntervalMs));
+    // Search results are small and the wait is on the user's critical path: look often.
+    await ctx.sleep(Math.min(200, config.pollIntervalMs));
   }
 }
 

@@ -146,6 +146,7 @@ async function startNextAttempt(ctx: JobContext): Promise<AttemptRow | undefined
       // Slot check, attempt row and download row in one transaction: two workers cannot both take
       // a peer's last slot, and the batch id is durable before the daemon hears of it.
       const taken = await handle.writeTx(async (tx) => {
+        await repo.lockPeer(candidate.username, tx);
         if (
           (await repo.activeAttemptsForUser(candidate.username, tx)) >= config.maxConcurrentPerUser
         )
