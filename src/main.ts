@@ -6,6 +6,7 @@ import type { Config } from './config/config.js';
 import { openDatabase, type DatabaseHandle } from './db/database.js';
 import type { PipelineDeps } from './downloads/download.job.js';
 import { runDownload } from './downloads/download.pipeline.js';
+import { createBlocklistService, type BlocklistService } from './blocklist/blocklist.service.js';
 import { createDownloadRepository } from './downloads/download.repository.js';
 import { createDownloadsService, type DownloadsService } from './downloads/downloads.service.js';
 import { createTransferMonitor, type TransferMonitor } from './downloads/transfer-monitor.js';
@@ -28,6 +29,7 @@ export interface SoulSpot {
   db: DatabaseHandle;
   bus: EventBus;
   downloads: DownloadsService;
+  blocklist: BlocklistService;
   runner: Runner;
   monitor: TransferMonitor;
   provider: GuardedProvider;
@@ -89,6 +91,19 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     intervalMs: Math.min(Math.max(1000, config.pollIntervalMs * 2), config.circuitHalfOpenMs),
   });
 
+  const blocklist = createBlocklistService({
+    handle: db,
+    bus,
+    now,
+    settings: {
+      failureThreshold: config.blocklistFailures,
+      windowMs: config.blocklistWindowMs,
+      blockMs: config.blocklistMs,
+    },
+    log,
+  });
+  const stopBlocklist = blocklist.start();
+
   const deps: PipelineDeps = {
     config,
     handle: db,
@@ -100,6 +115,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     log,
     now,
     deferMs: Math.max(1000, Math.min(30_000, config.pollIntervalMs * 5)),
+    sources: blocklist,
   };
   const runner = createRunner({
     queue,
@@ -120,7 +136,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     log,
     runner,
   });
-  const app = await buildApp({ apiKey: config.apiKey, downloads, health, broker });
+  const app = await buildApp({ apiKey: config.apiKey, downloads, blocklist, health, broker });
   const heartbeat = setInterval(() => broker.heartbeat(), 15_000);
   // When slskd is back, downloads that were waiting for it go at once, not at their next probe.
   const offCircuit = bus.on('provider.circuit', ({ circuit }) => {
@@ -153,6 +169,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     db,
     bus,
     downloads,
+    blocklist,
     runner,
     monitor,
     provider,
@@ -166,6 +183,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
         await runner.stop();
         monitor.stop();
         broker.close();
+        stopBlocklist();
         await app.close();
         await db.close();
       })()),

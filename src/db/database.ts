@@ -10,6 +10,7 @@ import {
 } from 'kysely';
 import pg from 'pg';
 import * as initial from './migrations/001_initial.js';
+import * as blocklist from './migrations/002_blocklist.js';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -39,7 +40,10 @@ export interface DatabaseOptions {
   onQuery?: () => void;
 }
 
-const migrations: Record<string, Migration> = { '001_initial': initial };
+const migrations: Record<string, Migration> = {
+  '001_initial': initial,
+  '002_blocklist': blocklist,
+};
 
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
   const handle = options.url ? await openPostgres(options.url, options) : openSqlite(options);

@@ -79,9 +79,55 @@ export interface AttemptsTable {
   finished_at: number | null;
 }
 
+/** One blocked source: a whole user (filename '') or one file of a user. */
+export interface BlocklistTable {
+  id: string;
+  username: string;
+  /** '' = every file of the user (see migration 002 for why not NULL). */
+  filename: string;
+  reason: string | null;
+  /** auto (failures) | manual (API) */
+  source: string;
+  /** Failures that led to (or happened during) the block; 0 for a manual entry. */
+  failure_count: number;
+  created_at: number;
+  /** null = permanent. An entry at or past its expiry is ignored and later deleted. */
+  expires_at: number | null;
+}
+
+/** A peer's track record with us, across runs. */
+export interface PeerStatsTable {
+  username: string;
+  successes: number;
+  /** Every failed attempt, whoever was at fault (ranking only counts the peer's faults). */
+  failures: number;
+  /** JSON object: error code → count. */
+  failures_by_code: string;
+  /** Bytes received from the peer, all attempts. */
+  bytes: number;
+  /** How many speeds went into average_speed. */
+  speed_samples: number;
+  /** Bytes/s, running mean over successful transfers with a measured speed. */
+  average_speed: number;
+  last_failure_at: number | null;
+  updated_at: number;
+}
+
+/** Failures that count towards an automatic block, kept for the length of the window. */
+export interface PeerFailuresTable {
+  id: string;
+  username: string;
+  filename: string;
+  error_code: string;
+  at: number;
+}
+
 export interface Database {
   downloads: DownloadsTable;
   attempts: AttemptsTable;
+  blocklist: BlocklistTable;
+  peer_stats: PeerStatsTable;
+  peer_failures: PeerFailuresTable;
 }
 
 export type Generatedless<T> = { [K in keyof T]: T[K] extends Generated<infer U> ? U : T[K] };

@@ -11,6 +11,8 @@ import {
 } from '../downloads/downloads.service.js';
 import type { SseBroker } from '../events/sse.broker.js';
 import type { HealthMonitor } from '../providers/health-monitor.js';
+import type { BlocklistService } from '../blocklist/blocklist.service.js';
+import { blocklistRoutes } from './routes/blocklist.routes.js';
 import { downloadsRoutes } from './routes/downloads.routes.js';
 import { eventsRoutes } from './routes/events.routes.js';
 import { healthRoutes } from './routes/health.routes.js';
@@ -18,6 +20,7 @@ import { healthRoutes } from './routes/health.routes.js';
 export interface AppDeps {
   apiKey: string;
   downloads: DownloadsService;
+  blocklist: BlocklistService;
   health: HealthMonitor;
   broker: SseBroker;
   logger?: boolean | object;
@@ -109,6 +112,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 
   await app.register(healthRoutes(deps));
   await app.register(downloadsRoutes(deps));
+  await app.register(blocklistRoutes(deps));
   await app.register(eventsRoutes(deps));
   app.get('/api/docs', { schema: { hide: true } }, () => app.swagger());
   return app;

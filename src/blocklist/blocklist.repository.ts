@@ -1,0 +1,149 @@
+import { sql, type Insertable, type Selectable } from 'kysely';
+import type { DatabaseHandle, Db } from '../db/database.js';
+import type { BlocklistTable } from '../db/schema.js';
+
+export type BlocklistRow = Selectable<BlocklistTable>;
+
+/** The filename stored for an entry that blocks every file of a user (see migration 002). */
+export const WHOLE_USER = '';
+
+/**
+ * Lookups by username go in slices: a search can name thousands of peers, more than SQLite's
+ * bound-parameter limit allows in one IN list.
+ */
+const IN_LIST_SIZE = 500;
+
+export function inSlices<T>(values: T[]): T[][] {
+  const slices: T[][] = [];
+  for (let i = 0; i < values.length; i += IN_LIST_SIZE)
+    slices.push(values.slice(i, i + IN_LIST_SIZE));
+  return slices;
+}
+
+/** Blocklist SQL. "In force" always means: no expiry, or an expiry still in the future. */
+export function createBlocklistRepository(handle: DatabaseHandle) {
+  const { db } = handle;
+
+  return {
+    /** Entries in force, newest first. */
+    listActive(now: number): Promise<BlocklistRow[]> {
+      return db
+        .selectFrom('blocklist')
+        .selectAll()
+        .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+        .orderBy('created_at', 'desc')
+        .orderBy('id', 'desc')
+        .execute();
+    },
+
+    /** The (username, filename) pairs in force for these users; filename '' = the whole user. */
+    async activeFor(
+      usernames: string[],
+      now: number,
+    ): Promise<Pick<BlocklistRow, 'username' | 'filename'>[]> {
+      const rows: Pick<BlocklistRow, 'username' | 'filename'>[] = [];
+      for (const slice of inSlices(usernames)) {
+        rows.push(
+          ...(await db
+            .selectFrom('blocklist')
+            .select(['username', 'filename'])
+            .where('username', 'in', slice)
+            .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+            .execute()),
+        );
+      }
+      return rows;
+    },
+
+    get(id: string): Promise<BlocklistRow | undefined> {
+      return db.selectFrom('blocklist').selectAll().where('id', '=', id).executeTakeFirst();
+    },
+
+    /** Inserts the entry unless one exists for its (username, filename); undefined then. */
+    insertIfAbsent(row: Insertable<BlocklistTable>): Promise<BlocklistRow | undefined> {
+      return db
+        .insertInto('blocklist')
+        .values(row)
+        .onConflict((oc) => oc.columns(['username', 'filename']).doNothing())
+        .returningAll()
+        .executeTakeFirst();
+    },
+
+    /**
+     * An operator's decision replaces whatever was there: the entry becomes manual with the given
+     * expiry. `reason` undefined keeps the old reason (an auto entry's explanation stays useful).
+     */
+    updateManual(
+      username: string,
+      filename: string,
+      patch: { reason?: string | null; expires_at: number | null },
+    ): Promise<BlocklistRow | undefined> {
+      return db
+        .updateTable('blocklist')
+        .set({
+          source: 'manual',
+          expires_at: patch.expires_at,
+          ...(patch.reason !== undefined ? { reason: patch.reason } : {}),
+        })
+        .where('username', '=', username)
+        .where('filename', '=', filename)
+        .returningAll()
+        .executeTakeFirst();
+    },
+
+    /**
+     * An automatic block. One statement, so two processes blocking the same source at once end with
+     * one entry. An entry still in force keeps its origin and reason (a manual entry stays manual)
+     * and only ever lasts longer: the later expiry wins and permanent beats any. A lapsed entry the
+     * hourly cleanup has not removed yet is replaced as if it were new.
+     */
+    upsertAuto(row: Insertable<BlocklistTable>, now: number, tx: Db = db): Promise<BlocklistRow> {
+      const inForce = sql<boolean>`(blocklist.expires_at IS NULL OR blocklist.expires_at > ${now})`;
+      return tx
+        .insertInto('blocklist')
+        .values(row)
+        .onConflict((oc) =>
+          oc.columns(['username', 'filename']).doUpdateSet({
+            reason: sql`CASE WHEN ${inForce} THEN blocklist.reason ELSE excluded.reason END`,
+            source: sql`CASE WHEN ${inForce} THEN blocklist.source ELSE excluded.source END`,
+            created_at: sql`CASE WHEN ${inForce} THEN blocklist.created_at ELSE excluded.created_at END`,
+            failure_count: sql`CASE WHEN ${inForce}
+              THEN blocklist.failure_count + excluded.failure_count
+              ELSE excluded.failure_count END`,
+            expires_at: sql`CASE
+              WHEN NOT ${inForce} THEN excluded.expires_at
+              WHEN blocklist.expires_at IS NULL OR excluded.expires_at IS NULL THEN NULL
+              WHEN blocklist.expires_at > excluded.expires_at THEN blocklist.expires_at
+              ELSE excluded.expires_at END`,
+          }),
+        )
+        .returningAll()
+        .executeTakeFirstOrThrow();
+    },
+
+    /** Removes one source's entry if it has lapsed, so a new one starts from scratch. */
+    async deleteLapsed(username: string, filename: string, now: number): Promise<void> {
+      await db
+        .deleteFrom('blocklist')
+        .where('username', '=', username)
+        .where('filename', '=', filename)
+        .where('expires_at', '<=', now)
+        .execute();
+    },
+
+    async remove(id: string): Promise<boolean> {
+      const result = await db.deleteFrom('blocklist').where('id', '=', id).executeTakeFirst();
+      return Number(result.numDeletedRows) > 0;
+    },
+
+    async deleteExpired(now: number): Promise<number> {
+      const result = await db
+        .deleteFrom('blocklist')
+        .where('expires_at', '<=', now)
+        .executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
+  };
+}
+
+export type BlocklistRepository = ReturnType<typeof createBlocklistRepository>;
