@@ -1,3 +1,4 @@
+import { chaosBench } from './chaos.bench.js';
 import { endToEndBench } from './end-to-end.bench.js';
 import { enqueueBench } from './enqueue.bench.js';
 import { pgUrl } from './setup.js';
@@ -22,6 +23,10 @@ async function main(): Promise<void> {
   if (want('e2e')) {
     console.log('== 500 tracks end to end through the emulator, 10 at a time');
     console.table([await endToEndBench()]);
+  }
+  if (want('chaos')) {
+    console.log('== 300 tracks while 30% of peers misbehave at random and slskd restarts twice');
+    console.table(await chaosBench());
   }
 }
 

@@ -146,7 +146,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     libraryDir: config.libraryDir,
     minFreeBytes: config.minFreeBytes,
     intervalMs: config.diskCheckIntervalMs,
-    resume: () => downloads.resumeLocalFaults(),
+    resume: (free) => downloads.resumeLocalFaults(free, config.minFreeBytes),
     waiting: async () =>
       (await repo.failedWithCodes(['disk_full', 'permission_denied'])).length > 0,
     onError: (error) => log.warn({ error: String(error) }, 'disk check failed'),

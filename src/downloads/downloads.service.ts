@@ -202,14 +202,19 @@ export function createDownloadsService(deps: {
      * Downloads failed by a local fault (disk full, no permission) go back to filing the file they
      * already have, or to a new search when they have none. Called when the library can take files again.
      */
-    async resumeLocalFaults(): Promise<number> {
+    async resumeLocalFaults(freeBytes: number, minFreeBytes: number): Promise<number> {
       const rows = await repo.failedWithCodes(['disk_full', 'permission_denied']);
+      let room = freeBytes - minFreeBytes;
       let resumed = 0;
       for (const row of rows) {
         const attempt = row.current_attempt_id
           ? await repo.getAttempt(row.current_attempt_id)
           : undefined;
         const hasFile = attempt?.state === 'succeeded';
+        const size = hasFile ? attempt.size : 0;
+        // The same rule filing applies (library/disk.ts ensureRoom): resume only what fits.
+        if (size > room) continue;
+        room -= size;
         const t = now();
         const updated = await repo.commandUpdate(row.id, ['failed'], {
           status: hasFile ? 'processing' : 'waiting',

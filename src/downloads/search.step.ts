@@ -25,6 +25,7 @@ export function readCandidates(json: string | null): StoredCandidates | null {
 export async function searchStep(ctx: JobContext): Promise<boolean> {
   const { provider, config } = ctx.deps;
   const queries = buildSearchQueries(ctx.row);
+  let lost = 0;
   for (;;) {
     const index = ctx.row.query_index;
     const query = queries[index];
@@ -38,12 +39,25 @@ export async function searchStep(ctx: JobContext): Promise<boolean> {
       // The id is stored before the daemon hears of it, so a restart re-reads the same search.
       searchId = randomUUID();
       await ctx.save({ search_id: searchId, error_code: null, error_message: null }, 'search');
-      await provider.startSearch(searchId, query, config.searchTimeoutSeconds * 1000);
+      try {
+        await provider.startSearch(searchId, query, config.searchTimeoutSeconds * 1000);
+      } catch (error) {
+        // slskd keeps a refused search as "Completed, Errored" with no results: never read that
+        // back as "nothing found". The next claim starts a new search.
+        await ctx.save({ search_id: null });
+        throw error;
+      }
     } else if (ctx.status === 'waiting') {
       await ctx.save({}, 'search');
     }
 
-    const snapshot = await waitForSearch(ctx, searchId, query);
+    const snapshot = await waitForSearch(ctx, searchId);
+    if (snapshot === 'lost') {
+      // Lost in an slskd restart, or refused: search again under a new id, a few times at most.
+      if (++lost > 3) throw new ProviderError('slskd_unavailable', 'slskd keeps losing searches');
+      await ctx.save({ search_id: null });
+      continue;
+    }
     const filter = ctx.deps.sources
       ? await ctx.deps.sources.sourceFilter([...new Set(snapshot.map((c) => c.username))])
       : undefined;
@@ -71,26 +85,20 @@ export async function searchStep(ctx: JobContext): Promise<boolean> {
   }
 }
 
-async function waitForSearch(
-  ctx: JobContext,
-  searchId: string,
-  query: string,
-): Promise<Candidate[]> {
+/** The search's candidates once complete, or `lost` when slskd no longer has a usable record. */
+async function waitForSearch(ctx: JobContext, searchId: string): Promise<Candidate[] | 'lost'> {
   const { provider, config } = ctx.deps;
   // The daemon's timeout is an inactivity timeout; give up on a search that runs far longer.
   const deadline = ctx.deps.now() + config.searchTimeoutSeconds * 1000 * 4 + 30_000;
-  let restarted = false;
   for (;;) {
     const snapshot = await provider.getSearch(searchId);
     if (snapshot.state === 'complete') return snapshot.candidates;
-    if (snapshot.state === 'missing') {
-      // The daemon forgot it (restart) or the start never reached it: start it again once.
-      if (restarted) throw new ProviderError('slskd_unavailable', 'slskd lost the search twice');
-      restarted = true;
-      await provider.startSearch(searchId, query, config.searchTimeoutSeconds * 1000);
-    }
+    if (snapshot.state === 'missing') return 'lost';
     if (ctx.deps.now() > deadline) {
-      throw new ProviderError('timeout', `The search for "${query}" did not finish in time`);
+      throw new ProviderError(
+        'timeout',
+        `The search for "${ctx.row.artist} - ${ctx.row.title}" did not finish in time`,
+      );
     }
     // Search results are small and the wait is on the user's critical path: look often.
     await ctx.sleep(Math.min(200, config.pollIntervalMs));

@@ -329,6 +329,15 @@ export function createSlskdProvider(
       const search = await api.getSearch(id);
       if (search === null) return { state: 'missing', candidates: [] };
       if (mapSearchState(search) === 'running') return { state: 'running', candidates: [] };
+      // SoulSpot never cancels its searches, so an errored one (refused while not logged in) or a
+      // cancelled one without results (cut off by an slskd restart) is lost, not "nothing found".
+      const flags = search.state.toLowerCase();
+      if (
+        flags.includes('errored') ||
+        (flags.includes('cancelled') && (search.responseCount ?? 0) === 0)
+      ) {
+        return { state: 'missing', candidates: [] };
+      }
       let responses = await api.getSearchResponses(id);
       if (responses === null) return { state: 'missing', candidates: [] };
       if (responses.length === 0 && (search.responseCount ?? 0) > 0) {
