@@ -48,6 +48,8 @@ export function withCircuitBreaker(
     options.bus.emit('provider.circuit', { provider: inner.name, circuit: STATE_NAMES[state] });
   });
 
+  let isolation: { dispose(): void } | null = null;
+
   const guard = async <T>(fn: () => Promise<T>): Promise<T> => {
     try {
       return await breaker.execute(fn);
@@ -68,13 +70,27 @@ export function withCircuitBreaker(
       return STATE_NAMES[breaker.state];
     },
     async health() {
+      if (isolation) {
+        // Held open because slskd is off its network: this probe is the only call that goes out.
+        const h = await inner.health();
+        if (h.state === 'up') {
+          isolation.dispose();
+          isolation = null;
+        }
+        return h;
+      }
       try {
-        return await guard(async () => {
-          const h = await inner.health();
-          // "Not logged in to Soulseek" is down too: it must count towards opening the circuit.
-          if (h.state === 'down') throw new ProviderError('slskd_unavailable', h.message ?? 'down');
-          return h;
+        const h = await guard(async () => {
+          const answer = await inner.health();
+          if (answer.state === 'down' && !answer.offline) {
+            throw new ProviderError('slskd_unavailable', answer.message ?? 'down');
+          }
+          return answer;
         });
+        // "Not logged in to Soulseek" is down at once: searches and enqueues cannot work, so hold
+        // the circuit open until a probe finds slskd back on its network.
+        if (h.state === 'down' && h.offline) isolation = breaker.isolate();
+        return h;
       } catch (error) {
         return { state: 'down', message: error instanceof Error ? error.message : String(error) };
       }

@@ -77,6 +77,11 @@ export interface ProviderHealth {
   state: 'up' | 'down';
   version?: string;
   message?: string;
+  /**
+   * The daemon answered but cannot work (slskd not logged in to Soulseek). Nothing sent to it can
+   * succeed until it is back on its network.
+   */
+  offline?: boolean;
 }
 
 /** What an adapter throws: always carries one of the fixed error codes and a message for the user. */

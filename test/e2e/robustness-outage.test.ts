@@ -57,17 +57,27 @@ describe.concurrent('slskd down for a while, then back', () => {
     ]);
 
   /** Polls /api/health in the background; `state()` is the latest answer. */
-  function watchHealth(s: Stack): { state(): HealthState; seen: HealthState[]; stop(): void } {
+  function watchHealth(s: Stack): {
+    state(): HealthState;
+    seen: HealthState[];
+    circuits: string[];
+    stop(): void;
+  } {
     let latest: HealthState = 'unknown';
     const seen: HealthState[] = [];
+    const circuits: string[] = [];
     let polling = true;
     void (async () => {
       while (polling) {
         try {
           const res = await fetch(`${s.soulspot.url}/api/health`);
-          const body = (await res.json()) as { providers: { slskd: { state: HealthState } } };
+          const body = (await res.json()) as {
+            providers: { slskd: { state: HealthState; circuit?: string } };
+          };
           latest = body.providers.slskd.state;
           if (seen.at(-1) !== latest) seen.push(latest);
+          const circuit = body.providers.slskd.circuit ?? 'none';
+          if (circuits.at(-1) !== circuit) circuits.push(circuit);
         } catch {
           // SoulSpot itself is closing
         }
@@ -77,6 +87,7 @@ describe.concurrent('slskd down for a while, then back', () => {
     return {
       state: () => latest,
       seen,
+      circuits,
       stop: () => {
         polling = false;
       },
@@ -179,6 +190,10 @@ describe.concurrent('slskd down for a while, then back', () => {
     }
     expect(health.seen).toContain('down');
     expect(health.seen.at(-1)).toBe('up');
+    // /api/health also shows the circuit breaker: open during the outage (after consecutive
+    // failures, or at once when slskd says it is not logged in), closed again at the end.
+    expect(health.circuits).toContain('open');
+    expect(health.circuits.at(-1)).toBe('closed');
   }
 
   it('unreachable (stop … start)', async ({ expect }) => {
@@ -197,9 +212,9 @@ describe.concurrent('slskd down for a while, then back', () => {
     );
   });
 
-  // The circuit breaker normally stops new work soon after slskd goes away; a short outage may
-  // not trip it, and the pipeline alone must then keep every download waiting, not failing.
-  it('not logged in, with the circuit breaker not tripping', async ({ expect }) => {
+  // With a failure threshold the breaker never reaches, only "not logged in" opens the circuit
+  // (at the next health probe); searches refused in the meantime must leave downloads waiting.
+  it('not logged in, with a failure threshold never reached', async ({ expect }) => {
     await outage(
       expect,
       async (s) => s.emulator.setLoggedIn(false),

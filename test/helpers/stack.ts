@@ -4,7 +4,12 @@ import path from 'node:path';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import type { DownloadDto } from '../../src/downloads/download.dto.js';
 import { startSoulSpot, type SoulSpot } from '../../src/main.js';
-import { createEmulator, type Emulator, type SimUser } from '../../emulator/emulator.js';
+import {
+  createEmulator,
+  type Emulator,
+  type EmulatorOptions,
+  type SimUser,
+} from '../../emulator/emulator.js';
 
 export const API_KEY = 'test-api-key-0123456789';
 export const SLSKD_KEY = 'slskd-api-key-0123456789';
@@ -29,6 +34,8 @@ export interface StackOptions {
   /** PostgreSQL URL; SQLite in the temp dir when absent. */
   databaseUrl?: string;
   emulatorVersion?: string;
+  /** Extra emulator options (e.g. slskd's own retry behaviour). */
+  emulator?: Partial<Omit<EmulatorOptions, 'users' | 'downloadsDir' | 'incompleteDir'>>;
 }
 
 /** Settings that make the whole pipeline run in well under a second per track. */
@@ -53,6 +60,7 @@ export async function startEmulatorIn(
   root: string,
   users: SimUser[],
   version?: string,
+  extra: StackOptions['emulator'] = {},
 ): Promise<Emulator> {
   const downloadsDir = path.join(root, 'slskd', 'downloads');
   const incompleteDir = path.join(root, 'slskd', 'incomplete');
@@ -66,13 +74,19 @@ export async function startEmulatorIn(
     tickMs: 25,
     searchTimeoutCapMs: 150,
     ...(version ? { version } : {}),
+    ...extra,
   });
 }
 
 /** The slskd emulator plus a SoulSpot started in this process, talking real HTTP to each other. */
 export async function startStack(options: StackOptions): Promise<Stack> {
   const root = mkdtempSync(path.join(tmpdir(), 'soulspot-e2e-'));
-  const emulator = await startEmulatorIn(root, options.users, options.emulatorVersion);
+  const emulator = await startEmulatorIn(
+    root,
+    options.users,
+    options.emulatorVersion,
+    options.emulator,
+  );
   const config = loadConfig({
     ...fastEnv(root),
     SOULSPOT_SLSKD_URL: emulator.url,

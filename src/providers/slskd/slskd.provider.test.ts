@@ -574,8 +574,16 @@ describe('slskd provider against the emulator (0.26)', () => {
     const loggedOut = await provider.health();
     expect(loggedOut.state).toBe('down');
     expect(loggedOut.message).toMatch(/not (logged in|connected)/);
-    const search = await rejection(provider.startSearch(randomUUID(), 'tone flac', 1000));
+    expect(loggedOut.offline).toBe(true);
+    const refusedId = randomUUID();
+    const search = await rejection(provider.startSearch(refusedId, 'tone flac', 1000));
     expect(search.code).toBe('slskd_unavailable');
+    // slskd keeps the refused search as "Completed, Errored" with no results: that must read as
+    // lost (search again), never as "nothing found".
+    await expect(provider.getSearch(refusedId)).resolves.toEqual({
+      state: 'missing',
+      candidates: [],
+    });
     emulator.setLoggedIn(true);
 
     await emulator.stop();

@@ -299,6 +299,7 @@ export function createSlskdProvider(
           const serverState =
             state.server.state ?? (state.server.isConnected ? 'Connected' : 'Disconnected');
           health.message = `slskd is not logged in to Soulseek (server state: ${serverState})`;
+          health.offline = true;
         }
         return health;
       } catch (error) {
