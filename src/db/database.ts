@@ -101,6 +101,10 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
     types,
     ...(options.pgSchema ? { options: `-c search_path=${options.pgSchema}` } : {}),
   });
+  // An idle client whose server connection ends (PostgreSQL restart, admin kill) emits 'error' on
+  // the pool; unhandled, that would crash SoulSpot. The pool drops that client, and the next query
+  // opens a new connection or fails with an error the caller handles.
+  pool.on('error', () => undefined);
   const db = new Kysely<Database>({
     dialect: new PostgresDialect({ pool }),
     plugins: plugins(options),

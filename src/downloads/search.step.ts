@@ -30,7 +30,10 @@ export async function searchStep(ctx: JobContext): Promise<boolean> {
     const index = ctx.row.query_index;
     const query = queries[index];
     if (query === undefined) {
-      await ctx.retryLater('no_results', `No matching file found for: ${queries.join(' | ')}`);
+      await ctx.retryLater(
+        'no_results',
+        noResultsMessage(queries, readCandidates(ctx.row.candidates)),
+      );
       return false;
     }
 
@@ -103,6 +106,24 @@ async function waitForSearch(ctx: JobContext, searchId: string): Promise<Candida
     // Search results are small and the wait is on the user's critical path: look often.
     await ctx.sleep(Math.min(200, config.pollIntervalMs));
   }
+}
+
+/** "No usable file for …: 4 found, all rejected (2× blocked source, 1× remix, not requested)". */
+export function noResultsMessage(queries: string[], last: StoredCandidates | null): string {
+  const base = `No usable file found for: ${queries.join(' | ')}`;
+  if (!last || last.rejected.length === 0) return base;
+  const counts = new Map<string, number>();
+  for (const r of last.rejected) {
+    // Group by the kind of reason, not its numbers ("duration 412 s, expected 200 s" → "duration").
+    const kind = r.reason.split(/[:(\d]/)[0]!.trim() || r.reason;
+    counts.set(kind, (counts.get(kind) ?? 0) + 1);
+  }
+  const top = [...counts.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 4)
+    .map(([kind, n]) => `${n}× ${kind}`)
+    .join(', ');
+  return `${base}; ${last.rejected.length} found for "${last.query}", all rejected (${top})`;
 }
 
 function toStored(query: string, result: RankingResult): StoredCandidates {

@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -8,14 +7,7 @@ import type { DownloadDto } from '../../src/downloads/download.dto.js';
 import { buildCatalogue } from '../helpers/catalogue.js';
 import { freePort, killHard, spawnSoulSpot, waitForHealth } from '../helpers/process.js';
 import { API_KEY, fastEnv, listAll, startEmulatorIn } from '../helpers/stack.js';
-
-const sha = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex');
-
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? filesUnder(path.join(dir, e.name)) : [path.join(dir, e.name)],
-  );
-}
+import { filesUnder, sha } from '../helpers/files.js';
 
 describe('kill -9 at random points during 30 downloads', () => {
   let emulator: Emulator | undefined;

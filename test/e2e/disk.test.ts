@@ -2,11 +2,9 @@
 // library, slskd's copy stays; once space returns, SoulSpot files it by itself without downloading
 // it again. The library is a 1 MiB tmpfs, so this needs root (CI runs as root).
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import {
   mkdirSync,
   mkdtempSync,
-  readdirSync,
   readFileSync,
   rmdirSync,
   rmSync,
@@ -20,15 +18,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DownloadDto } from '../../src/downloads/download.dto.js';
 import { makeTone } from '../helpers/audio.js';
 import { startStack, type Stack } from '../helpers/stack.js';
+import { filesUnder, sha } from '../helpers/files.js';
 
-const sha = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? filesUnder(path.join(dir, e.name)) : [path.join(dir, e.name)],
-  );
-}
 
 const mountTmpfs = (dir: string): void =>
   void execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m,mode=0755', 'tmpfs', dir], {

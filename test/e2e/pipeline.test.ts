@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,8 +6,7 @@ import type { DownloadDto } from '../../src/downloads/download.dto.js';
 import { buildCatalogue, type CatalogueTrack } from '../helpers/catalogue.js';
 import { freshPgDatabase, testDialects } from '../helpers/db.js';
 import { startStack, type Stack } from '../helpers/stack.js';
-
-const sha = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex');
+import { sha } from '../helpers/files.js';
 
 describe.each(testDialects())(
   '30 tracks among decoys end completed with the right file (%s)',

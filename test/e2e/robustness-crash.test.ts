@@ -1,8 +1,7 @@
 // Issue 3, everything at once: a real SoulSpot process is killed with SIGKILL at random moments while
 // peers go offline, reject, fail mid-transfer or sit in their queues, and slskd restarts once.
 // Afterwards: nothing lost, nothing filed twice, no source enqueued more often than it should be.
-import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -11,15 +10,9 @@ import type { DownloadDto } from '../../src/downloads/download.dto.js';
 import { makeTone } from '../helpers/audio.js';
 import { freePort, killHard, spawnSoulSpot, waitForHealth } from '../helpers/process.js';
 import { API_KEY, fastEnv, listAll, SLSKD_KEY, startEmulatorIn } from '../helpers/stack.js';
+import { filesUnder, sha } from '../helpers/files.js';
 
-const sha = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? filesUnder(path.join(dir, e.name)) : [path.join(dir, e.name)],
-  );
-}
 
 /** What the first-choice peer of each track does; every track also has a good, second-ranked peer. */
 const KINDS: Array<[string, PeerBehaviour]> = [

@@ -1,8 +1,7 @@
 // Issue 3, slskd unavailable for a while: unreachable (stop/start) or not logged in to Soulseek.
 // Downloads in flight and downloads still waiting to search must all survive it without failing,
 // and /api/health must say "down" during the outage and "up" after it.
-import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, it, type ExpectStatic } from 'vitest';
@@ -10,8 +9,8 @@ import type { SimUser } from '../../emulator/emulator.js';
 import type { DownloadDto } from '../../src/downloads/download.dto.js';
 import { makeTone } from '../helpers/audio.js';
 import { listAll, startStack, type Stack } from '../helpers/stack.js';
+import { sha } from '../helpers/files.js';
 
-const sha = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex');
 const TRACKS = 5;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -1,8 +1,7 @@
 // Issue 3, slskd restarting mid-transfer: slskd marks every unfinished transfer "Completed, Errored"
 // / "Application shut down" and does not resume it. SoulSpot must enqueue each dropped file again
 // from the same source, exactly once, and file every track once.
-import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,15 +9,9 @@ import type { SimUser } from '../../emulator/emulator.js';
 import type { DownloadDto } from '../../src/downloads/download.dto.js';
 import { makeTone } from '../helpers/audio.js';
 import { listAll, SLSKD_KEY, startStack, type Stack } from '../helpers/stack.js';
+import { filesUnder, sha } from '../helpers/files.js';
 
-const sha = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex');
 const TRACKS = 4;
-
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? filesUnder(path.join(dir, e.name)) : [path.join(dir, e.name)],
-  );
-}
 
 interface SlskdTransfer {
   id: string;

@@ -1,7 +1,6 @@
 // Issue 3, source failures: one failing peer per test, played by the emulator, and a good alternative.
 // The download must move on to the alternative at once and say on the attempt why the first failed.
-import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -9,8 +8,7 @@ import type { PeerBehaviour, SimUser } from '../../emulator/emulator.js';
 import type { DownloadDto } from '../../src/downloads/download.dto.js';
 import { makeTone } from '../helpers/audio.js';
 import { SLSKD_KEY, startStack, type Stack } from '../helpers/stack.js';
-
-const sha = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex');
+import { sha } from '../helpers/files.js';
 
 const TRACK = {
   artist: 'Robust Band',

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -8,14 +8,9 @@ import { startSoulSpot, type SoulSpot } from '../../src/main.js';
 import { buildCatalogue } from '../helpers/catalogue.js';
 import { freshPgDatabase, testDialects } from '../helpers/db.js';
 import { fastEnv, startEmulatorIn } from '../helpers/stack.js';
+import { filesUnder } from '../helpers/files.js';
 
 const onPostgres = testDialects().includes('postgres');
-
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? filesUnder(path.join(dir, e.name)) : [path.join(dir, e.name)],
-  );
-}
 
 // Runs wherever PostgreSQL is reachable (always in CI); global setup says so when it is not.
 describe.runIf(onPostgres)('two SoulSpot processes sharing one PostgreSQL database', () => {

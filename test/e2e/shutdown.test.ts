@@ -1,8 +1,7 @@
 // SIGTERM with downloads in flight: SoulSpot exits 0 within 10 s, hands every download back (no
 // live lease left in the database), and a restarted SoulSpot completes them all without asking slskd
 // for any file twice.
-import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -12,8 +11,8 @@ import type { DownloadDto } from '../../src/downloads/download.dto.js';
 import { makeTone } from '../helpers/audio.js';
 import { freePort, killHard, spawnSoulSpot, waitForHealth } from '../helpers/process.js';
 import { API_KEY, fastEnv, listAll, startEmulatorIn } from '../helpers/stack.js';
+import { sha } from '../helpers/files.js';
 
-const sha = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const TRACKS = 4;
 

@@ -1,13 +1,11 @@
-import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DownloadDto } from '../../src/downloads/download.dto.js';
 import { makeTone } from '../helpers/audio.js';
 import { startStack, type Stack } from '../helpers/stack.js';
-
-const sha = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex');
+import { sha } from '../helpers/files.js';
 
 describe('slskd behaviours SoulSpot must read right', () => {
   let stack: Stack | undefined;
