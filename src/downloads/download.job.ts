@@ -1,7 +1,7 @@
 import type { Updateable } from 'kysely';
 import type { Config } from '../config/config.js';
 import type { DatabaseHandle } from '../db/database.js';
-import type { DownloadsTable } from '../db/schema.js';
+import type { AttemptsTable, DownloadsTable } from '../db/schema.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { DownloadProvider } from '../providers/provider.js';
 import { retryDelayMs } from '../queue/backoff.js';
@@ -73,9 +73,24 @@ export class JobContext {
     await this.publish();
   }
 
+  /**
+   * Attempts as last read; progress updates reuse them, so following a transfer costs one write
+   * per change and no read. Every attempt write goes through updateAttempt/attemptsChanged.
+   */
+  private attempts: AttemptRow[] | null = null;
+
   async publish(): Promise<void> {
-    const attempts = await this.deps.repo.attemptsFor([this.row.id]);
-    this.deps.bus.emit('download.updated', toDownloadDto(this.row, attempts));
+    this.attempts ??= await this.deps.repo.attemptsFor([this.row.id]);
+    this.deps.bus.emit('download.updated', toDownloadDto(this.row, this.attempts));
+  }
+
+  async updateAttempt(id: string, patch: Updateable<AttemptsTable>): Promise<void> {
+    await this.deps.repo.updateAttempt(id, patch);
+    this.attemptsChanged();
+  }
+
+  attemptsChanged(): void {
+    this.attempts = null;
   }
 
   /** Ends this claim with a last fenced write; the queue may pick the download up again later. */
@@ -101,7 +116,7 @@ export class JobContext {
   ): Promise<void> {
     const t = this.deps.now();
     const failed = outcome.state !== 'succeeded';
-    await this.deps.repo.updateAttempt(attempt.id, {
+    await this.updateAttempt(attempt.id, {
       state: outcome.state,
       error_code: failed ? outcome.code : null,
       error_message: failed ? outcome.message : null,

@@ -36,7 +36,7 @@ export async function importStep(ctx: JobContext): Promise<boolean> {
       averageSpeed: 0,
       percentComplete: 100,
     });
-    if (source) await repo.updateAttempt(attempt.id, { local_path: source, updated_at: now() });
+    if (source) await ctx.updateAttempt(attempt.id, { local_path: source, updated_at: now() });
   }
 
   if (attempt.target_path && source) {
@@ -74,7 +74,7 @@ export async function importStep(ctx: JobContext): Promise<boolean> {
     discNumber: ctx.row.disc_number,
     extension: attempt.extension || path.extname(source).slice(1),
   });
-  await repo.updateAttempt(attempt.id, {
+  await ctx.updateAttempt(attempt.id, {
     target_path: path.join(config.libraryDir, ...segments),
     updated_at: now(),
   });

@@ -46,7 +46,7 @@ export async function transferStep(ctx: JobContext): Promise<boolean> {
         'slskd dropped the transfer; enqueueing it again',
       );
       const batchId = randomUUID();
-      await repo.updateAttempt(attempt.id, {
+      await ctx.updateAttempt(attempt.id, {
         batch_id: batchId,
         transfer_id: null,
         state: 'pending',
@@ -156,6 +156,7 @@ async function startNextAttempt(ctx: JobContext): Promise<AttemptRow | undefined
         return true;
       });
       if (!taken) continue;
+      ctx.attemptsChanged();
       ctx.row = { ...ctx.row, ...patch };
       await ctx.publish();
       return row;
@@ -174,7 +175,7 @@ async function runAttempt(
   attempt: AttemptRow,
   resuming: boolean,
 ): Promise<Outcome> {
-  const { provider, repo, now } = ctx.deps;
+  const { provider, now } = ctx.deps;
   if (attempt.state === 'pending') {
     let transfer: TransferStatus;
     try {
@@ -188,7 +189,7 @@ async function runAttempt(
       }
       throw error;
     }
-    await repo.updateAttempt(attempt.id, {
+    await ctx.updateAttempt(attempt.id, {
       state: 'enqueued',
       transfer_id: transfer.id,
       updated_at: now(),
