@@ -66,6 +66,20 @@ describe('REST API', () => {
     expect((await raw('GET', '/api/downloads', { key: 'wrong-key-of-some-length' })).status).toBe(
       401,
     );
+    // Percent-encoded paths reach the same routes and must not slip past the check.
+    for (const p of [
+      '/%61pi/downloads',
+      '/api/%64ownloads',
+      '/api//downloads',
+      '/api/downloads/',
+    ]) {
+      expect((await raw('GET', p, { key: null })).status, p).toBe(401);
+    }
+    const encodedPost = await raw('POST', '/%61pi/blocklist', {
+      key: null,
+      body: '{"username":"x"}',
+    });
+    expect(encodedPost.status).toBe(401);
     const health = await raw('GET', '/api/health', { key: null });
     expect(health.status).toBe(200);
     expect(await health.json()).toMatchObject({

@@ -63,7 +63,10 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 
   const expected = Buffer.from(deps.apiKey);
   app.addHook('onRequest', async (request, reply) => {
-    if (!request.url.startsWith('/api/') || request.url.split('?')[0] === '/api/health') return;
+    // Decide on the route Fastify matched, never on the raw URL: "/%61pi/downloads" is routed to
+    // /api/downloads after decoding. Unmatched paths need the key too (they answer 401, not 404).
+    const route = request.routeOptions.url;
+    if (route === '/api/health' || (route !== undefined && !route.startsWith('/api'))) return;
     const given = request.headers['x-api-key'];
     const key = Buffer.from(typeof given === 'string' ? given : '');
     if (key.length !== expected.length || !timingSafeEqual(key, expected)) {
