@@ -170,6 +170,7 @@ export class JobContext {
       await this.fail(code, message);
       return;
     }
+    await this.closeOpenAttempt(code, message);
     const retry = this.row.retry_count + 1;
     const at = now() + retryDelayMs(retry, config.retryBackoffSeconds);
     this.deps.log.info({ id: this.row.id, code, retry, at }, 'download will be retried');
@@ -190,7 +191,37 @@ export class JobContext {
     );
   }
 
+  /**
+   * Before the download lets go of its current source for good (retry round, failure): a transfer
+   * still open at the daemon is cancelled there, and the attempt is closed, so it neither keeps the
+   * peer's slot nor finishes unseen later.
+   */
+  private async closeOpenAttempt(code: ErrorCode, message: string): Promise<void> {
+    const id = this.row.current_attempt_id;
+    const attempt = id ? await this.deps.repo.getAttempt(id) : undefined;
+    if (!attempt || (attempt.state !== 'pending' && attempt.state !== 'enqueued')) return;
+    const transferId =
+      attempt.transfer_id ??
+      (
+        await this.deps.provider
+          .findEnqueued({
+            batchId: attempt.batch_id,
+            username: attempt.username,
+            filename: attempt.filename,
+            size: attempt.size,
+          })
+          .catch(() => null)
+      )?.id;
+    if (transferId) {
+      await this.deps.provider.cancel(attempt.username, transferId).catch((error: unknown) => {
+        this.deps.log.warn({ id: this.row.id, error: String(error) }, 'could not cancel at slskd');
+      });
+    }
+    await this.finishAttempt(attempt, { state: 'failed', code, message });
+  }
+
   async fail(code: ErrorCode, message: string): Promise<void> {
+    await this.closeOpenAttempt(code, message);
     this.deps.log.warn({ id: this.row.id, code, message }, 'download failed');
     await this.release(
       { error_code: code, error_message: message, next_retry_at: null, queue_position: null },

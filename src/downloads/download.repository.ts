@@ -132,6 +132,29 @@ export function createDownloadRepository(handle: DatabaseHandle) {
       }
     },
 
+    /**
+     * pending → enqueued, only if the attempt is still open: a cancel that closed it meanwhile
+     * wins, and the caller learns it (false).
+     */
+    async markEnqueued(id: string, transferId: string, now: number): Promise<boolean> {
+      const result = await db
+        .updateTable('attempts')
+        .set({ state: 'enqueued', transfer_id: transferId, updated_at: now })
+        .where('id', '=', id)
+        .where('state', 'in', ['pending', 'enqueued'])
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
+
+    /** Takes a download's earlier attempts out of the round count (manual retry starts afresh). */
+    async retireAttempts(downloadId: string): Promise<void> {
+      await db
+        .updateTable('attempts')
+        .set({ round: -1 })
+        .where('download_id', '=', downloadId)
+        .execute();
+    },
+
     /** Attempts that hold (or may hold) a transfer slot at a peer right now. */
     async activeAttemptsForUser(username: string, tx: Db = db): Promise<number> {
       const row = await tx

@@ -142,13 +142,8 @@ export function createDownloadsService(deps: {
         ? await repo.getAttempt(row.current_attempt_id)
         : undefined;
       if (attempt && (attempt.state === 'enqueued' || attempt.state === 'pending')) {
-        if (attempt.transfer_id) {
-          await deps.provider
-            .cancel(attempt.username, attempt.transfer_id)
-            .catch((error: unknown) => {
-              deps.log.warn({ id, error: String(error) }, 'could not cancel the transfer at slskd');
-            });
-        }
+        // Close the attempt first: a worker whose enqueue is still in flight then finds it closed
+        // and cancels what it created (transfer.step.ts runAttempt).
         await repo.updateAttempt(attempt.id, {
           state: 'cancelled',
           error_code: 'cancelled',
@@ -156,6 +151,23 @@ export function createDownloadsService(deps: {
           updated_at: now(),
           finished_at: now(),
         });
+        const transferId =
+          attempt.transfer_id ??
+          (
+            await deps.provider
+              .findEnqueued({
+                batchId: attempt.batch_id,
+                username: attempt.username,
+                filename: attempt.filename,
+                size: attempt.size,
+              })
+              .catch(() => null)
+          )?.id;
+        if (transferId) {
+          await deps.provider.cancel(attempt.username, transferId).catch((error: unknown) => {
+            deps.log.warn({ id, error: String(error) }, 'could not cancel the transfer at slskd');
+          });
+        }
       }
       return publish((await repo.get(id)) ?? row);
     },
@@ -167,6 +179,9 @@ export function createDownloadsService(deps: {
       const t = now();
       let row: DownloadRow | undefined;
       try {
+        // Sources tried before count again: the user may have unblocked a peer since.
+        if (before.status === 'failed' || before.status === 'cancelled')
+          await repo.retireAttempts(id);
         row = await repo.commandUpdate(id, ['failed', 'cancelled'], {
           status: 'waiting',
           retry_count: 0,
@@ -184,8 +199,7 @@ export function createDownloadsService(deps: {
         });
       } catch (error) {
         // The unique index: another active download for this track exists already.
-        const code = (error as { code?: string }).code;
-        if (code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE') {
+        if (isUniqueViolation(error)) {
           throw new ConflictError('Another download of this track is already active');
         }
         throw error;
@@ -216,22 +230,30 @@ export function createDownloadsService(deps: {
         if (size > room) continue;
         room -= size;
         const t = now();
-        const updated = await repo.commandUpdate(row.id, ['failed'], {
-          status: hasFile ? 'processing' : 'waiting',
-          error_code: null,
-          error_message: null,
-          run_after: t,
-          updated_at: t,
-          ...(hasFile
-            ? {}
-            : {
-                retry_count: 0,
-                search_id: null,
-                query_index: 0,
-                candidates: null,
-                current_attempt_id: null,
-              }),
-        });
+        if (!hasFile) await repo.retireAttempts(row.id);
+        let updated: DownloadRow | undefined;
+        try {
+          updated = await repo.commandUpdate(row.id, ['failed'], {
+            status: hasFile ? 'processing' : 'waiting',
+            error_code: null,
+            error_message: null,
+            run_after: t,
+            updated_at: t,
+            ...(hasFile
+              ? {}
+              : {
+                  retry_count: 0,
+                  search_id: null,
+                  query_index: 0,
+                  candidates: null,
+                  current_attempt_id: null,
+                }),
+          });
+        } catch (error) {
+          // The user asked for this track again meanwhile: that download carries on instead.
+          if (isUniqueViolation(error)) continue;
+          throw error;
+        }
         if (!updated) continue;
         resumed++;
         await publish(updated);
@@ -267,4 +289,9 @@ export class BadCursorError extends Error {
     super('cursor is not valid; use the nextCursor value of the previous page');
     this.name = 'BadCursorError';
   }
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: string }).code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE';
 }

@@ -10,6 +10,9 @@ import type { JobContext } from './download.job.js';
 import type { AttemptRow } from './download.repository.js';
 import type { ErrorCode } from './error-codes.js';
 
+const FILE_LOOKS = 10;
+const FILE_LOOK_INTERVAL_MS = 500;
+
 /**
  * Verifies the finished file and files it into the library. Returns true when the download is
  * completed, false when this source's file was bad (the attempt is marked failed and the caller
@@ -24,7 +27,9 @@ export async function importStep(ctx: JobContext): Promise<boolean> {
   if (!attempt) throw new Error(`download ${ctx.row.id} is processing without an attempt`);
 
   let source = attempt.local_path;
-  if (!source || !(await exists(source))) {
+  // slskd reports success a moment before it has moved the file into place: look a few times.
+  for (let look = 0; (!source || !(await exists(source))) && look < FILE_LOOKS; look++) {
+    if (look > 0) await ctx.sleep(FILE_LOOK_INTERVAL_MS);
     source = await provider.localPath({
       id: attempt.transfer_id ?? '',
       username: attempt.username,
@@ -36,27 +41,31 @@ export async function importStep(ctx: JobContext): Promise<boolean> {
       averageSpeed: 0,
       percentComplete: 100,
     });
-    if (source) await ctx.updateAttempt(attempt.id, { local_path: source, updated_at: now() });
+  }
+  if (source && source !== attempt.local_path) {
+    await ctx.updateAttempt(attempt.id, { local_path: source, updated_at: now() });
   }
 
   if (attempt.target_path && source) {
     const placed = await findIdentical(attempt.target_path, source);
     if (placed) return complete(ctx, placed, source);
   }
-  if (!source)
-    return rejectSource(
-      ctx,
-      attempt,
+  if (!source) {
+    // Not the peer's fault: most likely SoulSpot cannot see slskd's downloads folder. Failing the
+    // download (not the source) keeps the peer off the blocklist and stops a cascade of downloads.
+    await ctx.fail(
       'file_not_found',
-      'slskd reported the file complete but it cannot be found on disk',
+      `slskd finished the transfer, but the file is not in ${config.slskdDownloadsDir ?? "slskd's downloads folder"}: check SOULSPOT_SLSKD_DOWNLOADS_DIR`,
     );
+    return true;
+  }
 
   const check = await verifyAudioFile(source, {
     size: attempt.size,
     durationSeconds: ctx.row.duration_seconds,
   });
   if (!check.ok) {
-    await unlink(source).catch(() => undefined);
+    // slskd's copy is left alone: its path may be a guess, and deleting a guess could hit another file.
     return rejectSource(
       ctx,
       attempt,

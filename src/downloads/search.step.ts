@@ -47,6 +47,11 @@ export async function searchStep(ctx: JobContext): Promise<boolean> {
       } catch (error) {
         // slskd keeps a refused search as "Completed, Errored" with no results: never read that
         // back as "nothing found". The next claim starts a new search.
+        if (error instanceof ProviderError && error.code === 'no_results') {
+          // slskd refused these terms (e.g. nothing left after its filters): try the next query.
+          await ctx.save({ search_id: null, query_index: index + 1 });
+          continue;
+        }
         await ctx.save({ search_id: null });
         throw error;
       }

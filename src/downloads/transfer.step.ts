@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { qualityTier } from '../matching/quality-policy.js';
 import { ProviderError, type EnqueueRequest, type TransferStatus } from '../providers/provider.js';
+import { LeaseLostError } from '../queue/queue.repository.js';
 import type { JobContext } from './download.job.js';
 import type { AttemptRow } from './download.repository.js';
 import { errorPolicy, type ErrorCode } from './error-codes.js';
@@ -22,6 +23,11 @@ export async function transferStep(ctx: JobContext): Promise<boolean> {
   let attempt = ctx.row.current_attempt_id
     ? await repo.getAttempt(ctx.row.current_attempt_id)
     : undefined;
+  if (attempt?.state === 'succeeded' && (ctx.status === 'queued' || ctx.status === 'downloading')) {
+    // A crash between recording the success and moving on: the file is there, go file it.
+    await ctx.save({ progress: 100, queue_position: null }, 'transfer_done');
+    return true;
+  }
   // After a crash the current attempt may be mid-enqueue: ask the daemon before enqueueing again.
   let resuming =
     attempt !== undefined && (attempt.state === 'pending' || attempt.state === 'enqueued');
@@ -161,8 +167,14 @@ async function startNextAttempt(ctx: JobContext): Promise<AttemptRow | undefined
       await ctx.publish();
       return row;
     }
-    // Every remaining source's peer is busy with another download: wait for a slot.
-    await ctx.sleep(config.pollIntervalMs);
+    // Every remaining source's peer is busy with another download. Waiting here would hold a
+    // runner slot (and could starve the very download that holds the peer), so give the slot
+    // back and look again shortly.
+    await ctx.release(
+      { run_after: now() + config.pollIntervalMs, queue_position: null },
+      ctx.status === 'searching' || ctx.status === 'waiting' ? undefined : 'search',
+    );
+    return undefined;
   }
 }
 
@@ -184,16 +196,22 @@ async function runAttempt(
       transfer = existing ?? (await provider.enqueue(requestOf(attempt)));
     } catch (error) {
       // The daemon being down is nobody's source failure: let the job wait for it.
-      if (error instanceof ProviderError && !errorPolicy(error.code).waitForDaemon) {
-        return { kind: 'failed', code: error.code, message: error.message };
-      }
-      throw error;
+      if (!(error instanceof ProviderError) || errorPolicy(error.code).waitForDaemon) throw error;
+      // A timeout or garbled answer does not prove the enqueue failed: ask by batch id first.
+      const found =
+        error.code === 'timeout' || error.code === 'unknown'
+          ? await provider.findEnqueued(requestOf(attempt)).catch(() => null)
+          : null;
+      if (!found) return { kind: 'failed', code: error.code, message: error.message };
+      transfer = found;
     }
-    await ctx.updateAttempt(attempt.id, {
-      state: 'enqueued',
-      transfer_id: transfer.id,
-      updated_at: now(),
-    });
+    const recorded = await ctx.deps.repo.markEnqueued(attempt.id, transfer.id, now());
+    ctx.attemptsChanged();
+    if (!recorded) {
+      // Cancelled by the user while the enqueue was in flight: take it back at slskd too.
+      await provider.cancel(attempt.username, transfer.id).catch(() => undefined);
+      throw new LeaseLostError(ctx.row.id);
+    }
     attempt.state = 'enqueued';
     attempt.transfer_id = transfer.id;
   }
@@ -236,11 +254,17 @@ async function follow(ctx: JobContext, attempt: AttemptRow): Promise<Outcome> {
         });
       }
       const update = updates.shift();
-      if (update?.kind === 'unavailable') {
+      const daemonDown =
+        update?.kind === 'unavailable' &&
+        update.error instanceof ProviderError &&
+        errorPolicy(update.error.code).waitForDaemon;
+      if (daemonDown) {
         wasUnavailable = true;
         continue;
       }
-      if (wasUnavailable) {
+      // Any other failure to read the list (an oversized or malformed answer) is no excuse: the
+      // stall deadline keeps running, so the download cannot hang here for ever.
+      if (wasUnavailable && update?.kind !== 'unavailable') {
         // Time the daemon was unreachable is nobody's stall.
         wasUnavailable = false;
         lastChangeAt = now();

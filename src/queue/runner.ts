@@ -24,7 +24,7 @@ export function createRunner(options: RunnerOptions) {
   const idleMs = options.idleMs ?? 1000;
   const jobs = new Map<
     string,
-    { lease: Lease; controller: AbortController; done: Promise<void> }
+    { lease: Lease; controller: AbortController; done: Promise<void>; renewedAt: number }
   >();
   let running = false;
   let wakeTimer: NodeJS.Timeout | null = null;
@@ -47,14 +47,19 @@ export function createRunner(options: RunnerOptions) {
         jobs.delete(lease.downloadId);
         wake();
       });
-    jobs.set(lease.downloadId, { lease, controller, done });
+    jobs.set(lease.downloadId, { lease, controller, done, renewedAt: now() });
   };
 
   const fill = async (): Promise<void> => {
     while (running && jobs.size < options.maxConcurrent && (options.canClaim?.() ?? true)) {
       const lease = await queue.claimNext(owner, now(), leaseMs, options.maxConcurrent);
       if (!lease) return;
-      if (jobs.has(lease.downloadId)) continue;
+      if (jobs.has(lease.downloadId)) {
+        // Its previous job here (cancelled, then retried at once) is still winding down. Hand the
+        // lease back and stop filling: that job's end wakes the loop again.
+        await queue.release(lease).catch(() => undefined);
+        return;
+      }
       startJob(lease);
     }
   };
@@ -73,8 +78,13 @@ export function createRunner(options: RunnerOptions) {
 
   const renewAll = async (): Promise<void> => {
     for (const job of [...jobs.values()]) {
-      const ok = await queue.renew(job.lease, now(), leaseMs).catch(() => true);
-      if (!ok) job.controller.abort(new Error('lease lost'));
+      const renewed = await queue.renew(job.lease, now(), leaseMs).catch(() => null);
+      if (renewed === true) job.renewedAt = now();
+      // Lost, or not renewable for a whole lease (database unreachable): another process may own
+      // it by now, so this job must stop before it sends anything more to the daemon.
+      if (renewed === false || now() - job.renewedAt >= leaseMs) {
+        job.controller.abort(new Error('lease lost'));
+      }
     }
   };
 

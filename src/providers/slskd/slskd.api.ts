@@ -283,7 +283,7 @@ export function createSlskdApi(settings: SlskdSettings): SlskdApi {
       response = await fetch(`${base}${path}`, { method, headers, body, signal });
       text = await readCapped(response, settings.maxResponseBytes, what);
     } catch (error) {
-      throw transportError(error, what, settings);
+      throw transportError(error, what, settings, options.operation ?? 'other');
     }
     const reply: RawReply = {
       status: response.status,
@@ -587,16 +587,27 @@ export function httpError(
     if (classified !== null) return fail(classified.code, classified.message);
     return fail('transfer_failed', `slskd could not enqueue the file${detail}`);
   }
-  return fail('unknown', `slskd answered HTTP ${status} to ${what}${detail}`);
+  // A server error on any other route is slskd's own trouble: downloads wait for it.
+  return fail(
+    status >= 500 ? 'slskd_unavailable' : 'unknown',
+    `slskd answered HTTP ${status} to ${what}${detail}`,
+  );
 }
 
 /** Maps a fetch failure (no HTTP status) to a ProviderError. */
-function transportError(error: unknown, what: string, settings: SlskdSettings): ProviderError {
+function transportError(
+  error: unknown,
+  what: string,
+  settings: SlskdSettings,
+  operation: Operation,
+): ProviderError {
   if (error instanceof ProviderError) return error;
   const name = error instanceof Error ? error.name : '';
   if (name === 'TimeoutError' || name === 'AbortError') {
+    // An enqueue may legitimately take long (slskd connects to the peer first); any other call
+    // that hangs means slskd itself is in trouble, and downloads should wait for it.
     return new ProviderError(
-      'timeout',
+      operation === 'enqueue' ? 'timeout' : 'slskd_unavailable',
       `slskd did not answer ${what} within ${settings.requestTimeoutMs} ms`,
     );
   }

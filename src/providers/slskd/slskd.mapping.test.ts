@@ -318,8 +318,9 @@ describe('classifyTransferFailure', () => {
     ['aborted', undefined, 'invalid_file'],
     // remote failure, connection drops, timeouts
     ['errored', 'Download reported as failed by remote client', 'transfer_failed'],
-    ['errored', 'Remote connection closed', 'network_error'],
-    ['errored', 'Connection reset by peer', 'network_error'],
+    // The peer's connection, not slskd's: a source failure.
+    ['errored', 'Remote connection closed', 'transfer_failed'],
+    ['errored', 'Connection reset by peer', 'transfer_failed'],
     ['errored', undefined, 'transfer_failed'],
     ['errored', 'Something odd happened', 'transfer_failed'],
     ['timed_out', 'Inactivity timeout of 15000 milliseconds was reached', 'timeout'],

@@ -316,9 +316,12 @@ const TEXT_RULES: ReadonlyArray<readonly [RegExp, ErrorCode, string]> = [
     'The peer could not be reached',
   ],
   [/operation (?:was )?cancel+ed/i, 'cancelled', 'The transfer was cancelled'],
+  // Texts about the connection to the PEER (slskd itself answered): a source problem, not
+  // "slskd is down", which would make the download wait on this source and count towards the
+  // circuit breaker.
   [
     /connection|socket|reset by peer|broken pipe|remote closed|econn/i,
-    'network_error',
+    'transfer_failed',
     'The connection to the peer failed',
   ],
 ];

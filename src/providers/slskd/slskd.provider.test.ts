@@ -297,8 +297,9 @@ describe('slskd api: hostile responses', () => {
     );
     expect(enqueue.code).toBe('source_offline');
     expect(enqueue.message).toBe('User bob appears to be offline');
+    // A 500 on any other route is slskd's own trouble: downloads wait for it.
     const other = await rejection(provider.listTransfers());
-    expect(other.code).toBe('unknown');
+    expect(other.code).toBe('slskd_unavailable');
     expect(other.status).toBe(500);
   });
 
@@ -418,8 +419,9 @@ describe('slskd api: hostile responses', () => {
   it('times out a server that never answers', async () => {
     const server = await tinyServer(() => undefined);
     const provider = createSlskdProvider(settingsFor(server.url, { requestTimeoutMs: 300 }));
+    // A hanging slskd means downloads wait for it, not a per-source timeout.
     const error = await rejection(provider.listTransfers());
-    expect(error.code).toBe('timeout');
+    expect(error.code).toBe('slskd_unavailable');
     const health = await provider.health();
     expect(health).toMatchObject({ state: 'down' });
   });
