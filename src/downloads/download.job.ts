@@ -144,6 +144,11 @@ export class JobContext {
     }
   }
 
+  /** Best effort, in the background: a record slskd keeps anyway is no reason to stop a download. */
+  forgetTransfer(username: string, transferId: string): void {
+    void this.deps.provider.forget(username, transferId).catch(() => undefined);
+  }
+
   /** Sleeps, but wakes (by throwing) as soon as the job is aborted. */
   sleep(ms: number): Promise<void> {
     return new Promise((resolve, reject) => {

@@ -48,7 +48,7 @@ export async function importStep(ctx: JobContext): Promise<boolean> {
 
   if (attempt.target_path && source) {
     const placed = await findIdentical(attempt.target_path, source);
-    if (placed) return complete(ctx, placed, source);
+    if (placed) return complete(ctx, attempt, placed, source);
   }
   if (!source) {
     // Not the peer's fault: most likely SoulSpot cannot see slskd's downloads folder. Failing the
@@ -90,7 +90,7 @@ export async function importStep(ctx: JobContext): Promise<boolean> {
   try {
     await ensureRoom(config.libraryDir, attempt.size, config.minFreeBytes);
     const placed = await moveIntoLibrary(source, config.libraryDir, segments, { keepSource: true });
-    return await complete(ctx, placed, source);
+    return await complete(ctx, attempt, placed, source);
   } catch (error) {
     // A local fault: the downloaded file stays where slskd put it, and the disk watcher sends the
     // download back to filing once the library can take it (see library/disk-watcher.ts).
@@ -108,7 +108,12 @@ export async function importStep(ctx: JobContext): Promise<boolean> {
   }
 }
 
-async function complete(ctx: JobContext, placed: string, source: string): Promise<boolean> {
+async function complete(
+  ctx: JobContext,
+  attempt: AttemptRow,
+  placed: string,
+  source: string,
+): Promise<boolean> {
   await ctx.release(
     {
       library_path: placed,
@@ -122,6 +127,7 @@ async function complete(ctx: JobContext, placed: string, source: string): Promis
   );
   // Only now, with the library copy recorded, is the daemon's copy removed.
   if (source !== placed) await unlink(source).catch(() => undefined);
+  if (attempt.transfer_id) ctx.forgetTransfer(attempt.username, attempt.transfer_id);
   return true;
 }
 

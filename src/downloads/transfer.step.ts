@@ -71,6 +71,7 @@ export async function transferStep(ctx: JobContext): Promise<boolean> {
     }
     const code = outcome.kind === 'failed' ? outcome.code : 'transfer_failed';
     await ctx.finishAttempt(attempt, { state: 'failed', code, message: outcome.message });
+    if (attempt.transfer_id) ctx.forgetTransfer(attempt.username, attempt.transfer_id);
     await ctx.publish();
     attempt = undefined;
   }

@@ -102,6 +102,7 @@ export function withCircuitBreaker(
     findEnqueued: (request) => guard(() => inner.findEnqueued(request)),
     listTransfers: () => guard(() => inner.listTransfers()),
     cancel: (username, id) => guard(() => inner.cancel(username, id)),
+    forget: (username, id) => guard(() => inner.forget(username, id)),
     queuePosition: (username, id) => guard(() => inner.queuePosition(username, id)),
     describeFailure: (t) => inner.describeFailure(t),
     localPath: (t) => guard(() => inner.localPath(t)),

@@ -125,6 +125,11 @@ export interface DownloadProvider {
   listTransfers(): Promise<TransferStatus[]>;
   /** Cancels a transfer, waits until the daemon reports it completed, then removes the record. */
   cancel(username: string, transferId: string): Promise<void>;
+  /**
+   * Drops a finished transfer from the daemon's list (the file stays). slskd otherwise keeps every
+   * transfer for ever, and its one list grows with each download.
+   */
+  forget(username: string, transferId: string): Promise<void>;
   /** Place in the remote peer's queue, or null when the daemon cannot tell. */
   queuePosition(username: string, transferId: string): Promise<number | null>;
   /**

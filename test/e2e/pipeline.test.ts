@@ -63,6 +63,17 @@ describe.each(testDialects())(
         expect(sha(d!.libraryPath!)).toBe(sha(t.expected.localPath));
         expect(d!.progress).toBe(100);
       }
+      // Finished transfers are removed from slskd's list, which would otherwise grow for ever.
+      let listed: unknown[] = [];
+      for (let i = 0; i < 40; i++) {
+        const res = await fetch(`${stack.emulator.url}/api/v0/transfers/downloads`, {
+          headers: { 'x-api-key': stack.config.slskdApiKey! },
+        });
+        listed = (await res.json()) as unknown[];
+        if (listed.length === 0) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(listed).toEqual([]);
       // Each file was asked for once: no source was enqueued twice.
       const pairs = stack.emulator.enqueues.map((e) => `${e.username}|${e.filename}`);
       expect(new Set(pairs).size).toBe(pairs.length);

@@ -398,6 +398,11 @@ export function createSlskdProvider(
       await api.deleteDownload(username, transferId, true);
     },
 
+    async forget(username, transferId) {
+      // remove=true only hides a completed record; on an active one slskd ignores it.
+      await api.deleteDownload(username, transferId, true);
+    },
+
     async queuePosition(username, transferId) {
       try {
         const position = await api.getPosition(username, transferId);
