@@ -7,6 +7,7 @@ import type { DownloadProvider } from '../providers/provider.js';
 import { retryDelayMs } from '../queue/backoff.js';
 import type { Lease, QueueRepository } from '../queue/queue.repository.js';
 import { transition, type DownloadEvent, type DownloadStatus } from './download.js';
+import { cancelAtDaemon } from './attempt-transfer.js';
 import { toDownloadDto } from './download.dto.js';
 import type { AttemptRow, DownloadRepository, DownloadRow } from './download.repository.js';
 import type { ErrorCode } from './error-codes.js';
@@ -205,23 +206,9 @@ export class JobContext {
     const id = this.row.current_attempt_id;
     const attempt = id ? await this.deps.repo.getAttempt(id) : undefined;
     if (!attempt || (attempt.state !== 'pending' && attempt.state !== 'enqueued')) return;
-    const transferId =
-      attempt.transfer_id ??
-      (
-        await this.deps.provider
-          .findEnqueued({
-            batchId: attempt.batch_id,
-            username: attempt.username,
-            filename: attempt.filename,
-            size: attempt.size,
-          })
-          .catch(() => null)
-      )?.id;
-    if (transferId) {
-      await this.deps.provider.cancel(attempt.username, transferId).catch((error: unknown) => {
-        this.deps.log.warn({ id: this.row.id, error: String(error) }, 'could not cancel at slskd');
-      });
-    }
+    await cancelAtDaemon(this.deps.provider, attempt, (error) => {
+      this.deps.log.warn({ id: this.row.id, error: String(error) }, 'could not cancel at slskd');
+    });
     await this.finishAttempt(attempt, { state: 'failed', code, message });
   }
 

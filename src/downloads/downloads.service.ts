@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EventBus } from '../events/event-bus.js';
 import type { DownloadProvider } from '../providers/provider.js';
+import { cancelAtDaemon } from './attempt-transfer.js';
 import { ACTIVE_STATUSES, dedupeKey, type DownloadStatus, type TrackRequest } from './download.js';
 import { toDownloadDto, type DownloadDto } from './download.dto.js';
 import type { DownloadRepository, DownloadRow } from './download.repository.js';
@@ -151,23 +152,9 @@ export function createDownloadsService(deps: {
           updated_at: now(),
           finished_at: now(),
         });
-        const transferId =
-          attempt.transfer_id ??
-          (
-            await deps.provider
-              .findEnqueued({
-                batchId: attempt.batch_id,
-                username: attempt.username,
-                filename: attempt.filename,
-                size: attempt.size,
-              })
-              .catch(() => null)
-          )?.id;
-        if (transferId) {
-          await deps.provider.cancel(attempt.username, transferId).catch((error: unknown) => {
-            deps.log.warn({ id, error: String(error) }, 'could not cancel the transfer at slskd');
-          });
-        }
+        await cancelAtDaemon(deps.provider, attempt, (error) => {
+          deps.log.warn({ id, error: String(error) }, 'could not cancel the transfer at slskd');
+        });
       }
       return publish((await repo.get(id)) ?? row);
     },

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { qualityTier } from '../matching/quality-policy.js';
-import { ProviderError, type EnqueueRequest, type TransferStatus } from '../providers/provider.js';
+import { ProviderError, type TransferStatus } from '../providers/provider.js';
+import { enqueueRequestOf } from './attempt-transfer.js';
 import { LeaseLostError } from '../queue/queue.repository.js';
 import type { JobContext } from './download.job.js';
 import type { AttemptRow } from './download.repository.js';
@@ -179,10 +180,6 @@ async function startNextAttempt(ctx: JobContext): Promise<AttemptRow | undefined
   }
 }
 
-function requestOf(a: AttemptRow): EnqueueRequest {
-  return { batchId: a.batch_id, username: a.username, filename: a.filename, size: a.size };
-}
-
 async function runAttempt(
   ctx: JobContext,
   attempt: AttemptRow,
@@ -193,15 +190,15 @@ async function runAttempt(
     let transfer: TransferStatus;
     try {
       // A pending attempt after a crash may or may not have reached the daemon: its batch id tells.
-      const existing = resuming ? await provider.findEnqueued(requestOf(attempt)) : null;
-      transfer = existing ?? (await provider.enqueue(requestOf(attempt)));
+      const existing = resuming ? await provider.findEnqueued(enqueueRequestOf(attempt)) : null;
+      transfer = existing ?? (await provider.enqueue(enqueueRequestOf(attempt)));
     } catch (error) {
       // The daemon being down is nobody's source failure: let the job wait for it.
       if (!(error instanceof ProviderError) || errorPolicy(error.code).waitForDaemon) throw error;
       // A timeout or garbled answer does not prove the enqueue failed: ask by batch id first.
       const found =
         error.code === 'timeout' || error.code === 'unknown'
-          ? await provider.findEnqueued(requestOf(attempt)).catch(() => null)
+          ? await provider.findEnqueued(enqueueRequestOf(attempt)).catch(() => null)
           : null;
       if (!found) return { kind: 'failed', code: error.code, message: error.message };
       transfer = found;
@@ -272,7 +269,7 @@ async function follow(ctx: JobContext, attempt: AttemptRow): Promise<Outcome> {
       }
       if (update?.kind === 'missing') {
         if (++missing < 3) continue;
-        const found = await provider.findEnqueued(requestOf(attempt));
+        const found = await provider.findEnqueued(enqueueRequestOf(attempt));
         if (found && !found.removed) {
           return follow(ctx, { ...attempt, transfer_id: found.id });
         }

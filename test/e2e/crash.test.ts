@@ -5,8 +5,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Emulator } from '../../emulator/emulator.js';
 import type { DownloadDto } from '../../src/downloads/download.dto.js';
 import { buildCatalogue } from '../helpers/catalogue.js';
-import { freePort, killHard, spawnSoulSpot, waitForHealth } from '../helpers/process.js';
-import { API_KEY, fastEnv, listAll, startEmulatorIn } from '../helpers/stack.js';
+import { childSetup, killHard, spawnSoulSpot, waitForHealth } from '../helpers/process.js';
+import { listAll, startEmulatorIn } from '../helpers/stack.js';
 import { filesUnder, sha } from '../helpers/files.js';
 
 describe('kill -9 at random points during 30 downloads', () => {
@@ -21,22 +21,7 @@ describe('kill -9 at random points during 30 downloads', () => {
     // Slow peers, so kills land in every phase: search, enqueue, remote queue, transfer, filing.
     for (const u of catalogue.users) u.behaviour = { uploadSpeed: 15_000, remoteQueueMs: 300 };
     emulator = await startEmulatorIn(root, catalogue.users);
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
-    const env = {
-      ...fastEnv(root),
-      SOULSPOT_PORT: String(port),
-      SOULSPOT_SLSKD_URL: emulator.url,
-      SOULSPOT_SLSKD_DOWNLOADS_DIR: path.join(root, 'slskd', 'downloads'),
-    };
-    const api = async <T>(method: string, p: string, body?: unknown) => {
-      const res = await fetch(`${url}${p}`, {
-        method,
-        headers: { 'x-api-key': API_KEY, ...(body ? { 'content-type': 'application/json' } : {}) },
-        ...(body ? { body: JSON.stringify(body) } : {}),
-      });
-      return { status: res.status, body: (await res.json()) as T };
-    };
+    const { url, env, api } = await childSetup(root, emulator.url);
 
     let child = spawnSoulSpot(env);
     await waitForHealth(url);

@@ -8,8 +8,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Emulator, PeerBehaviour, SimUser } from '../../emulator/emulator.js';
 import type { DownloadDto } from '../../src/downloads/download.dto.js';
 import { makeTone } from '../helpers/audio.js';
-import { freePort, killHard, spawnSoulSpot, waitForHealth } from '../helpers/process.js';
-import { API_KEY, fastEnv, listAll, SLSKD_KEY, startEmulatorIn } from '../helpers/stack.js';
+import { childSetup, killHard, spawnSoulSpot, waitForHealth } from '../helpers/process.js';
+import { listAll, SLSKD_KEY, startEmulatorIn } from '../helpers/stack.js';
 import { filesUnder, sha } from '../helpers/files.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -60,24 +60,10 @@ describe('kill -9 during a mix of failing peers and an slskd restart', () => {
     }
     const emu = await startEmulatorIn(root, users);
     emulator = emu;
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
-    const env = {
-      ...fastEnv(root),
-      SOULSPOT_PORT: String(port),
-      SOULSPOT_SLSKD_URL: emu.url,
-      SOULSPOT_SLSKD_DOWNLOADS_DIR: path.join(root, 'slskd', 'downloads'),
+    const { url, env, api } = await childSetup(root, emu.url, {
       SOULSPOT_STALL_TIMEOUT_SECONDS: '1',
       SOULSPOT_CIRCUIT_HALF_OPEN_SECONDS: '1',
-    };
-    const api = async <T>(method: string, p: string, body?: unknown) => {
-      const res = await fetch(`${url}${p}`, {
-        method,
-        headers: { 'x-api-key': API_KEY, ...(body ? { 'content-type': 'application/json' } : {}) },
-        ...(body ? { body: JSON.stringify(body) } : {}),
-      });
-      return { status: res.status, body: (await res.json()) as T };
-    };
+    });
 
     let child = spawnSoulSpot(env);
     await waitForHealth(url);

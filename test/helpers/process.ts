@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import path from 'node:path';
+import { API_KEY, fastEnv } from './stack.js';
 
 const repo = path.resolve(import.meta.dirname, '..', '..');
 
@@ -55,4 +56,34 @@ export function killHard(child: ChildProcess): Promise<void> {
     child.once('exit', () => resolve());
     child.kill('SIGKILL');
   });
+}
+
+/** Settings and client for a SoulSpot child process against an emulator (kill -9 / SIGTERM tests). */
+export async function childSetup(
+  root: string,
+  emulatorUrl: string,
+  extra: Record<string, string> = {},
+): Promise<{
+  url: string;
+  env: Record<string, string>;
+  api<T>(method: string, p: string, body?: unknown): Promise<{ status: number; body: T }>;
+}> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const env = {
+    ...fastEnv(root),
+    SOULSPOT_PORT: String(port),
+    SOULSPOT_SLSKD_URL: emulatorUrl,
+    SOULSPOT_SLSKD_DOWNLOADS_DIR: path.join(root, 'slskd', 'downloads'),
+    ...extra,
+  };
+  const api = async <T>(method: string, p: string, body?: unknown) => {
+    const res = await fetch(`${url}${p}`, {
+      method,
+      headers: { 'x-api-key': API_KEY, ...(body ? { 'content-type': 'application/json' } : {}) },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+    return { status: res.status, body: (await res.json()) as T };
+  };
+  return { url, env, api };
 }
