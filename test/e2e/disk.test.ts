@@ -156,3 +156,57 @@ describe('a full library disk', () => {
     },
   );
 });
+
+describe('a read-only library', () => {
+  let root: string;
+  let library: string;
+  let mounted = false;
+  let stack: Stack | undefined;
+
+  afterAll(async () => {
+    await stack?.close();
+    if (mounted) execFileSync('umount', ['-l', library], { stdio: 'pipe' });
+    if (root) rmSync(root, { recursive: true, force: true });
+  });
+
+  it.skipIf(skipReason !== null)(
+    'ends failed with permission_denied, then files the track by itself once writable',
+    async () => {
+      root = mkdtempSync(path.join(tmpdir(), 'soulspot-ro-'));
+      library = path.join(root, 'library');
+      mkdirSync(library);
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m,ro', 'tmpfs', library], {
+        stdio: 'pipe',
+      });
+      mounted = true;
+      const file = path.join(root, 'ro.flac');
+      await makeTone(file, { seconds: 3, frequency: 300, format: 'flac' });
+      stack = await startStack({
+        users: [{ username: 'ro', files: [{ remotePath: REMOTE('ro'), localPath: file }] }],
+        env: {
+          SOULSPOT_LIBRARY_DIR: library,
+          SOULSPOT_MIN_FREE_MB: '0',
+          SOULSPOT_DISK_CHECK_SECONDS: '0.2',
+        },
+      });
+      const created = await stack.api<DownloadDto>('POST', '/api/downloads', TRACK);
+      const [failed] = await stack.waitFor((items) =>
+        items.some((d) => d.id === created.body.id && d.status === 'failed'),
+      );
+      const d = (await stack.api<DownloadDto>('GET', `/api/downloads/${created.body.id}`)).body;
+      expect(failed).toBeDefined();
+      expect(d.errorCode).toBe('permission_denied');
+      expect(d.errorMessage).toMatch(/Cannot write to the library/);
+      expect(filesUnder(library)).toEqual([]);
+
+      execFileSync('mount', ['-o', 'remount,rw', library], { stdio: 'pipe' });
+      await stack.waitFor((items) =>
+        items.some((x) => x.id === created.body.id && x.status === 'completed'),
+      );
+      const done = (await stack.api<DownloadDto>('GET', `/api/downloads/${created.body.id}`)).body;
+      expect(sha(done.libraryPath!)).toBe(sha(file));
+      // Filed from the copy slskd already had: the source was enqueued once.
+      expect(stack.emulator.enqueues).toHaveLength(1);
+    },
+  );
+});
