@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Emulator } from '../../emulator/emulator.js';
 import type { DownloadDto } from '../../src/downloads/download.dto.js';
-import { buildCatalogue } from '../helpers/catalogue.js';
+import { buildCatalogue, requestFor } from '../helpers/catalogue.js';
 import { childSetup, killHard, spawnSoulSpot, waitForHealth } from '../helpers/process.js';
 import { listAll, startEmulatorIn } from '../helpers/stack.js';
 import { filesUnder, sha } from '../helpers/files.js';
@@ -27,13 +27,7 @@ describe('kill -9 at random points during 30 downloads', () => {
     await waitForHealth(url);
     const accepted = new Set<string>();
     for (const t of catalogue.tracks) {
-      const res = await api<DownloadDto>('POST', '/api/downloads', {
-        artist: t.artist,
-        title: t.title,
-        album: t.album,
-        trackNumber: t.trackNumber,
-        durationSeconds: t.durationSeconds,
-      });
+      const res = await api<DownloadDto>('POST', '/api/downloads', requestFor(t));
       expect(res.status).toBe(201);
       accepted.add(res.body.id);
     }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DownloadDto } from '../../src/downloads/download.dto.js';
-import { buildCatalogue, type CatalogueTrack } from '../helpers/catalogue.js';
+import { buildCatalogue, requestFor, type CatalogueTrack } from '../helpers/catalogue.js';
 import { freshPgDatabase, testDialects } from '../helpers/db.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 import { sha } from '../helpers/files.js';
@@ -35,13 +35,7 @@ describe.each(testDialects())(
 
     it('downloads, verifies and files every track', async () => {
       for (const t of tracks) {
-        const res = await stack.api<DownloadDto>('POST', '/api/downloads', {
-          artist: t.artist,
-          title: t.title,
-          album: t.album,
-          trackNumber: t.trackNumber,
-          durationSeconds: t.durationSeconds,
-        });
+        const res = await stack.api<DownloadDto>('POST', '/api/downloads', requestFor(t));
         expect(res.status).toBe(201);
       }
       const done = await stack.waitFor(

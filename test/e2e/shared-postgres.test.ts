@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Emulator } from '../../emulator/emulator.js';
 import { loadConfig } from '../../src/config/config.js';
 import { startSoulSpot, type SoulSpot } from '../../src/main.js';
-import { buildCatalogue } from '../helpers/catalogue.js';
+import { buildCatalogue, requestFor } from '../helpers/catalogue.js';
 import { freshPgDatabase, testDialects } from '../helpers/db.js';
 import { fastEnv, startEmulatorIn } from '../helpers/stack.js';
 import { filesUnder } from '../helpers/files.js';
@@ -50,13 +50,7 @@ describe.runIf(onPostgres)('two SoulSpot processes sharing one PostgreSQL databa
     }, 20);
     // Requests arrive at both processes; the same track sent to both is one download.
     for (const [i, t] of catalogue.tracks.entries()) {
-      const request = {
-        artist: t.artist,
-        title: t.title,
-        album: t.album,
-        trackNumber: t.trackNumber,
-        durationSeconds: 3,
-      };
+      const request = requestFor(t);
       await (i % 2 === 0 ? a : b).downloads.create(request);
       const again = await (i % 2 === 0 ? b : a).downloads.create(request);
       expect(again.created).toBe(false);

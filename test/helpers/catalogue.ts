@@ -152,3 +152,14 @@ export async function buildCatalogue(
   const users: SimUser[] = [...files.entries()].map(([username, f]) => ({ username, files: f }));
   return { tracks, users };
 }
+
+/** The API request for a catalogue track. */
+export function requestFor(t: CatalogueTrack) {
+  return {
+    artist: t.artist,
+    title: t.title,
+    album: t.album,
+    trackNumber: t.trackNumber,
+    durationSeconds: t.durationSeconds,
+  };
+}
