@@ -22,6 +22,9 @@ import { createSlskdProvider } from './providers/slskd/slskd.provider.js';
 import { slskdSettings } from './providers/slskd/slskd.settings.js';
 import { createQueueRepository } from './queue/queue.repository.js';
 import { createRunner, type Runner } from './queue/runner.js';
+import { defaultSettings } from './settings/settings.definitions.js';
+import { createSettingsRepository } from './settings/settings.repository.js';
+import { createSettingsService, type SettingsService } from './settings/settings.service.js';
 
 export interface SoulSpot {
   url: string;
@@ -31,6 +34,7 @@ export interface SoulSpot {
   downloads: DownloadsService;
   blocklist: BlocklistService;
   runner: Runner;
+  settings: SettingsService;
   monitor: TransferMonitor;
   provider: GuardedProvider;
   log: PinoLogger;
@@ -68,6 +72,13 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
   if (leftovers > 0) log.info({ leftovers }, 'removed partial files left by an interrupted move');
 
   const now = (): number => Date.now();
+  const settings = createSettingsService({
+    repo: createSettingsRepository(db),
+    defaults: defaultSettings(config),
+    now,
+    log,
+  });
+  await settings.load();
   const bus = createEventBus();
   const broker = createSseBroker(bus);
   const provider = withCircuitBreaker(
@@ -120,7 +131,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
   const runner = createRunner({
     queue,
     owner: instanceId(config.dataDir),
-    maxConcurrent: config.maxConcurrent,
+    maxConcurrent: () => settings.get('maxConcurrent'),
     leaseMs: config.leaseMs,
     now,
     run: (lease, signal) => runDownload(deps, lease, signal),
@@ -136,7 +147,16 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     log,
     runner,
   });
-  const app = await buildApp({ apiKey: config.apiKey, downloads, blocklist, health, broker });
+  const app = await buildApp({
+    apiKey: config.apiKey,
+    downloads,
+    blocklist,
+    health,
+    broker,
+    settings,
+  });
+  // A raised limit fills the new slots now, not at the next job's end.
+  const offSettings = settings.onChange(() => runner.wake());
   const heartbeat = setInterval(() => broker.heartbeat(), 15_000);
   // When slskd is back, downloads that were waiting for it go at once, not at their next probe.
   const offCircuit = bus.on('provider.circuit', ({ circuit }) => {
@@ -153,6 +173,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
   });
 
   health.start();
+  settings.start();
   if (options.runWorkers !== false) {
     await runner.start();
     diskWatcher.start();
@@ -171,6 +192,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     downloads,
     blocklist,
     runner,
+    settings,
     monitor,
     provider,
     log,
@@ -178,6 +200,8 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
       (stopping ??= (async () => {
         clearInterval(heartbeat);
         offCircuit();
+        offSettings();
+        settings.stop();
         diskWatcher.stop();
         health.stop();
         await runner.stop();

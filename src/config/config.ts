@@ -19,6 +19,10 @@ export interface Config {
   slskdDownloadsDir: string | undefined;
   maxConcurrent: number;
   maxConcurrentPerUser: number;
+  /** Downloads waiting in a source's queue at once (they hold no transfer slot). */
+  maxQueuedAtSource: number;
+  /** Unfinished downloads accepted at most; 0 = no limit. */
+  maxQueueSize: number;
   maxRetries: number;
   retryBackoffSeconds: number[];
   searchTimeoutSeconds: number;
@@ -57,6 +61,8 @@ export const CONFIG_DEFAULTS = {
   SOULSPOT_SLSKD_URL: 'http://127.0.0.1:5030',
   SOULSPOT_MAX_CONCURRENT: '3',
   SOULSPOT_MAX_CONCURRENT_PER_USER: '1',
+  SOULSPOT_MAX_QUEUED_AT_SOURCE: '50',
+  SOULSPOT_MAX_QUEUE_SIZE: '100000',
   SOULSPOT_MAX_RETRIES: '3',
   SOULSPOT_RETRY_BACKOFF_SECONDS: '60,300,900',
   SOULSPOT_SEARCH_TIMEOUT_SECONDS: '15',
@@ -169,6 +175,8 @@ function parseConfig(src: Source): Config {
       : undefined,
     maxConcurrent: int('SOULSPOT_MAX_CONCURRENT', 1, 10_000),
     maxConcurrentPerUser: int('SOULSPOT_MAX_CONCURRENT_PER_USER', 1, 1_000),
+    maxQueuedAtSource: int('SOULSPOT_MAX_QUEUED_AT_SOURCE', 0, 100_000),
+    maxQueueSize: int('SOULSPOT_MAX_QUEUE_SIZE', 0, 10_000_000),
     maxRetries: int('SOULSPOT_MAX_RETRIES', 0, 100),
     retryBackoffSeconds: backoffSeconds,
     searchTimeoutSeconds: int('SOULSPOT_SEARCH_TIMEOUT_SECONDS', 1, 600),

@@ -122,12 +122,21 @@ export interface PeerFailuresTable {
   at: number;
 }
 
+/** A setting changed at run time (settings/); no row = the environment's default. */
+export interface SettingsTable {
+  key: string;
+  /** JSON. */
+  value: string;
+  updated_at: number;
+}
+
 export interface Database {
   downloads: DownloadsTable;
   attempts: AttemptsTable;
   blocklist: BlocklistTable;
   peer_stats: PeerStatsTable;
   peer_failures: PeerFailuresTable;
+  settings: SettingsTable;
 }
 
 export type Generatedless<T> = { [K in keyof T]: T[K] extends Generated<infer U> ? U : T[K] };

@@ -1,0 +1,127 @@
+import { Type, type Static, type TSchema } from 'typebox';
+import type { Config } from '../config/config.js';
+
+/**
+ * Every setting that can change while SoulSpot runs, as one table: its schema (the API validates
+ * with it, and so does every read of a stored value), what it means, and its default, which comes
+ * from the environment (Config) so `SOULSPOT_*` variables keep working as the starting values.
+ */
+interface Definition<S extends TSchema> {
+  schema: S;
+  description: string;
+  /** The value when nothing is stored: the environment's, else the built-in default. */
+  fromConfig: (config: Config) => Static<S>;
+}
+
+const define = <S extends TSchema>(d: Definition<S>): Definition<S> => d;
+
+export const SETTING_DEFINITIONS = {
+  maxConcurrent: define({
+    schema: Type.Integer({ minimum: 1, maximum: 10_000 }),
+    description: 'Downloads moving bytes, searching or filing at once, across all processes',
+    fromConfig: (c) => c.maxConcurrent,
+  }),
+  maxQueuedAtSource: define({
+    schema: Type.Integer({ minimum: 0, maximum: 100_000 }),
+    description: "Downloads enqueued at a source and waiting in its queue (a peer's upload queue)",
+    fromConfig: (c) => c.maxQueuedAtSource,
+  }),
+  maxConcurrentPerUser: define({
+    schema: Type.Integer({ minimum: 1, maximum: 1000 }),
+    description: 'Transfers at once from one source user, queued or moving',
+    fromConfig: (c) => c.maxConcurrentPerUser,
+  }),
+  maxQueueSize: define({
+    schema: Type.Integer({ minimum: 0, maximum: 10_000_000 }),
+    description:
+      'Unfinished downloads accepted at most (0 = no limit); a request beyond it gets 429',
+    fromConfig: (c) => c.maxQueueSize,
+  }),
+  maxRetries: define({
+    schema: Type.Integer({ minimum: 0, maximum: 100 }),
+    description: 'Automatic new search rounds after every source of a round failed',
+    fromConfig: (c) => c.maxRetries,
+  }),
+  retryBackoffSeconds: define({
+    schema: Type.Array(Type.Number({ minimum: 0, maximum: 7 * 86_400 }), {
+      minItems: 1,
+      maxItems: 20,
+    }),
+    description: 'Wait before retry 1, 2, 3…; the last value repeats (±10% jitter)',
+    fromConfig: (c) => c.retryBackoffSeconds,
+  }),
+  stallTimeoutSeconds: define({
+    schema: Type.Integer({ minimum: 1, maximum: 7 * 86_400 }),
+    description: 'A transfer without progress, or stuck in a remote queue, this long is given up',
+    fromConfig: (c) => c.stallTimeoutSeconds,
+  }),
+  searchTimeoutSeconds: define({
+    schema: Type.Integer({ minimum: 1, maximum: 600 }),
+    description: 'Search inactivity timeout',
+    fromConfig: (c) => c.searchTimeoutSeconds,
+  }),
+  blocklistFailures: define({
+    schema: Type.Integer({ minimum: 1, maximum: 1000 }),
+    description: 'Failures of one peer within the window that block it automatically',
+    fromConfig: (c) => c.blocklistFailures,
+  }),
+  blocklistWindowHours: define({
+    schema: Type.Number({ minimum: 0.001, maximum: 24 * 365 }),
+    description: 'The window for those failures, in hours',
+    fromConfig: (c) => c.blocklistWindowMs / 3_600_000,
+  }),
+  blocklistDays: define({
+    schema: Type.Number({ minimum: 0.0001, maximum: 3650 }),
+    description: 'How long an automatic block lasts, in days',
+    fromConfig: (c) => c.blocklistMs / 86_400_000,
+  }),
+} as const;
+
+export type SettingKey = keyof typeof SETTING_DEFINITIONS;
+export type Settings = {
+  -readonly [K in SettingKey]: Static<(typeof SETTING_DEFINITIONS)[K]['schema']>;
+};
+
+export const SETTING_KEYS = Object.keys(SETTING_DEFINITIONS) as SettingKey[];
+
+export function isSettingKey(key: string): key is SettingKey {
+  return Object.hasOwn(SETTING_DEFINITIONS, key);
+}
+
+/** The settings as the environment (or the built-in defaults) gives them. */
+export function defaultSettings(config: Config): Settings {
+  const out: Record<string, unknown> = {};
+  for (const key of SETTING_KEYS) out[key] = SETTING_DEFINITIONS[key].fromConfig(config);
+  return out as Settings;
+}
+
+/** The whole settings object, for GET responses. */
+export const SettingsSchema: TSchema = Type.Object(
+  Object.fromEntries(
+    SETTING_KEYS.map((key) => [
+      key,
+      { ...SETTING_DEFINITIONS[key].schema, description: SETTING_DEFINITIONS[key].description },
+    ]),
+  ),
+  { additionalProperties: false },
+);
+
+/**
+ * A PATCH body: any subset of the settings; null puts a setting back to its default. Unknown keys
+ * are rejected, so a typo is a 400 naming the field rather than a change that never happens.
+ */
+export const SettingsPatchSchema: TSchema = Type.Object(
+  Object.fromEntries(
+    SETTING_KEYS.map((key) => [
+      key,
+      Type.Optional(
+        Type.Union([SETTING_DEFINITIONS[key].schema, Type.Null()], {
+          description: SETTING_DEFINITIONS[key].description,
+        }),
+      ),
+    ]),
+  ),
+  { additionalProperties: false },
+);
+
+export type SettingsPatch = { [K in SettingKey]?: Settings[K] | null };
