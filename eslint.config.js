@@ -40,6 +40,8 @@ export default tseslint.config(
       'src/library/sanitize.ts',
       'src/library/naming.ts',
       'src/queue/backoff.ts',
+      'src/queue/time-windows.ts',
+      'src/settings/settings.definitions.ts',
     ],
     ignores: ['**/*.test.ts'],
     rules: {

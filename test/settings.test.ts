@@ -74,12 +74,20 @@ describe.each(testDialects())('settings on %s', (dialect) => {
     expect(before.status).toBe(200);
     expect(before.body).toMatchObject({ maxConcurrent: 4, stallTimeoutSeconds: 90 });
 
+    const windows = [{ days: 'sat,sun', from: '22:00', to: '06:00' }];
     const patched = await call(s, 'PATCH', '/api/settings', {
       maxConcurrent: 9,
       retryBackoffSeconds: [1, 2.5],
+      timeZone: 'Europe/Berlin',
+      timeWindows: windows,
     });
     expect(patched.status).toBe(200);
-    expect(patched.body).toMatchObject({ maxConcurrent: 9, retryBackoffSeconds: [1, 2.5] });
+    expect(patched.body).toMatchObject({
+      maxConcurrent: 9,
+      retryBackoffSeconds: [1, 2.5],
+      timeZone: 'Europe/Berlin',
+      timeWindows: windows,
+    });
     expect(s.settings.get('maxConcurrent')).toBe(9);
 
     const reset = await call(s, 'PATCH', '/api/settings', { maxConcurrent: null });
@@ -96,6 +104,12 @@ describe.each(testDialects())('settings on %s', (dialect) => {
       [{ maxConcurrent: '3' }, 'body/maxConcurrent'],
       [{ retryBackoffSeconds: [] }, 'body/retryBackoffSeconds'],
       [{ maxConcurrent: 5, stallTimeoutSeconds: -1 }, 'body/stallTimeoutSeconds'],
+      [{ timeZone: 'Mars/Olympus' }, 'body/timeZone "Mars/Olympus" is not a known time zone'],
+      [
+        { timeWindows: [{ days: 'mon-fri', from: '25:00', to: '07:00' }] },
+        'body/timeWindows/0/from must be a time',
+      ],
+      [{ timeWindows: [{ days: 'mon', from: '01:00' }] }, 'body/timeWindows/0/to is required'],
     ] as const) {
       const res = await call(s, 'PATCH', '/api/settings', payload);
       expect(res.status, JSON.stringify(payload)).toBe(400);

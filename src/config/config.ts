@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { isTimeZone } from '../queue/time-windows.js';
 
 /** Every setting SoulSpot reads, after validation. Names mirror the SOULSPOT_* variables. */
 export interface Config {
@@ -23,6 +24,8 @@ export interface Config {
   maxQueuedAtSource: number;
   /** Unfinished downloads accepted at most; 0 = no limit. */
   maxQueueSize: number;
+  /** IANA zone of time windows and schedules; the system's when not set. */
+  timeZone: string;
   maxRetries: number;
   retryBackoffSeconds: number[];
   searchTimeoutSeconds: number;
@@ -177,6 +180,7 @@ function parseConfig(src: Source): Config {
     maxConcurrentPerUser: int('SOULSPOT_MAX_CONCURRENT_PER_USER', 1, 1_000),
     maxQueuedAtSource: int('SOULSPOT_MAX_QUEUED_AT_SOURCE', 0, 100_000),
     maxQueueSize: int('SOULSPOT_MAX_QUEUE_SIZE', 0, 10_000_000),
+    timeZone: src.SOULSPOT_TIME_ZONE || Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC',
     maxRetries: int('SOULSPOT_MAX_RETRIES', 0, 100),
     retryBackoffSeconds: backoffSeconds,
     searchTimeoutSeconds: int('SOULSPOT_SEARCH_TIMEOUT_SECONDS', 1, 600),
@@ -196,6 +200,9 @@ function parseConfig(src: Source): Config {
     problems.push(
       `SOULSPOT_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent`,
     );
+  }
+  if (!isTimeZone(config.timeZone)) {
+    problems.push(`SOULSPOT_TIME_ZONE "${config.timeZone}" is not a known time zone`);
   }
   if (problems.length > 0) throw new ConfigError(problems);
   const key = resolveApiKey(config.dataDir, apiKey);

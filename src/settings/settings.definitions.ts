@@ -1,5 +1,6 @@
 import { Type, type Static, type TSchema } from 'typebox';
 import type { Config } from '../config/config.js';
+import { describeWindowProblem, isTimeZone, type TimeWindow } from '../queue/time-windows.js';
 
 /**
  * Every setting that can change while SoulSpot runs, as one table: its schema (the API validates
@@ -11,6 +12,11 @@ interface Definition<S extends TSchema> {
   description: string;
   /** The value when nothing is stored: the environment's, else the built-in default. */
   fromConfig: (config: Config) => Static<S>;
+  /**
+   * Checks a schema cannot express (a time zone that exists, windows that parse), given the
+   * settings the value would join. Returns the problem, or null.
+   */
+  refine?: (value: Static<S>, all: Readonly<Record<string, unknown>>) => string | null;
 }
 
 const define = <S extends TSchema>(d: Definition<S>): Definition<S> => d;
@@ -74,6 +80,35 @@ export const SETTING_DEFINITIONS = {
     schema: Type.Number({ minimum: 0.0001, maximum: 3650 }),
     description: 'How long an automatic block lasts, in days',
     fromConfig: (c) => c.blocklistMs / 86_400_000,
+  }),
+  timeZone: define({
+    schema: Type.String({ minLength: 1, maxLength: 64 }),
+    description: 'IANA time zone of the time windows and schedules, e.g. "Europe/Berlin"',
+    fromConfig: (c) => c.timeZone,
+    refine: (value) => (isTimeZone(value) ? null : `"${value}" is not a known time zone`),
+  }),
+  timeWindows: define({
+    schema: Type.Array(
+      Type.Object(
+        {
+          days: Type.String({ minLength: 1, maxLength: 40 }),
+          from: Type.String({ minLength: 5, maxLength: 5 }),
+          to: Type.String({ minLength: 5, maxLength: 5 }),
+        },
+        { additionalProperties: false },
+      ),
+      { maxItems: 20 },
+    ),
+    description:
+      'Weekly windows (e.g. {"days": "mon-fri", "from": "01:00", "to": "07:00"}) outside which no new transfer starts; empty = any time',
+    fromConfig: () => [],
+    refine: (value, all) => {
+      for (const [i, window] of (value as TimeWindow[]).entries()) {
+        const problem = describeWindowProblem(window, String(all.timeZone));
+        if (problem) return `/${i}/${problem}`;
+      }
+      return null;
+    },
   }),
 } as const;
 

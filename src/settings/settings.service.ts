@@ -17,6 +17,12 @@ const validators = Object.fromEntries(
   SETTING_KEYS.map((key) => [key, Compile(SETTING_DEFINITIONS[key].schema)]),
 ) as Record<SettingKey, ReturnType<typeof Compile>>;
 
+function refineProblem(key: SettingKey, value: unknown, all: Readonly<Record<string, unknown>>) {
+  const refine = SETTING_DEFINITIONS[key].refine as
+    ((v: unknown, a: Readonly<Record<string, unknown>>) => string | null) | undefined;
+  return refine ? refine(value, all) : null;
+}
+
 export class SettingsValidationError extends Error {
   constructor(message: string) {
     super(message);
@@ -43,6 +49,13 @@ export function createSettingsService(deps: {
   let current: Settings = { ...defaults };
   let timer: NodeJS.Timeout | null = null;
   const listeners = new Set<SettingsListener>();
+  /** Stored values already reported as invalid, so a refresh every half second does not repeat it. */
+  const reported = new Set<string>();
+  const reportInvalid = (key: string, raw: string): void => {
+    if (reported.has(`${key}=${raw}`)) return;
+    reported.add(`${key}=${raw}`);
+    log.warn({ key, value: raw }, 'stored setting is not valid here; using the default');
+  };
 
   /** Applies the stored rows over the defaults and tells listeners what changed. */
   const apply = (rows: { key: string; value: string }[]): void => {
@@ -56,10 +69,16 @@ export function createSettingsService(deps: {
         value = undefined;
       }
       if (!validators[row.key].Check(value)) {
-        log.warn({ key: row.key }, 'stored setting is not valid here; using the default');
+        reportInvalid(row.key, row.value);
         continue;
       }
       (next as Record<SettingKey, unknown>)[row.key] = value;
+    }
+    // Semantic checks need the whole picture (windows are read in the stored time zone).
+    for (const key of SETTING_KEYS) {
+      if (refineProblem(key, next[key], next) === null) continue;
+      reportInvalid(key, JSON.stringify(next[key]));
+      (next as Record<SettingKey, unknown>)[key] = defaults[key];
     }
     const changed = SETTING_KEYS.filter(
       (key) => JSON.stringify(next[key]) !== JSON.stringify(current[key]),
@@ -109,6 +128,19 @@ export function createSettingsService(deps: {
           throw new SettingsValidationError(`${key} ${first?.message ?? 'is invalid'}`);
         }
         set.push({ key, value: JSON.stringify(value) });
+      }
+      // Semantic checks see the settings as they will be: a new time zone is checked together
+      // with the windows in force. What is in force is valid, so any problem comes from the patch.
+      const merged: Record<string, unknown> = { ...current };
+      for (const [key, value] of Object.entries(patch)) {
+        if (value !== undefined) merged[key] = value ?? defaults[key as SettingKey];
+      }
+      for (const key of SETTING_KEYS) {
+        const problem = refineProblem(key, merged[key], merged);
+        if (problem !== null)
+          throw new SettingsValidationError(
+            `${key}${problem.startsWith('/') ? '' : ' '}${problem}`,
+          );
       }
       await repo.write(set, reset, deps.now());
       await refresh();
