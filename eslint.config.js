@@ -41,6 +41,7 @@ export default tseslint.config(
       'src/library/naming.ts',
       'src/queue/backoff.ts',
       'src/queue/time-windows.ts',
+      'src/downloads/queue-order.ts',
       'src/settings/settings.definitions.ts',
     ],
     ignores: ['**/*.test.ts'],
