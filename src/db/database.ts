@@ -12,6 +12,7 @@ import pg from 'pg';
 import * as initial from './migrations/001_initial.js';
 import * as blocklist from './migrations/002_blocklist.js';
 import * as settings from './migrations/004_settings.js';
+import * as queueControl from './migrations/006_queue_control.js';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -45,6 +46,7 @@ const migrations: Record<string, Migration> = {
   '001_initial': initial,
   '002_blocklist': blocklist,
   '004_settings': settings,
+  '006_queue_control': queueControl,
 };
 
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {

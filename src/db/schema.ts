@@ -45,6 +45,12 @@ export interface DownloadsTable {
   created_at: number;
   updated_at: number;
   completed_at: number | null;
+  /** Fractional key: order within a priority (downloads/queue-order.ts). */
+  position: string;
+  /** none | paused | scheduled: holds the download without losing its status (the resume point). */
+  hold: string;
+  /** When a `scheduled` hold ends (epoch ms). */
+  scheduled_at: number | null;
 }
 
 export interface AttemptsTable {

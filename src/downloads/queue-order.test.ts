@@ -1,6 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { appendKeys, compareQueued, planMove, type Anchor, type Placed } from './queue-order.js';
+import {
+  appendKeys,
+  compareQueued,
+  keyForTime,
+  planMove,
+  type Anchor,
+  type Placed,
+} from './queue-order.js';
 
 /** Applies a plan to a queue and returns the ids in run order. */
 function apply(queue: Placed[], ids: string[], anchor: Anchor): string[] {
@@ -85,5 +92,26 @@ describe('queue order', () => {
       ),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('keys for new downloads', () => {
+  it('sort by creation time and are valid keys to move around', () => {
+    const times = [0, 1, 61, 62, 1_700_000_000_000, 1_700_000_000_001, 3_000_000_000_000];
+    const keys = times.map(keyForTime);
+    expect([...keys].sort()).toEqual(keys);
+    for (const key of keys) {
+      expect(
+        planMove(['x'], {
+          kind: 'after',
+          target: { id: 'a', priority: 0, position: key },
+          next: null,
+        })[0]!.position > key,
+      ).toBe(true);
+      expect(
+        planMove(['x'], { kind: 'head', first: { id: 'a', priority: 0, position: key } })[0]!
+          .position < key,
+      ).toBe(true);
+    }
   });
 });

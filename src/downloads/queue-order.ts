@@ -1,4 +1,4 @@
-import { generateKeyBetween, generateNKeysBetween } from 'fractional-indexing';
+import { BASE_62_DIGITS, generateKeyBetween, generateNKeysBetween } from 'fractional-indexing';
 
 /**
  * The waiting queue runs in the order priority (higher first), position, age. Positions are
@@ -90,4 +90,21 @@ export function compareQueued(
   const age = (a.createdAt ?? 0) - (b.createdAt ?? 0);
   if (age !== 0) return age;
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+const DIGITS = BASE_62_DIGITS;
+
+/**
+ * The position a new download gets: its creation time as a fractional key ("g" + 7 base-62 digits,
+ * the library's integer form, good until 2081). Appending costs no read, keys from several
+ * processes interleave by time, and downloads made in the same millisecond fall back to age and id.
+ */
+export function keyForTime(ms: number): string {
+  let n = Math.max(0, Math.floor(ms));
+  let digits = '';
+  for (let i = 0; i < 7; i++) {
+    digits = DIGITS[n % 62] + digits;
+    n = Math.floor(n / 62);
+  }
+  return `g${digits}`;
 }
