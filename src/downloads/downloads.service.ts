@@ -259,13 +259,18 @@ function encodeCursor(row: DownloadRow): string {
   return Buffer.from(JSON.stringify([row.created_at, row.id])).toString('base64url');
 }
 
+const ROW_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 function decodeCursor(cursor: string): { createdAt: number; id: string } {
   try {
     const [createdAt, id] = JSON.parse(
       Buffer.from(cursor, 'base64url').toString('utf8'),
     ) as unknown[];
-    if (typeof createdAt !== 'number' || typeof id !== 'string') throw new Error('shape');
-    return { createdAt, id };
+    // Only what encodeCursor makes: an epoch-ms integer and a row id (a UUID). Anything else would
+    // reach the keyset query as a value PostgreSQL cannot compare with BIGINT or store in text.
+    if (!Number.isSafeInteger(createdAt) || typeof id !== 'string' || !ROW_ID.test(id))
+      throw new Error('shape');
+    return { createdAt: createdAt as number, id };
   } catch {
     throw new BadCursorError();
   }
