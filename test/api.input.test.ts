@@ -96,6 +96,46 @@ describe.each(testDialects())('bad input on %s', (dialect) => {
     },
   );
 
+  // PostgreSQL refuses a btree index entry over 2704 bytes; SQLite has no such limit. Text at the
+  // length limits, in characters of 3 and 4 UTF-8 bytes, must fit the indexes on both.
+  const wide = (n: number, from: number): string =>
+    Array.from({ length: n }, (_, i) => String.fromCodePoint(from + ((i * 7919) % 20_000))).join(
+      '',
+    );
+
+  it('accepts artist, title and album at their length limits in wide characters', async () => {
+    for (const from of [0x4e00, 0x20000]) {
+      const body = {
+        artist: wide(500, from),
+        title: wide(500, from + 1),
+        album: wide(500, from + 2),
+      };
+      const res = await send('POST', '/api/downloads', JSON.stringify(body));
+      expect(res.status, JSON.stringify(res.json).slice(0, 200)).toBe(201);
+      expect(res.json).toMatchObject(body);
+    }
+    // NFKD turns one U+FDFA into 18 letters: the dedupe key must stay bounded all the same.
+    const ligatures = { artist: '\ufdfa'.repeat(500), title: '\ufdfa'.repeat(500) };
+    const res = await send('POST', '/api/downloads', JSON.stringify(ligatures));
+    expect(res.status, JSON.stringify(res.json).slice(0, 200)).toBe(201);
+  });
+
+  it('accepts a blocklist username and filename at their length limits in wide characters', async () => {
+    for (const from of [0x4e00, 0x20000]) {
+      const body = { username: wide(100, from), filename: wide(500, from + 3) };
+      const res = await send('POST', '/api/blocklist', JSON.stringify(body));
+      expect(res.status, JSON.stringify(res.json).slice(0, 200)).toBe(201);
+      expect(res.json).toMatchObject(body);
+    }
+  });
+
+  it.each([
+    ['username', { username: 'x'.repeat(101) }],
+    ['filename', { username: 'u', filename: 'x'.repeat(501) }],
+  ])('refuses a blocklist %s over its length limit with a 400 naming it', async (field, body) => {
+    await refused(send('POST', '/api/blocklist', JSON.stringify(body)), 400, `body/${field}`);
+  });
+
   it.each([
     ['GET', '/api/downloads/%00'],
     ['DELETE', '/api/downloads/%00'],
