@@ -238,6 +238,13 @@ describe.each(testDialects())('bad input on %s', (dialect) => {
   const cursor = (value: unknown): string =>
     Buffer.from(JSON.stringify(value)).toString('base64url');
 
+  it('accepts the nextCursor it gave', async () => {
+    const first = (await send('GET', '/api/downloads?limit=1')).json as unknown as Page;
+    expect(first.nextCursor).not.toBeNull();
+    const next = await send('GET', `/api/downloads?limit=1&cursor=${first.nextCursor!}`);
+    expect(next.status).toBe(200);
+  });
+
   it.each([
     ['status=%00', 'querystring/status'],
     ['status=waiting%00', 'querystring/status'],
@@ -245,6 +252,8 @@ describe.each(testDialects())('bad input on %s', (dialect) => {
     [`cursor=${cursor([1, 'id\u0000'])}`, 'querystring/cursor'],
     [`cursor=${cursor([1.5, '0b6c3f3e-8f5a-4d57-9d0e-5a2f2b7c1e11'])}`, 'querystring/cursor'],
     [`cursor=${cursor([1e300, '0b6c3f3e-8f5a-4d57-9d0e-5a2f2b7c1e11'])}`, 'querystring/cursor'],
+    [`cursor=${cursor([1, '0b6c3f3e-8f5a-4d57-9d0e-5a2f2b7c1e11', 'x'])}`, 'querystring/cursor'],
+    [`cursor=${cursor([1, '0b6c3f3e-8f5a-4d57-9d0e-5a2f2b7c1e11'])}!!`, 'querystring/cursor'],
     ['limit=1.5', 'querystring/limit'],
     ['limit=1e400', 'querystring/limit'],
     ['order=%00', 'querystring/order'],
