@@ -147,6 +147,19 @@ describe.each(testDialects())('bad input on %s', (dialect) => {
     await refused(send(method, url), 400, 'params/id');
   });
 
+  it.each(['/api/downloads/%ff', '/api/downloads/%ED%A0%80/retry', '/api/blocklist/%c0%af'])(
+    'refuses the path %s, whose percent-encoding is not UTF-8, with a 400 naming params',
+    async (url) => {
+      await refused(send(url.endsWith('/retry') ? 'POST' : 'DELETE', url), 400, 'params: ');
+    },
+  );
+
+  it('publishes the text rule and the id format in the OpenAPI document', async () => {
+    const doc = JSON.stringify((await send('GET', '/api/docs')).json);
+    expect(doc).toContain('"x-well-formed-text":true');
+    expect(doc).toContain('"format":"uuid"');
+  });
+
   it('still answers 404 for a well-formed id that is not there', async () => {
     const unknown = '0b6c3f3e-8f5a-4d57-9d0e-5a2f2b7c1e11';
     expect((await send('GET', `/api/downloads/${unknown}`)).status).toBe(404);
