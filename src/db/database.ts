@@ -11,6 +11,7 @@ import {
 import pg from 'pg';
 import * as initial from './migrations/001_initial.js';
 import * as blocklist from './migrations/002_blocklist.js';
+import * as fractionalDuration from './migrations/003_fractional_duration.js';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -43,6 +44,7 @@ export interface DatabaseOptions {
 const migrations: Record<string, Migration> = {
   '001_initial': initial,
   '002_blocklist': blocklist,
+  '003_fractional_duration': fractionalDuration,
 };
 
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {

@@ -15,6 +15,7 @@ export interface DownloadsTable {
   disc_number: number | null;
   year: number | null;
   genre: string | null;
+  /** Seconds as requested, fractions kept (double precision since migration 003). */
   duration_seconds: number | null;
   /** Normalized artist|title|album: at most one active download per key (partial unique index). */
   dedupe_key: string;

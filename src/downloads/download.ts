@@ -143,16 +143,29 @@ export interface TrackRequest {
 }
 
 /**
+ * Code points kept of each part of a dedupe key. The key is the entry of a unique index, and
+ * PostgreSQL refuses a btree entry over 2704 bytes: 3 parts of 200 code points are at most 2.4 KB
+ * of UTF-8, whatever NFKD made of the input (one U+FDFA becomes 18 letters). Names that agree on
+ * their first 200 letters are the same track as far as deduplication goes.
+ */
+const KEY_PART_LENGTH = 200;
+
+/**
  * Two requests for the same track share a key: case, accents, punctuation and spacing are ignored.
  * The album takes part so that the same song from two different albums can both be wanted.
  */
 export function dedupeKey(t: Pick<TrackRequest, 'artist' | 'title' | 'album'>): string {
   const norm = (s: string | null | undefined): string =>
-    (s ?? '')
-      .normalize('NFKD')
-      .replace(/[\u0300-\u036f]/g, '')
-      .toLowerCase()
-      .replace(/[^\p{L}\p{N}]+/gu, ' ')
+    [
+      ...(s ?? '')
+        .normalize('NFKD')
+        .replace(/[\u0300-\u036f]/g, '')
+        .toLowerCase()
+        .replace(/[^\p{L}\p{N}]+/gu, ' ')
+        .trim(),
+    ]
+      .slice(0, KEY_PART_LENGTH)
+      .join('')
       .trim();
   return `${norm(t.artist)}|${norm(t.title)}|${norm(t.album)}`;
 }
