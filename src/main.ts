@@ -10,7 +10,9 @@ import { createBlocklistService, type BlocklistService } from './blocklist/block
 import { createDownloadRepository } from './downloads/download.repository.js';
 import { createDownloadsService, type DownloadsService } from './downloads/downloads.service.js';
 import { createTransferMonitor, type TransferMonitor } from './downloads/transfer-monitor.js';
+import { createEventBridge } from './events/event-bridge.js';
 import { createEventBus, type EventBus } from './events/event-bus.js';
+import { createEventLog, type EventLog, type EventLogOptions } from './events/event-log.js';
 import { createSseBroker } from './events/sse.broker.js';
 import { buildApp, type App } from './http/app.js';
 import { removeStaleTempFiles } from './library/move.js';
@@ -28,6 +30,8 @@ export interface SoulSpot {
   app: App;
   db: DatabaseHandle;
   bus: EventBus;
+  /** The durable event log: what SSE serves, and `onAppended` for changes made by any process. */
+  events: EventLog;
   downloads: DownloadsService;
   blocklist: BlocklistService;
   runner: Runner;
@@ -47,6 +51,8 @@ export interface StartOptions {
   /** Set false to serve the API without working the queue (benchmarks of the API alone). */
   runWorkers?: boolean;
   onQuery?: () => void;
+  /** Event log timers and limits (tests shorten or switch off the safety poll). */
+  events?: Pick<EventLogOptions, 'pollMs' | 'trimEveryMs' | 'retention'>;
 }
 
 /** The composition root: config → database → services → HTTP and workers. */
@@ -69,7 +75,12 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
 
   const now = (): number => Date.now();
   const bus = createEventBus();
-  const broker = createSseBroker(bus);
+  const events = createEventLog({ handle: db, now, log, ...options.events });
+  await events.start();
+  // Producers still emit on the bus after their own writes; the bridge copies that into the log
+  // until they append inside their transactions. SSE is served from the log only.
+  const bridge = createEventBridge({ bus, events, handle: db, log });
+  const broker = createSseBroker({ events, log });
   const provider = withCircuitBreaker(
     options.provider ??
       createSlskdProvider(
@@ -168,6 +179,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     app,
     db,
     bus,
+    events,
     downloads,
     blocklist,
     runner,
@@ -182,7 +194,11 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
         health.stop();
         await runner.stop();
         monitor.stop();
+        // What the stopped workers emitted last is committed before the streams end, so a client
+        // that reconnects (here after a restart, or to another process) replays it.
+        await bridge.stop();
         broker.close();
+        await events.stop();
         stopBlocklist();
         await app.close();
         await db.close();
