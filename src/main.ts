@@ -149,6 +149,11 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
   });
   const app = await buildApp({ apiKey: config.apiKey, downloads, blocklist, health, broker });
   const heartbeat = setInterval(() => broker.heartbeat(), 15_000);
+  // A download that became claimable through another process (created, retried there) is taken up
+  // here at once, not at this runner's next idle look. A wake that finds nothing due costs a query.
+  const offWaiting = events.onAppended((e) => {
+    if (e.type === 'download.updated' && e.payload.status === 'waiting') runner.wake();
+  });
   // When slskd is back, downloads that were waiting for it go at once, not at their next probe.
   const offCircuit = bus.on('provider.circuit', ({ circuit }) => {
     if (circuit === 'closed') void repo.hurryDeferred(now()).then(() => runner.wake());
@@ -190,17 +195,19 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
       (stopping ??= (async () => {
         clearInterval(heartbeat);
         offCircuit();
+        offWaiting();
         diskWatcher.stop();
         health.stop();
         await runner.stop();
         monitor.stop();
-        // What the stopped workers emitted last is committed before the streams end, so a client
-        // that reconnects (here after a restart, or to another process) replays it.
-        await bridge.stop();
+        // Streams end first (an open one would hold app.close), then the API finishes its requests,
+        // then everything emitted is committed to the log: a client that reconnects, here after a
+        // restart or to another process, replays it from there.
         broker.close();
+        await app.close();
+        await bridge.stop();
         await events.stop();
         stopBlocklist();
-        await app.close();
         await db.close();
       })()),
   };

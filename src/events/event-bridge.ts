@@ -69,6 +69,9 @@ export function createEventBridge(options: EventBridgeOptions) {
         await handle.writeTx(async (tx) => {
           for (const e of batch) await events.append(tx, e.type, e.payload);
         });
+        // Committed: read it now rather than wait for NOTIFY (PostgreSQL), which comes through a
+        // connection that may be reconnecting. The tailer folds the two wake-ups into one read.
+        events.wake();
       } catch (error) {
         pending = [...batch, ...pending];
         options.log?.warn({ err: String(error) }, 'writing events to the log failed; will retry');

@@ -38,6 +38,7 @@ export function createSseBroker(options: SseBrokerOptions) {
   const { events } = options;
   const maxBuffered = options.maxBufferedBytes ?? 4 * 1024 * 1024;
   const clients = new Set<Attached>();
+  let closed = false;
 
   const detach = (a: Attached): void => {
     a.closed = true;
@@ -113,6 +114,11 @@ export function createSseBroker(options: SseBrokerOptions) {
   return {
     /** Adds a client; with the last id it saw, it first gets everything after it. */
     attach(client: SseClient, lastEventId?: number): () => void {
+      if (closed) {
+        // Shutting down: a stream opened now would keep the server from closing.
+        client.end();
+        return () => undefined;
+      }
       const a: Attached = { client, cursor: 0, live: false, closed: false };
       clients.add(a);
       catchUp(a, lastEventId).catch((error: unknown) => {
@@ -130,6 +136,7 @@ export function createSseBroker(options: SseBrokerOptions) {
     },
     /** Ends every stream (clients reconnect to whichever process serves them next). */
     close(): void {
+      closed = true;
       unsubscribe();
       for (const a of [...clients]) {
         detach(a);

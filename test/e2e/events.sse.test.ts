@@ -108,6 +108,7 @@ describe.each(testDialects())('SSE from the event log on %s', (dialect) => {
     const config = w.configFor('one');
     const first = await start(config);
     const before = await sse(first);
+    const connected = await sse(first);
     const x = await create(first, 'Before the restart');
     await before.waitFor((events) => aboutDownload(events, x.id).length > 0);
     before.close();
@@ -116,6 +117,8 @@ describe.each(testDialects())('SSE from the event log on %s', (dialect) => {
     // Missed: made while the client was away, then SoulSpot stops and starts on the same data.
     const y = await create(first, 'While away');
     await stop(first);
+    // Streams end at stop (none holds the shutdown); their clients reconnect and replay.
+    await connected.ended;
     const second = await start(config);
     const z = await create(second, 'After the restart');
 
