@@ -10,7 +10,9 @@ import { createBlocklistService, type BlocklistService } from './blocklist/block
 import { createDownloadRepository } from './downloads/download.repository.js';
 import { createDownloadsService, type DownloadsService } from './downloads/downloads.service.js';
 import { createTransferMonitor, type TransferMonitor } from './downloads/transfer-monitor.js';
+import { createEventBridge } from './events/event-bridge.js';
 import { createEventBus, type EventBus } from './events/event-bus.js';
+import { createEventLog, type EventLog, type EventLogOptions } from './events/event-log.js';
 import { createSseBroker } from './events/sse.broker.js';
 import { buildApp, type App } from './http/app.js';
 import { removeStaleTempFiles } from './library/move.js';
@@ -28,6 +30,8 @@ export interface SoulSpot {
   app: App;
   db: DatabaseHandle;
   bus: EventBus;
+  /** The durable event log: what SSE serves, and `onAppended` for changes made by any process. */
+  events: EventLog;
   downloads: DownloadsService;
   blocklist: BlocklistService;
   runner: Runner;
@@ -47,6 +51,8 @@ export interface StartOptions {
   /** Set false to serve the API without working the queue (benchmarks of the API alone). */
   runWorkers?: boolean;
   onQuery?: () => void;
+  /** Event log timers and limits (tests shorten or switch off the safety poll). */
+  events?: Pick<EventLogOptions, 'pollMs' | 'trimEveryMs' | 'retention'>;
 }
 
 /** The composition root: config → database → services → HTTP and workers. */
@@ -69,7 +75,12 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
 
   const now = (): number => Date.now();
   const bus = createEventBus();
-  const broker = createSseBroker(bus);
+  const events = createEventLog({ handle: db, now, log, ...options.events });
+  await events.start();
+  // Producers still emit on the bus after their own writes; the bridge copies that into the log
+  // until they append inside their transactions. SSE is served from the log only.
+  const bridge = createEventBridge({ bus, events, handle: db, log });
+  const broker = createSseBroker({ events, log });
   const provider = withCircuitBreaker(
     options.provider ??
       createSlskdProvider(
@@ -138,6 +149,11 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
   });
   const app = await buildApp({ apiKey: config.apiKey, downloads, blocklist, health, broker });
   const heartbeat = setInterval(() => broker.heartbeat(), 15_000);
+  // A download that became claimable through another process (created, retried there) is taken up
+  // here at once, not at this runner's next idle look. A wake that finds nothing due costs a query.
+  const offWaiting = events.onAppended((e) => {
+    if (e.type === 'download.updated' && e.payload.status === 'waiting') runner.wake();
+  });
   // When slskd is back, downloads that were waiting for it go at once, not at their next probe.
   const offCircuit = bus.on('provider.circuit', ({ circuit }) => {
     if (circuit === 'closed') void repo.hurryDeferred(now()).then(() => runner.wake());
@@ -168,6 +184,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     app,
     db,
     bus,
+    events,
     downloads,
     blocklist,
     runner,
@@ -178,13 +195,19 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
       (stopping ??= (async () => {
         clearInterval(heartbeat);
         offCircuit();
+        offWaiting();
         diskWatcher.stop();
         health.stop();
         await runner.stop();
         monitor.stop();
+        // Streams end first (an open one would hold app.close), then the API finishes its requests,
+        // then everything emitted is committed to the log: a client that reconnects, here after a
+        // restart or to another process, replays it from there.
         broker.close();
-        stopBlocklist();
         await app.close();
+        await bridge.stop();
+        await events.stop();
+        stopBlocklist();
         await db.close();
       })()),
   };

@@ -12,6 +12,7 @@ import pg from 'pg';
 import * as initial from './migrations/001_initial.js';
 import * as blocklist from './migrations/002_blocklist.js';
 import * as fractionalDuration from './migrations/003_fractional_duration.js';
+import * as events from './migrations/005_events.js';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -26,6 +27,13 @@ export interface DatabaseHandle {
    */
   writeTx<T>(fn: (tx: Db) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+  /**
+   * PostgreSQL only: a new connection outside the pool, not yet connected. LISTEN needs a session
+   * of its own that stays open (a pooled client would be handed to other queries).
+   */
+  newConnection?: (applicationName: string) => pg.Client;
+  /** PostgreSQL only: the schema this handle works in when not the default (tests use one each). */
+  schema?: string;
 }
 
 export interface DatabaseOptions {
@@ -45,6 +53,7 @@ const migrations: Record<string, Migration> = {
   '001_initial': initial,
   '002_blocklist': blocklist,
   '003_fractional_duration': fractionalDuration,
+  '005_events': events,
 };
 
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
@@ -116,6 +125,14 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
     dialect: 'postgres',
     writeTx: (fn) => db.transaction().execute(fn),
     close: () => db.destroy(),
+    newConnection: (applicationName) =>
+      new pg.Client({
+        connectionString: url,
+        types,
+        application_name: applicationName,
+        ...(options.pgSchema ? { options: `-c search_path=${options.pgSchema}` } : {}),
+      }),
+    ...(options.pgSchema ? { schema: options.pgSchema } : {}),
   };
 }
 

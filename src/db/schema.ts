@@ -123,12 +123,25 @@ export interface PeerFailuresTable {
   at: number;
 }
 
+/** The event log (migration 005): one row per change, `id` is the SSE id. */
+export interface EventsTable {
+  /** Never reused; on PostgreSQL visible in id order (see src/events/event-log.repository.ts). */
+  id: Generated<number>;
+  /** An event name of src/events (download.updated, download.completed, …). */
+  type: string;
+  /** JSON text, sent to SSE clients as it is. */
+  payload: string;
+  /** Epoch ms, when it was appended (trimming by age uses it). */
+  created_at: number;
+}
+
 export interface Database {
   downloads: DownloadsTable;
   attempts: AttemptsTable;
   blocklist: BlocklistTable;
   peer_stats: PeerStatsTable;
   peer_failures: PeerFailuresTable;
+  events: EventsTable;
 }
 
 export type Generatedless<T> = { [K in keyof T]: T[K] extends Generated<infer U> ? U : T[K] };
