@@ -99,6 +99,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
   const health = createHealthMonitor({
     provider,
     bus,
+    log,
     intervalMs: Math.min(Math.max(1000, config.pollIntervalMs * 2), config.circuitHalfOpenMs),
   });
 
