@@ -1,5 +1,5 @@
 // One lint config for the whole repo. Pure modules (state machine, matching, naming, sanitizing,
-// backoff) must not import I/O: the restricted-imports block below enforces that.
+// backoff, redaction) must not import I/O: the restricted-imports block below enforces that.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
@@ -40,6 +40,7 @@ export default tseslint.config(
       'src/library/sanitize.ts',
       'src/library/naming.ts',
       'src/queue/backoff.ts',
+      'src/log/redact.ts',
     ],
     ignores: ['**/*.test.ts'],
     rules: {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { pino, type Logger as PinoLogger } from 'pino';
+import type { Logger as PinoLogger } from 'pino';
 import type { Config } from './config/config.js';
 import { openDatabase, type DatabaseHandle } from './db/database.js';
 import type { PipelineDeps } from './downloads/download.job.js';
@@ -15,6 +15,8 @@ import { createEventBus, type EventBus } from './events/event-bus.js';
 import { createEventLog, type EventLog, type EventLogOptions } from './events/event-log.js';
 import { createSseBroker } from './events/sse.broker.js';
 import { buildApp, type App } from './http/app.js';
+import { createLogger } from './log/logger.js';
+import { urlPasswords } from './log/redact.js';
 import { removeStaleTempFiles } from './library/move.js';
 import { createDiskWatcher } from './library/disk-watcher.js';
 import { withCircuitBreaker, type GuardedProvider } from './providers/circuit-breaker.js';
@@ -57,7 +59,16 @@ export interface StartOptions {
 
 /** The composition root: config → database → services → HTTP and workers. */
 export async function startSoulSpot(config: Config, options: StartOptions = {}): Promise<SoulSpot> {
-  const log = options.logger ?? pino({ level: config.logLevel, base: undefined });
+  const log =
+    options.logger ??
+    createLogger({
+      level: config.logLevel,
+      secrets: [
+        config.apiKey,
+        config.slskdApiKey,
+        ...urlPasswords([config.databaseUrl, config.slskdUrl]),
+      ],
+    });
   mkdirSync(config.dataDir, { recursive: true });
   mkdirSync(config.libraryDir, { recursive: true });
   const db = await openDatabase({
@@ -99,6 +110,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
   const health = createHealthMonitor({
     provider,
     bus,
+    log,
     intervalMs: Math.min(Math.max(1000, config.pollIntervalMs * 2), config.circuitHalfOpenMs),
   });
 

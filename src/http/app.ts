@@ -38,6 +38,11 @@ export type App = FastifyInstance;
 
 /** The HTTP API: schemas validate every input, X-Api-Key guards everything but /api/health. */
 export async function buildApp(deps: AppDeps): Promise<App> {
+  // Defence in depth: config already refuses short keys, but an empty one here would switch the
+  // check below off (two empty buffers compare equal), so no caller may build the app that way.
+  if (typeof deps.apiKey !== 'string' || deps.apiKey.trim().length < 16) {
+    throw new Error('buildApp: the API key must be at least 16 characters');
+  }
   const app = Fastify({
     logger: deps.logger ?? false,
     bodyLimit: 64 * 1024,
