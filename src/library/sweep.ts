@@ -92,11 +92,24 @@ async function realOrSame(file: string): Promise<string> {
   return realpath(file).catch(() => path.resolve(file));
 }
 
+export interface DownloadsSweepOptions {
+  /**
+   * Recorded files modified more recently than this are left for a later sweep (default 1 hour):
+   * slskd may just have put a new download of the same remote file under the same name, which a
+   * running download is about to record as its own.
+   */
+  minAgeMs?: number;
+  now?: number;
+}
+
 /** Sweeps the downloads folder against the recorded files (see the top of this file). */
 export async function sweepDownloads(
   downloadsRoot: string,
   recorded: RecordedFile[],
+  options: DownloadsSweepOptions = {},
 ): Promise<DownloadsSweep> {
+  const minAge = options.minAgeMs ?? 60 * 60_000;
+  const now = options.now ?? Date.now();
   const root = await realpath(downloadsRoot);
   const byPath = new Map<string, RecordedFile[]>();
   for (const r of recorded) {
@@ -114,6 +127,7 @@ export async function sweepDownloads(
     const stats = await lstat(full).catch(() => null);
     // The size guard: a file under a recorded name that is not the one recorded is left alone.
     if (!stats?.isFile() || !claims.some((c) => c.size === stats.size)) continue;
+    if (now - stats.mtimeMs < minAge) continue;
     if (await unlinkConfined(root, full, { dev: stats.dev, ino: stats.ino })) {
       result.removed.push(full);
     }
@@ -129,6 +143,8 @@ export interface SweeperOptions {
   intervalMs: number;
   /** Library temp files younger than this are left (another process may be mid-move). */
   tempOlderThanMs: number;
+  /** Recorded downloads-folder files younger than this are left (see DownloadsSweepOptions). */
+  downloadsMinAgeMs?: number;
   onReport: (report: SweepReport) => void;
   onError: (error: unknown) => void;
 }
@@ -151,7 +167,9 @@ export function createSweeper(options: SweeperOptions) {
     });
     const root = await options.downloadsRoot();
     const downloads = root
-      ? await sweepDownloads(root, await options.recordedFiles())
+      ? await sweepDownloads(root, await options.recordedFiles(), {
+          minAgeMs: options.downloadsMinAgeMs,
+        })
       : { unclaimed: [], removed: [] };
     last = { tempFilesRemoved, ...downloads };
     options.onReport(last);
