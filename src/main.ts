@@ -17,7 +17,9 @@ import { createSseBroker } from './events/sse.broker.js';
 import { buildApp, type App } from './http/app.js';
 import { createLogger } from './log/logger.js';
 import { urlPasswords } from './log/redact.js';
+import { createFilingRepository } from './downloads/filing.repository.js';
 import { removeStaleTempFiles } from './library/move.js';
+import { createSweeper, type Sweeper } from './library/sweep.js';
 import { createDiskWatcher } from './library/disk-watcher.js';
 import { withCircuitBreaker, type GuardedProvider } from './providers/circuit-breaker.js';
 import { createHealthMonitor } from './providers/health-monitor.js';
@@ -40,6 +42,8 @@ export interface SoulSpot {
   monitor: TransferMonitor;
   provider: GuardedProvider;
   log: PinoLogger;
+  /** Sweeps what a crash can orphan (library temp files, downloads no download claims). */
+  sweeper: Sweeper;
   /** Stops taking work, hands running downloads back to the queue and closes everything. */
   stop(): Promise<void>;
 }
@@ -56,6 +60,9 @@ export interface StartOptions {
   /** Event log timers and limits (tests shorten or switch off the safety poll). */
   events?: Pick<EventLogOptions, 'pollMs' | 'trimEveryMs' | 'retention'>;
 }
+
+/** How often the orphan sweep runs (it also runs at start). */
+const SWEEP_INTERVAL_MS = 10 * 60_000;
 
 /** The composition root: config → database → services → HTTP and workers. */
 export async function startSoulSpot(config: Config, options: StartOptions = {}): Promise<SoulSpot> {
@@ -180,10 +187,33 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     onError: (error) => log.warn({ error: String(error) }, 'disk check failed'),
   });
 
+  const filing = createFilingRepository(db);
+  const sweeper = createSweeper({
+    libraryDir: config.libraryDir,
+    downloadsRoot: () => provider.downloadsRoot().catch(() => null),
+    recordedFiles: () => filing.recordedFiles(),
+    intervalMs: SWEEP_INTERVAL_MS,
+    tempOlderThanMs: SWEEP_INTERVAL_MS,
+    onReport: ({ tempFilesRemoved, unclaimed, removed }) => {
+      if (tempFilesRemoved + unclaimed.length + removed.length === 0) return;
+      log.info(
+        {
+          tempFilesRemoved,
+          removed: removed.length,
+          unclaimed: unclaimed.length,
+          unclaimedExamples: unclaimed.slice(0, 5),
+        },
+        'swept orphaned files (unclaimed files in the downloads folder are only reported)',
+      );
+    },
+    onError: (error) => log.warn({ error: String(error) }, 'sweep failed'),
+  });
+
   health.start();
   if (options.runWorkers !== false) {
     await runner.start();
     diskWatcher.start();
+    sweeper.start();
   }
   let url = '';
   if (options.listen !== false) {
@@ -203,12 +233,14 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     monitor,
     provider,
     log,
+    sweeper,
     stop: () =>
       (stopping ??= (async () => {
         clearInterval(heartbeat);
         offCircuit();
         offWaiting();
         diskWatcher.stop();
+        await sweeper.stop();
         health.stop();
         await runner.stop();
         monitor.stop();

@@ -50,7 +50,12 @@ export type DownloadEvent =
   /** Manual retry of a finished download. */
   | 'retry'
   /** A download failed by a local fault (disk full, permissions) goes back to filing its file. */
-  | 'resume';
+  | 'resume'
+  /**
+   * A cancel arrived while the file was being placed in the library: the placed file wins, so the
+   * download ends with it recorded instead of a fresh download and a " (2)" copy later.
+   */
+  | 'filed_after_cancel';
 
 const TRANSITIONS: Record<DownloadStatus, Partial<Record<DownloadEvent, DownloadStatus>>> = {
   waiting: {
@@ -96,7 +101,7 @@ const TRANSITIONS: Record<DownloadStatus, Partial<Record<DownloadEvent, Download
   },
   completed: {},
   failed: { retry: 'waiting', resume: 'processing' },
-  cancelled: { retry: 'waiting' },
+  cancelled: { retry: 'waiting', filed_after_cancel: 'completed' },
 };
 
 export class IllegalTransitionError extends Error {
