@@ -1,5 +1,5 @@
 // One lint config for the whole repo. Pure modules (state machine, matching, naming, sanitizing,
-// backoff) must not import I/O: the restricted-imports block below enforces that.
+// backoff, redaction) must not import I/O: the restricted-imports block below enforces that.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
@@ -43,6 +43,7 @@ export default tseslint.config(
       'src/queue/time-windows.ts',
       'src/downloads/queue-order.ts',
       'src/settings/settings.definitions.ts',
+      'src/log/redact.ts',
     ],
     ignores: ['**/*.test.ts'],
     rules: {

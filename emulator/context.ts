@@ -4,7 +4,7 @@ import type { Peers } from './peers.js';
 import type { SearchEngine } from './searches.js';
 import type { Store } from './state.js';
 import type { TransferEngine } from './transfers.js';
-import type { EmulatorOptions, EnqueueRecord } from './types.js';
+import type { EmulatorOptions, EnqueueRecord, FileLanding } from './types.js';
 
 export type ResolvedOptions = Required<
   Pick<
@@ -31,6 +31,8 @@ export interface Context {
   searches: SearchEngine;
   transfers: TransferEngine;
   loggedIn: boolean;
+  /** How finished files land; changed at run time through setLanding / POST /emulator/landing. */
+  landing: FileLanding;
   /** JWT signing key; random per start like slskd's, so a restart invalidates tokens. */
   jwtKey: Buffer;
   enqueues: EnqueueRecord[];

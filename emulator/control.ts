@@ -5,13 +5,14 @@ import type { Context } from './context.js';
 import { ApiError } from './format.js';
 import { sendEmpty, sendJson } from './respond.js';
 import { isCompleted } from './state.js';
-import type { PeerBehaviour, SimUser } from './types.js';
+import type { Emulator, PeerBehaviour, SimUser } from './types.js';
 
 /** The lifecycle operations the routes may trigger; implemented by createEmulator(). */
 export interface Controls {
   setLoggedIn(value: boolean): void;
   setBehaviour(username: string, patch: Partial<PeerBehaviour>): void;
   addUser(user: SimUser): void;
+  setLanding: Emulator['setLanding'];
   restart(): Promise<void>;
 }
 
@@ -36,6 +37,7 @@ export function stateSnapshot(ctx: Context): Record<string, unknown> {
   return {
     version: ctx.options.version,
     loggedIn: ctx.loggedIn,
+    landing: ctx.landing,
     users: ctx.peers.all().map((p) => ({
       username: p.username,
       files: p.files.size,
@@ -77,6 +79,16 @@ export function controlRoutes(app: FastifyInstance, ctx: Context, controls: Cont
     if (!ctx.peers.get(username)) throw new ApiError(404, `Unknown simulated user: ${username}`);
     controls.setBehaviour(username, anyJson(req) as Partial<PeerBehaviour>);
     return sendJson(reply, 200, ctx.peers.behaviour(username));
+  });
+
+  app.post('/emulator/landing', (req, reply) => {
+    const body = anyJson(req);
+    const known = ['moveDelayMs', 'crossDeviceMove', 'extraEvents'];
+    const unknown = Object.keys(body).filter((k) => !known.includes(k));
+    if (unknown.length > 0)
+      throw new ApiError(400, `Unknown landing fields: ${unknown.join(', ')}`);
+    controls.setLanding(body as Parameters<Emulator['setLanding']>[0]);
+    return sendJson(reply, 200, ctx.landing);
   });
 
   app.post('/emulator/login', (req, reply) => {

@@ -20,6 +20,7 @@ export type {
   Emulator,
   EmulatorOptions,
   EnqueueRecord,
+  FileLanding,
   PeerBehaviour,
   SimFile,
   SimUser,
@@ -53,6 +54,7 @@ function createContext(options: EmulatorOptions): Context {
     peers: new Peers(),
     store: createStore(),
     loggedIn: options.loggedIn ?? true,
+    landing: { ...options.landing },
     jwtKey: randomBytes(32),
     enqueues: [],
     requestCounts: {},
@@ -89,6 +91,13 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
     setBehaviour: (username: string, patch: Partial<PeerBehaviour>) =>
       ctx.peers.setBehaviour(username, patch),
     addUser: (user: SimUser) => ctx.peers.add(user),
+    setLanding(patch) {
+      const landing = ctx.landing as Record<string, unknown>;
+      for (const [key, value] of Object.entries(patch)) {
+        if (value === null || value === undefined) delete landing[key];
+        else landing[key] = value;
+      }
+    },
     restart: () => emulator.restart(),
   };
 
@@ -119,6 +128,7 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
     setBehaviour: controls.setBehaviour,
     addUser: controls.addUser,
     setLoggedIn: controls.setLoggedIn,
+    setLanding: controls.setLanding,
     async restart() {
       await unlisten();
       ctx.transfers.shutdown();

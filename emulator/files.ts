@@ -1,7 +1,8 @@
 // Where slskd puts bytes on disk: the partial file under the incomplete directory, the destination
 // rule (default `${SOURCE_DIRECTORY}`), and the move with `Name_<ticks>.ext` on a name clash.
 // Remote paths come from peers and clients, so every segment is sanitized before it touches the disk.
-import { copyFile, mkdir, rename, rmdir, stat, unlink } from 'node:fs/promises';
+import { copyFile, mkdir, open, rename, rmdir, stat, unlink } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
 import { netTicks, now } from './format.js';
 
@@ -80,12 +81,50 @@ const exists = async (p: string): Promise<boolean> =>
     () => false,
   );
 
+/** Chunks of a slow cross-device copy are written this often. */
+const COPY_TICK_MS = 50;
+
+/**
+ * What .NET's File.Move does across devices: create the destination and copy into it (here at a set
+ * speed, so a reader can catch the file half-written), then delete the source.
+ */
+async function copyAcross(
+  from: string,
+  to: string,
+  bytesPerSecond: number,
+  signal?: AbortSignal,
+): Promise<void> {
+  const input = await open(from, 'r');
+  const output = await open(to, 'wx');
+  try {
+    const chunk = Buffer.alloc(Math.max(1, Math.floor((bytesPerSecond * COPY_TICK_MS) / 1000)));
+    let position = 0;
+    for (;;) {
+      const { bytesRead } = await input.read(chunk, 0, chunk.length, position);
+      if (bytesRead === 0) break;
+      await output.write(chunk, 0, bytesRead, position);
+      position += bytesRead;
+      await sleep(COPY_TICK_MS, undefined, { signal });
+    }
+  } finally {
+    await Promise.all([input.close(), output.close()]);
+  }
+  await unlink(from);
+}
+
+export interface MoveOptions {
+  /** Copy at this speed instead of renaming (a move across devices). */
+  crossDeviceBytesPerSecond?: number;
+  signal?: AbortSignal;
+}
+
 /** Moves the finished partial into place, renaming on a clash; returns the absolute final path. */
 export async function moveIntoPlace(
   partial: string,
   dir: string,
   basename: string,
   incompleteDir: string,
+  options: MoveOptions = {},
 ): Promise<string> {
   await mkdir(dir, { recursive: true });
   let target = path.resolve(dir, basename);
@@ -96,12 +135,16 @@ export async function moveIntoPlace(
       `${basename.slice(0, basename.length - ext.length)}_${netTicks(now())}${ext}`,
     );
   }
-  try {
-    await rename(partial, target);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
-    await copyFile(partial, target);
-    await unlink(partial);
+  if (options.crossDeviceBytesPerSecond !== undefined) {
+    await copyAcross(partial, target, options.crossDeviceBytesPerSecond, options.signal);
+  } else {
+    try {
+      await rename(partial, target);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
+      await copyFile(partial, target);
+      await unlink(partial);
+    }
   }
   await removeEmptyParents(path.dirname(partial), incompleteDir);
   return target;

@@ -2,11 +2,17 @@
 // "Queued, Remotely" → "Initializing" → "InProgress" → "Completed, …" — driven by the peer's behaviour,
 // streams real bytes into a partial file at the peer's upload speed, then moves the file into the
 // downloads directory and raises the same events slskd does.
-import { open, mkdir, stat } from 'node:fs/promises';
+import { open, mkdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Context } from './context.js';
-import { destinationDir, incompletePath, moveIntoPlace, remoteSegments } from './files.js';
+import {
+  destinationDir,
+  incompletePath,
+  moveIntoPlace,
+  remoteSegments,
+  safeSegment,
+} from './files.js';
 import { ApiError, newGuid, now } from './format.js';
 import type { PeerFile } from './peers.js';
 import type { BatchRecord, TransferRecord, TransferState } from './state.js';
@@ -26,6 +32,8 @@ interface Sim {
 }
 
 type Outcome = 'done' | 'retry';
+
+const basenameOf = (t: TransferRecord): string => remoteSegments(t.filename).at(-1) ?? '_';
 
 export class TransferEngine {
   private readonly sims = new Map<string, Sim>();
@@ -75,6 +83,7 @@ export class TransferEngine {
         at: Date.now(),
       });
       enqueued.push(t);
+      if (this.ctx.landing.extraEvents) this.staleEvent(t);
       const sim: Sim = { abort: new AbortController() };
       this.sims.set(t.id, sim);
       void this.run(t, sim);
@@ -218,13 +227,14 @@ export class TransferEngine {
       await Promise.all([source.close(), target.close()]);
     }
     this.finish(t, 'Completed, Succeeded');
-    // As in slskd, the state says Succeeded a moment before the file is in place and the event fires.
-    await this.deliver(t, partial);
+    // As in slskd, the state says Succeeded a while before the file is in place and the event fires.
+    await this.deliver(t, partial, signal);
     return 'done';
   }
 
-  private async deliver(t: TransferRecord, partial: string): Promise<void> {
-    const { store, options, features } = this.ctx;
+  private async deliver(t: TransferRecord, partial: string, signal: AbortSignal): Promise<void> {
+    const { store, options, features, landing, peers } = this.ctx;
+    if (landing.moveDelayMs) await sleep(landing.moveDelayMs, undefined, { signal });
     const batch = t.batchId === undefined ? undefined : store.batches.get(t.batchId);
     const dir = destinationDir(
       options.downloadsDir,
@@ -237,13 +247,22 @@ export class TransferEngine {
         searchText: batch?.searchId ? store.searches.get(batch.searchId)?.searchText : undefined,
       },
     );
-    const basename = remoteSegments(t.filename).at(-1) ?? '_';
-    const localFilename = await moveIntoPlace(partial, dir, basename, options.incompleteDir);
+    const basename = safeSegment(basenameOf(t));
+    const landed = await moveIntoPlace(partial, dir, basename, options.incompleteDir, {
+      crossDeviceBytesPerSecond: landing.crossDeviceMove?.bytesPerSecond,
+      signal,
+    });
+    // A hostile slskd may report any path; the file itself is where the rule put it.
+    const localFilename =
+      peers.get(t.username)?.files.get(t.filename)?.sim.localFilename ??
+      peers.behaviour(t.username).localFilename ??
+      landed;
     addEvent(store, 'DownloadFileComplete', {
       localFilename,
       remoteFilename: t.filename,
       transfer: transferJson(t, features, true),
     });
+    if (landing.extraEvents) this.uploadNoise(t);
     // slskd's heuristic: no other active download from this user in the same remote directory.
     const remoteDir = remoteDirectory(t.filename);
     const siblingActive = [...this.sims.keys()].some((id) => {
@@ -263,6 +282,40 @@ export class TransferEngine {
         username: t.username,
       });
     }
+  }
+
+  /** An upload finished meanwhile (slskd shares too): an event that is not a download's. */
+  private uploadNoise(t: TransferRecord): void {
+    addEvent(this.ctx.store, 'UploadFileComplete', {
+      localFilename: path.join(this.ctx.options.downloadsDir, 'shared', path.basename(t.filename)),
+      remoteFilename: t.filename,
+      transfer: { ...transferJson(t, this.ctx.features, true), id: newGuid(), direction: 'Upload' },
+    });
+  }
+
+  /**
+   * An earlier, finished transfer of the same remote file, logged before this one: its
+   * `localFilename` names another file (a zero-filled decoy of the same size, written here), and
+   * only the newest event is this one's. A client that takes the older record files the decoy.
+   */
+  private staleEvent(t: TransferRecord): void {
+    const earlier: TransferRecord = {
+      ...t,
+      id: newGuid(),
+      state: 'Completed, Succeeded',
+      bytesTransferred: t.size,
+      endedAt: now(),
+    };
+    const decoy = path.join(this.ctx.options.downloadsDir, 'earlier', safeSegment(basenameOf(t)));
+    void mkdir(path.dirname(decoy), { recursive: true })
+      .then(() => writeFile(decoy, Buffer.alloc(t.size)))
+      .catch(() => undefined);
+    addEvent(this.ctx.store, 'DownloadFileComplete', {
+      localFilename: decoy,
+      remoteFilename: t.filename,
+      transfer: transferJson(earlier, this.ctx.features, true),
+    });
+    this.uploadNoise(t);
   }
 
   /** The peer's answer to GET …/position (also saved to placeInQueue, as slskd does). */

@@ -18,6 +18,11 @@ export interface SimFile {
   isVariableBitRate?: boolean;
   /** Size the peer advertises and sends; default: the real size of localPath. */
   size?: number;
+  /**
+   * What the `DownloadFileComplete` event reports as `localFilename` for this file instead of where
+   * it really landed: a hostile or confused slskd (e.g. `/etc/passwd`, `../outside.flac`).
+   */
+  localFilename?: string;
 }
 
 /** How a simulated peer behaves. Changes through setBehaviour() apply to running transfers at once. */
@@ -42,6 +47,28 @@ export interface PeerBehaviour {
   failAfterBytes?: number;
   /** Progress stops (state stays "InProgress") after this many bytes. */
   stallAfterBytes?: number;
+  /** Like SimFile.localFilename, for every file of this peer (the file's own value wins). */
+  localFilename?: string;
+}
+
+/**
+ * How a finished file lands in the downloads folder. slskd marks a transfer `Completed, Succeeded`,
+ * then moves the file from the incomplete folder, then raises `DownloadFileComplete`.
+ */
+export interface FileLanding {
+  /** Time between `Completed, Succeeded` and the move (default 0). */
+  moveDelayMs?: number;
+  /**
+   * The move crosses devices, so .NET's File.Move copies: the destination file is created and grows
+   * at this speed before the event fires (default: an instant rename).
+   */
+  crossDeviceMove?: { bytesPerSecond: number };
+  /**
+   * Noise in the events log, as a long-running slskd has: an `UploadFileComplete` after each
+   * download, and, when a transfer is enqueued, an older `DownloadFileComplete` for the same remote
+   * file (an earlier transfer) naming another `localFilename`. Default false.
+   */
+  extraEvents?: boolean;
 }
 
 export interface SimUser {
@@ -75,6 +102,8 @@ export interface EmulatorOptions {
    * failures are final at once; slskd's real default is `{ attempts: 3, delayMs: 5000, maxDelayMs: 60000 }`.
    */
   retry?: { attempts: number; delayMs?: number; maxDelayMs?: number };
+  /** How finished files land (move delay, cross-device copy, noise in the events log). */
+  landing?: FileLanding;
   /** Credentials for POST /session (default slskd/slskd). */
   username?: string;
   password?: string;
@@ -100,6 +129,8 @@ export interface Emulator {
   /** Adds a user, or replaces the user of the same name. */
   addUser(user: SimUser): void;
   setLoggedIn(value: boolean): void;
+  /** Changes how finished files land, from the next file on (`null` fields go back to the default). */
+  setLanding(patch: { [K in keyof FileLanding]?: FileLanding[K] | null }): void;
   /** slskd restart: unfinished transfers → "Completed, Errored" "Application shut down"; same port. */
   restart(): Promise<void>;
   /** The API stops listening (connection refused); state and running transfers are kept. */

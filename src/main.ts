@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { pino, type Logger as PinoLogger } from 'pino';
+import type { Logger as PinoLogger } from 'pino';
 import type { Config } from './config/config.js';
 import { openDatabase, type DatabaseHandle } from './db/database.js';
 import type { PipelineDeps } from './downloads/download.job.js';
@@ -10,10 +10,16 @@ import { createBlocklistService, type BlocklistService } from './blocklist/block
 import { createDownloadRepository } from './downloads/download.repository.js';
 import { createDownloadsService, type DownloadsService } from './downloads/downloads.service.js';
 import { createTransferMonitor, type TransferMonitor } from './downloads/transfer-monitor.js';
+import { createEventBridge } from './events/event-bridge.js';
 import { createEventBus, type EventBus } from './events/event-bus.js';
+import { createEventLog, type EventLog, type EventLogOptions } from './events/event-log.js';
 import { createSseBroker } from './events/sse.broker.js';
 import { buildApp, type App } from './http/app.js';
+import { createLogger } from './log/logger.js';
+import { urlPasswords } from './log/redact.js';
+import { createFilingRepository } from './downloads/filing.repository.js';
 import { removeStaleTempFiles } from './library/move.js';
+import { createSweeper, type Sweeper } from './library/sweep.js';
 import { createDiskWatcher } from './library/disk-watcher.js';
 import { withCircuitBreaker, type GuardedProvider } from './providers/circuit-breaker.js';
 import { createHealthMonitor } from './providers/health-monitor.js';
@@ -31,6 +37,8 @@ export interface SoulSpot {
   app: App;
   db: DatabaseHandle;
   bus: EventBus;
+  /** The durable event log: what SSE serves, and `onAppended` for changes made by any process. */
+  events: EventLog;
   downloads: DownloadsService;
   blocklist: BlocklistService;
   runner: Runner;
@@ -38,6 +46,8 @@ export interface SoulSpot {
   monitor: TransferMonitor;
   provider: GuardedProvider;
   log: PinoLogger;
+  /** Sweeps what a crash can orphan (library temp files, downloads no download claims). */
+  sweeper: Sweeper;
   /** Stops taking work, hands running downloads back to the queue and closes everything. */
   stop(): Promise<void>;
 }
@@ -51,11 +61,25 @@ export interface StartOptions {
   /** Set false to serve the API without working the queue (benchmarks of the API alone). */
   runWorkers?: boolean;
   onQuery?: () => void;
+  /** Event log timers and limits (tests shorten or switch off the safety poll). */
+  events?: Pick<EventLogOptions, 'pollMs' | 'trimEveryMs' | 'retention'>;
 }
+
+/** How often the orphan sweep runs (it also runs at start). */
+const SWEEP_INTERVAL_MS = 10 * 60_000;
 
 /** The composition root: config → database → services → HTTP and workers. */
 export async function startSoulSpot(config: Config, options: StartOptions = {}): Promise<SoulSpot> {
-  const log = options.logger ?? pino({ level: config.logLevel, base: undefined });
+  const log =
+    options.logger ??
+    createLogger({
+      level: config.logLevel,
+      secrets: [
+        config.apiKey,
+        config.slskdApiKey,
+        ...urlPasswords([config.databaseUrl, config.slskdUrl]),
+      ],
+    });
   mkdirSync(config.dataDir, { recursive: true });
   mkdirSync(config.libraryDir, { recursive: true });
   const db = await openDatabase({
@@ -80,7 +104,12 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
   });
   await settings.load();
   const bus = createEventBus();
-  const broker = createSseBroker(bus);
+  const events = createEventLog({ handle: db, now, log, ...options.events });
+  await events.start();
+  // Producers still emit on the bus after their own writes; the bridge copies that into the log
+  // until they append inside their transactions. SSE is served from the log only.
+  const bridge = createEventBridge({ bus, events, handle: db, log });
+  const broker = createSseBroker({ events, log });
   const provider = withCircuitBreaker(
     options.provider ??
       createSlskdProvider(
@@ -99,6 +128,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
   const health = createHealthMonitor({
     provider,
     bus,
+    log,
     intervalMs: Math.min(Math.max(1000, config.pollIntervalMs * 2), config.circuitHalfOpenMs),
   });
 
@@ -158,6 +188,11 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
   // A raised limit fills the new slots now, not at the next job's end.
   const offSettings = settings.onChange(() => runner.wake());
   const heartbeat = setInterval(() => broker.heartbeat(), 15_000);
+  // A download that became claimable through another process (created, retried there) is taken up
+  // here at once, not at this runner's next idle look. A wake that finds nothing due costs a query.
+  const offWaiting = events.onAppended((e) => {
+    if (e.type === 'download.updated' && e.payload.status === 'waiting') runner.wake();
+  });
   // When slskd is back, downloads that were waiting for it go at once, not at their next probe.
   const offCircuit = bus.on('provider.circuit', ({ circuit }) => {
     if (circuit === 'closed') void repo.hurryDeferred(now()).then(() => runner.wake());
@@ -172,11 +207,34 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     onError: (error) => log.warn({ error: String(error) }, 'disk check failed'),
   });
 
+  const filing = createFilingRepository(db);
+  const sweeper = createSweeper({
+    libraryDir: config.libraryDir,
+    downloadsRoot: () => provider.downloadsRoot().catch(() => null),
+    recordedFiles: () => filing.recordedFiles(),
+    intervalMs: SWEEP_INTERVAL_MS,
+    tempOlderThanMs: SWEEP_INTERVAL_MS,
+    onReport: ({ tempFilesRemoved, unclaimed, removed }) => {
+      if (tempFilesRemoved + unclaimed.length + removed.length === 0) return;
+      log.info(
+        {
+          tempFilesRemoved,
+          removed: removed.length,
+          unclaimed: unclaimed.length,
+          unclaimedExamples: unclaimed.slice(0, 5),
+        },
+        'swept orphaned files (unclaimed files in the downloads folder are only reported)',
+      );
+    },
+    onError: (error) => log.warn({ error: String(error) }, 'sweep failed'),
+  });
+
   health.start();
   settings.start();
   if (options.runWorkers !== false) {
     await runner.start();
     diskWatcher.start();
+    sweeper.start();
   }
   let url = '';
   if (options.listen !== false) {
@@ -189,6 +247,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     app,
     db,
     bus,
+    events,
     downloads,
     blocklist,
     runner,
@@ -196,19 +255,27 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     monitor,
     provider,
     log,
+    sweeper,
     stop: () =>
       (stopping ??= (async () => {
         clearInterval(heartbeat);
         offCircuit();
         offSettings();
         settings.stop();
+        offWaiting();
         diskWatcher.stop();
+        await sweeper.stop();
         health.stop();
         await runner.stop();
         monitor.stop();
+        // Streams end first (an open one would hold app.close), then the API finishes its requests,
+        // then everything emitted is committed to the log: a client that reconnects, here after a
+        // restart or to another process, replays it from there.
         broker.close();
-        stopBlocklist();
         await app.close();
+        await bridge.stop();
+        await events.stop();
+        stopBlocklist();
         await db.close();
       })()),
   };

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from './config/config.js';
+import { ConfigError, loadConfig, type Config } from './config/config.js';
 import { startSoulSpot } from './main.js';
 
 /** `npm start`: run SoulSpot with the SOULSPOT_* settings until SIGTERM or SIGINT. */
@@ -15,13 +15,7 @@ async function main(): Promise<void> {
   }
   const soulspot = await startSoulSpot(config);
   console.log(`SoulSpot is listening on ${soulspot.url}`);
-  console.log(
-    config.apiKeyGenerated
-      ? `A new API key was generated and stored in ${config.dataDir}/api-key: ${config.apiKey}`
-      : process.env.SOULSPOT_API_KEY
-        ? 'API key: from SOULSPOT_API_KEY'
-        : `API key (from ${config.dataDir}/api-key): ${config.apiKey}`,
-  );
+  console.log(apiKeyNotice(config));
   let stopping = false;
   const shutdown = (signal: string): void => {
     if (stopping) return;
@@ -40,6 +34,18 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+/**
+ * The key is shown once, on the start that made it; later starts say where it is kept, so the key
+ * does not end up in every captured stdout (journald, docker logs, CI output).
+ */
+function apiKeyNotice(config: Config): string {
+  if (config.apiKeyFile === null) return 'API key: from SOULSPOT_API_KEY';
+  if (config.apiKeyGenerated) {
+    return `A new API key was generated and stored in ${config.apiKeyFile} (shown only this once): ${config.apiKey}`;
+  }
+  return `API key: stored in ${config.apiKeyFile} (not shown; read it from that file)`;
 }
 
 void main();

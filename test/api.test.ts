@@ -109,7 +109,11 @@ describe('REST API', () => {
     expect(((await badStatus.json()) as { message: string }).message).toContain('status');
     expect((await raw('GET', '/api/downloads?limit=0')).status).toBe(400);
     expect((await raw('GET', '/api/downloads?cursor=garbage')).status).toBe(400);
-    expect((await raw('GET', '/api/downloads/does-not-exist')).status).toBe(404);
+    // Ids are the UUIDs SoulSpot made: anything else is a 400, a well-formed unknown one a 404.
+    expect((await raw('GET', '/api/downloads/does-not-exist')).status).toBe(400);
+    expect((await raw('GET', '/api/downloads/0b6c3f3e-8f5a-4d57-9d0e-5a2f2b7c1e11')).status).toBe(
+      404,
+    );
   });
 
   it('returns the active download instead of a duplicate', async () => {

@@ -1,4 +1,12 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -70,5 +78,123 @@ describe('loadConfig', () => {
     expect(c.port).toBe(9100);
     expect(c.pollIntervalMs).toBe(500);
     expect(c.maxRetries).toBe(2);
+  });
+});
+
+describe('the API key file', () => {
+  const keyFileError = (dir: string): ConfigError => {
+    try {
+      loadConfig({ SOULSPOT_DATA_DIR: dir });
+    } catch (error) {
+      if (error instanceof ConfigError) return error;
+      throw new Error(`expected a ConfigError, got ${String(error)}`);
+    }
+    throw new Error('expected the start to stop, but a configuration was returned');
+  };
+  const withKeyFile = (content: string | Buffer): string => {
+    const dir = dataDir();
+    writeFileSync(path.join(dir, 'api-key'), content);
+    return dir;
+  };
+
+  // Before: two empty buffers compared equal, so an empty file turned authentication off.
+  it.each([
+    ['an empty file', ''],
+    ['whitespace only', ' \n\t  \n'],
+    ['a key shorter than 16 characters', 'short-key-123\n'],
+    ['16 characters only with the surrounding whitespace', '  0123456789abc  \n'],
+  ])('stops the start on %s, naming the file and what to do', (_name, content) => {
+    const dir = withKeyFile(content);
+    const error = keyFileError(dir);
+    expect(error.message).toContain(path.join(dir, 'api-key'));
+    expect(error.message).toMatch(/at least 16 characters/);
+    expect(error.message).toMatch(/delete it to have a new key generated, or set SOULSPOT_API_KEY/);
+    // The file is left as it was: the user decides (their clients may hold the old key).
+    expect(readFileSync(path.join(dir, 'api-key'), 'utf8')).toBe(content);
+  });
+
+  it('stops the start when the key is not valid UTF-8', () => {
+    const dir = withKeyFile(
+      Buffer.from([0x61, 0x62, 0xff, 0xfe, ...Buffer.from('0123456789abcdef')]),
+    );
+    expect(keyFileError(dir).message).toMatch(/not valid UTF-8/);
+  });
+
+  it('stops the start when the key spans several lines', () => {
+    const dir = withKeyFile('0123456789abcdef\n0123456789abcdef\n');
+    expect(keyFileError(dir).message).toMatch(/control characters|several lines/);
+  });
+
+  // Tests run as root, so chmod 000 would not stop a read; a directory or a symlink loop at the
+  // path are real read errors for root too.
+  it('stops the start when the key path is a directory', () => {
+    const dir = dataDir();
+    mkdirSync(path.join(dir, 'api-key'));
+    const error = keyFileError(dir);
+    expect(error.message).toContain(path.join(dir, 'api-key'));
+    expect(error.message).toMatch(/cannot be read \(EISDIR/);
+  });
+
+  it('stops the start when the key path is a symlink loop', () => {
+    const dir = dataDir();
+    symlinkSync('api-key', path.join(dir, 'api-key'));
+    expect(keyFileError(dir).message).toMatch(/cannot be read \(ELOOP/);
+  });
+
+  it('uses a stored key of 16 characters or more, trimmed', () => {
+    const dir = withKeyFile('  0123456789abcdef \n');
+    const c = loadConfig({ SOULSPOT_DATA_DIR: dir });
+    expect(c.apiKey).toBe('0123456789abcdef');
+    expect(c.apiKeyGenerated).toBe(false);
+    expect(c.apiKeyFile).toBe(path.join(dir, 'api-key'));
+  });
+
+  it('writes a generated key with mode 0600 and leaves no temporary file', () => {
+    const dir = path.join(dataDir(), 'not-yet-there');
+    const c = loadConfig({ SOULSPOT_DATA_DIR: dir });
+    expect(c.apiKeyGenerated).toBe(true);
+    expect(c.apiKey.length).toBeGreaterThanOrEqual(32);
+    expect(statSync(path.join(dir, 'api-key')).mode & 0o777).toBe(0o600);
+    expect(readdirSync(dir)).toEqual(['api-key']);
+  });
+
+  it('says when the data dir is not a directory', () => {
+    const parent = dataDir();
+    // A file where the data dir should be: mkdir fails for root too.
+    writeFileSync(path.join(parent, 'data'), 'not a directory');
+    let error: unknown;
+    try {
+      loadConfig({ SOULSPOT_DATA_DIR: path.join(parent, 'data') });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toContain(`${path.join(parent, 'data')} is not a directory`);
+  });
+});
+
+describe('SOULSPOT_API_KEY', () => {
+  it.each([
+    ['16 spaces', ' '.repeat(16)],
+    ['a short key padded with spaces', '  short-key-1  '.padEnd(20, ' ')],
+    ['a key with a line break', '0123456789abcdef\nxyz'],
+  ])('refuses %s', (_name, value) => {
+    expect(() => loadConfig({ SOULSPOT_DATA_DIR: dataDir(), SOULSPOT_API_KEY: value })).toThrow(
+      /SOULSPOT_API_KEY/,
+    );
+  });
+
+  it('never echoes credentials of a rejected URL', () => {
+    let message = '';
+    try {
+      loadConfig({
+        SOULSPOT_DATA_DIR: dataDir(),
+        SOULSPOT_DATABASE_URL: 'mysql://admin:hunter2-secret@db.local/soulspot',
+      });
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toContain('SOULSPOT_DATABASE_URL');
+    expect(message).not.toContain('hunter2-secret');
   });
 });

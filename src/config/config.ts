@@ -1,8 +1,12 @@
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { isTimeZone } from '../queue/time-windows.js';
+import { redactUrlCredentials } from '../log/redact.js';
+import { apiKeyProblem, resolveApiKey } from './api-key.js';
+import { ConfigError } from './config-error.js';
+
+export { ConfigError } from './config-error.js';
 
 /** Every setting SoulSpot reads, after validation. Names mirror the SOULSPOT_* variables. */
 export interface Config {
@@ -12,8 +16,10 @@ export interface Config {
   /** postgres://… switches storage to PostgreSQL; null means SQLite in dataDir. */
   databaseUrl: string | null;
   apiKey: string;
-  /** True when the key was generated on this start (main prints it). */
+  /** True when the key was generated on this start (the only start that prints it). */
   apiKeyGenerated: boolean;
+  /** Where the key is stored (data dir); null when SOULSPOT_API_KEY set it. */
+  apiKeyFile: string | null;
   libraryDir: string;
   slskdUrl: string;
   slskdApiKey: string | undefined;
@@ -44,13 +50,6 @@ export interface Config {
   circuitThreshold: number;
   circuitHalfOpenMs: number;
   logLevel: string;
-}
-
-export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
-    this.name = 'ConfigError';
-  }
 }
 
 type Source = Record<string, string | undefined>;
@@ -143,7 +142,10 @@ function parseConfig(src: Source): Config {
       if (!protocols.includes(parsed.protocol)) throw new Error('protocol');
       return raw.replace(/\/+$/, '');
     } catch {
-      problems.push(`${name} must be a ${protocols.join(' or ')} URL (got "${raw}")`);
+      // The message goes to the terminal and to logs: never with the URL's user and password.
+      problems.push(
+        `${name} must be a ${protocols.join(' or ')} URL (got "${redactUrlCredentials(raw)}")`,
+      );
       return raw;
     }
   };
@@ -162,9 +164,8 @@ function parseConfig(src: Source): Config {
     ? url('SOULSPOT_DATABASE_URL', ['postgres:', 'postgresql:'])
     : null;
   const apiKey = src.SOULSPOT_API_KEY;
-  if (apiKey !== undefined && apiKey.length < 16) {
-    problems.push('SOULSPOT_API_KEY must be at least 16 characters');
-  }
+  const apiKeyIssue = apiKey === undefined ? null : apiKeyProblem(apiKey.trim());
+  if (apiKeyIssue !== null) problems.push(`SOULSPOT_API_KEY: ${apiKeyIssue}`);
   const config = {
     host: str('SOULSPOT_HOST'),
     port: int('SOULSPOT_PORT', 0, 65535),
@@ -206,19 +207,5 @@ function parseConfig(src: Source): Config {
   }
   if (problems.length > 0) throw new ConfigError(problems);
   const key = resolveApiKey(config.dataDir, apiKey);
-  return { ...config, apiKey: key.value, apiKeyGenerated: key.generated };
-}
-
-/** Uses SOULSPOT_API_KEY, else the key stored in the data dir, else makes and stores one. */
-function resolveApiKey(
-  dataDir: string,
-  fromEnv: string | undefined,
-): { value: string; generated: boolean } {
-  if (fromEnv) return { value: fromEnv, generated: false };
-  const file = path.join(dataDir, 'api-key');
-  if (existsSync(file)) return { value: readFileSync(file, 'utf8').trim(), generated: false };
-  mkdirSync(dataDir, { recursive: true });
-  const value = randomBytes(24).toString('hex');
-  writeFileSync(file, `${value}\n`, { mode: 0o600 });
-  return { value, generated: true };
+  return { ...config, apiKey: key.value, apiKeyGenerated: key.generated, apiKeyFile: key.file };
 }

@@ -11,7 +11,9 @@ import {
 import pg from 'pg';
 import * as initial from './migrations/001_initial.js';
 import * as blocklist from './migrations/002_blocklist.js';
+import * as fractionalDuration from './migrations/003_fractional_duration.js';
 import * as settings from './migrations/004_settings.js';
+import * as events from './migrations/005_events.js';
 import * as queueControl from './migrations/006_queue_control.js';
 import type { Database } from './schema.js';
 
@@ -27,6 +29,13 @@ export interface DatabaseHandle {
    */
   writeTx<T>(fn: (tx: Db) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+  /**
+   * PostgreSQL only: a new connection outside the pool, not yet connected. LISTEN needs a session
+   * of its own that stays open (a pooled client would be handed to other queries).
+   */
+  newConnection?: (applicationName: string) => pg.Client;
+  /** PostgreSQL only: the schema this handle works in when not the default (tests use one each). */
+  schema?: string;
 }
 
 export interface DatabaseOptions {
@@ -45,7 +54,9 @@ export interface DatabaseOptions {
 const migrations: Record<string, Migration> = {
   '001_initial': initial,
   '002_blocklist': blocklist,
+  '003_fractional_duration': fractionalDuration,
   '004_settings': settings,
+  '005_events': events,
   '006_queue_control': queueControl,
 };
 
@@ -118,6 +129,14 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
     dialect: 'postgres',
     writeTx: (fn) => db.transaction().execute(fn),
     close: () => db.destroy(),
+    newConnection: (applicationName) =>
+      new pg.Client({
+        connectionString: url,
+        types,
+        application_name: applicationName,
+        ...(options.pgSchema ? { options: `-c search_path=${options.pgSchema}` } : {}),
+      }),
+    ...(options.pgSchema ? { schema: options.pgSchema } : {}),
   };
 }
 

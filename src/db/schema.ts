@@ -15,6 +15,7 @@ export interface DownloadsTable {
   disc_number: number | null;
   year: number | null;
   genre: string | null;
+  /** Seconds as requested, fractions kept (double precision since migration 003). */
   duration_seconds: number | null;
   /** Normalized artist|title|album: at most one active download per key (partial unique index). */
   dedupe_key: string;
@@ -136,6 +137,18 @@ export interface SettingsTable {
   updated_at: number;
 }
 
+/** The event log (migration 005): one row per change, `id` is the SSE id. */
+export interface EventsTable {
+  /** Never reused; on PostgreSQL visible in id order (see src/events/event-log.repository.ts). */
+  id: Generated<number>;
+  /** An event name of src/events (download.updated, download.completed, …). */
+  type: string;
+  /** JSON text, sent to SSE clients as it is. */
+  payload: string;
+  /** Epoch ms, when it was appended (trimming by age uses it). */
+  created_at: number;
+}
+
 export interface Database {
   downloads: DownloadsTable;
   attempts: AttemptsTable;
@@ -143,6 +156,7 @@ export interface Database {
   peer_stats: PeerStatsTable;
   peer_failures: PeerFailuresTable;
   settings: SettingsTable;
+  events: EventsTable;
 }
 
 export type Generatedless<T> = { [K in keyof T]: T[K] extends Generated<infer U> ? U : T[K] };

@@ -5,7 +5,7 @@ import type { AttemptsTable, DownloadsTable } from '../db/schema.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { DownloadProvider } from '../providers/provider.js';
 import { retryDelayMs } from '../queue/backoff.js';
-import type { Lease, QueueRepository } from '../queue/queue.repository.js';
+import { LeaseLostError, type Lease, type QueueRepository } from '../queue/queue.repository.js';
 import { transition, type DownloadEvent, type DownloadStatus } from './download.js';
 import { cancelAtDaemon } from './attempt-transfer.js';
 import { toDownloadDto } from './download.dto.js';
@@ -72,6 +72,19 @@ export class JobContext {
     await this.deps.queue.fencedUpdate(this.lease, full);
     this.row = { ...this.row, ...(full as Partial<DownloadRow>) };
     await this.publish();
+  }
+
+  /**
+   * Right before an irreversible step (a file placed under its final name, slskd's copy removed):
+   * proves the lease is still ours by renewing it, so a worker that was paused, partitioned or
+   * overtaken stops instead of acting for a download a newer owner follows. Throws LeaseLostError.
+   */
+  async assertLease(): Promise<void> {
+    this.signal.throwIfAborted();
+    const { queue, now, config } = this.deps;
+    if (!(await queue.renew(this.lease, now(), config.leaseMs))) {
+      throw new LeaseLostError(this.lease.downloadId);
+    }
   }
 
   /**

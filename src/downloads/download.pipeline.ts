@@ -2,7 +2,7 @@ import { ProviderError } from '../providers/provider.js';
 import { LeaseLostError, type Lease } from '../queue/queue.repository.js';
 import { isActive } from './download.js';
 import { JobContext, type PipelineDeps } from './download.job.js';
-import { importStep } from './import.step.js';
+import { FiledUnrecordedError, importStep } from './import.step.js';
 import { readCandidates, searchStep } from './search.step.js';
 import { transferStep } from './transfer.step.js';
 
@@ -45,6 +45,11 @@ export async function runDownload(
     }
   } catch (error) {
     if (error instanceof LeaseLostError || signal.aborted) return;
+    if (error instanceof FiledUnrecordedError) {
+      // Never a retry round: that would download the track again and file it as " (2)".
+      deps.log.warn({ id: row.id, error: error.message }, 'filed track not recorded yet');
+      return;
+    }
     await handleError(ctx, error).catch((second: unknown) => {
       if (!(second instanceof LeaseLostError)) {
         deps.log.error({ id: row.id, error: String(second) }, 'could not record a download error');

@@ -25,6 +25,7 @@ describe('download state machine', () => {
     ['downloading', 'cancel', 'cancelled'],
     ['failed', 'retry', 'waiting'],
     ['cancelled', 'retry', 'waiting'],
+    ['cancelled', 'filed_after_cancel', 'completed'],
   ];
   it.each(legal)('%s --%s--> %s', (from, event, to) => {
     expect(transition(from, event)).toBe(to);
@@ -39,6 +40,8 @@ describe('download state machine', () => {
     ['waiting', 'file'],
     ['searching', 'transfer_done'],
     ['queued', 'retry'],
+    ['processing', 'filed_after_cancel'],
+    ['failed', 'filed_after_cancel'],
   ];
   it.each(illegal)('%s rejects %s', (from, event) => {
     expect(() => transition(from, event)).toThrow(IllegalTransitionError);

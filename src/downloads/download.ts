@@ -50,7 +50,12 @@ export type DownloadEvent =
   /** Manual retry of a finished download. */
   | 'retry'
   /** A download failed by a local fault (disk full, permissions) goes back to filing its file. */
-  | 'resume';
+  | 'resume'
+  /**
+   * A cancel arrived while the file was being placed in the library: the placed file wins, so the
+   * download ends with it recorded instead of a fresh download and a " (2)" copy later.
+   */
+  | 'filed_after_cancel';
 
 const TRANSITIONS: Record<DownloadStatus, Partial<Record<DownloadEvent, DownloadStatus>>> = {
   waiting: {
@@ -96,7 +101,7 @@ const TRANSITIONS: Record<DownloadStatus, Partial<Record<DownloadEvent, Download
   },
   completed: {},
   failed: { retry: 'waiting', resume: 'processing' },
-  cancelled: { retry: 'waiting' },
+  cancelled: { retry: 'waiting', filed_after_cancel: 'completed' },
 };
 
 export class IllegalTransitionError extends Error {
@@ -143,16 +148,29 @@ export interface TrackRequest {
 }
 
 /**
+ * Code points kept of each part of a dedupe key. The key is the entry of a unique index, and
+ * PostgreSQL refuses a btree entry over 2704 bytes: 3 parts of 200 code points are at most 2.4 KB
+ * of UTF-8, whatever NFKD made of the input (one U+FDFA becomes 18 letters). Names that agree on
+ * their first 200 letters are the same track as far as deduplication goes.
+ */
+const KEY_PART_LENGTH = 200;
+
+/**
  * Two requests for the same track share a key: case, accents, punctuation and spacing are ignored.
  * The album takes part so that the same song from two different albums can both be wanted.
  */
 export function dedupeKey(t: Pick<TrackRequest, 'artist' | 'title' | 'album'>): string {
   const norm = (s: string | null | undefined): string =>
-    (s ?? '')
-      .normalize('NFKD')
-      .replace(/[\u0300-\u036f]/g, '')
-      .toLowerCase()
-      .replace(/[^\p{L}\p{N}]+/gu, ' ')
+    [
+      ...(s ?? '')
+        .normalize('NFKD')
+        .replace(/[\u0300-\u036f]/g, '')
+        .toLowerCase()
+        .replace(/[^\p{L}\p{N}]+/gu, ' ')
+        .trim(),
+    ]
+      .slice(0, KEY_PART_LENGTH)
+      .join('')
       .trim();
   return `${norm(t.artist)}|${norm(t.title)}|${norm(t.album)}`;
 }

@@ -1,23 +1,49 @@
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
+import { confinedRealPath, OutsideRootError, unlinkConfined } from '../library/confine.js';
 import { ensureRoom } from '../library/disk.js';
-import { moveIntoLibrary } from '../library/move.js';
-import { libraryRelativePath, withCollisionSuffix } from '../library/naming.js';
+import { findIdentical } from '../library/identical.js';
+import { placeIntoLibrary, type Placement } from '../library/move.js';
+import { libraryRelativePath } from '../library/naming.js';
 import { verifyAudioFile } from '../library/verify.js';
+import { ProviderError } from '../providers/provider.js';
+import { LeaseLostError } from '../queue/queue.repository.js';
+import { isActive } from './download.js';
 import type { JobContext } from './download.job.js';
 import type { AttemptRow } from './download.repository.js';
 import type { ErrorCode } from './error-codes.js';
+import { createFilingRepository } from './filing.repository.js';
 
-const FILE_LOOKS = 10;
+/** How long filing waits for slskd to put the finished file in place (it moves it after `Succeeded`). */
+const FILE_WAIT_MS = 60_000;
 const FILE_LOOK_INTERVAL_MS = 500;
+/** Tries at recording a placed file before the download is handed back to be finished later. */
+const RECORD_TRIES = 4;
+const RECORD_BACKOFF_MS = 200;
 
 /**
- * Verifies the finished file and files it into the library. Returns true when the download is
- * completed, false when this source's file was bad (the attempt is marked failed and the caller
- * moves on to the next source). Safe to run again after a crash at any point: the planned target is
- * recorded first, and a file already placed there with the same bytes is adopted, never duplicated.
+ * The file is in the library but the database could not record it (a transient error that outlasted
+ * the retries, and handing the download back failed too). The pipeline stops without a retry round:
+ * the lease lapses, and the next claim finds the file at the recorded target and adopts it.
+ */
+export class FiledUnrecordedError extends Error {
+  constructor(
+    readonly downloadId: string,
+    readonly libraryPath: string,
+    cause: unknown,
+  ) {
+    super(`${libraryPath} is filed but not recorded yet: ${String(cause)}`);
+    this.name = 'FiledUnrecordedError';
+  }
+}
+
+/**
+ * Verifies the finished file and files it into the library. Returns true when this claim is over
+ * (completed, failed, or handed back), false when this source's file was bad (the attempt is marked
+ * failed and the caller moves on to the next source). Safe to run again after a crash, a lost
+ * database write or a lost lease at any point: the planned target is recorded first, and a file
+ * already placed there (or at a " (n)" variant) with the same bytes is adopted, never duplicated.
+ * Every read, copy and removal of slskd's file is confined to the downloads folder.
  */
 export async function importStep(ctx: JobContext): Promise<boolean> {
   const { repo, provider, config, now } = ctx.deps;
@@ -26,72 +52,91 @@ export async function importStep(ctx: JobContext): Promise<boolean> {
     : undefined;
   if (!attempt) throw new Error(`download ${ctx.row.id} is processing without an attempt`);
 
-  let source = attempt.local_path;
-  // slskd reports success a moment before it has moved the file into place: look a few times.
-  for (let look = 0; (!source || !(await exists(source))) && look < FILE_LOOKS; look++) {
-    if (look > 0) await ctx.sleep(FILE_LOOK_INTERVAL_MS);
-    source = await provider.localPath({
-      id: attempt.transfer_id ?? '',
-      username: attempt.username,
-      filename: attempt.filename,
-      size: attempt.size,
-      state: 'succeeded',
-      raw: 'Completed, Succeeded',
-      bytesTransferred: attempt.size,
-      averageSpeed: 0,
-      percentComplete: 100,
-    });
+  const root = await provider.downloadsRoot();
+  let source: string | null;
+  try {
+    source = root === null ? null : await locate(ctx, attempt, root);
+  } catch (error) {
+    if (error instanceof ProviderError && error.code === 'file_not_found') {
+      // slskd named a path outside its downloads folder: refused, and not the peer's fault.
+      await ctx.fail('file_not_found', error.message);
+      return true;
+    }
+    throw error;
   }
-  if (source && source !== attempt.local_path) {
-    await ctx.updateAttempt(attempt.id, { local_path: source, updated_at: now() });
-  }
-
-  if (attempt.target_path && source) {
-    const placed = await findIdentical(attempt.target_path, source);
-    if (placed) return complete(ctx, attempt, placed, source);
-  }
-  if (!source) {
+  if (root === null || !source) {
     // Not the peer's fault: most likely SoulSpot cannot see slskd's downloads folder. Failing the
     // download (not the source) keeps the peer off the blocklist and stops a cascade of downloads.
     await ctx.fail(
       'file_not_found',
-      `slskd finished the transfer, but the file is not in ${config.slskdDownloadsDir ?? "slskd's downloads folder"}: check SOULSPOT_SLSKD_DOWNLOADS_DIR`,
+      `slskd finished the transfer, but the file is not in ${root ?? "slskd's downloads folder"}: check SOULSPOT_SLSKD_DOWNLOADS_DIR`,
     );
     return true;
   }
-
-  const check = await verifyAudioFile(source, {
-    size: attempt.size,
-    durationSeconds: ctx.row.duration_seconds,
-  });
-  if (!check.ok) {
-    // slskd's copy is left alone: its path may be a guess, and deleting a guess could hit another file.
-    return rejectSource(
-      ctx,
-      attempt,
-      'invalid_file',
-      `The downloaded file is not usable: ${check.reason}`,
-    );
+  if (source !== attempt.local_path) {
+    await ctx.updateAttempt(attempt.id, { local_path: source, updated_at: now() });
   }
 
-  const segments = libraryRelativePath({
-    artist: ctx.row.artist,
-    albumArtist: ctx.row.album_artist,
-    album: ctx.row.album,
-    title: ctx.row.title,
-    trackNumber: ctx.row.track_number,
-    discNumber: ctx.row.disc_number,
-    extension: attempt.extension || path.extname(source).slice(1),
-  });
-  await ctx.updateAttempt(attempt.id, {
-    target_path: path.join(config.libraryDir, ...segments),
-    updated_at: now(),
-  });
   try {
+    if (attempt.target_path) {
+      await confinedRealPath(root, source);
+      const placed = await findIdentical(attempt.target_path, source);
+      if (placed) {
+        const s = await stat(source);
+        return await complete(ctx, attempt, root, source, {
+          path: placed,
+          created: false,
+          source: { dev: s.dev, ino: s.ino },
+        });
+      }
+    }
+
+    // Checked again right before reading: the path may have been swapped for a symlink since.
+    const check = await verifyAudioFile(await confinedRealPath(root, source), {
+      size: attempt.size,
+      durationSeconds: ctx.row.duration_seconds,
+    });
+    if (!check.ok) {
+      // slskd's copy is left alone here; the sweep removes it once the download is over.
+      return await rejectSource(
+        ctx,
+        attempt,
+        'invalid_file',
+        `The downloaded file is not usable: ${check.reason}`,
+      );
+    }
+
+    const segments = libraryRelativePath({
+      artist: ctx.row.artist,
+      albumArtist: ctx.row.album_artist,
+      album: ctx.row.album,
+      title: ctx.row.title,
+      trackNumber: ctx.row.track_number,
+      discNumber: ctx.row.disc_number,
+      extension: attempt.extension || path.extname(source).slice(1),
+    });
+    const target = path.join(config.libraryDir, ...segments);
+    if (target !== attempt.target_path) {
+      await ctx.updateAttempt(attempt.id, { target_path: target, updated_at: now() });
+    }
     await ensureRoom(config.libraryDir, attempt.size, config.minFreeBytes);
-    const placed = await moveIntoLibrary(source, config.libraryDir, segments, { keepSource: true });
-    return await complete(ctx, attempt, placed, source);
+    const placement = await placeIntoLibrary(source, config.libraryDir, segments, {
+      keepSource: true,
+      signal: ctx.signal,
+      sourceRoot: root,
+      // Fenced: a worker that lost its lease (paused, overtaken, cancelled) places nothing.
+      beforePlace: () => ctx.assertLease(),
+      adoptIdentical: true,
+    });
+    return await complete(ctx, attempt, root, source, placement);
   } catch (error) {
+    if (error instanceof OutsideRootError) {
+      await ctx.fail(
+        'file_not_found',
+        `slskd's file ${source} now resolves outside the downloads folder ${root}: refused`,
+      );
+      return true;
+    }
     // A local fault: the downloaded file stays where slskd put it, and the disk watcher sends the
     // download back to filing once the library can take it (see library/disk-watcher.ts).
     const code = (error as NodeJS.ErrnoException).code;
@@ -108,27 +153,157 @@ export async function importStep(ctx: JobContext): Promise<boolean> {
   }
 }
 
+/**
+ * slskd's file for this attempt: the recorded path after a restart, else what the adapter finds,
+ * looked for until slskd has moved the file into place (it does so a while after `Succeeded`, and a
+ * cross-device move copies). Null when it never shows up.
+ */
+async function locate(ctx: JobContext, attempt: AttemptRow, root: string): Promise<string | null> {
+  const { provider, now } = ctx.deps;
+  if (attempt.local_path) {
+    try {
+      await confinedRealPath(root, attempt.local_path);
+      return attempt.local_path;
+    } catch (error) {
+      if (error instanceof OutsideRootError) {
+        throw new ProviderError(
+          'file_not_found',
+          `The recorded file ${attempt.local_path} is outside the downloads folder ${root}: refused`,
+        );
+      }
+      // Gone (e.g. removed by hand): look for it again.
+    }
+  }
+  const started = now();
+  for (;;) {
+    const found = await provider.localPath(
+      {
+        id: attempt.transfer_id ?? '',
+        username: attempt.username,
+        filename: attempt.filename,
+        size: attempt.size,
+        state: 'succeeded',
+        raw: 'Completed, Succeeded',
+        bytesTransferred: attempt.size,
+        averageSpeed: 0,
+        percentComplete: 100,
+      },
+      { waitedMs: now() - started },
+    );
+    if (found) return found;
+    if (now() - started >= FILE_WAIT_MS) return null;
+    await ctx.sleep(FILE_LOOK_INTERVAL_MS);
+  }
+}
+
+/**
+ * Records the placed file (the download is completed), then removes slskd's copy. A transient
+ * database error is retried; one that persists hands the download back still `processing`, so the
+ * next run adopts this very file instead of starting a fresh download that would end as " (2)".
+ */
 async function complete(
   ctx: JobContext,
   attempt: AttemptRow,
-  placed: string,
+  root: string,
   source: string,
+  placement: Placement,
 ): Promise<boolean> {
-  await ctx.release(
-    {
-      library_path: placed,
-      completed_at: ctx.deps.now(),
-      progress: 100,
-      error_code: null,
-      error_message: null,
-      next_retry_at: null,
-    },
-    'file',
-  );
-  // Only now, with the library copy recorded, is the daemon's copy removed.
-  if (source !== placed) await unlink(source).catch(() => undefined);
+  for (let tries = 1; ; tries++) {
+    try {
+      await ctx.release(
+        {
+          library_path: placement.path,
+          completed_at: ctx.deps.now(),
+          progress: 100,
+          error_code: null,
+          error_message: null,
+          next_retry_at: null,
+        },
+        'file',
+      );
+      break;
+    } catch (error) {
+      if (error instanceof LeaseLostError)
+        return settleLostLease(ctx, attempt, root, source, placement);
+      ctx.deps.log.warn(
+        { id: ctx.row.id, error: String(error), tries },
+        'could not record the filed track',
+      );
+      if (tries >= RECORD_TRIES) return handBack(ctx, placement, error);
+      await ctx.sleep(RECORD_BACKOFF_MS * 2 ** (tries - 1));
+    }
+  }
+  await removeSource(ctx, root, source, placement);
   if (attempt.transfer_id) ctx.forgetTransfer(attempt.username, attempt.transfer_id);
   return true;
+}
+
+/** Still `processing`, due again shortly: the next run finds the file at the target and adopts it. */
+async function handBack(ctx: JobContext, placement: Placement, cause: unknown): Promise<boolean> {
+  try {
+    await ctx.release({ run_after: ctx.deps.now() + ctx.deps.deferMs });
+    return true;
+  } catch (error) {
+    if (error instanceof LeaseLostError) throw error;
+    throw new FiledUnrecordedError(ctx.row.id, placement.path, cause);
+  }
+}
+
+/** Only now, with the library copy recorded, is the daemon's copy removed (the very file read). */
+async function removeSource(
+  ctx: JobContext,
+  root: string,
+  source: string,
+  placement: Placement,
+): Promise<void> {
+  if (source === placement.path) return;
+  await unlinkConfined(root, source, placement.source).catch((error: unknown) => {
+    ctx.deps.log.warn({ id: ctx.row.id, error: String(error) }, "could not remove slskd's copy");
+  });
+}
+
+/**
+ * The file was placed, but the lease was gone when it was to be recorded. Who took it decides:
+ * - a cancel, and nothing since: the placed file wins, the download ends completed with it;
+ * - another owner now follows this attempt: it adopts the file (same bytes at the target);
+ * - anything else (retried afresh, already recorded elsewhere): a file this worker created and no
+ *   download records is removed again, so a stale owner leaves no second file behind.
+ */
+async function settleLostLease(
+  ctx: JobContext,
+  attempt: AttemptRow,
+  root: string,
+  source: string,
+  placement: Placement,
+): Promise<boolean> {
+  const { repo, handle, log, now } = ctx.deps;
+  const row = await repo.get(ctx.row.id);
+  if (row?.status === 'cancelled') {
+    const t = now();
+    const done = await createFilingRepository(handle).completeAfterCancel(ctx.lease, attempt.id, {
+      library_path: placement.path,
+      completed_at: t,
+      updated_at: t,
+    });
+    if (done) {
+      log.info(
+        { id: row.id, path: placement.path },
+        'cancelled while filing: the filed track wins',
+      );
+      ctx.row = done;
+      await ctx.publish();
+      await removeSource(ctx, root, source, placement);
+      if (attempt.transfer_id) ctx.forgetTransfer(attempt.username, attempt.transfer_id);
+      return true;
+    }
+  }
+  const recorded = row?.library_path === placement.path;
+  const followed =
+    row !== undefined && isActive(row.status as never) && row.current_attempt_id === attempt.id;
+  if (placement.created && !recorded && !followed) {
+    await unlink(placement.path).catch(() => undefined);
+  }
+  throw new LeaseLostError(ctx.row.id);
 }
 
 async function rejectSource(
@@ -139,40 +314,4 @@ async function rejectSource(
 ): Promise<boolean> {
   await ctx.finishAttempt(attempt, { state: 'failed', code, message });
   return false;
-}
-
-/** The planned target or one of its " (n)" variants holding exactly the source's bytes. */
-async function findIdentical(planned: string, source: string): Promise<string | null> {
-  const sourceStat = await stat(source).catch(() => null);
-  // Without the source there is nothing to compare with; a file at the target may be another track's.
-  if (!sourceStat) return null;
-  const dir = path.dirname(planned);
-  const base = path.basename(planned);
-  let sourceHash: string | null = null;
-  for (let n = 1; n <= 50; n++) {
-    const candidate = path.join(dir, n === 1 ? base : withCollisionSuffix(base, n));
-    const s = await stat(candidate).catch(() => null);
-    if (!s) continue;
-    if (s.size !== sourceStat.size) continue;
-    sourceHash ??= await sha256(source);
-    if ((await sha256(candidate)) === sourceHash) return candidate;
-  }
-  return null;
-}
-
-function sha256(file: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const hash = createHash('sha256');
-    createReadStream(file)
-      .on('data', (chunk) => hash.update(chunk))
-      .on('error', reject)
-      .on('end', () => resolve(hash.digest('hex')));
-  });
-}
-
-async function exists(file: string): Promise<boolean> {
-  return stat(file).then(
-    () => true,
-    () => false,
-  );
 }

@@ -19,9 +19,17 @@ export interface AttemptFinished {
   at: number;
 }
 
-/** Every event a module may publish, with its payload. Subscribers get exactly these types. */
+/**
+ * Every event a module may publish, with its payload. Subscribers get exactly these types. The
+ * ones in LOGGED_EVENTS (event-log.ts) also go to the durable event log and out over SSE.
+ */
 export interface EventMap {
+  /** A download changed: the whole Download as it is now. */
   'download.updated': DownloadDto;
+  /** A download reached `completed` (filed into the library): the Download at that moment. */
+  'download.completed': DownloadDto;
+  /** A download reached `failed`: the Download at that moment, with its error code. */
+  'download.failed': DownloadDto;
   'attempt.finished': AttemptFinished;
   'provider.health': { provider: string; state: 'up' | 'down' | 'unknown'; message?: string };
   'provider.circuit': { provider: string; circuit: 'closed' | 'open' | 'half-open' };

@@ -1,8 +1,14 @@
 import { timingSafeEqual } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { Ajv, type ErrorObject } from 'ajv';
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import type { ErrorObject } from 'ajv';
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import {
   BadCursorError,
   ConflictError,
@@ -18,6 +24,8 @@ import { eventsRoutes } from './routes/events.routes.js';
 import { healthRoutes } from './routes/health.routes.js';
 import { settingsRoutes } from './routes/settings.routes.js';
 import { SettingsValidationError, type SettingsService } from '../settings/settings.service.js';
+import { acceptJsonBodiesOnly } from './body.js';
+import { describeValidation, validators } from './validation.js';
 
 export interface AppDeps {
   apiKey: string;
@@ -33,26 +41,27 @@ export type App = FastifyInstance;
 
 /** The HTTP API: schemas validate every input, X-Api-Key guards everything but /api/health. */
 export async function buildApp(deps: AppDeps): Promise<App> {
+  // Defence in depth: config already refuses short keys, but an empty one here would switch the
+  // check below off (two empty buffers compare equal), so no caller may build the app that way.
+  if (typeof deps.apiKey !== 'string' || deps.apiKey.trim().length < 16) {
+    throw new Error('buildApp: the API key must be at least 16 characters');
+  }
   const app = Fastify({
     logger: deps.logger ?? false,
     bodyLimit: 64 * 1024,
+    // A path whose percent-encoding is not UTF-8 ("/api/downloads/%ff") is refused before routing;
+    // Fastify's own answer would not say which part of the request is wrong.
+    frameworkErrors: badUrl,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  // Query strings and path params arrive as text and need coercion; JSON bodies must not be coerced
-  // (a number where a string belongs, or 0 where null is allowed, is a client error, not a value).
-  const strict = new Ajv({ allErrors: false, useDefaults: true, strict: false });
-  const coercing = new Ajv({
-    allErrors: false,
-    useDefaults: true,
-    coerceTypes: 'array',
-    strict: false,
-  });
+  const ajv = validators();
   app.setValidatorCompiler(({ schema, httpPart }) =>
-    (httpPart === 'body' ? strict : coercing).compile(schema),
+    (httpPart === 'body' ? ajv.body : ajv.other).compile(schema),
   );
   app.setSchemaErrorFormatter(
     (errors, dataVar) => new Error(describeValidation(errors as ErrorObject[], dataVar)),
   );
+  acceptJsonBodiesOnly(app);
 
   await app.register(swagger, {
     openapi: {
@@ -108,7 +117,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     if (status === 500) app.log.error(error);
     return reply.code(status).send({
       statusCode: status,
-      error: status === 500 ? 'Internal Server Error' : (error.name ?? 'Error'),
+      error: STATUS_CODES[status] ?? 'Error',
       message: status === 500 ? 'Internal error; see the server log' : error.message,
     });
   });
@@ -129,17 +138,12 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   return app;
 }
 
-/** "body/trackNumber must be >= 1", "body/titel is not a known field": the field is always named. */
-function describeValidation(errors: ErrorObject[], dataVar: string): string {
-  return errors
-    .map((e) => {
-      const field = `${dataVar}${e.instancePath}`;
-      if (e.keyword === 'additionalProperties') {
-        return `${field}/${String(e.params.additionalProperty)} is not a known field`;
-      }
-      if (e.keyword === 'required')
-        return `${field}/${String(e.params.missingProperty)} is required`;
-      return `${field} ${e.message ?? 'is invalid'}`;
-    })
-    .join('; ');
+/** Fastify's errors before routing: percent-encoding that is not UTF-8, or an over-long param. */
+function badUrl(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const status = error.statusCode === 414 ? 414 : 400;
+  return reply.code(status).send({
+    statusCode: status,
+    error: STATUS_CODES[status],
+    message: `params: ${error.message}`,
+  });
 }

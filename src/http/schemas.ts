@@ -1,23 +1,39 @@
 import { Type } from 'typebox';
 import { DOWNLOAD_STATUSES } from '../downloads/download.js';
+import { TEXT_KEYWORD, UUID_FORMAT } from './validation.js';
 
 /** Request schemas. Unknown fields are rejected so a typo (e.g. "titel") is a 400, not a silent drop. */
 
+/**
+ * Every text input, in bodies, query strings and paths: text both databases store exactly as sent
+ * (no NUL, no lone surrogates; see validation.ts). `nonBlank` asks for one non-space character.
+ */
+export const Text = (options: {
+  maxLength: number;
+  minLength?: number;
+  nonBlank?: boolean;
+  description?: string;
+}) => {
+  const { nonBlank, ...rest } = options;
+  return Type.String({ ...rest, ...(nonBlank ? { pattern: '\\S' } : {}), [TEXT_KEYWORD]: true });
+};
+
 const OptionalText = (max: number) =>
-  Type.Optional(Type.Union([Type.String({ maxLength: max }), Type.Null()]));
+  Type.Optional(Type.Union([Text({ maxLength: max }), Type.Null()]));
 const OptionalInt = (min: number, max: number) =>
   Type.Optional(Type.Union([Type.Integer({ minimum: min, maximum: max }), Type.Null()]));
 
 export const CreateDownloadBody = Type.Object(
   {
-    artist: Type.String({ minLength: 1, maxLength: 500, pattern: '\\S' }),
-    title: Type.String({ minLength: 1, maxLength: 500, pattern: '\\S' }),
+    artist: Text({ minLength: 1, maxLength: 500, nonBlank: true }),
+    title: Text({ minLength: 1, maxLength: 500, nonBlank: true }),
     album: OptionalText(500),
     albumArtist: OptionalText(500),
     trackNumber: OptionalInt(1, 999),
     discNumber: OptionalInt(1, 99),
     year: OptionalInt(0, 9999),
     genre: OptionalText(200),
+    /** Seconds, fractions kept as sent (a double on both databases). */
     durationSeconds: Type.Optional(
       Type.Union([Type.Number({ exclusiveMinimum: 0, maximum: 86_400 }), Type.Null()]),
     ),
@@ -27,19 +43,17 @@ export const CreateDownloadBody = Type.Object(
   { additionalProperties: false },
 );
 
-export const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+/** Downloads and blocklist entries: the UUID SoulSpot gave them. A well-formed unknown id is a 404. */
+export const IdParams = Type.Object({ id: Type.String({ format: UUID_FORMAT }) });
 
 export const ListQuery = Type.Object(
   {
     /** Comma-separated statuses. */
     status: Type.Optional(
-      Type.String({
-        maxLength: 200,
-        description: `comma-separated: ${DOWNLOAD_STATUSES.join(', ')}`,
-      }),
+      Text({ maxLength: 200, description: `comma-separated: ${DOWNLOAD_STATUSES.join(', ')}` }),
     ),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
-    cursor: Type.Optional(Type.String({ maxLength: 500 })),
+    cursor: Type.Optional(Text({ maxLength: 500 })),
     order: Type.Optional(
       Type.Union([Type.Literal('newest'), Type.Literal('oldest')], { default: 'newest' }),
     ),

@@ -5,6 +5,7 @@ import {
   readdir,
   readFile,
   realpath,
+  rename,
   rm,
   stat,
   symlink,
@@ -13,8 +14,16 @@ import {
 } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { spawn } from 'node:child_process';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isInside, moveIntoLibrary, removeStaleTempFiles } from './move.js';
+import {
+  isInside,
+  lockNameFor,
+  moveIntoLibrary,
+  placeIntoLibrary,
+  removeStaleTempFiles,
+  type PlacementFs,
+} from './move.js';
 
 let work: string;
 let library: string;
@@ -240,4 +249,136 @@ describe('removeStaleTempFiles', () => {
     expect(await removeStaleTempFiles(library, { olderThanMs: 0 })).toBe(0);
     expect((await stat(victim)).isFile()).toBe(true);
   });
+});
+
+describe('moveIntoLibrary, fenced and idempotent', () => {
+  it('aborts between chunks and before placing: nothing is left in the library', async () => {
+    const source = await download('song.flac', 'x'.repeat(3 * 1024 * 1024));
+    const controller = new AbortController();
+    controller.abort(new Error('lease lost'));
+    await expect(
+      moveIntoLibrary(source, library, segments, { signal: controller.signal }),
+    ).rejects.toThrow('lease lost');
+    expect(await listFiles(library)).toEqual([]);
+    expect(await exists(source)).toBe(true);
+  });
+
+  it('places nothing when the lease check before placing fails, and leaves no temp file', async () => {
+    const source = await download('song.flac', 'x');
+    const error = await moveIntoLibrary(source, library, segments, {
+      beforePlace: () => Promise.reject(new Error('lease lost')),
+    }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ message: 'lease lost' });
+    expect(await listFiles(library)).toEqual([]);
+    expect(await exists(source)).toBe(true);
+  });
+
+  it('adopts a final name that already holds the same bytes instead of writing " (2)"', async () => {
+    const first = await placeIntoLibrary(await download('a.flac', 'same'), library, segments);
+    expect(first.created).toBe(true);
+    const again = await placeIntoLibrary(await download('b.flac', 'same'), library, segments, {
+      adoptIdentical: true,
+    });
+    expect(again).toMatchObject({ path: first.path, created: false });
+    // Different bytes under the name: a real clash, " (2)".
+    const other = await placeIntoLibrary(await download('c.flac', 'other'), library, segments, {
+      adoptIdentical: true,
+    });
+    expect(path.basename(other.path)).toBe('01 - Song (2).flac');
+    expect(await listFiles(library)).toHaveLength(2);
+  });
+
+  it('refuses a source outside sourceRoot and never removes it', async () => {
+    const outside = path.join(work, 'outside.flac');
+    await writeFile(outside, 'keep');
+    await symlink(outside, path.join(downloads, 'song.flac'));
+    await expect(
+      moveIntoLibrary(path.join(downloads, 'song.flac'), library, segments, {
+        sourceRoot: downloads,
+      }),
+    ).rejects.toMatchObject({ code: 'EOUTSIDE' });
+    expect(await readFile(outside, 'utf8')).toBe('keep');
+    expect(await listFiles(library)).toEqual([]);
+  });
+
+  it('removes only the source it read, inside sourceRoot', async () => {
+    const source = await download('song.flac', 'x');
+    await moveIntoLibrary(source, library, segments, { sourceRoot: downloads });
+    expect(await exists(source)).toBe(false);
+  });
+});
+
+describe('moveIntoLibrary without hard links', () => {
+  const noLink: PlacementFs = {
+    link: () => Promise.reject(Object.assign(new Error('no links'), { code: 'EPERM' })),
+    rename,
+  };
+
+  it('places through a lock file and a rename, clashes become " (2)", no lock is left', async () => {
+    const first = await moveIntoLibrary(await download('a.flac', 'one'), library, segments, {
+      fs: noLink,
+    });
+    const second = await moveIntoLibrary(await download('b.flac', 'two'), library, segments, {
+      fs: noLink,
+    });
+    expect(path.basename(first)).toBe('01 - Song.flac');
+    expect(path.basename(second)).toBe('01 - Song (2).flac');
+    expect(await readFile(first, 'utf8')).toBe('one');
+    const album = path.join(library, 'Artist', 'Album');
+    expect((await readdir(album)).sort()).toEqual(['01 - Song (2).flac', '01 - Song.flac']);
+  });
+
+  it('treats a name whose lock is held (a placement under way) as taken', async () => {
+    const album = path.join(library, 'Artist', 'Album');
+    await mkdir(album, { recursive: true });
+    await writeFile(path.join(album, lockNameFor('01 - Song.flac')), '');
+    const placed = await moveIntoLibrary(await download('a.flac', 'x'), library, segments, {
+      fs: noLink,
+    });
+    expect(path.basename(placed)).toBe('01 - Song (2).flac');
+  });
+
+  it.each(['before-rename', 'after-rename'])(
+    'a kill -9 at the placement window (%s) never leaves an empty or partial final file',
+    async (when) => {
+      const content = 'y'.repeat(200_000);
+      const source = await download('song.flac', content);
+      const script = path.resolve(import.meta.dirname, '../../test/helpers/place-at-window.ts');
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', script, source, library, when, ...segments],
+        { stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on('data', (b: Buffer) => {
+          if (b.toString().includes('window')) resolve();
+        });
+        child.once('exit', (code) => reject(new Error(`child exited early (${code})`)));
+      });
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGKILL');
+      await exited;
+
+      const album = path.join(library, 'Artist', 'Album');
+      const final = path.join(album, '01 - Song.flac');
+      if (when === 'before-rename') {
+        expect(await exists(final), 'no file under the final name').toBe(false);
+      } else {
+        expect(await readFile(final, 'utf8'), 'the final name holds the whole file').toBe(content);
+      }
+      // What is left is hidden, and the start-up sweep removes it.
+      const hidden = (await readdir(album)).filter((n) => n.startsWith('.'));
+      expect(hidden.length).toBeGreaterThan(0);
+      await removeStaleTempFiles(library, { olderThanMs: 0 });
+      expect((await readdir(album)).filter((n) => n.startsWith('.'))).toEqual([]);
+      // And the name is free again for the next run (no " (2)" because of the crash).
+      const again = await moveIntoLibrary(source, library, segments, {
+        fs: noLink,
+        adoptIdentical: true,
+      });
+      expect(again).toBe(final);
+      expect(await readFile(final, 'utf8')).toBe(content);
+    },
+    30_000,
+  );
 });

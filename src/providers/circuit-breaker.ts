@@ -105,6 +105,7 @@ export function withCircuitBreaker(
     forget: (username, id) => guard(() => inner.forget(username, id)),
     queuePosition: (username, id) => guard(() => inner.queuePosition(username, id)),
     describeFailure: (t) => inner.describeFailure(t),
-    localPath: (t) => guard(() => inner.localPath(t)),
+    localPath: (t, options) => guard(() => inner.localPath(t, options)),
+    downloadsRoot: () => guard(() => inner.downloadsRoot()),
   };
 }

@@ -1,37 +1,88 @@
 import type { EventBus } from '../events/event-bus.js';
-import type { DownloadProvider } from './provider.js';
+import type { DownloadProvider, ProviderHealth } from './provider.js';
 
 export interface HealthState {
   state: 'up' | 'down' | 'unknown';
   /** The circuit breaker in front of the daemon: open means nothing is sent but a periodic probe. */
   circuit?: 'closed' | 'open' | 'half-open';
   version?: string;
+  /** SoulSpot's own fixed wording (see `publicHealth`), never the daemon's text. */
   message?: string;
   checkedAt: string | null;
 }
 
+/** Where the daemon's own words go: the process log, which scrubs secrets from every line. */
+export interface HealthLog {
+  warn(details: object, message: string): void;
+  info(details: object, message: string): void;
+}
+
+/** What "offline" (answering, but off its network) means per daemon, in words a user knows. */
+const OFFLINE_WORDING: Record<string, string> = {
+  slskd: 'slskd is not logged in to Soulseek',
+};
+
+/** A version as daemons report it ("0.26.0", "0.22.5.0-rc1+abc"): anything else is not shown. */
+const VERSION = /^[0-9A-Za-z.+-]{1,64}$/;
+
+/**
+ * What /api/health (open to anyone, no key) and the provider.health event may say. A provider's
+ * message can carry the daemon's own text or its URL with `user:password@` (a connection error
+ * names the address it failed on), so only a fixed sentence chosen from the state goes out. Done
+ * here, in the one place every provider's health passes through, rather than per message.
+ */
+export function publicHealth(
+  name: string,
+  h: ProviderHealth,
+): Pick<HealthState, 'state' | 'version' | 'message'> {
+  const out: Pick<HealthState, 'state' | 'version' | 'message'> = { state: h.state };
+  if (h.version !== undefined && VERSION.test(h.version)) out.version = h.version;
+  if (h.state === 'down') {
+    out.message = h.offline
+      ? (OFFLINE_WORDING[name] ?? `${name} is not connected to its network`)
+      : `${name} is unreachable`;
+  }
+  return out;
+}
+
 /** Probes a provider on a timer and publishes changes, so /api/health never waits on the daemon. */
 export function createHealthMonitor(deps: {
-  provider: DownloadProvider & { readonly circuit?: 'closed' | 'open' | 'half-open' };
+  provider: Pick<DownloadProvider, 'name' | 'health'> & {
+    readonly circuit?: 'closed' | 'open' | 'half-open';
+  };
   bus: EventBus;
   intervalMs: number;
+  log?: HealthLog;
 }) {
+  const name = deps.provider.name;
   let current: HealthState = { state: 'unknown', checkedAt: null };
+  let lastDetail: string | undefined;
   let timer: NodeJS.Timeout | null = null;
 
+  const probe = async (): Promise<ProviderHealth> => {
+    try {
+      return await deps.provider.health();
+    } catch (error) {
+      // The contract says health() never throws; if one does, that is "unreachable" all the same.
+      return { state: 'down', message: error instanceof Error ? error.message : String(error) };
+    }
+  };
+
   const check = async (): Promise<HealthState> => {
-    const h = await deps.provider.health();
-    const next: HealthState = {
-      state: h.state,
-      checkedAt: new Date().toISOString(),
-      ...(h.version ? { version: h.version } : {}),
-      ...(h.message ? { message: h.message } : {}),
-    };
+    const h = await probe();
+    const next: HealthState = { ...publicHealth(name, h), checkedAt: new Date().toISOString() };
+    // The daemon's own words still help whoever runs SoulSpot: they go to the log, once per change.
+    if (h.message !== lastDetail) {
+      lastDetail = h.message;
+      if (h.state === 'down')
+        deps.log?.warn({ provider: name, detail: h.message }, 'provider down');
+      else if (current.state === 'down') deps.log?.info({ provider: name }, 'provider up again');
+    }
     if (next.state !== current.state || next.message !== current.message) {
       deps.bus.emit('provider.health', {
-        provider: deps.provider.name,
+        provider: name,
         state: next.state,
-        ...(next.message ? { message: next.message } : {}),
+        ...(next.message !== undefined ? { message: next.message } : {}),
       });
     }
     current = next;

@@ -143,6 +143,13 @@ export interface DownloadProvider {
     /** False while the daemon may still retry this transfer by itself (slskd ≥ 0.26). */
     final: boolean;
   };
-  /** Absolute local path of a finished file, or null when it cannot be found. */
-  localPath(transfer: TransferStatus): Promise<string | null>;
+  /**
+   * Absolute local path of a finished file, always inside `downloadsRoot()`, or null while it is
+   * not there (yet). `waitedMs`: how long the caller has been looking, so the adapter can wait for
+   * the daemon's own word before guessing. Throws ProviderError `file_not_found` when the daemon
+   * names a file outside the downloads folder.
+   */
+  localPath(transfer: TransferStatus, options?: { waitedMs?: number }): Promise<string | null>;
+  /** The folder every finished file must lie in (confinement root), or null when unknown. */
+  downloadsRoot(): Promise<string | null>;
 }

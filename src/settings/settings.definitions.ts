@@ -1,5 +1,6 @@
 import { Type, type Static, type TSchema } from 'typebox';
 import type { Config } from '../config/config.js';
+import { Text } from '../http/schemas.js';
 import { describeWindowProblem, isTimeZone, type TimeWindow } from '../queue/time-windows.js';
 
 /**
@@ -82,7 +83,7 @@ export const SETTING_DEFINITIONS = {
     fromConfig: (c) => c.blocklistMs / 86_400_000,
   }),
   timeZone: define({
-    schema: Type.String({ minLength: 1, maxLength: 64 }),
+    schema: Text({ minLength: 1, maxLength: 64 }),
     description: 'IANA time zone of the time windows and schedules, e.g. "Europe/Berlin"',
     fromConfig: (c) => c.timeZone,
     refine: (value) => (isTimeZone(value) ? null : `"${value}" is not a known time zone`),
@@ -91,9 +92,9 @@ export const SETTING_DEFINITIONS = {
     schema: Type.Array(
       Type.Object(
         {
-          days: Type.String({ minLength: 1, maxLength: 40 }),
-          from: Type.String({ minLength: 5, maxLength: 5 }),
-          to: Type.String({ minLength: 5, maxLength: 5 }),
+          days: Text({ minLength: 1, maxLength: 40 }),
+          from: Text({ minLength: 5, maxLength: 5 }),
+          to: Text({ minLength: 5, maxLength: 5 }),
         },
         { additionalProperties: false },
       ),

@@ -47,3 +47,32 @@ export async function makeTone(file: string, opts: ToneOptions): Promise<void> {
     file,
   ]);
 }
+
+/**
+ * White-noise FLAC (stereo, 44.1 kHz, 16 bit): it hardly compresses, about 10 MB a minute, so a
+ * copy of it takes long enough to be caught in the middle.
+ */
+export async function makeNoise(file: string, seconds: number): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  await run('ffmpeg', [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    `anoisesrc=color=white:duration=${seconds}:sample_rate=44100:amplitude=0.5`,
+    '-ac',
+    '2',
+    '-c:a',
+    'flac',
+    '-compression_level',
+    '0',
+    '-map_metadata',
+    '-1',
+    '-f',
+    'flac',
+    file,
+  ]);
+}

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { API_KEY, fastEnv } from './stack.js';
+import { waitUntil } from './wait.js';
 
 const repo = path.resolve(import.meta.dirname, '..', '..');
 
@@ -36,19 +37,34 @@ export function spawnSoulSpot(
   return child;
 }
 
-export async function waitForHealth(url: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    try {
-      const res = await fetch(`${url}/api/health`);
-      if (res.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`SoulSpot at ${url} did not come up in ${timeoutMs} ms`);
+/**
+ * Waits until SoulSpot answers /api/health. A child started with tsx on a loaded machine can take
+ * many seconds, so the deadline is generous; when `child` is given, its exit fails the wait at once
+ * instead (a start refused by the configuration, a crash), with its exit code.
+ */
+export async function waitForHealth(
+  url: string,
+  timeoutMs = 90_000,
+  child?: ChildProcess,
+): Promise<void> {
+  await waitUntil(
+    async () => {
+      if (child && (child.exitCode !== null || child.signalCode !== null)) {
+        throw new ExitedError(
+          `SoulSpot exited (code ${child.exitCode}, signal ${child.signalCode}) before it answered at ${url}`,
+        );
+      }
+      try {
+        return (await fetch(`${url}/api/health`)).ok;
+      } catch {
+        return false; // not listening yet
+      }
+    },
+    { what: `SoulSpot at ${url} to answer /api/health`, timeoutMs, stopOn: ExitedError },
+  );
 }
+
+class ExitedError extends Error {}
 
 export function killHard(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {

@@ -2,18 +2,22 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { BlocklistEntrySchema } from '../../blocklist/blocklist.dto.js';
 import type { BlocklistService } from '../../blocklist/blocklist.service.js';
-import { ErrorBody, IdParams } from '../schemas.js';
+import { ErrorBody, IdParams, Text } from '../schemas.js';
 
-/** Unknown fields are rejected so a typo ("expiresInDay") is a 400, not a silent permanent block. */
+/**
+ * Unknown fields are rejected so a typo ("expiresInDay") is a 400, not a silent permanent block.
+ * (username, filename) is the entry of a unique index, and PostgreSQL refuses a btree entry over
+ * 2704 bytes: 100 + 500 code points are at most 2.4 KB of UTF-8. Soulseek names are far shorter.
+ */
 export const AddBlocklistBody = Type.Object(
   {
-    username: Type.String({ minLength: 1, maxLength: 500, pattern: '\\S' }),
+    username: Text({ minLength: 1, maxLength: 100, nonBlank: true }),
     /** Absent or null: every file of the user. */
     filename: Type.Optional(
-      Type.Union([Type.String({ minLength: 1, maxLength: 4000, pattern: '\\S' }), Type.Null()]),
+      Type.Union([Text({ minLength: 1, maxLength: 500, nonBlank: true }), Type.Null()]),
     ),
     /** On an existing entry, absent keeps its reason and null clears it. */
-    reason: Type.Optional(Type.Union([Type.String({ maxLength: 1000 }), Type.Null()])),
+    reason: Type.Optional(Type.Union([Text({ maxLength: 1000 }), Type.Null()])),
     /** Absent or null: permanent. Fractions allowed (0.5 = 12 hours); at most 100 years. */
     expiresInDays: Type.Optional(
       Type.Union([Type.Number({ exclusiveMinimum: 0, maximum: 36_500 }), Type.Null()]),

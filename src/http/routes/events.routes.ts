@@ -1,4 +1,7 @@
+import type { ServerResponse } from 'node:http';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { SseClient } from '../../events/sse.broker.js';
 import type { AppDeps } from '../app.js';
 
 export const eventsRoutes =
@@ -9,7 +12,19 @@ export const eventsRoutes =
       {
         schema: {
           summary:
-            'Server-sent events: download.updated (a Download), provider.health; heartbeat comments',
+            'Server-sent events from the event log: download.updated (a Download), ' +
+            'download.completed, download.failed, provider.health, provider.circuit; reset when ' +
+            'Last-Event-ID is older than the oldest event kept; heartbeat comments',
+          querystring: Type.Object({
+            lastEventId: Type.Optional(
+              Type.Integer({
+                minimum: 0,
+                description:
+                  'Replay events after this id, as the Last-Event-ID header does (which wins); ' +
+                  'for a first connection, where EventSource cannot set headers',
+              }),
+            ),
+          }),
           produces: ['text/event-stream'],
         },
       },
@@ -23,12 +38,34 @@ export const eventsRoutes =
           'x-accel-buffering': 'no',
         });
         reply.raw.write('retry: 2000\n\n');
-        const lastId = Number(request.headers['last-event-id']);
-        const detach = deps.broker.attach(
-          { send: (text) => void reply.raw.write(text) },
-          Number.isInteger(lastId) && lastId >= 0 ? lastId : undefined,
-        );
+        const header = request.headers['last-event-id'];
+        const fromHeader =
+          typeof header === 'string' && /^\d+$/.test(header) ? Number(header) : NaN;
+        const lastId = Number.isSafeInteger(fromHeader) ? fromHeader : request.query.lastEventId;
+        const detach = deps.broker.attach(sseClient(reply.raw), lastId);
         request.raw.on('close', detach);
       },
     );
   };
+
+function sseClient(res: ServerResponse): SseClient {
+  return {
+    // A write after end would raise an error event on the response: drop it instead.
+    write: (text) => (res.writableEnded || res.destroyed ? true : res.write(text)),
+    drained: () =>
+      new Promise<void>((resolve) => {
+        if (res.destroyed || res.writableEnded) return resolve();
+        const done = (): void => {
+          res.off('drain', done);
+          res.off('close', done);
+          resolve();
+        };
+        res.on('drain', done);
+        res.on('close', done);
+      }),
+    get buffered() {
+      return res.writableLength;
+    },
+    end: () => res.end(),
+  };
+}

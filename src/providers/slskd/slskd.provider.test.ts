@@ -43,6 +43,14 @@ async function settled(provider: SlskdProvider, id: string): Promise<TransferSta
   }, `transfer ${id} to finish`);
 }
 
+/**
+ * The local path as the importer asks for it: patiently (slskd's event counts, not a file of the
+ * same name that may be an earlier download's), until there is one.
+ */
+function located(provider: SlskdProvider, transfer: TransferStatus): Promise<string> {
+  return waitFor(() => provider.localPath(transfer, { waitedMs: 0 }), 'the local path');
+}
+
 function users(): SimUser[] {
   return [
     {
@@ -210,7 +218,7 @@ describe('slskd provider against the emulator (0.26)', () => {
 
     const finished = await settled(provider, transfer.id);
     expect(finished.state).toBe('succeeded');
-    const local = await provider.localPath(finished);
+    const local = await located(provider, finished);
     expect(local).toBe(path.join(dirs.downloadsDir, 'Album (2001)', '01 - Tone A.flac'));
     expect(await readFile(local ?? '')).toEqual(await readFile(path.join(AUDIO, 'tone-a.flac')));
 
@@ -220,7 +228,7 @@ describe('slskd provider against the emulator (0.26)', () => {
     const second = await provider.enqueue({ ...request, batchId: randomUUID() });
     expect(second.id).not.toBe(transfer.id);
     const secondDone = await settled(provider, second.id);
-    const renamed = await provider.localPath(secondDone);
+    const renamed = await located(provider, secondDone);
     expect(emulator.requestCounts['GET /events'] ?? 0).toBeGreaterThan(eventsBefore);
     expect(renamed).not.toBe(local);
     expect(path.dirname(renamed ?? '')).toBe(path.join(dirs.downloadsDir, 'Album (2001)'));
@@ -243,7 +251,7 @@ describe('slskd provider against the emulator (0.26)', () => {
     });
     const finished = await settled(mounted, transfer.id);
     expect(finished.state).toBe('succeeded');
-    const local = await mounted.localPath(finished);
+    const local = await located(mounted, finished);
     expect(local).toBe(path.join(mount, 'Album (2001)', '02 - Tone B.flac'));
     expect(await readFile(local ?? '')).toEqual(await readFile(path.join(AUDIO, 'tone-b.flac')));
   });
@@ -422,7 +430,7 @@ describe('slskd provider against the emulator in legacy mode (0.25)', () => {
     });
     const finished = await settled(provider, transfer.id);
     expect(finished.state).toBe('succeeded');
-    const local = await provider.localPath(finished);
+    const local = await located(provider, finished);
     expect(await readFile(local ?? '')).toEqual(await readFile(path.join(AUDIO, 'tone-a.flac')));
   });
 

@@ -1,5 +1,3 @@
-import { stat } from 'node:fs/promises';
-import path from 'node:path';
 import {
   ProviderError,
   type DownloadProvider,
@@ -9,9 +7,7 @@ import {
   type TransferStatus,
 } from '../provider.js';
 import {
-  check,
   createSlskdApi,
-  DownloadFileCompleteSchema,
   type SlskdApi,
   type SlskdTransfer,
   type SlskdUserGroup,
@@ -26,14 +22,10 @@ import {
   mapTransfer,
   parseSlskdTime,
   PROVIDER_NAME,
-  remoteBasename,
-  remoteParentFolder,
 } from './slskd.mapping.js';
+import { createSlskdFiles } from './slskd.files.js';
 import type { SlskdSettings } from './slskd.settings.js';
 
-/** Events read per `/events` page, and how many pages `localPath` looks through. */
-const EVENTS_PAGE_SIZE = 100;
-const EVENTS_MAX_PAGES = 10;
 /** Delay before re-reading responses when slskd saved `Completed` before the responses (§4). */
 const RESPONSES_RETRY_MS = 300;
 const CANCEL_POLL_MS = 150;
@@ -223,63 +215,8 @@ export function createSlskdProvider(
     return mapTransfer(existing);
   }
 
-  /** Maps an event's local path (slskd's view) into `settings.downloadsDir` when they differ. */
-  function translate(localFilename: string, slskdDir: string | null): string {
-    const mine = settings.downloadsDir;
-    if (mine === undefined || slskdDir === null) return localFilename;
-    const norm = (p: string) => p.replace(/\\/g, '/').replace(/\/+$/, '');
-    const from = norm(slskdDir);
-    const file = norm(localFilename);
-    if (from === '' || !(file === from || file.startsWith(`${from}/`))) return localFilename;
-    const relative = file
-      .slice(from.length + 1)
-      .split('/')
-      .filter(Boolean);
-    return path.join(mine, ...relative);
-  }
-
-  async function isFile(candidate: string): Promise<boolean> {
-    try {
-      return (await stat(candidate)).isFile();
-    } catch {
-      return false;
-    }
-  }
-
-  /** The `localFilename` of the newest `DownloadFileComplete` for this transfer, or null. */
-  async function localFilenameFromEvents(transfer: TransferStatus): Promise<string | null> {
-    let byName: string | null = null;
-    for (let page = 0; page < EVENTS_MAX_PAGES; page += 1) {
-      const { entries, total } = await api.getEvents(page * EVENTS_PAGE_SIZE, EVENTS_PAGE_SIZE);
-      for (const entry of entries) {
-        if (entry.type !== 'DownloadFileComplete' || entry.data === undefined) continue;
-        let data;
-        try {
-          data = check(
-            DownloadFileCompleteSchema,
-            JSON.parse(entry.data),
-            'event data',
-            'GET /events',
-          );
-        } catch {
-          continue; // one odd entry must not hide the others
-        }
-        if (data.transfer?.id === transfer.id) return data.localFilename;
-        const remote = data.remoteFilename ?? data.transfer?.filename;
-        if (
-          byName === null &&
-          data.transfer?.id === undefined &&
-          remote === transfer.filename &&
-          data.transfer?.username === transfer.username
-        ) {
-          byName = data.localFilename;
-        }
-      }
-      const seen = (page + 1) * EVENTS_PAGE_SIZE;
-      if (entries.length < EVENTS_PAGE_SIZE || (total !== undefined && seen >= total)) break;
-    }
-    return byName;
-  }
+  // Local paths of finished files (events log, directory rule, confinement): slskd.files.ts.
+  const files = createSlskdFiles({ api, settings, slskdDownloads });
 
   return {
     name: PROVIDER_NAME,
@@ -424,24 +361,8 @@ export function createSlskdProvider(
       };
     },
 
-    async localPath(transfer) {
-      const slskdDir = await slskdDownloads();
-      const fromEvents = await localFilenameFromEvents(transfer).catch(() => null);
-      if (fromEvents !== null) {
-        const translated = translate(fromEvents, slskdDir);
-        if (await isFile(translated)) return translated;
-        if (translated !== fromEvents && (await isFile(fromEvents))) return fromEvents;
-      }
-      // Fallback: slskd's default destination rule, `<downloads>/<remote parent folder>/<name>`.
-      const root = settings.downloadsDir ?? slskdDir;
-      if (root === null) return null;
-      const folder = remoteParentFolder(transfer.filename);
-      const guess = path.join(
-        root,
-        ...(folder === null ? [] : [folder]),
-        remoteBasename(transfer.filename),
-      );
-      return (await isFile(guess)) ? guess : null;
-    },
+    localPath: (transfer, options) => files.localPath(transfer, options),
+
+    downloadsRoot: () => files.downloadsRoot(),
   };
 }

@@ -1,0 +1,128 @@
+import { sql } from 'kysely';
+import type { Db } from '../db/database.js';
+
+/** One row of the event log as stored: `payload` is JSON text. */
+export interface EventRow {
+  id: number;
+  type: string;
+  payload: string;
+  created_at: number;
+}
+
+/**
+ * The advisory lock every event-writing transaction on PostgreSQL takes right before its insert.
+ * Two 32-bit keys: PostgreSQL keeps that key space apart from the one-key locks the queue takes.
+ */
+const APPEND_LOCK = [0x50f7, 0x0e7e] as const;
+
+/**
+ * The event log's SQL, one operation per function.
+ *
+ * The rule that makes "id > last seen" safe to read on PostgreSQL: a sequence hands out ids at
+ * insert, but a row becomes visible at commit, so transaction A can take id 5, transaction B id 6,
+ * and B commit first; a reader that sees 6 and moves on would never see 5. Every transaction that
+ * appends therefore takes APPEND_LOCK (`lockAppends`) before its first insert and holds it to the
+ * end: event-writing transactions then commit one after another in id order, and a row that is
+ * visible implies every lower id is visible or rolled back for good. PostgreSQL marks a transaction
+ * committed before it releases its locks, so the next holder's id is taken after the previous
+ * commit is visible. SQLite needs nothing: BEGIN IMMEDIATE already serializes every writer.
+ * The cost is in docs/architecture.md ("Events and SSE").
+ */
+export function createEventLogRepository(db: Db) {
+  return {
+    /**
+     * Takes the append lock until the end of `tx` (PostgreSQL only). Call it as late as possible
+     * in the transaction: other event-writing transactions wait from here to this one's commit.
+     * Taking it again in the same transaction is free.
+     */
+    async lockAppends(tx: Db): Promise<void> {
+      await sql`SELECT pg_advisory_xact_lock(${APPEND_LOCK[0]}, ${APPEND_LOCK[1]})`.execute(tx);
+    },
+
+    /** Inserts one event inside the caller's transaction and returns its id. */
+    async insert(tx: Db, row: Omit<EventRow, 'id'>): Promise<number> {
+      const { id } = await tx
+        .insertInto('events')
+        .values(row)
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      return Number(id);
+    },
+
+    /**
+     * Queues a NOTIFY on `channel` (PostgreSQL only). Sent inside the transaction, it is delivered
+     * at commit and dropped on rollback, to every listening session, this process's included.
+     * PostgreSQL folds identical notifications of one transaction into one.
+     */
+    async notify(tx: Db, channel: string): Promise<void> {
+      await sql`SELECT pg_notify(${channel}, '')`.execute(tx);
+    },
+
+    /** Up to `limit` events with an id above `afterId`, oldest first. */
+    after(afterId: number, limit: number): Promise<EventRow[]> {
+      return db
+        .selectFrom('events')
+        .selectAll()
+        .where('id', '>', afterId)
+        .orderBy('id')
+        .limit(limit)
+        .execute();
+    },
+
+    /** The oldest and newest id kept; both null while the log is empty. */
+    async bounds(): Promise<{ oldest: number | null; latest: number | null }> {
+      const row = await db
+        .selectFrom('events')
+        .select((eb) => [eb.fn.min('id').as('oldest'), eb.fn.max('id').as('latest')])
+        .executeTakeFirst();
+      const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+      return { oldest: num(row?.oldest), latest: num(row?.latest) };
+    },
+
+    /**
+     * Deletes the events appended before `cutoff` (epoch ms), always as a prefix by id (clocks of
+     * several processes may disagree a little), and never the newest event: an empty log could
+     * not tell a client from before the trim that it missed something. Returns the rows deleted.
+     */
+    async trimOlderThan(cutoff: number): Promise<number> {
+      const result = await db
+        .deleteFrom('events')
+        .where(
+          'id',
+          '<=',
+          db
+            .selectFrom('events')
+            .select((eb) => eb.fn.max('id').as('m'))
+            .where('created_at', '<', cutoff),
+        )
+        .where(
+          'id',
+          '<',
+          db.selectFrom('events').select((eb) => eb.fn.max('id').as('m')),
+        )
+        .executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
+
+    /** Deletes all but the newest `keep` events (keep ≥ 1). Returns the rows deleted. */
+    async trimToCount(keep: number): Promise<number> {
+      // The id of the keep-th newest event; with fewer rows the subquery is NULL and nothing goes.
+      const result = await db
+        .deleteFrom('events')
+        .where(
+          'id',
+          '<',
+          db
+            .selectFrom('events')
+            .select('id')
+            .orderBy('id', 'desc')
+            .limit(1)
+            .offset(Math.max(1, keep) - 1),
+        )
+        .executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
+  };
+}
+
+export type EventLogRepository = ReturnType<typeof createEventLogRepository>;

@@ -1,0 +1,49 @@
+import { pino, type DestinationStream, type Logger } from 'pino';
+import { createRedactor, REDACTED, secretsFromEnv } from './redact.js';
+
+/**
+ * Fields that hold a secret wherever they are logged. Paths, not patterns: pino's redaction is
+ * compiled once and cheap. Everything else is caught by the line scrubber below.
+ */
+export const REDACT_PATHS = [
+  'apiKey',
+  'slskdApiKey',
+  'password',
+  'headers["x-api-key"]',
+  '*.apiKey',
+  '*.slskdApiKey',
+  '*.password',
+  '*.headers["x-api-key"]',
+  '*.headers.authorization',
+  'req.headers["x-api-key"]',
+  'req.headers.authorization',
+];
+
+export interface LoggerOptions {
+  level: string;
+  /** Secret values known to the caller (SoulSpot's own key, which may come from a file). */
+  secrets: Array<string | undefined>;
+  /** The environment whose SOULSPOT_*KEY* values are scrubbed; process.env by default. */
+  env?: Record<string, string | undefined>;
+  /** Where lines go; stdout by default (tests pass a stream). */
+  destination?: DestinationStream;
+}
+
+/**
+ * The process logger. Known secret fields are replaced by pino's `redact`; then every finished line
+ * is scrubbed of `user:password@` in URLs and of the secret values themselves, wherever they sit
+ * (a message, an error text from slskd, a nested field nobody thought of).
+ */
+export function createLogger(options: LoggerOptions): Logger {
+  const scrub = createRedactor([...options.secrets, ...secretsFromEnv(options.env ?? process.env)]);
+  return pino(
+    {
+      level: options.level,
+      base: undefined,
+      redact: { paths: REDACT_PATHS, censor: REDACTED },
+      // Runs on the serialized JSON, so it sees exactly what would be written.
+      hooks: { streamWrite: scrub },
+    },
+    options.destination,
+  );
+}
