@@ -28,6 +28,9 @@ import { createSlskdProvider } from './providers/slskd/slskd.provider.js';
 import { slskdSettings } from './providers/slskd/slskd.settings.js';
 import { createQueueRepository } from './queue/queue.repository.js';
 import { createRunner, type Runner } from './queue/runner.js';
+import { defaultSettings } from './settings/settings.definitions.js';
+import { createSettingsRepository } from './settings/settings.repository.js';
+import { createSettingsService, type SettingsService } from './settings/settings.service.js';
 
 export interface SoulSpot {
   url: string;
@@ -39,6 +42,7 @@ export interface SoulSpot {
   downloads: DownloadsService;
   blocklist: BlocklistService;
   runner: Runner;
+  settings: SettingsService;
   monitor: TransferMonitor;
   provider: GuardedProvider;
   log: PinoLogger;
@@ -92,6 +96,13 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
   if (leftovers > 0) log.info({ leftovers }, 'removed partial files left by an interrupted move');
 
   const now = (): number => Date.now();
+  const settings = createSettingsService({
+    repo: createSettingsRepository(db),
+    defaults: defaultSettings(config),
+    now,
+    log,
+  });
+  await settings.load();
   const bus = createEventBus();
   const events = createEventLog({ handle: db, now, log, ...options.events });
   await events.start();
@@ -150,7 +161,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
   const runner = createRunner({
     queue,
     owner: instanceId(config.dataDir),
-    maxConcurrent: config.maxConcurrent,
+    maxConcurrent: () => settings.get('maxConcurrent'),
     leaseMs: config.leaseMs,
     now,
     run: (lease, signal) => runDownload(deps, lease, signal),
@@ -166,7 +177,16 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     log,
     runner,
   });
-  const app = await buildApp({ apiKey: config.apiKey, downloads, blocklist, health, broker });
+  const app = await buildApp({
+    apiKey: config.apiKey,
+    downloads,
+    blocklist,
+    health,
+    broker,
+    settings,
+  });
+  // A raised limit fills the new slots now, not at the next job's end.
+  const offSettings = settings.onChange(() => runner.wake());
   const heartbeat = setInterval(() => broker.heartbeat(), 15_000);
   // A download that became claimable through another process (created, retried there) is taken up
   // here at once, not at this runner's next idle look. A wake that finds nothing due costs a query.
@@ -210,6 +230,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
   });
 
   health.start();
+  settings.start();
   if (options.runWorkers !== false) {
     await runner.start();
     diskWatcher.start();
@@ -230,6 +251,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     downloads,
     blocklist,
     runner,
+    settings,
     monitor,
     provider,
     log,
@@ -238,6 +260,8 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
       (stopping ??= (async () => {
         clearInterval(heartbeat);
         offCircuit();
+        offSettings();
+        settings.stop();
         offWaiting();
         diskWatcher.stop();
         await sweeper.stop();

@@ -24,6 +24,7 @@ async function appWith(blocklist: BlocklistService): Promise<App> {
     downloads: notUsedHere,
     health: notUsedHere,
     broker: notUsedHere,
+    settings: notUsedHere,
     blocklist,
   };
   const app = await buildApp(deps);

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { isTimeZone } from '../queue/time-windows.js';
 import { redactUrlCredentials } from '../log/redact.js';
 import { apiKeyProblem, resolveApiKey } from './api-key.js';
 import { ConfigError } from './config-error.js';
@@ -25,6 +26,12 @@ export interface Config {
   slskdDownloadsDir: string | undefined;
   maxConcurrent: number;
   maxConcurrentPerUser: number;
+  /** Downloads waiting in a source's queue at once (they hold no transfer slot). */
+  maxQueuedAtSource: number;
+  /** Unfinished downloads accepted at most; 0 = no limit. */
+  maxQueueSize: number;
+  /** IANA zone of time windows and schedules; the system's when not set. */
+  timeZone: string;
   maxRetries: number;
   retryBackoffSeconds: number[];
   searchTimeoutSeconds: number;
@@ -56,6 +63,8 @@ export const CONFIG_DEFAULTS = {
   SOULSPOT_SLSKD_URL: 'http://127.0.0.1:5030',
   SOULSPOT_MAX_CONCURRENT: '3',
   SOULSPOT_MAX_CONCURRENT_PER_USER: '1',
+  SOULSPOT_MAX_QUEUED_AT_SOURCE: '50',
+  SOULSPOT_MAX_QUEUE_SIZE: '100000',
   SOULSPOT_MAX_RETRIES: '3',
   SOULSPOT_RETRY_BACKOFF_SECONDS: '60,300,900',
   SOULSPOT_SEARCH_TIMEOUT_SECONDS: '15',
@@ -170,6 +179,9 @@ function parseConfig(src: Source): Config {
       : undefined,
     maxConcurrent: int('SOULSPOT_MAX_CONCURRENT', 1, 10_000),
     maxConcurrentPerUser: int('SOULSPOT_MAX_CONCURRENT_PER_USER', 1, 1_000),
+    maxQueuedAtSource: int('SOULSPOT_MAX_QUEUED_AT_SOURCE', 0, 100_000),
+    maxQueueSize: int('SOULSPOT_MAX_QUEUE_SIZE', 0, 10_000_000),
+    timeZone: src.SOULSPOT_TIME_ZONE || Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC',
     maxRetries: int('SOULSPOT_MAX_RETRIES', 0, 100),
     retryBackoffSeconds: backoffSeconds,
     searchTimeoutSeconds: int('SOULSPOT_SEARCH_TIMEOUT_SECONDS', 1, 600),
@@ -189,6 +201,9 @@ function parseConfig(src: Source): Config {
     problems.push(
       `SOULSPOT_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent`,
     );
+  }
+  if (!isTimeZone(config.timeZone)) {
+    problems.push(`SOULSPOT_TIME_ZONE "${config.timeZone}" is not a known time zone`);
   }
   if (problems.length > 0) throw new ConfigError(problems);
   const key = resolveApiKey(config.dataDir, apiKey);

@@ -12,7 +12,9 @@ import pg from 'pg';
 import * as initial from './migrations/001_initial.js';
 import * as blocklist from './migrations/002_blocklist.js';
 import * as fractionalDuration from './migrations/003_fractional_duration.js';
+import * as settings from './migrations/004_settings.js';
 import * as events from './migrations/005_events.js';
+import * as queueControl from './migrations/006_queue_control.js';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -53,7 +55,9 @@ const migrations: Record<string, Migration> = {
   '001_initial': initial,
   '002_blocklist': blocklist,
   '003_fractional_duration': fractionalDuration,
+  '004_settings': settings,
   '005_events': events,
+  '006_queue_control': queueControl,
 };
 
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {

@@ -46,6 +46,12 @@ export interface DownloadsTable {
   created_at: number;
   updated_at: number;
   completed_at: number | null;
+  /** Fractional key: order within a priority (downloads/queue-order.ts). */
+  position: string;
+  /** none | paused | scheduled: holds the download without losing its status (the resume point). */
+  hold: string;
+  /** When a `scheduled` hold ends (epoch ms). */
+  scheduled_at: number | null;
 }
 
 export interface AttemptsTable {
@@ -123,6 +129,14 @@ export interface PeerFailuresTable {
   at: number;
 }
 
+/** A setting changed at run time (settings/); no row = the environment's default. */
+export interface SettingsTable {
+  key: string;
+  /** JSON. */
+  value: string;
+  updated_at: number;
+}
+
 /** The event log (migration 005): one row per change, `id` is the SSE id. */
 export interface EventsTable {
   /** Never reused; on PostgreSQL visible in id order (see src/events/event-log.repository.ts). */
@@ -141,6 +155,7 @@ export interface Database {
   blocklist: BlocklistTable;
   peer_stats: PeerStatsTable;
   peer_failures: PeerFailuresTable;
+  settings: SettingsTable;
   events: EventsTable;
 }
 

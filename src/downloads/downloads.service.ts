@@ -6,6 +6,7 @@ import { ACTIVE_STATUSES, dedupeKey, type DownloadStatus, type TrackRequest } fr
 import { toDownloadDto, type DownloadDto } from './download.dto.js';
 import type { DownloadRepository, DownloadRow } from './download.repository.js';
 import type { Logger } from './download.job.js';
+import { keyForTime } from './queue-order.js';
 
 export class NotFoundError extends Error {
   constructor(what: string) {
@@ -89,6 +90,9 @@ export function createDownloadsService(deps: {
         created_at: t,
         updated_at: t,
         completed_at: null,
+        position: keyForTime(t),
+        hold: 'none',
+        scheduled_at: null,
       });
       if (!created) return { download: await dto(row), created };
       deps.runner.wake();

@@ -10,6 +10,7 @@ const depsWith = (apiKey: string): AppDeps => {
     blocklist: notUsedHere,
     health: notUsedHere,
     broker: notUsedHere,
+    settings: notUsedHere,
   };
 };
 

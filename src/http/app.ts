@@ -22,6 +22,8 @@ import { blocklistRoutes } from './routes/blocklist.routes.js';
 import { downloadsRoutes } from './routes/downloads.routes.js';
 import { eventsRoutes } from './routes/events.routes.js';
 import { healthRoutes } from './routes/health.routes.js';
+import { settingsRoutes } from './routes/settings.routes.js';
+import { SettingsValidationError, type SettingsService } from '../settings/settings.service.js';
 import { acceptJsonBodiesOnly } from './body.js';
 import { describeValidation, validators } from './validation.js';
 
@@ -31,6 +33,7 @@ export interface AppDeps {
   blocklist: BlocklistService;
   health: HealthMonitor;
   broker: SseBroker;
+  settings: SettingsService;
   logger?: boolean | object;
 }
 
@@ -97,6 +100,10 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: error.message });
     if (error instanceof ConflictError)
       return reply.code(409).send({ statusCode: 409, error: 'Conflict', message: error.message });
+    if (error instanceof SettingsValidationError)
+      return reply
+        .code(400)
+        .send({ statusCode: 400, error: 'Bad Request', message: `body/${error.message}` });
     if (error instanceof BadCursorError)
       return reply.code(400).send({
         statusCode: 400,
@@ -126,6 +133,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(downloadsRoutes(deps));
   await app.register(blocklistRoutes(deps));
   await app.register(eventsRoutes(deps));
+  await app.register(settingsRoutes(deps));
   app.get('/api/docs', { schema: { hide: true } }, () => app.swagger());
   return app;
 }

@@ -30,7 +30,8 @@ export function createQueueRepository(handle: DatabaseHandle) {
 
   return {
     /**
-     * Claims the next due download, highest priority first, then oldest, if fewer than
+     * Claims the next due download that is not held, highest priority first, then by queue
+     * position, then oldest, if fewer than
      * `maxConcurrent` downloads hold a live lease. Returns null when nothing may run now.
      */
     async claimNext(
@@ -55,11 +56,13 @@ export function createQueueRepository(handle: DatabaseHandle) {
           .selectFrom('downloads')
           .select('id')
           .where('status', 'in', ACTIVE_STATUSES)
+          .where('hold', '=', 'none')
           .where('run_after', '<=', now)
           .where((eb) =>
             eb.or([eb('lease_expires_at', 'is', null), eb('lease_expires_at', '<=', now)]),
           )
           .orderBy('priority', 'desc')
+          .orderBy('position', 'asc')
           .orderBy('created_at', 'asc')
           .orderBy('id', 'asc')
           .limit(1);
@@ -129,6 +132,7 @@ export function createQueueRepository(handle: DatabaseHandle) {
         .selectFrom('downloads')
         .select((eb) => eb.fn.min<number>('run_after').as('t'))
         .where('status', 'in', ACTIVE_STATUSES)
+        .where('hold', '=', 'none')
         .where('run_after', '>', now)
         .executeTakeFirst();
       return row?.t === null || row?.t === undefined ? null : Number(row.t);

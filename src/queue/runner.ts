@@ -4,7 +4,8 @@ export interface RunnerOptions {
   queue: QueueRepository;
   /** Stable id of this SoulSpot instance; leases carry it. */
   owner: string;
-  maxConcurrent: number;
+  /** Read at every claim, so a changed setting applies at once. */
+  maxConcurrent: () => number;
   leaseMs: number;
   /** Longest sleep between looks for due work, so a due retry starts within about this long. */
   idleMs?: number;
@@ -51,8 +52,10 @@ export function createRunner(options: RunnerOptions) {
   };
 
   const fill = async (): Promise<void> => {
-    while (running && jobs.size < options.maxConcurrent && (options.canClaim?.() ?? true)) {
-      const lease = await queue.claimNext(owner, now(), leaseMs, options.maxConcurrent);
+    for (;;) {
+      const limit = options.maxConcurrent();
+      if (!running || jobs.size >= limit || !(options.canClaim?.() ?? true)) return;
+      const lease = await queue.claimNext(owner, now(), leaseMs, limit);
       if (!lease) return;
       if (jobs.has(lease.downloadId)) {
         // Its previous job here (cancelled, then retried at once) is still winding down. Hand the

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Insertable } from 'kysely';
 import type { DownloadsTable } from '../../src/db/schema.js';
 import { dedupeKey } from '../../src/downloads/download.js';
+import { keyForTime } from '../../src/downloads/queue-order.js';
 
 let counter = 0;
 
@@ -30,6 +31,7 @@ export function downloadRow(
     lease_token: 0,
     created_at: t,
     updated_at: t,
+    position: keyForTime(t),
     ...overrides,
   } as Insertable<DownloadsTable>;
 }

@@ -1,0 +1,163 @@
+import { Type, type Static, type TSchema } from 'typebox';
+import type { Config } from '../config/config.js';
+import { Text } from '../http/schemas.js';
+import { describeWindowProblem, isTimeZone, type TimeWindow } from '../queue/time-windows.js';
+
+/**
+ * Every setting that can change while SoulSpot runs, as one table: its schema (the API validates
+ * with it, and so does every read of a stored value), what it means, and its default, which comes
+ * from the environment (Config) so `SOULSPOT_*` variables keep working as the starting values.
+ */
+interface Definition<S extends TSchema> {
+  schema: S;
+  description: string;
+  /** The value when nothing is stored: the environment's, else the built-in default. */
+  fromConfig: (config: Config) => Static<S>;
+  /**
+   * Checks a schema cannot express (a time zone that exists, windows that parse), given the
+   * settings the value would join. Returns the problem, or null.
+   */
+  refine?: (value: Static<S>, all: Readonly<Record<string, unknown>>) => string | null;
+}
+
+const define = <S extends TSchema>(d: Definition<S>): Definition<S> => d;
+
+export const SETTING_DEFINITIONS = {
+  maxConcurrent: define({
+    schema: Type.Integer({ minimum: 1, maximum: 10_000 }),
+    description: 'Downloads moving bytes, searching or filing at once, across all processes',
+    fromConfig: (c) => c.maxConcurrent,
+  }),
+  maxQueuedAtSource: define({
+    schema: Type.Integer({ minimum: 0, maximum: 100_000 }),
+    description: "Downloads enqueued at a source and waiting in its queue (a peer's upload queue)",
+    fromConfig: (c) => c.maxQueuedAtSource,
+  }),
+  maxConcurrentPerUser: define({
+    schema: Type.Integer({ minimum: 1, maximum: 1000 }),
+    description: 'Transfers at once from one source user, queued or moving',
+    fromConfig: (c) => c.maxConcurrentPerUser,
+  }),
+  maxQueueSize: define({
+    schema: Type.Integer({ minimum: 0, maximum: 10_000_000 }),
+    description:
+      'Unfinished downloads accepted at most (0 = no limit); a request beyond it gets 429',
+    fromConfig: (c) => c.maxQueueSize,
+  }),
+  maxRetries: define({
+    schema: Type.Integer({ minimum: 0, maximum: 100 }),
+    description: 'Automatic new search rounds after every source of a round failed',
+    fromConfig: (c) => c.maxRetries,
+  }),
+  retryBackoffSeconds: define({
+    schema: Type.Array(Type.Number({ minimum: 0, maximum: 7 * 86_400 }), {
+      minItems: 1,
+      maxItems: 20,
+    }),
+    description: 'Wait before retry 1, 2, 3…; the last value repeats (±10% jitter)',
+    fromConfig: (c) => c.retryBackoffSeconds,
+  }),
+  stallTimeoutSeconds: define({
+    schema: Type.Integer({ minimum: 1, maximum: 7 * 86_400 }),
+    description: 'A transfer without progress, or stuck in a remote queue, this long is given up',
+    fromConfig: (c) => c.stallTimeoutSeconds,
+  }),
+  searchTimeoutSeconds: define({
+    schema: Type.Integer({ minimum: 1, maximum: 600 }),
+    description: 'Search inactivity timeout',
+    fromConfig: (c) => c.searchTimeoutSeconds,
+  }),
+  blocklistFailures: define({
+    schema: Type.Integer({ minimum: 1, maximum: 1000 }),
+    description: 'Failures of one peer within the window that block it automatically',
+    fromConfig: (c) => c.blocklistFailures,
+  }),
+  blocklistWindowHours: define({
+    schema: Type.Number({ minimum: 0.001, maximum: 24 * 365 }),
+    description: 'The window for those failures, in hours',
+    fromConfig: (c) => c.blocklistWindowMs / 3_600_000,
+  }),
+  blocklistDays: define({
+    schema: Type.Number({ minimum: 0.0001, maximum: 3650 }),
+    description: 'How long an automatic block lasts, in days',
+    fromConfig: (c) => c.blocklistMs / 86_400_000,
+  }),
+  timeZone: define({
+    schema: Text({ minLength: 1, maxLength: 64 }),
+    description: 'IANA time zone of the time windows and schedules, e.g. "Europe/Berlin"',
+    fromConfig: (c) => c.timeZone,
+    refine: (value) => (isTimeZone(value) ? null : `"${value}" is not a known time zone`),
+  }),
+  timeWindows: define({
+    schema: Type.Array(
+      Type.Object(
+        {
+          days: Text({ minLength: 1, maxLength: 40 }),
+          from: Text({ minLength: 5, maxLength: 5 }),
+          to: Text({ minLength: 5, maxLength: 5 }),
+        },
+        { additionalProperties: false },
+      ),
+      { maxItems: 20 },
+    ),
+    description:
+      'Weekly windows (e.g. {"days": "mon-fri", "from": "01:00", "to": "07:00"}) outside which no new transfer starts; empty = any time',
+    fromConfig: () => [],
+    refine: (value, all) => {
+      for (const [i, window] of (value as TimeWindow[]).entries()) {
+        const problem = describeWindowProblem(window, String(all.timeZone));
+        if (problem) return `/${i}/${problem}`;
+      }
+      return null;
+    },
+  }),
+} as const;
+
+export type SettingKey = keyof typeof SETTING_DEFINITIONS;
+export type Settings = {
+  -readonly [K in SettingKey]: Static<(typeof SETTING_DEFINITIONS)[K]['schema']>;
+};
+
+export const SETTING_KEYS = Object.keys(SETTING_DEFINITIONS) as SettingKey[];
+
+export function isSettingKey(key: string): key is SettingKey {
+  return Object.hasOwn(SETTING_DEFINITIONS, key);
+}
+
+/** The settings as the environment (or the built-in defaults) gives them. */
+export function defaultSettings(config: Config): Settings {
+  const out: Record<string, unknown> = {};
+  for (const key of SETTING_KEYS) out[key] = SETTING_DEFINITIONS[key].fromConfig(config);
+  return out as Settings;
+}
+
+/** The whole settings object, for GET responses. */
+export const SettingsSchema: TSchema = Type.Object(
+  Object.fromEntries(
+    SETTING_KEYS.map((key) => [
+      key,
+      { ...SETTING_DEFINITIONS[key].schema, description: SETTING_DEFINITIONS[key].description },
+    ]),
+  ),
+  { additionalProperties: false },
+);
+
+/**
+ * A PATCH body: any subset of the settings; null puts a setting back to its default. Unknown keys
+ * are rejected, so a typo is a 400 naming the field rather than a change that never happens.
+ */
+export const SettingsPatchSchema: TSchema = Type.Object(
+  Object.fromEntries(
+    SETTING_KEYS.map((key) => [
+      key,
+      Type.Optional(
+        Type.Union([SETTING_DEFINITIONS[key].schema, Type.Null()], {
+          description: SETTING_DEFINITIONS[key].description,
+        }),
+      ),
+    ]),
+  ),
+  { additionalProperties: false },
+);
+
+export type SettingsPatch = { [K in SettingKey]?: Settings[K] | null };
