@@ -19,6 +19,7 @@ import type { Emulator, EmulatorOptions, PeerBehaviour, SimUser } from './types.
 export type {
   Emulator,
   EmulatorOptions,
+  CancelRecord,
   EnqueueRecord,
   PeerBehaviour,
   SimFile,
@@ -43,11 +44,14 @@ function createContext(options: EmulatorOptions): Context {
       maxConcurrentSearches: options.maxConcurrentSearches ?? 2,
       username: options.username ?? 'slskd',
       password: options.password ?? 'slskd',
+      // slskd 0.26's own defaults (transfers.download.retry).
       retry: {
-        attempts: options.retry?.attempts ?? 1,
+        attempts: options.retry?.attempts ?? 3,
         delayMs: options.retry?.delayMs ?? 5000,
         maxDelayMs: options.retry?.maxDelayMs ?? 60_000,
       },
+      enqueueHardLimitMs: options.enqueueHardLimitMs ?? 180_000,
+      inactivityTimeoutMs: options.inactivityTimeoutMs ?? 15_000,
     },
     features: versionFeatures(version),
     peers: new Peers(),
@@ -55,6 +59,7 @@ function createContext(options: EmulatorOptions): Context {
     loggedIn: options.loggedIn ?? true,
     jwtKey: randomBytes(32),
     enqueues: [],
+    cancels: [],
     requestCounts: {},
     gates: { search: 0, enqueue: 0 },
   } as Omit<Context, 'searches' | 'transfers'> as Context;
@@ -115,6 +120,7 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
       return `http://${host}:${port}`;
     },
     enqueues: ctx.enqueues,
+    cancels: ctx.cancels,
     requestCounts: ctx.requestCounts,
     setBehaviour: controls.setBehaviour,
     addUser: controls.addUser,
