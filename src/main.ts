@@ -9,6 +9,7 @@ import { runDownload } from './downloads/download.pipeline.js';
 import { createBlocklistService, type BlocklistService } from './blocklist/blocklist.service.js';
 import { createDownloadRepository } from './downloads/download.repository.js';
 import { createDownloadsService, type DownloadsService } from './downloads/downloads.service.js';
+import { createOrphanSweep } from './downloads/orphan-sweep.js';
 import { createTransferMonitor, type TransferMonitor } from './downloads/transfer-monitor.js';
 import { createEventBus, type EventBus } from './events/event-bus.js';
 import { createSseBroker } from './events/sse.broker.js';
@@ -138,9 +139,19 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
   });
   const app = await buildApp({ apiKey: config.apiKey, downloads, blocklist, health, broker });
   const heartbeat = setInterval(() => broker.heartbeat(), 15_000);
+  // Transfers at slskd that no download follows (a cancel made while slskd was down, a crash) are
+  // cancelled at start, when slskd is back, and every 30 polls (at least 3 s, at most 10 min).
+  const orphans = createOrphanSweep({
+    provider,
+    repo,
+    log,
+    intervalMs: Math.min(600_000, Math.max(3_000, config.pollIntervalMs * 30)),
+  });
   // When slskd is back, downloads that were waiting for it go at once, not at their next probe.
   const offCircuit = bus.on('provider.circuit', ({ circuit }) => {
-    if (circuit === 'closed') void repo.hurryDeferred(now()).then(() => runner.wake());
+    if (circuit !== 'closed') return;
+    void repo.hurryDeferred(now()).then(() => runner.wake());
+    if (options.runWorkers !== false) void orphans.sweep();
   });
   const diskWatcher = createDiskWatcher({
     libraryDir: config.libraryDir,
@@ -156,6 +167,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
   if (options.runWorkers !== false) {
     await runner.start();
     diskWatcher.start();
+    orphans.start();
   }
   let url = '';
   if (options.listen !== false) {
@@ -181,6 +193,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
         diskWatcher.stop();
         health.stop();
         await runner.stop();
+        await orphans.stop();
         monitor.stop();
         broker.close();
         stopBlocklist();

@@ -5,7 +5,7 @@ import type { AttemptsTable, DownloadsTable } from '../db/schema.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { DownloadProvider } from '../providers/provider.js';
 import { retryDelayMs } from '../queue/backoff.js';
-import type { Lease, QueueRepository } from '../queue/queue.repository.js';
+import { LeaseLostError, type Lease, type QueueRepository } from '../queue/queue.repository.js';
 import { transition, type DownloadEvent, type DownloadStatus } from './download.js';
 import { cancelAtDaemon } from './attempt-transfer.js';
 import { toDownloadDto } from './download.dto.js';
@@ -85,9 +85,25 @@ export class JobContext {
     this.deps.bus.emit('download.updated', toDownloadDto(this.row, this.attempts));
   }
 
+  /** An attempt write, fenced by this claim's lease (download.repository.ts states the rule). */
   async updateAttempt(id: string, patch: Updateable<AttemptsTable>): Promise<void> {
-    await this.deps.repo.updateAttempt(id, patch);
+    await this.deps.repo.updateAttempt(this.lease, id, patch);
     this.attemptsChanged();
+  }
+
+  /**
+   * Called just before every call that changes something at the daemon (enqueue, cancel, forget):
+   * throws LeaseLostError unless the lease is still ours and valid, and extends it. The runner's
+   * heartbeat aborts a job whose renewal failed, but a worker resumed after a pause (SIGSTOP, a
+   * long GC, a frozen VM) runs its overdue timers before the heartbeat gets to say so; without this
+   * check it would cancel a stalled-looking transfer that a newer owner is following.
+   */
+  async confirmLease(): Promise<void> {
+    this.signal.throwIfAborted();
+    const { queue, config, now } = this.deps;
+    if (!(await queue.confirm(this.lease, now(), config.leaseMs))) {
+      throw new LeaseLostError(this.lease.downloadId);
+    }
   }
 
   attemptsChanged(): void {
@@ -145,8 +161,21 @@ export class JobContext {
     }
   }
 
-  /** Best effort, in the background: a record slskd keeps anyway is no reason to stop a download. */
-  forgetTransfer(username: string, transferId: string): void {
+  /**
+   * Drops a finished transfer from the daemon's list. Best effort: a record slskd keeps anyway is no
+   * reason to stop a download (the orphan sweep removes what is left). While the claim runs, the
+   * lease is confirmed first (a newer owner may be following this very record); once this claim has
+   * ended with its own last write (filed, failed), nobody follows it. Resolves once that is decided,
+   * the forget itself goes on in the background; never rejects.
+   */
+  async forgetTransfer(username: string, transferId: string): Promise<void> {
+    if (!this.released) {
+      const held = await this.confirmLease().then(
+        () => true,
+        () => false,
+      );
+      if (!held) return;
+    }
     void this.deps.provider.forget(username, transferId).catch(() => undefined);
   }
 
@@ -206,6 +235,7 @@ export class JobContext {
     const id = this.row.current_attempt_id;
     const attempt = id ? await this.deps.repo.getAttempt(id) : undefined;
     if (!attempt || (attempt.state !== 'pending' && attempt.state !== 'enqueued')) return;
+    await this.confirmLease();
     await cancelAtDaemon(this.deps.provider, attempt, (error) => {
       this.deps.log.warn({ id: this.row.id, error: String(error) }, 'could not cancel at slskd');
     });
