@@ -44,6 +44,8 @@ export async function benchStack(
     users,
     tickMs: options.emulator?.tickMs ?? 100,
     searchTimeoutCapMs: options.emulator?.searchTimeoutCapMs ?? 200,
+    // As before slskd's retry default came to the emulator: figures stay comparable.
+    retry: { attempts: 1 },
     ...(options.emulator?.maxConcurrentSearches
       ? { maxConcurrentSearches: options.emulator.maxConcurrentSearches }
       : {}),

@@ -4,7 +4,7 @@ import type { Peers } from './peers.js';
 import type { SearchEngine } from './searches.js';
 import type { Store } from './state.js';
 import type { TransferEngine } from './transfers.js';
-import type { EmulatorOptions, EnqueueRecord, FileLanding } from './types.js';
+import type { CancelRecord, EmulatorOptions, EnqueueRecord, FileLanding } from './types.js';
 
 export type ResolvedOptions = Required<
   Pick<
@@ -17,6 +17,8 @@ export type ResolvedOptions = Required<
     | 'maxConcurrentSearches'
     | 'username'
     | 'password'
+    | 'enqueueHardLimitMs'
+    | 'inactivityTimeoutMs'
   >
 > &
   Pick<EmulatorOptions, 'apiKey' | 'searchTimeoutCapMs'> & {
@@ -36,6 +38,7 @@ export interface Context {
   /** JWT signing key; random per start like slskd's, so a restart invalidates tokens. */
   jwtKey: Buffer;
   enqueues: EnqueueRecord[];
+  cancels: CancelRecord[];
   requestCounts: Record<string, number>;
   /** Requests in flight per slskd concurrency gate (POST /searches: 1; enqueue endpoints: 2). */
   gates: { search: number; enqueue: number };

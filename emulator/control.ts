@@ -51,6 +51,7 @@ export function stateSnapshot(ctx: Context): Record<string, unknown> {
     searches: ctx.store.searches.size,
     events: ctx.store.events.length,
     enqueues: ctx.enqueues,
+    cancels: ctx.cancels,
     requestCounts: ctx.requestCounts,
   };
 }

@@ -19,6 +19,7 @@ import type { Emulator, EmulatorOptions, PeerBehaviour, SimUser } from './types.
 export type {
   Emulator,
   EmulatorOptions,
+  CancelRecord,
   EnqueueRecord,
   FileLanding,
   PeerBehaviour,
@@ -44,11 +45,14 @@ function createContext(options: EmulatorOptions): Context {
       maxConcurrentSearches: options.maxConcurrentSearches ?? 2,
       username: options.username ?? 'slskd',
       password: options.password ?? 'slskd',
+      // slskd 0.26's own defaults (transfers.download.retry).
       retry: {
-        attempts: options.retry?.attempts ?? 1,
+        attempts: options.retry?.attempts ?? 3,
         delayMs: options.retry?.delayMs ?? 5000,
         maxDelayMs: options.retry?.maxDelayMs ?? 60_000,
       },
+      enqueueHardLimitMs: options.enqueueHardLimitMs ?? 180_000,
+      inactivityTimeoutMs: options.inactivityTimeoutMs ?? 15_000,
     },
     features: versionFeatures(version),
     peers: new Peers(),
@@ -57,6 +61,7 @@ function createContext(options: EmulatorOptions): Context {
     landing: { ...options.landing },
     jwtKey: randomBytes(32),
     enqueues: [],
+    cancels: [],
     requestCounts: {},
     gates: { search: 0, enqueue: 0 },
   } as Omit<Context, 'searches' | 'transfers'> as Context;
@@ -124,6 +129,7 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
       return `http://${host}:${port}`;
     },
     enqueues: ctx.enqueues,
+    cancels: ctx.cancels,
     requestCounts: ctx.requestCounts,
     setBehaviour: controls.setBehaviour,
     addUser: controls.addUser,

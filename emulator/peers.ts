@@ -161,6 +161,13 @@ export class Peers {
     return peer !== undefined && !peer.behaviour.offline;
   }
 
+  /** The address the Soulseek server reports for a peer (GET /users/{u}/endpoint, connect errors). */
+  endpoint(username: string): { address: string; port: number } {
+    const index = this.all().findIndex((p) => p.username === username);
+    const i = Math.max(0, index);
+    return { address: `10.0.${Math.floor(i / 250)}.${(i % 250) + 2}`, port: 2234 };
+  }
+
   behaviour(username: string): ResolvedBehaviour {
     const own = this.byName.get(username)?.behaviour ?? {};
     return { ...DEFAULTS, ...stripUndefined(own) };

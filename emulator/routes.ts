@@ -207,14 +207,12 @@ export function apiRoutes(app: FastifyInstance, ctx: Context, controls: Controls
       presence: ctx.peers.isOnline(params(req).username ?? '') ? 'Online' : 'Offline',
     }),
   );
-  app.get(`${API}/users/:username/endpoint`, (req, reply) => {
-    const index = ctx.peers.all().indexOf(onlinePeer(req));
-    return sendJson(reply, 200, {
+  app.get(`${API}/users/:username/endpoint`, (req, reply) =>
+    sendJson(reply, 200, {
       addressFamily: 'InterNetwork',
-      address: `10.0.${Math.floor(index / 250)}.${(index % 250) + 2}`,
-      port: 2234,
-    });
-  });
+      ...ctx.peers.endpoint(onlinePeer(req).username),
+    }),
+  );
   app.get(`${API}/users/:username/info`, (req, reply) => {
     const b = ctx.peers.behaviour(onlinePeer(req).username);
     return sendJson(reply, 200, {

@@ -19,6 +19,10 @@ const Behaviour = Type.Object(
     reject: Type.Optional(Type.String()),
     failAfterBytes: Type.Optional(Type.Integer({ minimum: 0 })),
     stallAfterBytes: Type.Optional(Type.Integer({ minimum: 0 })),
+    enqueueDelayMs: Type.Optional(Type.Number({ minimum: 0 })),
+    unreachable: Type.Optional(Type.Boolean()),
+    enqueueError: Type.Optional(Type.String()),
+    ignoreQueueRequest: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
 );
@@ -49,6 +53,8 @@ const ScenarioSchema = Type.Object(
     searchTimeoutCapMs: Type.Optional(Type.Integer({ minimum: 1 })),
     loggedIn: Type.Optional(Type.Boolean()),
     maxConcurrentSearches: Type.Optional(Type.Integer({ minimum: 1 })),
+    enqueueHardLimitMs: Type.Optional(Type.Integer({ minimum: 1 })),
+    inactivityTimeoutMs: Type.Optional(Type.Integer({ minimum: 1 })),
     retry: Type.Optional(
       Type.Object({
         attempts: Type.Integer({ minimum: 1 }),

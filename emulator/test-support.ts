@@ -61,6 +61,8 @@ export async function startHarness(options: Partial<EmulatorOptions> = {}): Prom
     tickMs: 20,
     searchTimeoutCapMs: 150,
     apiKey: API_KEY,
+    // Failures final at once unless a test turns slskd's retries (default 3 attempts) back on.
+    retry: { attempts: 1 },
     ...options,
   });
   return {

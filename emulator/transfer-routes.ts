@@ -38,14 +38,33 @@ export function transferRoutes(app: FastifyInstance, ctx: Context): void {
   const D = `${API}/transfers/downloads`;
 
   /** The two enqueue endpoints share one gate of 2 (§8); the short wait stands in for peer lookup. */
-  const gated = async (reply: FastifyReply, work: () => FastifyReply): Promise<FastifyReply> => {
+  const gated = async (
+    reply: FastifyReply,
+    work: () => FastifyReply | Promise<FastifyReply>,
+  ): Promise<FastifyReply> => {
     if (ctx.gates.enqueue >= 2) return sendJson(reply, 429, TOO_MANY);
     ctx.gates.enqueue++;
     try {
       await sleep(5);
-      return work();
+      return await work();
     } finally {
       ctx.gates.enqueue--;
+    }
+  };
+  /**
+   * slskd connects to the peer before it records any transfer (DownloadService.EnqueueAsync:
+   * ConnectToUserAsync), so a slow peer holds the POST open with nothing recorded yet, and an
+   * unreachable one makes it fail with Soulseek.NET's connection error.
+   */
+  const connect = async (username: string): Promise<void> => {
+    const delay = ctx.peers.behaviour(username).enqueueDelayMs ?? 0;
+    if (delay > 0) await sleep(delay);
+    if (ctx.peers.behaviour(username).unreachable) {
+      const { address, port } = ctx.peers.endpoint(username);
+      throw new ApiError(
+        500,
+        `Failed to establish a direct or indirect message connection to ${username} (${address}:${port})`,
+      );
     }
   };
   const notLoggedIn = (): ApiError =>
@@ -56,7 +75,7 @@ export function transferRoutes(app: FastifyInstance, ctx: Context): void {
 
   if (features.batches) {
     app.post(`${D}/batches`, (req, reply) =>
-      gated(reply, () => {
+      gated(reply, async () => {
         const body = jsonBody(req);
         const username = field(body, 'username');
         if (typeof username !== 'string' || username.length < 1 || username.length > 500) {
@@ -94,7 +113,10 @@ export function transferRoutes(app: FastifyInstance, ctx: Context): void {
           destination: destination as string | undefined,
           transferIds: [],
         };
+        // slskd saves the batch before it connects to the peer: during a slow connect the batch is
+        // there without transfers, and after a failed one it stays behind, empty.
         store.batches.set(batch.id, batch);
+        await connect(username);
         const { enqueued, failures } = ctx.transfers.enqueue(username, files, batch);
         const status = failures.length === 0 ? 201 : enqueued.length === 0 ? 200 : 207;
         return sendJson(reply, status, { batch: batchJson(batch, store, features), failures });
@@ -114,7 +136,7 @@ export function transferRoutes(app: FastifyInstance, ctx: Context): void {
 
   // Legacy enqueue: 201 even when everything was skipped; `failed` items serialize as {} (§5.1).
   app.post(`${D}/:username`, (req, reply) =>
-    gated(reply, () => {
+    gated(reply, async () => {
       const username = params(req).username ?? '';
       const files = fileList(jsonBody(req), 'The request');
       const pairs = new Set(files.map((f) => `${f.filename}\n${f.size}`));
@@ -125,6 +147,7 @@ export function transferRoutes(app: FastifyInstance, ctx: Context): void {
       if (!ctx.peers.isOnline(username)) {
         throw new ApiError(500, `User ${username} appears to be offline`);
       }
+      await connect(username);
       const { enqueued, failures } = ctx.transfers.enqueue(username, files);
       if (!features.legacyEnqueueBody) return sendEmpty(reply, 201);
       return sendJson(reply, 201, {

@@ -58,6 +58,12 @@ export class TransferEngine {
         failures.push({ filename: file.filename, message: 'Skipped: Already in progress' });
         continue;
       }
+      const error = this.ctx.peers.behaviour(username).enqueueError;
+      if (error !== undefined) {
+        // slskd's per-file catch: the file fails with the exception text and no record stays.
+        failures.push({ filename: file.filename, message: `Error: ${error}` });
+        continue;
+      }
       if (previous) previous.removed = true;
       const t: TransferRecord = {
         id: newGuid(),
@@ -133,6 +139,7 @@ export class TransferEngine {
     if (!peer || peer.behaviour.offline) {
       return this.fail(t, 'Completed, Errored', `User ${t.username} appears to be offline`);
     }
+    if (t.attempts === 1 && !(await this.queueRequestAnswered(t, signal))) return 'done';
     const file = peer.files.get(t.filename);
     if (!file) return this.fail(t, 'Completed, Rejected', 'Transfer rejected: File not shared.');
     const reject = peers.behaviour(t.username).reject;
@@ -164,6 +171,29 @@ export class TransferEngine {
     return this.stream(t, file, signal);
   }
 
+  /**
+   * slskd waits at most its hard limit for a new transfer to be queued by the peer, then fails it
+   * "Completed, TimedOut". That wait belongs to the enqueue, not to the download's retry loop, so
+   * 0.26 does not retry it (and only the first attempt has it).
+   */
+  private async queueRequestAnswered(t: TransferRecord, signal: AbortSignal): Promise<boolean> {
+    const { peers, options } = this.ctx;
+    const since = now();
+    while (peers.behaviour(t.username).ignoreQueueRequest) {
+      if (now() - since >= options.enqueueHardLimitMs) {
+        const secs = options.enqueueHardLimitMs / 1000;
+        this.finish(
+          t,
+          'Completed, TimedOut',
+          `Download failed to enqueue remotely after hard time limit of ${secs} secs`,
+        );
+        return false;
+      }
+      await sleep(options.tickMs, undefined, { signal });
+    }
+    return true;
+  }
+
   /** Copies bytes from the real file into the partial file, one tick's worth of upload speed at a time. */
   private async stream(t: TransferRecord, file: PeerFile, signal: AbortSignal): Promise<Outcome> {
     const { options, features, peers } = this.ctx;
@@ -191,6 +221,7 @@ export class TransferEngine {
       t.startedAt = now();
       t.bytesTransferred = offset;
       let last = t.startedAt;
+      let movedAt = t.startedAt;
       let sent = 0; // this attempt
       while (t.bytesTransferred < t.size) {
         await sleep(options.tickMs, undefined, { signal });
@@ -217,6 +248,14 @@ export class TransferEngine {
           if (signal.aborted) return 'done';
           sent += count;
           t.bytesTransferred = goal;
+          movedAt = at;
+        } else if (at - movedAt >= options.inactivityTimeoutMs) {
+          // Soulseek.NET drops a transfer connection that carries nothing for this long.
+          return this.fail(
+            t,
+            'Completed, TimedOut',
+            `Inactivity timeout of ${options.inactivityTimeoutMs} milliseconds was reached`,
+          );
         }
         t.averageSpeed = sent / Math.max(0.001, (at - t.startedAt) / 1000);
         if (failing) {
@@ -348,6 +387,10 @@ export class TransferEngine {
     const t = this.ctx.store.transfers.get(id);
     if (!t) return; // slskd answers 204 for unknown ids
     const sim = this.sims.get(id);
+    if (!isCompleted(t) || sim) {
+      const { username, filename } = t;
+      this.ctx.cancels.push({ transferId: id, username, filename, remove, at: Date.now() });
+    }
     sim?.abort.abort(); // also stops a pending retry of a completed record
     this.sims.delete(id);
     if (isCompleted(t)) {

@@ -45,10 +45,34 @@ export interface PeerBehaviour {
   reject?: string;
   /** The peer reports failure after sending this many bytes in one attempt → "Completed, Errored". */
   failAfterBytes?: number;
-  /** Progress stops (state stays "InProgress") after this many bytes. */
+  /**
+   * Progress stops after this many bytes: the state stays "InProgress" until Soulseek.NET's
+   * inactivity timeout (EmulatorOptions.inactivityTimeoutMs) fails the attempt.
+   */
   stallAfterBytes?: number;
   /** Like SimFile.localFilename, for every file of this peer (the file's own value wins). */
   localFilename?: string;
+  /**
+   * How long slskd takes to connect to this peer before an enqueue records any transfer: the POST
+   * is held open that long (0.26: the batch record exists meanwhile, without transfers). Default 0.
+   */
+  enqueueDelayMs?: number;
+  /**
+   * Online, but no connection to it can be made: after enqueueDelayMs the enqueue answers 500
+   * "Failed to establish a direct or indirect message connection to …" (batch and legacy); a batch
+   * record stays behind, empty, as in slskd.
+   */
+  unreachable?: boolean;
+  /**
+   * Every file of an enqueue fails with "Error: <text>" in the answer (batch 200/207; legacy 201 with
+   * a `{}` failure) and no transfer is recorded.
+   */
+  enqueueError?: string;
+  /**
+   * The peer never answers the queue request: the transfer stays "Requested" until slskd's hard
+   * limit (EmulatorOptions.enqueueHardLimitMs), then "Completed, TimedOut", not retried.
+   */
+  ignoreQueueRequest?: boolean;
 }
 
 /**
@@ -98,12 +122,22 @@ export interface EmulatorOptions {
   /** Searches running at once before new ones wait as "Queued" (Soulseek.NET under slskd: 2). */
   maxConcurrentSearches?: number;
   /**
-   * Download retries of slskd 0.26 (`transfers.download.retry`). Default `{ attempts: 1 }`, i.e. none, so
-   * failures are final at once; slskd's real default is `{ attempts: 3, delayMs: 5000, maxDelayMs: 60000 }`.
+   * Download retries of slskd 0.26 (`transfers.download.retry`). Default slskd's own:
+   * `{ attempts: 3, delayMs: 5000, maxDelayMs: 60000 }`; `{ attempts: 1 }` makes failures final at once.
    */
   retry?: { attempts: number; delayMs?: number; maxDelayMs?: number };
   /** How finished files land (move delay, cross-device copy, noise in the events log). */
   landing?: FileLanding;
+  /**
+   * slskd's hard limit for a new transfer to reach "Queued, Remotely" (180 s, not configurable in
+   * slskd); shorten it so tests are fast.
+   */
+  enqueueHardLimitMs?: number;
+  /**
+   * Soulseek.NET's inactivity timeout of a transfer connection (15 s): an "InProgress" transfer whose
+   * bytes stop moving this long fails "Completed, TimedOut" (and 0.26 retries it).
+   */
+  inactivityTimeoutMs?: number;
   /** Credentials for POST /session (default slskd/slskd). */
   username?: string;
   password?: string;
@@ -118,11 +152,24 @@ export interface EnqueueRecord {
   at: number;
 }
 
+/** A DELETE that stopped a transfer: an active one, or a failed one waiting for slskd's retry. */
+export interface CancelRecord {
+  transferId: string;
+  username: string;
+  filename: string;
+  /** The `remove` flag of the request. */
+  remove: boolean;
+  /** Date.now() of the request. */
+  at: number;
+}
+
 export interface Emulator {
   /** e.g. http://127.0.0.1:40123 (no trailing slash, no /api/v0). */
   readonly url: string;
   /** Every enqueue that created a transfer record (to detect duplicate enqueues). */
   readonly enqueues: EnqueueRecord[];
+  /** Every cancel of a transfer that was still running (a DELETE of a finished one is not listed). */
+  readonly cancels: CancelRecord[];
   /** Route pattern ("GET /transfers/downloads/{username}") → number of requests. */
   readonly requestCounts: Record<string, number>;
   setBehaviour(username: string, patch: Partial<PeerBehaviour>): void;

@@ -9,6 +9,7 @@ import { runDownload } from './downloads/download.pipeline.js';
 import { createBlocklistService, type BlocklistService } from './blocklist/blocklist.service.js';
 import { createDownloadRepository } from './downloads/download.repository.js';
 import { createDownloadsService, type DownloadsService } from './downloads/downloads.service.js';
+import { createOrphanSweep } from './downloads/orphan-sweep.js';
 import { createTransferMonitor, type TransferMonitor } from './downloads/transfer-monitor.js';
 import { createEventBridge } from './events/event-bridge.js';
 import { createEventBus, type EventBus } from './events/event-bus.js';
@@ -193,9 +194,19 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
   const offWaiting = events.onAppended((e) => {
     if (e.type === 'download.updated' && e.payload.status === 'waiting') runner.wake();
   });
+  // Transfers at slskd that no download follows (a cancel made while slskd was down, a crash) are
+  // cancelled at start, when slskd is back, and every 30 polls (at least 3 s, at most 10 min).
+  const orphans = createOrphanSweep({
+    provider,
+    repo,
+    log,
+    intervalMs: Math.min(600_000, Math.max(3_000, config.pollIntervalMs * 30)),
+  });
   // When slskd is back, downloads that were waiting for it go at once, not at their next probe.
   const offCircuit = bus.on('provider.circuit', ({ circuit }) => {
-    if (circuit === 'closed') void repo.hurryDeferred(now()).then(() => runner.wake());
+    if (circuit !== 'closed') return;
+    void repo.hurryDeferred(now()).then(() => runner.wake());
+    if (options.runWorkers !== false) void orphans.sweep();
   });
   const diskWatcher = createDiskWatcher({
     libraryDir: config.libraryDir,
@@ -235,6 +246,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     await runner.start();
     diskWatcher.start();
     sweeper.start();
+    orphans.start();
   }
   let url = '';
   if (options.listen !== false) {
@@ -267,6 +279,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
         await sweeper.stop();
         health.stop();
         await runner.stop();
+        await orphans.stop();
         monitor.stop();
         // Streams end first (an open one would hold app.close), then the API finishes its requests,
         // then everything emitted is committed to the log: a client that reconnects, here after a

@@ -1,15 +1,22 @@
 import type { DownloadProvider, EnqueueRequest } from '../providers/provider.js';
-import type { AttemptRow } from './download.repository.js';
+import type { AttemptRow, DownloadRepository } from './download.repository.js';
 
 /** The enqueue request an attempt stands for (its batch id lets the daemon be asked about it). */
 export function enqueueRequestOf(a: AttemptRow): EnqueueRequest {
-  return { batchId: a.batch_id, username: a.username, filename: a.filename, size: a.size };
+  return {
+    batchId: a.batch_id,
+    username: a.username,
+    filename: a.filename,
+    size: a.size,
+    notBefore: a.created_at,
+  };
 }
 
 /**
  * Cancels an attempt's transfer at the daemon, best effort. Without a recorded transfer id (the
  * enqueue may have been in flight) the daemon is asked by batch id first. Never throws: the caller
- * is closing the attempt either way, and logs what failed.
+ * is closing the attempt either way, and logs what failed. What fails here (slskd unreachable) is
+ * not forgotten: the attempt row stays, and the orphan sweep cancels its transfer once slskd is back.
  */
 export async function cancelAtDaemon(
   provider: DownloadProvider,
@@ -21,4 +28,18 @@ export async function cancelAtDaemon(
     (await provider.findEnqueued(enqueueRequestOf(attempt)).catch(() => null))?.id;
   if (!transferId) return;
   await provider.cancel(attempt.username, transferId).catch(onError);
+}
+
+/**
+ * Cancels a transfer whose attempt was closed while its enqueue was in flight, unless an active
+ * download follows it: a retried download may have adopted it as "already in progress".
+ */
+export async function cancelUnlessFollowed(
+  deps: { provider: DownloadProvider; repo: DownloadRepository },
+  username: string,
+  transferId: string,
+  onError: (error: unknown) => void,
+): Promise<void> {
+  if (await deps.repo.isTransferFollowed(transferId)) return;
+  await deps.provider.cancel(username, transferId).catch(onError);
 }

@@ -75,19 +75,6 @@ export class JobContext {
   }
 
   /**
-   * Right before an irreversible step (a file placed under its final name, slskd's copy removed):
-   * proves the lease is still ours by renewing it, so a worker that was paused, partitioned or
-   * overtaken stops instead of acting for a download a newer owner follows. Throws LeaseLostError.
-   */
-  async assertLease(): Promise<void> {
-    this.signal.throwIfAborted();
-    const { queue, now, config } = this.deps;
-    if (!(await queue.renew(this.lease, now(), config.leaseMs))) {
-      throw new LeaseLostError(this.lease.downloadId);
-    }
-  }
-
-  /**
    * Attempts as last read; progress updates reuse them, so following a transfer costs one write
    * per change and no read. Every attempt write goes through updateAttempt/attemptsChanged.
    */
@@ -98,9 +85,27 @@ export class JobContext {
     this.deps.bus.emit('download.updated', toDownloadDto(this.row, this.attempts));
   }
 
+  /** An attempt write, fenced by this claim's lease (download.repository.ts states the rule). */
   async updateAttempt(id: string, patch: Updateable<AttemptsTable>): Promise<void> {
-    await this.deps.repo.updateAttempt(id, patch);
+    await this.deps.repo.updateAttempt(this.lease, id, patch);
     this.attemptsChanged();
+  }
+
+  /**
+   * Called just before every side effect no fencing token can take back: a call that changes
+   * something at the daemon (enqueue, cancel, forget), a file placed under its final name, slskd's
+   * copy removed:
+   * throws LeaseLostError unless the lease is still ours and valid, and extends it. The runner's
+   * heartbeat aborts a job whose renewal failed, but a worker resumed after a pause (SIGSTOP, a
+   * long GC, a frozen VM) runs its overdue timers before the heartbeat gets to say so; without this
+   * check it would cancel a stalled-looking transfer that a newer owner is following.
+   */
+  async confirmLease(): Promise<void> {
+    this.signal.throwIfAborted();
+    const { queue, config, now } = this.deps;
+    if (!(await queue.confirm(this.lease, now(), config.leaseMs))) {
+      throw new LeaseLostError(this.lease.downloadId);
+    }
   }
 
   attemptsChanged(): void {
@@ -158,8 +163,21 @@ export class JobContext {
     }
   }
 
-  /** Best effort, in the background: a record slskd keeps anyway is no reason to stop a download. */
-  forgetTransfer(username: string, transferId: string): void {
+  /**
+   * Drops a finished transfer from the daemon's list. Best effort: a record slskd keeps anyway is no
+   * reason to stop a download (the orphan sweep removes what is left). While the claim runs, the
+   * lease is confirmed first (a newer owner may be following this very record); once this claim has
+   * ended with its own last write (filed, failed), nobody follows it. Resolves once that is decided,
+   * the forget itself goes on in the background; never rejects.
+   */
+  async forgetTransfer(username: string, transferId: string): Promise<void> {
+    if (!this.released) {
+      const held = await this.confirmLease().then(
+        () => true,
+        () => false,
+      );
+      if (!held) return;
+    }
     void this.deps.provider.forget(username, transferId).catch(() => undefined);
   }
 
@@ -219,6 +237,7 @@ export class JobContext {
     const id = this.row.current_attempt_id;
     const attempt = id ? await this.deps.repo.getAttempt(id) : undefined;
     if (!attempt || (attempt.state !== 'pending' && attempt.state !== 'enqueued')) return;
+    await this.confirmLease();
     await cancelAtDaemon(this.deps.provider, attempt, (error) => {
       this.deps.log.warn({ id: this.row.id, error: String(error) }, 'could not cancel at slskd');
     });

@@ -1,6 +1,13 @@
-import { sql, type Insertable, type Selectable, type Updateable } from 'kysely';
+import {
+  sql,
+  type ExpressionBuilder,
+  type Insertable,
+  type Selectable,
+  type Updateable,
+} from 'kysely';
 import type { DatabaseHandle, Db } from '../db/database.js';
-import type { AttemptsTable, DownloadsTable } from '../db/schema.js';
+import type { AttemptsTable, Database, DownloadsTable } from '../db/schema.js';
+import { LeaseLostError, type Lease } from '../queue/queue.repository.js';
 import { ACTIVE_STATUSES, type DownloadStatus } from './download.js';
 
 export type DownloadRow = Selectable<DownloadsTable>;
@@ -19,6 +26,46 @@ export interface ListQuery {
  * CONFLICT target whose WHERE matches the index literally (bound parameters do not).
  */
 const ACTIVE_INDEX_PREDICATE = sql<boolean>`status IN ('waiting', 'searching', 'queued', 'downloading', 'processing')`;
+
+/** Attempt states in which the attempt may hold a transfer at the daemon that someone follows. */
+const OPEN_ATTEMPT_STATES = ['pending', 'enqueued'] as const;
+
+/**
+ * THE fencing rule for attempts. A worker's attempt write applies only while the attempt's download
+ * row still carries the worker's lease (owner AND token), checked in the same statement; zero rows
+ * means the lease is gone and the write throws LeaseLostError, exactly like the download writes in
+ * queue.repository.ts. So a worker that was paused, partitioned or overtaken can no longer record an
+ * enqueue, an outcome or a file on an attempt that a newer owner now drives. Commands from outside
+ * (cancel) hold no lease: they bump the token instead and write through `commandUpdateAttempt`.
+ */
+const heldBy = (lease: Lease) => (eb: ExpressionBuilder<Database, 'attempts'>) =>
+  eb.and([
+    eb('attempts.download_id', '=', lease.downloadId),
+    eb.exists(
+      eb
+        .selectFrom('downloads')
+        .select('downloads.id')
+        .whereRef('downloads.id', '=', 'attempts.download_id')
+        .where('downloads.lease_owner', '=', lease.owner)
+        .where('downloads.lease_token', '=', lease.token),
+    ),
+  ]);
+
+/** An attempt with what the orphan sweep needs to know about its download. */
+export interface AttemptWithDownload {
+  id: string;
+  transfer_id: string | null;
+  batch_id: string;
+  username: string;
+  filename: string;
+  state: string;
+  created_at: number;
+  download_status: string;
+  current_attempt_id: string | null;
+}
+
+/** Keeps IN lists well below every driver's parameter limit. */
+const CHUNK = 500;
 
 /** Downloads and attempts SQL for the service and the pipeline; writes that need a lease live in queue/. */
 export function createDownloadRepository(handle: DatabaseHandle) {
@@ -114,12 +161,33 @@ export function createDownloadRepository(handle: DatabaseHandle) {
         .executeTakeFirst();
     },
 
-    insertAttempt(row: Insertable<AttemptsTable>, tx: Db = db): Promise<unknown> {
+    /**
+     * A new attempt. The caller runs it in one transaction with a fenced write of the download
+     * (queue.fencedUpdate), which is what fences the insert: a lost lease rolls both back.
+     */
+    insertAttempt(row: Insertable<AttemptsTable>, tx: Db): Promise<unknown> {
       return tx.insertInto('attempts').values(row).execute();
     },
 
-    async updateAttempt(id: string, patch: Updateable<AttemptsTable>, tx: Db = db): Promise<void> {
-      await tx.updateTable('attempts').set(patch).where('id', '=', id).execute();
+    /** A worker's attempt write, fenced by its lease (the rule above). */
+    async updateAttempt(
+      lease: Lease,
+      id: string,
+      patch: Updateable<AttemptsTable>,
+      tx: Db = db,
+    ): Promise<void> {
+      const result = await tx
+        .updateTable('attempts')
+        .set(patch)
+        .where('id', '=', id)
+        .where(heldBy(lease))
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) !== 1) throw new LeaseLostError(lease.downloadId);
+    },
+
+    /** An attempt write by a command from outside (cancel), which holds no lease. */
+    async commandUpdateAttempt(id: string, patch: Updateable<AttemptsTable>): Promise<void> {
+      await db.updateTable('attempts').set(patch).where('id', '=', id).execute();
     },
 
     /**
@@ -133,17 +201,80 @@ export function createDownloadRepository(handle: DatabaseHandle) {
     },
 
     /**
-     * pending → enqueued, only if the attempt is still open: a cancel that closed it meanwhile
-     * wins, and the caller learns it (false).
+     * pending → enqueued, fenced, and only if the attempt is still open. false when either fails:
+     * a cancel closed the attempt meanwhile, or another worker took the download over (the caller
+     * reads the attempt to tell which).
      */
-    async markEnqueued(id: string, transferId: string, now: number): Promise<boolean> {
+    async markEnqueued(
+      lease: Lease,
+      id: string,
+      transferId: string,
+      now: number,
+    ): Promise<boolean> {
       const result = await db
         .updateTable('attempts')
         .set({ state: 'enqueued', transfer_id: transferId, updated_at: now })
         .where('id', '=', id)
-        .where('state', 'in', ['pending', 'enqueued'])
+        .where('state', 'in', OPEN_ATTEMPT_STATES)
+        .where(heldBy(lease))
         .executeTakeFirst();
       return Number(result.numUpdatedRows) === 1;
+    },
+
+    /**
+     * Whether an active download follows this daemon transfer: its current attempt is still open (or
+     * has the file) and carries the transfer id. Such a transfer must never be cancelled.
+     */
+    async isTransferFollowed(transferId: string): Promise<boolean> {
+      const row = await db
+        .selectFrom('attempts')
+        .innerJoin('downloads', 'downloads.current_attempt_id', 'attempts.id')
+        .select('attempts.id')
+        .where('attempts.transfer_id', '=', transferId)
+        .where('attempts.state', 'in', [...OPEN_ATTEMPT_STATES, 'succeeded'])
+        .where('downloads.status', 'in', ACTIVE_STATUSES)
+        .executeTakeFirst();
+      return row !== undefined;
+    },
+
+    /**
+     * Attempts that may have started any of these daemon transfers: by transfer id, by batch id, or
+     * (slskd < 0.26, no batch ids) by remote filename. One query per chunk of keys.
+     */
+    async attemptsForTransfers(keys: {
+      transferIds: string[];
+      batchIds: string[];
+      filenames: string[];
+    }): Promise<AttemptWithDownload[]> {
+      const found = new Map<string, AttemptWithDownload>();
+      const columns = [
+        ['attempts.transfer_id', keys.transferIds],
+        ['attempts.batch_id', keys.batchIds],
+        ['attempts.filename', keys.filenames],
+      ] as const;
+      for (const [column, values] of columns) {
+        const unique = [...new Set(values)];
+        for (let i = 0; i < unique.length; i += CHUNK) {
+          const rows = await db
+            .selectFrom('attempts')
+            .innerJoin('downloads', 'downloads.id', 'attempts.download_id')
+            .select([
+              'attempts.id',
+              'attempts.transfer_id',
+              'attempts.batch_id',
+              'attempts.username',
+              'attempts.filename',
+              'attempts.state',
+              'attempts.created_at',
+              'downloads.status as download_status',
+              'downloads.current_attempt_id',
+            ])
+            .where(column, 'in', unique.slice(i, i + CHUNK))
+            .execute();
+          for (const row of rows) found.set(row.id, row);
+        }
+      }
+      return [...found.values()];
     },
 
     /** Takes a download's earlier attempts out of the round count (manual retry starts afresh). */
@@ -162,7 +293,7 @@ export function createDownloadRepository(handle: DatabaseHandle) {
         .innerJoin('downloads', 'downloads.id', 'attempts.download_id')
         .select((eb) => eb.fn.countAll<number>().as('n'))
         .where('attempts.username', '=', username)
-        .where('attempts.state', 'in', ['pending', 'enqueued'])
+        .where('attempts.state', 'in', OPEN_ATTEMPT_STATES)
         .where('downloads.status', 'in', ACTIVE_STATUSES)
         .executeTakeFirstOrThrow();
       return Number(row.n);

@@ -149,7 +149,7 @@ export function createDownloadsService(deps: {
       if (attempt && (attempt.state === 'enqueued' || attempt.state === 'pending')) {
         // Close the attempt first: a worker whose enqueue is still in flight then finds it closed
         // and cancels what it created (transfer.step.ts runAttempt).
-        await repo.updateAttempt(attempt.id, {
+        await repo.commandUpdateAttempt(attempt.id, {
           state: 'cancelled',
           error_code: 'cancelled',
           error_message: 'Cancelled by the user',

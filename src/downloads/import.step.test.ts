@@ -95,24 +95,27 @@ describe.each(testDialects())('filing (%s)', (dialect) => {
     const row = downloadRow({ status: 'processing', artist: 'Tone', title: 'A', run_after: 0 });
     const attemptId = randomUUID();
     await db.db.insertInto('downloads').values(row).execute();
-    await repo.insertAttempt({
-      id: attemptId,
-      download_id: row.id,
-      round: 0,
-      provider: 'slskd',
-      username: 'peer',
-      filename: '@@p\\Music\\Album\\01 - Tone A.flac',
-      size: (await stat(local)).size,
-      extension: 'flac',
-      batch_id: randomUUID(),
-      transfer_id: null,
-      state: 'succeeded',
-      local_path: local,
-      target_path: null,
-      requeues: 0,
-      created_at: now,
-      updated_at: now,
-    });
+    await repo.insertAttempt(
+      {
+        id: attemptId,
+        download_id: row.id,
+        round: 0,
+        provider: 'slskd',
+        username: 'peer',
+        filename: '@@p\\Music\\Album\\01 - Tone A.flac',
+        size: (await stat(local)).size,
+        extension: 'flac',
+        batch_id: randomUUID(),
+        transfer_id: null,
+        state: 'succeeded',
+        local_path: local,
+        target_path: null,
+        requeues: 0,
+        created_at: now,
+        updated_at: now,
+      },
+      db.db,
+    );
     await db.db
       .updateTable('downloads')
       .set({ current_attempt_id: attemptId })
@@ -226,8 +229,8 @@ describe.each(testDialects())('filing (%s)', (dialect) => {
     // The lease check before placing passes, then the cancel lands before the file gets its name.
     const racing: QueueRepository = {
       ...queue,
-      renew: async (l, t, ms) => {
-        const ok = await queue.renew(l, t, ms);
+      confirm: async (l, t, ms) => {
+        const ok = await queue.confirm(l, t, ms);
         await cancel(id, controller);
         return ok;
       },
@@ -269,7 +272,7 @@ describe.each(testDialects())('filing (%s)', (dialect) => {
     let taken: Lease | null = null;
     const overtaken: QueueRepository = {
       ...queue,
-      renew: async (l, t, ms) => {
+      confirm: async (l, t, ms) => {
         // Paused past its lease: another process claims the download first.
         await db.db
           .updateTable('downloads')
@@ -277,7 +280,7 @@ describe.each(testDialects())('filing (%s)', (dialect) => {
           .where('id', '=', id)
           .execute();
         taken = await queue.claimNext('worker-b', now, 30_000, 10);
-        return queue.renew(l, t, ms);
+        return queue.confirm(l, t, ms);
       },
     };
     await runDownload(deps({ queue: overtaken }), stale, new AbortController().signal);
@@ -295,8 +298,8 @@ describe.each(testDialects())('filing (%s)', (dialect) => {
     let taken: Lease | null = null;
     const overtaken: QueueRepository = {
       ...queue,
-      renew: async (l, t, ms) => {
-        const ok = await queue.renew(l, t, ms);
+      confirm: async (l, t, ms) => {
+        const ok = await queue.confirm(l, t, ms);
         // Overtaken right after its check: it places the file, then cannot record it.
         await db.db
           .updateTable('downloads')

@@ -125,7 +125,7 @@ export async function importStep(ctx: JobContext): Promise<boolean> {
       signal: ctx.signal,
       sourceRoot: root,
       // Fenced: a worker that lost its lease (paused, overtaken, cancelled) places nothing.
-      beforePlace: () => ctx.assertLease(),
+      beforePlace: () => ctx.confirmLease(),
       adoptIdentical: true,
     });
     return await complete(ctx, attempt, root, source, placement);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { qualityTier } from '../matching/quality-policy.js';
 import { ProviderError, type TransferStatus } from '../providers/provider.js';
-import { enqueueRequestOf } from './attempt-transfer.js';
+import { cancelUnlessFollowed, enqueueRequestOf } from './attempt-transfer.js';
 import { LeaseLostError } from '../queue/queue.repository.js';
 import type { JobContext } from './download.job.js';
 import type { AttemptRow } from './download.repository.js';
@@ -72,7 +72,7 @@ export async function transferStep(ctx: JobContext): Promise<boolean> {
     }
     const code = outcome.kind === 'failed' ? outcome.code : 'transfer_failed';
     await ctx.finishAttempt(attempt, { state: 'failed', code, message: outcome.message });
-    if (attempt.transfer_id) ctx.forgetTransfer(attempt.username, attempt.transfer_id);
+    if (attempt.transfer_id) await ctx.forgetTransfer(attempt.username, attempt.transfer_id);
     await ctx.publish();
     attempt = undefined;
   }
@@ -185,12 +185,13 @@ async function runAttempt(
   attempt: AttemptRow,
   resuming: boolean,
 ): Promise<Outcome> {
-  const { provider, now } = ctx.deps;
+  const { provider, repo, now } = ctx.deps;
   if (attempt.state === 'pending') {
     let transfer: TransferStatus;
     try {
       // A pending attempt after a crash may or may not have reached the daemon: its batch id tells.
       const existing = resuming ? await provider.findEnqueued(enqueueRequestOf(attempt)) : null;
+      if (!existing) await ctx.confirmLease();
       transfer = existing ?? (await provider.enqueue(enqueueRequestOf(attempt)));
     } catch (error) {
       // The daemon being down is nobody's source failure: let the job wait for it.
@@ -203,11 +204,16 @@ async function runAttempt(
       if (!found) return { kind: 'failed', code: error.code, message: error.message };
       transfer = found;
     }
-    const recorded = await ctx.deps.repo.markEnqueued(attempt.id, transfer.id, now());
+    const recorded = await repo.markEnqueued(ctx.lease, attempt.id, transfer.id, now());
     ctx.attemptsChanged();
     if (!recorded) {
-      // Cancelled by the user while the enqueue was in flight: take it back at slskd too.
-      await provider.cancel(attempt.username, transfer.id).catch(() => undefined);
+      const current = await repo.getAttempt(attempt.id);
+      if (current?.state !== 'pending' && current?.state !== 'enqueued') {
+        // Closed (cancelled by the user) while the enqueue was in flight: take back what it made.
+        await cancelUnlessFollowed(ctx.deps, attempt.username, transfer.id, () => undefined);
+      }
+      // Still open: another worker has taken the download over and follows (or will adopt) this
+      // very transfer by its batch id. Leave it alone.
       throw new LeaseLostError(ctx.row.id);
     }
     attempt.state = 'enqueued';
@@ -292,6 +298,9 @@ async function follow(ctx: JobContext, attempt: AttemptRow): Promise<Outcome> {
       }
       if (now() - lastChangeAt > stallMs) {
         const state = lastKey.split(':')[0] ?? 'unknown';
+        // After a pause every timer fires at once and this deadline has passed: only a worker that
+        // still holds its lease may cancel (a newer owner may be following this transfer).
+        await ctx.confirmLease();
         await provider.cancel(attempt.username, transferId).catch((error: unknown) => {
           ctx.deps.log.warn(
             { id: ctx.row.id, error: String(error) },

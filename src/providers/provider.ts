@@ -71,6 +71,8 @@ export interface TransferStatus {
   attempts?: number;
   batchId?: string;
   removed?: boolean;
+  /** Epoch ms when the daemon recorded the transfer (its own clock). */
+  requestedAt?: number;
 }
 
 export interface ProviderHealth {
@@ -102,6 +104,11 @@ export interface EnqueueRequest {
   username: string;
   filename: string;
   size: number;
+  /**
+   * Epoch ms when the attempt began. A finished transfer the daemon recorded before this is an
+   * earlier attempt's, never this one's (matters where transfers cannot be found by batch id).
+   */
+  notBefore?: number;
 }
 
 export interface DownloadProvider {

@@ -96,6 +96,24 @@ export function createQueueRepository(handle: DatabaseHandle) {
       return Number(result.numUpdatedRows) === 1;
     },
 
+    /**
+     * Before a side effect outside the database (a call to the daemon), which no fencing token can
+     * take back: true only if the lease is ours AND still valid, and then it is extended, so no other
+     * process can claim the download while the call goes out. An expired lease does not count even
+     * if nobody has claimed it yet: a worker resumed after a pause must not act on stale timers.
+     */
+    async confirm(lease: Lease, now: number, leaseMs: number): Promise<boolean> {
+      const result = await db
+        .updateTable('downloads')
+        .set({ lease_expires_at: now + leaseMs })
+        .where('id', '=', lease.downloadId)
+        .where('lease_owner', '=', lease.owner)
+        .where('lease_token', '=', lease.token)
+        .where('lease_expires_at', '>', now)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
+
     /** A state write fenced by the lease: throws LeaseLostError when the lease is no longer ours. */
     async fencedUpdate(lease: Lease, patch: Updateable<DownloadsTable>, tx = db): Promise<void> {
       const result = await tx

@@ -73,6 +73,9 @@ export async function startEmulatorIn(
     users,
     tickMs: 25,
     searchTimeoutCapMs: 150,
+    // slskd retries failed transfers itself (3 attempts, 5 s apart, by default); most tests are about
+    // SoulSpot's own handling of a failure, so here a failure is final unless a test asks otherwise.
+    retry: { attempts: 1 },
     ...(version ? { version } : {}),
     ...extra,
   });

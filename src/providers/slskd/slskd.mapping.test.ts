@@ -250,6 +250,8 @@ describe('mapTransfer', () => {
       attempts: 1,
       batchId: 'b1',
       removed: false,
+      // no zone on requestedAt: read as UTC
+      requestedAt: Date.UTC(2025, 0, 1, 12, 0, 0, 123),
     });
   });
 
@@ -404,6 +406,8 @@ describe('isFinalTransfer', () => {
     ['errored', 'Remote connection closed', undefined, true],
     // a restart is never retried
     ['errored', 'Application shut down', 1, true],
+    // nor is the enqueue's hard limit: it fails the record outside the download's retry loop
+    ['timed_out', 'Download failed to enqueue remotely after hard time limit of 180 secs', 1, true],
   ];
   it.each(cases)('%s / %j / attempts %j → %s', (state, exception, attempts, expected) => {
     expect(isFinalTransfer(failed(state, exception, attempts))).toBe(expected);

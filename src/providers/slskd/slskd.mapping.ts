@@ -113,6 +113,9 @@ export function isFinalTransfer(
   if (!isTerminalState(transfer.state)) return false;
   if (transfer.state !== 'errored' && transfer.state !== 'timed_out') return true;
   if (transfer.exception !== undefined && RESTART.test(transfer.exception)) return true;
+  // The enqueue's hard limit fails the record from outside the download's retry loop: slskd never
+  // retries it, so waiting for a flip back to "Queued, Locally" would wait for nothing.
+  if (transfer.exception !== undefined && ENQUEUE_HARD_LIMIT.test(transfer.exception)) return true;
   const attempts = transfer.attempts ?? 0;
   return attempts < 1 || attempts >= maxAttempts;
 }
@@ -267,6 +270,8 @@ export function mapTransfer(transfer: SlskdTransfer): TransferStatus {
   if (transfer.attempts !== undefined) status.attempts = transfer.attempts;
   if (transfer.batchId !== undefined) status.batchId = transfer.batchId;
   if (transfer.removed !== undefined) status.removed = transfer.removed;
+  const requestedAt = parseSlskdTime(transfer.requestedAt);
+  if (requestedAt !== null) status.requestedAt = requestedAt;
   return status;
 }
 
@@ -282,6 +287,7 @@ export interface FailureClassification {
 }
 
 const RESTART = /application shut ?down/i;
+const ENQUEUE_HARD_LIMIT = /failed to enqueue remotely|hard time limit/i;
 
 /** Texts in the order they are tried; the first match wins. */
 const TEXT_RULES: ReadonlyArray<readonly [RegExp, ErrorCode, string]> = [

@@ -1,26 +1,18 @@
 import {
   ProviderError,
   type DownloadProvider,
-  type EnqueueRequest,
   type ProviderHealth,
   type SearchSnapshot,
-  type TransferStatus,
 } from '../provider.js';
+import { createSlskdApi, type SlskdApi } from './slskd.api.js';
+import { createEnqueuer } from './slskd.enqueue.js';
 import {
-  createSlskdApi,
-  type SlskdApi,
-  type SlskdTransfer,
-  type SlskdUserGroup,
-} from './slskd.api.js';
-import {
-  classifyExceptionText,
   classifyTransferFailure,
   isFinalTransfer,
   isCompletedState,
   mapResponses,
   mapSearchState,
   mapTransfer,
-  parseSlskdTime,
   PROVIDER_NAME,
 } from './slskd.mapping.js';
 import { createSlskdFiles } from './slskd.files.js';
@@ -61,7 +53,7 @@ export function createSlskdProvider(
   api: SlskdApi = createSlskdApi(settings),
 ): SlskdProvider {
   const searchLock = createMutex();
-  const enqueueLock = createMutex();
+  const enqueuer = createEnqueuer(api, settings, createMutex());
   let cachedVersion: string | null = null;
   let slskdDownloadsDir: string | null | undefined;
   /** slskd's `transfers.download.retry.attempts`; null until read (then slskd's default applies). */
@@ -90,129 +82,6 @@ export function createSlskdProvider(
     } catch {
       // not cached: try again next time
     }
-  }
-
-  /** The newest matching record from a user's downloads, preferring active ones. */
-  function pickTransfer(
-    groups: readonly SlskdUserGroup[],
-    username: string,
-    filename: string,
-    activeOnly: boolean,
-  ): SlskdTransfer | null {
-    const matches: SlskdTransfer[] = [];
-    for (const group of groups) {
-      if (group.username !== username) continue;
-      for (const directory of group.directories) {
-        for (const transfer of directory.files) {
-          if (transfer.filename !== filename || transfer.removed === true) continue;
-          if (activeOnly && isCompletedState(transfer.state)) continue;
-          matches.push(transfer);
-        }
-      }
-    }
-    const time = (t: SlskdTransfer) => parseSlskdTime(t.requestedAt) ?? 0;
-    matches.sort((a, b) => {
-      const activeA = isCompletedState(a.state) ? 0 : 1;
-      const activeB = isCompletedState(b.state) ? 0 : 1;
-      return activeB - activeA || time(b) - time(a);
-    });
-    return matches[0] ?? null;
-  }
-
-  async function findUserTransfer(
-    username: string,
-    filename: string,
-    activeOnly: boolean,
-  ): Promise<SlskdTransfer | null> {
-    const group = await api.getUserDownloads(username);
-    if (group === null) return null;
-    return pickTransfer([group], username, filename, activeOnly);
-  }
-
-  /** "Skipped: Already in progress": the (username, filename) pair is active already; adopt it. */
-  async function adoptActive(request: EnqueueRequest): Promise<TransferStatus> {
-    const existing =
-      (await findUserTransfer(request.username, request.filename, true)) ??
-      pickTransfer(await api.getAllDownloads(), request.username, request.filename, true);
-    if (existing === null) {
-      throw new ProviderError(
-        'unknown',
-        `slskd skipped ${request.filename} from ${request.username} as already in progress, ` +
-          'but no active transfer for it was found',
-      );
-    }
-    return mapTransfer(existing);
-  }
-
-  async function enqueueBatch(request: EnqueueRequest): Promise<TransferStatus> {
-    const file = { filename: request.filename, size: request.size };
-    const reply = await api.postBatch({
-      id: request.batchId,
-      username: request.username,
-      files: [file],
-    });
-    if (reply.status === 409) {
-      // 409 here means "batch id exists" (a retried enqueue); guard against a not-logged-in text anyway.
-      if (/not (?:connected|logged in)/i.test(reply.message)) {
-        throw new ProviderError(
-          'slskd_unavailable',
-          `slskd is not logged in to Soulseek: ${reply.message}`,
-          409,
-        );
-      }
-      return adoptBatch(request);
-    }
-    const transfer = reply.body.batch?.transfers?.find((t) => t.filename === request.filename);
-    if (transfer !== undefined) return mapTransfer(transfer);
-    const failure =
-      reply.body.failures?.find((f) => f.filename === request.filename) ?? reply.body.failures?.[0];
-    if (failure !== undefined) {
-      const message = failure.message ?? '';
-      if (/^\s*skipped/i.test(message) || /already in progress/i.test(message)) {
-        return adoptActive(request);
-      }
-      const classified = classifyExceptionText(message);
-      throw new ProviderError(
-        classified?.code ?? 'transfer_failed',
-        classified?.message ?? `slskd could not enqueue the file: ${message || 'no reason given'}`,
-        reply.status,
-      );
-    }
-    // 201 without the transfer in the body: read the batch back.
-    return adoptBatch(request);
-  }
-
-  async function adoptBatch(request: EnqueueRequest): Promise<TransferStatus> {
-    const batch = await api.getBatch(request.batchId);
-    const transfer =
-      batch?.transfers?.find((t) => t.filename === request.filename) ?? batch?.transfers?.[0];
-    if (transfer === undefined) {
-      throw new ProviderError(
-        'unknown',
-        `slskd batch ${request.batchId} exists but holds no transfer for ${request.filename}`,
-      );
-    }
-    return mapTransfer(transfer);
-  }
-
-  async function enqueueLegacy(request: EnqueueRequest): Promise<TransferStatus> {
-    const result = await api.postLegacyEnqueue(request.username, [
-      { filename: request.filename, size: request.size },
-    ]);
-    const created = result.enqueued?.find((t) => t.filename === request.filename);
-    if (created !== undefined) return mapTransfer(created);
-    // Skipped (a `{}` failure), or a ≤0.23 server with an empty body: look the transfer up. An
-    // active record is what a skip means; otherwise take the newest.
-    const existing =
-      (await findUserTransfer(request.username, request.filename, true)) ??
-      (await findUserTransfer(request.username, request.filename, false));
-    if (existing === null) {
-      throw new ProviderError(
-        'transfer_failed',
-        `slskd accepted the enqueue of ${request.filename} but created no transfer for it`,
-      );
-    }
-    return mapTransfer(existing);
   }
 
   // Local paths of finished files (events log, directory rule, confinement): slskd.files.ts.
@@ -278,9 +147,13 @@ export function createSlskdProvider(
       }
       let responses = await api.getSearchResponses(id);
       if (responses === null) return { state: 'missing', candidates: [] };
-      if (responses.length === 0 && (search.responseCount ?? 0) > 0) {
+      const counted = search.responseCount ?? 0;
+      if (responses.length === 0 && counted > 0) {
         await sleep(RESPONSES_RETRY_MS);
         responses = (await api.getSearchResponses(id)) ?? [];
+        // Still none of the responses it counted: an slskd restart lost them (§4 quirk 4), which is
+        // not "nothing found". Search again.
+        if (responses.length === 0) return { state: 'missing', candidates: [] };
       }
       return { state: 'complete', candidates: mapResponses(responses) };
     },
@@ -290,21 +163,11 @@ export function createSlskdProvider(
     },
 
     async enqueue(request) {
-      return enqueueLock(async () =>
-        supportsBatches(await version()) ? enqueueBatch(request) : enqueueLegacy(request),
-      );
+      return enqueuer.enqueue(request, supportsBatches(await version()));
     },
 
     async findEnqueued(request) {
-      if (supportsBatches(await version())) {
-        const batch = await api.getBatch(request.batchId);
-        if (batch === null) return null;
-        const transfer =
-          batch.transfers?.find((t) => t.filename === request.filename) ?? batch.transfers?.[0];
-        return transfer === undefined ? null : mapTransfer(transfer);
-      }
-      const transfer = await findUserTransfer(request.username, request.filename, false);
-      return transfer === null ? null : mapTransfer(transfer);
+      return enqueuer.findEnqueued(request, supportsBatches(await version()));
     },
 
     async listTransfers() {

@@ -15,12 +15,23 @@ export interface SlskdSettings {
   maxResponseBytes: number;
   /** How long `cancel` waits for slskd to report the cancelled transfer as Completed before removing it. */
   cancelWaitMs: number;
+  /**
+   * After an enqueue that timed out (slskd connects to the peer before it records anything), how long
+   * SoulSpot keeps looking for the transfer before it calls the source failed. Longer than
+   * Soulseek.NET takes to give up on a peer connection (a 10 s connect timeout, then the indirect
+   * attempt through the server).
+   */
+  enqueueSettleMs: number;
+  /** How often the enqueue is looked up meanwhile. */
+  enqueuePollMs: number;
 }
 
 export const SLSKD_DEFAULTS = {
   requestTimeoutMs: 10_000,
   maxResponseBytes: 16 * 1024 * 1024,
   cancelWaitMs: 10_000,
+  enqueueSettleMs: 60_000,
+  enqueuePollMs: 500,
 } as const satisfies Partial<SlskdSettings>;
 
 /** Fills the defaults in and strips a trailing slash from the URL. */
@@ -32,6 +43,8 @@ export function slskdSettings(
     requestTimeoutMs: input.requestTimeoutMs ?? SLSKD_DEFAULTS.requestTimeoutMs,
     maxResponseBytes: input.maxResponseBytes ?? SLSKD_DEFAULTS.maxResponseBytes,
     cancelWaitMs: input.cancelWaitMs ?? SLSKD_DEFAULTS.cancelWaitMs,
+    enqueueSettleMs: input.enqueueSettleMs ?? SLSKD_DEFAULTS.enqueueSettleMs,
+    enqueuePollMs: input.enqueuePollMs ?? SLSKD_DEFAULTS.enqueuePollMs,
   };
   if (input.apiKey !== undefined && input.apiKey !== '') settings.apiKey = input.apiKey;
   if (input.downloadsDir !== undefined && input.downloadsDir !== '') {
