@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import {
   closeSync,
+  constants,
+  fstatSync,
   fsyncSync,
   mkdirSync,
   openSync,
-  readFileSync,
+  readSync,
   renameSync,
   rmSync,
   writeSync,
@@ -64,7 +66,7 @@ export function resolveApiKey(dataDir: string, fromEnv: string | undefined): Res
 function readStoredKey(file: string): string | null {
   let bytes: Buffer;
   try {
-    bytes = readFileSync(file);
+    bytes = readKeyBytes(file);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return null;
@@ -89,6 +91,38 @@ function readStoredKey(file: string): string | null {
     throw new ConfigError([`${file} holds no usable API key (${problem}): ${WHAT_TO_DO}`]);
   }
   return key;
+}
+
+/** A key file is a few dozen bytes; anything this large is not one. */
+const MAX_KEY_FILE_BYTES = 4096;
+
+/**
+ * The file's bytes, only from a regular file of at most MAX_KEY_FILE_BYTES. A FIFO at the path
+ * would block the start for ever in a plain read (opened non-blocking, it is refused instead), and
+ * a device such as /dev/zero would never end. A symlink to a regular file is fine (Docker secrets).
+ */
+function readKeyBytes(file: string): Buffer {
+  const fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const stats = fstatSync(fd);
+    const fail = (what: string): never => {
+      const error: NodeJS.ErrnoException = new Error(what);
+      error.code = what;
+      throw error;
+    };
+    if (!stats.isFile()) fail(stats.isDirectory() ? 'EISDIR' : 'not a regular file');
+    const buffer = Buffer.alloc(MAX_KEY_FILE_BYTES + 1);
+    let length = 0;
+    for (;;) {
+      const n = readSync(fd, buffer, length, buffer.length - length, null);
+      if (n === 0) break;
+      length += n;
+      if (length > MAX_KEY_FILE_BYTES) fail(`larger than ${MAX_KEY_FILE_BYTES} bytes`);
+    }
+    return buffer.subarray(0, length);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import {
   mkdirSync,
   mkdtempSync,
@@ -139,6 +140,24 @@ describe('the API key file', () => {
     const dir = dataDir();
     symlinkSync('api-key', path.join(dir, 'api-key'));
     expect(keyFileError(dir).message).toMatch(/cannot be read \(ELOOP/);
+  });
+
+  // Before: readFileSync blocked the start for ever on a FIFO, and never finished on /dev/zero.
+  it('stops the start when the key path is a FIFO, without waiting for a writer', () => {
+    const dir = dataDir();
+    execFileSync('mkfifo', [path.join(dir, 'api-key')]);
+    expect(keyFileError(dir).message).toMatch(/cannot be read \(not a regular file/);
+  });
+
+  it('stops the start when the key path leads to a device that never ends', () => {
+    const dir = dataDir();
+    symlinkSync('/dev/zero', path.join(dir, 'api-key'));
+    expect(keyFileError(dir).message).toMatch(/cannot be read \(not a regular file/);
+  });
+
+  it('stops the start when the key file is far larger than a key', () => {
+    const dir = withKeyFile(`${'0123456789abcdef'.repeat(1024)}\n`);
+    expect(keyFileError(dir).message).toMatch(/cannot be read \(larger than 4096 bytes/);
   });
 
   it('uses a stored key of 16 characters or more, trimmed', () => {

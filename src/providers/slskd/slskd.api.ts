@@ -115,6 +115,7 @@ export function createSlskdApi(settings: SlskdSettings): SlskdApi {
     const method = options.method ?? 'GET';
     const headers: Record<string, string> = { Accept: 'application/json' };
     if (settings.apiKey !== undefined) headers['X-API-Key'] = settings.apiKey;
+    if (settings.basicAuth !== undefined) headers.Authorization = settings.basicAuth;
     let body: string | undefined;
     if (options.body !== undefined) {
       headers['Content-Type'] = 'application/json';

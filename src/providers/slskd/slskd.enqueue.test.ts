@@ -177,6 +177,18 @@ describe('batches (0.26)', () => {
 });
 
 describe('legacy records (0.25)', () => {
+  it('does not send a timed-out enqueue again: a second POST would download the file twice', async () => {
+    // slskd < 0.26 records nothing until the peer is connected, so a second POST sent meanwhile
+    // is not skipped as "already in progress"; once the first transfer has finished it supersedes
+    // it and the file is downloaded again. Only the first POST may go out; then slskd is polled.
+    const { emulator, provider, request } = await setup({ version: '0.25.1' });
+    emulator.setBehaviour('peer', { enqueueDelayMs: 1_500 });
+    const transfer = await provider.enqueue(request());
+    expect(transfer).toMatchObject({ username: 'peer', filename: FILE });
+    expect(emulator.requestCounts['POST /transfers/downloads/{username}']).toBe(1);
+    expect((await settled(provider, transfer.id)).state).toBe('succeeded');
+  });
+
   it('never adopts a finished record older than the attempt', async () => {
     const { emulator, provider, request } = await setup({ version: '0.25.1' });
     const earlier = await provider.enqueue(request());

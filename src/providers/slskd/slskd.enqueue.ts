@@ -14,9 +14,10 @@ import type { SlskdSettings } from './slskd.settings.js';
  *
  * slskd connects to the peer BEFORE it records a transfer (DownloadService.EnqueueAsync): with a
  * slow peer the POST stays open past our request timeout, and 0.26 shows the batch meanwhile without
- * its transfer. A timed-out enqueue is therefore not a failed one: it is looked up (and sent once
- * more under the same batch id, which slskd answers with 409 if it has it) until slskd has recorded
- * it or `enqueueSettleMs` has passed. Only then is the source called failed.
+ * its transfer. A timed-out enqueue is therefore not a failed one: it is looked up (and, on 0.26,
+ * sent once more under the same batch id, which slskd answers with 409 if it has it; never on the
+ * legacy endpoint, see `settle`) until slskd has recorded it or `enqueueSettleMs` has passed. Only
+ * then is the source called failed.
  */
 
 /**
@@ -186,9 +187,12 @@ export function createEnqueuer(api: SlskdApi, settings: SlskdSettings, lock: Loc
     for (;;) {
       const found = await lookUp(request, batches);
       if (found !== null) return found;
-      // The first POST may never have reached slskd. Sending it again is safe: a batch id slskd
-      // knows gets a 409, and a legacy enqueue of a file still in progress is skipped.
-      if (!sentAgain) {
+      // The first POST may never have reached slskd. Sending it again is safe with a batch id
+      // (0.26 saves the batch before it connects, so a known one gets a 409). Not on the legacy
+      // endpoint: slskd records nothing there until the peer is connected, so a second POST made
+      // meanwhile is not skipped, and once the first transfer has finished it supersedes it and the
+      // file is downloaded twice. There the first POST is only waited for.
+      if (!sentAgain && batches) {
         sentAgain = true;
         const again = await lock(() => (batches ? postBatch(request) : postLegacy(request)));
         if (again !== SETTLE) return again;

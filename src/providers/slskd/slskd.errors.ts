@@ -1,6 +1,7 @@
 import type { Static, TSchema } from 'typebox';
 import { Compile } from 'typebox/compile';
 import type { ErrorCode } from '../../downloads/error-codes.js';
+import { redactUrlCredentials } from '../../log/redact.js';
 import { ProviderError } from '../provider.js';
 import { classifyExceptionText } from './slskd.mapping.js';
 import type { SlskdSettings } from './slskd.settings.js';
@@ -176,8 +177,10 @@ export function transportError(
   if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
     return new ProviderError('timeout', `slskd did not answer ${what} in time (${code})`);
   }
+  // The message is stored as a download's errorMessage (API, events): never with URL credentials,
+  // even if a caller built the settings by hand (slskdSettings takes them out of the URL).
   return new ProviderError(
     'slskd_unavailable',
-    `slskd is unreachable at ${settings.url} (${reason}) during ${what}`,
+    redactUrlCredentials(`slskd is unreachable at ${settings.url} (${reason}) during ${what}`),
   );
 }

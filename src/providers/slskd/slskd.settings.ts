@@ -1,7 +1,12 @@
 /** How SoulSpot reaches one slskd daemon. */
 export interface SlskdSettings {
-  /** Base URL including any `web.url_base` prefix, without `/api/v0`, e.g. `http://localhost:5030`. */
+  /**
+   * Base URL including any `web.url_base` prefix, without `/api/v0`, e.g. `http://localhost:5030`.
+   * Never with a user and password: those are taken out into `basicAuth` (see `slskdSettings`).
+   */
   url: string;
+  /** `Authorization` header value for a URL written with `user:password@` (a proxy in front of slskd). */
+  basicAuth?: string;
   /** Sent as `X-API-Key`. Omit only when slskd runs with authentication disabled. */
   apiKey?: string;
   /**
@@ -34,18 +39,44 @@ export const SLSKD_DEFAULTS = {
   enqueuePollMs: 500,
 } as const satisfies Partial<SlskdSettings>;
 
-/** Fills the defaults in and strips a trailing slash from the URL. */
+/**
+ * Takes `user:password@` out of the URL. fetch refuses a URL that carries credentials (every call
+ * would fail, read as "slskd unreachable"), and the URL is quoted in error messages, which end up
+ * in a download's errorMessage (API, events) and in logs. So the URL kept here never has them; they
+ * are sent as HTTP Basic auth instead, as a browser or curl would for such a URL.
+ */
+function splitCredentials(raw: string): { url: string; basicAuth?: string } {
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    return { url: raw.replace(/\/+$/, '') };
+  }
+  if (parsed.username === '' && parsed.password === '') return { url: raw.replace(/\/+$/, '') };
+  const user = decodeURIComponent(parsed.username);
+  const password = decodeURIComponent(parsed.password);
+  parsed.username = '';
+  parsed.password = '';
+  return {
+    url: parsed.toString().replace(/\/+$/, ''),
+    basicAuth: `Basic ${Buffer.from(`${user}:${password}`, 'utf8').toString('base64')}`,
+  };
+}
+
+/** Fills the defaults in, strips a trailing slash from the URL and takes credentials out of it. */
 export function slskdSettings(
-  input: Pick<SlskdSettings, 'url'> & Partial<Omit<SlskdSettings, 'url'>>,
+  input: Pick<SlskdSettings, 'url'> & Partial<Omit<SlskdSettings, 'url' | 'basicAuth'>>,
 ): SlskdSettings {
+  const { url, basicAuth } = splitCredentials(input.url);
   const settings: SlskdSettings = {
-    url: input.url.replace(/\/+$/, ''),
+    url,
     requestTimeoutMs: input.requestTimeoutMs ?? SLSKD_DEFAULTS.requestTimeoutMs,
     maxResponseBytes: input.maxResponseBytes ?? SLSKD_DEFAULTS.maxResponseBytes,
     cancelWaitMs: input.cancelWaitMs ?? SLSKD_DEFAULTS.cancelWaitMs,
     enqueueSettleMs: input.enqueueSettleMs ?? SLSKD_DEFAULTS.enqueueSettleMs,
     enqueuePollMs: input.enqueuePollMs ?? SLSKD_DEFAULTS.enqueuePollMs,
   };
+  if (basicAuth !== undefined) settings.basicAuth = basicAuth;
   if (input.apiKey !== undefined && input.apiKey !== '') settings.apiKey = input.apiKey;
   if (input.downloadsDir !== undefined && input.downloadsDir !== '') {
     settings.downloadsDir = input.downloadsDir;
