@@ -31,6 +31,11 @@ import { createQueueRepository } from './queue/queue.repository.js';
 import { createRunner, type Runner } from './queue/runner.js';
 import { defaultSettings } from './settings/settings.definitions.js';
 import { createSettingsRepository } from './settings/settings.repository.js';
+import { createQueueControlRepository } from './downloads/queue-control.repository.js';
+import {
+  createQueueControlService,
+  type QueueControlService,
+} from './downloads/queue-control.service.js';
 import { createSettingsService, type SettingsService } from './settings/settings.service.js';
 
 export interface SoulSpot {
@@ -44,6 +49,7 @@ export interface SoulSpot {
   blocklist: BlocklistService;
   runner: Runner;
   settings: SettingsService;
+  queueControl: QueueControlService;
   monitor: TransferMonitor;
   provider: GuardedProvider;
   log: PinoLogger;
@@ -166,8 +172,20 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     leaseMs: config.leaseMs,
     now,
     run: (lease, signal) => runDownload(deps, lease, signal),
-    canClaim: () => provider.circuit !== 'open',
+    // Nothing new starts while slskd's circuit is open, the queue is paused or outside the time windows.
+    canClaim: () => provider.circuit !== 'open' && queueControl.mayStart(),
     onError: (error) => log.error({ error: String(error) }, 'queue error'),
+  });
+  const queueControl = createQueueControlService({
+    handle: db,
+    control: createQueueControlRepository(db),
+    settings,
+    events,
+    now,
+    log,
+    runner,
+    // The orphan sweep is defined below; a command calls this only once everything runs.
+    sweepTransfers: () => void orphans.sweep(),
   });
   const downloads = createDownloadsService({
     repo,
@@ -185,6 +203,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     health,
     broker,
     settings,
+    queueControl,
   });
   // A raised limit fills the new slots now, not at the next job's end.
   const offSettings = settings.onChange(() => runner.wake());
@@ -247,6 +266,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     diskWatcher.start();
     sweeper.start();
     orphans.start();
+    queueControl.startScheduler();
   }
   let url = '';
   if (options.listen !== false) {
@@ -264,6 +284,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     blocklist,
     runner,
     settings,
+    queueControl,
     monitor,
     provider,
     log,
@@ -275,6 +296,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
         offSettings();
         settings.stop();
         offWaiting();
+        queueControl.stopScheduler();
         diskWatcher.stop();
         await sweeper.stop();
         health.stop();

@@ -25,6 +25,7 @@ async function appWith(blocklist: BlocklistService): Promise<App> {
     health: notUsedHere,
     broker: notUsedHere,
     settings: notUsedHere,
+    queueControl: notUsedHere,
     blocklist,
   };
   const app = await buildApp(deps);

@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { DOWNLOAD_STATUSES } from './download.js';
+import { DOWNLOAD_STATUSES, isActive, type DownloadStatus } from './download.js';
 import { ERROR_CODES } from './error-codes.js';
 import type { AttemptRow, DownloadRow } from './download.repository.js';
 
@@ -7,6 +7,10 @@ import type { AttemptRow, DownloadRow } from './download.repository.js';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) =>
   Type.Union([t, Type.Null()]);
+
+/** Statuses as the API shows them: the stored ones plus the two holds. */
+export const WIRE_STATUSES = [...DOWNLOAD_STATUSES, 'paused', 'scheduled'] as const;
+export type WireStatus = (typeof WIRE_STATUSES)[number];
 
 export const SourceSchema = Type.Object({
   provider: Type.String(),
@@ -37,7 +41,13 @@ export const AttemptSchema = Type.Object({
 
 export const DownloadSchema = Type.Object({
   id: Type.String(),
-  status: Type.Union(DOWNLOAD_STATUSES.map((s) => Type.Literal(s))),
+  /**
+   * The status, except that an unfinished download on hold shows `paused` or `scheduled` (its
+   * status underneath is where it resumes).
+   */
+  status: Type.Union(WIRE_STATUSES.map((s) => Type.Literal(s))),
+  /** When a scheduled download becomes due. */
+  scheduledAt: Nullable(Type.String()),
   artist: Type.String(),
   title: Type.String(),
   album: Nullable(Type.String()),
@@ -73,7 +83,10 @@ export function toDownloadDto(row: DownloadRow, attempts: AttemptRow[]): Downloa
   const current = attempts.find((a) => a.id === row.current_attempt_id) ?? null;
   return {
     id: row.id,
-    status: row.status as DownloadDto['status'],
+    status: (isActive(row.status as DownloadStatus) && row.hold !== 'none'
+      ? row.hold
+      : row.status) as DownloadDto['status'],
+    scheduledAt: iso(row.scheduled_at ?? null),
     artist: row.artist,
     title: row.title,
     album: row.album,

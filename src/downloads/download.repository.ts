@@ -1,3 +1,4 @@
+import type { WireStatus } from './download.dto.js';
 import {
   sql,
   type ExpressionBuilder,
@@ -14,7 +15,8 @@ export type DownloadRow = Selectable<DownloadsTable>;
 export type AttemptRow = Selectable<AttemptsTable>;
 
 export interface ListQuery {
-  statuses?: DownloadStatus[];
+  /** Wire statuses (download.dto.ts): the stored ones plus `paused` and `scheduled`. */
+  statuses?: WireStatus[];
   limit: number;
   /** Keyset cursor: the (created_at, id) of the last item of the previous page. */
   after?: { createdAt: number; id: string };
@@ -106,7 +108,27 @@ export function createDownloadRepository(handle: DatabaseHandle) {
     async list(q: ListQuery): Promise<DownloadRow[]> {
       const desc = q.order === 'newest';
       let query = db.selectFrom('downloads').selectAll();
-      if (q.statuses && q.statuses.length > 0) query = query.where('status', 'in', q.statuses);
+      if (q.statuses && q.statuses.length > 0) {
+        // Wire statuses: `paused`/`scheduled` are holds of unfinished downloads, which then no
+        // longer show their status underneath; finished ones show their status whatever the hold.
+        const holds = q.statuses.filter((s) => s === 'paused' || s === 'scheduled');
+        const stored = q.statuses.filter((s) => s !== 'paused' && s !== 'scheduled');
+        query = query.where((eb) =>
+          eb.or([
+            ...(stored.length > 0
+              ? [
+                  eb.and([
+                    eb('status', 'in', stored),
+                    eb.or([eb('hold', '=', 'none'), eb('status', 'not in', ACTIVE_STATUSES)]),
+                  ]),
+                ]
+              : []),
+            ...(holds.length > 0
+              ? [eb.and([eb('hold', 'in', holds), eb('status', 'in', ACTIVE_STATUSES)])]
+              : []),
+          ]),
+        );
+      }
       if (q.after) {
         const { createdAt, id } = q.after;
         query = query.where((eb) =>

@@ -174,3 +174,15 @@ export function dedupeKey(t: Pick<TrackRequest, 'artist' | 'title' | 'album'>): 
       .trim();
   return `${norm(t.artist)}|${norm(t.title)}|${norm(t.album)}`;
 }
+
+/**
+ * The statuses from which `event` is legal and leads to `to`: what a set-wide command (batch
+ * cancel of 10,000 downloads) writes in its WHERE clause, so it applies the state machine to every
+ * row without reading them one by one.
+ */
+export function statusesFor(event: DownloadEvent, to?: DownloadStatus): DownloadStatus[] {
+  return DOWNLOAD_STATUSES.filter((s) => {
+    const next = TRANSITIONS[s][event];
+    return next !== undefined && (to === undefined || next === to);
+  });
+}

@@ -1,8 +1,9 @@
+import type { WireStatus } from './download.dto.js';
 import { randomUUID } from 'node:crypto';
 import type { EventBus } from '../events/event-bus.js';
 import type { DownloadProvider } from '../providers/provider.js';
 import { cancelAtDaemon } from './attempt-transfer.js';
-import { ACTIVE_STATUSES, dedupeKey, type DownloadStatus, type TrackRequest } from './download.js';
+import { ACTIVE_STATUSES, dedupeKey, type TrackRequest } from './download.js';
 import { toDownloadDto, type DownloadDto } from './download.dto.js';
 import type { DownloadRepository, DownloadRow } from './download.repository.js';
 import type { Logger } from './download.job.js';
@@ -23,7 +24,8 @@ export class ConflictError extends Error {
 }
 
 export interface ListOptions {
-  statuses?: DownloadStatus[];
+  /** Wire statuses (download.dto.ts): the stored ones plus `paused` and `scheduled`. */
+  statuses?: WireStatus[];
   limit: number;
   cursor?: string;
   order: 'newest' | 'oldest';

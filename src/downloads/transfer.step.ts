@@ -87,7 +87,9 @@ async function startNextAttempt(ctx: JobContext): Promise<AttemptRow | undefined
   const stored = readCandidates(ctx.row.candidates);
   for (;;) {
     const attempts = (await repo.attemptsFor([ctx.row.id])).filter(
-      (a) => a.round === ctx.row.retry_count,
+      // A source whose transfer a pause or schedule stopped (attempt `cancelled`) was not tried
+      // and failed: it is the one to enqueue again.
+      (a) => a.round === ctx.row.retry_count && a.state !== 'cancelled',
     );
     const tried = new Set(attempts.map((a) => `${a.username}\u0000${a.filename}`));
     const notTried = (stored?.ranked ?? []).filter(

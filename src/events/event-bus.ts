@@ -30,6 +30,11 @@ export interface EventMap {
   'download.completed': DownloadDto;
   /** A download reached `failed`: the Download at that moment, with its error code. */
   'download.failed': DownloadDto;
+  /**
+   * A command changed many downloads at once (batch, reorder, global pause): which, and how.
+   * Clients reload those rows rather than receive 10,000 snapshots.
+   */
+  'downloads.changed': { action: string; ids: string[] };
   'attempt.finished': AttemptFinished;
   'provider.health': { provider: string; state: 'up' | 'down' | 'unknown'; message?: string };
   'provider.circuit': { provider: string; circuit: 'closed' | 'open' | 'half-open' };

@@ -9,6 +9,7 @@ export const LOGGED_EVENTS = [
   'download.updated',
   'download.completed',
   'download.failed',
+  'downloads.changed',
   'provider.health',
   'provider.circuit',
 ] as const satisfies readonly (keyof EventMap)[];

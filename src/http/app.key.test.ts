@@ -11,6 +11,7 @@ const depsWith = (apiKey: string): AppDeps => {
     health: notUsedHere,
     broker: notUsedHere,
     settings: notUsedHere,
+    queueControl: notUsedHere,
   };
 };
 

@@ -24,6 +24,8 @@ import { eventsRoutes } from './routes/events.routes.js';
 import { healthRoutes } from './routes/health.routes.js';
 import { settingsRoutes } from './routes/settings.routes.js';
 import { SettingsValidationError, type SettingsService } from '../settings/settings.service.js';
+import { QueueCommandError, type QueueControlService } from '../downloads/queue-control.service.js';
+import { queueRoutes } from './routes/queue.routes.js';
 import { acceptJsonBodiesOnly } from './body.js';
 import { describeValidation, validators } from './validation.js';
 
@@ -34,6 +36,7 @@ export interface AppDeps {
   health: HealthMonitor;
   broker: SseBroker;
   settings: SettingsService;
+  queueControl: QueueControlService;
   logger?: boolean | object;
 }
 
@@ -100,6 +103,10 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: error.message });
     if (error instanceof ConflictError)
       return reply.code(409).send({ statusCode: 409, error: 'Conflict', message: error.message });
+    if (error instanceof QueueCommandError)
+      return reply
+        .code(400)
+        .send({ statusCode: 400, error: 'Bad Request', message: error.message });
     if (error instanceof SettingsValidationError)
       return reply
         .code(400)
@@ -134,6 +141,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(blocklistRoutes(deps));
   await app.register(eventsRoutes(deps));
   await app.register(settingsRoutes(deps));
+  await app.register(queueRoutes(deps));
   app.get('/api/docs', { schema: { hide: true } }, () => app.swagger());
   return app;
 }

@@ -82,6 +82,12 @@ export const SETTING_DEFINITIONS = {
     description: 'How long an automatic block lasts, in days',
     fromConfig: (c) => c.blocklistMs / 86_400_000,
   }),
+  queuePaused: define({
+    schema: Type.Boolean(),
+    description:
+      'The whole queue is paused: nothing new starts and transfers are stopped (filing finishes); POST /api/queue/pause and /resume set it',
+    fromConfig: () => false,
+  }),
   timeZone: define({
     schema: Text({ minLength: 1, maxLength: 64 }),
     description: 'IANA time zone of the time windows and schedules, e.g. "Europe/Berlin"',

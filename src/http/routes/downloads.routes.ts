@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { isDownloadStatus, type DownloadStatus } from '../../downloads/download.js';
+import { WIRE_STATUSES, type WireStatus } from '../../downloads/download.dto.js';
 import { DownloadSchema } from '../../downloads/download.dto.js';
 import type { AppDeps } from '../app.js';
 import { CreateDownloadBody, ErrorBody, IdParams, ListQuery } from '../schemas.js';
@@ -46,7 +46,7 @@ export const downloadsRoutes =
           ?.split(',')
           .map((s) => s.trim())
           .filter((s) => s !== '');
-        const bad = statuses?.find((s) => !isDownloadStatus(s));
+        const bad = statuses?.find((s) => !(WIRE_STATUSES as readonly string[]).includes(s));
         if (bad !== undefined) {
           return reply.code(400).send({
             statusCode: 400,
@@ -55,7 +55,7 @@ export const downloadsRoutes =
           });
         }
         return deps.downloads.list({
-          statuses: statuses as DownloadStatus[] | undefined,
+          statuses: statuses as WireStatus[] | undefined,
           limit: request.query.limit ?? 50,
           cursor: request.query.cursor,
           order: request.query.order ?? 'newest',

@@ -1,0 +1,482 @@
+import type { DatabaseHandle, Db } from '../db/database.js';
+import type { EventLog } from '../events/event-log.js';
+import type { SettingsService } from '../settings/settings.service.js';
+import { windowState } from '../queue/time-windows.js';
+import { TERMINAL_STATUSES } from './download.js';
+import type { Logger } from './download.job.js';
+import { planMove, type Anchor } from './queue-order.js';
+import {
+  CHUNK,
+  type BatchFilterQuery,
+  type QueueControlRepository,
+} from './queue-control.repository.js';
+
+/** What a batch did: every id is either a success or an error saying why not. */
+export interface BatchResult {
+  successCount: number;
+  failedCount: number;
+  errors: { id: string; code: BatchErrorCode; message: string }[];
+}
+
+export type BatchErrorCode = 'not_found' | 'conflict' | 'duplicate_active';
+export type BatchAction = 'cancel' | 'retry' | 'set_priority' | 'pause' | 'resume' | 'remove';
+export type ReorderTarget = { before: string } | { after: string } | { index: number } | null;
+
+/** A command that cannot be carried out as asked (a 400 naming the field). */
+export class QueueCommandError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'QueueCommandError';
+  }
+}
+
+export interface QueueControlDeps {
+  handle: DatabaseHandle;
+  control: QueueControlRepository;
+  settings: SettingsService;
+  events: Pick<EventLog, 'append' | 'wake'>;
+  now: () => number;
+  log: Logger;
+  runner: { wake(): void; abort(id: string): void };
+  /**
+   * Closed attempts leave their transfers at slskd to the orphan sweep (orphan-sweep.ts), which
+   * cancels them now or once slskd is reachable: a command never waits on slskd.
+   */
+  sweepTransfers(): void;
+}
+
+type Work = (
+  chunk: string[],
+  tx: Db,
+) => Promise<{ done: string[]; errors?: BatchResult['errors'] }>;
+
+/**
+ * Queue-wide commands: order, holds, schedules, batches and the global pause. Each chunk of ids
+ * is one transaction holding the change and its `downloads.changed` event, so 10,000 ids are
+ * twenty short commits and a crash loses no half-applied chunk.
+ */
+export function createQueueControlService(deps: QueueControlDeps) {
+  const { control, handle, now, events } = deps;
+
+  /** Runs `work` over the ids in chunks; ids it did not touch are explained by `why`. */
+  const batch = async (
+    action: string,
+    ids: string[],
+    work: Work,
+    why: (row: { status: string; hold: string }) => string,
+  ): Promise<BatchResult> => {
+    const result: BatchResult = { successCount: 0, failedCount: 0, errors: [] };
+    const unique = [...new Set(ids)];
+    for (let i = 0; i < unique.length; i += CHUNK) {
+      const chunk = unique.slice(i, i + CHUNK);
+      const { done, errors = [] } = await handle.writeTx(async (tx) => {
+        const out = await work(chunk, tx);
+        if (out.done.length > 0)
+          await events.append(tx, 'downloads.changed', { action, ids: out.done });
+        return out;
+      });
+      const explained = new Set([...done, ...errors.map((e) => e.id)]);
+      const rest = chunk.filter((id) => !explained.has(id));
+      const rows = new Map((await control.existing(rest)).map((r) => [r.id, r]));
+      result.successCount += done.length;
+      result.errors.push(...errors);
+      for (const id of rest) {
+        const row = rows.get(id);
+        result.errors.push(
+          row
+            ? { id, code: 'conflict', message: why(row) }
+            : { id, code: 'not_found', message: `Download ${id} not found` },
+        );
+      }
+    }
+    result.failedCount = result.errors.length;
+    events.wake();
+    return result;
+  };
+
+  /** Stops the transfers of downloads taken from their workers (pause, cancel). */
+  const closeTransfers = async (
+    rows: { current_attempt_id: string | null }[],
+    message: string,
+    tx: Db,
+  ): Promise<void> => {
+    const attempts = rows.flatMap((r) => (r.current_attempt_id ? [r.current_attempt_id] : []));
+    if ((await control.closeInFlight(attempts, message, now(), tx)) > 0) {
+      setImmediate(deps.sweepTransfers);
+    }
+  };
+
+  const abortAll = (ids: string[]): void => {
+    for (const id of ids) deps.runner.abort(id);
+  };
+
+  const actions = {
+    pause: (ids: string[]) =>
+      batch(
+        'pause',
+        ids,
+        async (chunk, tx) => {
+          const held = await control.hold(chunk, 'paused', null, now(), tx);
+          // A filing download keeps its file: it resumes filing. Only a transfer is stopped.
+          await closeTransfers(
+            held.filter((r) => r.status === 'queued' || r.status === 'downloading'),
+            'Paused by the user',
+            tx,
+          );
+          abortAll(held.map((r) => r.id));
+          return { done: held.map((r) => r.id) };
+        },
+        (r) => `Download is ${r.status}; only unfinished downloads can be paused`,
+      ),
+
+    resume: (ids: string[]) =>
+      batch(
+        'resume',
+        ids,
+        async (chunk, tx) => {
+          const released = await control.release(chunk, now(), tx);
+          if (released.length > 0) setImmediate(() => deps.runner.wake());
+          return { done: released.map((r) => r.id) };
+        },
+        (r) =>
+          r.hold === 'none'
+            ? 'Download is not paused or scheduled'
+            : `Download is ${r.status}; only unfinished downloads can be resumed`,
+      ),
+
+    cancel: (ids: string[]) =>
+      batch(
+        'cancel',
+        ids,
+        async (chunk, tx) => {
+          const rows = await control.cancel(chunk, now(), tx);
+          await closeTransfers(rows, 'Cancelled by the user', tx);
+          abortAll(rows.map((r) => r.id));
+          return { done: rows.map((r) => r.id) };
+        },
+        (r) => `Download is ${r.status} and cannot be cancelled`,
+      ),
+
+    retry: (ids: string[]) =>
+      batch(
+        'retry',
+        ids,
+        async (chunk, tx) => {
+          // One per track: two failed downloads of the same track cannot both become active.
+          const seen = new Map<string, string>();
+          const errors: BatchResult['errors'] = [];
+          for (const { id, dedupe_key } of await control.keys(chunk, tx)) {
+            if (seen.has(dedupe_key))
+              errors.push({
+                id,
+                code: 'duplicate_active',
+                message: `Download ${seen.get(dedupe_key)} of the same track is retried instead`,
+              });
+            else seen.set(dedupe_key, id);
+          }
+          const rows = await control.retry([...seen.values()], now(), tx);
+          const done = rows.map((r) => r.id);
+          if (done.length > 0) await control.retireAttempts(done, tx);
+          const retried = new Set(done);
+          for (const id of seen.values()) {
+            if (!retried.has(id)) {
+              // Either not finished, or another download of the track is active.
+              const [row] = await control.existing([id], tx);
+              if (row && (TERMINAL_STATUSES as readonly string[]).includes(row.status))
+                errors.push({
+                  id,
+                  code: 'duplicate_active',
+                  message: 'Another download of this track is already active',
+                });
+            }
+          }
+          if (done.length > 0) setImmediate(() => deps.runner.wake());
+          return { done, errors };
+        },
+        (r) => `Download is ${r.status}; only failed or cancelled downloads can be retried`,
+      ),
+
+    setPriority: (ids: string[], priority: number) =>
+      batch(
+        'set_priority',
+        ids,
+        async (chunk, tx) => {
+          const rows = await control.setPriority(chunk, priority, now(), tx);
+          setImmediate(() => deps.runner.wake());
+          return { done: rows.map((r) => r.id) };
+        },
+        () => 'unreachable',
+      ),
+
+    remove: (ids: string[]) =>
+      batch(
+        'remove',
+        ids,
+        async (chunk, tx) => ({
+          done: (await control.remove(chunk, TERMINAL_STATUSES, tx)).map((r) => r.id),
+        }),
+        (r) => `Download is ${r.status}; only finished downloads can be removed (cancel it first)`,
+      ),
+  };
+
+  /** The ids a filter matches, all of them, in pages (a batch over "every failed download"). */
+  const idsMatching = async (filter: BatchFilterQuery): Promise<string[]> => {
+    const ids: string[] = [];
+    let after: string | null = null;
+    for (;;) {
+      const page = await control.matching(filter, after, 5000);
+      ids.push(...page.map((r) => r.id));
+      if (page.length < 5000) return ids;
+      after = page.at(-1)!.id;
+    }
+  };
+
+  let schedulerTimer: NodeJS.Timeout | null = null;
+  let schedulerStopped = true;
+  /** Ends due schedules and sleeps until the next one (at most a minute, for other processes' new schedules). */
+  const schedule = async (): Promise<void> => {
+    if (schedulerStopped) return;
+    if (schedulerTimer) clearTimeout(schedulerTimer);
+    schedulerTimer = null;
+    try {
+      const released = await control.releaseDueSchedules(now());
+      if (released.length > 0) {
+        await handle.writeTx((tx) =>
+          events.append(tx, 'downloads.changed', { action: 'schedule_due', ids: released }),
+        );
+        events.wake();
+        deps.runner.wake();
+      }
+      const next = await control.nextScheduledAt();
+      const wait = next === null ? 60_000 : Math.max(0, Math.min(60_000, next - now()));
+      if (!schedulerStopped) {
+        schedulerTimer = setTimeout(() => void schedule(), wait);
+        schedulerTimer.unref();
+      }
+    } catch (error) {
+      deps.log.warn({ error: String(error) }, 'schedule check failed');
+      if (!schedulerStopped) schedulerTimer = setTimeout(() => void schedule(), 5000);
+    }
+  };
+
+  return {
+    ...actions,
+
+    /** One action over explicit ids or every download a filter matches. */
+    async batch(
+      input: { ids?: string[]; filter?: BatchFilterQuery },
+      action: BatchAction,
+      priority?: number,
+    ): Promise<BatchResult> {
+      if ((input.ids === undefined) === (input.filter === undefined))
+        throw new QueueCommandError('body: give either ids or filter');
+      if (action === 'set_priority' && priority === undefined)
+        throw new QueueCommandError('body/priority is required for set_priority');
+      const ids = input.ids ?? (await idsMatching(input.filter!));
+      switch (action) {
+        case 'set_priority':
+          return actions.setPriority(ids, priority!);
+        default:
+          return actions[action](ids);
+      }
+    },
+
+    /**
+     * Puts `ids`, in that order, at the head of the waiting queue, at a 0-based place in it, or
+     * right before/after another download. Writes only the moved rows.
+     */
+    async reorder(ids: string[], target: ReorderTarget): Promise<BatchResult> {
+      const unique = [...new Set(ids)];
+      const anchorId =
+        target && 'before' in target
+          ? target.before
+          : target && 'after' in target
+            ? target.after
+            : null;
+      if (anchorId !== null && unique.includes(anchorId))
+        throw new QueueCommandError(
+          'body: the download to place them next to cannot be one of those moved',
+        );
+      const result = await handle.writeTx(async (tx) => {
+        const found = new Map((await control.placed(unique, tx)).map((p) => [p.id, p]));
+        const finished = (id: string) =>
+          (TERMINAL_STATUSES as readonly string[]).includes(found.get(id)!.status);
+        const moving = unique.filter((id) => found.has(id) && !finished(id));
+        const skip = new Set(moving);
+        let anchor: Anchor;
+        if (target === null || 'index' in target) {
+          // The n-th waiting download that is not moved becomes the one to place them before.
+          const index = target === null ? 0 : target.index;
+          const rows = await control.head(moving.length + 1, index, tx);
+          const at = rows.find((p) => !skip.has(p.id));
+          if (index === 0 || !at)
+            anchor = index === 0 ? { kind: 'head', first: at ?? null } : await after(tx, skip);
+          else anchor = await near(at, 'before', skip, moving.length, tx);
+        } else {
+          const [placed] = await control.placed([anchorId!], tx);
+          if (!placed) throw new QueueCommandError(`body: download ${anchorId} not found`);
+          anchor = await near(
+            placed,
+            'before' in target ? 'before' : 'after',
+            skip,
+            moving.length,
+            tx,
+          );
+        }
+        for (const m of planMove(moving, anchor)) await control.move(m, now(), tx);
+        if (moving.length > 0)
+          await events.append(tx, 'downloads.changed', { action: 'reorder', ids: moving });
+        return {
+          successCount: moving.length,
+          errors: unique
+            .filter((id) => !skip.has(id))
+            .map((id) =>
+              found.has(id)
+                ? {
+                    id,
+                    code: 'conflict' as const,
+                    message: `Download is ${found.get(id)!.status}; finished downloads have no place in the queue`,
+                  }
+                : { id, code: 'not_found' as const, message: `Download ${id} not found` },
+            ),
+        };
+      });
+      events.wake();
+      deps.runner.wake();
+      return { ...result, failedCount: result.errors.length };
+    },
+
+    /** Holds one download until `at` (epoch ms), or ends its schedule (null). */
+    async scheduleOne(id: string, at: number | null): Promise<BatchResult> {
+      if (at === null) return actions.resume([id]);
+      if (at <= now()) return actions.resume([id]);
+      const result = await batch(
+        'schedule',
+        [id],
+        async (chunk, tx) => {
+          const held = await control.hold(chunk, 'scheduled', at, now(), tx);
+          await closeTransfers(
+            held.filter((r) => r.status === 'queued' || r.status === 'downloading'),
+            'Scheduled for later by the user',
+            tx,
+          );
+          abortAll(held.map((r) => r.id));
+          return { done: held.map((r) => r.id) };
+        },
+        (r) => `Download is ${r.status}; only unfinished downloads can be scheduled`,
+      );
+      void schedule();
+      return result;
+    },
+
+    /**
+     * Pauses the whole queue, for every process and across restarts (the `queuePaused` setting):
+     * nothing new starts, searches and transfers stop (their sources enqueue again on resume),
+     * filing finishes.
+     */
+    async pauseAll(): Promise<void> {
+      await deps.settings.update({ queuePaused: true });
+      const rows = await control.stoppable();
+      for (let i = 0; i < rows.length; i += CHUNK) {
+        const chunk = rows.slice(i, i + CHUNK);
+        await handle.writeTx(async (tx) => {
+          await control.revoke(
+            chunk.map((r) => r.id),
+            now(),
+            tx,
+          );
+          await closeTransfers(
+            chunk.filter((r) => r.status !== 'searching'),
+            'The queue was paused',
+            tx,
+          );
+          await events.append(tx, 'downloads.changed', {
+            action: 'pause_all',
+            ids: chunk.map((r) => r.id),
+          });
+        });
+        abortAll(chunk.map((r) => r.id));
+      }
+      events.wake();
+    },
+
+    async resumeAll(): Promise<void> {
+      await deps.settings.update({ queuePaused: false });
+      deps.runner.wake();
+    },
+
+    /** Whether the runner may start new work now: not paused, inside a time window. */
+    mayStart(): boolean {
+      const s = deps.settings.current();
+      return !s.queuePaused && windowState(s.timeWindows, s.timeZone, now()).open;
+    },
+
+    /** Counts, limits and timers of the queue, as `GET /api/queue` shows them. */
+    async overview() {
+      const s = deps.settings.current();
+      const t = now();
+      const byStatus: Record<string, number> = {};
+      const byHold: Record<string, number> = { paused: 0, scheduled: 0 };
+      for (const r of await control.countsByStatusAndHold()) {
+        const n = Number(r.n);
+        byStatus[r.status] = (byStatus[r.status] ?? 0) + n;
+        const active = !(TERMINAL_STATUSES as readonly string[]).includes(r.status);
+        if (active && r.hold !== 'none') byHold[r.hold] = (byHold[r.hold] ?? 0) + n;
+      }
+      const window = windowState(s.timeWindows, s.timeZone, t);
+      const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+      return {
+        byStatus,
+        byHold,
+        paused: s.queuePaused,
+        slots: {
+          working: await control.liveLeases(t),
+          maxConcurrent: s.maxConcurrent,
+          queuedAtSource: byStatus.queued ?? 0,
+          maxQueuedAtSource: s.maxQueuedAtSource,
+          maxConcurrentPerUser: s.maxConcurrentPerUser,
+        },
+        timeWindows: {
+          windows: s.timeWindows,
+          timeZone: s.timeZone,
+          open: window.open,
+          changesAt: iso(window.changesAt),
+        },
+        nextRetryAt: iso(await control.nextRetryAt(t)),
+        nextScheduledAt: iso(await control.nextScheduledAt()),
+      };
+    },
+
+    startScheduler(): void {
+      schedulerStopped = false;
+      void schedule();
+    },
+    stopScheduler(): void {
+      schedulerStopped = true;
+      if (schedulerTimer) clearTimeout(schedulerTimer);
+    },
+  };
+
+  /** The neighbour of a download on one side within its priority, skipping the moved ones. */
+  async function near(
+    target: { id: string; priority: number; position: string },
+    side: 'before' | 'after',
+    skip: Set<string>,
+    moving: number,
+    tx: Db,
+  ): Promise<Anchor> {
+    const next =
+      (await control.neighbours(target, side, moving + 1, tx)).find((p) => !skip.has(p.id)) ?? null;
+    return side === 'before'
+      ? { kind: 'before', target, previous: next }
+      : { kind: 'after', target, next };
+  }
+
+  /** After the last waiting download that is not moved: a place past the end of the queue. */
+  async function after(tx: Db, skip: Set<string>): Promise<Anchor> {
+    const last = (await control.tail(skip.size + 1, tx)).find((p) => !skip.has(p.id));
+    return last ? { kind: 'after', target: last, next: null } : { kind: 'head', first: null };
+  }
+}
+
+export type QueueControlService = ReturnType<typeof createQueueControlService>;
