@@ -1,6 +1,8 @@
 import { chaosBench } from './chaos.bench.js';
 import { endToEndBench } from './end-to-end.bench.js';
 import { enqueueBench } from './enqueue.bench.js';
+import { claimBench } from './claim.bench.js';
+import { queueBench } from './queue.bench.js';
 import { pgUrl } from './setup.js';
 import { syncCycleBench } from './sync-cycle.bench.js';
 
@@ -23,6 +25,29 @@ async function main(): Promise<void> {
   if (want('e2e')) {
     console.log('== 500 tracks end to end through the emulator, 10 at a time');
     console.table([await endToEndBench()]);
+  }
+  if (want('queue')) {
+    console.log('== the queue with 100,000 downloads, through the API (targets: see README)');
+    const url = pgUrl();
+    const figures = [...(await queueBench())];
+    if (url) figures.push(...(await queueBench(url)));
+    else console.log('  (PostgreSQL run skipped: set BENCH_PG_URL or TEST_PG_URL)');
+    console.table(figures);
+    const claims = await claimBench(url);
+    const ratio = claims.postgres && claims.pgBoss ? claims.postgres / claims.pgBoss : undefined;
+    console.table([
+      { queue: 'SoulSpot, SQLite', 'claim+complete/s': claims.sqlite },
+      ...(claims.postgres
+        ? [{ queue: 'SoulSpot, PostgreSQL', 'claim+complete/s': claims.postgres }]
+        : []),
+      ...(claims.pgBoss
+        ? [{ queue: 'pg-boss, same PostgreSQL', 'claim+complete/s': claims.pgBoss }]
+        : []),
+    ]);
+    if (ratio !== undefined)
+      console.log(
+        `  SoulSpot/pg-boss on PostgreSQL: ${ratio.toFixed(2)}x (target >= 1: ${ratio >= 1 ? 'pass' : 'FAIL'})`,
+      );
   }
   if (want('chaos')) {
     console.log('== 300 tracks while 30% of peers misbehave at random and slskd restarts twice');

@@ -7,7 +7,7 @@ import { loadConfig, type Config } from '../src/config/config.js';
 import { startSoulSpot, type SoulSpot, type StartOptions } from '../src/main.js';
 
 export const API_KEY = 'bench-api-key-0123456789';
-const SLSKD_KEY = 'bench-slskd-key-0123456789';
+export const SLSKD_KEY = 'bench-slskd-key-0123456789';
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** Real audio shipped with the repo, so benchmarks need no ffmpeg. */
 export const FIXTURES = ['tone-a.flac', 'tone-b.flac', 'tone-c.mp3', 'tone-d.mp3'].map((f) =>

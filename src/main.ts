@@ -68,6 +68,8 @@ export interface StartOptions {
   /** Set false to serve the API without working the queue (benchmarks of the API alone). */
   runWorkers?: boolean;
   onQuery?: () => void;
+  /** false: every accepted download is a commit of its own (the benchmark's baseline). */
+  groupCommit?: boolean;
   /** Event log timers and limits (tests shorten or switch off the safety poll). */
   events?: Pick<EventLogOptions, 'pollMs' | 'trimEveryMs' | 'retention'>;
 }
@@ -113,8 +115,8 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
   const bus = createEventBus();
   const events = createEventLog({ handle: db, now, log, ...options.events });
   await events.start();
-  // Producers still emit on the bus after their own writes; the bridge copies that into the log
-  // until they append inside their transactions. SSE is served from the log only.
+  // The downloads service appends its events inside its transactions; the worker still emits on
+  // the bus after its writes, and the bridge copies that into the log. SSE is served from the log.
   const bridge = createEventBridge({ bus, events, handle: db, log });
   const broker = createSseBroker({ events, log });
   const provider = withCircuitBreaker(
@@ -188,10 +190,13 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     sweepTransfers: () => void orphans.sweep(),
   });
   const downloads = createDownloadsService({
+    handle: db,
     repo,
-    bus,
+    events,
     provider,
     maxRetries: config.maxRetries,
+    maxQueueSize: () => settings.get('maxQueueSize'),
+    ...(options.groupCommit !== undefined ? { groupCommit: options.groupCommit } : {}),
     now,
     log,
     runner,

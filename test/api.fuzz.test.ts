@@ -126,6 +126,7 @@ describe.each(testDialects())('API fuzz on %s', (dialect) => {
 
   it(`answers every generated request as the oracle says (seed ${SEED}, ${RUNS} runs)`, async () => {
     const seen = new Map<number, number>();
+    let bulkAccepted = 0;
     await fc.assert(
       fc.asyncProperty(anyRequest, async (spec) => {
         const req = materialize(spec, pools);
@@ -166,6 +167,25 @@ describe.each(testDialects())('API fuzz on %s', (dialect) => {
           const again = await call<DownloadDto>('GET', `/api/downloads/${created.id}`);
           expect(again.body, context).toEqual(created);
         }
+        if (expected.route === 'bulkDownloads') {
+          bulkAccepted++;
+          const sent = get(expected.body, 'items') as unknown[];
+          const answer = res.json<{
+            created: number;
+            items: { index: number; result: string; id: string | null }[];
+          }>();
+          expect(
+            answer.items.map((i) => i.index),
+            context,
+          ).toEqual(sent.map((_, i) => i));
+          for (const item of answer.items) {
+            expect(item.id, context).not.toBeNull();
+            if (item.result !== 'created') continue;
+            const stored = await call<DownloadDto>('GET', `/api/downloads/${item.id as string}`);
+            expect(stored.body, context).toMatchObject(expectedDownload(sent[item.index]));
+            pools.downloads.push(item.id as string);
+          }
+        }
         if (expected.route === 'addBlocklist') {
           const entry = res.json<BlocklistEntryDto>();
           expect(entry, context).toMatchObject({
@@ -184,6 +204,7 @@ describe.each(testDialects())('API fuzz on %s', (dialect) => {
       }),
       { seed: SEED, numRuns: RUNS },
     );
+    expect(bulkAccepted, 'bulk requests accepted').toBeGreaterThan(RUNS / 100);
     // The run must have reached both sides of the oracle, or it proved little.
     const count = (f: (s: number) => boolean) =>
       [...seen].filter(([s]) => f(s)).reduce((n, [, c]) => n + c, 0);

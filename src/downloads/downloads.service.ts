@@ -1,13 +1,19 @@
 import type { WireStatus } from './download.dto.js';
-import { randomUUID } from 'node:crypto';
-import type { EventBus } from '../events/event-bus.js';
+import type { DatabaseHandle, Db } from '../db/database.js';
+import type { EventLog } from '../events/event-log.js';
 import type { DownloadProvider } from '../providers/provider.js';
+import { createAcceptRepository } from './accept.repository.js';
+import { createGroupCommit } from './accept-batcher.js';
+import { acceptRows, newDownloadRow, positionsAt, type AcceptOutcome } from './accept.js';
 import { cancelAtDaemon } from './attempt-transfer.js';
-import { ACTIVE_STATUSES, dedupeKey, type TrackRequest } from './download.js';
+import { ACTIVE_STATUSES, type DownloadStatus, type TrackRequest } from './download.js';
 import { toDownloadDto, type DownloadDto } from './download.dto.js';
-import type { DownloadRepository, DownloadRow } from './download.repository.js';
+import {
+  createDownloadRepository,
+  type DownloadRepository,
+  type DownloadRow,
+} from './download.repository.js';
 import type { Logger } from './download.job.js';
-import { keyForTime } from './queue-order.js';
 
 export class NotFoundError extends Error {
   constructor(what: string) {
@@ -23,6 +29,18 @@ export class ConflictError extends Error {
   }
 }
 
+/** maxQueueSize is reached. The API's error handler answers with `statusCode` and the message. */
+export class QueueFullError extends Error {
+  readonly statusCode = 429;
+  constructor(active: number) {
+    super(
+      `The queue holds ${active} unfinished downloads, the most maxQueueSize allows; ` +
+        'wait for some to finish, cancel some, or raise maxQueueSize (PATCH /api/settings)',
+    );
+    this.name = 'QueueFullError';
+  }
+}
+
 export interface ListOptions {
   /** Wire statuses (download.dto.ts): the stored ones plus `paused` and `scheduled`. */
   statuses?: WireStatus[];
@@ -31,77 +49,134 @@ export interface ListOptions {
   order: 'newest' | 'oldest';
 }
 
+/** One item of a bulk request, as answered. */
+export interface BulkItemResult {
+  index: number;
+  /** created | existing (an active download of the track) | duplicate (an earlier item) | rejected */
+  result: 'created' | 'existing' | 'duplicate' | 'rejected';
+  /** The download; null when rejected. */
+  id: string | null;
+  status: DownloadStatus | null;
+  /** duplicate: the index of the earlier item it repeats. */
+  duplicateOf?: number;
+}
+
+export interface BulkResult {
+  created: number;
+  existing: number;
+  duplicate: number;
+  rejected: number;
+  items: BulkItemResult[];
+}
+
+/** Items per transaction of a bulk accept: big enough to share fsyncs, small enough not to hold the writer long. */
+export const BULK_CHUNK = 1000;
+/** Concurrent single accepts sharing one commit, at most. */
+const GROUP_COMMIT_MAX = 256;
+
 /** Commands and queries on downloads: what routes call. The pipeline does the work itself. */
 export function createDownloadsService(deps: {
+  handle: DatabaseHandle;
   repo: DownloadRepository;
-  bus: EventBus;
+  /** Every change is appended here inside the transaction of its write. */
+  events: Pick<EventLog, 'appendMany'>;
   provider: DownloadProvider;
   maxRetries: number;
+  /** maxQueueSize (0 = no limit), read at each accept. */
+  maxQueueSize: () => number;
+  /** Concurrent accepts share a commit (default); false: one commit per request. */
+  groupCommit?: boolean;
   now: () => number;
   log: Logger;
   /** Tells the queue runner there is new work, or to drop a job at once. */
   runner: { wake(): void; abort(id: string): void };
 }) {
-  const { repo, bus, now } = deps;
+  const { repo, handle, now } = deps;
+  const accept = createAcceptRepository(handle.dialect);
+  /** The download SQL bound to a transaction, so a command's writes and its event commit together. */
+  const inTx = (tx: Db): DownloadRepository => createDownloadRepository({ ...handle, db: tx });
+  const appendUpdated = (tx: Db, d: DownloadDto) =>
+    deps.events.appendMany(tx, [{ type: 'download.updated', payload: d }]);
 
   const dto = async (row: DownloadRow): Promise<DownloadDto> =>
     toDownloadDto(row, await repo.attemptsFor([row.id]));
 
-  const publish = async (row: DownloadRow): Promise<DownloadDto> => {
-    const d = await dto(row);
-    bus.emit('download.updated', d);
-    return d;
+  const accepts = createGroupCommit({
+    enabled: deps.groupCommit ?? true,
+    maxBatch: GROUP_COMMIT_MAX,
+    commit: (rows: ReturnType<typeof newDownloadRow>[]) =>
+      handle.writeTx((tx) =>
+        acceptRows({ accept, events: deps.events }, tx, rows, deps.maxQueueSize()),
+      ),
+  });
+
+  const existingDto = async (o: AcceptOutcome): Promise<DownloadDto> => {
+    if (o.kind === 'rejected') throw new QueueFullError(o.active);
+    return dto(o.row);
   };
 
   return {
-    /** Accepts a track. A second request for a track that is still active returns the first. */
+    /**
+     * Accepts a track. A second request for a track that is still active returns the first.
+     * Resolves only once the row is committed; concurrent requests share that commit.
+     */
     async create(request: TrackRequest): Promise<{ download: DownloadDto; created: boolean }> {
-      const t = now();
-      const { row, created } = await repo.insertUnlessActive({
-        id: randomUUID(),
-        status: 'waiting',
-        artist: request.artist.trim(),
-        title: request.title.trim(),
-        album: request.album?.trim() || null,
-        album_artist: request.albumArtist?.trim() || null,
-        track_number: request.trackNumber ?? null,
-        disc_number: request.discNumber ?? null,
-        year: request.year ?? null,
-        genre: request.genre?.trim() || null,
-        duration_seconds: request.durationSeconds ?? null,
-        dedupe_key: dedupeKey(request),
-        priority: request.priority ?? 0,
-        progress: 0,
-        bytes_transferred: 0,
-        size: null,
-        retry_count: 0,
-        max_retries: deps.maxRetries,
-        next_retry_at: null,
-        run_after: t,
-        error_code: null,
-        error_message: null,
-        search_id: null,
-        query_index: 0,
-        candidates: null,
-        current_attempt_id: null,
-        queue_position: null,
-        library_path: null,
-        lease_owner: null,
-        lease_expires_at: null,
-        lease_token: 0,
-        created_at: t,
-        updated_at: t,
-        completed_at: null,
-        position: keyForTime(t),
-        hold: 'none',
-        scheduled_at: null,
-      });
-      if (!created) return { download: await dto(row), created };
+      const outcome = await accepts.submit(newDownloadRow(request, now(), deps.maxRetries));
+      if (outcome.kind !== 'created')
+        return { download: await existingDto(outcome), created: false };
       deps.runner.wake();
-      // A new download has no attempts yet: no need to read them.
-      const download = toDownloadDto(row, []);
-      bus.emit('download.updated', download);
-      return { download, created };
+      return { download: toDownloadDto(outcome.row, []), created: true };
+    },
+
+    /**
+     * Accepts many tracks in order, BULK_CHUNK to a transaction. Tracks with an active download and
+     * repeats within the request are reported, not created; new ones beyond maxQueueSize are
+     * rejected (a QueueFullError when not a single one could be taken).
+     */
+    async bulk(requests: TrackRequest[]): Promise<BulkResult> {
+      const t = now();
+      const positions = positionsAt(t, requests.length);
+      const rows = requests.map((r, i) => ({
+        ...newDownloadRow(r, t, deps.maxRetries),
+        position: positions[i] as string,
+      }));
+      const result: BulkResult = { created: 0, existing: 0, duplicate: 0, rejected: 0, items: [] };
+      const firstIndexOf = new Map<string, number>();
+      let lastRejected = 0;
+      for (let start = 0; start < rows.length; start += BULK_CHUNK) {
+        const chunk = rows.slice(start, start + BULK_CHUNK);
+        const outcomes = await handle.writeTx((tx) =>
+          acceptRows({ accept, events: deps.events }, tx, chunk, deps.maxQueueSize()),
+        );
+        outcomes.forEach((o, k) => {
+          const index = start + k;
+          const key = chunk[k]?.dedupe_key as string;
+          const earlier = firstIndexOf.get(key);
+          if (o.kind === 'rejected') {
+            result.rejected++;
+            lastRejected = o.active;
+            result.items.push({ index, result: 'rejected', id: null, status: null });
+            return;
+          }
+          if (earlier === undefined) firstIndexOf.set(key, index);
+          // A repeat of an item in an earlier chunk finds that one's row as "existing".
+          const repeat =
+            o.kind === 'duplicate' ? start + o.of : earlier !== undefined ? earlier : undefined;
+          const kind =
+            repeat !== undefined ? 'duplicate' : o.kind === 'created' ? 'created' : 'existing';
+          result[kind]++;
+          result.items.push({
+            index,
+            result: kind,
+            id: o.row.id,
+            status: o.row.status as DownloadStatus,
+            ...(repeat !== undefined ? { duplicateOf: repeat } : {}),
+          });
+        });
+      }
+      if (result.created > 0) deps.runner.wake();
+      if (result.rejected > 0 && result.created === 0) throw new QueueFullError(lastRejected);
+      return result;
     },
 
     async get(id: string): Promise<DownloadDto> {
@@ -134,61 +209,79 @@ export function createDownloadsService(deps: {
     async cancel(id: string): Promise<DownloadDto> {
       const before = await repo.get(id);
       if (!before) throw new NotFoundError(`Download ${id}`);
-      const row = await repo.commandUpdate(id, ACTIVE_STATUSES, {
-        status: 'cancelled',
-        error_code: 'cancelled',
-        error_message: 'Cancelled by the user',
-        queue_position: null,
-        next_retry_at: null,
-        updated_at: now(),
-      });
-      if (!row)
-        throw new ConflictError(`Download ${id} is ${before.status} and cannot be cancelled`);
-      deps.runner.abort(id);
-      const attempt = row.current_attempt_id
-        ? await repo.getAttempt(row.current_attempt_id)
-        : undefined;
-      if (attempt && (attempt.state === 'enqueued' || attempt.state === 'pending')) {
-        // Close the attempt first: a worker whose enqueue is still in flight then finds it closed
-        // and cancels what it created (transfer.step.ts runAttempt).
-        await repo.commandUpdateAttempt(attempt.id, {
-          state: 'cancelled',
+      const done = await handle.writeTx(async (tx) => {
+        const r = inTx(tx);
+        const t = now();
+        const row = await r.commandUpdate(id, ACTIVE_STATUSES, {
+          status: 'cancelled',
           error_code: 'cancelled',
           error_message: 'Cancelled by the user',
-          updated_at: now(),
-          finished_at: now(),
+          queue_position: null,
+          next_retry_at: null,
+          updated_at: t,
         });
-        await cancelAtDaemon(deps.provider, attempt, (error) => {
+        if (!row) return undefined;
+        const attempt = row.current_attempt_id
+          ? await r.getAttempt(row.current_attempt_id)
+          : undefined;
+        const open = attempt && (attempt.state === 'enqueued' || attempt.state === 'pending');
+        if (open) {
+          // Closed in the cancel's own transaction: a worker whose enqueue is still in flight then
+          // finds it closed and cancels what it created (transfer.step.ts runAttempt).
+          await r.commandUpdateAttempt(attempt.id, {
+            state: 'cancelled',
+            error_code: 'cancelled',
+            error_message: 'Cancelled by the user',
+            updated_at: t,
+            finished_at: t,
+          });
+        }
+        const download = toDownloadDto(row, await r.attemptsFor([id]));
+        await appendUpdated(tx, download);
+        return { download, attempt: open ? attempt : undefined };
+      });
+      if (!done)
+        throw new ConflictError(`Download ${id} is ${before.status} and cannot be cancelled`);
+      deps.runner.abort(id);
+      if (done.attempt) {
+        await cancelAtDaemon(deps.provider, done.attempt, (error) => {
           deps.log.warn({ id, error: String(error) }, 'could not cancel the transfer at slskd');
         });
       }
-      return publish((await repo.get(id)) ?? row);
+      return done.download;
     },
 
     /** Starts a failed or cancelled download again from a fresh search, with its retries reset. */
     async retry(id: string): Promise<DownloadDto> {
       const before = await repo.get(id);
       if (!before) throw new NotFoundError(`Download ${id}`);
-      const t = now();
-      let row: DownloadRow | undefined;
+      let download: DownloadDto | undefined;
       try {
-        // Sources tried before count again: the user may have unblocked a peer since.
-        if (before.status === 'failed' || before.status === 'cancelled')
-          await repo.retireAttempts(id);
-        row = await repo.commandUpdate(id, ['failed', 'cancelled'], {
-          status: 'waiting',
-          retry_count: 0,
-          next_retry_at: null,
-          run_after: t,
-          error_code: null,
-          error_message: null,
-          search_id: null,
-          query_index: 0,
-          candidates: null,
-          current_attempt_id: null,
-          progress: 0,
-          bytes_transferred: 0,
-          updated_at: t,
+        download = await handle.writeTx(async (tx) => {
+          const r = inTx(tx);
+          const t = now();
+          // Sources tried before count again: the user may have unblocked a peer since.
+          if (before.status === 'failed' || before.status === 'cancelled')
+            await r.retireAttempts(id);
+          const row = await r.commandUpdate(id, ['failed', 'cancelled'], {
+            status: 'waiting',
+            retry_count: 0,
+            next_retry_at: null,
+            run_after: t,
+            error_code: null,
+            error_message: null,
+            search_id: null,
+            query_index: 0,
+            candidates: null,
+            current_attempt_id: null,
+            progress: 0,
+            bytes_transferred: 0,
+            updated_at: t,
+          });
+          if (!row) return undefined;
+          const d = toDownloadDto(row, await r.attemptsFor([id]));
+          await appendUpdated(tx, d);
+          return d;
         });
       } catch (error) {
         // The unique index: another active download for this track exists already.
@@ -197,12 +290,12 @@ export function createDownloadsService(deps: {
         }
         throw error;
       }
-      if (!row)
+      if (!download)
         throw new ConflictError(
           `Download ${id} is ${before.status}; only failed or cancelled downloads can be retried`,
         );
       deps.runner.wake();
-      return publish(row);
+      return download;
     },
 
     /**
@@ -222,25 +315,30 @@ export function createDownloadsService(deps: {
         // The same rule filing applies (library/disk.ts ensureRoom): resume only what fits.
         if (size > room) continue;
         room -= size;
-        const t = now();
-        if (!hasFile) await repo.retireAttempts(row.id);
         let updated: DownloadRow | undefined;
         try {
-          updated = await repo.commandUpdate(row.id, ['failed'], {
-            status: hasFile ? 'processing' : 'waiting',
-            error_code: null,
-            error_message: null,
-            run_after: t,
-            updated_at: t,
-            ...(hasFile
-              ? {}
-              : {
-                  retry_count: 0,
-                  search_id: null,
-                  query_index: 0,
-                  candidates: null,
-                  current_attempt_id: null,
-                }),
+          updated = await handle.writeTx(async (tx) => {
+            const r = inTx(tx);
+            const t = now();
+            if (!hasFile) await r.retireAttempts(row.id);
+            const u = await r.commandUpdate(row.id, ['failed'], {
+              status: hasFile ? 'processing' : 'waiting',
+              error_code: null,
+              error_message: null,
+              run_after: t,
+              updated_at: t,
+              ...(hasFile
+                ? {}
+                : {
+                    retry_count: 0,
+                    search_id: null,
+                    query_index: 0,
+                    candidates: null,
+                    current_attempt_id: null,
+                  }),
+            });
+            if (u) await appendUpdated(tx, toDownloadDto(u, await r.attemptsFor([row.id])));
+            return u;
           });
         } catch (error) {
           // The user asked for this track again meanwhile: that download carries on instead.
@@ -249,11 +347,13 @@ export function createDownloadsService(deps: {
         }
         if (!updated) continue;
         resumed++;
-        await publish(updated);
       }
       if (resumed > 0) deps.runner.wake();
       return resumed;
     },
+
+    /** Accepts that shared a commit (group commit), for the benchmark. */
+    acceptStats: accepts.stats,
 
     counts: () => repo.countByStatus(),
   };

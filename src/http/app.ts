@@ -19,6 +19,7 @@ import type { SseBroker } from '../events/sse.broker.js';
 import type { HealthMonitor } from '../providers/health-monitor.js';
 import type { BlocklistService } from '../blocklist/blocklist.service.js';
 import { blocklistRoutes } from './routes/blocklist.routes.js';
+import { bulkRoutes } from './routes/bulk.routes.js';
 import { downloadsRoutes } from './routes/downloads.routes.js';
 import { eventsRoutes } from './routes/events.routes.js';
 import { healthRoutes } from './routes/health.routes.js';
@@ -138,6 +139,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 
   await app.register(healthRoutes(deps));
   await app.register(downloadsRoutes(deps));
+  await app.register(bulkRoutes(deps));
   await app.register(blocklistRoutes(deps));
   await app.register(eventsRoutes(deps));
   await app.register(settingsRoutes(deps));

@@ -203,6 +203,53 @@ export const downloadBody: fc.Arbitrary<Json> = fc.oneof(
   { weight: 1, arbitrary: anyJson },
 );
 
+/** A track of a bulk request: artist and title there but now and then, so whole requests pass. */
+const bulkItem: fc.Arbitrary<Json> = fc.oneof(
+  {
+    weight: 12,
+    arbitrary: objectOf({
+      artist: required(goodText(500, true)),
+      title: required(goodText(500, true)),
+      album: field(goodText(500)),
+      trackNumber: field(intIn(1, 999)),
+      durationSeconds: field(positiveUpTo(86_400)),
+      priority: field(intIn(-1000, 1000), false),
+    }),
+  },
+  { weight: 1, arbitrary: downloadBody },
+);
+
+/** A bulk request: a few tracks (often repeating one), sometimes broken in its shape. */
+export const bulkBody: fc.Arbitrary<Json> = fc.oneof(
+  {
+    weight: 12,
+    arbitrary: fc
+      .tuple(fc.array(bulkItem, { minLength: 1, maxLength: 4 }), fc.boolean())
+      .map(
+        ([items, repeat]) =>
+          new Entries([['items', repeat ? [...items, items[0] ?? null] : items]]),
+      ),
+  },
+  { weight: 1, arbitrary: fc.constant(new Entries([['items', []]])) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .tuple(
+        fc.array(downloadBody, { maxLength: 2 }),
+        fc.constantFrom('item', 'extra', '__proto__'),
+      )
+      .map(
+        ([items, key]) =>
+          new Entries([
+            ['items', items],
+            [key, 1],
+          ]),
+      ),
+  },
+  { weight: 1, arbitrary: fc.array(downloadBody, { maxLength: 2 }) },
+  { weight: 1, arbitrary: anyJson },
+);
+
 export const blocklistBody: fc.Arbitrary<Json> = fc.oneof(
   {
     weight: 12,

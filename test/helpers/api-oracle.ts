@@ -23,6 +23,7 @@ export type Verdict =
 
 export type RouteName =
   | 'createDownload'
+  | 'bulkDownloads'
   | 'listDownloads'
   | 'getDownload'
   | 'cancelDownload'
@@ -44,6 +45,9 @@ const STATUSES = [
 ];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const BODY_LIMIT = 64 * 1024;
+/** The bulk route takes bigger bodies (README, API section). */
+const BULK_BODY_LIMIT = 8 * 1024 * 1024;
+const BULK_MAX_ITEMS = 10_000;
 /** Fastify's default limit on one path parameter, in UTF-16 units once decoded. */
 const MAX_PARAM_LENGTH = 100;
 
@@ -76,6 +80,7 @@ export const BAD_ENCODINGS = ['deflate', 'br', 'x-gzip', 'gzip, identity', 'iden
 
 const ROUTES: Array<{ method: Method; pattern: RegExp; route: RouteName; ok: number[] }> = [
   { method: 'POST', pattern: /^\/api\/downloads$/, route: 'createDownload', ok: [200, 201] },
+  { method: 'POST', pattern: /^\/api\/downloads\/bulk$/, route: 'bulkDownloads', ok: [200] },
   { method: 'GET', pattern: /^\/api\/downloads$/, route: 'listDownloads', ok: [200] },
   { method: 'GET', pattern: /^\/api\/downloads\/([^/]+)$/, route: 'getDownload', ok: [200, 404] },
   {
@@ -137,7 +142,8 @@ export function verdict(req: ConcreteRequest, apiKey: string): Verdict {
     const kind = type === undefined ? 'unsupported' : CONTENT_TYPES[type];
     if (kind === undefined) throw new Error(`the fuzz sent an unlisted Content-Type: ${type}`);
     if (kind === 'unsupported') return refuse(415, 'media type');
-    if (payload.length > BODY_LIMIT) return refuse(413, 'too large');
+    if (payload.length > (route.route === 'bulkDownloads' ? BULK_BODY_LIMIT : BODY_LIMIT))
+      return refuse(413, 'too large');
     if (kind === 'bad-charset') return refuse(415, 'charset');
     if (payload.length === 0) return refuse(400, 'empty body');
     let text: string;
@@ -154,6 +160,8 @@ export function verdict(req: ConcreteRequest, apiKey: string): Verdict {
   if (id !== undefined && !UUID.test(id)) return refuse(400, 'id is not a UUID');
   if (route.route === 'createDownload' && !validDownloadRequest(body))
     return refuse(400, 'invalid download request');
+  if (route.route === 'bulkDownloads' && !validBulkRequest(body))
+    return refuse(400, 'invalid bulk request');
   if (route.route === 'addBlocklist' && !validBlocklistRequest(body))
     return refuse(400, 'invalid blocklist request');
   if (route.route === 'listDownloads' && !validListQuery(query))
@@ -251,6 +259,13 @@ export function validDownloadRequest(b: unknown): boolean {
     optional(b.durationSeconds, positive(86_400)) &&
     (b.priority === undefined || int(-1000, 1000)(b.priority))
   );
+}
+
+/** `{items: [...]}`: 1 to 10,000 download requests, nothing else. */
+export function validBulkRequest(b: unknown): boolean {
+  if (!isObject(b) || !onlyKeys(b, ['items']) || !Array.isArray(b.items)) return false;
+  const items: unknown[] = b.items;
+  return items.length >= 1 && items.length <= BULK_MAX_ITEMS && items.every(validDownloadRequest);
 }
 
 export function validBlocklistRequest(b: unknown): boolean {

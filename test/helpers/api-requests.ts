@@ -3,6 +3,7 @@ import {
   anyJson,
   anyText,
   blocklistBody,
+  bulkBody,
   downloadBody,
   payloadFor,
   serialize,
@@ -196,6 +197,7 @@ const bodyless = (path: fc.Arbitrary<RequestSpec['path']>, query = fc.constant<Q
 
 export const anyRequest: fc.Arbitrary<RequestSpec> = fc.oneof(
   { weight: 8, arbitrary: withBody('POST', ['api', 'downloads'], downloadBody, 20) },
+  { weight: 5, arbitrary: withBody('POST', ['api', 'downloads', 'bulk'], bulkBody, 20) },
   { weight: 4, arbitrary: bodyless(fc.constant(['api', 'downloads']), listQuery) },
   { weight: 3, arbitrary: bodyless(idChoice.map((id) => ['api', 'downloads', id])) },
   {

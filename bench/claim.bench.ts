@@ -1,0 +1,88 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import PgBoss from 'pg-boss';
+import { openDatabase, type DatabaseHandle } from '../src/db/database.js';
+import { newDownloadRow } from '../src/downloads/accept.js';
+import { createQueueRepository } from '../src/queue/queue.repository.js';
+import { freshPgDatabase } from '../test/helpers/db.js';
+
+const JOBS = 3000;
+const WORKERS = 8;
+
+/** Runs `WORKERS` loops of `step` until it returns false; jobs per second. */
+async function loops(step: () => Promise<boolean>): Promise<number> {
+  let done = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: WORKERS }, async () => {
+      while (await step()) done++;
+    }),
+  );
+  return Math.round(done / ((performance.now() - started) / 1000));
+}
+
+/** SoulSpot's queue: claim (lease) then complete (fenced write that frees the lease), per job. */
+async function soulspotLoop(handle: DatabaseHandle): Promise<number> {
+  const t = Date.now();
+  for (let i = 0; i < JOBS; i += 500) {
+    const rows = Array.from({ length: Math.min(500, JOBS - i) }, (_, k) =>
+      newDownloadRow({ artist: 'Claim', title: `Job ${i + k}` }, t, 0),
+    );
+    await handle.db.insertInto('downloads').values(rows).execute();
+  }
+  const queue = createQueueRepository(handle);
+  return loops(async () => {
+    const lease = await queue.claimNext('bench', Date.now(), 30_000, WORKERS);
+    if (!lease) return false;
+    await queue.release(lease, { status: 'completed', completed_at: Date.now() });
+    return true;
+  });
+}
+
+/** pg-boss on the same PostgreSQL: fetch one job, complete it. */
+async function pgBossLoop(url: string): Promise<number> {
+  const boss = new PgBoss({ connectionString: url, max: 10, supervise: false, schedule: false });
+  boss.on('error', () => undefined);
+  await boss.start();
+  await boss.createQueue('bench');
+  for (let i = 0; i < JOBS; i += 500) {
+    await boss.insert(
+      Array.from({ length: Math.min(500, JOBS - i) }, (_, k) => ({
+        name: 'bench',
+        data: { n: i + k },
+      })),
+    );
+  }
+  const rate = await loops(async () => {
+    const [job] = await boss.fetch('bench');
+    if (!job) return false;
+    await boss.complete('bench', job.id);
+    return true;
+  });
+  await boss.stop({ graceful: false, wait: true });
+  return rate;
+}
+
+/** Claim+complete throughput: SoulSpot's queue on SQLite and PostgreSQL, and pg-boss beside it. */
+export async function claimBench(
+  pgUrl: string | undefined,
+): Promise<{ sqlite: number; postgres?: number; pgBoss?: number }> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'soulspot-claim-'));
+  const sqlite = await openDatabase({ url: null, sqlitePath: path.join(dir, 'q.db') });
+  const result: { sqlite: number; postgres?: number; pgBoss?: number } = {
+    sqlite: await soulspotLoop(sqlite),
+  };
+  await sqlite.close();
+  rmSync(dir, { recursive: true, force: true });
+  if (!pgUrl) return result;
+  const ours = await freshPgDatabase(pgUrl);
+  const pg = await openDatabase({ url: ours.url, poolSize: 10 });
+  result.postgres = await soulspotLoop(pg);
+  await pg.close();
+  await ours.drop();
+  const theirs = await freshPgDatabase(pgUrl);
+  result.pgBoss = await pgBossLoop(theirs.url);
+  await theirs.drop();
+  return result;
+}
