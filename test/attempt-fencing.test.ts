@@ -101,14 +101,30 @@ describe.each(testDialects())(
     it('tells which transfers an active download follows, for the orphan sweep', async () => {
       const { repo, fresh, attempt } = await overtaken();
       await repo.markEnqueued(fresh, attempt.id, 'followed', NOW);
-      expect(await repo.isTransferFollowed('followed')).toBe(true);
-      expect(await repo.isTransferFollowed('unknown')).toBe(false);
+      const t = (id: string) => ({ id, username: 'nobody', filename: 'nothing' });
+      expect(await repo.isTransferFollowed(t('followed'))).toBe(true);
+      expect(await repo.isTransferFollowed(t('unknown'))).toBe(false);
 
       const cancelled = downloadRow({ status: 'cancelled' });
       await db.db.insertInto('downloads').values(cancelled).execute();
       const left = attemptRow(cancelled.id, { transfer_id: 'left', state: 'cancelled' });
       await db.db.insertInto('attempts').values(left).execute();
-      expect(await repo.isTransferFollowed('left')).toBe(false);
+      expect(await repo.isTransferFollowed(t('left'))).toBe(false);
+
+      // An active download whose enqueue of the same user and file is still pending may be about
+      // to adopt the transfer ("already in progress"): it is followed, not an orphan.
+      const adopting = downloadRow({ status: 'queued' });
+      await db.db.insertInto('downloads').values(adopting).execute();
+      const pending = attemptRow(adopting.id, { state: 'pending', transfer_id: null });
+      await db.db.insertInto('attempts').values(pending).execute();
+      await db.db
+        .updateTable('downloads')
+        .set({ current_attempt_id: pending.id })
+        .where('id', '=', adopting.id)
+        .execute();
+      const same = { id: 'left', username: pending.username, filename: pending.filename };
+      expect(await repo.isTransferFollowed(same)).toBe(true);
+      expect(await repo.isTransferFollowed({ ...same, filename: 'other' })).toBe(false);
 
       const found = await repo.attemptsForTransfers({
         transferIds: ['followed', 'left', 'foreign'],

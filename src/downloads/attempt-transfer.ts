@@ -40,6 +40,6 @@ export async function cancelUnlessFollowed(
   transferId: string,
   onError: (error: unknown) => void,
 ): Promise<void> {
-  if (await deps.repo.isTransferFollowed(transferId)) return;
+  if (await deps.repo.isTransferFollowed({ id: transferId, username })) return;
   await deps.provider.cancel(username, transferId).catch(onError);
 }

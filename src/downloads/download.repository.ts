@@ -244,17 +244,39 @@ export function createDownloadRepository(handle: DatabaseHandle) {
     },
 
     /**
-     * Whether an active download follows this daemon transfer: its current attempt is still open (or
-     * has the file) and carries the transfer id. Such a transfer must never be cancelled.
+     * Whether an active download follows this daemon transfer, or may be about to: its current
+     * attempt is still open (or has the file) and carries the transfer id, or is still `pending` for
+     * the same user and file (an enqueue slskd answered "already in progress", adopting this very
+     * transfer, before the attempt could record its id). Such a transfer must never be cancelled.
      */
-    async isTransferFollowed(transferId: string): Promise<boolean> {
+    async isTransferFollowed(transfer: {
+      id: string;
+      username: string;
+      /** Without it, only the transfer id is matched. */
+      filename?: string;
+    }): Promise<boolean> {
       const row = await db
         .selectFrom('attempts')
         .innerJoin('downloads', 'downloads.current_attempt_id', 'attempts.id')
         .select('attempts.id')
-        .where('attempts.transfer_id', '=', transferId)
-        .where('attempts.state', 'in', [...OPEN_ATTEMPT_STATES, 'succeeded'])
         .where('downloads.status', 'in', ACTIVE_STATUSES)
+        .where((eb) =>
+          eb.or([
+            eb.and([
+              eb('attempts.transfer_id', '=', transfer.id),
+              eb('attempts.state', 'in', [...OPEN_ATTEMPT_STATES, 'succeeded']),
+            ]),
+            ...(transfer.filename === undefined
+              ? []
+              : [
+                  eb.and([
+                    eb('attempts.state', '=', 'pending'),
+                    eb('attempts.username', '=', transfer.username),
+                    eb('attempts.filename', '=', transfer.filename),
+                  ]),
+                ]),
+          ]),
+        )
         .executeTakeFirst();
       return row !== undefined;
     },

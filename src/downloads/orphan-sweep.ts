@@ -106,7 +106,7 @@ export function createOrphanSweep(deps: {
           continue;
         }
         // Re-checked right before the cancel: a download may have adopted it since the list was read.
-        if (await repo.isTransferFollowed(t.id)) continue;
+        if (await repo.isTransferFollowed(t)) continue;
         // Also for a failed one: slskd may be about to retry it. cancel() waits, then removes it.
         await provider.cancel(t.username, t.id);
         cancelled++;
