@@ -10,6 +10,8 @@ export const TEXT_KEYWORD = 'x-well-formed-text';
 
 /** Ids are UUIDs the application made (randomUUID: lowercase), so nothing else can name a row. */
 export const UUID_FORMAT = 'uuid';
+const DATE_TIME =
+  /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,9})?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$/i;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 // In a `u` regex a character class of surrogates matches only unpaired ones; pairs are one code point.
@@ -39,6 +41,12 @@ function withRules(ajv: Ajv): Ajv {
     validate: checkText,
   });
   ajv.addFormat(UUID_FORMAT, UUID);
+  // RFC 3339, as `toISOString()` writes it (a zone is required: a local time would mean a
+  // different instant on a server in another zone), and a date that exists.
+  ajv.addFormat('date-time', {
+    type: 'string',
+    validate: (s: string) => DATE_TIME.test(s) && Number.isFinite(Date.parse(s)),
+  });
   return ajv;
 }
 

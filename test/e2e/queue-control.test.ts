@@ -150,6 +150,32 @@ describe.each(testDialects())('queue control on %s', (dialect) => {
     await api('POST', '/api/queue/resume');
   });
 
+  it('refuses bad queue commands with a 400 naming the field', async () => {
+    const x = await add('Foxtrot', { album: 'Bad Input' });
+    for (const [method, url, body, field] of [
+      ['PATCH', `/api/downloads/${x.id}`, { scheduledAt: 'tomorrow' }, 'body/scheduledAt'],
+      ['PATCH', `/api/downloads/${x.id}`, { scheduledAt: '2026-12-01 10:00' }, 'body/scheduledAt'],
+      ['PATCH', `/api/downloads/${x.id}`, {}, 'body'],
+      ['PATCH', `/api/downloads/${x.id}`, { position: -1 }, 'body/position'],
+      ['POST', '/api/downloads/batch', { action: 'set_priority', ids: [x.id] }, 'body/priority'],
+      ['POST', '/api/downloads/batch', { action: 'cancel' }, 'body'],
+      ['POST', '/api/downloads/batch', { action: 'explode', ids: [x.id] }, 'body/action'],
+      [
+        'POST',
+        '/api/downloads/batch',
+        { action: 'cancel', filter: { createdBefore: 'yesterday' } },
+        'body/filter/createdBefore',
+      ],
+      ['POST', '/api/downloads/reorder', { ids: [] }, 'body/ids'],
+      ['POST', '/api/downloads/reorder', { ids: [x.id], before: x.id }, 'body'],
+    ] as const) {
+      const res = await api(method, url, body);
+      expect(res.status, `${method} ${url} ${JSON.stringify(body)}`).toBe(400);
+      expect(String(res.body.message)).toContain(field);
+    }
+    await api('POST', '/api/downloads/batch', { ids: [x.id], action: 'cancel' });
+  });
+
   it('pauses an in-flight transfer (cancelled at slskd) and resumes it with a fresh enqueue after a restart', async () => {
     const slow = (
       await api<DownloadDto>('POST', '/api/downloads', { artist: 'Slow Band', title: 'Slow Song' })
