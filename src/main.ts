@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Logger as PinoLogger } from 'pino';
 import type { Config } from './config/config.js';
 import { openDatabase, type DatabaseHandle } from './db/database.js';
-import type { PipelineDeps } from './downloads/download.job.js';
+import { pipelineConfig, type PipelineDeps } from './downloads/download.job.js';
 import { runDownload } from './downloads/download.pipeline.js';
 import { createBlocklistService, type BlocklistService } from './blocklist/blocklist.service.js';
 import { createDownloadRepository } from './downloads/download.repository.js';
@@ -29,6 +29,8 @@ import { createSlskdProvider } from './providers/slskd/slskd.provider.js';
 import { slskdSettings } from './providers/slskd/slskd.settings.js';
 import { createQueueRepository } from './queue/queue.repository.js';
 import { createRunner, type Runner } from './queue/runner.js';
+import { createSourceWaitRepository } from './queue/source-wait.repository.js';
+import { createSourceWatch } from './queue/source-watch.js';
 import { defaultSettings } from './settings/settings.definitions.js';
 import { createSettingsRepository } from './settings/settings.repository.js';
 import { createQueueControlRepository } from './downloads/queue-control.repository.js';
@@ -145,20 +147,30 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     handle: db,
     bus,
     now,
+    // Getters: the blocklist reads these at each use, so a changed setting applies at once.
     settings: {
-      failureThreshold: config.blocklistFailures,
-      windowMs: config.blocklistWindowMs,
-      blockMs: config.blocklistMs,
+      get failureThreshold() {
+        return settings.get('blocklistFailures');
+      },
+      get windowMs() {
+        return settings.get('blocklistWindowHours') * 3_600_000;
+      },
+      get blockMs() {
+        return settings.get('blocklistDays') * 86_400_000;
+      },
     },
     log,
   });
   const stopBlocklist = blocklist.start();
 
+  const sourceWait = createSourceWaitRepository(db);
   const deps: PipelineDeps = {
-    config,
+    config: pipelineConfig(config),
+    settings,
     handle: db,
     repo,
     queue,
+    sourceWait,
     provider,
     monitor,
     bus,
@@ -194,7 +206,10 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     repo,
     events,
     provider,
-    maxRetries: config.maxRetries,
+    // A getter: each new download takes the setting in force when it is accepted.
+    get maxRetries() {
+      return settings.get('maxRetries');
+    },
     maxQueueSize: () => settings.get('maxQueueSize'),
     ...(options.groupCommit !== undefined ? { groupCommit: options.groupCommit } : {}),
     now,
@@ -209,6 +224,17 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     broker,
     settings,
     queueControl,
+  });
+  // Parked downloads (waiting in a peer's queue, no runner slot) are followed from the monitor's
+  // list; one that moves, ends or stalls is claimed next.
+  const sourceWatch = createSourceWatch({
+    repo: sourceWait,
+    transfers: (maxAgeMs) => monitor.latest(maxAgeMs),
+    pollIntervalMs: config.pollIntervalMs,
+    stallTimeoutMs: () => settings.get('stallTimeoutSeconds') * 1000,
+    now,
+    onReady: () => runner.wake(),
+    onError: (error) => log.warn({ error: String(error) }, 'source watch failed'),
   });
   // A raised limit fills the new slots now, not at the next job's end.
   const offSettings = settings.onChange(() => runner.wake());
@@ -268,6 +294,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
   settings.start();
   if (options.runWorkers !== false) {
     await runner.start();
+    sourceWatch.start();
     diskWatcher.start();
     sweeper.start();
     orphans.start();
@@ -305,6 +332,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
         diskWatcher.stop();
         await sweeper.stop();
         health.stop();
+        await sourceWatch.stop();
         await runner.stop();
         await orphans.stop();
         monitor.stop();

@@ -15,6 +15,7 @@ import * as fractionalDuration from './migrations/003_fractional_duration.js';
 import * as settings from './migrations/004_settings.js';
 import * as events from './migrations/005_events.js';
 import * as queueControl from './migrations/006_queue_control.js';
+import * as sourceWait from './migrations/007_source_wait.js';
 import * as listIndex from './migrations/008_list_index.js';
 import type { Database } from './schema.js';
 
@@ -59,6 +60,7 @@ const migrations: Record<string, Migration> = {
   '004_settings': settings,
   '005_events': events,
   '006_queue_control': queueControl,
+  '007_source_wait': sourceWait,
   '008_list_index': listIndex,
 };
 

@@ -52,6 +52,13 @@ export interface DownloadsTable {
   hold: string;
   /** When a `scheduled` hold ends (epoch ms). */
   scheduled_at: number | null;
+  /**
+   * null | waiting | ready: parked while its transfer waits in a peer's queue, without lease or
+   * runner slot (migration 007); `ready` once the monitor saw it move, end or stall.
+   */
+  source_wait: string | null;
+  /** When a parked download's transfer last changed: the base of its stall deadline. */
+  source_wait_since: number | null;
 }
 
 export interface AttemptsTable {

@@ -6,6 +6,8 @@ import type { EventBus } from '../events/event-bus.js';
 import type { DownloadProvider } from '../providers/provider.js';
 import { retryDelayMs } from '../queue/backoff.js';
 import { LeaseLostError, type Lease, type QueueRepository } from '../queue/queue.repository.js';
+import type { SourceWaitRepository } from '../queue/source-wait.repository.js';
+import type { SettingKey, Settings } from '../settings/settings.definitions.js';
 import { transition, type DownloadEvent, type DownloadStatus } from './download.js';
 import { cancelAtDaemon } from './attempt-transfer.js';
 import { toDownloadDto } from './download.dto.js';
@@ -20,12 +22,55 @@ export interface Logger {
   debug(obj: object, msg?: string): void;
 }
 
+/**
+ * The start-time configuration the pipeline may read: everything that can change while SoulSpot
+ * runs is left out, so nobody reads a stale copy; those come from `settings` at the moment of use.
+ */
+export type PipelineConfig = Omit<
+  Config,
+  | 'maxConcurrent'
+  | 'maxQueuedAtSource'
+  | 'maxConcurrentPerUser'
+  | 'maxRetries'
+  | 'retryBackoffSeconds'
+  | 'stallTimeoutSeconds'
+  | 'searchTimeoutSeconds'
+  | 'blocklistFailures'
+  | 'blocklistWindowMs'
+  | 'blocklistMs'
+>;
+
+/** The settings service as the pipeline uses it: one value, read when it is needed. */
+export interface LiveSettings {
+  get<K extends SettingKey>(key: K): Settings[K];
+}
+
+/** Strips the live settings out of a Config (main.ts), so the pipeline cannot read them there. */
+export function pipelineConfig(config: Config): PipelineConfig {
+  const {
+    maxConcurrent: _a,
+    maxQueuedAtSource: _b,
+    maxConcurrentPerUser: _c,
+    maxRetries: _d,
+    retryBackoffSeconds: _e,
+    stallTimeoutSeconds: _f,
+    searchTimeoutSeconds: _g,
+    blocklistFailures: _h,
+    blocklistWindowMs: _i,
+    blocklistMs: _j,
+    ...rest
+  } = config;
+  return rest;
+}
+
 /** What every pipeline step needs; built once in main.ts. */
 export interface PipelineDeps {
-  config: Config;
+  config: PipelineConfig;
+  settings: LiveSettings;
   handle: DatabaseHandle;
   repo: DownloadRepository;
   queue: QueueRepository;
+  sourceWait: SourceWaitRepository;
   provider: DownloadProvider;
   monitor: TransferMonitor;
   bus: EventBus;
@@ -126,6 +171,31 @@ export class JobContext {
     await this.publish();
   }
 
+  /**
+   * Parks the download while its transfer waits in the peer's queue: the lease and the runner slot
+   * are given back, the status stays, and the source watch makes it ready when the transfer moves
+   * (docs/architecture.md, "Slots"). False when `maxQueuedAtSource` downloads are parked already:
+   * then this worker keeps following it in its slot.
+   */
+  async park(since: number): Promise<boolean> {
+    this.signal.throwIfAborted();
+    const t = this.deps.now();
+    const limit = this.deps.settings.get('maxQueuedAtSource');
+    const result = await this.deps.sourceWait.park(this.lease, since, limit, { updated_at: t });
+    if (result === 'lost') throw new LeaseLostError(this.lease.downloadId);
+    if (result === 'full') return false;
+    this.row = {
+      ...this.row,
+      updated_at: t,
+      source_wait: 'waiting',
+      source_wait_since: since,
+      lease_owner: null,
+      lease_expires_at: null,
+    };
+    await this.publish();
+    return true;
+  }
+
   /** Closes an attempt and tells the modules that keep peer records (blocklist, statistics). */
   async finishAttempt(
     attempt: AttemptRow,
@@ -202,14 +272,14 @@ export class JobContext {
    * fail for good once the retries are used up.
    */
   async retryLater(code: ErrorCode, message: string): Promise<void> {
-    const { config, now } = this.deps;
+    const { settings, now } = this.deps;
     if (this.row.retry_count >= this.row.max_retries) {
       await this.fail(code, message);
       return;
     }
     await this.closeOpenAttempt(code, message);
     const retry = this.row.retry_count + 1;
-    const at = now() + retryDelayMs(retry, config.retryBackoffSeconds);
+    const at = now() + retryDelayMs(retry, settings.get('retryBackoffSeconds'));
     this.deps.log.info({ id: this.row.id, code, retry, at }, 'download will be retried');
     await this.release(
       {

@@ -31,7 +31,9 @@ import { downloadRow } from '../../test/helpers/factories.js';
 import { filesUnder, sha } from '../../test/helpers/files.js';
 import { makeNoise } from '../../test/helpers/audio.js';
 import { ACTIVE_STATUSES } from './download.js';
-import type { PipelineDeps } from './download.job.js';
+import { createSourceWaitRepository } from '../queue/source-wait.repository.js';
+import { defaultSettings } from '../settings/settings.definitions.js';
+import { pipelineConfig, type PipelineDeps } from './download.job.js';
 import { runDownload } from './download.pipeline.js';
 import { createDownloadRepository, type DownloadRepository } from './download.repository.js';
 import { createTransferMonitor } from './transfer-monitor.js';
@@ -126,17 +128,21 @@ describe.each(testDialects())('filing (%s)', (dialect) => {
 
   function deps(overrides: Partial<PipelineDeps> = {}): PipelineDeps {
     const provider = fakeProvider(downloads, () => source);
+    const config = loadConfig({
+      SOULSPOT_DATA_DIR: path.join(work, 'data'),
+      SOULSPOT_LIBRARY_DIR: library,
+      SOULSPOT_MIN_FREE_MB: '0',
+      SOULSPOT_LEASE_SECONDS: '30',
+      SOULSPOT_LOG_LEVEL: 'silent',
+    });
+    const settings = defaultSettings(config);
     return {
-      config: loadConfig({
-        SOULSPOT_DATA_DIR: path.join(work, 'data'),
-        SOULSPOT_LIBRARY_DIR: library,
-        SOULSPOT_MIN_FREE_MB: '0',
-        SOULSPOT_LEASE_SECONDS: '30',
-        SOULSPOT_LOG_LEVEL: 'silent',
-      }),
+      config: pipelineConfig(config),
+      settings: { get: (key) => settings[key] },
       handle: db,
       repo,
       queue,
+      sourceWait: createSourceWaitRepository(db),
       provider,
       monitor: createTransferMonitor({ provider, pollIntervalMs: 1000 }),
       bus: createEventBus(),

@@ -19,11 +19,17 @@ const RETRYABLE = statusesFor('retry', 'waiting');
 /** A transfer in flight at the daemon: what a pause or a cancel must stop. */
 const IN_FLIGHT = ['pending', 'enqueued'];
 
-/** What a write-through-token-bump sets besides its own fields. */
+/**
+ * What a command that takes downloads from their workers sets besides its own fields: the lease
+ * goes (the fencing token moves on, so a worker's next write fails), and a download parked at its
+ * source stops counting as parked (its transfer is being stopped; the source watch lets it go).
+ */
 const revoke = {
   lease_owner: null,
   lease_expires_at: null,
   lease_token: sql<number>`lease_token + 1`,
+  source_wait: null,
+  source_wait_since: null,
 };
 
 export function createQueueControlRepository(handle: DatabaseHandle) {

@@ -23,7 +23,7 @@ export function readCandidates(json: string | null): StoredCandidates | null {
  * false when the round ended without a usable candidate (the caller has then scheduled a retry).
  */
 export async function searchStep(ctx: JobContext): Promise<boolean> {
-  const { provider, config } = ctx.deps;
+  const { provider } = ctx.deps;
   const queries = buildSearchQueries(ctx.row);
   let lost = 0;
   for (;;) {
@@ -43,7 +43,11 @@ export async function searchStep(ctx: JobContext): Promise<boolean> {
       searchId = randomUUID();
       await ctx.save({ search_id: searchId, error_code: null, error_message: null }, 'search');
       try {
-        await provider.startSearch(searchId, query, config.searchTimeoutSeconds * 1000);
+        await provider.startSearch(
+          searchId,
+          query,
+          ctx.deps.settings.get('searchTimeoutSeconds') * 1000,
+        );
       } catch (error) {
         // slskd keeps a refused search as "Completed, Errored" with no results: never read that
         // back as "nothing found". The next claim starts a new search.
@@ -97,7 +101,8 @@ export async function searchStep(ctx: JobContext): Promise<boolean> {
 async function waitForSearch(ctx: JobContext, searchId: string): Promise<Candidate[] | 'lost'> {
   const { provider, config } = ctx.deps;
   // The daemon's timeout is an inactivity timeout; give up on a search that runs far longer.
-  const deadline = ctx.deps.now() + config.searchTimeoutSeconds * 1000 * 4 + 30_000;
+  const deadline =
+    ctx.deps.now() + ctx.deps.settings.get('searchTimeoutSeconds') * 1000 * 4 + 30_000;
   for (;;) {
     const snapshot = await provider.getSearch(searchId);
     if (snapshot.state === 'complete') return snapshot.candidates;

@@ -20,15 +20,24 @@ export function createTransferMonitor(deps: {
 }) {
   const listeners = new Map<string, Set<Listener>>();
   let timer: NodeJS.Timeout | null = null;
-  let running = false;
+  let running: Promise<void> | null = null;
   let stopped = false;
+  /** The last list read, for readers without a worker (parked downloads): no second request. */
+  let last: { at: number; transfers: TransferStatus[] } | null = null;
+  let lastError: unknown = null;
 
-  const cycle = async (): Promise<void> => {
-    running = true;
+  const cycle = (): Promise<void> =>
+    (running ??= runOnce().finally(() => {
+      running = null;
+      schedule();
+    }));
+
+  const runOnce = async (): Promise<void> => {
     const started = Date.now();
     let updates: Array<[string, TransferUpdate]>;
     try {
       const transfers = await deps.provider.listTransfers();
+      last = { at: Date.now(), transfers };
       const byId = new Map(transfers.map((t) => [t.id, t]));
       updates = [...listeners.keys()].map((id) => {
         const t = byId.get(id);
@@ -40,11 +49,10 @@ export function createTransferMonitor(deps: {
         ms: Date.now() - started,
       });
     } catch (error) {
+      lastError = error;
       updates = [...listeners.keys()].map((id) => [id, { kind: 'unavailable', error }]);
     }
     for (const [id, update] of updates) for (const l of listeners.get(id) ?? []) l(update);
-    running = false;
-    schedule();
   };
 
   const schedule = (): void => {
@@ -66,6 +74,18 @@ export function createTransferMonitor(deps: {
         set.delete(listener);
         if (set.size === 0) listeners.delete(transferId);
       };
+    },
+    /**
+     * The transfer list no older than maxAgeMs: the last cycle's when it is fresh, otherwise one
+     * cycle now (which also serves the watchers). Throws when the daemon cannot be asked.
+     */
+    async latest(maxAgeMs: number): Promise<TransferStatus[]> {
+      if (!last || Date.now() - last.at > maxAgeMs) {
+        const before = last;
+        await cycle();
+        if (last === before || !last) throw lastError;
+      }
+      return last.transfers;
     },
     /** Runs one cycle now (benchmarks and tests). */
     runCycle: cycle,

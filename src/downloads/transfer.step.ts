@@ -13,7 +13,16 @@ type Outcome =
   | { kind: 'succeeded'; transfer: TransferStatus }
   | { kind: 'failed'; code: ErrorCode; message: string }
   /** The daemon lost the transfer (its restart): the same source is enqueued again, once. */
-  | { kind: 'dropped'; message: string };
+  | { kind: 'dropped'; message: string }
+  /** Waiting in the peer's queue without a worker now (the claim has ended). */
+  | { kind: 'parked' };
+
+/**
+ * How long a transfer sits in a peer's queue before its download is parked, in poll intervals:
+ * long enough that a queue which moves at once costs no release and re-claim, short enough that a
+ * peer's long queue frees the runner slot within seconds.
+ */
+const PARK_AFTER_POLLS = 3;
 
 /**
  * Drives sources until one delivers a file (returns true: the download is now `processing`) or the
@@ -39,6 +48,7 @@ export async function transferStep(ctx: JobContext): Promise<boolean> {
       resuming = false;
     }
     const outcome = await runAttempt(ctx, attempt, resuming);
+    if (outcome.kind === 'parked') return false;
     if (outcome.kind === 'succeeded') {
       await ctx.finishAttempt(attempt, { state: 'succeeded' }, outcome.transfer);
       await ctx.save(
@@ -83,7 +93,7 @@ export async function transferStep(ctx: JobContext): Promise<boolean> {
  * for a slot when only lower-quality sources are free.
  */
 async function startNextAttempt(ctx: JobContext): Promise<AttemptRow | undefined> {
-  const { repo, handle, queue, config, now } = ctx.deps;
+  const { repo, handle, queue, config, settings, now } = ctx.deps;
   const stored = readCandidates(ctx.row.candidates);
   for (;;) {
     const attempts = (await repo.attemptsFor([ctx.row.id])).filter(
@@ -157,10 +167,8 @@ async function startNextAttempt(ctx: JobContext): Promise<AttemptRow | undefined
       // a peer's last slot, and the batch id is durable before the daemon hears of it.
       const taken = await handle.writeTx(async (tx) => {
         await repo.lockPeer(candidate.username, tx);
-        if (
-          (await repo.activeAttemptsForUser(candidate.username, tx)) >= config.maxConcurrentPerUser
-        )
-          return false;
+        const perUser = settings.get('maxConcurrentPerUser');
+        if ((await repo.activeAttemptsForUser(candidate.username, tx)) >= perUser) return false;
         await repo.insertAttempt(row, tx);
         await queue.fencedUpdate(ctx.lease, patch, tx);
         return true;
@@ -226,9 +234,8 @@ async function runAttempt(
 
 /** Follows one transfer through the monitor until it ends, stalls or disappears. */
 async function follow(ctx: JobContext, attempt: AttemptRow): Promise<Outcome> {
-  const { provider, monitor, config, now } = ctx.deps;
+  const { provider, monitor, config, settings, now } = ctx.deps;
   const transferId = attempt.transfer_id as string;
-  const stallMs = config.stallTimeoutSeconds * 1000;
   const updates: TransferUpdate[] = [];
   let wake: (() => void) | null = null;
   const unwatch = monitor.watch(transferId, (u) => {
@@ -237,6 +244,16 @@ async function follow(ctx: JobContext, attempt: AttemptRow): Promise<Outcome> {
   });
   let lastChangeAt = now();
   let lastKey = '';
+  // Back from parking: the transfer has been waiting in the peer's queue since then (its stall
+  // deadline runs from there, not from this claim).
+  const parkedSince = ctx.row.source_wait_since;
+  if (parkedSince !== null && parkedSince !== undefined) {
+    lastChangeAt = parkedSince;
+    lastKey = `queued_remotely:${ctx.row.bytes_transferred}`;
+    await ctx.save({ source_wait_since: null });
+  }
+  const parkAfterMs = config.pollIntervalMs * PARK_AFTER_POLLS;
+  let parkTryAt = 0;
   let missing = 0;
   let wasUnavailable = false;
   let positionAt = 0;
@@ -297,8 +314,18 @@ async function follow(ctx: JobContext, attempt: AttemptRow): Promise<Outcome> {
           return due;
         });
         if (outcome) return outcome;
+        const waited = now() - lastChangeAt;
+        const stalled = waited > settings.get('stallTimeoutSeconds') * 1000;
+        if (t.state === 'queued_remotely' && waited >= parkAfterMs && !stalled) {
+          if (now() >= parkTryAt) {
+            if (await ctx.park(lastChangeAt)) return { kind: 'parked' };
+            // Every parking place is taken: follow it here and ask again later.
+            parkTryAt = now() + parkAfterMs;
+          }
+        }
       }
-      if (now() - lastChangeAt > stallMs) {
+      const stallSeconds = settings.get('stallTimeoutSeconds');
+      if (now() - lastChangeAt > stallSeconds * 1000) {
         const state = lastKey.split(':')[0] ?? 'unknown';
         // After a pause every timer fires at once and this deadline has passed: only a worker that
         // still holds its lease may cancel (a newer owner may be following this transfer).
@@ -312,7 +339,7 @@ async function follow(ctx: JobContext, attempt: AttemptRow): Promise<Outcome> {
         return {
           kind: 'failed',
           code: 'queue_timeout',
-          message: `No progress for ${config.stallTimeoutSeconds} s (${state})`,
+          message: `No progress for ${stallSeconds} s (${state})`,
         };
       }
     }

@@ -1,6 +1,6 @@
-import { sql, type Updateable } from 'kysely';
+import { sql, type ExpressionBuilder, type Updateable } from 'kysely';
 import type { DatabaseHandle } from '../db/database.js';
-import type { DownloadsTable } from '../db/schema.js';
+import type { Database, DownloadsTable } from '../db/schema.js';
 import { ACTIVE_STATUSES } from '../downloads/download.js';
 
 /**
@@ -30,9 +30,11 @@ export function createQueueRepository(handle: DatabaseHandle) {
 
   return {
     /**
-     * Claims the next due download that is not held, highest priority first, then by queue
-     * position, then oldest, if fewer than
-     * `maxConcurrent` downloads hold a live lease. Returns null when nothing may run now.
+     * Claims the next download to work on, if fewer than `maxConcurrent` downloads hold a live
+     * lease (parked downloads hold none). A parked download whose transfer moved, ended or stalled
+     * (`source_wait = 'ready'`) comes first: its peer started uploading and cannot be told to wait.
+     * Otherwise the next due download that is neither held nor parked, highest priority first, then
+     * by queue position, then oldest. Returns null when nothing may run now.
      */
     async claimNext(
       owner: string,
@@ -45,6 +47,7 @@ export function createQueueRepository(handle: DatabaseHandle) {
           // Counting live leases and claiming must be one step across processes.
           await sql`SELECT pg_advisory_xact_lock(${CLAIM_LOCK_KEY})`.execute(tx);
         }
+        // downloads_live_lease: only rows with a lease, so this reads a handful of index entries.
         const live = await tx
           .selectFrom('downloads')
           .select((eb) => eb.fn.countAll<number>().as('n'))
@@ -52,22 +55,38 @@ export function createQueueRepository(handle: DatabaseHandle) {
           .executeTakeFirstOrThrow();
         if (Number(live.n) >= maxConcurrent) return null;
 
-        let pick = tx
+        const unleased = (eb: ExpressionBuilder<Database, 'downloads'>) =>
+          eb.or([eb('lease_expires_at', 'is', null), eb('lease_expires_at', '<=', now)]);
+        let ready = tx
           .selectFrom('downloads')
           .select('id')
+          .where('source_wait', '=', 'ready')
           .where('status', 'in', ACTIVE_STATUSES)
           .where('hold', '=', 'none')
-          .where('run_after', '<=', now)
-          .where((eb) =>
-            eb.or([eb('lease_expires_at', 'is', null), eb('lease_expires_at', '<=', now)]),
-          )
+          .where(unleased)
           .orderBy('priority', 'desc')
           .orderBy('position', 'asc')
-          .orderBy('created_at', 'asc')
-          .orderBy('id', 'asc')
           .limit(1);
-        if (dialect === 'postgres') pick = pick.forUpdate().skipLocked();
-        const row = await pick.executeTakeFirst();
+        if (dialect === 'postgres') ready = ready.forUpdate().skipLocked();
+        let row = await ready.executeTakeFirst();
+
+        if (!row) {
+          let pick = tx
+            .selectFrom('downloads')
+            .select('id')
+            .where('status', 'in', ACTIVE_STATUSES)
+            .where('hold', '=', 'none')
+            .where('run_after', '<=', now)
+            .where('source_wait', 'is', null)
+            .where(unleased)
+            .orderBy('priority', 'desc')
+            .orderBy('position', 'asc')
+            .orderBy('created_at', 'asc')
+            .orderBy('id', 'asc')
+            .limit(1);
+          if (dialect === 'postgres') pick = pick.forUpdate().skipLocked();
+          row = await pick.executeTakeFirst();
+        }
         if (!row) return null;
 
         const claimed = await tx
@@ -76,6 +95,8 @@ export function createQueueRepository(handle: DatabaseHandle) {
             lease_owner: owner,
             lease_expires_at: now + leaseMs,
             lease_token: eb('lease_token', '+', 1),
+            // No longer parked: from here a worker follows its transfer (and holds a slot).
+            source_wait: null,
           }))
           .where('id', '=', row.id)
           .returning(['id', 'lease_token'])
@@ -151,6 +172,7 @@ export function createQueueRepository(handle: DatabaseHandle) {
         .select((eb) => eb.fn.min<number>('run_after').as('t'))
         .where('status', 'in', ACTIVE_STATUSES)
         .where('hold', '=', 'none')
+        .where('source_wait', 'is', null)
         .where('run_after', '>', now)
         .executeTakeFirst();
       return row?.t === null || row?.t === undefined ? null : Number(row.t);

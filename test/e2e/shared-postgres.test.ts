@@ -56,6 +56,9 @@ describe.runIf(onPostgres)('two SoulSpot processes sharing one PostgreSQL databa
           // A lease outlives any pause a loaded machine gives a process, so neither takes over
           // the other's downloads here (takeover after a crash is the crash tests' subject).
           SOULSPOT_LEASE_SECONDS: '60',
+          // Nothing parks: a download waiting in a peer's queue keeps its lease and slot here, so
+          // the test can arrange who holds what (parking is test/e2e/slots.test.ts's subject).
+          SOULSPOT_MAX_QUEUED_AT_SOURCE: '0',
         });
         // Workers start when the test says so, to set who claims first.
         const soulspot = await startSoulSpot(config, { listen: false, runWorkers: false });

@@ -1,0 +1,120 @@
+import { sql } from 'kysely';
+import type { DatabaseHandle } from '../db/database.js';
+import { ACTIVE_STATUSES } from '../downloads/download.js';
+import type { Lease } from './queue.repository.js';
+
+/**
+ * The SQL of parked downloads: those whose transfer waits in a peer's upload queue and that hold
+ * neither a lease nor a runner slot meanwhile (docs/architecture.md, "Slots"). One operation per
+ * function; every query reads the partial index `downloads_at_source` (parked rows only).
+ */
+
+/** A two-key advisory lock apart from the claim's and the event log's: parking is count-and-set. */
+const PARK_LOCK = [0x50f7, 0x9a4c] as const;
+
+export interface ParkedDownload {
+  id: string;
+  status: string;
+  hold: string;
+  sourceWait: string;
+  since: number;
+  transferId: string | null;
+}
+
+export function createSourceWaitRepository(handle: DatabaseHandle) {
+  const { db, dialect } = handle;
+
+  return {
+    /**
+     * Parks the leased download if fewer than `maxQueuedAtSource` active downloads are parked
+     * (across processes: the count and the write are one step under an advisory lock on
+     * PostgreSQL, BEGIN IMMEDIATE on SQLite). Fenced like every worker write; the lease is given
+     * back in the same UPDATE. `full` when the limit is reached (the worker keeps following).
+     */
+    async park(
+      lease: Lease,
+      since: number,
+      maxQueuedAtSource: number,
+      patch: { updated_at: number },
+    ): Promise<'parked' | 'full' | 'lost'> {
+      return handle.writeTx(async (tx) => {
+        if (dialect === 'postgres') {
+          await sql`SELECT pg_advisory_xact_lock(${PARK_LOCK[0]}, ${PARK_LOCK[1]})`.execute(tx);
+        }
+        const parked = await tx
+          .selectFrom('downloads')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('source_wait', 'is not', null)
+          .where('status', 'in', ACTIVE_STATUSES)
+          .executeTakeFirstOrThrow();
+        if (Number(parked.n) >= maxQueuedAtSource) return 'full';
+        const result = await tx
+          .updateTable('downloads')
+          .set({
+            ...patch,
+            source_wait: 'waiting',
+            source_wait_since: since,
+            lease_owner: null,
+            lease_expires_at: null,
+          })
+          .where('id', '=', lease.downloadId)
+          .where('lease_owner', '=', lease.owner)
+          .where('lease_token', '=', lease.token)
+          .executeTakeFirst();
+        return Number(result.numUpdatedRows) === 1 ? 'parked' : 'lost';
+      });
+    },
+
+    /** Every parked row with its current attempt's transfer id (any status: stale ones are cleared). */
+    async parked(): Promise<ParkedDownload[]> {
+      const rows = await db
+        .selectFrom('downloads')
+        .leftJoin('attempts', 'attempts.id', 'downloads.current_attempt_id')
+        .select([
+          'downloads.id',
+          'downloads.status',
+          'downloads.hold',
+          'downloads.source_wait',
+          'downloads.source_wait_since',
+          'attempts.transfer_id',
+        ])
+        .where('downloads.source_wait', 'is not', null)
+        .execute();
+      return rows.map((r) => ({
+        id: r.id,
+        status: r.status,
+        hold: r.hold,
+        sourceWait: r.source_wait as string,
+        since: Number(r.source_wait_since ?? 0),
+        transferId: r.transfer_id ?? null,
+      }));
+    },
+
+    /**
+     * The monitor saw the transfer move, end or stall: the download is claimed next, ahead of new
+     * work. Only a row still parked and unleased changes (idempotent: every process's monitor may
+     * report the same transfer).
+     */
+    async markReady(id: string, now: number): Promise<boolean> {
+      const result = await db
+        .updateTable('downloads')
+        .set({ source_wait: 'ready', run_after: now })
+        .where('id', '=', id)
+        .where('source_wait', '=', 'waiting')
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
+
+    /** A parked row that is no longer active (cancelled, failed from outside) stops counting. */
+    async clear(id: string): Promise<void> {
+      await db
+        .updateTable('downloads')
+        .set({ source_wait: null, source_wait_since: null })
+        .where('id', '=', id)
+        .where('status', 'not in', ACTIVE_STATUSES)
+        .execute();
+    },
+  };
+}
+
+export type SourceWaitRepository = ReturnType<typeof createSourceWaitRepository>;
