@@ -83,7 +83,8 @@ export function toDownloadDto(row: DownloadRow, attempts: AttemptRow[]): Downloa
   const current = attempts.find((a) => a.id === row.current_attempt_id) ?? null;
   return {
     id: row.id,
-    status: (isActive(row.status as DownloadStatus) && row.hold !== 'none'
+    status: (isActive(row.status as DownloadStatus) &&
+    (row.hold === 'paused' || row.hold === 'scheduled')
       ? row.hold
       : row.status) as DownloadDto['status'],
     scheduledAt: iso(row.scheduled_at ?? null),
