@@ -1,17 +1,19 @@
--- SoulSpot schema (SQLite form), generated from src/db/migrations. PostgreSQL has the same tables.
--- (There, events.id is bigint GENERATED ALWAYS AS IDENTITY instead of integer AUTOINCREMENT.)
+-- SoulSpot schema (SQLite form), generated from src/db/migrations by `npm run schema`. PostgreSQL has the same tables.
+-- (There, events.id is bigint GENERATED ALWAYS AS IDENTITY instead of integer AUTOINCREMENT, and downloads.position uses COLLATE "C".)
 
 CREATE TABLE "attempts" ("id" text primary key, "download_id" text not null references "downloads" ("id") on delete cascade, "round" integer not null, "provider" text not null, "username" text not null, "filename" text not null, "size" bigint not null, "extension" text not null, "bit_rate" integer, "sample_rate" integer, "bit_depth" integer, "length_seconds" integer, "batch_id" text not null unique, "transfer_id" text, "state" text not null, "error_code" text, "error_message" text, "local_path" text, "target_path" text, "requeues" integer default 0 not null, "created_at" bigint not null, "updated_at" bigint not null, "finished_at" bigint);
 
 CREATE TABLE "blocklist" ("id" text primary key, "username" text not null, "filename" text default '' not null, "reason" text, "source" text not null, "failure_count" integer default 0 not null, "created_at" bigint not null, "expires_at" bigint);
 
-CREATE TABLE "downloads" ("id" text primary key, "status" text not null, "artist" text not null, "title" text not null, "album" text, "album_artist" text, "track_number" integer, "disc_number" integer, "year" integer, "genre" text, "dedupe_key" text not null, "priority" integer default 0 not null, "progress" real default 0 not null, "bytes_transferred" bigint default 0 not null, "size" bigint, "retry_count" integer default 0 not null, "max_retries" integer not null, "next_retry_at" bigint, "run_after" bigint not null, "error_code" text, "error_message" text, "search_id" text, "query_index" integer default 0 not null, "candidates" text, "current_attempt_id" text, "queue_position" integer, "library_path" text, "lease_owner" text, "lease_expires_at" bigint, "lease_token" integer default 0 not null, "created_at" bigint not null, "updated_at" bigint not null, "completed_at" bigint, "duration_seconds" double precision);
+CREATE TABLE "downloads" ("id" text primary key, "status" text not null, "artist" text not null, "title" text not null, "album" text, "album_artist" text, "track_number" integer, "disc_number" integer, "year" integer, "genre" text, "dedupe_key" text not null, "priority" integer default 0 not null, "progress" real default 0 not null, "bytes_transferred" bigint default 0 not null, "size" bigint, "retry_count" integer default 0 not null, "max_retries" integer not null, "next_retry_at" bigint, "run_after" bigint not null, "error_code" text, "error_message" text, "search_id" text, "query_index" integer default 0 not null, "candidates" text, "current_attempt_id" text, "queue_position" integer, "library_path" text, "lease_owner" text, "lease_expires_at" bigint, "lease_token" integer default 0 not null, "created_at" bigint not null, "updated_at" bigint not null, "completed_at" bigint, "duration_seconds" double precision, position text NOT NULL DEFAULT '', "hold" text default 'none' not null, "scheduled_at" bigint, "source_wait" text, "source_wait_since" bigint);
 
 CREATE TABLE "events" ("id" integer primary key autoincrement, "type" text not null, "payload" text not null, "created_at" bigint not null);
 
 CREATE TABLE "peer_failures" ("id" text primary key, "username" text not null, "filename" text not null, "error_code" text not null, "at" bigint not null);
 
 CREATE TABLE "peer_stats" ("username" text primary key, "successes" integer default 0 not null, "failures" integer default 0 not null, "failures_by_code" text default '{}' not null, "bytes" bigint default 0 not null, "speed_samples" integer default 0 not null, "average_speed" double precision default 0 not null, "last_failure_at" bigint, "updated_at" bigint not null);
+
+CREATE TABLE "settings" ("key" text primary key, "value" text not null, "updated_at" bigint not null);
 
 CREATE INDEX attempts_active_user ON attempts (username, state);
 
@@ -24,11 +26,26 @@ CREATE UNIQUE INDEX blocklist_source ON blocklist (username, filename);
 CREATE UNIQUE INDEX downloads_active_dedupe ON downloads (dedupe_key)
     WHERE status IN ('waiting', 'searching', 'queued', 'downloading', 'processing');
 
+CREATE INDEX downloads_at_source ON downloads (source_wait, priority DESC, position)
+    WHERE source_wait IS NOT NULL;
+
 CREATE INDEX downloads_claim ON downloads (status, run_after);
 
 CREATE INDEX downloads_lease ON downloads (lease_owner);
 
+CREATE INDEX downloads_live_lease ON downloads (lease_expires_at)
+    WHERE lease_expires_at IS NOT NULL;
+
 CREATE INDEX downloads_newest ON downloads (created_at DESC, id DESC);
+
+CREATE INDEX downloads_queue ON downloads (priority DESC, position, created_at, id)
+    WHERE status IN ('waiting', 'searching', 'queued', 'downloading', 'processing')
+      AND hold = 'none';
+
+CREATE INDEX downloads_scheduled ON downloads (scheduled_at)
+    WHERE hold = 'scheduled';
+
+CREATE INDEX downloads_status_newest ON downloads (status, created_at DESC, id DESC);
 
 CREATE INDEX events_created_at ON events (created_at);
 
