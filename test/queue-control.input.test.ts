@@ -70,6 +70,18 @@ describe.each(testDialects())('queue-control input on %s', (dialect) => {
     expect(patch.body).toMatchObject({ status: 'scheduled', scheduledAt: stored });
   });
 
+  // Before: a 500 on PostgreSQL, whose SQL has no empty `IN ()`.
+  it('answers a batch retry of ids that do not exist with a result per id', async () => {
+    const ids = [randomUUID(), randomUUID()];
+    const res = await call('POST', '/api/downloads/batch', { ids, action: 'retry' });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({
+      successCount: 0,
+      failedCount: 2,
+      errors: ids.map((id) => ({ id, code: 'not_found' })),
+    });
+  });
+
   // Before: the 64 KB body limit answered 413 from about 1,600 ids on.
   it('takes the documented 10,000 ids in one batch and one reorder', async () => {
     const d = await newDownload('many ids');
