@@ -9,7 +9,14 @@ import {
   type QueryPair,
   type RequestSpec,
 } from './helpers/api-requests.js';
-import { NAMES_A_FIELD, verdict, type ConcreteRequest } from './helpers/api-oracle.js';
+import { KNOWN_TOKEN } from './helpers/api-arbitraries-queue.js';
+import {
+  NAMES_A_FIELD,
+  verdict,
+  type ConcreteRequest,
+  type RouteName,
+} from './helpers/api-oracle.js';
+import { checkQueueRoute, type QueueModel } from './helpers/api-queue-checks.js';
 import { API_KEY, startApiServer, type ApiServer } from './helpers/api-server.js';
 import { testDialects } from './helpers/db.js';
 
@@ -22,23 +29,37 @@ import { testDialects } from './helpers/db.js';
  * SOULSPOT_FUZZ_SEED to explore others (fast-check prints the seed and path of a failure).
  */
 const SEED = Number(process.env.SOULSPOT_FUZZ_SEED ?? 20_240_611);
-const RUNS = Number(process.env.SOULSPOT_FUZZ_RUNS ?? 400);
+const RUNS = Number(process.env.SOULSPOT_FUZZ_RUNS ?? 600);
 
 interface Pools {
-  downloads: string[];
+  /** Downloads (and the settings model) live here: batch `remove` shrinks the pool. */
+  model: QueueModel;
   blocklist: string[];
   cursor: string;
 }
+
+/** Stands for a known id when a batch removed every download there was. */
+const NO_DOWNLOAD = '00000000-0000-4000-8000-ffffffffffff';
+const pick = (pool: string[], index: number) =>
+  pool.length === 0 ? NO_DOWNLOAD : pool[index % pool.length]!;
 
 function materialize(spec: RequestSpec, pools: Pools): ConcreteRequest {
   const path = spec.path
     .map((part) => {
       if (typeof part === 'string') return part;
       if ('raw' in part) return part.raw;
-      const pool = part.known === 'download' ? pools.downloads : pools.blocklist;
-      return pool[part.index % pool.length]!;
+      return pick(part.known === 'download' ? pools.model.downloads : pools.blocklist, part.index);
     })
     .join('/');
+  // Known ids inside bodies are tokens (api-arbitraries-queue.ts); latin1 keeps every other byte.
+  const payload =
+    spec.payload &&
+    Buffer.from(
+      spec.payload
+        .toString('latin1')
+        .replace(KNOWN_TOKEN, (_, n: string) => pick(pools.model.downloads, Number(n))),
+      'latin1',
+    );
   const query = spec.query
     .map(([key, value]: QueryPair) => {
       const v =
@@ -54,7 +75,7 @@ function materialize(spec: RequestSpec, pools: Pools): ConcreteRequest {
     method: spec.method,
     url: `/${path}${query ? `?${query}` : ''}`,
     headers,
-    ...(spec.payload !== undefined ? { payload: spec.payload } : {}),
+    ...(payload !== undefined ? { payload } : {}),
   };
 }
 
@@ -91,7 +112,12 @@ function expectedDownload(sent: unknown): Body {
 
 describe.each(testDialects())('API fuzz on %s', (dialect) => {
   let server: ApiServer;
-  const pools: Pools = { downloads: [], blocklist: [], cursor: '' };
+  const pools: Pools = {
+    model: { defaults: {}, settings: {}, downloads: [] },
+    blocklist: [],
+    cursor: '',
+  };
+  const state = { isDownload: (id: string) => pools.model.downloads.includes(id) };
   const call = async <T>(method: 'GET' | 'POST' | 'DELETE', url: string, payload?: object) => {
     const res = await server.app.inject({
       method,
@@ -104,21 +130,25 @@ describe.each(testDialects())('API fuzz on %s', (dialect) => {
 
   beforeAll(async () => {
     server = await startApiServer(dialect);
-    for (let i = 0; i < 4; i++) {
+    for (let i = 0; i < 8; i++) {
       const d = await call<DownloadDto>('POST', '/api/downloads', {
         artist: 'Seed',
         title: `${i}`,
       });
-      pools.downloads.push(d.body.id);
+      pools.model.downloads.push(d.body.id);
     }
     // A cancelled one, so that retry has something to start again.
-    await call('DELETE', `/api/downloads/${pools.downloads[0]!}`);
+    await call('DELETE', `/api/downloads/${pools.model.downloads[0]!}`);
     for (const username of ['seed-user', 'other-user']) {
       const e = await call<BlocklistEntryDto>('POST', '/api/blocklist', { username });
       pools.blocklist.push(e.body.id);
     }
     const page = await call<{ nextCursor: string }>('GET', '/api/downloads?limit=1');
     pools.cursor = page.body.nextCursor;
+    // Nothing is stored yet: what GET shows now is the defaults a null puts back.
+    const settings = await call<Record<string, unknown>>('GET', '/api/settings');
+    pools.model.defaults = settings.body;
+    pools.model.settings = structuredClone(settings.body);
   });
   afterAll(async () => {
     await server?.close();
@@ -126,11 +156,12 @@ describe.each(testDialects())('API fuzz on %s', (dialect) => {
 
   it(`answers every generated request as the oracle says (seed ${SEED}, ${RUNS} runs)`, async () => {
     const seen = new Map<number, number>();
+    const succeeded = new Map<RouteName, number>();
     let bulkAccepted = 0;
     await fc.assert(
       fc.asyncProperty(anyRequest, async (spec) => {
         const req = materialize(spec, pools);
-        const expected = verdict(req, API_KEY);
+        const expected = verdict(req, API_KEY, state);
         const res = await server.app.inject({
           method: req.method,
           url: req.url,
@@ -157,12 +188,21 @@ describe.each(testDialects())('API fuzz on %s', (dialect) => {
           if (res.statusCode === 400) expect(error.message, context).toMatch(NAMES_A_FIELD);
         }
         if (!expected.accept || res.statusCode >= 300) return;
+        succeeded.set(expected.route, (succeeded.get(expected.route) ?? 0) + 1);
+        await checkQueueRoute(
+          server.app,
+          expected.route,
+          expected.body,
+          res.statusCode === 204 ? {} : res.json(),
+          pools.model,
+          context,
+        );
 
         if (expected.route === 'createDownload') {
           const created = res.json<DownloadDto>();
           if (res.statusCode === 201) {
             expect(created, context).toMatchObject(expectedDownload(expected.body));
-            pools.downloads.push(created.id);
+            pools.model.downloads.push(created.id);
           }
           const again = await call<DownloadDto>('GET', `/api/downloads/${created.id}`);
           expect(again.body, context).toEqual(created);
@@ -183,7 +223,7 @@ describe.each(testDialects())('API fuzz on %s', (dialect) => {
             if (item.result !== 'created') continue;
             const stored = await call<DownloadDto>('GET', `/api/downloads/${item.id as string}`);
             expect(stored.body, context).toMatchObject(expectedDownload(sent[item.index]));
-            pools.downloads.push(item.id as string);
+            pools.model.downloads.push(item.id as string);
           }
         }
         if (expected.route === 'addBlocklist') {
@@ -205,6 +245,22 @@ describe.each(testDialects())('API fuzz on %s', (dialect) => {
       { seed: SEED, numRuns: RUNS },
     );
     expect(bulkAccepted, 'bulk requests accepted').toBeGreaterThan(RUNS / 100);
+    // Each queue-control and settings route must have succeeded at least once.
+    const queueRoutes: RouteName[] = [
+      'getSettings',
+      'patchSettings',
+      'patchDownload',
+      'reorder',
+      'batch',
+      'queue',
+      'pauseQueue',
+      'resumeQueue',
+    ];
+    for (const route of queueRoutes)
+      expect(
+        succeeded.get(route) ?? 0,
+        `${route} ${JSON.stringify([...succeeded])}`,
+      ).toBeGreaterThan(0);
     // The run must have reached both sides of the oracle, or it proved little.
     const count = (f: (s: number) => boolean) =>
       [...seen].filter(([s]) => f(s)).reduce((n, [, c]) => n + c, 0);

@@ -209,9 +209,11 @@ export function createQueueControlRepository(handle: DatabaseHandle) {
     /**
      * Starts finished downloads again from a fresh search, unless another download of the same
      * track is active (the partial unique index would refuse it; checked here so one duplicate does
-     * not abort the whole chunk). The caller passes at most one id per dedupe key.
+     * not abort the whole chunk). The caller passes at most one id per dedupe key, and none when
+     * no id of the chunk exists: `IN ()` is a syntax error on PostgreSQL (a 500 before this guard).
      */
     retry(ids: string[], now: number, tx: Db = db) {
+      if (ids.length === 0) return Promise.resolve([]);
       return tx
         .updateTable('downloads')
         .set({

@@ -10,9 +10,31 @@ export const TEXT_KEYWORD = 'x-well-formed-text';
 
 /** Ids are UUIDs the application made (randomUUID: lowercase), so nothing else can name a row. */
 export const UUID_FORMAT = 'uuid';
-const DATE_TIME =
-  /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,9})?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$/i;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * `date-time` is the JSON Schema format, but Ajv checks no format it was not given: without this,
+ * "garbage" passed as a time, became NaN, and PostgreSQL refused it (a 500) while SQLite stored a
+ * schedule with no time. RFC 3339, as far as a JavaScript Date can hold it: seconds 00–59 (no leap
+ * second), a four-digit year, a date that exists, and Z or an offset.
+ */
+export const DATE_TIME_FORMAT = 'date-time';
+const DATE_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})[Tt]([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d+)?([Zz]|[+-]([01]\d|2[0-3]):[0-5]\d)$/;
+
+export function isDateTime(text: string): boolean {
+  const m = DATE_TIME.exec(text);
+  if (!m) return false;
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  // Date.UTC rolls an impossible day over ("02-30" becomes March 2): a real date comes back unchanged.
+  const date = new Date(Date.UTC(2000, month - 1, day));
+  date.setUTCFullYear(year);
+  return (
+    date.getUTCMonth() === month - 1 &&
+    date.getUTCDate() === day &&
+    Number.isFinite(Date.parse(text))
+  );
+}
 
 // In a `u` regex a character class of surrogates matches only unpaired ones; pairs are one code point.
 const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
@@ -41,12 +63,7 @@ function withRules(ajv: Ajv): Ajv {
     validate: checkText,
   });
   ajv.addFormat(UUID_FORMAT, UUID);
-  // RFC 3339, as `toISOString()` writes it (a zone is required: a local time would mean a
-  // different instant on a server in another zone), and a date that exists.
-  ajv.addFormat('date-time', {
-    type: 'string',
-    validate: (s: string) => DATE_TIME.test(s) && Number.isFinite(Date.parse(s)),
-  });
+  ajv.addFormat(DATE_TIME_FORMAT, { type: 'string', validate: isDateTime });
   return ajv;
 }
 
@@ -75,6 +92,8 @@ export function describeValidation(errors: ErrorObject[], dataVar: string): stri
         return `${field}/${String(e.params.missingProperty)} is required`;
       if (e.keyword === 'format' && e.params.format === UUID_FORMAT)
         return `${field} must be a lowercase UUID, as SoulSpot returns ids`;
+      if (e.keyword === 'format' && e.params.format === DATE_TIME_FORMAT)
+        return `${field} must be an RFC 3339 date-time such as "2026-01-31T22:00:00Z"`;
       return `${field} ${e.message ?? 'is invalid'}`;
     })
     .join('; ');

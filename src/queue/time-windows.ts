@@ -24,6 +24,15 @@ export interface WindowState {
 }
 
 const DAY_NAMES = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
+const FULL_DAY_NAMES = [
+  'sunday',
+  'monday',
+  'tuesday',
+  'wednesday',
+  'thursday',
+  'friday',
+  'saturday',
+] as const;
 const TIME = /^([01]\d|2[0-3]):([0-5]\d)$/;
 
 /** Why a window is not valid, or null. Messages name the field, for 400 answers. */
@@ -54,14 +63,14 @@ function dayField(days: string): string | null {
   for (const part of parts) {
     const [a, b, ...rest] = part.split('-').map((d) => d.trim());
     if (rest.length > 0 || a === undefined) return null;
-    const start = DAY_NAMES.indexOf(a.slice(0, 3) as (typeof DAY_NAMES)[number]);
-    if (start < 0 || a.length < 3) return null;
+    const start = dayNumber(a);
+    if (start < 0) return null;
     if (b === undefined) {
       out.push(String(start));
       continue;
     }
-    const end = DAY_NAMES.indexOf(b.slice(0, 3) as (typeof DAY_NAMES)[number]);
-    if (end < 0 || b.length < 3) return null;
+    const end = dayNumber(b);
+    if (end < 0) return null;
     // A range that wraps the week ("fri-mon") is spelled out: cron ranges do not wrap.
     for (let d = start; ; d = (d + 1) % 7) {
       out.push(String(d));
@@ -69,6 +78,15 @@ function dayField(days: string): string | null {
     }
   }
   return out.length === 0 ? null : [...new Set(out)].join(',');
+}
+
+/**
+ * "mon" or "monday" → 1; -1 for anything else. Only the abbreviation or the whole name: a prefix
+ * match let "monxyz" (or "sunny") through as a day.
+ */
+function dayNumber(name: string): number {
+  const i = DAY_NAMES.indexOf(name.slice(0, 3) as (typeof DAY_NAMES)[number]);
+  return i >= 0 && (name.length === 3 || name === FULL_DAY_NAMES[i]) ? i : -1;
 }
 
 function cronFor(time: string, days: string, timeZone: string): Cron {

@@ -45,7 +45,8 @@ describe('setting definitions', () => {
 
   it('accepts partial patches and null, and refuses unknown keys and bad values', () => {
     const patch = Compile(SettingsPatchSchema);
-    expect(patch.Check({})).toBe(true);
+    // An empty patch changes nothing: refused, as PATCH /api/downloads/{id} refuses one.
+    expect(patch.Check({})).toBe(false);
     expect(patch.Check({ maxConcurrent: 2, stallTimeoutSeconds: null })).toBe(true);
     expect(patch.Check({ maxConcurent: 2 })).toBe(false);
     expect(patch.Check({ maxConcurrent: 0 })).toBe(false);

@@ -149,8 +149,9 @@ export const SettingsSchema: TSchema = Type.Object(
 );
 
 /**
- * A PATCH body: any subset of the settings; null puts a setting back to its default. Unknown keys
- * are rejected, so a typo is a 400 naming the field rather than a change that never happens.
+ * A PATCH body: any non-empty subset of the settings; null puts a setting back to its default.
+ * Unknown keys are rejected, so a typo is a 400 naming the field rather than a change that never
+ * happens; an empty body changes nothing either, and is refused as PATCH /api/downloads/{id} does.
  */
 export const SettingsPatchSchema: TSchema = Type.Object(
   Object.fromEntries(
@@ -163,7 +164,7 @@ export const SettingsPatchSchema: TSchema = Type.Object(
       ),
     ]),
   ),
-  { additionalProperties: false },
+  { additionalProperties: false, minProperties: 1 },
 );
 
 export type SettingsPatch = { [K in SettingKey]?: Settings[K] | null };

@@ -129,7 +129,7 @@ export const anyJson: fc.Arbitrary<Json> = fc.letrec<{ v: Json }>((tie) => ({
 })).v;
 
 /** Valid text of at most `max` code points; `nonBlank` has a non-space character. */
-const goodText = (max: number, nonBlank = false): fc.Arbitrary<string> =>
+export const goodText = (max: number, nonBlank = false): fc.Arbitrary<string> =>
   fc
     .oneof(
       { weight: 5, arbitrary: fc.string({ unit: 'grapheme', minLength: 1, maxLength: 24 }) },
@@ -142,7 +142,7 @@ const goodText = (max: number, nonBlank = false): fc.Arbitrary<string> =>
     .filter((s) => [...s].length <= max && (!nonBlank || /\S/u.test(s)));
 
 /** A field: usually valid or absent, sometimes anything at all (one field in ~15). */
-function field(valid: fc.Arbitrary<Json>, nullable = true): fc.Arbitrary<Json | undefined> {
+export function field(valid: fc.Arbitrary<Json>, nullable = true): fc.Arbitrary<Json | undefined> {
   return fc.oneof(
     { weight: 20, arbitrary: valid },
     { weight: 8, arbitrary: fc.constant(undefined) },
@@ -151,21 +151,23 @@ function field(valid: fc.Arbitrary<Json>, nullable = true): fc.Arbitrary<Json | 
   );
 }
 /** A required field: present and valid but now and then. */
-function required(valid: fc.Arbitrary<Json>): fc.Arbitrary<Json | undefined> {
+export function required(valid: fc.Arbitrary<Json>): fc.Arbitrary<Json | undefined> {
   return fc.oneof(
     { weight: 30, arbitrary: valid },
     { weight: 1, arbitrary: fc.constant(undefined) },
     { weight: 2, arbitrary: anyJson },
   );
 }
-const intIn = (min: number, max: number) => fc.integer({ min, max });
+export const intIn = (min: number, max: number) => fc.integer({ min, max });
 const positiveUpTo = (max: number) =>
   fc.oneof(
     fc.double({ min: 0, max, noNaN: true }).filter((v) => v > 0),
     fc.integer({ min: 1, max }),
   );
 
-function objectOf(fields: Record<string, fc.Arbitrary<Json | undefined>>): fc.Arbitrary<Json> {
+export function objectOf(
+  fields: Record<string, fc.Arbitrary<Json | undefined>>,
+): fc.Arbitrary<Json> {
   // An unknown or prototype key in one object in ~15.
   const extra = fc.oneof(
     { weight: 14, arbitrary: fc.constant(null) },

@@ -5,7 +5,15 @@
  * disagreement instead of being checked against itself.
  */
 
-export type Method = 'GET' | 'POST' | 'DELETE';
+import {
+  batchProblem,
+  patchDownloadProblem,
+  reorderProblem,
+  settingsPatchProblem,
+  type QueueState,
+} from './api-oracle-queue.js';
+
+export type Method = 'GET' | 'POST' | 'DELETE' | 'PATCH';
 
 export interface ConcreteRequest {
   method: Method;
@@ -31,7 +39,15 @@ export type RouteName =
   | 'listBlocklist'
   | 'addBlocklist'
   | 'removeBlocklist'
-  | 'health';
+  | 'health'
+  | 'getSettings'
+  | 'patchSettings'
+  | 'patchDownload'
+  | 'reorder'
+  | 'batch'
+  | 'queue'
+  | 'pauseQueue'
+  | 'resumeQueue';
 
 const STATUSES = [
   'waiting',
@@ -48,6 +64,8 @@ const BODY_LIMIT = 64 * 1024;
 /** The bulk route takes bigger bodies (README, API section). */
 const BULK_BODY_LIMIT = 8 * 1024 * 1024;
 const BULK_MAX_ITEMS = 10_000;
+/** Reorder and batch take up to 10,000 ids: room for them (README, Queue control). */
+const ID_LIST_BODY_LIMIT = 1024 * 1024;
 /** Fastify's default limit on one path parameter, in UTF-16 units once decoded. */
 const MAX_PARAM_LENGTH = 100;
 
@@ -104,9 +122,37 @@ const ROUTES: Array<{ method: Method; pattern: RegExp; route: RouteName; ok: num
     ok: [204, 404],
   },
   { method: 'GET', pattern: /^\/api\/health$/, route: 'health', ok: [200] },
+  { method: 'GET', pattern: /^\/api\/settings$/, route: 'getSettings', ok: [200] },
+  { method: 'PATCH', pattern: /^\/api\/settings$/, route: 'patchSettings', ok: [200] },
+  {
+    method: 'PATCH',
+    pattern: /^\/api\/downloads\/([^/]+)$/,
+    route: 'patchDownload',
+    ok: [200, 404, 409],
+  },
+  { method: 'POST', pattern: /^\/api\/downloads\/reorder$/, route: 'reorder', ok: [200] },
+  { method: 'POST', pattern: /^\/api\/downloads\/batch$/, route: 'batch', ok: [200] },
+  { method: 'GET', pattern: /^\/api\/queue$/, route: 'queue', ok: [200] },
+  { method: 'POST', pattern: /^\/api\/queue\/pause$/, route: 'pauseQueue', ok: [200] },
+  { method: 'POST', pattern: /^\/api\/queue\/resume$/, route: 'resumeQueue', ok: [200] },
 ];
 
-export function verdict(req: ConcreteRequest, apiKey: string): Verdict {
+const BODY_LIMITS: Partial<Record<RouteName, number>> = {
+  bulkDownloads: BULK_BODY_LIMIT,
+  reorder: ID_LIST_BODY_LIMIT,
+  batch: ID_LIST_BODY_LIMIT,
+};
+
+/** Body rules of the queue-control and settings routes (api-oracle-queue.ts). */
+const QUEUE_RULES: Partial<Record<RouteName, (body: unknown, state: QueueState) => string | null>> =
+  {
+    patchSettings: settingsPatchProblem,
+    patchDownload: patchDownloadProblem,
+    reorder: reorderProblem,
+    batch: batchProblem,
+  };
+
+export function verdict(req: ConcreteRequest, apiKey: string, state: QueueState): Verdict {
   const [path = '', query = ''] = splitUrl(req.url);
   const match = ROUTES.map((r) => ({ r, m: req.method === r.method && r.pattern.exec(path) })).find(
     (x) => x.m,
@@ -142,8 +188,7 @@ export function verdict(req: ConcreteRequest, apiKey: string): Verdict {
     const kind = type === undefined ? 'unsupported' : CONTENT_TYPES[type];
     if (kind === undefined) throw new Error(`the fuzz sent an unlisted Content-Type: ${type}`);
     if (kind === 'unsupported') return refuse(415, 'media type');
-    if (payload.length > (route.route === 'bulkDownloads' ? BULK_BODY_LIMIT : BODY_LIMIT))
-      return refuse(413, 'too large');
+    if (payload.length > (BODY_LIMITS[route.route] ?? BODY_LIMIT)) return refuse(413, 'too large');
     if (kind === 'bad-charset') return refuse(415, 'charset');
     if (payload.length === 0) return refuse(400, 'empty body');
     let text: string;
@@ -166,6 +211,8 @@ export function verdict(req: ConcreteRequest, apiKey: string): Verdict {
     return refuse(400, 'invalid blocklist request');
   if (route.route === 'listDownloads' && !validListQuery(query))
     return refuse(400, 'invalid query');
+  const problem = QUEUE_RULES[route.route]?.(body, state) ?? null;
+  if (problem !== null) return refuse(400, problem);
   return { accept: true, statuses: route.ok, route: route.route, body };
 }
 

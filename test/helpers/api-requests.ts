@@ -9,6 +9,8 @@ import {
   serialize,
   type Json,
 } from './api-arbitraries.js';
+import { batchBody, patchDownloadBody, reorderBody } from './api-arbitraries-queue.js';
+import { settingsPatchBody } from './api-arbitraries-settings.js';
 import { BAD_ENCODINGS, CONTENT_ENCODINGS, CONTENT_TYPES, type Method } from './api-oracle.js';
 
 /**
@@ -71,6 +73,15 @@ export const idChoice: fc.Arbitrary<IdChoice> = fc.oneof(
       .map((raw) => ({ raw })),
   },
   { weight: 2, arbitrary: anyText.filter((t) => t !== '').map((t) => ({ raw: encodePart(t) })) },
+);
+
+/** A download's id for the routes that change one: a real download mostly, so that 200s happen. */
+const downloadId: fc.Arbitrary<IdChoice> = fc.oneof(
+  {
+    weight: 4,
+    arbitrary: fc.nat().map((index): IdChoice => ({ known: 'download', index })),
+  },
+  { weight: 1, arbitrary: idChoice },
 );
 
 /** Percent-encodes text for a URL; a lone surrogate goes as the bytes of U+FFFD, as browsers do. */
@@ -197,7 +208,7 @@ const bodyless = (path: fc.Arbitrary<RequestSpec['path']>, query = fc.constant<Q
 
 export const anyRequest: fc.Arbitrary<RequestSpec> = fc.oneof(
   { weight: 8, arbitrary: withBody('POST', ['api', 'downloads'], downloadBody, 20) },
-  { weight: 5, arbitrary: withBody('POST', ['api', 'downloads', 'bulk'], bulkBody, 20) },
+  { weight: 9, arbitrary: withBody('POST', ['api', 'downloads', 'bulk'], bulkBody, 20) },
   { weight: 4, arbitrary: bodyless(fc.constant(['api', 'downloads']), listQuery) },
   { weight: 3, arbitrary: bodyless(idChoice.map((id) => ['api', 'downloads', id])) },
   {
@@ -217,4 +228,18 @@ export const anyRequest: fc.Arbitrary<RequestSpec> = fc.oneof(
     arbitrary: idChoice.chain((id) => withBody('DELETE', ['api', 'blocklist', id], anyJson, 1)),
   },
   { weight: 1, arbitrary: bodyless(fc.constant(['api', 'health']), listQuery) },
+  // Queue control and settings (README, Queue control).
+  { weight: 1, arbitrary: bodyless(fc.constant(['api', 'settings']), listQuery) },
+  { weight: 6, arbitrary: withBody('PATCH', ['api', 'settings'], settingsPatchBody, 20) },
+  {
+    weight: 6,
+    arbitrary: downloadId.chain((id) =>
+      withBody('PATCH', ['api', 'downloads', id], patchDownloadBody, 20),
+    ),
+  },
+  { weight: 5, arbitrary: withBody('POST', ['api', 'downloads', 'reorder'], reorderBody, 20) },
+  { weight: 6, arbitrary: withBody('POST', ['api', 'downloads', 'batch'], batchBody, 20) },
+  { weight: 1, arbitrary: bodyless(fc.constant(['api', 'queue']), listQuery) },
+  { weight: 1, arbitrary: withBody('POST', ['api', 'queue', 'pause'], anyJson, 1) },
+  { weight: 1, arbitrary: withBody('POST', ['api', 'queue', 'resume'], anyJson, 1) },
 );
