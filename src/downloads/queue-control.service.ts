@@ -45,9 +45,15 @@ export interface QueueControlDeps {
   sweepTransfers(): void;
 }
 
+/** Set inside a transaction that closed attempts: their transfers are swept once it has committed. */
+interface AfterCommit {
+  sweep: boolean;
+}
+
 type Work = (
   chunk: string[],
   tx: Db,
+  after: AfterCommit,
 ) => Promise<{ done: string[]; errors?: BatchResult['errors'] }>;
 
 /**
@@ -69,12 +75,18 @@ export function createQueueControlService(deps: QueueControlDeps) {
     const unique = [...new Set(ids)];
     for (let i = 0; i < unique.length; i += CHUNK) {
       const chunk = unique.slice(i, i + CHUNK);
+      const after: AfterCommit = { sweep: false };
       const { done, errors = [] } = await handle.writeTx(async (tx) => {
-        const out = await work(chunk, tx);
+        const out = await work(chunk, tx, after);
         if (out.done.length > 0)
           await events.append(tx, 'downloads.changed', { action, ids: out.done });
         return out;
       });
+      // Only now do the closed attempts show: a sweep started inside the transaction could read
+      // them as still open and leave their transfers running until its next round.
+      if (after.sweep) deps.sweepTransfers();
+      // Resumed, retried or re-prioritized downloads are claimable from the commit on.
+      if (done.length > 0) deps.runner.wake();
       const explained = new Set([...done, ...errors.map((e) => e.id)]);
       const rest = chunk.filter((id) => !explained.has(id));
       const rows = new Map((await control.existing(rest)).map((r) => [r.id, r]));
@@ -99,11 +111,10 @@ export function createQueueControlService(deps: QueueControlDeps) {
     rows: { current_attempt_id: string | null }[],
     message: string,
     tx: Db,
+    after: AfterCommit,
   ): Promise<void> => {
     const attempts = rows.flatMap((r) => (r.current_attempt_id ? [r.current_attempt_id] : []));
-    if ((await control.closeInFlight(attempts, message, now(), tx)) > 0) {
-      setImmediate(deps.sweepTransfers);
-    }
+    if ((await control.closeInFlight(attempts, message, now(), tx)) > 0) after.sweep = true;
   };
 
   const abortAll = (ids: string[]): void => {
@@ -115,13 +126,14 @@ export function createQueueControlService(deps: QueueControlDeps) {
       batch(
         'pause',
         ids,
-        async (chunk, tx) => {
+        async (chunk, tx, after) => {
           const held = await control.hold(chunk, 'paused', null, now(), tx);
           // A filing download keeps its file: it resumes filing. Only a transfer is stopped.
           await closeTransfers(
             held.filter((r) => r.status === 'queued' || r.status === 'downloading'),
             'Paused by the user',
             tx,
+            after,
           );
           abortAll(held.map((r) => r.id));
           return { done: held.map((r) => r.id) };
@@ -135,7 +147,6 @@ export function createQueueControlService(deps: QueueControlDeps) {
         ids,
         async (chunk, tx) => {
           const released = await control.release(chunk, now(), tx);
-          if (released.length > 0) setImmediate(() => deps.runner.wake());
           return { done: released.map((r) => r.id) };
         },
         (r) =>
@@ -148,9 +159,9 @@ export function createQueueControlService(deps: QueueControlDeps) {
       batch(
         'cancel',
         ids,
-        async (chunk, tx) => {
+        async (chunk, tx, after) => {
           const rows = await control.cancel(chunk, now(), tx);
-          await closeTransfers(rows, 'Cancelled by the user', tx);
+          await closeTransfers(rows, 'Cancelled by the user', tx, after);
           abortAll(rows.map((r) => r.id));
           return { done: rows.map((r) => r.id) };
         },
@@ -190,7 +201,6 @@ export function createQueueControlService(deps: QueueControlDeps) {
                 });
             }
           }
-          if (done.length > 0) setImmediate(() => deps.runner.wake());
           return { done, errors };
         },
         (r) => `Download is ${r.status}; only failed or cancelled downloads can be retried`,
@@ -202,7 +212,6 @@ export function createQueueControlService(deps: QueueControlDeps) {
         ids,
         async (chunk, tx) => {
           const rows = await control.setPriority(chunk, priority, now(), tx);
-          setImmediate(() => deps.runner.wake());
           return { done: rows.map((r) => r.id) };
         },
         () => 'unreachable',
@@ -353,12 +362,13 @@ export function createQueueControlService(deps: QueueControlDeps) {
       const result = await batch(
         'schedule',
         [id],
-        async (chunk, tx) => {
+        async (chunk, tx, after) => {
           const held = await control.hold(chunk, 'scheduled', at, now(), tx);
           await closeTransfers(
             held.filter((r) => r.status === 'queued' || r.status === 'downloading'),
             'Scheduled for later by the user',
             tx,
+            after,
           );
           abortAll(held.map((r) => r.id));
           return { done: held.map((r) => r.id) };
@@ -379,6 +389,7 @@ export function createQueueControlService(deps: QueueControlDeps) {
       const rows = await control.stoppable();
       for (let i = 0; i < rows.length; i += CHUNK) {
         const chunk = rows.slice(i, i + CHUNK);
+        const after: AfterCommit = { sweep: false };
         await handle.writeTx(async (tx) => {
           await control.revoke(
             chunk.map((r) => r.id),
@@ -389,6 +400,7 @@ export function createQueueControlService(deps: QueueControlDeps) {
             chunk.filter((r) => r.status !== 'searching'),
             'The queue was paused',
             tx,
+            after,
           );
           await events.append(tx, 'downloads.changed', {
             action: 'pause_all',
@@ -396,6 +408,7 @@ export function createQueueControlService(deps: QueueControlDeps) {
           });
         });
         abortAll(chunk.map((r) => r.id));
+        if (after.sweep) deps.sweepTransfers();
       }
       events.wake();
     },
