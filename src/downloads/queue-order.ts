@@ -1,4 +1,4 @@
-import { BASE_62_DIGITS, generateKeyBetween, generateNKeysBetween } from 'fractional-indexing';
+import { BASE_62_DIGITS, generateNKeysBetween } from 'fractional-indexing';
 
 /**
  * The waiting queue runs in the order priority (higher first), position, age. Positions are
@@ -73,11 +73,6 @@ function above(high: string | null, low: string): string | null {
 /** Keys for `n` new downloads appended after the last one (`last` null: the queue is empty). */
 export function appendKeys(last: string | null, n: number): string[] {
   return generateNKeysBetween(last, null, n);
-}
-
-/** One key after `last`. */
-export function appendKey(last: string | null): string {
-  return generateKeyBetween(last, null);
 }
 
 /** The order the queue runs in, for tests and for checking a plan: priority desc, position, id. */

@@ -14,24 +14,15 @@ import { freshPgDatabase, testDialects } from '../helpers/db.js';
 import { filesUnder, sha } from '../helpers/files.js';
 import { childSetup, killHard, spawnSoulSpot, waitForHealth } from '../helpers/process.js';
 import { SLSKD_KEY, startEmulatorIn } from '../helpers/stack.js';
+import { waitUntil } from '../helpers/wait.js';
 
 const onPostgres = testDialects().includes('postgres');
 const TRACK = { artist: 'Paused', title: 'Mid Copy', album: 'Stopped', trackNumber: 1 };
 const REMOTE = '@@p4u\\Music\\Paused\\Stopped\\01 - Mid Copy.flac';
 
-async function until<T>(
-  probe: () => T | undefined | Promise<T | undefined>,
-  what: string,
-  ms = 60_000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+/** The shared poll (helpers/wait.ts) under this file's shorter name. */
+const until = <T>(probe: () => T | undefined | Promise<T | undefined>, what: string, ms = 60_000) =>
+  waitUntil(probe, { what, timeoutMs: ms });
 
 describe.runIf(onPostgres)('a filer paused mid-copy while another process takes over', () => {
   const children: ChildProcess[] = [];

@@ -15,18 +15,13 @@ import { freshPgDatabase, testDialects } from '../helpers/db.js';
 import { filesUnder, sha } from '../helpers/files.js';
 import { childSetup, killHard, spawnSoulSpot, waitForHealth } from '../helpers/process.js';
 import { startEmulatorIn } from '../helpers/stack.js';
+import { waitUntil } from '../helpers/wait.js';
 
 const onPostgres = testDialects().includes('postgres');
 
-async function until<T>(probe: () => Promise<T | undefined>, what: string, ms = 30_000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+/** The shared poll (helpers/wait.ts) under this file's shorter name. */
+const until = <T>(probe: () => T | undefined | Promise<T | undefined>, what: string, ms = 30_000) =>
+  waitUntil(probe, { what, timeoutMs: ms });
 
 describe.runIf(onPostgres)('a worker paused mid-transfer past its lease (PostgreSQL)', () => {
   const children: ChildProcess[] = [];
