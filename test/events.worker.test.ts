@@ -93,7 +93,10 @@ describe.each(testDialects())('worker events on %s', (dialect) => {
     ctx.deps.bus.on('download.updated', (d) => onBus.push(d.status));
 
     now += 1000;
-    await ctx.save({ progress: 10, bytes_transferred: 100, queue_position: null }, 'start_transfer');
+    await ctx.save(
+      { progress: 10, bytes_transferred: 100, queue_position: null },
+      'start_transfer',
+    );
     let events = await logged();
     expect(events.map((e) => e.type)).toEqual(['download.updated']);
     const started = events[0]!.payload as DownloadUpdate;

@@ -243,7 +243,13 @@ export class JobContext {
     const t = this.deps.now();
     const limit = this.deps.settings.get('maxQueuedAtSource');
     return this.write(async (tx) => {
-      const result = await this.deps.sourceWait.park(this.lease, since, limit, { updated_at: t }, tx);
+      const result = await this.deps.sourceWait.park(
+        this.lease,
+        since,
+        limit,
+        { updated_at: t },
+        tx,
+      );
       if (result === 'lost') throw new LeaseLostError(this.lease.downloadId);
       if (result === 'full') return null;
       return this.patched({
