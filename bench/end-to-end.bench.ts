@@ -58,6 +58,11 @@ export async function endToEndBench(
   }
   const wall = (performance.now() - started) / 1000;
   const enqueues = stack.emulator.enqueues.length;
+  // What the durable event log costs per download (progress updates included).
+  const events = await stack.soulspot.db.db
+    .selectFrom('events')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
   await stack.close();
   return {
     tracks,
@@ -70,5 +75,6 @@ export async function endToEndBench(
     // Time each track spends on search, enqueue, polling and filing, per slot.
     'overhead/track s': +(((wall - idealSeconds) * concurrency) / tracks).toFixed(2),
     'slskd enqueues': enqueues,
+    'events/completed': +(Number(events.n) / Math.max(1, counts.completed ?? 0)).toFixed(1),
   };
 }

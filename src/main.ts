@@ -117,8 +117,9 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
   const bus = createEventBus();
   const events = createEventLog({ handle: db, now, log, ...options.events });
   await events.start();
-  // The downloads service appends its events inside its transactions; the worker still emits on
-  // the bus after its writes, and the bridge copies that into the log. SSE is served from the log.
+  // Download events are appended inside the transaction of the write they report (services and
+  // workers alike); the bridge copies only the provider's health and circuit changes from the bus,
+  // which have no transaction. SSE is served from the log.
   const bridge = createEventBridge({ bus, events, handle: db, log });
   const broker = createSseBroker({ events, log });
   const provider = withCircuitBreaker(
@@ -173,6 +174,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     sourceWait,
     provider,
     monitor,
+    events,
     bus,
     log,
     now,

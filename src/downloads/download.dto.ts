@@ -139,3 +139,28 @@ export function toDownloadDto(row: DownloadRow, attempts: AttemptRow[]): Downloa
     completedAt: iso(row.completed_at),
   };
 }
+
+/**
+ * `download.updated` as the event log and SSE carry it: the whole Download and, when a worker made
+ * the change, `changed`, the fields this change set (camelCase, as in the Download; `updatedAt`
+ * never listed). Without `changed` the event is a snapshot from a command or an accept: treat every
+ * field as possibly new.
+ */
+export type DownloadUpdate = DownloadDto & { changed?: string[] };
+
+/**
+ * `download.progress`: a transfer's numbers moved and nothing else about the Download did (the
+ * status, attempts and everything else are as in the last `download.updated`). Apply it to the
+ * Download with that id.
+ */
+export interface DownloadProgress {
+  id: string;
+  /** 0–100, one decimal, as in the Download. */
+  progress: number;
+  bytesTransferred: number;
+  /** Place in the peer's upload queue while queued there, else null. */
+  queuePosition: number | null;
+  updatedAt: string;
+  /** Bytes/s as the daemon measures it, when it says. */
+  speed?: number;
+}

@@ -1,8 +1,10 @@
 import type { Updateable } from 'kysely';
 import type { Config } from '../config/config.js';
-import type { DatabaseHandle } from '../db/database.js';
+import type { DatabaseHandle, Db } from '../db/database.js';
 import type { AttemptsTable, DownloadsTable } from '../db/schema.js';
+import { downloadEvents } from '../events/download-events.js';
 import type { EventBus } from '../events/event-bus.js';
+import type { EventLog } from '../events/event-log.js';
 import type { DownloadProvider } from '../providers/provider.js';
 import { retryDelayMs } from '../queue/backoff.js';
 import { LeaseLostError, type Lease, type QueueRepository } from '../queue/queue.repository.js';
@@ -10,7 +12,7 @@ import type { SourceWaitRepository } from '../queue/source-wait.repository.js';
 import type { SettingKey, Settings } from '../settings/settings.definitions.js';
 import { transition, type DownloadEvent, type DownloadStatus } from './download.js';
 import { cancelAtDaemon } from './attempt-transfer.js';
-import { toDownloadDto } from './download.dto.js';
+import { toDownloadDto, type DownloadDto } from './download.dto.js';
 import type { AttemptRow, DownloadRepository, DownloadRow } from './download.repository.js';
 import type { ErrorCode } from './error-codes.js';
 import type { TransferMonitor } from './transfer-monitor.js';
@@ -73,6 +75,9 @@ export interface PipelineDeps {
   sourceWait: SourceWaitRepository;
   provider: DownloadProvider;
   monitor: TransferMonitor;
+  /** The durable event log: every write below appends what it changed in its own transaction. */
+  events: Pick<EventLog, 'appendMany'>;
+  /** In-process listeners get each committed change as the whole Download (tests, the demo). */
   bus: EventBus;
   log: Logger;
   now: () => number;
@@ -90,8 +95,10 @@ export interface SourcePolicy {
 }
 
 /**
- * One claimed download while a worker drives it. All state writes go through `save`, which applies
- * the state machine, fences the write with the lease and publishes the change.
+ * One claimed download while a worker drives it. Every write goes through `write` (save, release,
+ * park, updateAttempt are its common forms): the fenced write and the events it causes commit in
+ * one transaction, so a committed change always has its event and a write that lost its fence
+ * (LeaseLostError, rolled back) has none.
  */
 export class JobContext {
   constructor(
@@ -100,6 +107,15 @@ export class JobContext {
     public row: DownloadRow,
     readonly signal: AbortSignal,
   ) {}
+
+  /**
+   * Attempts as last read; progress updates reuse them, so following a transfer costs one write
+   * per change and no read. Every attempt write goes through `write` with `attemptsChanged`.
+   */
+  private attempts: AttemptRow[] | null = null;
+
+  /** The Download as of the last committed write: what the next write's changes are taken against. */
+  private shown: DownloadDto | null = null;
 
   /** True once this claim has ended (retry scheduled, failed, deferred, completed). */
   get released(): boolean {
@@ -110,30 +126,78 @@ export class JobContext {
     return this.row.status as DownloadStatus;
   }
 
-  async save(patch: Updateable<DownloadsTable>, event?: DownloadEvent): Promise<void> {
-    this.signal.throwIfAborted();
-    const status = event ? transition(this.status, event) : this.status;
-    const full = { ...patch, status, updated_at: this.deps.now() };
-    await this.deps.queue.fencedUpdate(this.lease, full);
-    this.row = { ...this.row, ...(full as Partial<DownloadRow>) };
-    await this.publish();
+  /**
+   * Runs `fn`, a fenced write, and appends the events its change calls for (download-events.ts)
+   * last in the same transaction: on PostgreSQL the append takes the event log's lock, held only
+   * from there to the commit, with no call to the daemon inside. `fn` returns the row as it is now,
+   * or null when it wrote nothing (then nothing is announced). Resolves true once committed.
+   */
+  async write(
+    fn: (tx: Db) => Promise<DownloadRow | null>,
+    options: { attemptsChanged?: boolean; speed?: number } = {},
+  ): Promise<boolean> {
+    const { handle, repo, events } = this.deps;
+    const id = this.row.id;
+    const done = await handle.writeTx(async (tx) => {
+      // The first write of a claim reads what it changes from: the row as claimed and its attempts.
+      const before = this.shown ?? toDownloadDto(this.row, await this.readAttempts(tx));
+      const row = await fn(tx);
+      if (!row) return null;
+      const attempts =
+        options.attemptsChanged || !this.attempts
+          ? await repo.attemptsFor([id], tx)
+          : this.attempts;
+      const after = toDownloadDto(row, attempts);
+      const batch = downloadEvents(before, after, options);
+      if (batch.length > 0) await events.appendMany(tx, batch);
+      return { row, attempts, after, announced: batch.length > 0 };
+    });
+    if (!done) return false;
+    this.row = done.row;
+    this.attempts = done.attempts;
+    this.shown = done.after;
+    if (done.announced) this.deps.bus.emit('download.updated', done.after);
+    return true;
+  }
+
+  /** Attempts for the baseline: read before the write, so they are as committed (cached). */
+  private async readAttempts(tx: Db): Promise<AttemptRow[]> {
+    this.attempts ??= await this.deps.repo.attemptsFor([this.row.id], tx);
+    return this.attempts;
+  }
+
+  /** The row after a patch, as this claim now knows it. */
+  private patched(patch: Updateable<DownloadsTable>): DownloadRow {
+    return { ...this.row, ...(patch as Partial<DownloadRow>) };
   }
 
   /**
-   * Attempts as last read; progress updates reuse them, so following a transfer costs one write
-   * per change and no read. Every attempt write goes through updateAttempt/attemptsChanged.
+   * A state write (through the state machine when `event` is given), fenced by the lease. `speed`
+   * (bytes/s) rides along in a progress event.
    */
-  private attempts: AttemptRow[] | null = null;
-
-  async publish(): Promise<void> {
-    this.attempts ??= await this.deps.repo.attemptsFor([this.row.id]);
-    this.deps.bus.emit('download.updated', toDownloadDto(this.row, this.attempts));
+  async save(
+    patch: Updateable<DownloadsTable>,
+    event?: DownloadEvent,
+    extra: { speed?: number } = {},
+  ): Promise<void> {
+    this.signal.throwIfAborted();
+    const status = event ? transition(this.status, event) : this.status;
+    const full = { ...patch, status, updated_at: this.deps.now() };
+    await this.write(async (tx) => {
+      await this.deps.queue.fencedUpdate(this.lease, full, tx);
+      return this.patched(full);
+    }, extra);
   }
 
   /** An attempt write, fenced by this claim's lease (download.repository.ts states the rule). */
   async updateAttempt(id: string, patch: Updateable<AttemptsTable>): Promise<void> {
-    await this.deps.repo.updateAttempt(this.lease, id, patch);
-    this.attemptsChanged();
+    await this.write(
+      async (tx) => {
+        await this.deps.repo.updateAttempt(this.lease, id, patch, tx);
+        return this.row;
+      },
+      { attemptsChanged: true },
+    );
   }
 
   /**
@@ -153,6 +217,7 @@ export class JobContext {
     }
   }
 
+  /** Attempts were written outside `write`: read them again before the next event. */
   attemptsChanged(): void {
     this.attempts = null;
   }
@@ -161,14 +226,10 @@ export class JobContext {
   async release(patch: Updateable<DownloadsTable>, event?: DownloadEvent): Promise<void> {
     const status = event ? transition(this.status, event) : this.status;
     const full = { ...patch, status, updated_at: this.deps.now() };
-    await this.deps.queue.release(this.lease, full);
-    this.row = {
-      ...this.row,
-      ...(full as Partial<DownloadRow>),
-      lease_owner: null,
-      lease_expires_at: null,
-    };
-    await this.publish();
+    await this.write(async (tx) => {
+      await this.deps.queue.release(this.lease, full, tx);
+      return this.patched({ ...full, lease_owner: null, lease_expires_at: null });
+    });
   }
 
   /**
@@ -181,19 +242,24 @@ export class JobContext {
     this.signal.throwIfAborted();
     const t = this.deps.now();
     const limit = this.deps.settings.get('maxQueuedAtSource');
-    const result = await this.deps.sourceWait.park(this.lease, since, limit, { updated_at: t });
-    if (result === 'lost') throw new LeaseLostError(this.lease.downloadId);
-    if (result === 'full') return false;
-    this.row = {
-      ...this.row,
-      updated_at: t,
-      source_wait: 'waiting',
-      source_wait_since: since,
-      lease_owner: null,
-      lease_expires_at: null,
-    };
-    await this.publish();
-    return true;
+    return this.write(async (tx) => {
+      const result = await this.deps.sourceWait.park(
+        this.lease,
+        since,
+        limit,
+        { updated_at: t },
+        tx,
+      );
+      if (result === 'lost') throw new LeaseLostError(this.lease.downloadId);
+      if (result === 'full') return null;
+      return this.patched({
+        updated_at: t,
+        source_wait: 'waiting',
+        source_wait_since: since,
+        lease_owner: null,
+        lease_expires_at: null,
+      });
+    });
   }
 
   /** Closes an attempt and tells the modules that keep peer records (blocklist, statistics). */

@@ -145,9 +145,9 @@ export function createDownloadRepository(handle: DatabaseHandle) {
         .execute();
     },
 
-    async attemptsFor(downloadIds: string[]): Promise<AttemptRow[]> {
+    async attemptsFor(downloadIds: string[], tx: Db = db): Promise<AttemptRow[]> {
       if (downloadIds.length === 0) return [];
-      return db
+      return tx
         .selectFrom('attempts')
         .selectAll()
         .where('download_id', 'in', downloadIds)
@@ -232,8 +232,9 @@ export function createDownloadRepository(handle: DatabaseHandle) {
       id: string,
       transferId: string,
       now: number,
+      tx: Db = db,
     ): Promise<boolean> {
-      const result = await db
+      const result = await tx
         .updateTable('attempts')
         .set({ state: 'enqueued', transfer_id: transferId, updated_at: now })
         .where('id', '=', id)

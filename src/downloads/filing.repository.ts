@@ -1,4 +1,4 @@
-import type { DatabaseHandle } from '../db/database.js';
+import type { DatabaseHandle, Db } from '../db/database.js';
 import type { RecordedFile } from '../library/sweep.js';
 import type { Lease } from '../queue/queue.repository.js';
 import { ACTIVE_STATUSES, transition } from './download.js';
@@ -20,8 +20,9 @@ export function createFilingRepository(handle: DatabaseHandle) {
       lease: Lease,
       attemptId: string,
       patch: { library_path: string; completed_at: number; updated_at: number },
+      tx: Db = db,
     ): Promise<DownloadRow | undefined> {
-      return db
+      return tx
         .updateTable('downloads')
         .set({
           ...patch,

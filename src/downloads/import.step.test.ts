@@ -20,6 +20,7 @@ import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/config.js';
 import { createEventBus } from '../events/event-bus.js';
+import { createEventLog } from '../events/event-log.js';
 import type { DownloadProvider } from '../providers/provider.js';
 import {
   createQueueRepository,
@@ -139,12 +140,14 @@ describe.each(testDialects())('filing (%s)', (dialect) => {
     return {
       config: pipelineConfig(config),
       settings: { get: (key) => settings[key] },
-      handle: db,
+      handle: countingFaults(db),
       repo,
       queue,
       sourceWait: createSourceWaitRepository(db),
       provider,
       monitor: createTransferMonitor({ provider, pollIntervalMs: 1000 }),
+      // Not started: appends go into the table, nobody tails it here.
+      events: createEventLog({ handle: db, now: () => now, pollMs: 0 }),
       bus: createEventBus(),
       log: silent,
       now: () => now,
@@ -191,13 +194,27 @@ describe.each(testDialects())('filing (%s)', (dialect) => {
     }
     await sql`CREATE TABLE completion_faults (n INTEGER NOT NULL)`.execute(db.db);
     await sql`INSERT INTO completion_faults VALUES (${n})`.execute(db.db);
-    // RAISE(FAIL) keeps what the statement did before it, so the countdown sticks.
+    // The completion is written in a transaction with its event, and SQLite has nothing outside
+    // a transaction that a trigger could count in: countingFaults counts after the rollback.
     await sql`CREATE TRIGGER fail_completion BEFORE UPDATE ON downloads
       WHEN NEW.status = 'completed' AND (SELECT n FROM completion_faults) > 0
       BEGIN
-        UPDATE completion_faults SET n = n - 1;
         SELECT RAISE(FAIL, 'injected fault: the database dropped the write');
       END`.execute(db.db);
+  }
+
+  /** SQLite: each transaction the injected fault rolled back uses up one of the faults. */
+  function countingFaults(handle: TestDb): TestDb {
+    if (dialect !== 'sqlite') return handle;
+    return {
+      ...handle,
+      writeTx: (fn) =>
+        handle.writeTx(fn).catch(async (error: unknown) => {
+          if (String(error).includes('injected fault'))
+            await sql`UPDATE completion_faults SET n = n - 1`.execute(handle.db);
+          throw error;
+        }),
+    };
   }
 
   it('a database error after the file is placed: the next run records that very file', async () => {
@@ -224,6 +241,16 @@ describe.each(testDialects())('filing (%s)', (dialect) => {
     expect(filesUnder(library), 'no " (2)"').toEqual(placed);
     expect(statuses).not.toContain('waiting');
     expect(statuses).not.toContain('searching');
+    // Two runs, six failed completion writes (rolled back with their events): completed once.
+    const logged = await db.db
+      .selectFrom('events')
+      .select(['type', 'payload'])
+      .where('type', 'in', ['download.completed', 'download.failed'])
+      .orderBy('id')
+      .execute();
+    expect(logged.map((e) => [e.type, (JSON.parse(e.payload) as { id: string }).id])).toEqual([
+      ['download.completed', id],
+    ]);
     // Recorded: slskd's copy goes.
     expect(filesUnder(downloads)).toEqual([]);
   });

@@ -280,18 +280,22 @@ async function settleLostLease(
   const row = await repo.get(ctx.row.id);
   if (row?.status === 'cancelled') {
     const t = now();
-    const done = await createFilingRepository(handle).completeAfterCancel(ctx.lease, attempt.id, {
-      library_path: placement.path,
-      completed_at: t,
-      updated_at: t,
-    });
+    // The completion and its events (download.completed among them) in one transaction.
+    const filing = createFilingRepository(handle);
+    const done = await ctx.write(
+      async (tx) =>
+        (await filing.completeAfterCancel(
+          ctx.lease,
+          attempt.id,
+          { library_path: placement.path, completed_at: t, updated_at: t },
+          tx,
+        )) ?? null,
+    );
     if (done) {
       log.info(
         { id: row.id, path: placement.path },
         'cancelled while filing: the filed track wins',
       );
-      ctx.row = done;
-      await ctx.publish();
       await removeSource(ctx, root, source, placement);
       if (attempt.transfer_id) ctx.forgetTransfer(attempt.username, attempt.transfer_id);
       return true;

@@ -83,7 +83,6 @@ export async function transferStep(ctx: JobContext): Promise<boolean> {
     const code = outcome.kind === 'failed' ? outcome.code : 'transfer_failed';
     await ctx.finishAttempt(attempt, { state: 'failed', code, message: outcome.message });
     if (attempt.transfer_id) await ctx.forgetTransfer(attempt.username, attempt.transfer_id);
-    await ctx.publish();
     attempt = undefined;
   }
 }
@@ -93,7 +92,7 @@ export async function transferStep(ctx: JobContext): Promise<boolean> {
  * for a slot when only lower-quality sources are free.
  */
 async function startNextAttempt(ctx: JobContext): Promise<AttemptRow | undefined> {
-  const { repo, handle, queue, config, settings, now } = ctx.deps;
+  const { repo, queue, config, settings, now } = ctx.deps;
   const stored = readCandidates(ctx.row.candidates);
   for (;;) {
     const attempts = (await repo.attemptsFor([ctx.row.id])).filter(
@@ -164,19 +163,20 @@ async function startNextAttempt(ctx: JobContext): Promise<AttemptRow | undefined
         updated_at: t,
       } as const;
       // Slot check, attempt row and download row in one transaction: two workers cannot both take
-      // a peer's last slot, and the batch id is durable before the daemon hears of it.
-      const taken = await handle.writeTx(async (tx) => {
-        await repo.lockPeer(candidate.username, tx);
-        const perUser = settings.get('maxConcurrentPerUser');
-        if ((await repo.activeAttemptsForUser(candidate.username, tx)) >= perUser) return false;
-        await repo.insertAttempt(row, tx);
-        await queue.fencedUpdate(ctx.lease, patch, tx);
-        return true;
-      });
+      // a peer's last slot, and the batch id is durable before the daemon hears of it (with the
+      // event that announces the new source).
+      const taken = await ctx.write(
+        async (tx) => {
+          await repo.lockPeer(candidate.username, tx);
+          const perUser = settings.get('maxConcurrentPerUser');
+          if ((await repo.activeAttemptsForUser(candidate.username, tx)) >= perUser) return null;
+          await repo.insertAttempt(row, tx);
+          await queue.fencedUpdate(ctx.lease, patch, tx);
+          return { ...ctx.row, ...patch };
+        },
+        { attemptsChanged: true },
+      );
       if (!taken) continue;
-      ctx.attemptsChanged();
-      ctx.row = { ...ctx.row, ...patch };
-      await ctx.publish();
       return row;
     }
     // Every remaining source's peer is busy with another download. Waiting here would hold a
@@ -214,8 +214,11 @@ async function runAttempt(
       if (!found) return { kind: 'failed', code: error.code, message: error.message };
       transfer = found;
     }
-    const recorded = await repo.markEnqueued(ctx.lease, attempt.id, transfer.id, now());
-    ctx.attemptsChanged();
+    const recorded = await ctx.write(
+      async (tx) =>
+        (await repo.markEnqueued(ctx.lease, attempt.id, transfer.id, now(), tx)) ? ctx.row : null,
+      { attemptsChanged: true },
+    );
     if (!recorded) {
       const current = await repo.getAttempt(attempt.id);
       if (current?.state !== 'pending' && current?.state !== 'enqueued') {
@@ -375,7 +378,10 @@ async function applyStatus(
           'start_transfer',
         );
       } else if (t.bytesTransferred !== ctx.row.bytes_transferred) {
-        await ctx.save({ progress, bytes_transferred: t.bytesTransferred });
+        // Only the numbers move: announced as a compact download.progress delta.
+        await ctx.save({ progress, bytes_transferred: t.bytesTransferred }, undefined, {
+          speed: t.averageSpeed,
+        });
       }
       return null;
     }

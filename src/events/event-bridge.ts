@@ -1,9 +1,10 @@
 import type { DatabaseHandle } from '../db/database.js';
-import type { DownloadDto } from '../downloads/download.dto.js';
 import type { EventBus, EventMap } from './event-bus.js';
-import type { EventLog, LoggedEventName } from './event-log.js';
+import type { EventLog } from './event-log.js';
 
-type Pending = { [K in LoggedEventName]: { type: K; payload: EventMap[K] } }[LoggedEventName];
+/** The events that have no transaction of their own to be appended in. */
+type BridgedName = 'provider.health' | 'provider.circuit';
+type Pending = { [K in BridgedName]: { type: K; payload: EventMap[K] } }[BridgedName];
 
 export interface EventBridgeOptions {
   bus: EventBus;
@@ -16,19 +17,12 @@ export interface EventBridgeOptions {
   maxPending?: number;
 }
 
-/** Statuses that get an event of their own when a download reaches them. */
-const REACHED: Partial<Record<DownloadDto['status'], 'download.completed' | 'download.failed'>> = {
-  completed: 'download.completed',
-  failed: 'download.failed',
-};
-
 /**
- * Until every producer appends its events inside the transaction of its own write, this copies
- * what they emit on the bus into the log, in the order emitted, and derives download.completed /
- * download.failed from a download.updated that reaches those statuses. It writes whatever has
- * queued up in one small transaction at a time (one commit per batch, not per event), so a burst
- * of progress updates costs a few commits. An event emitted just before a crash can be lost here;
- * that is the gap the in-transaction `append` closes.
+ * Copies the provider's state changes from the bus into the log: the health monitor and the
+ * circuit breaker change no row, so there is no transaction to append them in. (Download events
+ * are appended by their producers inside the write they report: download.job.ts, the services.)
+ * It writes whatever has queued up in one small transaction at a time, in the order emitted. An
+ * event emitted just before a crash can be lost here; the next probe reports the state again.
  */
 export function createEventBridge(options: EventBridgeOptions) {
   const { bus, events, handle } = options;
@@ -38,9 +32,6 @@ export function createEventBridge(options: EventBridgeOptions) {
   let writing: Promise<void> | null = null;
   let retry: NodeJS.Timeout | null = null;
   let stopped = false;
-  // Last status seen per download, so a snapshot sent twice in the same terminal status does not
-  // announce the completion twice. Bounded: the oldest entries go first.
-  const lastStatus = new Map<string, DownloadDto['status']>();
 
   const push = (event: Pending): void => {
     pending.push(event);
@@ -49,16 +40,6 @@ export function createEventBridge(options: EventBridgeOptions) {
       options.log?.warn({ maxPending }, 'event log unwritable; oldest events dropped');
     }
     flushSoon();
-  };
-
-  const onDownload = (d: DownloadDto): void => {
-    push({ type: 'download.updated', payload: d });
-    const before = lastStatus.get(d.id);
-    lastStatus.delete(d.id);
-    lastStatus.set(d.id, d.status);
-    if (lastStatus.size > 10_000) lastStatus.delete(lastStatus.keys().next().value as string);
-    const reached = REACHED[d.status];
-    if (reached && before !== d.status) push({ type: reached, payload: d });
   };
 
   const write = async (): Promise<void> => {
@@ -89,10 +70,7 @@ export function createEventBridge(options: EventBridgeOptions) {
     });
   };
 
-  // download.completed / download.failed are derived here, never taken from the bus: one source,
-  // so a producer that emits them as well cannot make them appear twice.
   const offs = [
-    bus.on('download.updated', onDownload),
     bus.on('provider.health', (p) => push({ type: 'provider.health', payload: p })),
     bus.on('provider.circuit', (p) => push({ type: 'provider.circuit', payload: p })),
   ];

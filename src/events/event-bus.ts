@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { DownloadDto } from '../downloads/download.dto.js';
+import type { DownloadDto, DownloadProgress, DownloadUpdate } from '../downloads/download.dto.js';
 import type { ErrorCode } from '../downloads/error-codes.js';
 
 /** One source tried for a download ended (the blocklist and peer statistics listen to this). */
@@ -24,8 +24,13 @@ export interface AttemptFinished {
  * ones in LOGGED_EVENTS (event-log.ts) also go to the durable event log and out over SSE.
  */
 export interface EventMap {
-  /** A download changed: the whole Download as it is now. */
-  'download.updated': DownloadDto;
+  /**
+   * A download changed: the whole Download as it is now, with the fields that changed when a
+   * worker wrote it (download-events.ts says when a change is this and when a progress delta).
+   */
+  'download.updated': DownloadUpdate;
+  /** Only a transfer's numbers moved: a delta (log and SSE only; the bus carries the update). */
+  'download.progress': DownloadProgress;
   /** A download reached `completed` (filed into the library): the Download at that moment. */
   'download.completed': DownloadDto;
   /** A download reached `failed`: the Download at that moment, with its error code. */

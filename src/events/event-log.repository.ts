@@ -15,6 +15,9 @@ export interface EventRow {
  */
 const APPEND_LOCK = [0x50f7, 0x0e7e] as const;
 
+/** How long a transaction holding APPEND_LOCK may sit idle before the server ends its session. */
+const APPEND_IDLE_LIMIT = '10s';
+
 /**
  * The event log's SQL, one operation per function.
  *
@@ -36,7 +39,13 @@ export function createEventLogRepository(db: Db) {
      * Taking it again in the same transaction is free.
      */
     async lockAppends(tx: Db): Promise<void> {
-      await sql`SELECT pg_advisory_xact_lock(${APPEND_LOCK[0]}, ${APPEND_LOCK[1]})`.execute(tx);
+      // Every worker write appends, so a process stopped while it holds this lock (SIGSTOP, a
+      // frozen VM) would stall every process's writes. From here to the commit the client only
+      // sends an insert, a notify and COMMIT: a session idle that long inside this transaction is
+      // ended by the server, which releases the lock (its write rolls back; a worker paused that
+      // long has lost its lease anyway).
+      await sql`SELECT set_config('idle_in_transaction_session_timeout', ${APPEND_IDLE_LIMIT}, true),
+        pg_advisory_xact_lock(${APPEND_LOCK[0]}, ${APPEND_LOCK[1]})`.execute(tx);
     },
 
     /** Inserts one event inside the caller's transaction and returns its id. */

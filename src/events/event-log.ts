@@ -7,6 +7,7 @@ import { createPgListener, type PgListener } from './pg-listener.js';
 /** The events that are durable: appended to the log, replayed and sent over SSE. */
 export const LOGGED_EVENTS = [
   'download.updated',
+  'download.progress',
   'download.completed',
   'download.failed',
   'downloads.changed',

@@ -148,8 +148,8 @@ export function createQueueRepository(handle: DatabaseHandle) {
     },
 
     /** Gives the download back to the queue (optionally with a last fenced write). */
-    async release(lease: Lease, patch: Updateable<DownloadsTable> = {}): Promise<void> {
-      await this.fencedUpdate(lease, { ...patch, lease_owner: null, lease_expires_at: null });
+    async release(lease: Lease, patch: Updateable<DownloadsTable> = {}, tx = db): Promise<void> {
+      await this.fencedUpdate(lease, { ...patch, lease_owner: null, lease_expires_at: null }, tx);
     },
 
     /**

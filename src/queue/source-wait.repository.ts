@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { DatabaseHandle } from '../db/database.js';
+import type { DatabaseHandle, Db } from '../db/database.js';
 import { ACTIVE_STATUSES } from '../downloads/download.js';
 import type { Lease } from './queue.repository.js';
 
@@ -30,14 +30,16 @@ export function createSourceWaitRepository(handle: DatabaseHandle) {
      * (across processes: the count and the write are one step under an advisory lock on
      * PostgreSQL, BEGIN IMMEDIATE on SQLite). Fenced like every worker write; the lease is given
      * back in the same UPDATE. `full` when the limit is reached (the worker keeps following).
+     * With `tx` it runs inside the caller's transaction (the worker appends its event there).
      */
     async park(
       lease: Lease,
       since: number,
       maxQueuedAtSource: number,
       patch: { updated_at: number },
+      inTx?: Db,
     ): Promise<'parked' | 'full' | 'lost'> {
-      return handle.writeTx(async (tx) => {
+      const body = async (tx: Db): Promise<'parked' | 'full' | 'lost'> => {
         if (dialect === 'postgres') {
           await sql`SELECT pg_advisory_xact_lock(${PARK_LOCK[0]}, ${PARK_LOCK[1]})`.execute(tx);
         }
@@ -62,7 +64,8 @@ export function createSourceWaitRepository(handle: DatabaseHandle) {
           .where('lease_token', '=', lease.token)
           .executeTakeFirst();
         return Number(result.numUpdatedRows) === 1 ? 'parked' : 'lost';
-      });
+      };
+      return inTx ? body(inTx) : handle.writeTx(body);
     },
 
     /** Every parked row with its current attempt's transfer id (any status: stale ones are cleared). */

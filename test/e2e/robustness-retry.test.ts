@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SimUser } from '../../emulator/emulator.js';
-import type { DownloadDto } from '../../src/downloads/download.dto.js';
+import type { DownloadDto, DownloadProgress } from '../../src/downloads/download.dto.js';
 import { makeTone } from '../helpers/audio.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 
@@ -77,6 +77,30 @@ describe('every candidate failing', () => {
   const waitingFor = (seen: Seen[], n: number): Seen | undefined =>
     seen.find((x) => x.dto.status === 'waiting' && x.dto.retryCount === n);
 
+  /**
+   * The download as a client following the event log would have it: the last `download.updated`
+   * with every `download.progress` after it applied, and how often each event type came.
+   */
+  async function fromTheLog(s: Stack, id: string) {
+    const rows = await s.soulspot.db.db.selectFrom('events').selectAll().orderBy('id').execute();
+    let state: Record<string, unknown> | undefined;
+    const count: Record<string, number> = {};
+    for (const r of rows) {
+      const payload = JSON.parse(r.payload) as { id?: string };
+      if (payload.id !== id) continue;
+      count[r.type] = (count[r.type] ?? 0) + 1;
+      if (r.type === 'download.updated') {
+        const { changed: _changed, ...dto } = payload as DownloadDto & { changed?: string[] };
+        state = dto;
+      }
+      if (r.type === 'download.progress') {
+        const { speed: _speed, ...delta } = payload as DownloadProgress;
+        state = { ...state, ...delta };
+      }
+    }
+    return { state, count };
+  }
+
   /** The round after `waiting` must start searching within 1.5 s of nextRetryAt, not before it. */
   function expectRetryOnTime(seen: Seen[], waiting: Seen): void {
     const due = Date.parse(waiting.dto.nextRetryAt!);
@@ -113,6 +137,12 @@ describe('every candidate failing', () => {
     expect(done!.nextRetryAt).toBeNull();
     expect(done!.attempts.at(-1)).toMatchObject({ outcome: 'succeeded' });
     expectRetryOnTime(seen, waiting);
+    // The log alone rebuilds the download, and announced the completion once, no failure.
+    const logged = await fromTheLog(s, done!.id);
+    expect(logged.state).toEqual(done);
+    expect(logged.count['download.completed']).toBe(1);
+    expect(logged.count['download.failed']).toBeUndefined();
+    expect(logged.count['download.progress'], 'bytes moved as deltas').toBeGreaterThan(0);
   });
 
   it('ends failed with the last code and a message once the retries are used up', async () => {
@@ -132,5 +162,9 @@ describe('every candidate failing', () => {
     const waiting = waitingFor(seen, 1);
     expect(waiting, 'the download waited for its one retry').toBeDefined();
     expectRetryOnTime(seen, waiting!);
+    const logged = await fromTheLog(s, done!.id);
+    expect(logged.state).toEqual(done);
+    expect(logged.count['download.failed'], 'two rounds, one failure').toBe(1);
+    expect(logged.count['download.completed']).toBeUndefined();
   });
 });

@@ -12,9 +12,11 @@ export const eventsRoutes =
       {
         schema: {
           summary:
-            'Server-sent events from the event log: download.updated (a Download), ' +
-            'download.completed, download.failed, provider.health, provider.circuit; reset when ' +
-            'Last-Event-ID is older than the oldest event kept; heartbeat comments',
+            'Server-sent events from the event log: download.updated (a Download with changed, ' +
+            'the fields that changed), download.progress ({id, progress, bytesTransferred, ' +
+            'queuePosition, updatedAt, speed?}), download.completed, download.failed, ' +
+            'downloads.changed, provider.health, provider.circuit; reset when Last-Event-ID is ' +
+            'older than the oldest event kept; heartbeat comments',
           querystring: Type.Object({
             lastEventId: Type.Optional(
               Type.Integer({
