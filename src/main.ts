@@ -191,9 +191,14 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     leaseMs: config.leaseMs,
     now,
     // A claim uses up a search done ahead and an end frees a slot: the prefetcher looks again.
-    run: (lease, signal) => {
+    run: async (lease, signal) => {
       prefetch.kick();
-      return runDownload(deps, lease, signal).finally(() => prefetch.kick());
+      try {
+        await prefetch.settle(lease);
+        await runDownload(deps, lease, signal);
+      } finally {
+        prefetch.kick();
+      }
     },
     // Nothing new starts while slskd's circuit is open, the queue is paused or outside the time windows.
     canClaim: () => mayStart(),

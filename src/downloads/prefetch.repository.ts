@@ -1,4 +1,5 @@
 import type { DatabaseHandle } from '../db/database.js';
+import type { Lease } from '../queue/queue.repository.js';
 import { ACTIVE_STATUSES } from './download.js';
 
 /**
@@ -108,6 +109,26 @@ export function createPrefetchRepository(handle: DatabaseHandle) {
         .where('status', '=', 'waiting')
         .where('hold', '=', 'none')
         .where('source_wait', 'is', null)
+        .where('search_id', 'is', null)
+        .where('query_index', '=', 0)
+        .where('candidates', 'is', null)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
+
+    /**
+     * Stores a search ahead that was still running when this process claimed the download, fenced
+     * by that claim's lease and written before its worker starts (main.ts), so no write of the
+     * worker's can race it. False when it matched nothing.
+     */
+    async storeForClaim(lease: Lease, candidates: string): Promise<boolean> {
+      const result = await db
+        .updateTable('downloads')
+        .set({ candidates })
+        .where('id', '=', lease.downloadId)
+        .where('lease_owner', '=', lease.owner)
+        .where('lease_token', '=', lease.token)
+        .where('status', '=', 'waiting')
         .where('search_id', 'is', null)
         .where('query_index', '=', 0)
         .where('candidates', 'is', null)

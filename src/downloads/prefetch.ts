@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { buildSearchQueries } from '../matching/query.js';
 import type { Candidate, DownloadProvider } from '../providers/provider.js';
 import type { LiveSettings, Logger, SourcePolicy } from './download.job.js';
+import type { Lease } from '../queue/queue.repository.js';
 import type { NextDue, PrefetchRepository } from './prefetch.repository.js';
-import { PREFETCH_FRESH_MS, rankSnapshot } from './search.step.js';
+import { PREFETCH_FRESH_MS, rankSnapshot, type StoredCandidates } from './search.step.js';
 
 /** Searches ahead at most this many at once (and never more than maxConcurrent). */
 const MAX_PREFETCH = 4;
@@ -15,7 +16,7 @@ export interface PrefetchPlanInput {
   /** Followed transfers predicted to end within the horizon. */
   endingSoon: number;
   /** This process's searches ahead still running. */
-  inFlight: ReadonlySet<string>;
+  inFlight: { has(id: string): boolean; readonly size: number };
   /** Workers searching in any process. */
   workersSearching: number;
   /** The next downloads in claim order (`nextDue`, `depth` of them). */
@@ -25,7 +26,11 @@ export interface PrefetchPlanInput {
 }
 
 /** How many of the next downloads to keep searched: one per slot that is free or about to free. */
-export function prefetchDepth(maxConcurrent: number, freeSlots: number, endingSoon: number): number {
+export function prefetchDepth(
+  maxConcurrent: number,
+  freeSlots: number,
+  endingSoon: number,
+): number {
   return Math.max(0, Math.min(maxConcurrent, freeSlots + endingSoon));
 }
 
@@ -77,7 +82,11 @@ export interface PrefetcherOptions {
  */
 export function createPrefetcher(options: PrefetcherOptions) {
   const { repo, provider, settings, now, log } = options;
-  const inFlight = new Set<string>();
+  /** id → the search ahead running for it; `claimed` once this process's runner took the download. */
+  const inFlight = new Map<
+    string,
+    { result: Promise<StoredCandidates | null>; claimed: boolean }
+  >();
   /** id → when a search ahead found nothing usable: its worker walks the looser queries itself. */
   const tried = new Map<string, number>();
   let timer: NodeJS.Timeout | null = null;
@@ -103,8 +112,7 @@ export function createPrefetcher(options: PrefetcherOptions) {
     const active = options.activeJobs();
     const freeSlots = Math.max(0, maxConcurrent - active);
     // Jobs searching or filing end soon too; those following a transfer when it should end.
-    const endingSoon =
-      Math.max(0, active - options.followed()) + options.endingWithin(horizonMs);
+    const endingSoon = Math.max(0, active - options.followed()) + options.endingWithin(horizonMs);
     const depth = prefetchDepth(maxConcurrent, freeSlots, endingSoon);
     if (depth === 0 || inFlight.size >= Math.min(maxConcurrent, MAX_PREFETCH)) return;
     const t = now();
@@ -122,8 +130,15 @@ export function createPrefetcher(options: PrefetcherOptions) {
     });
     for (const id of ids) {
       const row = rows.find((r) => r.id === id) as NextDue;
-      inFlight.add(id);
-      const job = searchAhead(row)
+      const entry = { result: searchAhead(row), claimed: false };
+      inFlight.set(id, entry);
+      const job = entry.result
+        .then(async (stored) => {
+          // Claimed meanwhile: settle() hands the result to that claim instead.
+          if (!stored || entry.claimed) return;
+          const written = await repo.storeCandidates(row.id, row.updated_at, toJson(stored));
+          log.debug({ id, written, ranked: stored.ranked.length }, 'searched ahead');
+        })
         .catch((error: unknown) => {
           log.debug({ id, error: String(error) }, 'search ahead failed; its worker will search');
         })
@@ -136,9 +151,13 @@ export function createPrefetcher(options: PrefetcherOptions) {
     }
   };
 
-  const searchAhead = async (row: NextDue): Promise<void> => {
+  const toJson = (stored: StoredCandidates): string =>
+    JSON.stringify({ ...stored, prefetchedAt: now() });
+
+  /** One search ahead: its ranked result when it found something usable, else null. */
+  const searchAhead = async (row: NextDue): Promise<StoredCandidates | null> => {
     const query = buildSearchQueries(row)[0];
-    if (query === undefined) return;
+    if (query === undefined) return null;
     const searchId = randomUUID();
     const timeoutMs = settings.get('searchTimeoutSeconds') * 1000;
     await provider.startSearch(searchId, query, timeoutMs);
@@ -148,7 +167,7 @@ export function createPrefetcher(options: PrefetcherOptions) {
       const deadline = now() + timeoutMs * 4 + 30_000;
       while (!stopped && now() <= deadline) {
         const snapshot = await provider.getSearch(searchId);
-        if (snapshot.state === 'missing') return;
+        if (snapshot.state === 'missing') return null;
         if (snapshot.state === 'complete') {
           candidates = snapshot.candidates;
           break;
@@ -158,18 +177,11 @@ export function createPrefetcher(options: PrefetcherOptions) {
     } finally {
       void provider.deleteSearch(searchId).catch(() => undefined);
     }
-    if (!candidates || stopped) return;
+    if (!candidates || stopped) return null;
     const stored = await rankSnapshot(row, query, candidates, options.sources);
-    if (stored.ranked.length === 0) {
-      tried.set(row.id, now());
-      return;
-    }
-    const written = await repo.storeCandidates(
-      row.id,
-      row.updated_at,
-      JSON.stringify({ ...stored, prefetchedAt: now() }),
-    );
-    log.debug({ id: row.id, written, ranked: stored.ranked.length }, 'searched ahead');
+    if (stored.ranked.length > 0) return stored;
+    tried.set(row.id, now());
+    return null;
   };
 
   /** Looks now (coalesced: a look asked for while one runs makes one more after it). */
@@ -192,6 +204,18 @@ export function createPrefetcher(options: PrefetcherOptions) {
 
   return {
     kick,
+    /**
+     * Called by the runner with a fresh claim before its worker starts: if a search ahead for that
+     * download is still running, waits for it (it is part-way through the search the worker would
+     * start) and stores its result under the claim, so the worker goes straight to the transfer.
+     */
+    async settle(lease: Lease): Promise<void> {
+      const entry = inFlight.get(lease.downloadId);
+      if (!entry) return;
+      entry.claimed = true;
+      const stored = await entry.result.catch(() => null);
+      if (stored) await repo.storeForClaim(lease, toJson(stored)).catch(() => false);
+    },
     start(): void {
       if (!stopped) return;
       stopped = false;

@@ -115,7 +115,12 @@ export async function rankSnapshot(
     ? await sources.sourceFilter([...new Set(snapshot.map((c) => c.username))])
     : undefined;
   const result = rankCandidates(
-    { artist: row.artist, title: row.title, album: row.album, durationSeconds: row.duration_seconds },
+    {
+      artist: row.artist,
+      title: row.title,
+      album: row.album,
+      durationSeconds: row.duration_seconds,
+    },
     snapshot,
     filter ? { isBlocked: filter.isBlocked, peerRecord: filter.peerRecord } : {},
   );

@@ -139,11 +139,33 @@ export function createTransferMonitor(deps: {
       lastError = error;
       updates = [...listeners.keys()].map((id) => [id, { kind: 'unavailable', error }]);
     }
-    for (const [id, update] of updates) for (const l of listeners.get(id) ?? []) l(update);
+    const at = Date.now();
+    for (const [id, update] of updates) {
+      if (!due(id, update, at)) continue;
+      for (const l of listeners.get(id) ?? []) l(update);
+    }
+  };
+
+  /**
+   * Whether a listener gets this cycle's update. Early cycles (at a predicted end) exist to see an
+   * end or a start sooner; a transfer that only moved more bytes is handed on at the regular
+   * interval, so a worker writes its progress no more often than without them.
+   */
+  const delivered = new Map<string, { at: number; state: string }>();
+  const due = (id: string, update: TransferUpdate, at: number): boolean => {
+    const state = update.kind === 'status' ? update.transfer.state : update.kind;
+    const last = delivered.get(id);
+    if (last && last.state === state && at - last.at < deps.pollIntervalMs * 0.9) return false;
+    delivered.set(id, { at, state });
+    return true;
   };
 
   const soonestEnd = (): number | null =>
-    last ? predictedEnd(last.transfers, last.at, listeners) : listeners.size > 0 ? Date.now() : null;
+    last
+      ? predictedEnd(last.transfers, last.at, listeners)
+      : listeners.size > 0
+        ? Date.now()
+        : null;
 
   const schedule = (): void => {
     if (stopped || timer || running || listeners.size === 0) return;
@@ -174,7 +196,10 @@ export function createTransferMonitor(deps: {
       schedule();
       return () => {
         set.delete(listener);
-        if (set.size === 0) listeners.delete(transferId);
+        if (set.size === 0) {
+          listeners.delete(transferId);
+          delivered.delete(transferId);
+        }
       };
     },
     /**
