@@ -42,6 +42,7 @@ export async function endToEndBench(
       SOULSPOT_MAX_CONCURRENT: String(concurrency),
       SOULSPOT_SEARCH_TIMEOUT_SECONDS: '1',
       SOULSPOT_POLL_INTERVAL_MS: '250',
+      ...(process.env.E2E_LOG ? { SOULSPOT_LOG_LEVEL: process.env.E2E_LOG } : {}),
     },
     { emulator: { maxConcurrentSearches: 10, tickMs: 100, searchTimeoutCapMs: 200 } },
   );
@@ -58,6 +59,7 @@ export async function endToEndBench(
   }
   const wall = (performance.now() - started) / 1000;
   const enqueues = stack.emulator.enqueues.length;
+  const counted = stack.emulator.requestCounts;
   await stack.close();
   return {
     tracks,
@@ -70,5 +72,8 @@ export async function endToEndBench(
     // Time each track spends on search, enqueue, polling and filing, per slot.
     'overhead/track s': +(((wall - idealSeconds) * concurrency) / tracks).toFixed(2),
     'slskd enqueues': enqueues,
+    'slskd searches': stack.emulator.searchLog.length,
+    'slskd list requests': counted['GET /transfers/downloads'] ?? 0,
+    'slskd event reads': counted['GET /events'] ?? 0,
   };
 }

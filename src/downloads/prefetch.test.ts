@@ -15,7 +15,6 @@ const row = (id: string, searchable = true): NextDue => ({
 const plan = (over: Partial<PrefetchPlanInput>): string[] =>
   planPrefetch({
     maxConcurrent: 3,
-    freeSlots: 0,
     endingSoon: 3,
     inFlight: new Set(),
     workersSearching: 0,
@@ -26,14 +25,13 @@ const plan = (over: Partial<PrefetchPlanInput>): string[] =>
 
 describe('prefetchDepth', () => {
   it.each([
-    // maxConcurrent, free, ending soon → depth
-    [3, 0, 0, 0],
-    [3, 1, 0, 1],
-    [3, 0, 2, 2],
-    [3, 2, 5, 3],
-    [10, 4, 4, 8],
-  ])('max %i, %i free, %i ending soon → %i', (max, free, soon, depth) => {
-    expect(prefetchDepth(max, free, soon)).toBe(depth);
+    // maxConcurrent, ending soon → depth (free slots are the runner's, not counted)
+    [3, 0, 0],
+    [3, 2, 2],
+    [3, 5, 3],
+    [10, 8, 8],
+  ])('max %i, %i ending soon → %i', (max, soon, depth) => {
+    expect(prefetchDepth(max, soon)).toBe(depth);
   });
 });
 

@@ -11,8 +11,6 @@ const MAX_PREFETCH = 4;
 
 export interface PrefetchPlanInput {
   maxConcurrent: number;
-  /** Slots free in this process now (maxConcurrent minus its running jobs). */
-  freeSlots: number;
   /** Followed transfers predicted to end within the horizon. */
   endingSoon: number;
   /** This process's searches ahead still running. */
@@ -25,13 +23,13 @@ export interface PrefetchPlanInput {
   recentlyTried: (id: string) => boolean;
 }
 
-/** How many of the next downloads to keep searched: one per slot that is free or about to free. */
-export function prefetchDepth(
-  maxConcurrent: number,
-  freeSlots: number,
-  endingSoon: number,
-): number {
-  return Math.max(0, Math.min(maxConcurrent, freeSlots + endingSoon));
+/**
+ * How many of the next downloads to keep searched: one per slot about to free. Not free slots: the
+ * runner fills those at once, and that download's worker searches itself (its search id stored
+ * first, so it survives a crash).
+ */
+export function prefetchDepth(maxConcurrent: number, endingSoon: number): number {
+  return Math.max(0, Math.min(maxConcurrent, endingSoon));
 }
 
 /**
@@ -43,7 +41,7 @@ export function prefetchDepth(
 export function planPrefetch(input: PrefetchPlanInput): string[] {
   const limit = Math.min(input.maxConcurrent, MAX_PREFETCH);
   let budget = limit - input.workersSearching - input.inFlight.size;
-  const depth = prefetchDepth(input.maxConcurrent, input.freeSlots, input.endingSoon);
+  const depth = prefetchDepth(input.maxConcurrent, input.endingSoon);
   const picked: string[] = [];
   for (const row of input.rows.slice(0, depth)) {
     if (budget <= 0) break;
@@ -109,11 +107,10 @@ export function createPrefetcher(options: PrefetcherOptions) {
     // A search takes up to its inactivity timeout, and longer when slskd queues it: slots that
     // free within twice that are worth searching for now.
     const horizonMs = settings.get('searchTimeoutSeconds') * 2000 + options.pollIntervalMs * 2;
-    const active = options.activeJobs();
-    const freeSlots = Math.max(0, maxConcurrent - active);
-    // Jobs searching or filing end soon too; those following a transfer when it should end.
-    const endingSoon = Math.max(0, active - options.followed()) + options.endingWithin(horizonMs);
-    const depth = prefetchDepth(maxConcurrent, freeSlots, endingSoon);
+    // Jobs searching or filing end soon; those following a transfer when it should end.
+    const endingSoon =
+      Math.max(0, options.activeJobs() - options.followed()) + options.endingWithin(horizonMs);
+    const depth = prefetchDepth(maxConcurrent, endingSoon);
     if (depth === 0 || inFlight.size >= Math.min(maxConcurrent, MAX_PREFETCH)) return;
     const t = now();
     const rows = await repo.nextDue(t, depth);
@@ -121,7 +118,6 @@ export function createPrefetcher(options: PrefetcherOptions) {
     const workersSearching = await repo.searchingNow(t);
     const ids = planPrefetch({
       maxConcurrent,
-      freeSlots,
       endingSoon,
       inFlight,
       workersSearching,

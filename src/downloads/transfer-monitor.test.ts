@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TransferStatus } from '../providers/provider.js';
-import { endingWithin, nextCycleDelay, predictedEnd } from './transfer-monitor.js';
+import { endingWithin, predictedEnd } from './transfer-monitor.js';
 
 const t = (
   id: string,
@@ -35,22 +35,6 @@ describe('predictedEnd', () => {
   it('is null while every followed transfer waits in a peer queue', () => {
     expect(predictedEnd([t('a', 'queued_remotely')], at, new Set(['a']))).toBeNull();
     expect(predictedEnd([t('a', 'in_progress', 1, 1)], at, new Set())).toBeNull();
-  });
-});
-
-describe('nextCycleDelay', () => {
-  it.each([
-    // soonest end, now, poll, overdue → delay
-    [null, 0, 2000, 0, 2000],
-    [5000, 0, 2000, 0, 2000],
-    [500, 0, 2000, 0, 510],
-    [1, 0, 2000, 0, 25],
-    [0, 100, 2000, 0, 25],
-    [0, 100, 2000, 2, 100],
-    [0, 100, 2000, 10, 2000],
-    [0, 100, 60, 3, 60],
-  ])('end %s at %i (poll %i, overdue %i) → %i ms', (end, now, poll, overdue, delay) => {
-    expect(nextCycleDelay(end, now, poll, overdue)).toBe(delay);
   });
 });
 

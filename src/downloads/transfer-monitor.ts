@@ -9,11 +9,6 @@ export type TransferUpdate =
 
 type Listener = (update: TransferUpdate) => void;
 
-/** How long after its predicted end a transfer is looked at: slskd reports the end a little late. */
-const END_MARGIN_MS = 10;
-/** The shortest gap between two cycles, even when several transfers are about to end. */
-const MIN_GAP_MS = 25;
-
 /** States in which a transfer is about to move or to end: worth looking at again soon. */
 const ABOUT_TO_MOVE = new Set<TransferStatus['state']>([
   'requested',
@@ -76,25 +71,6 @@ export function endingWithin(
 }
 
 /**
- * The wait before the next cycle: the poll interval, or less when a followed transfer should end
- * sooner, so its end is seen within tens of milliseconds rather than up to a whole interval late
- * (the slot it frees is refilled only once its end is seen). A transfer still moving after its
- * predicted end (the average overrated it) is looked at again after 25, 50, 100… ms (`overdue`
- * counts those looks), so a wrong prediction costs a few requests, never a request per tick.
- */
-export function nextCycleDelay(
-  soonestEnd: number | null,
-  now: number,
-  pollIntervalMs: number,
-  overdue: number,
-): number {
-  if (soonestEnd === null) return pollIntervalMs;
-  const wait = soonestEnd + END_MARGIN_MS - now;
-  if (wait > 0) return Math.min(pollIntervalMs, Math.max(MIN_GAP_MS, wait));
-  return Math.min(pollIntervalMs, MIN_GAP_MS * 2 ** overdue);
-}
-
-/**
  * Follows every active transfer with ONE list request per cycle, however many downloads are running,
  * and hands each download the record of its own transfer. It polls only while someone listens.
  */
@@ -110,8 +86,6 @@ export function createTransferMonitor(deps: {
   /** The last list read, for readers without a worker (parked downloads): no second request. */
   let last: { at: number; transfers: TransferStatus[] } | null = null;
   let lastError: unknown = null;
-  /** Consecutive early cycles that found the predicted-soonest transfer still moving. */
-  let overdue = 0;
 
   const cycle = (): Promise<void> =>
     (running ??= runOnce().finally(() => {
@@ -139,67 +113,27 @@ export function createTransferMonitor(deps: {
       lastError = error;
       updates = [...listeners.keys()].map((id) => [id, { kind: 'unavailable', error }]);
     }
-    const at = Date.now();
-    for (const [id, update] of updates) {
-      if (!due(id, update, at)) continue;
-      for (const l of listeners.get(id) ?? []) l(update);
-    }
+    for (const [id, update] of updates) for (const l of listeners.get(id) ?? []) l(update);
   };
-
-  /**
-   * Whether a listener gets this cycle's update. Early cycles (at a predicted end) exist to see an
-   * end or a start sooner; a transfer that only moved more bytes is handed on at the regular
-   * interval, so a worker writes its progress no more often than without them.
-   */
-  const delivered = new Map<string, { at: number; state: string }>();
-  const due = (id: string, update: TransferUpdate, at: number): boolean => {
-    const state = update.kind === 'status' ? update.transfer.state : update.kind;
-    const last = delivered.get(id);
-    if (last && last.state === state && at - last.at < deps.pollIntervalMs * 0.9) return false;
-    delivered.set(id, { at, state });
-    return true;
-  };
-
-  const soonestEnd = (): number | null =>
-    last
-      ? predictedEnd(last.transfers, last.at, listeners)
-      : listeners.size > 0
-        ? Date.now()
-        : null;
 
   const schedule = (): void => {
     if (stopped || timer || running || listeners.size === 0) return;
-    const end = soonestEnd();
-    const now = Date.now();
-    const delay = nextCycleDelay(end, now, deps.pollIntervalMs, overdue);
-    overdue = end !== null && end + END_MARGIN_MS <= now ? overdue + 1 : 0;
     timer = setTimeout(() => {
       timer = null;
       void cycle();
-    }, delay);
+    }, deps.pollIntervalMs);
   };
 
   return {
     /** Calls listener after every cycle with this transfer's update until the returned function is called. */
     watch(transferId: string, listener: Listener): () => void {
       let set = listeners.get(transferId);
-      if (!set) {
-        listeners.set(transferId, (set = new Set()));
-        // A new transfer may start and end within one poll interval: look sooner than planned.
-        overdue = 0;
-        if (timer) {
-          clearTimeout(timer);
-          timer = null;
-        }
-      }
+      if (!set) listeners.set(transferId, (set = new Set()));
       set.add(listener);
       schedule();
       return () => {
         set.delete(listener);
-        if (set.size === 0) {
-          listeners.delete(transferId);
-          delivered.delete(transferId);
-        }
+        if (set.size === 0) listeners.delete(transferId);
       };
     },
     /**
