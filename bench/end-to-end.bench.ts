@@ -42,6 +42,7 @@ export async function endToEndBench(
       SOULSPOT_MAX_CONCURRENT: String(concurrency),
       SOULSPOT_SEARCH_TIMEOUT_SECONDS: '1',
       SOULSPOT_POLL_INTERVAL_MS: '250',
+      ...(process.env.E2E_LOG ? { SOULSPOT_LOG_LEVEL: process.env.E2E_LOG } : {}),
     },
     { emulator: { maxConcurrentSearches: 10, tickMs: 100, searchTimeoutCapMs: 200 } },
   );
@@ -63,6 +64,7 @@ export async function endToEndBench(
     .selectFrom('events')
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .executeTakeFirstOrThrow();
+  const counted = stack.emulator.requestCounts;
   await stack.close();
   return {
     tracks,
@@ -76,5 +78,8 @@ export async function endToEndBench(
     'overhead/track s': +(((wall - idealSeconds) * concurrency) / tracks).toFixed(2),
     'slskd enqueues': enqueues,
     'events/completed': +(Number(events.n) / Math.max(1, counts.completed ?? 0)).toFixed(1),
+    'slskd searches': stack.emulator.searchLog.length,
+    'slskd list requests': counted['GET /transfers/downloads'] ?? 0,
+    'slskd event reads': counted['GET /events'] ?? 0,
   };
 }

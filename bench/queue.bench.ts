@@ -3,7 +3,8 @@ import { newDownloadRow } from '../src/downloads/accept.js';
 import type { DownloadStatus } from '../src/downloads/download.js';
 import { startSoulSpot, type SoulSpot } from '../src/main.js';
 import { freshPgDatabase } from '../test/helpers/db.js';
-import { API_KEY, benchStack, FIXTURES, percentile, SLSKD_KEY } from './setup.js';
+import { measureRefill, refillCatalogue, REFILL_PEERS, REFILL_SLOTS } from './refill.bench.js';
+import { API_KEY, benchStack, percentile } from './setup.js';
 
 const SEEDED = 100_000;
 /** A queue that has run for a while: mostly history, some of it still waiting for a retry. */
@@ -13,9 +14,6 @@ const MIX: Array<[DownloadStatus, number]> = [
   ['cancelled', 0.05],
   ['waiting', 0.15],
 ];
-const PEERS = 4;
-const REFILL_TRACKS = 40;
-const REFILL_SLOTS = 4;
 
 export interface Figure {
   storage: string;
@@ -49,22 +47,12 @@ export async function queueBench(databaseUrl?: string): Promise<Figure[]> {
     });
   };
   const pgDb = databaseUrl ? await freshPgDatabase(databaseUrl) : undefined;
-  const users: SimUser[] = Array.from({ length: PEERS }, (_, p) => ({
+  const users: SimUser[] = Array.from({ length: REFILL_PEERS }, (_, p) => ({
     username: `peer${p}`,
     files: [],
     behaviour: { uploadSpeed: 400_000 },
   }));
-  const refill: Array<{ artist: string; title: string }> = [];
-  for (let i = 0; i < REFILL_TRACKS; i++) {
-    const p = i % PEERS;
-    const artist = `Refill Artist ${i}`;
-    const title = `Refill Song ${i}`;
-    users[p]?.files.push({
-      remotePath: `@@r${p}\\Music\\${artist}\\Album\\01 - ${title}.flac`,
-      localPath: FIXTURES[i % 2] as string,
-    });
-    refill.push({ artist, title });
-  }
+  const refill = refillCatalogue(users);
   const env = {
     ...(pgDb ? { SOULSPOT_DATABASE_URL: pgDb.url } : {}),
     SOULSPOT_MAX_CONCURRENT: String(REFILL_SLOTS),
@@ -236,55 +224,16 @@ export async function queueBench(databaseUrl?: string): Promise<Figure[]> {
   );
   add('restart to ready (workers on)', ms(restartMs), '< 2 s', restartMs < 2000);
 
-  // Slot refill at the emulator: a transfer's end → the next enqueue.
-  const ended = new Map<string, number>();
-  let polling = true;
-  const poller = (async () => {
-    while (polling) {
-      const res = await fetch(`${stack.emulator.url}/api/v0/transfers/downloads`, {
-        headers: { 'x-api-key': SLSKD_KEY },
-      }).catch(() => null);
-      const users = res?.ok ? ((await res.json()) as TransferUser[]) : [];
-      for (const u of users)
-        for (const d of u.directories)
-          for (const f of d.files)
-            if (f.endedAt && f.state.startsWith('Completed'))
-              ended.set(f.id, Date.parse(`${f.endedAt.replace(/Z?$/, 'Z')}`));
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  })();
-  const enqueuesBefore = stack.emulator.enqueues.length;
-  for (const r of refill) {
-    const res = await api('POST', '/api/downloads', r);
-    await res.arrayBuffer();
-  }
-  const deadline = Date.now() + 180_000;
-  for (;;) {
-    const counts = await soulspot.downloads.counts();
-    const refillDone = await soulspot.db.db
-      .selectFrom('downloads')
-      .select('id')
-      .where('artist', 'like', 'Refill %')
-      .where('status', 'in', ['completed', 'failed'])
-      .execute();
-    if (refillDone.length >= REFILL_TRACKS || Date.now() > deadline) break;
-    void counts;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  polling = false;
-  await poller;
-  const enqueueTimes = stack.emulator.enqueues
-    .slice(enqueuesBefore)
-    .map((e) => e.at)
-    .sort((a, b) => a - b);
-  const ends = [...ended.values()].sort((a, b) => a - b);
-  // Each end after which a download still waited is followed by an enqueue: the gap is the refill.
-  const refills: number[] = [];
-  for (const end of ends.slice(0, Math.max(0, enqueueTimes.length - REFILL_SLOTS))) {
-    const next = enqueueTimes.find((t) => t >= end);
-    if (next !== undefined) refills.push(next - end);
-  }
-  refills.sort((a, b) => a - b);
+  // Slot refill at the emulator: a transfer's end → the next enqueue (bench/refill.bench.ts).
+  const { refills, phases } = await measureRefill(
+    soulspot,
+    stack.emulator,
+    async (r) => {
+      const res = await api('POST', '/api/downloads', r);
+      await res.arrayBuffer();
+    },
+    refill,
+  );
   add('slot refill p50', ms(percentile(refills, 50)));
   add(
     'slot refill p99',
@@ -292,6 +241,7 @@ export async function queueBench(databaseUrl?: string): Promise<Figure[]> {
     '< 100 ms',
     refills.length > 0 && percentile(refills, 99) < 100,
   );
+  for (const [name, value] of Object.entries(phases)) add(`  refill ${name}`, value);
   const rss = process.memoryUsage().rss / 1024 / 1024;
   add('process RSS (SoulSpot + emulator + bench)', `${rss.toFixed(0)} MB`, '< 200 MB', rss < 200);
 
@@ -299,8 +249,4 @@ export async function queueBench(databaseUrl?: string): Promise<Figure[]> {
   await stack.emulator.close();
   await pgDb?.drop();
   return figures;
-}
-
-interface TransferUser {
-  directories: Array<{ files: Array<{ id: string; state: string; endedAt?: string }> }>;
 }

@@ -3,6 +3,7 @@ import { endToEndBench } from './end-to-end.bench.js';
 import { enqueueBench } from './enqueue.bench.js';
 import { claimBench } from './claim.bench.js';
 import { queueBench } from './queue.bench.js';
+import { refillBench } from './refill.bench.js';
 import { pgUrl } from './setup.js';
 import { syncCycleBench } from './sync-cycle.bench.js';
 
@@ -25,6 +26,11 @@ async function main(): Promise<void> {
   if (want('e2e')) {
     console.log('== 500 tracks end to end through the emulator, 10 at a time');
     console.table([await endToEndBench()]);
+  }
+  if (want('refill')) {
+    console.log('== slot refill alone (the refill part of `queue`, on an empty database)');
+    const url = pgUrl();
+    console.table([await refillBench(), ...(url ? [await refillBench(url)] : [])]);
   }
   if (want('queue')) {
     console.log('== the queue with 100,000 downloads, through the API (targets: see README)');

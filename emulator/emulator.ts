@@ -62,6 +62,7 @@ function createContext(options: EmulatorOptions): Context {
     jwtKey: randomBytes(32),
     enqueues: [],
     cancels: [],
+    searchLog: [],
     requestCounts: {},
     gates: { search: 0, enqueue: 0 },
   } as Omit<Context, 'searches' | 'transfers'> as Context;
@@ -130,6 +131,7 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
     },
     enqueues: ctx.enqueues,
     cancels: ctx.cancels,
+    searchLog: ctx.searchLog,
     requestCounts: ctx.requestCounts,
     setBehaviour: controls.setBehaviour,
     addUser: controls.addUser,

@@ -71,6 +71,7 @@ export class SearchEngine {
       responses: [],
     };
     store.set(searchId, record);
+    this.ctx.searchLog.push({ id: searchId, searchText, at: Date.now() });
     const query = parseQuery(searchText);
     // A POST that fails after validation still leaves an errored record behind (§4 quirk 5).
     const fail = (status: number, message: string): never => {

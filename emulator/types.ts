@@ -152,6 +152,14 @@ export interface EnqueueRecord {
   at: number;
 }
 
+/** A search slskd accepted (POST /searches that created a record). */
+export interface SearchLogRecord {
+  id: string;
+  searchText: string;
+  /** Date.now() when the search was accepted. */
+  at: number;
+}
+
 /** A DELETE that stopped a transfer: an active one, or a failed one waiting for slskd's retry. */
 export interface CancelRecord {
   transferId: string;
@@ -170,6 +178,8 @@ export interface Emulator {
   readonly enqueues: EnqueueRecord[];
   /** Every cancel of a transfer that was still running (a DELETE of a finished one is not listed). */
   readonly cancels: CancelRecord[];
+  /** Every search accepted, in order (the records themselves may be deleted since). */
+  readonly searchLog: SearchLogRecord[];
   /** Route pattern ("GET /transfers/downloads/{username}") → number of requests. */
   readonly requestCounts: Record<string, number>;
   setBehaviour(username: string, patch: Partial<PeerBehaviour>): void;

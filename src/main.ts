@@ -10,6 +10,8 @@ import { createBlocklistService, type BlocklistService } from './blocklist/block
 import { createDownloadRepository } from './downloads/download.repository.js';
 import { createDownloadsService, type DownloadsService } from './downloads/downloads.service.js';
 import { createOrphanSweep } from './downloads/orphan-sweep.js';
+import { createPrefetcher } from './downloads/prefetch.js';
+import { createPrefetchRepository } from './downloads/prefetch.repository.js';
 import { createTransferMonitor, type TransferMonitor } from './downloads/transfer-monitor.js';
 import { createEventBridge } from './events/event-bridge.js';
 import { createEventBus, type EventBus } from './events/event-bus.js';
@@ -75,6 +77,9 @@ export interface StartOptions {
   /** Event log timers and limits (tests shorten or switch off the safety poll). */
   events?: Pick<EventLogOptions, 'pollMs' | 'trimEveryMs' | 'retention'>;
 }
+
+/** Statuses of a download whose lease was given back: a slot may be free, work may be due. */
+const WAKING_STATUSES = new Set(['waiting', 'completed', 'failed', 'cancelled']);
 
 /** How often the orphan sweep runs (it also runs at start). */
 const SWEEP_INTERVAL_MS = 10 * 60_000;
@@ -187,10 +192,34 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     maxConcurrent: () => settings.get('maxConcurrent'),
     leaseMs: config.leaseMs,
     now,
-    run: (lease, signal) => runDownload(deps, lease, signal),
+    // A claim uses up a search done ahead and an end frees a slot: the prefetcher looks again.
+    run: async (lease, signal) => {
+      prefetch.kick();
+      try {
+        await prefetch.settle(lease);
+        await runDownload(deps, lease, signal);
+      } finally {
+        prefetch.kick();
+      }
+    },
     // Nothing new starts while slskd's circuit is open, the queue is paused or outside the time windows.
-    canClaim: () => provider.circuit !== 'open' && queueControl.mayStart(),
+    canClaim: () => mayStart(),
     onError: (error) => log.error({ error: String(error) }, 'queue error'),
+  });
+  const mayStart = (): boolean => provider.circuit !== 'open' && queueControl.mayStart();
+  // Searches the next downloads ahead when slots are about to free (docs: "Slot refill").
+  const prefetch = createPrefetcher({
+    repo: createPrefetchRepository(db),
+    provider,
+    settings,
+    sources: blocklist,
+    mayStart,
+    activeJobs: () => runner.activeCount,
+    endingWithin: (ms) => monitor.endingWithin(ms),
+    followed: () => monitor.followed,
+    pollIntervalMs: config.pollIntervalMs,
+    now,
+    log,
   });
   const queueControl = createQueueControlService({
     handle: db,
@@ -241,10 +270,11 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
   // A raised limit fills the new slots now, not at the next job's end.
   const offSettings = settings.onChange(() => runner.wake());
   const heartbeat = setInterval(() => broker.heartbeat(), 15_000);
-  // A download that became claimable through another process (created, retried there) is taken up
-  // here at once, not at this runner's next idle look. A wake that finds nothing due costs a query.
+  // A download that became claimable through another process (created, retried there), or a slot
+  // another process gave back (a download ended there), is taken up here at once, not at this
+  // runner's next idle look. A wake that finds nothing due, or no free slot, costs a query.
   const offWaiting = events.onAppended((e) => {
-    if (e.type === 'download.updated' && e.payload.status === 'waiting') runner.wake();
+    if (e.type === 'download.updated' && WAKING_STATUSES.has(e.payload.status)) runner.wake();
   });
   // Transfers at slskd that no download follows (a cancel made while slskd was down, a crash) are
   // cancelled at start, when slskd is back, and every 30 polls (at least 3 s, at most 10 min).
@@ -296,6 +326,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
   settings.start();
   if (options.runWorkers !== false) {
     await runner.start();
+    prefetch.start();
     sourceWatch.start();
     diskWatcher.start();
     sweeper.start();
@@ -335,6 +366,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
         await sweeper.stop();
         health.stop();
         await sourceWatch.stop();
+        await prefetch.stop();
         await runner.stop();
         await orphans.stop();
         monitor.stop();

@@ -3,7 +3,7 @@ import { LeaseLostError, type Lease } from '../queue/queue.repository.js';
 import { isActive } from './download.js';
 import { JobContext, type PipelineDeps } from './download.job.js';
 import { FiledUnrecordedError, importStep } from './import.step.js';
-import { readCandidates, searchStep } from './search.step.js';
+import { needsSearch, readCandidates, searchStep } from './search.step.js';
 import { transferStep } from './transfer.step.js';
 
 /**
@@ -24,8 +24,8 @@ export async function runDownload(
       switch (ctx.status) {
         case 'waiting':
         case 'searching': {
-          const stored = readCandidates(ctx.row.candidates);
-          if (!stored || stored.ranked.length === 0) {
+          // Candidates the prefetcher found ahead of the claim go straight to the transfer step.
+          if (needsSearch(readCandidates(ctx.row.candidates), deps.now())) {
             if (!(await searchStep(ctx))) break;
           }
           await transferStep(ctx);

@@ -16,7 +16,12 @@ import { createFilingRepository } from './filing.repository.js';
 
 /** How long filing waits for slskd to put the finished file in place (it moves it after `Succeeded`). */
 const FILE_WAIT_MS = 60_000;
+/**
+ * Looks for the file 25, 50, 100… ms apart, then every 500 ms: slskd usually has it in place within
+ * milliseconds of `Succeeded`, and filing holds the slot the next download waits for.
+ */
 const FILE_LOOK_INTERVAL_MS = 500;
+const FILE_FIRST_LOOK_MS = 25;
 /** Tries at recording a placed file before the download is handed back to be finished later. */
 const RECORD_TRIES = 4;
 const RECORD_BACKOFF_MS = 200;
@@ -175,7 +180,7 @@ async function locate(ctx: JobContext, attempt: AttemptRow, root: string): Promi
     }
   }
   const started = now();
-  for (;;) {
+  for (let look = 0; ; look++) {
     const found = await provider.localPath(
       {
         id: attempt.transfer_id ?? '',
@@ -192,7 +197,7 @@ async function locate(ctx: JobContext, attempt: AttemptRow, root: string): Promi
     );
     if (found) return found;
     if (now() - started >= FILE_WAIT_MS) return null;
-    await ctx.sleep(FILE_LOOK_INTERVAL_MS);
+    await ctx.sleep(Math.min(FILE_LOOK_INTERVAL_MS, FILE_FIRST_LOOK_MS * 2 ** look));
   }
 }
 

@@ -2,13 +2,28 @@ import { randomUUID } from 'node:crypto';
 import { buildSearchQueries } from '../matching/query.js';
 import { rankCandidates, type RankingResult } from '../matching/ranking.js';
 import { ProviderError, type Candidate } from '../providers/provider.js';
-import type { JobContext } from './download.job.js';
+import type { JobContext, SourcePolicy } from './download.job.js';
+import type { DownloadRow } from './download.repository.js';
 
 /** What is kept on the download: the ranked candidates and why the others were turned down. */
 export interface StoredCandidates {
   query: string;
   ranked: Array<{ candidate: Candidate; score: number; notes: string[] }>;
   rejected: Array<{ candidate: Candidate; reason: string }>;
+  /** Set when the prefetcher searched ahead of the claim (src/downloads/prefetch.ts): found then. */
+  prefetchedAt?: number;
+}
+
+/**
+ * How long a search done ahead of time stays good: peers go offline and their queues change, so an
+ * older result is searched again when its download is claimed.
+ */
+export const PREFETCH_FRESH_MS = 120_000;
+
+/** True when the claimed download has to search first: no usable candidates, or stale prefetched ones. */
+export function needsSearch(stored: StoredCandidates | null, now: number): boolean {
+  if (!stored || stored.ranked.length === 0) return true;
+  return stored.prefetchedAt !== undefined && now - stored.prefetchedAt > PREFETCH_FRESH_MS;
 }
 
 const MAX_RANKED_KEPT = 50;
@@ -26,6 +41,10 @@ export async function searchStep(ctx: JobContext): Promise<boolean> {
   const { provider } = ctx.deps;
   const queries = buildSearchQueries(ctx.row);
   let lost = 0;
+  if (readCandidates(ctx.row.candidates)?.prefetchedAt !== undefined) {
+    // A search done ahead of time that has gone stale (needsSearch): forget it and search now.
+    await ctx.save({ candidates: null });
+  }
   for (;;) {
     const index = ctx.row.query_index;
     const query = queries[index];
@@ -70,31 +89,42 @@ export async function searchStep(ctx: JobContext): Promise<boolean> {
       await ctx.save({ search_id: null });
       continue;
     }
-    const filter = ctx.deps.sources
-      ? await ctx.deps.sources.sourceFilter([...new Set(snapshot.map((c) => c.username))])
-      : undefined;
-    const result = rankCandidates(
-      {
-        artist: ctx.row.artist,
-        title: ctx.row.title,
-        album: ctx.row.album,
-        durationSeconds: ctx.row.duration_seconds,
-      },
-      snapshot,
-      filter ? { isBlocked: filter.isBlocked, peerRecord: filter.peerRecord } : {},
-    );
+    const stored = await rankSnapshot(ctx.row, query, snapshot, ctx.deps.sources);
     void provider.deleteSearch(searchId).catch(() => undefined);
-    if (result.ranked.length > 0) {
-      await ctx.save({ candidates: JSON.stringify(toStored(query, result)) });
+    if (stored.ranked.length > 0) {
+      await ctx.save({ candidates: JSON.stringify(stored) });
       return true;
     }
     // Nothing usable: keep the rejections for the user and try the next, looser query.
     await ctx.save({
-      candidates: JSON.stringify(toStored(query, result)),
+      candidates: JSON.stringify(stored),
       search_id: null,
       query_index: index + 1,
     });
   }
+}
+
+/** Ranks a finished search's answers for this download, blocked sources and peer records applied. */
+export async function rankSnapshot(
+  row: Pick<DownloadRow, 'artist' | 'title' | 'album' | 'duration_seconds'>,
+  query: string,
+  snapshot: Candidate[],
+  sources: SourcePolicy | undefined,
+): Promise<StoredCandidates> {
+  const filter = sources
+    ? await sources.sourceFilter([...new Set(snapshot.map((c) => c.username))])
+    : undefined;
+  const result = rankCandidates(
+    {
+      artist: row.artist,
+      title: row.title,
+      album: row.album,
+      durationSeconds: row.duration_seconds,
+    },
+    snapshot,
+    filter ? { isBlocked: filter.isBlocked, peerRecord: filter.peerRecord } : {},
+  );
+  return toStored(query, result);
 }
 
 /** The search's candidates once complete, or `lost` when slskd no longer has a usable record. */

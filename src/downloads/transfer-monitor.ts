@@ -9,6 +9,67 @@ export type TransferUpdate =
 
 type Listener = (update: TransferUpdate) => void;
 
+/** States in which a transfer is about to move or to end: worth looking at again soon. */
+const ABOUT_TO_MOVE = new Set<TransferStatus['state']>([
+  'requested',
+  'queued_locally',
+  'initializing',
+]);
+
+/**
+ * When a followed transfer is next expected to change for its download: the soonest predicted end
+ * among those moving (bytes left at their average speed, from the list read at `readAt`); `readAt`
+ * itself for one just enqueued, starting, or not listed yet (it may start and end within one poll
+ * interval); null when none is (all waiting in peers' queues, or nothing followed). Pure; exported
+ * for its unit test.
+ */
+export function predictedEnd(
+  transfers: readonly TransferStatus[],
+  readAt: number,
+  followed: ReadonlySet<string> | ReadonlyMap<string, unknown>,
+): number | null {
+  let soonest: number | null = null;
+  const listed = new Set<string>();
+  for (const t of transfers) {
+    if (!followed.has(t.id)) continue;
+    listed.add(t.id);
+    const end = expectedEnd(t, readAt);
+    if (end !== null && (soonest === null || end < soonest)) soonest = end;
+  }
+  if (listed.size < followed.size) return readAt;
+  return soonest;
+}
+
+/** One transfer's expected end (see predictedEnd), or null while it waits in the peer's queue. */
+function expectedEnd(t: TransferStatus, readAt: number): number | null {
+  if (ABOUT_TO_MOVE.has(t.state)) return readAt;
+  if (t.state !== 'in_progress') return null;
+  if (t.averageSpeed <= 0) return readAt;
+  return readAt + (Math.max(0, t.size - t.bytesTransferred) / t.averageSpeed) * 1000;
+}
+
+/**
+ * Followed transfers expected to end within `horizonMs` of `now` (or just enqueued, starting, or
+ * not listed yet): slots about to free. Pure.
+ */
+export function endingWithin(
+  transfers: readonly TransferStatus[],
+  readAt: number,
+  followed: ReadonlySet<string> | ReadonlyMap<string, unknown>,
+  now: number,
+  horizonMs: number,
+): number {
+  let n = 0;
+  const listed = new Set<string>();
+  for (const t of transfers) {
+    if (!followed.has(t.id)) continue;
+    listed.add(t.id);
+    const end = t.state === 'succeeded' || t.removed ? readAt : expectedEnd(t, readAt);
+    if (end !== null && end <= now + horizonMs) n++;
+  }
+  return n + (followed.size - listed.size);
+}
+
 /**
  * Follows every active transfer with ONE list request per cycle, however many downloads are running,
  * and hands each download the record of its own transfer. It polls only while someone listens.
@@ -86,6 +147,18 @@ export function createTransferMonitor(deps: {
         if (last === before || !last) throw lastError;
       }
       return last.transfers;
+    },
+    /**
+     * How many followed transfers should end within `ms` (from the last list; see endingWithin):
+     * slots about to free, which the prefetcher searches ahead for.
+     */
+    endingWithin(ms: number): number {
+      if (!last) return listeners.size;
+      return endingWithin(last.transfers, last.at, listeners, Date.now(), ms);
+    },
+    /** Transfers followed by workers now. */
+    get followed(): number {
+      return listeners.size;
     },
     /** Runs one cycle now (benchmarks and tests). */
     runCycle: cycle,

@@ -1,0 +1,161 @@
+import type { Emulator, SimUser } from '../emulator/emulator.js';
+import type { SoulSpot } from '../src/main.js';
+import { FIXTURES, percentile, SLSKD_KEY } from './setup.js';
+
+export const REFILL_PEERS = 4;
+export const REFILL_TRACKS = 40;
+export const REFILL_SLOTS = 4;
+
+/** The refill run's peers and tracks: REFILL_TRACKS tracks over REFILL_PEERS fast peers. */
+export function refillCatalogue(users: SimUser[]): Array<{ artist: string; title: string }> {
+  const refill: Array<{ artist: string; title: string }> = [];
+  for (let i = 0; i < REFILL_TRACKS; i++) {
+    const p = i % REFILL_PEERS;
+    const artist = `Refill Artist ${i}`;
+    const title = `Refill Song ${i}`;
+    users[p]?.files.push({
+      remotePath: `@@r${p}\\Music\\${artist}\\Album\\01 - ${title}.flac`,
+      localPath: FIXTURES[i % 2] as string,
+    });
+    refill.push({ artist, title });
+  }
+  return refill;
+}
+
+export interface RefillResult {
+  /** Sorted gaps, ms: a transfer's endedAt at the emulator → the next enqueue there. */
+  refills: number[];
+  /** Where the time of a download's end goes, p50/p99 in ms (see below). */
+  phases: Record<string, string>;
+}
+
+/**
+ * Slot refill as the emulator sees it: every transfer's `endedAt` (read from its transfer list every
+ * 20 ms) and every enqueue it received. Each end after which a download still waited is followed by
+ * an enqueue; the gap between them is the refill. The phases split one download's end: `detect`
+ * (endedAt → the worker records the transfer done), `file` (→ filed and the slot given back), `next`
+ * (→ the next enqueue at the emulator: claim, search unless done ahead, per-user check, enqueue).
+ */
+export async function measureRefill(
+  soulspot: SoulSpot,
+  emulator: Emulator,
+  post: (body: { artist: string; title: string }) => Promise<void>,
+  tracks: Array<{ artist: string; title: string }>,
+): Promise<RefillResult> {
+  const ended = new Map<string, number>();
+  const seen = new Map<string, { processing?: number; done?: number }>();
+  const off = soulspot.bus.on('download.updated', (d) => {
+    const s = seen.get(d.id) ?? {};
+    if (d.status === 'processing') s.processing ??= Date.now();
+    if (d.status === 'completed' || d.status === 'failed') s.done ??= Date.now();
+    seen.set(d.id, s);
+  });
+  let polling = true;
+  const poller = (async () => {
+    while (polling) {
+      const res = await fetch(`${emulator.url}/api/v0/transfers/downloads`, {
+        headers: { 'x-api-key': SLSKD_KEY },
+      }).catch(() => null);
+      const users = res?.ok ? ((await res.json()) as TransferUser[]) : [];
+      for (const u of users)
+        for (const d of u.directories)
+          for (const f of d.files)
+            if (f.endedAt && f.state.startsWith('Completed'))
+              ended.set(f.id, Date.parse(`${f.endedAt.replace(/Z?$/, 'Z')}`));
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  })();
+  const enqueuesBefore = emulator.enqueues.length;
+  for (const r of tracks) await post(r);
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    const done = await soulspot.db.db
+      .selectFrom('downloads')
+      .select('id')
+      .where('artist', 'in', [...new Set(tracks.map((t) => t.artist))])
+      .where('status', 'in', ['completed', 'failed'])
+      .execute();
+    if (done.length >= tracks.length || Date.now() > deadline) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  polling = false;
+  await poller;
+  off();
+  const enqueues = emulator.enqueues.slice(enqueuesBefore);
+  const enqueueTimes = enqueues.map((e) => e.at).sort((a, b) => a - b);
+  const ends = [...ended.values()].sort((a, b) => a - b);
+  const refills: number[] = [];
+  for (const end of ends.slice(0, Math.max(0, enqueueTimes.length - REFILL_SLOTS))) {
+    const next = enqueueTimes.find((t) => t >= end);
+    if (next !== undefined) refills.push(next - end);
+  }
+  refills.sort((a, b) => a - b);
+
+  // Phases per download, joined through the attempt's transfer id.
+  const attempts = await soulspot.db.db
+    .selectFrom('attempts')
+    .select(['download_id', 'transfer_id'])
+    .where('state', '=', 'succeeded')
+    .execute();
+  const detect: number[] = [];
+  const file: number[] = [];
+  const next: number[] = [];
+  for (const a of attempts) {
+    const end = a.transfer_id ? ended.get(a.transfer_id) : undefined;
+    const s = seen.get(a.download_id);
+    if (end === undefined || !s?.processing || !s.done) continue;
+    detect.push(s.processing - end);
+    file.push(s.done - s.processing);
+    const n = enqueueTimes.find((t) => t >= s.done!);
+    if (n !== undefined && ends.indexOf(end) < ends.length - REFILL_SLOTS) next.push(n - s.done);
+  }
+  const p = (xs: number[]): string => {
+    xs.sort((x, y) => x - y);
+    return `${percentile(xs, 50).toFixed(0)} / ${percentile(xs, 99).toFixed(0)} ms`;
+  };
+  return {
+    refills,
+    phases: { 'detect p50/p99': p(detect), 'file p50/p99': p(file), 'next p50/p99': p(next) },
+  };
+}
+
+interface TransferUser {
+  directories: Array<{ files: Array<{ id: string; state: string; endedAt?: string }> }>;
+}
+
+/** `npm run bench refill`: the refill part of the queue benchmark alone, on an empty database. */
+export async function refillBench(databaseUrl?: string): Promise<Record<string, string>> {
+  const { benchStack } = await import('./setup.js');
+  const { freshPgDatabase } = await import('../test/helpers/db.js');
+  const pgDb = databaseUrl ? await freshPgDatabase(databaseUrl) : undefined;
+  const users: SimUser[] = Array.from({ length: REFILL_PEERS }, (_, p) => ({
+    username: `peer${p}`,
+    files: [],
+    behaviour: { uploadSpeed: 400_000 },
+  }));
+  const tracks = refillCatalogue(users);
+  const stack = await benchStack(users, {
+    ...(pgDb ? { SOULSPOT_DATABASE_URL: pgDb.url } : {}),
+    SOULSPOT_MAX_CONCURRENT: String(REFILL_SLOTS),
+    SOULSPOT_SEARCH_TIMEOUT_SECONDS: '1',
+    SOULSPOT_POLL_INTERVAL_MS: '100',
+  });
+  const result = await measureRefill(
+    stack.soulspot,
+    stack.emulator,
+    async (body) => {
+      const res = await stack.post('/api/downloads', body);
+      await res.arrayBuffer();
+    },
+    tracks,
+  );
+  await stack.close();
+  await pgDb?.drop();
+  const { refills } = result;
+  return {
+    storage: databaseUrl ? 'postgres' : 'sqlite',
+    'slot refill p50': `${percentile(refills, 50).toFixed(1)} ms`,
+    'slot refill p99': `${percentile(refills, 99).toFixed(1)} ms (${refills.length} refills)`,
+    ...result.phases,
+  };
+}

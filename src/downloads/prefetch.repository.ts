@@ -1,0 +1,141 @@
+import type { DatabaseHandle } from '../db/database.js';
+import type { Lease } from '../queue/queue.repository.js';
+import { ACTIVE_STATUSES } from './download.js';
+
+/**
+ * The prefetcher's SQL, one operation per function. The rule it keeps: a search done ahead of time
+ * is written only to a download that nobody has claimed or changed since it was read (no lease
+ * owner, still `waiting` with no candidates and no search of its own, not held, and the same
+ * `updated_at`), in one conditional UPDATE. So it never races a worker: a claim sets
+ * `lease_owner` (the UPDATE then matches nothing), and a worker that claims after the UPDATE reads
+ * the candidates like any others. It touches neither the lease, the order nor `updated_at`, so a
+ * download prefetched for keeps its place and runs once. Candidates are not part of the Download a
+ * user sees, so the write appends no event.
+ */
+
+/** A download among the next to be claimed, as the prefetcher needs it. */
+export interface NextDue {
+  id: string;
+  artist: string;
+  title: string;
+  album: string | null;
+  duration_seconds: number | null;
+  updated_at: number;
+  /** Waiting, no candidates, no search of its own and at its first query: worth searching ahead. */
+  searchable: boolean;
+}
+
+export function createPrefetchRepository(handle: DatabaseHandle) {
+  const { db } = handle;
+
+  return {
+    /**
+     * The next `limit` downloads the claim would take once slots free, in its order (priority desc,
+     * position, created, id; the `downloads_queue` index): due, not held, not parked, not leased.
+     * Parked downloads that became ready come first at a claim but need no search, so they are not
+     * read here.
+     */
+    async nextDue(now: number, limit: number): Promise<NextDue[]> {
+      const rows = await db
+        .selectFrom('downloads')
+        .select([
+          'id',
+          'artist',
+          'title',
+          'album',
+          'duration_seconds',
+          'updated_at',
+          'status',
+          'search_id',
+          'query_index',
+          'lease_owner',
+        ])
+        .select((eb) => eb('candidates', 'is', null).as('no_candidates'))
+        .where('status', 'in', ACTIVE_STATUSES)
+        .where('hold', '=', 'none')
+        .where('run_after', '<=', now)
+        .where('source_wait', 'is', null)
+        .where((eb) =>
+          eb.or([eb('lease_expires_at', 'is', null), eb('lease_expires_at', '<=', now)]),
+        )
+        .orderBy('priority', 'desc')
+        .orderBy('position', 'asc')
+        .orderBy('created_at', 'asc')
+        .orderBy('id', 'asc')
+        .limit(limit)
+        .execute();
+      return rows.map((r) => ({
+        id: r.id,
+        artist: r.artist,
+        title: r.title,
+        album: r.album,
+        duration_seconds: r.duration_seconds,
+        updated_at: Number(r.updated_at),
+        searchable:
+          r.status === 'waiting' &&
+          r.lease_owner === null &&
+          Boolean(r.no_candidates) &&
+          r.search_id === null &&
+          r.query_index === 0,
+      }));
+    },
+
+    /**
+     * Workers searching now, in every process (live leases in `searching`): searches the prefetcher
+     * gives way to, since slskd runs only a couple at once.
+     */
+    async searchingNow(now: number): Promise<number> {
+      const row = await db
+        .selectFrom('downloads')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('lease_expires_at', '>', now)
+        .where('status', '=', 'searching')
+        .executeTakeFirstOrThrow();
+      return Number(row.n);
+    },
+
+    /**
+     * Stores a search done ahead of time on a download nobody has touched since `nextDue` read it
+     * (the rule above). False when it matched nothing: claimed, changed, held or searched meanwhile;
+     * the result is then dropped.
+     */
+    async storeCandidates(id: string, readUpdatedAt: number, candidates: string): Promise<boolean> {
+      const result = await db
+        .updateTable('downloads')
+        .set({ candidates })
+        .where('id', '=', id)
+        .where('updated_at', '=', readUpdatedAt)
+        .where('lease_owner', 'is', null)
+        .where('status', '=', 'waiting')
+        .where('hold', '=', 'none')
+        .where('source_wait', 'is', null)
+        .where('search_id', 'is', null)
+        .where('query_index', '=', 0)
+        .where('candidates', 'is', null)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
+
+    /**
+     * Stores a search ahead that was still running when this process claimed the download, fenced
+     * by that claim's lease and written before its worker starts (main.ts), so no write of the
+     * worker's can race it. False when it matched nothing.
+     */
+    async storeForClaim(lease: Lease, candidates: string): Promise<boolean> {
+      const result = await db
+        .updateTable('downloads')
+        .set({ candidates })
+        .where('id', '=', lease.downloadId)
+        .where('lease_owner', '=', lease.owner)
+        .where('lease_token', '=', lease.token)
+        .where('status', '=', 'waiting')
+        .where('search_id', 'is', null)
+        .where('query_index', '=', 0)
+        .where('candidates', 'is', null)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
+  };
+}
+
+export type PrefetchRepository = ReturnType<typeof createPrefetchRepository>;
