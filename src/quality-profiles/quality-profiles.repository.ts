@@ -1,8 +1,11 @@
-import type { Insertable, Selectable, Updateable } from 'kysely';
+import { sql, type Insertable, type Selectable, type Updateable } from 'kysely';
 import type { DatabaseHandle, Db } from '../db/database.js';
 import type { QualityProfilesTable } from '../db/schema.js';
 
 export type QualityProfileRow = Selectable<QualityProfilesTable>;
+
+/** The advisory lock that makes default changes take turns on PostgreSQL (two 32-bit keys). */
+const DEFAULT_CHANGE_LOCK = [0x50f7, 0x0d3f] as const;
 
 /**
  * Quality-profile SQL, one operation per function. The rule they share: at most one row has
@@ -22,6 +25,19 @@ export function createQualityProfileRepository(handle: DatabaseHandle) {
         .orderBy('created_at')
         .orderBy('id')
         .execute();
+    },
+
+    /**
+     * Makes transactions that change the default take turns (PostgreSQL; SQLite's write
+     * transactions already do). Without it, two of them each clear the old default, neither sees
+     * the other's uncommitted new one, and the second meets the one-default index. Taken first in
+     * the transaction, so every later statement sees the previous change committed.
+     */
+    async lockDefaultChanges(tx: Db): Promise<void> {
+      if (dialect !== 'postgres') return;
+      await sql`SELECT pg_advisory_xact_lock(${DEFAULT_CHANGE_LOCK[0]}, ${DEFAULT_CHANGE_LOCK[1]})`.execute(
+        tx,
+      );
     },
 
     get(id: string, tx: Db = db): Promise<QualityProfileRow | undefined> {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { DatabaseHandle } from '../db/database.js';
+import type { DatabaseHandle, Db } from '../db/database.js';
 import { ConflictError, NotFoundError } from '../downloads/downloads.service.js';
 import { DEFAULT_RULES } from '../matching/quality-profile-builtins.js';
 import {
@@ -141,20 +141,14 @@ function toDto(row: QualityProfileRow): QualityProfileDto {
   };
 }
 
-type UniqueIndex = 'name' | 'default';
-
-/** Which of the table's unique indexes an insert or update ran into, if any. */
-function uniqueViolation(error: unknown): UniqueIndex | undefined {
+/** Whether an insert or update ran into the unique index on names. */
+function isNameTaken(error: unknown): boolean {
   const e = error as { code?: string; constraint?: string; message?: string };
-  if (e?.code === '23505') {
-    if (e.constraint === 'quality_profiles_name') return 'name';
-    if (e.constraint === 'quality_profiles_one_default') return 'default';
-  }
-  if (e?.code === 'SQLITE_CONSTRAINT_UNIQUE') {
-    if (e.message?.includes('quality_profiles.name_key')) return 'name';
-    if (e.message?.includes('quality_profiles.is_default')) return 'default';
-  }
-  return undefined;
+  if (e?.code === '23505') return e.constraint === 'quality_profiles_name';
+  return (
+    e?.code === 'SQLITE_CONSTRAINT_UNIQUE' &&
+    (e.message?.includes('quality_profiles.name_key') ?? false)
+  );
 }
 
 /**
@@ -167,25 +161,15 @@ export function createQualityProfileService(deps: { handle: DatabaseHandle; now:
   const { handle, now } = deps;
   const repo = createQualityProfileRepository(handle);
 
-  /**
-   * Runs a write, mapping the name index to a 409. On PostgreSQL two transactions that each make a
-   * different profile the default can both clear the old one and then meet at the default index:
-   * the loser runs again (its next statements see the winner's commit) and wins in turn.
-   */
-  async function write<T>(
-    fn: (tx: Parameters<Parameters<DatabaseHandle['writeTx']>[0]>[0]) => Promise<T>,
-    name?: string,
-  ): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await handle.writeTx(fn);
-      } catch (error) {
-        const index = uniqueViolation(error);
-        if (index === 'name') {
-          throw new ConflictError(`A quality profile named "${name ?? ''}" exists already`);
-        }
-        if (index !== 'default' || attempt >= 3) throw error;
+  /** Runs a write transaction; the name index answers 409. */
+  async function write<T>(fn: (tx: Db) => Promise<T>, name?: string): Promise<T> {
+    try {
+      return await handle.writeTx(fn);
+    } catch (error) {
+      if (isNameTaken(error)) {
+        throw new ConflictError(`A quality profile named "${name ?? ''}" exists already`);
       }
+      throw error;
     }
   }
 
@@ -225,7 +209,10 @@ export function createQualityProfileService(deps: { handle: DatabaseHandle; now:
       const t = now();
       const id = randomUUID();
       const row = await write(async (tx) => {
-        if (input.isDefault) await repo.clearDefault(id, tx);
+        if (input.isDefault) {
+          await repo.lockDefaultChanges(tx);
+          await repo.clearDefault(id, tx);
+        }
         return repo.insert(
           {
             id,
@@ -246,6 +233,7 @@ export function createQualityProfileService(deps: { handle: DatabaseHandle; now:
 
     async update(id: string, patch: PatchQualityProfile): Promise<QualityProfileDto> {
       const row = await write(async (tx) => {
+        if (patch.isDefault) await repo.lockDefaultChanges(tx);
         const before = await repo.getForUpdate(id, tx);
         if (!before) throw new NotFoundError(`Quality profile ${id}`);
         if (patch.isDefault === false && before.is_default === 1) {
