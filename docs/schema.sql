@@ -13,6 +13,8 @@ CREATE TABLE "peer_failures" ("id" text primary key, "username" text not null, "
 
 CREATE TABLE "peer_stats" ("username" text primary key, "successes" integer default 0 not null, "failures" integer default 0 not null, "failures_by_code" text default '{}' not null, "bytes" bigint default 0 not null, "speed_samples" integer default 0 not null, "average_speed" double precision default 0 not null, "last_failure_at" bigint, "updated_at" bigint not null);
 
+CREATE TABLE "quality_profiles" ("id" text primary key, "name" text not null, "name_key" text not null, "description" text default '' not null, "rules" text not null, "is_default" integer default 0 not null, "built_in" integer default 0 not null, "created_at" bigint not null, "updated_at" bigint not null);
+
 CREATE TABLE "settings" ("key" text primary key, "value" text not null, "updated_at" bigint not null);
 
 CREATE INDEX attempts_active_user ON attempts (username, state);
@@ -52,3 +54,7 @@ CREATE INDEX events_created_at ON events (created_at);
 CREATE INDEX peer_failures_at ON peer_failures (at);
 
 CREATE INDEX peer_failures_user_at ON peer_failures (username, at);
+
+CREATE UNIQUE INDEX quality_profiles_name ON quality_profiles (name_key);
+
+CREATE UNIQUE INDEX quality_profiles_one_default ON quality_profiles (is_default) WHERE is_default = 1;

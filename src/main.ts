@@ -41,6 +41,7 @@ import {
   type QueueControlService,
 } from './downloads/queue-control.service.js';
 import { createSettingsService, type SettingsService } from './settings/settings.service.js';
+import { createQualityProfileService } from './quality-profiles/quality-profiles.service.js';
 
 export interface SoulSpot {
   url: string;
@@ -255,6 +256,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     broker,
     settings,
     queueControl,
+    qualityProfiles: createQualityProfileService({ handle: db, now }),
   });
   // Parked downloads (waiting in a peer's queue, no runner slot) are followed from the monitor's
   // list; one that moves, ends or stalls is claimed next.

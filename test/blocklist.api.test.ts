@@ -26,6 +26,7 @@ async function appWith(blocklist: BlocklistService): Promise<App> {
     broker: notUsedHere,
     settings: notUsedHere,
     queueControl: notUsedHere,
+    qualityProfiles: notUsedHere,
     blocklist,
   };
   const app = await buildApp(deps);

@@ -156,6 +156,23 @@ export interface EventsTable {
   created_at: number;
 }
 
+/** A quality profile (migration 013); the rules are JSON, see src/matching/quality-profile.ts. */
+export interface QualityProfilesTable {
+  id: string;
+  name: string;
+  /** The name folded for uniqueness (NFKC, lower case). */
+  name_key: string;
+  description: string;
+  /** JSON: ProfileRules (formats, bounds, lists, required), read over the current defaults. */
+  rules: string;
+  /** 1 for exactly one row (a partial unique index allows no second). */
+  is_default: number;
+  /** 1 for the four seeded profiles: editable, copyable, not deletable. */
+  built_in: number;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface Database {
   downloads: DownloadsTable;
   attempts: AttemptsTable;
@@ -164,6 +181,7 @@ export interface Database {
   peer_failures: PeerFailuresTable;
   settings: SettingsTable;
   events: EventsTable;
+  quality_profiles: QualityProfilesTable;
 }
 
 export type Generatedless<T> = { [K in keyof T]: T[K] extends Generated<infer U> ? U : T[K] };

@@ -12,6 +12,7 @@ const depsWith = (apiKey: string): AppDeps => {
     broker: notUsedHere,
     settings: notUsedHere,
     queueControl: notUsedHere,
+    qualityProfiles: notUsedHere,
   };
 };
 

@@ -27,6 +27,8 @@ import { settingsRoutes } from './routes/settings.routes.js';
 import { SettingsValidationError, type SettingsService } from '../settings/settings.service.js';
 import { QueueCommandError, type QueueControlService } from '../downloads/queue-control.service.js';
 import { queueRoutes } from './routes/queue.routes.js';
+import type { QualityProfileService } from '../quality-profiles/quality-profiles.service.js';
+import { qualityProfileRoutes } from '../quality-profiles/quality-profiles.routes.js';
 import { acceptJsonBodiesOnly } from './body.js';
 import { describeValidation, validators } from './validation.js';
 
@@ -38,6 +40,7 @@ export interface AppDeps {
   broker: SseBroker;
   settings: SettingsService;
   queueControl: QueueControlService;
+  qualityProfiles: QualityProfileService;
   logger?: boolean | object;
 }
 
@@ -144,6 +147,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(eventsRoutes(deps));
   await app.register(settingsRoutes(deps));
   await app.register(queueRoutes(deps));
+  await app.register(qualityProfileRoutes(deps));
   app.get('/api/docs', { schema: { hide: true } }, () => app.swagger());
   return app;
 }

@@ -264,7 +264,7 @@ function isExactName(stem: string, target: PreparedTarget): boolean {
 }
 
 /** Total order used for ties: by username, then file name, then every other field. */
-function compareCandidates(a: Candidate, b: Candidate): number {
+export function compareCandidates(a: Candidate, b: Candidate): number {
   if (a.username !== b.username) return a.username < b.username ? -1 : 1;
   if (a.filename !== b.filename) return a.filename < b.filename ? -1 : 1;
   const ka = canonicalKey(a);
