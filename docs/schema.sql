@@ -13,6 +13,8 @@ CREATE TABLE "peer_failures" ("id" text primary key, "username" text not null, "
 
 CREATE TABLE "peer_stats" ("username" text primary key, "successes" integer default 0 not null, "failures" integer default 0 not null, "failures_by_code" text default '{}' not null, "bytes" bigint default 0 not null, "speed_samples" integer default 0 not null, "average_speed" double precision default 0 not null, "last_failure_at" bigint, "updated_at" bigint not null);
 
+CREATE TABLE "queue_slots" ("slot_no" integer primary key, "download_id" text, "lease_token" integer, "expires_at" bigint);
+
 CREATE TABLE "settings" ("key" text primary key, "value" text not null, "updated_at" bigint not null);
 
 CREATE INDEX attempts_active_user ON attempts (username, state);
