@@ -19,13 +19,18 @@ import { ACTIVE_STATUSES } from '../downloads/download.js';
  * So live leases never exceed the slots held, and a claim only takes a slot below `maxConcurrent`,
  * and only while no slot at or above it is held (a lowered limit starts no work until the leases
  * fit under it, as a count would). Why it is exact across processes on PostgreSQL: a claim locks
- * the slot row (FOR UPDATE SKIP LOCKED), and PostgreSQL re-checks the row's own `expires_at` on
- * the newest version after locking, so a renewal that committed meanwhile keeps its slot; a renewal
- * waiting on a slot a claim has locked re-reads it after that claim commits and finds it no longer
- * names its lease. The part read from `downloads` (owner, token) can only go from held to free
- * (only a claim sets an owner, and a claim bumps the token), so an older snapshot of it can only
- * make a slot look held, never free. Everything that ends a lease (release, park, cancel, retry,
- * pause, the start-up release) just clears or bumps it on the download row: the slot frees itself.
+ * the slot row (FOR UPDATE SKIP LOCKED), and PostgreSQL re-checks the newest version of a row it
+ * locks, so a renewal that committed meanwhile keeps its slot (`expires_at` moved on), and a slot
+ * another claim has just rewritten is seen as held (`slotFree`: a snapshot older than that claim
+ * sees the smaller token); a renewal waiting on a slot a claim has locked re-reads it after that
+ * claim commits and finds it no longer names its lease. Everything that ends a lease (release,
+ * park, cancel, retry, pause, the start-up release) just clears its owner or bumps its token on
+ * the download row, as before: the slot frees itself, so none of those writes touch this table.
+ * The one bound that is not exact: two processes reading different limits for the ~second a
+ * changed setting takes to reach both (as with any count).
+ *
+ * SQLite has the same tables and rule; its claim is the same steps in one BEGIN IMMEDIATE
+ * transaction (one writer at a time anyway).
  */
 
 export interface Lease {
@@ -43,12 +48,20 @@ export class LeaseLostError extends Error {
 
 const ACTIVE = sql.join(ACTIVE_STATUSES.map((s) => sql.lit(s)));
 
-/** The rule above, for the slot row aliased `s`; never NULL. */
+/**
+ * The rule above, for the slot row aliased `s`; never NULL. "No longer carries that lease" is
+ * read as: the download's token has passed the slot's, or equals it with no owner. Tokens only
+ * grow and every claim bumps one, so a snapshot older than the claim that wrote the slot sees a
+ * smaller token and the slot as held: when PostgreSQL re-checks a locked slot row that a claim
+ * has just rewritten, the other claim's older snapshot cannot take that new lease for a dead one.
+ * (A slot whose download was deleted counts as held until its `expires_at`.)
+ */
 function slotFree(s: string, now: number): RawBuilder<boolean> {
   const a = sql.raw(s);
-  return sql<boolean>`(${a}.expires_at IS NULL OR ${a}.expires_at <= ${now} OR NOT EXISTS (
+  return sql<boolean>`(${a}.expires_at IS NULL OR ${a}.expires_at <= ${now} OR EXISTS (
     SELECT 1 FROM downloads held WHERE held.id = ${a}.download_id
-      AND held.lease_token = ${a}.lease_token AND held.lease_owner IS NOT NULL))`;
+      AND (held.lease_token > ${a}.lease_token
+        OR (held.lease_token = ${a}.lease_token AND held.lease_owner IS NULL))))`;
 }
 
 /** A free slot below the limit, if no slot at or above it is held; lowest number first. */
@@ -179,9 +192,13 @@ export function createQueueRepository(handle: DatabaseHandle) {
      */
     async ensureSlots(maxConcurrent: number): Promise<void> {
       if (maxConcurrent <= slotsUpTo) return;
-      await sql`WITH RECURSIVE n(k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM n WHERE k + 1 < ${maxConcurrent})
+      // A transaction so SQLite takes its write lock up front (a read that turns into a write
+      // could fail at once when another connection wrote meanwhile).
+      await handle.writeTx((tx) =>
+        sql`WITH RECURSIVE n(k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM n WHERE k + 1 < ${maxConcurrent})
         INSERT INTO queue_slots (slot_no) SELECT k FROM n WHERE true
-        ON CONFLICT (slot_no) DO NOTHING`.execute(db);
+        ON CONFLICT (slot_no) DO NOTHING`.execute(tx),
+      );
       slotsUpTo = maxConcurrent;
     },
 
