@@ -26,8 +26,9 @@ import { ACTIVE_STATUSES } from '../downloads/download.js';
  * claim commits and finds it no longer names its lease. Everything that ends a lease (release,
  * park, cancel, retry, pause, the start-up release) just clears its owner or bumps its token on
  * the download row, as before: the slot frees itself, so none of those writes touch this table.
- * The one bound that is not exact: two processes reading different limits for the ~second a
- * changed setting takes to reach both (as with any count).
+ * Not exact, as with any count: two processes reading different limits for the second a changed
+ * setting takes to reach both; and, just after the limit was lowered, a lapsed lease above it
+ * renewed at the very moment of a claim (the claim reads the slots above the limit unlocked).
  *
  * SQLite has the same tables and rule; its claim is the same steps in one BEGIN IMMEDIATE
  * transaction (one writer at a time anyway).
