@@ -35,8 +35,9 @@ async function loops(step: () => Promise<boolean>): Promise<number> {
 /** SoulSpot's queue: claim (lease) then complete (fenced write that frees the lease), per job. */
 async function soulspotLoop(handle: DatabaseHandle, queued: number): Promise<number> {
   const t = Date.now();
-  for (let i = 0; i < queued; i += 1000) {
-    const rows = Array.from({ length: Math.min(1000, queued - i) }, (_, k) =>
+  // 500 rows a statement: SQLite's limit of bound variables.
+  for (let i = 0; i < queued; i += 500) {
+    const rows = Array.from({ length: Math.min(500, queued - i) }, (_, k) =>
       newDownloadRow({ artist: 'Claim', title: `Job ${i + k}` }, t, 0),
     );
     await handle.db.insertInto('downloads').values(rows).execute();
