@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
+import pg from 'pg';
 import PgBoss from 'pg-boss';
 import { openDatabase, type DatabaseHandle } from '../src/db/database.js';
 import { newDownloadRow } from '../src/downloads/accept.js';
@@ -67,6 +68,11 @@ async function pgBossLoop(url: string, queued: number): Promise<number> {
       })),
     );
   }
+  // The same fresh statistics as SoulSpot's loop gets (pg-boss keeps its jobs in its own schema).
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  await client.query('ANALYZE');
+  await client.end();
   const rate = await loops(async () => {
     const [job] = await boss.fetch('bench');
     if (!job) return false;

@@ -1,5 +1,5 @@
 import { sql, type RawBuilder, type Updateable } from 'kysely';
-import type { DatabaseHandle } from '../db/database.js';
+import type { DatabaseHandle, Dialect } from '../db/database.js';
 import type { DownloadsTable } from '../db/schema.js';
 import { ACTIVE_STATUSES } from '../downloads/download.js';
 
@@ -87,13 +87,19 @@ function readyRow(now: number, lock: boolean, gate = sql``): RawBuilder<unknown>
     ORDER BY priority DESC, position ASC LIMIT 1 ${lock ? sql`FOR UPDATE SKIP LOCKED` : sql``}`;
 }
 
-/** The next due download neither held nor parked, in queue order (index `downloads_queue`). */
-function dueRow(now: number, lock: boolean, gate = sql``): RawBuilder<unknown> {
-  return sql`SELECT id FROM downloads
+/**
+ * The next due download neither held nor parked, in queue order: the partial index
+ * `downloads_queue` read in order, stopping at the first row that fits. SQLite is told to use it
+ * (`INDEXED BY`): left to itself, it scans and sorts the whole table (20 ms a claim at 20,000
+ * rows, against 0.01 ms).
+ */
+function dueRow(now: number, dialect: Dialect, gate = sql``): RawBuilder<unknown> {
+  const postgres = dialect === 'postgres';
+  return sql`SELECT id FROM downloads ${postgres ? sql`` : sql`INDEXED BY downloads_queue`}
     WHERE status IN (${ACTIVE}) AND hold = 'none' AND run_after <= ${now}
       AND source_wait IS NULL AND ${UNLEASED(now)} ${gate}
     ORDER BY priority DESC, position ASC, created_at ASC, id ASC
-    LIMIT 1 ${lock ? sql`FOR UPDATE SKIP LOCKED` : sql``}`;
+    LIMIT 1 ${postgres ? sql`FOR UPDATE SKIP LOCKED` : sql``}`;
 }
 
 interface Claimed {
@@ -112,7 +118,7 @@ export function createQueueRepository(handle: DatabaseHandle) {
     const { rows } = await sql<Claimed>`
       WITH slot AS (${freeSlot(now, max, true)}),
       ready AS (${readyRow(now, true, sql`AND EXISTS (SELECT 1 FROM slot)`)}),
-      due AS (${dueRow(now, true, sql`AND EXISTS (SELECT 1 FROM slot) AND NOT EXISTS (SELECT 1 FROM ready)`)}),
+      due AS (${dueRow(now, 'postgres', sql`AND EXISTS (SELECT 1 FROM slot) AND NOT EXISTS (SELECT 1 FROM ready)`)}),
       claimed AS (
         UPDATE downloads d SET lease_owner = ${owner}, lease_expires_at = ${expires},
           lease_token = d.lease_token + 1, source_wait = NULL
@@ -137,7 +143,7 @@ export function createQueueRepository(handle: DatabaseHandle) {
       if (!slot) return null;
       const row =
         (await sql<{ id: string }>`${readyRow(now, false)}`.execute(tx)).rows[0] ??
-        (await sql<{ id: string }>`${dueRow(now, false)}`.execute(tx)).rows[0];
+        (await sql<{ id: string }>`${dueRow(now, 'sqlite')}`.execute(tx)).rows[0];
       if (!row) return null;
       const claimed = await tx
         .updateTable('downloads')
