@@ -15,6 +15,8 @@ CREATE TABLE "peer_stats" ("username" text primary key, "successes" integer defa
 
 CREATE TABLE "quality_profiles" ("id" text primary key, "name" text not null, "name_key" text not null, "description" text default '' not null, "rules" text not null, "is_default" integer default 0 not null, "built_in" integer default 0 not null, "created_at" bigint not null, "updated_at" bigint not null);
 
+CREATE TABLE "queue_slots" ("slot_no" integer primary key, "download_id" text, "lease_token" integer, "expires_at" bigint);
+
 CREATE TABLE "settings" ("key" text primary key, "value" text not null, "updated_at" bigint not null);
 
 CREATE INDEX attempts_active_user ON attempts (username, state);

@@ -17,6 +17,7 @@ import * as events from './migrations/005_events.js';
 import * as queueControl from './migrations/006_queue_control.js';
 import * as sourceWait from './migrations/007_source_wait.js';
 import * as listIndex from './migrations/008_list_index.js';
+import * as queueSlots from './migrations/009_queue_slots.js';
 import * as qualityProfiles from './migrations/013_quality_profiles.js';
 import type { Database } from './schema.js';
 
@@ -63,6 +64,7 @@ const migrations: Record<string, Migration> = {
   '006_queue_control': queueControl,
   '007_source_wait': sourceWait,
   '008_list_index': listIndex,
+  '009_queue_slots': queueSlots,
   '013_quality_profiles': qualityProfiles,
 };
 

@@ -173,8 +173,20 @@ export interface QualityProfilesTable {
   updated_at: number;
 }
 
+/**
+ * A runner slot (migration 009): the lease that holds it, if any. Free when empty, expired, or its
+ * download no longer carries that lease (released, cancelled, taken over).
+ */
+export interface QueueSlotsTable {
+  slot_no: number;
+  download_id: string | null;
+  lease_token: number | null;
+  expires_at: number | null;
+}
+
 export interface Database {
   downloads: DownloadsTable;
+  queue_slots: QueueSlotsTable;
   attempts: AttemptsTable;
   blocklist: BlocklistTable;
   peer_stats: PeerStatsTable;

@@ -1,12 +1,37 @@
-import { sql, type ExpressionBuilder, type Updateable } from 'kysely';
-import type { DatabaseHandle } from '../db/database.js';
-import type { Database, DownloadsTable } from '../db/schema.js';
+import { sql, type RawBuilder, type Updateable } from 'kysely';
+import type { DatabaseHandle, Dialect } from '../db/database.js';
+import type { DownloadsTable } from '../db/schema.js';
 import { ACTIVE_STATUSES } from '../downloads/download.js';
 
 /**
  * The queue's SQL, one operation per function. A claim takes a lease (owner + expiry) and bumps the
  * fencing token; every later write by that worker quotes owner AND token, so a worker whose lease
  * lapsed (paused, partitioned, killed and replaced) can never overwrite a newer attempt's state.
+ *
+ * Slots (migration 009) bound the live leases without a global lock. The rule, stated once:
+ *
+ *   A slot row is HELD while it names a lease (download id + token) whose download still carries
+ *   that token with an owner, and its own `expires_at` has not passed; otherwise it is FREE.
+ *   Every live lease holds exactly one slot: a claim writes lease and slot together, and a lease's
+ *   expiry is extended only through its slot (renew/confirm write the slot row first and the
+ *   download row only if the slot is still theirs).
+ *
+ * So live leases never exceed the slots held, and a claim only takes a slot below `maxConcurrent`,
+ * and only while no slot at or above it is held (a lowered limit starts no work until the leases
+ * fit under it, as a count would). Why it is exact across processes on PostgreSQL: a claim locks
+ * the slot row (FOR UPDATE SKIP LOCKED), and PostgreSQL re-checks the newest version of a row it
+ * locks, so a renewal that committed meanwhile keeps its slot (`expires_at` moved on), and a slot
+ * another claim has just rewritten is seen as held (`slotFree`: a snapshot older than that claim
+ * sees the smaller token); a renewal waiting on a slot a claim has locked re-reads it after that
+ * claim commits and finds it no longer names its lease. Everything that ends a lease (release,
+ * park, cancel, retry, pause, the start-up release) just clears its owner or bumps its token on
+ * the download row, as before: the slot frees itself, so none of those writes touch this table.
+ * Not exact, as with any count: two processes reading different limits for the second a changed
+ * setting takes to reach both; and, just after the limit was lowered, a lapsed lease above it
+ * renewed at the very moment of a claim (the claim reads the slots above the limit unlocked).
+ *
+ * SQLite has the same tables and rule; its claim is the same steps in one BEGIN IMMEDIATE
+ * transaction (one writer at a time anyway).
  */
 
 export interface Lease {
@@ -22,19 +47,175 @@ export class LeaseLostError extends Error {
   }
 }
 
-/** A constant key for PostgreSQL's advisory lock that serializes claims across processes. */
-const CLAIM_LOCK_KEY = 0x50f7_5907;
+const ACTIVE = sql.join(ACTIVE_STATUSES.map((s) => sql.lit(s)));
+
+/**
+ * The rule above, for the slot row aliased `s`; never NULL. "No longer carries that lease" is
+ * read as: the download's token has passed the slot's, or equals it with no owner. Tokens only
+ * grow and every claim bumps one, so a snapshot older than the claim that wrote the slot sees a
+ * smaller token and the slot as held: when PostgreSQL re-checks a locked slot row that a claim
+ * has just rewritten, the other claim's older snapshot cannot take that new lease for a dead one.
+ * (A slot whose download was deleted counts as held until its `expires_at`.)
+ */
+function slotFree(s: string, now: number): RawBuilder<boolean> {
+  const a = sql.raw(s);
+  return sql<boolean>`(${a}.expires_at IS NULL OR ${a}.expires_at <= ${now} OR EXISTS (
+    SELECT 1 FROM downloads held WHERE held.id = ${a}.download_id
+      AND (held.lease_token > ${a}.lease_token
+        OR (held.lease_token = ${a}.lease_token AND held.lease_owner IS NULL))))`;
+}
+
+/** A free slot below the limit, if no slot at or above it is held; lowest number first. */
+function freeSlot(now: number, maxConcurrent: number, lock: boolean): RawBuilder<unknown> {
+  return sql`SELECT s.slot_no FROM queue_slots s
+    WHERE s.slot_no < ${maxConcurrent} AND ${slotFree('s', now)}
+      AND NOT EXISTS (SELECT 1 FROM queue_slots hi
+        WHERE hi.slot_no >= ${maxConcurrent} AND NOT ${slotFree('hi', now)})
+    ORDER BY s.slot_no LIMIT 1 ${lock ? sql`FOR UPDATE OF s SKIP LOCKED` : sql``}`;
+}
+
+const UNLEASED = (now: number) => sql`(lease_expires_at IS NULL OR lease_expires_at <= ${now})`;
+
+/**
+ * A parked download whose transfer moved, ended or stalled (`source_wait = 'ready'`): its peer
+ * started uploading and cannot be told to wait, so it comes before any new work.
+ */
+function readyRow(now: number, lock: boolean, gate = sql``): RawBuilder<unknown> {
+  return sql`SELECT id FROM downloads
+    WHERE source_wait = 'ready' AND status IN (${ACTIVE}) AND hold = 'none' AND ${UNLEASED(now)}
+      ${gate}
+    ORDER BY priority DESC, position ASC LIMIT 1 ${lock ? sql`FOR UPDATE SKIP LOCKED` : sql``}`;
+}
+
+/**
+ * The next due download neither held nor parked, in queue order: the partial index
+ * `downloads_queue` read in order, stopping at the first row that fits. SQLite is told to use it
+ * (`INDEXED BY`): left to itself, it scans and sorts the whole table (20 ms a claim at 20,000
+ * rows, against 0.01 ms).
+ */
+function dueRow(now: number, dialect: Dialect, gate = sql``): RawBuilder<unknown> {
+  const postgres = dialect === 'postgres';
+  return sql`SELECT id FROM downloads ${postgres ? sql`` : sql`INDEXED BY downloads_queue`}
+    WHERE status IN (${ACTIVE}) AND hold = 'none' AND run_after <= ${now}
+      AND source_wait IS NULL AND ${UNLEASED(now)} ${gate}
+    ORDER BY priority DESC, position ASC, created_at ASC, id ASC
+    LIMIT 1 ${postgres ? sql`FOR UPDATE SKIP LOCKED` : sql``}`;
+}
+
+interface Claimed {
+  id: string;
+  lease_token: number;
+}
 
 export function createQueueRepository(handle: DatabaseHandle) {
   const { db, dialect } = handle;
+  /** Slot rows known to exist in this process: 0 … slotsUpTo - 1. */
+  let slotsUpTo = 0;
+
+  /** PostgreSQL: the whole claim as ONE statement, so it is one round trip in autocommit. */
+  const claimPostgres = async (owner: string, now: number, leaseMs: number, max: number) => {
+    const expires = now + leaseMs;
+    const { rows } = await sql<Claimed>`
+      WITH slot AS (${freeSlot(now, max, true)}),
+      ready AS (${readyRow(now, true, sql`AND EXISTS (SELECT 1 FROM slot)`)}),
+      due AS (${dueRow(now, 'postgres', sql`AND EXISTS (SELECT 1 FROM slot) AND NOT EXISTS (SELECT 1 FROM ready)`)}),
+      claimed AS (
+        UPDATE downloads d SET lease_owner = ${owner}, lease_expires_at = ${expires},
+          lease_token = d.lease_token + 1, source_wait = NULL
+        FROM (SELECT id FROM ready UNION ALL SELECT id FROM due) pick
+        WHERE d.id = pick.id
+        RETURNING d.id, d.lease_token),
+      taken AS (
+        UPDATE queue_slots q SET download_id = claimed.id, lease_token = claimed.lease_token,
+          expires_at = ${expires}
+        FROM slot, claimed WHERE q.slot_no = slot.slot_no
+        RETURNING q.slot_no)
+      SELECT claimed.id, claimed.lease_token FROM claimed, taken`.execute(db);
+    return rows[0] ?? null;
+  };
+
+  /** SQLite: the same steps in one BEGIN IMMEDIATE transaction (a single writer anyway). */
+  const claimSqlite = (owner: string, now: number, leaseMs: number, max: number) =>
+    handle.writeTx(async (tx) => {
+      const expires = now + leaseMs;
+      const slot = (await sql<{ slot_no: number }>`${freeSlot(now, max, false)}`.execute(tx))
+        .rows[0];
+      if (!slot) return null;
+      const row =
+        (await sql<{ id: string }>`${readyRow(now, false)}`.execute(tx)).rows[0] ??
+        (await sql<{ id: string }>`${dueRow(now, 'sqlite')}`.execute(tx)).rows[0];
+      if (!row) return null;
+      const claimed = await tx
+        .updateTable('downloads')
+        .set((eb) => ({
+          lease_owner: owner,
+          lease_expires_at: expires,
+          lease_token: eb('lease_token', '+', 1),
+          source_wait: null,
+        }))
+        .where('id', '=', row.id)
+        .returning(['id', 'lease_token'])
+        .executeTakeFirstOrThrow();
+      await tx
+        .updateTable('queue_slots')
+        .set({ download_id: claimed.id, lease_token: claimed.lease_token, expires_at: expires })
+        .where('slot_no', '=', slot.slot_no)
+        .execute();
+      return claimed;
+    });
+
+  /**
+   * Extends a lease through its slot (the rule above): the slot row first, then the download row
+   * only while that slot still names this lease. `live`: only a lease that has not expired yet.
+   * On PostgreSQL one statement; on SQLite a transaction of the same two writes.
+   */
+  const extend = async (lease: Lease, now: number, leaseMs: number, live: boolean) => {
+    const expires = now + leaseMs;
+    const slotLive = live ? sql`AND expires_at > ${now}` : sql``;
+    const rowLive = live ? sql`AND lease_expires_at > ${now}` : sql``;
+    const slot = sql`UPDATE queue_slots SET expires_at = ${expires}
+      WHERE download_id = ${lease.downloadId} AND lease_token = ${lease.token} ${slotLive}
+      RETURNING slot_no`;
+    const row = (slotWritten: RawBuilder<unknown>) => sql<{ id: string }>`
+      UPDATE downloads SET lease_expires_at = ${expires}
+      WHERE id = ${lease.downloadId} AND lease_owner = ${lease.owner}
+        AND lease_token = ${lease.token} ${rowLive} AND ${slotWritten}
+      RETURNING id`;
+    if (dialect === 'postgres') {
+      const { rows } = await sql<{ id: string }>`
+        WITH slot AS (${slot}) ${row(sql`EXISTS (SELECT 1 FROM slot)`)}`.execute(db);
+      return rows.length === 1;
+    }
+    return handle.writeTx(async (tx) => {
+      if ((await slot.execute(tx)).rows.length === 0) return false;
+      return (await row(sql`true`).execute(tx)).rows.length === 1;
+    });
+  };
 
   return {
     /**
-     * Claims the next download to work on, if fewer than `maxConcurrent` downloads hold a live
-     * lease (parked downloads hold none). A parked download whose transfer moved, ended or stalled
-     * (`source_wait = 'ready'`) comes first: its peer started uploading and cannot be told to wait.
-     * Otherwise the next due download that is neither held nor parked, highest priority first, then
-     * by queue position, then oldest. Returns null when nothing may run now.
+     * Slot rows 0 … maxConcurrent - 1 exist (added when the limit is first seen or raised; a
+     * no-op for rows that are there). Once per process and limit, not per claim.
+     */
+    async ensureSlots(maxConcurrent: number): Promise<void> {
+      if (maxConcurrent <= slotsUpTo) return;
+      // A transaction so SQLite takes its write lock up front (a read that turns into a write
+      // could fail at once when another connection wrote meanwhile).
+      await handle.writeTx((tx) =>
+        sql`WITH RECURSIVE n(k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM n WHERE k + 1 < ${maxConcurrent})
+        INSERT INTO queue_slots (slot_no) SELECT k FROM n WHERE true
+        ON CONFLICT (slot_no) DO NOTHING`.execute(tx),
+      );
+      slotsUpTo = maxConcurrent;
+    },
+
+    /**
+     * Claims the next download to work on, if a slot below `maxConcurrent` is free (the rule
+     * above; parked downloads hold no lease and no slot). A `ready` parked download comes first,
+     * otherwise the next due download that is neither held nor parked, highest priority first,
+     * then by queue position, then oldest. Takes the slot and the lease together: lease owner and
+     * expiry, the fencing token bumped, `source_wait` cleared (from here a worker follows its
+     * transfer). Returns null when no slot is free or nothing may run now.
      */
     async claimNext(
       owner: string,
@@ -42,79 +223,21 @@ export function createQueueRepository(handle: DatabaseHandle) {
       leaseMs: number,
       maxConcurrent: number,
     ): Promise<Lease | null> {
-      return handle.writeTx(async (tx) => {
-        if (dialect === 'postgres') {
-          // Counting live leases and claiming must be one step across processes.
-          await sql`SELECT pg_advisory_xact_lock(${CLAIM_LOCK_KEY})`.execute(tx);
-        }
-        // downloads_live_lease: only rows with a lease, so this reads a handful of index entries.
-        const live = await tx
-          .selectFrom('downloads')
-          .select((eb) => eb.fn.countAll<number>().as('n'))
-          .where('lease_expires_at', '>', now)
-          .executeTakeFirstOrThrow();
-        if (Number(live.n) >= maxConcurrent) return null;
-
-        const unleased = (eb: ExpressionBuilder<Database, 'downloads'>) =>
-          eb.or([eb('lease_expires_at', 'is', null), eb('lease_expires_at', '<=', now)]);
-        let ready = tx
-          .selectFrom('downloads')
-          .select('id')
-          .where('source_wait', '=', 'ready')
-          .where('status', 'in', ACTIVE_STATUSES)
-          .where('hold', '=', 'none')
-          .where(unleased)
-          .orderBy('priority', 'desc')
-          .orderBy('position', 'asc')
-          .limit(1);
-        if (dialect === 'postgres') ready = ready.forUpdate().skipLocked();
-        let row = await ready.executeTakeFirst();
-
-        if (!row) {
-          let pick = tx
-            .selectFrom('downloads')
-            .select('id')
-            .where('status', 'in', ACTIVE_STATUSES)
-            .where('hold', '=', 'none')
-            .where('run_after', '<=', now)
-            .where('source_wait', 'is', null)
-            .where(unleased)
-            .orderBy('priority', 'desc')
-            .orderBy('position', 'asc')
-            .orderBy('created_at', 'asc')
-            .orderBy('id', 'asc')
-            .limit(1);
-          if (dialect === 'postgres') pick = pick.forUpdate().skipLocked();
-          row = await pick.executeTakeFirst();
-        }
-        if (!row) return null;
-
-        const claimed = await tx
-          .updateTable('downloads')
-          .set((eb) => ({
-            lease_owner: owner,
-            lease_expires_at: now + leaseMs,
-            lease_token: eb('lease_token', '+', 1),
-            // No longer parked: from here a worker follows its transfer (and holds a slot).
-            source_wait: null,
-          }))
-          .where('id', '=', row.id)
-          .returning(['id', 'lease_token'])
-          .executeTakeFirstOrThrow();
-        return { downloadId: claimed.id, owner, token: claimed.lease_token };
-      });
+      await this.ensureSlots(maxConcurrent);
+      const claimed =
+        dialect === 'postgres'
+          ? await claimPostgres(owner, now, leaseMs, maxConcurrent)
+          : await claimSqlite(owner, now, leaseMs, maxConcurrent);
+      return claimed ? { downloadId: claimed.id, owner, token: Number(claimed.lease_token) } : null;
     },
 
-    /** Extends a lease; false when it was taken over or the download was cancelled meanwhile. */
-    async renew(lease: Lease, now: number, leaseMs: number): Promise<boolean> {
-      const result = await db
-        .updateTable('downloads')
-        .set({ lease_expires_at: now + leaseMs })
-        .where('id', '=', lease.downloadId)
-        .where('lease_owner', '=', lease.owner)
-        .where('lease_token', '=', lease.token)
-        .executeTakeFirst();
-      return Number(result.numUpdatedRows) === 1;
+    /**
+     * Extends a lease; false when it was taken over or the download was cancelled meanwhile, or
+     * when it expired and its slot went to another claim (then it may not come back: that would
+     * be one lease more than the slots).
+     */
+    renew(lease: Lease, now: number, leaseMs: number): Promise<boolean> {
+      return extend(lease, now, leaseMs, false);
     },
 
     /**
@@ -123,16 +246,8 @@ export function createQueueRepository(handle: DatabaseHandle) {
      * process can claim the download while the call goes out. An expired lease does not count even
      * if nobody has claimed it yet: a worker resumed after a pause must not act on stale timers.
      */
-    async confirm(lease: Lease, now: number, leaseMs: number): Promise<boolean> {
-      const result = await db
-        .updateTable('downloads')
-        .set({ lease_expires_at: now + leaseMs })
-        .where('id', '=', lease.downloadId)
-        .where('lease_owner', '=', lease.owner)
-        .where('lease_token', '=', lease.token)
-        .where('lease_expires_at', '>', now)
-        .executeTakeFirst();
-      return Number(result.numUpdatedRows) === 1;
+    confirm(lease: Lease, now: number, leaseMs: number): Promise<boolean> {
+      return extend(lease, now, leaseMs, true);
     },
 
     /** A state write fenced by the lease: throws LeaseLostError when the lease is no longer ours. */

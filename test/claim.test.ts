@@ -1,0 +1,203 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openDatabase, type DatabaseHandle } from '../src/db/database.js';
+import { createDownloadRepository } from '../src/downloads/download.repository.js';
+import { createQueueRepository, type Lease } from '../src/queue/queue.repository.js';
+import { createSourceWaitRepository } from '../src/queue/source-wait.repository.js';
+import { freshDb, testDialects, type TestDb } from './helpers/db.js';
+import { downloadRow } from './helpers/factories.js';
+
+const NOW = 1_800_000_000_000;
+const LEASE = 30_000;
+
+/**
+ * Claim slots (queue.repository.ts, the rule at the top): live leases never exceed the limit,
+ * across separate connection pools (PostgreSQL) or connections (SQLite) as several processes
+ * would use them, and every way a lease ends frees its slot.
+ */
+describe.each(testDialects())('claim slots on %s', (dialect) => {
+  let db: TestDb;
+  const others: DatabaseHandle[] = [];
+  beforeEach(async () => {
+    db = await freshDb(dialect);
+  });
+  afterEach(async () => {
+    await Promise.all(others.splice(0).map((h) => h.close()));
+    await db.cleanup();
+  });
+
+  /**
+   * Another handle on the same database, as another process would have: its own pool on
+   * PostgreSQL. On SQLite the same handle (SoulSpot on SQLite is one process; a second connection
+   * in this process would block the thread in its busy wait while the first holds the lock).
+   */
+  const openOther = async (): Promise<DatabaseHandle> => {
+    if (dialect === 'sqlite') return db;
+    const handle = await openDatabase({
+      url: process.env.SOULSPOT_TEST_PG_URL as string,
+      pgSchema: db.schema!,
+      poolSize: 4,
+    });
+    others.push(handle);
+    return handle;
+  };
+  const insert = async (...rows: ReturnType<typeof downloadRow>[]) => {
+    await db.db.insertInto('downloads').values(rows).execute();
+  };
+  /** Live leases as the database sees them at `at`. */
+  const liveAt = async (at: number): Promise<number> => {
+    const row = await db.db
+      .selectFrom('downloads')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('lease_owner', 'is not', null)
+      .where('lease_expires_at', '>', at)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  };
+  const slotOf = async (lease: Lease): Promise<number | undefined> =>
+    (
+      await db.db
+        .selectFrom('queue_slots')
+        .select('slot_no')
+        .where('download_id', '=', lease.downloadId)
+        .where('lease_token', '=', lease.token)
+        .executeTakeFirst()
+    )?.slot_no;
+
+  it('never exceeds the limit nor claims a row twice with 12 claimers on 3 pools', async () => {
+    const MAX = 3;
+    const rows = Array.from({ length: 60 }, () => downloadRow());
+    await insert(...rows);
+    const queues = await Promise.all(
+      [0, 1, 2].map(async () => createQueueRepository(await openOther())),
+    );
+    const claimed: string[] = [];
+    let held = 0;
+    let mostHeld = 0;
+    let mostLive = 0;
+    await Promise.all(
+      Array.from({ length: 12 }, async (_, w) => {
+        const queue = queues[w % queues.length]!;
+        while (claimed.length < rows.length) {
+          const lease = await queue.claimNext(`w${w}`, NOW, LEASE, MAX);
+          if (!lease) {
+            // Every slot busy (or the last rows are in other hands): try again in a moment.
+            await new Promise((resolve) => setTimeout(resolve, 2));
+            continue;
+          }
+          held++;
+          mostHeld = Math.max(mostHeld, held);
+          claimed.push(lease.downloadId);
+          // Hold the lease a moment, so the claims of the other workers overlap with it.
+          await new Promise((resolve) => setTimeout(resolve, 3));
+          mostLive = Math.max(mostLive, await liveAt(NOW));
+          held--;
+          await queue.release(lease, { status: 'completed' });
+        }
+      }),
+    );
+    expect(new Set(claimed).size).toBe(rows.length);
+    expect(claimed).toHaveLength(rows.length);
+    expect(mostHeld).toBeLessThanOrEqual(MAX);
+    expect(mostLive).toBeLessThanOrEqual(MAX);
+    // The loop did run claims side by side, so the bound was really tested.
+    expect(mostLive).toBeGreaterThan(1);
+  });
+
+  it('a lowered limit starts nothing until the leases fit, and never uses the slots above it', async () => {
+    await insert(...Array.from({ length: 6 }, () => downloadRow()));
+    const queue = createQueueRepository(db);
+    const leases = [];
+    for (let i = 0; i < 3; i++) leases.push((await queue.claimNext('w', NOW, LEASE, 3))!);
+    expect(await Promise.all(leases.map(slotOf))).toEqual([0, 1, 2]);
+
+    await queue.release(leases[0]!);
+    // Slot 0 is free, but slot 2 (above the new limit of 2) is still held: 2 live already.
+    expect(await queue.claimNext('w', NOW, LEASE, 2)).toBeNull();
+    await queue.release(leases[2]!);
+    const next = (await queue.claimNext('w', NOW, LEASE, 2))!;
+    expect(await slotOf(next)).toBe(0);
+    expect(await queue.claimNext('w', NOW, LEASE, 2)).toBeNull();
+    expect(await liveAt(NOW)).toBe(2);
+  });
+
+  it('an expired lease frees its slot, and its old owner cannot renew it back', async () => {
+    const first = downloadRow();
+    await insert(first);
+    const queue = createQueueRepository(db);
+    const stale = (await queue.claimNext('old', NOW, LEASE, 1))!;
+    await insert(downloadRow({ priority: 5 }));
+    expect(await queue.claimNext('new', NOW + 1, LEASE, 1)).toBeNull();
+
+    const later = NOW + LEASE + 1;
+    const fresh = (await queue.claimNext('new', later, LEASE, 1))!;
+    expect(fresh.downloadId).not.toBe(first.id);
+    // The slot went to another download: renewing the lapsed lease would make two with one slot.
+    expect(await queue.renew(stale, later + 1, LEASE)).toBe(false);
+    expect(await queue.confirm(stale, later + 1, LEASE)).toBe(false);
+    expect(await liveAt(later + 1)).toBe(1);
+    expect(await queue.renew(fresh, later + 1, LEASE)).toBe(true);
+  });
+
+  it('an expired lease whose slot nobody took may still be renewed, and then holds it', async () => {
+    await insert(downloadRow(), downloadRow());
+    const queue = createQueueRepository(db);
+    const lease = (await queue.claimNext('w', NOW, LEASE, 1))!;
+    const later = NOW + LEASE + 1;
+    expect(await queue.renew(lease, later, LEASE)).toBe(true);
+    expect(await queue.claimNext('other', later + 1, LEASE, 1)).toBeNull();
+  });
+
+  it('a renewal racing a claim for a lapsed slot: exactly one of them wins', async () => {
+    const queue = createQueueRepository(db);
+    const [a, b] = await Promise.all([openOther(), openOther()]);
+    const renewer = createQueueRepository(a);
+    const claimer = createQueueRepository(b);
+    for (let i = 0; i < 15; i++) {
+      const base = NOW + i * 10 * LEASE;
+      const mine = downloadRow({ created_at: base - 1 });
+      await insert(mine);
+      const lease = (await queue.claimNext('old', base, LEASE, 1))!;
+      expect(lease.downloadId).toBe(mine.id);
+      await insert(downloadRow({ priority: 9 }));
+      const at = base + LEASE + 1;
+      const [renewed, claimed] = await Promise.all([
+        renewer.renew(lease, at, LEASE),
+        claimer.claimNext('new', at, LEASE, 1),
+      ]);
+      expect(renewed !== (claimed !== null)).toBe(true);
+      expect(await liveAt(at)).toBe(1);
+      // Finish this round's leases so the next round starts with a free slot.
+      await db.db
+        .updateTable('downloads')
+        .set({ status: 'completed', lease_owner: null, lease_expires_at: null })
+        .execute();
+    }
+  });
+
+  it('release, cancel from the API, parking and the start-up release each free the slot', async () => {
+    await insert(...Array.from({ length: 6 }, () => downloadRow()));
+    const queue = createQueueRepository(db);
+    const downloads = createDownloadRepository(db);
+    const sourceWait = createSourceWaitRepository(db);
+
+    const released = (await queue.claimNext('w', NOW, LEASE, 1))!;
+    expect(await queue.claimNext('w', NOW, LEASE, 1)).toBeNull();
+    await queue.release(released, { status: 'completed' });
+
+    const cancelled = (await queue.claimNext('w', NOW, LEASE, 1))!;
+    expect(await queue.claimNext('w', NOW, LEASE, 1)).toBeNull();
+    await downloads.commandUpdate(cancelled.downloadId, ['waiting'], { status: 'cancelled' });
+
+    const parked = (await queue.claimNext('w', NOW, LEASE, 1))!;
+    await queue.fencedUpdate(parked, { status: 'queued' });
+    expect(await sourceWait.park(parked, NOW, 10, { updated_at: NOW })).toBe('parked');
+
+    const crashed = (await queue.claimNext('w', NOW, LEASE, 1))!;
+    expect(await queue.claimNext('other', NOW, LEASE, 1)).toBeNull();
+    await queue.releaseOwner('w');
+
+    expect(await queue.claimNext('other', NOW, LEASE, 1)).not.toBeNull();
+    expect(crashed.downloadId).not.toBe(parked.downloadId);
+    expect(await liveAt(NOW)).toBe(1);
+  });
+});
