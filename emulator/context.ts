@@ -4,7 +4,13 @@ import type { Peers } from './peers.js';
 import type { SearchEngine } from './searches.js';
 import type { Store } from './state.js';
 import type { TransferEngine } from './transfers.js';
-import type { CancelRecord, EmulatorOptions, EnqueueRecord, FileLanding } from './types.js';
+import type {
+  CancelRecord,
+  EmulatorOptions,
+  EnqueueRecord,
+  FileLanding,
+  TransferPeaks,
+} from './types.js';
 
 export type ResolvedOptions = Required<
   Pick<
@@ -39,6 +45,7 @@ export interface Context {
   jwtKey: Buffer;
   enqueues: EnqueueRecord[];
   cancels: CancelRecord[];
+  peaks: TransferPeaks;
   requestCounts: Record<string, number>;
   /** Requests in flight per slskd concurrency gate (POST /searches: 1; enqueue endpoints: 2). */
   gates: { search: number; enqueue: number };

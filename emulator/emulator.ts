@@ -10,6 +10,7 @@ import type { Context } from './context.js';
 import type { Controls } from './control.js';
 import { versionFeatures } from './format.js';
 import { buildApp } from './http.js';
+import { createPeaks } from './peaks.js';
 import { Peers } from './peers.js';
 import { SearchEngine } from './searches.js';
 import { addEvent, createStore } from './state.js';
@@ -25,6 +26,7 @@ export type {
   PeerBehaviour,
   SimFile,
   SimUser,
+  TransferPeaks,
 } from './types.js';
 export { loadScenario, type Scenario } from './scenario.js';
 
@@ -62,6 +64,7 @@ function createContext(options: EmulatorOptions): Context {
     jwtKey: randomBytes(32),
     enqueues: [],
     cancels: [],
+    peaks: createPeaks(),
     requestCounts: {},
     gates: { search: 0, enqueue: 0 },
   } as Omit<Context, 'searches' | 'transfers'> as Context;
@@ -131,6 +134,7 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
     enqueues: ctx.enqueues,
     cancels: ctx.cancels,
     requestCounts: ctx.requestCounts,
+    peaks: ctx.peaks,
     setBehaviour: controls.setBehaviour,
     addUser: controls.addUser,
     setLoggedIn: controls.setLoggedIn,
