@@ -158,6 +158,11 @@ describe.each(testDialects())('a setting changed through another process, on %s'
         headers: { 'x-api-key': API_KEY },
       });
       expect(overview.json()).toMatchObject({ paused: false, slots: { maxConcurrent: 3 } });
+      console.log(
+        `live settings on ${dialect}: maxConcurrent raised by A (its PATCH took ${writtenMs} ms; ` +
+          `B saw it ${seenMs} ms after, claimed ${raiseMs} ms after); ` +
+          `queue resumed by A → B started ${resumeMs} ms after`,
+      );
       // B reads the settings every 500 ms: it sees a committed change within about a second.
       // What it then does costs a claim or two, write transactions whose commit a busy database
       // (CI, several suites at once) can stretch to a second each, hence the wider bound.
