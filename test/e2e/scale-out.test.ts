@@ -1,4 +1,4 @@
-import { createWriteStream, mkdtempSync, readFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
@@ -53,12 +53,14 @@ describe.runIf(onPostgres)('three SoulSpot processes on one PostgreSQL', () => {
   let emulator: Emulator | undefined;
   let leases: LeaseWatch | undefined;
   let db: { url: string; drop(): Promise<void> } | undefined;
+  let root: string | undefined;
   afterAll(async () => {
     for (const p of procs) p.sse.close();
     await Promise.all(procs.map((p) => killHard(p.child)));
     await leases?.stop();
     await emulator?.close();
     await db?.drop();
+    if (root) rmSync(root, { recursive: true, force: true });
   });
 
   // The waits inside follow progress; this outer limit only stops a test that hangs outright.
@@ -66,7 +68,7 @@ describe.runIf(onPostgres)('three SoulSpot processes on one PostgreSQL', () => {
     'lose nothing, dispatch nothing twice, hold the limits, take over a killed one within two leases',
     { timeout: 15 * 60_000 },
     async () => {
-      const root = mkdtempSync(path.join(tmpdir(), 'soulspot-scale-'));
+      root = mkdtempSync(path.join(tmpdir(), 'soulspot-scale-'));
       const t0 = Date.now();
       const phases: string[] = [];
       const phase = (what: string) =>
