@@ -10,6 +10,7 @@ import type {
   EnqueueRecord,
   FileLanding,
   SearchLogRecord,
+  TransferPeaks,
 } from './types.js';
 
 export type ResolvedOptions = Required<
@@ -46,6 +47,7 @@ export interface Context {
   enqueues: EnqueueRecord[];
   cancels: CancelRecord[];
   searchLog: SearchLogRecord[];
+  peaks: TransferPeaks;
   requestCounts: Record<string, number>;
   /** Requests in flight per slskd concurrency gate (POST /searches: 1; enqueue endpoints: 2). */
   gates: { search: number; enqueue: number };

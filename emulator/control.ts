@@ -52,6 +52,7 @@ export function stateSnapshot(ctx: Context): Record<string, unknown> {
     events: ctx.store.events.length,
     enqueues: ctx.enqueues,
     cancels: ctx.cancels,
+    peaks: ctx.peaks,
     requestCounts: ctx.requestCounts,
   };
 }

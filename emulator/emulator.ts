@@ -10,6 +10,7 @@ import type { Context } from './context.js';
 import type { Controls } from './control.js';
 import { versionFeatures } from './format.js';
 import { buildApp } from './http.js';
+import { createPeaks } from './peaks.js';
 import { Peers } from './peers.js';
 import { SearchEngine } from './searches.js';
 import { addEvent, createStore } from './state.js';
@@ -25,6 +26,7 @@ export type {
   PeerBehaviour,
   SimFile,
   SimUser,
+  TransferPeaks,
 } from './types.js';
 export { loadScenario, type Scenario } from './scenario.js';
 
@@ -63,6 +65,7 @@ function createContext(options: EmulatorOptions): Context {
     enqueues: [],
     cancels: [],
     searchLog: [],
+    peaks: createPeaks(),
     requestCounts: {},
     gates: { search: 0, enqueue: 0 },
   } as Omit<Context, 'searches' | 'transfers'> as Context;
@@ -133,6 +136,7 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
     cancels: ctx.cancels,
     searchLog: ctx.searchLog,
     requestCounts: ctx.requestCounts,
+    peaks: ctx.peaks,
     setBehaviour: controls.setBehaviour,
     addUser: controls.addUser,
     setLoggedIn: controls.setLoggedIn,

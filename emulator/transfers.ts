@@ -14,6 +14,7 @@ import {
   safeSegment,
 } from './files.js';
 import { ApiError, newGuid, now } from './format.js';
+import { notePeaks } from './peaks.js';
 import type { PeerFile } from './peers.js';
 import type { BatchRecord, TransferRecord, TransferState } from './state.js';
 import { addEvent, isCompleted, remoteDirectory, transferJson } from './state.js';
@@ -89,6 +90,7 @@ export class TransferEngine {
         at: Date.now(),
       });
       enqueued.push(t);
+      notePeaks(this.ctx.peaks, store, username);
       if (this.ctx.landing.extraEvents) this.staleEvent(t);
       const sim: Sim = { abort: new AbortController() };
       this.sims.set(t.id, sim);
@@ -114,6 +116,7 @@ export class TransferEngine {
         });
         Object.assign(t, { state: 'Queued, Locally', attempts: t.attempts + 1, averageSpeed: 0 });
         t.exception = t.startedAt = t.endedAt = undefined;
+        notePeaks(this.ctx.peaks, this.ctx.store, t.username);
       }
     } catch (error) {
       if (!signal.aborted) this.finish(t, 'Completed, Errored', (error as Error).message);
@@ -160,6 +163,7 @@ export class TransferEngine {
     sim.queuedAt = undefined;
 
     t.state = 'Initializing';
+    notePeaks(this.ctx.peaks, this.ctx.store, t.username);
     await sleep(STEP_MS, undefined, { signal });
     if (file.size !== t.size) {
       return this.fail(

@@ -171,6 +171,19 @@ export interface CancelRecord {
   at: number;
 }
 
+/**
+ * The most transfers there were at once since the emulator started (exact: recounted at every
+ * transfer that became unfinished or started moving), to check a client's concurrency limits.
+ */
+export interface TransferPeaks {
+  /** Transfers moving bytes ("Initializing" or "InProgress"), all peers together. */
+  moving: number;
+  /** Per peer: its transfers moving bytes at once. */
+  movingByUser: Record<string, number>;
+  /** Per peer: its unfinished transfers at once (any state before "Completed, …"). */
+  activeByUser: Record<string, number>;
+}
+
 export interface Emulator {
   /** e.g. http://127.0.0.1:40123 (no trailing slash, no /api/v0). */
   readonly url: string;
@@ -182,6 +195,8 @@ export interface Emulator {
   readonly searchLog: SearchLogRecord[];
   /** Route pattern ("GET /transfers/downloads/{username}") → number of requests. */
   readonly requestCounts: Record<string, number>;
+  /** The most transfers at once, overall and per peer (also in GET /emulator/state). */
+  readonly peaks: TransferPeaks;
   setBehaviour(username: string, patch: Partial<PeerBehaviour>): void;
   /** Adds a user, or replaces the user of the same name. */
   addUser(user: SimUser): void;
