@@ -30,6 +30,17 @@ export class QueueCommandError extends Error {
   }
 }
 
+/** A single-download command refused as a whole (the route answers 404 or 409). */
+export class PatchRefusedError extends Error {
+  constructor(
+    readonly code: BatchErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'PatchRefusedError';
+  }
+}
+
 export interface QueueControlDeps {
   handle: DatabaseHandle;
   control: QueueControlRepository;
@@ -295,88 +306,66 @@ export function createQueueControlService(deps: QueueControlDeps) {
      * right before/after another download. Writes only the moved rows.
      */
     async reorder(ids: string[], target: ReorderTarget): Promise<BatchResult> {
-      const unique = [...new Set(ids)];
-      const anchorId =
-        target && 'before' in target
-          ? target.before
-          : target && 'after' in target
-            ? target.after
-            : null;
-      if (anchorId !== null && unique.includes(anchorId))
-        throw new QueueCommandError(
-          'body: the download to place them next to cannot be one of those moved',
-        );
       const result = await handle.writeTx(async (tx) => {
-        const found = new Map((await control.placed(unique, tx)).map((p) => [p.id, p]));
-        const finished = (id: string) =>
-          (TERMINAL_STATUSES as readonly string[]).includes(found.get(id)!.status);
-        const moving = unique.filter((id) => found.has(id) && !finished(id));
-        const skip = new Set(moving);
-        let anchor: Anchor;
-        if (target === null || 'index' in target) {
-          // The n-th waiting download that is not moved becomes the one to place them before.
-          const index = target === null ? 0 : target.index;
-          const rows = await control.head(moving.length + 1, index, tx);
-          const at = rows.find((p) => !skip.has(p.id));
-          if (index === 0 || !at)
-            anchor = index === 0 ? { kind: 'head', first: at ?? null } : await after(tx, skip);
-          else anchor = await near(at, 'before', skip, moving.length, tx);
-        } else {
-          const [placed] = await control.placed([anchorId!], tx);
-          if (!placed) throw new QueueCommandError(`body: download ${anchorId} not found`);
-          anchor = await near(
-            placed,
-            'before' in target ? 'before' : 'after',
-            skip,
-            moving.length,
-            tx,
-          );
-        }
-        for (const m of planMove(moving, anchor)) await control.move(m, now(), tx);
-        if (moving.length > 0)
-          await events.append(tx, 'downloads.changed', { action: 'reorder', ids: moving });
-        return {
-          successCount: moving.length,
-          errors: unique
-            .filter((id) => !skip.has(id))
-            .map((id) =>
-              found.has(id)
-                ? {
-                    id,
-                    code: 'conflict' as const,
-                    message: `Download is ${found.get(id)!.status}; finished downloads have no place in the queue`,
-                  }
-                : { id, code: 'not_found' as const, message: `Download ${id} not found` },
-            ),
-        };
+        const out = await reorderIn(tx, ids, target);
+        if (out.moved.length > 0)
+          await events.append(tx, 'downloads.changed', { action: 'reorder', ids: out.moved });
+        return out;
       });
       events.wake();
       deps.runner.wake();
-      return { ...result, failedCount: result.errors.length };
+      return {
+        successCount: result.moved.length,
+        failedCount: result.errors.length,
+        errors: result.errors,
+      };
     },
 
-    /** Holds one download until `at` (epoch ms), or ends its schedule (null). */
-    async scheduleOne(id: string, at: number | null): Promise<BatchResult> {
-      if (at === null) return actions.resume([id]);
-      if (at <= now()) return actions.resume([id]);
-      const result = await batch(
-        'schedule',
-        [id],
-        async (chunk, tx, after) => {
-          const held = await control.hold(chunk, 'scheduled', at, now(), tx);
+    /**
+     * `PATCH /api/downloads/{id}`: priority, place and schedule of one download in one transaction
+     * with one event, so a refused part (a finished download cannot be placed or scheduled) leaves
+     * the other parts unapplied too. Ending a schedule (`null`, or a time gone by) on a download
+     * that is not scheduled changes nothing and is no error: the state asked for holds already.
+     */
+    async patch(
+      id: string,
+      change: { priority?: number; position?: number; scheduledAt?: number | null },
+    ): Promise<void> {
+      const after: AfterCommit = { sweep: false };
+      const t = now();
+      const scheduled =
+        change.scheduledAt !== undefined && change.scheduledAt !== null && change.scheduledAt > t;
+      await handle.writeTx(async (tx) => {
+        const [row] = await control.existing([id], tx);
+        if (!row) throw new PatchRefusedError('not_found', `Download ${id} not found`);
+        if (change.priority !== undefined) await control.setPriority([id], change.priority, t, tx);
+        if (change.position !== undefined) {
+          const { errors } = await reorderIn(tx, [id], { index: change.position });
+          if (errors[0]) throw new PatchRefusedError(errors[0].code, errors[0].message);
+        }
+        if (scheduled) {
+          const held = await control.hold([id], 'scheduled', change.scheduledAt!, t, tx);
+          if (held.length === 0)
+            throw new PatchRefusedError(
+              'conflict',
+              `Download is ${row.status}; only unfinished downloads can be scheduled`,
+            );
           await closeTransfers(
             held.filter((r) => r.status === 'queued' || r.status === 'downloading'),
             'Scheduled for later by the user',
             tx,
             after,
           );
-          abortAll(held.map((r) => r.id));
-          return { done: held.map((r) => r.id) };
-        },
-        (r) => `Download is ${r.status}; only unfinished downloads can be scheduled`,
-      );
-      void schedule();
-      return result;
+        } else if (change.scheduledAt !== undefined && row.hold === 'scheduled') {
+          await control.release([id], t, tx);
+        }
+        await events.append(tx, 'downloads.changed', { action: 'patch', ids: [id] });
+      });
+      if (scheduled) deps.runner.abort(id);
+      if (after.sweep) deps.sweepTransfers();
+      events.wake();
+      deps.runner.wake();
+      if (change.scheduledAt !== undefined) void schedule();
     },
 
     /**
@@ -469,6 +458,59 @@ export function createQueueControlService(deps: QueueControlDeps) {
       if (schedulerTimer) clearTimeout(schedulerTimer);
     },
   };
+
+  /** The moves of a reorder inside `tx`; what it could not move, and why. */
+  async function reorderIn(
+    tx: Db,
+    ids: string[],
+    target: ReorderTarget,
+  ): Promise<{ moved: string[]; errors: BatchResult['errors'] }> {
+    const unique = [...new Set(ids)];
+    const anchorId =
+      target && 'before' in target
+        ? target.before
+        : target && 'after' in target
+          ? target.after
+          : null;
+    if (anchorId !== null && unique.includes(anchorId))
+      throw new QueueCommandError(
+        'body: the download to place them next to cannot be one of those moved',
+      );
+    const found = new Map((await control.placed(unique, tx)).map((p) => [p.id, p]));
+    const finished = (id: string) =>
+      (TERMINAL_STATUSES as readonly string[]).includes(found.get(id)!.status);
+    const moving = unique.filter((id) => found.has(id) && !finished(id));
+    const skip = new Set(moving);
+    let anchor: Anchor;
+    if (target === null || 'index' in target) {
+      // The n-th waiting download that is not moved becomes the one to place them before.
+      const index = target === null ? 0 : target.index;
+      const rows = await control.head(moving.length + 1, index, tx);
+      const at = rows.find((p) => !skip.has(p.id));
+      if (index === 0 || !at)
+        anchor = index === 0 ? { kind: 'head', first: at ?? null } : await after(tx, skip);
+      else anchor = await near(at, 'before', skip, moving.length, tx);
+    } else {
+      const [placed] = await control.placed([anchorId!], tx);
+      if (!placed) throw new QueueCommandError(`body: download ${anchorId} not found`);
+      anchor = await near(placed, 'before' in target ? 'before' : 'after', skip, moving.length, tx);
+    }
+    for (const m of planMove(moving, anchor)) await control.move(m, now(), tx);
+    return {
+      moved: moving,
+      errors: unique
+        .filter((id) => !skip.has(id))
+        .map((id) =>
+          found.has(id)
+            ? {
+                id,
+                code: 'conflict' as const,
+                message: `Download is ${found.get(id)!.status}; finished downloads have no place in the queue`,
+              }
+            : { id, code: 'not_found' as const, message: `Download ${id} not found` },
+        ),
+    };
+  }
 
   /** The neighbour of a download on one side within its priority, skipping the moved ones. */
   async function near(
