@@ -215,6 +215,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     now,
     log,
     runner,
+    scheduled: () => queueControl.wakeScheduler(),
   });
   const app = await buildApp({
     apiKey: config.apiKey,

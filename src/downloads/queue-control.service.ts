@@ -449,6 +449,10 @@ export function createQueueControlService(deps: QueueControlDeps) {
       };
     },
 
+    /** A schedule was set elsewhere (a download created scheduled): sleep until the earliest. */
+    wakeScheduler(): void {
+      void schedule();
+    },
     startScheduler(): void {
       schedulerStopped = false;
       void schedule();
