@@ -1,14 +1,7 @@
 import SqliteDatabase from 'better-sqlite3';
-import {
-  Kysely,
-  Migrator,
-  PostgresDialect,
-  SqliteDialect,
-  sql,
-  type KyselyPlugin,
-  type Migration,
-} from 'kysely';
+import { Kysely, Migrator, SqliteDialect, sql, type KyselyPlugin, type Migration } from 'kysely';
 import pg from 'pg';
+import { ScopedPostgresDialect } from './pg-introspector.js';
 import * as initial from './migrations/001_initial.js';
 import * as blocklist from './migrations/002_blocklist.js';
 import * as fractionalDuration from './migrations/003_fractional_duration.js';
@@ -125,7 +118,7 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
   // opens a new connection or fails with an error the caller handles.
   pool.on('error', () => undefined);
   const db = new Kysely<Database>({
-    dialect: new PostgresDialect({ pool }),
+    dialect: new ScopedPostgresDialect({ pool }),
     plugins: plugins(options),
   });
   return {
