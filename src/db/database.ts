@@ -10,6 +10,7 @@ import * as events from './migrations/005_events.js';
 import * as queueControl from './migrations/006_queue_control.js';
 import * as sourceWait from './migrations/007_source_wait.js';
 import * as listIndex from './migrations/008_list_index.js';
+import * as blocklistFileKey from './migrations/012_blocklist_file_key.js';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -55,6 +56,7 @@ const migrations: Record<string, Migration> = {
   '006_queue_control': queueControl,
   '007_source_wait': sourceWait,
   '008_list_index': listIndex,
+  '012_blocklist_file_key': blocklistFileKey,
 };
 
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {

@@ -99,6 +99,8 @@ export interface BlocklistTable {
   username: string;
   /** '' = every file of the user (see migration 002 for why not NULL). */
   filename: string;
+  /** Hex SHA-256 of `filename`: the unique index's column (migration 012). */
+  file_key: string;
   reason: string | null;
   /** auto (failures) | manual (API) */
   source: string;
