@@ -3,6 +3,7 @@ import { endToEndBench } from './end-to-end.bench.js';
 import { enqueueBench } from './enqueue.bench.js';
 import { claimBench } from './claim.bench.js';
 import { queueBench } from './queue.bench.js';
+import { rssBench } from './rss.bench.js';
 import { pgUrl } from './setup.js';
 import { syncCycleBench } from './sync-cycle.bench.js';
 
@@ -33,6 +34,8 @@ async function main(): Promise<void> {
     if (url) figures.push(...(await queueBench(url)));
     else console.log('  (PostgreSQL run skipped: set BENCH_PG_URL or TEST_PG_URL)');
     console.table(figures);
+    console.log("== SoulSpot's own RSS as a child process, 100,000 downloads (SQLite)");
+    console.table(await rssBench());
     const claims = await claimBench(url);
     const ratio = claims.postgres && claims.pgBoss ? claims.postgres / claims.pgBoss : undefined;
     console.table([
