@@ -4,7 +4,11 @@ import type { SettingsService } from '../settings/settings.service.js';
 import { windowState } from '../queue/time-windows.js';
 import { TERMINAL_STATUSES } from './download.js';
 import type { Logger } from './download.job.js';
-import { planMove, type Anchor } from './queue-order.js';
+import {
+  QueueCommandError,
+  reorderIn as reorderInTx,
+  type ReorderTarget,
+} from './queue-reorder.js';
 import {
   CHUNK,
   type BatchFilterQuery,
@@ -20,15 +24,7 @@ export interface BatchResult {
 
 export type BatchErrorCode = 'not_found' | 'conflict' | 'duplicate_active';
 export type BatchAction = 'cancel' | 'retry' | 'set_priority' | 'pause' | 'resume' | 'remove';
-export type ReorderTarget = { before: string } | { after: string } | { index: number } | null;
-
-/** A command that cannot be carried out as asked (a 400 naming the field). */
-export class QueueCommandError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'QueueCommandError';
-  }
-}
+export { QueueCommandError, type ReorderTarget } from './queue-reorder.js';
 
 /** A single-download command refused as a whole (the route answers 404 or 409). */
 export class PatchRefusedError extends Error {
@@ -307,7 +303,7 @@ export function createQueueControlService(deps: QueueControlDeps) {
      */
     async reorder(ids: string[], target: ReorderTarget): Promise<BatchResult> {
       const result = await handle.writeTx(async (tx) => {
-        const out = await reorderIn(tx, ids, target);
+        const out = await reorderInTx(control, now, tx, ids, target);
         if (out.moved.length > 0)
           await events.append(tx, 'downloads.changed', { action: 'reorder', ids: out.moved });
         return out;
@@ -340,7 +336,7 @@ export function createQueueControlService(deps: QueueControlDeps) {
         if (!row) throw new PatchRefusedError('not_found', `Download ${id} not found`);
         if (change.priority !== undefined) await control.setPriority([id], change.priority, t, tx);
         if (change.position !== undefined) {
-          const { errors } = await reorderIn(tx, [id], { index: change.position });
+          const { errors } = await reorderInTx(control, now, tx, [id], { index: change.position });
           if (errors[0]) throw new PatchRefusedError(errors[0].code, errors[0].message);
         }
         if (scheduled) {
@@ -462,80 +458,6 @@ export function createQueueControlService(deps: QueueControlDeps) {
       if (schedulerTimer) clearTimeout(schedulerTimer);
     },
   };
-
-  /** The moves of a reorder inside `tx`; what it could not move, and why. */
-  async function reorderIn(
-    tx: Db,
-    ids: string[],
-    target: ReorderTarget,
-  ): Promise<{ moved: string[]; errors: BatchResult['errors'] }> {
-    const unique = [...new Set(ids)];
-    const anchorId =
-      target && 'before' in target
-        ? target.before
-        : target && 'after' in target
-          ? target.after
-          : null;
-    if (anchorId !== null && unique.includes(anchorId))
-      throw new QueueCommandError(
-        'body: the download to place them next to cannot be one of those moved',
-      );
-    const found = new Map((await control.placed(unique, tx)).map((p) => [p.id, p]));
-    const finished = (id: string) =>
-      (TERMINAL_STATUSES as readonly string[]).includes(found.get(id)!.status);
-    const moving = unique.filter((id) => found.has(id) && !finished(id));
-    const skip = new Set(moving);
-    let anchor: Anchor;
-    if (target === null || 'index' in target) {
-      // The n-th waiting download that is not moved becomes the one to place them before.
-      const index = target === null ? 0 : target.index;
-      const rows = await control.head(moving.length + 1, index, tx);
-      const at = rows.find((p) => !skip.has(p.id));
-      if (index === 0 || !at)
-        anchor = index === 0 ? { kind: 'head', first: at ?? null } : await after(tx, skip);
-      else anchor = await near(at, 'before', skip, moving.length, tx);
-    } else {
-      const [placed] = await control.placed([anchorId!], tx);
-      if (!placed) throw new QueueCommandError(`body: download ${anchorId} not found`);
-      anchor = await near(placed, 'before' in target ? 'before' : 'after', skip, moving.length, tx);
-    }
-    for (const m of planMove(moving, anchor)) await control.move(m, now(), tx);
-    return {
-      moved: moving,
-      errors: unique
-        .filter((id) => !skip.has(id))
-        .map((id) =>
-          found.has(id)
-            ? {
-                id,
-                code: 'conflict' as const,
-                message: `Download is ${found.get(id)!.status}; finished downloads have no place in the queue`,
-              }
-            : { id, code: 'not_found' as const, message: `Download ${id} not found` },
-        ),
-    };
-  }
-
-  /** The neighbour of a download on one side within its priority, skipping the moved ones. */
-  async function near(
-    target: { id: string; priority: number; position: string },
-    side: 'before' | 'after',
-    skip: Set<string>,
-    moving: number,
-    tx: Db,
-  ): Promise<Anchor> {
-    const next =
-      (await control.neighbours(target, side, moving + 1, tx)).find((p) => !skip.has(p.id)) ?? null;
-    return side === 'before'
-      ? { kind: 'before', target, previous: next }
-      : { kind: 'after', target, next };
-  }
-
-  /** After the last waiting download that is not moved: a place past the end of the queue. */
-  async function after(tx: Db, skip: Set<string>): Promise<Anchor> {
-    const last = (await control.tail(skip.size + 1, tx)).find((p) => !skip.has(p.id));
-    return last ? { kind: 'after', target: last, next: null } : { kind: 'head', first: null };
-  }
 }
 
 export type QueueControlService = ReturnType<typeof createQueueControlService>;
