@@ -4,6 +4,7 @@ import { enqueueBench } from './enqueue.bench.js';
 import { claimBench } from './claim.bench.js';
 import { queueBench } from './queue.bench.js';
 import { refillBench } from './refill.bench.js';
+import { rssBench } from './rss.bench.js';
 import { pgUrl } from './setup.js';
 import { syncCycleBench } from './sync-cycle.bench.js';
 
@@ -39,6 +40,8 @@ async function main(): Promise<void> {
     if (url) figures.push(...(await queueBench(url)));
     else console.log('  (PostgreSQL run skipped: set BENCH_PG_URL or TEST_PG_URL)');
     console.table(figures);
+    console.log("== SoulSpot's own RSS as a child process, 100,000 downloads (SQLite)");
+    console.table(await rssBench());
     // The claim loop on an empty queue and with 100,000 downloads waiting (the setting).
     for (const queued of [3000, 100_000]) {
       const claims = await claimBench(url, queued);

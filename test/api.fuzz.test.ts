@@ -107,7 +107,20 @@ function expectedDownload(sent: unknown): Body {
     year: num('year'),
     durationSeconds: num('durationSeconds'),
     priority: (get(sent, 'priority') as number | undefined) ?? 0,
+    ...expectedSchedule(get(sent, 'scheduledAt')),
   };
+}
+
+/** A time this close to now may fall either side of the server's clock: not judged. */
+const CLOCK_SLACK_MS = 60_000;
+
+/** A time to come holds the new download (`scheduled`); none, or a time gone by, does not. */
+function expectedSchedule(sent: unknown): Body {
+  const at = typeof sent === 'string' ? Date.parse(sent) : null;
+  if (at !== null && Math.abs(at - Date.now()) < CLOCK_SLACK_MS) return {};
+  if (at !== null && at > Date.now())
+    return { status: 'scheduled', scheduledAt: new Date(at).toISOString() };
+  return { status: 'waiting', scheduledAt: null };
 }
 
 describe.each(testDialects())('API fuzz on %s', (dialect) => {

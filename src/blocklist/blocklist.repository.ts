@@ -1,11 +1,20 @@
 import { sql, type Insertable, type Selectable } from 'kysely';
 import type { DatabaseHandle, Db } from '../db/database.js';
 import type { BlocklistTable } from '../db/schema.js';
+import { fileKeyOf } from '../db/migrations/010_blocklist_file_key.js';
 
 export type BlocklistRow = Selectable<BlocklistTable>;
 
 /** The filename stored for an entry that blocks every file of a user (see migration 002). */
 export const WHOLE_USER = '';
+
+/**
+ * The unique index is (username, file_key), a digest of the name (migration 010): a row as
+ * written, with its key. Every write and every lookup by name goes through the key.
+ */
+export const withFileKey = (
+  row: Omit<Insertable<BlocklistTable>, 'file_key'>,
+): Insertable<BlocklistTable> => ({ ...row, file_key: fileKeyOf(row.filename ?? WHOLE_USER) });
 
 /**
  * Lookups by username go in slices: a search can name thousands of peers, more than SQLite's
@@ -60,11 +69,13 @@ export function createBlocklistRepository(handle: DatabaseHandle) {
     },
 
     /** Inserts the entry unless one exists for its (username, filename); undefined then. */
-    insertIfAbsent(row: Insertable<BlocklistTable>): Promise<BlocklistRow | undefined> {
+    insertIfAbsent(
+      row: Omit<Insertable<BlocklistTable>, 'file_key'>,
+    ): Promise<BlocklistRow | undefined> {
       return db
         .insertInto('blocklist')
-        .values(row)
-        .onConflict((oc) => oc.columns(['username', 'filename']).doNothing())
+        .values(withFileKey(row))
+        .onConflict((oc) => oc.columns(['username', 'file_key']).doNothing())
         .returningAll()
         .executeTakeFirst();
     },
@@ -86,7 +97,7 @@ export function createBlocklistRepository(handle: DatabaseHandle) {
           ...(patch.reason !== undefined ? { reason: patch.reason } : {}),
         })
         .where('username', '=', username)
-        .where('filename', '=', filename)
+        .where('file_key', '=', fileKeyOf(filename))
         .returningAll()
         .executeTakeFirst();
     },
@@ -97,13 +108,17 @@ export function createBlocklistRepository(handle: DatabaseHandle) {
      * and only ever lasts longer: the later expiry wins and permanent beats any. A lapsed entry the
      * hourly cleanup has not removed yet is replaced as if it were new.
      */
-    upsertAuto(row: Insertable<BlocklistTable>, now: number, tx: Db = db): Promise<BlocklistRow> {
+    upsertAuto(
+      row: Omit<Insertable<BlocklistTable>, 'file_key'>,
+      now: number,
+      tx: Db = db,
+    ): Promise<BlocklistRow> {
       const inForce = sql<boolean>`(blocklist.expires_at IS NULL OR blocklist.expires_at > ${now})`;
       return tx
         .insertInto('blocklist')
-        .values(row)
+        .values(withFileKey(row))
         .onConflict((oc) =>
-          oc.columns(['username', 'filename']).doUpdateSet({
+          oc.columns(['username', 'file_key']).doUpdateSet({
             reason: sql`CASE WHEN ${inForce} THEN blocklist.reason ELSE excluded.reason END`,
             source: sql`CASE WHEN ${inForce} THEN blocklist.source ELSE excluded.source END`,
             created_at: sql`CASE WHEN ${inForce} THEN blocklist.created_at ELSE excluded.created_at END`,
@@ -126,7 +141,7 @@ export function createBlocklistRepository(handle: DatabaseHandle) {
       await db
         .deleteFrom('blocklist')
         .where('username', '=', username)
-        .where('filename', '=', filename)
+        .where('file_key', '=', fileKeyOf(filename))
         .where('expires_at', '<=', now)
         .execute();
     },

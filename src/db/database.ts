@@ -1,14 +1,7 @@
 import SqliteDatabase from 'better-sqlite3';
-import {
-  Kysely,
-  Migrator,
-  PostgresDialect,
-  SqliteDialect,
-  sql,
-  type KyselyPlugin,
-  type Migration,
-} from 'kysely';
+import { Kysely, Migrator, SqliteDialect, sql, type KyselyPlugin, type Migration } from 'kysely';
 import pg from 'pg';
+import { ScopedPostgresDialect } from './pg-introspector.js';
 import * as initial from './migrations/001_initial.js';
 import * as blocklist from './migrations/002_blocklist.js';
 import * as fractionalDuration from './migrations/003_fractional_duration.js';
@@ -18,7 +11,8 @@ import * as queueControl from './migrations/006_queue_control.js';
 import * as sourceWait from './migrations/007_source_wait.js';
 import * as listIndex from './migrations/008_list_index.js';
 import * as queueSlots from './migrations/009_queue_slots.js';
-import * as qualityProfiles from './migrations/013_quality_profiles.js';
+import * as blocklistFileKey from './migrations/010_blocklist_file_key.js';
+import * as qualityProfiles from './migrations/011_quality_profiles.js';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -65,7 +59,8 @@ const migrations: Record<string, Migration> = {
   '007_source_wait': sourceWait,
   '008_list_index': listIndex,
   '009_queue_slots': queueSlots,
-  '013_quality_profiles': qualityProfiles,
+  '010_blocklist_file_key': blocklistFileKey,
+  '011_quality_profiles': qualityProfiles,
 };
 
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
@@ -129,7 +124,7 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
   // opens a new connection or fails with an error the caller handles.
   pool.on('error', () => undefined);
   const db = new Kysely<Database>({
-    dialect: new PostgresDialect({ pool }),
+    dialect: new ScopedPostgresDialect({ pool }),
     plugins: plugins(options),
   });
   return {

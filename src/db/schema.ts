@@ -99,6 +99,8 @@ export interface BlocklistTable {
   username: string;
   /** '' = every file of the user (see migration 002 for why not NULL). */
   filename: string;
+  /** Hex SHA-256 of `filename`: the unique index's column (migration 010). */
+  file_key: string;
   reason: string | null;
   /** auto (failures) | manual (API) */
   source: string;
@@ -156,7 +158,7 @@ export interface EventsTable {
   created_at: number;
 }
 
-/** A quality profile (migration 013); the rules are JSON, see src/matching/quality-profile.ts. */
+/** A quality profile (migration 011); the rules are JSON, see src/matching/quality-profile.ts. */
 export interface QualityProfilesTable {
   id: string;
   name: string;

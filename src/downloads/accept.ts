@@ -21,12 +21,16 @@ export type AcceptOutcome =
   /** maxQueueSize was reached; `active` is how many unfinished downloads the queue holds. */
   | { kind: 'rejected'; active: number };
 
-/** The row of a newly requested track, due at once, at the end of the queue's order. */
+/**
+ * The row of a newly requested track, at the end of the queue's order: due at once, or held until
+ * its `scheduledAt` when that is still to come.
+ */
 export function newDownloadRow(
   request: TrackRequest,
   t: number,
   maxRetries: number,
 ): Insertable<DownloadsTable> {
+  const later = request.scheduledAt != null && request.scheduledAt > t;
   return {
     id: randomUUID(),
     status: 'waiting',
@@ -63,8 +67,8 @@ export function newDownloadRow(
     updated_at: t,
     completed_at: null,
     position: keyForTime(t),
-    hold: 'none',
-    scheduled_at: null,
+    hold: later ? 'scheduled' : 'none',
+    scheduled_at: later ? request.scheduledAt! : null,
   };
 }
 

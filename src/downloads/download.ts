@@ -145,6 +145,11 @@ export interface TrackRequest {
   durationSeconds?: number | null;
   /** Higher runs first; default 0; negative values run after everything else. */
   priority?: number;
+  /**
+   * Epoch ms: held (`scheduled`) until then. A time gone by, or null, means due at once: a client
+   * whose clock runs late, or that queued the request a while ago, still gets its download.
+   */
+  scheduledAt?: number | null;
 }
 
 /**

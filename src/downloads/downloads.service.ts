@@ -90,6 +90,8 @@ export function createDownloadsService(deps: {
   log: Logger;
   /** Tells the queue runner there is new work, or to drop a job at once. */
   runner: { wake(): void; abort(id: string): void };
+  /** A download was created scheduled: the schedule timer may have to wake sooner. */
+  scheduled?: () => void;
 }) {
   const { repo, handle, now } = deps;
   const accept = createAcceptRepository(handle.dialect);
@@ -125,6 +127,7 @@ export function createDownloadsService(deps: {
       if (outcome.kind !== 'created')
         return { download: await existingDto(outcome), created: false };
       deps.runner.wake();
+      if (outcome.row.hold === 'scheduled') deps.scheduled?.();
       return { download: toDownloadDto(outcome.row, []), created: true };
     },
 
@@ -175,6 +178,7 @@ export function createDownloadsService(deps: {
         });
       }
       if (result.created > 0) deps.runner.wake();
+      if (rows.some((r) => r.hold === 'scheduled')) deps.scheduled?.();
       if (result.rejected > 0 && result.created === 0) throw new QueueFullError(lastRejected);
       return result;
     },

@@ -4,7 +4,11 @@ import type { SettingsService } from '../settings/settings.service.js';
 import { windowState } from '../queue/time-windows.js';
 import { TERMINAL_STATUSES } from './download.js';
 import type { Logger } from './download.job.js';
-import { planMove, type Anchor } from './queue-order.js';
+import {
+  QueueCommandError,
+  reorderIn as reorderInTx,
+  type ReorderTarget,
+} from './queue-reorder.js';
 import {
   CHUNK,
   type BatchFilterQuery,
@@ -20,13 +24,16 @@ export interface BatchResult {
 
 export type BatchErrorCode = 'not_found' | 'conflict' | 'duplicate_active';
 export type BatchAction = 'cancel' | 'retry' | 'set_priority' | 'pause' | 'resume' | 'remove';
-export type ReorderTarget = { before: string } | { after: string } | { index: number } | null;
+export { QueueCommandError, type ReorderTarget } from './queue-reorder.js';
 
-/** A command that cannot be carried out as asked (a 400 naming the field). */
-export class QueueCommandError extends Error {
-  constructor(message: string) {
+/** A single-download command refused as a whole (the route answers 404 or 409). */
+export class PatchRefusedError extends Error {
+  constructor(
+    readonly code: BatchErrorCode,
+    message: string,
+  ) {
     super(message);
-    this.name = 'QueueCommandError';
+    this.name = 'PatchRefusedError';
   }
 }
 
@@ -295,88 +302,66 @@ export function createQueueControlService(deps: QueueControlDeps) {
      * right before/after another download. Writes only the moved rows.
      */
     async reorder(ids: string[], target: ReorderTarget): Promise<BatchResult> {
-      const unique = [...new Set(ids)];
-      const anchorId =
-        target && 'before' in target
-          ? target.before
-          : target && 'after' in target
-            ? target.after
-            : null;
-      if (anchorId !== null && unique.includes(anchorId))
-        throw new QueueCommandError(
-          'body: the download to place them next to cannot be one of those moved',
-        );
       const result = await handle.writeTx(async (tx) => {
-        const found = new Map((await control.placed(unique, tx)).map((p) => [p.id, p]));
-        const finished = (id: string) =>
-          (TERMINAL_STATUSES as readonly string[]).includes(found.get(id)!.status);
-        const moving = unique.filter((id) => found.has(id) && !finished(id));
-        const skip = new Set(moving);
-        let anchor: Anchor;
-        if (target === null || 'index' in target) {
-          // The n-th waiting download that is not moved becomes the one to place them before.
-          const index = target === null ? 0 : target.index;
-          const rows = await control.head(moving.length + 1, index, tx);
-          const at = rows.find((p) => !skip.has(p.id));
-          if (index === 0 || !at)
-            anchor = index === 0 ? { kind: 'head', first: at ?? null } : await after(tx, skip);
-          else anchor = await near(at, 'before', skip, moving.length, tx);
-        } else {
-          const [placed] = await control.placed([anchorId!], tx);
-          if (!placed) throw new QueueCommandError(`body: download ${anchorId} not found`);
-          anchor = await near(
-            placed,
-            'before' in target ? 'before' : 'after',
-            skip,
-            moving.length,
-            tx,
-          );
-        }
-        for (const m of planMove(moving, anchor)) await control.move(m, now(), tx);
-        if (moving.length > 0)
-          await events.append(tx, 'downloads.changed', { action: 'reorder', ids: moving });
-        return {
-          successCount: moving.length,
-          errors: unique
-            .filter((id) => !skip.has(id))
-            .map((id) =>
-              found.has(id)
-                ? {
-                    id,
-                    code: 'conflict' as const,
-                    message: `Download is ${found.get(id)!.status}; finished downloads have no place in the queue`,
-                  }
-                : { id, code: 'not_found' as const, message: `Download ${id} not found` },
-            ),
-        };
+        const out = await reorderInTx(control, now, tx, ids, target);
+        if (out.moved.length > 0)
+          await events.append(tx, 'downloads.changed', { action: 'reorder', ids: out.moved });
+        return out;
       });
       events.wake();
       deps.runner.wake();
-      return { ...result, failedCount: result.errors.length };
+      return {
+        successCount: result.moved.length,
+        failedCount: result.errors.length,
+        errors: result.errors,
+      };
     },
 
-    /** Holds one download until `at` (epoch ms), or ends its schedule (null). */
-    async scheduleOne(id: string, at: number | null): Promise<BatchResult> {
-      if (at === null) return actions.resume([id]);
-      if (at <= now()) return actions.resume([id]);
-      const result = await batch(
-        'schedule',
-        [id],
-        async (chunk, tx, after) => {
-          const held = await control.hold(chunk, 'scheduled', at, now(), tx);
+    /**
+     * `PATCH /api/downloads/{id}`: priority, place and schedule of one download in one transaction
+     * with one event, so a refused part (a finished download cannot be placed or scheduled) leaves
+     * the other parts unapplied too. Ending a schedule (`null`, or a time gone by) on a download
+     * that is not scheduled changes nothing and is no error: the state asked for holds already.
+     */
+    async patch(
+      id: string,
+      change: { priority?: number; position?: number; scheduledAt?: number | null },
+    ): Promise<void> {
+      const after: AfterCommit = { sweep: false };
+      const t = now();
+      const scheduled =
+        change.scheduledAt !== undefined && change.scheduledAt !== null && change.scheduledAt > t;
+      await handle.writeTx(async (tx) => {
+        const [row] = await control.existing([id], tx);
+        if (!row) throw new PatchRefusedError('not_found', `Download ${id} not found`);
+        if (change.priority !== undefined) await control.setPriority([id], change.priority, t, tx);
+        if (change.position !== undefined) {
+          const { errors } = await reorderInTx(control, now, tx, [id], { index: change.position });
+          if (errors[0]) throw new PatchRefusedError(errors[0].code, errors[0].message);
+        }
+        if (scheduled) {
+          const held = await control.hold([id], 'scheduled', change.scheduledAt!, t, tx);
+          if (held.length === 0)
+            throw new PatchRefusedError(
+              'conflict',
+              `Download is ${row.status}; only unfinished downloads can be scheduled`,
+            );
           await closeTransfers(
             held.filter((r) => r.status === 'queued' || r.status === 'downloading'),
             'Scheduled for later by the user',
             tx,
             after,
           );
-          abortAll(held.map((r) => r.id));
-          return { done: held.map((r) => r.id) };
-        },
-        (r) => `Download is ${r.status}; only unfinished downloads can be scheduled`,
-      );
-      void schedule();
-      return result;
+        } else if (change.scheduledAt !== undefined && row.hold === 'scheduled') {
+          await control.release([id], t, tx);
+        }
+        await events.append(tx, 'downloads.changed', { action: 'patch', ids: [id] });
+      });
+      if (scheduled) deps.runner.abort(id);
+      if (after.sweep) deps.sweepTransfers();
+      events.wake();
+      deps.runner.wake();
+      if (change.scheduledAt !== undefined) void schedule();
     },
 
     /**
@@ -460,6 +445,10 @@ export function createQueueControlService(deps: QueueControlDeps) {
       };
     },
 
+    /** A schedule was set elsewhere (a download created scheduled): sleep until the earliest. */
+    wakeScheduler(): void {
+      void schedule();
+    },
     startScheduler(): void {
       schedulerStopped = false;
       void schedule();
@@ -469,27 +458,6 @@ export function createQueueControlService(deps: QueueControlDeps) {
       if (schedulerTimer) clearTimeout(schedulerTimer);
     },
   };
-
-  /** The neighbour of a download on one side within its priority, skipping the moved ones. */
-  async function near(
-    target: { id: string; priority: number; position: string },
-    side: 'before' | 'after',
-    skip: Set<string>,
-    moving: number,
-    tx: Db,
-  ): Promise<Anchor> {
-    const next =
-      (await control.neighbours(target, side, moving + 1, tx)).find((p) => !skip.has(p.id)) ?? null;
-    return side === 'before'
-      ? { kind: 'before', target, previous: next }
-      : { kind: 'after', target, next };
-  }
-
-  /** After the last waiting download that is not moved: a place past the end of the queue. */
-  async function after(tx: Db, skip: Set<string>): Promise<Anchor> {
-    const last = (await control.tail(skip.size + 1, tx)).find((p) => !skip.has(p.id));
-    return last ? { kind: 'after', target: last, next: null } : { kind: 'head', first: null };
-  }
 }
 
 export type QueueControlService = ReturnType<typeof createQueueControlService>;

@@ -1,5 +1,5 @@
-import { Type } from 'typebox';
-import { DOWNLOAD_STATUSES } from '../downloads/download.js';
+import { Type, type Static } from 'typebox';
+import { DOWNLOAD_STATUSES, type TrackRequest } from '../downloads/download.js';
 import { TEXT_KEYWORD, UUID_FORMAT } from './validation.js';
 
 /** Request schemas. Unknown fields are rejected so a typo (e.g. "titel") is a 400, not a silent drop. */
@@ -39,9 +39,22 @@ export const CreateDownloadBody = Type.Object(
     ),
     /** Higher runs first. Default 0. */
     priority: Type.Optional(Type.Integer({ minimum: -1000, maximum: 1000 })),
+    /** Held (`scheduled`) until then; a time gone by, or null, is due at once. */
+    scheduledAt: Type.Optional(Type.Union([Type.String({ format: 'date-time' }), Type.Null()])),
   },
   { additionalProperties: false },
 );
+
+/** A create body as the downloads service takes it: the time as epoch ms. */
+export function trackRequest(body: Static<typeof CreateDownloadBody>): TrackRequest {
+  const { scheduledAt, ...rest } = body;
+  return {
+    ...rest,
+    ...(scheduledAt !== undefined
+      ? { scheduledAt: scheduledAt === null ? null : Date.parse(scheduledAt) }
+      : {}),
+  };
+}
 
 /** Downloads and blocklist entries: the UUID SoulSpot gave them. A well-formed unknown id is a 404. */
 export const IdParams = Type.Object({ id: Type.String({ format: UUID_FORMAT }) });

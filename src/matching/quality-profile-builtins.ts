@@ -33,7 +33,7 @@ export const BUILT_IN_IDS = {
 } as const;
 
 /**
- * The built-in profiles as a fresh installation has them (migration 013 seeds these values; a test
+ * The built-in profiles as a fresh installation has them (migration 011 seeds these values; a test
  * keeps the two equal). Users may edit or copy them, not delete them.
  *
  * The default is Any, not Balanced: Any ranks exactly as SoulSpot did before profiles existed

@@ -19,6 +19,8 @@ export interface ParkedDownload {
   sourceWait: string;
   since: number;
   transferId: string | null;
+  /** The place in the peer's queue as last written (the DTO's `queuePosition`). */
+  queuePosition: number | null;
 }
 
 export function createSourceWaitRepository(handle: DatabaseHandle) {
@@ -79,6 +81,7 @@ export function createSourceWaitRepository(handle: DatabaseHandle) {
           'downloads.hold',
           'downloads.source_wait',
           'downloads.source_wait_since',
+          'downloads.queue_position',
           'attempts.transfer_id',
         ])
         .where('downloads.source_wait', 'is not', null)
@@ -90,6 +93,7 @@ export function createSourceWaitRepository(handle: DatabaseHandle) {
         sourceWait: r.source_wait as string,
         since: Number(r.source_wait_since ?? 0),
         transferId: r.transfer_id ?? null,
+        queuePosition: r.queue_position ?? null,
       }));
     },
 
@@ -104,6 +108,25 @@ export function createSourceWaitRepository(handle: DatabaseHandle) {
         .set({ source_wait: 'ready', run_after: now })
         .where('id', '=', id)
         .where('source_wait', '=', 'waiting')
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
+
+    /**
+     * A parked download's new place in its peer's queue, as the transfer list shows it (nobody
+     * else follows a parked transfer). Only a row still parked and waiting, and only when the place
+     * differs: every process's watch may report the same place, and a worker that took the row
+     * over writes its own.
+     */
+    async setQueuePosition(id: string, position: number, now: number): Promise<boolean> {
+      const result = await db
+        .updateTable('downloads')
+        .set({ queue_position: position, updated_at: now })
+        .where('id', '=', id)
+        .where('source_wait', '=', 'waiting')
+        .where((eb) =>
+          eb.or([eb('queue_position', 'is', null), eb('queue_position', '!=', position)]),
+        )
         .executeTakeFirst();
       return Number(result.numUpdatedRows) === 1;
     },

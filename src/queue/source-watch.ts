@@ -19,6 +19,8 @@ export interface SourceWatchOptions {
   now: () => number;
   /** A parked download became claimable: the runner should look now. */
   onReady: () => void;
+  /** Parked downloads whose place in their peer's queue was written (their DTO changed). */
+  onQueuePositions?: (ids: string[]) => void;
   onError: (error: unknown) => void;
 }
 
@@ -54,14 +56,19 @@ export function createSourceWatch(options: SourceWatchOptions) {
     }
     const stallMs = options.stallTimeoutMs();
     let woke = false;
+    const placed: string[] = [];
     for (const p of waiting) {
       const t = p.transferId ? byId.get(p.transferId) : undefined;
       const moved = !t || t.removed || !STILL_WAITING.has(t.state);
       if (moved || now() - p.since > stallMs) {
         if (await repo.markReady(p.id, now())) woke = true;
+      } else if (t.placeInQueue !== undefined && t.placeInQueue !== p.queuePosition) {
+        // The user sees the place move while the download waits without a worker.
+        if (await repo.setQueuePosition(p.id, t.placeInQueue, now())) placed.push(p.id);
       }
     }
     if (woke) options.onReady();
+    if (placed.length > 0) options.onQueuePositions?.(placed);
   };
 
   const tick = (): void => {

@@ -232,6 +232,30 @@ describe.each(testDialects())('queue control on %s', (dialect) => {
     await until('searched and ended', async () => (await get(x.id)).status === 'failed');
   });
 
+  // Before: the scheduler slept on (up to a minute) past a time set by a create.
+  it('starts a download created scheduled at its time, woken by its timer', async () => {
+    await api('PATCH', '/api/settings', { timeWindows: [] });
+    // A schedule far off first, so the scheduler sleeps its longest before the create.
+    const far = await add('Scheduled Far', {
+      album: 'Later',
+      scheduledAt: new Date(Date.now() + 86_400_000).toISOString(),
+    });
+    const at = Date.now() + 1500;
+    const x = await add('Scheduled At Create', {
+      album: 'Later',
+      scheduledAt: new Date(at).toISOString(),
+    });
+    expect(x).toMatchObject({ status: 'scheduled', scheduledAt: new Date(at).toISOString() });
+    await waitUntil(async () => (await get(x.id)).status !== 'scheduled' || null, {
+      what: 'the schedule set at create ended',
+      // Well past its time, well short of the scheduler's one-minute sleep it used to keep.
+      timeoutMs: 30_000,
+    });
+    expect(Date.now()).toBeGreaterThanOrEqual(at);
+    await api('POST', '/api/downloads/batch', { ids: [far.id], action: 'cancel' });
+    await until('searched and ended', async () => (await get(x.id)).status === 'failed');
+  });
+
   it('starts nothing outside the time windows, and starts once a window opens', async () => {
     const today = new Date();
     const days = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];

@@ -10,6 +10,7 @@ import type { DownloadDto } from '../../src/downloads/download.dto.js';
 import { makeTone } from '../helpers/audio.js';
 import { listAll, SLSKD_KEY, startStack, type Stack } from '../helpers/stack.js';
 import { filesUnder, sha } from '../helpers/files.js';
+import { waitWithProgress } from '../helpers/wait.js';
 
 const TRACKS = 4;
 
@@ -67,20 +68,29 @@ describe('slskd restart while several transfers are in progress', () => {
       });
       expect(res.status).toBe(201);
     }
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      const items = await listAll(s.api);
-      const moving = items.filter((d) => d.status === 'downloading' && d.bytesTransferred > 0);
-      if (moving.length >= 3) break;
-      if (Date.now() > deadline) throw new Error('transfers did not get going');
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    // Waits follow progress (statuses, bytes): a slow machine is slow, not failed; only a run that
+    // stops moving for the stall time fails.
+    const progress = (items: DownloadDto[]) =>
+      items.map((d) => `${d.status}:${d.bytesTransferred}:${d.attempts.length}`).join(',');
+    await waitWithProgress({
+      read: () => listAll(s.api),
+      done: (items) =>
+        items.filter((d) => d.status === 'downloading' && d.bytesTransferred > 0).length >= 3,
+      progress,
+      stallMs: 15_000,
+      intervalMs: 50,
+      what: 'three transfers moving bytes',
+    });
     await s.emulator.restart();
 
-    const done: DownloadDto[] = await s.waitFor(
-      (items) => items.every((d) => d.status === 'completed' || d.status === 'failed'),
-      20_000,
-    );
+    const done: DownloadDto[] = await waitWithProgress({
+      read: () => listAll(s.api),
+      done: (items) => items.every((d) => d.status === 'completed' || d.status === 'failed'),
+      progress,
+      stallMs: 15_000,
+      what: 'every download finished after the slskd restart',
+      describe: (items) => items.map((d) => `${d.title}: ${d.status}`).join('\n'),
+    });
     expect(done.map((d) => `${d.title}: ${d.status} ${d.errorMessage ?? ''}`).sort()).toEqual(
       Array.from({ length: TRACKS }, (_, i) => `Power Cycle ${i}: completed `),
     );

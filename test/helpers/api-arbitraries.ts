@@ -165,6 +165,34 @@ const positiveUpTo = (max: number) =>
     fc.integer({ min: 1, max }),
   );
 
+/** A valid `scheduledAt`: a past or future ISO time, or one close to now (either side of the server's clock). */
+const validScheduleTime: fc.Arbitrary<Json> = fc.oneof(
+  fc
+    .date({ min: new Date('1970-01-01Z'), max: new Date('9999-12-31Z'), noInvalidDate: true })
+    .map((d) => d.toISOString()),
+  // Relative to now when generated, so that "soon" exists at all.
+  fc
+    .integer({ min: -3_600_000, max: 86_400_000 })
+    .map((ms) => new Date(Date.now() + ms).toISOString()),
+);
+
+/** A create's `scheduledAt`: absent mostly; valid, null, or a spelling RFC 3339 refuses. */
+const scheduleTime: fc.Arbitrary<Json | undefined> = fc.oneof(
+  { weight: 24, arbitrary: fc.constant(undefined) },
+  { weight: 6, arbitrary: validScheduleTime },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom<Json>(
+      null,
+      'tomorrow',
+      '2026-02-30T00:00:00Z',
+      '2026-01-01',
+      '2026-01-01T00:00:00',
+      1_900_000_000_000,
+    ),
+  },
+);
+
 export function objectOf(
   fields: Record<string, fc.Arbitrary<Json | undefined>>,
 ): fc.Arbitrary<Json> {
@@ -200,6 +228,7 @@ export const downloadBody: fc.Arbitrary<Json> = fc.oneof(
       genre: field(goodText(200)),
       durationSeconds: field(positiveUpTo(86_400)),
       priority: field(intIn(-1000, 1000), false),
+      scheduledAt: scheduleTime,
     }),
   },
   { weight: 1, arbitrary: anyJson },
@@ -216,6 +245,7 @@ const bulkItem: fc.Arbitrary<Json> = fc.oneof(
       trackNumber: field(intIn(1, 999)),
       durationSeconds: field(positiveUpTo(86_400)),
       priority: field(intIn(-1000, 1000), false),
+      scheduledAt: fc.option(validScheduleTime, { nil: undefined, freq: 4 }),
     }),
   },
   { weight: 1, arbitrary: downloadBody },

@@ -7,6 +7,7 @@
 
 import {
   batchProblem,
+  isRfc3339,
   patchDownloadProblem,
   reorderProblem,
   settingsPatchProblem,
@@ -292,6 +293,7 @@ export function validDownloadRequest(b: unknown): boolean {
     'genre',
     'durationSeconds',
     'priority',
+    'scheduledAt',
   ];
   return (
     onlyKeys(b, keys) &&
@@ -304,7 +306,8 @@ export function validDownloadRequest(b: unknown): boolean {
     optional(b.year, int(0, 9999)) &&
     optional(b.genre, (v) => text(v, 200)) &&
     optional(b.durationSeconds, positive(86_400)) &&
-    (b.priority === undefined || int(-1000, 1000)(b.priority))
+    (b.priority === undefined || int(-1000, 1000)(b.priority)) &&
+    optional(b.scheduledAt, isRfc3339)
   );
 }
 

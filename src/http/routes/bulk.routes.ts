@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { DOWNLOAD_STATUSES } from '../../downloads/download.js';
 import type { DownloadsService } from '../../downloads/downloads.service.js';
-import { CreateDownloadBody, ErrorBody } from '../schemas.js';
+import { CreateDownloadBody, ErrorBody, trackRequest } from '../schemas.js';
 
 /** Tracks per bulk request, at most. */
 export const BULK_MAX_ITEMS = 10_000;
@@ -60,6 +60,6 @@ export const bulkRoutes =
           },
         },
       },
-      (request) => deps.downloads.bulk(request.body.items),
+      (request) => deps.downloads.bulk(request.body.items.map(trackRequest)),
     );
   };

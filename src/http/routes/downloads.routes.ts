@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import { WIRE_STATUSES, type WireStatus } from '../../downloads/download.dto.js';
 import { DownloadSchema } from '../../downloads/download.dto.js';
 import type { AppDeps } from '../app.js';
-import { CreateDownloadBody, ErrorBody, IdParams, ListQuery } from '../schemas.js';
+import { CreateDownloadBody, ErrorBody, IdParams, ListQuery, trackRequest } from '../schemas.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 
@@ -21,7 +21,7 @@ export const downloadsRoutes =
         },
       },
       async (request, reply) => {
-        const { download, created } = await deps.downloads.create(request.body);
+        const { download, created } = await deps.downloads.create(trackRequest(request.body));
         return reply.code(created ? 201 : 200).send(download);
       },
     );

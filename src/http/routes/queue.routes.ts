@@ -8,8 +8,8 @@ import {
   type DownloadsService,
 } from '../../downloads/downloads.service.js';
 import {
+  PatchRefusedError,
   QueueCommandError,
-  type BatchResult,
   type QueueControlService,
 } from '../../downloads/queue-control.service.js';
 import { ErrorBody, IdParams, Text } from '../schemas.js';
@@ -119,14 +119,6 @@ const QueueOverview = Type.Object({
 const errors = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 const ms = (iso: string | undefined) => (iso === undefined ? undefined : Date.parse(iso));
 
-/** A one-id batch that did nothing: the reason as the single-download routes give it. */
-function throwFor(id: string, result: BatchResult): void {
-  const error = result.errors[0];
-  if (!error) return;
-  if (error.code === 'not_found') throw new NotFoundError(`Download ${id}`);
-  throw new ConflictError(error.message);
-}
-
 export const queueRoutes =
   (deps: {
     queueControl: QueueControlService;
@@ -205,18 +197,19 @@ export const queueRoutes =
       async (request) => {
         const { id } = request.params;
         const { priority, position, scheduledAt } = request.body;
-        await deps.downloads.get(id); // 404 before anything changes
-        if (priority !== undefined) throwFor(id, await queueControl.setPriority([id], priority));
-        if (position !== undefined)
-          throwFor(id, await queueControl.reorder([id], { index: position }));
-        if (scheduledAt !== undefined)
-          throwFor(
-            id,
-            await queueControl.scheduleOne(
-              id,
-              scheduledAt === null ? null : Date.parse(scheduledAt),
-            ),
-          );
+        try {
+          await queueControl.patch(id, {
+            ...(priority !== undefined ? { priority } : {}),
+            ...(position !== undefined ? { position } : {}),
+            ...(scheduledAt !== undefined
+              ? { scheduledAt: scheduledAt === null ? null : Date.parse(scheduledAt) }
+              : {}),
+          });
+        } catch (error) {
+          if (!(error instanceof PatchRefusedError)) throw error;
+          if (error.code === 'not_found') throw new NotFoundError(`Download ${id}`);
+          throw new ConflictError(error.message);
+        }
         return deps.downloads.get(id);
       },
     );
