@@ -123,6 +123,11 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
   // the pool; unhandled, that would crash SoulSpot. The pool drops that client, and the next query
   // opens a new connection or fails with an error the caller handles.
   pool.on('error', () => undefined);
+  // A checked-out client is not covered by the pool's handler: when the server ends its session
+  // (the event log's idle-in-transaction timeout ends a transaction a stopped process left open),
+  // its 'error' would crash the process when it resumes. The query in flight still fails, and the
+  // pool discards the client; the caller sees an ordinary error (a lost lease, a retried write).
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<Database>({
     dialect: new ScopedPostgresDialect({ pool }),
     plugins: plugins(options),
