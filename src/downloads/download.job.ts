@@ -16,6 +16,7 @@ import { toDownloadDto, type DownloadDto } from './download.dto.js';
 import type { AttemptRow, DownloadRepository, DownloadRow } from './download.repository.js';
 import type { ErrorCode } from './error-codes.js';
 import type { TransferMonitor } from './transfer-monitor.js';
+import type { ProfileSource } from './search.step.js';
 
 export interface Logger {
   info(obj: object, msg?: string): void;
@@ -85,6 +86,8 @@ export interface PipelineDeps {
   deferMs: number;
   /** Blocked sources and peers' track records (the blocklist module); optional in isolation. */
   sources?: SourcePolicy;
+  /** Each download's quality profile (the quality-profiles service); in isolation, the defaults. */
+  profiles?: ProfileSource;
 }
 
 export interface SourcePolicy {
