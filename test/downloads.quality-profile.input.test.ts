@@ -91,7 +91,9 @@ describe.each(testDialects())('qualityProfileId on %s', (dialect) => {
       ],
     });
     expect(reply.status).toBe(400);
-    expect(reply.json.message).toContain(`body/items/2/qualityProfileId: no such profile ${UNKNOWN}`);
+    expect(reply.json.message).toContain(
+      `body/items/2/qualityProfileId: no such profile ${UNKNOWN}`,
+    );
     expect(await count()).toBe(before);
 
     const ok = await send('POST', '/api/downloads/bulk', {

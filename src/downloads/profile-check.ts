@@ -26,7 +26,9 @@ export async function checkProfiles(
   requests: readonly TrackRequest[],
   bulk: boolean,
 ): Promise<void> {
-  const ids = [...new Set(requests.flatMap((r) => (r.qualityProfileId ? [r.qualityProfileId] : [])))];
+  const ids = [
+    ...new Set(requests.flatMap((r) => (r.qualityProfileId ? [r.qualityProfileId] : []))),
+  ];
   if (ids.length === 0 || !lookup) return;
   const found = await lookup.existing(ids);
   const index = requests.findIndex((r) => r.qualityProfileId && !found.has(r.qualityProfileId));

@@ -2,10 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { buildSearchQueries } from '../matching/query.js';
 import { DEFAULT_RULES } from '../matching/quality-profile-builtins.js';
 import type { ConditionName, ProfileRules, ScorePart } from '../matching/quality-profile.js';
-import {
-  rankWithProfile,
-  type ProfileRankingResult,
-} from '../matching/quality-profile-ranking.js';
+import { rankWithProfile, type ProfileRankingResult } from '../matching/quality-profile-ranking.js';
 import { ProviderError, type Candidate } from '../providers/provider.js';
 import type { JobContext, SourcePolicy } from './download.job.js';
 import type { DownloadRow } from './download.repository.js';

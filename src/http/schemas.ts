@@ -42,7 +42,9 @@ export const CreateDownloadBody = Type.Object(
     /** Held (`scheduled`) until then; a time gone by, or null, is due at once. */
     scheduledAt: Type.Optional(Type.Union([Type.String({ format: 'date-time' }), Type.Null()])),
     /** A quality profile's id (GET /api/quality-profiles); absent or null = the default at search time. */
-    qualityProfileId: Type.Optional(Type.Union([Type.String({ format: UUID_FORMAT }), Type.Null()])),
+    qualityProfileId: Type.Optional(
+      Type.Union([Type.String({ format: UUID_FORMAT }), Type.Null()]),
+    ),
   },
   { additionalProperties: false },
 );

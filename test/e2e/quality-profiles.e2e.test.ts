@@ -15,7 +15,8 @@ import { startStack, type Stack } from '../helpers/stack.js';
 const ARTIST = 'Prism Avenue';
 const TITLES = ['Night Ferry', 'Glass Harbour', 'Wire Garden'];
 /** A peer's name that is markup: it must come back as the same text, never as HTML. */
-const HOSTILE = '@@h\\Music\\<b>Prism Avenue</b>\\<script>alert(1)</script> Night Ferry (Live).flac';
+const HOSTILE =
+  '@@h\\Music\\<b>Prism Avenue</b>\\<script>alert(1)</script> Night Ferry (Live).flac';
 
 /**
  * Two peers share every title: one a FLAC (16 bit, 22.05 kHz, as the tone is made), the other an
@@ -119,15 +120,17 @@ describe.each(testDialects())('downloads with quality profiles (%s)', (dialect) 
     expect(mp3?.conditions).toEqual(['format', 'lossless']);
     expect(mp3?.reason).toContain('lossy (mp3)');
     const html = c.rejected.find((r) => r.username === 'html');
-    expect(html).toMatchObject({ filename: HOSTILE, reason: 'live, not requested', conditions: [] });
+    expect(html).toMatchObject({
+      filename: HOSTILE,
+      reason: 'live, not requested',
+      conditions: [],
+    });
     expect(c.rejectedTotal).toBe(c.rejected.length);
 
     // The default path explains itself too: Space Saver's name, the FLAC rejected by format.
     const d = await stack.api<CandidatesDto>('GET', `/api/downloads/${b.id}/candidates`);
     expect(d.body.profile?.name).toBe('Space Saver');
-    expect(d.body.rejected.find((r) => r.username === 'flacpeer')?.conditions).toEqual([
-      'format',
-    ]);
+    expect(d.body.rejected.find((r) => r.username === 'flacpeer')?.conditions).toEqual(['format']);
   });
 
   it('fails a download its profile rejects everything for, with the reasons, and guards the profile', async () => {
