@@ -5,7 +5,7 @@ CREATE TABLE "attempts" ("id" text primary key, "download_id" text not null refe
 
 CREATE TABLE "blocklist" ("id" text primary key, "username" text not null, "filename" text default '' not null, "reason" text, "source" text not null, "failure_count" integer default 0 not null, "created_at" bigint not null, "expires_at" bigint, "file_key" text default '' not null);
 
-CREATE TABLE "downloads" ("id" text primary key, "status" text not null, "artist" text not null, "title" text not null, "album" text, "album_artist" text, "track_number" integer, "disc_number" integer, "year" integer, "genre" text, "dedupe_key" text not null, "priority" integer default 0 not null, "progress" real default 0 not null, "bytes_transferred" bigint default 0 not null, "size" bigint, "retry_count" integer default 0 not null, "max_retries" integer not null, "next_retry_at" bigint, "run_after" bigint not null, "error_code" text, "error_message" text, "search_id" text, "query_index" integer default 0 not null, "candidates" text, "current_attempt_id" text, "queue_position" integer, "library_path" text, "lease_owner" text, "lease_expires_at" bigint, "lease_token" integer default 0 not null, "created_at" bigint not null, "updated_at" bigint not null, "completed_at" bigint, "duration_seconds" double precision, position text NOT NULL DEFAULT '', "hold" text default 'none' not null, "scheduled_at" bigint, "source_wait" text, "source_wait_since" bigint);
+CREATE TABLE "downloads" ("id" text primary key, "status" text not null, "artist" text not null, "title" text not null, "album" text, "album_artist" text, "track_number" integer, "disc_number" integer, "year" integer, "genre" text, "dedupe_key" text not null, "priority" integer default 0 not null, "progress" real default 0 not null, "bytes_transferred" bigint default 0 not null, "size" bigint, "retry_count" integer default 0 not null, "max_retries" integer not null, "next_retry_at" bigint, "run_after" bigint not null, "error_code" text, "error_message" text, "search_id" text, "query_index" integer default 0 not null, "candidates" text, "current_attempt_id" text, "queue_position" integer, "library_path" text, "lease_owner" text, "lease_expires_at" bigint, "lease_token" integer default 0 not null, "created_at" bigint not null, "updated_at" bigint not null, "completed_at" bigint, "duration_seconds" double precision, position text NOT NULL DEFAULT '', "hold" text default 'none' not null, "scheduled_at" bigint, "source_wait" text, "source_wait_since" bigint, "quality_profile_id" text references "quality_profiles" ("id") on delete set null);
 
 CREATE TABLE "events" ("id" integer primary key autoincrement, "type" text not null, "payload" text not null, "created_at" bigint not null);
 
@@ -41,6 +41,9 @@ CREATE INDEX downloads_live_lease ON downloads (lease_expires_at)
     WHERE lease_expires_at IS NOT NULL;
 
 CREATE INDEX downloads_newest ON downloads (created_at DESC, id DESC);
+
+CREATE INDEX downloads_quality_profile ON downloads (quality_profile_id, status)
+    WHERE quality_profile_id IS NOT NULL;
 
 CREATE INDEX downloads_queue ON downloads (priority DESC, position, created_at, id)
     WHERE status IN ('waiting', 'searching', 'queued', 'downloading', 'processing')

@@ -171,6 +171,8 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
   const stopBlocklist = blocklist.start();
 
   const sourceWait = createSourceWaitRepository(db);
+  // Searches rank with each download's profile, read at each search (an edit applies to the next).
+  const qualityProfiles = createQualityProfileService({ handle: db, now });
   const deps: PipelineDeps = {
     config: pipelineConfig(config),
     settings,
@@ -186,6 +188,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     now,
     deferMs: Math.max(1000, Math.min(30_000, config.pollIntervalMs * 5)),
     sources: blocklist,
+    profiles: qualityProfiles,
   };
   const runner = createRunner({
     queue,
@@ -214,6 +217,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     provider,
     settings,
     sources: blocklist,
+    profiles: qualityProfiles,
     mayStart,
     activeJobs: () => runner.activeCount,
     endingWithin: (ms) => monitor.endingWithin(ms),
@@ -248,6 +252,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     log,
     runner,
     scheduled: () => queueControl.wakeScheduler(),
+    profiles: qualityProfiles,
   });
   const app = await buildApp({
     apiKey: config.apiKey,
@@ -257,7 +262,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     broker,
     settings,
     queueControl,
-    qualityProfiles: createQualityProfileService({ handle: db, now }),
+    qualityProfiles,
   });
   // Parked downloads (waiting in a peer's queue, no runner slot) are followed from the monitor's
   // list; one that moves, ends or stalls is claimed next.

@@ -59,6 +59,8 @@ export interface DownloadsTable {
   source_wait: string | null;
   /** When a parked download's transfer last changed: the base of its stall deadline. */
   source_wait_since: number | null;
+  /** The quality profile asked for; null = the default profile at search time (migration 012). */
+  quality_profile_id: string | null;
 }
 
 export interface AttemptsTable {

@@ -69,6 +69,7 @@ export function newDownloadRow(
     position: keyForTime(t),
     hold: later ? 'scheduled' : 'none',
     scheduled_at: later ? request.scheduledAt! : null,
+    quality_profile_id: request.qualityProfileId ?? null,
   };
 }
 

@@ -57,6 +57,8 @@ export const DownloadSchema = Type.Object({
   year: Nullable(Type.Integer()),
   genre: Nullable(Type.String()),
   durationSeconds: Nullable(Type.Number()),
+  /** The quality profile it searches with; null = whichever profile is the default when it searches. */
+  qualityProfileId: Nullable(Type.String()),
   priority: Type.Integer(),
   progress: Type.Number({ minimum: 0, maximum: 100 }),
   bytesTransferred: Type.Number(),
@@ -97,6 +99,7 @@ export function toDownloadDto(row: DownloadRow, attempts: AttemptRow[]): Downloa
     year: row.year,
     genre: row.genre,
     durationSeconds: row.duration_seconds,
+    qualityProfileId: row.quality_profile_id ?? null,
     priority: row.priority,
     progress: Math.round(row.progress * 10) / 10,
     bytesTransferred: row.bytes_transferred,

@@ -16,6 +16,7 @@ import { toDownloadDto, type DownloadDto } from './download.dto.js';
 import type { AttemptRow, DownloadRepository, DownloadRow } from './download.repository.js';
 import type { ErrorCode } from './error-codes.js';
 import type { TransferMonitor } from './transfer-monitor.js';
+import { readCandidates, type ProfileSource } from './search.step.js';
 
 export interface Logger {
   info(obj: object, msg?: string): void;
@@ -85,6 +86,8 @@ export interface PipelineDeps {
   deferMs: number;
   /** Blocked sources and peers' track records (the blocklist module); optional in isolation. */
   sources?: SourcePolicy;
+  /** Each download's quality profile (the quality-profiles service); in isolation, the defaults. */
+  profiles?: ProfileSource;
 }
 
 export interface SourcePolicy {
@@ -346,6 +349,11 @@ export class JobContext {
     await this.closeOpenAttempt(code, message);
     const retry = this.row.retry_count + 1;
     const at = now() + retryDelayMs(retry, settings.get('retryBackoffSeconds'));
+    // A search whose every result was rejected is kept through the backoff: it explains the wait
+    // (GET /api/downloads/{id}/candidates) and holds no source to try again (needsSearch: none
+    // ranked). Ranked sources, all tried by now, are dropped so the retry searches afresh.
+    const stored = readCandidates(this.row.candidates);
+    const explained = stored !== null && stored.ranked.length === 0;
     this.deps.log.info({ id: this.row.id, code, retry, at }, 'download will be retried');
     await this.release(
       {
@@ -356,7 +364,7 @@ export class JobContext {
         error_message: message,
         search_id: null,
         query_index: 0,
-        candidates: null,
+        candidates: explained ? this.row.candidates : null,
         current_attempt_id: null,
         queue_position: null,
       },

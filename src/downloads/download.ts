@@ -150,6 +150,8 @@ export interface TrackRequest {
    * whose clock runs late, or that queued the request a while ago, still gets its download.
    */
   scheduledAt?: number | null;
+  /** The quality profile to search with; absent or null = the default profile at search time. */
+  qualityProfileId?: string | null;
 }
 
 /**

@@ -14,6 +14,17 @@ import {
   type DownloadRow,
 } from './download.repository.js';
 import type { Logger } from './download.job.js';
+import { BadCursorError, decodeCursor, encodeCursor } from './list-cursor.js';
+import {
+  checkProfiles,
+  isForeignKeyViolation,
+  PROFILE_GONE,
+  UnknownProfileError,
+  type ProfileLookup,
+} from './profile-check.js';
+import { toCandidatesDto, type CandidatesDto } from './candidates.dto.js';
+
+export { BadCursorError };
 
 export class NotFoundError extends Error {
   constructor(what: string) {
@@ -92,6 +103,8 @@ export function createDownloadsService(deps: {
   runner: { wake(): void; abort(id: string): void };
   /** A download was created scheduled: the schedule timer may have to wake sooner. */
   scheduled?: () => void;
+  /** Checks the quality profiles requests name; absent = not checked (the foreign key still is). */
+  profiles?: ProfileLookup;
 }) {
   const { repo, handle, now } = deps;
   const accept = createAcceptRepository(handle.dialect);
@@ -112,6 +125,12 @@ export function createDownloadsService(deps: {
       ),
   });
 
+  /** A profile deleted between the check and the insert: the foreign key answers, as a 400. */
+  const profileGone = (error: unknown): never => {
+    if (isForeignKeyViolation(error)) throw new UnknownProfileError(PROFILE_GONE);
+    throw error;
+  };
+
   const existingDto = async (o: AcceptOutcome): Promise<DownloadDto> => {
     if (o.kind === 'rejected') throw new QueueFullError(o.active);
     return dto(o.row);
@@ -123,7 +142,10 @@ export function createDownloadsService(deps: {
      * Resolves only once the row is committed; concurrent requests share that commit.
      */
     async create(request: TrackRequest): Promise<{ download: DownloadDto; created: boolean }> {
-      const outcome = await accepts.submit(newDownloadRow(request, now(), deps.maxRetries));
+      await checkProfiles(deps.profiles, [request], false);
+      const outcome = await accepts
+        .submit(newDownloadRow(request, now(), deps.maxRetries))
+        .catch(profileGone);
       if (outcome.kind !== 'created')
         return { download: await existingDto(outcome), created: false };
       deps.runner.wake();
@@ -137,6 +159,7 @@ export function createDownloadsService(deps: {
      * rejected (a QueueFullError when not a single one could be taken).
      */
     async bulk(requests: TrackRequest[]): Promise<BulkResult> {
+      await checkProfiles(deps.profiles, requests, true);
       const t = now();
       const positions = positionsAt(t, requests.length);
       const rows = requests.map((r, i) => ({
@@ -148,9 +171,11 @@ export function createDownloadsService(deps: {
       let lastRejected = 0;
       for (let start = 0; start < rows.length; start += BULK_CHUNK) {
         const chunk = rows.slice(start, start + BULK_CHUNK);
-        const outcomes = await handle.writeTx((tx) =>
-          acceptRows({ accept, events: deps.events }, tx, chunk, deps.maxQueueSize()),
-        );
+        const outcomes = await handle
+          .writeTx((tx) =>
+            acceptRows({ accept, events: deps.events }, tx, chunk, deps.maxQueueSize()),
+          )
+          .catch(profileGone);
         outcomes.forEach((o, k) => {
           const index = start + k;
           const key = chunk[k]?.dedupe_key as string;
@@ -187,6 +212,13 @@ export function createDownloadsService(deps: {
       const row = await repo.get(id);
       if (!row) throw new NotFoundError(`Download ${id}`);
       return dto(row);
+    },
+
+    /** The last search's candidates, ranked and rejected, each with its reasons. */
+    async candidates(id: string): Promise<CandidatesDto> {
+      const row = await repo.get(id);
+      if (!row) throw new NotFoundError(`Download ${id}`);
+      return toCandidatesDto(row);
     },
 
     async list(options: ListOptions): Promise<{ items: DownloadDto[]; nextCursor: string | null }> {
@@ -364,36 +396,6 @@ export function createDownloadsService(deps: {
 }
 
 export type DownloadsService = ReturnType<typeof createDownloadsService>;
-
-function encodeCursor(row: DownloadRow): string {
-  return Buffer.from(JSON.stringify([row.created_at, row.id])).toString('base64url');
-}
-
-const ROW_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-function decodeCursor(cursor: string): { createdAt: number; id: string } {
-  try {
-    // Only what encodeCursor makes: base64url of [epoch-ms integer, row id (a UUID)]. Anything
-    // else would reach the keyset query as a value PostgreSQL cannot compare with a BIGINT or hold
-    // in text (a 500), and Buffer's decoder would otherwise skip characters outside the alphabet.
-    if (!/^[A-Za-z0-9_-]+$/.test(cursor)) throw new Error('alphabet');
-    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (!Array.isArray(value) || value.length !== 2) throw new Error('shape');
-    const [createdAt, id] = value as unknown[];
-    if (!Number.isSafeInteger(createdAt) || typeof id !== 'string' || !ROW_ID.test(id))
-      throw new Error('shape');
-    return { createdAt: createdAt as number, id };
-  } catch {
-    throw new BadCursorError();
-  }
-}
-
-export class BadCursorError extends Error {
-  constructor() {
-    super('cursor is not valid; use the nextCursor value of the previous page');
-    this.name = 'BadCursorError';
-  }
-}
 
 function isUniqueViolation(error: unknown): boolean {
   const code = (error as { code?: string }).code;

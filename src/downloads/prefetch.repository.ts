@@ -20,6 +20,8 @@ export interface NextDue {
   title: string;
   album: string | null;
   duration_seconds: number | null;
+  /** The profile its search ranks with (null = the default). */
+  quality_profile_id?: string | null;
   updated_at: number;
   /** Waiting, no candidates, no search of its own and at its first query: worth searching ahead. */
   searchable: boolean;
@@ -44,6 +46,7 @@ export function createPrefetchRepository(handle: DatabaseHandle) {
           'title',
           'album',
           'duration_seconds',
+          'quality_profile_id',
           'updated_at',
           'status',
           'search_id',
@@ -70,6 +73,7 @@ export function createPrefetchRepository(handle: DatabaseHandle) {
         title: r.title,
         album: r.album,
         duration_seconds: r.duration_seconds,
+        quality_profile_id: r.quality_profile_id,
         updated_at: Number(r.updated_at),
         searchable:
           r.status === 'waiting' &&

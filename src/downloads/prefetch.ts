@@ -4,7 +4,12 @@ import type { Candidate, DownloadProvider } from '../providers/provider.js';
 import type { LiveSettings, Logger, SourcePolicy } from './download.job.js';
 import type { Lease } from '../queue/queue.repository.js';
 import type { NextDue, PrefetchRepository } from './prefetch.repository.js';
-import { PREFETCH_FRESH_MS, rankSnapshot, type StoredCandidates } from './search.step.js';
+import {
+  PREFETCH_FRESH_MS,
+  rankSnapshot,
+  type ProfileSource,
+  type StoredCandidates,
+} from './search.step.js';
 
 /** Searches ahead at most this many at once (and never more than maxConcurrent). */
 const MAX_PREFETCH = 4;
@@ -57,6 +62,8 @@ export interface PrefetcherOptions {
   provider: DownloadProvider;
   settings: LiveSettings;
   sources?: SourcePolicy;
+  /** Each download's quality profile, as the worker's search ranks with it. */
+  profiles?: ProfileSource;
   /** False while nothing may start (global pause, outside the time windows, circuit open). */
   mayStart: () => boolean;
   /** Jobs this process's runner runs now. */
@@ -174,7 +181,7 @@ export function createPrefetcher(options: PrefetcherOptions) {
       void provider.deleteSearch(searchId).catch(() => undefined);
     }
     if (!candidates || stopped) return null;
-    const stored = await rankSnapshot(row, query, candidates, options.sources);
+    const stored = await rankSnapshot(row, query, candidates, options.sources, options.profiles);
     if (stored.ranked.length > 0) return stored;
     tried.set(row.id, now());
     return null;

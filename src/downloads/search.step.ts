@@ -1,18 +1,59 @@
 import { randomUUID } from 'node:crypto';
 import { buildSearchQueries } from '../matching/query.js';
-import { rankCandidates, type RankingResult } from '../matching/ranking.js';
+import { DEFAULT_RULES } from '../matching/quality-profile-builtins.js';
+import type { ConditionName, ProfileRules, ScorePart } from '../matching/quality-profile.js';
+import { rankWithProfile, type ProfileRankingResult } from '../matching/quality-profile-ranking.js';
 import { ProviderError, type Candidate } from '../providers/provider.js';
 import type { JobContext, SourcePolicy } from './download.job.js';
 import type { DownloadRow } from './download.repository.js';
 
-/** What is kept on the download: the ranked candidates and why the others were turned down. */
+/**
+ * What is kept on the download: the ranked candidates with their score breakdown, and why the
+ * others were turned down (GET /api/downloads/{id}/candidates shows both). Fields marked optional
+ * are absent from what was stored before downloads had profiles; readers treat them as empty.
+ */
 export interface StoredCandidates {
   query: string;
-  ranked: Array<{ candidate: Candidate; score: number; notes: string[] }>;
-  rejected: Array<{ candidate: Candidate; reason: string }>;
+  /** The quality profile it was ranked under. */
+  profile?: { id: string; name: string };
+  ranked: Array<{
+    candidate: Candidate;
+    score: number;
+    /** The ranking's notes, then the reasons of the profile's preferences it misses. */
+    notes: string[];
+    /** The profile's part of the score: one entry per preference missed (points ≤ 0). */
+    profileParts?: ScorePart[];
+  }>;
+  rejected: Array<{
+    candidate: Candidate;
+    reason: string;
+    /** The profile's required conditions it fails; absent = the ranking's own rules rejected it. */
+    conditions?: ConditionName[];
+  }>;
+  /** How many were ranked and rejected in all: only the first 50 and 200 are kept. */
+  rankedTotal?: number;
+  rejectedTotal?: number;
   /** Set when the prefetcher searched ahead of the claim (src/downloads/prefetch.ts): found then. */
   prefetchedAt?: number;
 }
+
+/** A profile as the search ranks with it. */
+export interface RankingProfile {
+  id: string;
+  name: string;
+  rules: ProfileRules;
+}
+
+/** The profile a download names, or the default when it names none (the quality-profiles service). */
+export interface ProfileSource {
+  rankingProfile(id: string | null): Promise<RankingProfile>;
+}
+
+/**
+ * Without a profile source (a pipeline built in isolation) the rules are the defaults, which rank
+ * exactly as the bare policy did (quality-profile-ranking.test.ts).
+ */
+const NO_PROFILE: RankingProfile = { id: '', name: '', rules: DEFAULT_RULES };
 
 /**
  * How long a search done ahead of time stays good: peers go offline and their queues change, so an
@@ -89,7 +130,13 @@ export async function searchStep(ctx: JobContext): Promise<boolean> {
       await ctx.save({ search_id: null });
       continue;
     }
-    const stored = await rankSnapshot(ctx.row, query, snapshot, ctx.deps.sources);
+    const stored = await rankSnapshot(
+      ctx.row,
+      query,
+      snapshot,
+      ctx.deps.sources,
+      ctx.deps.profiles,
+    );
     void provider.deleteSearch(searchId).catch(() => undefined);
     if (stored.ranked.length > 0) {
       await ctx.save({ candidates: JSON.stringify(stored) });
@@ -104,17 +151,25 @@ export async function searchStep(ctx: JobContext): Promise<boolean> {
   }
 }
 
-/** Ranks a finished search's answers for this download, blocked sources and peer records applied. */
+/**
+ * Ranks a finished search's answers for this download under its quality profile (read now, so an
+ * edit of the profile applies to the next search), blocked sources and peer records applied.
+ */
 export async function rankSnapshot(
-  row: Pick<DownloadRow, 'artist' | 'title' | 'album' | 'duration_seconds'>,
+  row: Pick<DownloadRow, 'artist' | 'title' | 'album' | 'duration_seconds'> &
+    Partial<Pick<DownloadRow, 'quality_profile_id'>>,
   query: string,
   snapshot: Candidate[],
   sources: SourcePolicy | undefined,
+  profiles: ProfileSource | undefined,
 ): Promise<StoredCandidates> {
   const filter = sources
     ? await sources.sourceFilter([...new Set(snapshot.map((c) => c.username))])
     : undefined;
-  const result = rankCandidates(
+  const profile = profiles
+    ? await profiles.rankingProfile(row.quality_profile_id ?? null)
+    : NO_PROFILE;
+  const result = rankWithProfile(
     {
       artist: row.artist,
       title: row.title,
@@ -122,9 +177,10 @@ export async function rankSnapshot(
       durationSeconds: row.duration_seconds,
     },
     snapshot,
+    profile.rules,
     filter ? { isBlocked: filter.isBlocked, peerRecord: filter.peerRecord } : {},
   );
-  return toStored(query, result);
+  return toStored(query, result, profile);
 }
 
 /** The search's candidates once complete, or `lost` when slskd no longer has a usable record. */
@@ -154,8 +210,11 @@ export function noResultsMessage(queries: string[], last: StoredCandidates | nul
   if (!last || last.rejected.length === 0) return base;
   const counts = new Map<string, number>();
   for (const r of last.rejected) {
-    // Group by the kind of reason, not its numbers ("duration 412 s, expected 200 s" → "duration").
-    const kind = r.reason.split(/[:(\d]/)[0]!.trim() || r.reason;
+    // Group by the kind of reason, not its numbers ("duration 412 s, expected 200 s" → "duration");
+    // a profile's rejection by the conditions it failed ("format+lossless").
+    const kind = r.conditions?.length
+      ? r.conditions.join('+')
+      : r.reason.split(/[:(\d]/)[0]!.trim() || r.reason;
     counts.set(kind, (counts.get(kind) ?? 0) + 1);
   }
   const top = [...counts.entries()]
@@ -163,13 +222,25 @@ export function noResultsMessage(queries: string[], last: StoredCandidates | nul
     .slice(0, 4)
     .map(([kind, n]) => `${n}× ${kind}`)
     .join(', ');
-  return `${base}; ${last.rejected.length} found for "${last.query}", all rejected (${top})`;
+  const total = last.rejectedTotal ?? last.rejected.length;
+  const byProfile =
+    last.profile?.name && last.rejected.some((r) => r.conditions?.length)
+      ? ` by the quality profile "${last.profile.name}"`
+      : '';
+  return `${base}; ${total} found for "${last.query}", all rejected (${top})${byProfile}`;
 }
 
-function toStored(query: string, result: RankingResult): StoredCandidates {
+function toStored(
+  query: string,
+  result: ProfileRankingResult,
+  profile: RankingProfile,
+): StoredCandidates {
   return {
     query,
+    ...(profile.id ? { profile: { id: profile.id, name: profile.name } } : {}),
     ranked: result.ranked.slice(0, MAX_RANKED_KEPT),
     rejected: result.rejected.slice(0, MAX_REJECTED_KEPT),
+    rankedTotal: result.ranked.length,
+    rejectedTotal: result.rejected.length,
   };
 }

@@ -41,6 +41,10 @@ export const CreateDownloadBody = Type.Object(
     priority: Type.Optional(Type.Integer({ minimum: -1000, maximum: 1000 })),
     /** Held (`scheduled`) until then; a time gone by, or null, is due at once. */
     scheduledAt: Type.Optional(Type.Union([Type.String({ format: 'date-time' }), Type.Null()])),
+    /** A quality profile's id (GET /api/quality-profiles); absent or null = the default at search time. */
+    qualityProfileId: Type.Optional(
+      Type.Union([Type.String({ format: UUID_FORMAT }), Type.Null()]),
+    ),
   },
   { additionalProperties: false },
 );

@@ -4,6 +4,7 @@ import {
   evaluateProfile,
   factsOf,
   isRequired,
+  type ConditionName,
   type ProfileRules,
   type ScorePart,
 } from './quality-profile.js';
@@ -13,6 +14,7 @@ import {
   type RankedCandidate,
   type RankingOptions,
   type RankingResult,
+  type RejectedCandidate,
   type TrackTarget,
 } from './ranking.js';
 
@@ -51,8 +53,14 @@ export interface ProfileRankedCandidate extends RankedCandidate {
   profileParts: ScorePart[];
 }
 
+/** A rejection; `conditions` names the profile's conditions that failed (absent: the ranking's own rules). */
+export interface ProfileRejectedCandidate extends RejectedCandidate {
+  conditions?: ConditionName[];
+}
+
 export interface ProfileRankingResult extends RankingResult {
   ranked: ProfileRankedCandidate[];
+  rejected: ProfileRejectedCandidate[];
 }
 
 function wantedText(target: TrackTarget): string {
@@ -73,13 +81,14 @@ export function rankWithProfile(
   const base = rankCandidates(target, candidates, { ...options, policy: policyFor(rules) });
   const wanted = { durationSeconds: target.durationSeconds ?? null, text: wantedText(target) };
   const ranked: ProfileRankedCandidate[] = [];
-  const rejected = [...base.rejected];
+  const rejected: ProfileRejectedCandidate[] = [...base.rejected];
   for (const entry of base.ranked) {
     const verdict = evaluateProfile(rules, factsOf(entry.candidate), wanted);
     if (!verdict.accepted) {
       rejected.push({
         candidate: entry.candidate,
         reason: verdict.rejected.map((r) => r.reason).join('; '),
+        conditions: verdict.rejected.map((r) => r.condition),
       });
       continue;
     }

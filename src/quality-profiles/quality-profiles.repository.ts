@@ -1,6 +1,7 @@
 import { sql, type Insertable, type Selectable, type Updateable } from 'kysely';
 import type { DatabaseHandle, Db } from '../db/database.js';
 import type { QualityProfilesTable } from '../db/schema.js';
+import { ACTIVE_STATUSES } from '../downloads/download.js';
 
 export type QualityProfileRow = Selectable<QualityProfilesTable>;
 
@@ -92,13 +93,41 @@ export function createQualityProfileRepository(handle: DatabaseHandle) {
         .execute();
     },
 
+    /** Which of these ids are profiles (the ids a download request names: a handful). */
+    async existingIds(ids: string[]): Promise<Set<string>> {
+      if (ids.length === 0) return new Set();
+      const rows = await db
+        .selectFrom('quality_profiles')
+        .select('id')
+        .where('id', 'in', ids)
+        .execute();
+      return new Set(rows.map((r) => r.id));
+    },
+
+    /**
+     * Unfinished downloads that name this profile (the downloads_quality_profile index). Inside the
+     * delete's transaction, after getForUpdate: on PostgreSQL that row lock waits for an accept
+     * whose foreign-key check holds the row, so its download is counted here; a later accept's
+     * check waits for the delete and then fails.
+     */
+    async countActiveNaming(id: string, tx: Db): Promise<number> {
+      const row = await tx
+        .selectFrom('downloads')
+        .select((eb) => eb.fn.countAll<number | string>().as('n'))
+        .where('quality_profile_id', '=', id)
+        .where('status', 'in', ACTIVE_STATUSES)
+        .executeTakeFirstOrThrow();
+      return Number(row.n);
+    },
+
     /**
      * Deletes the profile unless it is the default or a built-in, in one statement, so a profile
      * made the default meanwhile is never deleted (PostgreSQL re-checks the row after its lock).
+     * Finished downloads that named it let it go (the foreign key's ON DELETE SET NULL).
      * false = nothing deleted: the caller finds out why.
      */
-    async deleteDeletable(id: string): Promise<boolean> {
-      const result = await db
+    async deleteDeletable(id: string, tx: Db): Promise<boolean> {
+      const result = await tx
         .deleteFrom('quality_profiles')
         .where('id', '=', id)
         .where('is_default', '=', 0)

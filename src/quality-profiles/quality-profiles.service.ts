@@ -9,6 +9,7 @@ import {
   isConditionName,
   type ProfileRules,
 } from '../matching/quality-profile.js';
+import type { RankingProfile } from '../downloads/search.step.js';
 import type {
   CreateQualityProfile,
   PatchQualityProfile,
@@ -261,17 +262,47 @@ export function createQualityProfileService(deps: { handle: DatabaseHandle; now:
       return toDto(row);
     },
 
+    /** Which of these ids are profiles: the downloads service checks requests with it. */
+    existing: (ids: string[]): Promise<Set<string>> => repo.existingIds(ids),
+
+    /**
+     * The profile a search ranks with: the one named, else the default. A named one that is gone
+     * (only a finished download's, which the foreign key cleared anyway) falls back to the default.
+     */
+    async rankingProfile(id: string | null): Promise<RankingProfile> {
+      const row = (id ? await repo.get(id) : undefined) ?? (await repo.getDefault());
+      if (!row) throw new NotFoundError('Default quality profile');
+      return { id: row.id, name: row.name, rules: readRules(row.rules) };
+    },
+
+    /**
+     * Deletes a profile that no unfinished download names: a download that asked for "Lossless
+     * only" must not quietly start taking MP3s because its profile went (409 with the count; cancel
+     * them, or let them finish, first). Finished downloads do not hold it: theirs is history, and
+     * a retry of one searches with the default.
+     */
     async remove(id: string): Promise<void> {
-      if (await repo.deleteDeletable(id)) return;
-      const row = await repo.get(id);
-      if (!row) throw new NotFoundError(`Quality profile ${id}`);
-      if (row.is_default === 1) {
+      // The row the delete refused to touch (the default or a built-in), or null once deleted.
+      const refused = await handle.writeTx(async (tx) => {
+        const row = await repo.getForUpdate(id, tx);
+        if (!row) throw new NotFoundError(`Quality profile ${id}`);
+        if (row.is_default === 1 || row.built_in === 1) return row;
+        const using = await repo.countActiveNaming(id, tx);
+        if (using > 0) {
+          throw new ConflictError(
+            `"${row.name}" is the quality profile of ${using} unfinished download${using === 1 ? '' : 's'}; cancel ${using === 1 ? 'it' : 'them'} or wait for ${using === 1 ? 'it' : 'them'} to finish, then delete the profile`,
+          );
+        }
+        return (await repo.deleteDeletable(id, tx)) ? null : row;
+      });
+      if (refused === null) return;
+      if (refused.is_default === 1) {
         throw new ConflictError(
-          `"${row.name}" is the default quality profile and cannot be deleted; make another profile the default first`,
+          `"${refused.name}" is the default quality profile and cannot be deleted; make another profile the default first`,
         );
       }
       throw new ConflictError(
-        `"${row.name}" is a built-in quality profile: it can be edited or copied, not deleted`,
+        `"${refused.name}" is a built-in quality profile: it can be edited or copied, not deleted`,
       );
     },
   };

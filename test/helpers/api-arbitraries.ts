@@ -1,5 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
+import { BUILT_IN_IDS } from '../../src/matching/quality-profile-builtins.js';
 
 /**
  * fast-check generators for values, bodies and payloads: mostly valid so that 2xx paths are
@@ -193,6 +194,25 @@ const scheduleTime: fc.Arbitrary<Json | undefined> = fc.oneof(
   },
 );
 
+/**
+ * A create's `qualityProfileId`: absent mostly; a built-in (the only profiles the fuzz's server
+ * has), null, a well-formed id of no profile, or a spelling the uuid format refuses.
+ */
+const profileId: fc.Arbitrary<Json | undefined> = fc.oneof(
+  { weight: 20, arbitrary: fc.constant(undefined) },
+  { weight: 4, arbitrary: fc.constantFrom<Json>(...Object.values(BUILT_IN_IDS)) },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom<Json>(
+      null,
+      '0f0f0f0f-0000-4000-8000-00000000abcd',
+      BUILT_IN_IDS.any.replace(/0/g, 'A'),
+      'audiophile',
+      4,
+    ),
+  },
+);
+
 export function objectOf(
   fields: Record<string, fc.Arbitrary<Json | undefined>>,
 ): fc.Arbitrary<Json> {
@@ -229,6 +249,7 @@ export const downloadBody: fc.Arbitrary<Json> = fc.oneof(
       durationSeconds: field(positiveUpTo(86_400)),
       priority: field(intIn(-1000, 1000), false),
       scheduledAt: scheduleTime,
+      qualityProfileId: profileId,
     }),
   },
   { weight: 1, arbitrary: anyJson },
@@ -246,6 +267,7 @@ const bulkItem: fc.Arbitrary<Json> = fc.oneof(
       durationSeconds: field(positiveUpTo(86_400)),
       priority: field(intIn(-1000, 1000), false),
       scheduledAt: fc.option(validScheduleTime, { nil: undefined, freq: 4 }),
+      qualityProfileId: profileId,
     }),
   },
   { weight: 1, arbitrary: downloadBody },

@@ -280,6 +280,9 @@ function onlyKeys(o: Record<string, unknown>, keys: string[]): boolean {
   return Object.keys(o).every((k) => keys.includes(k));
 }
 
+/** The built-in profiles' fixed ids, as the README gives them (…00000000000N, N = 1…4). */
+const BUILT_IN_PROFILE_IDS = [1, 2, 3, 4].map((n) => `00000000-0000-4000-8000-00000000000${n}`);
+
 export function validDownloadRequest(b: unknown): boolean {
   if (!isObject(b)) return false;
   const keys = [
@@ -294,6 +297,7 @@ export function validDownloadRequest(b: unknown): boolean {
     'durationSeconds',
     'priority',
     'scheduledAt',
+    'qualityProfileId',
   ];
   return (
     onlyKeys(b, keys) &&
@@ -307,7 +311,9 @@ export function validDownloadRequest(b: unknown): boolean {
     optional(b.genre, (v) => text(v, 200)) &&
     optional(b.durationSeconds, positive(86_400)) &&
     (b.priority === undefined || int(-1000, 1000)(b.priority)) &&
-    optional(b.scheduledAt, isRfc3339)
+    optional(b.scheduledAt, isRfc3339) &&
+    // The fuzz's server has only the built-in profiles: any other id, well-formed or not, is a 400.
+    optional(b.qualityProfileId, (v) => BUILT_IN_PROFILE_IDS.includes(v as string))
   );
 }
 

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { WIRE_STATUSES, type WireStatus } from '../../downloads/download.dto.js';
 import { DownloadSchema } from '../../downloads/download.dto.js';
+import { CandidatesSchema } from '../../downloads/candidates.dto.js';
 import type { AppDeps } from '../app.js';
 import { CreateDownloadBody, ErrorBody, IdParams, ListQuery, trackRequest } from '../schemas.js';
 
@@ -73,6 +74,19 @@ export const downloadsRoutes =
         },
       },
       (request) => deps.downloads.get(request.params.id),
+    );
+
+    app.get(
+      '/api/downloads/:id/candidates',
+      {
+        schema: {
+          summary:
+            'What the last search found: the ranked sources with their score breakdown, and the rejected ones with their reasons',
+          params: IdParams,
+          response: { 200: CandidatesSchema, ...errors },
+        },
+      },
+      (request) => deps.downloads.candidates(request.params.id),
     );
 
     app.delete(

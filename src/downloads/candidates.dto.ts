@@ -1,0 +1,114 @@
+import { Type, type Static } from 'typebox';
+import { CONDITION_NAMES } from '../matching/quality-profile.js';
+import type { Candidate } from '../providers/provider.js';
+import type { DownloadRow } from './download.repository.js';
+import { readCandidates } from './search.step.js';
+
+/**
+ * GET /api/downloads/{id}/candidates: what the last search found, explained. Remote names and
+ * paths are a peer's text, sent as JSON strings exactly as the peer reported them; nothing here is
+ * markup, and a client must show them as text.
+ */
+
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) =>
+  Type.Union([t, Type.Null()]);
+
+const Condition = Type.String({ enum: [...CONDITION_NAMES] });
+
+/** One file a peer offered, as it answered the search. */
+const FileFields = {
+  provider: Type.String(),
+  username: Type.String(),
+  /** The remote path exactly as reported (Soulseek paths use backslashes). */
+  filename: Type.String(),
+  size: Type.Number(),
+  extension: Type.String(),
+  bitRate: Nullable(Type.Number()),
+  sampleRate: Nullable(Type.Number()),
+  bitDepth: Nullable(Type.Number()),
+  lengthSeconds: Nullable(Type.Number()),
+  hasFreeUploadSlot: Type.Boolean(),
+  queueLength: Type.Number(),
+  uploadSpeed: Type.Number(),
+};
+
+export const RankedCandidateSchema = Type.Object({
+  /** 1 = the source tried first. */
+  rank: Type.Integer({ minimum: 1 }),
+  ...FileFields,
+  score: Type.Number(),
+  /** Why it scored so: the ranking's notes ("flac", "free slot", "album matches"), then the profile's. */
+  notes: Type.Array(Type.String()),
+  /** The quality profile's preferences it misses, each with its points (≤ 0) and reason. */
+  profileParts: Type.Array(
+    Type.Object({ condition: Condition, points: Type.Number(), reason: Type.String() }),
+  ),
+});
+
+export const RejectedCandidateSchema = Type.Object({
+  ...FileFields,
+  /** Why it was turned down, e.g. "lossy (mp3)" or "remix, not requested". */
+  reason: Type.String(),
+  /** The profile's required conditions it fails; empty when the ranking's own rules rejected it. */
+  conditions: Type.Array(Condition),
+});
+
+export const CandidatesSchema = Type.Object({
+  downloadId: Type.String(),
+  /** The query whose answers these are; null before the first search. */
+  query: Nullable(Type.String()),
+  /** The quality profile they were ranked under; null before the first search. */
+  profile: Nullable(Type.Object({ id: Type.String(), name: Type.String() })),
+  /** When the search ran ahead of the claim (prefetch); null when the worker searched itself. */
+  searchedAheadAt: Nullable(Type.String()),
+  /** In all; the lists hold the best 50 ranked and the first 200 rejected. */
+  rankedTotal: Type.Integer(),
+  rejectedTotal: Type.Integer(),
+  ranked: Type.Array(RankedCandidateSchema),
+  rejected: Type.Array(RejectedCandidateSchema),
+});
+
+export type CandidatesDto = Static<typeof CandidatesSchema>;
+
+function fileOf(c: Candidate) {
+  return {
+    provider: c.provider,
+    username: c.username,
+    filename: c.filename,
+    size: c.size,
+    extension: c.extension,
+    bitRate: c.bitRate ?? null,
+    sampleRate: c.sampleRate ?? null,
+    bitDepth: c.bitDepth ?? null,
+    lengthSeconds: c.lengthSeconds ?? null,
+    hasFreeUploadSlot: c.hasFreeUploadSlot,
+    queueLength: c.queueLength,
+    uploadSpeed: c.uploadSpeed,
+  };
+}
+
+/** The stored candidates JSON of a download as the API shows it (older rows lack the newer fields). */
+export function toCandidatesDto(row: Pick<DownloadRow, 'id' | 'candidates'>): CandidatesDto {
+  const stored = readCandidates(row.candidates);
+  return {
+    downloadId: row.id,
+    query: stored?.query ?? null,
+    profile: stored?.profile ?? null,
+    searchedAheadAt:
+      stored?.prefetchedAt !== undefined ? new Date(stored.prefetchedAt).toISOString() : null,
+    rankedTotal: stored?.rankedTotal ?? stored?.ranked.length ?? 0,
+    rejectedTotal: stored?.rejectedTotal ?? stored?.rejected.length ?? 0,
+    ranked: (stored?.ranked ?? []).map((r, i) => ({
+      rank: i + 1,
+      ...fileOf(r.candidate),
+      score: r.score,
+      notes: r.notes,
+      profileParts: r.profileParts ?? [],
+    })),
+    rejected: (stored?.rejected ?? []).map((r) => ({
+      ...fileOf(r.candidate),
+      reason: r.reason,
+      conditions: r.conditions ?? [],
+    })),
+  };
+}
