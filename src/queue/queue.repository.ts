@@ -13,12 +13,16 @@ import { ACTIVE_STATUSES } from '../downloads/download.js';
  *   A slot row is HELD while it names a lease (download id + token) whose download still carries
  *   that token with an owner, and its own `expires_at` has not passed; otherwise it is FREE.
  *   Every live lease holds exactly one slot: a claim writes lease and slot together, and a lease's
- *   expiry is extended only through its slot (renew/confirm write the slot row first and the
- *   download row only if the slot is still theirs).
+ *   expiry is extended only through its slot (renew/confirm write the slot row first, and only
+ *   while the download row still names the lease, then the download row). A claim takes a slot
+ *   below `maxConcurrent`, and only while no slot at or above it is held. A lease whose expiry
+ *   has passed (its slot FREE) may be renewed only in a slot below the limit: there a claim that
+ *   counted it free has taken it (it then names the new lease); at or above the limit no claim
+ *   ever takes it, so a renewal there would bring back a lease the claim did not count.
  *
- * So live leases never exceed the slots held, and a claim only takes a slot below `maxConcurrent`,
- * and only while no slot at or above it is held (a lowered limit starts no work until the leases
- * fit under it, as a count would). Why it is exact across processes on PostgreSQL: a claim locks
+ * So live leases never exceed the slots held, and after a claim at limit L no slot at or above L
+ * is held again until the limit is raised (a lowered limit starts no work until the leases fit
+ * under it, as a count would). Why it is exact across processes on PostgreSQL: a claim locks
  * the slot row (FOR UPDATE SKIP LOCKED), and PostgreSQL re-checks the newest version of a row it
  * locks, so a renewal that committed meanwhile keeps its slot (`expires_at` moved on), and a slot
  * another claim has just rewritten is seen as held (`slotFree`: a snapshot older than that claim
@@ -27,8 +31,9 @@ import { ACTIVE_STATUSES } from '../downloads/download.js';
  * park, cancel, retry, pause, the start-up release) just clears its owner or bumps its token on
  * the download row, as before: the slot frees itself, so none of those writes touch this table.
  * Not exact, as with any count: two processes reading different limits for the second a changed
- * setting takes to reach both; and, just after the limit was lowered, a lapsed lease above it
- * renewed at the very moment of a claim (the claim reads the slots above the limit unlocked).
+ * setting takes to reach both (a renewal checks the limit its own process read); and a lease
+ * above a lowered limit renewed at the instant it lapses by the claim's clock but not yet by the
+ * renewer's (the claim reads the slots above the limit unlocked), the skew any lease has.
  *
  * SQLite has the same tables and rule; its claim is the same steps in one BEGIN IMMEDIATE
  * transaction (one writer at a time anyway).
@@ -102,6 +107,9 @@ function dueRow(now: number, dialect: Dialect, gate = sql``): RawBuilder<unknown
     LIMIT 1 ${postgres ? sql`FOR UPDATE SKIP LOCKED` : sql``}`;
 }
 
+/** When `extend` accepts a lease whose expiry has passed (the rule at the top). */
+type LapsedRule = 'never' | { belowLimit: number };
+
 interface Claimed {
   id: string;
   lease_token: number;
@@ -169,23 +177,31 @@ export function createQueueRepository(handle: DatabaseHandle) {
    * only while that slot still names this lease. `live`: only a lease that has not expired yet.
    * On PostgreSQL one statement; on SQLite a transaction of the same two writes.
    */
-  const extend = async (lease: Lease, now: number, leaseMs: number, live: boolean) => {
+  const extend = async (lease: Lease, now: number, leaseMs: number, lapsed: LapsedRule) => {
     const expires = now + leaseMs;
-    const slotLive = live ? sql`AND expires_at > ${now}` : sql``;
-    const rowLive = live ? sql`AND lease_expires_at > ${now}` : sql``;
+    // A lapsed lease: never for confirm; for renew only in a slot below the limit (the rule).
+    const slotLive =
+      lapsed === 'never'
+        ? sql`AND expires_at > ${now}`
+        : sql`AND (expires_at > ${now} OR slot_no < ${lapsed.belowLimit})`;
+    const rowLive = lapsed === 'never' ? sql`AND lease_expires_at > ${now}` : sql``;
+    const ours = sql`id = ${lease.downloadId} AND lease_owner = ${lease.owner}
+      AND lease_token = ${lease.token} ${rowLive}`;
+    // The slot moves on only while the download row still names this lease: a failed renewal
+    // (cancelled, taken over, deleted) must not keep a slot held that its download let go.
     const slot = sql`UPDATE queue_slots SET expires_at = ${expires}
       WHERE download_id = ${lease.downloadId} AND lease_token = ${lease.token} ${slotLive}
+        AND EXISTS (SELECT 1 FROM downloads WHERE ${ours})
       RETURNING slot_no`;
     const row = (slotWritten: RawBuilder<unknown>) => sql<{ id: string }>`
-      UPDATE downloads SET lease_expires_at = ${expires}
-      WHERE id = ${lease.downloadId} AND lease_owner = ${lease.owner}
-        AND lease_token = ${lease.token} ${rowLive} AND ${slotWritten}
+      UPDATE downloads SET lease_expires_at = ${expires} WHERE ${ours} AND ${slotWritten}
       RETURNING id`;
     if (dialect === 'postgres') {
       const { rows } = await sql<{ id: string }>`
         WITH slot AS (${slot}) ${row(sql`EXISTS (SELECT 1 FROM slot)`)}`.execute(db);
       return rows.length === 1;
     }
+    // One writer at a time on SQLite: the EXISTS above is exact, so the row write cannot fail.
     return handle.writeTx(async (tx) => {
       if ((await slot.execute(tx)).rows.length === 0) return false;
       return (await row(sql`true`).execute(tx)).rows.length === 1;
@@ -233,11 +249,11 @@ export function createQueueRepository(handle: DatabaseHandle) {
 
     /**
      * Extends a lease; false when it was taken over or the download was cancelled meanwhile, or
-     * when it expired and its slot went to another claim (then it may not come back: that would
-     * be one lease more than the slots).
+     * when it expired and its slot went to another claim or lies at or above `maxConcurrent`
+     * (then it may not come back: that would be one lease more than the limit).
      */
-    renew(lease: Lease, now: number, leaseMs: number): Promise<boolean> {
-      return extend(lease, now, leaseMs, false);
+    renew(lease: Lease, now: number, leaseMs: number, maxConcurrent: number): Promise<boolean> {
+      return extend(lease, now, leaseMs, { belowLimit: maxConcurrent });
     },
 
     /**
@@ -247,7 +263,7 @@ export function createQueueRepository(handle: DatabaseHandle) {
      * if nobody has claimed it yet: a worker resumed after a pause must not act on stale timers.
      */
     confirm(lease: Lease, now: number, leaseMs: number): Promise<boolean> {
-      return extend(lease, now, leaseMs, true);
+      return extend(lease, now, leaseMs, 'never');
     },
 
     /** A state write fenced by the lease: throws LeaseLostError when the lease is no longer ours. */
