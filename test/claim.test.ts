@@ -234,7 +234,9 @@ describe.each(testDialects())('claim slots on %s', (dialect) => {
 
     const parked = (await queue.claimNext('w', NOW, LEASE, 1))!;
     await queue.fencedUpdate(parked, { status: 'queued' });
-    expect(await sourceWait.park(parked, NOW, 10, { updated_at: NOW })).toBe('parked');
+    expect(await sourceWait.park(parked, NOW, 10, { updated_at: NOW })).toMatchObject({
+      row: { id: parked.downloadId, source_wait: 'waiting', lease_owner: null },
+    });
 
     const crashed = (await queue.claimNext('w', NOW, LEASE, 1))!;
     expect(await queue.claimNext('other', NOW, LEASE, 1)).toBeNull();

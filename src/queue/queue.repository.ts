@@ -1,4 +1,4 @@
-import { sql, type RawBuilder, type Updateable } from 'kysely';
+import { sql, type RawBuilder, type Selectable, type Updateable } from 'kysely';
 import type { DatabaseHandle, Dialect } from '../db/database.js';
 import type { DownloadsTable } from '../db/schema.js';
 import { ACTIVE_STATUSES } from '../downloads/download.js';
@@ -266,21 +266,35 @@ export function createQueueRepository(handle: DatabaseHandle) {
       return extend(lease, now, leaseMs, 'never');
     },
 
-    /** A state write fenced by the lease: throws LeaseLostError when the lease is no longer ours. */
-    async fencedUpdate(lease: Lease, patch: Updateable<DownloadsTable>, tx = db): Promise<void> {
-      const result = await tx
+    /**
+     * A state write fenced by the lease: throws LeaseLostError when the lease is no longer ours.
+     * Returns the row as committed, with what others wrote meanwhile without taking the lease
+     * (priority, queue position), so the worker's events never announce a stale copy.
+     */
+    async fencedUpdate(
+      lease: Lease,
+      patch: Updateable<DownloadsTable>,
+      tx = db,
+    ): Promise<Selectable<DownloadsTable>> {
+      const row = await tx
         .updateTable('downloads')
         .set(patch)
         .where('id', '=', lease.downloadId)
         .where('lease_owner', '=', lease.owner)
         .where('lease_token', '=', lease.token)
+        .returningAll()
         .executeTakeFirst();
-      if (Number(result.numUpdatedRows) !== 1) throw new LeaseLostError(lease.downloadId);
+      if (!row) throw new LeaseLostError(lease.downloadId);
+      return row;
     },
 
-    /** Gives the download back to the queue (optionally with a last fenced write). */
-    async release(lease: Lease, patch: Updateable<DownloadsTable> = {}, tx = db): Promise<void> {
-      await this.fencedUpdate(lease, { ...patch, lease_owner: null, lease_expires_at: null }, tx);
+    /** Gives the download back to the queue (optionally with a last fenced write); the row after. */
+    release(
+      lease: Lease,
+      patch: Updateable<DownloadsTable> = {},
+      tx = db,
+    ): Promise<Selectable<DownloadsTable>> {
+      return this.fencedUpdate(lease, { ...patch, lease_owner: null, lease_expires_at: null }, tx);
     },
 
     /**
