@@ -13,6 +13,7 @@ import * as listIndex from './migrations/008_list_index.js';
 import * as queueSlots from './migrations/009_queue_slots.js';
 import * as blocklistFileKey from './migrations/010_blocklist_file_key.js';
 import * as qualityProfiles from './migrations/011_quality_profiles.js';
+import * as prefetchMarks from './migrations/013_prefetch_marks.js';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -61,6 +62,7 @@ const migrations: Record<string, Migration> = {
   '009_queue_slots': queueSlots,
   '010_blocklist_file_key': blocklistFileKey,
   '011_quality_profiles': qualityProfiles,
+  '013_prefetch_marks': prefetchMarks,
 };
 
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
