@@ -191,6 +191,36 @@ describe.each(testDialects())('claim slots on %s', (dialect) => {
     expect(await slotExpiry()).toBe(NOW + LEASE);
   });
 
+  it('a lowered limit empties the free slots above it, and the held ones once they end', async () => {
+    await insert(...Array.from({ length: 8 }, () => downloadRow()));
+    const queue = createQueueRepository(db);
+    const leases = [];
+    for (let i = 0; i < 5; i++) leases.push((await queue.claimNext('w', NOW, LEASE, 5))!);
+    const named = async () =>
+      (
+        await db.db
+          .selectFrom('queue_slots')
+          .select('slot_no')
+          .where('download_id', 'is not', null)
+          .orderBy('slot_no')
+          .execute()
+      ).map((r) => r.slot_no);
+    expect(await named()).toEqual([0, 1, 2, 3, 4]);
+    await queue.release(leases[0]!);
+    await queue.release(leases[3]!);
+    // Limit 2: slot 3 is free and emptied; slots 2 and 4 are held, so nothing starts.
+    expect(await queue.claimNext('w', NOW, LEASE, 2)).toBeNull();
+    expect(await named()).toEqual([0, 1, 2, 4]);
+    await queue.release(leases[2]!);
+    await queue.release(leases[4]!);
+    const next = (await queue.claimNext('w', NOW, LEASE, 2))!;
+    expect(await slotOf(next)).toBe(0);
+    expect(await named()).toEqual([0, 1]);
+    // Another process still on the old limit is not harmed: its claim finds slots 2… empty, free.
+    const other = (await createQueueRepository(db).claimNext('v', NOW, LEASE, 5))!;
+    expect(await slotOf(other)).toBe(2);
+  });
+
   it('a renewal racing a claim for a lapsed slot: exactly one of them wins', async () => {
     const queue = createQueueRepository(db);
     const [a, b] = await Promise.all([openOther(), openOther()]);
