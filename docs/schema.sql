@@ -13,6 +13,8 @@ CREATE TABLE "peer_failures" ("id" text primary key, "username" text not null, "
 
 CREATE TABLE "peer_stats" ("username" text primary key, "successes" integer default 0 not null, "failures" integer default 0 not null, "failures_by_code" text default '{}' not null, "bytes" bigint default 0 not null, "speed_samples" integer default 0 not null, "average_speed" double precision default 0 not null, "last_failure_at" bigint, "updated_at" bigint not null);
 
+CREATE TABLE "prefetch_marks" ("download_id" text primary key, "owner" text not null, "searching" integer not null, "until" bigint not null);
+
 CREATE TABLE "quality_profiles" ("id" text primary key, "name" text not null, "name_key" text not null, "description" text default '' not null, "rules" text not null, "is_default" integer default 0 not null, "built_in" integer default 0 not null, "created_at" bigint not null, "updated_at" bigint not null);
 
 CREATE TABLE "queue_slots" ("slot_no" integer primary key, "download_id" text, "lease_token" integer, "expires_at" bigint);
@@ -63,3 +65,7 @@ CREATE INDEX peer_failures_user_at ON peer_failures (username, at);
 CREATE UNIQUE INDEX quality_profiles_name ON quality_profiles (name_key);
 
 CREATE UNIQUE INDEX quality_profiles_one_default ON quality_profiles (is_default) WHERE is_default = 1;
+
+CREATE INDEX queue_slots_lease ON queue_slots (download_id, lease_token);
+
+CREATE INDEX queue_slots_named ON queue_slots (slot_no) WHERE download_id IS NOT NULL;

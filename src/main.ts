@@ -200,7 +200,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     run: async (lease, signal) => {
       prefetch.kick();
       try {
-        await prefetch.settle(lease);
+        await prefetch.settle(lease, signal);
         await runDownload(deps, lease, signal);
       } finally {
         prefetch.kick();

@@ -132,10 +132,10 @@ describe.each(testDialects())('claim slots on %s', (dialect) => {
     const fresh = (await queue.claimNext('new', later, LEASE, 1))!;
     expect(fresh.downloadId).not.toBe(first.id);
     // The slot went to another download: renewing the lapsed lease would make two with one slot.
-    expect(await queue.renew(stale, later + 1, LEASE)).toBe(false);
+    expect(await queue.renew(stale, later + 1, LEASE, 1)).toBe(false);
     expect(await queue.confirm(stale, later + 1, LEASE)).toBe(false);
     expect(await liveAt(later + 1)).toBe(1);
-    expect(await queue.renew(fresh, later + 1, LEASE)).toBe(true);
+    expect(await queue.renew(fresh, later + 1, LEASE, 1)).toBe(true);
   });
 
   it('an expired lease whose slot nobody took may still be renewed, and then holds it', async () => {
@@ -143,8 +143,82 @@ describe.each(testDialects())('claim slots on %s', (dialect) => {
     const queue = createQueueRepository(db);
     const lease = (await queue.claimNext('w', NOW, LEASE, 1))!;
     const later = NOW + LEASE + 1;
-    expect(await queue.renew(lease, later, LEASE)).toBe(true);
+    expect(await queue.renew(lease, later, LEASE, 1)).toBe(true);
     expect(await queue.claimNext('other', later + 1, LEASE, 1)).toBeNull();
+  });
+
+  it('a lapsed lease in a slot at or above a lowered limit cannot be renewed after a claim', async () => {
+    await insert(downloadRow(), downloadRow());
+    const queue = createQueueRepository(db);
+    const a = (await queue.claimNext('p1', NOW, LEASE, 2))!;
+    const b = (await queue.claimNext('p2', NOW, LEASE, 2))!;
+    expect(await slotOf(b)).toBe(1);
+    // The limit is lowered to 1, a ends, and b's process stalls past its lease.
+    await queue.release(a, { status: 'completed' });
+    await insert(downloadRow({ priority: 9 }));
+    const later = NOW + LEASE + 1;
+    const c = (await queue.claimNext('p1', later, LEASE, 1))!;
+    expect(c.downloadId).not.toBe(b.downloadId);
+    // No claim ever takes slot 1 now, so only the renewal can tell b it counted as gone.
+    expect(await queue.renew(b, later + 1000, LEASE, 1)).toBe(false);
+    expect(await liveAt(later + 1000)).toBe(1);
+    // A live lease above the limit is still renewed (it blocks claims until it ends).
+    expect(await queue.renew(c, later + 1000, LEASE, 1)).toBe(true);
+  });
+
+  it('a failed renewal leaves the slot as it was', async () => {
+    const row = downloadRow();
+    await insert(row);
+    const queue = createQueueRepository(db);
+    const lease = (await queue.claimNext('w', NOW, LEASE, 1))!;
+    const slotExpiry = async () =>
+      Number(
+        (
+          await db.db
+            .selectFrom('queue_slots')
+            .select('expires_at')
+            .where('download_id', '=', row.id)
+            .executeTakeFirstOrThrow()
+        ).expires_at,
+      );
+    // Deleted from the API: its slot counts as held until its own expiry, which must not move.
+    await db.db.deleteFrom('downloads').where('id', '=', row.id).execute();
+    expect(await queue.renew(lease, NOW + 1000, LEASE, 1)).toBe(false);
+    expect(await queue.confirm(lease, NOW + 1000, LEASE)).toBe(false);
+    expect(await slotExpiry()).toBe(NOW + LEASE);
+    // Nor does a renewal quoting another owner.
+    expect(await queue.renew({ ...lease, owner: 'x' }, NOW + 2000, LEASE, 1)).toBe(false);
+    expect(await slotExpiry()).toBe(NOW + LEASE);
+  });
+
+  it('a lowered limit empties the free slots above it, and the held ones once they end', async () => {
+    await insert(...Array.from({ length: 8 }, () => downloadRow()));
+    const queue = createQueueRepository(db);
+    const leases = [];
+    for (let i = 0; i < 5; i++) leases.push((await queue.claimNext('w', NOW, LEASE, 5))!);
+    const named = async () =>
+      (
+        await db.db
+          .selectFrom('queue_slots')
+          .select('slot_no')
+          .where('download_id', 'is not', null)
+          .orderBy('slot_no')
+          .execute()
+      ).map((r) => r.slot_no);
+    expect(await named()).toEqual([0, 1, 2, 3, 4]);
+    await queue.release(leases[0]!);
+    await queue.release(leases[3]!);
+    // Limit 2: slot 3 is free and emptied; slots 2 and 4 are held, so nothing starts.
+    expect(await queue.claimNext('w', NOW, LEASE, 2)).toBeNull();
+    expect(await named()).toEqual([0, 1, 2, 4]);
+    await queue.release(leases[2]!);
+    await queue.release(leases[4]!);
+    const next = (await queue.claimNext('w', NOW, LEASE, 2))!;
+    expect(await slotOf(next)).toBe(0);
+    expect(await named()).toEqual([0, 1]);
+    // Another process still on the old limit is not harmed: its claim finds slots 2… empty, free.
+    const other = (await createQueueRepository(db).claimNext('v', NOW, LEASE, 5))!;
+    expect(await slotOf(other)).toBe(2);
   });
 
   it('a renewal racing a claim for a lapsed slot: exactly one of them wins', async () => {
@@ -161,7 +235,7 @@ describe.each(testDialects())('claim slots on %s', (dialect) => {
       await insert(downloadRow({ priority: 9 }));
       const at = base + LEASE + 1;
       const [renewed, claimed] = await Promise.all([
-        renewer.renew(lease, at, LEASE),
+        renewer.renew(lease, at, LEASE, 1),
         claimer.claimNext('new', at, LEASE, 1),
       ]);
       expect(renewed !== (claimed !== null)).toBe(true);
@@ -190,7 +264,9 @@ describe.each(testDialects())('claim slots on %s', (dialect) => {
 
     const parked = (await queue.claimNext('w', NOW, LEASE, 1))!;
     await queue.fencedUpdate(parked, { status: 'queued' });
-    expect(await sourceWait.park(parked, NOW, 10, { updated_at: NOW })).toBe('parked');
+    expect(await sourceWait.park(parked, NOW, 10, { updated_at: NOW })).toMatchObject({
+      row: { id: parked.downloadId, source_wait: 'waiting', lease_owner: null },
+    });
 
     const crashed = (await queue.claimNext('w', NOW, LEASE, 1))!;
     expect(await queue.claimNext('other', NOW, LEASE, 1)).toBeNull();

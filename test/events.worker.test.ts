@@ -87,6 +87,36 @@ describe.each(testDialects())('worker events on %s', (dialect) => {
       payload: JSON.parse(r.payload) as Record<string, unknown>,
     }));
 
+  it('a priority or position changed from the API meanwhile is not reverted by the next worker event', async () => {
+    const ctx = await claimed('queued');
+    // PATCH priority / batch set_priority while the worker runs: no token bump, the worker goes on.
+    const fromApi = async (priority: number, position: string) =>
+      db.db
+        .updateTable('downloads')
+        .set({ priority, position, updated_at: now + 1 })
+        .where('id', '=', ctx.row.id)
+        .execute();
+    const lastUpdate = async () =>
+      (await logged()).filter((e) => e.type === 'download.updated').at(-1)!
+        .payload as DownloadUpdate;
+
+    await fromApi(7, 'k42');
+    now += 1000;
+    await ctx.save({ progress: 10, bytes_transferred: 100 }, 'start_transfer');
+    expect((await lastUpdate()).priority).toBe(7);
+    expect(ctx.row.priority).toBe(7);
+    expect(ctx.row.position).toBe('k42');
+
+    await fromApi(3, 'k43');
+    now += 1000;
+    await ctx.release({ run_after: now + 5000, queue_position: null }, 'search');
+    const released = await lastUpdate();
+    expect(released.priority).toBe(3);
+    expect(ctx.row.position).toBe('k43');
+    const stored = await ctx.deps.repo.get(ctx.row.id);
+    expect(stored!.priority).toBe(3);
+  });
+
   it('each committed write has its event at once, in write order, with what changed', async () => {
     const ctx = await claimed('queued');
     const onBus: string[] = [];

@@ -60,7 +60,7 @@ describe.each(testDialects())('queue claims and fencing on %s', (dialect) => {
     await expect(queue.fencedUpdate(stale!, { status: 'failed' })).rejects.toBeInstanceOf(
       LeaseLostError,
     );
-    expect(await queue.renew(stale!, NOW + LEASE + 2, LEASE)).toBe(false);
+    expect(await queue.renew(stale!, NOW + LEASE + 2, LEASE, 10)).toBe(false);
     await queue.fencedUpdate(fresh!, { status: 'searching' });
     const after = await db.db
       .selectFrom('downloads')

@@ -14,6 +14,7 @@ import * as queueSlots from './migrations/009_queue_slots.js';
 import * as blocklistFileKey from './migrations/010_blocklist_file_key.js';
 import * as qualityProfiles from './migrations/011_quality_profiles.js';
 import * as downloadQualityProfile from './migrations/012_download_quality_profile.js';
+import * as prefetchMarks from './migrations/013_prefetch_marks.js';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -63,6 +64,7 @@ const migrations: Record<string, Migration> = {
   '010_blocklist_file_key': blocklistFileKey,
   '011_quality_profiles': qualityProfiles,
   '012_download_quality_profile': downloadQualityProfile,
+  '013_prefetch_marks': prefetchMarks,
 };
 
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {

@@ -188,9 +188,21 @@ export interface QueueSlotsTable {
   expires_at: number | null;
 }
 
+/**
+ * A search ahead taken by one process (migration 013): `searching` 1 while it runs, 0 once it found
+ * nothing usable (then it keeps others from repeating it until `until`).
+ */
+export interface PrefetchMarksTable {
+  download_id: string;
+  owner: string;
+  searching: number;
+  until: number;
+}
+
 export interface Database {
   downloads: DownloadsTable;
   queue_slots: QueueSlotsTable;
+  prefetch_marks: PrefetchMarksTable;
   attempts: AttemptsTable;
   blocklist: BlocklistTable;
   peer_stats: PeerStatsTable;

@@ -169,11 +169,6 @@ export class JobContext {
     return this.attempts;
   }
 
-  /** The row after a patch, as this claim now knows it. */
-  private patched(patch: Updateable<DownloadsTable>): DownloadRow {
-    return { ...this.row, ...(patch as Partial<DownloadRow>) };
-  }
-
   /**
    * A state write (through the state machine when `event` is given), fenced by the lease. `speed`
    * (bytes/s) rides along in a progress event.
@@ -186,10 +181,9 @@ export class JobContext {
     this.signal.throwIfAborted();
     const status = event ? transition(this.status, event) : this.status;
     const full = { ...patch, status, updated_at: this.deps.now() };
-    await this.write(async (tx) => {
-      await this.deps.queue.fencedUpdate(this.lease, full, tx);
-      return this.patched(full);
-    }, extra);
+    // The row as committed, not the claim's copy plus the patch: a priority or queue position
+    // changed from the API meanwhile (no token bump) must not be reverted in the next event.
+    await this.write((tx) => this.deps.queue.fencedUpdate(this.lease, full, tx), extra);
   }
 
   /** An attempt write, fenced by this claim's lease (download.repository.ts states the rule). */
@@ -229,10 +223,7 @@ export class JobContext {
   async release(patch: Updateable<DownloadsTable>, event?: DownloadEvent): Promise<void> {
     const status = event ? transition(this.status, event) : this.status;
     const full = { ...patch, status, updated_at: this.deps.now() };
-    await this.write(async (tx) => {
-      await this.deps.queue.release(this.lease, full, tx);
-      return this.patched({ ...full, lease_owner: null, lease_expires_at: null });
-    });
+    await this.write((tx) => this.deps.queue.release(this.lease, full, tx));
   }
 
   /**
@@ -255,13 +246,7 @@ export class JobContext {
       );
       if (result === 'lost') throw new LeaseLostError(this.lease.downloadId);
       if (result === 'full') return null;
-      return this.patched({
-        updated_at: t,
-        source_wait: 'waiting',
-        source_wait_since: since,
-        lease_owner: null,
-        lease_expires_at: null,
-      });
+      return result.row;
     });
   }
 

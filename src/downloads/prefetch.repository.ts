@@ -27,10 +27,90 @@ export interface NextDue {
   searchable: boolean;
 }
 
+/**
+ * Marks (migration 013) keep processes from searching the same download ahead: a mark is taken
+ * only over none or an expired one, in one upsert; only its owner ends or rewrites it.
+ */
+export interface PrefetchMark {
+  id: string;
+  /** True while its search runs; false once it found nothing usable (others leave it alone). */
+  searching: boolean;
+}
+
 export function createPrefetchRepository(handle: DatabaseHandle) {
   const { db } = handle;
 
   return {
+    /** Takes the mark on `id` for `owner` until `until`; false when another live mark holds it. */
+    async takeMark(id: string, owner: string, now: number, until: number): Promise<boolean> {
+      const row = await db
+        .insertInto('prefetch_marks')
+        .values({ download_id: id, owner, searching: 1, until })
+        .onConflict((oc) =>
+          oc
+            .column('download_id')
+            .doUpdateSet({ owner, searching: 1, until })
+            .where('prefetch_marks.until', '<=', now),
+        )
+        .returning('download_id')
+        .executeTakeFirst();
+      return row !== undefined;
+    },
+
+    /**
+     * Ends this owner's mark: removed, or with `triedUntil` kept as "searched, nothing usable" so
+     * no process searches it ahead again before then (its worker walks the looser queries).
+     */
+    async endMark(id: string, owner: string, triedUntil: number | null): Promise<void> {
+      if (triedUntil === null) {
+        await db
+          .deleteFrom('prefetch_marks')
+          .where('download_id', '=', id)
+          .where('owner', '=', owner)
+          .execute();
+        return;
+      }
+      await db
+        .updateTable('prefetch_marks')
+        .set({ searching: 0, until: triedUntil })
+        .where('download_id', '=', id)
+        .where('owner', '=', owner)
+        .execute();
+    },
+
+    /** Live marks of every process. */
+    async liveMarks(now: number): Promise<PrefetchMark[]> {
+      const rows = await db
+        .selectFrom('prefetch_marks')
+        .select(['download_id', 'searching'])
+        .where('until', '>', now)
+        .execute();
+      return rows.map((r) => ({ id: r.download_id, searching: Number(r.searching) === 1 }));
+    },
+
+    /** Drops expired marks (their downloads ran, or the process that took them is gone). */
+    async sweepMarks(now: number): Promise<void> {
+      await db.deleteFrom('prefetch_marks').where('until', '<=', now).execute();
+    },
+
+    /**
+     * Whether a search ahead for `id` is still worth finishing: the download is still waiting,
+     * not held, and has neither candidates nor a search of its own (a pause, a cancel, a
+     * deletion or another process's worker make it false).
+     */
+    async stillSearchable(id: string): Promise<boolean> {
+      const row = await db
+        .selectFrom('downloads')
+        .select('id')
+        .where('id', '=', id)
+        .where('status', '=', 'waiting')
+        .where('hold', '=', 'none')
+        .where('search_id', 'is', null)
+        .where('candidates', 'is', null)
+        .executeTakeFirst();
+      return row !== undefined;
+    },
+
     /**
      * The next `limit` downloads the claim would take once slots free, in its order (priority desc,
      * position, created, id; the `downloads_queue` index): due, not held, not parked, not leased.

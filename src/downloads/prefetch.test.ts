@@ -17,6 +17,8 @@ const plan = (over: Partial<PrefetchPlanInput>): string[] =>
     maxConcurrent: 3,
     endingSoon: 3,
     inFlight: new Set(),
+    marked: new Set(),
+    searchingAhead: 0,
     workersSearching: 0,
     rows: ['a', 'b', 'c', 'd', 'e'].map((id) => row(id)),
     recentlyTried: () => false,
@@ -44,6 +46,13 @@ describe('planPrefetch', () => {
     const rows = [row('a', false), row('b'), row('c'), row('d')];
     expect(plan({ rows, inFlight: new Set(['b']) })).toEqual(['c']);
     expect(plan({ rows, recentlyTried: (id) => id === 'c' })).toEqual(['b']);
+  });
+  it("leaves downloads another process has marked, and counts every process's searches ahead", () => {
+    const rows = [row('a'), row('b'), row('c'), row('d')];
+    expect(plan({ rows, marked: new Set(['a', 'c']) })).toEqual(['b']);
+    // Two searches ahead run in other processes: one of the three left.
+    expect(plan({ rows, searchingAhead: 2 })).toEqual(['a']);
+    expect(plan({ rows, searchingAhead: 3 })).toEqual([]);
   });
   it('runs at most min(maxConcurrent, 4) searches, workers first', () => {
     expect(plan({ maxConcurrent: 10, endingSoon: 10 })).toEqual(['a', 'b', 'c', 'd']);

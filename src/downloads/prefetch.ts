@@ -20,6 +20,10 @@ export interface PrefetchPlanInput {
   endingSoon: number;
   /** This process's searches ahead still running. */
   inFlight: { has(id: string): boolean; readonly size: number };
+  /** Downloads with a live mark of any process (searching ahead, or tried lately): left alone. */
+  marked: { has(id: string): boolean };
+  /** Searches ahead running in every process (live `searching` marks). */
+  searchingAhead: number;
   /** Workers searching in any process. */
   workersSearching: number;
   /** The next downloads in claim order (`nextDue`, `depth` of them). */
@@ -45,12 +49,14 @@ export function prefetchDepth(maxConcurrent: number, endingSoon: number): number
  */
 export function planPrefetch(input: PrefetchPlanInput): string[] {
   const limit = Math.min(input.maxConcurrent, MAX_PREFETCH);
-  let budget = limit - input.workersSearching - input.inFlight.size;
+  const ahead = Math.max(input.inFlight.size, input.searchingAhead);
+  let budget = limit - input.workersSearching - ahead;
   const depth = prefetchDepth(input.maxConcurrent, input.endingSoon);
   const picked: string[] = [];
   for (const row of input.rows.slice(0, depth)) {
     if (budget <= 0) break;
-    if (!row.searchable || input.inFlight.has(row.id) || input.recentlyTried(row.id)) continue;
+    if (!row.searchable || input.inFlight.has(row.id) || input.marked.has(row.id)) continue;
+    if (input.recentlyTried(row.id)) continue;
     picked.push(row.id);
     budget--;
   }
@@ -75,7 +81,14 @@ export interface PrefetcherOptions {
   pollIntervalMs: number;
   now: () => number;
   log: Logger;
+  /** Names this process's marks (migration 013); a fresh id by default. */
+  owner?: string;
 }
+
+/** How often a running search ahead checks that its download still wants it. */
+const RECHECK_MS = 1000;
+/** Expired marks are swept at most this often. */
+const SWEEP_MS = 60_000;
 
 /**
  * Searches the next few due downloads ahead of time when slots are about to free, and stores the
@@ -83,10 +96,15 @@ export interface PrefetcherOptions {
  * transfer (docs/architecture.md, "Slot refill"). Advisory: a search ahead that is lost (a crash, a
  * restart of slskd, a result written too late) only means the worker searches itself, so its search
  * id is not stored first as a worker's is; what a crash leaves at slskd is at most a few finished
- * search records.
+ * search records. Across processes a mark in the database (prefetch.repository.ts) gives each
+ * download's search ahead to one process, and the budget counts every process's marks (two
+ * processes planning in the same instant may still overshoot it by their picks, never on one
+ * download).
  */
 export function createPrefetcher(options: PrefetcherOptions) {
   const { repo, provider, settings, now, log } = options;
+  const owner = options.owner ?? randomUUID();
+  let sweptAt = 0;
   /** id → the search ahead running for it; `claimed` once this process's runner took the download. */
   const inFlight = new Map<
     string,
@@ -120,19 +138,32 @@ export function createPrefetcher(options: PrefetcherOptions) {
     const depth = prefetchDepth(maxConcurrent, endingSoon);
     if (depth === 0 || inFlight.size >= Math.min(maxConcurrent, MAX_PREFETCH)) return;
     const t = now();
+    if (t - sweptAt >= SWEEP_MS) {
+      sweptAt = t;
+      await repo.sweepMarks(t);
+    }
     const rows = await repo.nextDue(t, depth);
     if (!rows.some((r) => r.searchable)) return;
     const workersSearching = await repo.searchingNow(t);
+    const marks = await repo.liveMarks(t);
     const ids = planPrefetch({
       maxConcurrent,
       endingSoon,
       inFlight,
+      marked: new Set(marks.map((m) => m.id)),
+      searchingAhead: marks.filter((m) => m.searching).length,
       workersSearching,
       rows,
       recentlyTried,
     });
     for (const id of ids) {
       const row = rows.find((r) => r.id === id) as NextDue;
+      // Another process may have taken it since the marks were read: the upsert decides.
+      if (!(await repo.takeMark(id, owner, t, t + searchBoundMs() + 30_000))) continue;
+      if (stopped) {
+        await repo.endMark(id, owner, null);
+        return;
+      }
       const entry = { result: searchAhead(row), claimed: false };
       inFlight.set(id, entry);
       const job = entry.result
@@ -145,7 +176,12 @@ export function createPrefetcher(options: PrefetcherOptions) {
         .catch((error: unknown) => {
           log.debug({ id, error: String(error) }, 'search ahead failed; its worker will search');
         })
-        .finally(() => {
+        .finally(async () => {
+          // Nothing usable: the mark stays as "tried" for every process, until that goes stale.
+          const triedAt = tried.get(id);
+          const triedUntil =
+            triedAt !== undefined && triedAt >= t ? triedAt + PREFETCH_FRESH_MS : null;
+          await repo.endMark(id, owner, triedUntil).catch(() => undefined);
           inFlight.delete(id);
           running.delete(job);
           kick();
@@ -157,18 +193,27 @@ export function createPrefetcher(options: PrefetcherOptions) {
   const toJson = (stored: StoredCandidates): string =>
     JSON.stringify({ ...stored, prefetchedAt: now() });
 
+  /** As the worker's search: the daemon's timeout is an inactivity timeout, so bound the wait. */
+  const searchBoundMs = (): number => settings.get('searchTimeoutSeconds') * 4000 + 30_000;
+
   /** One search ahead: its ranked result when it found something usable, else null. */
   const searchAhead = async (row: NextDue): Promise<StoredCandidates | null> => {
     const query = buildSearchQueries(row)[0];
     if (query === undefined) return null;
     const searchId = randomUUID();
     const timeoutMs = settings.get('searchTimeoutSeconds') * 1000;
-    await provider.startSearch(searchId, query, timeoutMs);
     let candidates: Candidate[] | null = null;
     try {
-      // As the worker's search: the daemon's timeout is an inactivity timeout, so bound the wait.
-      const deadline = now() + timeoutMs * 4 + 30_000;
+      // Inside the try: a start that fails after slskd created the search still deletes it.
+      await provider.startSearch(searchId, query, timeoutMs);
+      const deadline = now() + searchBoundMs();
+      let checkedAt = now();
       while (!stopped && now() <= deadline) {
+        if (now() - checkedAt >= RECHECK_MS) {
+          checkedAt = now();
+          // Paused, cancelled, deleted or taken by another process's worker: stop searching.
+          if (!(await repo.stillSearchable(row.id))) return null;
+        }
         const snapshot = await provider.getSearch(searchId);
         if (snapshot.state === 'missing') return null;
         if (snapshot.state === 'complete') {
@@ -212,11 +257,15 @@ export function createPrefetcher(options: PrefetcherOptions) {
      * download is still running, waits for it (it is part-way through the search the worker would
      * start) and stores its result under the claim, so the worker goes straight to the transfer.
      */
-    async settle(lease: Lease): Promise<void> {
+    async settle(lease: Lease, signal?: AbortSignal): Promise<void> {
       const entry = inFlight.get(lease.downloadId);
       if (!entry) return;
       entry.claimed = true;
-      const stored = await entry.result.catch(() => null);
+      // An aborted job (cancelled, paused, lease lost) does not wait out the search.
+      const stored = await untilAborted(
+        entry.result.catch(() => null),
+        signal,
+      );
       if (stored) await repo.storeForClaim(lease, toJson(stored)).catch(() => false);
     },
     start(): void {
@@ -238,6 +287,20 @@ export function createPrefetcher(options: PrefetcherOptions) {
       await Promise.all([...running]);
     },
   };
+}
+
+/** `p`'s value, or null as soon as `signal` aborts. */
+function untilAborted<T>(p: Promise<T | null>, signal?: AbortSignal): Promise<T | null> {
+  if (!signal) return p;
+  if (signal.aborted) return Promise.resolve(null);
+  return new Promise((resolve) => {
+    const onAbort = () => resolve(null);
+    signal.addEventListener('abort', onAbort, { once: true });
+    void p.then((value) => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(value);
+    });
+  });
 }
 
 export type Prefetcher = ReturnType<typeof createPrefetcher>;

@@ -136,8 +136,8 @@ export function createQueueControlRepository(handle: DatabaseHandle) {
     },
 
     /** Scheduled downloads whose time has come become ordinary queued ones. */
-    async releaseDueSchedules(now: number): Promise<string[]> {
-      const rows = await db
+    async releaseDueSchedules(now: number, tx: Db = db): Promise<string[]> {
+      const rows = await tx
         .updateTable('downloads')
         .set({ hold: 'none', scheduled_at: null, run_after: now, updated_at: now })
         .where('hold', '=', 'scheduled')

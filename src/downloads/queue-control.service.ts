@@ -255,11 +255,15 @@ export function createQueueControlService(deps: QueueControlDeps) {
     if (schedulerTimer) clearTimeout(schedulerTimer);
     schedulerTimer = null;
     try {
-      const released = await control.releaseDueSchedules(now());
+      // The release and its event in one transaction: committed together or not at all.
+      const released = await handle.writeTx(async (tx) => {
+        const ids = await control.releaseDueSchedules(now(), tx);
+        if (ids.length > 0) {
+          await events.append(tx, 'downloads.changed', { action: 'schedule_due', ids });
+        }
+        return ids;
+      });
       if (released.length > 0) {
-        await handle.writeTx((tx) =>
-          events.append(tx, 'downloads.changed', { action: 'schedule_due', ids: released }),
-        );
         events.wake();
         deps.runner.wake();
       }

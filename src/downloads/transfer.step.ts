@@ -171,8 +171,7 @@ async function startNextAttempt(ctx: JobContext): Promise<AttemptRow | undefined
           const perUser = settings.get('maxConcurrentPerUser');
           if ((await repo.activeAttemptsForUser(candidate.username, tx)) >= perUser) return null;
           await repo.insertAttempt(row, tx);
-          await queue.fencedUpdate(ctx.lease, patch, tx);
-          return { ...ctx.row, ...patch };
+          return queue.fencedUpdate(ctx.lease, patch, tx);
         },
         { attemptsChanged: true },
       );

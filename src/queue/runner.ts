@@ -81,7 +81,11 @@ export function createRunner(options: RunnerOptions) {
 
   const renewAll = async (): Promise<void> => {
     for (const job of [...jobs.values()]) {
-      const renewed = await queue.renew(job.lease, now(), leaseMs).catch(() => null);
+      // An aborted job is winding down and sends nothing more: renewing would only keep its slot.
+      if (job.controller.signal.aborted) continue;
+      const renewed = await queue
+        .renew(job.lease, now(), leaseMs, options.maxConcurrent())
+        .catch(() => null);
       if (renewed === true) job.renewedAt = now();
       // Lost, or not renewable for a whole lease (database unreachable): another process may own
       // it by now, so this job must stop before it sends anything more to the daemon.

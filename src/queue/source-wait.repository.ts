@@ -1,4 +1,5 @@
-import { sql } from 'kysely';
+import { sql, type Selectable } from 'kysely';
+import type { DownloadsTable } from '../db/schema.js';
 import type { DatabaseHandle, Db } from '../db/database.js';
 import { ACTIVE_STATUSES } from '../downloads/download.js';
 import type { Lease } from './queue.repository.js';
@@ -11,6 +12,9 @@ import type { Lease } from './queue.repository.js';
 
 /** A two-key advisory lock apart from the claim's and the event log's: parking is count-and-set. */
 const PARK_LOCK = [0x50f7, 0x9a4c] as const;
+
+/** `park`'s outcome: the row as committed once parked; `full` at the limit; `lost` the lease. */
+export type Parked = { row: Selectable<DownloadsTable> } | 'full' | 'lost';
 
 export interface ParkedDownload {
   id: string;
@@ -31,7 +35,8 @@ export function createSourceWaitRepository(handle: DatabaseHandle) {
      * Parks the leased download if fewer than `maxQueuedAtSource` active downloads are parked
      * (across processes: the count and the write are one step under an advisory lock on
      * PostgreSQL, BEGIN IMMEDIATE on SQLite). Fenced like every worker write; the lease is given
-     * back in the same UPDATE. `full` when the limit is reached (the worker keeps following).
+     * back in the same UPDATE, which returns the row as committed. `full` when the limit is reached
+     * (the worker keeps following).
      * With `tx` it runs inside the caller's transaction (the worker appends its event there).
      */
     async park(
@@ -40,8 +45,8 @@ export function createSourceWaitRepository(handle: DatabaseHandle) {
       maxQueuedAtSource: number,
       patch: { updated_at: number },
       inTx?: Db,
-    ): Promise<'parked' | 'full' | 'lost'> {
-      const body = async (tx: Db): Promise<'parked' | 'full' | 'lost'> => {
+    ): Promise<Parked> {
+      const body = async (tx: Db): Promise<Parked> => {
         if (dialect === 'postgres') {
           await sql`SELECT pg_advisory_xact_lock(${PARK_LOCK[0]}, ${PARK_LOCK[1]})`.execute(tx);
         }
@@ -64,8 +69,9 @@ export function createSourceWaitRepository(handle: DatabaseHandle) {
           .where('id', '=', lease.downloadId)
           .where('lease_owner', '=', lease.owner)
           .where('lease_token', '=', lease.token)
+          .returningAll()
           .executeTakeFirst();
-        return Number(result.numUpdatedRows) === 1 ? 'parked' : 'lost';
+        return result ? { row: result } : 'lost';
       };
       return inTx ? body(inTx) : handle.writeTx(body);
     },

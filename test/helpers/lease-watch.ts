@@ -11,6 +11,11 @@ interface LeaseRow {
 export interface LeaseWatch {
   /** download id → every instance id seen holding its lease. */
   readonly owners: ReadonlyMap<string, ReadonlySet<string>>;
+  /**
+   * The most live leases (owner set, expiry not passed) seen in one look, across every process: a
+   * lower bound of the true peak (a lease shorter than one interval can be missed), never above.
+   */
+  readonly mostLive: number;
   /** The downloads `owner` holds now (its lease rows, live or lapsed), with their fencing tokens. */
   heldBy(owner: string): Promise<LeaseRow[]>;
   /**
@@ -39,6 +44,7 @@ export async function watchLeases(url: string, intervalMs = 50): Promise<LeaseWa
   await client.connect();
   const owners = new Map<string, Set<string>>();
   let on = true;
+  let mostLive = 0;
   // One query at a time on the one connection: the loop and the callers take turns.
   let turn: Promise<unknown> = Promise.resolve();
   const query = <T extends pg.QueryResultRow>(text: string, values: unknown[] = []) => {
@@ -48,9 +54,13 @@ export async function watchLeases(url: string, intervalMs = 50): Promise<LeaseWa
   };
   const loop = (async () => {
     while (on) {
-      const rows = await query<LeaseRow>(
-        'SELECT id, lease_owner, lease_token FROM downloads WHERE lease_owner IS NOT NULL',
+      // One statement, so one snapshot: the count is of leases live at the same moment.
+      const rows = await query<LeaseRow & { live: boolean }>(
+        `SELECT id, lease_owner, lease_token, lease_expires_at > $1 AS live FROM downloads
+         WHERE lease_owner IS NOT NULL`,
+        [Date.now()],
       );
+      mostLive = Math.max(mostLive, rows.filter((r) => r.live).length);
       for (const r of rows) {
         const seen = owners.get(r.id) ?? new Set<string>();
         seen.add(r.lease_owner as string);
@@ -62,6 +72,9 @@ export async function watchLeases(url: string, intervalMs = 50): Promise<LeaseWa
 
   return {
     owners,
+    get mostLive() {
+      return mostLive;
+    },
     query,
     heldBy: (owner) =>
       query<LeaseRow>('SELECT id, lease_owner, lease_token FROM downloads WHERE lease_owner = $1', [
