@@ -99,7 +99,8 @@ describe.each(testDialects())('searches ahead across processes on %s', (dialect)
     await db.db.insertInto('downloads').values(row).execute();
     const p = await prefetcher();
     p.start();
-    await waitUntil(() => (p.inFlight === 1 ? true : null), {
+    // In flight here and arrived at slskd (the count goes up before the request is sent).
+    await waitUntil(() => (p.inFlight === 1 && searchesFor('Paused').length > 0 ? true : null), {
       what: 'a search ahead',
       timeoutMs: 10_000,
     });
