@@ -326,8 +326,14 @@ async function follow(ctx: JobContext, attempt: AttemptRow): Promise<Outcome> {
           }
         }
       }
+      // Only a list read judges a stall: a wake-up of the timer alone has seen nothing. When the
+      // event loop lags (a process just started on a loaded machine), the first wait can last past
+      // the deadline before the monitor has delivered anything; failing then would give up a
+      // healthy source and end in a new round that enqueues every source again. The monitor
+      // delivers an update to every watcher each cycle (its list request times out), so the
+      // deadline still bounds the wait.
       const stallSeconds = settings.get('stallTimeoutSeconds');
-      if (now() - lastChangeAt > stallSeconds * 1000) {
+      if (update !== undefined && now() - lastChangeAt > stallSeconds * 1000) {
         const state = lastKey.split(':')[0] ?? 'unknown';
         // After a pause every timer fires at once and this deadline has passed: only a worker that
         // still holds its lease may cancel (a newer owner may be following this transfer).
