@@ -248,9 +248,15 @@ export function createEventLog(options: EventLogOptions) {
         await listener.start();
       }
       if (pollMs > 0) timers.push(setInterval(wake, pollMs));
-      const runTrim = (): void => void trim().catch((error) => warn(error, 'trimming failed'));
-      timers.push(setInterval(runTrim, options.trimEveryMs ?? 15 * 60_000));
-      runTrim();
+      const runTrim = (): Promise<void> =>
+        trim().then(
+          () => undefined,
+          (error: unknown) => warn(error, 'trimming failed'),
+        );
+      // The first trim is awaited: one still running after start() would race the first
+      // appends and delete what they just wrote by count.
+      await runTrim();
+      timers.push(setInterval(() => void runTrim(), options.trimEveryMs ?? 15 * 60_000));
     },
 
     /** How many times the LISTEN connection was set up (PostgreSQL; tests follow reconnects). */
