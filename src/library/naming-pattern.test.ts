@@ -326,6 +326,8 @@ describe('naming patterns: validation', () => {
     ['no title or track', '{Artist Name}/{Album Title}', /no \{Track Title\} or \{track\}/],
     ['title only in a folder', '{Track Title}/{Album Title}', /no \{Track Title\} or \{track\}/],
     ['an unclosed brace', '{Artist Name/{Track Title}', /opens or closes no token/],
+    ['a token name no token can have', '{Títle} {Track Title}', /unknown token \{Títle\}/],
+    ['an empty token', '{} {Track Title}', /opens or closes no token/],
     ['a stray closing brace', '{Track Title}}x', /opens or closes no token/],
     ['a bad number format', '{track:2}', /number token takes zeros/],
     ['a bad text format', '{Track Title:abc}', /text token takes a length/],

@@ -239,6 +239,13 @@ function parseSegment(text: string): Part[] {
   const literal = (s: string): void => {
     if (s === '') return;
     if (s.includes('{') || s.includes('}')) {
+      // "{Títle}" is braces around something that is no token name at all: say so.
+      const braced = /\{[^{}]+\}/.exec(s)?.[0];
+      if (braced) {
+        throw new NamingPatternError(
+          `has an unknown token ${braced}; known tokens: ${TOKEN_NAMES.join(', ')}`,
+        );
+      }
       throw new NamingPatternError(
         `has a "${s.includes('{') ? '{' : '}'}" that opens or closes no token (write {{ or }} for a brace): "${text}"`,
       );
