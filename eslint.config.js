@@ -40,6 +40,7 @@ export default tseslint.config(
       'src/library/sanitize.ts',
       'src/library/naming.ts',
       'src/library/naming-pattern.ts',
+      'src/library/naming-tokens.ts',
       'src/naming/naming-preview.ts',
       'src/queue/backoff.ts',
       'src/queue/time-windows.ts',

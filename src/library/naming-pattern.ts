@@ -1,4 +1,22 @@
 import { cleanSegment, MAX_SEGMENT_BYTES, truncateUtf8, utf8Length } from './sanitize.js';
+import {
+  cleanExtension,
+  positive,
+  TOKEN_NAMES,
+  tokenKey,
+  TOKENS_BY_KEY,
+  type TokenDefinition,
+  type TrackNaming,
+} from './naming-tokens.js';
+
+export {
+  cleanExtension,
+  TOKEN_NAMES,
+  UNKNOWN_ALBUM,
+  UNKNOWN_ARTIST,
+  UNKNOWN_TITLE,
+  type TrackNaming,
+} from './naming-tokens.js';
 
 /**
  * Naming patterns in Lidarr's token syntax (its FileNameBuilder): `{Album Artist Name}/{Album Title}/
@@ -24,26 +42,6 @@ import { cleanSegment, MAX_SEGMENT_BYTES, truncateUtf8, utf8Length } from './san
  * move.ts) still checks the joined path.
  */
 
-export interface TrackNaming {
-  artist: string;
-  /** Preferred for the folder when given, so a compilation's tracks share one folder. */
-  albumArtist?: string | null;
-  album?: string | null;
-  title: string;
-  trackNumber?: number | null;
-  discNumber?: number | null;
-  /** Discs in the release, when known: decides the multi-disc pattern for disc 1 (see isMultiDisc). */
-  discTotal?: number | null;
-  year?: number | null;
-  genre?: string | null;
-  /** With or without the leading dot; lower-cased. */
-  extension: string;
-}
-
-export const UNKNOWN_ARTIST = 'Unknown Artist';
-export const UNKNOWN_ALBUM = 'Unknown Album';
-export const UNKNOWN_TITLE = 'Unknown Title';
-
 /** Today's layout, kept as the default: <Album artist>/<Album>/<NN> - <Title>.<ext>. */
 export const DEFAULT_NAMING_PATTERN =
   '{Album Artist Name}/{Album Title}/{track:00} - {Track Title}';
@@ -55,85 +53,6 @@ export const DEFAULT_MULTI_DISC_NAMING_PATTERN =
 export const MAX_PATTERN_LENGTH = 500;
 /** Most path segments (folders + file) a pattern may have. */
 export const MAX_PATTERN_SEGMENTS = 10;
-
-interface TokenDefinition {
-  /** The name as documented; also how error messages write it. */
-  name: string;
-  kind: 'text' | 'number';
-  value: (t: TrackNaming) => string | number | null | undefined;
-  /**
-   * What an empty value becomes: `always`, or only when the token is the whole segment (a folder
-   * of its own, so tracks without an album still get an album folder instead of moving up one).
-   */
-  fallback?: { text: string; when: 'always' | 'alone' };
-}
-
-const present = (value: string | null | undefined): value is string =>
-  value !== null && value !== undefined && value.trim() !== '';
-const positive = (n: number | null | undefined): number | null =>
-  n !== null && n !== undefined && Number.isInteger(n) && n > 0 ? n : null;
-
-/** Extension reduced to letters/digits so it cannot smuggle a separator or a second dot. */
-export function cleanExtension(extension: string): string {
-  return extension
-    .replace(/^\.+/, '')
-    .toLowerCase()
-    .replace(/[^\p{L}\p{N}]/gu, '')
-    .slice(0, 16);
-}
-
-/**
- * The tokens, as data. Artist and title fall back to "Unknown …" wherever they stand, because they
- * name the track (a request always has both; only sanitizing can empty them). `{Artist Name}` is the
- * track's artist here (Lidarr's means the album's artist; that is `{Album Artist Name}`, the album
- * artist or else the track's), and `{Track ArtistName}`, Lidarr's name for it, is accepted too.
- */
-const TOKENS: TokenDefinition[] = [
-  {
-    name: 'Artist Name',
-    kind: 'text',
-    value: (t) => t.artist,
-    fallback: { text: UNKNOWN_ARTIST, when: 'always' },
-  },
-  {
-    name: 'Track ArtistName',
-    kind: 'text',
-    value: (t) => t.artist,
-    fallback: { text: UNKNOWN_ARTIST, when: 'always' },
-  },
-  {
-    name: 'Album Artist Name',
-    kind: 'text',
-    value: (t) => (present(t.albumArtist) ? t.albumArtist : t.artist),
-    fallback: { text: UNKNOWN_ARTIST, when: 'always' },
-  },
-  {
-    name: 'Album Title',
-    kind: 'text',
-    value: (t) => t.album,
-    fallback: { text: UNKNOWN_ALBUM, when: 'alone' },
-  },
-  {
-    name: 'Track Title',
-    kind: 'text',
-    value: (t) => t.title,
-    fallback: { text: UNKNOWN_TITLE, when: 'always' },
-  },
-  { name: 'Release Year', kind: 'number', value: (t) => positive(t.year) },
-  { name: 'Genre', kind: 'text', value: (t) => t.genre },
-  { name: 'track', kind: 'number', value: (t) => positive(t.trackNumber) },
-  { name: 'medium', kind: 'number', value: (t) => positive(t.discNumber) },
-  { name: 'ext', kind: 'text', value: (t) => cleanExtension(t.extension) },
-];
-
-/** Lidarr's token comparison: case, spaces and punctuation ignored. */
-const tokenKey = (name: string): string => name.replace(/[^\p{L}\p{N}]/gu, '').toLowerCase();
-const TOKENS_BY_KEY = new Map(TOKENS.map((d) => [tokenKey(d.name), d]));
-
-/** The documented token names, `{…}` included, for messages and the README. */
-export const TOKEN_NAMES: readonly string[] = TOKENS.map((d) =>
-  d.kind === 'number' && d.name !== 'Release Year' ? `{${d.name}:00}` : `{${d.name}}`,
-);
 
 interface LiteralPart {
   kind: 'literal';
