@@ -1,6 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import {
+  DEFAULT_MULTI_DISC_NAMING_PATTERN,
+  DEFAULT_NAMING_PATTERN,
+  namingPatternProblem,
+} from '../library/naming-pattern.js';
 import { isTimeZone } from '../queue/time-windows.js';
 import { redactUrlCredentials } from '../log/redact.js';
 import { apiKeyProblem, resolveApiKey } from './api-key.js';
@@ -49,6 +54,10 @@ export interface Config {
   /** Consecutive daemon-down failures that open the circuit. */
   circuitThreshold: number;
   circuitHalfOpenMs: number;
+  /** Library layout (setting `namingPattern`): Lidarr-style tokens, "/" between folders. */
+  namingPattern: string;
+  /** The layout for a disc of a multi-disc release (setting `multiDiscNamingPattern`). */
+  multiDiscNamingPattern: string;
   logLevel: string;
 }
 
@@ -78,6 +87,8 @@ export const CONFIG_DEFAULTS = {
   SOULSPOT_BLOCKLIST_DAYS: '7',
   SOULSPOT_CIRCUIT_FAILURES: '5',
   SOULSPOT_CIRCUIT_HALF_OPEN_SECONDS: '10',
+  SOULSPOT_NAMING_PATTERN: DEFAULT_NAMING_PATTERN,
+  SOULSPOT_MULTI_DISC_NAMING_PATTERN: DEFAULT_MULTI_DISC_NAMING_PATTERN,
   SOULSPOT_LOG_LEVEL: 'info',
 } as const;
 
@@ -150,6 +161,13 @@ function parseConfig(src: Source): Config {
     }
   };
 
+  const pattern = (name: string): string => {
+    const value = str(name);
+    const problem = namingPatternProblem(value);
+    if (problem !== null) problems.push(`${name} ${problem} (got "${value}")`);
+    return value;
+  };
+
   const backoff = str('SOULSPOT_RETRY_BACKOFF_SECONDS')
     .split(',')
     .map((s) => s.trim())
@@ -195,6 +213,8 @@ function parseConfig(src: Source): Config {
     blocklistMs: num('SOULSPOT_BLOCKLIST_DAYS', 0.0001, 3650) * 86_400_000,
     circuitThreshold: int('SOULSPOT_CIRCUIT_FAILURES', 1, 1000),
     circuitHalfOpenMs: num('SOULSPOT_CIRCUIT_HALF_OPEN_SECONDS', 0.05, 3600) * 1000,
+    namingPattern: pattern('SOULSPOT_NAMING_PATTERN'),
+    multiDiscNamingPattern: pattern('SOULSPOT_MULTI_DISC_NAMING_PATTERN'),
     logLevel: str('SOULSPOT_LOG_LEVEL'),
   };
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(config.logLevel)) {

@@ -41,6 +41,8 @@ export type PipelineConfig = Omit<
   | 'blocklistFailures'
   | 'blocklistWindowMs'
   | 'blocklistMs'
+  | 'namingPattern'
+  | 'multiDiscNamingPattern'
 >;
 
 /** The settings service as the pipeline uses it: one value, read when it is needed. */
@@ -61,6 +63,8 @@ export function pipelineConfig(config: Config): PipelineConfig {
     blocklistFailures: _h,
     blocklistWindowMs: _i,
     blocklistMs: _j,
+    namingPattern: _k,
+    multiDiscNamingPattern: _l,
     ...rest
   } = config;
   return rest;

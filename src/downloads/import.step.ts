@@ -111,15 +111,24 @@ export async function importStep(ctx: JobContext): Promise<boolean> {
       );
     }
 
-    const segments = libraryRelativePath({
-      artist: ctx.row.artist,
-      albumArtist: ctx.row.album_artist,
-      album: ctx.row.album,
-      title: ctx.row.title,
-      trackNumber: ctx.row.track_number,
-      discNumber: ctx.row.disc_number,
-      extension: attempt.extension || path.extname(source).slice(1),
-    });
+    // The naming patterns are live settings: read now, so a change applies to the next file.
+    const segments = libraryRelativePath(
+      {
+        artist: ctx.row.artist,
+        albumArtist: ctx.row.album_artist,
+        album: ctx.row.album,
+        title: ctx.row.title,
+        trackNumber: ctx.row.track_number,
+        discNumber: ctx.row.disc_number,
+        year: ctx.row.year,
+        genre: ctx.row.genre,
+        extension: attempt.extension || path.extname(source).slice(1),
+      },
+      {
+        namingPattern: ctx.deps.settings.get('namingPattern'),
+        multiDiscNamingPattern: ctx.deps.settings.get('multiDiscNamingPattern'),
+      },
+    );
     const target = path.join(config.libraryDir, ...segments);
     if (target !== attempt.target_path) {
       await ctx.updateAttempt(attempt.id, { target_path: target, updated_at: now() });

@@ -29,6 +29,8 @@ import { QueueCommandError, type QueueControlService } from '../downloads/queue-
 import { queueRoutes } from './routes/queue.routes.js';
 import type { QualityProfileService } from '../quality-profiles/quality-profiles.service.js';
 import { qualityProfileRoutes } from '../quality-profiles/quality-profiles.routes.js';
+import { NamingPatternError } from '../library/naming-pattern.js';
+import { namingRoutes } from '../naming/naming.routes.js';
 import { acceptJsonBodiesOnly } from './body.js';
 import { describeValidation, validators } from './validation.js';
 
@@ -115,6 +117,10 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       return reply
         .code(400)
         .send({ statusCode: 400, error: 'Bad Request', message: `body/${error.message}` });
+    if (error instanceof NamingPatternError)
+      return reply
+        .code(400)
+        .send({ statusCode: 400, error: 'Bad Request', message: `body/${error.message}` });
     if (error instanceof BadCursorError)
       return reply.code(400).send({
         statusCode: 400,
@@ -148,6 +154,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(settingsRoutes(deps));
   await app.register(queueRoutes(deps));
   await app.register(qualityProfileRoutes(deps));
+  await app.register(namingRoutes(deps));
   app.get('/api/docs', { schema: { hide: true } }, () => app.swagger());
   return app;
 }
