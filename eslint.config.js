@@ -39,6 +39,7 @@ export default tseslint.config(
       'src/matching/**/*.ts',
       'src/library/sanitize.ts',
       'src/library/naming.ts',
+      'src/library/spectrum.ts',
       'src/queue/backoff.ts',
       'src/queue/time-windows.ts',
       'src/downloads/queue-order.ts',
