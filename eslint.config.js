@@ -42,6 +42,7 @@ export default tseslint.config(
       'src/library/naming-pattern.ts',
       'src/library/naming-tokens.ts',
       'src/naming/naming-preview.ts',
+      'src/library/spectrum.ts',
       'src/queue/backoff.ts',
       'src/queue/time-windows.ts',
       'src/downloads/queue-order.ts',

@@ -24,6 +24,7 @@ import { createFilingRepository } from './downloads/filing.repository.js';
 import { removeStaleTempFiles } from './library/move.js';
 import { createSweeper, type Sweeper } from './library/sweep.js';
 import { createDiskWatcher } from './library/disk-watcher.js';
+import { createTranscodeChecker } from './library/transcode-check.js';
 import { withCircuitBreaker, type GuardedProvider } from './providers/circuit-breaker.js';
 import { createHealthMonitor } from './providers/health-monitor.js';
 import type { DownloadProvider } from './providers/provider.js';
@@ -171,6 +172,11 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
   const stopBlocklist = blocklist.start();
 
   const sourceWait = createSourceWaitRepository(db);
+  // The fake-lossless check at filing; without ffmpeg it reports itself unavailable in /api/health.
+  const transcode = createTranscodeChecker({ ffmpegPath: config.ffmpegPath });
+  void transcode.availability().then(({ available, message }) => {
+    if (!available) log.warn({ ffmpeg: config.ffmpegPath }, message);
+  });
   // Searches rank with each download's profile, read at each search (an edit applies to the next).
   const qualityProfiles = createQualityProfileService({ handle: db, now });
   const deps: PipelineDeps = {
@@ -189,6 +195,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     deferMs: Math.max(1000, Math.min(30_000, config.pollIntervalMs * 5)),
     sources: blocklist,
     profiles: qualityProfiles,
+    transcode,
   };
   const runner = createRunner({
     queue,
@@ -263,6 +270,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     settings,
     queueControl,
     qualityProfiles,
+    transcode,
   });
   // Parked downloads (waiting in a peer's queue, no runner slot) are followed from the monitor's
   // list; one that moves, ends or stalls is claimed next.

@@ -29,6 +29,8 @@ export interface Config {
   slskdUrl: string;
   slskdApiKey: string | undefined;
   slskdDownloadsDir: string | undefined;
+  /** The ffmpeg binary the transcode check decodes with (a name on PATH or a path). */
+  ffmpegPath: string;
   maxConcurrent: number;
   maxConcurrentPerUser: number;
   /** Downloads waiting in a source's queue at once (they hold no transfer slot). */
@@ -90,6 +92,7 @@ export const CONFIG_DEFAULTS = {
   SOULSPOT_NAMING_PATTERN: DEFAULT_NAMING_PATTERN,
   SOULSPOT_MULTI_DISC_NAMING_PATTERN: DEFAULT_MULTI_DISC_NAMING_PATTERN,
   SOULSPOT_LOG_LEVEL: 'info',
+  SOULSPOT_FFMPEG_PATH: 'ffmpeg',
 } as const;
 
 /**
@@ -195,6 +198,7 @@ function parseConfig(src: Source): Config {
     slskdDownloadsDir: src.SOULSPOT_SLSKD_DOWNLOADS_DIR
       ? path.resolve(src.SOULSPOT_SLSKD_DOWNLOADS_DIR)
       : undefined,
+    ffmpegPath: str('SOULSPOT_FFMPEG_PATH'),
     maxConcurrent: int('SOULSPOT_MAX_CONCURRENT', 1, 10_000),
     maxConcurrentPerUser: int('SOULSPOT_MAX_CONCURRENT_PER_USER', 1, 1_000),
     maxQueuedAtSource: int('SOULSPOT_MAX_QUEUED_AT_SOURCE', 0, 100_000),

@@ -61,6 +61,15 @@ export interface DownloadsTable {
   source_wait_since: number | null;
   /** The quality profile asked for; null = the default profile at search time (migration 012). */
   quality_profile_id: string | null;
+  /**
+   * The fake-lossless check of the file (migration 014): clean | suspect | inconclusive | skipped
+   * (no ffmpeg, or it could not decode); null = not checked (not lossless, or not filed yet).
+   */
+  transcode_check: string | null;
+  /** 1 = suspected transcode, 0 = checked and not suspected, null = not checked. */
+  suspect_transcode: number | null;
+  /** Where the spectrum stops, for a suspect file with a cliff. */
+  transcode_cutoff_hz: number | null;
 }
 
 export interface AttemptsTable {
@@ -93,6 +102,15 @@ export interface AttemptsTable {
   created_at: number;
   updated_at: number;
   finished_at: number | null;
+  /**
+   * The fake-lossless check of this source's file (migration 014): clean | suspect | inconclusive | skipped
+   * (no ffmpeg, or it could not decode); null = not checked (not lossless, or not filed yet).
+   */
+  transcode_check: string | null;
+  /** 1 = suspected transcode, 0 = checked and not suspected, null = not checked. */
+  suspect_transcode: number | null;
+  /** Where the spectrum stops, for a suspect file with a cliff. */
+  transcode_cutoff_hz: number | null;
 }
 
 /** One blocked source: a whole user (filename '') or one file of a user. */

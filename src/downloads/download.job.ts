@@ -5,6 +5,7 @@ import type { AttemptsTable, DownloadsTable } from '../db/schema.js';
 import { downloadEvents } from '../events/download-events.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { EventLog } from '../events/event-log.js';
+import type { TranscodeChecker } from '../library/transcode-check.js';
 import type { DownloadProvider } from '../providers/provider.js';
 import { retryDelayMs } from '../queue/backoff.js';
 import { LeaseLostError, type Lease, type QueueRepository } from '../queue/queue.repository.js';
@@ -92,6 +93,8 @@ export interface PipelineDeps {
   sources?: SourcePolicy;
   /** Each download's quality profile (the quality-profiles service); in isolation, the defaults. */
   profiles?: ProfileSource;
+  /** The fake-lossless check (library/transcode-check.ts); in isolation, files are not checked. */
+  transcode?: Pick<TranscodeChecker, 'check'>;
 }
 
 export interface SourcePolicy {

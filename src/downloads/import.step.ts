@@ -13,6 +13,7 @@ import type { JobContext } from './download.job.js';
 import type { AttemptRow } from './download.repository.js';
 import type { ErrorCode } from './error-codes.js';
 import { createFilingRepository } from './filing.repository.js';
+import { transcodeStep } from './transcode.step.js';
 
 /** How long filing waits for slskd to put the finished file in place (it moves it after `Succeeded`). */
 const FILE_WAIT_MS = 60_000;
@@ -110,6 +111,9 @@ export async function importStep(ctx: JobContext): Promise<boolean> {
         `The downloaded file is not usable: ${check.reason}`,
       );
     }
+    const transcode = await transcodeStep(ctx, attempt, root, source, check.format);
+    if (transcode.reject)
+      return await rejectSource(ctx, attempt, 'invalid_file', transcode.message);
 
     // The naming patterns are live settings: read now, so a change applies to the next file.
     const segments = libraryRelativePath(

@@ -152,6 +152,9 @@ async function startNextAttempt(ctx: JobContext): Promise<AttemptRow | undefined
         created_at: t,
         updated_at: t,
         finished_at: null,
+        transcode_check: null,
+        suspect_transcode: null,
+        transcode_cutoff_hz: null,
       };
       const patch = {
         status: 'queued',

@@ -17,6 +17,7 @@ import {
 } from '../downloads/downloads.service.js';
 import type { SseBroker } from '../events/sse.broker.js';
 import type { HealthMonitor } from '../providers/health-monitor.js';
+import type { TranscodeChecker } from '../library/transcode-check.js';
 import type { BlocklistService } from '../blocklist/blocklist.service.js';
 import { blocklistRoutes } from './routes/blocklist.routes.js';
 import { bulkRoutes } from './routes/bulk.routes.js';
@@ -43,6 +44,8 @@ export interface AppDeps {
   settings: SettingsService;
   queueControl: QueueControlService;
   qualityProfiles: QualityProfileService;
+  /** Whether the fake-lossless check can run (ffmpeg present), for /api/health. */
+  transcode?: Pick<TranscodeChecker, 'availability'>;
   logger?: boolean | object;
 }
 

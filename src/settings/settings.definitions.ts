@@ -132,6 +132,12 @@ export const SETTING_DEFINITIONS = {
     fromConfig: (c) => c.multiDiscNamingPattern,
     refine: (value) => namingPatternProblem(value),
   }),
+  transcodeAction: define({
+    schema: Type.Union([Type.Literal('reject'), Type.Literal('warn')]),
+    description:
+      'A lossless file that looks like a transcode (its spectrum stops at a lossy cut-off): reject fails that source with invalid_file and tries the next; warn files it with suspectTranscode set',
+    fromConfig: () => 'reject' as const,
+  }),
 } as const;
 
 export type SettingKey = keyof typeof SETTING_DEFINITIONS;
