@@ -53,7 +53,7 @@ describe('listing a folder (POST /users/{u}/directory) through the slskd adapter
   });
 
   it('returns every file of the folder with full paths and audio facts', async () => {
-    const files = await provider.listFolder('alice', ALBUM);
+    const files = await provider.listFolder!('alice', ALBUM);
     expect(files.map((f) => f.filename).sort()).toEqual([
       `${ALBUM}\\01 - Tone A.flac`,
       `${ALBUM}\\02 - Tone C.mp3`,
@@ -68,7 +68,7 @@ describe('listing a folder (POST /users/{u}/directory) through the slskd adapter
   });
 
   it('fails with a provider error for an offline peer', async () => {
-    const error = await rejection(provider.listFolder('bob', ALBUM));
+    const error = await rejection(provider.listFolder!('bob', ALBUM));
     expect(error.code).toBe('source_offline');
   });
 
