@@ -61,6 +61,29 @@ export interface DownloadsTable {
   source_wait_since: number | null;
   /** The quality profile asked for; null = the default profile at search time (migration 012). */
   quality_profile_id: string | null;
+  /** The album this track belongs to (migration 016); null for a single track. */
+  album_id: string | null;
+}
+
+/** An album (migration 016): its tracks are the downloads naming it; its status is derived. */
+export interface AlbumsTable {
+  id: string;
+  artist: string;
+  album: string;
+  year: number | null;
+  /** The quality profile its tracks search with; null = the default at search time. */
+  quality_profile_id: string | null;
+  /** The folder chosen by browsing, or null (each track searches on its own). */
+  folder_provider: string | null;
+  folder_username: string | null;
+  folder_directory: string | null;
+  /** How many files the chosen folder has (as browsed). */
+  folder_files: number | null;
+  track_count: number;
+  created_at: number;
+  updated_at: number;
+  /** Set once, by the write that completed the last track (album.completed's guard). */
+  completed_at: number | null;
 }
 
 export interface AttemptsTable {
@@ -210,6 +233,7 @@ export interface Database {
   settings: SettingsTable;
   events: EventsTable;
   quality_profiles: QualityProfilesTable;
+  albums: AlbumsTable;
 }
 
 export type Generatedless<T> = { [K in keyof T]: T[K] extends Generated<infer U> ? U : T[K] };
