@@ -1,4 +1,4 @@
-import { extensionOf, qualityTier } from '../matching/quality-policy.js';
+import { qualityTier } from '../matching/quality-policy.js';
 import { rankWithProfile } from '../matching/quality-profile-ranking.js';
 import type { ProfileRules } from '../matching/quality-profile.js';
 import { normalizeForMatch } from '../matching/query.js';
@@ -348,9 +348,4 @@ function compareFolder(
   const ka = `${a.username}\u0000${a.directory}`;
   const kb = `${b.username}\u0000${b.directory}`;
   return ka < kb ? -1 : ka > kb ? 1 : 0;
-}
-
-/** Only audio files count as a folder's files for display. */
-export function audioFileCount(files: readonly Candidate[]): number {
-  return files.filter((f) => extensionOf(f.filename) !== '' && f.size > 0).length;
 }

@@ -29,6 +29,8 @@ import { QueueCommandError, type QueueControlService } from '../downloads/queue-
 import { queueRoutes } from './routes/queue.routes.js';
 import type { QualityProfileService } from '../quality-profiles/quality-profiles.service.js';
 import { qualityProfileRoutes } from '../quality-profiles/quality-profiles.routes.js';
+import type { AlbumsService } from '../albums/albums.service.js';
+import { albumRoutes } from '../albums/albums.routes.js';
 import { acceptJsonBodiesOnly } from './body.js';
 import { describeValidation, validators } from './validation.js';
 
@@ -41,6 +43,8 @@ export interface AppDeps {
   settings: SettingsService;
   queueControl: QueueControlService;
   qualityProfiles: QualityProfileService;
+  /** Absent where an app is built without albums (some API tests). */
+  albums?: AlbumsService;
   logger?: boolean | object;
 }
 
@@ -121,8 +125,10 @@ export async function buildApp(deps: AppDeps): Promise<App> {
         error: 'Bad Request',
         message: `querystring/cursor: ${error.message}`,
       });
+    // 503: a service that could not reach the provider says so (POST /api/albums without tracks).
     const status =
-      error.statusCode && error.statusCode >= 400 && error.statusCode < 500
+      error.statusCode &&
+      ((error.statusCode >= 400 && error.statusCode < 500) || error.statusCode === 503)
         ? error.statusCode
         : 500;
     if (status === 500) app.log.error(error);
@@ -148,6 +154,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(settingsRoutes(deps));
   await app.register(queueRoutes(deps));
   await app.register(qualityProfileRoutes(deps));
+  if (deps.albums) await app.register(albumRoutes({ albums: deps.albums }));
   app.get('/api/docs', { schema: { hide: true } }, () => app.swagger());
   return app;
 }
