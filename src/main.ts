@@ -43,6 +43,9 @@ import {
 } from './downloads/queue-control.service.js';
 import { createSettingsService, type SettingsService } from './settings/settings.service.js';
 import { createQualityProfileService } from './quality-profiles/quality-profiles.service.js';
+import { createAlbumsRepository } from './albums/albums.repository.js';
+import { createAlbumsService } from './albums/albums.service.js';
+import { createAlbumTracker } from './albums/album-tracker.js';
 
 export interface SoulSpot {
   url: string;
@@ -179,6 +182,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
   });
   // Searches rank with each download's profile, read at each search (an edit applies to the next).
   const qualityProfiles = createQualityProfileService({ handle: db, now });
+  const albumsRepo = createAlbumsRepository(db.db);
   const deps: PipelineDeps = {
     config: pipelineConfig(config),
     settings,
@@ -196,6 +200,8 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     sources: blocklist,
     profiles: qualityProfiles,
     transcode,
+    // An album track's status change announces the album (album.completed once) in its write.
+    albums: createAlbumTracker({ repo: albumsRepo, now }),
   };
   const runner = createRunner({
     queue,
@@ -261,6 +267,22 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     scheduled: () => queueControl.wakeScheduler(),
     profiles: qualityProfiles,
   });
+  const albums = createAlbumsService({
+    handle: db,
+    repo: albumsRepo,
+    downloadsRepo: repo,
+    downloads,
+    events,
+    provider,
+    profiles: qualityProfiles,
+    sources: blocklist,
+    settings,
+    maxRetries: () => settings.get('maxRetries'),
+    maxQueueSize: () => settings.get('maxQueueSize'),
+    now,
+    log,
+    runner,
+  });
   const app = await buildApp({
     apiKey: config.apiKey,
     downloads,
@@ -271,6 +293,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     queueControl,
     qualityProfiles,
     transcode,
+    albums,
   });
   // Parked downloads (waiting in a peer's queue, no runner slot) are followed from the monitor's
   // list; one that moves, ends or stalls is claimed next.

@@ -70,6 +70,29 @@ export interface DownloadsTable {
   suspect_transcode: number | null;
   /** Where the spectrum stops, for a suspect file with a cliff. */
   transcode_cutoff_hz: number | null;
+  /** The album this track belongs to (migration 016); null for a single track. */
+  album_id: string | null;
+}
+
+/** An album (migration 016): its tracks are the downloads naming it; its status is derived. */
+export interface AlbumsTable {
+  id: string;
+  artist: string;
+  album: string;
+  year: number | null;
+  /** The quality profile its tracks search with; null = the default at search time. */
+  quality_profile_id: string | null;
+  /** The folder chosen by browsing, or null (each track searches on its own). */
+  folder_provider: string | null;
+  folder_username: string | null;
+  folder_directory: string | null;
+  /** How many files the chosen folder has (as browsed). */
+  folder_files: number | null;
+  track_count: number;
+  created_at: number;
+  updated_at: number;
+  /** Set once, by the write that completed the last track (album.completed's guard). */
+  completed_at: number | null;
 }
 
 export interface AttemptsTable {
@@ -228,6 +251,7 @@ export interface Database {
   settings: SettingsTable;
   events: EventsTable;
   quality_profiles: QualityProfilesTable;
+  albums: AlbumsTable;
 }
 
 export type Generatedless<T> = { [K in keyof T]: T[K] extends Generated<infer U> ? U : T[K] };

@@ -32,6 +32,8 @@ import type { QualityProfileService } from '../quality-profiles/quality-profiles
 import { qualityProfileRoutes } from '../quality-profiles/quality-profiles.routes.js';
 import { NamingPatternError } from '../library/naming-pattern.js';
 import { namingRoutes } from '../naming/naming.routes.js';
+import type { AlbumsService } from '../albums/albums.service.js';
+import { albumRoutes } from '../albums/albums.routes.js';
 import { acceptJsonBodiesOnly } from './body.js';
 import { describeValidation, validators } from './validation.js';
 
@@ -46,6 +48,8 @@ export interface AppDeps {
   qualityProfiles: QualityProfileService;
   /** Whether the fake-lossless check can run (ffmpeg present), for /api/health. */
   transcode?: Pick<TranscodeChecker, 'availability'>;
+  /** Absent where an app is built without albums (some API tests). */
+  albums?: AlbumsService;
   logger?: boolean | object;
 }
 
@@ -130,8 +134,10 @@ export async function buildApp(deps: AppDeps): Promise<App> {
         error: 'Bad Request',
         message: `querystring/cursor: ${error.message}`,
       });
+    // 503: a service that could not reach the provider says so (POST /api/albums without tracks).
     const status =
-      error.statusCode && error.statusCode >= 400 && error.statusCode < 500
+      error.statusCode &&
+      ((error.statusCode >= 400 && error.statusCode < 500) || error.statusCode === 503)
         ? error.statusCode
         : 500;
     if (status === 500) app.log.error(error);
@@ -158,6 +164,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(queueRoutes(deps));
   await app.register(qualityProfileRoutes(deps));
   await app.register(namingRoutes(deps));
+  if (deps.albums) await app.register(albumRoutes({ albums: deps.albums }));
   app.get('/api/docs', { schema: { hide: true } }, () => app.swagger());
   return app;
 }
