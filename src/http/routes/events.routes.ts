@@ -15,7 +15,8 @@ export const eventsRoutes =
             'Server-sent events from the event log: download.updated (a Download with changed, ' +
             'the fields that changed), download.progress ({id, progress, bytesTransferred, ' +
             'queuePosition, updatedAt, speed?}), download.completed, download.failed, ' +
-            'downloads.changed, provider.health, provider.circuit; reset when Last-Event-ID is ' +
+            'downloads.changed, provider.health, provider.circuit, quality-profile.changed ' +
+            '({id, change, profile?}); reset when Last-Event-ID is ' +
             'older than the oldest event kept; heartbeat comments',
           querystring: Type.Object({
             lastEventId: Type.Optional(
