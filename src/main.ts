@@ -181,7 +181,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     if (!available) log.warn({ ffmpeg: config.ffmpegPath }, message);
   });
   // Searches rank with each download's profile, read at each search (an edit applies to the next).
-  const qualityProfiles = createQualityProfileService({ handle: db, now });
+  const qualityProfiles = createQualityProfileService({ handle: db, now, events });
   const albumsRepo = createAlbumsRepository(db.db);
   const deps: PipelineDeps = {
     config: pipelineConfig(config),

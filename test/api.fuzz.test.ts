@@ -9,7 +9,9 @@ import {
   type QueryPair,
   type RequestSpec,
 } from './helpers/api-requests.js';
+import { serialize, type Json } from './helpers/api-arbitraries.js';
 import { KNOWN_TOKEN } from './helpers/api-arbitraries-queue.js';
+import { checkedSettingsPatchBody } from './helpers/api-arbitraries-settings.js';
 import {
   NAMES_A_FIELD,
   verdict,
@@ -289,6 +291,61 @@ describe.each(testDialects())('API fuzz on %s', (dialect) => {
       count((s) => s === 415),
       JSON.stringify([...seen]),
     ).toBeGreaterThan(0);
+  });
+
+  it(`takes and refuses naming patterns and transcodeAction as the oracle says (seed ${SEED})`, async () => {
+    // Per setting: patches that stored a value of it, and patches refused for its value.
+    const outcomes = new Map(
+      ['namingPattern', 'multiDiscNamingPattern', 'transcodeAction'].map((k) => [
+        k,
+        { taken: 0, refused: 0 },
+      ]),
+    );
+    await fc.assert(
+      fc.asyncProperty(checkedSettingsPatchBody, async (body: Json) => {
+        const req: ConcreteRequest = {
+          method: 'PATCH',
+          url: '/api/settings',
+          headers: { 'x-api-key': API_KEY, 'content-type': 'application/json' },
+          payload: Buffer.from(serialize(body)),
+        };
+        const expected = verdict(req, API_KEY, state);
+        const res = await server.app.inject(req);
+        const context = `${describeRequest(req)}\n→ ${res.statusCode} ${res.body.slice(0, 400)}`;
+        if (!expected.accept) {
+          expect(res.statusCode, `${context}\nexpected ${expected.status}: ${expected.why}`).toBe(
+            expected.status,
+          );
+          if (res.statusCode === 400)
+            expect(res.json<{ message: string }>().message, context).toMatch(NAMES_A_FIELD);
+          // The oracle names the first bad setting ("invalid namingPattern").
+          const bad = /^invalid (\w+)$/.exec(expected.why)?.[1];
+          const outcome = bad === undefined ? undefined : outcomes.get(bad);
+          if (outcome) outcome.refused++;
+          return;
+        }
+        expect(res.statusCode, `${context}\nexpected a success`).toBe(200);
+        // What the answer and a new GET show is the model: defaults, then every change in order.
+        await checkQueueRoute(
+          server.app,
+          'patchSettings',
+          expected.body,
+          res.json(),
+          pools.model,
+          context,
+        );
+        for (const [k, outcome] of outcomes) {
+          const sent = get(expected.body, k);
+          if (sent !== undefined && sent !== null) outcome.taken++;
+        }
+      }),
+      { seed: SEED, numRuns: Math.max(100, RUNS / 2) },
+    );
+    for (const [k, { taken, refused }] of outcomes) {
+      const all = JSON.stringify([...outcomes]);
+      expect(taken, `${k} stored ${all}`).toBeGreaterThan(10);
+      expect(refused, `${k} refused ${all}`).toBeGreaterThan(10);
+    }
   });
 
   it(`opens the event stream whatever Last-Event-ID says (seed ${SEED})`, async () => {

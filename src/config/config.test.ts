@@ -84,6 +84,22 @@ describe('loadConfig', () => {
     ).toThrow(/SOULSPOT_MULTI_DISC_NAMING_PATTERN has an unknown token \{Disc\}/);
   });
 
+  it('takes transcodeAction from SOULSPOT_TRANSCODE_ACTION, reject unless told', () => {
+    expect(loadConfig({ SOULSPOT_DATA_DIR: dataDir() }).transcodeAction).toBe('reject');
+    expect(
+      loadConfig({ SOULSPOT_DATA_DIR: dataDir(), SOULSPOT_TRANSCODE_ACTION: 'warn' })
+        .transcodeAction,
+    ).toBe('warn');
+    // Written by hand in a file or a unit: case and stray spaces are not worth a refused start.
+    expect(
+      loadConfig({ SOULSPOT_DATA_DIR: dataDir(), SOULSPOT_TRANSCODE_ACTION: ' Warn ' })
+        .transcodeAction,
+    ).toBe('warn');
+    expect(() =>
+      loadConfig({ SOULSPOT_DATA_DIR: dataDir(), SOULSPOT_TRANSCODE_ACTION: 'ignore' }),
+    ).toThrow(/SOULSPOT_TRANSCODE_ACTION must be one of reject, warn \(got "ignore"\)/);
+  });
+
   it('reads a config file, and the environment wins over it', () => {
     const dir = dataDir();
     const file = path.join(dir, 'soulspot.yml');

@@ -60,6 +60,8 @@ export interface Config {
   namingPattern: string;
   /** The layout for a disc of a multi-disc release (setting `multiDiscNamingPattern`). */
   multiDiscNamingPattern: string;
+  /** A lossless file that looks transcoded is rejected or kept with a flag (setting `transcodeAction`). */
+  transcodeAction: 'reject' | 'warn';
   logLevel: string;
 }
 
@@ -91,6 +93,7 @@ export const CONFIG_DEFAULTS = {
   SOULSPOT_CIRCUIT_HALF_OPEN_SECONDS: '10',
   SOULSPOT_NAMING_PATTERN: DEFAULT_NAMING_PATTERN,
   SOULSPOT_MULTI_DISC_NAMING_PATTERN: DEFAULT_MULTI_DISC_NAMING_PATTERN,
+  SOULSPOT_TRANSCODE_ACTION: 'reject',
   SOULSPOT_LOG_LEVEL: 'info',
   SOULSPOT_FFMPEG_PATH: 'ffmpeg',
 } as const;
@@ -171,6 +174,13 @@ function parseConfig(src: Source): Config {
     return value;
   };
 
+  const oneOf = <T extends string>(name: string, values: readonly T[]): T => {
+    const raw = str(name).trim().toLowerCase();
+    if ((values as readonly string[]).includes(raw)) return raw as T;
+    problems.push(`${name} must be one of ${values.join(', ')} (got "${str(name)}")`);
+    return values[0] as T;
+  };
+
   const backoff = str('SOULSPOT_RETRY_BACKOFF_SECONDS')
     .split(',')
     .map((s) => s.trim())
@@ -219,6 +229,7 @@ function parseConfig(src: Source): Config {
     circuitHalfOpenMs: num('SOULSPOT_CIRCUIT_HALF_OPEN_SECONDS', 0.05, 3600) * 1000,
     namingPattern: pattern('SOULSPOT_NAMING_PATTERN'),
     multiDiscNamingPattern: pattern('SOULSPOT_MULTI_DISC_NAMING_PATTERN'),
+    transcodeAction: oneOf('SOULSPOT_TRANSCODE_ACTION', ['reject', 'warn'] as const),
     logLevel: str('SOULSPOT_LOG_LEVEL'),
   };
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(config.logLevel)) {

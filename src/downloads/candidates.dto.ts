@@ -1,7 +1,7 @@
 import { Type, type Static } from 'typebox';
 import { CONDITION_NAMES } from '../matching/quality-profile.js';
 import type { Candidate } from '../providers/provider.js';
-import { TranscodeFields, transcodeFields } from './download.dto.js';
+import { FileFields, fileDto, Nullable, TranscodeFields, transcodeFields } from './download.dto.js';
 import type { AttemptRow, DownloadRow } from './download.repository.js';
 import { readCandidates } from './search.step.js';
 
@@ -11,23 +11,11 @@ import { readCandidates } from './search.step.js';
  * markup, and a client must show them as text.
  */
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) =>
-  Type.Union([t, Type.Null()]);
-
 const Condition = Type.String({ enum: [...CONDITION_NAMES] });
 
-/** One file a peer offered, as it answered the search. */
-const FileFields = {
-  provider: Type.String(),
-  username: Type.String(),
-  /** The remote path exactly as reported (Soulseek paths use backslashes). */
-  filename: Type.String(),
-  size: Type.Number(),
-  extension: Type.String(),
-  bitRate: Nullable(Type.Number()),
-  sampleRate: Nullable(Type.Number()),
-  bitDepth: Nullable(Type.Number()),
-  lengthSeconds: Nullable(Type.Number()),
+/** One file a peer offered, as it answered the search: the file, and the peer's availability. */
+const CandidateFileFields = {
+  ...FileFields,
   hasFreeUploadSlot: Type.Boolean(),
   queueLength: Type.Number(),
   uploadSpeed: Type.Number(),
@@ -36,7 +24,7 @@ const FileFields = {
 export const RankedCandidateSchema = Type.Object({
   /** 1 = the source tried first. */
   rank: Type.Integer({ minimum: 1 }),
-  ...FileFields,
+  ...CandidateFileFields,
   score: Type.Number(),
   /** Why it scored so: the ranking's notes ("flac", "free slot", "album matches"), then the profile's. */
   notes: Type.Array(Type.String()),
@@ -49,7 +37,7 @@ export const RankedCandidateSchema = Type.Object({
 });
 
 export const RejectedCandidateSchema = Type.Object({
-  ...FileFields,
+  ...CandidateFileFields,
   /** Why it was turned down, e.g. "lossy (mp3)" or "remix, not requested". */
   reason: Type.String(),
   /** The profile's required conditions it fails; empty when the ranking's own rules rejected it. */
@@ -75,15 +63,7 @@ export type CandidatesDto = Static<typeof CandidatesSchema>;
 
 function fileOf(c: Candidate) {
   return {
-    provider: c.provider,
-    username: c.username,
-    filename: c.filename,
-    size: c.size,
-    extension: c.extension,
-    bitRate: c.bitRate ?? null,
-    sampleRate: c.sampleRate ?? null,
-    bitDepth: c.bitDepth ?? null,
-    lengthSeconds: c.lengthSeconds ?? null,
+    ...fileDto(c),
     hasFreeUploadSlot: c.hasFreeUploadSlot,
     queueLength: c.queueLength,
     uploadSpeed: c.uploadSpeed,

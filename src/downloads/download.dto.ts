@@ -5,7 +5,7 @@ import type { AttemptRow, DownloadRow } from './download.repository.js';
 
 /** The Download as the API and SSE send it. One schema: validation, serialization, OpenAPI, types. */
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) =>
+export const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) =>
   Type.Union([t, Type.Null()]);
 
 /** Statuses as the API shows them: the stored ones plus the two holds. */
@@ -53,24 +53,63 @@ export function transcodeFields(row: Partial<TranscodeColumns>) {
   };
 }
 
-export const SourceSchema = Type.Object({
+/**
+ * Which file of which source: an attempt names its file by these, and a candidate's check is found
+ * by them (candidates.dto.ts).
+ */
+export const FileIdentityFields = {
   provider: Type.String(),
   username: Type.String(),
+  /** The remote path exactly as reported (Soulseek paths use backslashes). */
   filename: Type.String(),
   size: Type.Number(),
+};
+
+/**
+ * A source's file as the API shows it, wherever it appears: the Download's `source` and each
+ * candidate of GET /api/downloads/{id}/candidates (which adds the peer's availability). One
+ * description, in one field order, so those cannot drift apart.
+ */
+export const FileFields = {
+  ...FileIdentityFields,
   extension: Type.String(),
   bitRate: Nullable(Type.Number()),
   sampleRate: Nullable(Type.Number()),
   bitDepth: Nullable(Type.Number()),
   lengthSeconds: Nullable(Type.Number()),
-});
+};
+
+export const SourceSchema = Type.Object(FileFields);
+export type FileDto = Static<typeof SourceSchema>;
+
+/** A file's facts, from a candidate or an attempt's columns, in wire form: unknown is null. */
+export function fileDto(f: {
+  provider: string;
+  username: string;
+  filename: string;
+  size: number;
+  extension: string;
+  bitRate?: number | null | undefined;
+  sampleRate?: number | null | undefined;
+  bitDepth?: number | null | undefined;
+  lengthSeconds?: number | null | undefined;
+}): FileDto {
+  return {
+    provider: f.provider,
+    username: f.username,
+    filename: f.filename,
+    size: f.size,
+    extension: f.extension,
+    bitRate: f.bitRate ?? null,
+    sampleRate: f.sampleRate ?? null,
+    bitDepth: f.bitDepth ?? null,
+    lengthSeconds: f.lengthSeconds ?? null,
+  };
+}
 
 export const AttemptSchema = Type.Object({
   id: Type.String(),
-  provider: Type.String(),
-  username: Type.String(),
-  filename: Type.String(),
-  size: Type.Number(),
+  ...FileIdentityFields,
   transferId: Nullable(Type.String()),
   /** pending | enqueued | succeeded | failed | cancelled */
   outcome: Type.String(),
@@ -154,17 +193,13 @@ export function toDownloadDto(row: DownloadRow, attempts: AttemptRow[]): Downloa
     errorCode: row.error_code as DownloadDto['errorCode'],
     errorMessage: row.error_message,
     source: current
-      ? {
-          provider: current.provider,
-          username: current.username,
-          filename: current.filename,
-          size: current.size,
-          extension: current.extension,
+      ? fileDto({
+          ...current,
           bitRate: current.bit_rate,
           sampleRate: current.sample_rate,
           bitDepth: current.bit_depth,
           lengthSeconds: current.length_seconds,
-        }
+        })
       : null,
     attempts: attempts.map((a) => ({
       id: a.id,

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { DownloadDto, DownloadProgress, DownloadUpdate } from '../downloads/download.dto.js';
 import type { ErrorCode } from '../downloads/error-codes.js';
 import type { AlbumDto } from '../albums/albums.dto.js';
+import type { QualityProfileDto } from '../quality-profiles/quality-profiles.dto.js';
 
 /** One source tried for a download ended (the blocklist and peer statistics listen to this). */
 export interface AttemptFinished {
@@ -18,6 +19,16 @@ export interface AttemptFinished {
   averageSpeed: number | null;
   /** Epoch ms. */
   at: number;
+}
+
+/**
+ * A quality profile was created, edited or deleted (`profile` is the profile after the change;
+ * none once deleted). Making a profile the default also updates the one that was the default.
+ */
+export interface QualityProfileChanged {
+  id: string;
+  change: 'created' | 'updated' | 'deleted';
+  profile?: QualityProfileDto;
 }
 
 /**
@@ -49,6 +60,7 @@ export interface EventMap {
    */
   'downloads.changed': { action: string; ids: string[] };
   'attempt.finished': AttemptFinished;
+  'quality-profile.changed': QualityProfileChanged;
   'provider.health': { provider: string; state: 'up' | 'down' | 'unknown'; message?: string };
   'provider.circuit': { provider: string; circuit: 'closed' | 'open' | 'half-open' };
 }

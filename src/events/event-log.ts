@@ -15,6 +15,7 @@ export const LOGGED_EVENTS = [
   'downloads.changed',
   'provider.health',
   'provider.circuit',
+  'quality-profile.changed',
 ] as const satisfies readonly (keyof EventMap)[];
 
 export type LoggedEventName = (typeof LOGGED_EVENTS)[number];

@@ -80,21 +80,78 @@ export function validators(): { body: Ajv; other: Ajv } {
   };
 }
 
+/** One error's complaint about its own value, without the field: "must be >= 1". */
+function complaint(e: ErrorObject): string {
+  if (e.keyword === 'format' && e.params.format === UUID_FORMAT)
+    return 'must be a lowercase UUID (as SoulSpot returns ids)';
+  if (e.keyword === 'format' && e.params.format === DATE_TIME_FORMAT)
+    return 'must be an RFC 3339 date-time such as "2026-01-31T22:00:00Z"';
+  if (e.keyword === 'const') return `must be ${JSON.stringify(e.params.allowedValue)}`;
+  if (e.keyword === 'enum') {
+    const values = (e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v));
+    return `must be ${values.join(' or ')}`;
+  }
+  return e.message ?? 'is invalid';
+}
+
+/**
+ * "must be > 0" and "must be null" read as "must be > 0 or null"; "must not contain NUL
+ * characters" and "must be null" as "… or be null".
+ */
+function either(phrases: string[]): string {
+  const [first = 'is invalid', ...rest] = [...new Set(phrases)];
+  const lead = first.startsWith('must be ') ? 'must be ' : first.startsWith('must ') ? 'must ' : '';
+  const tail = rest.map((p) => (lead !== '' && p.startsWith(lead) ? p.slice(lead.length) : p));
+  return [first, ...tail].join(' or ');
+}
+
+/**
+ * One line per problem. Ajv reports a value that fits no branch of a union (`anyOf`: TypeBox's
+ * Union, e.g. a nullable number) as each branch's error plus the union's own, which read as three
+ * contradicting sentences ("must be > 0; must be null; must match a schema in anyOf"). Those are
+ * put back together here: the branches' complaints joined by "or" ("must be > 0 or null"), or,
+ * when the value got inside a branch (an object or list whose part is wrong), only that part's
+ * complaint, since the other branches (null) were plainly not meant.
+ */
+function problems(errors: ErrorObject[]): { path: string; text: string }[] {
+  const out: { path: string; text: string }[] = [];
+  const used = new Set<ErrorObject>();
+  for (const [i, e] of errors.entries()) {
+    if (used.has(e)) continue;
+    // Ajv lists a branch's errors before its union's: each waits for the outermost union.
+    const inUnion = errors
+      .slice(i + 1)
+      .some((u) => u.keyword === 'anyOf' && e.schemaPath.startsWith(`${u.schemaPath}/`));
+    if (inUnion) continue;
+    if (e.keyword !== 'anyOf') {
+      out.push({ path: e.instancePath, text: describeOne(e) });
+      continue;
+    }
+    const branches = errors
+      .slice(0, i)
+      .filter((b) => !used.has(b) && b.schemaPath.startsWith(`${e.schemaPath}/`));
+    for (const b of branches) used.add(b);
+    const inner = problems(branches);
+    // "/x is required" names a field inside the value, as a deeper path does.
+    const deeper = inner.filter((p) => p.path !== e.instancePath || p.text.startsWith('/'));
+    if (deeper.length > 0) out.push(...deeper);
+    else out.push({ path: e.instancePath, text: either(inner.map((p) => p.text)) });
+  }
+  return out;
+}
+
+function describeOne(e: ErrorObject): string {
+  if (e.keyword === 'additionalProperties')
+    return `/${String(e.params.additionalProperty)} is not a known field`;
+  if (e.keyword === 'required') return `/${String(e.params.missingProperty)} is required`;
+  return complaint(e);
+}
+
 /** "body/trackNumber must be >= 1", "body/titel is not a known field": the field is always named. */
 export function describeValidation(errors: ErrorObject[], dataVar: string): string {
-  return errors
-    .map((e) => {
-      const field = `${dataVar}${e.instancePath}`;
-      if (e.keyword === 'additionalProperties') {
-        return `${field}/${String(e.params.additionalProperty)} is not a known field`;
-      }
-      if (e.keyword === 'required')
-        return `${field}/${String(e.params.missingProperty)} is required`;
-      if (e.keyword === 'format' && e.params.format === UUID_FORMAT)
-        return `${field} must be a lowercase UUID, as SoulSpot returns ids`;
-      if (e.keyword === 'format' && e.params.format === DATE_TIME_FORMAT)
-        return `${field} must be an RFC 3339 date-time such as "2026-01-31T22:00:00Z"`;
-      return `${field} ${e.message ?? 'is invalid'}`;
-    })
+  return problems(errors)
+    .map(({ path, text }) =>
+      text.startsWith('/') ? `${dataVar}${path}${text}` : `${dataVar}${path} ${text}`,
+    )
     .join('; ');
 }

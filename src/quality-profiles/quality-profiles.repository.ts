@@ -83,13 +83,17 @@ export function createQualityProfileRepository(handle: DatabaseHandle) {
         .executeTakeFirst();
     },
 
-    /** Clears the default flag on every row but `keepId` (0 or 1 rows). */
-    async clearDefault(keepId: string, tx: Db): Promise<void> {
-      await tx
+    /**
+     * Clears the default flag on every row but `keepId` (0 or 1 rows) and returns those rows as
+     * they are now: each is a changed profile the caller announces.
+     */
+    clearDefault(keepId: string, tx: Db): Promise<QualityProfileRow[]> {
+      return tx
         .updateTable('quality_profiles')
         .set({ is_default: 0 })
         .where('is_default', '=', 1)
         .where('id', '<>', keepId)
+        .returningAll()
         .execute();
     },
 

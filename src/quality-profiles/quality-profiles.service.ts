@@ -10,6 +10,8 @@ import {
   type ProfileRules,
 } from '../matching/quality-profile.js';
 import type { RankingProfile } from '../downloads/search.step.js';
+import type { QualityProfileChanged } from '../events/event-bus.js';
+import type { EventLog, LoggedEventInput } from '../events/event-log.js';
 import type {
   CreateQualityProfile,
   PatchQualityProfile,
@@ -152,14 +154,31 @@ function isNameTaken(error: unknown): boolean {
   );
 }
 
+const changed = (
+  change: QualityProfileChanged['change'],
+  row: QualityProfileRow,
+): LoggedEventInput => ({
+  type: 'quality-profile.changed',
+  payload:
+    change === 'deleted' ? { id: row.id, change } : { id: row.id, change, profile: toDto(row) },
+});
+
 /**
  * Quality profiles: CRUD with the rules above. Exactly one profile is the default: making another
  * the default clears the old one in the same transaction, and the default can be neither deleted
  * nor un-defaulted (make another one the default instead). Built-ins may be edited and copied; they
  * are not deleted, so every installation keeps the four starting points to copy from.
+ *
+ * Every change is announced as `quality-profile.changed` in the event log, appended in the
+ * transaction of the write (last in it, as the log requires): a client following SSE sees exactly
+ * the committed changes, and a profile that lost the default flag to another is an `updated` too.
  */
-export function createQualityProfileService(deps: { handle: DatabaseHandle; now: () => number }) {
-  const { handle, now } = deps;
+export function createQualityProfileService(deps: {
+  handle: DatabaseHandle;
+  now: () => number;
+  events: Pick<EventLog, 'appendMany'>;
+}) {
+  const { handle, now, events } = deps;
   const repo = createQualityProfileRepository(handle);
 
   /** Runs a write transaction; the name index answers 409. */
@@ -210,11 +229,12 @@ export function createQualityProfileService(deps: { handle: DatabaseHandle; now:
       const t = now();
       const id = randomUUID();
       const row = await write(async (tx) => {
+        let cleared: QualityProfileRow[] = [];
         if (input.isDefault) {
           await repo.lockDefaultChanges(tx);
-          await repo.clearDefault(id, tx);
+          cleared = await repo.clearDefault(id, tx);
         }
-        return repo.insert(
+        const created = await repo.insert(
           {
             id,
             name: input.name,
@@ -228,6 +248,11 @@ export function createQualityProfileService(deps: { handle: DatabaseHandle; now:
           },
           tx,
         );
+        await events.appendMany(tx, [
+          ...cleared.map((r) => changed('updated', r)),
+          changed('created', created),
+        ]);
+        return created;
       }, input.name);
       return toDto(row);
     },
@@ -243,8 +268,8 @@ export function createQualityProfileService(deps: { handle: DatabaseHandle; now:
           );
         }
         const rules = mergeRules(readRules(before.rules), patch);
-        if (patch.isDefault) await repo.clearDefault(id, tx);
-        return repo.update(
+        const cleared = patch.isDefault ? await repo.clearDefault(id, tx) : [];
+        const updated = await repo.update(
           id,
           {
             ...(patch.name !== undefined
@@ -257,6 +282,13 @@ export function createQualityProfileService(deps: { handle: DatabaseHandle; now:
           },
           tx,
         );
+        if (updated) {
+          await events.appendMany(tx, [
+            ...cleared.map((r) => changed('updated', r)),
+            changed('updated', updated),
+          ]);
+        }
+        return updated;
       }, patch.name);
       if (!row) throw new NotFoundError(`Quality profile ${id}`);
       return toDto(row);
@@ -293,7 +325,9 @@ export function createQualityProfileService(deps: { handle: DatabaseHandle; now:
             `"${row.name}" is the quality profile of ${using} unfinished download${using === 1 ? '' : 's'}; cancel ${using === 1 ? 'it' : 'them'} or wait for ${using === 1 ? 'it' : 'them'} to finish, then delete the profile`,
           );
         }
-        return (await repo.deleteDeletable(id, tx)) ? null : row;
+        if (!(await repo.deleteDeletable(id, tx))) return row;
+        await events.appendMany(tx, [changed('deleted', row)]);
+        return null;
       });
       if (refused === null) return;
       if (refused.is_default === 1) {

@@ -33,6 +33,7 @@ describe('setting definitions', () => {
         SOULSPOT_RETRY_BACKOFF_SECONDS: '5,10',
         SOULSPOT_BLOCKLIST_WINDOW_HOURS: '2',
         SOULSPOT_MAX_QUEUED_AT_SOURCE: '9',
+        SOULSPOT_TRANSCODE_ACTION: 'warn',
       }),
     );
     expect(custom).toMatchObject({
@@ -40,7 +41,9 @@ describe('setting definitions', () => {
       retryBackoffSeconds: [5, 10],
       blocklistWindowHours: 2,
       maxQueuedAtSource: 9,
+      transcodeAction: 'warn',
     });
+    expect(defaultSettings(config).transcodeAction).toBe('reject');
   });
 
   it('accepts partial patches and null, and refuses unknown keys and bad values', () => {

@@ -136,7 +136,7 @@ export const SETTING_DEFINITIONS = {
     schema: Type.Union([Type.Literal('reject'), Type.Literal('warn')]),
     description:
       'A lossless file that looks like a transcode (its spectrum stops at a lossy cut-off): reject fails that source with invalid_file and tries the next; warn files it with suspectTranscode set',
-    fromConfig: () => 'reject' as const,
+    fromConfig: (c) => c.transcodeAction,
   }),
 } as const;
 

@@ -8,6 +8,7 @@ import {
   required,
   type Json,
 } from './api-arbitraries.js';
+import { namingPattern, transcodeAction } from './api-arbitraries-naming.js';
 
 /**
  * fast-check generators for PATCH /api/settings bodies: each setting inside its range mostly, at
@@ -144,6 +145,26 @@ const timeZone: fc.Arbitrary<Json> = fc.oneof(
   { weight: 1, arbitrary: anyText },
 );
 
+/** A key that is mostly there: the patches below are about these settings. */
+const often = (valid: fc.Arbitrary<Json>): fc.Arbitrary<Json | undefined> =>
+  fc.oneof(
+    { weight: 3, arbitrary: fc.constant(undefined) },
+    { weight: 6, arbitrary: valid },
+    { weight: 1, arbitrary: fc.constant(null) },
+  );
+
+/**
+ * A PATCH /api/settings body about the settings checked beyond their schema (the naming patterns,
+ * transcodeAction), now and then with another setting beside them. The body above sends these too,
+ * but too seldom, among a dozen others, for a run to see each both taken and refused.
+ */
+export const checkedSettingsPatchBody: fc.Arbitrary<Json> = objectOf({
+  namingPattern: often(namingPattern),
+  multiDiscNamingPattern: often(namingPattern),
+  transcodeAction: often(transcodeAction),
+  maxRetries: key(setting(0, 100, true)),
+});
+
 /**
  * A PATCH /api/settings body. maxQueueSize stays 0 (no limit) or far above what a run creates:
  * a small one would turn the run's own POSTs into 429s, a state the request alone cannot show.
@@ -182,6 +203,9 @@ export const settingsPatchBody: fc.Arbitrary<Json> = fc.oneof(
       queuePaused: key(fc.oneof(fc.boolean(), fc.constantFrom<Json>('true', 0, 1))),
       timeZone: key(timeZone),
       timeWindows: key(timeWindows),
+      namingPattern: key(namingPattern),
+      multiDiscNamingPattern: key(namingPattern),
+      transcodeAction: key(transcodeAction),
     }),
   },
   { weight: 1, arbitrary: anyJson },

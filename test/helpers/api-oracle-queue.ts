@@ -1,3 +1,5 @@
+import { isNamingPattern } from './api-oracle-naming.js';
+
 /**
  * The oracle's rules for the queue-control and settings routes (README, "Queue control"), written
  * apart from SoulSpot's schemas like the rest of api-oracle.ts: each returns why a body is refused
@@ -107,6 +109,9 @@ const SETTINGS: Record<string, (v: unknown) => boolean> = {
   queuePaused: (v) => typeof v === 'boolean',
   timeZone: (v) => text(v, 1, 64) && ZONES.has(v.toLowerCase()),
   timeWindows: validWindows,
+  namingPattern: isNamingPattern,
+  multiDiscNamingPattern: isNamingPattern,
+  transcodeAction: (v) => v === 'reject' || v === 'warn',
 };
 export const SETTING_NAMES = Object.keys(SETTINGS);
 

@@ -16,7 +16,8 @@ export const eventsRoutes =
             'the fields that changed), download.progress ({id, progress, bytesTransferred, ' +
             'queuePosition, updatedAt, speed?}), download.completed, download.failed, ' +
             'album.updated, album.completed (an Album without its tracks), ' +
-            'downloads.changed, provider.health, provider.circuit; reset when Last-Event-ID is ' +
+            'downloads.changed, provider.health, provider.circuit, quality-profile.changed ' +
+            '({id, change, profile?}); reset when Last-Event-ID is ' +
             'older than the oldest event kept; heartbeat comments',
           querystring: Type.Object({
             lastEventId: Type.Optional(
