@@ -42,6 +42,7 @@ import {
 } from './downloads/queue-control.service.js';
 import { createSettingsService, type SettingsService } from './settings/settings.service.js';
 import { createQualityProfileService } from './quality-profiles/quality-profiles.service.js';
+import { createTagger } from './library/tagging/tagger.js';
 
 export interface SoulSpot {
   url: string;
@@ -173,6 +174,8 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
   const sourceWait = createSourceWaitRepository(db);
   // Searches rank with each download's profile, read at each search (an edit applies to the next).
   const qualityProfiles = createQualityProfileService({ handle: db, now });
+  // Tags are written in a worker thread, started at the first file that needs it.
+  const tagger = createTagger();
   const deps: PipelineDeps = {
     config: pipelineConfig(config),
     settings,
@@ -189,6 +192,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     deferMs: Math.max(1000, Math.min(30_000, config.pollIntervalMs * 5)),
     sources: blocklist,
     profiles: qualityProfiles,
+    tagger,
   };
   const runner = createRunner({
     queue,
@@ -385,6 +389,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
         await runner.stop();
         await orphans.stop();
         monitor.stop();
+        await tagger.close();
         // Streams end first (an open one would hold app.close), then the API finishes its requests,
         // then everything emitted is committed to the log: a client that reconnects, here after a
         // restart or to another process, replays it from there.

@@ -50,6 +50,10 @@ export interface Config {
   circuitThreshold: number;
   circuitHalfOpenMs: number;
   logLevel: string;
+  /** Starting values of the post-processing settings (tagFiles, embedCover, writeFolderCover). */
+  tagFiles: boolean;
+  embedCover: boolean;
+  writeFolderCover: boolean;
 }
 
 type Source = Record<string, string | undefined>;
@@ -79,6 +83,9 @@ export const CONFIG_DEFAULTS = {
   SOULSPOT_CIRCUIT_FAILURES: '5',
   SOULSPOT_CIRCUIT_HALF_OPEN_SECONDS: '10',
   SOULSPOT_LOG_LEVEL: 'info',
+  SOULSPOT_TAG_FILES: 'true',
+  SOULSPOT_EMBED_COVER: 'true',
+  SOULSPOT_WRITE_FOLDER_COVER: 'true',
 } as const;
 
 /**
@@ -134,6 +141,13 @@ function parseConfig(src: Source): Config {
       return min;
     }
     return value;
+  };
+  const bool = (name: string): boolean => {
+    const raw = str(name).trim().toLowerCase();
+    if (raw === 'true' || raw === '1') return true;
+    if (raw === 'false' || raw === '0') return false;
+    problems.push(`${name} must be true or false (got "${raw}")`);
+    return true;
   };
   const url = (name: string, protocols: string[]): string => {
     const raw = str(name);
@@ -196,6 +210,9 @@ function parseConfig(src: Source): Config {
     circuitThreshold: int('SOULSPOT_CIRCUIT_FAILURES', 1, 1000),
     circuitHalfOpenMs: num('SOULSPOT_CIRCUIT_HALF_OPEN_SECONDS', 0.05, 3600) * 1000,
     logLevel: str('SOULSPOT_LOG_LEVEL'),
+    tagFiles: bool('SOULSPOT_TAG_FILES'),
+    embedCover: bool('SOULSPOT_EMBED_COVER'),
+    writeFolderCover: bool('SOULSPOT_WRITE_FOLDER_COVER'),
   };
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(config.logLevel)) {
     problems.push(

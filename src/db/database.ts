@@ -15,6 +15,7 @@ import * as blocklistFileKey from './migrations/010_blocklist_file_key.js';
 import * as qualityProfiles from './migrations/011_quality_profiles.js';
 import * as downloadQualityProfile from './migrations/012_download_quality_profile.js';
 import * as prefetchMarks from './migrations/013_prefetch_marks.js';
+import * as postProcessing from './migrations/015_post_processing.js';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -65,6 +66,7 @@ const migrations: Record<string, Migration> = {
   '011_quality_profiles': qualityProfiles,
   '012_download_quality_profile': downloadQualityProfile,
   '013_prefetch_marks': prefetchMarks,
+  '015_post_processing': postProcessing,
 };
 
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {

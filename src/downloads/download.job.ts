@@ -15,6 +15,7 @@ import { cancelAtDaemon } from './attempt-transfer.js';
 import { toDownloadDto, type DownloadDto } from './download.dto.js';
 import type { AttemptRow, DownloadRepository, DownloadRow } from './download.repository.js';
 import type { ErrorCode } from './error-codes.js';
+import type { Tagger } from '../library/tagging/tagger.js';
 import type { TransferMonitor } from './transfer-monitor.js';
 import { readCandidates, type ProfileSource } from './search.step.js';
 
@@ -41,6 +42,9 @@ export type PipelineConfig = Omit<
   | 'blocklistFailures'
   | 'blocklistWindowMs'
   | 'blocklistMs'
+  | 'tagFiles'
+  | 'embedCover'
+  | 'writeFolderCover'
 >;
 
 /** The settings service as the pipeline uses it: one value, read when it is needed. */
@@ -61,6 +65,9 @@ export function pipelineConfig(config: Config): PipelineConfig {
     blocklistFailures: _h,
     blocklistWindowMs: _i,
     blocklistMs: _j,
+    tagFiles: _k,
+    embedCover: _l,
+    writeFolderCover: _m,
     ...rest
   } = config;
   return rest;
@@ -88,6 +95,8 @@ export interface PipelineDeps {
   sources?: SourcePolicy;
   /** Each download's quality profile (the quality-profiles service); in isolation, the defaults. */
   profiles?: ProfileSource;
+  /** The tag worker (library/tagging); without it, filing copies files as they came. */
+  tagger?: Tagger;
 }
 
 export interface SourcePolicy {

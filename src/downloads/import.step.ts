@@ -13,6 +13,7 @@ import type { JobContext } from './download.job.js';
 import type { AttemptRow } from './download.repository.js';
 import type { ErrorCode } from './error-codes.js';
 import { createFilingRepository } from './filing.repository.js';
+import { adoptPostProcessed, fileWithPostProcessing } from './post-process.step.js';
 
 /** How long filing waits for slskd to put the finished file in place (it moves it after `Succeeded`). */
 const FILE_WAIT_MS = 60_000;
@@ -83,6 +84,8 @@ export async function importStep(ctx: JobContext): Promise<boolean> {
   }
 
   try {
+    const adopted = await adoptPostProcessed(ctx, attempt, root, source);
+    if (adopted) return await complete(ctx, attempt, root, source, adopted);
     if (attempt.target_path) {
       await confinedRealPath(root, source);
       const placed = await findIdentical(attempt.target_path, source);
@@ -125,6 +128,9 @@ export async function importStep(ctx: JobContext): Promise<boolean> {
       await ctx.updateAttempt(attempt.id, { target_path: target, updated_at: now() });
     }
     await ensureRoom(config.libraryDir, attempt.size, config.minFreeBytes);
+    const processed = await fileWithPostProcessing(ctx, attempt, root, source, segments);
+    if (processed === null) return true;
+    if (processed !== 'plain') return await complete(ctx, attempt, root, source, processed);
     const placement = await placeIntoLibrary(source, config.libraryDir, segments, {
       keepSource: true,
       signal: ctx.signal,
