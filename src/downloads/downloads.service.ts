@@ -6,12 +6,7 @@ import { createAcceptRepository } from './accept.repository.js';
 import { createGroupCommit } from './accept-batcher.js';
 import { acceptRows, newDownloadRow, positionsAt, type AcceptOutcome } from './accept.js';
 import { cancelAtDaemon } from './attempt-transfer.js';
-import {
-  ACTIVE_STATUSES,
-  transition,
-  type DownloadStatus,
-  type TrackRequest,
-} from './download.js';
+import { ACTIVE_STATUSES, transition, type DownloadStatus, type TrackRequest } from './download.js';
 import { toDownloadDto, type DownloadDto } from './download.dto.js';
 import {
   createDownloadRepository,

@@ -319,7 +319,10 @@ export async function placeIntoLibrary(
  * time with the same checks as placeIntoLibrary: where a working copy of the file is prepared
  * (post-processing) before placeStaged gives it its final name.
  */
-export async function prepareLibraryFolder(libraryRoot: string, segments: string[]): Promise<string> {
+export async function prepareLibraryFolder(
+  libraryRoot: string,
+  segments: string[],
+): Promise<string> {
   assertSafeSegments(segments);
   const root = await realpath(libraryRoot);
   if (!isInside(root, path.join(root, ...segments))) {

@@ -121,7 +121,7 @@ export const SETTING_DEFINITIONS = {
   tagFiles: define({
     schema: Type.Boolean(),
     description:
-      'Write the request\'s tags (title, artist, album, numbers, year, genre, ISRC, MusicBrainz ids) into each filed file, verified by reading them back',
+      "Write the request's tags (title, artist, album, numbers, year, genre, ISRC, MusicBrainz ids) into each filed file, verified by reading them back",
     fromConfig: (c) => c.tagFiles,
   }),
   embedCover: define({
