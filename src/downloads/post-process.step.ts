@@ -4,6 +4,7 @@ import path from 'node:path';
 import { confinedRealPath, openConfined } from '../library/confine.js';
 import { findByDigest, sha256 } from '../library/identical.js';
 import { placeStaged, prepareLibraryFolder, type Placement } from '../library/move.js';
+import { truncateUtf8 } from '../library/sanitize.js';
 import { CoverError, fetchCover, findFolderCover } from '../library/tagging/cover.js';
 import { TaggingError } from '../library/tagging/tagger.js';
 import { isTaggable, type CoverImage, type TrackTags } from '../library/tagging/tags.js';
@@ -87,7 +88,8 @@ const NO_TAGS: TrackTags = {
 /** The working copy's name: hidden, and the attempt's own, so a resumed run finds it again. */
 export function workFileName(fileName: string, attemptId: string): string {
   const ext = path.extname(fileName);
-  const stem = fileName.slice(0, fileName.length - ext.length).slice(0, 180);
+  // Bytes, not characters: the name must stay under 255 bytes with a temp suffix added to it.
+  const stem = truncateUtf8(fileName.slice(0, fileName.length - ext.length), 180);
   return `.${stem}.soulspot-work-${attemptId.slice(0, 8)}${ext}`;
 }
 

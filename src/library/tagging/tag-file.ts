@@ -12,6 +12,7 @@ import {
   TagTypes,
   type Tag,
 } from 'node-taglib-sharp';
+import { truncateUtf8 } from '../sanitize.js';
 import { tagMismatches, type CoverImage, type TrackTags } from './tags.js';
 
 /**
@@ -48,7 +49,7 @@ export async function writeTaggedCopy(job: TagJob): Promise<void> {
   // Hidden and named like placement's temp files, so the start-up sweep removes one a crash left.
   const temp = path.join(
     path.dirname(job.target),
-    `.${path.basename(job.target).slice(0, 200)}.soulspot-${randomBytes(6).toString('hex')}.part`,
+    `.${truncateUtf8(path.basename(job.target), 200)}.soulspot-${randomBytes(6).toString('hex')}.part`,
   );
   try {
     await copyFile(job.source, temp);
