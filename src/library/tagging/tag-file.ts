@@ -9,6 +9,7 @@ import {
   MpegAudioFileSettings,
   Picture,
   PictureType,
+  ReadStyle,
   TagTypes,
   type Tag,
 } from 'node-taglib-sharp';
@@ -71,7 +72,8 @@ export async function writeTaggedCopy(job: TagJob): Promise<void> {
 
 /** node-taglib-sharp picks the format by extension ("taglib/<ext>"); the temp name has none. */
 function applyTags(file: string, extension: string, job: TagJob): void {
-  const f = File.createFromPath(file, `taglib/${extension.slice(1).toLowerCase()}`);
+  // ReadStyle.None: the audio properties (duration, bitrate) are not needed to write tags.
+  const f = File.createFromPath(file, `taglib/${extension.slice(1).toLowerCase()}`, ReadStyle.None);
   try {
     if (f.mimeType === 'taglib/mp3') {
       // One ID3v2.4 tag: ID3v1 cannot hold UTF-8 nor most of these fields, and an APE tag in an
