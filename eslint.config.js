@@ -48,6 +48,8 @@ export default tseslint.config(
       'src/downloads/queue-order.ts',
       'src/settings/settings.definitions.ts',
       'src/log/redact.ts',
+      'src/net/address-policy.ts',
+      'src/library/tagging/tags.ts',
     ],
     ignores: ['**/*.test.ts'],
     rules: {

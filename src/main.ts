@@ -46,6 +46,7 @@ import { createQualityProfileService } from './quality-profiles/quality-profiles
 import { createAlbumsRepository } from './albums/albums.repository.js';
 import { createAlbumsService } from './albums/albums.service.js';
 import { createAlbumTracker } from './albums/album-tracker.js';
+import { createTagger } from './library/tagging/tagger.js';
 
 export interface SoulSpot {
   url: string;
@@ -183,6 +184,8 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
   // Searches rank with each download's profile, read at each search (an edit applies to the next).
   const qualityProfiles = createQualityProfileService({ handle: db, now, events });
   const albumsRepo = createAlbumsRepository(db.db);
+  // Tags are written in a worker thread, started at the first file that needs it.
+  const tagger = createTagger();
   const deps: PipelineDeps = {
     config: pipelineConfig(config),
     settings,
@@ -202,6 +205,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     transcode,
     // An album track's status change announces the album (album.completed once) in its write.
     albums: createAlbumTracker({ repo: albumsRepo, now }),
+    tagger,
   };
   const runner = createRunner({
     queue,
@@ -416,6 +420,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
         await runner.stop();
         await orphans.stop();
         monitor.stop();
+        await tagger.close();
         // Streams end first (an open one would hold app.close), then the API finishes its requests,
         // then everything emitted is committed to the log: a client that reconnects, here after a
         // restart or to another process, replays it from there.

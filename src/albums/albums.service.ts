@@ -167,6 +167,13 @@ export function createAlbumsService(deps: AlbumsServiceDeps) {
       const t = now();
       const albumId = randomUUID();
       const positions = positionsAt(t, wanted.length);
+      // Totals for the tags and for naming: with a disc total, disc 1 of a set is filed beside
+      // the other discs (multi-disc pattern) instead of in the album folder itself.
+      const discTotal = wanted.some((w) => w.discNumber != null)
+        ? Math.max(...wanted.map((w) => w.discNumber ?? 1))
+        : null;
+      const onDisc = (disc: number | null | undefined) =>
+        wanted.filter((w) => (w.discNumber ?? 1) === (disc ?? 1)).length;
       const rows = wanted.map((track, i) => {
         const candidate = pinned.get(i);
         const stored: StoredCandidates | null = candidate
@@ -189,6 +196,8 @@ export function createAlbumsService(deps: AlbumsServiceDeps) {
               albumArtist: target.artist,
               trackNumber: track.trackNumber,
               discNumber: track.discNumber ?? null,
+              discTotal,
+              trackTotal: onDisc(track.discNumber),
               year: body.year ?? null,
               durationSeconds: track.durationSeconds ?? null,
               qualityProfileId: profileId,

@@ -63,6 +63,10 @@ export interface Config {
   /** A lossless file that looks transcoded is rejected or kept with a flag (setting `transcodeAction`). */
   transcodeAction: 'reject' | 'warn';
   logLevel: string;
+  /** Starting values of the post-processing settings (tagFiles, embedCover, writeFolderCover). */
+  tagFiles: boolean;
+  embedCover: boolean;
+  writeFolderCover: boolean;
 }
 
 type Source = Record<string, string | undefined>;
@@ -96,6 +100,9 @@ export const CONFIG_DEFAULTS = {
   SOULSPOT_TRANSCODE_ACTION: 'reject',
   SOULSPOT_LOG_LEVEL: 'info',
   SOULSPOT_FFMPEG_PATH: 'ffmpeg',
+  SOULSPOT_TAG_FILES: 'true',
+  SOULSPOT_EMBED_COVER: 'true',
+  SOULSPOT_WRITE_FOLDER_COVER: 'true',
 } as const;
 
 /**
@@ -151,6 +158,13 @@ function parseConfig(src: Source): Config {
       return min;
     }
     return value;
+  };
+  const bool = (name: string): boolean => {
+    const raw = str(name).trim().toLowerCase();
+    if (raw === 'true' || raw === '1') return true;
+    if (raw === 'false' || raw === '0') return false;
+    problems.push(`${name} must be true or false (got "${raw}")`);
+    return true;
   };
   const url = (name: string, protocols: string[]): string => {
     const raw = str(name);
@@ -231,6 +245,9 @@ function parseConfig(src: Source): Config {
     multiDiscNamingPattern: pattern('SOULSPOT_MULTI_DISC_NAMING_PATTERN'),
     transcodeAction: oneOf('SOULSPOT_TRANSCODE_ACTION', ['reject', 'warn'] as const),
     logLevel: str('SOULSPOT_LOG_LEVEL'),
+    tagFiles: bool('SOULSPOT_TAG_FILES'),
+    embedCover: bool('SOULSPOT_EMBED_COVER'),
+    writeFolderCover: bool('SOULSPOT_WRITE_FOLDER_COVER'),
   };
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(config.logLevel)) {
     problems.push(

@@ -17,6 +17,7 @@ import * as downloadQualityProfile from './migrations/012_download_quality_profi
 import * as prefetchMarks from './migrations/013_prefetch_marks.js';
 import * as transcodeCheck from './migrations/014_transcode_check.js';
 import * as albums from './migrations/016_albums.js';
+import * as postProcessing from './migrations/015_post_processing.js';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -69,6 +70,7 @@ const migrations: Record<string, Migration> = {
   '013_prefetch_marks': prefetchMarks,
   '014_transcode_check': transcodeCheck,
   '016_albums': albums,
+  '015_post_processing': postProcessing,
 };
 
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {

@@ -70,6 +70,15 @@ export interface DownloadsTable {
   suspect_transcode: number | null;
   /** Where the spectrum stops, for a suspect file with a cliff. */
   transcode_cutoff_hz: number | null;
+  /** The cover image to embed (http/https; fetched through net/safe-fetch.ts). Migration 015. */
+  cover_url: string | null;
+  isrc: string | null;
+  musicbrainz_recording_id: string | null;
+  musicbrainz_release_id: string | null;
+  musicbrainz_artist_id: string | null;
+  musicbrainz_release_group_id: string | null;
+  track_total: number | null;
+  disc_total: number | null;
   /** The album this track belongs to (migration 016); null for a single track. */
   album_id: string | null;
 }
@@ -122,6 +131,10 @@ export interface AttemptsTable {
   target_path: string | null;
   /** How many times this source was enqueued again after slskd dropped it (restart). */
   requeues: number;
+  /** The last post-processing step finished on this file: null | tagged | covered (migration 015). */
+  post_step: string | null;
+  /** SHA-256 of the finished working copy, recorded before it is placed (crash adoption). */
+  post_digest: string | null;
   created_at: number;
   updated_at: number;
   finished_at: number | null;

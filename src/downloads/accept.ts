@@ -71,6 +71,14 @@ export function newDownloadRow(
     scheduled_at: later ? request.scheduledAt! : null,
     quality_profile_id: request.qualityProfileId ?? null,
     album_id: null,
+    cover_url: request.coverUrl ?? null,
+    isrc: request.isrc ?? null,
+    musicbrainz_recording_id: request.musicbrainzRecordingId ?? null,
+    musicbrainz_release_id: request.musicbrainzReleaseId ?? null,
+    musicbrainz_artist_id: request.musicbrainzArtistId ?? null,
+    musicbrainz_release_group_id: request.musicbrainzReleaseGroupId ?? null,
+    track_total: request.trackTotal ?? null,
+    disc_total: request.discTotal ?? null,
   };
 }
 

@@ -16,6 +16,7 @@ import { cancelAtDaemon } from './attempt-transfer.js';
 import { toDownloadDto, type DownloadDto } from './download.dto.js';
 import type { AttemptRow, DownloadRepository, DownloadRow } from './download.repository.js';
 import type { ErrorCode } from './error-codes.js';
+import type { Tagger } from '../library/tagging/tagger.js';
 import type { TransferMonitor } from './transfer-monitor.js';
 import { readCandidates, type ProfileSource } from './search.step.js';
 
@@ -44,6 +45,10 @@ export type PipelineConfig = Omit<
   | 'blocklistMs'
   | 'namingPattern'
   | 'multiDiscNamingPattern'
+  | 'tagFiles'
+  | 'embedCover'
+  | 'writeFolderCover'
+  | 'transcodeAction'
 >;
 
 /** The settings service as the pipeline uses it: one value, read when it is needed. */
@@ -66,6 +71,10 @@ export function pipelineConfig(config: Config): PipelineConfig {
     blocklistMs: _j,
     namingPattern: _k,
     multiDiscNamingPattern: _l,
+    tagFiles: _m,
+    embedCover: _n,
+    writeFolderCover: _o,
+    transcodeAction: _p,
     ...rest
   } = config;
   return rest;
@@ -95,6 +104,8 @@ export interface PipelineDeps {
   profiles?: ProfileSource;
   /** The fake-lossless check (library/transcode-check.ts); in isolation, files are not checked. */
   transcode?: Pick<TranscodeChecker, 'check'>;
+  /** The tag worker (library/tagging); without it, filing copies files as they came. */
+  tagger?: Tagger;
   /** Albums (src/albums): what a status change of an album's track announces; absent in isolation. */
   albums?: AlbumTrackHook;
 }

@@ -152,6 +152,15 @@ export interface TrackRequest {
   scheduledAt?: number | null;
   /** The quality profile to search with; absent or null = the default profile at search time. */
   qualityProfileId?: string | null;
+  /** Front cover to embed (http/https JPEG or PNG). */
+  coverUrl?: string | null;
+  isrc?: string | null;
+  musicbrainzRecordingId?: string | null;
+  musicbrainzReleaseId?: string | null;
+  musicbrainzArtistId?: string | null;
+  musicbrainzReleaseGroupId?: string | null;
+  trackTotal?: number | null;
+  discTotal?: number | null;
 }
 
 /**

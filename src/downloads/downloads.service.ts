@@ -6,7 +6,7 @@ import { createAcceptRepository } from './accept.repository.js';
 import { createGroupCommit } from './accept-batcher.js';
 import { acceptRows, newDownloadRow, positionsAt, type AcceptOutcome } from './accept.js';
 import { cancelAtDaemon } from './attempt-transfer.js';
-import { ACTIVE_STATUSES, type DownloadStatus, type TrackRequest } from './download.js';
+import { ACTIVE_STATUSES, transition, type DownloadStatus, type TrackRequest } from './download.js';
 import { toDownloadDto, type DownloadDto } from './download.dto.js';
 import {
   createDownloadRepository,
@@ -287,15 +287,38 @@ export function createDownloadsService(deps: {
       return done.download;
     },
 
-    /** Starts a failed or cancelled download again from a fresh search, with its retries reset. */
+    /**
+     * Starts a failed or cancelled download again from a fresh search, with its retries reset; one
+     * that failed in post-processing resumes filing from the step that failed, with the file it has.
+     */
     async retry(id: string): Promise<DownloadDto> {
       const before = await repo.get(id);
       if (!before) throw new NotFoundError(`Download ${id}`);
+      const attempt =
+        before.status === 'failed' && RESUMES_FILING.includes(before.error_code ?? '')
+          ? await repo.getAttempt(before.current_attempt_id ?? '')
+          : undefined;
       let download: DownloadDto | undefined;
       try {
         download = await handle.writeTx(async (tx) => {
           const r = inTx(tx);
           const t = now();
+          if (attempt?.state === 'succeeded') {
+            // No new search, no new transfer: the next claim files this attempt's file again,
+            // and post-processing carries on from the step it recorded (post-process.step.ts).
+            const row = await r.commandUpdate(id, ['failed'], {
+              status: transition('failed', 'resume'),
+              error_code: null,
+              error_message: null,
+              next_retry_at: null,
+              run_after: t,
+              updated_at: t,
+            });
+            if (!row) return undefined;
+            const d = toDownloadDto(row, await r.attemptsFor([id]));
+            await appendUpdated(tx, d);
+            return d;
+          }
           // Sources tried before count again: the user may have unblocked a peer since.
           if (before.status === 'failed' || before.status === 'cancelled')
             await r.retireAttempts(id);
@@ -396,6 +419,9 @@ export function createDownloadsService(deps: {
 }
 
 export type DownloadsService = ReturnType<typeof createDownloadsService>;
+
+/** Failures in post-processing: the downloaded file is good, and a retry files it again. */
+const RESUMES_FILING = ['tagging_failed', 'cover_failed'];
 
 function isUniqueViolation(error: unknown): boolean {
   const code = (error as { code?: string }).code;

@@ -21,6 +21,8 @@ describe('error policies', () => {
     ['user_blocked', false, true, false, 'user', false],
     ['disk_full', false, false, true, 'none', true],
     ['permission_denied', false, false, true, 'none', true],
+    ['tagging_failed', false, false, true, 'none', true],
+    ['cover_failed', false, false, true, 'none', true],
     ['no_results', false, false, true, 'none', false],
     ['cancelled', false, false, false, 'none', false],
   ] as const)(

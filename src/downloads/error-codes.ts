@@ -17,6 +17,8 @@ export const ERROR_CODES = [
   'invalid_file',
   'disk_full',
   'permission_denied',
+  'tagging_failed',
+  'cover_failed',
   'cancelled',
   'unknown',
 ] as const;
@@ -40,7 +42,11 @@ export interface ErrorPolicy {
    * `file` blocks this user's file at once, `user` blocks the user at once, `none` nothing.
    */
   block: 'none' | 'count' | 'file' | 'user';
-  /** A local fault (disk, permissions): the download waits for the operator, then resumes filing. */
+  /**
+   * A local fault (disk, permissions, post-processing): the downloaded file is kept, and the
+   * download resumes filing from it (the disk watcher, or POST /api/downloads/{id}/retry) instead
+   * of downloading again.
+   */
   local: boolean;
 }
 
@@ -73,6 +79,10 @@ export const ERROR_POLICIES: Record<ErrorCode, ErrorPolicy> = {
   invalid_file: policy({ sourceRetryable: false, block: 'file' }),
   disk_full: policy({ nextSource: false, block: 'none', local: true }),
   permission_denied: policy({ nextSource: false, block: 'none', local: true }),
+  // Post-processing of a good file failed (tags did not read back, cover unusable): not the
+  // source's fault, and the file is kept; a retry resumes from the step that failed.
+  tagging_failed: policy({ nextSource: false, block: 'none', local: true }),
+  cover_failed: policy({ nextSource: false, block: 'none', local: true }),
   cancelled: policy({ nextSource: false, sourceRetryable: false, block: 'none' }),
   unknown: policy({}),
 };

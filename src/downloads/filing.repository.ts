@@ -3,9 +3,14 @@ import type { RecordedFile } from '../library/sweep.js';
 import type { Lease } from '../queue/queue.repository.js';
 import { ACTIVE_STATUSES, transition } from './download.js';
 import type { DownloadRow } from './download.repository.js';
+import { errorPolicy, isErrorCode } from './error-codes.js';
 
-/** Error codes after which slskd's copy is kept on purpose: the download is filed from it later. */
-const KEEPS_FILE = ['disk_full', 'permission_denied'];
+/**
+ * After a local fault slskd's copy is kept on purpose: the download is filed from it later (disk
+ * full, permissions, a post-processing step that failed and is retried from that step).
+ */
+const keepsFile = (code: string | null): boolean =>
+  code !== null && isErrorCode(code) && errorPolicy(code).local;
 
 /** The SQL of filing that is not an ordinary fenced write, and of the downloads-folder sweep. */
 export function createFilingRepository(handle: DatabaseHandle) {
@@ -59,7 +64,7 @@ export function createFilingRepository(handle: DatabaseHandle) {
         size: Number(r.size),
         need: active.includes(r.status)
           ? 'active'
-          : r.status === 'failed' && KEEPS_FILE.includes(r.error_code ?? '')
+          : r.status === 'failed' && keepsFile(r.error_code)
             ? 'kept'
             : 'finished',
       }));

@@ -14,6 +14,7 @@ import type { AttemptRow } from './download.repository.js';
 import type { ErrorCode } from './error-codes.js';
 import { createFilingRepository } from './filing.repository.js';
 import { transcodeStep } from './transcode.step.js';
+import { adoptPostProcessed, fileWithPostProcessing } from './post-process.step.js';
 
 /** How long filing waits for slskd to put the finished file in place (it moves it after `Succeeded`). */
 const FILE_WAIT_MS = 60_000;
@@ -84,6 +85,8 @@ export async function importStep(ctx: JobContext): Promise<boolean> {
   }
 
   try {
+    const adopted = await adoptPostProcessed(ctx, attempt, root, source);
+    if (adopted) return await complete(ctx, attempt, root, source, adopted);
     if (attempt.target_path) {
       await confinedRealPath(root, source);
       const placed = await findIdentical(attempt.target_path, source);
@@ -124,6 +127,7 @@ export async function importStep(ctx: JobContext): Promise<boolean> {
         title: ctx.row.title,
         trackNumber: ctx.row.track_number,
         discNumber: ctx.row.disc_number,
+        discTotal: ctx.row.disc_total,
         year: ctx.row.year,
         genre: ctx.row.genre,
         extension: attempt.extension || path.extname(source).slice(1),
@@ -138,6 +142,9 @@ export async function importStep(ctx: JobContext): Promise<boolean> {
       await ctx.updateAttempt(attempt.id, { target_path: target, updated_at: now() });
     }
     await ensureRoom(config.libraryDir, attempt.size, config.minFreeBytes);
+    const processed = await fileWithPostProcessing(ctx, attempt, root, source, segments);
+    if (processed === null) return true;
+    if (processed !== 'plain') return await complete(ctx, attempt, root, source, processed);
     const placement = await placeIntoLibrary(source, config.libraryDir, segments, {
       keepSource: true,
       signal: ctx.signal,

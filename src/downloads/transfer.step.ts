@@ -157,6 +157,8 @@ async function startNextAttempt(ctx: JobContext): Promise<AttemptRow | undefined
         local_path: null,
         target_path: null,
         requeues: 0,
+        post_step: null,
+        post_digest: null,
         created_at: t,
         updated_at: t,
         finished_at: null,

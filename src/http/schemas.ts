@@ -23,6 +23,37 @@ const OptionalText = (max: number) =>
 const OptionalInt = (min: number, max: number) =>
   Type.Optional(Type.Union([Type.Integer({ minimum: min, maximum: max }), Type.Null()]));
 
+const OptionalId = Type.Optional(Type.Union([Type.String({ format: UUID_FORMAT }), Type.Null()]));
+
+/**
+ * What a request may add for the filed file's tags and cover (post-processing, migration 015).
+ * MusicBrainz ids are lowercase UUIDs as musicbrainz.org shows them; an ISRC is the 12 characters
+ * without hyphens (CC-XXX-YY-NNNNN written as CCXXXYYNNNNN).
+ */
+export const TagFields = {
+  /** A JPEG or PNG to embed as the front cover; fetched with size, time and address limits. */
+  coverUrl: Type.Optional(
+    Type.Union([
+      Type.String({
+        maxLength: 2000,
+        pattern: '^[hH][tT][tT][pP][sS]?://[^\\s/?#]+([/?#]\\S*)?$',
+        [TEXT_KEYWORD]: true,
+        description: 'http(s) URL of a JPEG or PNG front cover',
+      }),
+      Type.Null(),
+    ]),
+  ),
+  isrc: Type.Optional(
+    Type.Union([Type.String({ pattern: '^[A-Z]{2}[A-Z0-9]{3}[0-9]{7}$' }), Type.Null()]),
+  ),
+  musicbrainzRecordingId: OptionalId,
+  musicbrainzReleaseId: OptionalId,
+  musicbrainzArtistId: OptionalId,
+  musicbrainzReleaseGroupId: OptionalId,
+  trackTotal: OptionalInt(1, 999),
+  discTotal: OptionalInt(1, 99),
+};
+
 export const CreateDownloadBody = Type.Object(
   {
     artist: Text({ minLength: 1, maxLength: 500, nonBlank: true }),
@@ -45,6 +76,7 @@ export const CreateDownloadBody = Type.Object(
     qualityProfileId: Type.Optional(
       Type.Union([Type.String({ format: UUID_FORMAT }), Type.Null()]),
     ),
+    ...TagFields,
   },
   { additionalProperties: false },
 );

@@ -47,3 +47,19 @@ export async function findIdentical(planned: string, source: string): Promise<st
   }
   return null;
 }
+
+/**
+ * The planned path or one of its " (n)" variants whose content has this SHA-256: a post-processed
+ * file placed before a crash (its bytes are no longer slskd's, so findIdentical cannot see it).
+ */
+export async function findByDigest(planned: string, digest: string): Promise<string | null> {
+  const dir = path.dirname(planned);
+  const base = path.basename(planned);
+  for (let n = 1; n <= VARIANTS_LOOKED_AT; n++) {
+    const candidate = path.join(dir, withCollisionSuffix(base, n));
+    const s = await stat(candidate).catch(() => null);
+    if (!s?.isFile()) continue;
+    if ((await sha256(candidate)) === digest) return candidate;
+  }
+  return null;
+}

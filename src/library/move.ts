@@ -314,6 +314,39 @@ export async function placeIntoLibrary(
   return { ...placed, source: identity };
 }
 
+/**
+ * The real path of the library folder for `segments` (the file name last), created one level at a
+ * time with the same checks as placeIntoLibrary: where a working copy of the file is prepared
+ * (post-processing) before placeStaged gives it its final name.
+ */
+export async function prepareLibraryFolder(
+  libraryRoot: string,
+  segments: string[],
+): Promise<string> {
+  assertSafeSegments(segments);
+  const root = await realpath(libraryRoot);
+  if (!isInside(root, path.join(root, ...segments))) {
+    throw errorWithCode('target path escapes the library', 'EACCES');
+  }
+  return ensureFolders(root, segments.slice(0, -1));
+}
+
+/**
+ * Gives a complete, fsynced file that already lies in `directory` (a tagged working copy) the name
+ * `fileName`, by the rules of placeIntoLibrary: never over another file (" (n)" instead), an
+ * identical one adopted when asked. The staged file is consumed (linked and removed, or renamed).
+ */
+export async function placeStaged(
+  staged: string,
+  directory: string,
+  fileName: string,
+  options: MoveOptions = {},
+): Promise<{ path: string; created: boolean }> {
+  const placed = await placeExclusively({ temp: staged, directory, fileName, options });
+  await fsyncDirectory(directory);
+  return placed;
+}
+
 /** placeIntoLibrary, answering only the final path. */
 export async function moveIntoLibrary(
   source: string,

@@ -102,6 +102,26 @@ describe('removeStaleTempFiles', () => {
   });
 });
 
+describe('removeStaleTempFiles and working copies', () => {
+  it('keeps a post-processing working copy for a day, even when told to remove all temp files', async () => {
+    const album = path.join(library, 'W');
+    await mkdir(album);
+    const fresh = path.join(album, '.01 - Song.soulspot-work-0a1b2c3d.flac');
+    const stale = path.join(album, '.02 - Other.soulspot-work-deadbeef.flac');
+    const part = path.join(album, '.01 - Song.soulspot-work-0a1b2c3d.flac.soulspot-abcdef.part');
+    for (const f of [fresh, stale, part]) await writeFile(f, 'x');
+    const hoursAgo = (h: number) => new Date(Date.now() - h * 3_600_000);
+    await utimes(fresh, hoursAgo(23), hoursAgo(23));
+    await utimes(stale, hoursAgo(25), hoursAgo(25));
+    // A second old, so "older than 0 ms" holds even when the sweep runs in the write's millisecond.
+    await utimes(part, hoursAgo(1 / 3600), hoursAgo(1 / 3600));
+    expect(await removeStaleTempFiles(library, { olderThanMs: 0 })).toBe(2);
+    expect(await exists(fresh)).toBe(true);
+    expect(await exists(stale)).toBe(false);
+    expect(await exists(part)).toBe(false);
+  });
+});
+
 describe('createSweeper', () => {
   it('sweeps both folders in one run and keeps the report', async () => {
     const finished = await file('finished.flac');

@@ -14,6 +14,13 @@ import { unlinkConfined } from './confine.js';
 
 const TEMP_PATTERN = /^\..*\.soulspot-[0-9a-f]+\.part$/;
 const LOCK_PATTERN = /^\..*\.soulspot\.lock$/;
+/**
+ * Post-processing's working copies (`.<name>.soulspot-work-<attempt>.<ext>`). A retry resumes from
+ * one, so they are kept for a day whatever the caller's age limit; one older than that belongs to
+ * a download nobody retried (or that started over), and a retry without it redoes the steps.
+ */
+const WORK_PATTERN = /^\..*\.soulspot-work-[0-9a-f]{8}\.[^.]+$/;
+const WORK_MIN_AGE_MS = 24 * 3_600_000;
 
 function codeOf(error: unknown): string | undefined {
   return (error as NodeJS.ErrnoException | null)?.code;
@@ -57,9 +64,11 @@ export async function removeStaleTempFiles(
   const now = options.now ?? Date.now();
   let removed = 0;
   for await (const { full, name } of regularFiles(await realpath(libraryRoot))) {
-    if (!TEMP_PATTERN.test(name) && !LOCK_PATTERN.test(name)) continue;
+    const work = WORK_PATTERN.test(name);
+    if (!work && !TEMP_PATTERN.test(name) && !LOCK_PATTERN.test(name)) continue;
     const stats = await lstat(full).catch(() => null);
-    if (!stats || now - stats.mtimeMs < olderThan) continue;
+    const minAge = work ? Math.max(olderThan, WORK_MIN_AGE_MS) : olderThan;
+    if (!stats || now - stats.mtimeMs < minAge) continue;
     await unlink(full).then(
       () => removed++,
       (error: unknown) => {

@@ -2,6 +2,7 @@ import { Type, type Static, type TSchema } from 'typebox';
 import type { Config } from '../config/config.js';
 import { Text } from '../http/schemas.js';
 import { MAX_PATTERN_LENGTH, namingPatternProblem } from '../library/naming-pattern.js';
+import { cidrProblem } from '../net/address-policy.js';
 import { describeWindowProblem, isTimeZone, type TimeWindow } from '../queue/time-windows.js';
 
 /**
@@ -137,6 +138,37 @@ export const SETTING_DEFINITIONS = {
     description:
       'A lossless file that looks like a transcode (its spectrum stops at a lossy cut-off): reject fails that source with invalid_file and tries the next; warn files it with suspectTranscode set',
     fromConfig: (c) => c.transcodeAction,
+  }),
+  tagFiles: define({
+    schema: Type.Boolean(),
+    description:
+      "Write the request's tags (title, artist, album, numbers, year, genre, ISRC, MusicBrainz ids) into each filed file, verified by reading them back",
+    fromConfig: (c) => c.tagFiles,
+  }),
+  embedCover: define({
+    schema: Type.Boolean(),
+    description:
+      "Embed a front cover: the request's coverUrl, else a cover.*/folder.* image next to the download",
+    fromConfig: (c) => c.embedCover,
+  }),
+  writeFolderCover: define({
+    schema: Type.Boolean(),
+    description:
+      'Also save that cover as cover.jpg (or cover.png) in the album folder, unless the folder has one',
+    fromConfig: (c) => c.writeFolderCover,
+  }),
+  fetchAllowedRanges: define({
+    schema: Type.Array(Text({ minLength: 1, maxLength: 50 }), { maxItems: 50 }),
+    description:
+      'CIDR ranges SoulSpot may fetch user-supplied URLs from although they are loopback or private (e.g. "192.168.1.0/24"); empty = public addresses only',
+    fromConfig: () => [],
+    refine: (value) => {
+      for (const [i, range] of (value as string[]).entries()) {
+        const problem = cidrProblem(range);
+        if (problem) return `/${i}: ${problem}`;
+      }
+      return null;
+    },
   }),
 } as const;
 

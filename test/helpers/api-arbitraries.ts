@@ -234,6 +234,30 @@ export function objectOf(
   });
 }
 
+/** The tag fields of a create (post-processing): valid values and near misses. */
+const tagFields = {
+  trackTotal: field(intIn(1, 999)),
+  discTotal: field(intIn(1, 99)),
+  isrc: field(
+    fc.constantFrom<Json>('USRC17607839', 'GBAAA9500123', 'usrc17607839', 'US-RC1-76-07839'),
+  ),
+  musicbrainzRecordingId: field(
+    fc.oneof(
+      fc.uuid({ version: 4 }),
+      fc.constantFrom<Json>('8F3471B5-7E6A-48DA-86A9-C1C07A0F47AE'),
+    ),
+  ),
+  coverUrl: field(
+    fc.constantFrom<Json>(
+      'https://coverartarchive.org/release/x/front.jpg',
+      'http://img.example/a.png?size=500',
+      'ftp://img.example/a.png',
+      'https://',
+      'https://img.example/a b.png',
+    ),
+  ),
+};
+
 export const downloadBody: fc.Arbitrary<Json> = fc.oneof(
   {
     weight: 12,
@@ -250,6 +274,7 @@ export const downloadBody: fc.Arbitrary<Json> = fc.oneof(
       priority: field(intIn(-1000, 1000), false),
       scheduledAt: scheduleTime,
       qualityProfileId: profileId,
+      ...tagFields,
     }),
   },
   { weight: 1, arbitrary: anyJson },

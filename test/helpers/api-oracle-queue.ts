@@ -1,4 +1,5 @@
 import { isNamingPattern } from './api-oracle-naming.js';
+import ipaddr from 'ipaddr.js';
 
 /**
  * The oracle's rules for the queue-control and settings routes (README, "Queue control"), written
@@ -112,7 +113,23 @@ const SETTINGS: Record<string, (v: unknown) => boolean> = {
   namingPattern: isNamingPattern,
   multiDiscNamingPattern: isNamingPattern,
   transcodeAction: (v) => v === 'reject' || v === 'warn',
+  tagFiles: (v) => typeof v === 'boolean',
+  embedCover: (v) => typeof v === 'boolean',
+  writeFolderCover: (v) => typeof v === 'boolean',
+  fetchAllowedRanges: (v) =>
+    Array.isArray(v) &&
+    v.length <= 50 &&
+    v.every((r) => text(r, 1, 50) && /^[0-9a-fA-F.:]+\/\d{1,3}$/.test(r) && cidr(r)),
 };
+function cidr(range: string): boolean {
+  try {
+    ipaddr.parseCIDR(range);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export const SETTING_NAMES = Object.keys(SETTINGS);
 
 /** One or more settings, each valid or null (back to its default). */

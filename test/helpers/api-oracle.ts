@@ -298,7 +298,16 @@ export function validDownloadRequest(b: unknown): boolean {
     'priority',
     'scheduledAt',
     'qualityProfileId',
+    'trackTotal',
+    'discTotal',
+    'isrc',
+    'musicbrainzRecordingId',
+    'musicbrainzReleaseId',
+    'musicbrainzArtistId',
+    'musicbrainzReleaseGroupId',
+    'coverUrl',
   ];
+  const mbid = (v: unknown) => typeof v === 'string' && UUID.test(v);
   return (
     onlyKeys(b, keys) &&
     text(b.artist, 500, true) &&
@@ -313,8 +322,27 @@ export function validDownloadRequest(b: unknown): boolean {
     (b.priority === undefined || int(-1000, 1000)(b.priority)) &&
     optional(b.scheduledAt, isRfc3339) &&
     // The fuzz's server has only the built-in profiles: any other id, well-formed or not, is a 400.
-    optional(b.qualityProfileId, (v) => BUILT_IN_PROFILE_IDS.includes(v as string))
+    optional(b.qualityProfileId, (v) => BUILT_IN_PROFILE_IDS.includes(v as string)) &&
+    optional(b.trackTotal, int(1, 999)) &&
+    optional(b.discTotal, int(1, 99)) &&
+    // README: 12 characters, no hyphens: two letters, three letters or digits, seven digits.
+    optional(b.isrc, (v) => typeof v === 'string' && /^[A-Z]{2}[A-Z0-9]{3}\d{7}$/.test(v)) &&
+    optional(b.musicbrainzRecordingId, mbid) &&
+    optional(b.musicbrainzReleaseId, mbid) &&
+    optional(b.musicbrainzArtistId, mbid) &&
+    optional(b.musicbrainzReleaseGroupId, mbid) &&
+    optional(b.coverUrl, (v) => typeof v === 'string' && httpUrl(v))
   );
+}
+
+/** An http(s) URL of at most 2000 characters with a host and no white space (README). */
+function httpUrl(v: string): boolean {
+  if (v.length > 2000 || /\s/.test(v) || !/^https?:\/\//i.test(v) || !text(v, 2000)) return false;
+  try {
+    return new URL(v).host !== '';
+  } catch {
+    return false;
+  }
 }
 
 /** `{items: [...]}`: 1 to 10,000 download requests, nothing else. */

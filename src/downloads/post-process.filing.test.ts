@@ -1,0 +1,266 @@
+// Post-processing inside filing, on a real database (both dialects), real files and the real tag
+// worker: a database error after the tagged file is placed, and a resume from the recorded step.
+import { randomUUID } from 'node:crypto';
+import { copyFile, mkdir, mkdtemp, readdir, realpath, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { sql } from 'kysely';
+import { parseFile } from 'music-metadata';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../config/config.js';
+import { createEventBus } from '../events/event-bus.js';
+import { createEventLog } from '../events/event-log.js';
+import { createTagger, type Tagger } from '../library/tagging/tagger.js';
+import type { DownloadProvider } from '../providers/provider.js';
+import { createQueueRepository, type QueueRepository } from '../queue/queue.repository.js';
+import { createSourceWaitRepository } from '../queue/source-wait.repository.js';
+import { defaultSettings, type Settings } from '../settings/settings.definitions.js';
+import { freshDb, testDialects, type TestDb } from '../../test/helpers/db.js';
+import { makeImage } from '../../test/helpers/audio-formats.js';
+import { downloadRow } from '../../test/helpers/factories.js';
+import { filesUnder } from '../../test/helpers/files.js';
+import { pipelineConfig, type PipelineDeps } from './download.job.js';
+import { runDownload } from './download.pipeline.js';
+import { createDownloadRepository, type DownloadRepository } from './download.repository.js';
+import { createTransferMonitor } from './transfer-monitor.js';
+
+const TONE = path.resolve(
+  fileURLToPath(new URL('../../fixtures/audio/tone-a.flac', import.meta.url)),
+);
+const silent = { info() {}, warn() {}, error() {}, debug() {} };
+
+function fakeProvider(downloads: string, source: () => string): DownloadProvider {
+  const unused = () => Promise.reject(new Error('not used by filing'));
+  return {
+    name: 'slskd',
+    health: () => Promise.resolve({ state: 'up' }),
+    startSearch: unused,
+    getSearch: unused,
+    deleteSearch: unused,
+    enqueue: unused,
+    findEnqueued: unused,
+    listTransfers: () => Promise.resolve([]),
+    cancel: unused,
+    forget: () => Promise.resolve(),
+    queuePosition: () => Promise.resolve(null),
+    describeFailure: () => ({ code: 'unknown', message: '', daemonRestart: false, final: true }),
+    localPath: () => Promise.resolve(source()),
+    downloadsRoot: () => Promise.resolve(downloads),
+  };
+}
+
+const realTagger = createTagger();
+afterAll(() => realTagger.close());
+
+describe.each(testDialects())('post-processing in filing (%s)', (dialect) => {
+  let db: TestDb;
+  let work: string;
+  let downloads: string;
+  let library: string;
+  let source: string;
+  let repo: DownloadRepository;
+  let queue: QueueRepository;
+  let now: number;
+  /** What the tag worker was asked to do, in order. */
+  let jobs: string[];
+  const tagger: Tagger = {
+    write: (job) => {
+      jobs.push(job.kind);
+      return realTagger.write(job);
+    },
+    close: () => Promise.resolve(),
+  };
+
+  beforeEach(async () => {
+    db = await freshDb(dialect);
+    work = await realpath(await mkdtemp(path.join(tmpdir(), 'soulspot-postfile-')));
+    downloads = path.join(work, 'downloads');
+    library = path.join(work, 'library');
+    await mkdir(path.join(downloads, 'Album'), { recursive: true });
+    await mkdir(library);
+    source = path.join(downloads, 'Album', '01 - Tone A.flac');
+    await copyFile(TONE, source);
+    repo = createDownloadRepository(db);
+    queue = createQueueRepository(db);
+    now = Date.now();
+    jobs = [];
+  });
+  afterEach(async () => {
+    await db.cleanup();
+    await rm(work, { recursive: true, force: true });
+  });
+
+  async function processing(): Promise<string> {
+    const row = downloadRow({
+      status: 'processing',
+      artist: 'Tone',
+      title: 'A',
+      album: 'Tones',
+      track_number: 1,
+      track_total: 9,
+      run_after: 0,
+    });
+    const attemptId = randomUUID();
+    await db.db.insertInto('downloads').values(row).execute();
+    await repo.insertAttempt(
+      {
+        id: attemptId,
+        download_id: row.id,
+        round: 0,
+        provider: 'slskd',
+        username: 'peer',
+        filename: '@@p\\Music\\Album\\01 - Tone A.flac',
+        size: (await stat(source)).size,
+        extension: 'flac',
+        batch_id: randomUUID(),
+        transfer_id: null,
+        state: 'succeeded',
+        local_path: source,
+        target_path: null,
+        requeues: 0,
+        created_at: now,
+        updated_at: now,
+      },
+      db.db,
+    );
+    await db.db
+      .updateTable('downloads')
+      .set({ current_attempt_id: attemptId })
+      .where('id', '=', row.id)
+      .execute();
+    return row.id;
+  }
+
+  function deps(switches: Partial<Settings>, handle: TestDb = db): PipelineDeps {
+    const provider = fakeProvider(downloads, () => source);
+    const config = loadConfig({
+      SOULSPOT_DATA_DIR: path.join(work, 'data'),
+      SOULSPOT_LIBRARY_DIR: library,
+      SOULSPOT_MIN_FREE_MB: '0',
+      SOULSPOT_LOG_LEVEL: 'silent',
+    });
+    const settings = { ...defaultSettings(config), ...switches };
+    return {
+      config: pipelineConfig(config),
+      settings: { get: (key) => settings[key] },
+      handle,
+      repo,
+      queue,
+      sourceWait: createSourceWaitRepository(db),
+      provider,
+      monitor: createTransferMonitor({ provider, pollIntervalMs: 1000 }),
+      events: createEventLog({ handle: db, now: () => now, pollMs: 0 }),
+      bus: createEventBus(),
+      log: silent,
+      now: () => now,
+      deferMs: 1000,
+      tagger,
+    };
+  }
+
+  async function run(d: PipelineDeps, owner = 'worker-a'): Promise<void> {
+    const lease = await queue.claimNext(owner, now, 30_000, 10);
+    if (!lease) throw new Error('nothing to claim');
+    await runDownload(d, lease, new AbortController().signal);
+  }
+
+  const visible = () => filesUnder(library).filter((f) => !path.basename(f).startsWith('.'));
+
+  it('a database error after the tagged file is placed: the next run adopts it by its digest', async () => {
+    const id = await processing();
+    // Every completion write fails in the first run (more than it retries), then none.
+    if (dialect === 'postgres') {
+      await sql`CREATE SEQUENCE completion_faults`.execute(db.db);
+      await sql
+        .raw(
+          `CREATE FUNCTION fail_completion() RETURNS trigger AS $$ BEGIN
+             IF NEW.status = 'completed' AND nextval('completion_faults') <= 6 THEN
+               RAISE EXCEPTION 'injected fault'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql`,
+        )
+        .execute(db.db);
+      await sql`CREATE TRIGGER fail_completion BEFORE UPDATE ON downloads FOR EACH ROW EXECUTE FUNCTION fail_completion()`.execute(
+        db.db,
+      );
+    } else {
+      await sql`CREATE TABLE completion_faults (n INTEGER NOT NULL)`.execute(db.db);
+      await sql`INSERT INTO completion_faults VALUES (6)`.execute(db.db);
+      await sql`CREATE TRIGGER fail_completion BEFORE UPDATE ON downloads
+        WHEN NEW.status = 'completed' AND (SELECT n FROM completion_faults) > 0
+        BEGIN SELECT RAISE(FAIL, 'injected fault'); END`.execute(db.db);
+    }
+    // SQLite rolls the count back with the write: count the failures outside the transaction.
+    const counting: TestDb =
+      dialect === 'sqlite'
+        ? {
+            ...db,
+            writeTx: (fn) =>
+              db.writeTx(fn).catch(async (error: unknown) => {
+                if (String(error).includes('injected fault'))
+                  await sql`UPDATE completion_faults SET n = n - 1`.execute(db.db);
+                throw error;
+              }),
+          }
+        : db;
+    const d = deps({ tagFiles: true, embedCover: false, writeFolderCover: false }, counting);
+    await run(d);
+    const between = await repo.get(id);
+    expect(between?.status).toBe('processing');
+    const placed = visible();
+    expect(placed).toHaveLength(1);
+    expect((await parseFile(placed[0]!)).common.track).toEqual({ no: 1, of: 9 });
+    expect(jobs).toEqual(['tags']);
+
+    now += 2000;
+    await run(d, 'worker-b');
+    const done = await repo.get(id);
+    expect(done?.status).toBe('completed');
+    expect(done?.library_path).toBe(placed[0]);
+    expect(filesUnder(library), 'no " (2)", no working copy').toEqual(placed);
+    // Adopted, not tagged and placed again.
+    expect(jobs).toEqual(['tags']);
+  });
+
+  it('resumes at the recorded step: a cover that failed is retried without tagging again', async () => {
+    const id = await processing();
+    const d = deps({ tagFiles: true, embedCover: true, writeFolderCover: true });
+    await db.db
+      .updateTable('downloads')
+      // Loopback, not allowed: refused before any request.
+      .set({ cover_url: 'http://127.0.0.1:9/front.jpg' })
+      .where('id', '=', id)
+      .execute();
+    await run(d);
+    const failed = await repo.get(id);
+    expect(failed?.status).toBe('failed');
+    expect(failed?.error_code).toBe('cover_failed');
+    const attempt = await repo.getAttempt(failed!.current_attempt_id!);
+    expect(attempt?.post_step).toBe('tagged');
+    expect(jobs).toEqual(['tags']);
+    expect(await readdir(path.join(downloads, 'Album'))).toEqual(['01 - Tone A.flac']);
+
+    // The peer's folder has a cover after all (the URL fails again and falls back to it); the
+    // retry moves the download back to filing as POST /retry does.
+    await makeImage(path.join(downloads, 'Album', 'cover.jpg'), 'red');
+    await repo.commandUpdate(id, ['failed'], {
+      status: 'processing',
+      error_code: null,
+      error_message: null,
+      run_after: now,
+      updated_at: now,
+    });
+    await run(d, 'worker-b');
+    const done = await repo.get(id);
+    expect(done?.status, done?.error_message ?? '').toBe('completed');
+    expect(jobs).toEqual(['tags', 'cover']);
+    const meta = await parseFile(done!.library_path!);
+    expect(meta.common.title).toBe('A');
+    expect(meta.common.picture).toHaveLength(1);
+    expect(
+      visible()
+        .map((f) => path.basename(f))
+        .sort(),
+    ).toEqual(['01 - A.flac', 'cover.jpg']);
+    expect(filesUnder(library).filter((f) => path.basename(f).startsWith('.'))).toEqual([]);
+  });
+});

@@ -1,0 +1,345 @@
+import { randomBytes } from 'node:crypto';
+import { link, open, readdir, rename, stat, unlink } from 'node:fs/promises';
+import path from 'node:path';
+import { confinedRealPath, openConfined } from '../library/confine.js';
+import { findByDigest, sha256 } from '../library/identical.js';
+import { placeStaged, prepareLibraryFolder, type Placement } from '../library/move.js';
+import { truncateUtf8 } from '../library/sanitize.js';
+import { CoverError, fetchCover, findFolderCover } from '../library/tagging/cover.js';
+import { TaggingError } from '../library/tagging/tagger.js';
+import { isTaggable, type CoverImage, type TrackTags } from '../library/tagging/tags.js';
+import type { JobContext } from './download.job.js';
+import type { AttemptRow, DownloadRow } from './download.repository.js';
+
+/**
+ * Post-processing of a verified file, between verification and the library (import.step.ts):
+ *
+ *   tag → embed cover → place (rename into its final name) → folder cover.jpg
+ *
+ * Each step works on a working copy next to its final name (`.<name>.soulspot-work-<attempt>`),
+ * written by the tag worker as temp copy → tag → fsync → read back → rename, so slskd's file is
+ * never modified and the working copy is always whole. The step reached is recorded on the attempt
+ * (`post_step`), so a crash or a retry resumes with the next step on the working copy; without it
+ * (removed, or never made) the steps start over from slskd's file. Before placing, the working
+ * copy's SHA-256 is recorded (`post_digest`): a crash after the rename finds the placed file by it.
+ *
+ * A step that fails leaves slskd's file (and the working copy) in place and fails the download with
+ * `tagging_failed` or `cover_failed`; POST /api/downloads/{id}/retry resumes from that step.
+ */
+
+export interface PostSteps {
+  tag: boolean;
+  cover: boolean;
+  folderCover: boolean;
+}
+
+/** The steps the live settings switch on for this file; null when filing is a plain copy. */
+export function postSteps(ctx: JobContext, extension: string): PostSteps | null {
+  const { tagger, settings } = ctx.deps;
+  if (!tagger || !isTaggable(extension)) return null;
+  const steps = {
+    tag: settings.get('tagFiles'),
+    cover: settings.get('embedCover'),
+    folderCover: settings.get('writeFolderCover'),
+  };
+  return steps.tag || steps.cover || steps.folderCover ? steps : null;
+}
+
+/** What the request says about the track, as the tag writer takes it. */
+export function tagsOf(row: DownloadRow): TrackTags {
+  return {
+    title: row.title,
+    artist: row.artist,
+    album: row.album,
+    albumArtist: row.album_artist,
+    trackNumber: row.track_number,
+    trackTotal: row.track_total ?? null,
+    discNumber: row.disc_number,
+    discTotal: row.disc_total ?? null,
+    year: row.year,
+    genre: row.genre,
+    isrc: row.isrc ?? null,
+    musicbrainzRecordingId: row.musicbrainz_recording_id ?? null,
+    musicbrainzReleaseId: row.musicbrainz_release_id ?? null,
+    musicbrainzArtistId: row.musicbrainz_artist_id ?? null,
+    musicbrainzReleaseGroupId: row.musicbrainz_release_group_id ?? null,
+  };
+}
+
+/** No text tags: what the cover step checks when the tag step is switched off. */
+const NO_TAGS: TrackTags = {
+  title: null,
+  artist: null,
+  album: null,
+  albumArtist: null,
+  trackNumber: null,
+  trackTotal: null,
+  discNumber: null,
+  discTotal: null,
+  year: null,
+  genre: null,
+  isrc: null,
+  musicbrainzRecordingId: null,
+  musicbrainzReleaseId: null,
+  musicbrainzArtistId: null,
+  musicbrainzReleaseGroupId: null,
+};
+
+/** The working copy's name: hidden, and the attempt's own, so a resumed run finds it again. */
+export function workFileName(fileName: string, attemptId: string): string {
+  const ext = path.extname(fileName);
+  // Bytes, not characters: the name must stay under 255 bytes with a temp suffix added to it.
+  const stem = truncateUtf8(fileName.slice(0, fileName.length - ext.length), 180);
+  return `.${stem}.soulspot-work-${attemptId.slice(0, 8)}${ext}`;
+}
+
+/**
+ * Runs the switched-on steps and places the result. Returns the placement; null when a step
+ * failed and the download was failed with its code (the claim is over); 'plain' when no step
+ * changed the file (tags off, no cover to embed), so the caller files slskd's copy as it is.
+ */
+export async function postProcessAndPlace(
+  ctx: JobContext,
+  attempt: AttemptRow,
+  root: string,
+  source: string,
+  segments: string[],
+  steps: PostSteps,
+): Promise<Placement | 'plain' | null> {
+  const { config, tagger, now, log } = ctx.deps;
+  if (!tagger) return 'plain';
+  const directory = await prepareLibraryFolder(config.libraryDir, segments);
+  const fileName = segments[segments.length - 1] as string;
+  const work = path.join(directory, workFileName(fileName, attempt.id));
+  const tags = tagsOf(ctx.row);
+  // A recorded step counts only while its working copy is there.
+  let reached = (await isFile(work)) ? attempt.post_step : null;
+  const record = async (step: string, digest: string | null = null): Promise<void> => {
+    await ctx.updateAttempt(attempt.id, {
+      post_step: step,
+      post_digest: digest,
+      updated_at: now(),
+    });
+    reached = step;
+  };
+
+  // Step 1, tags: slskd's file is copied (confined) to the working copy, which is then tagged.
+  if (steps.tag && reached === null) {
+    await stageCopy(root, source, work);
+    try {
+      await tagger.write({ kind: 'tags', source: work, target: work, tags });
+    } catch (error) {
+      if (!(error instanceof TaggingError)) throw error;
+      // The staged copy is untagged and of no use to a retry, which stages afresh.
+      await unlink(work).catch(() => undefined);
+      await ctx.fail('tagging_failed', `Tagging failed: ${error.message}`);
+      return null;
+    }
+    await record('tagged');
+  }
+
+  // Step 2, cover: fetched or found now (a retry fetches it again), embedded in the working copy.
+  let cover: CoverImage | null = null;
+  if (steps.cover && reached !== 'covered') {
+    try {
+      cover = await obtainCover(ctx, root, source);
+      if (cover) {
+        if (reached === null) await stageCopy(root, source, work);
+        await tagger.write({
+          kind: 'cover',
+          source: work,
+          target: work,
+          tags: steps.tag ? tags : NO_TAGS,
+          cover,
+        });
+        await record('covered');
+      }
+    } catch (error) {
+      if (!(error instanceof CoverError) && !(error instanceof TaggingError)) throw error;
+      await ctx.fail('cover_failed', `Cover art failed: ${error.message}`);
+      return null;
+    }
+  }
+
+  if (reached === null) {
+    // Nothing written (tags off, no cover found): slskd's bytes go in as they are. A working copy
+    // an earlier run left (other settings then) is removed.
+    await unlink(work).catch(() => undefined);
+    if (steps.folderCover) await folderCover(ctx, root, source, directory, cover);
+    return 'plain';
+  }
+
+  const digest = await sha256(work);
+  await record(reached, digest);
+  const identity = await sourceIdentity(root, source);
+  const placed = await placeStaged(work, directory, fileName, {
+    signal: ctx.signal,
+    // Fenced: a worker that lost its lease places nothing.
+    beforePlace: () => ctx.confirmLease(),
+    adoptIdentical: true,
+  });
+  if (steps.folderCover) await folderCover(ctx, root, source, directory, cover);
+  log.debug({ id: ctx.row.id, path: placed.path, steps: reached }, 'post-processed');
+  return { ...placed, source: identity };
+}
+
+/**
+ * The cover to embed: the request's `coverUrl`, else an image that came with the download. A URL
+ * that fails falls back to that image, and fails the step (CoverError) only without one. Null:
+ * nothing was asked for and nothing came along (the step is skipped, not failed).
+ */
+async function obtainCover(
+  ctx: JobContext,
+  root: string,
+  source: string,
+): Promise<CoverImage | null> {
+  const url = ctx.row.cover_url ?? null;
+  if (url) {
+    try {
+      return await fetchCover(url, {
+        policy: { allowedRanges: ctx.deps.settings.get('fetchAllowedRanges') },
+        signal: ctx.signal,
+      });
+    } catch (error) {
+      if (!(error instanceof CoverError)) throw error;
+      const local = await findFolderCover(root, source);
+      if (!local) throw error;
+      ctx.deps.log.warn(
+        { id: ctx.row.id, error: error.message },
+        'cover URL failed; using the image next to the download',
+      );
+      return local;
+    }
+  }
+  return findFolderCover(root, source);
+}
+
+/**
+ * `cover.jpg` (or `cover.png`) in the album folder, best effort: the track is filed already, so a
+ * failure here is logged, not a failed download. Never replaces an image the folder has.
+ */
+async function folderCover(
+  ctx: JobContext,
+  root: string,
+  source: string,
+  directory: string,
+  known: CoverImage | null | undefined,
+): Promise<void> {
+  // Only an album folder gets one; a loose track's folder is the artist's.
+  if (!ctx.row.album) return;
+  try {
+    const names = await readdir(directory);
+    if (names.some((n) => /^(cover|folder)\.(jpe?g|png)$/i.test(n))) return;
+    const cover = known ?? (await obtainCover(ctx, root, source).catch(() => null));
+    if (!cover) return;
+    await writeNewFile(directory, cover.mime === 'image/png' ? 'cover.png' : 'cover.jpg', cover);
+  } catch (error) {
+    ctx.deps.log.warn({ id: ctx.row.id, error: String(error) }, 'could not write the folder cover');
+  }
+}
+
+/** Writes a complete file under `name` only if nothing has that name (temp → fsync → link). */
+async function writeNewFile(directory: string, name: string, cover: CoverImage): Promise<void> {
+  const temp = path.join(directory, `.${name}.soulspot-${randomBytes(6).toString('hex')}.part`);
+  const handle = await open(temp, 'wx', 0o644);
+  try {
+    await handle.writeFile(cover.data);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await link(temp, path.join(directory, name));
+  } catch (error) {
+    // Another track of the album wrote it first: theirs stays.
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  } finally {
+    await unlink(temp).catch(() => undefined);
+  }
+}
+
+/**
+ * slskd's file copied to the working copy through the downloads folder's confinement (opened
+ * with O_NOFOLLOW and checked on the descriptor): the tag worker only ever sees our own copy.
+ */
+async function stageCopy(root: string, source: string, work: string): Promise<void> {
+  const input = await openConfined(root, source);
+  // Named like placement's temp files: the start-up sweep removes one a crash left.
+  const temp = path.join(
+    path.dirname(work),
+    `${path.basename(work)}.soulspot-${randomBytes(6).toString('hex')}.part`,
+  );
+  try {
+    const output = await open(temp, 'wx', 0o644);
+    try {
+      // Chunk by chunk through the descriptors: a stream pipeline over FileHandles that stay
+      // open (autoClose off) never settles.
+      const buffer = Buffer.allocUnsafe(1024 * 1024);
+      for (let position = 0; ;) {
+        const { bytesRead } = await input.read(buffer, 0, buffer.length, position);
+        if (bytesRead === 0) break;
+        await output.write(buffer, 0, bytesRead, position);
+        position += bytesRead;
+      }
+      await output.sync();
+    } finally {
+      await output.close();
+    }
+    await rename(temp, work);
+  } catch (error) {
+    await unlink(temp).catch(() => undefined);
+    throw error;
+  } finally {
+    await input.close();
+  }
+}
+
+/** slskd's file as read (device + inode), so only that very file is removed once recorded. */
+async function sourceIdentity(root: string, source: string): Promise<Placement['source']> {
+  const handle = await openConfined(root, source);
+  try {
+    const s = await handle.stat();
+    return { dev: s.dev, ino: s.ino };
+  } finally {
+    await handle.close();
+  }
+}
+
+async function isFile(file: string): Promise<boolean> {
+  return (await stat(file).catch(() => null))?.isFile() ?? false;
+}
+
+/**
+ * A post-processed file placed before a crash or a lost write, found by the digest recorded just
+ * before its placement; null when there is none (then filing carries on as usual).
+ */
+export async function adoptPostProcessed(
+  ctx: JobContext,
+  attempt: AttemptRow,
+  root: string,
+  source: string,
+): Promise<Placement | null> {
+  if (!attempt.post_digest || !attempt.target_path) return null;
+  await confinedRealPath(root, source);
+  const placed = await findByDigest(attempt.target_path, attempt.post_digest);
+  if (!placed) return null;
+  ctx.deps.log.info({ id: ctx.row.id, path: placed }, 'adopting the post-processed file');
+  return { path: placed, created: false, source: await sourceIdentity(root, source) };
+}
+
+/**
+ * Filing with the switched-on post-processing steps (see the top of this file): the placement,
+ * null when a step failed the download, 'plain' when slskd's copy is to be filed as it is.
+ */
+export async function fileWithPostProcessing(
+  ctx: JobContext,
+  attempt: AttemptRow,
+  root: string,
+  source: string,
+  segments: string[],
+): Promise<Placement | 'plain' | null> {
+  const fileName = segments[segments.length - 1] as string;
+  const steps = postSteps(ctx, path.extname(fileName).slice(1));
+  if (!steps) return 'plain';
+  return postProcessAndPlace(ctx, attempt, root, source, segments, steps);
+}

@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { checkAddress, cidrProblem } from './address-policy.js';
+
+// The check alone, on a table of addresses: no traffic is sent anywhere.
+describe('address policy', () => {
+  it.each([
+    // address, allowed by default, why
+    ['8.8.8.8', true, 'public IPv4'],
+    ['1.1.1.1', true, 'public IPv4'],
+    ['2606:4700:4700::1111', true, 'public IPv6'],
+    ['[2001:4860:4860::8888]', true, 'bracketed public IPv6'],
+    ['127.0.0.1', false, 'loopback'],
+    ['127.255.255.254', false, 'loopback /8'],
+    ['::1', false, 'IPv6 loopback'],
+    ['[::1]', false, 'bracketed IPv6 loopback'],
+    ['10.0.0.1', false, 'private'],
+    ['172.16.5.4', false, 'private'],
+    ['172.31.255.255', false, 'private'],
+    ['192.168.1.10', false, 'private'],
+    ['169.254.169.254', false, 'link-local (cloud metadata)'],
+    ['fe80::1', false, 'IPv6 link-local'],
+    ['fc00::1', false, 'unique local'],
+    ['fd12:3456:789a::1', false, 'unique local'],
+    ['224.0.0.1', false, 'multicast'],
+    ['ff02::1', false, 'IPv6 multicast'],
+    ['0.0.0.0', false, 'unspecified'],
+    ['::', false, 'IPv6 unspecified'],
+    ['255.255.255.255', false, 'broadcast'],
+    ['100.64.0.1', false, 'CGNAT'],
+    ['100.127.255.254', false, 'CGNAT'],
+    ['192.0.2.1', false, 'documentation (reserved)'],
+    ['240.0.0.1', false, 'reserved'],
+    ['::ffff:127.0.0.1', false, 'IPv4-mapped loopback'],
+    ['::ffff:8.8.8.8', false, 'IPv4-mapped, even public'],
+    ['64:ff9b::808:808', true, 'NAT64 of a public address'],
+    ['64:ff9b::7f00:1', false, 'NAT64 of loopback'],
+    ['2002:7f00:1::', false, '6to4'],
+    ['not-an-ip', false, 'not an address'],
+  ])('%s → %s (%s)', (address, allowed) => {
+    expect(checkAddress(address).ok).toBe(allowed);
+  });
+
+  it('says why, and how to allow it', () => {
+    const verdict = checkAddress('192.168.1.10');
+    expect(verdict).toEqual({
+      ok: false,
+      reason: expect.stringMatching(/private.*fetchAllowedRanges/),
+    });
+  });
+
+  it('allowLoopback lets loopback through, nothing else', () => {
+    const policy = { allowLoopback: true };
+    expect(checkAddress('127.0.0.1', policy).ok).toBe(true);
+    expect(checkAddress('::1', policy).ok).toBe(true);
+    expect(checkAddress('10.0.0.1', policy).ok).toBe(false);
+    expect(checkAddress('::ffff:127.0.0.1', policy).ok).toBe(false);
+    expect(checkAddress('169.254.169.254', policy).ok).toBe(false);
+  });
+
+  it('allowed ranges let exactly their addresses through', () => {
+    const policy = { allowedRanges: ['192.168.1.0/24', 'fd00::/8', '127.0.0.1/32'] };
+    expect(checkAddress('192.168.1.77', policy).ok).toBe(true);
+    expect(checkAddress('192.168.2.1', policy).ok).toBe(false);
+    expect(checkAddress('fd00::5', policy).ok).toBe(true);
+    expect(checkAddress('127.0.0.1', policy).ok).toBe(true);
+    expect(checkAddress('127.0.0.2', policy).ok).toBe(false);
+    // An IPv4 range never matches an IPv6 address, nor the other way round.
+    expect(checkAddress('::ffff:192.168.1.77', policy).ok).toBe(false);
+  });
+
+  it('checks CIDR ranges for the setting', () => {
+    expect(cidrProblem('10.0.0.0/8')).toBeNull();
+    expect(cidrProblem('fd00::/8')).toBeNull();
+    expect(cidrProblem('10.0.0.0')).toMatch(/not a CIDR range/);
+    expect(cidrProblem('10.0.0.0/33')).toMatch(/not a CIDR range/);
+    expect(cidrProblem('example.com/8')).toMatch(/not a CIDR range/);
+  });
+});

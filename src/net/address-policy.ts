@@ -1,0 +1,87 @@
+import ipaddr from 'ipaddr.js';
+
+/**
+ * Which network addresses SoulSpot may connect to when it fetches a URL someone else chose (a cover
+ * URL today; webhooks and feeds later). Pure: safe-fetch.ts resolves the name, asks here about
+ * every address, and connects only to one that passed.
+ *
+ * Only global unicast is allowed by default. Everything that reaches this machine or its networks
+ * is refused: loopback, RFC 1918 private, link-local (cloud metadata at 169.254.169.254), IPv6
+ * unique-local, CGNAT (100.64/10), multicast, broadcast, unspecified (0.0.0.0 and :: connect to
+ * this host), reserved and documentation ranges. IPv4-mapped IPv6 (::ffff:a.b.c.d) is refused
+ * whatever it maps to: a public name has no business resolving to one, and some stacks connect to
+ * the embedded IPv4 address, which would slip past a check of the IPv6 range. NAT64 (64:ff9b::/96)
+ * is judged by the IPv4 address it embeds, since DNS64 networks hand those out for public hosts.
+ */
+export interface AddressPolicy {
+  /** Allow 127.0.0.0/8 and ::1 (tests, a cover server on the same host). */
+  allowLoopback?: boolean;
+  /** CIDR ranges allowed whatever their class, e.g. "192.168.1.0/24" for a LAN image server. */
+  allowedRanges?: readonly string[];
+}
+
+export type AddressVerdict = { ok: true; address: string } | { ok: false; reason: string };
+
+/** Classes of IPv4 ranges refused by default (ipaddr.js names). */
+const REFUSED_V4 = new Set([
+  'unspecified',
+  'broadcast',
+  'multicast',
+  'linkLocal',
+  'loopback',
+  'carrierGradeNat',
+  'private',
+  'reserved',
+  'as112',
+  'amt',
+]);
+
+/** IPv6 ranges allowed: global unicast only (NAT64 is unwrapped first). */
+const ALLOWED_V6 = new Set(['unicast']);
+
+/** Whether SoulSpot may connect to `address` (an IP literal) under `policy`. */
+export function checkAddress(address: string, policy: AddressPolicy = {}): AddressVerdict {
+  const raw = stripBrackets(address);
+  if (!ipaddr.isValid(raw)) return { ok: false, reason: `${address} is not an IP address` };
+  const parsed = ipaddr.parse(raw);
+  const canonical = parsed.toString();
+  for (const range of policy.allowedRanges ?? []) {
+    const [net, bits] = ipaddr.parseCIDR(range);
+    if (net.kind() === parsed.kind() && parsed.match([net, bits] as never))
+      return { ok: true, address: canonical };
+  }
+  const refuse = (what: string): AddressVerdict => ({
+    ok: false,
+    reason: `${address} is ${what}: refused (allow it with the fetchAllowedRanges setting)`,
+  });
+  if (parsed.kind() === 'ipv4') {
+    const range = (parsed as ipaddr.IPv4).range();
+    if (range === 'loopback' && policy.allowLoopback) return { ok: true, address: canonical };
+    return REFUSED_V4.has(range) ? refuse(`a ${range} address`) : { ok: true, address: canonical };
+  }
+  const v6 = parsed as ipaddr.IPv6;
+  const range = v6.range();
+  if (range === 'ipv4Mapped') return refuse('an IPv4-mapped IPv6 address');
+  if (range === 'rfc6052') {
+    // 64:ff9b::/96: the last 32 bits are the IPv4 address a NAT64 gateway will connect to.
+    const parts = v6.toByteArray().slice(12);
+    const inner = checkAddress(parts.join('.'), policy);
+    return inner.ok ? { ok: true, address: canonical } : inner;
+  }
+  if (range === 'loopback' && policy.allowLoopback) return { ok: true, address: canonical };
+  return ALLOWED_V6.has(range) ? { ok: true, address: canonical } : refuse(`a ${range} address`);
+}
+
+/** The problem with a CIDR range as the setting takes it ("10.0.0.0/8", "fd00::/8"), or null. */
+export function cidrProblem(range: string): string | null {
+  try {
+    ipaddr.parseCIDR(range);
+    return null;
+  } catch {
+    return `"${range}" is not a CIDR range such as "192.168.1.0/24" or "fd00::/8"`;
+  }
+}
+
+function stripBrackets(address: string): string {
+  return address.startsWith('[') && address.endsWith(']') ? address.slice(1, -1) : address;
+}
