@@ -1,6 +1,9 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   containsPhrase,
+  normalizeAscii,
+  normalizeByRules,
   normalizeForMatch,
   parseRemotePath,
   stripTrackNumber,
@@ -79,5 +82,32 @@ describe('parseRemotePath', () => {
       stem: 'karma police',
       extension: '',
     });
+  });
+});
+
+describe('normalizeAscii', () => {
+  it('gives exactly what the general rules give, for any ASCII text', () => {
+    // Biased towards the characters the rules treat specially.
+    const char = fc.oneof(
+      fc.constantFrom(...".&+'` \t-_()[]/\\ftfeatfeaturingandP.O.D.a1"),
+      fc.integer({ min: 0, max: 127 }).map((c) => String.fromCharCode(c)),
+    );
+    fc.assert(
+      fc.property(fc.array(char, { maxLength: 30 }), (chars) => {
+        const text = chars.join('');
+        expect(normalizeAscii(text)).toBe(normalizeByRules(text.toLowerCase()));
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it.each([
+    ['P.O.D. - Youth of the Nation', 'pod youth of the nation'],
+    ["Guns N' Roses", 'guns n roses'],
+    ['Simon + Garfunkel & Friends', 'simon and garfunkel and friends'],
+    ['C++ +', 'c and'],
+    ['Song_(ft._Someone)', 'song feat someone'],
+  ])('%s → %s', (input, expected) => {
+    expect(normalizeForMatch(input)).toBe(expected);
   });
 });

@@ -1,4 +1,5 @@
 import type { Candidate } from '../providers/provider.js';
+import { memoNormalize } from './normalize.js';
 import { matchNames, prepareTarget, type PreparedTarget, type TrackTarget } from './track-match.js';
 import {
   DEFAULT_QUALITY_POLICY,
@@ -71,6 +72,7 @@ function evaluate(
   policy: QualityPolicy,
   options: RankingOptions,
   records: Map<string, PeerRecord | undefined>,
+  normalize: (text: string) => string,
 ): Evaluation {
   const reject = (reason: string): Evaluation => ({ reason, score: 0, notes: [] });
   if (options.isBlocked?.(candidate)) return reject('blocked source');
@@ -97,7 +99,7 @@ function evaluate(
     }
   }
 
-  const names = matchNames(target, candidate, policy.rejectVariants);
+  const names = matchNames(target, candidate, policy.rejectVariants, normalize);
   if (names.reason !== undefined) return reject(names.reason);
 
   const tier = qualityTier(candidate, extension);
@@ -163,11 +165,12 @@ export function rankCandidates(
   const policy = options.policy ?? DEFAULT_QUALITY_POLICY;
   const prepared = prepareTarget(target);
   const records = new Map<string, PeerRecord | undefined>();
+  const normalize = memoNormalize();
   const ranked: RankedCandidate[] = [];
   const rejected: RejectedCandidate[] = [];
 
   for (const candidate of candidates) {
-    const result = evaluate(prepared, candidate, policy, options, records);
+    const result = evaluate(prepared, candidate, policy, options, records, normalize);
     if (result.reason !== undefined) rejected.push({ candidate, reason: result.reason });
     else ranked.push({ candidate, score: result.score, notes: result.notes });
   }

@@ -69,6 +69,9 @@ const VARIANTS: { name: string; pattern: RegExp }[] = [
   { name: 'session', pattern: /(?<![^ ])(?:bbc|peel|maida vale) sessions?(?![^ ])/g },
 ];
 
+/** Any variant word at all: most files have none, and then one test replaces all of them. */
+const ANY_VARIANT = new RegExp(VARIANTS.map((v) => v.pattern.source).join('|'));
+
 function count(text: string, pattern: RegExp): number {
   return text.match(pattern)?.length ?? 0;
 }
@@ -92,17 +95,12 @@ function artistForms(artist: string): string[] {
 
 export interface PreparedTarget {
   titleForms: string[];
-  /**
-   * Normalized title, album and keywords: where a requested variant shows ("Song (Live)", the album
-   * "MTV Unplugged"). A file must then be that version too.
-   */
-  requested: string;
   artistForms: string[];
   album: string;
   /** Normalized words of a free search text; empty for an artist/title request. */
   keywords: string[];
-  allowanceText: string;
-  folderAllowanceText: string;
+  /** Per VARIANTS entry: how often the request names it (file name; folder) and whether it must show. */
+  variants: { allowed: number; allowedInFolder: number; requested: boolean }[];
   durationSeconds: number | null;
 }
 
@@ -113,15 +111,20 @@ export function prepareTarget(target: TrackTarget): PreparedTarget {
   const artist = normalizeForMatch(target.artist);
   const keywordText = normalizeForMatch(target.keywords ?? '');
   const duration = target.durationSeconds;
+  // Variant words the request itself contains are allowed that many times.
+  const allowanceText = `${title} ${artist} ${keywordText}`;
+  const folderAllowanceText = `${allowanceText} ${normalizeForMatch(target.album ?? '')}`;
+  const requested = `${title} ${normalizeForMatch(target.album ?? '')} ${keywordText}`;
   return {
     titleForms: unique([title, titleCore]),
-    requested: `${title} ${normalizeForMatch(target.album ?? '')} ${keywordText}`,
     artistForms: artistForms(target.artist),
     album,
     keywords: unique(keywordText.split(' ')),
-    // Variant words the request itself contains are allowed that many times.
-    allowanceText: `${title} ${artist} ${keywordText}`,
-    folderAllowanceText: `${title} ${artist} ${normalizeForMatch(target.album ?? '')} ${keywordText}`,
+    variants: VARIANTS.map((v) => ({
+      allowed: count(allowanceText, v.pattern),
+      allowedInFolder: count(folderAllowanceText, v.pattern),
+      requested: count(requested, v.pattern) > 0,
+    })),
     durationSeconds: duration !== null && duration !== undefined && duration > 0 ? duration : null,
   };
 }
@@ -138,8 +141,9 @@ export function matchNames(
   target: PreparedTarget,
   candidate: Candidate,
   rejectVariants: boolean,
+  normalizeFolder: (text: string) => string = normalizeForMatch,
 ): NameMatch {
-  const { folders, stem } = parseRemotePath(candidate.filename);
+  const { folders, stem } = parseRemotePath(candidate.filename, normalizeFolder);
   const tags = candidate.tags;
   const tagTitle = normalizeForMatch(tags?.title ?? '');
   const tagArtist = normalizeForMatch(`${tags?.artist ?? ''} ${tags?.albumArtist ?? ''}`);
@@ -164,13 +168,13 @@ export function matchNames(
   ) {
     return { reason: hasTags ? 'artist not in path or tags' : 'artist not in path' };
   }
-  if (rejectVariants) {
+  const mustShow = target.variants.some((v) => v.requested);
+  if (rejectVariants && (mustShow || ANY_VARIANT.test(everything))) {
     const names = [stem, tagTitle];
     // Folder by folder: "Live\Live - Throwing Copper" is the band Live twice, not a live album.
     const containers = [...folders, tagAlbum];
-    for (const variant of VARIANTS) {
-      const allowed = count(target.allowanceText, variant.pattern);
-      const allowedInFolder = count(target.folderAllowanceText, variant.pattern);
+    for (const [i, variant] of VARIANTS.entries()) {
+      const { allowed, allowedInFolder, requested } = target.variants[i]!;
       if (
         names.some((name) => count(name, variant.pattern) > allowed) ||
         containers.some((folder) => count(folder, variant.pattern) > allowedInFolder)
@@ -179,10 +183,7 @@ export function matchNames(
       }
       // A requested variant ("Song (Live)", a song of "MTV Unplugged") is not satisfied by the
       // studio "Song". An album named so ("Live Through This") asks for files named so: its folder.
-      if (
-        count(target.requested, variant.pattern) > 0 &&
-        count(everything, variant.pattern) === 0
-      ) {
+      if (requested && count(everything, variant.pattern) === 0) {
         return { reason: `not the requested ${variant.name} version` };
       }
     }
