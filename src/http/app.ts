@@ -30,6 +30,9 @@ import { queueRoutes } from './routes/queue.routes.js';
 import type { QualityProfileService } from '../quality-profiles/quality-profiles.service.js';
 import { qualityProfileRoutes } from '../quality-profiles/quality-profiles.routes.js';
 import { acceptJsonBodiesOnly } from './body.js';
+import type { SearchService } from '../search/search.service.js';
+import { searchRoutes } from '../search/search.routes.js';
+import type { SourcePickService } from '../downloads/source-pick.service.js';
 import { describeValidation, validators } from './validation.js';
 
 export interface AppDeps {
@@ -41,6 +44,9 @@ export interface AppDeps {
   settings: SettingsService;
   queueControl: QueueControlService;
   qualityProfiles: QualityProfileService;
+  /** Manual search and pick; main.ts always gives them (absent only in tests of other routes). */
+  search?: SearchService;
+  sourcePick?: SourcePickService;
   logger?: boolean | object;
 }
 
@@ -148,6 +154,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(settingsRoutes(deps));
   await app.register(queueRoutes(deps));
   await app.register(qualityProfileRoutes(deps));
+  if (deps.search && deps.sourcePick)
+    await app.register(searchRoutes({ search: deps.search, sourcePick: deps.sourcePick }));
   app.get('/api/docs', { schema: { hide: true } }, () => app.swagger());
   return app;
 }

@@ -47,6 +47,14 @@ function searchTerms(text: string): string[] {
 }
 
 /**
+ * A user's free search text as Soulseek can take it: its words of two or more letters or digits,
+ * nothing else ('-' would exclude, '*' is a wildcard). Empty when no such word is left.
+ */
+export function freeSearchText(text: string): string {
+  return searchTerms(text).join(' ');
+}
+
+/**
  * Ordered, de-duplicated search texts to try in turn: "artist title", then the same without
  * brackets/feat credits, then the cleaned title alone. Never returns an empty text; may return an
  * empty list when nothing usable is left (e.g. artist "A", title "?").
