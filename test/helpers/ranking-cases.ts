@@ -588,4 +588,16 @@ export const decoyCases: DecoyCase[] = [
       },
     ],
   },
+  {
+    name: 'free search text: every word somewhere in the path, in any order',
+    target: { artist: '', title: '', keywords: 'radiohead karma police', durationSeconds: null },
+    right: cand('Radiohead\\OK Computer\\06 - Karma Police.mp3', { bitRate: 256 }),
+    decoys: [
+      {
+        c: cand('Radiohead\\OK Computer\\02 - Paranoid Android.flac'),
+        reason: /^"karma" not in path$/,
+      },
+      { c: cand('Radiohead\\Karma Police (Live).flac'), reason: /^live, not requested$/ },
+    ],
+  },
 ];
