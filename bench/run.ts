@@ -1,6 +1,7 @@
 import { chaosBench } from './chaos.bench.js';
 import { endToEndBench } from './end-to-end.bench.js';
 import { enqueueBench } from './enqueue.bench.js';
+import { libraryBench } from './library.bench.js';
 import { claimBench } from './claim.bench.js';
 import { queueBench } from './queue.bench.js';
 import { refillBench } from './refill.bench.js';
@@ -61,6 +62,10 @@ async function main(): Promise<void> {
           `  SoulSpot/pg-boss on PostgreSQL: ${ratio.toFixed(2)}x (target >= 1: ${ratio >= 1 ? 'pass' : 'FAIL'})`,
         );
     }
+  }
+  if (want('library')) {
+    console.log('== library: per-file costs of filing (transcode check: 3-minute FLAC)');
+    console.table(await libraryBench());
   }
   if (want('chaos')) {
     console.log('== 300 tracks while 30% of peers misbehave at random and slskd restarts twice');

@@ -1,11 +1,13 @@
 -- SoulSpot schema (SQLite form), generated from src/db/migrations by `npm run schema`. PostgreSQL has the same tables.
 -- (There, events.id is bigint GENERATED ALWAYS AS IDENTITY instead of integer AUTOINCREMENT, and downloads.position uses COLLATE "C".)
 
-CREATE TABLE "attempts" ("id" text primary key, "download_id" text not null references "downloads" ("id") on delete cascade, "round" integer not null, "provider" text not null, "username" text not null, "filename" text not null, "size" bigint not null, "extension" text not null, "bit_rate" integer, "sample_rate" integer, "bit_depth" integer, "length_seconds" integer, "batch_id" text not null unique, "transfer_id" text, "state" text not null, "error_code" text, "error_message" text, "local_path" text, "target_path" text, "requeues" integer default 0 not null, "created_at" bigint not null, "updated_at" bigint not null, "finished_at" bigint);
+CREATE TABLE "albums" ("id" text primary key, "artist" text not null, "album" text not null, "year" integer, "quality_profile_id" text references "quality_profiles" ("id") on delete set null, "folder_provider" text, "folder_username" text, "folder_directory" text, "folder_files" integer, "track_count" integer not null, "created_at" bigint not null, "updated_at" bigint not null, "completed_at" bigint);
+
+CREATE TABLE "attempts" ("id" text primary key, "download_id" text not null references "downloads" ("id") on delete cascade, "round" integer not null, "provider" text not null, "username" text not null, "filename" text not null, "size" bigint not null, "extension" text not null, "bit_rate" integer, "sample_rate" integer, "bit_depth" integer, "length_seconds" integer, "batch_id" text not null unique, "transfer_id" text, "state" text not null, "error_code" text, "error_message" text, "local_path" text, "target_path" text, "requeues" integer default 0 not null, "created_at" bigint not null, "updated_at" bigint not null, "finished_at" bigint, "transcode_check" text, "suspect_transcode" integer, "transcode_cutoff_hz" integer);
 
 CREATE TABLE "blocklist" ("id" text primary key, "username" text not null, "filename" text default '' not null, "reason" text, "source" text not null, "failure_count" integer default 0 not null, "created_at" bigint not null, "expires_at" bigint, "file_key" text default '' not null);
 
-CREATE TABLE "downloads" ("id" text primary key, "status" text not null, "artist" text not null, "title" text not null, "album" text, "album_artist" text, "track_number" integer, "disc_number" integer, "year" integer, "genre" text, "dedupe_key" text not null, "priority" integer default 0 not null, "progress" real default 0 not null, "bytes_transferred" bigint default 0 not null, "size" bigint, "retry_count" integer default 0 not null, "max_retries" integer not null, "next_retry_at" bigint, "run_after" bigint not null, "error_code" text, "error_message" text, "search_id" text, "query_index" integer default 0 not null, "candidates" text, "current_attempt_id" text, "queue_position" integer, "library_path" text, "lease_owner" text, "lease_expires_at" bigint, "lease_token" integer default 0 not null, "created_at" bigint not null, "updated_at" bigint not null, "completed_at" bigint, "duration_seconds" double precision, position text NOT NULL DEFAULT '', "hold" text default 'none' not null, "scheduled_at" bigint, "source_wait" text, "source_wait_since" bigint, "quality_profile_id" text references "quality_profiles" ("id") on delete set null);
+CREATE TABLE "downloads" ("id" text primary key, "status" text not null, "artist" text not null, "title" text not null, "album" text, "album_artist" text, "track_number" integer, "disc_number" integer, "year" integer, "genre" text, "dedupe_key" text not null, "priority" integer default 0 not null, "progress" real default 0 not null, "bytes_transferred" bigint default 0 not null, "size" bigint, "retry_count" integer default 0 not null, "max_retries" integer not null, "next_retry_at" bigint, "run_after" bigint not null, "error_code" text, "error_message" text, "search_id" text, "query_index" integer default 0 not null, "candidates" text, "current_attempt_id" text, "queue_position" integer, "library_path" text, "lease_owner" text, "lease_expires_at" bigint, "lease_token" integer default 0 not null, "created_at" bigint not null, "updated_at" bigint not null, "completed_at" bigint, "duration_seconds" double precision, position text NOT NULL DEFAULT '', "hold" text default 'none' not null, "scheduled_at" bigint, "source_wait" text, "source_wait_since" bigint, "quality_profile_id" text references "quality_profiles" ("id") on delete set null, "transcode_check" text, "suspect_transcode" integer, "transcode_cutoff_hz" integer, "album_id" text references "albums" ("id") on delete set null);
 
 CREATE TABLE "events" ("id" integer primary key autoincrement, "type" text not null, "payload" text not null, "created_at" bigint not null);
 
@@ -21,6 +23,8 @@ CREATE TABLE "queue_slots" ("slot_no" integer primary key, "download_id" text, "
 
 CREATE TABLE "settings" ("key" text primary key, "value" text not null, "updated_at" bigint not null);
 
+CREATE INDEX albums_created ON albums (created_at, id);
+
 CREATE INDEX attempts_active_user ON attempts (username, state);
 
 CREATE INDEX attempts_download ON attempts (download_id);
@@ -31,6 +35,9 @@ CREATE UNIQUE INDEX blocklist_source ON blocklist (username, file_key);
 
 CREATE UNIQUE INDEX downloads_active_dedupe ON downloads (dedupe_key)
     WHERE status IN ('waiting', 'searching', 'queued', 'downloading', 'processing');
+
+CREATE INDEX downloads_album ON downloads (album_id, status)
+    WHERE album_id IS NOT NULL;
 
 CREATE INDEX downloads_at_source ON downloads (source_wait, priority DESC, position)
     WHERE source_wait IS NOT NULL;

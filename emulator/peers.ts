@@ -208,7 +208,9 @@ export class Peers {
     token: number,
   ): Promise<SearchResponse | undefined> {
     if (peer.behaviour.offline) return undefined;
-    const hits = [...peer.files.values()].filter((f) => matches(f, query));
+    const hits = [...peer.files.values()].filter(
+      (f) => !f.sim.hiddenFromSearch && matches(f, query),
+    );
     if (hits.length === 0) return undefined;
     const b = this.behaviour(peer.username);
     const files = await Promise.all(hits.map((f) => this.searchFile(f)));

@@ -37,6 +37,8 @@ const File = Type.Object(
     lengthSeconds: Type.Optional(Type.Integer()),
     isVariableBitRate: Type.Optional(Type.Boolean()),
     size: Type.Optional(Type.Integer({ minimum: 0 })),
+    hiddenFromSearch: Type.Optional(Type.Boolean()),
+    failAfterBytes: Type.Optional(Type.Integer({ minimum: 0 })),
   },
   { additionalProperties: false },
 );

@@ -240,9 +240,9 @@ export class TransferEngine {
         if (b.stallAfterBytes !== undefined) {
           goal = Math.max(t.bytesTransferred, Math.min(goal, b.stallAfterBytes));
         }
-        const failing =
-          b.failAfterBytes !== undefined && sent + goal - t.bytesTransferred >= b.failAfterBytes;
-        if (failing) goal = t.bytesTransferred + Math.max(0, (b.failAfterBytes ?? 0) - sent);
+        const failAfter = file.sim.failAfterBytes ?? b.failAfterBytes;
+        const failing = failAfter !== undefined && sent + goal - t.bytesTransferred >= failAfter;
+        if (failing) goal = t.bytesTransferred + Math.max(0, failAfter - sent);
         const count = goal - t.bytesTransferred;
         if (count > 0) {
           // Bytes past the real end (a peer advertising a bigger size) arrive as zeros.

@@ -23,6 +23,14 @@ export interface SimFile {
    * it really landed: a hostile or confused slskd (e.g. `/etc/passwd`, `../outside.flac`).
    */
   localFilename?: string;
+  /**
+   * Left out of this peer's search answers, while browse (`GET /users/{u}/browse`, `POST
+   * /users/{u}/directory`) still lists it: a real peer answers a search with only some of a folder's
+   * files (its own matching, result limits), and only browsing shows the whole folder.
+   */
+  hiddenFromSearch?: boolean;
+  /** Like PeerBehaviour.failAfterBytes, for this file only (the file's value wins). */
+  failAfterBytes?: number;
 }
 
 /** How a simulated peer behaves. Changes through setBehaviour() apply to running transfers at once. */

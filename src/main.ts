@@ -27,6 +27,7 @@ import { createFilingRepository } from './downloads/filing.repository.js';
 import { removeStaleTempFiles } from './library/move.js';
 import { createSweeper, type Sweeper } from './library/sweep.js';
 import { createDiskWatcher } from './library/disk-watcher.js';
+import { createTranscodeChecker } from './library/transcode-check.js';
 import { withCircuitBreaker, type GuardedProvider } from './providers/circuit-breaker.js';
 import { createHealthMonitor } from './providers/health-monitor.js';
 import type { DownloadProvider } from './providers/provider.js';
@@ -45,6 +46,9 @@ import {
 } from './downloads/queue-control.service.js';
 import { createSettingsService, type SettingsService } from './settings/settings.service.js';
 import { createQualityProfileService } from './quality-profiles/quality-profiles.service.js';
+import { createAlbumsRepository } from './albums/albums.repository.js';
+import { createAlbumsService } from './albums/albums.service.js';
+import { createAlbumTracker } from './albums/album-tracker.js';
 
 export interface SoulSpot {
   url: string;
@@ -174,8 +178,14 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
   const stopBlocklist = blocklist.start();
 
   const sourceWait = createSourceWaitRepository(db);
+  // The fake-lossless check at filing; without ffmpeg it reports itself unavailable in /api/health.
+  const transcode = createTranscodeChecker({ ffmpegPath: config.ffmpegPath });
+  void transcode.availability().then(({ available, message }) => {
+    if (!available) log.warn({ ffmpeg: config.ffmpegPath }, message);
+  });
   // Searches rank with each download's profile, read at each search (an edit applies to the next).
   const qualityProfiles = createQualityProfileService({ handle: db, now });
+  const albumsRepo = createAlbumsRepository(db.db);
   const deps: PipelineDeps = {
     config: pipelineConfig(config),
     settings,
@@ -192,6 +202,9 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     deferMs: Math.max(1000, Math.min(30_000, config.pollIntervalMs * 5)),
     sources: blocklist,
     profiles: qualityProfiles,
+    transcode,
+    // An album track's status change announces the album (album.completed once) in its write.
+    albums: createAlbumTracker({ repo: albumsRepo, now }),
   };
   const runner = createRunner({
     queue,
@@ -276,6 +289,22 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     profiles: qualityProfiles,
     picks: sourcePick,
   });
+  const albums = createAlbumsService({
+    handle: db,
+    repo: albumsRepo,
+    downloadsRepo: repo,
+    downloads,
+    events,
+    provider,
+    profiles: qualityProfiles,
+    sources: blocklist,
+    settings,
+    maxRetries: () => settings.get('maxRetries'),
+    maxQueueSize: () => settings.get('maxQueueSize'),
+    now,
+    log,
+    runner,
+  });
   const app = await buildApp({
     apiKey: config.apiKey,
     downloads,
@@ -287,6 +316,8 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     qualityProfiles,
     search,
     sourcePick,
+    transcode,
+    albums,
   });
   // Parked downloads (waiting in a peer's queue, no runner slot) are followed from the monitor's
   // list; one that moves, ends or stalls is claimed next.

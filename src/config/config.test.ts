@@ -67,6 +67,23 @@ describe('loadConfig', () => {
     }
   });
 
+  it('takes the naming patterns from the environment and refuses a bad one by name', () => {
+    const c = loadConfig({
+      SOULSPOT_DATA_DIR: dataDir(),
+      SOULSPOT_NAMING_PATTERN: '{Artist Name}/{Release Year}/{Track Title}',
+    });
+    expect(c.namingPattern).toBe('{Artist Name}/{Release Year}/{Track Title}');
+    expect(c.multiDiscNamingPattern).toBe(
+      '{Album Artist Name}/{Album Title}/Disc {medium}/{track:00} - {Track Title}',
+    );
+    expect(() =>
+      loadConfig({
+        SOULSPOT_DATA_DIR: dataDir(),
+        SOULSPOT_MULTI_DISC_NAMING_PATTERN: '{Artist Name}/{Disc}/{Track Title}',
+      }),
+    ).toThrow(/SOULSPOT_MULTI_DISC_NAMING_PATTERN has an unknown token \{Disc\}/);
+  });
+
   it('reads a config file, and the environment wins over it', () => {
     const dir = dataDir();
     const file = path.join(dir, 'soulspot.yml');

@@ -1,6 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import {
+  DEFAULT_MULTI_DISC_NAMING_PATTERN,
+  DEFAULT_NAMING_PATTERN,
+  namingPatternProblem,
+} from '../library/naming-pattern.js';
 import { isTimeZone } from '../queue/time-windows.js';
 import { redactUrlCredentials } from '../log/redact.js';
 import { apiKeyProblem, resolveApiKey } from './api-key.js';
@@ -24,6 +29,8 @@ export interface Config {
   slskdUrl: string;
   slskdApiKey: string | undefined;
   slskdDownloadsDir: string | undefined;
+  /** The ffmpeg binary the transcode check decodes with (a name on PATH or a path). */
+  ffmpegPath: string;
   maxConcurrent: number;
   maxConcurrentPerUser: number;
   /** Downloads waiting in a source's queue at once (they hold no transfer slot). */
@@ -49,6 +56,10 @@ export interface Config {
   /** Consecutive daemon-down failures that open the circuit. */
   circuitThreshold: number;
   circuitHalfOpenMs: number;
+  /** Library layout (setting `namingPattern`): Lidarr-style tokens, "/" between folders. */
+  namingPattern: string;
+  /** The layout for a disc of a multi-disc release (setting `multiDiscNamingPattern`). */
+  multiDiscNamingPattern: string;
   logLevel: string;
 }
 
@@ -78,7 +89,10 @@ export const CONFIG_DEFAULTS = {
   SOULSPOT_BLOCKLIST_DAYS: '7',
   SOULSPOT_CIRCUIT_FAILURES: '5',
   SOULSPOT_CIRCUIT_HALF_OPEN_SECONDS: '10',
+  SOULSPOT_NAMING_PATTERN: DEFAULT_NAMING_PATTERN,
+  SOULSPOT_MULTI_DISC_NAMING_PATTERN: DEFAULT_MULTI_DISC_NAMING_PATTERN,
   SOULSPOT_LOG_LEVEL: 'info',
+  SOULSPOT_FFMPEG_PATH: 'ffmpeg',
 } as const;
 
 /**
@@ -150,6 +164,13 @@ function parseConfig(src: Source): Config {
     }
   };
 
+  const pattern = (name: string): string => {
+    const value = str(name);
+    const problem = namingPatternProblem(value);
+    if (problem !== null) problems.push(`${name} ${problem} (got "${value}")`);
+    return value;
+  };
+
   const backoff = str('SOULSPOT_RETRY_BACKOFF_SECONDS')
     .split(',')
     .map((s) => s.trim())
@@ -177,6 +198,7 @@ function parseConfig(src: Source): Config {
     slskdDownloadsDir: src.SOULSPOT_SLSKD_DOWNLOADS_DIR
       ? path.resolve(src.SOULSPOT_SLSKD_DOWNLOADS_DIR)
       : undefined,
+    ffmpegPath: str('SOULSPOT_FFMPEG_PATH'),
     maxConcurrent: int('SOULSPOT_MAX_CONCURRENT', 1, 10_000),
     maxConcurrentPerUser: int('SOULSPOT_MAX_CONCURRENT_PER_USER', 1, 1_000),
     maxQueuedAtSource: int('SOULSPOT_MAX_QUEUED_AT_SOURCE', 0, 100_000),
@@ -195,6 +217,8 @@ function parseConfig(src: Source): Config {
     blocklistMs: num('SOULSPOT_BLOCKLIST_DAYS', 0.0001, 3650) * 86_400_000,
     circuitThreshold: int('SOULSPOT_CIRCUIT_FAILURES', 1, 1000),
     circuitHalfOpenMs: num('SOULSPOT_CIRCUIT_HALF_OPEN_SECONDS', 0.05, 3600) * 1000,
+    namingPattern: pattern('SOULSPOT_NAMING_PATTERN'),
+    multiDiscNamingPattern: pattern('SOULSPOT_MULTI_DISC_NAMING_PATTERN'),
     logLevel: str('SOULSPOT_LOG_LEVEL'),
   };
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(config.logLevel)) {

@@ -15,6 +15,8 @@ import * as blocklistFileKey from './migrations/010_blocklist_file_key.js';
 import * as qualityProfiles from './migrations/011_quality_profiles.js';
 import * as downloadQualityProfile from './migrations/012_download_quality_profile.js';
 import * as prefetchMarks from './migrations/013_prefetch_marks.js';
+import * as transcodeCheck from './migrations/014_transcode_check.js';
+import * as albums from './migrations/016_albums.js';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -65,6 +67,8 @@ const migrations: Record<string, Migration> = {
   '011_quality_profiles': qualityProfiles,
   '012_download_quality_profile': downloadQualityProfile,
   '013_prefetch_marks': prefetchMarks,
+  '014_transcode_check': transcodeCheck,
+  '016_albums': albums,
 };
 
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {

@@ -61,6 +61,38 @@ export interface DownloadsTable {
   source_wait_since: number | null;
   /** The quality profile asked for; null = the default profile at search time (migration 012). */
   quality_profile_id: string | null;
+  /**
+   * The fake-lossless check of the file (migration 014): clean | suspect | inconclusive | skipped
+   * (no ffmpeg, or it could not decode); null = not checked (not lossless, or not filed yet).
+   */
+  transcode_check: string | null;
+  /** 1 = suspected transcode, 0 = checked and not suspected, null = not checked. */
+  suspect_transcode: number | null;
+  /** Where the spectrum stops, for a suspect file with a cliff. */
+  transcode_cutoff_hz: number | null;
+  /** The album this track belongs to (migration 016); null for a single track. */
+  album_id: string | null;
+}
+
+/** An album (migration 016): its tracks are the downloads naming it; its status is derived. */
+export interface AlbumsTable {
+  id: string;
+  artist: string;
+  album: string;
+  year: number | null;
+  /** The quality profile its tracks search with; null = the default at search time. */
+  quality_profile_id: string | null;
+  /** The folder chosen by browsing, or null (each track searches on its own). */
+  folder_provider: string | null;
+  folder_username: string | null;
+  folder_directory: string | null;
+  /** How many files the chosen folder has (as browsed). */
+  folder_files: number | null;
+  track_count: number;
+  created_at: number;
+  updated_at: number;
+  /** Set once, by the write that completed the last track (album.completed's guard). */
+  completed_at: number | null;
 }
 
 export interface AttemptsTable {
@@ -93,6 +125,15 @@ export interface AttemptsTable {
   created_at: number;
   updated_at: number;
   finished_at: number | null;
+  /**
+   * The fake-lossless check of this source's file (migration 014): clean | suspect | inconclusive | skipped
+   * (no ffmpeg, or it could not decode); null = not checked (not lossless, or not filed yet).
+   */
+  transcode_check: string | null;
+  /** 1 = suspected transcode, 0 = checked and not suspected, null = not checked. */
+  suspect_transcode: number | null;
+  /** Where the spectrum stops, for a suspect file with a cliff. */
+  transcode_cutoff_hz: number | null;
 }
 
 /** One blocked source: a whole user (filename '') or one file of a user. */
@@ -210,6 +251,7 @@ export interface Database {
   settings: SettingsTable;
   events: EventsTable;
   quality_profiles: QualityProfilesTable;
+  albums: AlbumsTable;
 }
 
 export type Generatedless<T> = { [K in keyof T]: T[K] extends Generated<infer U> ? U : T[K] };

@@ -70,6 +70,7 @@ export function newDownloadRow(
     hold: later ? 'scheduled' : 'none',
     scheduled_at: later ? request.scheduledAt! : null,
     quality_profile_id: request.qualityProfileId ?? null,
+    album_id: null,
   };
 }
 

@@ -2,7 +2,8 @@ import { Type, type Static } from 'typebox';
 import { candidateId } from '../matching/candidate-id.js';
 import { CONDITION_NAMES } from '../matching/quality-profile.js';
 import type { Candidate } from '../providers/provider.js';
-import type { DownloadRow } from './download.repository.js';
+import { TranscodeFields, transcodeFields } from './download.dto.js';
+import type { AttemptRow, DownloadRow } from './download.repository.js';
 import { readCandidates } from './search.step.js';
 
 /**
@@ -48,6 +49,8 @@ export const RankedCandidateSchema = Type.Object({
   profileParts: Type.Array(
     Type.Object({ condition: Condition, points: Type.Number(), reason: Type.String() }),
   ),
+  /** The fake-lossless check of this source's file, once it was downloaded and checked. */
+  ...TranscodeFields,
 });
 
 export const RejectedCandidateSchema = Type.Object({
@@ -112,10 +115,16 @@ export function fileOf(c: Candidate, pickedId: string | null = null) {
 }
 
 /** The stored candidates JSON of a download as the API shows it (older rows lack the newer fields). */
-export function toCandidatesDto(row: Pick<DownloadRow, 'id' | 'candidates'>): CandidatesDto {
+export function toCandidatesDto(
+  row: Pick<DownloadRow, 'id' | 'candidates'>,
+  attempts: readonly AttemptRow[] = [],
+): CandidatesDto {
   const stored = readCandidates(row.candidates);
   const pick = stored?.pick ?? null;
   const pickedId = pick?.candidateId ?? null;
+  // The latest attempt of each file (attempts come oldest first): its check is the one to show.
+  const checked = new Map<string, AttemptRow>();
+  for (const a of attempts) checked.set(fileKey(a), a);
   return {
     downloadId: row.id,
     // A download started from a manual search's result has no search of its own yet.
@@ -131,6 +140,7 @@ export function toCandidatesDto(row: Pick<DownloadRow, 'id' | 'candidates'>): Ca
       score: r.score,
       notes: r.notes,
       profileParts: r.profileParts ?? [],
+      ...transcodeFields(checked.get(fileKey(r.candidate)) ?? {}),
     })),
     rejected: (stored?.rejected ?? []).map((r) => ({
       ...fileOf(r.candidate, pickedId),
@@ -150,4 +160,8 @@ export function toCandidatesDto(row: Pick<DownloadRow, 'id' | 'candidates'>): Ca
         }
       : null,
   };
+}
+
+function fileKey(f: { provider: string; username: string; filename: string }): string {
+  return JSON.stringify([f.provider, f.username, f.filename]);
 }

@@ -12,6 +12,47 @@ const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) =>
 export const WIRE_STATUSES = [...DOWNLOAD_STATUSES, 'paused', 'scheduled'] as const;
 export type WireStatus = (typeof WIRE_STATUSES)[number];
 
+/**
+ * The fake-lossless check (library/spectrum.ts) as the API shows it, for the filed file on a
+ * Download and for each checked source on its attempts and candidates. `transcodeCheck` is clean |
+ * suspect | inconclusive | skipped (ffmpeg missing or unable to decode: nothing was checked);
+ * null = not checked (a lossy file, or not that far yet).
+ */
+export const TRANSCODE_CHECKS = ['clean', 'suspect', 'inconclusive', 'skipped'] as const;
+export type TranscodeCheck = (typeof TRANSCODE_CHECKS)[number];
+
+export const TranscodeFields = {
+  transcodeCheck: Nullable(
+    Type.Union([
+      Type.Literal('clean'),
+      Type.Literal('suspect'),
+      Type.Literal('inconclusive'),
+      Type.Literal('skipped'),
+    ]),
+  ),
+  /** True when the file looks like a lossy file converted to lossless; null = not checked. */
+  suspectTranscode: Nullable(Type.Boolean()),
+  /** Where its spectrum stops (Hz), for a suspect file with a frequency cliff. */
+  transcodeCutoffHz: Nullable(Type.Integer()),
+};
+
+type TranscodeColumns = Pick<
+  AttemptRow,
+  'transcode_check' | 'suspect_transcode' | 'transcode_cutoff_hz'
+>;
+
+/** The check's columns (downloads or attempts) in their wire form. */
+export function transcodeFields(row: Partial<TranscodeColumns>) {
+  return {
+    transcodeCheck: (row.transcode_check ?? null) as TranscodeCheck | null,
+    suspectTranscode:
+      row.suspect_transcode === null || row.suspect_transcode === undefined
+        ? null
+        : row.suspect_transcode === 1,
+    transcodeCutoffHz: row.transcode_cutoff_hz ?? null,
+  };
+}
+
 export const SourceSchema = Type.Object({
   provider: Type.String(),
   username: Type.String(),
@@ -37,6 +78,7 @@ export const AttemptSchema = Type.Object({
   errorMessage: Nullable(Type.String()),
   startedAt: Type.String(),
   finishedAt: Nullable(Type.String()),
+  ...TranscodeFields,
 });
 
 export const DownloadSchema = Type.Object({
@@ -72,6 +114,7 @@ export const DownloadSchema = Type.Object({
   source: Nullable(SourceSchema),
   attempts: Type.Array(AttemptSchema),
   libraryPath: Nullable(Type.String()),
+  ...TranscodeFields,
   createdAt: Type.String(),
   updatedAt: Type.String(),
   completedAt: Nullable(Type.String()),
@@ -135,8 +178,10 @@ export function toDownloadDto(row: DownloadRow, attempts: AttemptRow[]): Downloa
       errorMessage: a.error_message,
       startedAt: new Date(a.created_at).toISOString(),
       finishedAt: iso(a.finished_at),
+      ...transcodeFields(a),
     })),
     libraryPath: row.library_path,
+    ...transcodeFields(row),
     createdAt: new Date(row.created_at).toISOString(),
     updatedAt: new Date(row.updated_at).toISOString(),
     completedAt: iso(row.completed_at),

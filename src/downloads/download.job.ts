@@ -4,7 +4,8 @@ import type { DatabaseHandle, Db } from '../db/database.js';
 import type { AttemptsTable, DownloadsTable } from '../db/schema.js';
 import { downloadEvents } from '../events/download-events.js';
 import type { EventBus } from '../events/event-bus.js';
-import type { EventLog } from '../events/event-log.js';
+import type { EventLog, LoggedEventInput } from '../events/event-log.js';
+import type { TranscodeChecker } from '../library/transcode-check.js';
 import type { DownloadProvider } from '../providers/provider.js';
 import { retryDelayMs } from '../queue/backoff.js';
 import { LeaseLostError, type Lease, type QueueRepository } from '../queue/queue.repository.js';
@@ -41,6 +42,8 @@ export type PipelineConfig = Omit<
   | 'blocklistFailures'
   | 'blocklistWindowMs'
   | 'blocklistMs'
+  | 'namingPattern'
+  | 'multiDiscNamingPattern'
 >;
 
 /** The settings service as the pipeline uses it: one value, read when it is needed. */
@@ -61,6 +64,8 @@ export function pipelineConfig(config: Config): PipelineConfig {
     blocklistFailures: _h,
     blocklistWindowMs: _i,
     blocklistMs: _j,
+    namingPattern: _k,
+    multiDiscNamingPattern: _l,
     ...rest
   } = config;
   return rest;
@@ -88,6 +93,20 @@ export interface PipelineDeps {
   sources?: SourcePolicy;
   /** Each download's quality profile (the quality-profiles service); in isolation, the defaults. */
   profiles?: ProfileSource;
+  /** The fake-lossless check (library/transcode-check.ts); in isolation, files are not checked. */
+  transcode?: Pick<TranscodeChecker, 'check'>;
+  /** Albums (src/albums): what a status change of an album's track announces; absent in isolation. */
+  albums?: AlbumTrackHook;
+}
+
+/**
+ * A worker write changed the status of a download that belongs to an album: the album's events
+ * (album.updated, and album.completed when this write completed its last track), appended with
+ * the download's own in the same transaction. Called after the fenced write and before the
+ * append, so any row lock it takes comes before the event log's lock (event-log.ts).
+ */
+export interface AlbumTrackHook {
+  trackChanged(tx: Db, row: DownloadRow): Promise<LoggedEventInput[]>;
 }
 
 export interface SourcePolicy {
@@ -152,7 +171,12 @@ export class JobContext {
           : this.attempts;
       const after = toDownloadDto(row, attempts);
       const batch = downloadEvents(before, after, options);
-      if (batch.length > 0) await events.appendMany(tx, batch);
+      const albumEvents =
+        row.album_id && this.deps.albums && before.status !== after.status
+          ? await this.deps.albums.trackChanged(tx, row)
+          : [];
+      if (batch.length + albumEvents.length > 0)
+        await events.appendMany(tx, [...batch, ...albumEvents]);
       return { row, attempts, after, announced: batch.length > 0 };
     });
     if (!done) return false;

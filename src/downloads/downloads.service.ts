@@ -243,7 +243,7 @@ export function createDownloadsService(deps: {
     async candidates(id: string): Promise<CandidatesDto> {
       const row = await repo.get(id);
       if (!row) throw new NotFoundError(`Download ${id}`);
-      return toCandidatesDto(row);
+      return toCandidatesDto(row, await repo.attemptsFor([id]));
     },
 
     async list(options: ListOptions): Promise<{ items: DownloadDto[]; nextCursor: string | null }> {

@@ -357,6 +357,23 @@ describe.each(testDialects())('filing (%s)', (dialect) => {
     expect(filesUnder(library)).toEqual(placed);
   });
 
+  it('files by the naming pattern in force when it files (a live setting)', async () => {
+    const id = await processing();
+    const base = deps();
+    let pattern = '{Album Artist Name}/{Album Title}/{track:00} - {Track Title}';
+    const d = deps({
+      settings: { get: (key) => (key === 'namingPattern' ? pattern : base.settings.get(key)) },
+    } as Partial<PipelineDeps>);
+    // Changed after the pipeline was built: filing must read it then, not keep a copy.
+    pattern = '{Genre}/{Artist Name} - {Track Title} ({Release Year})';
+    await runDownload(d, await claim(), new AbortController().signal);
+    const row = await repo.get(id);
+    expect(row?.status).toBe('completed');
+    // No genre and no year: the folder and the brackets are left out.
+    expect(row?.library_path).toBe(path.join(library, 'Tone - A.flac'));
+    expect(filesUnder(library)).toEqual([path.join(library, 'Tone - A.flac')]);
+  });
+
   it('refuses a recorded local path outside the downloads folder and leaves that file alone', async () => {
     const victim = path.join(work, 'precious.flac');
     await copyFile(TONE, victim);

@@ -13,6 +13,7 @@ import type { JobContext } from './download.job.js';
 import type { AttemptRow } from './download.repository.js';
 import type { ErrorCode } from './error-codes.js';
 import { createFilingRepository } from './filing.repository.js';
+import { transcodeStep } from './transcode.step.js';
 
 /** How long filing waits for slskd to put the finished file in place (it moves it after `Succeeded`). */
 const FILE_WAIT_MS = 60_000;
@@ -110,16 +111,28 @@ export async function importStep(ctx: JobContext): Promise<boolean> {
         `The downloaded file is not usable: ${check.reason}`,
       );
     }
+    const transcode = await transcodeStep(ctx, attempt, root, source, check.format);
+    if (transcode.reject)
+      return await rejectSource(ctx, attempt, 'invalid_file', transcode.message);
 
-    const segments = libraryRelativePath({
-      artist: ctx.row.artist,
-      albumArtist: ctx.row.album_artist,
-      album: ctx.row.album,
-      title: ctx.row.title,
-      trackNumber: ctx.row.track_number,
-      discNumber: ctx.row.disc_number,
-      extension: attempt.extension || path.extname(source).slice(1),
-    });
+    // The naming patterns are live settings: read now, so a change applies to the next file.
+    const segments = libraryRelativePath(
+      {
+        artist: ctx.row.artist,
+        albumArtist: ctx.row.album_artist,
+        album: ctx.row.album,
+        title: ctx.row.title,
+        trackNumber: ctx.row.track_number,
+        discNumber: ctx.row.disc_number,
+        year: ctx.row.year,
+        genre: ctx.row.genre,
+        extension: attempt.extension || path.extname(source).slice(1),
+      },
+      {
+        namingPattern: ctx.deps.settings.get('namingPattern'),
+        multiDiscNamingPattern: ctx.deps.settings.get('multiDiscNamingPattern'),
+      },
+    );
     const target = path.join(config.libraryDir, ...segments);
     if (target !== attempt.target_path) {
       await ctx.updateAttempt(attempt.id, { target_path: target, updated_at: now() });

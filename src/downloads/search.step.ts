@@ -35,6 +35,12 @@ export interface StoredCandidates {
   rejectedTotal?: number;
   /** Set when the prefetcher searched ahead of the claim (src/downloads/prefetch.ts): found then. */
   prefetchedAt?: number;
+  /**
+   * Not a search's result: the track's file in its album's chosen folder (src/albums), stored at
+   * accept. When it fails or cannot be used, the download searches at once, in the same round,
+   * instead of waiting for a retry round (transfer.step.ts).
+   */
+  pinned?: boolean;
   /** The source the user picked (POST /api/downloads/{id}/source): tried next, before the ranking. */
   pick?: StoredPick;
 }

@@ -26,7 +26,8 @@ const PARK_AFTER_POLLS = 3;
 
 /**
  * Drives sources until one delivers a file (returns true: the download is now `processing`) or the
- * candidates run out (returns false: a retry or failure has been recorded).
+ * candidates run out (returns false: a retry or failure has been recorded, or, when they were an
+ * album folder's pinned file, the download is `searching` again with no candidates).
  */
 export async function transferStep(ctx: JobContext): Promise<boolean> {
   const { repo } = ctx.deps;
@@ -109,6 +110,14 @@ async function startNextAttempt(ctx: JobContext): Promise<AttemptRow | undefined
       ? await ctx.deps.sources.sourceFilter([...new Set(notTried.map((r) => r.candidate.username))])
       : null;
     const untried = filter ? notTried.filter((r) => !filter.isBlocked(r.candidate)) : notTried;
+    if (untried.length === 0 && stored?.pinned && !pendingPick(stored)) {
+      // The album folder's file failed (or its peer is blocked now): the track is filled from
+      // another source by the normal search, now and in this round, so the failed file stays
+      // tried and the album does not wait a retry backoff for it. (A pick the user made since goes
+      // first: below.)
+      await ctx.save({ candidates: null, search_id: null, query_index: 0 }, 'search');
+      return undefined;
+    }
     if (untried.length === 0 && !pendingPick(stored)) {
       const last = attempts.at(-1);
       await ctx.retryLater(
@@ -157,6 +166,9 @@ async function startNextAttempt(ctx: JobContext): Promise<AttemptRow | undefined
         created_at: t,
         updated_at: t,
         finished_at: null,
+        transcode_check: null,
+        suspect_transcode: null,
+        transcode_cutoff_hz: null,
       };
       const patch = {
         status: 'queued',

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { DownloadDto, DownloadProgress, DownloadUpdate } from '../downloads/download.dto.js';
 import type { ErrorCode } from '../downloads/error-codes.js';
+import type { AlbumDto } from '../albums/albums.dto.js';
 
 /** One source tried for a download ended (the blocklist and peer statistics listen to this). */
 export interface AttemptFinished {
@@ -35,6 +36,13 @@ export interface EventMap {
   'download.completed': DownloadDto;
   /** A download reached `failed`: the Download at that moment, with its error code. */
   'download.failed': DownloadDto;
+  /** An album changed (created, a track's status changed, cancelled, retried): the album without its tracks. */
+  'album.updated': AlbumDto;
+  /**
+   * Every track of an album is in the library: once per album, in the transaction of the write
+   * that completed the last track.
+   */
+  'album.completed': AlbumDto;
   /**
    * A command changed many downloads at once (batch, reorder, global pause): which, and how.
    * Clients reload those rows rather than receive 10,000 snapshots.

@@ -10,6 +10,8 @@ export const LOGGED_EVENTS = [
   'download.progress',
   'download.completed',
   'download.failed',
+  'album.updated',
+  'album.completed',
   'downloads.changed',
   'provider.health',
   'provider.circuit',

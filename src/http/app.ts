@@ -17,6 +17,7 @@ import {
 } from '../downloads/downloads.service.js';
 import type { SseBroker } from '../events/sse.broker.js';
 import type { HealthMonitor } from '../providers/health-monitor.js';
+import type { TranscodeChecker } from '../library/transcode-check.js';
 import type { BlocklistService } from '../blocklist/blocklist.service.js';
 import { blocklistRoutes } from './routes/blocklist.routes.js';
 import { bulkRoutes } from './routes/bulk.routes.js';
@@ -29,6 +30,10 @@ import { QueueCommandError, type QueueControlService } from '../downloads/queue-
 import { queueRoutes } from './routes/queue.routes.js';
 import type { QualityProfileService } from '../quality-profiles/quality-profiles.service.js';
 import { qualityProfileRoutes } from '../quality-profiles/quality-profiles.routes.js';
+import { NamingPatternError } from '../library/naming-pattern.js';
+import { namingRoutes } from '../naming/naming.routes.js';
+import type { AlbumsService } from '../albums/albums.service.js';
+import { albumRoutes } from '../albums/albums.routes.js';
 import { acceptJsonBodiesOnly } from './body.js';
 import type { SearchService } from '../search/search.service.js';
 import { searchRoutes } from '../search/search.routes.js';
@@ -47,6 +52,10 @@ export interface AppDeps {
   /** Manual search and pick; main.ts always gives them (absent only in tests of other routes). */
   search?: SearchService;
   sourcePick?: SourcePickService;
+  /** Whether the fake-lossless check can run (ffmpeg present), for /api/health. */
+  transcode?: Pick<TranscodeChecker, 'availability'>;
+  /** Absent where an app is built without albums (some API tests). */
+  albums?: AlbumsService;
   logger?: boolean | object;
 }
 
@@ -121,14 +130,20 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       return reply
         .code(400)
         .send({ statusCode: 400, error: 'Bad Request', message: `body/${error.message}` });
+    if (error instanceof NamingPatternError)
+      return reply
+        .code(400)
+        .send({ statusCode: 400, error: 'Bad Request', message: `body/${error.message}` });
     if (error instanceof BadCursorError)
       return reply.code(400).send({
         statusCode: 400,
         error: 'Bad Request',
         message: `querystring/cursor: ${error.message}`,
       });
+    // 503: a service that could not reach the provider says so (POST /api/albums without tracks).
     const status =
-      error.statusCode && error.statusCode >= 400 && error.statusCode < 500
+      error.statusCode &&
+      ((error.statusCode >= 400 && error.statusCode < 500) || error.statusCode === 503)
         ? error.statusCode
         : 500;
     if (status === 500) app.log.error(error);
@@ -156,6 +171,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(qualityProfileRoutes(deps));
   if (deps.search && deps.sourcePick)
     await app.register(searchRoutes({ search: deps.search, sourcePick: deps.sourcePick }));
+  await app.register(namingRoutes(deps));
+  if (deps.albums) await app.register(albumRoutes({ albums: deps.albums }));
   app.get('/api/docs', { schema: { hide: true } }, () => app.swagger());
   return app;
 }

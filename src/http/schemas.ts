@@ -132,4 +132,12 @@ export const HealthBody = Type.Object({
     }),
   }),
   queue: Type.Record(Type.String(), Type.Integer()),
+  /** Checks filing depends on beyond the providers. */
+  checks: Type.Object({
+    /**
+     * The fake-lossless check: `available: false` (ffmpeg missing or broken) means lossless files
+     * are filed unchecked, each recorded with `transcodeCheck: "skipped"`.
+     */
+    transcode: Type.Object({ available: Type.Boolean(), message: Type.String() }),
+  }),
 });

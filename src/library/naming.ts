@@ -1,4 +1,15 @@
 import {
+  compileNamingPattern,
+  DEFAULT_MULTI_DISC_NAMING_PATTERN,
+  DEFAULT_NAMING_PATTERN,
+  isMultiDisc,
+  renderNamingPattern,
+  UNKNOWN_TITLE,
+  cleanExtension,
+  type TrackNaming,
+} from './naming-pattern.js';
+import {
+  cleanSegment,
   MAX_SEGMENT_BYTES,
   sanitizeFileName,
   sanitizeSegment,
@@ -6,59 +17,68 @@ import {
   utf8Length,
 } from './sanitize.js';
 
+export {
+  UNKNOWN_ALBUM,
+  UNKNOWN_ARTIST,
+  UNKNOWN_TITLE,
+  type TrackNaming,
+} from './naming-pattern.js';
+
 /**
- * Where a track goes inside the library: <Artist>/<Album>/<NN> - <Title>.<ext>. Pure; every segment
- * goes through the sanitizer, because tags are as untrusted as peers' file names.
+ * Where a track goes inside the library, by the naming patterns (naming-pattern.ts); by default
+ * <Album artist>/<Album>/<NN> - <Title>.<ext>. Pure; every segment goes through the sanitizer,
+ * because tags are as untrusted as peers' file names.
  */
 
-export interface TrackNaming {
-  artist: string;
-  /** Preferred for the folder when given, so a compilation's tracks share one folder. */
-  albumArtist?: string | null;
-  album?: string | null;
-  title: string;
-  trackNumber?: number | null;
-  /** Not part of the name yet (multi-disc layouts come with naming patterns). */
-  discNumber?: number | null;
-  /** With or without the leading dot; lower-cased. */
-  extension: string;
+/** The settings `namingPattern` and `multiDiscNamingPattern`. */
+export interface NamingPatterns {
+  namingPattern: string;
+  multiDiscNamingPattern: string;
 }
 
-export const UNKNOWN_ARTIST = 'Unknown Artist';
-export const UNKNOWN_ALBUM = 'Unknown Album';
-export const UNKNOWN_TITLE = 'Unknown Title';
+export const DEFAULT_NAMING_PATTERNS: NamingPatterns = {
+  namingPattern: DEFAULT_NAMING_PATTERN,
+  multiDiscNamingPattern: DEFAULT_MULTI_DISC_NAMING_PATTERN,
+};
 
-function present(value: string | null | undefined): value is string {
-  return value !== null && value !== undefined && value.trim() !== '';
+export interface LibraryPathPlan {
+  /** Safe single path segments, folders first, the file name (with its extension) last. */
+  segments: string[];
+  /** Whether the multi-disc pattern named it. */
+  multiDisc: boolean;
 }
 
-/** Extension reduced to letters/digits so it cannot smuggle a separator or a second dot. */
-function cleanExtension(extension: string): string {
-  return extension
-    .replace(/^\.+/, '')
-    .toLowerCase()
-    .replace(/[^\p{L}\p{N}]/gu, '')
-    .slice(0, 16);
-}
-
-/** Segments [<Artist>, <Album>, "<NN> - <Title>.<ext>"], each a safe single path segment. */
-export function libraryRelativePath(t: TrackNaming): string[] {
-  const artist = sanitizeSegment(present(t.albumArtist) ? t.albumArtist : t.artist, UNKNOWN_ARTIST);
-  const album = sanitizeSegment(present(t.album) ? t.album : UNKNOWN_ALBUM, UNKNOWN_ALBUM);
-
+/**
+ * The track's path by the pattern that applies to it. Throws NamingPatternError for an invalid
+ * pattern (settings are validated before they are stored, so filing never sees one).
+ */
+export function planLibraryPath(
+  t: TrackNaming,
+  patterns: NamingPatterns = DEFAULT_NAMING_PATTERNS,
+): LibraryPathPlan {
+  const multiDisc = isMultiDisc(t);
+  const pattern = compileNamingPattern(
+    multiDisc ? patterns.multiDiscNamingPattern : patterns.namingPattern,
+  );
+  const rendered = renderNamingPattern(pattern, t);
+  const stem = rendered.pop() ?? '';
+  // A folder that came out empty (say "{Genre}" without a genre) is left out, never named "_".
+  const folders = rendered.map((folder) => cleanSegment(folder)).filter((f) => f !== '');
   const extension = cleanExtension(t.extension);
-  const number =
-    t.trackNumber !== null &&
-    t.trackNumber !== undefined &&
-    Number.isInteger(t.trackNumber) &&
-    t.trackNumber > 0
-      ? `${String(t.trackNumber).padStart(2, '0')} - `
-      : '';
-  // The title is sanitized on its own first, so "." or ".." as a title becomes the fallback rather
-  // than vanishing into "01 - .flac".
-  const title = sanitizeSegment(t.title, UNKNOWN_TITLE);
-  const fileName = sanitizeFileName(`${number}${title}${extension ? `.${extension}` : ''}`);
-  return [artist, album, fileName];
+  // A stem can only be empty when it is made of `{track}` alone and there is no track number.
+  const name = cleanSegment(stem) || sanitizeSegment(t.title, UNKNOWN_TITLE);
+  return {
+    segments: [...folders, sanitizeFileName(`${name}${extension ? `.${extension}` : ''}`)],
+    multiDisc,
+  };
+}
+
+/** Segments of the track's library path (folders, then the file name), each a safe single segment. */
+export function libraryRelativePath(
+  t: TrackNaming,
+  patterns: NamingPatterns = DEFAULT_NAMING_PATTERNS,
+): string[] {
+  return planLibraryPath(t, patterns).segments;
 }
 
 /** "01 - Song.flac", 2 → "01 - Song (2).flac"; n ≤ 1 returns the name unchanged. */

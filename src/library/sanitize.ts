@@ -119,6 +119,15 @@ export function sanitizeSegment(name: string, fallback = '_'): string {
 }
 
 /**
+ * Like `sanitizeSegment`, but "" when nothing is left after cleaning (no fallback): for callers that
+ * drop an empty part rather than name it "_" (a naming pattern's empty token or folder).
+ */
+export function cleanSegment(name: string): string {
+  const cleaned = guardReserved(clean(name));
+  return cleaned === '' ? '' : finish(cleaned, MAX_SEGMENT_BYTES);
+}
+
+/**
  * Like `sanitizeSegment`, for a file name: when the name must be shortened, the extension (up to
  * 16 bytes of letters/digits after the last dot) is kept and the part before it is cut.
  */

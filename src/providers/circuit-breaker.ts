@@ -107,5 +107,11 @@ export function withCircuitBreaker(
     describeFailure: (t) => inner.describeFailure(t),
     localPath: (t, options) => guard(() => inner.localPath(t, options)),
     downloadsRoot: () => guard(() => inner.downloadsRoot()),
+    ...(inner.listFolder
+      ? {
+          listFolder: (username: string, directory: string) =>
+            guard(() => inner.listFolder!(username, directory)),
+        }
+      : {}),
   };
 }

@@ -171,4 +171,10 @@ export interface DownloadProvider {
   localPath(transfer: TransferStatus, options?: { waitedMs?: number }): Promise<string | null>;
   /** The folder every finished file must lie in (confinement root), or null when unknown. */
   downloadsRoot(): Promise<string | null>;
+  /**
+   * Every file of one release folder at its source (slskd: a peer's directory, browsed), not only
+   * the ones a search returned. Peer facts (slots, queue, speed) are unknown here and left at
+   * false/0. Optional: a provider that cannot list folders leaves albums to per-track searches.
+   */
+  listFolder?(username: string, directory: string): Promise<Candidate[]>;
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { fileOf } from '../downloads/candidates.dto.js';
+import { transcodeFields } from '../downloads/download.dto.js';
 import type { LiveSettings, SourcePolicy } from '../downloads/download.job.js';
 import { checkProfiles, type ProfileLookup } from '../downloads/profile-check.js';
 import type { ProfileSource } from '../downloads/search.step.js';
@@ -181,6 +182,8 @@ export function createSearchService(deps: SearchServiceDeps) {
           score: r.score,
           notes: r.notes,
           profileParts: r.profileParts,
+          // A result of a search by hand has never been downloaded, so never checked.
+          ...transcodeFields({}),
           source: sourceOf(r.candidate),
         })),
         rejected: result.rejected.slice(0, limit).map((r) => ({

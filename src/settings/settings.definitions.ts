@@ -1,6 +1,7 @@
 import { Type, type Static, type TSchema } from 'typebox';
 import type { Config } from '../config/config.js';
 import { Text } from '../http/schemas.js';
+import { MAX_PATTERN_LENGTH, namingPatternProblem } from '../library/naming-pattern.js';
 import { describeWindowProblem, isTimeZone, type TimeWindow } from '../queue/time-windows.js';
 
 /**
@@ -116,6 +117,26 @@ export const SETTING_DEFINITIONS = {
       }
       return null;
     },
+  }),
+  namingPattern: define({
+    schema: Text({ minLength: 1, maxLength: MAX_PATTERN_LENGTH }),
+    description:
+      'Where a track is filed in the library: Lidarr-style tokens ({Album Artist Name}, {Album Title}, {Release Year}, {track:00}, {Track Title}…), "/" between folders; the extension is added',
+    fromConfig: (c) => c.namingPattern,
+    refine: (value) => namingPatternProblem(value),
+  }),
+  multiDiscNamingPattern: define({
+    schema: Text({ minLength: 1, maxLength: MAX_PATTERN_LENGTH }),
+    description:
+      'The same for a track of a multi-disc release (disc 2 or later, or any disc when the disc total is above 1), e.g. with "Disc {medium}" as a folder',
+    fromConfig: (c) => c.multiDiscNamingPattern,
+    refine: (value) => namingPatternProblem(value),
+  }),
+  transcodeAction: define({
+    schema: Type.Union([Type.Literal('reject'), Type.Literal('warn')]),
+    description:
+      'A lossless file that looks like a transcode (its spectrum stops at a lossy cut-off): reject fails that source with invalid_file and tries the next; warn files it with suspectTranscode set',
+    fromConfig: () => 'reject' as const,
   }),
 } as const;
 

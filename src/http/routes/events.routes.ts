@@ -15,6 +15,7 @@ export const eventsRoutes =
             'Server-sent events from the event log: download.updated (a Download with changed, ' +
             'the fields that changed), download.progress ({id, progress, bytesTransferred, ' +
             'queuePosition, updatedAt, speed?}), download.completed, download.failed, ' +
+            'album.updated, album.completed (an Album without its tracks), ' +
             'downloads.changed, provider.health, provider.circuit; reset when Last-Event-ID is ' +
             'older than the oldest event kept; heartbeat comments',
           querystring: Type.Object({

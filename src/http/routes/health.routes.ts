@@ -15,10 +15,15 @@ export const healthRoutes =
       },
       async () => {
         const slskd = deps.health.current;
+        // A missing ffmpeg is reported, not counted as degraded: downloads still flow, unchecked.
+        const transcode = deps.transcode
+          ? await deps.transcode.availability()
+          : { available: false, message: 'the transcode check is not configured' };
         return {
           status: slskd.state === 'up' ? ('ok' as const) : ('degraded' as const),
           providers: { slskd },
           queue: await deps.downloads.counts(),
+          checks: { transcode },
         };
       },
     );

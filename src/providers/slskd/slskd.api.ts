@@ -26,6 +26,8 @@ import {
   type BatchEnqueueReply,
   type EventsPage,
   PositionSchema,
+  BrowseDirectorySchema,
+  type SlskdBrowseDirectory,
 } from './slskd.schemas.js';
 import {
   check,
@@ -92,6 +94,11 @@ export interface SlskdApi {
   deleteDownload(username: string, id: string, remove: boolean): Promise<void>;
   /** Newest first. */
   getEvents(offset: number, limit: number): Promise<EventsPage>;
+  /**
+   * The files of one folder of a peer (`POST /users/{u}/directory`). slskd answers an array; older
+   * Soulseek.NET versions one object, which comes back as a one-element array.
+   */
+  postDirectory(username: string, directory: string): Promise<SlskdBrowseDirectory[]>;
 }
 
 const RATE_LIMIT_ATTEMPTS = 4;
@@ -297,6 +304,13 @@ export function createSlskdApi(settings: SlskdSettings): SlskdApi {
       const header = reply.headers.get('x-total-count');
       const total = header === null ? Number.NaN : Number(header);
       return Number.isFinite(total) ? { entries, total } : { entries };
+    },
+
+    async postDirectory(username, directory) {
+      const path = `/users/${user(username)}/directory`;
+      const reply = await request(path, { method: 'POST', body: { directory } });
+      const json = Array.isArray(reply.json) ? reply.json : [reply.json];
+      return check(Type.Array(BrowseDirectorySchema), json, 'Directory[]', `POST ${path}`);
     },
   };
 }

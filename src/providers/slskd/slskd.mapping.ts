@@ -1,6 +1,11 @@
 import type { ErrorCode } from '../../downloads/error-codes.js';
 import type { Candidate, SearchState, TransferState, TransferStatus } from '../provider.js';
-import type { SlskdResponse, SlskdSearch, SlskdTransfer } from './slskd.api.js';
+import type {
+  SlskdBrowseDirectory,
+  SlskdResponse,
+  SlskdSearch,
+  SlskdTransfer,
+} from './slskd.api.js';
 
 /*
  * Pure translation from slskd's dialect to the provider contract (no I/O). Facts come from the
@@ -239,6 +244,49 @@ export function mapResponses(responses: readonly SlskdResponse[]): Candidate[] {
       if (file.length !== undefined) candidate.lengthSeconds = file.length;
       if (file.isVariableBitRate !== undefined)
         candidate.isVariableBitRate = file.isVariableBitRate;
+      candidates.push(candidate);
+    }
+  }
+  return candidates;
+}
+
+/**
+ * The files of browsed folders as candidates: the folder name and the base name joined with `\`
+ * (the path to enqueue), the audio facts from the fields or else the attribute list. A browse says
+ * nothing of the peer's slots, queue or speed: those are left at "unknown" (no free slot, queue 0,
+ * speed 0) for the caller to fill from the same peer's search answer.
+ */
+export function mapDirectoryFiles(
+  username: string,
+  directories: readonly SlskdBrowseDirectory[],
+): Candidate[] {
+  const candidates: Candidate[] = [];
+  for (const dir of directories) {
+    for (const file of dir.files) {
+      if (!(file.size > 0)) continue;
+      const attribute = (type: string): number | undefined =>
+        file.attributes?.find((a) => a.type === type)?.value;
+      const filename = `${dir.name.replace(/\\+$/, '')}\\${file.filename}`;
+      const candidate: Candidate = {
+        provider: PROVIDER_NAME,
+        username,
+        filename,
+        size: file.size,
+        extension: extensionOf(filename),
+        hasFreeUploadSlot: false,
+        queueLength: 0,
+        uploadSpeed: 0,
+      };
+      const bitRate = file.bitRate ?? attribute('BitRate');
+      const sampleRate = file.sampleRate ?? attribute('SampleRate');
+      const bitDepth = file.bitDepth ?? attribute('BitDepth');
+      const length = file.length ?? attribute('Length');
+      const vbr = file.isVariableBitRate ?? attribute('VariableBitRate');
+      if (bitRate !== undefined) candidate.bitRate = bitRate;
+      if (sampleRate !== undefined) candidate.sampleRate = sampleRate;
+      if (bitDepth !== undefined) candidate.bitDepth = bitDepth;
+      if (length !== undefined) candidate.lengthSeconds = length;
+      if (vbr !== undefined) candidate.isVariableBitRate = Boolean(vbr);
       candidates.push(candidate);
     }
   }

@@ -10,6 +10,7 @@ import {
   classifyTransferFailure,
   isFinalTransfer,
   isCompletedState,
+  mapDirectoryFiles,
   mapResponses,
   mapSearchState,
   mapTransfer,
@@ -227,5 +228,9 @@ export function createSlskdProvider(
     localPath: (transfer, options) => files.localPath(transfer, options),
 
     downloadsRoot: () => files.downloadsRoot(),
+
+    async listFolder(username, directory) {
+      return mapDirectoryFiles(username, await api.postDirectory(username, directory));
+    },
   };
 }

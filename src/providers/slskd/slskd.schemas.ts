@@ -65,6 +65,31 @@ export const ResponseSchema = Type.Object({
 });
 export type SlskdResponse = Static<typeof ResponseSchema>;
 
+/**
+ * A file of a browsed folder (`POST /users/{u}/directory`): the search File's fields without
+ * `isLocked`, its `filename` only the base name, plus the attribute list slskd sends alongside.
+ */
+export const BrowseFileSchema = Type.Object({
+  filename: Str,
+  size: Int,
+  extension: Opt(Str),
+  bitRate: Opt(Int),
+  bitDepth: Opt(Int),
+  sampleRate: Opt(Int),
+  length: Opt(Int),
+  isVariableBitRate: Opt(Bool),
+  attributeCount: Opt(Int),
+  attributes: Opt(Type.Array(Type.Object({ type: Str, value: Int }))),
+});
+
+/** One folder of a browse: `name` is the full remote directory path. */
+export const BrowseDirectorySchema = Type.Object({
+  name: Str,
+  fileCount: Opt(Int),
+  files: Type.Array(BrowseFileSchema),
+});
+export type SlskdBrowseDirectory = Static<typeof BrowseDirectorySchema>;
+
 export const SearchSchema = Type.Object({
   id: Str,
   searchText: Opt(Str),

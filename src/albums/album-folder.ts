@@ -1,0 +1,98 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger, SourcePolicy } from '../downloads/download.job.js';
+import type { ProfileRules } from '../matching/quality-profile.js';
+import { normalizeForMatch, stripDecorations } from '../matching/query.js';
+import { ProviderError, type Candidate, type DownloadProvider } from '../providers/provider.js';
+import {
+  chooseFolder,
+  foldersToBrowse,
+  groupByFolder,
+  withPeerFacts,
+  type AlbumTarget,
+  type FolderFiles,
+  type FolderVerdict,
+} from './folder-choice.js';
+
+/** Folders browsed per album: each is a request to a peer, and the best are almost always first. */
+export const FOLDERS_BROWSED = 3;
+
+/**
+ * The I/O around folder-choice.ts: one search for "artist album" through the provider, then a look
+ * into the best folders (provider.listFolder: every file, not only the search's hits), then the
+ * pure choice. A folder that cannot be browsed (peer offline, provider without listFolder) is
+ * judged on its search hits alone. Throws ProviderError when the search itself fails.
+ */
+export async function findAlbumFolder(
+  target: AlbumTarget,
+  rules: ProfileRules,
+  deps: {
+    provider: DownloadProvider;
+    sources?: SourcePolicy | undefined;
+    timeoutMs: number;
+    now: () => number;
+    log: Logger;
+  },
+): Promise<FolderVerdict | null> {
+  const { provider } = deps;
+  const hits = await searchOnce(provider, albumQuery(target), deps.timeoutMs, deps.now);
+  const filter = deps.sources
+    ? await deps.sources.sourceFilter([...new Set(hits.map((c) => c.username))])
+    : undefined;
+  const options = filter ? { isBlocked: filter.isBlocked, peerRecord: filter.peerRecord } : {};
+  const best = foldersToBrowse(target, groupByFolder(hits), rules, FOLDERS_BROWSED, options);
+  const browsed: FolderFiles[] = [];
+  for (const folder of best) {
+    let files = folder.files;
+    if (provider.listFolder) {
+      try {
+        const listed = await provider.listFolder(folder.username, folder.directory);
+        // Only the folder itself: a browse answer must not bring in files from elsewhere.
+        const inside = listed.filter(
+          (f) =>
+            f.filename.startsWith(`${folder.directory}\\`) ||
+            f.filename.startsWith(`${folder.directory}/`),
+        );
+        if (inside.length > 0) files = withPeerFacts(inside, folder.files);
+      } catch (error) {
+        deps.log.info(
+          { user: folder.username, error: error instanceof Error ? error.message : String(error) },
+          'could not browse an album folder; judging it on its search hits',
+        );
+      }
+    }
+    browsed.push({ ...folder, files });
+  }
+  return chooseFolder(target, browsed, rules, options).chosen;
+}
+
+/** "Artist Album", decorations such as "(Deluxe Edition)" left out: peers name folders variously. */
+export function albumQuery(target: Pick<AlbumTarget, 'artist' | 'album'>): string {
+  const part = (s: string) => normalizeForMatch(stripDecorations(s)) || normalizeForMatch(s);
+  return `${part(target.artist)} ${part(target.album)}`.trim();
+}
+
+async function searchOnce(
+  provider: DownloadProvider,
+  text: string,
+  timeoutMs: number,
+  now: () => number,
+): Promise<Candidate[]> {
+  const id = randomUUID();
+  await provider.startSearch(id, text, timeoutMs);
+  try {
+    // The daemon's timeout is an inactivity timeout; a search far past it is given up.
+    const deadline = now() + timeoutMs * 4 + 30_000;
+    for (;;) {
+      const snapshot = await provider.getSearch(id);
+      if (snapshot.state === 'complete') return snapshot.candidates;
+      if (snapshot.state === 'missing')
+        throw new ProviderError('slskd_unavailable', 'the album search was lost');
+      if (now() > deadline)
+        throw new ProviderError('timeout', 'the album search did not finish in time');
+      await sleep(200);
+    }
+  } finally {
+    void provider.deleteSearch(id).catch(() => undefined);
+  }
+}

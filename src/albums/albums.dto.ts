@@ -1,0 +1,163 @@
+import type { Selectable } from 'kysely';
+import { Type, type Static } from 'typebox';
+import type { AlbumsTable } from '../db/schema.js';
+import { SourceSchema, WIRE_STATUSES, type DownloadDto } from '../downloads/download.dto.js';
+import { Text } from '../http/schemas.js';
+import { UUID_FORMAT } from '../http/validation.js';
+import { ALBUM_STATUSES, albumStatus, type TrackCounts } from './album-status.js';
+import { folderOf } from './folder-choice.js';
+
+/** The album as the API and its events send it; `tracks` only from GET/POST of one album. */
+
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) =>
+  Type.Union([t, Type.Null()]);
+
+/** At most this many tracks per album: a box set, not a discography. */
+export const MAX_ALBUM_TRACKS = 200;
+
+export const AlbumTrackBody = Type.Object(
+  {
+    title: Text({ minLength: 1, maxLength: 500, nonBlank: true }),
+    trackNumber: Type.Integer({ minimum: 1, maximum: 999 }),
+    discNumber: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: 99 }), Type.Null()])),
+    durationSeconds: Type.Optional(
+      Type.Union([Type.Number({ exclusiveMinimum: 0, maximum: 86_400 }), Type.Null()]),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const CreateAlbumBody = Type.Object(
+  {
+    artist: Text({ minLength: 1, maxLength: 500, nonBlank: true }),
+    album: Text({ minLength: 1, maxLength: 500, nonBlank: true }),
+    year: Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: 9999 }), Type.Null()])),
+    /** Absent: the tracks are the best complete folder's files. */
+    tracks: Type.Optional(Type.Array(AlbumTrackBody, { minItems: 1, maxItems: MAX_ALBUM_TRACKS })),
+    qualityProfileId: Type.Optional(
+      Type.Union([Type.String({ format: UUID_FORMAT }), Type.Null()]),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type CreateAlbumRequest = Static<typeof CreateAlbumBody>;
+
+export const AlbumFolderSchema = Type.Object({
+  provider: Type.String(),
+  username: Type.String(),
+  directory: Type.String(),
+  /** Files in the folder as browsed. */
+  fileCount: Nullable(Type.Integer()),
+});
+
+export const AlbumTrackSchema = Type.Object({
+  downloadId: Type.String(),
+  title: Type.String(),
+  trackNumber: Nullable(Type.Integer()),
+  discNumber: Nullable(Type.Integer()),
+  status: Type.Union(WIRE_STATUSES.map((s) => Type.Literal(s))),
+  errorCode: Nullable(Type.String()),
+  errorMessage: Nullable(Type.String()),
+  /** The source the track is (or was last) coming from. */
+  source: Nullable(SourceSchema),
+  /** Whether that source is the album's chosen folder. */
+  fromFolder: Type.Boolean(),
+  libraryPath: Nullable(Type.String()),
+});
+
+export const AlbumCountsSchema = Type.Object({
+  waiting: Type.Integer(),
+  working: Type.Integer(),
+  completed: Type.Integer(),
+  failed: Type.Integer(),
+  cancelled: Type.Integer(),
+});
+
+export const AlbumSchema = Type.Object({
+  id: Type.String(),
+  artist: Type.String(),
+  album: Type.String(),
+  year: Nullable(Type.Integer()),
+  qualityProfileId: Nullable(Type.String()),
+  /** Derived from the tracks (src/albums/album-status.ts). */
+  status: Type.Union(ALBUM_STATUSES.map((s) => Type.Literal(s))),
+  trackCount: Type.Integer(),
+  /** The tracks by status group. */
+  counts: AlbumCountsSchema,
+  /** The peer folder chosen for it, or null when none had any of its tracks. */
+  folder: Nullable(AlbumFolderSchema),
+  createdAt: Type.String(),
+  updatedAt: Type.String(),
+  completedAt: Nullable(Type.String()),
+  tracks: Type.Optional(Type.Array(AlbumTrackSchema)),
+});
+
+export type AlbumDto = Static<typeof AlbumSchema>;
+export type AlbumTrackDto = Static<typeof AlbumTrackSchema>;
+
+export const AlbumListQuery = Type.Object(
+  {
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
+    cursor: Type.Optional(Text({ maxLength: 200 })),
+  },
+  { additionalProperties: false },
+);
+
+export const AlbumListSchema = Type.Object({
+  items: Type.Array(AlbumSchema),
+  nextCursor: Nullable(Type.String()),
+});
+
+/** The album's wire form from its row and its tracks' counts (and, for one album, its tracks). */
+export function toAlbumDto(
+  row: AlbumRowLike,
+  counts: TrackCounts,
+  tracks?: readonly { download: DownloadDto }[],
+): AlbumDto {
+  const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
+  const folder =
+    row.folder_username !== null && row.folder_directory !== null
+      ? {
+          provider: row.folder_provider ?? '',
+          username: row.folder_username,
+          directory: row.folder_directory,
+          fileCount: row.folder_files,
+        }
+      : null;
+  return {
+    id: row.id,
+    artist: row.artist,
+    album: row.album,
+    year: row.year,
+    qualityProfileId: row.quality_profile_id,
+    status: albumStatus(counts) as AlbumDto['status'],
+    trackCount: row.track_count,
+    counts,
+    folder,
+    createdAt: new Date(row.created_at).toISOString(),
+    updatedAt: new Date(row.updated_at).toISOString(),
+    completedAt: iso(row.completed_at),
+    ...(tracks
+      ? {
+          tracks: tracks.map(({ download: d }) => ({
+            downloadId: d.id,
+            title: d.title,
+            trackNumber: d.trackNumber,
+            discNumber: d.discNumber,
+            status: d.status,
+            errorCode: d.errorCode,
+            errorMessage: d.errorMessage,
+            source: d.source,
+            fromFolder:
+              folder !== null &&
+              d.source !== null &&
+              d.source.username === folder.username &&
+              folderOf(d.source.filename) === folder.directory,
+            libraryPath: d.libraryPath,
+          })),
+        }
+      : {}),
+  };
+}
+
+type AlbumRowLike = Selectable<AlbumsTable>;

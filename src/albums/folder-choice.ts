@@ -1,0 +1,351 @@
+import { qualityTier } from '../matching/quality-policy.js';
+import { rankWithProfile } from '../matching/quality-profile-ranking.js';
+import type { ProfileRules } from '../matching/quality-profile.js';
+import { normalizeForMatch } from '../matching/query.js';
+import type { PeerRecord } from '../matching/ranking.js';
+import type { Candidate } from '../providers/provider.js';
+
+/**
+ * Which peer folder an album comes from (pure). A search for "artist album" gives files from many
+ * folders; they are grouped by (source, folder), the most promising folders are browsed to see all
+ * their files (a search shows only some), and each browsed folder is judged on:
+ *
+ * 1. coverage: how many requested tracks it has (each matched by the ranking's own title/artist/
+ *    variant/duration rules and the quality profile's required conditions; a file whose leading
+ *    number is the track's wins among several that match);
+ * 2. one format: every matched file of one extension and quality tier (an album in one quality);
+ * 3. quality: the mean ranking score of its matched files (tier, the profile's preferences);
+ * 4. availability: the peer's free slot, queue and speed as its search answer gave them.
+ *
+ * Compared in that order, never summed, so a folder with more of the album always wins. Without a
+ * track list, the tracks are the folder's audio files (numbers and titles from their names), and a
+ * folder whose numbers run 1…n without a gap ("complete-looking") wins over one with holes.
+ */
+
+export interface AlbumTrackWanted {
+  title: string;
+  trackNumber: number;
+  discNumber?: number | null;
+  durationSeconds?: number | null;
+}
+
+export interface AlbumTarget {
+  artist: string;
+  album: string;
+  /** null: take the folder's own tracks. */
+  tracks: AlbumTrackWanted[] | null;
+}
+
+/** The files of one folder at one source, as a search returned them or as browsed. */
+export interface FolderFiles {
+  provider: string;
+  username: string;
+  directory: string;
+  files: Candidate[];
+}
+
+export interface ChosenTrack {
+  title: string;
+  trackNumber: number;
+  discNumber: number | null;
+  durationSeconds: number | null;
+  /** The folder's file for this track; null when the folder lacks it. */
+  candidate: Candidate | null;
+}
+
+export interface FolderVerdict {
+  provider: string;
+  username: string;
+  directory: string;
+  fileCount: number;
+  tracks: ChosenTrack[];
+  matched: number;
+  /** Extensions of the matched files. */
+  formats: string[];
+  /** One extension and one quality tier across the matched files. */
+  oneFormat: boolean;
+  /** Without a track list: numbers 1…n per disc without a gap. */
+  completeLooking: boolean;
+  meanScore: number;
+  availability: number;
+  notes: string[];
+}
+
+export interface FolderOptions {
+  isBlocked?: (c: Candidate) => boolean;
+  peerRecord?: (username: string) => PeerRecord | undefined;
+}
+
+/** The remote folder of a path (backslash or slash), '' for a bare name. */
+export function folderOf(filename: string): string {
+  const cut = Math.max(filename.lastIndexOf('\\'), filename.lastIndexOf('/'));
+  return cut < 0 ? '' : filename.slice(0, cut);
+}
+
+/** Search results grouped by (provider, username, folder), in first-seen order. */
+export function groupByFolder(candidates: readonly Candidate[]): FolderFiles[] {
+  const groups = new Map<string, FolderFiles>();
+  for (const c of candidates) {
+    const directory = folderOf(c.filename);
+    const key = `${c.provider}\u0000${c.username}\u0000${directory}`;
+    let g = groups.get(key);
+    if (!g) {
+      g = { provider: c.provider, username: c.username, directory, files: [] };
+      groups.set(key, g);
+    }
+    g.files.push(c);
+  }
+  return [...groups.values()];
+}
+
+/**
+ * The folders worth browsing, best first: those whose search hits the ranking accepts for the
+ * album (artist in the path, no unrequested variant, the profile's required conditions), by how
+ * many such hits, then their best score. Browsing costs a request to the peer, so only `limit`.
+ */
+export function foldersToBrowse(
+  target: AlbumTarget,
+  groups: readonly FolderFiles[],
+  rules: ProfileRules,
+  limit: number,
+  options: FolderOptions = {},
+): FolderFiles[] {
+  const scored = groups.flatMap((g) => {
+    const ranked = rankWithProfile(
+      { artist: target.artist, title: '', album: target.album },
+      g.files,
+      rules,
+      options,
+    ).ranked;
+    return ranked.length > 0 ? [{ g, n: ranked.length, best: ranked[0]!.score }] : [];
+  });
+  scored.sort((a, b) => b.n - a.n || b.best - a.best || compareFolder(a.g, b.g));
+  return scored.slice(0, limit).map((s) => s.g);
+}
+
+/** Browsed files carry no peer facts: take them from the same peer's search answer. */
+export function withPeerFacts(
+  files: readonly Candidate[],
+  hits: readonly Candidate[],
+): Candidate[] {
+  const peer = hits[0];
+  if (!peer) return [...files];
+  return files.map((f) => ({
+    ...f,
+    hasFreeUploadSlot: peer.hasFreeUploadSlot,
+    queueLength: peer.queueLength,
+    uploadSpeed: peer.uploadSpeed,
+  }));
+}
+
+/** Judges one folder for the album. */
+export function judgeFolder(
+  target: AlbumTarget,
+  folder: FolderFiles,
+  rules: ProfileRules,
+  options: FolderOptions = {},
+): FolderVerdict {
+  const wanted = target.tracks ?? tracksFromFiles(target, folder.files, rules, options);
+  const used = new Set<string>();
+  const scores: number[] = [];
+  const tracks: ChosenTrack[] = wanted.map((t) => {
+    const ranked = rankWithProfile(
+      {
+        artist: target.artist,
+        title: t.title,
+        album: target.album,
+        durationSeconds: t.durationSeconds ?? null,
+      },
+      folder.files,
+      rules,
+      options,
+    ).ranked.filter((r) => !used.has(r.candidate.filename));
+    // Among files that match the title, the one numbered as the track ("Intro" vs "Intro (Reprise)"
+    // both contain "Intro"); then the ranking's order.
+    const numbered = ranked.find(
+      (r) => leadingNumbers(r.candidate.filename).track === t.trackNumber,
+    );
+    const pick = numbered ?? ranked[0];
+    if (pick) {
+      used.add(pick.candidate.filename);
+      scores.push(pick.score);
+    }
+    return {
+      title: t.title,
+      trackNumber: t.trackNumber,
+      discNumber: t.discNumber ?? null,
+      durationSeconds: t.durationSeconds ?? null,
+      candidate: pick?.candidate ?? null,
+    };
+  });
+  const picked = tracks.flatMap((t) => (t.candidate ? [t.candidate] : []));
+  const formats = [...new Set(picked.map((c) => c.extension))].sort();
+  const tiers = new Set(picked.map((c) => qualityTier(c, c.extension).tier));
+  const oneFormat = picked.length > 0 && formats.length === 1 && tiers.size === 1;
+  const completeLooking = target.tracks === null ? runsWithoutGap(tracks) : true;
+  const meanScore = scores.length ? scores.reduce((a, b) => a + b, 0) / scores.length : 0;
+  const peer = folder.files[0];
+  const availability = peer
+    ? (peer.hasFreeUploadSlot ? 1000 : 0) -
+      Math.min(peer.queueLength, 100) * 5 +
+      Math.min(100, peer.uploadSpeed / 100_000)
+    : 0;
+  const notes = [
+    `${picked.length}/${tracks.length} tracks`,
+    formats.length ? formats.join('+') : 'no audio',
+    ...(oneFormat ? ['one format'] : picked.length ? ['mixed formats'] : []),
+    ...(target.tracks === null ? [completeLooking ? 'numbered 1…n' : 'gaps in numbering'] : []),
+    peer?.hasFreeUploadSlot ? 'free slot' : `queue ${peer?.queueLength ?? 0}`,
+  ];
+  return {
+    provider: folder.provider,
+    username: folder.username,
+    directory: folder.directory,
+    fileCount: folder.files.length,
+    tracks,
+    matched: picked.length,
+    formats,
+    oneFormat,
+    completeLooking,
+    meanScore: Math.round(meanScore * 10) / 10,
+    availability,
+    notes,
+  };
+}
+
+/** Best first: coverage, complete-looking, one format, quality, availability, then by name. */
+export function compareVerdicts(a: FolderVerdict, b: FolderVerdict): number {
+  return (
+    b.matched - a.matched ||
+    Number(b.completeLooking) - Number(a.completeLooking) ||
+    Number(b.oneFormat) - Number(a.oneFormat) ||
+    b.meanScore - a.meanScore ||
+    b.availability - a.availability ||
+    compareFolder(a, b)
+  );
+}
+
+/** The best folder that has at least one of the album's tracks, with every verdict for display. */
+export function chooseFolder(
+  target: AlbumTarget,
+  folders: readonly FolderFiles[],
+  rules: ProfileRules,
+  options: FolderOptions = {},
+): { chosen: FolderVerdict | null; considered: FolderVerdict[] } {
+  const considered = folders
+    .map((f) => judgeFolder(target, f, rules, options))
+    .sort(compareVerdicts);
+  const best = considered[0];
+  return { chosen: best && best.matched > 0 ? best : null, considered };
+}
+
+/**
+ * Without a track list: the folder's audio files the ranking accepts for the album, as tracks,
+ * numbered and titled from their names (a file without a number takes the next free one).
+ */
+export function tracksFromFiles(
+  target: Pick<AlbumTarget, 'artist' | 'album'>,
+  files: readonly Candidate[],
+  rules: ProfileRules,
+  options: FolderOptions = {},
+): AlbumTrackWanted[] {
+  const accepted = rankWithProfile(
+    { artist: target.artist, title: '', album: target.album },
+    [...files],
+    rules,
+    options,
+  ).ranked.map((r) => r.candidate);
+  const parsed = accepted
+    .map((c) => ({ c, ...parseTrackName(baseName(c.filename), target.artist) }))
+    .sort(
+      (a, b) =>
+        (a.disc ?? 1) - (b.disc ?? 1) ||
+        (a.track ?? 1e9) - (b.track ?? 1e9) ||
+        (a.c.filename < b.c.filename ? -1 : 1),
+    );
+  const taken = new Set<string>();
+  let next = 1;
+  const out: AlbumTrackWanted[] = [];
+  for (const p of parsed) {
+    const disc = p.disc ?? null;
+    let track = p.track;
+    if (track === null || taken.has(`${disc}:${track}`)) {
+      while (taken.has(`${disc}:${next}`)) next++;
+      track = next;
+    }
+    taken.add(`${disc}:${track}`);
+    out.push({
+      title: p.title,
+      trackNumber: track,
+      discNumber: disc,
+      durationSeconds: p.c.lengthSeconds ?? null,
+    });
+  }
+  return out;
+}
+
+function baseName(filename: string): string {
+  return filename.slice(folderOf(filename).length).replace(/^[\\/]/, '');
+}
+
+/** "1-02 …", "CD1 … \ 02 …" are not told apart here: a disc number only from a "d-tt" prefix. */
+function leadingNumbers(filename: string): { disc: number | null; track: number | null } {
+  const stem = baseName(filename).trim();
+  const dt = /^(\d{1,2})[-.](\d{1,3})(?!\d)/.exec(stem);
+  if (dt) return { disc: Number(dt[1]), track: Number(dt[2]) };
+  const t = /^(\d{1,3})(?!\d)/.exec(stem);
+  return { disc: null, track: t ? Number(t[1]) : null };
+}
+
+/**
+ * A track's number, disc and title from a file name: "01 - Title.flac", "01. Title", "1-01 Title",
+ * "Artist - 01 - Title", "01 - Artist - Title". The title keeps the name's own spelling.
+ */
+export function parseTrackName(
+  name: string,
+  artist: string,
+): { track: number | null; disc: number | null; title: string } {
+  const dot = name.lastIndexOf('.');
+  let stem = (dot > 0 ? name.slice(0, dot) : name).trim();
+  const sep = /^\s*[-–.)_]\s*|^\s+/;
+  const dropArtist = (s: string): string => {
+    const m = /^(.+?)\s+[-–]\s+(.*)$/.exec(s);
+    return m && normalizeForMatch(m[1]!) === normalizeForMatch(artist) ? m[2]! : s;
+  };
+  stem = dropArtist(stem);
+  let disc: number | null = null;
+  let track: number | null = null;
+  const dt = /^(\d{1,2})-(\d{1,3})(?!\d)/.exec(stem);
+  const t = /^(\d{1,3})(?!\d)/.exec(stem);
+  if (dt) {
+    disc = Number(dt[1]);
+    track = Number(dt[2]);
+    stem = stem.slice(dt[0].length);
+  } else if (t) {
+    track = Number(t[1]);
+    stem = stem.slice(t[0].length);
+  }
+  if (track !== null) stem = dropArtist(stem.replace(sep, '').trim());
+  const title = stem.replace(/^[-–.\s]+/, '').trim();
+  return { track: track === 0 ? null : track, disc, title: title || name };
+}
+
+function runsWithoutGap(tracks: readonly ChosenTrack[]): boolean {
+  if (tracks.length === 0) return false;
+  const byDisc = new Map<number, number[]>();
+  for (const t of tracks)
+    byDisc.set(t.discNumber ?? 1, [...(byDisc.get(t.discNumber ?? 1) ?? []), t.trackNumber]);
+  return [...byDisc.values()].every((nums) => {
+    const sorted = [...nums].sort((a, b) => a - b);
+    return sorted.every((n, i) => n === i + 1);
+  });
+}
+
+function compareFolder(
+  a: Pick<FolderFiles, 'username' | 'directory'>,
+  b: Pick<FolderFiles, 'username' | 'directory'>,
+): number {
+  const ka = `${a.username}\u0000${a.directory}`;
+  const kb = `${b.username}\u0000${b.directory}`;
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
+}

@@ -1,0 +1,163 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SimUser } from '../../emulator/emulator.js';
+import type { CandidatesDto } from '../../src/downloads/candidates.dto.js';
+import type { DownloadDto } from '../../src/downloads/download.dto.js';
+import { freshPgDatabase, testDialects } from '../helpers/db.js';
+import { sha } from '../helpers/files.js';
+import { startStack, type Stack } from '../helpers/stack.js';
+import { makeMp3Transcode, makePinkFlac } from '../helpers/transcode-audio.js';
+
+const ARTIST = 'Lowpass Choir';
+
+/**
+ * A fast peer offers FLACs that are MP3 128 kbps files converted back (made with ffmpeg here); a
+ * slow peer has the real FLAC of the first title. Ranked by speed, the fake is tried first.
+ */
+async function share(dir: string) {
+  const real = path.join(dir, 'real.flac');
+  const fake = path.join(dir, 'fake.flac');
+  await makePinkFlac(real, { seconds: 8 });
+  await makeMp3Transcode(real, fake, 128);
+  const remote = (user: string, title: string) =>
+    `@@${user}\\Music\\${ARTIST}\\Filters (2020)\\0${title.length % 9} - ${title}.flac`;
+  const users: SimUser[] = [
+    {
+      username: 'fastfake',
+      behaviour: { uploadSpeed: 40_000_000 },
+      files: ['Cut Off', 'Kept Anyway'].map((t) => ({
+        remotePath: remote('f', t),
+        localPath: fake,
+      })),
+    },
+    {
+      username: 'slowreal',
+      behaviour: { uploadSpeed: 400_000 },
+      files: [{ remotePath: remote('r', 'Cut Off'), localPath: real }],
+    },
+  ];
+  return { users, real, fake };
+}
+
+const finished = (stack: Stack, id: string) =>
+  stack
+    .waitFor((items) =>
+      items.some((d) => d.id === id && (d.status === 'completed' || d.status === 'failed')),
+    )
+    .then((items) => items.find((d) => d.id === id) as DownloadDto);
+
+describe.each(testDialects())('fake-lossless check at filing (%s)', (dialect) => {
+  let stack: Stack;
+  let files: { real: string; fake: string };
+  let pgDb: { url: string; drop(): Promise<void> } | undefined;
+
+  beforeAll(async () => {
+    const built = await share(mkdtempSync(path.join(tmpdir(), 'soulspot-transcode-e2e-')));
+    files = built;
+    if (dialect === 'postgres')
+      pgDb = await freshPgDatabase(process.env.SOULSPOT_TEST_PG_URL as string);
+    stack = await startStack({
+      users: built.users,
+      env: { SOULSPOT_MAX_RETRIES: '0' },
+      ...(pgDb ? { databaseUrl: pgDb.url } : {}),
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await stack?.close();
+    await pgDb?.drop();
+  });
+
+  it('rejects the fake FLAC (invalid_file) and files the next peer’s real one', async () => {
+    const health = await stack.api<{ checks: { transcode: { available: boolean } } }>(
+      'GET',
+      '/api/health',
+    );
+    expect(health.body.checks.transcode.available).toBe(true);
+
+    const created = await stack.api<DownloadDto>('POST', '/api/downloads', {
+      artist: ARTIST,
+      title: 'Cut Off',
+    });
+    expect(created.status).toBe(201);
+    const d = await finished(stack, created.body.id);
+    expect(d.status, d.errorMessage ?? '').toBe('completed');
+    expect(d.source?.username).toBe('slowreal');
+    expect(sha(d.libraryPath!)).toBe(sha(files.real));
+    expect(d).toMatchObject({ transcodeCheck: 'clean', suspectTranscode: false });
+    expect(d.transcodeCutoffHz).toBeNull();
+
+    const [first, second] = d.attempts;
+    expect(first).toMatchObject({
+      username: 'fastfake',
+      outcome: 'failed',
+      errorCode: 'invalid_file',
+      transcodeCheck: 'suspect',
+      suspectTranscode: true,
+    });
+    expect(first?.errorMessage).toMatch(/^suspected transcode, spectrum stops at \d+ Hz/);
+    expect(first?.transcodeCutoffHz).toBeGreaterThan(15_500);
+    expect(first?.transcodeCutoffHz).toBeLessThan(17_600);
+    expect(second).toMatchObject({ username: 'slowreal', suspectTranscode: false });
+
+    // The candidates list shows each checked source's result, the fake one ranked first.
+    const c = await stack.api<CandidatesDto>('GET', `/api/downloads/${d.id}/candidates`);
+    expect(c.body.ranked.map((r) => [r.username, r.transcodeCheck, r.suspectTranscode])).toEqual([
+      ['fastfake', 'suspect', true],
+      ['slowreal', 'clean', false],
+    ]);
+    expect(c.body.ranked[0]?.transcodeCutoffHz).toBe(first?.transcodeCutoffHz);
+  });
+
+  it('keeps the file with the flag when transcodeAction is "warn"', async () => {
+    const set = await stack.api('PATCH', '/api/settings', { transcodeAction: 'warn' });
+    expect(set.status).toBe(200);
+    const created = await stack.api<DownloadDto>('POST', '/api/downloads', {
+      artist: ARTIST,
+      title: 'Kept Anyway',
+    });
+    const d = await finished(stack, created.body.id);
+    expect(d.status, d.errorMessage ?? '').toBe('completed');
+    expect(sha(d.libraryPath!)).toBe(sha(files.fake));
+    expect(d).toMatchObject({ transcodeCheck: 'suspect', suspectTranscode: true });
+    expect(d.transcodeCutoffHz).toBeGreaterThan(15_500);
+    expect(d.transcodeCutoffHz).toBeLessThan(17_600);
+    const bad = await stack.api('PATCH', '/api/settings', { transcodeAction: 'shrug' });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body)).toContain('transcodeAction');
+  });
+});
+
+describe('fake-lossless check without ffmpeg', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    const built = await share(mkdtempSync(path.join(tmpdir(), 'soulspot-transcode-e2e-')));
+    stack = await startStack({
+      users: built.users.filter((u) => u.username === 'fastfake'),
+      env: { SOULSPOT_MAX_RETRIES: '0', SOULSPOT_FFMPEG_PATH: '/nonexistent/bin/ffmpeg' },
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('says so in /api/health and records the file as skipped, not as passed', async () => {
+    const health = await stack.api<{
+      status: string;
+      checks: { transcode: { available: boolean; message: string } };
+    }>('GET', '/api/health');
+    expect(health.body.checks.transcode).toEqual({
+      available: false,
+      message: 'ffmpeg not found (/nonexistent/bin/ffmpeg): the transcode check is skipped',
+    });
+    const created = await stack.api<DownloadDto>('POST', '/api/downloads', {
+      artist: ARTIST,
+      title: 'Cut Off',
+    });
+    const d = await finished(stack, created.body.id);
+    expect(d.status, d.errorMessage ?? '').toBe('completed');
+    expect(d).toMatchObject({ transcodeCheck: 'skipped', suspectTranscode: null });
+    expect(d.attempts[0]).toMatchObject({ transcodeCheck: 'skipped', suspectTranscode: null });
+  });
+});
