@@ -147,7 +147,9 @@ export function parseRemotePath(
   /** For folder names, which repeat across a search's results (memoNormalize). */
   normalizeFolder: (text: string) => string = normalizeForMatch,
 ): RemotePath {
-  const parts = remote.split(/[\\/]/).filter((part) => part.length > 0);
+  const parts = (remote.includes('/') ? remote.split(/[\\/]/) : remote.split('\\')).filter(
+    (part) => part.length > 0,
+  );
   const baseName = parts.pop() ?? '';
   const dot = baseName.lastIndexOf('.');
   const folders = parts
