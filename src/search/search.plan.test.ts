@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { candidateId } from '../matching/candidate-id.js';
+import { DEFAULT_RULES } from '../matching/quality-profile-builtins.js';
+import { rankWithProfile } from '../matching/quality-profile-ranking.js';
 import { needsSearch, pendingPick, type StoredCandidates } from '../downloads/search.step.js';
 import { candidateOf, searchPlan, SearchRequestError } from './search.service.js';
 
@@ -77,5 +79,16 @@ describe('a stored pick', () => {
     const started = { ...base, pick: { ...pick, attemptId: 'a' } };
     expect(pendingPick(started)).toBeNull();
     expect(needsSearch(started, 0)).toBe(true);
+  });
+});
+
+describe('free text under a profile', () => {
+  it("lets a profile's excluded keyword through when the text asks for it", () => {
+    const rules = { ...DEFAULT_RULES, excludeKeywords: ['live'] };
+    const live = candidateOf({ username: 'a', filename: 'Band\\Live\\Tone (Live).flac', size: 9 });
+    const plain = searchPlan({ query: 'band tone' }).target;
+    const asked = searchPlan({ query: 'band tone live' }).target;
+    expect(rankWithProfile(plain, [live], rules).ranked).toHaveLength(0);
+    expect(rankWithProfile(asked, [live], rules).ranked).toHaveLength(1);
   });
 });

@@ -239,6 +239,22 @@ describe.each(testDialects())('manual pick and manual search (%s)', (dialect) =>
     expect(res.body.message).toMatch(/source\/size/);
   });
 
+  it('answers 503 when slskd cannot search, and searches again once it can', async () => {
+    stack.emulator.setLoggedIn(false);
+    try {
+      const down = await stack.api<{ message: string }>('POST', '/api/search', {
+        query: 'sine tone',
+      });
+      expect(down.status).toBe(503);
+      expect(down.body.message).toMatch(/^slskd could not search/);
+    } finally {
+      stack.emulator.setLoggedIn(true);
+    }
+    const res = await stack.api<SearchResultDto>('POST', '/api/search', { query: 'sine tone' });
+    expect(res.status).toBe(200);
+    expect(res.body.rankedTotal).toBeGreaterThan(0);
+  });
+
   // Last: it stops the stack's SoulSpot and goes on with a new one on the same database.
   it('keeps a pick across a restart: the new process enqueues the picked file', async () => {
     const created = await stack.api<DownloadDto>('POST', '/api/downloads', {
