@@ -72,6 +72,8 @@ export function createSourcePickService(deps: SourcePickDeps) {
       return switchTo(tx, row, stored, pick);
     });
     deps.runner.abort(id);
+    // A search the download had running is nobody's now: slskd would keep it for ever.
+    if (done.searchId) void deps.provider.deleteSearch(done.searchId).catch(() => undefined);
     if (done.closed) {
       // The old source's transfer is stopped before the new one is enqueued: the switch held the
       // download back (HOLD_MS) until now, so no worker, here or in another process, claims it
@@ -141,7 +143,7 @@ export function createSourcePickService(deps: SourcePickDeps) {
     }
     const download = toDownloadDto(updated, await deps.repo.attemptsFor([row.id], tx));
     await deps.events.appendMany(tx, [{ type: 'download.updated', payload: download }]);
-    return { download, closed, token: updated.lease_token };
+    return { download, closed, token: updated.lease_token, searchId: row.search_id };
   };
 
   /**
