@@ -2,12 +2,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createTranscodeChecker } from '../src/library/transcode-check.js';
+import { DEFAULT_RULES } from '../src/matching/quality-profile-builtins.js';
+import { rankWithProfile } from '../src/matching/quality-profile-ranking.js';
+import { rankingResults } from './ranking-results.js';
 import { makeMp3Transcode, makePinkFlac } from '../test/helpers/transcode-audio.js';
 
 /**
- * `npm run bench library`: the library's per-file costs. So far the fake-lossless check of one
- * 3-minute stereo-sourced FLAC (44.1 kHz, 16 bit): ffmpeg decodes 3 × 10 s to mono float, the FFT
- * averages ~600 windows. Needs ffmpeg (it makes the files, and the check runs it).
+ * `npm run bench library`: the library's per-file costs. The fake-lossless check of one 3-minute
+ * stereo-sourced FLAC (44.1 kHz, 16 bit): ffmpeg decodes 3 × 10 s to mono float, the FFT averages
+ * ~600 windows. Needs ffmpeg (it makes the files, and the check runs it). And the ranking of one
+ * request's 25,000 search results (slskd's default limit; target p50 and p99 under 50 ms).
  */
 export interface LibraryFigure {
   figure: string;
@@ -57,8 +61,49 @@ export async function libraryBench(): Promise<LibraryFigure[]> {
         result: verdict,
       });
     }
+    figures.push(rankingFigure());
     return figures;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+const RANK_RUNS = 50;
+
+/** Ranking 25,000 results for one request, with the default profile, a blocklist and peer records. */
+export function rankingFigure(): LibraryFigure {
+  const results = rankingResults();
+  const target = {
+    artist: 'Radiohead',
+    title: 'Karma Police',
+    album: 'OK Computer',
+    durationSeconds: 264,
+  };
+  const options = {
+    isBlocked: (c: { username: string }) => c.username === 'peer13',
+    peerRecord: (u: string) => (u.endsWith('7') ? { successes: 3, failures: 1 } : undefined),
+  };
+  let ranked = 0;
+  let rejected = 0;
+  // Warm-up: the first runs compile the regular expressions and optimize the hot loops.
+  for (let i = 0; i < 5; i++) rankWithProfile(target, results, DEFAULT_RULES, options);
+  const times: number[] = [];
+  for (let i = 0; i < RANK_RUNS; i++) {
+    const start = performance.now();
+    const result = rankWithProfile(target, results, DEFAULT_RULES, options);
+    times.push(performance.now() - start);
+    ranked = result.ranked.length;
+    rejected = result.rejected.length;
+  }
+  times.sort((a, b) => a - b);
+  const at = (q: number) =>
+    Math.round(times[Math.min(times.length - 1, Math.floor(q * times.length))] as number);
+  return {
+    figure: 'rank 25,000 search results for one request',
+    files: results.length,
+    'p50 ms': at(0.5),
+    'p95 ms': at(0.95),
+    'max ms': Math.round(times.at(-1) as number),
+    result: `p99 ${at(0.99)} ms; ${ranked} ranked, ${rejected} rejected`,
+  };
 }

@@ -18,6 +18,9 @@ import { createEventBus, type EventBus } from './events/event-bus.js';
 import { createEventLog, type EventLog, type EventLogOptions } from './events/event-log.js';
 import { createSseBroker } from './events/sse.broker.js';
 import { buildApp, type App } from './http/app.js';
+import { createSearchService } from './search/search.service.js';
+import { createSourcePickRepository } from './downloads/source-pick.repository.js';
+import { createSourcePickService } from './downloads/source-pick.service.js';
 import { createLogger } from './log/logger.js';
 import { urlPasswords } from './log/redact.js';
 import { createFilingRepository } from './downloads/filing.repository.js';
@@ -254,6 +257,24 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     // The orphan sweep is defined below; a command calls this only once everything runs.
     sweepTransfers: () => void orphans.sweep(),
   });
+  const sourcePick = createSourcePickService({
+    handle: db,
+    picks: createSourcePickRepository(db),
+    repo,
+    events,
+    provider,
+    now,
+    log,
+    runner,
+  });
+  const search = createSearchService({
+    provider,
+    settings,
+    profiles: qualityProfiles,
+    sources: blocklist,
+    now,
+    pollMs: Math.min(200, config.pollIntervalMs),
+  });
   const downloads = createDownloadsService({
     handle: db,
     repo,
@@ -270,6 +291,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     runner,
     scheduled: () => queueControl.wakeScheduler(),
     profiles: qualityProfiles,
+    picks: sourcePick,
   });
   const albums = createAlbumsService({
     handle: db,
@@ -296,6 +318,8 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     settings,
     queueControl,
     qualityProfiles,
+    search,
+    sourcePick,
     transcode,
     albums,
   });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StoredCandidates } from '../src/downloads/search.step.js';
+import { candidateId } from '../src/matching/candidate-id.js';
 import { API_KEY, startApiServer, type ApiServer } from './helpers/api-server.js';
 import { testDialects } from './helpers/db.js';
 import { downloadRow } from './helpers/factories.js';
@@ -98,6 +99,14 @@ const EXPECTED_DOWNLOAD = {
   genre: null,
   durationSeconds: 622.5,
   qualityProfileId: null,
+  coverUrl: null,
+  isrc: null,
+  musicbrainzRecordingId: null,
+  musicbrainzReleaseId: null,
+  musicbrainzArtistId: null,
+  musicbrainzReleaseGroupId: null,
+  trackTotal: null,
+  discTotal: null,
   priority: 0,
   progress: 42.1,
   bytesTransferred: 25_000_000,
@@ -163,6 +172,9 @@ const EXPECTED_DOWNLOAD = {
 };
 
 const file = (c: typeof flac | typeof mp3) => ({
+  // The pick handle (manual pick) leads, then the file as the Download's source shows it.
+  candidateId: candidateId(c),
+  picked: false,
   provider: c.provider,
   username: c.username,
   filename: c.filename,
@@ -207,6 +219,7 @@ const EXPECTED_CANDIDATES = {
     },
   ],
   rejected: [{ ...file(mp3), reason: 'remix, not requested', conditions: [] }],
+  pick: null,
 };
 
 describe.each(testDialects())('download wire shapes on %s', (dialect) => {

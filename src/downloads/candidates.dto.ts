@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox';
+import { candidateId } from '../matching/candidate-id.js';
 import { CONDITION_NAMES } from '../matching/quality-profile.js';
 import type { Candidate } from '../providers/provider.js';
 import { FileFields, fileDto, Nullable, TranscodeFields, transcodeFields } from './download.dto.js';
@@ -15,6 +16,10 @@ const Condition = Type.String({ enum: [...CONDITION_NAMES] });
 
 /** One file a peer offered, as it answered the search: the file, and the peer's availability. */
 const CandidateFileFields = {
+  /** The handle to pick it with (POST /api/downloads/{id}/source); the same file always has the same id. */
+  candidateId: Type.String(),
+  /** Whether it is the source the user picked. */
+  picked: Type.Boolean(),
   ...FileFields,
   hasFreeUploadSlot: Type.Boolean(),
   queueLength: Type.Number(),
@@ -44,6 +49,20 @@ export const RejectedCandidateSchema = Type.Object({
   conditions: Type.Array(Condition),
 });
 
+export const PickSchema = Type.Object({
+  candidateId: Type.String(),
+  provider: Type.String(),
+  username: Type.String(),
+  filename: Type.String(),
+  /** ranked or rejected by this download's search (rejected: the user overrode the ranking), or a manual search's result. */
+  from: Type.Union([Type.Literal('ranked'), Type.Literal('rejected'), Type.Literal('search')]),
+  /** The rejection the user overrode; null unless `from` is rejected. */
+  rejectedFor: Nullable(Type.String()),
+  pickedAt: Type.String(),
+  /** pending: tried next; started: its attempt has begun (see the download's attempts). */
+  state: Type.Union([Type.Literal('pending'), Type.Literal('started')]),
+});
+
 export const CandidatesSchema = Type.Object({
   downloadId: Type.String(),
   /** The query whose answers these are; null before the first search. */
@@ -57,12 +76,17 @@ export const CandidatesSchema = Type.Object({
   rejectedTotal: Type.Integer(),
   ranked: Type.Array(RankedCandidateSchema),
   rejected: Type.Array(RejectedCandidateSchema),
+  /** The source the user picked (POST /api/downloads/{id}/source); null when none. */
+  pick: Nullable(PickSchema),
 });
 
 export type CandidatesDto = Static<typeof CandidatesSchema>;
 
-function fileOf(c: Candidate) {
+export function fileOf(c: Candidate, pickedId: string | null = null) {
+  const id = candidateId(c);
   return {
+    candidateId: id,
+    picked: id === pickedId,
     ...fileDto(c),
     hasFreeUploadSlot: c.hasFreeUploadSlot,
     queueLength: c.queueLength,
@@ -76,12 +100,15 @@ export function toCandidatesDto(
   attempts: readonly AttemptRow[] = [],
 ): CandidatesDto {
   const stored = readCandidates(row.candidates);
+  const pick = stored?.pick ?? null;
+  const pickedId = pick?.candidateId ?? null;
   // The latest attempt of each file (attempts come oldest first): its check is the one to show.
   const checked = new Map<string, AttemptRow>();
   for (const a of attempts) checked.set(fileKey(a), a);
   return {
     downloadId: row.id,
-    query: stored?.query ?? null,
+    // A download started from a manual search's result has no search of its own yet.
+    query: stored?.query || null,
     profile: stored?.profile ?? null,
     searchedAheadAt:
       stored?.prefetchedAt !== undefined ? new Date(stored.prefetchedAt).toISOString() : null,
@@ -89,17 +116,29 @@ export function toCandidatesDto(
     rejectedTotal: stored?.rejectedTotal ?? stored?.rejected.length ?? 0,
     ranked: (stored?.ranked ?? []).map((r, i) => ({
       rank: i + 1,
-      ...fileOf(r.candidate),
+      ...fileOf(r.candidate, pickedId),
       score: r.score,
       notes: r.notes,
       profileParts: r.profileParts ?? [],
       ...transcodeFields(checked.get(fileKey(r.candidate)) ?? {}),
     })),
     rejected: (stored?.rejected ?? []).map((r) => ({
-      ...fileOf(r.candidate),
+      ...fileOf(r.candidate, pickedId),
       reason: r.reason,
       conditions: r.conditions ?? [],
     })),
+    pick: pick
+      ? {
+          candidateId: pick.candidateId,
+          provider: pick.candidate.provider,
+          username: pick.candidate.username,
+          filename: pick.candidate.filename,
+          from: pick.from,
+          rejectedFor: pick.rejectedFor ?? null,
+          pickedAt: new Date(pick.pickedAt).toISOString(),
+          state: pick.attemptId === undefined ? 'pending' : 'started',
+        }
+      : null,
   };
 }
 

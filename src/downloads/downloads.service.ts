@@ -1,7 +1,9 @@
 import type { WireStatus } from './download.dto.js';
 import type { DatabaseHandle, Db } from '../db/database.js';
 import type { EventLog } from '../events/event-log.js';
-import type { DownloadProvider } from '../providers/provider.js';
+import type { Candidate, DownloadProvider } from '../providers/provider.js';
+import { candidateId } from '../matching/candidate-id.js';
+import type { StoredCandidates } from './search.step.js';
 import { createAcceptRepository } from './accept.repository.js';
 import { createGroupCommit } from './accept-batcher.js';
 import { acceptRows, newDownloadRow, positionsAt, type AcceptOutcome } from './accept.js';
@@ -105,6 +107,8 @@ export function createDownloadsService(deps: {
   scheduled?: () => void;
   /** Checks the quality profiles requests name; absent = not checked (the foreign key still is). */
   profiles?: ProfileLookup;
+  /** Switches an active download to a given file (a create with `source` for a track already asked for). */
+  picks?: { pickFile(id: string, candidate: Candidate): Promise<DownloadDto> };
 }) {
   const { repo, handle, now } = deps;
   const accept = createAcceptRepository(handle.dialect);
@@ -141,13 +145,34 @@ export function createDownloadsService(deps: {
      * Accepts a track. A second request for a track that is still active returns the first.
      * Resolves only once the row is committed; concurrent requests share that commit.
      */
-    async create(request: TrackRequest): Promise<{ download: DownloadDto; created: boolean }> {
+    async create(
+      request: TrackRequest,
+      /** Fetch this file first (a manual search's result): stored as the download's pick. */
+      source?: Candidate,
+    ): Promise<{ download: DownloadDto; created: boolean }> {
       await checkProfiles(deps.profiles, [request], false);
-      const outcome = await accepts
-        .submit(newDownloadRow(request, now(), deps.maxRetries))
-        .catch(profileGone);
-      if (outcome.kind !== 'created')
+      const t = now();
+      const row = newDownloadRow(request, t, deps.maxRetries);
+      if (source) {
+        const stored: StoredCandidates = {
+          query: '',
+          ranked: [],
+          rejected: [],
+          pick: {
+            candidateId: candidateId(source),
+            candidate: source,
+            from: 'search',
+            pickedAt: t,
+          },
+        };
+        row.candidates = JSON.stringify(stored);
+      }
+      const outcome = await accepts.submit(row).catch(profileGone);
+      if (outcome.kind !== 'created') {
+        if (source && outcome.kind === 'existing' && deps.picks)
+          return { download: await deps.picks.pickFile(outcome.row.id, source), created: false };
         return { download: await existingDto(outcome), created: false };
+      }
       deps.runner.wake();
       if (outcome.row.hold === 'scheduled') deps.scheduled?.();
       return { download: toDownloadDto(outcome.row, []), created: true };

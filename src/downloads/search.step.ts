@@ -41,6 +41,29 @@ export interface StoredCandidates {
    * instead of waiting for a retry round (transfer.step.ts).
    */
   pinned?: boolean;
+  /** The source the user picked (POST /api/downloads/{id}/source): tried next, before the ranking. */
+  pick?: StoredPick;
+}
+
+/**
+ * A source chosen by the user. It carries the whole candidate, so it does not depend on the list
+ * it was picked from; `attemptId` is set in the same write that starts its attempt, so a restart
+ * neither loses the pick nor tries it twice.
+ */
+export interface StoredPick {
+  candidateId: string;
+  candidate: Candidate;
+  /** Where the user found it: ranked by this download's search, rejected by it (an override), or a manual search. */
+  from: 'ranked' | 'rejected' | 'search';
+  /** The ranking's reason when it was rejected: what the user chose to override. */
+  rejectedFor?: string;
+  pickedAt: number;
+  attemptId?: string;
+}
+
+/** A pick not yet started: the next attempt takes it, and no search may replace the candidates. */
+export function pendingPick(stored: StoredCandidates | null): StoredPick | null {
+  return stored?.pick && stored.pick.attemptId === undefined ? stored.pick : null;
 }
 
 /** A profile as the search ranks with it. */
@@ -69,6 +92,8 @@ export const PREFETCH_FRESH_MS = 120_000;
 
 /** True when the claimed download has to search first: no usable candidates, or stale prefetched ones. */
 export function needsSearch(stored: StoredCandidates | null, now: number): boolean {
+  // The user's pick is tried first, whatever the list (all rejected, or searched long ago).
+  if (pendingPick(stored)) return false;
   if (!stored || stored.ranked.length === 0) return true;
   return stored.prefetchedAt !== undefined && now - stored.prefetchedAt > PREFETCH_FRESH_MS;
 }

@@ -6,7 +6,7 @@ import { LeaseLostError } from '../queue/queue.repository.js';
 import type { JobContext } from './download.job.js';
 import type { AttemptRow } from './download.repository.js';
 import { errorPolicy, type ErrorCode } from './error-codes.js';
-import { readCandidates } from './search.step.js';
+import { pendingPick, readCandidates } from './search.step.js';
 import type { TransferUpdate } from './transfer-monitor.js';
 
 type Outcome =
@@ -110,14 +110,15 @@ async function startNextAttempt(ctx: JobContext): Promise<AttemptRow | undefined
       ? await ctx.deps.sources.sourceFilter([...new Set(notTried.map((r) => r.candidate.username))])
       : null;
     const untried = filter ? notTried.filter((r) => !filter.isBlocked(r.candidate)) : notTried;
-    if (untried.length === 0 && stored?.pinned) {
+    if (untried.length === 0 && stored?.pinned && !pendingPick(stored)) {
       // The album folder's file failed (or its peer is blocked now): the track is filled from
       // another source by the normal search, now and in this round, so the failed file stays
-      // tried and the album does not wait a retry backoff for it.
+      // tried and the album does not wait a retry backoff for it. (A pick the user made since goes
+      // first: below.)
       await ctx.save({ candidates: null, search_id: null, query_index: 0 }, 'search');
       return undefined;
     }
-    if (untried.length === 0) {
+    if (untried.length === 0 && !pendingPick(stored)) {
       const last = attempts.at(-1);
       await ctx.retryLater(
         (last?.error_code as ErrorCode | null) ?? 'no_results',
@@ -127,12 +128,17 @@ async function startNextAttempt(ctx: JobContext): Promise<AttemptRow | undefined
       );
       return undefined;
     }
+    // The user's pick goes first and alone: neither the blocklist, the ranking nor an idle peer
+    // elsewhere overrides it. Its peer busy with another download: wait for it (below).
+    const pick = pendingPick(stored);
     // A busy peer may be passed over only for a source of the same quality tier: a FLAC is worth
     // waiting for rather than taking a 128 kbps MP3 from an idle peer.
-    const bestTier = qualityTier(untried[0]!.candidate, untried[0]!.candidate.extension).tier;
-    const eligible = untried.filter(
-      (r) => qualityTier(r.candidate, r.candidate.extension).tier === bestTier,
-    );
+    const bestTier = untried[0]
+      ? qualityTier(untried[0].candidate, untried[0].candidate.extension).tier
+      : 0;
+    const eligible = pick
+      ? [{ candidate: pick.candidate }]
+      : untried.filter((r) => qualityTier(r.candidate, r.candidate.extension).tier === bestTier);
     for (const { candidate } of eligible) {
       const id = randomUUID();
       const t = now();
@@ -169,6 +175,10 @@ async function startNextAttempt(ctx: JobContext): Promise<AttemptRow | undefined
       const patch = {
         status: 'queued',
         current_attempt_id: id,
+        // The pick is taken in the same write that starts its attempt: tried once, never lost.
+        ...(pick && stored
+          ? { candidates: JSON.stringify({ ...stored, pick: { ...pick, attemptId: id } }) }
+          : {}),
         size: candidate.size,
         progress: 0,
         bytes_transferred: 0,

@@ -35,6 +35,9 @@ import { namingRoutes } from '../naming/naming.routes.js';
 import type { AlbumsService } from '../albums/albums.service.js';
 import { albumRoutes } from '../albums/albums.routes.js';
 import { acceptJsonBodiesOnly } from './body.js';
+import type { SearchService } from '../search/search.service.js';
+import { searchRoutes } from '../search/search.routes.js';
+import type { SourcePickService } from '../downloads/source-pick.service.js';
 import { describeValidation, validators } from './validation.js';
 
 export interface AppDeps {
@@ -46,6 +49,9 @@ export interface AppDeps {
   settings: SettingsService;
   queueControl: QueueControlService;
   qualityProfiles: QualityProfileService;
+  /** Manual search and pick; main.ts always gives them (absent only in tests of other routes). */
+  search?: SearchService;
+  sourcePick?: SourcePickService;
   /** Whether the fake-lossless check can run (ffmpeg present), for /api/health. */
   transcode?: Pick<TranscodeChecker, 'availability'>;
   /** Absent where an app is built without albums (some API tests). */
@@ -163,6 +169,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(settingsRoutes(deps));
   await app.register(queueRoutes(deps));
   await app.register(qualityProfileRoutes(deps));
+  if (deps.search && deps.sourcePick)
+    await app.register(searchRoutes({ search: deps.search, sourcePick: deps.sourcePick }));
   await app.register(namingRoutes(deps));
   if (deps.albums) await app.register(albumRoutes({ albums: deps.albums }));
   app.get('/api/docs', { schema: { hide: true } }, () => app.swagger());

@@ -54,36 +54,70 @@ export const TagFields = {
   discTotal: OptionalInt(1, 99),
 };
 
+/**
+ * A file to fetch, as a manual search's result names it (POST /api/search, its `source`): the
+ * download takes exactly this peer's file first. The fields of the result, copied.
+ */
+export const SourceBody = Type.Object(
+  {
+    provider: Type.Optional(Type.Literal('slskd')),
+    username: Text({ minLength: 1, maxLength: 200, nonBlank: true }),
+    filename: Text({ minLength: 1, maxLength: 2000, nonBlank: true }),
+    /** Bytes, as the result reports it (the daemon asks the peer for exactly this size). */
+    size: Type.Integer({ minimum: 1, maximum: 2 ** 42 }),
+    bitRate: Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.Null()])),
+    sampleRate: Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.Null()])),
+    bitDepth: Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.Null()])),
+    lengthSeconds: Type.Optional(Type.Union([Type.Number({ minimum: 0 }), Type.Null()])),
+  },
+  { additionalProperties: false },
+);
+export type SourceRequest = Static<typeof SourceBody>;
+
+/** The fields of one requested track (a bulk item is exactly these). */
+const TrackFields = {
+  artist: Text({ minLength: 1, maxLength: 500, nonBlank: true }),
+  title: Text({ minLength: 1, maxLength: 500, nonBlank: true }),
+  album: OptionalText(500),
+  albumArtist: OptionalText(500),
+  trackNumber: OptionalInt(1, 999),
+  discNumber: OptionalInt(1, 99),
+  year: OptionalInt(0, 9999),
+  genre: OptionalText(200),
+  /** Seconds, fractions kept as sent (a double on both databases). */
+  durationSeconds: Type.Optional(
+    Type.Union([Type.Number({ exclusiveMinimum: 0, maximum: 86_400 }), Type.Null()]),
+  ),
+  /** Higher runs first. Default 0. */
+  priority: Type.Optional(Type.Integer({ minimum: -1000, maximum: 1000 })),
+  /** Held (`scheduled`) until then; a time gone by, or null, is due at once. */
+  scheduledAt: Type.Optional(Type.Union([Type.String({ format: 'date-time' }), Type.Null()])),
+  /** A quality profile's id (GET /api/quality-profiles); absent or null = the default at search time. */
+  qualityProfileId: Type.Optional(Type.Union([Type.String({ format: UUID_FORMAT }), Type.Null()])),
+  ...TagFields,
+};
+
+/** One item of POST /api/downloads/bulk. */
+export const TrackBody = Type.Object(TrackFields, { additionalProperties: false });
+
 export const CreateDownloadBody = Type.Object(
   {
-    artist: Text({ minLength: 1, maxLength: 500, nonBlank: true }),
-    title: Text({ minLength: 1, maxLength: 500, nonBlank: true }),
-    album: OptionalText(500),
-    albumArtist: OptionalText(500),
-    trackNumber: OptionalInt(1, 999),
-    discNumber: OptionalInt(1, 99),
-    year: OptionalInt(0, 9999),
-    genre: OptionalText(200),
-    /** Seconds, fractions kept as sent (a double on both databases). */
-    durationSeconds: Type.Optional(
-      Type.Union([Type.Number({ exclusiveMinimum: 0, maximum: 86_400 }), Type.Null()]),
-    ),
-    /** Higher runs first. Default 0. */
-    priority: Type.Optional(Type.Integer({ minimum: -1000, maximum: 1000 })),
-    /** Held (`scheduled`) until then; a time gone by, or null, is due at once. */
-    scheduledAt: Type.Optional(Type.Union([Type.String({ format: 'date-time' }), Type.Null()])),
-    /** A quality profile's id (GET /api/quality-profiles); absent or null = the default at search time. */
-    qualityProfileId: Type.Optional(
-      Type.Union([Type.String({ format: UUID_FORMAT }), Type.Null()]),
-    ),
-    ...TagFields,
+    ...TrackFields,
+    /**
+     * Fetch this file first (a manual search's result). An active download of the track switches
+     * to it, as POST /api/downloads/{id}/source does.
+     */
+    source: Type.Optional(SourceBody),
   },
   { additionalProperties: false },
 );
 
 /** A create body as the downloads service takes it: the time as epoch ms. */
-export function trackRequest(body: Static<typeof CreateDownloadBody>): TrackRequest {
+export function trackRequest(
+  body: Static<typeof CreateDownloadBody> | Static<typeof TrackBody>,
+): TrackRequest {
   const { scheduledAt, ...rest } = body;
+  if ('source' in rest) delete rest.source;
   return {
     ...rest,
     ...(scheduledAt !== undefined

@@ -64,7 +64,8 @@ export interface ProfileRankingResult extends RankingResult {
 }
 
 function wantedText(target: TrackTarget): string {
-  return [target.artist, target.title, target.album ?? ''].join(' ');
+  // A free search text's words are asked for too: excludeKeywords lets them through.
+  return [target.artist, target.title, target.album ?? '', target.keywords ?? ''].join(' ');
 }
 
 /**

@@ -47,6 +47,14 @@ function searchTerms(text: string): string[] {
 }
 
 /**
+ * A user's free search text as Soulseek can take it: its words of two or more letters or digits,
+ * nothing else ('-' would exclude, '*' is a wildcard). Empty when no such word is left.
+ */
+export function freeSearchText(text: string): string {
+  return searchTerms(text).join(' ');
+}
+
+/**
  * Ordered, de-duplicated search texts to try in turn: "artist title", then the same without
  * brackets/feat credits, then the cleaned title alone. Never returns an empty text; may return an
  * empty list when nothing usable is left (e.g. artist "A", title "?").
@@ -77,39 +85,5 @@ export function buildSearchQueries(input: TrackQueryInput): string[] {
   return queries;
 }
 
-// Letters NFKD does not decompose into a base letter plus a mark.
-const FOLDED_LETTERS: Record<string, string> = {
-  ß: 'ss',
-  æ: 'ae',
-  œ: 'oe',
-  ø: 'o',
-  ł: 'l',
-  đ: 'd',
-  ð: 'd',
-  þ: 'th',
-  ı: 'i',
-};
-
-/**
- * Text for comparing names: lower case, compatibility-decomposed without diacritics, '&' read as
- * "and", apostrophes dropped ("Don't" = "Dont"), dotted acronyms joined ("P.O.D." = "POD"), every
- * other non-letter/digit a single space, trimmed.
- */
-export function normalizeForMatch(text: string): string {
-  return (
-    text
-      // Lower-cased on both sides of NFKD: lower-casing can produce combining marks ("İ" → "i̇"), and
-      // NFKD can produce capitals ("𝜜" → "Α").
-      .toLowerCase()
-      .normalize('NFKD')
-      .replace(/\p{M}+/gu, '')
-      .toLowerCase()
-      .replace(/[ßæœøłđðþı]/g, (letter) => FOLDED_LETTERS[letter] ?? letter)
-      .replace(/['’‘`´ʼ]/g, '')
-      // A dot between two lone letters is an acronym's ("P.O.D."), not a word break.
-      .replace(/(?<=(?:^|[^\p{L}\p{N}])\p{L})\.(?=\p{L}(?:[^\p{L}\p{N}]|$))/gu, '')
-      .replace(/&/g, ' and ')
-      .replace(/[^\p{L}\p{N}]+/gu, ' ')
-      .trim()
-  );
-}
+// The comparison text lives with the rest of normalization; re-exported for existing callers.
+export { normalizeForMatch } from './normalize.js';

@@ -28,6 +28,18 @@ export interface Candidate {
   queueLength: number;
   /** The peer's advertised upload speed in bytes/s. */
   uploadSpeed: number;
+  /**
+   * The file's own tags, when the provider knows them (slskd search answers carry none; a browsed
+   * or indexed release may). Matching reads them as it reads the path.
+   */
+  tags?: CandidateTags;
+}
+
+export interface CandidateTags {
+  artist?: string;
+  albumArtist?: string;
+  title?: string;
+  album?: string;
 }
 
 export type SearchState = 'missing' | 'running' | 'complete';

@@ -1,6 +1,5 @@
-import type { Candidate } from '../../src/providers/provider.js';
-import { extensionOf } from '../../src/matching/quality-policy.js';
-import type { PeerRecord, TrackTarget } from '../../src/matching/ranking.js';
+import { realisticCases } from './ranking-cases-realistic.js';
+import { base, cand, karma, type DecoyCase } from './ranking-fixtures.js';
 
 /**
  * The ranking's table of realistic result sets: in each, the right file and decoys that must lose
@@ -8,38 +7,9 @@ import type { PeerRecord, TrackTarget } from '../../src/matching/ranking.js';
  * ranking; quality-profile-ranking.test.ts checks the default profile ranks them identically.
  */
 
-export function cand(filename: string, overrides: Partial<Candidate> = {}): Candidate {
-  return {
-    provider: 'slskd',
-    username: 'peer',
-    filename,
-    size: 30_000_000,
-    extension: extensionOf(filename),
-    lengthSeconds: 264,
-    hasFreeUploadSlot: true,
-    queueLength: 0,
-    uploadSpeed: 1_000_000,
-    ...overrides,
-  };
-}
-
-export const karma: TrackTarget = {
-  artist: 'Radiohead',
-  title: 'Karma Police',
-  album: 'OK Computer',
-  durationSeconds: 264,
-};
-export const base = 'Music\\Radiohead\\OK Computer\\';
+// The table's building blocks live apart, so the realistic sets (another file) can use them too.
+export { base, cand, karma, type DecoyCase } from './ranking-fixtures.js';
 const mp3_320 = { bitRate: 320 };
-
-export interface DecoyCase {
-  name: string;
-  target?: TrackTarget;
-  right: Candidate;
-  decoys: { c: Candidate; reason?: RegExp }[];
-  blocked?: string;
-  records?: Record<string, PeerRecord>;
-}
 
 export const decoyCases: DecoyCase[] = [
   {
@@ -342,4 +312,6 @@ export const decoyCases: DecoyCase[] = [
       },
     ],
   },
+  // Realistic result sets (ranking-cases-realistic.ts) follow.
+  ...realisticCases,
 ];

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { DOWNLOAD_STATUSES } from '../../downloads/download.js';
 import type { DownloadsService } from '../../downloads/downloads.service.js';
-import { CreateDownloadBody, ErrorBody, trackRequest } from '../schemas.js';
+import { ErrorBody, TrackBody, trackRequest } from '../schemas.js';
 
 /** Tracks per bulk request, at most. */
 export const BULK_MAX_ITEMS = 10_000;
@@ -14,7 +14,7 @@ export const BULK_MAX_ITEMS = 10_000;
 export const BULK_BODY_LIMIT = 8 * 1024 * 1024;
 
 export const BulkBody = Type.Object(
-  { items: Type.Array(CreateDownloadBody, { minItems: 1, maxItems: BULK_MAX_ITEMS }) },
+  { items: Type.Array(TrackBody, { minItems: 1, maxItems: BULK_MAX_ITEMS }) },
   { additionalProperties: false },
 );
 

@@ -4,6 +4,7 @@ import { WIRE_STATUSES, type WireStatus } from '../../downloads/download.dto.js'
 import { DownloadSchema } from '../../downloads/download.dto.js';
 import { CandidatesSchema } from '../../downloads/candidates.dto.js';
 import type { AppDeps } from '../app.js';
+import { candidateOf } from '../../search/search.service.js';
 import { CreateDownloadBody, ErrorBody, IdParams, ListQuery, trackRequest } from '../schemas.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 409: ErrorBody };
@@ -22,7 +23,11 @@ export const downloadsRoutes =
         },
       },
       async (request, reply) => {
-        const { download, created } = await deps.downloads.create(trackRequest(request.body));
+        const { source } = request.body;
+        const { download, created } = await deps.downloads.create(
+          trackRequest(request.body),
+          source ? candidateOf(source) : undefined,
+        );
         return reply.code(created ? 201 : 200).send(download);
       },
     );

@@ -1,0 +1,205 @@
+import type { DatabaseHandle, Db } from '../db/database.js';
+import type { EventLog } from '../events/event-log.js';
+import { candidateId } from '../matching/candidate-id.js';
+import type { Candidate, DownloadProvider } from '../providers/provider.js';
+import { cancelAtDaemon } from './attempt-transfer.js';
+import type { DownloadStatus } from './download.js';
+import { toDownloadDto, type DownloadDto } from './download.dto.js';
+import type { Logger } from './download.job.js';
+import type { DownloadRepository, DownloadRow } from './download.repository.js';
+import { ConflictError, NotFoundError } from './downloads.service.js';
+import { readCandidates, type StoredCandidates, type StoredPick } from './search.step.js';
+import type { SourcePickRepository } from './source-pick.repository.js';
+
+/**
+ * Manual pick: POST /api/downloads/{id}/source. The user names one of the download's candidates
+ * (or a manual search's result) and the download switches to it next.
+ *
+ * Which downloads: one that waits, searches, is queued at a source or downloads from one (its
+ * transfer is cancelled at the daemon first), and one that failed or was cancelled (it starts again,
+ * retries reset, as a manual retry does). Not one whose file has arrived (`processing`: the file
+ * is being filed, switching would throw it away) nor a completed one.
+ *
+ * A rejected candidate can be picked: the user overrides the ranking (and the quality profile,
+ * and the blocklist). The pick records what it overrode, and the candidates response shows it.
+ * The pick is stored on the download's candidates, so it survives a restart; the attempt that
+ * takes it marks it started in the same write.
+ */
+export const PICKABLE_STATUSES = [
+  'waiting',
+  'searching',
+  'queued',
+  'downloading',
+  'failed',
+  'cancelled',
+] as const satisfies readonly DownloadStatus[];
+
+const FINISHED: readonly string[] = ['failed', 'cancelled'];
+
+/** How long a switched download waits at most for its old transfer's cancel at the daemon. */
+const HOLD_MS = 30_000;
+
+export interface SourcePickDeps {
+  handle: DatabaseHandle;
+  picks: SourcePickRepository;
+  repo: Pick<DownloadRepository, 'attemptsFor'>;
+  events: Pick<EventLog, 'appendMany'>;
+  provider: DownloadProvider;
+  now: () => number;
+  log: Logger;
+  runner: { wake(): void; abort(id: string): void };
+}
+
+/** A pick decided from the row as read: the candidate, and where it was found. */
+type Choose = (stored: StoredCandidates | null) => Omit<StoredPick, 'pickedAt'>;
+
+export function createSourcePickService(deps: SourcePickDeps) {
+  const { handle, picks, now } = deps;
+
+  const apply = async (id: string, choose: Choose): Promise<DownloadDto> => {
+    const done = await handle.writeTx(async (tx) => {
+      const row = await picks.get(id, tx);
+      if (!row) throw new NotFoundError(`Download ${id}`);
+      if (!(PICKABLE_STATUSES as readonly string[]).includes(row.status)) {
+        throw new ConflictError(
+          row.status === 'processing'
+            ? `Download ${id} is processing: its file has arrived and is being filed`
+            : `Download ${id} is ${row.status}; a source can be picked while it waits, searches, queues or downloads, or once it failed or was cancelled`,
+        );
+      }
+      const stored = readCandidates(row.candidates);
+      const pick: StoredPick = { ...choose(stored), pickedAt: now() };
+      return switchTo(tx, row, stored, pick);
+    });
+    deps.runner.abort(id);
+    // A search the download had running is nobody's now: slskd would keep it for ever.
+    if (done.searchId) void deps.provider.deleteSearch(done.searchId).catch(() => undefined);
+    if (done.closed) {
+      // The old source's transfer is stopped before the new one is enqueued: the switch held the
+      // download back (HOLD_MS) until now, so no worker, here or in another process, claims it
+      // first. A crash in between only delays it by that hold.
+      await cancelAtDaemon(deps.provider, done.closed, (error) => {
+        deps.log.warn({ id, error: String(error) }, 'could not cancel the transfer at slskd');
+      });
+      await picks.dueNow(id, done.token, now());
+    }
+    deps.runner.wake();
+    return done.download;
+  };
+
+  const switchTo = async (
+    tx: Db,
+    row: DownloadRow,
+    stored: StoredCandidates | null,
+    pick: StoredPick,
+  ) => {
+    const t = now();
+    const finished = FINISHED.includes(row.status);
+    const candidates: StoredCandidates = {
+      ...(stored ?? { query: '', ranked: [], rejected: [] }),
+      pick,
+    };
+    if (finished) await picks.retireAttempts(row.id, tx);
+    const closed = row.current_attempt_id
+      ? await picks.closeInFlight(
+          row.current_attempt_id,
+          'Switched to another source by the user',
+          t,
+          tx,
+        )
+      : undefined;
+    let updated: DownloadRow | undefined;
+    try {
+      updated = await picks.switchSource(
+        row.id,
+        PICKABLE_STATUSES,
+        row.updated_at,
+        {
+          status: 'waiting',
+          candidates: JSON.stringify(candidates),
+          current_attempt_id: null,
+          search_id: null,
+          run_after: closed ? t + HOLD_MS : t,
+          next_retry_at: null,
+          error_code: null,
+          error_message: null,
+          queue_position: null,
+          progress: 0,
+          bytes_transferred: 0,
+          updated_at: t,
+          ...(finished ? { retry_count: 0, query_index: 0 } : {}),
+        },
+        tx,
+      );
+    } catch (error) {
+      // A finished download of a track that is active again under another download.
+      if (isUniqueViolation(error))
+        throw new ConflictError('Another download of this track is already active');
+      throw error;
+    }
+    if (!updated) {
+      // Written meanwhile: roll this round back (the closed attempt too) and decide again.
+      throw new Retry();
+    }
+    const download = toDownloadDto(updated, await deps.repo.attemptsFor([row.id], tx));
+    await deps.events.appendMany(tx, [{ type: 'download.updated', payload: download }]);
+    return { download, closed, token: updated.lease_token, searchId: row.search_id };
+  };
+
+  /**
+   * A worker may write the row between the read and the switch (its search stored new candidates):
+   * the switch then matches no row, the transaction rolls back, and the pick is decided again.
+   */
+  const retrying = async (id: string, choose: Choose): Promise<DownloadDto> => {
+    for (let round = 0; ; round++) {
+      try {
+        return await apply(id, choose);
+      } catch (error) {
+        if (!(error instanceof Retry)) throw error;
+        if (round >= 4) throw new ConflictError(`Download ${id} keeps changing; try again`);
+      }
+    }
+  };
+
+  return {
+    /** Picks one of the download's candidates by its id (GET /api/downloads/{id}/candidates). */
+    pick(id: string, wanted: string): Promise<DownloadDto> {
+      return retrying(id, (stored) => {
+        const ranked = stored?.ranked.find((r) => candidateId(r.candidate) === wanted);
+        if (ranked) return { candidateId: wanted, candidate: ranked.candidate, from: 'ranked' };
+        const rejected = stored?.rejected.find((r) => candidateId(r.candidate) === wanted);
+        if (rejected)
+          return {
+            candidateId: wanted,
+            candidate: rejected.candidate,
+            from: 'rejected',
+            rejectedFor: rejected.reason,
+          };
+        if (stored?.pick?.candidateId === wanted)
+          return { candidateId: wanted, candidate: stored.pick.candidate, from: stored.pick.from };
+        throw new ConflictError(
+          `Candidate ${wanted} is not among download ${id}'s candidates; they may have been searched again (GET /api/downloads/${id}/candidates)`,
+        );
+      });
+    },
+
+    /** Points a download at a file found elsewhere (a manual search's result). */
+    pickFile(id: string, candidate: Candidate): Promise<DownloadDto> {
+      return retrying(id, () => ({
+        candidateId: candidateId(candidate),
+        candidate,
+        from: 'search',
+      }));
+    },
+  };
+}
+
+export type SourcePickService = ReturnType<typeof createSourcePickService>;
+
+/** The row changed between the read and the switch: the transaction is rolled back and run again. */
+class Retry extends Error {}
+
+function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: string }).code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE';
+}
