@@ -5,15 +5,14 @@ import { SourceSchema, WIRE_STATUSES, type DownloadDto } from '../downloads/down
 import { Text } from '../http/schemas.js';
 import { UUID_FORMAT } from '../http/validation.js';
 import { ALBUM_STATUSES, albumStatus, type TrackCounts } from './album-status.js';
-import { folderOf } from './folder-choice.js';
+import { folderOf, MAX_ALBUM_TRACKS } from './folder-choice.js';
 
 /** The album as the API and its events send it; `tracks` only from GET/POST of one album. */
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) =>
   Type.Union([t, Type.Null()]);
 
-/** At most this many tracks per album: a box set, not a discography. */
-export const MAX_ALBUM_TRACKS = 200;
+export { MAX_ALBUM_TRACKS };
 
 export const AlbumTrackBody = Type.Object(
   {
