@@ -183,6 +183,9 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
   // Searches rank with each download's profile, read at each search (an edit applies to the next).
   const qualityProfiles = createQualityProfileService({ handle: db, now });
   const albumsRepo = createAlbumsRepository(db.db);
+  // An album track's status change announces the album (album.completed once) in its write: the
+  // worker's, and a command's (cancel, retry, remove of the track alone or in a batch).
+  const albumTracker = createAlbumTracker({ repo: albumsRepo, now });
   const deps: PipelineDeps = {
     config: pipelineConfig(config),
     settings,
@@ -200,8 +203,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     sources: blocklist,
     profiles: qualityProfiles,
     transcode,
-    // An album track's status change announces the album (album.completed once) in its write.
-    albums: createAlbumTracker({ repo: albumsRepo, now }),
+    albums: albumTracker,
   };
   const runner = createRunner({
     queue,
@@ -249,6 +251,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     runner,
     // The orphan sweep is defined below; a command calls this only once everything runs.
     sweepTransfers: () => void orphans.sweep(),
+    albums: albumTracker,
   });
   const downloads = createDownloadsService({
     handle: db,
@@ -266,10 +269,12 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     runner,
     scheduled: () => queueControl.wakeScheduler(),
     profiles: qualityProfiles,
+    albums: albumTracker,
   });
   const albums = createAlbumsService({
     handle: db,
     repo: albumsRepo,
+    tracker: albumTracker,
     downloadsRepo: repo,
     downloads,
     events,

@@ -13,7 +13,7 @@ import {
   type DownloadRepository,
   type DownloadRow,
 } from './download.repository.js';
-import type { Logger } from './download.job.js';
+import type { AlbumTrackHook, Logger } from './download.job.js';
 import { BadCursorError, decodeCursor, encodeCursor } from './list-cursor.js';
 import {
   checkProfiles,
@@ -105,13 +105,19 @@ export function createDownloadsService(deps: {
   scheduled?: () => void;
   /** Checks the quality profiles requests name; absent = not checked (the foreign key still is). */
   profiles?: ProfileLookup;
+  /** A command that changes an album track's status announces the album too (src/albums). */
+  albums?: Pick<AlbumTrackHook, 'trackChanged'>;
 }) {
   const { repo, handle, now } = deps;
   const accept = createAcceptRepository(handle.dialect);
   /** The download SQL bound to a transaction, so a command's writes and its event commit together. */
   const inTx = (tx: Db): DownloadRepository => createDownloadRepository({ ...handle, db: tx });
-  const appendUpdated = (tx: Db, d: DownloadDto) =>
-    deps.events.appendMany(tx, [{ type: 'download.updated', payload: d }]);
+  /** The change's event, with its album's (album.updated) when the download is an album track. */
+  const appendUpdated = async (tx: Db, d: DownloadDto, row: DownloadRow) =>
+    deps.events.appendMany(tx, [
+      { type: 'download.updated', payload: d },
+      ...(row.album_id && deps.albums ? await deps.albums.trackChanged(tx, row) : []),
+    ]);
 
   const dto = async (row: DownloadRow): Promise<DownloadDto> =>
     toDownloadDto(row, await repo.attemptsFor([row.id]));
@@ -273,7 +279,7 @@ export function createDownloadsService(deps: {
           });
         }
         const download = toDownloadDto(row, await r.attemptsFor([id]));
-        await appendUpdated(tx, download);
+        await appendUpdated(tx, download, row);
         return { download, attempt: open ? attempt : undefined };
       });
       if (!done)
@@ -316,7 +322,7 @@ export function createDownloadsService(deps: {
           });
           if (!row) return undefined;
           const d = toDownloadDto(row, await r.attemptsFor([id]));
-          await appendUpdated(tx, d);
+          await appendUpdated(tx, d, row);
           return d;
         });
       } catch (error) {
@@ -373,7 +379,7 @@ export function createDownloadsService(deps: {
                     current_attempt_id: null,
                   }),
             });
-            if (u) await appendUpdated(tx, toDownloadDto(u, await r.attemptsFor([row.id])));
+            if (u) await appendUpdated(tx, toDownloadDto(u, await r.attemptsFor([row.id])), u);
             return u;
           });
         } catch (error) {
