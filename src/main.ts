@@ -189,6 +189,9 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
   const albumsRepo = createAlbumsRepository(db.db);
   // Tags are written in a worker thread, started at the first file that needs it.
   const tagger = createTagger();
+  // An album track's status change announces the album (album.completed once) in its write: the
+  // worker's, and a command's (cancel, retry, remove of the track alone or in a batch).
+  const albumTracker = createAlbumTracker({ repo: albumsRepo, now });
   const deps: PipelineDeps = {
     config: pipelineConfig(config),
     settings,
@@ -206,8 +209,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     sources: blocklist,
     profiles: qualityProfiles,
     transcode,
-    // An album track's status change announces the album (album.completed once) in its write.
-    albums: createAlbumTracker({ repo: albumsRepo, now }),
+    albums: albumTracker,
     tagger,
   };
   const runner = createRunner({
@@ -256,6 +258,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     runner,
     // The orphan sweep is defined below; a command calls this only once everything runs.
     sweepTransfers: () => void orphans.sweep(),
+    albums: albumTracker,
   });
   const sourcePick = createSourcePickService({
     handle: db,
@@ -292,10 +295,12 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     scheduled: () => queueControl.wakeScheduler(),
     profiles: qualityProfiles,
     picks: sourcePick,
+    albums: albumTracker,
   });
   const albums = createAlbumsService({
     handle: db,
     repo: albumsRepo,
+    tracker: albumTracker,
     downloadsRepo: repo,
     downloads,
     events,

@@ -8,6 +8,7 @@ import {
   chooseFolder,
   foldersToBrowse,
   groupByFolder,
+  MAX_FOLDER_FILES,
   withPeerFacts,
   type AlbumTarget,
   type FolderFiles,
@@ -47,12 +48,7 @@ export async function findAlbumFolder(
     if (provider.listFolder) {
       try {
         const listed = await provider.listFolder(folder.username, folder.directory);
-        // Only the folder itself: a browse answer must not bring in files from elsewhere.
-        const inside = listed.filter(
-          (f) =>
-            f.filename.startsWith(`${folder.directory}\\`) ||
-            f.filename.startsWith(`${folder.directory}/`),
-        );
+        const inside = filesInside(listed, folder.directory);
         if (inside.length > 0) files = withPeerFacts(inside, folder.files);
       } catch (error) {
         deps.log.info(
@@ -64,6 +60,24 @@ export async function findAlbumFolder(
     browsed.push({ ...folder, files });
   }
   return chooseFolder(target, browsed, rules, options).chosen;
+}
+
+/**
+ * Only the folder itself, at most MAX_FOLDER_FILES of its files: a browse answer must not bring in
+ * files from elsewhere, neither by another prefix nor by `..` (`Album\..\..\Other\x.flac` starts
+ * with the folder's name but is not in it), and a peer can answer with any number of files.
+ */
+export function filesInside(listed: readonly Candidate[], directory: string): Candidate[] {
+  const inside: Candidate[] = [];
+  for (const f of listed) {
+    if (inside.length >= MAX_FOLDER_FILES) break;
+    const sep = f.filename.charAt(directory.length);
+    if (!f.filename.startsWith(directory) || (sep !== '\\' && sep !== '/')) continue;
+    const rest = f.filename.slice(directory.length + 1).split(/[\\/]/);
+    if (rest.some((part) => part === '' || part === '.' || part === '..')) continue;
+    inside.push(f);
+  }
+  return inside;
 }
 
 /** "Artist Album", decorations such as "(Deluxe Edition)" left out: peers name folders variously. */

@@ -13,6 +13,7 @@ export const ALBUM_STATUSES = [
   'completed',
   'failed',
   'cancelled',
+  'empty',
 ] as const;
 
 export type AlbumStatus = (typeof ALBUM_STATUSES)[number];
@@ -67,13 +68,25 @@ export const ALBUM_STATUS_RULES: readonly AlbumStatusRule[] = [
     meaning: 'every track was cancelled before any arrived',
     when: (c) => active(c) === 0 && c.completed === 0 && c.failed === 0 && c.cancelled > 0,
   },
+  {
+    // Finished tracks can be removed from the history (POST /api/downloads/batch, remove); an
+    // album whose every track was is still listed, with nothing in it.
+    status: 'empty',
+    meaning: 'every track was removed from the history',
+    when: (c) => active(c) === 0 && c.completed + c.failed + c.cancelled === 0,
+  },
 ];
 
-/** The status of an album with these track counts (an album has at least one track). */
+/** The status of an album with these track counts (the rules cover every count, none too). */
 export function albumStatus(c: TrackCounts): AlbumStatus {
   const rule = ALBUM_STATUS_RULES.find((r) => r.when(c));
-  if (!rule) throw new Error('albumStatus: an album has at least one track');
+  if (!rule) throw new Error(`albumStatus: no rule for ${JSON.stringify(c)}`);
   return rule.status;
+}
+
+/** How many tracks the album has now (removed ones no longer count). */
+export function trackTotal(c: TrackCounts): number {
+  return c.waiting + c.working + c.completed + c.failed + c.cancelled;
 }
 
 const GROUP: Record<DownloadStatus, keyof TrackCounts> = {

@@ -4,16 +4,15 @@ import type { AlbumsTable } from '../db/schema.js';
 import { SourceSchema, WIRE_STATUSES, type DownloadDto } from '../downloads/download.dto.js';
 import { Text } from '../http/schemas.js';
 import { UUID_FORMAT } from '../http/validation.js';
-import { ALBUM_STATUSES, albumStatus, type TrackCounts } from './album-status.js';
-import { folderOf } from './folder-choice.js';
+import { ALBUM_STATUSES, albumStatus, trackTotal, type TrackCounts } from './album-status.js';
+import { folderOf, MAX_ALBUM_TRACKS } from './folder-choice.js';
 
 /** The album as the API and its events send it; `tracks` only from GET/POST of one album. */
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) =>
   Type.Union([t, Type.Null()]);
 
-/** At most this many tracks per album: a box set, not a discography. */
-export const MAX_ALBUM_TRACKS = 200;
+export { MAX_ALBUM_TRACKS };
 
 export const AlbumTrackBody = Type.Object(
   {
@@ -81,6 +80,7 @@ export const AlbumSchema = Type.Object({
   qualityProfileId: Nullable(Type.String()),
   /** Derived from the tracks (src/albums/album-status.ts). */
   status: Type.Union(ALBUM_STATUSES.map((s) => Type.Literal(s))),
+  /** Tracks it has now: those removed from the history (batch remove) no longer count. */
   trackCount: Type.Integer(),
   /** The tracks by status group. */
   counts: AlbumCountsSchema,
@@ -131,7 +131,8 @@ export function toAlbumDto(
     year: row.year,
     qualityProfileId: row.quality_profile_id,
     status: albumStatus(counts) as AlbumDto['status'],
-    trackCount: row.track_count,
+    // Counted, not the stored count: tracks removed from the history no longer count.
+    trackCount: trackTotal(counts),
     counts,
     folder,
     createdAt: new Date(row.created_at).toISOString(),

@@ -53,6 +53,21 @@ export function createAlbumsRepository(root: Db) {
       }));
     },
 
+    /** download id → album id, for those of these downloads that are album tracks. */
+    async albumIdsOf(
+      downloadIds: readonly string[],
+      db: Db = root,
+    ): Promise<{ id: string; album_id: string }[]> {
+      if (downloadIds.length === 0) return [];
+      const rows = await db
+        .selectFrom('downloads')
+        .select(['id', 'album_id'])
+        .where('id', 'in', [...downloadIds])
+        .where('album_id', 'is not', null)
+        .execute();
+      return rows.map((r) => ({ id: r.id, album_id: r.album_id as string }));
+    },
+
     /** An album's tracks in disc and track order. */
     tracks(albumId: string, db: Db = root): Promise<DownloadRow[]> {
       return db

@@ -4,7 +4,12 @@ import { createAcceptRepository } from '../downloads/accept.repository.js';
 import { acceptRows, newDownloadRow, positionsAt } from '../downloads/accept.js';
 import { dedupeKey, isActive, type DownloadStatus } from '../downloads/download.js';
 import { toDownloadDto } from '../downloads/download.dto.js';
-import type { LiveSettings, Logger, SourcePolicy } from '../downloads/download.job.js';
+import type {
+  AlbumTrackHook,
+  LiveSettings,
+  Logger,
+  SourcePolicy,
+} from '../downloads/download.job.js';
 import type { DownloadRepository, DownloadRow } from '../downloads/download.repository.js';
 import {
   ConflictError,
@@ -47,6 +52,20 @@ export class NoFolderError extends Error {
   }
 }
 
+/** Album searches at once, at most: each holds its request open and a search at slskd. */
+export const MAX_ALBUM_SEARCHES = 3;
+
+/** MAX_ALBUM_SEARCHES are running: 429, try again once one has answered. */
+export class AlbumSearchesBusyError extends Error {
+  readonly statusCode = 429;
+  constructor() {
+    super(
+      `${MAX_ALBUM_SEARCHES} album searches are running, the most at once; try again when one has answered`,
+    );
+    this.name = 'AlbumSearchesBusyError';
+  }
+}
+
 /** The provider could not search (down, circuit open) and there is no track list to go on: 503. */
 export class AlbumSearchUnavailableError extends Error {
   readonly statusCode = 503;
@@ -59,6 +78,8 @@ export class AlbumSearchUnavailableError extends Error {
 export interface AlbumsServiceDeps {
   handle: DatabaseHandle;
   repo: AlbumsRepository;
+  /** The album's events as of a transaction (album.completed when its tracks are all in). */
+  tracker: Pick<AlbumTrackHook, 'albumsChanged'>;
   downloadsRepo: Pick<DownloadRepository, 'attemptsFor'>;
   /** Cancel and retry of single tracks: an album's commands are those, track by track. */
   downloads: Pick<DownloadsService, 'cancel' | 'retry'>;
@@ -78,6 +99,8 @@ export interface AlbumsServiceDeps {
 export function createAlbumsService(deps: AlbumsServiceDeps) {
   const { handle, repo, now } = deps;
   const accept = createAcceptRepository(handle.dialect);
+  /** Album searches running in this process (MAX_ALBUM_SEARCHES). */
+  let searching = 0;
 
   async function view(row: AlbumRow, withTracks: boolean): Promise<AlbumDto> {
     if (!withTracks) {
@@ -104,18 +127,6 @@ export function createAlbumsService(deps: AlbumsServiceDeps) {
     return row;
   }
 
-  /** album.updated in a transaction of its own, after a command changed tracks one by one. */
-  async function announce(id: string): Promise<void> {
-    await handle.writeTx(async (tx) => {
-      const row = await repo.get(id, tx);
-      if (!row) return;
-      const counts = countTracks(await repo.trackCounts([id], tx));
-      await deps.events.appendMany(tx, [
-        { type: 'album.updated', payload: toAlbumDto(row, counts) },
-      ]);
-    });
-  }
-
   return {
     /**
      * Chooses the folder (one search for "artist album", the best folders browsed), then accepts
@@ -137,6 +148,10 @@ export function createAlbumsService(deps: AlbumsServiceDeps) {
         tracks: body.tracks ?? null,
       };
       let folder: FolderVerdict | null = null;
+      // Bounded: each search holds this request open (up to 4× searchTimeoutSeconds + 30 s) and a
+      // search at slskd; beyond the bound the caller is told at once rather than piling up.
+      if (searching >= MAX_ALBUM_SEARCHES) throw new AlbumSearchesBusyError();
+      searching++;
       try {
         folder = await findAlbumFolder(target, profile.rules, {
           provider: deps.provider,
@@ -153,6 +168,8 @@ export function createAlbumsService(deps: AlbumsServiceDeps) {
           );
         }
         deps.log.warn({ error: String(error) }, 'album folder search failed; tracks search alone');
+      } finally {
+        searching--;
       }
       const wanted: AlbumTrackWanted[] | null = body.tracks ?? folder?.tracks ?? null;
       if (!wanted || wanted.length === 0) {
@@ -256,12 +273,11 @@ export function createAlbumsService(deps: AlbumsServiceDeps) {
               }
             }
           }
-          const counts = countTracks(await repo.trackCounts([albumId], tx));
-          const row = (await repo.get(albumId, tx)) as AlbumRow;
-          await deps.events.appendMany(tx, [
-            ...held,
-            { type: 'album.updated', payload: toAlbumDto(row, counts) },
-          ]);
+          // As any change of its tracks: an attached download that completed meanwhile (its write
+          // committed between the accept's read and the attach, and saw no album) can make the
+          // album complete here, and album.completed must come from somewhere.
+          const albumEvents = await deps.tracker.albumsChanged(tx, [albumId]);
+          await deps.events.appendMany(tx, [...held, ...albumEvents]);
         })
         .catch((error: unknown) => {
           if (isForeignKeyViolation(error)) throw new UnknownProfileError(PROFILE_GONE);
@@ -301,9 +317,9 @@ export function createAlbumsService(deps: AlbumsServiceDeps) {
         throw new ConflictError(`Album ${id} has no unfinished tracks to cancel`);
       for (const track of open) {
         // A track that finished meanwhile is left as it is.
+        // Each cancel announces the album in its own transaction (downloads.service.ts).
         await deps.downloads.cancel(track.id).catch(ignoreConflict);
       }
-      await announce(id);
       return view(await load(id), true);
     },
 
@@ -324,7 +340,6 @@ export function createAlbumsService(deps: AlbumsServiceDeps) {
         throw new ConflictError(
           `None of album ${id}'s tracks could be retried: each is active elsewhere`,
         );
-      await announce(id);
       return view(await load(id), true);
     },
   };

@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_RULES } from '../matching/quality-profile-builtins.js';
 import type { Candidate } from '../providers/provider.js';
+import { filesInside } from './album-folder.js';
 import {
   chooseFolder,
+  MAX_ALBUM_TRACKS,
+  MAX_FOLDER_FILES,
   foldersToBrowse,
   groupByFolder,
   parseTrackName,
@@ -215,5 +218,92 @@ describe('search results', () => {
       queueLength: 4,
       uploadSpeed: 9,
     });
+  });
+});
+
+/**
+ * A listing a peer makes up: thousands of audio files, every one matching the album, and (the
+ * worst case for matching) every one matching every title. Judging is synchronous on the event
+ * loop; before, 3000 files became 3000 tracks, each ranked against all 3000 files (minutes).
+ */
+describe('judging a hostile folder listing', () => {
+  const huge = (n: number, name: (i: number) => string) =>
+    folder(
+      'h',
+      D('h'),
+      Array.from({ length: n }, (_, i) => name(i)),
+    );
+
+  it('takes at most MAX_ALBUM_TRACKS tracks from MAX_FOLDER_FILES files, quickly', () => {
+    const f = huge(3000, (i) => `${i + 1} - Song ${i + 1}.flac`);
+    const started = performance.now();
+    const verdict = chooseFolder(
+      { artist: ARTIST, album: ALBUM, tracks: null },
+      [f],
+      DEFAULT_RULES,
+    ).chosen!;
+    const ms = performance.now() - started;
+    expect(verdict.tracks).toHaveLength(MAX_ALBUM_TRACKS);
+    expect(verdict.matched).toBe(MAX_ALBUM_TRACKS);
+    expect(verdict.tracks[0]).toMatchObject({ trackNumber: 1, title: 'Song 1' });
+    expect(verdict.tracks[0]!.candidate!.filename).toMatch(/\\1 - Song 1\.flac$/);
+    expect(ms).toBeLessThan(1500);
+  });
+
+  it('ranks few files per track when every file matches every title', () => {
+    // Same title in every name: each track could be any file.
+    const f = huge(3000, (i) => `${i + 1} - x.flac`);
+    const started = performance.now();
+    const verdict = chooseFolder(
+      { artist: ARTIST, album: ALBUM, tracks: null },
+      [f],
+      DEFAULT_RULES,
+    ).chosen!;
+    const ms = performance.now() - started;
+    expect(verdict.tracks.length).toBeLessThanOrEqual(MAX_ALBUM_TRACKS);
+    // Each track still gets the file numbered as it, each file used once.
+    for (const t of verdict.tracks)
+      expect(t.candidate?.filename.endsWith(`\\${t.trackNumber} - x.flac`)).toBe(true);
+    expect(ms).toBeLessThan(1500);
+  });
+
+  it('with a track list, judges only the first MAX_FOLDER_FILES files', () => {
+    const f = huge(MAX_FOLDER_FILES + 50, (i) => `${i + 1} - Song ${i + 1}.flac`);
+    const wanted = [{ title: `Song ${MAX_FOLDER_FILES + 10}`, trackNumber: MAX_FOLDER_FILES + 10 }];
+    const verdict = chooseFolder(
+      { artist: ARTIST, album: ALBUM, tracks: wanted },
+      [f],
+      DEFAULT_RULES,
+    ).considered[0]!;
+    expect(verdict.matched).toBe(0);
+  });
+});
+
+describe('filesInside: what a browse answer may bring in', () => {
+  const dir = '@@p\\Music\\A\\Album';
+  const f = (name: string) => file('p', name);
+
+  it('keeps the folder’s files and its subfolders’, nothing from elsewhere', () => {
+    const listed = [
+      f(`${dir}\\01 - One.flac`),
+      f(`${dir}/02 - Two.flac`),
+      f(`${dir}\\CD2\\01 - Three.flac`),
+      f(`${dir} (Deluxe)\\01 - One.flac`),
+      f(`${dir}\\..\\..\\Other\\x.flac`),
+      f(`${dir}\\CD2\\..\\..\\Other\\y.flac`),
+      f(`${dir}\\.\\z.flac`),
+      f(`${dir}\\\\w.flac`),
+      f('@@p\\Music\\Other\\v.flac'),
+    ];
+    expect(filesInside(listed, dir).map((c) => c.filename)).toEqual([
+      `${dir}\\01 - One.flac`,
+      `${dir}/02 - Two.flac`,
+      `${dir}\\CD2\\01 - Three.flac`,
+    ]);
+  });
+
+  it('keeps at most MAX_FOLDER_FILES', () => {
+    const listed = Array.from({ length: 5000 }, (_, i) => f(`${dir}\\${i}.flac`));
+    expect(filesInside(listed, dir)).toHaveLength(MAX_FOLDER_FILES);
   });
 });

@@ -1,9 +1,25 @@
 import { qualityTier } from '../matching/quality-policy.js';
 import { rankWithProfile } from '../matching/quality-profile-ranking.js';
 import type { ProfileRules } from '../matching/quality-profile.js';
-import { normalizeForMatch } from '../matching/query.js';
+import { normalizeForMatch, stripDecorations } from '../matching/query.js';
 import type { PeerRecord } from '../matching/ranking.js';
 import type { Candidate } from '../providers/provider.js';
+
+/** At most this many tracks per album: a box set, not a discography (the API's bound too). */
+export const MAX_ALBUM_TRACKS = 200;
+
+/**
+ * A folder's files looked at, at most: a real album (even a box set with scans and cue sheets)
+ * has far fewer; a listing a peer makes up can have any number, and judging is synchronous.
+ */
+export const MAX_FOLDER_FILES = 500;
+
+/**
+ * Files ranked for one track, at most (those numbered as the track first). A real folder has one
+ * or two files whose name holds a title; a hostile one can have every file match every title, and
+ * this keeps judging it linear in its files instead of tracks × files.
+ */
+export const MAX_FILES_PER_TRACK = 16;
 
 /**
  * Which peer folder an album comes from (pure). A search for "artist album" gives files from many
@@ -145,10 +161,32 @@ export function judgeFolder(
   rules: ProfileRules,
   options: FolderOptions = {},
 ): FolderVerdict {
-  const wanted = target.tracks ?? tracksFromFiles(target, folder.files, rules, options);
+  const files = folder.files.slice(0, MAX_FOLDER_FILES);
+  const wanted = target.tracks ?? tracksFromFiles(target, files, rules, options);
+  // Each file's name normalized once, spaces taken out: the ranking matches a title only when
+  // the name contains it (containsPhrase), so a file whose squeezed name does not is never ranked.
+  const names = files.map((c) => ({
+    c,
+    squeezed: normalizeForMatch(stemOf(c.filename)).replace(/ /g, ''),
+    number: leadingNumbers(c.filename).track,
+  }));
   const used = new Set<string>();
   const scores: number[] = [];
   const tracks: ChosenTrack[] = wanted.map((t) => {
+    const forms = [normalizeForMatch(t.title), normalizeForMatch(stripDecorations(t.title))]
+      .map((f) => f.replace(/ /g, ''))
+      .filter((f) => f.length > 0);
+    const possible = names.filter(
+      (n) =>
+        !used.has(n.c.filename) &&
+        (forms.length === 0 || forms.some((f) => n.squeezed.includes(f))),
+    );
+    const shortlist = [
+      ...possible.filter((n) => n.number === t.trackNumber),
+      ...possible.filter((n) => n.number !== t.trackNumber),
+    ]
+      .slice(0, MAX_FILES_PER_TRACK)
+      .map((n) => n.c);
     const ranked = rankWithProfile(
       {
         artist: target.artist,
@@ -156,10 +194,10 @@ export function judgeFolder(
         album: target.album,
         durationSeconds: t.durationSeconds ?? null,
       },
-      folder.files,
+      shortlist,
       rules,
       options,
-    ).ranked.filter((r) => !used.has(r.candidate.filename));
+    ).ranked;
     // Among files that match the title, the one numbered as the track ("Intro" vs "Intro (Reprise)"
     // both contain "Intro"); then the ranking's order.
     const numbered = ranked.find(
@@ -184,7 +222,7 @@ export function judgeFolder(
   const oneFormat = picked.length > 0 && formats.length === 1 && tiers.size === 1;
   const completeLooking = target.tracks === null ? runsWithoutGap(tracks) : true;
   const meanScore = scores.length ? scores.reduce((a, b) => a + b, 0) / scores.length : 0;
-  const peer = folder.files[0];
+  const peer = files[0];
   const availability = peer
     ? (peer.hasFreeUploadSlot ? 1000 : 0) -
       Math.min(peer.queueLength, 100) * 5 +
@@ -241,7 +279,8 @@ export function chooseFolder(
 
 /**
  * Without a track list: the folder's audio files the ranking accepts for the album, as tracks,
- * numbered and titled from their names (a file without a number takes the next free one).
+ * numbered and titled from their names (a file without a number takes the next free one); the
+ * first MAX_ALBUM_TRACKS in disc and track order, as a request's track list is bounded.
  */
 export function tracksFromFiles(
   target: Pick<AlbumTarget, 'artist' | 'album'>,
@@ -251,7 +290,7 @@ export function tracksFromFiles(
 ): AlbumTrackWanted[] {
   const accepted = rankWithProfile(
     { artist: target.artist, title: '', album: target.album },
-    [...files],
+    files.slice(0, MAX_FOLDER_FILES),
     rules,
     options,
   ).ranked.map((r) => r.candidate);
@@ -266,7 +305,7 @@ export function tracksFromFiles(
   const taken = new Set<string>();
   let next = 1;
   const out: AlbumTrackWanted[] = [];
-  for (const p of parsed) {
+  for (const p of parsed.slice(0, MAX_ALBUM_TRACKS)) {
     const disc = p.disc ?? null;
     let track = p.track;
     if (track === null || taken.has(`${disc}:${track}`)) {
@@ -282,6 +321,13 @@ export function tracksFromFiles(
     });
   }
   return out;
+}
+
+/** The file name without its folder and extension, as the ranking matches titles in it. */
+function stemOf(filename: string): string {
+  const name = baseName(filename);
+  const dot = name.lastIndexOf('.');
+  return dot > 0 ? name.slice(0, dot) : name;
 }
 
 function baseName(filename: string): string {

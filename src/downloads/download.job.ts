@@ -118,6 +118,14 @@ export interface PipelineDeps {
  */
 export interface AlbumTrackHook {
   trackChanged(tx: Db, row: DownloadRow): Promise<LoggedEventInput[]>;
+  /**
+   * Commands over many downloads (batch cancel, retry, remove): `albumsOf` reads which of them are
+   * album tracks before the change (a remove deletes the rows), `albumsChanged` announces those
+   * albums after it, album.completed included when the change completed one (the last unfinished
+   * track removed). Same place in the transaction as trackChanged: before the event append.
+   */
+  albumsOf(tx: Db, downloadIds: readonly string[]): Promise<Map<string, string>>;
+  albumsChanged(tx: Db, albumIds: readonly string[]): Promise<LoggedEventInput[]>;
 }
 
 export interface SourcePolicy {

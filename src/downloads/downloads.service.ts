@@ -15,7 +15,7 @@ import {
   type DownloadRepository,
   type DownloadRow,
 } from './download.repository.js';
-import type { Logger } from './download.job.js';
+import type { AlbumTrackHook, Logger } from './download.job.js';
 import { BadCursorError, decodeCursor, encodeCursor } from './list-cursor.js';
 import {
   checkProfiles,
@@ -109,13 +109,19 @@ export function createDownloadsService(deps: {
   profiles?: ProfileLookup;
   /** Switches an active download to a given file (a create with `source` for a track already asked for). */
   picks?: { pickFile(id: string, candidate: Candidate): Promise<DownloadDto> };
+  /** A command that changes an album track's status announces the album too (src/albums). */
+  albums?: Pick<AlbumTrackHook, 'trackChanged'>;
 }) {
   const { repo, handle, now } = deps;
   const accept = createAcceptRepository(handle.dialect);
   /** The download SQL bound to a transaction, so a command's writes and its event commit together. */
   const inTx = (tx: Db): DownloadRepository => createDownloadRepository({ ...handle, db: tx });
-  const appendUpdated = (tx: Db, d: DownloadDto) =>
-    deps.events.appendMany(tx, [{ type: 'download.updated', payload: d }]);
+  /** The change's event, with its album's (album.updated) when the download is an album track. */
+  const appendUpdated = async (tx: Db, d: DownloadDto, row: DownloadRow) =>
+    deps.events.appendMany(tx, [
+      { type: 'download.updated', payload: d },
+      ...(row.album_id && deps.albums ? await deps.albums.trackChanged(tx, row) : []),
+    ]);
 
   const dto = async (row: DownloadRow): Promise<DownloadDto> =>
     toDownloadDto(row, await repo.attemptsFor([row.id]));
@@ -298,7 +304,7 @@ export function createDownloadsService(deps: {
           });
         }
         const download = toDownloadDto(row, await r.attemptsFor([id]));
-        await appendUpdated(tx, download);
+        await appendUpdated(tx, download, row);
         return { download, attempt: open ? attempt : undefined };
       });
       if (!done)
@@ -341,7 +347,7 @@ export function createDownloadsService(deps: {
             });
             if (!row) return undefined;
             const d = toDownloadDto(row, await r.attemptsFor([id]));
-            await appendUpdated(tx, d);
+            await appendUpdated(tx, d, row);
             return d;
           }
           // Sources tried before count again: the user may have unblocked a peer since.
@@ -364,7 +370,7 @@ export function createDownloadsService(deps: {
           });
           if (!row) return undefined;
           const d = toDownloadDto(row, await r.attemptsFor([id]));
-          await appendUpdated(tx, d);
+          await appendUpdated(tx, d, row);
           return d;
         });
       } catch (error) {
@@ -421,7 +427,7 @@ export function createDownloadsService(deps: {
                     current_attempt_id: null,
                   }),
             });
-            if (u) await appendUpdated(tx, toDownloadDto(u, await r.attemptsFor([row.id])));
+            if (u) await appendUpdated(tx, toDownloadDto(u, await r.attemptsFor([row.id])), u);
             return u;
           });
         } catch (error) {

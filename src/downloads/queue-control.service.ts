@@ -3,7 +3,7 @@ import type { EventLog } from '../events/event-log.js';
 import type { SettingsService } from '../settings/settings.service.js';
 import { windowState } from '../queue/time-windows.js';
 import { TERMINAL_STATUSES } from './download.js';
-import type { Logger } from './download.job.js';
+import type { AlbumTrackHook, Logger } from './download.job.js';
 import {
   QueueCommandError,
   reorderIn as reorderInTx,
@@ -50,6 +50,8 @@ export interface QueueControlDeps {
    * cancels them now or once slskd is reachable: a command never waits on slskd.
    */
   sweepTransfers(): void;
+  /** Batches that change album tracks' statuses announce their albums too (src/albums). */
+  albums?: Pick<AlbumTrackHook, 'albumsOf' | 'albumsChanged'>;
 }
 
 /** Set inside a transaction that closed attempts: their transfers are swept once it has committed. */
@@ -77,6 +79,8 @@ export function createQueueControlService(deps: QueueControlDeps) {
     ids: string[],
     work: Work,
     why: (row: { status: string; hold: string }) => string,
+    /** The action changes statuses (cancel, retry, remove): the tracks' albums are announced. */
+    announceAlbums = false,
   ): Promise<BatchResult> => {
     const result: BatchResult = { successCount: 0, failedCount: 0, errors: [] };
     const unique = [...new Set(ids)];
@@ -84,9 +88,18 @@ export function createQueueControlService(deps: QueueControlDeps) {
       const chunk = unique.slice(i, i + CHUNK);
       const after: AfterCommit = { sweep: false };
       const { done, errors = [] } = await handle.writeTx(async (tx) => {
+        // Read before the work: a remove deletes the rows that say which album they were on.
+        const albumOf =
+          announceAlbums && deps.albums ? await deps.albums.albumsOf(tx, chunk) : undefined;
         const out = await work(chunk, tx, after);
-        if (out.done.length > 0)
+        if (out.done.length > 0) {
+          const albumIds = albumOf ? out.done.flatMap((id) => albumOf.get(id) ?? []) : [];
+          // Album rows are locked before the event log's lock (event-log.ts), as a worker's write does.
+          const albumEvents =
+            albumIds.length > 0 && deps.albums ? await deps.albums.albumsChanged(tx, albumIds) : [];
           await events.append(tx, 'downloads.changed', { action, ids: out.done });
+          for (const e of albumEvents) await events.append(tx, e.type, e.payload);
+        }
         return out;
       });
       // Only now do the closed attempts show: a sweep started inside the transaction could read
@@ -173,6 +186,7 @@ export function createQueueControlService(deps: QueueControlDeps) {
           return { done: rows.map((r) => r.id) };
         },
         (r) => `Download is ${r.status} and cannot be cancelled`,
+        true,
       ),
 
     retry: (ids: string[]) =>
@@ -211,6 +225,7 @@ export function createQueueControlService(deps: QueueControlDeps) {
           return { done, errors };
         },
         (r) => `Download is ${r.status}; only failed or cancelled downloads can be retried`,
+        true,
       ),
 
     setPriority: (ids: string[], priority: number) =>
@@ -232,6 +247,7 @@ export function createQueueControlService(deps: QueueControlDeps) {
           done: (await control.remove(chunk, TERMINAL_STATUSES, tx)).map((r) => r.id),
         }),
         (r) => `Download is ${r.status}; only finished downloads can be removed (cancel it first)`,
+        true,
       ),
   };
 

@@ -1,4 +1,6 @@
 import { mkdtempSync } from 'node:fs';
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -78,6 +80,84 @@ describe('circuit breaker in front of slskd', () => {
           size: 10,
         }),
       ).rejects.toMatchObject({ code: 'source_offline' });
+    }
+    expect(provider.circuit).toBe('closed');
+  });
+});
+
+/**
+ * A folder listing makes slskd connect to the peer: a peer that never answers is normal on
+ * Soulseek, so browse timeouts and failures are the peer's and must not open the circuit (before:
+ * they were `slskd_unavailable`, and three opened it, failing unrelated searches "circuit open").
+ * A loopback server plays slskd: it answers the search routes and holds or fails the listings.
+ */
+describe('circuit breaker and folder listings', () => {
+  const servers: Server[] = [];
+  afterEach(async () => {
+    for (const s of servers.splice(0)) {
+      s.closeAllConnections();
+      await new Promise((r) => s.close(r));
+    }
+  });
+
+  const fakeSlskd = async (directory: (res: ServerResponse) => void) => {
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        if (req.url?.includes('/directory')) return directory(res);
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(
+          JSON.stringify({
+            id: req.url?.split('/').pop()?.split('?')[0],
+            searchText: 'x',
+            state: 'Completed, Succeeded',
+            isComplete: true,
+            fileCount: 0,
+            lockedFileCount: 0,
+            responseCount: 0,
+            responses: [],
+            startedAt: new Date().toISOString(),
+          }),
+        );
+      });
+    });
+    servers.push(server);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const { port } = server.address() as AddressInfo;
+    const bus = createEventBus();
+    const inner = createSlskdProvider(
+      slskdSettings({
+        url: `http://127.0.0.1:${port}`,
+        apiKey: 'cb-key-0123456789abcdef',
+        requestTimeoutMs: 150,
+      }),
+    );
+    return withCircuitBreaker(inner, { threshold: 3, halfOpenAfterMs: 60_000, bus });
+  };
+
+  it('a browse that times out is a timeout and leaves the circuit closed', async () => {
+    // Never answers: the request times out on our side.
+    const provider = await fakeSlskd(() => undefined);
+    for (let i = 0; i < 4; i++) {
+      await expect(provider.listFolder!('slowpeer', '@@p\\Music\\A')).rejects.toMatchObject({
+        code: 'timeout',
+      });
+    }
+    expect(provider.circuit).toBe('closed');
+    // An unrelated search call still goes through.
+    await expect(provider.getSearch('00000000-0000-4000-8000-000000000000')).resolves.toBeTruthy();
+  });
+
+  it('a browse that slskd answers with 500 is the peer’s failure, not the daemon’s', async () => {
+    const provider = await fakeSlskd((res) => {
+      res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(JSON.stringify('Failed to establish a direct or indirect message connection'));
+    });
+    for (let i = 0; i < 4; i++) {
+      const error = (await provider.listFolder!('p', '@@p\\A').catch((e: unknown) => e)) as {
+        code: string;
+      };
+      expect(error.code).not.toBe('slskd_unavailable');
     }
     expect(provider.circuit).toBe('closed');
   });

@@ -308,7 +308,11 @@ export function createSlskdApi(settings: SlskdSettings): SlskdApi {
 
     async postDirectory(username, directory) {
       const path = `/users/${user(username)}/directory`;
-      const reply = await request(path, { method: 'POST', body: { directory } });
+      const reply = await request(path, {
+        method: 'POST',
+        body: { directory },
+        operation: 'browse',
+      });
       const json = Array.isArray(reply.json) ? reply.json : [reply.json];
       return check(Type.Array(BrowseDirectorySchema), json, 'Directory[]', `POST ${path}`);
     },

@@ -6,8 +6,12 @@ import { ProviderError } from '../provider.js';
 import { classifyExceptionText } from './slskd.mapping.js';
 import type { SlskdSettings } from './slskd.settings.js';
 
-/** Which operation a failure came from: the same status means different things per route. */
-export type Operation = 'search' | 'enqueue' | 'other';
+/**
+ * Which operation a failure came from: the same status means different things per route. `browse`
+ * (a peer's folder listing) makes slskd connect to the peer, like an enqueue: a slow or failing
+ * answer is usually that peer's, not slskd's, so it must not count as "daemon down".
+ */
+export type Operation = 'search' | 'enqueue' | 'browse' | 'other';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -141,6 +145,12 @@ export function httpError(
     if (classified !== null) return fail(classified.code, classified.message);
     return fail('transfer_failed', `slskd could not enqueue the file${detail}`);
   }
+  if (status >= 500 && operation === 'browse') {
+    // slskd answers 500 when it could not reach the peer or the peer refused the listing.
+    const classified = message === '' ? null : classifyExceptionText(message);
+    if (classified !== null) return fail(classified.code, classified.message);
+    return fail('source_offline', `slskd could not list the peer's folder${detail}`);
+  }
   // A server error on any other route is slskd's own trouble: downloads wait for it.
   return fail(
     status >= 500 ? 'slskd_unavailable' : 'unknown',
@@ -158,10 +168,11 @@ export function transportError(
   if (error instanceof ProviderError) return error;
   const name = error instanceof Error ? error.name : '';
   if (name === 'TimeoutError' || name === 'AbortError') {
-    // An enqueue may legitimately take long (slskd connects to the peer first); any other call
-    // that hangs means slskd itself is in trouble, and downloads should wait for it.
+    // An enqueue or a browse may legitimately take long (slskd connects to the peer first, and an
+    // unresponsive peer is normal); any other call that hangs means slskd itself is in trouble,
+    // and downloads should wait for it.
     return new ProviderError(
-      operation === 'enqueue' ? 'timeout' : 'slskd_unavailable',
+      operation === 'enqueue' || operation === 'browse' ? 'timeout' : 'slskd_unavailable',
       `slskd did not answer ${what} within ${settings.requestTimeoutMs} ms`,
     );
   }
