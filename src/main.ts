@@ -268,18 +268,13 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
   // list; one that moves, ends or stalls is claimed next.
   const sourceWatch = createSourceWatch({
     repo: sourceWait,
+    handle: db,
+    events,
     transfers: (maxAgeMs) => monitor.latest(maxAgeMs),
     pollIntervalMs: config.pollIntervalMs,
     stallTimeoutMs: () => settings.get('stallTimeoutSeconds') * 1000,
     now,
     onReady: () => runner.wake(),
-    // A place in a peer's queue is shown, not acted on: its event follows the write in a commit of
-    // its own (a crash in between loses only a display refresh; the next move writes again).
-    onQueuePositions: (ids) =>
-      void db
-        .writeTx((tx) => events.append(tx, 'downloads.changed', { action: 'queue_position', ids }))
-        .then(() => events.wake())
-        .catch((error: unknown) => log.warn({ error: String(error) }, 'queue position event')),
     onError: (error) => log.warn({ error: String(error) }, 'source watch failed'),
   });
   // A raised limit fills the new slots now, not at the next job's end.
