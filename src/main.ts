@@ -197,11 +197,14 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     leaseMs: config.leaseMs,
     now,
     // A claim uses up a search done ahead and an end frees a slot: the prefetcher looks again.
-    run: async (lease, signal) => {
+    run: async (lease, signal, released) => {
       prefetch.kick();
       try {
         await prefetch.settle(lease, signal);
-        await runDownload(deps, lease, signal);
+        await runDownload(deps, lease, signal, () => {
+          released();
+          prefetch.kick();
+        });
       } finally {
         prefetch.kick();
       }

@@ -109,6 +109,8 @@ export class JobContext {
     readonly lease: Lease,
     public row: DownloadRow,
     readonly signal: AbortSignal,
+    /** Called once a committed write has given the lease back (the runner's slot is free). */
+    private readonly onReleased?: () => void,
   ) {}
 
   /**
@@ -159,6 +161,8 @@ export class JobContext {
     this.row = done.row;
     this.attempts = done.attempts;
     this.shown = done.after;
+    // Before anything else runs: the next claim may start while this job tidies up.
+    if (this.released) this.onReleased?.();
     if (done.announced) this.deps.bus.emit('download.updated', done.after);
     return true;
   }
@@ -250,22 +254,41 @@ export class JobContext {
     });
   }
 
-  /** Closes an attempt and tells the modules that keep peer records (blocklist, statistics). */
+  /**
+   * Closes an attempt and tells the modules that keep peer records (blocklist, statistics). With
+   * `next`, the download's own write (its status through the state machine) commits with it: a
+   * finished transfer's "attempt succeeded" and "transfer done" are one commit, not two, on the
+   * way from the transfer's end to the slot it frees.
+   */
   async finishAttempt(
     attempt: AttemptRow,
     outcome:
       { state: 'succeeded' } | { state: 'failed' | 'cancelled'; code: ErrorCode; message: string },
     transfer?: { bytesTransferred: number; averageSpeed: number },
+    next?: { patch: Updateable<DownloadsTable>; event: DownloadEvent },
   ): Promise<void> {
     const t = this.deps.now();
     const failed = outcome.state !== 'succeeded';
-    await this.updateAttempt(attempt.id, {
+    const patch = {
       state: outcome.state,
       error_code: failed ? outcome.code : null,
       error_message: failed ? outcome.message : null,
       updated_at: t,
       finished_at: t,
-    });
+    };
+    if (next) {
+      this.signal.throwIfAborted();
+      const full = { ...next.patch, status: transition(this.status, next.event), updated_at: t };
+      await this.write(
+        async (tx) => {
+          await this.deps.repo.updateAttempt(this.lease, attempt.id, patch, tx);
+          return this.deps.queue.fencedUpdate(this.lease, full, tx);
+        },
+        { attemptsChanged: true },
+      );
+    } else {
+      await this.updateAttempt(attempt.id, patch);
+    }
     if (failed)
       this.deps.log.info(
         { id: this.row.id, user: attempt.username, code: outcome.code, message: outcome.message },

@@ -50,11 +50,10 @@ export async function transferStep(ctx: JobContext): Promise<boolean> {
     const outcome = await runAttempt(ctx, attempt, resuming);
     if (outcome.kind === 'parked') return false;
     if (outcome.kind === 'succeeded') {
-      await ctx.finishAttempt(attempt, { state: 'succeeded' }, outcome.transfer);
-      await ctx.save(
-        { progress: 100, bytes_transferred: outcome.transfer.size, queue_position: null },
-        'transfer_done',
-      );
+      await ctx.finishAttempt(attempt, { state: 'succeeded' }, outcome.transfer, {
+        patch: { progress: 100, bytes_transferred: outcome.transfer.size, queue_position: null },
+        event: 'transfer_done',
+      });
       return true;
     }
     if (outcome.kind === 'dropped' && attempt.requeues < 1) {

@@ -229,6 +229,9 @@ describe.each(testDialects())('slots on %s', (dialect) => {
         'waiting',
         'waiting',
       ]);
+      // The slot a park frees is refilled within milliseconds, sooner than one sampling round
+      // (two queries and a request to the emulator): let the sampler see the fourth park.
+      await waitUntil(() => sampler.max.parked >= 4, { what: 'the sampler to see 4 parked' });
       expect(sampler.max.parked).toBe(4);
       await s.settings.update({ maxQueuedAtSource: 50 });
       await waitWithProgress({
