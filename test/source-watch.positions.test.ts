@@ -145,6 +145,18 @@ describe.each(testDialects())('parked queue places on %s', (dialect) => {
     expect(await progressEvents()).toHaveLength(2);
   });
 
+  it('writes more places than one statement binds, in chunks, each with its event', async () => {
+    const many = [];
+    for (let i = 0; i < 620; i++) many.push(await parked(1000 + i));
+    transfers = many.map((p, i) => queuedAt(p.transferId, i + 1));
+    await watch(log).look();
+    const written = await places(many.map((p) => p.id));
+    expect(many.every((p, i) => written[p.id] === i + 1)).toBe(true);
+    const events = await progressEvents();
+    expect(new Set(events.map((e) => e.id))).toEqual(new Set(many.map((p) => p.id)));
+    expect(events).toHaveLength(620);
+  });
+
   it('leaves the place unwritten when its event cannot be appended', async () => {
     const a = await parked(7);
     transfers = [queuedAt(a.transferId, 2)];

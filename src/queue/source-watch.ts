@@ -12,6 +12,9 @@ const STILL_WAITING = new Set<TransferStatus['state']>([
   'requested',
 ]);
 
+/** Places written per transaction (one UPDATE and its events). */
+const POSITION_CHUNK = 500;
+
 export interface SourceWatchOptions {
   repo: SourceWaitRepository;
   /** The places a look found moved are written in one transaction with their events. */
@@ -48,14 +51,18 @@ export function createSourceWatch(options: SourceWatchOptions) {
    * and a crash between the two cannot leave SSE clients and other processes showing the old place.
    */
   const writePositions = async (moves: { id: string; position: number }[]): Promise<void> => {
-    await options.handle.writeTx(async (tx) => {
-      const rows = await repo.setQueuePositions(moves, now(), tx);
-      if (rows.length === 0) return;
-      await options.events.appendMany(
-        tx,
-        rows.map((r) => ({ type: 'download.progress' as const, payload: toProgressDto(r) })),
-      );
-    });
+    // In chunks: up to 100,000 downloads may be parked, and each place is two bound parameters.
+    for (let i = 0; i < moves.length; i += POSITION_CHUNK) {
+      const chunk = moves.slice(i, i + POSITION_CHUNK);
+      await options.handle.writeTx(async (tx) => {
+        const rows = await repo.setQueuePositions(chunk, now(), tx);
+        if (rows.length === 0) return;
+        await options.events.appendMany(
+          tx,
+          rows.map((r) => ({ type: 'download.progress' as const, payload: toProgressDto(r) })),
+        );
+      });
+    }
   };
 
   const look = async (): Promise<void> => {
