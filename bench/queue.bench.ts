@@ -1,9 +1,8 @@
-import type { SimUser } from '../emulator/emulator.js';
 import { newDownloadRow } from '../src/downloads/accept.js';
 import type { DownloadStatus } from '../src/downloads/download.js';
 import { startSoulSpot, type SoulSpot } from '../src/main.js';
 import { freshPgDatabase } from '../test/helpers/db.js';
-import { measureRefill, refillCatalogue, REFILL_PEERS, REFILL_SLOTS } from './refill.bench.js';
+import { measureRefill, refillCatalogue, REFILL_SLOTS } from './refill.bench.js';
 import { API_KEY, benchStack, percentile } from './setup.js';
 
 const SEEDED = 100_000;
@@ -47,12 +46,7 @@ export async function queueBench(databaseUrl?: string): Promise<Figure[]> {
     });
   };
   const pgDb = databaseUrl ? await freshPgDatabase(databaseUrl) : undefined;
-  const users: SimUser[] = Array.from({ length: REFILL_PEERS }, (_, p) => ({
-    username: `peer${p}`,
-    files: [],
-    behaviour: { uploadSpeed: 400_000 },
-  }));
-  const refill = refillCatalogue(users);
+  const { users, tracks: refill } = refillCatalogue();
   const env = {
     ...(pgDb ? { SOULSPOT_DATABASE_URL: pgDb.url } : {}),
     SOULSPOT_MAX_CONCURRENT: String(REFILL_SLOTS),

@@ -2,24 +2,42 @@ import type { Emulator, SimUser } from '../emulator/emulator.js';
 import type { SoulSpot } from '../src/main.js';
 import { FIXTURES, percentile, SLSKD_KEY } from './setup.js';
 
-export const REFILL_PEERS = 4;
 export const REFILL_TRACKS = 40;
 export const REFILL_SLOTS = 4;
+/**
+ * Bytes/s each refill peer uploads at: the fixtures (22–29 KB) take 1.1–1.5 s. A transfer shorter
+ * than a search (the emulator runs 2 at once, 200 ms each) made the run measure the search rate,
+ * not the refill: the next download's search could not be done ahead in time.
+ */
+export const REFILL_UPLOAD_SPEED = 20_000;
 
-/** The refill run's peers and tracks: REFILL_TRACKS tracks over REFILL_PEERS fast peers. */
-export function refillCatalogue(users: SimUser[]): Array<{ artist: string; title: string }> {
-  const refill: Array<{ artist: string; title: string }> = [];
+/**
+ * The refill run's peers and tracks: each track at a peer of its own, so the next download's source
+ * is never held by the per-user limit (1 by default) and what is measured is the slot's refill, not
+ * a wait for a busy peer.
+ */
+export function refillCatalogue(): {
+  users: SimUser[];
+  tracks: Array<{ artist: string; title: string }>;
+} {
+  const users: SimUser[] = [];
+  const tracks: Array<{ artist: string; title: string }> = [];
   for (let i = 0; i < REFILL_TRACKS; i++) {
-    const p = i % REFILL_PEERS;
     const artist = `Refill Artist ${i}`;
     const title = `Refill Song ${i}`;
-    users[p]?.files.push({
-      remotePath: `@@r${p}\\Music\\${artist}\\Album\\01 - ${title}.flac`,
-      localPath: FIXTURES[i % 2] as string,
+    users.push({
+      username: `peer${i}`,
+      behaviour: { uploadSpeed: REFILL_UPLOAD_SPEED },
+      files: [
+        {
+          remotePath: `@@r${i}\\Music\\${artist}\\Album\\01 - ${title}.flac`,
+          localPath: FIXTURES[i % 2] as string,
+        },
+      ],
     });
-    refill.push({ artist, title });
+    tracks.push({ artist, title });
   }
-  return refill;
+  return { users, tracks };
 }
 
 export interface RefillResult {
@@ -34,7 +52,10 @@ export interface RefillResult {
  * 20 ms) and every enqueue it received. Each end after which a download still waited is followed by
  * an enqueue; the gap between them is the refill. The phases split one download's end: `detect`
  * (endedAt → the worker records the transfer done), `file` (→ filed and the slot given back), `next`
- * (→ the next enqueue at the emulator: claim, search unless done ahead, per-user check, enqueue).
+ * (→ the next enqueue at the emulator: claim, search unless done ahead, per-user check, enqueue),
+ * split into `source chosen` (→ the next download's `queued` write) and `enqueue` (→ the emulator
+ * has it); `searched at claim` counts downloads whose worker searched because no search ahead was
+ * ready.
  */
 export async function measureRefill(
   soulspot: SoulSpot,
@@ -43,9 +64,14 @@ export async function measureRefill(
   tracks: Array<{ artist: string; title: string }>,
 ): Promise<RefillResult> {
   const ended = new Map<string, number>();
-  const seen = new Map<string, { processing?: number; done?: number }>();
+  const seen = new Map<
+    string,
+    { searching?: number; queued?: number; processing?: number; done?: number }
+  >();
   const off = soulspot.bus.on('download.updated', (d) => {
     const s = seen.get(d.id) ?? {};
+    if (d.status === 'searching') s.searching ??= Date.now();
+    if (d.status === 'queued') s.queued ??= Date.now();
     if (d.status === 'processing') s.processing ??= Date.now();
     if (d.status === 'completed' || d.status === 'failed') s.done ??= Date.now();
     seen.set(d.id, s);
@@ -100,6 +126,12 @@ export async function measureRefill(
   const detect: number[] = [];
   const file: number[] = [];
   const next: number[] = [];
+  const claim: number[] = [];
+  const enqueue: number[] = [];
+  // The next download's start after each end: its source written (`queued`, after a claim and a
+  // search unless one was done ahead) and its enqueue reaching the emulator.
+  const queuedTimes = [...seen.values()].flatMap((s) => (s.queued ? [s.queued] : []));
+  queuedTimes.sort((a, b) => a - b);
   for (const a of attempts) {
     const end = a.transfer_id ? ended.get(a.transfer_id) : undefined;
     const s = seen.get(a.download_id);
@@ -107,15 +139,29 @@ export async function measureRefill(
     detect.push(s.processing - end);
     file.push(s.done - s.processing);
     const n = enqueueTimes.find((t) => t >= s.done!);
-    if (n !== undefined && ends.indexOf(end) < ends.length - REFILL_SLOTS) next.push(n - s.done);
+    if (n === undefined || ends.indexOf(end) >= ends.length - REFILL_SLOTS) continue;
+    next.push(n - s.done);
+    const q = queuedTimes.find((t) => t >= s.done!);
+    if (q === undefined) continue;
+    claim.push(q - s.done);
+    const e = enqueueTimes.find((t) => t >= q);
+    if (e !== undefined) enqueue.push(e - q);
   }
+  const searchedByWorker = [...seen.values()].filter((s) => s.searching).length;
   const p = (xs: number[]): string => {
     xs.sort((x, y) => x - y);
     return `${percentile(xs, 50).toFixed(0)} / ${percentile(xs, 99).toFixed(0)} ms`;
   };
   return {
     refills,
-    phases: { 'detect p50/p99': p(detect), 'file p50/p99': p(file), 'next p50/p99': p(next) },
+    phases: {
+      'detect p50/p99': p(detect),
+      'file p50/p99': p(file),
+      'next p50/p99': p(next),
+      'next: source chosen p50/p99': p(claim),
+      'next: enqueue p50/p99': p(enqueue),
+      'searched at claim': `${searchedByWorker} of ${tracks.length}`,
+    },
   };
 }
 
@@ -128,12 +174,7 @@ export async function refillBench(databaseUrl?: string): Promise<Record<string, 
   const { benchStack } = await import('./setup.js');
   const { freshPgDatabase } = await import('../test/helpers/db.js');
   const pgDb = databaseUrl ? await freshPgDatabase(databaseUrl) : undefined;
-  const users: SimUser[] = Array.from({ length: REFILL_PEERS }, (_, p) => ({
-    username: `peer${p}`,
-    files: [],
-    behaviour: { uploadSpeed: 400_000 },
-  }));
-  const tracks = refillCatalogue(users);
+  const { users, tracks } = refillCatalogue();
   const stack = await benchStack(users, {
     ...(pgDb ? { SOULSPOT_DATABASE_URL: pgDb.url } : {}),
     SOULSPOT_MAX_CONCURRENT: String(REFILL_SLOTS),

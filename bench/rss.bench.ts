@@ -9,6 +9,10 @@ import type { DownloadStatus } from '../src/downloads/download.js';
 import { API_KEY, SLSKD_KEY } from './setup.js';
 
 const SEEDED = 100_000;
+/** The V8 flags `npm start` runs SoulSpot with (package.json; README, "Running"). */
+const NODE_FLAGS = (process.env.RSS_NODE_FLAGS ?? '--max-semi-space-size=4')
+  .split(' ')
+  .filter(Boolean);
 const BULK = 10_000;
 const MIX: Array<[DownloadStatus, number]> = [
   ['completed', 0.7],
@@ -79,9 +83,9 @@ export async function rssBench(): Promise<RssFigure[]> {
   const repo = path.resolve(import.meta.dirname, '..');
   const compiled = path.join(repo, 'dist', 'src', 'server.js');
   const runtimes: Array<[string, string[]]> = [
-    ['tsx (npm start)', ['--import', 'tsx', path.join(repo, 'src', 'server.ts')]],
+    ['tsx (npm start)', [...NODE_FLAGS, '--import', 'tsx', path.join(repo, 'src', 'server.ts')]],
     ...(existsSync(compiled)
-      ? ([['compiled (npm run build)', [compiled]]] as Array<[string, string[]]>)
+      ? ([['compiled (npm run build)', [...NODE_FLAGS, compiled]]] as Array<[string, string[]]>)
       : []),
   ];
   const figures: RssFigure[] = [];

@@ -219,11 +219,14 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     leaseMs: config.leaseMs,
     now,
     // A claim uses up a search done ahead and an end frees a slot: the prefetcher looks again.
-    run: async (lease, signal) => {
+    run: async (lease, signal, released) => {
       prefetch.kick();
       try {
         await prefetch.settle(lease, signal);
-        await runDownload(deps, lease, signal);
+        await runDownload(deps, lease, signal, () => {
+          released();
+          prefetch.kick();
+        });
       } finally {
         prefetch.kick();
       }
@@ -332,18 +335,13 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
   // list; one that moves, ends or stalls is claimed next.
   const sourceWatch = createSourceWatch({
     repo: sourceWait,
+    handle: db,
+    events,
     transfers: (maxAgeMs) => monitor.latest(maxAgeMs),
     pollIntervalMs: config.pollIntervalMs,
     stallTimeoutMs: () => settings.get('stallTimeoutSeconds') * 1000,
     now,
     onReady: () => runner.wake(),
-    // A place in a peer's queue is shown, not acted on: its event follows the write in a commit of
-    // its own (a crash in between loses only a display refresh; the next move writes again).
-    onQueuePositions: (ids) =>
-      void db
-        .writeTx((tx) => events.append(tx, 'downloads.changed', { action: 'queue_position', ids }))
-        .then(() => events.wake())
-        .catch((error: unknown) => log.warn({ error: String(error) }, 'queue position event')),
     onError: (error) => log.warn({ error: String(error) }, 'source watch failed'),
   });
   // A raised limit fills the new slots now, not at the next job's end.

@@ -2,13 +2,14 @@
 // its event in the log the moment it is committed (no bridge, nothing flushed afterwards), a write
 // that lost its fence or whose append failed leaves neither row change nor event, and payloads say
 // what changed: a progress delta, `changed` on an update, completed/failed once per reach.
+import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/config.js';
 import { pipelineConfig, JobContext, type PipelineDeps } from '../src/downloads/download.job.js';
-import { createDownloadRepository } from '../src/downloads/download.repository.js';
+import { createDownloadRepository, type AttemptRow } from '../src/downloads/download.repository.js';
 import type { DownloadProgress, DownloadUpdate } from '../src/downloads/download.dto.js';
 import { createTransferMonitor } from '../src/downloads/transfer-monitor.js';
 import { createEventBus } from '../src/events/event-bus.js';
@@ -225,6 +226,103 @@ describe.each(testDialects())('worker events on %s', (dialect) => {
     expect((events[0]!.payload as DownloadUpdate).changed).toEqual(
       expect.arrayContaining(['status', 'retryCount', 'nextRetryAt', 'errorCode']),
     );
+  });
+
+  /** An enqueued attempt for the claimed download, its current one. */
+  async function withAttempt(ctx: JobContext): Promise<AttemptRow> {
+    const attempt: AttemptRow = {
+      id: randomUUID(),
+      download_id: ctx.row.id,
+      round: 0,
+      provider: 'slskd',
+      username: 'peer',
+      filename: '@@p\\Music\\a.flac',
+      size: 1000,
+      extension: 'flac',
+      bit_rate: null,
+      sample_rate: null,
+      bit_depth: null,
+      length_seconds: null,
+      batch_id: randomUUID(),
+      transfer_id: randomUUID(),
+      state: 'enqueued',
+      error_code: null,
+      error_message: null,
+      local_path: null,
+      target_path: null,
+      requeues: 0,
+      post_step: null,
+      post_digest: null,
+      created_at: now,
+      updated_at: now,
+      finished_at: null,
+      transcode_check: null,
+      suspect_transcode: null,
+      transcode_cutoff_hz: null,
+    };
+    await ctx.deps.repo.insertAttempt(attempt, db.db);
+    await ctx.deps.queue.fencedUpdate(ctx.lease, { current_attempt_id: attempt.id });
+    ctx.row = (await ctx.deps.repo.get(ctx.row.id))!;
+    return attempt;
+  }
+
+  it("a finished transfer's attempt success and transfer_done are one commit, one event", async () => {
+    const ctx = await claimed('downloading');
+    const attempt = await withAttempt(ctx);
+    now += 1000;
+    await ctx.finishAttempt(
+      attempt,
+      { state: 'succeeded' },
+      { bytesTransferred: 1000, averageSpeed: 500 },
+      {
+        patch: { progress: 100, bytes_transferred: 1000, queue_position: null },
+        event: 'transfer_done',
+      },
+    );
+    const events = await logged();
+    expect(events.map((e) => e.type)).toEqual(['download.updated']);
+    const update = events[0]!.payload as DownloadUpdate;
+    expect(update.status).toBe('processing');
+    expect(update.attempts.map((a) => a.outcome)).toEqual(['succeeded']);
+    expect(update.changed).toEqual(expect.arrayContaining(['status', 'attempts']));
+    expect((await ctx.deps.repo.getAttempt(attempt.id))?.state).toBe('succeeded');
+  });
+
+  it('a transfer end whose event cannot be appended writes neither the attempt nor the status', async () => {
+    const ctx = await claimed('downloading');
+    const attempt = await withAttempt(ctx);
+    await failEventInserts();
+    await expect(
+      ctx.finishAttempt(attempt, { state: 'succeeded' }, undefined, {
+        patch: { progress: 100 },
+        event: 'transfer_done',
+      }),
+    ).rejects.toThrow('no events today');
+    // One transaction: the attempt's success rolled back with the status it belongs to.
+    expect((await ctx.deps.repo.getAttempt(attempt.id))?.state).toBe('enqueued');
+    expect((await ctx.deps.repo.get(ctx.row.id))?.status).toBe('downloading');
+  });
+
+  it('tells the runner once the write that gives the lease back has committed', async () => {
+    const row = downloadRow({ status: 'processing', run_after: 0 });
+    await db.db.insertInto('downloads').values(row).execute();
+    const d = deps();
+    const lease = (await d.queue.claimNext('worker-a', now, 30_000, 10))!;
+    const released: string[] = [];
+    const ctx = new JobContext(
+      d,
+      lease,
+      (await d.repo.get(lease.downloadId))!,
+      new AbortController().signal,
+      () => released.push((ctx.row.lease_owner ?? 'none') + ' ' + ctx.row.status),
+    );
+    await ctx.save({ progress: 100 });
+    expect(released).toEqual([]);
+    await ctx.release({ library_path: '/lib/a.flac', completed_at: now }, 'file');
+    // Called after the commit: the row it sees is the released one.
+    expect(released).toEqual(['none completed']);
+    const stored = await d.repo.get(row.id);
+    expect(stored?.lease_owner).toBeNull();
   });
 
   /** The next claim of the same download, once its retry time has come. */

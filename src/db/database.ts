@@ -1,6 +1,5 @@
-import SqliteDatabase from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect, sql, type KyselyPlugin, type Migration } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
 import { ScopedPostgresDialect } from './pg-introspector.js';
 import * as initial from './migrations/001_initial.js';
 import * as blocklist from './migrations/002_blocklist.js';
@@ -74,13 +73,19 @@ const migrations: Record<string, Migration> = {
 };
 
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
-  const handle = options.url ? await openPostgres(options.url, options) : openSqlite(options);
+  const handle = options.url ? await openPostgres(options.url, options) : await openSqlite(options);
   await migrate(handle.db, options.url ? options.pgSchema : undefined);
   return handle;
 }
 
-function openSqlite(options: DatabaseOptions): DatabaseHandle {
+/*
+ * Each driver is loaded only when its database is opened: a process uses one, and the other's code
+ * (pg with its protocol and types, about 15 MB resident) would only weigh on its memory.
+ */
+
+async function openSqlite(options: DatabaseOptions): Promise<DatabaseHandle> {
   if (!options.sqlitePath) throw new Error('sqlitePath is required for SQLite');
+  const { default: SqliteDatabase } = await import('better-sqlite3');
   const sqlite = new SqliteDatabase(options.sqlitePath);
   // WAL + FULL: an acknowledged write survives power loss, not only a process crash.
   sqlite.pragma('journal_mode = WAL');
@@ -111,6 +116,7 @@ function openSqlite(options: DatabaseOptions): DatabaseHandle {
 }
 
 async function openPostgres(url: string, options: DatabaseOptions): Promise<DatabaseHandle> {
+  const { default: pg } = await import('pg');
   // BIGINT (int8) holds epoch-ms times and byte counts; both fit a JS number exactly.
   const types = {
     getTypeParser: (oid: number, format?: 'text' | 'binary') =>

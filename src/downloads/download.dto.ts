@@ -264,3 +264,23 @@ export interface DownloadProgress {
   /** Bytes/s as the daemon measures it, when it says. */
   speed?: number;
 }
+
+/**
+ * A `download.progress` delta from the row's transfer numbers, rounded as the Download shows them:
+ * written where a change is announced without the whole Download (a parked download's new place).
+ */
+export function toProgressDto(row: {
+  id: string;
+  progress: number;
+  bytes_transferred: number;
+  queue_position: number | null;
+  updated_at: number;
+}): DownloadProgress {
+  return {
+    id: row.id,
+    progress: Math.round(row.progress * 10) / 10,
+    bytesTransferred: row.bytes_transferred,
+    queuePosition: row.queue_position,
+    updatedAt: new Date(row.updated_at).toISOString(),
+  };
+}

@@ -1,139 +1,26 @@
 import type { Updateable } from 'kysely';
-import type { Config } from '../config/config.js';
-import type { DatabaseHandle, Db } from '../db/database.js';
+import type { Db } from '../db/database.js';
 import type { AttemptsTable, DownloadsTable } from '../db/schema.js';
 import { downloadEvents } from '../events/download-events.js';
-import type { EventBus } from '../events/event-bus.js';
-import type { EventLog, LoggedEventInput } from '../events/event-log.js';
-import type { TranscodeChecker } from '../library/transcode-check.js';
-import type { DownloadProvider } from '../providers/provider.js';
 import { retryDelayMs } from '../queue/backoff.js';
-import { LeaseLostError, type Lease, type QueueRepository } from '../queue/queue.repository.js';
-import type { SourceWaitRepository } from '../queue/source-wait.repository.js';
-import type { SettingKey, Settings } from '../settings/settings.definitions.js';
+import { LeaseLostError, type Lease } from '../queue/queue.repository.js';
 import { transition, type DownloadEvent, type DownloadStatus } from './download.js';
 import { cancelAtDaemon } from './attempt-transfer.js';
 import { toDownloadDto, type DownloadDto } from './download.dto.js';
-import type { AttemptRow, DownloadRepository, DownloadRow } from './download.repository.js';
+import type { AttemptRow, DownloadRow } from './download.repository.js';
 import type { ErrorCode } from './error-codes.js';
-import type { Tagger } from '../library/tagging/tagger.js';
-import type { TransferMonitor } from './transfer-monitor.js';
-import { readCandidates, type ProfileSource } from './search.step.js';
+import type { PipelineDeps } from './pipeline.deps.js';
+import { readCandidates } from './search.step.js';
 
-export interface Logger {
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-  debug(obj: object, msg?: string): void;
-}
-
-/**
- * The start-time configuration the pipeline may read: everything that can change while SoulSpot
- * runs is left out, so nobody reads a stale copy; those come from `settings` at the moment of use.
- */
-export type PipelineConfig = Omit<
-  Config,
-  | 'maxConcurrent'
-  | 'maxQueuedAtSource'
-  | 'maxConcurrentPerUser'
-  | 'maxRetries'
-  | 'retryBackoffSeconds'
-  | 'stallTimeoutSeconds'
-  | 'searchTimeoutSeconds'
-  | 'blocklistFailures'
-  | 'blocklistWindowMs'
-  | 'blocklistMs'
-  | 'namingPattern'
-  | 'multiDiscNamingPattern'
-  | 'tagFiles'
-  | 'embedCover'
-  | 'writeFolderCover'
-  | 'transcodeAction'
->;
-
-/** The settings service as the pipeline uses it: one value, read when it is needed. */
-export interface LiveSettings {
-  get<K extends SettingKey>(key: K): Settings[K];
-}
-
-/** Strips the live settings out of a Config (main.ts), so the pipeline cannot read them there. */
-export function pipelineConfig(config: Config): PipelineConfig {
-  const {
-    maxConcurrent: _a,
-    maxQueuedAtSource: _b,
-    maxConcurrentPerUser: _c,
-    maxRetries: _d,
-    retryBackoffSeconds: _e,
-    stallTimeoutSeconds: _f,
-    searchTimeoutSeconds: _g,
-    blocklistFailures: _h,
-    blocklistWindowMs: _i,
-    blocklistMs: _j,
-    namingPattern: _k,
-    multiDiscNamingPattern: _l,
-    tagFiles: _m,
-    embedCover: _n,
-    writeFolderCover: _o,
-    transcodeAction: _p,
-    ...rest
-  } = config;
-  return rest;
-}
-
-/** What every pipeline step needs; built once in main.ts. */
-export interface PipelineDeps {
-  config: PipelineConfig;
-  settings: LiveSettings;
-  handle: DatabaseHandle;
-  repo: DownloadRepository;
-  queue: QueueRepository;
-  sourceWait: SourceWaitRepository;
-  provider: DownloadProvider;
-  monitor: TransferMonitor;
-  /** The durable event log: every write below appends what it changed in its own transaction. */
-  events: Pick<EventLog, 'appendMany'>;
-  /** In-process listeners get each committed change as the whole Download (tests, the demo). */
-  bus: EventBus;
-  log: Logger;
-  now: () => number;
-  /** How long a download waits before asking a daemon that was unreachable again. */
-  deferMs: number;
-  /** Blocked sources and peers' track records (the blocklist module); optional in isolation. */
-  sources?: SourcePolicy;
-  /** Each download's quality profile (the quality-profiles service); in isolation, the defaults. */
-  profiles?: ProfileSource;
-  /** The fake-lossless check (library/transcode-check.ts); in isolation, files are not checked. */
-  transcode?: Pick<TranscodeChecker, 'check'>;
-  /** The tag worker (library/tagging); without it, filing copies files as they came. */
-  tagger?: Tagger;
-  /** Albums (src/albums): what a status change of an album's track announces; absent in isolation. */
-  albums?: AlbumTrackHook;
-}
-
-/**
- * A worker write changed the status of a download that belongs to an album: the album's events
- * (album.updated, and album.completed when this write completed its last track), appended with
- * the download's own in the same transaction. Called after the fenced write and before the
- * append, so any row lock it takes comes before the event log's lock (event-log.ts).
- */
-export interface AlbumTrackHook {
-  trackChanged(tx: Db, row: DownloadRow): Promise<LoggedEventInput[]>;
-  /**
-   * Commands over many downloads (batch cancel, retry, remove): `albumsOf` reads which of them are
-   * album tracks before the change (a remove deletes the rows), `albumsChanged` announces those
-   * albums after it, album.completed included when the change completed one (the last unfinished
-   * track removed). Same place in the transaction as trackChanged: before the event append.
-   */
-  albumsOf(tx: Db, downloadIds: readonly string[]): Promise<Map<string, string>>;
-  albumsChanged(tx: Db, albumIds: readonly string[]): Promise<LoggedEventInput[]>;
-}
-
-export interface SourcePolicy {
-  sourceFilter(usernames: string[]): Promise<{
-    isBlocked(c: { username: string; filename: string }): boolean;
-    peerRecord(username: string): { successes: number; failures: number } | undefined;
-  }>;
-}
+export {
+  pipelineConfig,
+  type LiveSettings,
+  type Logger,
+  type PipelineConfig,
+  type PipelineDeps,
+  type SourcePolicy,
+  type AlbumTrackHook,
+} from './pipeline.deps.js';
 
 /**
  * One claimed download while a worker drives it. Every write goes through `write` (save, release,
@@ -147,6 +34,8 @@ export class JobContext {
     readonly lease: Lease,
     public row: DownloadRow,
     readonly signal: AbortSignal,
+    /** Called once a committed write has given the lease back (the runner's slot is free). */
+    private readonly onReleased?: () => void,
   ) {}
 
   /**
@@ -202,6 +91,8 @@ export class JobContext {
     this.row = done.row;
     this.attempts = done.attempts;
     this.shown = done.after;
+    // Before anything else runs: the next claim may start while this job tidies up.
+    if (this.released) this.onReleased?.();
     if (done.announced) this.deps.bus.emit('download.updated', done.after);
     return true;
   }
@@ -293,22 +184,41 @@ export class JobContext {
     });
   }
 
-  /** Closes an attempt and tells the modules that keep peer records (blocklist, statistics). */
+  /**
+   * Closes an attempt and tells the modules that keep peer records (blocklist, statistics). With
+   * `next`, the download's own write (its status through the state machine) commits with it: a
+   * finished transfer's "attempt succeeded" and "transfer done" are one commit, not two, on the
+   * way from the transfer's end to the slot it frees.
+   */
   async finishAttempt(
     attempt: AttemptRow,
     outcome:
       { state: 'succeeded' } | { state: 'failed' | 'cancelled'; code: ErrorCode; message: string },
     transfer?: { bytesTransferred: number; averageSpeed: number },
+    next?: { patch: Updateable<DownloadsTable>; event: DownloadEvent },
   ): Promise<void> {
     const t = this.deps.now();
     const failed = outcome.state !== 'succeeded';
-    await this.updateAttempt(attempt.id, {
+    const patch = {
       state: outcome.state,
       error_code: failed ? outcome.code : null,
       error_message: failed ? outcome.message : null,
       updated_at: t,
       finished_at: t,
-    });
+    };
+    if (next) {
+      this.signal.throwIfAborted();
+      const full = { ...next.patch, status: transition(this.status, next.event), updated_at: t };
+      await this.write(
+        async (tx) => {
+          await this.deps.repo.updateAttempt(this.lease, attempt.id, patch, tx);
+          return this.deps.queue.fencedUpdate(this.lease, full, tx);
+        },
+        { attemptsChanged: true },
+      );
+    } else {
+      await this.updateAttempt(attempt.id, patch);
+    }
     if (failed)
       this.deps.log.info(
         { id: this.row.id, user: attempt.username, code: outcome.code, message: outcome.message },

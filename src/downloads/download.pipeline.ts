@@ -9,16 +9,18 @@ import { transferStep } from './transfer.step.js';
 /**
  * Drives one claimed download from whatever status it is in to the end of this claim: completed,
  * failed, or released to wait (retry backoff, daemon down). Every status is a resume point, so a
- * crash at any moment only means the next claim continues from the last fenced write.
+ * crash at any moment only means the next claim continues from the last fenced write. `released`
+ * is called once the claim's last write has committed (the runner's slot is free from then on).
  */
 export async function runDownload(
   deps: PipelineDeps,
   lease: Lease,
   signal: AbortSignal,
+  released?: () => void,
 ): Promise<void> {
   const row = await deps.repo.get(lease.downloadId);
   if (!row || row.lease_token !== lease.token || !isActive(row.status as never)) return;
-  const ctx = new JobContext(deps, lease, row, signal);
+  const ctx = new JobContext(deps, lease, row, signal, released);
   try {
     while (!ctx.released) {
       switch (ctx.status) {

@@ -1,5 +1,5 @@
 import type { WireStatus } from './download.dto.js';
-import type { DatabaseHandle, Db } from '../db/database.js';
+import type { DatabaseHandle } from '../db/database.js';
 import type { EventLog } from '../events/event-log.js';
 import type { Candidate, DownloadProvider } from '../providers/provider.js';
 import { candidateId } from '../matching/candidate-id.js';
@@ -7,14 +7,9 @@ import type { StoredCandidates } from './search.step.js';
 import { createAcceptRepository } from './accept.repository.js';
 import { createGroupCommit } from './accept-batcher.js';
 import { acceptRows, newDownloadRow, positionsAt, type AcceptOutcome } from './accept.js';
-import { cancelAtDaemon } from './attempt-transfer.js';
-import { ACTIVE_STATUSES, transition, type DownloadStatus, type TrackRequest } from './download.js';
+import type { DownloadStatus, TrackRequest } from './download.js';
 import { toDownloadDto, type DownloadDto } from './download.dto.js';
-import {
-  createDownloadRepository,
-  type DownloadRepository,
-  type DownloadRow,
-} from './download.repository.js';
+import type { DownloadRepository, DownloadRow } from './download.repository.js';
 import type { AlbumTrackHook, Logger } from './download.job.js';
 import { BadCursorError, decodeCursor, encodeCursor } from './list-cursor.js';
 import {
@@ -25,34 +20,12 @@ import {
   type ProfileLookup,
 } from './profile-check.js';
 import { toCandidatesDto, type CandidatesDto } from './candidates.dto.js';
+import { createDownloadCommands } from './download-commands.js';
+import { NotFoundError, QueueFullError } from './downloads.errors.js';
 
 export { BadCursorError };
 
-export class NotFoundError extends Error {
-  constructor(what: string) {
-    super(`${what} not found`);
-    this.name = 'NotFoundError';
-  }
-}
-
-export class ConflictError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConflictError';
-  }
-}
-
-/** maxQueueSize is reached. The API's error handler answers with `statusCode` and the message. */
-export class QueueFullError extends Error {
-  readonly statusCode = 429;
-  constructor(active: number) {
-    super(
-      `The queue holds ${active} unfinished downloads, the most maxQueueSize allows; ` +
-        'wait for some to finish, cancel some, or raise maxQueueSize (PATCH /api/settings)',
-    );
-    this.name = 'QueueFullError';
-  }
-}
+export { ConflictError, NotFoundError, QueueFullError } from './downloads.errors.js';
 
 export interface ListOptions {
   /** Wire statuses (download.dto.ts): the stored ones plus `paused` and `scheduled`. */
@@ -114,14 +87,6 @@ export function createDownloadsService(deps: {
 }) {
   const { repo, handle, now } = deps;
   const accept = createAcceptRepository(handle.dialect);
-  /** The download SQL bound to a transaction, so a command's writes and its event commit together. */
-  const inTx = (tx: Db): DownloadRepository => createDownloadRepository({ ...handle, db: tx });
-  /** The change's event, with its album's (album.updated) when the download is an album track. */
-  const appendUpdated = async (tx: Db, d: DownloadDto, row: DownloadRow) =>
-    deps.events.appendMany(tx, [
-      { type: 'download.updated', payload: d },
-      ...(row.album_id && deps.albums ? await deps.albums.trackChanged(tx, row) : []),
-    ]);
 
   const dto = async (row: DownloadRow): Promise<DownloadDto> =>
     toDownloadDto(row, await repo.attemptsFor([row.id]));
@@ -146,7 +111,20 @@ export function createDownloadsService(deps: {
     return dto(o.row);
   };
 
+  const commands = createDownloadCommands({
+    handle,
+    repo,
+    events: deps.events,
+    provider: deps.provider,
+    now,
+    log: deps.log,
+    runner: deps.runner,
+    ...(deps.albums ? { albums: deps.albums } : {}),
+  });
+
   return {
+    ...commands,
+
     /**
      * Accepts a track. A second request for a track that is still active returns the first.
      * Resolves only once the row is committed; concurrent requests share that commit.
@@ -272,176 +250,6 @@ export function createDownloadsService(deps: {
       };
     },
 
-    /** Cancels an active download, here and at the daemon. */
-    async cancel(id: string): Promise<DownloadDto> {
-      const before = await repo.get(id);
-      if (!before) throw new NotFoundError(`Download ${id}`);
-      const done = await handle.writeTx(async (tx) => {
-        const r = inTx(tx);
-        const t = now();
-        const row = await r.commandUpdate(id, ACTIVE_STATUSES, {
-          status: 'cancelled',
-          error_code: 'cancelled',
-          error_message: 'Cancelled by the user',
-          queue_position: null,
-          next_retry_at: null,
-          updated_at: t,
-        });
-        if (!row) return undefined;
-        const attempt = row.current_attempt_id
-          ? await r.getAttempt(row.current_attempt_id)
-          : undefined;
-        const open = attempt && (attempt.state === 'enqueued' || attempt.state === 'pending');
-        if (open) {
-          // Closed in the cancel's own transaction: a worker whose enqueue is still in flight then
-          // finds it closed and cancels what it created (transfer.step.ts runAttempt).
-          await r.commandUpdateAttempt(attempt.id, {
-            state: 'cancelled',
-            error_code: 'cancelled',
-            error_message: 'Cancelled by the user',
-            updated_at: t,
-            finished_at: t,
-          });
-        }
-        const download = toDownloadDto(row, await r.attemptsFor([id]));
-        await appendUpdated(tx, download, row);
-        return { download, attempt: open ? attempt : undefined };
-      });
-      if (!done)
-        throw new ConflictError(`Download ${id} is ${before.status} and cannot be cancelled`);
-      deps.runner.abort(id);
-      if (done.attempt) {
-        await cancelAtDaemon(deps.provider, done.attempt, (error) => {
-          deps.log.warn({ id, error: String(error) }, 'could not cancel the transfer at slskd');
-        });
-      }
-      return done.download;
-    },
-
-    /**
-     * Starts a failed or cancelled download again from a fresh search, with its retries reset; one
-     * that failed in post-processing resumes filing from the step that failed, with the file it has.
-     */
-    async retry(id: string): Promise<DownloadDto> {
-      const before = await repo.get(id);
-      if (!before) throw new NotFoundError(`Download ${id}`);
-      const attempt =
-        before.status === 'failed' && RESUMES_FILING.includes(before.error_code ?? '')
-          ? await repo.getAttempt(before.current_attempt_id ?? '')
-          : undefined;
-      let download: DownloadDto | undefined;
-      try {
-        download = await handle.writeTx(async (tx) => {
-          const r = inTx(tx);
-          const t = now();
-          if (attempt?.state === 'succeeded') {
-            // No new search, no new transfer: the next claim files this attempt's file again,
-            // and post-processing carries on from the step it recorded (post-process.step.ts).
-            const row = await r.commandUpdate(id, ['failed'], {
-              status: transition('failed', 'resume'),
-              error_code: null,
-              error_message: null,
-              next_retry_at: null,
-              run_after: t,
-              updated_at: t,
-            });
-            if (!row) return undefined;
-            const d = toDownloadDto(row, await r.attemptsFor([id]));
-            await appendUpdated(tx, d, row);
-            return d;
-          }
-          // Sources tried before count again: the user may have unblocked a peer since.
-          if (before.status === 'failed' || before.status === 'cancelled')
-            await r.retireAttempts(id);
-          const row = await r.commandUpdate(id, ['failed', 'cancelled'], {
-            status: 'waiting',
-            retry_count: 0,
-            next_retry_at: null,
-            run_after: t,
-            error_code: null,
-            error_message: null,
-            search_id: null,
-            query_index: 0,
-            candidates: null,
-            current_attempt_id: null,
-            progress: 0,
-            bytes_transferred: 0,
-            updated_at: t,
-          });
-          if (!row) return undefined;
-          const d = toDownloadDto(row, await r.attemptsFor([id]));
-          await appendUpdated(tx, d, row);
-          return d;
-        });
-      } catch (error) {
-        // The unique index: another active download for this track exists already.
-        if (isUniqueViolation(error)) {
-          throw new ConflictError('Another download of this track is already active');
-        }
-        throw error;
-      }
-      if (!download)
-        throw new ConflictError(
-          `Download ${id} is ${before.status}; only failed or cancelled downloads can be retried`,
-        );
-      deps.runner.wake();
-      return download;
-    },
-
-    /**
-     * Downloads failed by a local fault (disk full, no permission) go back to filing the file they
-     * already have, or to a new search when they have none. Called when the library can take files again.
-     */
-    async resumeLocalFaults(freeBytes: number, minFreeBytes: number): Promise<number> {
-      const rows = await repo.failedWithCodes(['disk_full', 'permission_denied']);
-      let room = freeBytes - minFreeBytes;
-      let resumed = 0;
-      for (const row of rows) {
-        const attempt = row.current_attempt_id
-          ? await repo.getAttempt(row.current_attempt_id)
-          : undefined;
-        const hasFile = attempt?.state === 'succeeded';
-        const size = hasFile ? attempt.size : 0;
-        // The same rule filing applies (library/disk.ts ensureRoom): resume only what fits.
-        if (size > room) continue;
-        room -= size;
-        let updated: DownloadRow | undefined;
-        try {
-          updated = await handle.writeTx(async (tx) => {
-            const r = inTx(tx);
-            const t = now();
-            if (!hasFile) await r.retireAttempts(row.id);
-            const u = await r.commandUpdate(row.id, ['failed'], {
-              status: hasFile ? 'processing' : 'waiting',
-              error_code: null,
-              error_message: null,
-              run_after: t,
-              updated_at: t,
-              ...(hasFile
-                ? {}
-                : {
-                    retry_count: 0,
-                    search_id: null,
-                    query_index: 0,
-                    candidates: null,
-                    current_attempt_id: null,
-                  }),
-            });
-            if (u) await appendUpdated(tx, toDownloadDto(u, await r.attemptsFor([row.id])), u);
-            return u;
-          });
-        } catch (error) {
-          // The user asked for this track again meanwhile: that download carries on instead.
-          if (isUniqueViolation(error)) continue;
-          throw error;
-        }
-        if (!updated) continue;
-        resumed++;
-      }
-      if (resumed > 0) deps.runner.wake();
-      return resumed;
-    },
-
     /** Accepts that shared a commit (group commit), for the benchmark. */
     acceptStats: accepts.stats,
 
@@ -450,11 +258,3 @@ export function createDownloadsService(deps: {
 }
 
 export type DownloadsService = ReturnType<typeof createDownloadsService>;
-
-/** Failures in post-processing: the downloaded file is good, and a retry files it again. */
-const RESUMES_FILING = ['tagging_failed', 'cover_failed'];
-
-function isUniqueViolation(error: unknown): boolean {
-  const code = (error as { code?: string }).code;
-  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE';
-}

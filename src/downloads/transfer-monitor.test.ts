@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TransferStatus } from '../providers/provider.js';
-import { endingWithin, predictedEnd } from './transfer-monitor.js';
+import { earlyCycleAt, endingWithin, minCycleGapMs, predictedEnd } from './transfer-monitor.js';
 
 const t = (
   id: string,
@@ -49,5 +49,38 @@ describe('endingWithin', () => {
     ];
     const followed = new Set(['soon', 'late', 'queued', 'done', 'unlisted']);
     expect(endingWithin(list, 0, followed, 0, 2000)).toBe(3);
+  });
+});
+
+describe('earlyCycleAt', () => {
+  const at = 10_000;
+  const followed = new Set(['a', 'b']);
+  it('is just after the soonest predicted end of a moving transfer, when before the regular cycle', () => {
+    // 100 bytes left at 1000 B/s: ends 100 ms after the read; looked at 15 ms after that.
+    const list = [t('a', 'in_progress', 900, 1000), t('b', 'in_progress', 0, 1000)];
+    expect(earlyCycleAt(list, at, followed, at + 2000, 25)).toBe(at + 115);
+  });
+  it('is null when the end comes at or after the regular cycle anyway', () => {
+    const list = [t('a', 'in_progress', 0, 1000)];
+    expect(earlyCycleAt(list, at, followed, at + 1000, 25)).toBeNull();
+    expect(earlyCycleAt(list, at, followed, at + 1030, 25)).toBeNull();
+  });
+  it('keeps the shortest gap after the read, even for a transfer due now', () => {
+    expect(earlyCycleAt([t('a', 'in_progress', 999, 1000)], at, followed, at + 2000, 25)).toBe(
+      at + 25,
+    );
+  });
+  it('looks early only for moving transfers with a speed, and only followed ones', () => {
+    const waiting = [
+      t('a', 'queued_remotely'),
+      t('b', 'initializing'),
+      t('c', 'in_progress', 900, 1000),
+    ];
+    expect(earlyCycleAt(waiting, at, followed, at + 2000, 25)).toBeNull();
+    expect(earlyCycleAt([t('a', 'in_progress', 900, 0)], at, followed, at + 2000, 25)).toBeNull();
+  });
+  it('spaces cycles by an eighth of the interval, at least 25 ms', () => {
+    expect(minCycleGapMs(100)).toBe(25);
+    expect(minCycleGapMs(2000)).toBe(250);
   });
 });

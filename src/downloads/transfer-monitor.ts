@@ -70,6 +70,40 @@ export function endingWithin(
   return n + (followed.size - listed.size);
 }
 
+/** How long after its predicted end a transfer is looked at: the daemon records the end a little late. */
+const END_MARGIN_MS = 15;
+
+/** The shortest gap between two cycles: never a request per tick, however many transfers end. */
+export function minCycleGapMs(pollIntervalMs: number): number {
+  return Math.max(25, Math.round(pollIntervalMs / 8));
+}
+
+/**
+ * When to look before the regular cycle because a moving transfer should have ended by then (bytes
+ * left at its average speed, plus a margin), or null when none should end before `regularAt`.
+ * Only transfers moving bytes with a measured speed count: one that is about to start, or waiting
+ * in a peer's queue, has no end to look for (its start is seen at the regular cycle), so an early
+ * look is only ever spent where a slot is about to free. Never sooner than `minGapMs` after
+ * `readAt`. Pure; exported for its unit test.
+ */
+export function earlyCycleAt(
+  transfers: readonly TransferStatus[],
+  readAt: number,
+  followed: ReadonlySet<string> | ReadonlyMap<string, unknown>,
+  regularAt: number,
+  minGapMs: number,
+): number | null {
+  let soonest: number | null = null;
+  for (const t of transfers) {
+    if (!followed.has(t.id) || t.state !== 'in_progress' || t.averageSpeed <= 0) continue;
+    const end = readAt + (Math.max(0, t.size - t.bytesTransferred) / t.averageSpeed) * 1000;
+    if (soonest === null || end < soonest) soonest = end;
+  }
+  if (soonest === null) return null;
+  const at = Math.max(readAt + minGapMs, soonest + END_MARGIN_MS);
+  return at < regularAt - minGapMs ? at : null;
+}
+
 /**
  * Follows every active transfer with ONE list request per cycle, however many downloads are running,
  * and hands each download the record of its own transfer. It polls only while someone listens.
@@ -87,13 +121,26 @@ export function createTransferMonitor(deps: {
   let last: { at: number; transfers: TransferStatus[] } | null = null;
   let lastError: unknown = null;
 
-  const cycle = (): Promise<void> =>
-    (running ??= runOnce().finally(() => {
+  const minGapMs = minCycleGapMs(deps.pollIntervalMs);
+  /** When the next regular cycle (every watcher answered) is due. */
+  let regularAt = 0;
+  /** The state each watcher was last handed, so an early cycle hands on only what changed. */
+  const delivered = new Map<string, string>();
+
+  const cycle = (early = false): Promise<void> =>
+    (running ??= runOnce(early).finally(() => {
       running = null;
+      // The regular rhythm runs from the end of the last regular cycle, as it always has.
+      if (!early) regularAt = Date.now() + deps.pollIntervalMs;
       schedule();
     }));
 
-  const runOnce = async (): Promise<void> => {
+  /**
+   * One list request. A regular cycle answers every watcher (the stall deadline relies on that); an
+   * early one, at a transfer's predicted end, only those whose transfer changed state (it ended,
+   * failed, started), so it adds no progress writes.
+   */
+  const runOnce = async (early: boolean): Promise<void> => {
     const started = Date.now();
     let updates: Array<[string, TransferUpdate]>;
     try {
@@ -113,15 +160,32 @@ export function createTransferMonitor(deps: {
       lastError = error;
       updates = [...listeners.keys()].map((id) => [id, { kind: 'unavailable', error }]);
     }
-    for (const [id, update] of updates) for (const l of listeners.get(id) ?? []) l(update);
+    for (const [id, update] of updates) {
+      const state = update.kind === 'status' ? update.transfer.state : update.kind;
+      if (early && (update.kind !== 'status' || delivered.get(id) === state)) continue;
+      delivered.set(id, state);
+      for (const l of listeners.get(id) ?? []) l(update);
+    }
   };
 
   const schedule = (): void => {
     if (stopped || timer || running || listeners.size === 0) return;
-    timer = setTimeout(() => {
-      timer = null;
-      void cycle();
-    }, deps.pollIntervalMs);
+    const now = Date.now();
+    // The first watch after an idle spell waits one interval, as before.
+    if (regularAt <= now - deps.pollIntervalMs) regularAt = now + deps.pollIntervalMs;
+    // The slot a transfer frees is refilled only once its end is seen: look at its predicted end
+    // rather than up to a whole poll interval later.
+    const early = last
+      ? earlyCycleAt(last.transfers, last.at, listeners, regularAt, minGapMs)
+      : null;
+    const at = early ?? Math.max(regularAt, now);
+    timer = setTimeout(
+      () => {
+        timer = null;
+        void cycle(early !== null);
+      },
+      Math.max(0, at - now),
+    );
   };
 
   return {
@@ -133,7 +197,10 @@ export function createTransferMonitor(deps: {
       schedule();
       return () => {
         set.delete(listener);
-        if (set.size === 0) listeners.delete(transferId);
+        if (set.size === 0) {
+          listeners.delete(transferId);
+          delivered.delete(transferId);
+        }
       };
     },
     /**
@@ -161,7 +228,7 @@ export function createTransferMonitor(deps: {
       return listeners.size;
     },
     /** Runs one cycle now (benchmarks and tests). */
-    runCycle: cycle,
+    runCycle: (): Promise<void> => cycle(),
     stop(): void {
       stopped = true;
       if (timer) clearTimeout(timer);

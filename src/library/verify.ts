@@ -1,6 +1,6 @@
 import { lstat, open, type FileHandle } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { parseFile, type IAudioMetadata } from 'music-metadata';
+import type { IAudioMetadata } from 'music-metadata';
 import { checkFlacEnd, checkMpegFrames, type ByteSource } from './audio-integrity.js';
 
 /**
@@ -70,6 +70,9 @@ export async function verifyAudioFile(
   }
 
   let metadata: IAudioMetadata;
+  // Loaded at the first file to verify, not at start: about 14 MB resident a process that files
+  // nothing (an API-only process, a paused queue) does not need.
+  const { parseFile } = await import('music-metadata');
   try {
     metadata = await parseFile(path, { duration: true, skipCovers: true });
   } catch (error) {

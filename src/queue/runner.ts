@@ -10,7 +10,12 @@ export interface RunnerOptions {
   /** Longest sleep between looks for due work, so a due retry starts within about this long. */
   idleMs?: number;
   now: () => number;
-  run: (lease: Lease, signal: AbortSignal) => Promise<void>;
+  /**
+   * Runs one claimed download. `released` is called once the job's last write has given its lease
+   * back (committed): from then on the job only tidies up (slskd's copy, its transfer record) and
+   * no longer holds a slot here, so the next claim starts at once instead of at the job's end.
+   */
+  run: (lease: Lease, signal: AbortSignal, released: () => void) => Promise<void>;
   /** False while nothing should start (the daemon's circuit is open): claiming would only churn. */
   canClaim?: () => boolean;
   onError: (error: unknown) => void;
@@ -23,10 +28,23 @@ export interface RunnerOptions {
 export function createRunner(options: RunnerOptions) {
   const { queue, owner, leaseMs, now } = options;
   const idleMs = options.idleMs ?? 1000;
+  /** Every job still running, `holdsSlot` until its lease is given back (see `run`). */
   const jobs = new Map<
     string,
-    { lease: Lease; controller: AbortController; done: Promise<void>; renewedAt: number }
+    {
+      lease: Lease;
+      controller: AbortController;
+      done: Promise<void>;
+      renewedAt: number;
+      holdsSlot: boolean;
+    }
   >();
+  /** Jobs that hold a lease: what counts against the limit. */
+  const holding = (): number => {
+    let n = 0;
+    for (const job of jobs.values()) if (job.holdsSlot) n++;
+    return n;
+  };
   let running = false;
   let wakeTimer: NodeJS.Timeout | null = null;
   let heartbeat: NodeJS.Timeout | null = null;
@@ -41,20 +59,32 @@ export function createRunner(options: RunnerOptions) {
 
   const startJob = (lease: Lease): void => {
     const controller = new AbortController();
-    const done = options
-      .run(lease, controller.signal)
+    const entry = {
+      lease,
+      controller,
+      done: Promise.resolve(),
+      renewedAt: now(),
+      holdsSlot: true,
+    };
+    const released = (): void => {
+      if (!entry.holdsSlot) return;
+      entry.holdsSlot = false;
+      wake();
+    };
+    jobs.set(lease.downloadId, entry);
+    entry.done = options
+      .run(lease, controller.signal, released)
       .catch((error: unknown) => options.onError(error))
       .finally(() => {
         jobs.delete(lease.downloadId);
         wake();
       });
-    jobs.set(lease.downloadId, { lease, controller, done, renewedAt: now() });
   };
 
   const fill = async (): Promise<void> => {
     for (;;) {
       const limit = options.maxConcurrent();
-      if (!running || jobs.size >= limit || !(options.canClaim?.() ?? true)) return;
+      if (!running || holding() >= limit || !(options.canClaim?.() ?? true)) return;
       const lease = await queue.claimNext(owner, now(), leaseMs, limit);
       if (!lease) return;
       if (jobs.has(lease.downloadId)) {
@@ -70,6 +100,8 @@ export function createRunner(options: RunnerOptions) {
   const sleepUntilWoken = async (): Promise<void> => {
     if (pendingWake) return;
     const next = await queue.nextRunAfter(now()).catch(() => null);
+    // A wake that came while the look above was waiting must not be lost until the idle timeout.
+    if (pendingWake) return;
     const ms = Math.max(10, Math.min(idleMs, next === null ? idleMs : next - now()));
     await new Promise<void>((resolve) => {
       wakeUp = resolve;
@@ -82,7 +114,8 @@ export function createRunner(options: RunnerOptions) {
   const renewAll = async (): Promise<void> => {
     for (const job of [...jobs.values()]) {
       // An aborted job is winding down and sends nothing more: renewing would only keep its slot.
-      if (job.controller.signal.aborted) continue;
+      // One that gave its lease back has none to renew.
+      if (job.controller.signal.aborted || !job.holdsSlot) continue;
       const renewed = await queue
         .renew(job.lease, now(), leaseMs, options.maxConcurrent())
         .catch(() => null);
@@ -117,8 +150,9 @@ export function createRunner(options: RunnerOptions) {
     abort(downloadId: string): void {
       jobs.get(downloadId)?.controller.abort(new Error('cancelled'));
     },
+    /** Jobs holding a lease (and so a slot) now. */
     get activeCount(): number {
-      return jobs.size;
+      return holding();
     },
     /** Stops claiming, aborts running jobs and hands their downloads back to the queue at once. */
     async stop(): Promise<void> {

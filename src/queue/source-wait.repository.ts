@@ -27,6 +27,12 @@ export interface ParkedDownload {
   queuePosition: number | null;
 }
 
+/** A parked row as `setQueuePositions` wrote it: what its `download.progress` delta carries. */
+export type QueuePositionRow = Pick<
+  Selectable<DownloadsTable>,
+  'id' | 'progress' | 'bytes_transferred' | 'queue_position' | 'updated_at'
+>;
+
 export function createSourceWaitRepository(handle: DatabaseHandle) {
   const { db, dialect } = handle;
 
@@ -119,22 +125,35 @@ export function createSourceWaitRepository(handle: DatabaseHandle) {
     },
 
     /**
-     * A parked download's new place in its peer's queue, as the transfer list shows it (nobody
-     * else follows a parked transfer). Only a row still parked and waiting, and only when the place
-     * differs: every process's watch may report the same place, and a worker that took the row
-     * over writes its own.
+     * Parked downloads' new places in their peers' queues, as the transfer list shows them (nobody
+     * else follows a parked transfer), in one UPDATE inside the caller's transaction (the source
+     * watch appends the progress events there). Only rows still parked and waiting, and only where
+     * the place differs: every process's watch may report the same place, and a worker that took
+     * the row over writes its own. Returns the rows written (none written: an empty list).
      */
-    async setQueuePosition(id: string, position: number, now: number): Promise<boolean> {
-      const result = await db
+    async setQueuePositions(
+      changes: readonly { id: string; position: number }[],
+      now: number,
+      tx: Db,
+    ): Promise<QueuePositionRow[]> {
+      if (changes.length === 0) return [];
+      // CAST: PostgreSQL types a CASE of bare parameters as text.
+      const place = sql<number>`CASE ${sql.ref('id')} ${sql.join(
+        changes.map((c) => sql`WHEN ${c.id} THEN CAST(${c.position} AS integer)`),
+        sql` `,
+      )} END`;
+      return tx
         .updateTable('downloads')
-        .set({ queue_position: position, updated_at: now })
-        .where('id', '=', id)
-        .where('source_wait', '=', 'waiting')
-        .where((eb) =>
-          eb.or([eb('queue_position', 'is', null), eb('queue_position', '!=', position)]),
+        .set({ queue_position: place, updated_at: now })
+        .where(
+          'id',
+          'in',
+          changes.map((c) => c.id),
         )
-        .executeTakeFirst();
-      return Number(result.numUpdatedRows) === 1;
+        .where('source_wait', '=', 'waiting')
+        .where((eb) => eb.or([eb('queue_position', 'is', null), eb('queue_position', '!=', place)]))
+        .returning(['id', 'progress', 'bytes_transferred', 'queue_position', 'updated_at'])
+        .execute();
     },
 
     /** A parked row that is no longer active (cancelled, failed from outside) stops counting. */

@@ -1,4 +1,7 @@
 import { isActive, type DownloadStatus } from '../downloads/download.js';
+import type { DatabaseHandle } from '../db/database.js';
+import { toProgressDto } from '../downloads/download.dto.js';
+import type { EventLog } from '../events/event-log.js';
 import type { TransferStatus } from '../providers/provider.js';
 import type { SourceWaitRepository } from './source-wait.repository.js';
 
@@ -9,8 +12,14 @@ const STILL_WAITING = new Set<TransferStatus['state']>([
   'requested',
 ]);
 
+/** Places written per transaction (one UPDATE and its events). */
+const POSITION_CHUNK = 500;
+
 export interface SourceWatchOptions {
   repo: SourceWaitRepository;
+  /** The places a look found moved are written in one transaction with their events. */
+  handle: Pick<DatabaseHandle, 'writeTx'>;
+  events: Pick<EventLog, 'appendMany'>;
   /** The monitor's transfer list, no older than the given age (one list request per cycle). */
   transfers: (maxAgeMs: number) => Promise<TransferStatus[]>;
   pollIntervalMs: number;
@@ -19,8 +28,6 @@ export interface SourceWatchOptions {
   now: () => number;
   /** A parked download became claimable: the runner should look now. */
   onReady: () => void;
-  /** Parked downloads whose place in their peer's queue was written (their DTO changed). */
-  onQueuePositions?: (ids: string[]) => void;
   onError: (error: unknown) => void;
 }
 
@@ -37,6 +44,26 @@ export function createSourceWatch(options: SourceWatchOptions) {
   let timer: NodeJS.Timeout | null = null;
   let stopped = true;
   let looking: Promise<void> | null = null;
+
+  /**
+   * Every moved place of one look in one UPDATE, and its `download.progress` deltas (what a worker
+   * announces for the same change) in the same transaction: a committed place always has its event,
+   * and a crash between the two cannot leave SSE clients and other processes showing the old place.
+   */
+  const writePositions = async (moves: { id: string; position: number }[]): Promise<void> => {
+    // In chunks: up to 100,000 downloads may be parked, and each place is two bound parameters.
+    for (let i = 0; i < moves.length; i += POSITION_CHUNK) {
+      const chunk = moves.slice(i, i + POSITION_CHUNK);
+      await options.handle.writeTx(async (tx) => {
+        const rows = await repo.setQueuePositions(chunk, now(), tx);
+        if (rows.length === 0) return;
+        await options.events.appendMany(
+          tx,
+          rows.map((r) => ({ type: 'download.progress' as const, payload: toProgressDto(r) })),
+        );
+      });
+    }
+  };
 
   const look = async (): Promise<void> => {
     const parked = await repo.parked();
@@ -56,7 +83,7 @@ export function createSourceWatch(options: SourceWatchOptions) {
     }
     const stallMs = options.stallTimeoutMs();
     let woke = false;
-    const placed: string[] = [];
+    const moves: { id: string; position: number }[] = [];
     for (const p of waiting) {
       const t = p.transferId ? byId.get(p.transferId) : undefined;
       const moved = !t || t.removed || !STILL_WAITING.has(t.state);
@@ -64,11 +91,11 @@ export function createSourceWatch(options: SourceWatchOptions) {
         if (await repo.markReady(p.id, now())) woke = true;
       } else if (t.placeInQueue !== undefined && t.placeInQueue !== p.queuePosition) {
         // The user sees the place move while the download waits without a worker.
-        if (await repo.setQueuePosition(p.id, t.placeInQueue, now())) placed.push(p.id);
+        moves.push({ id: p.id, position: t.placeInQueue });
       }
     }
     if (woke) options.onReady();
-    if (placed.length > 0) options.onQueuePositions?.(placed);
+    if (moves.length > 0) await writePositions(moves);
   };
 
   const tick = (): void => {

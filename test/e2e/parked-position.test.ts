@@ -94,5 +94,17 @@ describe.each(testDialects())('a parked download on %s', (dialect) => {
       .where('id', '=', download.id)
       .executeTakeFirstOrThrow();
     expect(row).toEqual({ source_wait: 'waiting', lease_owner: null });
+    // Announced as the worker would announce it: a progress delta with the new place, committed
+    // with the write (SSE clients and other processes read it from the log).
+    const announced = (
+      await s.db.db
+        .selectFrom('events')
+        .select('payload')
+        .where('type', '=', 'download.progress')
+        .execute()
+    ).map((e) => JSON.parse(e.payload) as { id: string; queuePosition: number | null });
+    expect(announced).toContainEqual(
+      expect.objectContaining({ id: download.id, queuePosition: 3 }),
+    );
   });
 });

@@ -1,0 +1,106 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createQueueRepository, type Lease } from '../src/queue/queue.repository.js';
+import { createRunner } from '../src/queue/runner.js';
+import { freshDb, testDialects, type TestDb } from './helpers/db.js';
+import { downloadRow } from './helpers/factories.js';
+import { waitUntil } from './helpers/wait.js';
+
+/**
+ * A job whose last write gave its lease back (filed, parked, failed) no longer holds a runner slot
+ * while it tidies up (slskd's copy, its transfer record): the next download is claimed right after
+ * that commit, not at the job's end.
+ */
+describe.each(testDialects())('runner slots on %s', (dialect) => {
+  let db: TestDb;
+  let stop: (() => Promise<void>) | undefined;
+  beforeEach(async () => {
+    db = await freshDb(dialect);
+  });
+  afterEach(async () => {
+    await stop?.();
+    stop = undefined;
+    await db.cleanup();
+  });
+
+  it('claims the next download once a job has released its lease, before the job ends', async () => {
+    const first = downloadRow({ created_at: 1, run_after: 0 });
+    const second = downloadRow({ created_at: 2, run_after: 0 });
+    await db.db.insertInto('downloads').values([first, second]).execute();
+    const queue = createQueueRepository(db);
+    const started: string[] = [];
+    let finishTidying!: () => void;
+    const tidying = new Promise<void>((resolve) => (finishTidying = resolve));
+    const runner = createRunner({
+      queue,
+      owner: 'w1',
+      maxConcurrent: () => 1,
+      leaseMs: 30_000,
+      // Long: only a wake-up can start the second job within the test's wait.
+      idleMs: 60_000,
+      now: Date.now,
+      run: async (lease: Lease, _signal, released) => {
+        started.push(lease.downloadId);
+        if (lease.downloadId !== first.id) return;
+        // The job's last write: the lease is given back, committed.
+        await queue.release(lease, { status: 'completed' });
+        released();
+        // Tidying up after the release, which takes a while.
+        await tidying;
+      },
+      onError: (error) => {
+        throw error;
+      },
+    });
+    stop = async () => {
+      finishTidying();
+      await runner.stop();
+    };
+    await runner.start();
+    await waitUntil(() => (started.length === 2 ? started : null), {
+      what: 'the second download claimed while the first job tidies up',
+      timeoutMs: 20_000,
+    });
+    expect(started).toEqual([first.id, second.id]);
+    // Only the second job counts against the limit: the first holds no lease.
+    expect(runner.activeCount).toBeLessThanOrEqual(1);
+  });
+
+  it('keeps the slot of a job that has not released its lease', async () => {
+    const first = downloadRow({ created_at: 1, run_after: 0 });
+    const second = downloadRow({ created_at: 2, run_after: 0 });
+    await db.db.insertInto('downloads').values([first, second]).execute();
+    const queue = createQueueRepository(db);
+    const started: string[] = [];
+    let finish!: () => void;
+    const working = new Promise<void>((resolve) => (finish = resolve));
+    const runner = createRunner({
+      queue,
+      owner: 'w1',
+      maxConcurrent: () => 1,
+      leaseMs: 30_000,
+      idleMs: 50,
+      now: Date.now,
+      run: async (lease: Lease) => {
+        started.push(lease.downloadId);
+        if (lease.downloadId !== first.id) return;
+        await working;
+        await queue.release(lease, { status: 'completed' });
+      },
+      onError: (error) => {
+        throw error;
+      },
+    });
+    stop = async () => {
+      finish();
+      await runner.stop();
+    };
+    await runner.start();
+    await waitUntil(() => (started.length === 1 ? true : null), { what: 'the first claim' });
+    // Several idle looks later the limit still holds the second back.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(started).toEqual([first.id]);
+    expect(runner.activeCount).toBe(1);
+    finish();
+    await waitUntil(() => (started.length === 2 ? true : null), { what: 'the second claim' });
+  });
+});
