@@ -414,6 +414,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
         await sourceWatch.stop();
         await prefetch.stop();
         await runner.stop();
+        await transcode.close();
         await orphans.stop();
         monitor.stop();
         // Streams end first (an open one would hold app.close), then the API finishes its requests,
