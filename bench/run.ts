@@ -64,7 +64,9 @@ async function main(): Promise<void> {
     }
   }
   if (want('library')) {
-    console.log('== library: per-file costs of filing (transcode check: 3-minute FLAC)');
+    console.log(
+      '== library: per-file costs of filing (transcode check: 3-minute FLAC, 60 s 192 kHz)',
+    );
     console.table(await libraryBench());
   }
   if (want('chaos')) {

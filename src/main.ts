@@ -445,6 +445,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
         await sourceWatch.stop();
         await prefetch.stop();
         await runner.stop();
+        await transcode.close();
         await orphans.stop();
         monitor.stop();
         await tagger.close();

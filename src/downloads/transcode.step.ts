@@ -9,8 +9,9 @@ import type { AttemptRow } from './download.repository.js';
  * The fake-lossless step of filing (issue 8 part 5), between verification and naming: a lossless
  * file is checked (library/transcode-check.ts), the result is recorded on the attempt (and on the
  * download when the file is kept), and a suspect file is rejected or kept as the setting
- * `transcodeAction` says. Runs again from the start after a crash: checking is read-only and the
- * writes set the same values.
+ * `transcodeAction` says. A file ffmpeg cannot decode in full (damaged past what verification's
+ * header checks see) is rejected whatever the setting. Runs again from the start after a crash:
+ * checking is read-only and the writes set the same values.
  */
 
 export type TranscodeOutcome = { reject: false } | { reject: true; message: string };
@@ -51,10 +52,15 @@ export async function transcodeStep(
 
   // Resolved again right before reading, as verification does: the path may be a symlink by now.
   const result = await checker.check(await confinedRealPath(root, source));
+  const facts = { id: ctx.row.id, user: attempt.username, file: attempt.filename };
+  if (result.status === 'invalid') {
+    // Not a verdict on the spectrum: nothing is recorded as checked; the attempt's error says why.
+    ctx.deps.log.warn({ ...facts, reason: result.reason }, 'file does not decode');
+    return { reject: true, message: `The downloaded file does not decode: ${result.reason}` };
+  }
   const columns = columnsOf(result);
   const suspect = columns.suspect_transcode === 1;
   const reject = suspect && ctx.deps.settings.get('transcodeAction') === 'reject';
-  const facts = { id: ctx.row.id, user: attempt.username, file: attempt.filename };
   if (result.status === 'skipped') {
     ctx.deps.log.warn({ ...facts, reason: result.reason }, 'transcode check skipped');
   } else if (suspect) {
@@ -86,7 +92,7 @@ export async function transcodeStep(
   };
 }
 
-function columnsOf(result: TranscodeCheckResult): Columns {
+function columnsOf(result: Exclude<TranscodeCheckResult, { status: 'invalid' }>): Columns {
   if (result.status === 'skipped') return { ...UNCHECKED, transcode_check: 'skipped' };
   return {
     transcode_check: result.verdict,

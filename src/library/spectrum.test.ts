@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   averageSpectrum,
+  averageSpectrumSteps,
   findCliff,
   paddedBitDepth,
   significantBits,
@@ -51,6 +52,16 @@ describe('findCliff', () => {
   it('finds one at 19.5 kHz too, and none in content that reaches 21.5 kHz', () => {
     expect(judge(multitone(2, 19_500)).verdict).toBe('suspect');
     expect(judge(multitone(2, 21_500))).toMatchObject({ verdict: 'clean' });
+  });
+
+  it('reports a cliff too near Nyquist (20.9 kHz at 44.1 kHz) as inconclusive, never suspect', () => {
+    // A steep anti-alias filter of a genuine master stops here as sharply as an encoder would.
+    const finding = judge(multitone(2, 20_900));
+    expect(finding.verdict).toBe('inconclusive');
+    expect(finding.cutoffHz).toBeGreaterThan((RATE / 2) * SPECTRUM_THRESHOLDS.suspectUpToOfNyquist);
+    expect(finding.reason).toMatch(/too near Nyquist/);
+    // Just below the limit it is still an encoder's cut-off (MP3 320 kbps sits at ~20.1 kHz).
+    expect(judge(multitone(2, 20_100)).verdict).toBe('suspect');
   });
 
   it('does not call a gradual roll-off a cliff', () => {
@@ -113,5 +124,22 @@ describe('bit depth', () => {
     expect(paddedBitDepth(24, real).verdict).toBe('clean');
     expect(paddedBitDepth(16, samples(16)).verdict).toBe('clean');
     expect(paddedBitDepth(24, samples(16, 100)).verdict).toBe('inconclusive');
+  });
+});
+
+describe('averageSpectrumSteps', () => {
+  it('pauses every n windows and ends with the same spectrum as averageSpectrum', () => {
+    const slices = [multitone(1, 16_000, 0, 4), multitone(1, 16_000, 0, 5)];
+    const work = averageSpectrumSteps(slices, RATE, 5);
+    let pauses = 0;
+    let step = work.next();
+    while (!step.done) {
+      pauses++;
+      step = work.next();
+    }
+    const whole = averageSpectrum(slices, RATE);
+    expect(step.value.windows).toBe(whole.windows);
+    expect(pauses).toBe(Math.ceil(whole.windows / 5) - 1);
+    expect(Array.from(step.value.db)).toEqual(Array.from(whole.db));
   });
 });

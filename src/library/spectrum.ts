@@ -17,7 +17,10 @@ export type Verdict = 'clean' | 'suspect' | 'inconclusive';
 
 export interface Finding {
   verdict: Verdict;
-  /** Where the spectrum stops, for a suspect cliff (rounded to 10 Hz). */
+  /**
+   * Where the spectrum stops (rounded to 10 Hz): for a suspect cliff, and for an inconclusive one
+   * too near Nyquist to tell from a recording's own anti-alias filter.
+   */
   cutoffHz?: number;
   /** One sentence a user can read: what was found, or why nothing can be said. */
   reason: string;
@@ -77,6 +80,17 @@ export const SPECTRUM_THRESHOLDS = {
   contentOverFloorDb: 12,
   /** Cliffs at or above this share of Nyquist are the recording's own anti-alias filter (FLAC Detective's 95 % rule). */
   maxCliffOfNyquist: 0.95,
+  /**
+   * A cliff above this share of Nyquist (20.4 kHz at 44.1 kHz, 22.2 kHz at 48 kHz) is never called
+   * suspect, only inconclusive with its cut-off: a genuine master resampled with a steep filter
+   * stops there too. Measured with ffmpeg from a 96 kHz pink-noise master to 44.1 kHz: soxr at
+   * its defaults (precision 20 or 28, triangular dither) and at cutoff 0.85–0.9 reads 20.9 kHz;
+   * swr with filter_size 256 at cutoff 0.92–0.96 reads 20.4–20.9 kHz. LAME 320 kbps reads
+   * 20.1 kHz at 44.1 kHz (20.35 kHz at 48 kHz, as does Opus), so it stays suspect — but a master
+   * filtered as steeply at 0.9 of Nyquist (swr cutoff 0.9: 20.0 kHz) is the same picture: a
+   * 320 kbps suspicion is the weakest one, and `transcodeAction: "warn"` is for who minds.
+   */
+  suspectUpToOfNyquist: 0.925,
   /** The "above" side is measured up to this share of Nyquist: the last bins hold the resampler's own roll-off. */
   aboveUpToOfNyquist: 0.99,
   /**
@@ -109,7 +123,8 @@ export const CUTOFF_FAMILIES: readonly {
   { fromHz: 16_600, toHz: 17_800, source: 'MP3 ≈ 128–160 kbps' },
   // LAME 192–256 kbps and V2–V0 (18.6–19.5 kHz), AAC at 192 kbps.
   { fromHz: 17_800, toHz: 19_800, source: 'MP3 ≈ 192–256 kbps or VBR V0–V2' },
-  // LAME 320 kbps (20–20.5 kHz), Opus (always 20 kHz).
+  // LAME 320 kbps (20–20.5 kHz), Opus (always 20 kHz). Above `suspectUpToOfNyquist` of the file's
+  // Nyquist a cliff here is only reported, never suspect: steep resampling filters stop there too.
   { fromHz: 19_800, toHz: 21_000, source: 'MP3 320 kbps or Opus' },
 ];
 
@@ -126,6 +141,23 @@ export function fftSizeFor(sampleRate: number): number {
  * a gap between tracks says nothing about an encoder.
  */
 export function averageSpectrum(slices: readonly Float32Array[], sampleRate: number): Spectrum {
+  const work = averageSpectrumSteps(slices, sampleRate, Infinity);
+  for (;;) {
+    const step = work.next();
+    if (step.done) return step.value;
+  }
+}
+
+/**
+ * `averageSpectrum` in steps: the generator pauses after every `windowsPerStep` FFT windows, so a
+ * caller on the event loop can yield between steps (the fallback when the worker thread cannot
+ * run; transcode-pool.ts). One 16384-point window (192 kHz) costs ~0.3 ms here, warm.
+ */
+export function* averageSpectrumSteps(
+  slices: readonly Float32Array[],
+  sampleRate: number,
+  windowsPerStep: number,
+): Generator<void, Spectrum, void> {
   const size = fftSizeFor(sampleRate);
   const hop = size / 2;
   const starts: [number, number][] = [];
@@ -145,7 +177,12 @@ export function averageSpectrum(slices: readonly Float32Array[], sampleRate: num
   const bins = size / 2 + 1;
   const sum = new Float64Array(bins);
   let windows = 0;
+  let sinceYield = 0;
   for (let k = 0; k < starts.length; k += step) {
+    if (++sinceYield > windowsPerStep) {
+      sinceYield = 1;
+      yield;
+    }
     const [s, at] = starts[Math.floor(k)] as [number, number];
     const slice = slices[s] as Float32Array;
     let energy = 0;
@@ -232,6 +269,13 @@ export function findCliff(spectrum: Spectrum): Finding {
     while (near.has(from - t.bandHz)) from -= t.bandHz;
     while (near.has(to + t.bandHz)) to += t.bandHz;
     const cutoffHz = Math.round((from + to) / 2 / 10) * 10;
+    if (cutoffHz > nyquist * t.suspectUpToOfNyquist) {
+      return {
+        verdict: 'inconclusive',
+        cutoffHz,
+        reason: `spectrum stops at ${cutoffHz} Hz, too near Nyquist (${nyquist} Hz) to tell an encoder from a steep anti-alias filter`,
+      };
+    }
     return {
       verdict: 'suspect',
       cutoffHz,

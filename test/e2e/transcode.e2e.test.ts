@@ -8,37 +8,52 @@ import type { DownloadDto } from '../../src/downloads/download.dto.js';
 import { freshPgDatabase, testDialects } from '../helpers/db.js';
 import { sha } from '../helpers/files.js';
 import { startStack, type Stack } from '../helpers/stack.js';
-import { makeMp3Transcode, makePinkFlac } from '../helpers/transcode-audio.js';
+import {
+  corruptMiddle,
+  makeMp3Transcode,
+  makePinkFlac,
+  makeSteepResampledFlac,
+} from '../helpers/transcode-audio.js';
 
 const ARTIST = 'Lowpass Choir';
 
 /**
- * A fast peer offers FLACs that are MP3 128 kbps files converted back (made with ffmpeg here); a
- * slow peer has the real FLAC of the first title. Ranked by speed, the fake is tried first.
+ * A fast peer offers FLACs that are MP3 128 kbps files converted back (made with ffmpeg here) and
+ * a FLAC damaged in its middle; a slow peer has the real FLAC of the first title and a genuine
+ * master resampled with a steep filter (its spectrum stops near 21 kHz) of the third. Ranked by
+ * speed, the fast peer's file is tried first.
  */
 async function share(dir: string) {
   const real = path.join(dir, 'real.flac');
   const fake = path.join(dir, 'fake.flac');
+  const steep = path.join(dir, 'steep.flac');
+  const broken = path.join(dir, 'broken.flac');
   await makePinkFlac(real, { seconds: 8 });
   await makeMp3Transcode(real, fake, 128);
+  await makeSteepResampledFlac(steep, 8);
+  await makePinkFlac(broken, { seconds: 40 });
+  await corruptMiddle(broken, broken);
   const remote = (user: string, title: string) =>
     `@@${user}\\Music\\${ARTIST}\\Filters (2020)\\0${title.length % 9} - ${title}.flac`;
   const users: SimUser[] = [
     {
       username: 'fastfake',
       behaviour: { uploadSpeed: 40_000_000 },
-      files: ['Cut Off', 'Kept Anyway'].map((t) => ({
-        remotePath: remote('f', t),
-        localPath: fake,
-      })),
+      files: [
+        ...['Cut Off', 'Kept Anyway'].map((t) => ({ remotePath: remote('f', t), localPath: fake })),
+        { remotePath: remote('f', 'Steep Filter'), localPath: broken },
+      ],
     },
     {
       username: 'slowreal',
       behaviour: { uploadSpeed: 400_000 },
-      files: [{ remotePath: remote('r', 'Cut Off'), localPath: real }],
+      files: [
+        { remotePath: remote('r', 'Cut Off'), localPath: real },
+        { remotePath: remote('r', 'Steep Filter'), localPath: steep },
+      ],
     },
   ];
-  return { users, real, fake };
+  return { users, real, fake, steep };
 }
 
 const finished = (stack: Stack, id: string) =>
@@ -50,7 +65,7 @@ const finished = (stack: Stack, id: string) =>
 
 describe.each(testDialects())('fake-lossless check at filing (%s)', (dialect) => {
   let stack: Stack;
-  let files: { real: string; fake: string };
+  let files: { real: string; fake: string; steep: string };
   let pgDb: { url: string; drop(): Promise<void> } | undefined;
 
   beforeAll(async () => {
@@ -108,6 +123,30 @@ describe.each(testDialects())('fake-lossless check at filing (%s)', (dialect) =>
       ['slowreal', 'clean', false],
     ]);
     expect(c.body.ranked[0]?.transcodeCutoffHz).toBe(first?.transcodeCutoffHz);
+  });
+
+  it('fails a file that decodes only in part, and files a steep-filtered master unflagged', async () => {
+    // transcodeAction is still "reject": neither outcome may depend on it.
+    const created = await stack.api<DownloadDto>('POST', '/api/downloads', {
+      artist: ARTIST,
+      title: 'Steep Filter',
+    });
+    const d = await finished(stack, created.body.id);
+    expect(d.status, d.errorMessage ?? '').toBe('completed');
+    expect(d.source?.username).toBe('slowreal');
+    expect(sha(d.libraryPath!)).toBe(sha(files.steep));
+    // The cliff near Nyquist is reported, not suspected.
+    expect(d).toMatchObject({ transcodeCheck: 'inconclusive', suspectTranscode: false });
+    expect(d.transcodeCutoffHz).toBeGreaterThan(20_400);
+    const [first, second] = d.attempts;
+    expect(first).toMatchObject({
+      username: 'fastfake',
+      outcome: 'failed',
+      errorCode: 'invalid_file',
+      transcodeCheck: null,
+    });
+    expect(first?.errorMessage).toMatch(/^The downloaded file does not decode: /);
+    expect(second).toMatchObject({ username: 'slowreal', transcodeCheck: 'inconclusive' });
   });
 
   it('keeps the file with the flag when transcodeAction is "warn"', async () => {

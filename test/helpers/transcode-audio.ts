@@ -2,7 +2,7 @@
 // Nyquist, as music has), the same through an MP3 encoder and back to FLAC, a padded 24-bit copy,
 // an upsampled 96 kHz copy. Mono keeps them small; the check downmixes to mono anyway.
 import { execFile } from 'node:child_process';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
@@ -71,4 +71,52 @@ export async function makeToneFlac(file: string, seconds: number, frequency = 44
     'flac',
     file,
   );
+}
+
+/**
+ * A genuine lossless master resampled as mastering tools do: 96 kHz pink noise through soxr at
+ * precision 28 with triangular dither to a 16-bit FLAC at `rate`. Its steep anti-alias filter
+ * stops the spectrum near 21 kHz (at 44.1 kHz), where an MP3 320 kbps or Opus cut-off also lies.
+ */
+export async function makeSteepResampledFlac(
+  file: string,
+  seconds: number,
+  rate = 44_100,
+): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  await ffmpeg(
+    '-f',
+    'lavfi',
+    '-i',
+    `anoisesrc=color=pink:duration=${seconds}:sample_rate=96000:amplitude=0.3:seed=11`,
+    '-ac',
+    '1',
+    '-af',
+    'aresample=resampler=soxr:precision=28:dither_method=triangular',
+    '-ar',
+    String(rate),
+    '-sample_fmt',
+    's16',
+    '-c:a',
+    'flac',
+    file,
+  );
+}
+
+/**
+ * A copy of `source` whose middle `share` of bytes is overwritten with pseudo-random bytes: the header and
+ * the last frames are intact (verification's checks pass), and ffmpeg resyncs past the noise and
+ * exits 0, decoding a fraction of the audio.
+ */
+export async function corruptMiddle(source: string, file: string, share = 0.6): Promise<void> {
+  const bytes = await readFile(source);
+  const from = Math.floor(bytes.length * (0.5 - share / 2));
+  const to = Math.floor(bytes.length * (0.5 + share / 2));
+  // Seeded, so a failure can be replayed with the same bytes.
+  let seed = 0x5eed;
+  for (let i = from; i < to; i++) {
+    seed = (seed * 1_664_525 + 1_013_904_223) >>> 0;
+    bytes[i] = seed >>> 24;
+  }
+  await writeFile(file, bytes);
 }
