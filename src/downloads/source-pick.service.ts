@@ -1,6 +1,6 @@
 import type { DatabaseHandle, Db } from '../db/database.js';
 import type { EventLog } from '../events/event-log.js';
-import { candidateId } from '../matching/candidate-id.js';
+import { candidateId, isCandidateId } from '../matching/candidate-id.js';
 import type { Candidate, DownloadProvider } from '../providers/provider.js';
 import { cancelAtDaemon } from './attempt-transfer.js';
 import type { DownloadStatus } from './download.js';
@@ -165,18 +165,31 @@ export function createSourcePickService(deps: SourcePickDeps) {
     /** Picks one of the download's candidates by its id (GET /api/downloads/{id}/candidates). */
     pick(id: string, wanted: string): Promise<DownloadDto> {
       return retrying(id, (stored) => {
-        const ranked = stored?.ranked.find((r) => candidateId(r.candidate) === wanted);
-        if (ranked) return { candidateId: wanted, candidate: ranked.candidate, from: 'ranked' };
-        const rejected = stored?.rejected.find((r) => candidateId(r.candidate) === wanted);
+        // Ids are compared through isCandidateId: one handed out before an upgrade still resolves,
+        // and the pick stores the file's current id.
+        const ranked = stored?.ranked.find((r) => isCandidateId(r.candidate, wanted));
+        if (ranked)
+          return {
+            candidateId: candidateId(ranked.candidate),
+            candidate: ranked.candidate,
+            from: 'ranked',
+          };
+        const rejected = stored?.rejected.find((r) => isCandidateId(r.candidate, wanted));
         if (rejected)
           return {
-            candidateId: wanted,
+            candidateId: candidateId(rejected.candidate),
             candidate: rejected.candidate,
             from: 'rejected',
             rejectedFor: rejected.reason,
           };
-        if (stored?.pick?.candidateId === wanted)
-          return { candidateId: wanted, candidate: stored.pick.candidate, from: stored.pick.from };
+        const earlier = stored?.pick;
+        if (earlier && isCandidateId(earlier.candidate, wanted))
+          return {
+            candidateId: candidateId(earlier.candidate),
+            candidate: earlier.candidate,
+            from: earlier.from,
+            ...(earlier.rejectedFor !== undefined ? { rejectedFor: earlier.rejectedFor } : {}),
+          };
         throw new ConflictError(
           `Candidate ${wanted} is not among download ${id}'s candidates; they may have been searched again (GET /api/downloads/${id}/candidates)`,
         );
