@@ -311,6 +311,20 @@ describe.each(testDialects())('manual pick and manual search (%s)', (dialect) =>
     expect(after[0]!.at).toBeGreaterThanOrEqual(cancel!.at);
   });
 
+  it('runs at most 3 searches by hand at once; more are told 429, and may search once one answered', async () => {
+    const all = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        stack.api<{ message?: string }>('POST', '/api/search', { query: 'sine tone' }),
+      ),
+    );
+    const statuses = all.map((r) => r.status).sort();
+    expect(statuses).toEqual([200, 200, 200, 429, 429]);
+    const busy = all.find((r) => r.status === 429)!;
+    expect(busy.body.message).toMatch(/^3 manual or album searches are running/);
+    const again = await stack.api('POST', '/api/search', { query: 'sine tone' });
+    expect(again.status).toBe(200);
+  });
+
   // Last: it stops the stack's SoulSpot and goes on with a new one on the same database.
   it('keeps a pick across a restart: the new process enqueues the picked file', async () => {
     const created = await stack.api<DownloadDto>('POST', '/api/downloads', {
