@@ -19,6 +19,7 @@ import { createEventLog, type EventLog, type EventLogOptions } from './events/ev
 import { createSseBroker } from './events/sse.broker.js';
 import { buildApp, type App } from './http/app.js';
 import { createSearchService } from './search/search.service.js';
+import { createSearchSlots } from './search/search-slots.js';
 import { createSourcePickRepository } from './downloads/source-pick.repository.js';
 import { createSourcePickService } from './downloads/source-pick.service.js';
 import { createLogger } from './log/logger.js';
@@ -237,6 +238,8 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
   });
   const mayStart = (): boolean => provider.circuit !== 'open' && queueControl.mayStart();
   // Searches the next downloads ahead when slots are about to free (docs: "Slot refill").
+  // Manual and album searches share one bound, and the prefetcher gives way to them.
+  const searchSlots = createSearchSlots();
   const prefetch = createPrefetcher({
     repo: createPrefetchRepository(db),
     provider,
@@ -247,6 +250,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     activeJobs: () => runner.activeCount,
     endingWithin: (ms) => monitor.endingWithin(ms),
     followed: () => monitor.followed,
+    handSearches: () => searchSlots.running,
     pollIntervalMs: config.pollIntervalMs,
     now,
     log,
@@ -280,6 +284,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     sources: blocklist,
     now,
     pollMs: Math.min(200, config.pollIntervalMs),
+    slots: searchSlots,
   });
   const downloads = createDownloadsService({
     handle: db,
@@ -316,6 +321,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     now,
     log,
     runner,
+    searchSlots,
   });
   const app = await buildApp({
     apiKey: config.apiKey,

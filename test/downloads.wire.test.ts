@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StoredCandidates } from '../src/downloads/search.step.js';
 import { candidateId } from '../src/matching/candidate-id.js';
@@ -15,6 +16,7 @@ const T0 = Date.UTC(2026, 0, 31, 22, 0, 0);
 const ID = '6f1c1d2e-3a4b-4c5d-8e6f-708192a3b4c5';
 const FIRST = 'a1111111-1111-4111-8111-111111111111';
 const SECOND = 'a2222222-2222-4222-8222-222222222222';
+const PICKED = '6f1c1d2e-3a4b-4c5d-8e6f-708192a3b4c6';
 
 const flac = {
   provider: 'slskd',
@@ -267,6 +269,26 @@ describe.each(testDialects())('download wire shapes on %s', (dialect) => {
       .set({ current_attempt_id: SECOND })
       .where('id', '=', ID)
       .execute();
+    // A pick stored by an older SoulSpot: its id is of the older, NUL-joined form.
+    const olderId = createHash('sha256')
+      .update(`${flac.provider}\u0000${flac.username}\u0000${flac.filename}`)
+      .digest('base64url')
+      .slice(0, 16);
+    const pick = { candidateId: olderId, candidate: flac, from: 'ranked', pickedAt: T0 + 2000 };
+    await db
+      .insertInto('downloads')
+      .values(
+        downloadRow({
+          id: PICKED,
+          status: 'waiting',
+          artist: 'Nina Simone',
+          title: 'Sinnerman (picked)',
+          candidates: JSON.stringify({ ...stored, pick }),
+          created_at: T0,
+          updated_at: T0 + 2000,
+        }),
+      )
+      .execute();
   });
   afterAll(async () => {
     await server?.close();
@@ -284,5 +306,15 @@ describe.each(testDialects())('download wire shapes on %s', (dialect) => {
 
   it('sends the candidates as they always were', async () => {
     expect(await body(`/api/downloads/${ID}/candidates`)).toBe(JSON.stringify(EXPECTED_CANDIDATES));
+  });
+
+  it('shows a pick stored with an older id under the current id, on the entry it names', async () => {
+    const dto = JSON.parse(await body(`/api/downloads/${PICKED}/candidates`)) as {
+      ranked: { candidateId: string; picked: boolean }[];
+      pick: { candidateId: string; state: string };
+    };
+    expect(dto.pick).toMatchObject({ candidateId: candidateId(flac), state: 'pending' });
+    expect(dto.ranked.map((r) => r.picked)).toEqual([true, false]);
+    expect(dto.ranked[0]!.candidateId).toBe(candidateId(flac));
   });
 });

@@ -1,3 +1,4 @@
+import { MAX_HAND_SEARCHES, createSearchSlots, type SearchSlots } from '../search/search-slots.js';
 import { randomUUID } from 'node:crypto';
 import type { DatabaseHandle } from '../db/database.js';
 import { createAcceptRepository } from '../downloads/accept.repository.js';
@@ -52,15 +53,15 @@ export class NoFolderError extends Error {
   }
 }
 
-/** Album searches at once, at most: each holds its request open and a search at slskd. */
-export const MAX_ALBUM_SEARCHES = 3;
+/** Album searches at once, at most (shared with manual searches: search-slots.ts). */
+export const MAX_ALBUM_SEARCHES = MAX_HAND_SEARCHES;
 
 /** MAX_ALBUM_SEARCHES are running: 429, try again once one has answered. */
 export class AlbumSearchesBusyError extends Error {
   readonly statusCode = 429;
   constructor() {
     super(
-      `${MAX_ALBUM_SEARCHES} album searches are running, the most at once; try again when one has answered`,
+      `${MAX_ALBUM_SEARCHES} album searches are running (manual searches count too), the most at once; try again when one has answered`,
     );
     this.name = 'AlbumSearchesBusyError';
   }
@@ -93,14 +94,16 @@ export interface AlbumsServiceDeps {
   now: () => number;
   log: Logger;
   runner: { wake(): void };
+  /** Shared with manual searches (main.ts); its own when not given. */
+  searchSlots?: SearchSlots;
 }
 
 /** Albums: accept (choosing the folder first), read, cancel, retry. Routes call these. */
 export function createAlbumsService(deps: AlbumsServiceDeps) {
   const { handle, repo, now } = deps;
   const accept = createAcceptRepository(handle.dialect);
-  /** Album searches running in this process (MAX_ALBUM_SEARCHES). */
-  let searching = 0;
+  /** Searches by hand running in this process (MAX_ALBUM_SEARCHES), manual ones included. */
+  const slots = deps.searchSlots ?? createSearchSlots();
 
   async function view(row: AlbumRow, withTracks: boolean): Promise<AlbumDto> {
     if (!withTracks) {
@@ -150,8 +153,8 @@ export function createAlbumsService(deps: AlbumsServiceDeps) {
       let folder: FolderVerdict | null = null;
       // Bounded: each search holds this request open (up to 4× searchTimeoutSeconds + 30 s) and a
       // search at slskd; beyond the bound the caller is told at once rather than piling up.
-      if (searching >= MAX_ALBUM_SEARCHES) throw new AlbumSearchesBusyError();
-      searching++;
+      const release = slots.take();
+      if (!release) throw new AlbumSearchesBusyError();
       try {
         folder = await findAlbumFolder(target, profile.rules, {
           provider: deps.provider,
@@ -169,7 +172,7 @@ export function createAlbumsService(deps: AlbumsServiceDeps) {
         }
         deps.log.warn({ error: String(error) }, 'album folder search failed; tracks search alone');
       } finally {
-        searching--;
+        release();
       }
       const wanted: AlbumTrackWanted[] | null = body.tracks ?? folder?.tracks ?? null;
       if (!wanted || wanted.length === 0) {

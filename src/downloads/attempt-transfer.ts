@@ -17,17 +17,31 @@ export function enqueueRequestOf(a: AttemptRow): EnqueueRequest {
  * enqueue may have been in flight) the daemon is asked by batch id first. Never throws: the caller
  * is closing the attempt either way, and logs what failed. What fails here (slskd unreachable) is
  * not forgotten: the attempt row stays, and the orphan sweep cancels its transfer once slskd is back.
+ * Returns whether the daemon holds no transfer of it any more: false when asking or cancelling
+ * failed (a manual pick then lets its hold run out instead of starting the new source at once).
  */
 export async function cancelAtDaemon(
   provider: DownloadProvider,
   attempt: AttemptRow,
   onError: (error: unknown) => void,
-): Promise<void> {
-  const transferId =
-    attempt.transfer_id ??
-    (await provider.findEnqueued(enqueueRequestOf(attempt)).catch(() => null))?.id;
-  if (!transferId) return;
-  await provider.cancel(attempt.username, transferId).catch(onError);
+): Promise<boolean> {
+  let transferId = attempt.transfer_id;
+  if (!transferId) {
+    try {
+      transferId = (await provider.findEnqueued(enqueueRequestOf(attempt)))?.id ?? null;
+    } catch (error) {
+      onError(error);
+      return false;
+    }
+  }
+  if (!transferId) return true;
+  return provider.cancel(attempt.username, transferId).then(
+    () => true,
+    (error: unknown) => {
+      onError(error);
+      return false;
+    },
+  );
 }
 
 /**

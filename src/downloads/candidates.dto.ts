@@ -101,7 +101,9 @@ export function toCandidatesDto(
 ): CandidatesDto {
   const stored = readCandidates(row.candidates);
   const pick = stored?.pick ?? null;
-  const pickedId = pick?.candidateId ?? null;
+  // From the picked file, not the stored id: a pick stored by an older SoulSpot holds an id of
+  // the older form (candidate-id.ts), and the entry it names must still show as picked.
+  const pickedId = pick ? candidateId(pick.candidate) : null;
   // The latest attempt of each file (attempts come oldest first): its check is the one to show.
   const checked = new Map<string, AttemptRow>();
   for (const a of attempts) checked.set(fileKey(a), a);
@@ -129,7 +131,7 @@ export function toCandidatesDto(
     })),
     pick: pick
       ? {
-          candidateId: pick.candidateId,
+          candidateId: candidateId(pick.candidate),
           provider: pick.candidate.provider,
           username: pick.candidate.username,
           filename: pick.candidate.filename,

@@ -78,6 +78,8 @@ export interface PrefetcherOptions {
   endingWithin: (ms: number) => number;
   /** Transfers followed by this process's jobs (the others search or file: they end soon). */
   followed: () => number;
+  /** Searches by hand (manual, album) running in this process: given way to as workers' are. */
+  handSearches?: () => number;
   pollIntervalMs: number;
   now: () => number;
   log: Logger;
@@ -144,7 +146,7 @@ export function createPrefetcher(options: PrefetcherOptions) {
     }
     const rows = await repo.nextDue(t, depth);
     if (!rows.some((r) => r.searchable)) return;
-    const workersSearching = await repo.searchingNow(t);
+    const workersSearching = (await repo.searchingNow(t)) + (options.handSearches?.() ?? 0);
     const marks = await repo.liveMarks(t);
     const ids = planPrefetch({
       maxConcurrent,

@@ -59,6 +59,12 @@ export interface StoredPick {
   rejectedFor?: string;
   pickedAt: number;
   attemptId?: string;
+  /**
+   * When the switch to this pick stopped a transfer: the end of the hold (the download's
+   * `run_after`) while the old transfer is cancelled at the daemon. A later pick inside the hold
+   * keeps it, and the cancel's end makes the download due only if `run_after` is still this.
+   */
+  holdUntil?: number;
 }
 
 /** A pick not yet started: the next attempt takes it, and no search may replace the candidates. */

@@ -1,6 +1,6 @@
-import { sql, type Updateable } from 'kysely';
+import { sql, type ExpressionBuilder, type Updateable } from 'kysely';
 import type { DatabaseHandle, Db } from '../db/database.js';
-import type { DownloadsTable } from '../db/schema.js';
+import type { Database, DownloadsTable } from '../db/schema.js';
 import type { AttemptRow, DownloadRow } from './download.repository.js';
 
 /**
@@ -23,7 +23,7 @@ export function createSourcePickRepository(handle: DatabaseHandle) {
     switchSource(
       id: string,
       from: readonly string[],
-      readUpdatedAt: number,
+      read: ReadRow,
       patch: Updateable<DownloadsTable>,
       tx: Db,
     ): Promise<DownloadRow | undefined> {
@@ -39,22 +39,54 @@ export function createSourcePickRepository(handle: DatabaseHandle) {
         })
         .where('id', '=', id)
         .where('status', 'in', from)
-        .where('updated_at', '=', readUpdatedAt)
+        .where((eb) => asRead(eb, read))
         .returningAll()
         .executeTakeFirst();
     },
 
     /**
-     * Makes a switched download due now, unless it changed since the switch (`token`): the switch
-     * held it back while the old transfer was cancelled at the daemon.
+     * Stores a pick of the file the download's open attempt is already fetching (a double click, a
+     * client's retry): the candidates only, as read; the lease, the attempt and the transfer stay.
      */
-    async dueNow(id: string, token: number, now: number): Promise<void> {
+    recordPick(
+      id: string,
+      read: ReadRow,
+      candidates: string,
+      now: number,
+      tx: Db,
+    ): Promise<DownloadRow | undefined> {
+      return tx
+        .updateTable('downloads')
+        .set({ candidates, updated_at: now })
+        .where('id', '=', id)
+        .where((eb) => asRead(eb, read))
+        .returningAll()
+        .executeTakeFirst();
+    },
+
+    /** The attempt if it may still hold a transfer at the daemon (pending or enqueued). */
+    openAttempt(attemptId: string, tx: Db): Promise<AttemptRow | undefined> {
+      return tx
+        .selectFrom('attempts')
+        .selectAll()
+        .where('id', '=', attemptId)
+        .where('state', 'in', ['pending', 'enqueued'])
+        .executeTakeFirst();
+    },
+
+    /**
+     * Ends a switch's hold (the old transfer is cancelled at the daemon): due now, if the download
+     * still waits on that hold (`run_after` = `holdUntil`). A later pick inside the hold keeps it,
+     * so this still applies; anything that moved `run_after` since wins.
+     */
+    async dueNow(id: string, holdUntil: number, now: number): Promise<void> {
       await db
         .updateTable('downloads')
         .set({ run_after: now })
         .where('id', '=', id)
-        .where('lease_token', '=', token)
+        .where('run_after', '=', holdUntil)
         .where('status', '=', 'waiting')
+        .where('current_attempt_id', 'is', null)
         .execute();
     },
 
@@ -89,6 +121,19 @@ export function createSourcePickRepository(handle: DatabaseHandle) {
         .execute();
     },
   };
+}
+
+/** What a pick read of the row and decides on: a write in between makes its update match nothing. */
+export type ReadRow = Pick<DownloadRow, 'updated_at' | 'lease_token' | 'current_attempt_id'>;
+
+function asRead(eb: ExpressionBuilder<Database, 'downloads'>, read: ReadRow) {
+  return eb.and([
+    eb('updated_at', '=', read.updated_at),
+    eb('lease_token', '=', read.lease_token),
+    read.current_attempt_id === null
+      ? eb('current_attempt_id', 'is', null)
+      : eb('current_attempt_id', '=', read.current_attempt_id),
+  ]);
 }
 
 export type SourcePickRepository = ReturnType<typeof createSourcePickRepository>;

@@ -1,12 +1,12 @@
 import type { DatabaseHandle, Db } from '../db/database.js';
 import type { EventLog } from '../events/event-log.js';
-import { candidateId } from '../matching/candidate-id.js';
+import { candidateId, isCandidateId } from '../matching/candidate-id.js';
 import type { Candidate, DownloadProvider } from '../providers/provider.js';
 import { cancelAtDaemon } from './attempt-transfer.js';
 import type { DownloadStatus } from './download.js';
 import { toDownloadDto, type DownloadDto } from './download.dto.js';
 import type { Logger } from './download.job.js';
-import type { DownloadRepository, DownloadRow } from './download.repository.js';
+import type { AttemptRow, DownloadRepository, DownloadRow } from './download.repository.js';
 import { ConflictError, NotFoundError } from './downloads.service.js';
 import { readCandidates, type StoredCandidates, type StoredPick } from './search.step.js';
 import type { SourcePickRepository } from './source-pick.repository.js';
@@ -71,17 +71,21 @@ export function createSourcePickService(deps: SourcePickDeps) {
       const pick: StoredPick = { ...choose(stored), pickedAt: now() };
       return switchTo(tx, row, stored, pick);
     });
+    // The same file as the open attempt's: nothing was switched, the worker goes on following it.
+    if (done.same) return done.download;
     deps.runner.abort(id);
     // A search the download had running is nobody's now: slskd would keep it for ever.
     if (done.searchId) void deps.provider.deleteSearch(done.searchId).catch(() => undefined);
-    if (done.closed) {
+    if (done.closed && done.holdUntil !== undefined) {
       // The old source's transfer is stopped before the new one is enqueued: the switch held the
       // download back (HOLD_MS) until now, so no worker, here or in another process, claims it
-      // first. A crash in between only delays it by that hold.
-      await cancelAtDaemon(deps.provider, done.closed, (error) => {
+      // first. If the cancel failed (slskd unreachable), the hold runs out instead: by then the
+      // orphan sweep or slskd's own end of the transfer has stopped it. A crash in between only
+      // delays it by that hold.
+      const cancelled = await cancelAtDaemon(deps.provider, done.closed, (error) => {
         deps.log.warn({ id, error: String(error) }, 'could not cancel the transfer at slskd');
       });
-      await picks.dueNow(id, done.token, now());
+      if (cancelled) await picks.dueNow(id, done.holdUntil, now());
     }
     deps.runner.wake();
     return done.download;
@@ -94,32 +98,53 @@ export function createSourcePickService(deps: SourcePickDeps) {
     pick: StoredPick,
   ) => {
     const t = now();
+    const open = row.current_attempt_id
+      ? await picks.openAttempt(row.current_attempt_id, tx)
+      : undefined;
+    if (open && sameFile(open, pick.candidate)) {
+      // A second click, or a client sending its request again: the file is already being
+      // fetched. Cancelling and enqueueing it again would lose what has arrived.
+      const recorded: StoredCandidates = {
+        ...(stored ?? { query: '', ranked: [], rejected: [] }),
+        pick: { ...pick, attemptId: open.id },
+      };
+      const kept = await picks.recordPick(row.id, row, JSON.stringify(recorded), t, tx);
+      if (!kept) throw new Retry();
+      const download = toDownloadDto(kept, await deps.repo.attemptsFor([row.id], tx));
+      await deps.events.appendMany(tx, [{ type: 'download.updated', payload: download }]);
+      return { download, same: true, closed: undefined, holdUntil: undefined, searchId: null };
+    }
     const finished = FINISHED.includes(row.status);
+    const closed = open
+      ? await picks.closeInFlight(open.id, 'Switched to another source by the user', t, tx)
+      : undefined;
+    // A pick inside an earlier switch's hold (its old transfer's cancel may still be in flight)
+    // keeps that hold: making the download due now would let a worker enqueue the new source
+    // while the old one may still run at the daemon.
+    const earlierHold = stored?.pick?.holdUntil;
+    const holding =
+      earlierHold !== undefined &&
+      earlierHold > t &&
+      row.run_after === earlierHold &&
+      row.current_attempt_id === null;
+    const holdUntil = closed ? t + HOLD_MS : holding ? earlierHold : undefined;
     const candidates: StoredCandidates = {
       ...(stored ?? { query: '', ranked: [], rejected: [] }),
-      pick,
+      pick: holdUntil !== undefined ? { ...pick, holdUntil } : pick,
     };
     if (finished) await picks.retireAttempts(row.id, tx);
-    const closed = row.current_attempt_id
-      ? await picks.closeInFlight(
-          row.current_attempt_id,
-          'Switched to another source by the user',
-          t,
-          tx,
-        )
-      : undefined;
     let updated: DownloadRow | undefined;
     try {
       updated = await picks.switchSource(
         row.id,
         PICKABLE_STATUSES,
-        row.updated_at,
+        row,
         {
           status: 'waiting',
           candidates: JSON.stringify(candidates),
           current_attempt_id: null,
           search_id: null,
-          run_after: closed ? t + HOLD_MS : t,
+          run_after: holdUntil ?? t,
           next_retry_at: null,
           error_code: null,
           error_message: null,
@@ -143,7 +168,7 @@ export function createSourcePickService(deps: SourcePickDeps) {
     }
     const download = toDownloadDto(updated, await deps.repo.attemptsFor([row.id], tx));
     await deps.events.appendMany(tx, [{ type: 'download.updated', payload: download }]);
-    return { download, closed, token: updated.lease_token, searchId: row.search_id };
+    return { download, same: false, closed, holdUntil, searchId: row.search_id };
   };
 
   /**
@@ -165,18 +190,31 @@ export function createSourcePickService(deps: SourcePickDeps) {
     /** Picks one of the download's candidates by its id (GET /api/downloads/{id}/candidates). */
     pick(id: string, wanted: string): Promise<DownloadDto> {
       return retrying(id, (stored) => {
-        const ranked = stored?.ranked.find((r) => candidateId(r.candidate) === wanted);
-        if (ranked) return { candidateId: wanted, candidate: ranked.candidate, from: 'ranked' };
-        const rejected = stored?.rejected.find((r) => candidateId(r.candidate) === wanted);
+        // Ids are compared through isCandidateId: one handed out before an upgrade still resolves,
+        // and the pick stores the file's current id.
+        const ranked = stored?.ranked.find((r) => isCandidateId(r.candidate, wanted));
+        if (ranked)
+          return {
+            candidateId: candidateId(ranked.candidate),
+            candidate: ranked.candidate,
+            from: 'ranked',
+          };
+        const rejected = stored?.rejected.find((r) => isCandidateId(r.candidate, wanted));
         if (rejected)
           return {
-            candidateId: wanted,
+            candidateId: candidateId(rejected.candidate),
             candidate: rejected.candidate,
             from: 'rejected',
             rejectedFor: rejected.reason,
           };
-        if (stored?.pick?.candidateId === wanted)
-          return { candidateId: wanted, candidate: stored.pick.candidate, from: stored.pick.from };
+        const earlier = stored?.pick;
+        if (earlier && isCandidateId(earlier.candidate, wanted))
+          return {
+            candidateId: candidateId(earlier.candidate),
+            candidate: earlier.candidate,
+            from: earlier.from,
+            ...(earlier.rejectedFor !== undefined ? { rejectedFor: earlier.rejectedFor } : {}),
+          };
         throw new ConflictError(
           `Candidate ${wanted} is not among download ${id}'s candidates; they may have been searched again (GET /api/downloads/${id}/candidates)`,
         );
@@ -195,6 +233,11 @@ export function createSourcePickService(deps: SourcePickDeps) {
 }
 
 export type SourcePickService = ReturnType<typeof createSourcePickService>;
+
+/** Whether an attempt fetches this candidate's file: the same provider, source and path. */
+function sameFile(a: AttemptRow, c: Candidate): boolean {
+  return a.provider === c.provider && a.username === c.username && a.filename === c.filename;
+}
 
 /** The row changed between the read and the switch: the transaction is rolled back and run again. */
 class Retry extends Error {}

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { TransferStatus } from '../providers/provider.js';
-import { earlyCycleAt, endingWithin, minCycleGapMs, predictedEnd } from './transfer-monitor.js';
+import type { DownloadProvider } from '../providers/provider.js';
+import {
+  createTransferMonitor,
+  earlyCycleAt,
+  endingWithin,
+  minCycleGapMs,
+  predictedEnd,
+} from './transfer-monitor.js';
 
 const t = (
   id: string,
@@ -82,5 +89,35 @@ describe('earlyCycleAt', () => {
   it('spaces cycles by an eighth of the interval, at least 25 ms', () => {
     expect(minCycleGapMs(100)).toBe(25);
     expect(minCycleGapMs(2000)).toBe(250);
+  });
+});
+
+describe('early looks at a transfer stuck near its end', () => {
+  it('skips a transfer whose bytes have not moved since its last early look', () => {
+    const stuck = [t('a', 'in_progress', 999, 100)];
+    expect(earlyCycleAt(stuck, 0, new Set(['a']), 1000, 25)).toBe(25);
+    expect(earlyCycleAt(stuck, 0, new Set(['a']), 1000, 25, new Map([['a', 999]]))).toBeNull();
+    const moved = [t('a', 'in_progress', 1000 - 2, 100)];
+    expect(earlyCycleAt(moved, 0, new Set(['a']), 1000, 25, new Map([['a', 999]]))).toBe(35);
+  });
+
+  it('asks for the list about once per interval, not every eighth of it', async () => {
+    // 99.99 % done at a constant average speed, and never more: slskd's record of a stalled peer.
+    const stalled = t('a', 'in_progress', 999_900, 100_000, 1_000_000);
+    let lists = 0;
+    const provider = {
+      listTransfers: () => {
+        lists++;
+        return Promise.resolve([stalled]);
+      },
+    } as unknown as DownloadProvider;
+    const monitor = createTransferMonitor({ provider, pollIntervalMs: 200 });
+    const unwatch = monitor.watch('a', () => undefined);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    unwatch();
+    monitor.stop();
+    // Five regular cycles in 1.1 s, plus at most the one early look the first list allows.
+    expect(lists).toBeGreaterThanOrEqual(4);
+    expect(lists).toBeLessThanOrEqual(7);
   });
 });

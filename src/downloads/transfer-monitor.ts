@@ -92,10 +92,17 @@ export function earlyCycleAt(
   followed: ReadonlySet<string> | ReadonlyMap<string, unknown>,
   regularAt: number,
   minGapMs: number,
+  /**
+   * Per transfer, its bytes when an early look was last spent on it: none is spent again until
+   * they moved. A transfer stuck near its end keeps its average speed, and would otherwise be
+   * "about to end" at every cycle.
+   */
+  lookedAt: ReadonlyMap<string, number> = new Map(),
 ): number | null {
   let soonest: number | null = null;
   for (const t of transfers) {
     if (!followed.has(t.id) || t.state !== 'in_progress' || t.averageSpeed <= 0) continue;
+    if (lookedAt.get(t.id) === t.bytesTransferred) continue;
     const end = readAt + (Math.max(0, t.size - t.bytesTransferred) / t.averageSpeed) * 1000;
     if (soonest === null || end < soonest) soonest = end;
   }
@@ -126,6 +133,8 @@ export function createTransferMonitor(deps: {
   let regularAt = 0;
   /** The state each watcher was last handed, so an early cycle hands on only what changed. */
   const delivered = new Map<string, string>();
+  /** Bytes of each transfer when an early cycle was last scheduled for it (earlyCycleAt). */
+  const lookedAt = new Map<string, number>();
 
   const cycle = (early = false): Promise<void> =>
     (running ??= runOnce(early).finally(() => {
@@ -176,8 +185,16 @@ export function createTransferMonitor(deps: {
     // The slot a transfer frees is refilled only once its end is seen: look at its predicted end
     // rather than up to a whole poll interval later.
     const early = last
-      ? earlyCycleAt(last.transfers, last.at, listeners, regularAt, minGapMs)
+      ? earlyCycleAt(last.transfers, last.at, listeners, regularAt, minGapMs, lookedAt)
       : null;
+    // One early look per transfer and bytes value: those it is spent on wait for their bytes to
+    // move (a stalled one is then seen at the regular cycles, and the stall timeout ends it).
+    if (early !== null && last) {
+      for (const t of last.transfers) {
+        if (listeners.has(t.id) && t.state === 'in_progress')
+          lookedAt.set(t.id, t.bytesTransferred);
+      }
+    }
     const at = early ?? Math.max(regularAt, now);
     timer = setTimeout(
       () => {
@@ -200,6 +217,7 @@ export function createTransferMonitor(deps: {
         if (set.size === 0) {
           listeners.delete(transferId);
           delivered.delete(transferId);
+          lookedAt.delete(transferId);
         }
       };
     },

@@ -163,13 +163,38 @@ export function parseRemotePath(
   };
 }
 
+/**
+ * Shortest needle, spaces removed, that may match words written together: "AC/DC" as "ACDC" (4).
+ * Shorter ones ("I Am" = "iam", "A Ha" = "aha") are ordinary words too often.
+ */
+const MIN_JOINED_LENGTH = 4;
+
 /** Whether normalized `needle` occurs in normalized `haystack` as whole words. */
 export function containsPhrase(haystack: string, needle: string): boolean {
   if (needle.length === 0) return false;
   if (` ${haystack} `.includes(` ${needle} `)) return true;
   // "AC/DC" vs "ACDC", "Daft Punk" vs "DaftPunk": only for multi-word needles, so a one-word artist
-  // like "Air" does not match inside "Fair".
-  return needle.includes(' ') && haystack.replace(/ /g, '').includes(needle.replace(/ /g, ''));
+  // like "Air" does not match inside "Fair"; and only as whole words of the haystack written
+  // together, so "I Am" is not found in "William" nor "A Ha" in "Bahamas".
+  if (!needle.includes(' ')) return false;
+  const joined = needle.replace(/ /g, '');
+  if (joined.length < MIN_JOINED_LENGTH || !haystack.replace(/ /g, '').includes(joined)) {
+    return false;
+  }
+  return joinedWordRun(haystack.split(' '), joined);
+}
+
+/** Whether some run of consecutive `words`, written together, is exactly `joined`. */
+function joinedWordRun(words: string[], joined: string): boolean {
+  for (let start = 0; start < words.length; start++) {
+    let run = '';
+    for (let i = start; i < words.length && run.length < joined.length; i++) {
+      run += words[i]!;
+      if (!joined.startsWith(run)) break;
+      if (run.length === joined.length) return true;
+    }
+  }
+  return false;
 }
 
 /**

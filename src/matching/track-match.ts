@@ -41,15 +41,15 @@ const VARIANTS: { name: string; pattern: RegExp }[] = [
   {
     name: 'remix',
     pattern:
-      /(?<![^ ])(?:remix|remixes|remixed|rmx|(?:club|dub|vip|extended|dance) mix|rework|reworked)(?![^ ])/g,
+      /(?<![^ ])(?:remix|remixes|remixed|re mix|rmx|(?:club|dub|vip|extended|dance|12|12 inch) mix|rework|reworked)(?![^ ])/g,
   },
-  { name: 'live', pattern: /(?<![^ ])live(?![^ ])/g },
+  { name: 'live', pattern: /(?<![^ ])(?:live|en vivo|ao vivo)(?![^ ])/g },
   {
     name: 'karaoke',
     pattern:
       /(?<![^ ])(?:karaoke|in the style of|made famous by|originally performed by|backing tracks?)(?![^ ])/g,
   },
-  { name: 'instrumental', pattern: /(?<![^ ])(?:instrumentals?|inst)(?![^ ])/g },
+  { name: 'instrumental', pattern: /(?<![^ ])(?:instrumentals?|instr|inst)(?![^ ])/g },
   {
     name: 'acapella',
     pattern: /(?<![^ ])(?:acapellas?|acappellas?|a cappella|a capella)(?![^ ])/g,
@@ -71,6 +71,9 @@ const VARIANTS: { name: string; pattern: RegExp }[] = [
 
 /** Any variant word at all: most files have none, and then one test replaces all of them. */
 const ANY_VARIANT = new RegExp(VARIANTS.map((v) => v.pattern.source).join('|'));
+
+/** Every variant word, to take them all out of a text. */
+const ALL_VARIANTS = new RegExp(ANY_VARIANT.source, 'g');
 
 function count(text: string, pattern: RegExp): number {
   return text.match(pattern)?.length ?? 0;
@@ -99,6 +102,8 @@ export interface PreparedTarget {
   album: string;
   /** Normalized words of a free search text; empty for an artist/title request. */
   keywords: string[];
+  /** Normalized title forms and artist forms, taken out of a folder name before version words count. */
+  folderNames: { titles: string[]; artists: string[] };
   /** Per VARIANTS entry: how often the request names it (file name; folder) and whether it must show. */
   variants: { allowed: number; allowedInFolder: number; requested: boolean }[];
   durationSeconds: number | null;
@@ -111,18 +116,32 @@ export function prepareTarget(target: TrackTarget): PreparedTarget {
   const artist = normalizeForMatch(target.artist);
   const keywordText = normalizeForMatch(target.keywords ?? '');
   const duration = target.durationSeconds;
-  // Variant words the request itself contains are allowed that many times.
+  // Variant words the request itself contains are allowed that many times in a file name. In a
+  // folder only the album's, the free text's and the title's brackets' ("(Live)") count: the
+  // title's own "live" ("Live Forever") says nothing about "Familiar to Millions (Live)". A folder
+  // that names the title or starts with the artist ("Live - Throwing Copper") has those taken out
+  // first.
   const allowanceText = `${title} ${artist} ${keywordText}`;
-  const folderAllowanceText = `${allowanceText} ${normalizeForMatch(target.album ?? '')}`;
+  const folderAllowanceText = `${normalizeForMatch(target.album ?? '')} ${keywordText}`;
   const requested = `${title} ${normalizeForMatch(target.album ?? '')} ${keywordText}`;
   return {
     titleForms: unique([title, titleCore]),
     artistForms: artistForms(target.artist),
     album,
     keywords: unique(keywordText.split(' ')),
+    folderNames: {
+      // Not a title that is only version words (a song called "Live"): taking it out of "Live at
+      // Wembley" would hide what the folder says.
+      titles: unique([title, titleCore]).filter((t) => t.replace(ALL_VARIANTS, '').trim() !== ''),
+      artists: unique([artist, ...artistForms(target.artist)]),
+    },
     variants: VARIANTS.map((v) => ({
       allowed: count(allowanceText, v.pattern),
-      allowedInFolder: count(folderAllowanceText, v.pattern),
+      // The title's own version words ("Karma Police (Live)") ask for that version: they count in
+      // folders too; its core's ("Live Forever") are its name and do not.
+      allowedInFolder:
+        count(folderAllowanceText, v.pattern) +
+        Math.max(0, count(title, v.pattern) - count(titleCore, v.pattern)),
       requested: count(requested, v.pattern) > 0,
     })),
     durationSeconds: duration !== null && duration !== undefined && duration > 0 ? duration : null,
@@ -172,7 +191,7 @@ export function matchNames(
   if (rejectVariants && (mustShow || ANY_VARIANT.test(everything))) {
     const names = [stem, tagTitle];
     // Folder by folder: "Live\Live - Throwing Copper" is the band Live twice, not a live album.
-    const containers = [...folders, tagAlbum];
+    const containers = [...folders, tagAlbum].map((folder) => withoutNames(folder, target));
     for (const [i, variant] of VARIANTS.entries()) {
       const { allowed, allowedInFolder, requested } = target.variants[i]!;
       if (
@@ -192,6 +211,23 @@ export function matchNames(
     target.album !== '' &&
     (containsPhrase(wholePath, target.album) || containsPhrase(tagAlbum, target.album));
   return { albumMatches, exactName: isExactName(stem, target) };
+}
+
+/**
+ * A folder name without the request's own names, for counting version words in it: the artist
+ * when the folder starts with it ("Live - Throwing Copper", the band), the title wherever it is
+ * ("Oasis - Live Forever (Single)"). What is left is what the folder says about the recording.
+ */
+function withoutNames(folder: string, target: PreparedTarget): string {
+  let rest = folder;
+  const artist = target.folderNames.artists.find(
+    (form) => rest === form || rest.startsWith(`${form} `),
+  );
+  if (artist !== undefined) rest = rest.slice(artist.length);
+  for (const title of target.folderNames.titles) {
+    if (title !== '') rest = ` ${rest} `.split(` ${title} `).join(' ');
+  }
+  return rest.trim();
 }
 
 /** File named just "[NN] [Artist -] Title", nothing else. */

@@ -5,9 +5,16 @@ import { CANDIDATE_ID_PATTERN } from '../matching/candidate-id.js';
 import { DownloadSchema } from '../downloads/download.dto.js';
 import type { SourcePickService } from '../downloads/source-pick.service.js';
 import { SearchBody, SearchResultSchema } from './search.dto.js';
-import { SearchUnavailableError, type SearchService } from './search.service.js';
+import { SearchesBusyError, SearchUnavailableError, type SearchService } from './search.service.js';
 
-const errors = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 409: ErrorBody, 503: ErrorBody };
+const errors = {
+  400: ErrorBody,
+  401: ErrorBody,
+  404: ErrorBody,
+  409: ErrorBody,
+  429: ErrorBody,
+  503: ErrorBody,
+};
 
 export const PickBody = Type.Object(
   {
@@ -32,15 +39,28 @@ export const searchRoutes =
         },
       },
       async (request, reply) => {
+        // A client that goes away (closed the page, timed out) needs no answer: its search at slskd
+        // is stopped rather than left to run for up to 4× searchTimeoutSeconds.
+        const gone = new AbortController();
+        const onClose = () => {
+          if (!reply.raw.writableFinished) gone.abort();
+        };
+        reply.raw.once('close', onClose);
         try {
-          return await deps.search.search(request.body);
+          return await deps.search.search(request.body, gone.signal);
         } catch (error) {
+          if (error instanceof SearchesBusyError)
+            return reply
+              .code(429)
+              .send({ statusCode: 429, error: 'Too Many Requests', message: error.message });
           // Fastify's handler answers 5xx as an internal error; slskd being unable is not one.
           if (error instanceof SearchUnavailableError)
             return reply
               .code(503)
               .send({ statusCode: 503, error: 'Service Unavailable', message: error.message });
           throw error;
+        } finally {
+          reply.raw.off('close', onClose);
         }
       },
     );

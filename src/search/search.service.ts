@@ -1,3 +1,4 @@
+import { MAX_HAND_SEARCHES, createSearchSlots, type SearchSlots } from './search-slots.js';
 import { randomUUID } from 'node:crypto';
 import { fileOf } from '../downloads/candidates.dto.js';
 import { transcodeFields } from '../downloads/download.dto.js';
@@ -27,6 +28,20 @@ export class SearchUnavailableError extends Error {
   readonly statusCode = 503;
 }
 
+/** Every search by hand is taken (search-slots.ts): 429, try again once one has answered. */
+export class SearchesBusyError extends Error {
+  readonly statusCode = 429;
+  constructor() {
+    super(
+      `${MAX_HAND_SEARCHES} manual or album searches are running, the most at once; try again when one has answered`,
+    );
+    this.name = 'SearchesBusyError';
+  }
+}
+
+/** The client went away before the answer: the search at slskd is stopped and deleted. */
+export class SearchAbandonedError extends SearchUnavailableError {}
+
 const DEFAULT_LIMIT = 50;
 
 export interface SearchServiceDeps {
@@ -37,6 +52,8 @@ export interface SearchServiceDeps {
   now: () => number;
   /** How often a running search is read. */
   pollMs: number;
+  /** Shared with album searches (main.ts); its own when not given. */
+  slots?: SearchSlots;
 }
 
 /** The target and the daemon's text for a request; throws SearchRequestError naming the field. */
@@ -111,9 +128,13 @@ function sourceOf(c: Candidate) {
 
 export function createSearchService(deps: SearchServiceDeps) {
   const { provider, settings, now } = deps;
+  const slots = deps.slots ?? createSearchSlots();
 
-  /** The daemon's answers once the search is complete. */
-  const run = async (text: string): Promise<{ id: string; found: Candidate[] }> => {
+  /** The daemon's answers once the search is complete; stopped when `signal` aborts. */
+  const run = async (
+    text: string,
+    signal?: AbortSignal,
+  ): Promise<{ id: string; found: Candidate[] }> => {
     const id = randomUUID();
     const timeoutMs = settings.get('searchTimeoutSeconds') * 1000;
     try {
@@ -132,11 +153,13 @@ export function createSearchService(deps: SearchServiceDeps) {
           throw unavailable(error);
         });
         if (snapshot.state === 'complete') return { id, found: snapshot.candidates };
+        if (signal?.aborted)
+          throw new SearchAbandonedError(`The search for "${text}" was abandoned`);
         if (snapshot.state === 'missing')
           throw new SearchUnavailableError('slskd lost the search (restarted?); search again');
         if (now() > deadline)
           throw new SearchUnavailableError(`The search for "${text}" did not finish in time`);
-        await new Promise((resolve) => setTimeout(resolve, deps.pollMs));
+        await pause(deps.pollMs, signal);
       }
     } finally {
       void provider.deleteSearch(id).catch(() => undefined);
@@ -144,7 +167,13 @@ export function createSearchService(deps: SearchServiceDeps) {
   };
 
   return {
-    async search(body: SearchRequest): Promise<SearchResultDto> {
+    /** Manual searches running in this process (the prefetcher gives way to them). */
+    get running(): number {
+      return slots.running;
+    },
+
+    /** `signal`: the client went away (the route aborts it); the search is stopped at slskd. */
+    async search(body: SearchRequest, signal?: AbortSignal): Promise<SearchResultDto> {
       const { target, text } = searchPlan(body);
       await checkProfiles(
         deps.profiles,
@@ -152,7 +181,15 @@ export function createSearchService(deps: SearchServiceDeps) {
         false,
       );
       const profile = await deps.profiles.rankingProfile(body.qualityProfileId ?? null);
-      const { id, found } = await run(text);
+      const release = slots.take();
+      if (!release) throw new SearchesBusyError();
+      let ran: { id: string; found: Candidate[] };
+      try {
+        ran = await run(text, signal);
+      } finally {
+        release();
+      }
+      const { id, found } = ran;
       const filter = deps.sources
         ? await deps.sources.sourceFilter([...new Set(found.map((c) => c.username))])
         : undefined;
@@ -198,6 +235,19 @@ export function createSearchService(deps: SearchServiceDeps) {
 }
 
 export type SearchService = ReturnType<typeof createSearchService>;
+
+/** Waits `ms`, or less when `signal` aborts meanwhile. */
+function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
 
 function unavailable(error: unknown): Error {
   if (error instanceof SearchUnavailableError) return error;

@@ -255,6 +255,76 @@ describe.each(testDialects())('manual pick and manual search (%s)', (dialect) =>
     expect(res.body.rankedTotal).toBeGreaterThan(0);
   });
 
+  it('a pick of the file being fetched, twice at once and again, changes nothing at slskd', async () => {
+    const created = await stack.api<DownloadDto>('POST', '/api/downloads', {
+      artist: ARTIST,
+      title: 'Tone A',
+    });
+    const id = created.body.id;
+    await one(id, (d) => d.status === 'queued' && d.source?.username === 'stuckpeer');
+    const stuck = (await candidates(id)).ranked.find((r) => r.username === 'stuckpeer')!;
+    const enqueued = stack.emulator.enqueues.filter((e) => e.username === 'stuckpeer').length;
+    const cancels = stack.emulator.cancels.length;
+    const twice = await Promise.all([pick(id, stuck.candidateId), pick(id, stuck.candidateId)]);
+    expect(twice.map((r) => r.status)).toEqual([200, 200]);
+    const third = await pick(id, stuck.candidateId);
+    expect(third.status, third.body.message).toBe(200);
+    expect(third.body.status).toBe('queued');
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    // The one transfer at the stuck peer goes on: not cancelled, not enqueued again.
+    expect(stack.emulator.enqueues.filter((e) => e.username === 'stuckpeer')).toHaveLength(
+      enqueued,
+    );
+    expect(stack.emulator.cancels).toHaveLength(cancels);
+    expect((await stack.api<DownloadDto>('GET', `/api/downloads/${id}`)).body).toMatchObject({
+      status: 'queued',
+      source: { username: 'stuckpeer' },
+    });
+    expect((await candidates(id)).pick).toMatchObject({
+      candidateId: stuck.candidateId,
+      state: 'started',
+    });
+    await stack.api('DELETE', `/api/downloads/${id}`);
+    await one(id, (d) => d.status === 'cancelled');
+  });
+
+  it('two picks at once: the old transfer is cancelled before the one new source is enqueued', async () => {
+    const created = await stack.api<DownloadDto>('POST', '/api/downloads', {
+      artist: ARTIST,
+      title: 'Tone A',
+    });
+    const id = created.body.id;
+    await one(id, (d) => d.status === 'queued' && d.source?.username === 'stuckpeer');
+    const listed = await candidates(id);
+    const mp3 = listed.ranked.find((r) => r.username === 'mp3peer')!;
+    const live = listed.rejected.find((r) => r.username === 'livepeer')!;
+    const stuckTransfer = stack.emulator.enqueues.filter((e) => e.username === 'stuckpeer').at(-1)!;
+    const before = stack.emulator.enqueues.length;
+    const picked = await Promise.all([pick(id, mp3.candidateId), pick(id, live.candidateId)]);
+    expect(picked.map((r) => r.status)).toEqual([200, 200]);
+    const done = await finished(id);
+    expect(done.status, done.errorMessage ?? '').toBe('completed');
+    const after = stack.emulator.enqueues.slice(before);
+    expect(after.map((e) => e.username)).toEqual([done.source!.username]);
+    const cancel = stack.emulator.cancels.find((c) => c.transferId === stuckTransfer.transferId);
+    expect(cancel).toBeDefined();
+    expect(after[0]!.at).toBeGreaterThanOrEqual(cancel!.at);
+  });
+
+  it('runs at most 3 searches by hand at once; more are told 429, and may search once one answered', async () => {
+    const all = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        stack.api<{ message?: string }>('POST', '/api/search', { query: 'sine tone' }),
+      ),
+    );
+    const statuses = all.map((r) => r.status).sort();
+    expect(statuses).toEqual([200, 200, 200, 429, 429]);
+    const busy = all.find((r) => r.status === 429)!;
+    expect(busy.body.message).toMatch(/^3 manual or album searches are running/);
+    const again = await stack.api('POST', '/api/search', { query: 'sine tone' });
+    expect(again.status).toBe(200);
+  });
+
   // Last: it stops the stack's SoulSpot and goes on with a new one on the same database.
   it('keeps a pick across a restart: the new process enqueues the picked file', async () => {
     const created = await stack.api<DownloadDto>('POST', '/api/downloads', {

@@ -262,4 +262,74 @@ export const realisticCases: DecoyCase[] = [
       { c: cand('Radiohead\\Karma Police (Live).flac'), reason: /^live, not requested$/ },
     ],
   },
+  {
+    name: 'a short two-word title is not found inside other words ("I Am" in "William", "Miami")',
+    target: { artist: 'Hilary Duff', title: 'I Am', durationSeconds: 264 },
+    right: cand('Hilary Duff\\Dignity\\05 - I Am.mp3', { bitRate: 192 }),
+    decoys: [
+      { c: cand('Hilary Duff - William.flac'), reason: /^title not in file name$/ },
+      { c: cand('Hilary Duff\\Most Wanted\\02 - Miami.flac'), reason: /^title not in file name$/ },
+    ],
+  },
+  {
+    name: 'a short two-word artist is not found inside a folder name ("A Ha" in "Bahamas")',
+    target: { artist: 'A Ha', title: 'Take On Me', durationSeconds: 264 },
+    right: cand('a-ha\\Hunting High and Low\\01 Take On Me.mp3', { bitRate: 192 }),
+    decoys: [{ c: cand('@@x\\Bahamas\\Take On Me.flac'), reason: /^artist not in path$/ }],
+  },
+  {
+    name: 'names written together still match as whole words ("ACDC", "DaftPunk")',
+    target: { artist: 'AC/DC', title: 'Back in Black', durationSeconds: 264 },
+    right: cand('ACDC\\Back in Black\\06 BackInBlack.mp3', { bitRate: 192 }),
+    decoys: [{ c: cand('ACDC\\Back in Blackout.flac'), reason: /^title not in file name$/ }],
+  },
+  {
+    name: '"Live" in the title allows no live folder (album given)',
+    target: {
+      artist: 'Oasis',
+      title: 'Live Forever',
+      album: 'Definitely Maybe',
+      durationSeconds: 264,
+    },
+    right: cand('Oasis\\Definitely Maybe\\05 - Live Forever.mp3', { bitRate: 192 }),
+    decoys: [
+      {
+        c: cand('Oasis\\Familiar to Millions (Live)\\03 - Live Forever.flac'),
+        reason: /^live, not/,
+      },
+      {
+        c: cand('Oasis\\Live Forever (Live at Knebworth)\\Live Forever.flac'),
+        reason: /^live, not/,
+      },
+    ],
+  },
+  {
+    name: '"Live" in the title allows no live folder (no album), the single\'s folder is fine',
+    target: { artist: 'Oasis', title: 'Live Forever', durationSeconds: 264 },
+    right: cand('Oasis\\Oasis - Live Forever (Single)\\01 - Live Forever.mp3', { bitRate: 192 }),
+    decoys: [
+      {
+        c: cand('Oasis\\Familiar to Millions (Live)\\03 - Live Forever.flac'),
+        reason: /^live, not/,
+      },
+    ],
+  },
+  {
+    name: 'the band Live: its name allows no live album',
+    target: { artist: 'Live', title: 'Lightning Crashes', durationSeconds: 264 },
+    right: cand('Live\\Live - Throwing Copper\\05 - Lightning Crashes.mp3', { bitRate: 192 }),
+    decoys: [
+      { c: cand('Live\\Woodstock 1994 (Live)\\Lightning Crashes.flac'), reason: /^live, not/ },
+    ],
+  },
+  {
+    name: 'version words as peers spell them: Re-Mix, 12" Mix, Instr., En Vivo',
+    right: cand(`${base}06 - Karma Police.mp3`, { bitRate: 192 }),
+    decoys: [
+      { c: cand(`${base}06 - Karma Police (Re-Mix).flac`), reason: /^remix, not/ },
+      { c: cand(`${base}06 - Karma Police (12" Mix).flac`), reason: /^remix, not/ },
+      { c: cand(`${base}06 - Karma Police (Instr.).flac`), reason: /^instrumental, not/ },
+      { c: cand('Radiohead\\En Vivo 2001\\Karma Police.flac'), reason: /^live, not/ },
+    ],
+  },
 ];
