@@ -11,7 +11,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/config.js';
 import { createEventBus } from '../events/event-bus.js';
 import { createEventLog } from '../events/event-log.js';
-import { createTagger, type Tagger } from '../library/tagging/tagger.js';
+import { createTagger, TagWorkerError, type Tagger } from '../library/tagging/tagger.js';
 import type { DownloadProvider } from '../providers/provider.js';
 import { createQueueRepository, type QueueRepository } from '../queue/queue.repository.js';
 import { createSourceWaitRepository } from '../queue/source-wait.repository.js';
@@ -64,9 +64,15 @@ describe.each(testDialects())('post-processing in filing (%s)', (dialect) => {
   let now: number;
   /** What the tag worker was asked to do, in order. */
   let jobs: string[];
+  /** Tag jobs still to be lost as if the worker stalled (TagWorkerError). */
+  let workerLosses: number;
   const tagger: Tagger = {
     write: (job) => {
       jobs.push(job.kind);
+      if (workerLosses > 0) {
+        workerLosses--;
+        return Promise.reject(new TagWorkerError('tagging took longer than 700 ms'));
+      }
       return realTagger.write(job);
     },
     close: () => Promise.resolve(),
@@ -85,6 +91,7 @@ describe.each(testDialects())('post-processing in filing (%s)', (dialect) => {
     queue = createQueueRepository(db);
     now = Date.now();
     jobs = [];
+    workerLosses = 0;
   });
   afterEach(async () => {
     await db.cleanup();
@@ -262,5 +269,26 @@ describe.each(testDialects())('post-processing in filing (%s)', (dialect) => {
         .sort(),
     ).toEqual(['01 - A.flac', 'cover.jpg']);
     expect(filesUnder(library).filter((f) => path.basename(f).startsWith('.'))).toEqual([]);
+  });
+
+  it('a lost tag worker is transient: still processing, a retry used, filed on the next run', async () => {
+    const id = await processing();
+    const d = deps({ tagFiles: true, embedCover: false, writeFolderCover: false });
+    workerLosses = 1;
+    await run(d);
+    const waiting = await repo.get(id);
+    expect(waiting?.status).toBe('processing');
+    expect(waiting?.error_code).toBe('tagging_failed');
+    expect(waiting?.retry_count).toBe(1);
+    expect(waiting?.current_attempt_id).not.toBeNull();
+    expect(waiting!.run_after).toBeGreaterThan(now);
+    expect(filesUnder(library)).toEqual([]); // no working copy left behind
+
+    now = waiting!.run_after;
+    await run(d, 'worker-b');
+    const done = await repo.get(id);
+    expect(done?.status, done?.error_message ?? '').toBe('completed');
+    expect(done?.error_code).toBeNull();
+    expect(jobs).toEqual(['tags', 'tags']);
   });
 });

@@ -6,7 +6,7 @@ import { findByDigest, sha256 } from '../library/identical.js';
 import { placeStaged, prepareLibraryFolder, type Placement } from '../library/move.js';
 import { truncateUtf8 } from '../library/sanitize.js';
 import { CoverError, fetchCover, findFolderCover } from '../library/tagging/cover.js';
-import { TaggingError } from '../library/tagging/tagger.js';
+import { TaggingError, TagWorkerError } from '../library/tagging/tagger.js';
 import { isTaggable, type CoverImage, type TrackTags } from '../library/tagging/tags.js';
 import type { JobContext } from './download.job.js';
 import type { AttemptRow, DownloadRow } from './download.repository.js';
@@ -129,6 +129,12 @@ export async function postProcessAndPlace(
     try {
       await tagger.write({ kind: 'tags', source: work, target: work, tags });
     } catch (error) {
+      if (error instanceof TagWorkerError) {
+        // Not the file's fault (the worker stalled or crashed): filing resumes later by itself.
+        await unlink(work).catch(() => undefined);
+        await ctx.resumeLater('tagging_failed', `Tagging was interrupted: ${error.message}`);
+        return null;
+      }
       if (!(error instanceof TaggingError)) throw error;
       // The staged copy is untagged and of no use to a retry, which stages afresh.
       await unlink(work).catch(() => undefined);
@@ -155,6 +161,13 @@ export async function postProcessAndPlace(
         await record('covered');
       }
     } catch (error) {
+      if (error instanceof TagWorkerError) {
+        await ctx.resumeLater(
+          'cover_failed',
+          `Embedding the cover was interrupted: ${error.message}`,
+        );
+        return null;
+      }
       if (!(error instanceof CoverError) && !(error instanceof TaggingError)) throw error;
       await ctx.fail('cover_failed', `Cover art failed: ${error.message}`);
       return null;
