@@ -144,6 +144,29 @@ describe('safe fetch', () => {
     expect(Date.now() - started).toBeLessThan(3_000);
   });
 
+  it('a resolver that never answers is given up at the time limit and on cancel', async () => {
+    const never = (): Promise<string[]> => new Promise(() => undefined);
+    let started = Date.now();
+    const late = await failure(
+      safeFetch('http://stuck.test/x.png', { ...loopback, timeoutMs: 300, resolve: never }),
+    );
+    expect(late.reason).toBe('timeout');
+    expect(Date.now() - started).toBeLessThan(1_500);
+
+    const cancel = new AbortController();
+    const reason = new Error('cancelled by the caller');
+    setTimeout(() => cancel.abort(reason), 200);
+    started = Date.now();
+    const error = await safeFetch('http://stuck.test/x.png', {
+      ...loopback,
+      timeoutMs: 10_000,
+      signal: cancel.signal,
+      resolve: never,
+    }).catch((e: unknown) => e);
+    expect(error).toBe(reason);
+    expect(Date.now() - started).toBeLessThan(1_500);
+  });
+
   it('follows at most 3 redirects', async () => {
     const ok = await safeFetch(`${base}/hop2`, loopback);
     expect(ok.body.equals(PNG)).toBe(true);
