@@ -98,7 +98,7 @@ describe.each(testDialects())('post-processing in filing (%s)', (dialect) => {
     await rm(work, { recursive: true, force: true });
   });
 
-  async function processing(): Promise<string> {
+  async function processing(extra: Parameters<typeof downloadRow>[0] = {}): Promise<string> {
     const row = downloadRow({
       status: 'processing',
       artist: 'Tone',
@@ -107,6 +107,7 @@ describe.each(testDialects())('post-processing in filing (%s)', (dialect) => {
       track_number: 1,
       track_total: 9,
       run_after: 0,
+      ...extra,
     });
     const attemptId = randomUUID();
     await db.db.insertInto('downloads').values(row).execute();
@@ -290,5 +291,37 @@ describe.each(testDialects())('post-processing in filing (%s)', (dialect) => {
     expect(done?.status, done?.error_message ?? '').toBe('completed');
     expect(done?.error_code).toBeNull();
     expect(jobs).toEqual(['tags', 'tags']);
+  });
+
+  it('a cover URL that fails again after a retry, with no local image: filed without it, and said so', async () => {
+    const id = await processing({ cover_url: 'http://127.0.0.1:9/front.jpg' });
+    const d = deps({ tagFiles: true, embedCover: true, writeFolderCover: true });
+    await run(d);
+    const failed = await repo.get(id);
+    expect(failed?.error_code).toBe('cover_failed');
+    await repo.commandUpdate(id, ['failed'], {
+      status: 'processing',
+      error_code: null,
+      error_message: null,
+      run_after: now,
+      updated_at: now,
+    });
+    await run(d, 'worker-b');
+    const done = await repo.get(id);
+    expect(done?.status, done?.error_message ?? '').toBe('completed');
+    expect((await parseFile(done!.library_path!)).common.picture ?? []).toEqual([]);
+    const attempt = await repo.getAttempt(done!.current_attempt_id!);
+    expect(attempt?.error_message).toMatch(/^Filed without a cover: .*again, after a retry/);
+    expect(visible().map((f) => path.basename(f))).toEqual(['01 - A.flac']);
+  });
+
+  it('a year 0 stored before the API refused it is left out of the tags, not a tagging failure', async () => {
+    const id = await processing({ year: 0 });
+    await run(deps({ tagFiles: true, embedCover: false, writeFolderCover: false }));
+    const done = await repo.get(id);
+    expect(done?.status, done?.error_message ?? '').toBe('completed');
+    const c = (await parseFile(done!.library_path!)).common;
+    expect(c.title).toBe('A');
+    expect(c.year).toBeUndefined();
   });
 });

@@ -56,7 +56,8 @@ export function tagsOf(row: DownloadRow): TrackTags {
     trackTotal: row.track_total ?? null,
     discNumber: row.disc_number,
     discTotal: row.disc_total ?? null,
-    year: row.year,
+    // A year 0 stored before the API refused it: no format keeps it, so it is not written.
+    year: row.year !== null && row.year > 0 ? row.year : null,
     genre: row.genre,
     isrc: row.isrc ?? null,
     musicbrainzRecordingId: row.musicbrainz_recording_id ?? null,
@@ -148,7 +149,7 @@ export async function postProcessAndPlace(
   let cover: CoverImage | null = null;
   if (steps.cover && reached !== 'covered') {
     try {
-      cover = await obtainCover(ctx, root, source);
+      cover = await obtainCover(ctx, attempt, root, source);
       if (cover) {
         if (reached === null) await stageCopy(root, source, work);
         await tagger.write({
@@ -159,6 +160,12 @@ export async function postProcessAndPlace(
           cover,
         });
         await record('covered');
+        if (attempt.error_code === 'cover_failed')
+          await ctx.updateAttempt(attempt.id, {
+            error_code: null,
+            error_message: null,
+            updated_at: now(),
+          });
       }
     } catch (error) {
       if (error instanceof TagWorkerError) {
@@ -169,7 +176,16 @@ export async function postProcessAndPlace(
         return null;
       }
       if (!(error instanceof CoverError) && !(error instanceof TaggingError)) throw error;
-      await ctx.fail('cover_failed', `Cover art failed: ${error.message}`);
+      const message = `Cover art failed: ${error.message}`;
+      // Marked on the attempt (which stays succeeded): a retry that meets the same dead URL and
+      // no local image files the track without a cover instead of failing again (obtainCover).
+      if (error instanceof CoverError)
+        await ctx.updateAttempt(attempt.id, {
+          error_code: 'cover_failed',
+          error_message: message,
+          updated_at: now(),
+        });
+      await ctx.fail('cover_failed', message);
       return null;
     }
   }
@@ -203,6 +219,8 @@ export async function postProcessAndPlace(
  */
 async function obtainCover(
   ctx: JobContext,
+  /** Null for the folder cover: its failure is only logged. */
+  attempt: AttemptRow | null,
   root: string,
   source: string,
 ): Promise<CoverImage | null> {
@@ -216,7 +234,21 @@ async function obtainCover(
     } catch (error) {
       if (!(error instanceof CoverError)) throw error;
       const local = await findFolderCover(root, source);
-      if (!local) throw error;
+      if (!local) {
+        // The URL failed already on this file (cover_failed) and the user retried: failing again
+        // would leave the track unfiled for ever, so it is filed without a cover, as the attempt
+        // says (its errorMessage in the API).
+        if (attempt?.error_code === 'cover_failed') {
+          const message = `Filed without a cover: ${error.message} (again, after a retry)`;
+          await ctx.updateAttempt(attempt.id, {
+            error_message: message,
+            updated_at: ctx.deps.now(),
+          });
+          ctx.deps.log.warn({ id: ctx.row.id, error: error.message }, 'filed without the cover');
+          return null;
+        }
+        throw error;
+      }
       ctx.deps.log.warn(
         { id: ctx.row.id, error: error.message },
         'cover URL failed; using the image next to the download',
@@ -243,7 +275,7 @@ async function folderCover(
   try {
     const names = await readdir(directory);
     if (names.some((n) => /^(cover|folder)\.(jpe?g|png)$/i.test(n))) return;
-    const cover = known ?? (await obtainCover(ctx, root, source).catch(() => null));
+    const cover = known ?? (await obtainCover(ctx, null, root, source).catch(() => null));
     if (!cover) return;
     await writeNewFile(directory, cover.mime === 'image/png' ? 'cover.png' : 'cover.jpg', cover);
   } catch (error) {
