@@ -1,7 +1,7 @@
 // Post-processing inside filing, on a real database (both dialects), real files and the real tag
 // worker: a database error after the tagged file is placed, and a resume from the recorded step.
 import { randomUUID } from 'node:crypto';
-import { copyFile, mkdir, mkdtemp, readdir, realpath, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, realpath, rm, stat, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -323,5 +323,21 @@ describe.each(testDialects())('post-processing in filing (%s)', (dialect) => {
     const c = (await parseFile(done!.library_path!)).common;
     expect(c.title).toBe('A');
     expect(c.year).toBeUndefined();
+  });
+
+  it("an image older than the attempt in slskd's shared folder is someone else's: not embedded, not the album's cover", async () => {
+    // slskd names the folder after the peer's last folder ("Album", "CD1"): another album's
+    // download left this image there an hour before this attempt began.
+    const stale = path.join(downloads, 'Album', 'cover.jpg');
+    await makeImage(stale, 'red');
+    const hourAgo = new Date(now - 3_600_000);
+    await utimes(stale, hourAgo, hourAgo);
+    const id = await processing();
+    await run(deps({ tagFiles: true, embedCover: true, writeFolderCover: true }));
+    const done = await repo.get(id);
+    expect(done?.status, done?.error_message ?? '').toBe('completed');
+    expect((await parseFile(done!.library_path!)).common.picture ?? []).toEqual([]);
+    expect(visible().map((f) => path.basename(f))).toEqual(['01 - A.flac']);
+    expect(jobs).toEqual(['tags']);
   });
 });

@@ -194,7 +194,7 @@ export async function postProcessAndPlace(
     // Nothing written (tags off, no cover found): slskd's bytes go in as they are. A working copy
     // an earlier run left (other settings then) is removed.
     await unlink(work).catch(() => undefined);
-    if (steps.folderCover) await folderCover(ctx, root, source, directory, cover);
+    if (steps.folderCover) await folderCover(ctx, attempt, root, source, directory, cover);
     return 'plain';
   }
 
@@ -207,22 +207,24 @@ export async function postProcessAndPlace(
     beforePlace: () => ctx.confirmLease(),
     adoptIdentical: true,
   });
-  if (steps.folderCover) await folderCover(ctx, root, source, directory, cover);
+  if (steps.folderCover) await folderCover(ctx, attempt, root, source, directory, cover);
   log.debug({ id: ctx.row.id, path: placed.path, steps: reached }, 'post-processed');
   return { ...placed, source: identity };
 }
 
 /**
- * The cover to embed: the request's `coverUrl`, else an image that came with the download. A URL
+ * The cover to embed: the request's `coverUrl`, else an image that came with the download (written
+ * since this attempt began: see findFolderCover). A URL
  * that fails falls back to that image, and fails the step (CoverError) only without one. Null:
  * nothing was asked for and nothing came along (the step is skipped, not failed).
  */
 async function obtainCover(
   ctx: JobContext,
-  /** Null for the folder cover: its failure is only logged. */
-  attempt: AttemptRow | null,
+  attempt: AttemptRow,
   root: string,
   source: string,
+  /** False for the folder cover, whose failure is only logged. */
+  embedding = true,
 ): Promise<CoverImage | null> {
   const url = ctx.row.cover_url ?? null;
   if (url) {
@@ -233,12 +235,12 @@ async function obtainCover(
       });
     } catch (error) {
       if (!(error instanceof CoverError)) throw error;
-      const local = await findFolderCover(root, source);
+      const local = await findFolderCover(root, source, attempt.created_at);
       if (!local) {
         // The URL failed already on this file (cover_failed) and the user retried: failing again
         // would leave the track unfiled for ever, so it is filed without a cover, as the attempt
         // says (its errorMessage in the API).
-        if (attempt?.error_code === 'cover_failed') {
+        if (embedding && attempt.error_code === 'cover_failed') {
           const message = `Filed without a cover: ${error.message} (again, after a retry)`;
           await ctx.updateAttempt(attempt.id, {
             error_message: message,
@@ -256,7 +258,7 @@ async function obtainCover(
       return local;
     }
   }
-  return findFolderCover(root, source);
+  return findFolderCover(root, source, attempt.created_at);
 }
 
 /**
@@ -265,6 +267,7 @@ async function obtainCover(
  */
 async function folderCover(
   ctx: JobContext,
+  attempt: AttemptRow,
   root: string,
   source: string,
   directory: string,
@@ -275,7 +278,7 @@ async function folderCover(
   try {
     const names = await readdir(directory);
     if (names.some((n) => /^(cover|folder)\.(jpe?g|png)$/i.test(n))) return;
-    const cover = known ?? (await obtainCover(ctx, null, root, source).catch(() => null));
+    const cover = known ?? (await obtainCover(ctx, attempt, root, source, false).catch(() => null));
     if (!cover) return;
     await writeNewFile(directory, cover.mime === 'image/png' ? 'cover.png' : 'cover.jpg', cover);
   } catch (error) {

@@ -58,11 +58,14 @@ const COVER_EXTENSIONS = ['.jpg', '.jpeg', '.png'];
 /**
  * A cover image that came with the download (slskd puts a peer's folder next to the file), read
  * through the downloads folder's confinement: a symlink pointing out of it is not followed.
- * Null when there is none.
+ * slskd names that folder after the peer's last folder only ("CD1", "Disc 1"), so unrelated
+ * albums share it: an image last written before `since` (the attempt's start) came with some
+ * other download and is not taken. Null when there is none.
  */
 export async function findFolderCover(
   downloadsRoot: string,
   audioFile: string,
+  since: number,
 ): Promise<CoverImage | null> {
   const folder = path.dirname(audioFile);
   const names = await readdir(folder).catch(() => [] as string[]);
@@ -75,17 +78,25 @@ export async function findFolderCover(
   const candidates = names.filter((n) => rank(n) >= 0).sort((a, b) => rank(a) - rank(b));
   for (const name of candidates) {
     const file = path.join(folder, name);
-    const image = await readConfinedImage(downloadsRoot, file).catch(() => null);
+    const image = await readConfinedImage(downloadsRoot, file, since).catch(() => null);
     if (image) return image;
   }
   return null;
 }
 
-async function readConfinedImage(root: string, file: string): Promise<CoverImage | null> {
+/** Slack for file systems that keep modification times to the second (or two, on FAT). */
+const MTIME_SLACK_MS = 2_000;
+
+async function readConfinedImage(
+  root: string,
+  file: string,
+  since: number,
+): Promise<CoverImage | null> {
   const handle = await openConfined(root, file);
   try {
     const stats = await handle.stat();
     if (!stats.isFile() || stats.size > MAX_COVER_BYTES) return null;
+    if (stats.mtimeMs < since - MTIME_SLACK_MS) return null;
     const data = Buffer.alloc(stats.size);
     const { bytesRead } = await handle.read(data, 0, stats.size, 0);
     return imageTypeOf(data.subarray(0, bytesRead))
