@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { link, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { confinedRealPath, openConfined } from '../library/confine.js';
+import { fsyncDirectory } from '../library/fsync.js';
 import { findByDigest, sha256 } from '../library/identical.js';
 import { placeStaged, prepareLibraryFolder, type Placement } from '../library/move.js';
 import { truncateUtf8 } from '../library/sanitize.js';
@@ -334,6 +335,7 @@ async function stageCopy(root: string, source: string, work: string): Promise<vo
       await output.close();
     }
     await rename(temp, work);
+    await fsyncDirectory(path.dirname(work));
   } catch (error) {
     await unlink(temp).catch(() => undefined);
     throw error;

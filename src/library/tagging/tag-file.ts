@@ -13,6 +13,7 @@ import {
   TagTypes,
   type Tag,
 } from 'node-taglib-sharp';
+import { fsyncDirectory } from '../fsync.js';
 import { truncateUtf8 } from '../sanitize.js';
 import { tagMismatches, type CoverImage, type TrackTags } from './tags.js';
 
@@ -66,6 +67,8 @@ export async function writeTaggedCopy(job: TagJob, temp = tempFileFor(job.target
     if (problems.length > 0)
       throw new TaggingError(`tags did not read back as written: ${problems.join('; ')}`);
     await rename(temp, job.target);
+    // The caller records the step as done once this resolves: the new name must survive a crash.
+    await fsyncDirectory(path.dirname(job.target));
   } catch (error) {
     await unlink(temp).catch(() => undefined);
     if (error instanceof TaggingError) throw error;
