@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { AddressPolicy } from '../../net/address-policy.js';
 import { safeFetch, SafeFetchError } from '../../net/safe-fetch.js';
 import { openConfined } from '../confine.js';
+import { imageSizeProblem } from './image-size.js';
 import { imageTypeOf, type CoverImage } from './tags.js';
 
 /** Covers larger than this are refused: a front cover is rarely over 2 MB, a 10 MB one is abuse. */
@@ -99,9 +100,8 @@ async function readConfinedImage(
     if (stats.mtimeMs < since - MTIME_SLACK_MS) return null;
     const data = Buffer.alloc(stats.size);
     const { bytesRead } = await handle.read(data, 0, stats.size, 0);
-    return imageTypeOf(data.subarray(0, bytesRead))
-      ? asCover(data.subarray(0, bytesRead), file)
-      : null;
+    const bytes = data.subarray(0, bytesRead);
+    return imageTypeOf(bytes) && !imageSizeProblem(bytes) ? asCover(bytes, file) : null;
   } finally {
     await handle.close();
   }
@@ -110,5 +110,8 @@ async function readConfinedImage(
 function asCover(data: Buffer, from: string): CoverImage {
   const mime = imageTypeOf(data);
   if (!mime) throw new CoverError(`${from} is not a JPEG or PNG image`);
+  // Embedded and written as the folder's cover.jpg alike: both go through here.
+  const problem = imageSizeProblem(data);
+  if (problem) throw new CoverError(`${from} is not usable as a cover: ${problem}`);
   return { mime, data: new Uint8Array(data) };
 }
