@@ -1,6 +1,7 @@
 // Post-processing inside filing, on a real database (both dialects), real files and the real tag
 // worker: a database error after the tagged file is placed, and a resume from the recorded step.
 import { randomUUID } from 'node:crypto';
+import { watch } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readdir, realpath, rm, stat, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -339,5 +340,26 @@ describe.each(testDialects())('post-processing in filing (%s)', (dialect) => {
     expect((await parseFile(done!.library_path!)).common.picture ?? []).toEqual([]);
     expect(visible().map((f) => path.basename(f))).toEqual(['01 - A.flac']);
     expect(jobs).toEqual(['tags']);
+  });
+
+  it('filed as the plain copy (tags and cover off): the folder cover comes after the track', async () => {
+    await makeImage(path.join(downloads, 'Album', 'cover.jpg'), 'red');
+    const album = path.join(library, 'Tone', 'Tones');
+    await mkdir(album, { recursive: true });
+    const seen: string[] = [];
+    const watcher = watch(album, (_event, name) => {
+      if (name && !name.startsWith('.') && !seen.includes(name)) seen.push(name);
+    });
+    try {
+      const id = await processing();
+      await run(deps({ tagFiles: false, embedCover: false, writeFolderCover: true }));
+      const done = await repo.get(id);
+      expect(done?.status, done?.error_message ?? '').toBe('completed');
+      await new Promise((r) => setTimeout(r, 100)); // the last events
+    } finally {
+      watcher.close();
+    }
+    expect(seen).toEqual(['01 - A.flac', 'cover.jpg']);
+    expect(jobs).toEqual([]);
   });
 });

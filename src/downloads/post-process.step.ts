@@ -194,8 +194,9 @@ export async function postProcessAndPlace(
   if (reached === null) {
     // Nothing written (tags off, no cover found): slskd's bytes go in as they are. A working copy
     // an earlier run left (other settings then) is removed.
+    // The folder cover comes after the track is placed (folderCoverAfterPlain), as on the other
+    // path: a placement that fails must not leave an album folder holding only a cover.
     await unlink(work).catch(() => undefined);
-    if (steps.folderCover) await folderCover(ctx, attempt, root, source, directory, cover);
     return 'plain';
   }
 
@@ -299,6 +300,7 @@ async function writeNewFile(directory: string, name: string, cover: CoverImage):
   }
   try {
     await link(temp, path.join(directory, name));
+    await fsyncDirectory(directory);
   } catch (error) {
     // Another track of the album wrote it first: theirs stays.
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
@@ -375,6 +377,21 @@ export async function adoptPostProcessed(
   if (!placed) return null;
   ctx.deps.log.info({ id: ctx.row.id, path: placed }, 'adopting the post-processed file');
   return { path: placed, created: false, source: await sourceIdentity(root, source) };
+}
+
+/**
+ * The folder cover for a track filed as slskd's plain copy (fileWithPostProcessing said 'plain'),
+ * once it is placed at `placed`.
+ */
+export async function folderCoverAfterPlain(
+  ctx: JobContext,
+  attempt: AttemptRow,
+  root: string,
+  source: string,
+  placed: string,
+): Promise<void> {
+  const steps = postSteps(ctx, path.extname(placed).slice(1));
+  if (steps?.folderCover) await folderCover(ctx, attempt, root, source, path.dirname(placed), null);
 }
 
 /**
