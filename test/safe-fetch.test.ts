@@ -7,8 +7,23 @@ import { safeFetch, SafeFetchError } from '../src/net/safe-fetch.js';
 // All traffic here goes to a canary server on 127.0.0.1, fetched with loopback allowed. Refusals of
 // other addresses are decided before any connection (the address check itself is tested apart).
 
-const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]);
-const JPEG = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(100, 1)]);
+/** A PNG's signature and IHDR chunk (`width`×`height`): enough to judge, never decoded here. */
+const pngOf = (width: number, height: number): Buffer => {
+  const b = Buffer.alloc(33);
+  Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]).copy(b, 0);
+  b.write('IHDR', 12, 'latin1');
+  b.writeUInt32BE(width, 16);
+  b.writeUInt32BE(height, 20);
+  return b;
+};
+const PNG = pngOf(1, 1);
+/** SOI, APP0, a 1×1 baseline frame header. */
+const JPEG = Buffer.concat([
+  Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10]),
+  Buffer.alloc(14, 1),
+  Buffer.from([0xff, 0xc0, 0x00, 0x11, 8, 0, 1, 0, 1, 3]),
+  Buffer.alloc(100, 1),
+]);
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -28,6 +43,7 @@ describe('safe fetch', () => {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    routes.set('/huge.png', (_q, r) => r.writeHead(200).end(pngOf(60_000, 60_000)));
     routes.set('/cover.png', (_q, r) => r.writeHead(200, { 'content-type': 'image/png' }).end(PNG));
     routes.set('/cover.jpg', (_q, r) =>
       r.writeHead(200, { 'content-type': 'image/jpeg' }).end(JPEG),
@@ -144,6 +160,29 @@ describe('safe fetch', () => {
     expect(Date.now() - started).toBeLessThan(3_000);
   });
 
+  it('a resolver that never answers is given up at the time limit and on cancel', async () => {
+    const never = (): Promise<string[]> => new Promise(() => undefined);
+    let started = Date.now();
+    const late = await failure(
+      safeFetch('http://stuck.test/x.png', { ...loopback, timeoutMs: 300, resolve: never }),
+    );
+    expect(late.reason).toBe('timeout');
+    expect(Date.now() - started).toBeLessThan(1_500);
+
+    const cancel = new AbortController();
+    const reason = new Error('cancelled by the caller');
+    setTimeout(() => cancel.abort(reason), 200);
+    started = Date.now();
+    const error = await safeFetch('http://stuck.test/x.png', {
+      ...loopback,
+      timeoutMs: 10_000,
+      signal: cancel.signal,
+      resolve: never,
+    }).catch((e: unknown) => e);
+    expect(error).toBe(reason);
+    expect(Date.now() - started).toBeLessThan(1_500);
+  });
+
   it('follows at most 3 redirects', async () => {
     const ok = await safeFetch(`${base}/hop2`, loopback);
     expect(ok.body.equals(PNG)).toBe(true);
@@ -179,6 +218,10 @@ describe('safe fetch', () => {
         /not a JPEG or PNG image/,
       );
       await expect(fetchCover(`${base}/missing.png`, loopback)).rejects.toThrow(/HTTP 404/);
+      // 33 bytes that claim 60000×60000 pixels: a decoder would want gigabytes for it.
+      await expect(fetchCover(`${base}/huge.png`, loopback)).rejects.toThrow(
+        /60000×60000 pixels, over 10000 a side/,
+      );
       await expect(fetchCover(`${base}/cover.png`)).rejects.toBeInstanceOf(CoverError);
     });
 

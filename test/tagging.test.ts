@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { threadId } from 'node:worker_threads';
 import { parseFile } from 'music-metadata';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTagger, TaggingError } from '../src/library/tagging/tagger.js';
@@ -150,23 +151,40 @@ describe('tag writer (worker thread, node-taglib-sharp, read back with music-met
     await expect(stat(path.join(root, 'n.flac'))).rejects.toThrow();
   });
 
-  it('runs off the event loop: timers keep firing while 20 files are tagged', async () => {
+  it('runs off the event loop: on another thread, and timers keep firing while 20 files are tagged', async () => {
     const big = path.join(root, 'long.flac');
     await makeAudio(big, 'flac', 30);
     let ticks = 0;
-    const timer = setInterval(() => ticks++, 5);
+    let last = performance.now();
+    let maxGap = 0;
+    const timer = setInterval(() => {
+      const t = performance.now();
+      maxGap = Math.max(maxGap, t - last);
+      last = t;
+      ticks++;
+    }, 5);
     const started = performance.now();
-    for (let i = 0; i < 20; i++)
-      await tagger.write({
+    const threads = new Set<number>();
+    for (let i = 0; i < 20; i++) {
+      const { threadId: thread } = await tagger.write({
         kind: 'tags',
         source: big,
         target: path.join(root, `l${i}.flac`),
         tags: TAGS,
       });
+      threads.add(thread);
+    }
     const elapsed = performance.now() - started;
     clearInterval(timer);
-    // A blocked loop would fire a handful of times at most; a free one about elapsed / 5 times.
+    // The work ran in the worker thread, never on this (the main) thread.
+    expect([...threads]).toHaveLength(1);
+    expect([...threads][0]).not.toBe(threadId);
+    expect([...threads][0]).toBeGreaterThan(0);
+    // No tagging call held the loop: the longest pause between ticks stays far below one job.
+    expect(maxGap).toBeLessThan(250);
     expect(ticks).toBeGreaterThan(elapsed / 5 / 4);
-    console.log(`tagged 20 × 30 s FLAC in ${elapsed.toFixed(0)} ms, ${ticks} timer ticks`);
+    console.log(
+      `tagged 20 × 30 s FLAC in ${elapsed.toFixed(0)} ms, ${ticks} timer ticks, max gap ${maxGap.toFixed(0)} ms`,
+    );
   });
 });

@@ -30,7 +30,7 @@ export const CreateAlbumBody = Type.Object(
   {
     artist: Text({ minLength: 1, maxLength: 500, nonBlank: true }),
     album: Text({ minLength: 1, maxLength: 500, nonBlank: true }),
-    year: Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: 9999 }), Type.Null()])),
+    year: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: 9999 }), Type.Null()])),
     /** Absent: the tracks are the best complete folder's files. */
     tracks: Type.Optional(Type.Array(AlbumTrackBody, { minItems: 1, maxItems: MAX_ALBUM_TRACKS })),
     qualityProfileId: Type.Optional(

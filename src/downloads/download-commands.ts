@@ -1,5 +1,7 @@
+import { stat } from 'node:fs/promises';
 import type { DatabaseHandle, Db } from '../db/database.js';
 import type { EventLog } from '../events/event-log.js';
+import { confinedRealPath } from '../library/confine.js';
 import type { DownloadProvider } from '../providers/provider.js';
 import { cancelAtDaemon } from './attempt-transfer.js';
 import { ACTIVE_STATUSES, transition } from './download.js';
@@ -92,10 +94,17 @@ export function createDownloadCommands(deps: {
     async retry(id: string): Promise<DownloadDto> {
       const before = await repo.get(id);
       if (!before) throw new NotFoundError(`Download ${id}`);
-      const attempt =
+      let attempt =
         before.status === 'failed' && RESUMES_FILING.includes(before.error_code ?? '')
           ? await repo.getAttempt(before.current_attempt_id ?? '')
           : undefined;
+      // slskd's file removed meanwhile (by hand, or by slskd): filing could only wait for it and
+      // fail with file_not_found, so the retry searches and downloads afresh instead.
+      if (
+        attempt?.state === 'succeeded' &&
+        !(await keptFileThere(deps.provider, attempt.local_path))
+      )
+        attempt = undefined;
       let download: DownloadDto | undefined;
       try {
         download = await handle.writeTx(async (tx) => {
@@ -209,6 +218,21 @@ export function createDownloadCommands(deps: {
       return resumed;
     },
   };
+}
+
+/**
+ * Whether the attempt's downloaded file is still in slskd's downloads folder (confined). True when
+ * that cannot be told (no downloads folder known): filing then looks for it as it always does.
+ */
+async function keptFileThere(provider: DownloadProvider, file: string | null): Promise<boolean> {
+  if (!file) return false;
+  const root = await provider.downloadsRoot().catch(() => null);
+  if (root === null) return true;
+  try {
+    return (await stat(await confinedRealPath(root, file))).isFile();
+  } catch {
+    return false;
+  }
 }
 
 /** Failures in post-processing: the downloaded file is good, and a retry files it again. */

@@ -336,6 +336,28 @@ export class JobContext {
   }
 
   /**
+   * A transient local fault while filing (the tag worker was lost): the download stays
+   * `processing` with its attempt and downloaded file, and filing runs again after the backoff.
+   * Each time uses up a retry, so a file that always stalls the worker ends as `code`.
+   */
+  async resumeLater(code: ErrorCode, message: string): Promise<void> {
+    if (this.row.retry_count >= this.row.max_retries) {
+      await this.fail(code, message);
+      return;
+    }
+    const retry = this.row.retry_count + 1;
+    const at = this.deps.now() + retryDelayMs(retry, this.deps.settings.get('retryBackoffSeconds'));
+    this.deps.log.warn({ id: this.row.id, code, retry, at }, 'filing will be resumed');
+    await this.release({
+      retry_count: retry,
+      next_retry_at: at,
+      run_after: at,
+      error_code: code,
+      error_message: message,
+    });
+  }
+
+  /**
    * The daemon is unreachable: give the slot back and wait without using up a retry. A download that
    * has nothing at the daemon yet waits as `waiting`; one with a transfer keeps its status so a
    * restart resumes following it.

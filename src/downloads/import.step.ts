@@ -14,7 +14,11 @@ import type { AttemptRow } from './download.repository.js';
 import type { ErrorCode } from './error-codes.js';
 import { createFilingRepository } from './filing.repository.js';
 import { transcodeStep } from './transcode.step.js';
-import { adoptPostProcessed, fileWithPostProcessing } from './post-process.step.js';
+import {
+  adoptPostProcessed,
+  fileWithPostProcessing,
+  folderCoverAfterPlain,
+} from './post-process.step.js';
 
 /** How long filing waits for slskd to put the finished file in place (it moves it after `Succeeded`). */
 const FILE_WAIT_MS = 60_000;
@@ -153,6 +157,7 @@ export async function importStep(ctx: JobContext): Promise<boolean> {
       beforePlace: () => ctx.confirmLease(),
       adoptIdentical: true,
     });
+    await folderCoverAfterPlain(ctx, attempt, root, source, placement.path);
     return await complete(ctx, attempt, root, source, placement);
   } catch (error) {
     if (error instanceof OutsideRootError) {

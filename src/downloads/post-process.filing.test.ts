@@ -1,7 +1,8 @@
 // Post-processing inside filing, on a real database (both dialects), real files and the real tag
 // worker: a database error after the tagged file is placed, and a resume from the recorded step.
 import { randomUUID } from 'node:crypto';
-import { copyFile, mkdir, mkdtemp, readdir, realpath, rm, stat } from 'node:fs/promises';
+import { watch } from 'node:fs';
+import { copyFile, mkdir, mkdtemp, readdir, realpath, rm, stat, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,7 +12,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/config.js';
 import { createEventBus } from '../events/event-bus.js';
 import { createEventLog } from '../events/event-log.js';
-import { createTagger, type Tagger } from '../library/tagging/tagger.js';
+import { createTagger, TagWorkerError, type Tagger } from '../library/tagging/tagger.js';
 import type { DownloadProvider } from '../providers/provider.js';
 import { createQueueRepository, type QueueRepository } from '../queue/queue.repository.js';
 import { createSourceWaitRepository } from '../queue/source-wait.repository.js';
@@ -64,9 +65,15 @@ describe.each(testDialects())('post-processing in filing (%s)', (dialect) => {
   let now: number;
   /** What the tag worker was asked to do, in order. */
   let jobs: string[];
+  /** Tag jobs still to be lost as if the worker stalled (TagWorkerError). */
+  let workerLosses: number;
   const tagger: Tagger = {
     write: (job) => {
       jobs.push(job.kind);
+      if (workerLosses > 0) {
+        workerLosses--;
+        return Promise.reject(new TagWorkerError('tagging took longer than 700 ms'));
+      }
       return realTagger.write(job);
     },
     close: () => Promise.resolve(),
@@ -85,13 +92,14 @@ describe.each(testDialects())('post-processing in filing (%s)', (dialect) => {
     queue = createQueueRepository(db);
     now = Date.now();
     jobs = [];
+    workerLosses = 0;
   });
   afterEach(async () => {
     await db.cleanup();
     await rm(work, { recursive: true, force: true });
   });
 
-  async function processing(): Promise<string> {
+  async function processing(extra: Parameters<typeof downloadRow>[0] = {}): Promise<string> {
     const row = downloadRow({
       status: 'processing',
       artist: 'Tone',
@@ -100,6 +108,7 @@ describe.each(testDialects())('post-processing in filing (%s)', (dialect) => {
       track_number: 1,
       track_total: 9,
       run_after: 0,
+      ...extra,
     });
     const attemptId = randomUUID();
     await db.db.insertInto('downloads').values(row).execute();
@@ -262,5 +271,95 @@ describe.each(testDialects())('post-processing in filing (%s)', (dialect) => {
         .sort(),
     ).toEqual(['01 - A.flac', 'cover.jpg']);
     expect(filesUnder(library).filter((f) => path.basename(f).startsWith('.'))).toEqual([]);
+  });
+
+  it('a lost tag worker is transient: still processing, a retry used, filed on the next run', async () => {
+    const id = await processing();
+    const d = deps({ tagFiles: true, embedCover: false, writeFolderCover: false });
+    workerLosses = 1;
+    await run(d);
+    const waiting = await repo.get(id);
+    expect(waiting?.status).toBe('processing');
+    expect(waiting?.error_code).toBe('tagging_failed');
+    expect(waiting?.retry_count).toBe(1);
+    expect(waiting?.current_attempt_id).not.toBeNull();
+    expect(waiting!.run_after).toBeGreaterThan(now);
+    expect(filesUnder(library)).toEqual([]); // no working copy left behind
+
+    now = waiting!.run_after;
+    await run(d, 'worker-b');
+    const done = await repo.get(id);
+    expect(done?.status, done?.error_message ?? '').toBe('completed');
+    expect(done?.error_code).toBeNull();
+    expect(jobs).toEqual(['tags', 'tags']);
+  });
+
+  it('a cover URL that fails again after a retry, with no local image: filed without it, and said so', async () => {
+    const id = await processing({ cover_url: 'http://127.0.0.1:9/front.jpg' });
+    const d = deps({ tagFiles: true, embedCover: true, writeFolderCover: true });
+    await run(d);
+    const failed = await repo.get(id);
+    expect(failed?.error_code).toBe('cover_failed');
+    await repo.commandUpdate(id, ['failed'], {
+      status: 'processing',
+      error_code: null,
+      error_message: null,
+      run_after: now,
+      updated_at: now,
+    });
+    await run(d, 'worker-b');
+    const done = await repo.get(id);
+    expect(done?.status, done?.error_message ?? '').toBe('completed');
+    expect((await parseFile(done!.library_path!)).common.picture ?? []).toEqual([]);
+    const attempt = await repo.getAttempt(done!.current_attempt_id!);
+    expect(attempt?.error_message).toMatch(/^Filed without a cover: .*again, after a retry/);
+    expect(visible().map((f) => path.basename(f))).toEqual(['01 - A.flac']);
+  });
+
+  it('a year 0 stored before the API refused it is left out of the tags, not a tagging failure', async () => {
+    const id = await processing({ year: 0 });
+    await run(deps({ tagFiles: true, embedCover: false, writeFolderCover: false }));
+    const done = await repo.get(id);
+    expect(done?.status, done?.error_message ?? '').toBe('completed');
+    const c = (await parseFile(done!.library_path!)).common;
+    expect(c.title).toBe('A');
+    expect(c.year).toBeUndefined();
+  });
+
+  it("an image older than the attempt in slskd's shared folder is someone else's: not embedded, not the album's cover", async () => {
+    // slskd names the folder after the peer's last folder ("Album", "CD1"): another album's
+    // download left this image there an hour before this attempt began.
+    const stale = path.join(downloads, 'Album', 'cover.jpg');
+    await makeImage(stale, 'red');
+    const hourAgo = new Date(now - 3_600_000);
+    await utimes(stale, hourAgo, hourAgo);
+    const id = await processing();
+    await run(deps({ tagFiles: true, embedCover: true, writeFolderCover: true }));
+    const done = await repo.get(id);
+    expect(done?.status, done?.error_message ?? '').toBe('completed');
+    expect((await parseFile(done!.library_path!)).common.picture ?? []).toEqual([]);
+    expect(visible().map((f) => path.basename(f))).toEqual(['01 - A.flac']);
+    expect(jobs).toEqual(['tags']);
+  });
+
+  it('filed as the plain copy (tags and cover off): the folder cover comes after the track', async () => {
+    await makeImage(path.join(downloads, 'Album', 'cover.jpg'), 'red');
+    const album = path.join(library, 'Tone', 'Tones');
+    await mkdir(album, { recursive: true });
+    const seen: string[] = [];
+    const watcher = watch(album, (_event, name) => {
+      if (name && !name.startsWith('.') && !seen.includes(name)) seen.push(name);
+    });
+    try {
+      const id = await processing();
+      await run(deps({ tagFiles: false, embedCover: false, writeFolderCover: true }));
+      const done = await repo.get(id);
+      expect(done?.status, done?.error_message ?? '').toBe('completed');
+      await new Promise((r) => setTimeout(r, 100)); // the last events
+    } finally {
+      watcher.close();
+    }
+    expect(seen).toEqual(['01 - A.flac', 'cover.jpg']);
+    expect(jobs).toEqual([]);
   });
 });

@@ -2,11 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { link, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { confinedRealPath, openConfined } from '../library/confine.js';
+import { fsyncDirectory } from '../library/fsync.js';
 import { findByDigest, sha256 } from '../library/identical.js';
 import { placeStaged, prepareLibraryFolder, type Placement } from '../library/move.js';
 import { truncateUtf8 } from '../library/sanitize.js';
 import { CoverError, fetchCover, findFolderCover } from '../library/tagging/cover.js';
-import { TaggingError } from '../library/tagging/tagger.js';
+import { TaggingError, TagWorkerError } from '../library/tagging/tagger.js';
 import { isTaggable, type CoverImage, type TrackTags } from '../library/tagging/tags.js';
 import type { JobContext } from './download.job.js';
 import type { AttemptRow, DownloadRow } from './download.repository.js';
@@ -56,7 +57,8 @@ export function tagsOf(row: DownloadRow): TrackTags {
     trackTotal: row.track_total ?? null,
     discNumber: row.disc_number,
     discTotal: row.disc_total ?? null,
-    year: row.year,
+    // A year 0 stored before the API refused it: no format keeps it, so it is not written.
+    year: row.year !== null && row.year > 0 ? row.year : null,
     genre: row.genre,
     isrc: row.isrc ?? null,
     musicbrainzRecordingId: row.musicbrainz_recording_id ?? null,
@@ -129,6 +131,12 @@ export async function postProcessAndPlace(
     try {
       await tagger.write({ kind: 'tags', source: work, target: work, tags });
     } catch (error) {
+      if (error instanceof TagWorkerError) {
+        // Not the file's fault (the worker stalled or crashed): filing resumes later by itself.
+        await unlink(work).catch(() => undefined);
+        await ctx.resumeLater('tagging_failed', `Tagging was interrupted: ${error.message}`);
+        return null;
+      }
       if (!(error instanceof TaggingError)) throw error;
       // The staged copy is untagged and of no use to a retry, which stages afresh.
       await unlink(work).catch(() => undefined);
@@ -142,7 +150,7 @@ export async function postProcessAndPlace(
   let cover: CoverImage | null = null;
   if (steps.cover && reached !== 'covered') {
     try {
-      cover = await obtainCover(ctx, root, source);
+      cover = await obtainCover(ctx, attempt, root, source);
       if (cover) {
         if (reached === null) await stageCopy(root, source, work);
         await tagger.write({
@@ -153,10 +161,32 @@ export async function postProcessAndPlace(
           cover,
         });
         await record('covered');
+        if (attempt.error_code === 'cover_failed')
+          await ctx.updateAttempt(attempt.id, {
+            error_code: null,
+            error_message: null,
+            updated_at: now(),
+          });
       }
     } catch (error) {
+      if (error instanceof TagWorkerError) {
+        await ctx.resumeLater(
+          'cover_failed',
+          `Embedding the cover was interrupted: ${error.message}`,
+        );
+        return null;
+      }
       if (!(error instanceof CoverError) && !(error instanceof TaggingError)) throw error;
-      await ctx.fail('cover_failed', `Cover art failed: ${error.message}`);
+      const message = `Cover art failed: ${error.message}`;
+      // Marked on the attempt (which stays succeeded): a retry that meets the same dead URL and
+      // no local image files the track without a cover instead of failing again (obtainCover).
+      if (error instanceof CoverError)
+        await ctx.updateAttempt(attempt.id, {
+          error_code: 'cover_failed',
+          error_message: message,
+          updated_at: now(),
+        });
+      await ctx.fail('cover_failed', message);
       return null;
     }
   }
@@ -164,8 +194,9 @@ export async function postProcessAndPlace(
   if (reached === null) {
     // Nothing written (tags off, no cover found): slskd's bytes go in as they are. A working copy
     // an earlier run left (other settings then) is removed.
+    // The folder cover comes after the track is placed (folderCoverAfterPlain), as on the other
+    // path: a placement that fails must not leave an album folder holding only a cover.
     await unlink(work).catch(() => undefined);
-    if (steps.folderCover) await folderCover(ctx, root, source, directory, cover);
     return 'plain';
   }
 
@@ -178,20 +209,24 @@ export async function postProcessAndPlace(
     beforePlace: () => ctx.confirmLease(),
     adoptIdentical: true,
   });
-  if (steps.folderCover) await folderCover(ctx, root, source, directory, cover);
+  if (steps.folderCover) await folderCover(ctx, attempt, root, source, directory, cover);
   log.debug({ id: ctx.row.id, path: placed.path, steps: reached }, 'post-processed');
   return { ...placed, source: identity };
 }
 
 /**
- * The cover to embed: the request's `coverUrl`, else an image that came with the download. A URL
+ * The cover to embed: the request's `coverUrl`, else an image that came with the download (written
+ * since this attempt began: see findFolderCover). A URL
  * that fails falls back to that image, and fails the step (CoverError) only without one. Null:
  * nothing was asked for and nothing came along (the step is skipped, not failed).
  */
 async function obtainCover(
   ctx: JobContext,
+  attempt: AttemptRow,
   root: string,
   source: string,
+  /** False for the folder cover, whose failure is only logged. */
+  embedding = true,
 ): Promise<CoverImage | null> {
   const url = ctx.row.cover_url ?? null;
   if (url) {
@@ -202,8 +237,22 @@ async function obtainCover(
       });
     } catch (error) {
       if (!(error instanceof CoverError)) throw error;
-      const local = await findFolderCover(root, source);
-      if (!local) throw error;
+      const local = await findFolderCover(root, source, attempt.created_at);
+      if (!local) {
+        // The URL failed already on this file (cover_failed) and the user retried: failing again
+        // would leave the track unfiled for ever, so it is filed without a cover, as the attempt
+        // says (its errorMessage in the API).
+        if (embedding && attempt.error_code === 'cover_failed') {
+          const message = `Filed without a cover: ${error.message} (again, after a retry)`;
+          await ctx.updateAttempt(attempt.id, {
+            error_message: message,
+            updated_at: ctx.deps.now(),
+          });
+          ctx.deps.log.warn({ id: ctx.row.id, error: error.message }, 'filed without the cover');
+          return null;
+        }
+        throw error;
+      }
       ctx.deps.log.warn(
         { id: ctx.row.id, error: error.message },
         'cover URL failed; using the image next to the download',
@@ -211,7 +260,7 @@ async function obtainCover(
       return local;
     }
   }
-  return findFolderCover(root, source);
+  return findFolderCover(root, source, attempt.created_at);
 }
 
 /**
@@ -220,6 +269,7 @@ async function obtainCover(
  */
 async function folderCover(
   ctx: JobContext,
+  attempt: AttemptRow,
   root: string,
   source: string,
   directory: string,
@@ -230,7 +280,7 @@ async function folderCover(
   try {
     const names = await readdir(directory);
     if (names.some((n) => /^(cover|folder)\.(jpe?g|png)$/i.test(n))) return;
-    const cover = known ?? (await obtainCover(ctx, root, source).catch(() => null));
+    const cover = known ?? (await obtainCover(ctx, attempt, root, source, false).catch(() => null));
     if (!cover) return;
     await writeNewFile(directory, cover.mime === 'image/png' ? 'cover.png' : 'cover.jpg', cover);
   } catch (error) {
@@ -250,6 +300,7 @@ async function writeNewFile(directory: string, name: string, cover: CoverImage):
   }
   try {
     await link(temp, path.join(directory, name));
+    await fsyncDirectory(directory);
   } catch (error) {
     // Another track of the album wrote it first: theirs stays.
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
@@ -286,6 +337,7 @@ async function stageCopy(root: string, source: string, work: string): Promise<vo
       await output.close();
     }
     await rename(temp, work);
+    await fsyncDirectory(path.dirname(work));
   } catch (error) {
     await unlink(temp).catch(() => undefined);
     throw error;
@@ -325,6 +377,21 @@ export async function adoptPostProcessed(
   if (!placed) return null;
   ctx.deps.log.info({ id: ctx.row.id, path: placed }, 'adopting the post-processed file');
   return { path: placed, created: false, source: await sourceIdentity(root, source) };
+}
+
+/**
+ * The folder cover for a track filed as slskd's plain copy (fileWithPostProcessing said 'plain'),
+ * once it is placed at `placed`.
+ */
+export async function folderCoverAfterPlain(
+  ctx: JobContext,
+  attempt: AttemptRow,
+  root: string,
+  source: string,
+  placed: string,
+): Promise<void> {
+  const steps = postSteps(ctx, path.extname(placed).slice(1));
+  if (steps?.folderCover) await folderCover(ctx, attempt, root, source, path.dirname(placed), null);
 }
 
 /**

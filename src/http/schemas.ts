@@ -82,7 +82,8 @@ const TrackFields = {
   albumArtist: OptionalText(500),
   trackNumber: OptionalInt(1, 999),
   discNumber: OptionalInt(1, 99),
-  year: OptionalInt(0, 9999),
+  // No format stores a year 0 (it reads back as none), so it could never be tagged.
+  year: OptionalInt(1, 9999),
   genre: OptionalText(200),
   /** Seconds, fractions kept as sent (a double on both databases). */
   durationSeconds: Type.Optional(

@@ -95,7 +95,9 @@ async function pathOfHandle(handle: FileHandle): Promise<string | null> {
  */
 export async function openConfined(root: string, candidate: string): Promise<FileHandle> {
   const real = await confinedRealPath(root, candidate);
-  const handle = await open(real, constants.O_RDONLY | constants.O_NOFOLLOW);
+  // O_NONBLOCK: opening a FIFO (say, one named cover.jpg) for reading would otherwise wait for a
+  // writer for ever; on a regular file it changes nothing. The type is checked on the descriptor.
+  const handle = await open(real, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   try {
     const opened = await pathOfHandle(handle);
     const realRoot = await realpath(root);

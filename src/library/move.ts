@@ -11,6 +11,7 @@ import {
   type FileHandle,
 } from 'node:fs/promises';
 import path from 'node:path';
+import { fsyncDirectory } from './fsync.js';
 import { isInside, openConfined, unlinkConfined, type FileIdentity } from './confine.js';
 import { sameContent } from './identical.js';
 import { withCollisionSuffix } from './naming.js';
@@ -127,20 +128,6 @@ async function ensureFolders(root: string, segments: string[]): Promise<string> 
     current = real;
   }
   return current;
-}
-
-async function fsyncDirectory(directory: string): Promise<void> {
-  try {
-    const handle = await open(directory, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch (error) {
-    // Some filesystems cannot fsync a directory (EINVAL, EISDIR); the file itself is synced.
-    if (!['EINVAL', 'EISDIR', 'EPERM', 'ENOTSUP'].includes(codeOf(error) ?? '')) throw error;
-  }
 }
 
 /** Copies the open source into a new file, checking the abort signal between chunks; fsyncs it. */

@@ -38,6 +38,8 @@ const REFUSED_V4 = new Set([
 
 /** IPv6 ranges allowed: global unicast only (NAT64 is unwrapped first). */
 const ALLOWED_V6 = new Set(['unicast']);
+const IPV4_COMPATIBLE = ipaddr.parseCIDR('::/96') as [ipaddr.IPv6, number];
+const LOCAL_NAT64 = ipaddr.parseCIDR('64:ff9b:1::/48') as [ipaddr.IPv6, number];
 
 /** Whether SoulSpot may connect to `address` (an IP literal) under `policy`. */
 export function checkAddress(address: string, policy: AddressPolicy = {}): AddressVerdict {
@@ -62,13 +64,19 @@ export function checkAddress(address: string, policy: AddressPolicy = {}): Addre
   const v6 = parsed as ipaddr.IPv6;
   const range = v6.range();
   if (range === 'ipv4Mapped') return refuse('an IPv4-mapped IPv6 address');
+  // 64:ff9b:1::/48 (RFC 8215, local-use NAT64): where the IPv4 address sits depends on the local
+  // prefix length, so it cannot be unwrapped and checked; ipaddr.js counts it as rfc6052.
+  if (v6.match(LOCAL_NAT64)) return refuse('a local-use NAT64 address');
+  if (range === 'loopback' && policy.allowLoopback) return { ok: true, address: canonical };
+  // ::/96, deprecated IPv4-compatible addresses (::7f00:1 is 127.0.0.1): ipaddr.js calls them
+  // unicast, and some stacks still route them to the IPv4 address.
+  if (v6.match(IPV4_COMPATIBLE)) return refuse('an IPv4-compatible IPv6 address');
   if (range === 'rfc6052') {
     // 64:ff9b::/96: the last 32 bits are the IPv4 address a NAT64 gateway will connect to.
     const parts = v6.toByteArray().slice(12);
     const inner = checkAddress(parts.join('.'), policy);
     return inner.ok ? { ok: true, address: canonical } : inner;
   }
-  if (range === 'loopback' && policy.allowLoopback) return { ok: true, address: canonical };
   return ALLOWED_V6.has(range) ? { ok: true, address: canonical } : refuse(`a ${range} address`);
 }
 

@@ -30,8 +30,12 @@ export interface SafeFetchOptions {
   policy?: AddressPolicy;
   headers?: Record<string, string>;
   signal?: AbortSignal;
-  /** Name resolution, replaceable in tests; default the system resolver (dns.lookup, all). */
-  resolve?: (host: string) => Promise<string[]>;
+  /**
+   * Name resolution, replaceable in tests; default the system resolver (dns.lookup, all). It is
+   * raced against the deadline and the caller's signal, so a resolver that never answers cannot
+   * hold a fetch past either.
+   */
+  resolve?: (host: string, signal: AbortSignal) => Promise<string[]>;
 }
 
 export interface SafeResponse {
@@ -74,7 +78,7 @@ export async function safeFetch(
   let current = url;
   for (let hop = 0; ; hop++) {
     const target = parseTarget(current);
-    const address = await pickAddress(target.hostname, options);
+    const address = await pickAddress(target.hostname, options, signal, timeoutMs);
     signal.throwIfAborted();
     const response = await requestOnce(target, address, options, signal, timeoutMs);
     const location = response.headers.location;
@@ -106,16 +110,36 @@ function parseTarget(raw: string): URL {
 }
 
 /** Resolves the host and checks every address: one refused address refuses the name. */
-async function pickAddress(hostname: string, options: SafeFetchOptions): Promise<string> {
+async function pickAddress(
+  hostname: string,
+  options: SafeFetchOptions,
+  signal: AbortSignal,
+  timeoutMs: number,
+): Promise<string> {
   const host = hostname.startsWith('[') ? hostname.slice(1, -1) : hostname;
   let addresses: string[];
   if (isIP(host) !== 0) {
     addresses = [host];
   } else {
+    const aborted = (): Error =>
+      options.signal?.aborted
+        ? (options.signal.reason as Error)
+        : new SafeFetchError('timeout', `${host}: no address within ${timeoutMs} ms`);
+    signal.throwIfAborted();
+    let onAbort = (): void => undefined;
+    // dns.lookup cannot be cancelled (it holds a libuv thread until the system resolver answers):
+    // the race lets the fetch go at the deadline or on cancel, whatever the resolver does.
+    const gone = new Promise<never>((_, reject) => {
+      onAbort = () => reject(aborted());
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
     try {
-      addresses = await (options.resolve ?? systemResolve)(host);
+      addresses = await Promise.race([(options.resolve ?? systemResolve)(host, signal), gone]);
     } catch (error) {
+      if (signal.aborted) throw aborted();
       throw new SafeFetchError('dns', `cannot resolve ${host}: ${(error as Error).message}`);
+    } finally {
+      signal.removeEventListener('abort', onAbort);
     }
     if (addresses.length === 0) throw new SafeFetchError('dns', `${host} has no address`);
   }

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -253,5 +253,32 @@ describe('post-processing: tags, cover, placement, folder cover', () => {
     expect(sha(done.libraryPath!)).toBe(sha(path.join(dir, 'three.mp3')));
     // The working copy of the failed run is not left behind in the library.
     expect(hiddenIn(path.join(stack.root, 'library'))).toEqual([]);
+  });
+
+  it("a retry after slskd's kept file was removed searches and downloads afresh, without waiting for the file", async () => {
+    stack = await startStack({
+      users: [{ username: 'bj', files: [share('01 - Hyper.mp3', 'three.mp3', 'Debut (1993)')] }],
+      env: ON,
+    });
+    const created = await stack.api<DownloadDto>('POST', '/api/downloads', {
+      artist: 'Björk',
+      title: 'Hyper',
+      genre: '13',
+    });
+    const failed = await finished(stack, created.body.id);
+    expect(failed.errorCode).toBe('tagging_failed');
+    unlinkSync(path.join(slskdFolder(stack, 'Debut (1993)'), '01 - Hyper.mp3'));
+
+    await stack.api('PATCH', '/api/settings', { tagFiles: false });
+    const started = Date.now();
+    const retried = await stack.api<DownloadDto>('POST', `/api/downloads/${created.body.id}/retry`);
+    expect(retried.status).toBe(200);
+    expect(retried.body.status).toBe('waiting');
+    const done = await finished(stack, created.body.id);
+    expect(done.status, done.errorMessage ?? '').toBe('completed');
+    expect(stack.emulator.enqueues).toHaveLength(2);
+    expect(sha(done.libraryPath!)).toBe(sha(path.join(dir, 'three.mp3')));
+    // Well under filing's 60 s wait for a file that never comes.
+    expect(Date.now() - started).toBeLessThan(30_000);
   });
 });

@@ -268,7 +268,7 @@ export const downloadBody: fc.Arbitrary<Json> = fc.oneof(
       albumArtist: field(goodText(500)),
       trackNumber: field(intIn(1, 999)),
       discNumber: field(intIn(1, 99)),
-      year: field(intIn(0, 9999)),
+      year: field(intIn(1, 9999)),
       genre: field(goodText(200)),
       durationSeconds: field(positiveUpTo(86_400)),
       priority: field(intIn(-1000, 1000), false),

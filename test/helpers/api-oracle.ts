@@ -316,7 +316,7 @@ export function validDownloadRequest(b: unknown): boolean {
     optional(b.albumArtist, (v) => text(v, 500)) &&
     optional(b.trackNumber, int(1, 999)) &&
     optional(b.discNumber, int(1, 99)) &&
-    optional(b.year, int(0, 9999)) &&
+    optional(b.year, int(1, 9999)) &&
     optional(b.genre, (v) => text(v, 200)) &&
     optional(b.durationSeconds, positive(86_400)) &&
     (b.priority === undefined || int(-1000, 1000)(b.priority)) &&

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { AddressPolicy } from '../../net/address-policy.js';
 import { safeFetch, SafeFetchError } from '../../net/safe-fetch.js';
 import { openConfined } from '../confine.js';
+import { imageSizeProblem } from './image-size.js';
 import { imageTypeOf, type CoverImage } from './tags.js';
 
 /** Covers larger than this are refused: a front cover is rarely over 2 MB, a 10 MB one is abuse. */
@@ -58,11 +59,14 @@ const COVER_EXTENSIONS = ['.jpg', '.jpeg', '.png'];
 /**
  * A cover image that came with the download (slskd puts a peer's folder next to the file), read
  * through the downloads folder's confinement: a symlink pointing out of it is not followed.
- * Null when there is none.
+ * slskd names that folder after the peer's last folder only ("CD1", "Disc 1"), so unrelated
+ * albums share it: an image last written before `since` (the attempt's start) came with some
+ * other download and is not taken. Null when there is none.
  */
 export async function findFolderCover(
   downloadsRoot: string,
   audioFile: string,
+  since: number,
 ): Promise<CoverImage | null> {
   const folder = path.dirname(audioFile);
   const names = await readdir(folder).catch(() => [] as string[]);
@@ -75,22 +79,29 @@ export async function findFolderCover(
   const candidates = names.filter((n) => rank(n) >= 0).sort((a, b) => rank(a) - rank(b));
   for (const name of candidates) {
     const file = path.join(folder, name);
-    const image = await readConfinedImage(downloadsRoot, file).catch(() => null);
+    const image = await readConfinedImage(downloadsRoot, file, since).catch(() => null);
     if (image) return image;
   }
   return null;
 }
 
-async function readConfinedImage(root: string, file: string): Promise<CoverImage | null> {
+/** Slack for file systems that keep modification times to the second (or two, on FAT). */
+const MTIME_SLACK_MS = 2_000;
+
+async function readConfinedImage(
+  root: string,
+  file: string,
+  since: number,
+): Promise<CoverImage | null> {
   const handle = await openConfined(root, file);
   try {
     const stats = await handle.stat();
     if (!stats.isFile() || stats.size > MAX_COVER_BYTES) return null;
+    if (stats.mtimeMs < since - MTIME_SLACK_MS) return null;
     const data = Buffer.alloc(stats.size);
     const { bytesRead } = await handle.read(data, 0, stats.size, 0);
-    return imageTypeOf(data.subarray(0, bytesRead))
-      ? asCover(data.subarray(0, bytesRead), file)
-      : null;
+    const bytes = data.subarray(0, bytesRead);
+    return imageTypeOf(bytes) && !imageSizeProblem(bytes) ? asCover(bytes, file) : null;
   } finally {
     await handle.close();
   }
@@ -99,5 +110,8 @@ async function readConfinedImage(root: string, file: string): Promise<CoverImage
 function asCover(data: Buffer, from: string): CoverImage {
   const mime = imageTypeOf(data);
   if (!mime) throw new CoverError(`${from} is not a JPEG or PNG image`);
+  // Embedded and written as the folder's cover.jpg alike: both go through here.
+  const problem = imageSizeProblem(data);
+  if (problem) throw new CoverError(`${from} is not usable as a cover: ${problem}`);
   return { mime, data: new Uint8Array(data) };
 }

@@ -13,6 +13,7 @@ import {
   TagTypes,
   type Tag,
 } from 'node-taglib-sharp';
+import { fsyncDirectory } from '../fsync.js';
 import { truncateUtf8 } from '../sanitize.js';
 import { tagMismatches, type CoverImage, type TrackTags } from './tags.js';
 
@@ -42,16 +43,22 @@ export class TaggingError extends Error {
 }
 
 /**
+ * The hidden temp file a job for `target` writes before its rename. Named like placement's temp
+ * files, so the start-up sweep removes one a crash left.
+ */
+export function tempFileFor(target: string): string {
+  return path.join(
+    path.dirname(target),
+    `.${truncateUtf8(path.basename(target), 200)}.soulspot-${randomBytes(6).toString('hex')}.part`,
+  );
+}
+
+/**
  * Writes `target` as a tagged copy of `source`: copy to a hidden temp file next to the target, tag
  * it, fsync, read it back, then rename over the target. A crash at any point leaves `source` as it
  * was and either the old target or the new one, never a half-written file under the target's name.
  */
-export async function writeTaggedCopy(job: TagJob): Promise<void> {
-  // Hidden and named like placement's temp files, so the start-up sweep removes one a crash left.
-  const temp = path.join(
-    path.dirname(job.target),
-    `.${truncateUtf8(path.basename(job.target), 200)}.soulspot-${randomBytes(6).toString('hex')}.part`,
-  );
+export async function writeTaggedCopy(job: TagJob, temp = tempFileFor(job.target)): Promise<void> {
   try {
     await copyFile(job.source, temp);
     applyTags(temp, path.extname(job.target), job);
@@ -60,6 +67,8 @@ export async function writeTaggedCopy(job: TagJob): Promise<void> {
     if (problems.length > 0)
       throw new TaggingError(`tags did not read back as written: ${problems.join('; ')}`);
     await rename(temp, job.target);
+    // The caller records the step as done once this resolves: the new name must survive a crash.
+    await fsyncDirectory(path.dirname(job.target));
   } catch (error) {
     await unlink(temp).catch(() => undefined);
     if (error instanceof TaggingError) throw error;

@@ -1,28 +1,58 @@
+import { unlink } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { TaggingError, type TagJob } from './tag-file.js';
-import type { TagReply, TagRequest } from './tag.worker.js';
+import { tempFileFor, TaggingError, type TagJob } from './tag-file.js';
+import type { TagReply, TagRequest } from './tag-protocol.js';
 
 export { TaggingError, type TagJob } from './tag-file.js';
 
 /** Writes tags off the event loop: the server's side of the tag worker (tag.worker.ts). */
 export interface Tagger {
-  /** Resolves once `job.target` holds the tagged copy, read back and verified. */
-  write(job: TagJob): Promise<void>;
-  /** Stops the worker; jobs still running reject. */
+  /**
+   * Resolves once `job.target` holds the tagged copy, read back and verified. Rejects with
+   * TaggingError when the file cannot be tagged, TagWorkerError when the worker was lost (a
+   * transient fault: the same job may well succeed later), or an errno error.
+   */
+  write(job: TagJob): Promise<TagResult>;
+  /** Stops the worker; jobs still queued or running reject with TagWorkerError. */
   close(): Promise<void>;
 }
 
-export interface TaggerOptions {
-  /** A job running longer is given up (the worker is restarted). Default 120 s. */
-  timeoutMs?: number;
+export interface TagResult {
+  /** The thread that did the work (never the server's main thread). */
+  threadId: number;
 }
 
+export interface TaggerOptions {
+  /** A job running longer (counted from its start, not its queueing) is given up. Default 120 s. */
+  timeoutMs?: number;
+  /** The worker's entry module; tests put a stand-in there. Default tag.worker.ts/.js. */
+  entry?: URL;
+}
+
+/**
+ * The worker was lost while the job ran (it took too long and was stopped, or it crashed): not a
+ * verdict on the file, so the caller retries later instead of failing the download.
+ */
+export class TagWorkerError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TagWorkerError';
+  }
+}
+
+/** A job not yet started is sent to a fresh worker at most this many times. */
+const MAX_SENDS = 3;
+
 interface Pending {
-  resolve: () => void;
+  request: TagRequest;
+  resolve: (result: TagResult) => void;
   reject: (error: Error) => void;
-  timer: NodeJS.Timeout;
+  timer: NodeJS.Timeout | null;
+  started: boolean;
+  threadId: number;
+  sends: number;
 }
 
 /**
@@ -30,10 +60,11 @@ interface Pending {
  * to this file; from source it is tag.worker.ts, loaded through tsx's loader registered inside the
  * worker (on Node 20 `--import tsx` in a worker's execArgv does not apply to its entry module).
  */
-function startWorker(): Worker {
+function startWorker(given?: URL): Worker {
   const fromSource = import.meta.url.endsWith('.ts');
-  const entry = new URL(fromSource ? './tag.worker.ts' : './tag.worker.js', import.meta.url);
-  if (!fromSource) return new Worker(entry);
+  const entry =
+    given ?? new URL(fromSource ? './tag.worker.ts' : './tag.worker.js', import.meta.url);
+  if (!entry.pathname.endsWith('.ts')) return new Worker(entry);
   // tsx's ESM API (its CommonJS build cannot be imported from an ESM worker): resolved from here,
   // not from the worker's working directory.
   const cjs = createRequire(import.meta.url).resolve('tsx/esm/api');
@@ -49,61 +80,106 @@ export function createTagger(options: TaggerOptions = {}): Tagger {
   let nextId = 1;
   const pending = new Map<number, Pending>();
 
-  const failAll = (error: Error): void => {
-    for (const [id, p] of pending) {
-      clearTimeout(p.timer);
-      pending.delete(id);
-      p.reject(error);
+  const settle = (id: number, error: Error | null): void => {
+    const p = pending.get(id);
+    if (!p) return;
+    if (p.timer) clearTimeout(p.timer);
+    pending.delete(id);
+    if (error) p.reject(error);
+    else p.resolve({ threadId: p.threadId });
+  };
+
+  /**
+   * Lets go of worker `w`: the job it was running fails with `error` (its temp file removed once
+   * the thread is gone), and the jobs queued behind it go to a fresh worker.
+   */
+  const retire = (w: Worker, error: TagWorkerError): void => {
+    if (worker !== w) return; // already retired
+    worker = null;
+    const running = [...pending.values()].filter((p) => p.started);
+    // Only terminating frees a thread stuck in a synchronous loop; its temp file goes after it.
+    const gone = w.terminate().catch(() => undefined);
+    for (const p of running) {
+      settle(p.request.id, error);
+      void gone.then(() => unlink(p.request.temp).catch(() => undefined));
     }
+    const queued = [...pending.values()].sort((a, b) => a.request.id - b.request.id);
+    for (const p of queued) send(p);
   };
 
   const ensure = (): Worker => {
     if (worker) return worker;
-    const w = startWorker();
+    const w = startWorker(options.entry);
     w.unref();
     w.on('message', (reply: TagReply) => {
       const p = pending.get(reply.id);
-      if (!p) return;
-      clearTimeout(p.timer);
-      pending.delete(reply.id);
-      if (reply.ok) return p.resolve();
-      if (reply.tagging) return p.reject(new TaggingError(reply.message));
+      if (!p || worker !== w) return;
+      if ('started' in reply) {
+        p.started = true;
+        p.threadId = reply.threadId;
+        p.timer = setTimeout(
+          () =>
+            retire(
+              w,
+              new TagWorkerError(
+                `tagging ${p.request.job.target} took longer than ${timeoutMs} ms`,
+              ),
+            ),
+          timeoutMs,
+        );
+        return;
+      }
+      if (reply.ok) return settle(reply.id, null);
+      if (reply.tagging) return settle(reply.id, new TaggingError(reply.message));
       const error: NodeJS.ErrnoException = new Error(reply.message);
       if (reply.code) error.code = reply.code;
-      p.reject(error);
+      settle(reply.id, error);
     });
     w.on('error', (error) => {
-      if (worker === w) worker = null;
-      failAll(new TaggingError(`the tag worker failed: ${error.message}`));
+      retire(w, new TagWorkerError(`the tag worker failed: ${error.message}`));
     });
     w.on('exit', (code) => {
-      if (worker === w) worker = null;
-      failAll(new TaggingError(`the tag worker exited (${code})`));
+      retire(w, new TagWorkerError(`the tag worker exited (${code})`));
     });
     worker = w;
     return w;
   };
 
+  const send = (p: Pending): void => {
+    if (p.sends >= MAX_SENDS) {
+      settle(p.request.id, new TagWorkerError(`the tag worker failed ${MAX_SENDS} times`));
+      return;
+    }
+    p.sends++;
+    p.started = false;
+    ensure().postMessage(p.request);
+  };
+
   return {
     write(job) {
-      const w = ensure();
       const id = nextId++;
-      return new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => {
-          pending.delete(id);
-          reject(new TaggingError(`tagging ${job.target} took longer than ${timeoutMs} ms`));
-          // The worker may be stuck in a synchronous loop: only terminating it frees the thread.
-          if (worker === w) worker = null;
-          void w.terminate();
-        }, timeoutMs);
-        pending.set(id, { resolve, reject, timer });
-        w.postMessage({ id, job } satisfies TagRequest);
+      return new Promise<TagResult>((resolve, reject) => {
+        const request = { id, job, temp: tempFileFor(job.target) } satisfies TagRequest;
+        const p: Pending = {
+          request,
+          resolve,
+          reject,
+          timer: null,
+          started: false,
+          threadId: -1,
+          sends: 0,
+        };
+        pending.set(id, p);
+        send(p);
       });
     },
     async close() {
       const w = worker;
       worker = null;
+      const temps = [...pending.values()].filter((p) => p.started).map((p) => p.request.temp);
+      for (const id of [...pending.keys()]) settle(id, new TagWorkerError('the tagger was closed'));
       if (w) await w.terminate();
+      await Promise.all(temps.map((t) => unlink(t).catch(() => undefined)));
     },
   };
 }
