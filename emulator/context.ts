@@ -26,6 +26,7 @@ export type ResolvedOptions = Required<
     | 'password'
     | 'enqueueHardLimitMs'
     | 'inactivityTimeoutMs'
+    | 'searchPostMs'
   >
 > &
   Pick<EmulatorOptions, 'apiKey' | 'searchTimeoutCapMs'> & {

@@ -121,6 +121,8 @@ describe('searches', () => {
   it('shows responses only once complete, with endedAt written after the Completed state', async () => {
     h = await startHarness({
       searchTimeoutCapMs: 300,
+      // Long enough that the second POST arrives while the first is in flight, however loaded.
+      searchPostMs: 250,
       users: [
         alice({ behaviour: { latencyMs: 30 } }),
         {

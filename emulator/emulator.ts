@@ -44,6 +44,7 @@ function createContext(options: EmulatorOptions): Context {
       incompleteDir: path.resolve(options.incompleteDir),
       tickMs: options.tickMs ?? 250,
       searchTimeoutCapMs: options.searchTimeoutCapMs,
+      searchPostMs: options.searchPostMs ?? 5,
       maxConcurrentSearches: options.maxConcurrentSearches ?? 2,
       username: options.username ?? 'slskd',
       password: options.password ?? 'slskd',

@@ -156,7 +156,8 @@ export function apiRoutes(app: FastifyInstance, ctx: Context, controls: Controls
     if (ctx.gates.search > 0) return sendJson(reply, 429, TOO_MANY);
     ctx.gates.search++;
     try {
-      await sleep(5); // the real POST round-trips the database; keeps the gate observable
+      // The real POST round-trips the database; keeps the gate observable.
+      await sleep(ctx.options.searchPostMs);
       const request = searchRequest(jsonBody(req));
       const record = ctx.searches.start(request.id, request.searchText, request.options);
       return sendJson(reply, 200, searchJson(record, false));

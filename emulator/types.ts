@@ -125,6 +125,8 @@ export interface EmulatorOptions {
   tickMs?: number;
   /** Optional cap on the search inactivity timeout so tests are fast. */
   searchTimeoutCapMs?: number;
+  /** How long a POST /searches is in flight (its 429 gate is shut meanwhile); default 5 ms. */
+  searchPostMs?: number;
   /** Default true; false → server state "Disconnected", POST /searches 409. */
   loggedIn?: boolean;
   /** Searches running at once before new ones wait as "Queued" (Soulseek.NET under slskd: 2). */
