@@ -8,7 +8,7 @@ import { placeStaged, prepareLibraryFolder, type Placement } from '../library/mo
 import { truncateUtf8 } from '../library/sanitize.js';
 import { CoverError, fetchCover, findFolderCover } from '../library/tagging/cover.js';
 import { TaggingError, TagWorkerError } from '../library/tagging/tagger.js';
-import { isTaggable, type CoverImage, type TrackTags } from '../library/tagging/tags.js';
+import { isTaggable, NO_TAGS, type CoverImage, type TrackTags } from '../library/tagging/tags.js';
 import type { JobContext } from './download.job.js';
 import type { AttemptRow, DownloadRow } from './download.repository.js';
 
@@ -67,25 +67,6 @@ export function tagsOf(row: DownloadRow): TrackTags {
     musicbrainzReleaseGroupId: row.musicbrainz_release_group_id ?? null,
   };
 }
-
-/** No text tags: what the cover step checks when the tag step is switched off. */
-const NO_TAGS: TrackTags = {
-  title: null,
-  artist: null,
-  album: null,
-  albumArtist: null,
-  trackNumber: null,
-  trackTotal: null,
-  discNumber: null,
-  discTotal: null,
-  year: null,
-  genre: null,
-  isrc: null,
-  musicbrainzRecordingId: null,
-  musicbrainzReleaseId: null,
-  musicbrainzArtistId: null,
-  musicbrainzReleaseGroupId: null,
-};
 
 /** The working copy's name: hidden, and the attempt's own, so a resumed run finds it again. */
 export function workFileName(fileName: string, attemptId: string): string {

@@ -115,7 +115,13 @@ describe('transcode worker in the compiled layout', () => {
   it('starts transcode.worker.js next to transcode-pool.js, as dist/ has them', async () => {
     // What `npm run build` emits for these files (tsc), beside the real node_modules.
     const here = path.dirname(fileURLToPath(import.meta.url));
-    for (const name of ['spectrum', 'transcode-decode', 'transcode.worker', 'transcode-pool']) {
+    for (const name of [
+      'spectrum',
+      'transcode-decode',
+      'transcode.worker',
+      'transcode-pool',
+      'worker-thread',
+    ]) {
       const source = readFileSync(path.join(here, `${name}.ts`), 'utf8');
       const { outputText } = ts.transpileModule(source, {
         compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },

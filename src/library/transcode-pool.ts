@@ -1,7 +1,6 @@
-import { createRequire } from 'node:module';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { startModuleWorker } from './worker-thread.js';
 import { averageSpectrumSteps, findCliff, type Finding } from './spectrum.js';
 import { checkFile, type DecodeConfig, type FileCheckResult } from './transcode-decode.js';
 import type { CheckReply, CheckRequest } from './transcode.worker.js';
@@ -59,24 +58,7 @@ export async function analyseInSteps(
   }
 }
 
-/**
- * Source (tsx, vitest) and build (dist/*.js) both work: compiled, the worker is transcode.worker.js
- * next to this file; from source it is transcode.worker.ts, loaded through tsx's loader registered
- * inside the worker (on Node 20 `--import tsx` in a worker's execArgv does not apply to its entry).
- */
-function startWorker(): Worker {
-  const fromSource = import.meta.url.endsWith('.ts');
-  const entry = new URL(
-    fromSource ? './transcode.worker.ts' : './transcode.worker.js',
-    import.meta.url,
-  );
-  if (!fromSource) return new Worker(entry);
-  // tsx's ESM API (its CommonJS build cannot be imported from an ESM worker), resolved from here.
-  const cjs = createRequire(import.meta.url).resolve('tsx/esm/api');
-  const tsxApi = pathToFileURL(cjs.replace(/\.cjs$/, '.mjs')).href;
-  const boot = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); })`;
-  return new Worker(boot, { eval: true });
-}
+const startWorker = (): Worker => startModuleWorker(import.meta.url, 'transcode.worker');
 
 export function createTranscodePool(options: TranscodePoolOptions = {}): TranscodePool {
   const useWorker = options.useWorker ?? true;

@@ -1,7 +1,6 @@
 import { unlink } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startModuleWorker } from '../worker-thread.js';
 import { tempFileFor, TaggingError, type TagJob } from './tag-file.js';
 import type { TagReply, TagRequest } from './tag-protocol.js';
 
@@ -55,23 +54,8 @@ interface Pending {
   sends: number;
 }
 
-/**
- * Source (tsx, vitest) and build (dist/*.js) both work: compiled, the worker is tag.worker.js next
- * to this file; from source it is tag.worker.ts, loaded through tsx's loader registered inside the
- * worker (on Node 20 `--import tsx` in a worker's execArgv does not apply to its entry module).
- */
-function startWorker(given?: URL): Worker {
-  const fromSource = import.meta.url.endsWith('.ts');
-  const entry =
-    given ?? new URL(fromSource ? './tag.worker.ts' : './tag.worker.js', import.meta.url);
-  if (!entry.pathname.endsWith('.ts')) return new Worker(entry);
-  // tsx's ESM API (its CommonJS build cannot be imported from an ESM worker): resolved from here,
-  // not from the worker's working directory.
-  const cjs = createRequire(import.meta.url).resolve('tsx/esm/api');
-  const tsxApi = pathToFileURL(cjs.replace(/\.cjs$/, '.mjs')).href;
-  const boot = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); })`;
-  return new Worker(boot, { eval: true });
-}
+const startWorker = (given?: URL): Worker =>
+  startModuleWorker(import.meta.url, 'tag.worker', given);
 
 /** One worker, started at the first job and kept; it does not keep the process alive. */
 export function createTagger(options: TaggerOptions = {}): Tagger {

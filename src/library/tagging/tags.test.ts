@@ -1,23 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { imageTypeOf, isTaggable, tagMismatches, type TrackTags } from './tags.js';
+import { imageTypeOf, isTaggable, NO_TAGS, tagMismatches } from './tags.js';
 
-const NONE = {
-  title: null,
-  artist: null,
-  album: null,
-  albumArtist: null,
-  trackNumber: null,
-  trackTotal: null,
-  discNumber: null,
-  discTotal: null,
-  year: null,
-  genre: null,
-  isrc: null,
-  musicbrainzRecordingId: null,
-  musicbrainzReleaseId: null,
-  musicbrainzArtistId: null,
-  musicbrainzReleaseGroupId: null,
-} satisfies TrackTags;
+const NONE = NO_TAGS;
 
 describe('tag read-back check', () => {
   it('passes what came back as written, ignoring fields not written', () => {

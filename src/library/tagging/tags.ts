@@ -25,6 +25,25 @@ export interface TrackTags {
   musicbrainzReleaseGroupId: string | null;
 }
 
+/** No text tags at all: what is written (and checked) when only a cover goes in. */
+export const NO_TAGS: Readonly<TrackTags> = {
+  title: null,
+  artist: null,
+  album: null,
+  albumArtist: null,
+  trackNumber: null,
+  trackTotal: null,
+  discNumber: null,
+  discTotal: null,
+  year: null,
+  genre: null,
+  isrc: null,
+  musicbrainzRecordingId: null,
+  musicbrainzReleaseId: null,
+  musicbrainzArtistId: null,
+  musicbrainzReleaseGroupId: null,
+};
+
 /** An image to embed as the front cover. */
 export interface CoverImage {
   mime: 'image/jpeg' | 'image/png';
