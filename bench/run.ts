@@ -2,6 +2,7 @@ import { chaosBench } from './chaos.bench.js';
 import { endToEndBench } from './end-to-end.bench.js';
 import { enqueueBench } from './enqueue.bench.js';
 import { libraryBench } from './library.bench.js';
+import { notifyBench } from './notify.bench.js';
 import { claimBench } from './claim.bench.js';
 import { queueBench } from './queue.bench.js';
 import { refillBench } from './refill.bench.js';
@@ -68,6 +69,12 @@ async function main(): Promise<void> {
       '== library: per-file costs of filing (transcode check: 3-minute FLAC, 60 s 192 kHz)',
     );
     console.table(await libraryBench());
+  }
+  if (want('notify')) {
+    console.log('== notification outbox: deliveries/s to a loopback receiver (signed webhooks)');
+    const url = pgUrl();
+    console.table([...(await notifyBench()), ...(url ? await notifyBench(url) : [])]);
+    if (!url) console.log('  (PostgreSQL run skipped: set BENCH_PG_URL or TEST_PG_URL)');
   }
   if (want('chaos')) {
     console.log('== 300 tracks while 30% of peers misbehave at random and slskd restarts twice');

@@ -11,6 +11,14 @@ CREATE TABLE "downloads" ("id" text primary key, "status" text not null, "artist
 
 CREATE TABLE "events" ("id" integer primary key autoincrement, "type" text not null, "payload" text not null, "created_at" bigint not null);
 
+CREATE TABLE "jobs" ("id" text primary key, "task" text not null, "payload" text not null, "unique_key" text, "state" text default 'queued' not null, "attempts" integer default 0 not null, "max_attempts" integer not null, "run_after" bigint not null, "lease_owner" text, "lease_expires_at" bigint, "lease_token" integer default 0 not null, "last_error" text, "created_at" bigint not null, "updated_at" bigint not null);
+
+CREATE TABLE "notification_deliveries" ("id" text primary key, "target_id" text not null references "notification_targets" ("id") on delete cascade, "message_id" text not null, "event" text not null, "item_count" integer not null, "attempt" integer not null, "outcome" text not null, "status_code" integer, "error" text, "duration_ms" integer not null, "at" bigint not null);
+
+CREATE TABLE "notification_items" ("id" text primary key, "job_id" text not null references "jobs" ("id") on delete cascade, "event" text not null, "data" text not null, "created_at" bigint not null);
+
+CREATE TABLE "notification_targets" ("id" text primary key, "name" text not null, "type" text not null, "url" text not null, "secret" text, "token" text, "topic" text, "events" text not null, "enabled" integer not null, "created_at" bigint not null, "updated_at" bigint not null);
+
 CREATE TABLE "peer_failures" ("id" text primary key, "username" text not null, "filename" text not null, "error_code" text not null, "at" bigint not null);
 
 CREATE TABLE "peer_stats" ("username" text primary key, "successes" integer default 0 not null, "failures" integer default 0 not null, "failures_by_code" text default '{}' not null, "bytes" bigint default 0 not null, "speed_samples" integer default 0 not null, "average_speed" double precision default 0 not null, "last_failure_at" bigint, "updated_at" bigint not null);
@@ -64,6 +72,15 @@ CREATE INDEX downloads_scheduled ON downloads (scheduled_at)
 CREATE INDEX downloads_status_newest ON downloads (status, created_at DESC, id DESC);
 
 CREATE INDEX events_created_at ON events (created_at);
+
+CREATE INDEX jobs_due ON jobs (run_after, id) WHERE state = 'queued';
+
+CREATE UNIQUE INDEX jobs_unique_key ON jobs (unique_key)
+    WHERE unique_key IS NOT NULL;
+
+CREATE INDEX notification_deliveries_target ON notification_deliveries (target_id, at, id);
+
+CREATE INDEX notification_items_job ON notification_items (job_id, id);
 
 CREATE INDEX peer_failures_at ON peer_failures (at);
 

@@ -51,6 +51,10 @@ import { createAlbumsRepository } from './albums/albums.repository.js';
 import { createAlbumsService } from './albums/albums.service.js';
 import { createAlbumTracker } from './albums/album-tracker.js';
 import { createTagger } from './library/tagging/tagger.js';
+import {
+  setUpNotifications,
+  type NotificationsSetup,
+} from './notifications/notifications.setup.js';
 
 export interface SoulSpot {
   url: string;
@@ -69,6 +73,8 @@ export interface SoulSpot {
   log: PinoLogger;
   /** Sweeps what a crash can orphan (library temp files, downloads no download claims). */
   sweeper: Sweeper;
+  /** Notification targets, the outbox and the job runner that delivers it. */
+  notifications: NotificationsSetup;
   /** Stops taking work, hands running downloads back to the queue and closes everything. */
   stop(): Promise<void>;
 }
@@ -132,6 +138,17 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
   const bus = createEventBus();
   const events = createEventLog({ handle: db, now, log, ...options.events });
   await events.start();
+  const owner = instanceId(config.dataDir);
+  // Registered before anything appends: every event from here on writes its deliveries with it.
+  const notifications = setUpNotifications({
+    handle: db,
+    events,
+    settings,
+    owner,
+    leaseMs: config.leaseMs,
+    now,
+    log,
+  });
   // Download events are appended inside the transaction of the write they report (services and
   // workers alike); the bridge copies only the provider's health and circuit changes from the bus,
   // which have no transaction. SSE is served from the log.
@@ -215,7 +232,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
   };
   const runner = createRunner({
     queue,
-    owner: instanceId(config.dataDir),
+    owner,
     maxConcurrent: () => settings.get('maxConcurrent'),
     leaseMs: config.leaseMs,
     now,
@@ -336,6 +353,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     sourcePick,
     transcode,
     albums,
+    notifications: notifications.service,
   });
   // Parked downloads (waiting in a peer's queue, no runner slot) are followed from the monitor's
   // list; one that moves, ends or stalls is claimed next.
@@ -381,6 +399,9 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     waiting: async () =>
       (await repo.failedWithCodes(['disk_full', 'permission_denied'])).length > 0,
     onError: (error) => log.warn({ error: String(error) }, 'disk check failed'),
+    lowBytes: () => settings.get('diskLowMb') * 1_048_576,
+    onLow: (freeBytes, thresholdBytes) =>
+      bus.emit('disk.low', { path: config.libraryDir, freeBytes, thresholdBytes }),
   });
 
   const filing = createFilingRepository(db);
@@ -415,6 +436,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     sweeper.start();
     orphans.start();
     queueControl.startScheduler();
+    await notifications.start();
   }
   let url = '';
   if (options.listen !== false) {
@@ -437,6 +459,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     provider,
     log,
     sweeper,
+    notifications,
     stop: () =>
       (stopping ??= (async () => {
         clearInterval(heartbeat);
@@ -451,6 +474,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
         await sourceWatch.stop();
         await prefetch.stop();
         await runner.stop();
+        await notifications.stop();
         await transcode.close();
         await orphans.stop();
         monitor.stop();

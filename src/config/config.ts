@@ -8,6 +8,7 @@ import {
 } from '../library/naming-pattern.js';
 import { isTimeZone } from '../queue/time-windows.js';
 import { redactUrlCredentials } from '../log/redact.js';
+import { allowedTargetProblem } from '../net/address-policy.js';
 import { apiKeyProblem, resolveApiKey } from './api-key.js';
 import { ConfigError } from './config-error.js';
 
@@ -67,6 +68,10 @@ export interface Config {
   tagFiles: boolean;
   embedCover: boolean;
   writeFolderCover: boolean;
+  /** Starting value of the `allowedPrivateTargets` setting: host[:port] or CIDR entries. */
+  allowedPrivateTargets: string[];
+  /** Starting value of `notificationGroupSeconds`. */
+  notificationGroupSeconds: number;
 }
 
 type Source = Record<string, string | undefined>;
@@ -103,6 +108,8 @@ export const CONFIG_DEFAULTS = {
   SOULSPOT_TAG_FILES: 'true',
   SOULSPOT_EMBED_COVER: 'true',
   SOULSPOT_WRITE_FOLDER_COVER: 'true',
+  SOULSPOT_ALLOWED_PRIVATE_TARGETS: '',
+  SOULSPOT_NOTIFICATION_GROUP_SECONDS: '2',
 } as const;
 
 /**
@@ -205,6 +212,14 @@ function parseConfig(src: Source): Config {
       `SOULSPOT_RETRY_BACKOFF_SECONDS must be a comma-separated list of seconds, e.g. "60,300,900" (got "${str('SOULSPOT_RETRY_BACKOFF_SECONDS')}")`,
     );
   }
+  const allowedPrivateTargets = str('SOULSPOT_ALLOWED_PRIVATE_TARGETS')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  for (const entry of allowedPrivateTargets) {
+    const problem = allowedTargetProblem(entry);
+    if (problem !== null) problems.push(`SOULSPOT_ALLOWED_PRIVATE_TARGETS: ${problem}`);
+  }
   const databaseUrl = src.SOULSPOT_DATABASE_URL
     ? url('SOULSPOT_DATABASE_URL', ['postgres:', 'postgresql:'])
     : null;
@@ -248,6 +263,8 @@ function parseConfig(src: Source): Config {
     tagFiles: bool('SOULSPOT_TAG_FILES'),
     embedCover: bool('SOULSPOT_EMBED_COVER'),
     writeFolderCover: bool('SOULSPOT_WRITE_FOLDER_COVER'),
+    allowedPrivateTargets,
+    notificationGroupSeconds: num('SOULSPOT_NOTIFICATION_GROUP_SECONDS', 0, 3600),
   };
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(config.logLevel)) {
     problems.push(

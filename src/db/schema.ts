@@ -253,6 +253,68 @@ export interface PrefetchMarksTable {
   until: number;
 }
 
+/** A generic job (migration 018; src/jobs). */
+export interface JobsTable {
+  id: string;
+  task: string;
+  /** JSON text. */
+  payload: string;
+  /** Names a job not started yet; cleared by the claim. */
+  unique_key: string | null;
+  state: 'queued' | 'dead';
+  attempts: number;
+  max_attempts: number;
+  run_after: number;
+  lease_owner: string | null;
+  lease_expires_at: number | null;
+  lease_token: number;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** A notification target (migration 018): secret and token are never sent back by the API. */
+export interface NotificationTargetsTable {
+  id: string;
+  name: string;
+  type: string;
+  url: string;
+  secret: string | null;
+  token: string | null;
+  topic: string | null;
+  /** JSON array of notification event names. */
+  events: string;
+  /** 1 or 0. */
+  enabled: number;
+  created_at: number;
+  updated_at: number;
+}
+
+/** One event waiting in a delivery job (deleted with the job). */
+export interface NotificationItemsTable {
+  id: string;
+  job_id: string;
+  event: string;
+  /** JSON text: the item's line and data (notifications/message.ts). */
+  data: string;
+  created_at: number;
+}
+
+/** One delivery attempt to a target, as GET /api/notifications/{id}/deliveries shows it. */
+export interface NotificationDeliveriesTable {
+  id: string;
+  target_id: string;
+  message_id: string;
+  event: string;
+  item_count: number;
+  attempt: number;
+  outcome: 'delivered' | 'failed' | 'dead' | 'test';
+  status_code: number | null;
+  error: string | null;
+  duration_ms: number;
+  at: number;
+}
+
 export interface Database {
   downloads: DownloadsTable;
   queue_slots: QueueSlotsTable;
@@ -265,6 +327,10 @@ export interface Database {
   events: EventsTable;
   quality_profiles: QualityProfilesTable;
   albums: AlbumsTable;
+  jobs: JobsTable;
+  notification_targets: NotificationTargetsTable;
+  notification_items: NotificationItemsTable;
+  notification_deliveries: NotificationDeliveriesTable;
 }
 
 export type Generatedless<T> = { [K in keyof T]: T[K] extends Generated<infer U> ? U : T[K] };

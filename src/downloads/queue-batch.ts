@@ -98,6 +98,17 @@ export function createBatchActions(deps: BatchDeps) {
       }
     }
     result.failedCount = result.errors.length;
+    // The whole batch, announced once (a notification event); a crash half-way announces nothing.
+    if (unique.length > 0) {
+      await handle.writeTx((tx) =>
+        events.append(tx, 'batch.completed', {
+          action,
+          total: unique.length,
+          successCount: result.successCount,
+          failedCount: result.failedCount,
+        }),
+      );
+    }
     events.wake();
     return result;
   };

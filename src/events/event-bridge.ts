@@ -3,7 +3,8 @@ import type { EventBus, EventMap } from './event-bus.js';
 import type { EventLog } from './event-log.js';
 
 /** The events that have no transaction of their own to be appended in. */
-type BridgedName = 'provider.health' | 'provider.circuit';
+type BridgedName =
+  'provider.health' | 'provider.circuit' | 'provider.offline' | 'provider.online' | 'disk.low';
 type Pending = { [K in BridgedName]: { type: K; payload: EventMap[K] } }[BridgedName];
 
 export interface EventBridgeOptions {
@@ -73,6 +74,9 @@ export function createEventBridge(options: EventBridgeOptions) {
   const offs = [
     bus.on('provider.health', (p) => push({ type: 'provider.health', payload: p })),
     bus.on('provider.circuit', (p) => push({ type: 'provider.circuit', payload: p })),
+    bus.on('provider.offline', (p) => push({ type: 'provider.offline', payload: p })),
+    bus.on('provider.online', (p) => push({ type: 'provider.online', payload: p })),
+    bus.on('disk.low', (p) => push({ type: 'disk.low', payload: p })),
   ];
 
   return {

@@ -35,6 +35,26 @@ export interface QualityProfileChanged {
  * Every event a module may publish, with its payload. Subscribers get exactly these types. The
  * ones in LOGGED_EVENTS (event-log.ts) also go to the durable event log and out over SSE.
  */
+/** A batch command (`POST /api/downloads/batch`) went through all its ids. */
+export interface BatchCompleted {
+  action: string;
+  total: number;
+  successCount: number;
+  failedCount: number;
+}
+
+/** An in-app toast: one grouped notification message (src/notifications), sent over SSE. */
+export interface NotificationToast {
+  /** The notification event it reports (download.completed, provider.offline…). */
+  event: string;
+  title: string;
+  message: string;
+  /** How many events the message groups. */
+  count: number;
+  /** The message id, the same a webhook carries as `webhook-id`. */
+  messageId: string;
+}
+
 export interface EventMap {
   /**
    * A download changed: the whole Download as it is now, with the fields that changed when a
@@ -63,6 +83,17 @@ export interface EventMap {
   'quality-profile.changed': QualityProfileChanged;
   'provider.health': { provider: string; state: 'up' | 'down' | 'unknown'; message?: string };
   'provider.circuit': { provider: string; circuit: 'closed' | 'open' | 'half-open' };
+  /** The provider went down (from up, or at start): its fixed public wording, never its own text. */
+  'provider.offline': { provider: string; message: string };
+  /** The provider is up again after being down. */
+  'provider.online': { provider: string };
+  /** Free space in the library fell below the `diskLowMb` setting (once per crossing). */
+  'disk.low': { path: string; freeBytes: number; thresholdBytes: number };
+  /** The last unfinished download ended: nothing is waiting or running any more. */
+  'queue.idle': { at: string };
+  'batch.completed': BatchCompleted;
+  /** An in-app toast (the notification target built in; the toastEvents setting). */
+  notification: NotificationToast;
 }
 
 export type EventName = keyof EventMap;

@@ -16,6 +16,12 @@ export const LOGGED_EVENTS = [
   'provider.health',
   'provider.circuit',
   'quality-profile.changed',
+  'provider.offline',
+  'provider.online',
+  'disk.low',
+  'queue.idle',
+  'batch.completed',
+  'notification',
 ] as const satisfies readonly (keyof EventMap)[];
 
 export type LoggedEventName = (typeof LOGGED_EVENTS)[number];
@@ -63,6 +69,13 @@ export interface EventLogOptions {
 const known = new Set<string>(LOGGED_EVENTS);
 
 /**
+ * Runs inside every event-writing transaction, with the events about to be appended, before the
+ * append lock (the notification outbox writes its delivery jobs here, so they commit or roll back
+ * with the change and its events). A hook that throws fails the whole transaction.
+ */
+export type AppendHook = (tx: Db, batch: readonly LoggedEventInput[]) => Promise<void>;
+
+/**
  * The event log service.
  * - `append(tx, type, payload)` writes an event inside the caller's write transaction (last in it,
  *   see the repository) and arranges that every process is woken once it commits.
@@ -81,6 +94,13 @@ export function createEventLog(options: EventLogOptions) {
   const channel = channelName(handle.schema);
   const rawListeners = new Set<(events: readonly StoredEvent[]) => void>();
   const typedListeners = new Set<(event: LoggedEvent) => void>();
+  const hooks: AppendHook[] = [];
+  // Before the lock: a hook's row locks (a waiting job it merges into) are then always taken
+  // before the append lock, in the same order as a job's completion that appends (a toast), so
+  // the two cannot deadlock.
+  const runHooks = async (tx: Db, batch: readonly LoggedEventInput[]): Promise<void> => {
+    for (const hook of hooks) await hook(tx, batch);
+  };
 
   let started = false;
   let position = 0;
@@ -168,6 +188,7 @@ export function createEventLog(options: EventLogOptions) {
       type: K,
       payload: EventMap[K],
     ): Promise<number> {
+      if (hooks.length > 0) await runHooks(tx, [{ type, payload } as LoggedEventInput]);
       if (handle.dialect === 'postgres') await repo.lockAppends(tx);
       const id = await repo.insert(tx, {
         type,
@@ -191,6 +212,7 @@ export function createEventLog(options: EventLogOptions) {
      */
     async appendMany(tx: Db, batch: readonly LoggedEventInput[]): Promise<number[]> {
       if (batch.length === 0) return [];
+      if (hooks.length > 0) await runHooks(tx, batch);
       if (handle.dialect === 'postgres') await repo.lockAppends(tx);
       const t = now();
       const ids = await repo.insertMany(
@@ -200,6 +222,11 @@ export function createEventLog(options: EventLogOptions) {
       if (handle.dialect === 'postgres') await repo.notify(tx, channel);
       else wake();
       return ids;
+    },
+
+    /** Adds a hook run in every event-writing transaction (AppendHook). */
+    addAppendHook(hook: AppendHook): void {
+      hooks.push(hook);
     },
 
     /** Raw events (JSON text) in id order, as the tailer reads them. Returns an unsubscribe. */

@@ -39,6 +39,11 @@ import type { SearchService } from '../search/search.service.js';
 import { searchRoutes } from '../search/search.routes.js';
 import type { SourcePickService } from '../downloads/source-pick.service.js';
 import { describeValidation, validators } from './validation.js';
+import {
+  NotificationInputError,
+  type NotificationsService,
+} from '../notifications/notifications.service.js';
+import { notificationRoutes } from '../notifications/notifications.routes.js';
 
 export interface AppDeps {
   apiKey: string;
@@ -56,6 +61,8 @@ export interface AppDeps {
   transcode?: Pick<TranscodeChecker, 'availability'>;
   /** Absent where an app is built without albums (some API tests). */
   albums?: AlbumsService;
+  /** Absent where an app is built without notifications (some API tests). */
+  notifications?: NotificationsService;
   logger?: boolean | object;
 }
 
@@ -130,6 +137,10 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       return reply
         .code(400)
         .send({ statusCode: 400, error: 'Bad Request', message: `body/${error.message}` });
+    if (error instanceof NotificationInputError)
+      return reply
+        .code(400)
+        .send({ statusCode: 400, error: 'Bad Request', message: `body/${error.message}` });
     if (error instanceof NamingPatternError)
       return reply
         .code(400)
@@ -173,6 +184,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     await app.register(searchRoutes({ search: deps.search, sourcePick: deps.sourcePick }));
   await app.register(namingRoutes(deps));
   if (deps.albums) await app.register(albumRoutes({ albums: deps.albums }));
+  if (deps.notifications)
+    await app.register(notificationRoutes({ notifications: deps.notifications }));
   app.get('/api/docs', { schema: { hide: true } }, () => app.swagger());
   return app;
 }

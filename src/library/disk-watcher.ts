@@ -14,8 +14,27 @@ export function createDiskWatcher(deps: {
   /** Whether any download waits on a local fault. */
   waiting: () => Promise<boolean>;
   onError: (error: unknown) => void;
+  /** Free space below this many bytes is announced (0 = never); read at each check. */
+  lowBytes?: () => number;
+  /** Called once each time free space falls below `lowBytes`. */
+  onLow?: (freeBytes: number, thresholdBytes: number) => void;
 }) {
   let timer: NodeJS.Timeout | null = null;
+  let low = false;
+
+  /**
+   * Free space against the threshold, with 10% of hysteresis: a disk hovering at the threshold
+   * announces itself once, not at every check.
+   */
+  const checkLow = async (): Promise<void> => {
+    const threshold = deps.lowBytes?.() ?? 0;
+    if (threshold <= 0 || !deps.onLow) return;
+    const free = await freeBytes(deps.libraryDir);
+    if (!low && free < threshold) {
+      low = true;
+      deps.onLow(free, threshold);
+    } else if (low && free > threshold * 1.1) low = false;
+  };
 
   const check = async (): Promise<number> => {
     if (!(await deps.waiting())) return 0;
@@ -25,8 +44,13 @@ export function createDiskWatcher(deps: {
 
   return {
     check,
+    checkLow,
     start(): void {
-      timer = setInterval(() => void check().catch(deps.onError), deps.intervalMs);
+      void checkLow().catch(deps.onError);
+      timer = setInterval(() => {
+        void check().catch(deps.onError);
+        void checkLow().catch(deps.onError);
+      }, deps.intervalMs);
     },
     stop(): void {
       if (timer) clearInterval(timer);

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { checkAddress, cidrProblem } from './address-policy.js';
+import {
+  checkAddress,
+  checkLiteralHost,
+  checkTarget,
+  cidrProblem,
+  parseAllowedTarget,
+} from './address-policy.js';
 
 // The check alone, on a table of addresses: no traffic is sent anywhere.
 describe('address policy', () => {
@@ -82,5 +88,56 @@ describe('address policy', () => {
     expect(cidrProblem('10.0.0.0')).toMatch(/not a CIDR range/);
     expect(cidrProblem('10.0.0.0/33')).toMatch(/not a CIDR range/);
     expect(cidrProblem('example.com/8')).toMatch(/not a CIDR range/);
+  });
+});
+
+describe('allowedPrivateTargets entries', () => {
+  it('parses host[:port] and CIDR entries, refusing anything else', () => {
+    expect(parseAllowedTarget('gotify.lan')).toEqual({
+      kind: 'host',
+      host: 'gotify.lan',
+      port: null,
+    });
+    expect(parseAllowedTarget('192.168.1.5:8080')).toEqual({
+      kind: 'host',
+      host: '192.168.1.5',
+      port: 8080,
+    });
+    expect(parseAllowedTarget('[fd00::1]:80')).toEqual({ kind: 'host', host: 'fd00::1', port: 80 });
+    expect(parseAllowedTarget('fd00::1')).toEqual({ kind: 'host', host: 'fd00::1', port: null });
+    expect(parseAllowedTarget('10.0.0.0/8')).toEqual({ kind: 'cidr', range: '10.0.0.0/8' });
+    for (const bad of ['', 'a b', 'host:0', 'host:70000', '10.0.0.0/33', 'http://x', 'x:y:z'])
+      expect(parseAllowedTarget(bad), bad).toBeNull();
+  });
+
+  it('lets a private address through only for its host and port, or its range', () => {
+    const policy = {
+      allowedTargets: ['gotify.lan', '127.0.0.1:8080', '192.168.2.0/24'],
+      settingName: 'allowedPrivateTargets',
+    };
+    const check = (host: string, port: number, address: string) =>
+      checkTarget({ host, port, address }, policy).ok;
+    expect(check('gotify.lan', 80, '192.168.1.9')).toBe(true);
+    expect(check('other.lan', 80, '192.168.1.9')).toBe(false);
+    expect(check('127.0.0.1', 8080, '127.0.0.1')).toBe(true);
+    expect(check('127.0.0.1', 8081, '127.0.0.1')).toBe(false);
+    expect(check('any.example', 443, '192.168.2.77')).toBe(true);
+    expect(check('any.example', 443, '169.254.169.254')).toBe(false);
+    expect(check('any.example', 443, '93.184.216.34')).toBe(true);
+    const refused = checkTarget({ host: 'x', port: 80, address: '10.1.2.3' }, policy);
+    expect(refused.ok ? '' : refused.reason).toMatch(/allowedPrivateTargets/);
+  });
+
+  it('judges a literal host without resolving anything', () => {
+    const none = { settingName: 'allowedPrivateTargets' };
+    expect(checkLiteralHost('localhost', 80, none)?.ok).toBe(false);
+    expect(checkLiteralHost('app.localhost', 80, none)?.ok).toBe(false);
+    expect(checkLiteralHost('[::1]', 80, none)?.ok).toBe(false);
+    expect(checkLiteralHost('169.254.169.254', 80, none)?.ok).toBe(false);
+    expect(checkLiteralHost('93.184.216.34', 443, none)?.ok).toBe(true);
+    expect(checkLiteralHost('ntfy.sh', 443, none)).toBeNull();
+    expect(checkLiteralHost('localhost', 9000, { allowedTargets: ['localhost:9000'] })?.ok).toBe(
+      true,
+    );
   });
 });

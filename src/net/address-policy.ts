@@ -18,6 +18,15 @@ export interface AddressPolicy {
   allowLoopback?: boolean;
   /** CIDR ranges allowed whatever their class, e.g. "192.168.1.0/24" for a LAN image server. */
   allowedRanges?: readonly string[];
+  /**
+   * `host[:port]` or CIDR entries (the `allowedPrivateTargets` setting, for notification targets):
+   * a host entry allows whatever that name (or IP literal) resolves to, on that port if one is
+   * given; a CIDR entry allows its addresses on any port. Judged by `checkTarget`, which knows the
+   * URL's host and port; `checkAddress` alone reads only the CIDR entries.
+   */
+  allowedTargets?: readonly string[];
+  /** Which setting lets a refused address through, for the refusal's wording. */
+  settingName?: string;
 }
 
 export type AddressVerdict = { ok: true; address: string } | { ok: false; reason: string };
@@ -47,14 +56,18 @@ export function checkAddress(address: string, policy: AddressPolicy = {}): Addre
   if (!ipaddr.isValid(raw)) return { ok: false, reason: `${address} is not an IP address` };
   const parsed = ipaddr.parse(raw);
   const canonical = parsed.toString();
-  for (const range of policy.allowedRanges ?? []) {
+  const ranges = [
+    ...(policy.allowedRanges ?? []),
+    ...(policy.allowedTargets ?? []).filter((t) => t.includes('/')),
+  ];
+  for (const range of ranges) {
     const [net, bits] = ipaddr.parseCIDR(range);
     if (net.kind() === parsed.kind() && parsed.match([net, bits] as never))
       return { ok: true, address: canonical };
   }
   const refuse = (what: string): AddressVerdict => ({
     ok: false,
-    reason: `${address} is ${what}: refused (allow it with the fetchAllowedRanges setting)`,
+    reason: `${address} is ${what}: refused (allow it with the ${policy.settingName ?? 'fetchAllowedRanges'} setting)`,
   });
   if (parsed.kind() === 'ipv4') {
     const range = (parsed as ipaddr.IPv4).range();
@@ -88,6 +101,92 @@ export function cidrProblem(range: string): string | null {
   } catch {
     return `"${range}" is not a CIDR range such as "192.168.1.0/24" or "fd00::/8"`;
   }
+}
+
+/** One `allowedPrivateTargets` entry: a CIDR range, or a host (name or IP literal) with an optional port. */
+export type AllowedTarget =
+  { kind: 'cidr'; range: string } | { kind: 'host'; host: string; port: number | null };
+
+/** Parses an entry ("192.168.1.0/24", "gotify.lan", "10.0.0.5:8080", "[fd00::1]:80"), or null. */
+export function parseAllowedTarget(entry: string): AllowedTarget | null {
+  const e = entry.trim();
+  if (e.includes('/')) return cidrProblem(e) === null ? { kind: 'cidr', range: e } : null;
+  let host = e;
+  let port: number | null = null;
+  const bracketed = /^\[([0-9a-fA-F:.]+)\](?::(\d{1,5}))?$/.exec(e);
+  if (bracketed) {
+    host = bracketed[1] as string;
+    port = bracketed[2] === undefined ? null : Number(bracketed[2]);
+  } else if (!ipaddr.IPv6.isValid(e)) {
+    const m = /^([^:]+)(?::(\d{1,5}))?$/.exec(e);
+    if (!m) return null;
+    host = m[1] as string;
+    port = m[2] === undefined ? null : Number(m[2]);
+  }
+  if (port !== null && (port < 1 || port > 65_535)) return null;
+  if (
+    !ipaddr.isValid(host) &&
+    !/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i.test(host)
+  )
+    return null;
+  const canonical = ipaddr.isValid(host) ? ipaddr.parse(host).toString() : host.toLowerCase();
+  return { kind: 'host', host: canonical, port };
+}
+
+/** The problem with an `allowedPrivateTargets` entry, or null. */
+export function allowedTargetProblem(entry: string): string | null {
+  return parseAllowedTarget(entry) === null
+    ? `"${entry}" is not a host[:port] such as "gotify.lan:8080" or a CIDR range such as "192.168.1.0/24"`
+    : null;
+}
+
+/**
+ * Whether SoulSpot may connect to `address`, resolved from the URL host `host` (name or literal),
+ * on `port`: a host entry of `allowedTargets` naming that host (and that port, if it names one)
+ * allows it whatever its class; otherwise `checkAddress` decides (CIDR entries included).
+ */
+export function checkTarget(
+  target: { host: string; port: number; address: string },
+  policy: AddressPolicy = {},
+): AddressVerdict {
+  const host = stripBrackets(target.host).toLowerCase();
+  const hostKey = ipaddr.isValid(host) ? ipaddr.parse(host).toString() : host;
+  const raw = stripBrackets(target.address);
+  for (const entry of policy.allowedTargets ?? []) {
+    const parsed = parseAllowedTarget(entry);
+    if (parsed?.kind !== 'host') continue;
+    if (parsed.port !== null && parsed.port !== target.port) continue;
+    const addressKey = ipaddr.isValid(raw) ? ipaddr.parse(raw).toString() : raw;
+    if (parsed.host === hostKey || parsed.host === addressKey)
+      return ipaddr.isValid(raw)
+        ? { ok: true, address: ipaddr.parse(raw).toString() }
+        : { ok: false, reason: `${target.address} is not an IP address` };
+  }
+  return checkAddress(target.address, policy);
+}
+
+/**
+ * The verdict on a URL's host when it is an IP literal or `localhost` (which always means this
+ * machine), without any name resolution: what a target's create or update can refuse at once.
+ * null for other names (they are checked at each delivery, after resolving).
+ */
+export function checkLiteralHost(
+  host: string,
+  port: number,
+  policy: AddressPolicy = {},
+): AddressVerdict | null {
+  const h = stripBrackets(host).toLowerCase();
+  if (h === 'localhost' || h.endsWith('.localhost')) {
+    const viaName = checkTarget({ host: h, port, address: '127.0.0.1' }, policy);
+    return viaName.ok
+      ? viaName
+      : {
+          ok: false,
+          reason: `${host} is a loopback name: refused (allow it with the ${policy.settingName ?? 'fetchAllowedRanges'} setting)`,
+        };
+  }
+  if (!ipaddr.isValid(h)) return null;
+  return checkTarget({ host: h, port, address: h }, policy);
 }
 
 function stripBrackets(address: string): string {

@@ -2,10 +2,10 @@ import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
-import { checkAddress, type AddressPolicy } from './address-policy.js';
+import { checkTarget, type AddressPolicy } from './address-policy.js';
 
 /**
- * GET of a URL someone else chose (a cover URL from a request; webhooks and feeds later), safe
+ * A request to a URL someone else chose (a cover URL from a request, a notification target), safe
  * against server-side request forgery and against a server that sends too much or too slowly:
  *
  * - http and https only, no credentials in the URL;
@@ -29,6 +29,10 @@ export interface SafeFetchOptions {
   maxRedirects?: number;
   policy?: AddressPolicy;
   headers?: Record<string, string>;
+  /** Default GET. */
+  method?: 'GET' | 'POST';
+  /** The request body (with POST). */
+  body?: string | Buffer;
   signal?: AbortSignal;
   /**
    * Name resolution, replaceable in tests; default the system resolver (dns.lookup, all). It is
@@ -78,11 +82,16 @@ export async function safeFetch(
   let current = url;
   for (let hop = 0; ; hop++) {
     const target = parseTarget(current);
-    const address = await pickAddress(target.hostname, options, signal, timeoutMs);
+    const address = await pickAddress(target, options, signal, timeoutMs);
     signal.throwIfAborted();
     const response = await requestOnce(target, address, options, signal, timeoutMs);
     const location = response.headers.location;
-    if (response.status >= 300 && response.status < 400 && location) {
+    // A POST is re-sent only where the status says the method stays (307, 308); a 301/302/303
+    // would turn it into a GET without the body, which delivers nothing: that answer is returned
+    // as it is, for the caller to count as a failure.
+    const follows =
+      (options.method ?? 'GET') === 'GET' || response.status === 307 || response.status === 308;
+    if (response.status >= 300 && response.status < 400 && location && follows) {
       if (hop >= maxRedirects)
         throw new SafeFetchError(
           'too_many_redirects',
@@ -111,12 +120,14 @@ function parseTarget(raw: string): URL {
 
 /** Resolves the host and checks every address: one refused address refuses the name. */
 async function pickAddress(
-  hostname: string,
+  target: URL,
   options: SafeFetchOptions,
   signal: AbortSignal,
   timeoutMs: number,
 ): Promise<string> {
+  const hostname = target.hostname;
   const host = hostname.startsWith('[') ? hostname.slice(1, -1) : hostname;
+  const port = Number(target.port) || (target.protocol === 'https:' ? 443 : 80);
   let addresses: string[];
   if (isIP(host) !== 0) {
     addresses = [host];
@@ -145,7 +156,7 @@ async function pickAddress(
   }
   let first: string | null = null;
   for (const address of addresses) {
-    const verdict = checkAddress(address, options.policy);
+    const verdict = checkTarget({ host, port, address }, options.policy);
     // A name with one internal address among public ones is refused as a whole: which one a
     // client would use is not ours to predict, and split answers are a rebinding trick.
     if (!verdict.ok) throw new SafeFetchError('address_refused', `${host}: ${verdict.reason}`);
@@ -201,11 +212,17 @@ function requestOnce(
               `${target.href}: no complete answer within ${timeoutMs} ms`,
             ),
       );
-    const request = client.get(
+    const body = options.body;
+    const request = client.request(
       target,
       {
+        method: options.method ?? 'GET',
         lookup: pinnedLookup(address),
-        headers: { 'user-agent': 'SoulSpot', ...options.headers },
+        headers: {
+          'user-agent': 'SoulSpot',
+          ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}),
+          ...options.headers,
+        },
         // Redirects are ours to follow (and check); no agent keeps a socket to a checked address.
         agent: false,
       },
@@ -234,6 +251,7 @@ function requestOnce(
       },
     );
     request.on('error', (error) => finish(network(target, error)));
+    request.end(body);
     if (signal.aborted) onAbort();
     else signal.addEventListener('abort', onAbort, { once: true });
   });

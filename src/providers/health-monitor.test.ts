@@ -91,3 +91,38 @@ describe('the health monitor', () => {
     expect(monitor.current).toMatchObject({ state: 'down', message: 'slskd is unreachable' });
   });
 });
+
+describe('provider.offline and provider.online', () => {
+  it('announce going down (also from the start) and coming back, not a normal start', async () => {
+    const bus = createEventBus();
+    const seen: string[] = [];
+    bus.on('provider.offline', (e) => seen.push(`offline ${e.message}`));
+    bus.on('provider.online', (e) => seen.push(`online ${e.provider}`));
+    const answers: ProviderHealth[] = [
+      { state: 'up' },
+      { state: 'up' },
+      { state: 'down', message: leaky },
+      { state: 'down', offline: true },
+      { state: 'up' },
+    ];
+    let i = 0;
+    const monitor = createHealthMonitor({
+      provider: { name: 'slskd', health: async () => answers[i++]! },
+      bus,
+      intervalMs: 60_000,
+    });
+    for (let k = 0; k < answers.length; k++) await monitor.check();
+    // The daemon's own text (with its credentials) never reaches the event.
+    expect(seen).toEqual(['offline slskd is unreachable', 'online slskd']);
+
+    const cold = createEventBus();
+    const coldSeen: string[] = [];
+    cold.on('provider.offline', () => coldSeen.push('offline'));
+    await createHealthMonitor({
+      provider: { name: 'slskd', health: async () => ({ state: 'down' }) },
+      bus: cold,
+      intervalMs: 60_000,
+    }).check();
+    expect(coldSeen).toEqual(['offline']);
+  });
+});

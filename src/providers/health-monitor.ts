@@ -78,6 +78,15 @@ export function createHealthMonitor(deps: {
         deps.log?.warn({ provider: name, detail: h.message }, 'provider down');
       else if (current.state === 'down') deps.log?.info({ provider: name }, 'provider up again');
     }
+    // Offline when it goes down from up or from the start (unknown); online only when it comes
+    // back from down, so a normal start announces nothing.
+    if (next.state === 'down' && current.state !== 'down')
+      deps.bus.emit('provider.offline', {
+        provider: name,
+        message: next.message ?? `${name} is unreachable`,
+      });
+    if (next.state === 'up' && current.state === 'down')
+      deps.bus.emit('provider.online', { provider: name });
     if (next.state !== current.state || next.message !== current.message) {
       deps.bus.emit('provider.health', {
         provider: name,

@@ -2,7 +2,8 @@ import { Type, type Static, type TSchema } from 'typebox';
 import type { Config } from '../config/config.js';
 import { Text } from '../http/schemas.js';
 import { MAX_PATTERN_LENGTH, namingPatternProblem } from '../library/naming-pattern.js';
-import { cidrProblem } from '../net/address-policy.js';
+import { allowedTargetProblem, cidrProblem } from '../net/address-policy.js';
+import { NOTIFICATION_EVENTS } from '../notifications/notification-events.js';
 import { describeWindowProblem, isTimeZone, type TimeWindow } from '../queue/time-windows.js';
 
 /**
@@ -169,6 +170,40 @@ export const SETTING_DEFINITIONS = {
       }
       return null;
     },
+  }),
+  allowedPrivateTargets: define({
+    schema: Type.Array(Text({ minLength: 1, maxLength: 260 }), { maxItems: 50 }),
+    description:
+      'Notification targets SoulSpot may deliver to although they are loopback, private or link-local: "host[:port]" (e.g. "gotify.lan", "192.168.1.5:8080") or CIDR ("192.168.1.0/24"); empty = public addresses only',
+    fromConfig: (c) => c.allowedPrivateTargets,
+    refine: (value) => {
+      for (const [i, entry] of (value as string[]).entries()) {
+        const problem = allowedTargetProblem(entry);
+        if (problem) return `/${i}: ${problem}`;
+      }
+      return null;
+    },
+  }),
+  notificationGroupSeconds: define({
+    schema: Type.Number({ minimum: 0, maximum: 3600 }),
+    description:
+      'Events of one type for one target within this many seconds of the first become one message ("500 downloads completed"); 0 = each its own',
+    fromConfig: (c) => c.notificationGroupSeconds,
+  }),
+  diskLowMb: define({
+    schema: Type.Integer({ minimum: 0, maximum: 100_000_000 }),
+    description:
+      'Announce disk.low once when free space in the library falls below this many MB (again after it rose 10% above); 0 = never',
+    fromConfig: (c) => Math.max(1024, Math.ceil((c.minFreeBytes * 2) / 1_048_576)),
+  }),
+  toastEvents: define({
+    schema: Type.Array(Type.Enum([...NOTIFICATION_EVENTS]), {
+      maxItems: NOTIFICATION_EVENTS.length,
+      uniqueItems: true,
+    }),
+    description:
+      'Events shown as in-app toasts (a `notification` event over SSE, grouped like the other targets); empty = none',
+    fromConfig: () => [...NOTIFICATION_EVENTS],
   }),
 } as const;
 

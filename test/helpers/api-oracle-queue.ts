@@ -120,7 +120,44 @@ const SETTINGS: Record<string, (v: unknown) => boolean> = {
     Array.isArray(v) &&
     v.length <= 50 &&
     v.every((r) => text(r, 1, 50) && /^[0-9a-fA-F.:]+\/\d{1,3}$/.test(r) && cidr(r)),
+  allowedPrivateTargets: (v) =>
+    Array.isArray(v) && v.length <= 50 && v.every((r) => text(r, 1, 260) && allowedTarget(r)),
+  notificationGroupSeconds: number(0, 3600),
+  diskLowMb: integer(0, 100_000_000),
+  toastEvents: (v) =>
+    Array.isArray(v) &&
+    new Set(v).size === v.length &&
+    v.every((e) => typeof e === 'string' && NOTIFICATION_EVENT_NAMES.includes(e)),
 };
+
+/** The notification events, written out apart from the app's list. */
+const NOTIFICATION_EVENT_NAMES = [
+  'download.completed',
+  'download.failed',
+  'album.completed',
+  'batch.completed',
+  'provider.offline',
+  'provider.online',
+  'disk.low',
+  'queue.idle',
+];
+
+/** host[:port] (a DNS name or IP literal, IPv6 in brackets with a port) or a CIDR range. */
+function allowedTarget(entry: string): boolean {
+  const e = entry.trim();
+  if (e.includes('/')) return cidr(e);
+  const bracket = /^\[([0-9a-fA-F:.]+)\](?::(\d{1,5}))?$/.exec(e);
+  if (bracket) return ipaddr.IPv6.isValid(bracket[1]!) && port(bracket[2]);
+  if (ipaddr.IPv6.isValid(e)) return true;
+  const m = /^([^:]+)(?::(\d{1,5}))?$/.exec(e);
+  if (!m) return false;
+  const host = m[1]!;
+  const name = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i.test(host);
+  return (ipaddr.isValid(host) || name) && port(m[2]);
+}
+function port(p: string | undefined): boolean {
+  return p === undefined || (Number(p) >= 1 && Number(p) <= 65_535);
+}
 function cidr(range: string): boolean {
   try {
     ipaddr.parseCIDR(range);

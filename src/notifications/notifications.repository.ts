@@ -1,0 +1,183 @@
+import { randomUUID } from 'node:crypto';
+import type { Db } from '../db/database.js';
+import { ACTIVE_STATUSES } from '../downloads/download.js';
+import type { NotificationDeliveriesTable, NotificationTargetsTable } from '../db/schema.js';
+import type { NotificationItem } from './notification-events.js';
+import type { Target, TargetType } from './target-formats.js';
+
+/** A target's row: the click URL lives with the events, in the JSON column (no column of its own). */
+interface EventsColumn {
+  events: string[];
+  clickUrl?: string | null;
+}
+
+/**
+ * The notification tables' SQL, one operation per function: targets, the items waiting in a
+ * delivery job, and the record of each delivery attempt.
+ */
+export function createNotificationsRepository(db: Db) {
+  return {
+    async insertTarget(tx: Db, target: Target, now: number): Promise<void> {
+      await tx
+        .insertInto('notification_targets')
+        .values(toRow(target, now, now))
+        .execute();
+    },
+
+    /** Writes every field of the target. False: no such target. */
+    async updateTarget(tx: Db, target: Target, now: number): Promise<boolean> {
+      const { id: _id, created_at: _c, ...set } = toRow(target, now, now);
+      const result = await tx
+        .updateTable('notification_targets')
+        .set(set)
+        .where('id', '=', target.id)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
+
+    /** Deletes a target with its deliveries (cascade). False: no such target. */
+    async deleteTarget(id: string): Promise<boolean> {
+      const result = await db
+        .deleteFrom('notification_targets')
+        .where('id', '=', id)
+        .executeTakeFirst();
+      return Number(result.numDeletedRows) === 1;
+    },
+
+    async target(id: string, tx: Db = db): Promise<Target | null> {
+      const row = await tx
+        .selectFrom('notification_targets')
+        .selectAll()
+        .where('id', '=', id)
+        .executeTakeFirst();
+      return row ? toTarget(row) : null;
+    },
+
+    async targets(): Promise<Target[]> {
+      const rows = await db
+        .selectFrom('notification_targets')
+        .selectAll()
+        .orderBy('created_at')
+        .orderBy('id')
+        .execute();
+      return rows.map(toTarget);
+    },
+
+    /** Enabled targets and what they subscribe to, read inside an event-writing transaction. */
+    async enabledTargets(tx: Db): Promise<{ id: string; events: string[] }[]> {
+      const rows = await tx
+        .selectFrom('notification_targets')
+        .select(['id', 'events'])
+        .where('enabled', '=', 1)
+        .execute();
+      return rows.map((r) => ({ id: r.id, events: parseEvents(r.events).events }));
+    },
+
+    /** Adds events to a delivery job, in the caller's transaction (the event's). */
+    async insertItems(
+      tx: Db,
+      jobId: string,
+      event: string,
+      items: readonly NotificationItem[],
+      now: number,
+    ): Promise<void> {
+      // 5 parameters a row: chunks of 500 stay far below either database's limit.
+      for (let i = 0; i < items.length; i += 500) {
+        await tx
+          .insertInto('notification_items')
+          .values(
+            items.slice(i, i + 500).map((item, k) => ({
+              // Sortable: the message lists the items in the order they happened.
+              id: `${String(now).padStart(15, '0')}-${String(i + k).padStart(6, '0')}-${randomUUID()}`,
+              job_id: jobId,
+              event,
+              data: JSON.stringify(item),
+              created_at: now,
+            })),
+          )
+          .execute();
+      }
+    },
+
+    /** The events of a delivery job, oldest first. */
+    async items(jobId: string): Promise<NotificationItem[]> {
+      const rows = await db
+        .selectFrom('notification_items')
+        .select('data')
+        .where('job_id', '=', jobId)
+        .orderBy('id')
+        .execute();
+      return rows.map((r) => JSON.parse(r.data) as NotificationItem);
+    },
+
+    /** Records one delivery attempt (with a job's verdict, in its transaction). */
+    async insertDelivery(tx: Db, delivery: Omit<NotificationDeliveriesTable, 'id'>): Promise<void> {
+      await tx
+        .insertInto('notification_deliveries')
+        .values({ id: randomUUID(), ...delivery })
+        .execute();
+    },
+
+    /** Whether any download is unfinished (the idle check; the queue's partial index answers it). */
+    async hasUnfinishedDownload(): Promise<boolean> {
+      const row = await db
+        .selectFrom('downloads')
+        .select('id')
+        .where('status', 'in', [...ACTIVE_STATUSES])
+        .limit(1)
+        .executeTakeFirst();
+      return row !== undefined;
+    },
+
+    /** A target's attempts, newest first. */
+    deliveries(targetId: string, limit: number): Promise<NotificationDeliveriesTable[]> {
+      return db
+        .selectFrom('notification_deliveries')
+        .selectAll()
+        .where('target_id', '=', targetId)
+        .orderBy('at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(limit)
+        .execute();
+    },
+  };
+}
+
+export type NotificationsRepository = ReturnType<typeof createNotificationsRepository>;
+
+function parseEvents(text: string): EventsColumn {
+  const parsed = JSON.parse(text) as EventsColumn | string[];
+  return Array.isArray(parsed) ? { events: parsed } : parsed;
+}
+
+function toRow(t: Target, createdAt: number, updatedAt: number): NotificationTargetsTable {
+  return {
+    id: t.id,
+    name: t.name,
+    type: t.type,
+    url: t.url,
+    secret: t.secret,
+    token: t.token,
+    topic: t.topic,
+    events: JSON.stringify({ events: t.events, clickUrl: t.clickUrl } satisfies EventsColumn),
+    enabled: t.enabled ? 1 : 0,
+    created_at: createdAt,
+    updated_at: updatedAt,
+  };
+}
+
+function toTarget(row: NotificationTargetsTable): Target {
+  const { events, clickUrl } = parseEvents(row.events);
+  return {
+    id: row.id,
+    name: row.name,
+    type: row.type as TargetType,
+    url: row.url,
+    secret: row.secret,
+    token: row.token,
+    topic: row.topic,
+    clickUrl: clickUrl ?? null,
+    events,
+    enabled: Number(row.enabled) === 1,
+  };
+}

@@ -1,0 +1,92 @@
+import type { DatabaseHandle } from '../db/database.js';
+import type { EventLog } from '../events/event-log.js';
+import { createJobRunner, type JobRunner } from '../jobs/job-runner.js';
+import { createJobsRepository, type JobsRepository } from '../jobs/jobs.repository.js';
+import type { AddressPolicy } from '../net/address-policy.js';
+import type { SettingsService } from '../settings/settings.service.js';
+import { createDeliveryTask, createIdleCheckTask } from './delivery.js';
+import { createNotificationsRepository } from './notifications.repository.js';
+import { createNotificationsService, type NotificationsService } from './notifications.service.js';
+import { createOutbox, DELIVER_TASK, IDLE_CHECK_TASK, mayHaveEnqueued } from './outbox.js';
+
+export interface NotificationsSetup {
+  service: NotificationsService;
+  jobs: JobsRepository;
+  runner: JobRunner;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Wires notifications for main.ts: the outbox as the event log's append hook, the job runner
+ * with the delivery and idle-check tasks (woken by the events that come with new jobs, from any
+ * process), and the API's service.
+ */
+export function setUpNotifications(deps: {
+  handle: DatabaseHandle;
+  events: EventLog;
+  settings: Pick<SettingsService, 'get'>;
+  owner: string;
+  leaseMs: number;
+  now: () => number;
+  log: { warn(obj: object, msg?: string): void };
+  /** Deliveries at once in this process. Default 4. */
+  concurrency?: number;
+  /** Tests shorten the waits between attempts. */
+  retryDelayMs?: (attempt: number) => number;
+}): NotificationsSetup {
+  const { handle, events, settings, now } = deps;
+  const repo = createNotificationsRepository(handle.db);
+  const jobs = createJobsRepository(handle);
+  const policy = (): AddressPolicy => ({
+    allowedTargets: settings.get('allowedPrivateTargets'),
+    settingName: 'allowedPrivateTargets',
+  });
+  events.addAppendHook(
+    createOutbox({
+      repo,
+      jobs,
+      groupMs: () => settings.get('notificationGroupSeconds') * 1000,
+      toastEvents: () => settings.get('toastEvents'),
+      now,
+    }),
+  );
+  const runner = createJobRunner({
+    handle,
+    repo: jobs,
+    owner: deps.owner,
+    leaseMs: deps.leaseMs,
+    concurrency: deps.concurrency ?? 4,
+    now,
+    log: deps.log,
+    tasks: {
+      [DELIVER_TASK]: createDeliveryTask({
+        repo,
+        events,
+        policy,
+        now,
+        log: deps.log,
+        ...(deps.retryDelayMs ? { retryDelayMs: deps.retryDelayMs } : {}),
+      }),
+      [IDLE_CHECK_TASK]: createIdleCheckTask({ repo, events, now }),
+    },
+  });
+  let off: (() => void) | null = null;
+  return {
+    service: createNotificationsService({ handle, repo, policy, now }),
+    jobs,
+    runner,
+    async start() {
+      // A job is written with the event that asks for it, so an event seen here (appended by
+      // this process or another, delivered after its commit) is when to look.
+      off = events.onAppended((e) => {
+        if (mayHaveEnqueued(e)) runner.wake();
+      });
+      await runner.start();
+    },
+    async stop() {
+      off?.();
+      await runner.stop();
+    },
+  };
+}
