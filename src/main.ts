@@ -51,6 +51,15 @@ import { createAlbumsRepository } from './albums/albums.repository.js';
 import { createAlbumsService } from './albums/albums.service.js';
 import { createAlbumTracker } from './albums/album-tracker.js';
 import { createTagger } from './library/tagging/tagger.js';
+import { createSlskdApi } from './providers/slskd/slskd.api.js';
+import { createMetrics, type Metrics } from './metrics/metrics.js';
+import { createClockRepository } from './health/clock.repository.js';
+import {
+  createHealthChecks,
+  type HealthChecks,
+  type HealthChecksDeps,
+} from './health/health-checks.service.js';
+import { createBackupService, type BackupService } from './backup/backup.service.js';
 
 export interface SoulSpot {
   url: string;
@@ -69,6 +78,11 @@ export interface SoulSpot {
   log: PinoLogger;
   /** Sweeps what a crash can orphan (library temp files, downloads no download claims). */
   sweeper: Sweeper;
+  /** The Prometheus metrics served at /metrics. */
+  metrics: Metrics;
+  /** The health checks of /api/health. */
+  healthChecks: HealthChecks;
+  backups: BackupService;
   /** Stops taking work, hands running downloads back to the queue and closes everything. */
   stop(): Promise<void>;
 }
@@ -86,6 +100,16 @@ export interface StartOptions {
   groupCommit?: boolean;
   /** Event log timers and limits (tests shorten or switch off the safety poll). */
   events?: Pick<EventLogOptions, 'pollMs' | 'trimEveryMs' | 'retention'>;
+  /**
+   * Health-check options: tests inject a statfs or shorten the cache; `notifications` is where the
+   * notification targets' state is wired in (no such check without it).
+   */
+  health?: Pick<HealthChecksDeps, 'freeBytes' | 'cacheMs' | 'heartbeatMs' | 'notifications'>;
+  /**
+   * Deliveries waiting in the notification outbox, for `soulspot_outbox_backlog`. Not exported
+   * while absent (notifications wire their outbox in here).
+   */
+  outboxBacklog?: () => Promise<number>;
 }
 
 /** Statuses of a download whose lease was given back: a slot may be free, work may be due. */
@@ -103,6 +127,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
       secrets: [
         config.apiKey,
         config.slskdApiKey,
+        config.metricsKey ?? undefined,
         ...urlPasswords([config.databaseUrl, config.slskdUrl]),
       ],
     });
@@ -137,14 +162,27 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
   // which have no transaction. SSE is served from the log.
   const bridge = createEventBridge({ bus, events, handle: db, log });
   const broker = createSseBroker({ events, log });
+  const control = createQueueControlRepository(db);
+  // The gauges read these on scrape (after start: everything they name exists by then).
+  const metrics = createMetrics({
+    queueDepth: () => control.countsByStatusAndHold(),
+    transfers: () => monitor.activity(),
+    providers: () => [
+      { provider: provider.name, circuit: provider.circuit, state: health.current.state },
+    ],
+    ...(options.outboxBacklog ? { outboxBacklog: options.outboxBacklog } : {}),
+    onError: (what, error) => log.warn({ what, error: String(error) }, 'metrics read failed'),
+  });
+  const slskd = slskdSettings({
+    url: config.slskdUrl,
+    apiKey: config.slskdApiKey,
+    downloadsDir: config.slskdDownloadsDir,
+  });
   const provider = withCircuitBreaker(
     options.provider ??
       createSlskdProvider(
-        slskdSettings({
-          url: config.slskdUrl,
-          apiKey: config.slskdApiKey,
-          downloadsDir: config.slskdDownloadsDir,
-        }),
+        slskd,
+        createSlskdApi(slskd, { observe: (o) => metrics.observeSlskd(o) }),
       ),
     { threshold: config.circuitThreshold, halfOpenAfterMs: config.circuitHalfOpenMs, bus },
   );
@@ -213,9 +251,10 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     albums: albumTracker,
     tagger,
   };
+  const owner = instanceId(config.dataDir);
   const runner = createRunner({
     queue,
-    owner: instanceId(config.dataDir),
+    owner,
     maxConcurrent: () => settings.get('maxConcurrent'),
     leaseMs: config.leaseMs,
     now,
@@ -257,7 +296,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
   });
   const queueControl = createQueueControlService({
     handle: db,
-    control: createQueueControlRepository(db),
+    control,
     settings,
     events,
     now,
@@ -323,6 +362,30 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     runner,
     searchSlots,
   });
+  const healthChecks = createHealthChecks({
+    handle: db,
+    provider: () => ({ name: provider.name, ...health.current }),
+    downloadsRoot: () => provider.downloadsRoot(),
+    downloadsDirOverridden: config.slskdDownloadsDir !== undefined,
+    libraryDir: config.libraryDir,
+    minFreeBytes: config.minFreeBytes,
+    ffmpeg: () => transcode.availability(),
+    clocks: { repo: createClockRepository(db), owner },
+    log,
+    ...options.health,
+  });
+  const backups = createBackupService({
+    dataDir: config.dataDir,
+    handle: db,
+    databaseUrl: config.databaseUrl,
+    settings: () => settings.current(),
+    retention: () => settings.get('backupRetention'),
+  });
+  const offAttempts = bus.on('attempt.finished', (a) => metrics.observeAttempt(a));
+  const offObserved = events.onAppended((e) => {
+    metrics.observeEvent(e);
+    healthChecks.observe(e);
+  });
   const app = await buildApp({
     apiKey: config.apiKey,
     downloads,
@@ -336,6 +399,11 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     sourcePick,
     transcode,
     albums,
+    healthChecks,
+    metrics,
+    metricsKey: config.metricsKey,
+    backups,
+    log,
   });
   // Parked downloads (waiting in a peer's queue, no runner slot) are followed from the monitor's
   // list; one that moves, ends or stalls is claimed next.
@@ -406,6 +474,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
   });
 
   health.start();
+  healthChecks.start();
   settings.start();
   if (options.runWorkers !== false) {
     await runner.start();
@@ -437,9 +506,15 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     provider,
     log,
     sweeper,
+    metrics,
+    healthChecks,
+    backups,
     stop: () =>
       (stopping ??= (async () => {
         clearInterval(heartbeat);
+        healthChecks.stop();
+        offAttempts();
+        offObserved();
         offCircuit();
         offSettings();
         settings.stop();

@@ -8,7 +8,7 @@ import {
 } from '../library/naming-pattern.js';
 import { isTimeZone } from '../queue/time-windows.js';
 import { redactUrlCredentials } from '../log/redact.js';
-import { apiKeyProblem, resolveApiKey } from './api-key.js';
+import { apiKeyProblem, resolveApiKey, resolveMetricsKey } from './api-key.js';
 import { ConfigError } from './config-error.js';
 
 export { ConfigError } from './config-error.js';
@@ -25,6 +25,10 @@ export interface Config {
   apiKeyGenerated: boolean;
   /** Where the key is stored (data dir); null when SOULSPOT_API_KEY set it. */
   apiKeyFile: string | null;
+  /** A second key `/metrics` accepts (SOULSPOT_METRICS_KEY or `<data dir>/metrics-key`); null: the API key only. */
+  metricsKey: string | null;
+  /** Backups kept in `<data dir>/backups` (setting `backupRetention`). */
+  backupRetention: number;
   libraryDir: string;
   slskdUrl: string;
   slskdApiKey: string | undefined;
@@ -103,6 +107,7 @@ export const CONFIG_DEFAULTS = {
   SOULSPOT_TAG_FILES: 'true',
   SOULSPOT_EMBED_COVER: 'true',
   SOULSPOT_WRITE_FOLDER_COVER: 'true',
+  SOULSPOT_BACKUP_RETENTION: '7',
 } as const;
 
 /**
@@ -248,6 +253,7 @@ function parseConfig(src: Source): Config {
     tagFiles: bool('SOULSPOT_TAG_FILES'),
     embedCover: bool('SOULSPOT_EMBED_COVER'),
     writeFolderCover: bool('SOULSPOT_WRITE_FOLDER_COVER'),
+    backupRetention: int('SOULSPOT_BACKUP_RETENTION', 1, 1000),
   };
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(config.logLevel)) {
     problems.push(
@@ -259,5 +265,12 @@ function parseConfig(src: Source): Config {
   }
   if (problems.length > 0) throw new ConfigError(problems);
   const key = resolveApiKey(config.dataDir, apiKey);
-  return { ...config, apiKey: key.value, apiKeyGenerated: key.generated, apiKeyFile: key.file };
+  const metricsKey = resolveMetricsKey(config.dataDir, src.SOULSPOT_METRICS_KEY);
+  return {
+    ...config,
+    apiKey: key.value,
+    apiKeyGenerated: key.generated,
+    apiKeyFile: key.file,
+    metricsKey,
+  };
 }

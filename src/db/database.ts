@@ -17,6 +17,7 @@ import * as prefetchMarks from './migrations/013_prefetch_marks.js';
 import * as transcodeCheck from './migrations/014_transcode_check.js';
 import * as albums from './migrations/016_albums.js';
 import * as postProcessing from './migrations/015_post_processing.js';
+import * as processClocks from './migrations/023_process_clocks.js';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -38,6 +39,11 @@ export interface DatabaseHandle {
   newConnection?: (applicationName: string) => pg.Client;
   /** PostgreSQL only: the schema this handle works in when not the default (tests use one each). */
   schema?: string;
+  /**
+   * SQLite only: copies the database into `file` (which must not exist) with SQLite's online
+   * backup API: a consistent snapshot while writes go on (sqlite-backup.ts says how).
+   */
+  backupTo?: (file: string) => Promise<void>;
 }
 
 export interface DatabaseOptions {
@@ -70,6 +76,7 @@ const migrations: Record<string, Migration> = {
   '014_transcode_check': transcodeCheck,
   '016_albums': albums,
   '015_post_processing': postProcessing,
+  '023_process_clocks': processClocks,
 };
 
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
@@ -84,9 +91,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
  */
 
 async function openSqlite(options: DatabaseOptions): Promise<DatabaseHandle> {
-  if (!options.sqlitePath) throw new Error('sqlitePath is required for SQLite');
+  const sqlitePath = options.sqlitePath;
+  if (!sqlitePath) throw new Error('sqlitePath is required for SQLite');
   const { default: SqliteDatabase } = await import('better-sqlite3');
-  const sqlite = new SqliteDatabase(options.sqlitePath);
+  const sqlite = new SqliteDatabase(sqlitePath);
   // WAL + FULL: an acknowledged write survives power loss, not only a process crash.
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = FULL');
@@ -112,6 +120,10 @@ async function openSqlite(options: DatabaseOptions): Promise<DatabaseHandle> {
         }
       }),
     close: () => db.destroy(),
+    backupTo: async (file) => {
+      const { backupSqliteFile } = await import('./sqlite-backup.js');
+      await backupSqliteFile(sqlitePath, file);
+    },
   };
 }
 

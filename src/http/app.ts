@@ -39,6 +39,11 @@ import type { SearchService } from '../search/search.service.js';
 import { searchRoutes } from '../search/search.routes.js';
 import type { SourcePickService } from '../downloads/source-pick.service.js';
 import { describeValidation, validators } from './validation.js';
+import type { HealthChecks } from '../health/health-checks.service.js';
+import type { Metrics } from '../metrics/metrics.js';
+import { metricsRoutes } from '../metrics/metrics.routes.js';
+import type { BackupService } from '../backup/backup.service.js';
+import { backupRoutes } from '../backup/backup.routes.js';
 
 export interface AppDeps {
   apiKey: string;
@@ -56,6 +61,15 @@ export interface AppDeps {
   transcode?: Pick<TranscodeChecker, 'availability'>;
   /** Absent where an app is built without albums (some API tests). */
   albums?: AlbumsService;
+  /** The health checks listed in /api/health (`checks: []` without them). */
+  healthChecks?: Pick<HealthChecks, 'run'>;
+  /** `/metrics`, opened by the API key or `metricsKey` (absent: no /metrics route). */
+  metrics?: Pick<Metrics, 'render'>;
+  metricsKey?: string | null;
+  /** `/api/system/backup(s)`; absent: no such routes. */
+  backups?: BackupService;
+  /** Where a failed backup's details go. */
+  log?: { error(details: object, message: string): void };
   logger?: boolean | object;
 }
 
@@ -89,7 +103,11 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     openapi: {
       info: { title: 'SoulSpot API', version: '0.1.0', description: 'Music download manager' },
       components: {
-        securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'X-Api-Key' } },
+        securitySchemes: {
+          apiKey: { type: 'apiKey', in: 'header', name: 'X-Api-Key' },
+          // /metrics also takes its key as a bearer token (Prometheus' `authorization` block).
+          bearer: { type: 'http', scheme: 'bearer' },
+        },
       },
       security: [{ apiKey: [] }],
     },
@@ -173,6 +191,16 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     await app.register(searchRoutes({ search: deps.search, sourcePick: deps.sourcePick }));
   await app.register(namingRoutes(deps));
   if (deps.albums) await app.register(albumRoutes({ albums: deps.albums }));
+  if (deps.metrics) {
+    const keys = [deps.apiKey, ...(deps.metricsKey ? [deps.metricsKey] : [])];
+    await app.register(metricsRoutes({ metrics: deps.metrics, keys }));
+  }
+  if (deps.backups) {
+    const log = deps.log ?? {
+      error: (details: object, msg: string) => app.log.error(details, msg),
+    };
+    await app.register(backupRoutes({ backups: deps.backups, log }));
+  }
   app.get('/api/docs', { schema: { hide: true } }, () => app.swagger());
   return app;
 }

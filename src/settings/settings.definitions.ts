@@ -170,6 +170,12 @@ export const SETTING_DEFINITIONS = {
       return null;
     },
   }),
+  backupRetention: define({
+    schema: Type.Integer({ minimum: 1, maximum: 1000 }),
+    description:
+      'Backups kept in <data dir>/backups (POST /api/system/backup); the oldest beyond this are removed after each new one',
+    fromConfig: (c) => c.backupRetention,
+  }),
 } as const;
 
 export type SettingKey = keyof typeof SETTING_DEFINITIONS;

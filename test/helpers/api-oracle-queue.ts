@@ -120,6 +120,7 @@ const SETTINGS: Record<string, (v: unknown) => boolean> = {
     Array.isArray(v) &&
     v.length <= 50 &&
     v.every((r) => text(r, 1, 50) && /^[0-9a-fA-F.:]+\/\d{1,3}$/.test(r) && cidr(r)),
+  backupRetention: integer(1, 1000),
 };
 function cidr(range: string): boolean {
   try {
