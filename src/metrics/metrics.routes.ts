@@ -34,7 +34,6 @@ export const metricsRoutes =
         schema: {
           summary: 'Prometheus metrics (API key or metrics key, as X-Api-Key or a bearer token)',
           security: [{ apiKey: [] }, { bearer: [] }],
-          produces: ['text/plain'],
         },
       },
       async (request, reply) => {

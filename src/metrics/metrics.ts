@@ -53,7 +53,10 @@ export function createMetrics(sources: MetricsSources, options: { now?: () => nu
   const registry = new Registry();
   const registers = [registry];
   // process_* and nodejs_* (event-loop lag: nodejs_eventloop_lag_seconds and its percentiles).
-  collectDefaultMetrics({ register: registry });
+  // The lag histogram samples every 50 ms (prom-client's default is 10 ms): a stall still shows at
+  // its full length, with a fifth of the wake-ups. prom-client never disables it again, so each
+  // app started in one process (tests) keeps one running.
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 50 });
 
   let depth: { at: number; rows: Awaited<ReturnType<QueueDepthSource>> } | null = null;
   let depthRead: Promise<void> | null = null;
