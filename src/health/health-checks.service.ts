@@ -1,10 +1,12 @@
 import { constants } from 'node:fs';
-import { access, stat } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { access, stat, unlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { sql } from 'kysely';
 import type { DatabaseHandle } from '../db/database.js';
 import { NOT_IN_DOWNLOADS_FOLDER } from '../downloads/import.step.js';
 import type { LoggedEvent } from '../events/event-log.js';
-import { canWrite, freeBytes as statfsFreeBytes } from '../library/disk.js';
+import { freeBytes as statfsFreeBytes } from '../library/disk.js';
 import type { ClockRepository } from './clock.repository.js';
 import {
   clockSkewCheck,
@@ -159,15 +161,33 @@ export function createHealthChecks(deps: HealthChecksDeps) {
     }
   };
 
+  /**
+   * Whether a file can be created in the library now. Unlike disk.ts's canWrite it never creates
+   * the folder: a check must not make a missing library (an unmounted share) appear on the local
+   * disk, where filing would then go.
+   */
+  const writable = async (): Promise<boolean> => {
+    const probe = path.join(deps.libraryDir, `.soulspot-health-${randomBytes(4).toString('hex')}`);
+    try {
+      await writeFile(probe, '', { flag: 'wx' });
+      await unlink(probe);
+      return true;
+    } catch (error) {
+      cause('library-writable', error);
+      await unlink(probe).catch(() => undefined);
+      return false;
+    }
+  };
+
   const library = async (): Promise<[HealthCheck, HealthCheck]> => {
-    const writable = await canWrite(deps.libraryDir);
+    const canWrite = await writable();
     let bytes: number | null = null;
     try {
       bytes = await free(deps.libraryDir);
     } catch (error) {
       cause('library-free-space', error);
     }
-    return [libraryWritableCheck(writable), libraryFreeSpaceCheck(bytes, deps.minFreeBytes)];
+    return [libraryWritableCheck(canWrite), libraryFreeSpaceCheck(bytes, deps.minFreeBytes)];
   };
 
   const notifications = async (): Promise<HealthCheck | null> => {
@@ -185,7 +205,7 @@ export function createHealthChecks(deps: HealthChecksDeps) {
   };
 
   const runAll = async (): Promise<HealthCheck[]> => {
-    const [folderState, latency, [writable, space], ffmpeg, notify, skew] = await Promise.all([
+    const [folderState, latency, [libraryCheck, space], ffmpeg, notify, skew] = await Promise.all([
       folder(),
       database(),
       library(),
@@ -195,7 +215,7 @@ export function createHealthChecks(deps: HealthChecksDeps) {
     ]);
     const checks: HealthCheck[] = [
       downloadsFolderCheck(folderState),
-      writable,
+      libraryCheck,
       space,
       databaseCheck(deps.handle.dialect, latency),
       ffmpegCheck(ffmpeg.available),

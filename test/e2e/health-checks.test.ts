@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -125,6 +125,19 @@ describe('/api/health checks against their causes', () => {
       expect(c.message).toContain('the library folder cannot be written');
     } finally {
       rmSync(library, { force: true });
+      mkdirSync(library);
+    }
+    await checkTurns(soulspot, 'library-writable', 'ok');
+  });
+
+  it('library writable: error while the library folder is missing, which the check never creates', async () => {
+    const library = path.join(root, 'library');
+    rmSync(library, { recursive: true, force: true });
+    try {
+      await checkTurns(soulspot, 'library-writable', 'error');
+      // An unmounted share must not reappear as an empty folder on the local disk.
+      expect(existsSync(library)).toBe(false);
+    } finally {
       mkdirSync(library);
     }
     await checkTurns(soulspot, 'library-writable', 'ok');
