@@ -50,6 +50,7 @@ export default tseslint.config(
       'src/log/redact.ts',
       'src/net/address-policy.ts',
       'src/library/tagging/tags.ts',
+      'src/health/health-checks.ts',
     ],
     ignores: ['**/*.test.ts'],
     rules: {

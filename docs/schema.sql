@@ -25,6 +25,8 @@ CREATE TABLE "peer_stats" ("username" text primary key, "successes" integer defa
 
 CREATE TABLE "prefetch_marks" ("download_id" text primary key, "owner" text not null, "searching" integer not null, "until" bigint not null);
 
+CREATE TABLE "process_clocks" ("owner" text primary key, "process_at" bigint not null, "db_at" bigint not null);
+
 CREATE TABLE "quality_profiles" ("id" text primary key, "name" text not null, "name_key" text not null, "description" text default '' not null, "rules" text not null, "is_default" integer default 0 not null, "built_in" integer default 0 not null, "created_at" bigint not null, "updated_at" bigint not null);
 
 CREATE TABLE "queue_slots" ("slot_no" integer primary key, "download_id" text, "lease_token" integer, "expires_at" bigint);
@@ -68,6 +70,8 @@ CREATE INDEX downloads_queue ON downloads (priority DESC, position, created_at, 
 
 CREATE INDEX downloads_scheduled ON downloads (scheduled_at)
     WHERE hold = 'scheduled';
+
+CREATE INDEX downloads_status_hold ON downloads (status, hold);
 
 CREATE INDEX downloads_status_newest ON downloads (status, created_at DESC, id DESC);
 

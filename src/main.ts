@@ -55,6 +55,15 @@ import {
   setUpNotifications,
   type NotificationsSetup,
 } from './notifications/notifications.setup.js';
+import { createSlskdApi } from './providers/slskd/slskd.api.js';
+import { createMetrics, type Metrics } from './metrics/metrics.js';
+import { createClockRepository } from './health/clock.repository.js';
+import {
+  createHealthChecks,
+  type HealthChecks,
+  type HealthChecksDeps,
+} from './health/health-checks.service.js';
+import { createBackupService, type BackupService } from './backup/backup.service.js';
 
 export interface SoulSpot {
   url: string;
@@ -75,6 +84,11 @@ export interface SoulSpot {
   sweeper: Sweeper;
   /** Notification targets, the outbox and the job runner that delivers it. */
   notifications: NotificationsSetup;
+  /** The Prometheus metrics served at /metrics. */
+  metrics: Metrics;
+  /** The health checks of /api/health. */
+  healthChecks: HealthChecks;
+  backups: BackupService;
   /** Stops taking work, hands running downloads back to the queue and closes everything. */
   stop(): Promise<void>;
 }
@@ -92,6 +106,13 @@ export interface StartOptions {
   groupCommit?: boolean;
   /** Event log timers and limits (tests shorten or switch off the safety poll). */
   events?: Pick<EventLogOptions, 'pollMs' | 'trimEveryMs' | 'retention'>;
+  /**
+   * Health-check options: tests inject a statfs or shorten the cache; `notifications` is where the
+   * notification targets' state is wired in (no such check without it).
+   */
+  health?: Pick<HealthChecksDeps, 'freeBytes' | 'cacheMs' | 'heartbeatMs' | 'notifications'>;
+  /** Deliveries waiting in the notification outbox, for `soulspot_outbox_backlog` (default: the outbox's own count). */
+  outboxBacklog?: () => Promise<number>;
 }
 
 /** Statuses of a download whose lease was given back: a slot may be free, work may be due. */
@@ -109,6 +130,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
       secrets: [
         config.apiKey,
         config.slskdApiKey,
+        config.metricsKey ?? undefined,
         ...urlPasswords([config.databaseUrl, config.slskdUrl]),
       ],
     });
@@ -154,14 +176,27 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
   // which have no transaction. SSE is served from the log.
   const bridge = createEventBridge({ bus, events, handle: db, log });
   const broker = createSseBroker({ events, log });
+  const control = createQueueControlRepository(db);
+  // The gauges read these on scrape (after start: everything they name exists by then).
+  const metrics = createMetrics({
+    queueDepth: () => control.countsByStatusAndHold(),
+    transfers: () => monitor.activity(),
+    providers: () => [
+      { provider: provider.name, circuit: provider.circuit, state: health.current.state },
+    ],
+    outboxBacklog: options.outboxBacklog ?? (() => notifications.backlog()),
+    onError: (what, error) => log.warn({ what, error: String(error) }, 'metrics read failed'),
+  });
+  const slskd = slskdSettings({
+    url: config.slskdUrl,
+    apiKey: config.slskdApiKey,
+    downloadsDir: config.slskdDownloadsDir,
+  });
   const provider = withCircuitBreaker(
     options.provider ??
       createSlskdProvider(
-        slskdSettings({
-          url: config.slskdUrl,
-          apiKey: config.slskdApiKey,
-          downloadsDir: config.slskdDownloadsDir,
-        }),
+        slskd,
+        createSlskdApi(slskd, { observe: (o) => metrics.observeSlskd(o) }),
       ),
     { threshold: config.circuitThreshold, halfOpenAfterMs: config.circuitHalfOpenMs, bus },
   );
@@ -274,7 +309,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
   });
   const queueControl = createQueueControlService({
     handle: db,
-    control: createQueueControlRepository(db),
+    control,
     settings,
     events,
     now,
@@ -340,6 +375,31 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     runner,
     searchSlots,
   });
+  const healthChecks = createHealthChecks({
+    handle: db,
+    provider: () => ({ name: provider.name, ...health.current }),
+    downloadsRoot: () => provider.downloadsRoot(),
+    downloadsDirOverridden: config.slskdDownloadsDir !== undefined,
+    libraryDir: config.libraryDir,
+    minFreeBytes: config.minFreeBytes,
+    ffmpeg: () => transcode.availability(),
+    clocks: { repo: createClockRepository(db), owner },
+    notifications: () => notifications.health(),
+    log,
+    ...options.health,
+  });
+  const backups = createBackupService({
+    dataDir: config.dataDir,
+    handle: db,
+    databaseUrl: config.databaseUrl,
+    settings: () => settings.current(),
+    retention: () => settings.get('backupRetention'),
+  });
+  const offAttempts = bus.on('attempt.finished', (a) => metrics.observeAttempt(a));
+  const offObserved = events.onAppended((e) => {
+    metrics.observeEvent(e);
+    healthChecks.observe(e);
+  });
   const app = await buildApp({
     apiKey: config.apiKey,
     downloads,
@@ -354,6 +414,11 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     transcode,
     albums,
     notifications: notifications.service,
+    healthChecks,
+    metrics,
+    metricsKey: config.metricsKey,
+    backups,
+    log,
   });
   // Parked downloads (waiting in a peer's queue, no runner slot) are followed from the monitor's
   // list; one that moves, ends or stalls is claimed next.
@@ -427,6 +492,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
   });
 
   health.start();
+  healthChecks.start();
   settings.start();
   if (options.runWorkers !== false) {
     await runner.start();
@@ -460,9 +526,15 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     log,
     sweeper,
     notifications,
+    metrics,
+    healthChecks,
+    backups,
     stop: () =>
       (stopping ??= (async () => {
         clearInterval(heartbeat);
+        healthChecks.stop();
+        offAttempts();
+        offObserved();
         offCircuit();
         offSettings();
         settings.stop();

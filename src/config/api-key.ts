@@ -57,13 +57,31 @@ export function resolveApiKey(dataDir: string, fromEnv: string | undefined): Res
 }
 
 /**
+ * The key `/metrics` accepts besides the API key: SOULSPOT_METRICS_KEY, else `<data dir>/metrics-key`
+ * when that file exists (read as the API key file is; never generated), else null (then only the
+ * API key opens `/metrics`: it is never open without one).
+ */
+export function resolveMetricsKey(dataDir: string, fromEnv: string | undefined): string | null {
+  if (fromEnv !== undefined) {
+    const value = fromEnv.trim();
+    const problem = apiKeyProblem(value);
+    if (problem !== null) throw new ConfigError([`SOULSPOT_METRICS_KEY: ${problem}`]);
+    return value;
+  }
+  return readStoredKey(
+    path.join(dataDir, 'metrics-key'),
+    'fix or delete it, or set SOULSPOT_METRICS_KEY',
+  );
+}
+
+/**
  * The stored key, or null when there is no file. A file that is there but unusable stops the start
  * rather than being replaced: stopping is the safe choice. The user's clients hold the old key, so a
  * silently new one would lock them out for a reason they cannot see, and a file that cannot be read
  * (a directory, a mount gone wrong) may well be readable again once the cause is fixed. And running
  * with no key is never an option.
  */
-function readStoredKey(file: string): string | null {
+function readStoredKey(file: string, whatToDo = WHAT_TO_DO): string | null {
   let bytes: Buffer;
   try {
     bytes = readKeyBytes(file);
@@ -76,19 +94,19 @@ function readStoredKey(file: string): string | null {
       ]);
     }
     throw new ConfigError([
-      `${file} cannot be read (${code ?? String(error)}): fix it, or ${WHAT_TO_DO}`,
+      `${file} cannot be read (${code ?? String(error)}): fix it, or ${whatToDo}`,
     ]);
   }
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
-    throw new ConfigError([`${file} is not valid UTF-8 text: ${WHAT_TO_DO}`]);
+    throw new ConfigError([`${file} is not valid UTF-8 text: ${whatToDo}`]);
   }
   const key = text.trim();
   const problem = apiKeyProblem(key);
   if (problem !== null) {
-    throw new ConfigError([`${file} holds no usable API key (${problem}): ${WHAT_TO_DO}`]);
+    throw new ConfigError([`${file} holds no usable API key (${problem}): ${whatToDo}`]);
   }
   return key;
 }

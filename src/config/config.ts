@@ -9,7 +9,7 @@ import {
 import { isTimeZone } from '../queue/time-windows.js';
 import { redactUrlCredentials } from '../log/redact.js';
 import { allowedTargetProblem } from '../net/address-policy.js';
-import { apiKeyProblem, resolveApiKey } from './api-key.js';
+import { apiKeyProblem, resolveApiKey, resolveMetricsKey } from './api-key.js';
 import { ConfigError } from './config-error.js';
 
 export { ConfigError } from './config-error.js';
@@ -26,6 +26,10 @@ export interface Config {
   apiKeyGenerated: boolean;
   /** Where the key is stored (data dir); null when SOULSPOT_API_KEY set it. */
   apiKeyFile: string | null;
+  /** A second key `/metrics` accepts (SOULSPOT_METRICS_KEY or `<data dir>/metrics-key`); null: the API key only. */
+  metricsKey: string | null;
+  /** Backups kept in `<data dir>/backups` (setting `backupRetention`). */
+  backupRetention: number;
   libraryDir: string;
   slskdUrl: string;
   slskdApiKey: string | undefined;
@@ -110,6 +114,7 @@ export const CONFIG_DEFAULTS = {
   SOULSPOT_WRITE_FOLDER_COVER: 'true',
   SOULSPOT_ALLOWED_PRIVATE_TARGETS: '',
   SOULSPOT_NOTIFICATION_GROUP_SECONDS: '2',
+  SOULSPOT_BACKUP_RETENTION: '7',
 } as const;
 
 /**
@@ -265,6 +270,7 @@ function parseConfig(src: Source): Config {
     writeFolderCover: bool('SOULSPOT_WRITE_FOLDER_COVER'),
     allowedPrivateTargets,
     notificationGroupSeconds: num('SOULSPOT_NOTIFICATION_GROUP_SECONDS', 0, 3600),
+    backupRetention: int('SOULSPOT_BACKUP_RETENTION', 1, 1000),
   };
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(config.logLevel)) {
     problems.push(
@@ -276,5 +282,12 @@ function parseConfig(src: Source): Config {
   }
   if (problems.length > 0) throw new ConfigError(problems);
   const key = resolveApiKey(config.dataDir, apiKey);
-  return { ...config, apiKey: key.value, apiKeyGenerated: key.generated, apiKeyFile: key.file };
+  const metricsKey = resolveMetricsKey(config.dataDir, src.SOULSPOT_METRICS_KEY);
+  return {
+    ...config,
+    apiKey: key.value,
+    apiKeyGenerated: key.generated,
+    apiKeyFile: key.file,
+    metricsKey,
+  };
 }

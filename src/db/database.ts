@@ -18,6 +18,7 @@ import * as transcodeCheck from './migrations/014_transcode_check.js';
 import * as albums from './migrations/016_albums.js';
 import * as postProcessing from './migrations/015_post_processing.js';
 import * as jobsNotifications from './migrations/018_jobs_notifications.js';
+import * as processClocks from './migrations/023_process_clocks.js';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -39,6 +40,11 @@ export interface DatabaseHandle {
   newConnection?: (applicationName: string) => pg.Client;
   /** PostgreSQL only: the schema this handle works in when not the default (tests use one each). */
   schema?: string;
+  /**
+   * SQLite only: copies the database into `file` (which must not exist) with SQLite's online
+   * backup API: a consistent snapshot while writes go on (sqlite-backup.ts says how).
+   */
+  backupTo?: (file: string) => Promise<void>;
 }
 
 export interface DatabaseOptions {
@@ -72,6 +78,7 @@ const migrations: Record<string, Migration> = {
   '016_albums': albums,
   '015_post_processing': postProcessing,
   '018_jobs_notifications': jobsNotifications,
+  '023_process_clocks': processClocks,
 };
 
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
@@ -86,9 +93,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
  */
 
 async function openSqlite(options: DatabaseOptions): Promise<DatabaseHandle> {
-  if (!options.sqlitePath) throw new Error('sqlitePath is required for SQLite');
+  const sqlitePath = options.sqlitePath;
+  if (!sqlitePath) throw new Error('sqlitePath is required for SQLite');
   const { default: SqliteDatabase } = await import('better-sqlite3');
-  const sqlite = new SqliteDatabase(options.sqlitePath);
+  const sqlite = new SqliteDatabase(sqlitePath);
   // WAL + FULL: an acknowledged write survives power loss, not only a process crash.
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = FULL');
@@ -114,6 +122,10 @@ async function openSqlite(options: DatabaseOptions): Promise<DatabaseHandle> {
         }
       }),
     close: () => db.destroy(),
+    backupTo: async (file) => {
+      const { backupSqliteFile } = await import('./sqlite-backup.js');
+      await backupSqliteFile(sqlitePath, file);
+    },
   };
 }
 

@@ -315,6 +315,19 @@ export interface NotificationDeliveriesTable {
   at: number;
 }
 
+/**
+ * One row per process (migration 023): its clock and the database's, written by the same statement,
+ * for the clock-skew health check.
+ */
+export interface ProcessClocksTable {
+  /** The process's instance id (the one its leases carry). */
+  owner: string;
+  /** Epoch ms by the process's clock when it wrote the row. */
+  process_at: number;
+  /** Epoch ms by the database's clock in that statement. */
+  db_at: number;
+}
+
 export interface Database {
   downloads: DownloadsTable;
   queue_slots: QueueSlotsTable;
@@ -331,6 +344,7 @@ export interface Database {
   notification_targets: NotificationTargetsTable;
   notification_items: NotificationItemsTable;
   notification_deliveries: NotificationDeliveriesTable;
+  process_clocks: ProcessClocksTable;
 }
 
 export type Generatedless<T> = { [K in keyof T]: T[K] extends Generated<infer U> ? U : T[K] };

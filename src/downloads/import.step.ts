@@ -28,6 +28,12 @@ const FILE_WAIT_MS = 60_000;
  */
 const FILE_LOOK_INTERVAL_MS = 500;
 const FILE_FIRST_LOOK_MS = 25;
+/**
+ * How the message of a download failed because slskd's finished file is not in its downloads folder
+ * (as SoulSpot sees it) begins; the health check "slskd-downloads-folder" recognizes it by this.
+ */
+export const NOT_IN_DOWNLOADS_FOLDER = 'slskd finished the transfer, but the file is not in';
+
 /** Tries at recording a placed file before the download is handed back to be finished later. */
 const RECORD_TRIES = 4;
 const RECORD_BACKOFF_MS = 200;
@@ -80,7 +86,7 @@ export async function importStep(ctx: JobContext): Promise<boolean> {
     // download (not the source) keeps the peer off the blocklist and stops a cascade of downloads.
     await ctx.fail(
       'file_not_found',
-      `slskd finished the transfer, but the file is not in ${root ?? "slskd's downloads folder"}: check SOULSPOT_SLSKD_DOWNLOADS_DIR`,
+      `${NOT_IN_DOWNLOADS_FOLDER} ${root ?? "slskd's downloads folder"}: check SOULSPOT_SLSKD_DOWNLOADS_DIR`,
     );
     return true;
   }

@@ -241,6 +241,20 @@ export function createTransferMonitor(deps: {
       if (!last) return listeners.size;
       return endingWithin(last.transfers, last.at, listeners, Date.now(), ms);
     },
+    /**
+     * The followed transfers moving bytes in the last list, and their summed speed (bytes/s), for
+     * metrics: no request of its own.
+     */
+    activity(): { active: number; bytesPerSecond: number } {
+      let active = 0;
+      let bytesPerSecond = 0;
+      for (const t of last?.transfers ?? []) {
+        if (!listeners.has(t.id) || t.state !== 'in_progress') continue;
+        active += 1;
+        bytesPerSecond += Math.max(0, t.averageSpeed);
+      }
+      return { active, bytesPerSecond };
+    },
     /** Transfers followed by workers now. */
     get followed(): number {
       return listeners.size;

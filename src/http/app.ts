@@ -44,6 +44,11 @@ import {
   type NotificationsService,
 } from '../notifications/notifications.service.js';
 import { notificationRoutes } from '../notifications/notifications.routes.js';
+import type { HealthChecks } from '../health/health-checks.service.js';
+import type { Metrics } from '../metrics/metrics.js';
+import { metricsRoutes } from '../metrics/metrics.routes.js';
+import type { BackupService } from '../backup/backup.service.js';
+import { backupRoutes } from '../backup/backup.routes.js';
 
 export interface AppDeps {
   apiKey: string;
@@ -63,6 +68,15 @@ export interface AppDeps {
   albums?: AlbumsService;
   /** Absent where an app is built without notifications (some API tests). */
   notifications?: NotificationsService;
+  /** The health checks listed in /api/health (`checks: []` without them). */
+  healthChecks?: Pick<HealthChecks, 'run'>;
+  /** `/metrics`, opened by the API key or `metricsKey` (absent: no /metrics route). */
+  metrics?: Pick<Metrics, 'render'>;
+  metricsKey?: string | null;
+  /** `/api/system/backup(s)`; absent: no such routes. */
+  backups?: BackupService;
+  /** Where a failed backup's details go. */
+  log?: { error(details: object, message: string): void };
   logger?: boolean | object;
 }
 
@@ -96,7 +110,11 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     openapi: {
       info: { title: 'SoulSpot API', version: '0.1.0', description: 'Music download manager' },
       components: {
-        securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'X-Api-Key' } },
+        securitySchemes: {
+          apiKey: { type: 'apiKey', in: 'header', name: 'X-Api-Key' },
+          // /metrics also takes its key as a bearer token (Prometheus' `authorization` block).
+          bearer: { type: 'http', scheme: 'bearer' },
+        },
       },
       security: [{ apiKey: [] }],
     },
@@ -186,6 +204,16 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   if (deps.albums) await app.register(albumRoutes({ albums: deps.albums }));
   if (deps.notifications)
     await app.register(notificationRoutes({ notifications: deps.notifications }));
+  if (deps.metrics) {
+    const keys = [deps.apiKey, ...(deps.metricsKey ? [deps.metricsKey] : [])];
+    await app.register(metricsRoutes({ metrics: deps.metrics, keys }));
+  }
+  if (deps.backups) {
+    const log = deps.log ?? {
+      error: (details: object, msg: string) => app.log.error(details, msg),
+    };
+    await app.register(backupRoutes({ backups: deps.backups, log }));
+  }
   app.get('/api/docs', { schema: { hide: true } }, () => app.swagger());
   return app;
 }

@@ -165,12 +165,17 @@ export const HealthBody = Type.Object({
     }),
   }),
   queue: Type.Record(Type.String(), Type.Integer()),
-  /** Checks filing depends on beyond the providers. */
-  checks: Type.Object({
-    /**
-     * The fake-lossless check: `available: false` (ffmpeg missing or broken) means lossless files
-     * are filed unchecked, each recorded with `transcodeCheck: "skipped"`.
-     */
-    transcode: Type.Object({ available: Type.Boolean(), message: Type.String() }),
-  }),
+  /**
+   * The fake-lossless check: `available: false` (ffmpeg missing or broken) means lossless files
+   * are filed unchecked, each recorded with `transcodeCheck: "skipped"`. (Was `checks.transcode`.)
+   */
+  transcode: Type.Object({ available: Type.Boolean(), message: Type.String() }),
+  /** The health checks (src/health/health-checks.ts), as the *arr apps list them. */
+  checks: Type.Array(
+    Type.Object({
+      name: Type.String(),
+      status: Type.Union([Type.Literal('ok'), Type.Literal('warning'), Type.Literal('error')]),
+      message: Type.String(),
+    }),
+  ),
 });

@@ -129,6 +129,31 @@ export function createNotificationsRepository(db: Db) {
       return row !== undefined;
     },
 
+    /**
+     * Enabled targets, and how many failed their latest delivery (the health check). A target's
+     * newest attempt that is not a test decides: `failed` or `dead` is failing; none yet is not.
+     */
+    async targetHealth(): Promise<{ total: number; failing: number }> {
+      const rows = await db
+        .selectFrom('notification_targets as t')
+        .select((eb) => [
+          't.id',
+          eb
+            .selectFrom('notification_deliveries as d')
+            .select('d.outcome')
+            .whereRef('d.target_id', '=', 't.id')
+            .where('d.outcome', '!=', 'test')
+            .orderBy('d.at', 'desc')
+            .orderBy('d.id', 'desc')
+            .limit(1)
+            .as('last'),
+        ])
+        .where('t.enabled', '=', 1)
+        .execute();
+      const failing = rows.filter((r) => r.last === 'failed' || r.last === 'dead').length;
+      return { total: rows.length, failing };
+    },
+
     /** A target's attempts, newest first. */
     deliveries(targetId: string, limit: number): Promise<NotificationDeliveriesTable[]> {
       return db

@@ -13,6 +13,10 @@ export interface NotificationsSetup {
   service: NotificationsService;
   jobs: JobsRepository;
   runner: JobRunner;
+  /** Deliveries waiting or retrying (soulspot_outbox_backlog). */
+  backlog(): Promise<number>;
+  /** Targets configured and failing (the `notifications` health check). */
+  health(): Promise<{ total: number; failing: number }>;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -76,6 +80,13 @@ export function setUpNotifications(deps: {
     service: createNotificationsService({ handle, repo, policy, now }),
     jobs,
     runner,
+    async backlog() {
+      const counts = await jobs.counts();
+      return counts
+        .filter((c) => c.task === DELIVER_TASK && c.state === 'queued')
+        .reduce((sum, c) => sum + c.count, 0);
+    },
+    health: () => repo.targetHealth(),
     async start() {
       // A job is written with the event that asks for it, so an event seen here (appended by
       // this process or another, delivered after its commit) is when to look.

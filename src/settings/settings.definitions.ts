@@ -205,6 +205,12 @@ export const SETTING_DEFINITIONS = {
       'Events shown as in-app toasts (a `notification` event over SSE, grouped like the other targets); empty = none',
     fromConfig: () => [...NOTIFICATION_EVENTS],
   }),
+  backupRetention: define({
+    schema: Type.Integer({ minimum: 1, maximum: 1000 }),
+    description:
+      'Backups kept in <data dir>/backups (POST /api/system/backup); the oldest beyond this are removed after each new one',
+    fromConfig: (c) => c.backupRetention,
+  }),
 } as const;
 
 export type SettingKey = keyof typeof SETTING_DEFINITIONS;

@@ -206,6 +206,7 @@ export const settingsPatchBody: fc.Arbitrary<Json> = fc.oneof(
       namingPattern: key(namingPattern),
       multiDiscNamingPattern: key(namingPattern),
       transcodeAction: key(transcodeAction),
+      backupRetention: key(setting(1, 1000, true)),
     }),
   },
   { weight: 1, arbitrary: anyJson },

@@ -128,6 +128,7 @@ const SETTINGS: Record<string, (v: unknown) => boolean> = {
     Array.isArray(v) &&
     new Set(v).size === v.length &&
     v.every((e) => typeof e === 'string' && NOTIFICATION_EVENT_NAMES.includes(e)),
+  backupRetention: integer(1, 1000),
 };
 
 /** The notification events, written out apart from the app's list. */

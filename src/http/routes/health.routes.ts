@@ -9,21 +9,26 @@ export const healthRoutes =
       '/api/health',
       {
         schema: {
-          summary: 'Service and provider health (no API key needed)',
+          summary: 'Service and provider health, and the health checks (no API key needed)',
           response: { 200: HealthBody },
         },
       },
       async () => {
-        const slskd = deps.health.current;
         // A missing ffmpeg is reported, not counted as degraded: downloads still flow, unchecked.
         const transcode = deps.transcode
           ? await deps.transcode.availability()
           : { available: false, message: 'the transcode check is not configured' };
+        // Checks say what is wrong and what to do; `status` stays about the provider, as before.
+        const checks = deps.healthChecks ? await deps.healthChecks.run() : [];
+        const queue = await deps.downloads.counts();
+        // Read after the awaits, so `status`, `providers` and the slskd check tell the same moment.
+        const slskd = deps.health.current;
         return {
           status: slskd.state === 'up' ? ('ok' as const) : ('degraded' as const),
           providers: { slskd },
-          queue: await deps.downloads.counts(),
-          checks: { transcode },
+          queue,
+          transcode,
+          checks,
         };
       },
     );

@@ -103,7 +103,48 @@ export interface SlskdApi {
 
 const RATE_LIMIT_ATTEMPTS = 4;
 
-export function createSlskdApi(settings: SlskdSettings): SlskdApi {
+/** One HTTP request to slskd as it ended, for metrics (`soulspot_slskd_request_*`). */
+export interface SlskdRequestObservation {
+  /** The route with its variable parts as placeholders (`/searches/{id}`): a bounded label. */
+  route: string;
+  method: string;
+  /** The HTTP status, or null when no answer came (connection refused, timeout). */
+  status: number | null;
+  seconds: number;
+  /** The ProviderError code of a failed request; null when it succeeded. */
+  errorCode: string | null;
+}
+
+/**
+ * `path` with usernames and ids replaced by placeholders, so a metric label has a bounded set of
+ * values (one per route SoulSpot calls), never one per peer or transfer.
+ */
+export function routeTemplate(path: string): string {
+  const s = (path.split('?')[0] ?? '').split('/').filter(Boolean);
+  const tail = (from: number, names: string[]): string =>
+    s
+      .slice(from)
+      .map((part, i) => names[i] ?? part)
+      .map((part) => `/${part}`)
+      .join('');
+  if (s[0] === 'searches') return `/searches${tail(1, ['{id}'])}`;
+  if (s[0] === 'users') return `/users${tail(1, ['{username}'])}`;
+  if (s[0] === 'transfers' && s[1] === 'downloads') {
+    if (s[2] === 'batches') return `/transfers/downloads/batches${tail(3, ['{id}'])}`;
+    return `/transfers/downloads${tail(2, ['{username}', '{id}'])}`;
+  }
+  return `/${s.join('/')}`;
+}
+
+export interface SlskdApiOptions {
+  /** Called once per HTTP request (every try of a rate-limited one). */
+  observe?: (observation: SlskdRequestObservation) => void;
+}
+
+export function createSlskdApi(
+  settings: SlskdSettings,
+  apiOptions: SlskdApiOptions = {},
+): SlskdApi {
   const base = `${settings.url.replace(/\/+$/, '')}/api/v0`;
   const rateLimitRetry = retry(
     handleWhen((error) => error instanceof ProviderError && error.code === 'rate_limited'),
@@ -118,7 +159,32 @@ export function createSlskdApi(settings: SlskdSettings): SlskdApi {
     return rateLimitRetry.execute(() => requestOnce(path, options));
   }
 
+  /** One request, timed and reported to the observer when there is one. */
   async function requestOnce(path: string, options: RequestOptions): Promise<RawReply> {
+    const observe = apiOptions.observe;
+    if (!observe) return send(path, options);
+    const started = performance.now();
+    const route = routeTemplate(path);
+    const method = options.method ?? 'GET';
+    const seconds = (): number => (performance.now() - started) / 1000;
+    try {
+      const reply = await send(path, options);
+      observe({ route, method, status: reply.status, seconds: seconds(), errorCode: null });
+      return reply;
+    } catch (error) {
+      const provider = error instanceof ProviderError ? error : null;
+      observe({
+        route,
+        method,
+        status: provider?.status ?? null,
+        seconds: seconds(),
+        errorCode: provider?.code ?? 'unknown',
+      });
+      throw error;
+    }
+  }
+
+  async function send(path: string, options: RequestOptions): Promise<RawReply> {
     const method = options.method ?? 'GET';
     const headers: Record<string, string> = { Accept: 'application/json' };
     if (settings.apiKey !== undefined) headers['X-API-Key'] = settings.apiKey;
