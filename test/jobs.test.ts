@@ -201,7 +201,7 @@ describe.each(testDialects())('the generic job table on %s', (dialect) => {
     await runner.stop();
   });
 
-  it("stop() records a result that arrived with the abort instead of handing the job back", async () => {
+  it('stop() records a result that arrived with the abort instead of handing the job back', async () => {
     // A run that had its answer (a 2xx) when the stop came: handing it back would send it again.
     let started = false;
     const runner = createJobRunner({
@@ -258,6 +258,46 @@ describe.each(testDialects())('the generic job table on %s', (dialect) => {
     await runner.stop();
     const row = await repo.get(id);
     expect(row).toMatchObject({ state: 'queued', lease_owner: null, attempts: 0 });
+  });
+
+  it('a lease lost while the job runs aborts it and discards its late result', async () => {
+    // Another worker took the job over (its lease lapsed, say, during a long HTTP call): the
+    // renewal fails, the run is aborted, and what it returns is not recorded.
+    let aborted = false;
+    const runner = createJobRunner({
+      handle: db,
+      repo,
+      owner: 'me',
+      tasks: {
+        [T]: {
+          retryDelayMs: () => 0,
+          run: (_job, signal) =>
+            new Promise((resolve) => {
+              signal.addEventListener('abort', () => {
+                aborted = true;
+                resolve({ kind: 'done' });
+              });
+            }),
+        },
+      },
+      leaseMs: 300,
+      concurrency: 1,
+      now: Date.now,
+      log: { warn: () => undefined },
+    });
+    const id = await add(undefined, Date.now());
+    await runner.start();
+    await waitUntil(async () => (await repo.get(id))?.lease_owner === 'me', { what: 'the claim' });
+    await db.db
+      .updateTable('jobs')
+      .set((eb) => ({ lease_owner: 'other', lease_token: eb('lease_token', '+', 1) }))
+      .where('id', '=', id)
+      .execute();
+    await waitUntil(() => runner.stats.discarded === 1, { what: 'the result discarded' });
+    expect(aborted).toBe(true);
+    expect(runner.stats.finished).toBe(0);
+    expect((await repo.get(id))?.lease_owner).toBe('other');
+    await runner.stop();
   });
 
   it('records a failure whose error text one database would refuse (NUL) instead of re-running it', async () => {

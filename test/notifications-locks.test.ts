@@ -26,7 +26,10 @@ describe.each(testDialects().filter((d) => d === 'postgres'))('outbox lock order
     receiver = await startReceiver();
     n = await startNotifier(db, {
       // A long window: the message stays a waiting job that every later event merges into.
-      settings: { allowedPrivateTargets: [`127.0.0.1:${receiver.port}`], notificationGroupSeconds: 600 },
+      settings: {
+        allowedPrivateTargets: [`127.0.0.1:${receiver.port}`],
+        notificationGroupSeconds: 600,
+      },
     });
   });
   afterEach(async () => {
@@ -75,9 +78,9 @@ describe.each(testDialects().filter((d) => d === 'postgres'))('outbox lock order
     );
     go();
     const results = await Promise.allSettled([first, second]);
-    expect(
-      results.map((r) => (r.status === 'fulfilled' ? 'committed' : String(r.reason))),
-    ).toEqual(['committed', 'committed']);
+    expect(results.map((r) => (r.status === 'fulfilled' ? 'committed' : String(r.reason)))).toEqual(
+      ['committed', 'committed'],
+    );
     // All three events are in the one waiting message.
     const { rows } = await sql<{ count: number }>`SELECT COUNT(*)::int AS count
       FROM notification_items`.execute(db.db);

@@ -213,5 +213,8 @@ export type JobRunner = ReturnType<typeof createJobRunner>;
  * run again at every lease expiry, ignoring its backoff, and never become dead.
  */
 export function storableText(text: string): string {
-  return text.replace(/\u0000/g, ' ').replace(/[\uD800-\uDFFF]/gu, '\uFFFD');
+  return text
+    .split('\u0000')
+    .join(' ')
+    .replace(/[\uD800-\uDFFF]/gu, '\uFFFD');
 }
