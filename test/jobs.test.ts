@@ -165,4 +165,161 @@ describe.each(testDialects())('the generic job table on %s', (dialect) => {
     await waitUntil(() => ran === 1, { what: 'the timed job to run' });
     await runner.stop();
   });
+
+  it('does not spin while every slot is busy and due jobs wait (no look until a slot frees)', async () => {
+    // Counts the runner's looks at the table: a saturated runner used to re-arm its timer at 5 ms
+    // (the due job it could not take is "due now"), a query every 5 ms for as long as it stayed full.
+    let looks = 0;
+    const counting: JobsRepository = {
+      ...repo,
+      nextWakeAt: (now: number) => (looks++, repo.nextWakeAt(now)),
+    };
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((r) => (release = r));
+    let ran = 0;
+    const runner = createJobRunner({
+      handle: db,
+      repo: counting,
+      owner: 'me',
+      tasks: {
+        [T]: { retryDelayMs: () => 0, run: async () => (ran++, await held, { kind: 'done' }) },
+      },
+      leaseMs: 60_000,
+      concurrency: 1,
+      now: Date.now,
+      log: { warn: () => undefined },
+    });
+    await add(undefined, Date.now());
+    await add(undefined, Date.now());
+    await runner.start();
+    await waitUntil(() => ran === 1, { what: 'the first job to start' });
+    const before = looks;
+    await sleep(400);
+    expect(looks - before).toBeLessThanOrEqual(1);
+    release();
+    await waitUntil(() => ran === 2, { what: 'the second job, once the slot is free' });
+    await runner.stop();
+  });
+
+  it('stop() records a result that arrived with the abort instead of handing the job back', async () => {
+    // A run that had its answer (a 2xx) when the stop came: handing it back would send it again.
+    let started = false;
+    const runner = createJobRunner({
+      handle: db,
+      repo,
+      owner: 'me',
+      tasks: {
+        [T]: {
+          retryDelayMs: () => 0,
+          run: (_job, signal) =>
+            new Promise((resolve) => {
+              started = true;
+              signal.addEventListener('abort', () => resolve({ kind: 'done' }));
+            }),
+        },
+      },
+      leaseMs: 60_000,
+      concurrency: 1,
+      now: Date.now,
+      log: { warn: () => undefined },
+    });
+    const id = await add(undefined, Date.now());
+    await runner.start();
+    await waitUntil(() => started, { what: 'the job to start' });
+    await runner.stop();
+    expect(await repo.get(id)).toBeNull();
+    expect(runner.stats.finished).toBe(1);
+  });
+
+  it('stop() hands back a job its abort cut short, without counting the attempt', async () => {
+    let started = false;
+    const runner = createJobRunner({
+      handle: db,
+      repo,
+      owner: 'me',
+      tasks: {
+        [T]: {
+          retryDelayMs: () => 0,
+          run: (_job, signal) =>
+            new Promise((_resolve, reject) => {
+              started = true;
+              signal.addEventListener('abort', () => reject(signal.reason as Error));
+            }),
+        },
+      },
+      leaseMs: 60_000,
+      concurrency: 1,
+      now: Date.now,
+      log: { warn: () => undefined },
+    });
+    const id = await add(undefined, Date.now());
+    await runner.start();
+    await waitUntil(() => started, { what: 'the job to start' });
+    await runner.stop();
+    const row = await repo.get(id);
+    expect(row).toMatchObject({ state: 'queued', lease_owner: null, attempts: 0 });
+  });
+
+  it('a lease lost while the job runs aborts it and discards its late result', async () => {
+    // Another worker took the job over (its lease lapsed, say, during a long HTTP call): the
+    // renewal fails, the run is aborted, and what it returns is not recorded.
+    let aborted = false;
+    const runner = createJobRunner({
+      handle: db,
+      repo,
+      owner: 'me',
+      tasks: {
+        [T]: {
+          retryDelayMs: () => 0,
+          run: (_job, signal) =>
+            new Promise((resolve) => {
+              signal.addEventListener('abort', () => {
+                aborted = true;
+                resolve({ kind: 'done' });
+              });
+            }),
+        },
+      },
+      leaseMs: 300,
+      concurrency: 1,
+      now: Date.now,
+      log: { warn: () => undefined },
+    });
+    const id = await add(undefined, Date.now());
+    await runner.start();
+    await waitUntil(async () => (await repo.get(id))?.lease_owner === 'me', { what: 'the claim' });
+    await db.db
+      .updateTable('jobs')
+      .set((eb) => ({ lease_owner: 'other', lease_token: eb('lease_token', '+', 1) }))
+      .where('id', '=', id)
+      .execute();
+    await waitUntil(() => runner.stats.discarded === 1, { what: 'the result discarded' });
+    expect(aborted).toBe(true);
+    expect(runner.stats.finished).toBe(0);
+    expect((await repo.get(id))?.lease_owner).toBe('other');
+    await runner.stop();
+  });
+
+  it('records a failure whose error text one database would refuse (NUL) instead of re-running it', async () => {
+    const runner = createJobRunner({
+      handle: db,
+      repo,
+      owner: 'me',
+      tasks: {
+        [T]: {
+          retryDelayMs: () => 60_000,
+          run: async () => ({ kind: 'retry', error: 'bad\u0000answer' }),
+        },
+      },
+      leaseMs: 60_000,
+      concurrency: 1,
+      now: Date.now,
+      log: { warn: () => undefined },
+    });
+    const id = await add(undefined, Date.now(), 5);
+    await runner.start();
+    await waitUntil(async () => (await repo.get(id))?.last_error, { what: 'the failure recorded' });
+    expect((await repo.get(id))?.last_error).toBe('bad answer');
+    await runner.stop();
+  });
 });

@@ -166,12 +166,22 @@ describe.each(testDialects())('notifications on %s', (dialect) => {
   });
 
   it('groups a burst: 500 completions in one transaction and 20 more soon after are one message', async () => {
-    n.settings.notificationGroupSeconds = 1;
+    // A window no loaded machine outlasts; the test then makes the message due itself (a shorter
+    // window made the test a race between 21 commits and the clock, lost under load).
+    n.settings.notificationGroupSeconds = 600;
     const t = await create({ type: 'webhook', url: receiver.url, events: ['download.completed'] });
     await n.append(Array.from({ length: 500 }, (_, i) => completed(i)));
     for (let i = 500; i < 520; i++) await n.append([completed(i)]);
+    await sleep(200);
+    expect(receiver.requests).toHaveLength(0);
+    await db.db
+      .updateTable('jobs')
+      .set({ run_after: Date.now() })
+      .where('task', '=', 'notify.deliver')
+      .execute();
+    n.notifications.runner.wake();
     const [req] = await received(1);
-    await sleep(1500);
+    await sleep(500);
     expect(receiver.requests).toHaveLength(1);
     const body = JSON.parse(req!.body) as { data: Payload };
     expect(body.data.count).toBe(520);
@@ -194,6 +204,14 @@ describe.each(testDialects())('notifications on %s', (dialect) => {
     expect(receiver.requests).toHaveLength(4);
     const ids = new Set(receiver.requests.map((r) => r.headers['webhook-id']));
     expect(ids.size).toBe(1); // the same message id on every attempt
+    // Every attempt is signed over its own timestamp, and verifies on its own.
+    for (const r of receiver.requests)
+      new Webhook(t.secret!).verify(r.body, {
+        'webhook-id': String(r.headers['webhook-id']),
+        'webhook-timestamp': String(r.headers['webhook-timestamp']),
+        'webhook-signature': String(r.headers['webhook-signature']),
+      });
+    expect(new Set(receiver.requests.map((r) => JSON.parse(r.body).timestamp)).size).toBe(1);
     const records = (await deliveries(t.id)).reverse();
     expect(records.map((d) => [d.attempt, d.outcome, d.statusCode])).toEqual([
       [1, 'failed', 503],
@@ -294,6 +312,101 @@ describe.each(testDialects())('notifications on %s', (dialect) => {
     await waitUntil(async () => (await deliveries(t.id)).length > 0, { what: 'an attempt' });
     expect((await deliveries(t.id))[0]).toMatchObject({ outcome: 'failed', statusCode: 302 });
     expect(canary.requests).toHaveLength(0);
+  });
+
+  it('a redirect to another origin does not carry the ntfy access token along', async () => {
+    n.settings.allowedPrivateTargets = [`127.0.0.1:${receiver.port}`, `127.0.0.1:${canary.port}`];
+    receiver.setRespond(() => ({ status: 307, headers: { location: `${canary.url}/moved` } }));
+    const t = await create({ type: 'ntfy', url: receiver.url, topic: 'music', token: 'tk_ntfy' });
+    await n.append([completed(20)]);
+    const [moved] = await received(1, canary);
+    expect(receiver.requests[0]!.headers.authorization).toBe('Bearer tk_ntfy');
+    expect(moved!.url).toBe('/moved');
+    expect(moved!.body).toBe('Artist 20 – Title 20');
+    expect(moved!.headers.authorization).toBeUndefined();
+    await waitUntil(async () => (await deliveries(t.id))[0]?.outcome === 'delivered', {
+      what: 'the delivery recorded',
+    });
+  });
+
+  it("records a receiver's error whose text a database would refuse (NUL), and retries by the schedule", async () => {
+    receiver.setRespond((_r, i) => (i === 0 ? { status: 500, body: 'bad\u0000body' } : 200));
+    const t = await create({ type: 'webhook', url: receiver.url });
+    await n.append([completed(21)]);
+    await waitUntil(async () => (await deliveries(t.id)).length === 2, { what: 'two attempts' });
+    const [second, first] = await deliveries(t.id);
+    expect(first).toMatchObject({
+      outcome: 'failed',
+      statusCode: 500,
+      error: 'HTTP 500: bad body',
+    });
+    expect(second).toMatchObject({ outcome: 'delivered', attempt: 2 });
+  });
+
+  it('refuses a token or topic that cannot travel in a header or a topic path (400 naming it)', async () => {
+    for (const [body, field] of [
+      [{ type: 'ntfy', topic: 'music', token: 'tk\r\nX-Evil: 1' }, /^body\/token/],
+      [{ type: 'ntfy', topic: 'music', token: 'tök' }, /^body\/token/],
+      [{ type: 'gotify', token: 'two words' }, /^body\/token/],
+      [{ type: 'ntfy', topic: 'a/b' }, /^body\/topic/],
+      [{ type: 'ntfy', topic: 'mü' }, /^body\/topic/],
+    ] as const) {
+      const res = await n.call('POST', '/api/notifications', {
+        name: 'x',
+        url: receiver.url,
+        events: ['download.completed'],
+        ...body,
+      });
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect((res.body as { message: string }).message).toMatch(field);
+    }
+  });
+
+  it('PATCH keeps what it is not given: the secret, and a credential URL sent back masked', async () => {
+    const hook = await create({ type: 'webhook', url: `${receiver.url}/hook` });
+    const discord = await create({ type: 'discord', url: `${receiver.url}/api/webhooks/5/tok-d` });
+    expect(
+      (await n.call('PATCH', `/api/notifications/${hook.id}`, { name: 'renamed' })).status,
+    ).toBe(200);
+    // A client that sends back the target as listed (its URL masked) changes only the name.
+    const listed = (await n.call<{ url: string }>('GET', `/api/notifications/${discord.id}`)).body;
+    expect(listed.url).toBe(`${receiver.url}/api/[redacted]`);
+    const patched = await n.call('PATCH', `/api/notifications/${discord.id}`, {
+      name: 'renamed too',
+      url: listed.url,
+    });
+    expect(patched.status, patched.text).toBe(200);
+    await n.append([completed(22)]);
+    const all = await received(2);
+    const h = all.find((r) => r.url === '/hook')!;
+    new Webhook(hook.secret!).verify(h.body, {
+      'webhook-id': String(h.headers['webhook-id']),
+      'webhook-timestamp': String(h.headers['webhook-timestamp']),
+      'webhook-signature': String(h.headers['webhook-signature']),
+    });
+    expect(all.map((r) => r.url).sort()).toEqual(['/api/webhooks/5/tok-d', '/hook']);
+  });
+
+  it('an event whose transaction rolls back leaves no message behind', async () => {
+    const t = await create({ type: 'webhook', url: receiver.url });
+    await expect(
+      db.writeTx(async (tx) => {
+        await n.events.appendMany(tx, [completed(23)]);
+        throw new Error('the change fails after its event was appended');
+      }),
+    ).rejects.toThrow('the change fails');
+    await n.append([completed(24)]);
+    const [req] = await received(1);
+    await sleep(300);
+    expect(receiver.requests).toHaveLength(1);
+    expect((JSON.parse(req!.body) as { data: Payload }).data.title).toBe(
+      'Downloaded: Artist 24 – Title 24',
+    );
+    await waitUntil(async () => (await deliveries(t.id)).length === 1, { what: 'the record' });
+    // Nothing of the rolled-back event waits anywhere (the idle check its sibling armed ends too).
+    await waitUntil(async () => (await n.notifications.jobs.counts()).length === 0, {
+      what: 'no job left',
+    });
   });
 
   it('never returns nor logs secrets and tokens', async () => {

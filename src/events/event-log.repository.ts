@@ -41,7 +41,8 @@ export function createEventLogRepository(db: Db) {
     async lockAppends(tx: Db): Promise<void> {
       // Every worker write appends, so a process stopped while it holds this lock (SIGSTOP, a
       // frozen VM) would stall every process's writes. From here to the commit the client only
-      // sends an insert, a notify and COMMIT: a session idle that long inside this transaction is
+      // sends the append hooks' few statements (the notification outbox), an insert, a notify
+      // and COMMIT: a session idle that long inside this transaction is
       // ended by the server, which releases the lock (its write rolls back; a worker paused that
       // long has lost its lease anyway).
       await sql`SELECT set_config('idle_in_transaction_session_timeout', ${APPEND_IDLE_LIMIT}, true),

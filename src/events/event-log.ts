@@ -69,9 +69,10 @@ export interface EventLogOptions {
 const known = new Set<string>(LOGGED_EVENTS);
 
 /**
- * Runs inside every event-writing transaction, with the events about to be appended, before the
- * append lock (the notification outbox writes its delivery jobs here, so they commit or roll back
- * with the change and its events). A hook that throws fails the whole transaction.
+ * Runs inside every event-writing transaction, with the events about to be appended, once the
+ * append lock is held (the notification outbox writes its delivery jobs here, so they commit or
+ * roll back with the change and its events). A hook that throws fails the whole transaction. It
+ * must only write rows no transaction locks before appending (see `runHooks`).
  */
 export type AppendHook = (tx: Db, batch: readonly LoggedEventInput[]) => Promise<void>;
 
@@ -95,9 +96,13 @@ export function createEventLog(options: EventLogOptions) {
   const rawListeners = new Set<(events: readonly StoredEvent[]) => void>();
   const typedListeners = new Set<(event: LoggedEvent) => void>();
   const hooks: AppendHook[] = [];
-  // Before the lock: a hook's row locks (a waiting job it merges into) are then always taken
-  // before the append lock, in the same order as a job's completion that appends (a toast), so
-  // the two cannot deadlock.
+  // After the append lock (PostgreSQL), never before: a transaction may append more than once (a
+  // batch command: `downloads.changed`, then its album events), so some hook work always comes
+  // after the lock its first append took. Were the first append's hook run before the lock, a
+  // transaction holding a waiting job's row would wait for the lock while the lock's holder waits
+  // for that row (a deadlock, test/notifications-locks.test.ts). Under the lock, hooks run one
+  // transaction at a time, and the rows they lock (jobs that have not started) are locked by no
+  // one else but a claim, which skips them.
   const runHooks = async (tx: Db, batch: readonly LoggedEventInput[]): Promise<void> => {
     for (const hook of hooks) await hook(tx, batch);
   };
@@ -188,8 +193,8 @@ export function createEventLog(options: EventLogOptions) {
       type: K,
       payload: EventMap[K],
     ): Promise<number> {
-      if (hooks.length > 0) await runHooks(tx, [{ type, payload } as LoggedEventInput]);
       if (handle.dialect === 'postgres') await repo.lockAppends(tx);
+      if (hooks.length > 0) await runHooks(tx, [{ type, payload } as LoggedEventInput]);
       const id = await repo.insert(tx, {
         type,
         payload: JSON.stringify(payload),
@@ -212,8 +217,8 @@ export function createEventLog(options: EventLogOptions) {
      */
     async appendMany(tx: Db, batch: readonly LoggedEventInput[]): Promise<number[]> {
       if (batch.length === 0) return [];
-      if (hooks.length > 0) await runHooks(tx, batch);
       if (handle.dialect === 'postgres') await repo.lockAppends(tx);
+      if (hooks.length > 0) await runHooks(tx, batch);
       const t = now();
       const ids = await repo.insertMany(
         tx,

@@ -74,7 +74,7 @@ export function createJobRunner(options: JobRunnerOptions) {
       }
       const dead = job.attempts >= job.maxAttempts;
       const runAfter = now() + task.retryDelayMs(job.attempts);
-      const failure = { error: outcome.error.slice(0, 2000), runAfter, dead };
+      const failure = { error: storableText(outcome.error.slice(0, 2000)), runAfter, dead };
       if (!(await repo.fail(tx, job.lease, failure, now()))) throw new LeaseGone();
       await outcome.write?.(tx, dead);
     });
@@ -86,13 +86,15 @@ export function createJobRunner(options: JobRunnerOptions) {
     try {
       outcome = await task.run(job, controller.signal);
     } catch (error) {
+      if (stopping && controller.signal.aborted) {
+        // Cut short by the stop, not judged: handed back whole (the attempt is not counted).
+        await repo.release(job.lease, now()).catch(() => undefined);
+        return;
+      }
       outcome = { kind: 'retry', error: error instanceof Error ? error.message : String(error) };
     }
-    if (stopping && controller.signal.aborted) {
-      // Cut short by the stop, not judged: handed back whole (the attempt is not counted).
-      await repo.release(job.lease, now()).catch(() => undefined);
-      return;
-    }
+    // A run that came back with a verdict is recorded even when the stop aborted it meanwhile:
+    // its answer (a delivery's 2xx) was had, and handing the job back would send it again.
     try {
       await settle(job, outcome);
       finished++;
@@ -131,6 +133,12 @@ export function createJobRunner(options: JobRunnerOptions) {
       }
     } while (again && started);
     if (!started) return;
+    // Every slot busy: a job that is due cannot be taken before one ends, and each end wakes the
+    // runner. Arming for "due now" here was a look every 5 ms for as long as the slots stayed full.
+    if (running.size >= options.concurrency) {
+      arm(maxSleepMs);
+      return;
+    }
     const next = await repo.nextWakeAt(now());
     arm(next === null ? maxSleepMs : Math.min(maxSleepMs, Math.max(5, next - now())));
   };
@@ -198,3 +206,15 @@ export function createJobRunner(options: JobRunnerOptions) {
 }
 
 export type JobRunner = ReturnType<typeof createJobRunner>;
+
+/**
+ * An error as both databases store it: PostgreSQL refuses NUL in `text` and a lone surrogate has
+ * no UTF-8 form. A failure whose text could not be written would never be recorded: the job would
+ * run again at every lease expiry, ignoring its backoff, and never become dead.
+ */
+export function storableText(text: string): string {
+  return text
+    .split('\u0000')
+    .join(' ')
+    .replace(/[\uD800-\uDFFF]/gu, '\uFFFD');
+}

@@ -13,7 +13,8 @@ import { checkTarget, type AddressPolicy } from './address-policy.js';
  *   pinned to the checked address through the socket's `lookup`, so a second DNS answer (rebinding)
  *   never gets a say; TLS still verifies the certificate against the host name;
  * - redirects are followed by hand, each new URL checked again like the first, at most
- *   `maxRedirects` of them;
+ *   `maxRedirects` of them; one to another origin goes without the credential headers
+ *   (`authorization`, `cookie`);
  * - at most `maxBytes` of body: a larger Content-Length is refused before reading, and the count
  *   of bytes actually received ends the transfer as soon as it passes the limit (a missing or lying
  *   Content-Length changes nothing);
@@ -80,11 +81,12 @@ export async function safeFetch(
   const deadline = AbortSignal.timeout(timeoutMs);
   const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
   let current = url;
+  let headers = options.headers;
   for (let hop = 0; ; hop++) {
     const target = parseTarget(current);
     const address = await pickAddress(target, options, signal, timeoutMs);
     signal.throwIfAborted();
-    const response = await requestOnce(target, address, options, signal, timeoutMs);
+    const response = await requestOnce(target, address, { ...options, headers }, signal, timeoutMs);
     const location = response.headers.location;
     // A POST is re-sent only where the status says the method stays (307, 308); a 301/302/303
     // would turn it into a GET without the body, which delivers nothing: that answer is returned
@@ -97,11 +99,26 @@ export async function safeFetch(
           'too_many_redirects',
           `${url}: more than ${maxRedirects} redirects`,
         );
-      current = new URL(location, current).href;
+      const next = new URL(location, current);
+      // Credentials are for the origin they were given for (as fetch does): a redirect elsewhere
+      // must not hand an ntfy access token to whoever the first server points at.
+      if (next.origin !== target.origin) headers = withoutCredentials(headers);
+      current = next.href;
       continue;
     }
     return { ...response, url: current };
   }
+}
+
+const CREDENTIAL_HEADERS = new Set(['authorization', 'cookie', 'proxy-authorization']);
+
+function withoutCredentials(
+  headers: Record<string, string> | undefined,
+): Record<string, string> | undefined {
+  if (!headers) return headers;
+  return Object.fromEntries(
+    Object.entries(headers).filter(([name]) => !CREDENTIAL_HEADERS.has(name.toLowerCase())),
+  );
 }
 
 function parseTarget(raw: string): URL {

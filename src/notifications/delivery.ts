@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Db } from '../db/database.js';
 import type { EventLog } from '../events/event-log.js';
-import type { JobOutcome, TaskDefinition } from '../jobs/job-runner.js';
+import { storableText, type JobOutcome, type TaskDefinition } from '../jobs/job-runner.js';
 import type { Job } from '../jobs/jobs.repository.js';
 import type { AddressPolicy } from '../net/address-policy.js';
 import { safeFetch } from '../net/safe-fetch.js';
@@ -60,7 +60,14 @@ export async function sendToTarget(
       ...(options.signal ? { signal: options.signal } : {}),
     });
     const ok = response.status >= 200 && response.status < 300;
-    const answer = response.body.toString('utf8', 0, 200).replace(/\s+/g, ' ').trim();
+    // The receiver's words, as one line of storable text (a NUL would make the attempt
+    // unrecordable on PostgreSQL, and with it the job's verdict).
+    const answer = Array.from(storableText(response.body.toString('utf8', 0, 200)), (c) =>
+      c < ' ' || c === '\u007f' ? ' ' : c,
+    )
+      .join('')
+      .replace(/\s+/g, ' ')
+      .trim();
     return {
       ok,
       statusCode: response.status,
@@ -70,7 +77,12 @@ export async function sendToTarget(
   } catch (error) {
     if (options.signal?.aborted) throw error;
     const text = error instanceof Error ? error.message : String(error);
-    return { ok: false, statusCode: null, error: scrub(text, secrets), durationMs: took() };
+    return {
+      ok: false,
+      statusCode: null,
+      error: storableText(scrub(text, secrets)),
+      durationMs: took(),
+    };
   }
 }
 

@@ -31,12 +31,20 @@ const fields = {
     description:
       'webhook signing secret (whsec_…); write-only. Absent on create: one is generated and returned once. null on update: a new one is generated',
   }),
-  token: Type.Union([Text({ minLength: 1, maxLength: 500 }), Type.Null()], {
-    description: 'gotify app token (required) or ntfy access token (optional); write-only',
-  }),
-  topic: Type.Union([Text({ minLength: 1, maxLength: 64, nonBlank: true }), Type.Null()], {
-    description: 'ntfy topic (required for ntfy)',
-  }),
+  // Visible ASCII only: an ntfy token travels in the Authorization header, where a line break
+  // or a character above U+00FF makes Node refuse every request (delivery failing for good).
+  token: Type.Union(
+    [Type.String({ minLength: 1, maxLength: 500, pattern: '^[\\x21-\\x7E]+$' }), Type.Null()],
+    {
+      description:
+        'gotify app token (required) or ntfy access token (optional), printable ASCII; write-only',
+    },
+  ),
+  // ntfy's own rule for topic names (anything else it answers 404).
+  topic: Type.Union(
+    [Type.String({ minLength: 1, maxLength: 64, pattern: '^[-_A-Za-z0-9]+$' }), Type.Null()],
+    { description: 'ntfy topic (required for ntfy): letters, digits, - and _' },
+  ),
   clickUrl: Type.Union([
     HttpUrl('Where a click on the notification leads (ntfy X-Click, Discord)'),
     Type.Null(),

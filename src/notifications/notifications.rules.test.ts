@@ -146,6 +146,69 @@ describe('target formats', () => {
     ).not.toContain('abcdefTOKEN');
   });
 
+  it("a webhook body's timestamp is the event's time; the header's is the attempt's", () => {
+    // Standard Webhooks: `timestamp` in the payload is when the event occurred (the same on every
+    // attempt), `webhook-timestamp` when this attempt was made (receivers refuse stale ones).
+    const at = Date.UTC(2024, 0, 2, 3, 4, 5, 678);
+    const m = composeMessage(
+      'msg_t',
+      'queue.idle',
+      [NOTIFICATION_ROUTES['queue.idle'].item({})],
+      at,
+    );
+    const secret = generateSecret();
+    const hook = target('webhook', { secret, url: 'https://hooks.example/x' });
+    const first = TARGET_FORMATS.webhook.build(m, hook, 1_800_000_000);
+    const retry = TARGET_FORMATS.webhook.build(m, hook, 1_800_003_600);
+    for (const req of [first, retry])
+      expect((JSON.parse(req.body) as { timestamp: string }).timestamp).toBe(
+        '2024-01-02T03:04:05.678Z',
+      );
+    expect(first.body).toBe(retry.body);
+    expect(first.headers['webhook-id']).toBe(retry.headers['webhook-id']);
+    expect(first.headers['webhook-timestamp']).toBe('1800000000');
+    expect(retry.headers['webhook-timestamp']).toBe('1800003600');
+    // Each attempt's signature covers its own timestamp.
+    expect(retry.headers['webhook-signature']).toBe(
+      signature(secret, 'msg_t', 1_800_003_600, retry.body),
+    );
+    expect(retry.headers['webhook-signature']).not.toBe(first.headers['webhook-signature']);
+    const discord = JSON.parse(TARGET_FORMATS.discord.build(m, target('discord'), 1).body) as {
+      embeds: { timestamp: string }[];
+    };
+    expect(discord.embeds[0]!.timestamp).toBe('2024-01-02T03:04:05.678Z');
+  });
+
+  it('Discord limits cut between characters, never inside a surrogate pair', () => {
+    const line = `${'a'.repeat(255)}🎵 and more`;
+    const m = composeMessage('msg_d', 'download.completed', [{ line, data: {} }], 0);
+    const body = JSON.parse(
+      TARGET_FORMATS.discord.build({ ...m, title: line }, target('discord'), 1).body,
+    ) as { embeds: { title: string }[] };
+    const title = body.embeds[0]!.title;
+    expect(/[\uD800-\uDFFF]/u.test(title)).toBe(false);
+    expect(title).toBe('a'.repeat(255));
+  });
+
+  it("ntfy's X-Click is sent as the URL's ASCII form (Node refuses other header characters)", () => {
+    const m = composeMessage(
+      'msg_c',
+      'queue.idle',
+      [NOTIFICATION_ROUTES['queue.idle'].item({})],
+      0,
+    );
+    const req = TARGET_FORMATS.ntfy.build(
+      m,
+      target('ntfy', {
+        url: 'https://ntfy.example',
+        topic: 'music',
+        clickUrl: 'https://soulspot.example/queue/→ß',
+      }),
+      1,
+    );
+    expect(req.headers['x-click']).toBe('https://soulspot.example/queue/%E2%86%92%C3%9F');
+  });
+
   it('header text is ASCII or an RFC 2047 encoded word, never a line break', () => {
     expect(headerText('Plain title')).toBe('Plain title');
     expect(headerText('a\r\nX-Evil: 1')).toBe('a X-Evil: 1');

@@ -117,7 +117,8 @@ export function createNotificationsService(deps: NotificationsServiceDeps) {
       const next: Target = {
         ...current,
         ...(patch.name !== undefined ? { name: patch.name } : {}),
-        ...(patch.url !== undefined ? { url: patch.url } : {}),
+        // A credential URL sent back as the API showed it (masked) is the one stored, unchanged.
+        ...(patch.url !== undefined && patch.url !== maskedUrl(current) ? { url: patch.url } : {}),
         ...(patch.secret !== undefined ? { secret: rotated ?? patch.secret } : {}),
         ...(patch.token !== undefined ? { token: patch.token } : {}),
         ...(patch.topic !== undefined ? { topic: patch.topic } : {}),

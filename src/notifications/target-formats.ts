@@ -62,6 +62,28 @@ export function headerText(text: string): string {
   return `=?UTF-8?B?${Buffer.from(flat, 'utf8').toString('base64')}?=`;
 }
 
+/**
+ * At most `max` UTF-16 units, cut between characters: a slice inside a surrogate pair leaves a
+ * lone half, which JSON carries as an escape no receiver can decode into text.
+ */
+export function clip(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const code = text.charCodeAt(max - 1);
+  return text.slice(0, code >= 0xd800 && code <= 0xdbff ? max - 1 : max);
+}
+
+/**
+ * A URL as a header value: its ASCII serialization (non-ASCII percent-encoded, the host in
+ * punycode). Node refuses header characters above U+00FF and sends the rest as latin-1.
+ */
+const headerUrl = (url: string): string => {
+  try {
+    return new URL(url).href;
+  } catch {
+    return encodeURI(url);
+  }
+};
+
 /** Slack's mrkdwn escapes (its docs: only these three). */
 const slackEscape = (text: string): string =>
   text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -73,7 +95,9 @@ export const TARGET_FORMATS: Record<TargetType, TargetFormat> = {
     build(message, target, ts) {
       const body = JSON.stringify({
         type: message.event,
-        timestamp: new Date(ts * 1000).toISOString(),
+        // When the event happened (Standard Webhooks), the same on every attempt; the attempt's
+        // own time is the `webhook-timestamp` header, which the signature covers.
+        timestamp: new Date(message.at).toISOString(),
         data: {
           id: message.id,
           title: message.title,
@@ -98,12 +122,12 @@ export const TARGET_FORMATS: Record<TargetType, TargetFormat> = {
   discord: {
     requires: [],
     secretUrl: true,
-    build(message, target, ts) {
+    build(message, target) {
       const embed = {
-        title: message.title.slice(0, 256),
-        description: message.body.slice(0, 4096),
+        title: clip(message.title, 256),
+        description: clip(message.body, 4096),
         color: NOTIFICATION_ROUTES[message.event].color,
-        timestamp: new Date(ts * 1000).toISOString(),
+        timestamp: new Date(message.at).toISOString(),
         footer: { text: message.event },
         ...(target.clickUrl ? { url: target.clickUrl } : {}),
       };
@@ -134,7 +158,7 @@ export const TARGET_FORMATS: Record<TargetType, TargetFormat> = {
           'x-title': headerText(message.title),
           'x-priority': String(route.priority),
           'x-tags': route.tags.join(','),
-          ...(target.clickUrl ? { 'x-click': target.clickUrl } : {}),
+          ...(target.clickUrl ? { 'x-click': headerUrl(target.clickUrl) } : {}),
           ...(target.token ? { authorization: `Bearer ${target.token}` } : {}),
         },
         body: message.body,
