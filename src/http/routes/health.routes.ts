@@ -14,14 +14,14 @@ export const healthRoutes =
         },
       },
       async () => {
-        const slskd = deps.health.current;
+        const { providers, allUp } = deps.health;
         // A missing ffmpeg is reported, not counted as degraded: downloads still flow, unchecked.
         const transcode = deps.transcode
           ? await deps.transcode.availability()
           : { available: false, message: 'the transcode check is not configured' };
         return {
-          status: slskd.state === 'up' ? ('ok' as const) : ('degraded' as const),
-          providers: { slskd },
+          status: allUp ? ('ok' as const) : ('degraded' as const),
+          providers,
           queue: await deps.downloads.counts(),
           checks: { transcode },
         };
