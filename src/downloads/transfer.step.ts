@@ -75,8 +75,8 @@ export async function transferStep(ctx: JobContext): Promise<boolean> {
 }
 
 /**
- * Picks the best candidate not tried in this round whose source has a free slot (per-source limit), waiting
- * for a slot when only lower-quality sources are free.
+ * Picks the best candidate not tried in this round whose source has a free slot under the
+ * per-source limit, waiting for a slot when only lower-quality sources are free.
  */
 async function startNextAttempt(ctx: JobContext): Promise<AttemptRow | undefined> {
   const { repo, queue, config, settings, now } = ctx.deps;
