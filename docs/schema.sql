@@ -5,7 +5,7 @@ CREATE TABLE "albums" ("id" text primary key, "artist" text not null, "album" te
 
 CREATE TABLE "attempts" ("id" text primary key, "download_id" text not null references "downloads" ("id") on delete cascade, "round" integer not null, "provider" text not null, "username" text not null, "filename" text not null, "size" bigint not null, "extension" text not null, "bit_rate" integer, "sample_rate" integer, "bit_depth" integer, "length_seconds" integer, "batch_id" text not null unique, "transfer_id" text, "state" text not null, "error_code" text, "error_message" text, "local_path" text, "target_path" text, "requeues" integer default 0 not null, "created_at" bigint not null, "updated_at" bigint not null, "finished_at" bigint, "transcode_check" text, "suspect_transcode" integer, "transcode_cutoff_hz" integer, "post_step" text, "post_digest" text);
 
-CREATE TABLE "blocklist" ("id" text primary key, "username" text not null, "filename" text default '' not null, "reason" text, "source" text not null, "failure_count" integer default 0 not null, "created_at" bigint not null, "expires_at" bigint, "file_key" text default '' not null);
+CREATE TABLE "blocklist" ("id" text primary key, "username" text not null, "filename" text default '' not null, "reason" text, "source" text not null, "failure_count" integer default 0 not null, "created_at" bigint not null, "expires_at" bigint, "file_key" text default '' not null, "provider" text default 'slskd' not null);
 
 CREATE TABLE "downloads" ("id" text primary key, "status" text not null, "artist" text not null, "title" text not null, "album" text, "album_artist" text, "track_number" integer, "disc_number" integer, "year" integer, "genre" text, "dedupe_key" text not null, "priority" integer default 0 not null, "progress" real default 0 not null, "bytes_transferred" bigint default 0 not null, "size" bigint, "retry_count" integer default 0 not null, "max_retries" integer not null, "next_retry_at" bigint, "run_after" bigint not null, "error_code" text, "error_message" text, "search_id" text, "query_index" integer default 0 not null, "candidates" text, "current_attempt_id" text, "queue_position" integer, "library_path" text, "lease_owner" text, "lease_expires_at" bigint, "lease_token" integer default 0 not null, "created_at" bigint not null, "updated_at" bigint not null, "completed_at" bigint, "duration_seconds" double precision, position text NOT NULL DEFAULT '', "hold" text default 'none' not null, "scheduled_at" bigint, "source_wait" text, "source_wait_since" bigint, "quality_profile_id" text references "quality_profiles" ("id") on delete set null, "transcode_check" text, "suspect_transcode" integer, "transcode_cutoff_hz" integer, "cover_url" text, "isrc" text, "musicbrainz_recording_id" text, "musicbrainz_release_id" text, "musicbrainz_artist_id" text, "musicbrainz_release_group_id" text, "track_total" integer, "disc_total" integer, "album_id" text references "albums" ("id") on delete set null);
 
@@ -19,9 +19,9 @@ CREATE TABLE "notification_items" ("id" text primary key, "job_id" text not null
 
 CREATE TABLE "notification_targets" ("id" text primary key, "name" text not null, "type" text not null, "url" text not null, "secret" text, "token" text, "topic" text, "events" text not null, "enabled" integer not null, "created_at" bigint not null, "updated_at" bigint not null);
 
-CREATE TABLE "peer_failures" ("id" text primary key, "username" text not null, "filename" text not null, "error_code" text not null, "at" bigint not null);
+CREATE TABLE "peer_failures" ("id" text primary key, "username" text not null, "filename" text not null, "error_code" text not null, "at" bigint not null, "provider" text default 'slskd' not null);
 
-CREATE TABLE "peer_stats" ("username" text primary key, "successes" integer default 0 not null, "failures" integer default 0 not null, "failures_by_code" text default '{}' not null, "bytes" bigint default 0 not null, "speed_samples" integer default 0 not null, "average_speed" double precision default 0 not null, "last_failure_at" bigint, "updated_at" bigint not null);
+CREATE TABLE "peer_stats" ("provider" text default 'slskd' not null, "username" text not null, "successes" integer default 0 not null, "failures" integer default 0 not null, "failures_by_code" text default '{}' not null, "bytes" bigint default 0 not null, "speed_samples" integer default 0 not null, "average_speed" double precision default 0 not null, "last_failure_at" bigint, "updated_at" bigint not null, constraint "peer_stats_pkey" primary key ("provider", "username"));
 
 CREATE TABLE "prefetch_marks" ("download_id" text primary key, "owner" text not null, "searching" integer not null, "until" bigint not null);
 
@@ -41,7 +41,7 @@ CREATE INDEX attempts_download ON attempts (download_id);
 
 CREATE INDEX blocklist_expiry ON blocklist (expires_at);
 
-CREATE UNIQUE INDEX blocklist_source ON blocklist (username, file_key);
+CREATE UNIQUE INDEX blocklist_source ON blocklist (provider, username, file_key);
 
 CREATE UNIQUE INDEX downloads_active_dedupe ON downloads (dedupe_key)
     WHERE status IN ('waiting', 'searching', 'queued', 'downloading', 'processing');
@@ -88,7 +88,7 @@ CREATE INDEX notification_items_job ON notification_items (job_id, id);
 
 CREATE INDEX peer_failures_at ON peer_failures (at);
 
-CREATE INDEX peer_failures_user_at ON peer_failures (username, at);
+CREATE INDEX peer_failures_user_at ON peer_failures (provider, username, at);
 
 CREATE UNIQUE INDEX quality_profiles_name ON quality_profiles (name_key);
 

@@ -29,9 +29,10 @@ import { removeStaleTempFiles } from './library/move.js';
 import { createSweeper, type Sweeper } from './library/sweep.js';
 import { createDiskWatcher } from './library/disk-watcher.js';
 import { createTranscodeChecker } from './library/transcode-check.js';
-import { withCircuitBreaker, type GuardedProvider } from './providers/circuit-breaker.js';
-import { createHealthMonitor } from './providers/health-monitor.js';
+import { withCircuitBreaker } from './providers/circuit-breaker.js';
+import { createHealthMonitor, healthBoard } from './providers/health-monitor.js';
 import type { DownloadProvider } from './providers/provider.js';
+import { createProviderSet, type ProviderSet } from './providers/provider-set.js';
 import { createSlskdProvider } from './providers/slskd/slskd.provider.js';
 import { slskdSettings } from './providers/slskd/slskd.settings.js';
 import { createQueueRepository } from './queue/queue.repository.js';
@@ -78,7 +79,8 @@ export interface SoulSpot {
   settings: SettingsService;
   queueControl: QueueControlService;
   monitor: TransferMonitor;
-  provider: GuardedProvider;
+  /** Every configured provider, routed by id (providers/provider-set.ts). */
+  provider: ProviderSet;
   log: PinoLogger;
   /** Sweeps what a crash can orphan (library temp files, downloads no download claims). */
   sweeper: Sweeper;
@@ -181,9 +183,12 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
   const metrics = createMetrics({
     queueDepth: () => control.countsByStatusAndHold(),
     transfers: () => monitor.activity(),
-    providers: () => [
-      { provider: provider.name, circuit: provider.circuit, state: health.current.state },
-    ],
+    providers: () =>
+      guarded.map((p, i) => ({
+        provider: p.adapter.name,
+        circuit: p.adapter.circuit,
+        state: healthMonitors[i]!.current.state,
+      })),
     outboxBacklog: options.outboxBacklog ?? (() => notifications.backlog()),
     onError: (what, error) => log.warn({ what, error: String(error) }, 'metrics read failed'),
   });
@@ -192,24 +197,47 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     apiKey: config.slskdApiKey,
     downloadsDir: config.slskdDownloadsDir,
   });
-  const provider = withCircuitBreaker(
-    options.provider ??
-      createSlskdProvider(
-        slskd,
-        createSlskdApi(slskd, { observe: (o) => metrics.observeSlskd(o) }),
-      ),
-    { threshold: config.circuitThreshold, halfOpenAfterMs: config.circuitHalfOpenMs, bus },
-  );
+  // The configured providers and the roles each plays (docs/architecture.md, "Providers: indexers
+  // and download clients"). Each is guarded by its own circuit breaker and probed by its own health
+  // monitor; the generic code sees only the set, which routes by provider id. A second provider
+  // is one more entry here.
+  const configured: { adapter: DownloadProvider; indexer: boolean; client: boolean }[] = [
+    {
+      adapter:
+        options.provider ??
+        createSlskdProvider(
+          slskd,
+          createSlskdApi(slskd, { observe: (o) => metrics.observeSlskd(o) }),
+        ),
+      indexer: true,
+      client: true,
+    },
+  ];
+  const guarded = configured.map((p) => ({
+    ...p,
+    adapter: withCircuitBreaker(p.adapter, {
+      threshold: config.circuitThreshold,
+      halfOpenAfterMs: config.circuitHalfOpenMs,
+      bus,
+    }),
+  }));
+  const provider = createProviderSet({
+    indexers: guarded.filter((p) => p.indexer).map((p) => p.adapter),
+    clients: guarded.filter((p) => p.client).map((p) => p.adapter),
+  });
   const repo = createDownloadRepository(db);
   const queue = createQueueRepository(db);
   const monitor = createTransferMonitor({ provider, pollIntervalMs: config.pollIntervalMs });
   // The health probe is also the circuit's half-open probe, so it runs at least that often.
-  const health = createHealthMonitor({
-    provider,
-    bus,
-    log,
-    intervalMs: Math.min(Math.max(1000, config.pollIntervalMs * 2), config.circuitHalfOpenMs),
-  });
+  const healthMonitors = guarded.map((p) =>
+    createHealthMonitor({
+      provider: p.adapter,
+      bus,
+      log,
+      intervalMs: Math.min(Math.max(1000, config.pollIntervalMs * 2), config.circuitHalfOpenMs),
+    }),
+  );
+  const health = healthBoard(healthMonitors);
 
   const blocklist = createBlocklistService({
     handle: db,
@@ -284,7 +312,8 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
         prefetch.kick();
       }
     },
-    // Nothing new starts while slskd's circuit is open, the queue is paused or outside the time windows.
+    // Nothing new starts while every provider's circuit is open (slskd's, so far), the queue is
+    // paused or outside the time windows.
     canClaim: () => mayStart(),
     onError: (error) => log.error({ error: String(error) }, 'queue error'),
   });
@@ -377,7 +406,9 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
   });
   const healthChecks = createHealthChecks({
     handle: db,
-    provider: () => ({ name: provider.name, ...health.current }),
+    // The slskd check reads slskd's own monitor (the first configured provider); a check per
+    // provider comes with the second one (issue 11).
+    provider: () => ({ name: healthMonitors[0]!.name, ...healthMonitors[0]!.current }),
     downloadsRoot: () => provider.downloadsRoot(),
     downloadsDirOverridden: config.slskdDownloadsDir !== undefined,
     libraryDir: config.libraryDir,
@@ -491,8 +522,8 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     onError: (error) => log.warn({ error: String(error) }, 'sweep failed'),
   });
 
-  health.start();
   healthChecks.start();
+  for (const m of healthMonitors) m.start();
   settings.start();
   if (options.runWorkers !== false) {
     await runner.start();
@@ -542,7 +573,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
         queueControl.stopScheduler();
         diskWatcher.stop();
         await sweeper.stop();
-        health.stop();
+        for (const m of healthMonitors) m.stop();
         await sourceWatch.stop();
         await prefetch.stop();
         await runner.stop();

@@ -3,7 +3,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger, SourcePolicy } from '../downloads/download.job.js';
 import type { ProfileRules } from '../matching/quality-profile.js';
 import { normalizeForMatch, stripDecorations } from '../matching/query.js';
-import { ProviderError, type Candidate, type DownloadProvider } from '../providers/provider.js';
+import {
+  ProviderError,
+  providerUnavailable,
+  type Candidate,
+  type DownloadProvider,
+} from '../providers/provider.js';
+import { indexerFor } from '../providers/provider-set.js';
+import { sourcesOf } from '../providers/release.js';
 import {
   chooseFolder,
   foldersToBrowse,
@@ -37,17 +44,17 @@ export async function findAlbumFolder(
 ): Promise<FolderVerdict | null> {
   const { provider } = deps;
   const hits = await searchOnce(provider, albumQuery(target), deps.timeoutMs, deps.now);
-  const filter = deps.sources
-    ? await deps.sources.sourceFilter([...new Set(hits.map((c) => c.username))])
-    : undefined;
+  const filter = deps.sources ? await deps.sources.sourceFilter(sourcesOf(hits)) : undefined;
   const options = filter ? { isBlocked: filter.isBlocked, peerRecord: filter.peerRecord } : {};
   const best = foldersToBrowse(target, groupByFolder(hits), rules, FOLDERS_BROWSED, options);
   const browsed: FolderFiles[] = [];
   for (const folder of best) {
     let files = folder.files;
-    if (provider.listFolder) {
+    // The folder is browsed at the indexer that found it.
+    const indexer = indexerFor(provider, folder.provider);
+    if (indexer.listFolder) {
       try {
-        const listed = await provider.listFolder(folder.username, folder.directory);
+        const listed = await indexer.listFolder(folder.username, folder.directory);
         const inside = filesInside(listed, folder.directory);
         if (inside.length > 0) files = withPeerFacts(inside, folder.files);
       } catch (error) {
@@ -101,7 +108,7 @@ async function searchOnce(
       const snapshot = await provider.getSearch(id);
       if (snapshot.state === 'complete') return snapshot.candidates;
       if (snapshot.state === 'missing')
-        throw new ProviderError('slskd_unavailable', 'the album search was lost');
+        throw providerUnavailable(provider.name, 'the album search was lost');
       if (now() > deadline)
         throw new ProviderError('timeout', 'the album search did not finish in time');
       await sleep(200);

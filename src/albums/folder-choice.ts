@@ -89,7 +89,7 @@ export interface FolderVerdict {
 
 export interface FolderOptions {
   isBlocked?: (c: Candidate) => boolean;
-  peerRecord?: (username: string) => PeerRecord | undefined;
+  peerRecord?: (username: string, provider: string) => PeerRecord | undefined;
 }
 
 /** The remote folder of a path (backslash or slash), '' for a bare name. */

@@ -2,19 +2,40 @@ import { sql, type Insertable, type Selectable } from 'kysely';
 import type { DatabaseHandle, Db } from '../db/database.js';
 import type { BlocklistTable } from '../db/schema.js';
 import { fileKeyOf } from '../db/migrations/010_blocklist_file_key.js';
+import type { SourceRef } from '../providers/release.js';
 
 export type BlocklistRow = Selectable<BlocklistTable>;
 
 /** The filename stored for an entry that blocks every file of a user (see migration 002). */
 export const WHOLE_USER = '';
 
+/** A row as the service writes it: always naming its provider. */
+export type NewBlocklistRow = Omit<Insertable<BlocklistTable>, 'file_key' | 'provider'> & {
+  provider: string;
+};
+
 /**
- * The unique index is (username, file_key), a digest of the name (migration 010): a row as
- * written, with its key. Every write and every lookup by name goes through the key.
+ * The unique index is (provider, username, file_key), a digest of the name (migrations 010, 019):
+ * a row as written, with its key. Every write and every lookup by name goes through the key.
  */
-export const withFileKey = (
-  row: Omit<Insertable<BlocklistTable>, 'file_key'>,
-): Insertable<BlocklistTable> => ({ ...row, file_key: fileKeyOf(row.filename ?? WHOLE_USER) });
+export const withFileKey = (row: NewBlocklistRow): Insertable<BlocklistTable> => ({
+  ...row,
+  file_key: fileKeyOf(row.filename ?? WHOLE_USER),
+});
+
+/** The unique index's columns: one entry per (source, file). */
+const SOURCE_KEY = ['provider', 'username', 'file_key'] as const;
+
+/** Source names grouped by provider: lookups are `provider = ? AND username IN (…)`. */
+export function byProvider(sources: readonly SourceRef[]): Map<string, string[]> {
+  const groups = new Map<string, Set<string>>();
+  for (const s of sources) {
+    const names = groups.get(s.provider) ?? new Set<string>();
+    names.add(s.username);
+    groups.set(s.provider, names);
+  }
+  return new Map([...groups].map(([provider, names]) => [provider, [...names]]));
+}
 
 /**
  * Lookups by username go in slices: a search can name thousands of peers, more than SQLite's
@@ -45,21 +66,24 @@ export function createBlocklistRepository(handle: DatabaseHandle) {
         .execute();
     },
 
-    /** The (username, filename) pairs in force for these users; filename '' = the whole user. */
+    /** The entries in force for these sources; filename '' = every file of the source. */
     async activeFor(
-      usernames: string[],
+      sources: readonly SourceRef[],
       now: number,
-    ): Promise<Pick<BlocklistRow, 'username' | 'filename'>[]> {
-      const rows: Pick<BlocklistRow, 'username' | 'filename'>[] = [];
-      for (const slice of inSlices(usernames)) {
-        rows.push(
-          ...(await db
-            .selectFrom('blocklist')
-            .select(['username', 'filename'])
-            .where('username', 'in', slice)
-            .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
-            .execute()),
-        );
+    ): Promise<Pick<BlocklistRow, 'provider' | 'username' | 'filename'>[]> {
+      const rows: Pick<BlocklistRow, 'provider' | 'username' | 'filename'>[] = [];
+      for (const [provider, usernames] of byProvider(sources)) {
+        for (const slice of inSlices(usernames)) {
+          rows.push(
+            ...(await db
+              .selectFrom('blocklist')
+              .select(['provider', 'username', 'filename'])
+              .where('provider', '=', provider)
+              .where('username', 'in', slice)
+              .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+              .execute()),
+          );
+        }
       }
       return rows;
     },
@@ -68,14 +92,12 @@ export function createBlocklistRepository(handle: DatabaseHandle) {
       return db.selectFrom('blocklist').selectAll().where('id', '=', id).executeTakeFirst();
     },
 
-    /** Inserts the entry unless one exists for its (username, filename); undefined then. */
-    insertIfAbsent(
-      row: Omit<Insertable<BlocklistTable>, 'file_key'>,
-    ): Promise<BlocklistRow | undefined> {
+    /** Inserts the entry unless one exists for its (source, filename); undefined then. */
+    insertIfAbsent(row: NewBlocklistRow): Promise<BlocklistRow | undefined> {
       return db
         .insertInto('blocklist')
         .values(withFileKey(row))
-        .onConflict((oc) => oc.columns(['username', 'file_key']).doNothing())
+        .onConflict((oc) => oc.columns(SOURCE_KEY).doNothing())
         .returningAll()
         .executeTakeFirst();
     },
@@ -85,7 +107,7 @@ export function createBlocklistRepository(handle: DatabaseHandle) {
      * expiry. `reason` undefined keeps the old reason (an auto entry's explanation stays useful).
      */
     updateManual(
-      username: string,
+      source: SourceRef,
       filename: string,
       patch: { reason?: string | null; expires_at: number | null },
     ): Promise<BlocklistRow | undefined> {
@@ -96,7 +118,8 @@ export function createBlocklistRepository(handle: DatabaseHandle) {
           expires_at: patch.expires_at,
           ...(patch.reason !== undefined ? { reason: patch.reason } : {}),
         })
-        .where('username', '=', username)
+        .where('provider', '=', source.provider)
+        .where('username', '=', source.username)
         .where('file_key', '=', fileKeyOf(filename))
         .returningAll()
         .executeTakeFirst();
@@ -108,17 +131,13 @@ export function createBlocklistRepository(handle: DatabaseHandle) {
      * and only ever lasts longer: the later expiry wins and permanent beats any. A lapsed entry the
      * hourly cleanup has not removed yet is replaced as if it were new.
      */
-    upsertAuto(
-      row: Omit<Insertable<BlocklistTable>, 'file_key'>,
-      now: number,
-      tx: Db = db,
-    ): Promise<BlocklistRow> {
+    upsertAuto(row: NewBlocklistRow, now: number, tx: Db = db): Promise<BlocklistRow> {
       const inForce = sql<boolean>`(blocklist.expires_at IS NULL OR blocklist.expires_at > ${now})`;
       return tx
         .insertInto('blocklist')
         .values(withFileKey(row))
         .onConflict((oc) =>
-          oc.columns(['username', 'file_key']).doUpdateSet({
+          oc.columns(SOURCE_KEY).doUpdateSet({
             reason: sql`CASE WHEN ${inForce} THEN blocklist.reason ELSE excluded.reason END`,
             source: sql`CASE WHEN ${inForce} THEN blocklist.source ELSE excluded.source END`,
             created_at: sql`CASE WHEN ${inForce} THEN blocklist.created_at ELSE excluded.created_at END`,
@@ -137,10 +156,11 @@ export function createBlocklistRepository(handle: DatabaseHandle) {
     },
 
     /** Removes one source's entry if it has lapsed, so a new one starts from scratch. */
-    async deleteLapsed(username: string, filename: string, now: number): Promise<void> {
+    async deleteLapsed(source: SourceRef, filename: string, now: number): Promise<void> {
       await db
         .deleteFrom('blocklist')
-        .where('username', '=', username)
+        .where('provider', '=', source.provider)
+        .where('username', '=', source.username)
         .where('file_key', '=', fileKeyOf(filename))
         .where('expires_at', '<=', now)
         .execute();

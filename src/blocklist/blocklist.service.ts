@@ -6,6 +6,7 @@ import type { AttemptFinished, EventBus } from '../events/event-bus.js';
 import { toBlocklistEntryDto, type BlocklistEntryDto } from './blocklist.dto.js';
 import { createBlocklistRepository, WHOLE_USER } from './blocklist.repository.js';
 import { createPeerStatsRepository } from './peer-stats.repository.js';
+import { SLSKD, sourceKey, type ProviderId, type SourceRef } from '../providers/release.js';
 
 export interface BlocklistSettings {
   /** Failures (of codes whose policy is `count`) within the window that block a user. Default 3. */
@@ -23,6 +24,8 @@ export const DEFAULT_BLOCKLIST_SETTINGS: BlocklistSettings = {
 };
 
 export interface AddBlocklistEntry {
+  /** The provider the source belongs to; absent: slskd (the API's original form). */
+  provider?: ProviderId;
   username: string;
   /** Absent or null: every file of the user. */
   filename?: string | null;
@@ -38,10 +41,18 @@ export interface PeerRecord {
   failures: number;
 }
 
+/**
+ * Blocks and track records for one ranking, per source (provider, username). A source given as a
+ * bare name, and a lookup without a provider, mean an slskd peer: the form every caller used
+ * before sources had a provider.
+ */
 export interface SourceFilter {
-  isBlocked(c: { username: string; filename: string }): boolean;
-  peerRecord(username: string): PeerRecord | undefined;
+  isBlocked(c: { provider?: ProviderId; username: string; filename: string }): boolean;
+  peerRecord(username: string, provider?: ProviderId): PeerRecord | undefined;
 }
+
+const asSource = (s: SourceRef | string): SourceRef =>
+  typeof s === 'string' ? { provider: SLSKD, username: s } : s;
 
 const DAY_MS = 86_400_000;
 const CLEANUP_EVERY_MS = 3_600_000;
@@ -108,11 +119,12 @@ export function createBlocklistService(deps: {
   const stats = createPeerStatsRepository(handle);
 
   /** An automatic block lasts blockMs from now, whichever policy caused it. */
-  const autoEntry = (username: string, filename: string, reason: string, failures: number) => {
+  const autoEntry = (source: SourceRef, filename: string, reason: string, failures: number) => {
     const t = now();
     return {
       id: randomUUID(),
-      username,
+      provider: source.provider,
+      username: source.username,
       filename,
       reason,
       source: 'auto',
@@ -123,36 +135,37 @@ export function createBlocklistService(deps: {
   };
 
   async function recordFailure(event: AttemptFinished, code: ErrorCode): Promise<void> {
-    const { username, filename } = event;
+    const { filename } = event;
+    const source: SourceRef = { provider: event.provider || SLSKD, username: event.username };
     const bytes = Math.max(0, Math.round(event.bytes || 0));
     const { block } = ERROR_POLICIES[code];
     await handle.writeTx(async (tx) => {
       // First, so the peer's row lock is held for everything below (see bumpFailure).
-      const tally = await stats.bumpFailure(username, bytes, event.at, tx);
-      await stats.setFailuresByCode(username, bumpTally(tally, code), tx);
+      const tally = await stats.bumpFailure(source, bytes, event.at, tx);
+      await stats.setFailuresByCode(source, bumpTally(tally, code), tx);
 
       if (block === 'file' || block === 'user') {
         // Non-retryable: the same file (or, banned, any file of this user) would fail again.
         const target = block === 'file' ? filename : WHOLE_USER;
         await entries.upsertAuto(
-          autoEntry(username, target, describe(code, event.errorMessage), 1),
+          autoEntry(source, target, describe(code, event.errorMessage), 1),
           now(),
           tx,
         );
       } else if (block === 'count') {
         await stats.insertFailure(
-          { id: randomUUID(), username, filename, error_code: code, at: event.at },
+          { id: randomUUID(), ...source, filename, error_code: code, at: event.at },
           tx,
         );
         const since = event.at - settings.windowMs;
-        const failures = await stats.countFailuresSince(username, since, tx);
+        const failures = await stats.countFailuresSince(source, since, tx);
         if (failures >= settings.failureThreshold) {
           const reason = `${failures} failures within ${hours(settings.windowMs)}, last ${describe(code, event.errorMessage)}`;
-          await entries.upsertAuto(autoEntry(username, WHOLE_USER, reason, failures), now(), tx);
+          await entries.upsertAuto(autoEntry(source, WHOLE_USER, reason, failures), now(), tx);
           // The failures that earned the block are spent: once it lapses the peer starts afresh.
-          await stats.deleteFailures(username, tx);
+          await stats.deleteFailures(source, tx);
         } else {
-          await stats.deleteFailures(username, tx, since);
+          await stats.deleteFailures(source, tx, since);
         }
       }
     });
@@ -169,6 +182,7 @@ export function createBlocklistService(deps: {
      */
     async add(input: AddBlocklistEntry): Promise<{ entry: BlocklistEntryDto; created: boolean }> {
       const filename = input.filename ?? WHOLE_USER;
+      const source: SourceRef = { provider: input.provider ?? SLSKD, username: input.username };
       for (let tries = 0; tries < 3; tries++) {
         const t = now();
         const expiresAt =
@@ -176,10 +190,10 @@ export function createBlocklistService(deps: {
             ? null
             : t + Math.round(input.expiresInDays * DAY_MS);
         // A lapsed entry is as good as gone: re-adding the source is a new entry, not an update.
-        await entries.deleteLapsed(input.username, filename, t);
+        await entries.deleteLapsed(source, filename, t);
         const inserted = await entries.insertIfAbsent({
           id: randomUUID(),
-          username: input.username,
+          ...source,
           filename,
           reason: input.reason ?? null,
           source: 'manual',
@@ -188,7 +202,7 @@ export function createBlocklistService(deps: {
           expires_at: expiresAt,
         });
         if (inserted) return { entry: toBlocklistEntryDto(inserted), created: true };
-        const updated = await entries.updateManual(input.username, filename, {
+        const updated = await entries.updateManual(source, filename, {
           ...(input.reason !== undefined ? { reason: input.reason } : {}),
           expires_at: expiresAt,
         });
@@ -202,34 +216,37 @@ export function createBlocklistService(deps: {
       if (!(await entries.remove(id))) throw new NotFoundError(`Blocklist entry ${id}`);
     },
 
-    /** A snapshot for one ranking: two queries, then cheap synchronous lookups. */
-    async sourceFilter(usernames: string[]): Promise<SourceFilter> {
-      const unique = [...new Set(usernames)];
+    /** A snapshot for one ranking: two queries per provider, then cheap synchronous lookups. */
+    async sourceFilter(sources: readonly (SourceRef | string)[]): Promise<SourceFilter> {
+      const unique = [...new Map(sources.map(asSource).map((s) => [sourceKey(s), s])).values()];
       const t = now();
       const [blocked, records] = await Promise.all([
         entries.activeFor(unique, t),
         stats.statsFor(unique),
       ]);
-      const wholeUsers = new Set<string>();
+      const wholeSources = new Set<string>();
       const files = new Map<string, Set<string>>();
       for (const entry of blocked) {
-        if (entry.filename === WHOLE_USER) wholeUsers.add(entry.username);
+        const key = sourceKey(entry);
+        if (entry.filename === WHOLE_USER) wholeSources.add(key);
         else {
-          const set = files.get(entry.username) ?? new Set<string>();
+          const set = files.get(key) ?? new Set<string>();
           set.add(entry.filename);
-          files.set(entry.username, set);
+          files.set(key, set);
         }
       }
-      const byUser = new Map<string, PeerRecord>(
+      const bySource = new Map<string, PeerRecord>(
         records.map((r) => [
-          r.username,
+          sourceKey(r),
           { successes: r.successes, failures: peerFaults(r.failures_by_code, r.failures) },
         ]),
       );
       return {
-        isBlocked: (c) =>
-          wholeUsers.has(c.username) || (files.get(c.username)?.has(c.filename) ?? false),
-        peerRecord: (username) => byUser.get(username),
+        isBlocked: (c) => {
+          const key = sourceKey({ provider: c.provider ?? SLSKD, username: c.username });
+          return wholeSources.has(key) || (files.get(key)?.has(c.filename) ?? false);
+        },
+        peerRecord: (username, provider = SLSKD) => bySource.get(sourceKey({ provider, username })),
       };
     },
 
@@ -238,6 +255,7 @@ export function createBlocklistService(deps: {
       if (!event.username) return;
       if (event.outcome === 'succeeded') {
         await stats.recordSuccess({
+          provider: event.provider || SLSKD,
           username: event.username,
           bytes: Math.max(0, Math.round(event.bytes || 0)),
           speed: event.averageSpeed,

@@ -1,16 +1,25 @@
 import { sql, type Insertable, type Selectable } from 'kysely';
 import type { DatabaseHandle, Db } from '../db/database.js';
 import type { PeerFailuresTable, PeerStatsTable } from '../db/schema.js';
-import { inSlices } from './blocklist.repository.js';
+import type { SourceRef } from '../providers/release.js';
+import { byProvider, inSlices } from './blocklist.repository.js';
 
 export type PeerStatsRow = Selectable<PeerStatsTable>;
+type SourceStats = Pick<
+  PeerStatsRow,
+  'provider' | 'username' | 'successes' | 'failures' | 'failures_by_code'
+>;
 
-/** A peer's track record (peer_stats) and the failures that count towards a block (peer_failures). */
+/**
+ * A source's track record (peer_stats) and the failures that count towards a block
+ * (peer_failures), both keyed by (provider, username) (migration 019).
+ */
 export function createPeerStatsRepository(handle: DatabaseHandle) {
   const { db } = handle;
 
-  const emptyStats = (username: string, at: number): Insertable<PeerStatsTable> => ({
-    username,
+  const emptyStats = (source: SourceRef, at: number): Insertable<PeerStatsTable> => ({
+    provider: source.provider,
+    username: source.username,
     successes: 0,
     failures: 0,
     failures_by_code: '{}',
@@ -27,6 +36,7 @@ export function createPeerStatsRepository(handle: DatabaseHandle) {
      * m' = m + (x − m) / (n + 1), and only moves when this transfer had a measured speed.
      */
     async recordSuccess(s: {
+      provider: string;
       username: string;
       bytes: number;
       speed: number | null;
@@ -36,14 +46,14 @@ export function createPeerStatsRepository(handle: DatabaseHandle) {
       await db
         .insertInto('peer_stats')
         .values({
-          ...emptyStats(s.username, s.at),
+          ...emptyStats(s, s.at),
           successes: 1,
           bytes: s.bytes,
           speed_samples: sampled ? 1 : 0,
           average_speed: sampled ? (s.speed ?? 0) : 0,
         })
         .onConflict((oc) =>
-          oc.column('username').doUpdateSet({
+          oc.columns(['provider', 'username']).doUpdateSet({
             successes: sql`peer_stats.successes + 1`,
             bytes: sql`peer_stats.bytes + excluded.bytes`,
             speed_samples: sql`peer_stats.speed_samples + excluded.speed_samples`,
@@ -63,12 +73,12 @@ export function createPeerStatsRepository(handle: DatabaseHandle) {
      * the transaction (the JSON tally, the window count) is never interleaved with another failure
      * of the same peer. SQLite's BEGIN IMMEDIATE serializes writers anyway.
      */
-    async bumpFailure(username: string, bytes: number, at: number, tx: Db): Promise<string> {
+    async bumpFailure(source: SourceRef, bytes: number, at: number, tx: Db): Promise<string> {
       const row = await tx
         .insertInto('peer_stats')
-        .values({ ...emptyStats(username, at), failures: 1, bytes, last_failure_at: at })
+        .values({ ...emptyStats(source, at), failures: 1, bytes, last_failure_at: at })
         .onConflict((oc) =>
-          oc.column('username').doUpdateSet({
+          oc.columns(['provider', 'username']).doUpdateSet({
             failures: sql`peer_stats.failures + 1`,
             bytes: sql`peer_stats.bytes + excluded.bytes`,
             last_failure_at: sql`excluded.last_failure_at`,
@@ -80,35 +90,37 @@ export function createPeerStatsRepository(handle: DatabaseHandle) {
       return row.failures_by_code;
     },
 
-    async setFailuresByCode(username: string, json: string, tx: Db): Promise<void> {
+    async setFailuresByCode(source: SourceRef, json: string, tx: Db): Promise<void> {
       await tx
         .updateTable('peer_stats')
         .set({ failures_by_code: json })
-        .where('username', '=', username)
+        .where('provider', '=', source.provider)
+        .where('username', '=', source.username)
         .execute();
     },
 
-    get(username: string): Promise<PeerStatsRow | undefined> {
+    get(source: SourceRef): Promise<PeerStatsRow | undefined> {
       return db
         .selectFrom('peer_stats')
         .selectAll()
-        .where('username', '=', username)
+        .where('provider', '=', source.provider)
+        .where('username', '=', source.username)
         .executeTakeFirst();
     },
 
-    async statsFor(
-      usernames: string[],
-    ): Promise<Pick<PeerStatsRow, 'username' | 'successes' | 'failures' | 'failures_by_code'>[]> {
-      const rows: Pick<PeerStatsRow, 'username' | 'successes' | 'failures' | 'failures_by_code'>[] =
-        [];
-      for (const slice of inSlices(usernames)) {
-        rows.push(
-          ...(await db
-            .selectFrom('peer_stats')
-            .select(['username', 'successes', 'failures', 'failures_by_code'])
-            .where('username', 'in', slice)
-            .execute()),
-        );
+    async statsFor(sources: readonly SourceRef[]): Promise<SourceStats[]> {
+      const rows: SourceStats[] = [];
+      for (const [provider, usernames] of byProvider(sources)) {
+        for (const slice of inSlices(usernames)) {
+          rows.push(
+            ...(await db
+              .selectFrom('peer_stats')
+              .select(['provider', 'username', 'successes', 'failures', 'failures_by_code'])
+              .where('provider', '=', provider)
+              .where('username', 'in', slice)
+              .execute()),
+          );
+        }
       }
       return rows;
     },
@@ -117,20 +129,24 @@ export function createPeerStatsRepository(handle: DatabaseHandle) {
       await tx.insertInto('peer_failures').values(row).execute();
     },
 
-    /** Failures of this peer strictly after `since`. */
-    async countFailuresSince(username: string, since: number, tx: Db): Promise<number> {
+    /** Failures of this source strictly after `since`. */
+    async countFailuresSince(source: SourceRef, since: number, tx: Db): Promise<number> {
       const row = await tx
         .selectFrom('peer_failures')
         .select((eb) => eb.fn.countAll<number>().as('n'))
-        .where('username', '=', username)
+        .where('provider', '=', source.provider)
+        .where('username', '=', source.username)
         .where('at', '>', since)
         .executeTakeFirstOrThrow();
       return Number(row.n);
     },
 
-    /** Forgets this peer's failures up to `until` (all of them when omitted). */
-    async deleteFailures(username: string, tx: Db, until?: number): Promise<void> {
-      let query = tx.deleteFrom('peer_failures').where('username', '=', username);
+    /** Forgets this source's failures up to `until` (all of them when omitted). */
+    async deleteFailures(source: SourceRef, tx: Db, until?: number): Promise<void> {
+      let query = tx
+        .deleteFrom('peer_failures')
+        .where('provider', '=', source.provider)
+        .where('username', '=', source.username);
       if (until !== undefined) query = query.where('at', '<=', until);
       await query.execute();
     },

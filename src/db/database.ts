@@ -19,6 +19,7 @@ import * as albums from './migrations/016_albums.js';
 import * as postProcessing from './migrations/015_post_processing.js';
 import * as jobsNotifications from './migrations/018_jobs_notifications.js';
 import * as processClocks from './migrations/023_process_clocks.js';
+import * as providerSources from './migrations/019_provider_sources.js';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -79,6 +80,7 @@ const migrations: Record<string, Migration> = {
   '015_post_processing': postProcessing,
   '018_jobs_notifications': jobsNotifications,
   '023_process_clocks': processClocks,
+  '019_provider_sources': providerSources,
 };
 
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {

@@ -152,6 +152,8 @@ export interface AttemptsTable {
 /** One blocked source: a whole user (filename '') or one file of a user. */
 export interface BlocklistTable {
   id: string;
+  /** The provider the source belongs to (migration 019; older rows: slskd). */
+  provider: Generated<string>;
   username: string;
   /** '' = every file of the user (see migration 002 for why not NULL). */
   filename: string;
@@ -169,6 +171,8 @@ export interface BlocklistTable {
 
 /** A peer's track record with us, across runs. */
 export interface PeerStatsTable {
+  /** With `username`, the primary key (migration 019; older rows: slskd). */
+  provider: Generated<string>;
   username: string;
   successes: number;
   /** Every failed attempt, whoever was at fault (ranking only counts the peer's faults). */
@@ -188,6 +192,7 @@ export interface PeerStatsTable {
 /** Failures that count towards an automatic block, kept for the length of the window. */
 export interface PeerFailuresTable {
   id: string;
+  provider: Generated<string>;
   username: string;
   filename: string;
   error_code: string;

@@ -1,9 +1,12 @@
 import type { DownloadProvider, EnqueueRequest } from '../providers/provider.js';
+import { clientFor } from '../providers/provider-set.js';
+import type { ProviderId } from '../providers/release.js';
 import type { AttemptRow, DownloadRepository } from './download.repository.js';
 
 /** The enqueue request an attempt stands for (its batch id lets the daemon be asked about it). */
 export function enqueueRequestOf(a: AttemptRow): EnqueueRequest {
   return {
+    provider: a.provider,
     batchId: a.batch_id,
     username: a.username,
     filename: a.filename,
@@ -25,17 +28,18 @@ export async function cancelAtDaemon(
   attempt: AttemptRow,
   onError: (error: unknown) => void,
 ): Promise<boolean> {
+  const client = clientFor(provider, attempt.provider);
   let transferId = attempt.transfer_id;
   if (!transferId) {
     try {
-      transferId = (await provider.findEnqueued(enqueueRequestOf(attempt)))?.id ?? null;
+      transferId = (await client.findEnqueued(enqueueRequestOf(attempt)))?.id ?? null;
     } catch (error) {
       onError(error);
       return false;
     }
   }
   if (!transferId) return true;
-  return provider.cancel(attempt.username, transferId).then(
+  return client.cancel(attempt.username, transferId).then(
     () => true,
     (error: unknown) => {
       onError(error);
@@ -50,10 +54,11 @@ export async function cancelAtDaemon(
  */
 export async function cancelUnlessFollowed(
   deps: { provider: DownloadProvider; repo: DownloadRepository },
-  username: string,
+  source: { provider: ProviderId; username: string },
   transferId: string,
   onError: (error: unknown) => void,
 ): Promise<void> {
+  const { username } = source;
   if (await deps.repo.isTransferFollowed({ id: transferId, username })) return;
-  await deps.provider.cancel(username, transferId).catch(onError);
+  await clientFor(deps.provider, source.provider).cancel(username, transferId).catch(onError);
 }

@@ -2,7 +2,8 @@ import { stat } from 'node:fs/promises';
 import type { DatabaseHandle, Db } from '../db/database.js';
 import type { EventLog } from '../events/event-log.js';
 import { confinedRealPath } from '../library/confine.js';
-import type { DownloadProvider } from '../providers/provider.js';
+import type { DownloadClient, DownloadProvider } from '../providers/provider.js';
+import { clientFor } from '../providers/provider-set.js';
 import { cancelAtDaemon } from './attempt-transfer.js';
 import { ACTIVE_STATUSES, transition } from './download.js';
 import { toDownloadDto, type DownloadDto } from './download.dto.js';
@@ -102,7 +103,7 @@ export function createDownloadCommands(deps: {
       // fail with file_not_found, so the retry searches and downloads afresh instead.
       if (
         attempt?.state === 'succeeded' &&
-        !(await keptFileThere(deps.provider, attempt.local_path))
+        !(await keptFileThere(clientFor(deps.provider, attempt.provider), attempt.local_path))
       )
         attempt = undefined;
       let download: DownloadDto | undefined;
@@ -224,7 +225,7 @@ export function createDownloadCommands(deps: {
  * Whether the attempt's downloaded file is still in slskd's downloads folder (confined). True when
  * that cannot be told (no downloads folder known): filing then looks for it as it always does.
  */
-async function keptFileThere(provider: DownloadProvider, file: string | null): Promise<boolean> {
+async function keptFileThere(provider: DownloadClient, file: string | null): Promise<boolean> {
   if (!file) return false;
   const root = await provider.downloadsRoot().catch(() => null);
   if (root === null) return true;

@@ -8,7 +8,9 @@ import { transition, type DownloadEvent, type DownloadStatus } from './download.
 import { cancelAtDaemon } from './attempt-transfer.js';
 import { toDownloadDto, type DownloadDto } from './download.dto.js';
 import type { AttemptRow, DownloadRow } from './download.repository.js';
-import type { ErrorCode } from './error-codes.js';
+import { unavailableCode, type ErrorCode } from './error-codes.js';
+import { clientFor } from '../providers/provider-set.js';
+import type { ProviderId, SourceRef } from '../providers/release.js';
 import type { PipelineDeps } from './pipeline.deps.js';
 import { readCandidates } from './search.step.js';
 
@@ -247,7 +249,7 @@ export class JobContext {
    * ended with its own last write (filed, failed), nobody follows it. Resolves once that is decided,
    * the forget itself goes on in the background; never rejects.
    */
-  async forgetTransfer(username: string, transferId: string): Promise<void> {
+  async forgetTransfer(source: SourceRef, transferId: string): Promise<void> {
     if (!this.released) {
       const held = await this.confirmLease().then(
         () => true,
@@ -255,7 +257,9 @@ export class JobContext {
       );
       if (!held) return;
     }
-    void this.deps.provider.forget(username, transferId).catch(() => undefined);
+    void clientFor(this.deps.provider, source.provider)
+      .forget(source.username, transferId)
+      .catch(() => undefined);
   }
 
   /** Sleeps, but wakes (by throwing) as soon as the job is aborted. */
@@ -362,12 +366,12 @@ export class JobContext {
    * has nothing at the daemon yet waits as `waiting`; one with a transfer keeps its status so a
    * restart resumes following it.
    */
-  async defer(message: string): Promise<void> {
+  async defer(message: string, provider: ProviderId = this.deps.provider.name): Promise<void> {
     const at = this.deps.now() + this.deps.deferMs;
     const keep =
       this.status === 'queued' || this.status === 'downloading' || this.status === 'processing';
     await this.release(
-      { run_after: at, error_code: 'slskd_unavailable', error_message: message },
+      { run_after: at, error_code: unavailableCode(provider), error_message: message },
       keep ? undefined : 'wait',
     );
   }

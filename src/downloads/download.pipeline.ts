@@ -1,4 +1,5 @@
 import { ProviderError } from '../providers/provider.js';
+import { errorPolicy } from './error-codes.js';
 import { LeaseLostError, type Lease } from '../queue/queue.repository.js';
 import { isActive } from './download.js';
 import { JobContext, type PipelineDeps } from './download.job.js';
@@ -62,16 +63,13 @@ export async function runDownload(
 
 async function handleError(ctx: JobContext, error: unknown): Promise<void> {
   if (error instanceof ProviderError) {
-    if (
-      error.code === 'slskd_unavailable' ||
-      error.code === 'rate_limited' ||
-      error.code === 'network_error'
-    ) {
+    // The provider unavailable, unreachable or rate-limiting: nobody's fault, the download waits.
+    if (errorPolicy(error.code).waitForDaemon) {
       ctx.deps.log.warn(
-        { id: ctx.row.id, code: error.code, message: error.message },
-        'slskd unavailable; download waits',
+        { id: ctx.row.id, provider: error.provider, code: error.code, message: error.message },
+        'provider unavailable; download waits',
       );
-      await ctx.defer(error.message);
+      await ctx.defer(error.message, error.provider);
       return;
     }
     await ctx.retryLater(error.code, error.message);

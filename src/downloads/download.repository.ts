@@ -10,6 +10,8 @@ import type { DatabaseHandle, Db } from '../db/database.js';
 import type { AttemptsTable, Database, DownloadsTable } from '../db/schema.js';
 import { LeaseLostError, type Lease } from '../queue/queue.repository.js';
 import { ACTIVE_STATUSES, type DownloadStatus } from './download.js';
+import { UNAVAILABLE_CODES } from './error-codes.js';
+import { SLSKD, sourceKey, type SourceRef } from '../providers/release.js';
 
 export type DownloadRow = Selectable<DownloadsTable>;
 export type AttemptRow = Selectable<AttemptsTable>;
@@ -56,6 +58,8 @@ const heldBy = (lease: Lease) => (eb: ExpressionBuilder<Database, 'attempts'>) =
 /** An attempt with what the orphan sweep needs to know about its download. */
 export interface AttemptWithDownload {
   id: string;
+  /** The client the attempt went to (absent in hand-built rows: any). */
+  provider?: string;
   transfer_id: string | null;
   batch_id: string;
   username: string;
@@ -213,12 +217,16 @@ export function createDownloadRepository(handle: DatabaseHandle) {
     },
 
     /**
-     * Serializes slot checks for one peer across processes sharing PostgreSQL (READ COMMITTED would
-     * let two see the same free slot). SQLite's BEGIN IMMEDIATE already serializes every writer.
+     * Serializes slot checks for one source across processes sharing PostgreSQL (READ COMMITTED
+     * would let two see the same free slot). SQLite's BEGIN IMMEDIATE already serializes every
+     * writer. An slskd peer's key is the one it always had, so a process of the previous version
+     * running beside this one during an upgrade takes the same lock.
      */
-    async lockPeer(username: string, tx: Db): Promise<void> {
+    async lockSource(source: SourceRef, tx: Db): Promise<void> {
       if (handle.dialect === 'postgres') {
-        await sql`SELECT pg_advisory_xact_lock(hashtext(${`peer:${username}`}))`.execute(tx);
+        const key =
+          source.provider === SLSKD ? `peer:${source.username}` : `peer:${sourceKey(source)}`;
+        await sql`SELECT pg_advisory_xact_lock(hashtext(${key}))`.execute(tx);
       }
     },
 
@@ -305,6 +313,7 @@ export function createDownloadRepository(handle: DatabaseHandle) {
             .innerJoin('downloads', 'downloads.id', 'attempts.download_id')
             .select([
               'attempts.id',
+              'attempts.provider',
               'attempts.transfer_id',
               'attempts.batch_id',
               'attempts.username',
@@ -332,12 +341,14 @@ export function createDownloadRepository(handle: DatabaseHandle) {
     },
 
     /** Attempts that hold (or may hold) a transfer slot at a peer right now. */
-    async activeAttemptsForUser(username: string, tx: Db = db): Promise<number> {
+    /** Open attempts of active downloads at this source: what its per-source limit counts. */
+    async activeAttemptsAt(source: SourceRef, tx: Db = db): Promise<number> {
       const row = await tx
         .selectFrom('attempts')
         .innerJoin('downloads', 'downloads.id', 'attempts.download_id')
         .select((eb) => eb.fn.countAll<number>().as('n'))
-        .where('attempts.username', '=', username)
+        .where('attempts.username', '=', source.username)
+        .where('attempts.provider', '=', source.provider)
         .where('attempts.state', 'in', OPEN_ATTEMPT_STATES)
         .where('downloads.status', 'in', ACTIVE_STATUSES)
         .executeTakeFirstOrThrow();
@@ -360,7 +371,7 @@ export function createDownloadRepository(handle: DatabaseHandle) {
         .updateTable('downloads')
         .set({ run_after: now })
         .where('status', 'in', ACTIVE_STATUSES)
-        .where('error_code', '=', 'slskd_unavailable')
+        .where('error_code', 'in', UNAVAILABLE_CODES)
         .where('run_after', '>', now)
         .executeTakeFirst();
       return Number(result.numUpdatedRows);

@@ -1,3 +1,5 @@
+import type { ProviderId } from '../providers/release.js';
+
 /**
  * The fixed list of error codes a download or an attempt can carry. They are stored as these strings
  * in the database and sent as-is over the API, so renaming one is a breaking change.
@@ -9,6 +11,7 @@ export const ERROR_CODES = [
   'network_error',
   'rate_limited',
   'slskd_unavailable',
+  'provider_unavailable',
   'transfer_rejected',
   'transfer_failed',
   'queue_timeout',
@@ -33,6 +36,7 @@ export function isErrorCode(value: string): value is ErrorCode {
 export interface ErrorPolicy {
   /** The daemon itself is unreachable: wait for it (no retry used up, no source blamed). */
   waitForDaemon: boolean;
+
   /** The fault is this source's: try the next ranked candidate at once. */
   nextSource: boolean;
   /** The same source may work later (a new search round may pick it again). */
@@ -66,7 +70,9 @@ export const ERROR_POLICIES: Record<ErrorCode, ErrorPolicy> = {
   source_offline: policy({}),
   network_error: policy({ waitForDaemon: true, nextSource: false, block: 'none' }),
   rate_limited: policy({ waitForDaemon: true, nextSource: false, block: 'none' }),
+  // "The provider is unavailable", under its wire name for slskd (PROVIDER_UNAVAILABLE below).
   slskd_unavailable: policy({ waitForDaemon: true, nextSource: false, block: 'none' }),
+  provider_unavailable: policy({ waitForDaemon: true, nextSource: false, block: 'none' }),
   // Quota rejections ("Too many files", "Overwhelmed…") pass; they count towards a block.
   transfer_rejected: policy({}),
   transfer_failed: policy({}),
@@ -89,4 +95,37 @@ export const ERROR_POLICIES: Record<ErrorCode, ErrorPolicy> = {
 
 export function errorPolicy(code: ErrorCode): ErrorPolicy {
   return ERROR_POLICIES[code];
+}
+
+/**
+ * "The provider is unavailable" is one concept in generic code; on the wire each provider keeps the
+ * code its clients know: slskd's has always been `slskd_unavailable`. A provider without a row here
+ * says `provider_unavailable`. Generic code never names a provider's code: it asks
+ * `unavailableCode(provider)`, and recognises any of them with `isUnavailableCode`.
+ */
+export const PROVIDER_UNAVAILABLE: Readonly<Record<ProviderId, ErrorCode>> = {
+  slskd: 'slskd_unavailable',
+};
+
+export function unavailableCode(provider: ProviderId): ErrorCode {
+  return Object.hasOwn(PROVIDER_UNAVAILABLE, provider)
+    ? PROVIDER_UNAVAILABLE[provider]!
+    : 'provider_unavailable';
+}
+
+/** Every code that means "the provider is unavailable", whichever provider's. */
+export const UNAVAILABLE_CODES: readonly ErrorCode[] = [
+  ...new Set([...Object.values(PROVIDER_UNAVAILABLE), 'provider_unavailable' as const]),
+];
+
+export function isUnavailableCode(code: string): boolean {
+  return (UNAVAILABLE_CODES as readonly string[]).includes(code);
+}
+
+/**
+ * Failures that mean the provider itself is down (not merely busy): they count towards opening its
+ * circuit (circuit-breaker.ts). A rate limit waits without counting: the daemon is there.
+ */
+export function isProviderDown(code: ErrorCode): boolean {
+  return code === 'network_error' || isUnavailableCode(code);
 }

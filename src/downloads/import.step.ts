@@ -7,6 +7,7 @@ import { placeIntoLibrary, type Placement } from '../library/move.js';
 import { libraryRelativePath } from '../library/naming.js';
 import { verifyAudioFile } from '../library/verify.js';
 import { ProviderError } from '../providers/provider.js';
+import { clientFor } from '../providers/provider-set.js';
 import { LeaseLostError } from '../queue/queue.repository.js';
 import { isActive } from './download.js';
 import type { JobContext } from './download.job.js';
@@ -63,11 +64,12 @@ export class FiledUnrecordedError extends Error {
  * Every read, copy and removal of slskd's file is confined to the downloads folder.
  */
 export async function importStep(ctx: JobContext): Promise<boolean> {
-  const { repo, provider, config, now } = ctx.deps;
+  const { repo, config, now } = ctx.deps;
   const attempt = ctx.row.current_attempt_id
     ? await repo.getAttempt(ctx.row.current_attempt_id)
     : undefined;
   if (!attempt) throw new Error(`download ${ctx.row.id} is processing without an attempt`);
+  const provider = clientFor(ctx.deps.provider, attempt.provider);
 
   const root = await provider.downloadsRoot();
   let source: string | null;
@@ -195,7 +197,8 @@ export async function importStep(ctx: JobContext): Promise<boolean> {
  * cross-device move copies). Null when it never shows up.
  */
 async function locate(ctx: JobContext, attempt: AttemptRow, root: string): Promise<string | null> {
-  const { provider, now } = ctx.deps;
+  const { now } = ctx.deps;
+  const provider = clientFor(ctx.deps.provider, attempt.provider);
   if (attempt.local_path) {
     try {
       await confinedRealPath(root, attempt.local_path);
@@ -270,7 +273,7 @@ async function complete(
     }
   }
   await removeSource(ctx, root, source, placement);
-  if (attempt.transfer_id) ctx.forgetTransfer(attempt.username, attempt.transfer_id);
+  if (attempt.transfer_id) ctx.forgetTransfer(attempt, attempt.transfer_id);
   return true;
 }
 
@@ -333,7 +336,7 @@ async function settleLostLease(
         'cancelled while filing: the filed track wins',
       );
       await removeSource(ctx, root, source, placement);
-      if (attempt.transfer_id) ctx.forgetTransfer(attempt.username, attempt.transfer_id);
+      if (attempt.transfer_id) ctx.forgetTransfer(attempt, attempt.transfer_id);
       return true;
     }
   }

@@ -3,6 +3,7 @@ import {
   type DownloadProvider,
   type TransferStatus,
 } from '../providers/provider.js';
+import { clientFor } from '../providers/provider-set.js';
 import { ACTIVE_STATUSES } from './download.js';
 import type { Logger } from './download.job.js';
 import type { AttemptWithDownload, DownloadRepository } from './download.repository.js';
@@ -36,17 +37,23 @@ export interface SweepVerdict {
   foreign: TransferStatus[];
 }
 
-/** The attempts that stand for a transfer: by transfer id, batch id, or (no batch id) user + file. */
+/**
+ * The attempts that stand for a transfer: by transfer id, batch id, or (no batch id) user + file,
+ * at the same client when both sides say which (transfer ids are only unique within a client).
+ */
 function attemptsOf(t: TransferStatus, attempts: readonly AttemptWithDownload[]) {
+  const sameClient = (a: AttemptWithDownload) =>
+    t.provider === undefined || a.provider === undefined || a.provider === t.provider;
   return attempts.filter(
     (a) =>
-      a.transfer_id === t.id ||
-      (t.batchId !== undefined && a.batch_id === t.batchId.toLowerCase()) ||
-      (t.batchId === undefined &&
-        a.transfer_id === null &&
-        a.username === t.username &&
-        a.filename === t.filename &&
-        (t.requestedAt ?? 0) >= a.created_at - CLOCK_SKEW_MS),
+      sameClient(a) &&
+      (a.transfer_id === t.id ||
+        (t.batchId !== undefined && a.batch_id === t.batchId.toLowerCase()) ||
+        (t.batchId === undefined &&
+          a.transfer_id === null &&
+          a.username === t.username &&
+          a.filename === t.filename &&
+          (t.requestedAt ?? 0) >= a.created_at - CLOCK_SKEW_MS)),
   );
 }
 
@@ -101,14 +108,14 @@ export function createOrphanSweep(deps: {
       try {
         if (t.state === 'succeeded') {
           // Done and nobody needs the record: removing it only hides it (the file stays).
-          await provider.forget(t.username, t.id);
+          await clientFor(provider, t.provider).forget(t.username, t.id);
           removed++;
           continue;
         }
         // Re-checked right before the cancel: a download may have adopted it since the list was read.
         if (await repo.isTransferFollowed(t)) continue;
         // Also for a failed one: slskd may be about to retry it. cancel() waits, then removes it.
-        await provider.cancel(t.username, t.id);
+        await clientFor(provider, t.provider).cancel(t.username, t.id);
         cancelled++;
         log.info(
           { user: t.username, file: t.filename, state: t.raw },

@@ -5,6 +5,7 @@ import type { EventLog, LoggedEventInput } from '../events/event-log.js';
 import type { Tagger } from '../library/tagging/tagger.js';
 import type { TranscodeChecker } from '../library/transcode-check.js';
 import type { DownloadProvider } from '../providers/provider.js';
+import type { ProviderId, SourceRef } from '../providers/release.js';
 import type { QueueRepository } from '../queue/queue.repository.js';
 import type { SourceWaitRepository } from '../queue/source-wait.repository.js';
 import type { SettingKey, Settings } from '../settings/settings.definitions.js';
@@ -123,8 +124,11 @@ export interface AlbumTrackHook {
 }
 
 export interface SourcePolicy {
-  sourceFilter(usernames: string[]): Promise<{
-    isBlocked(c: { username: string; filename: string }): boolean;
-    peerRecord(username: string): { successes: number; failures: number } | undefined;
+  sourceFilter(sources: readonly SourceRef[]): Promise<{
+    isBlocked(c: SourceRef & { filename: string }): boolean;
+    peerRecord(
+      username: string,
+      provider: ProviderId,
+    ): { successes: number; failures: number } | undefined;
   }>;
 }

@@ -3,7 +3,8 @@ import { buildSearchQueries } from '../matching/query.js';
 import { DEFAULT_RULES } from '../matching/quality-profile-builtins.js';
 import type { ConditionName, ProfileRules, ScorePart } from '../matching/quality-profile.js';
 import { rankWithProfile, type ProfileRankingResult } from '../matching/quality-profile-ranking.js';
-import { ProviderError, type Candidate } from '../providers/provider.js';
+import { ProviderError, providerUnavailable, type Candidate } from '../providers/provider.js';
+import { sourcesOf } from '../providers/release.js';
 import type { JobContext, SourcePolicy } from './download.job.js';
 import type { DownloadRow } from './download.repository.js';
 
@@ -163,7 +164,8 @@ export async function searchStep(ctx: JobContext): Promise<boolean> {
     const snapshot = await waitForSearch(ctx, searchId);
     if (snapshot === 'lost') {
       // Lost in an slskd restart, or refused: search again under a new id, a few times at most.
-      if (++lost > 3) throw new ProviderError('slskd_unavailable', 'slskd keeps losing searches');
+      if (++lost > 3)
+        throw providerUnavailable(provider.name, `${provider.name} keeps losing searches`);
       await ctx.save({ search_id: null });
       continue;
     }
@@ -200,9 +202,7 @@ export async function rankSnapshot(
   sources: SourcePolicy | undefined,
   profiles: ProfileSource | undefined,
 ): Promise<StoredCandidates> {
-  const filter = sources
-    ? await sources.sourceFilter([...new Set(snapshot.map((c) => c.username))])
-    : undefined;
+  const filter = sources ? await sources.sourceFilter(sourcesOf(snapshot)) : undefined;
   const profile = profiles
     ? await profiles.rankingProfile(row.quality_profile_id ?? null)
     : NO_PROFILE;

@@ -1,4 +1,5 @@
 import { ProviderError, type TransferStatus } from '../providers/provider.js';
+import { clientFor } from '../providers/provider-set.js';
 import { enqueueRequestOf } from './attempt-transfer.js';
 import type { JobContext } from './download.job.js';
 import type { AttemptRow } from './download.repository.js';
@@ -23,7 +24,8 @@ const PARK_AFTER_POLLS = 3;
 
 /** Follows one transfer through the monitor until it ends, stalls or disappears. */
 export async function follow(ctx: JobContext, attempt: AttemptRow): Promise<Outcome> {
-  const { provider, monitor, config, settings, now } = ctx.deps;
+  const { monitor, config, settings, now } = ctx.deps;
+  const provider = clientFor(ctx.deps.provider, attempt.provider);
   const transferId = attempt.transfer_id as string;
   const updates: TransferUpdate[] = [];
   let wake: (() => void) | null = null;
@@ -149,7 +151,7 @@ async function applyStatus(
   t: TransferStatus,
   positionDue: () => boolean,
 ): Promise<Outcome | null> {
-  const { provider } = ctx.deps;
+  const provider = clientFor(ctx.deps.provider, attempt.provider);
   switch (t.state) {
     case 'queued_locally':
     case 'requested':

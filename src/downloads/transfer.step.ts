@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { qualityTier } from '../matching/quality-policy.js';
 import { ProviderError, type TransferStatus } from '../providers/provider.js';
+import { clientFor } from '../providers/provider-set.js';
+import { sourcesOf } from '../providers/release.js';
 import { cancelUnlessFollowed, enqueueRequestOf } from './attempt-transfer.js';
 import { LeaseLostError } from '../queue/queue.repository.js';
 import type { JobContext } from './download.job.js';
@@ -67,14 +69,14 @@ export async function transferStep(ctx: JobContext): Promise<boolean> {
     }
     const code = outcome.kind === 'failed' ? outcome.code : 'transfer_failed';
     await ctx.finishAttempt(attempt, { state: 'failed', code, message: outcome.message });
-    if (attempt.transfer_id) await ctx.forgetTransfer(attempt.username, attempt.transfer_id);
+    if (attempt.transfer_id) await ctx.forgetTransfer(attempt, attempt.transfer_id);
     attempt = undefined;
   }
 }
 
 /**
- * Picks the best candidate not tried in this round whose peer has a free per-user slot, waiting
- * for a slot when only lower-quality sources are free.
+ * Picks the best candidate not tried in this round whose source has a free slot under the
+ * per-source limit, waiting for a slot when only lower-quality sources are free.
  */
 async function startNextAttempt(ctx: JobContext): Promise<AttemptRow | undefined> {
   const { repo, queue, config, settings, now } = ctx.deps;
@@ -91,7 +93,7 @@ async function startNextAttempt(ctx: JobContext): Promise<AttemptRow | undefined
     );
     // A failure earlier in this round may have blocked a peer or file since the ranking.
     const filter = ctx.deps.sources
-      ? await ctx.deps.sources.sourceFilter([...new Set(notTried.map((r) => r.candidate.username))])
+      ? await ctx.deps.sources.sourceFilter(sourcesOf(notTried.map((r) => r.candidate)))
       : null;
     const untried = filter ? notTried.filter((r) => !filter.isBlocked(r.candidate)) : notTried;
     if (untried.length === 0 && stored?.pinned && !pendingPick(stored)) {
@@ -170,13 +172,18 @@ async function startNextAttempt(ctx: JobContext): Promise<AttemptRow | undefined
         updated_at: t,
       } as const;
       // Slot check, attempt row and download row in one transaction: two workers cannot both take
-      // a peer's last slot, and the batch id is durable before the daemon hears of it (with the
-      // event that announces the new source).
+      // a source's last slot, and the batch id is durable before the daemon hears of it (with the
+      // event that announces the new source). The per-source limit holds where the client's
+      // sources have few slots (slskd's peers); a client whose sources do not (SourceLimit
+      // `none`) skips it.
+      const limited = clientFor(ctx.deps.provider, candidate.provider).sourceLimit !== 'none';
       const taken = await ctx.write(
         async (tx) => {
-          await repo.lockPeer(candidate.username, tx);
-          const perUser = settings.get('maxConcurrentPerUser');
-          if ((await repo.activeAttemptsForUser(candidate.username, tx)) >= perUser) return null;
+          if (limited) {
+            await repo.lockSource(candidate, tx);
+            const perSource = settings.get('maxConcurrentPerUser');
+            if ((await repo.activeAttemptsAt(candidate, tx)) >= perSource) return null;
+          }
           await repo.insertAttempt(row, tx);
           return queue.fencedUpdate(ctx.lease, patch, tx);
         },
@@ -201,7 +208,8 @@ async function runAttempt(
   attempt: AttemptRow,
   resuming: boolean,
 ): Promise<Outcome> {
-  const { provider, repo, now } = ctx.deps;
+  const { repo, now } = ctx.deps;
+  const provider = clientFor(ctx.deps.provider, attempt.provider);
   if (attempt.state === 'pending') {
     let transfer: TransferStatus;
     try {
@@ -229,7 +237,7 @@ async function runAttempt(
       const current = await repo.getAttempt(attempt.id);
       if (current?.state !== 'pending' && current?.state !== 'enqueued') {
         // Closed (cancelled by the user) while the enqueue was in flight: take back what it made.
-        await cancelUnlessFollowed(ctx.deps, attempt.username, transfer.id, () => undefined);
+        await cancelUnlessFollowed(ctx.deps, attempt, transfer.id, () => undefined);
       }
       // Still open: another worker has taken the download over and follows (or will adopt) this
       // very transfer by its batch id. Leave it alone.

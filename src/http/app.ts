@@ -16,7 +16,7 @@ import {
   type DownloadsService,
 } from '../downloads/downloads.service.js';
 import type { SseBroker } from '../events/sse.broker.js';
-import type { HealthMonitor } from '../providers/health-monitor.js';
+import type { HealthBoard } from '../providers/health-monitor.js';
 import type { TranscodeChecker } from '../library/transcode-check.js';
 import type { BlocklistService } from '../blocklist/blocklist.service.js';
 import { blocklistRoutes } from './routes/blocklist.routes.js';
@@ -54,7 +54,7 @@ export interface AppDeps {
   apiKey: string;
   downloads: DownloadsService;
   blocklist: BlocklistService;
-  health: HealthMonitor;
+  health: HealthBoard;
   broker: SseBroker;
   settings: SettingsService;
   queueControl: QueueControlService;

@@ -151,19 +151,22 @@ export const ErrorBody = Type.Object({
   message: Type.String(),
 });
 
+/** One provider's state in /api/health. */
+export const ProviderHealthSchema = Type.Object({
+  state: Type.Union([Type.Literal('up'), Type.Literal('down'), Type.Literal('unknown')]),
+  circuit: Type.Optional(
+    Type.Union([Type.Literal('closed'), Type.Literal('open'), Type.Literal('half-open')]),
+  ),
+  version: Type.Optional(Type.String()),
+  message: Type.Optional(Type.String()),
+  checkedAt: Type.Union([Type.String(), Type.Null()]),
+});
+
 export const HealthBody = Type.Object({
+  /** ok when every provider is up. */
   status: Type.Union([Type.Literal('ok'), Type.Literal('degraded')]),
-  providers: Type.Object({
-    slskd: Type.Object({
-      state: Type.Union([Type.Literal('up'), Type.Literal('down'), Type.Literal('unknown')]),
-      circuit: Type.Optional(
-        Type.Union([Type.Literal('closed'), Type.Literal('open'), Type.Literal('half-open')]),
-      ),
-      version: Type.Optional(Type.String()),
-      message: Type.Optional(Type.String()),
-      checkedAt: Type.Union([Type.String(), Type.Null()]),
-    }),
-  }),
+  /** Provider id → its state: `slskd` always (the only provider so far), others as configured. */
+  providers: Type.Record(Type.String(), ProviderHealthSchema),
   queue: Type.Record(Type.String(), Type.Integer()),
   /**
    * The fake-lossless check: `available: false` (ffmpeg missing or broken) means lossless files

@@ -1,4 +1,4 @@
-import type { Candidate } from '../providers/provider.js';
+import { sourceKey, type Candidate, type ProviderId } from '../providers/release.js';
 import { memoNormalize } from './normalize.js';
 import { matchNames, prepareTarget, type PreparedTarget, type TrackTarget } from './track-match.js';
 import {
@@ -50,7 +50,8 @@ export interface RankingResult {
 export interface RankingOptions {
   policy?: QualityPolicy;
   isBlocked?: (candidate: Candidate) => boolean;
-  peerRecord?: (username: string) => PeerRecord | undefined;
+  /** A source's record, by its name within its provider (release.ts: records are per source). */
+  peerRecord?: (username: string, provider: ProviderId) => PeerRecord | undefined;
 }
 
 const TIER_WEIGHT = 1000;
@@ -118,10 +119,11 @@ function evaluate(
   within += Math.min(100, 25 * Math.log10(1 + speed / 10_240));
   if (speed > 0) notes.push(`${Math.round(speed / 1024)} KB/s`);
 
-  if (!records.has(candidate.username)) {
-    records.set(candidate.username, options.peerRecord?.(candidate.username));
+  const source = sourceKey(candidate);
+  if (!records.has(source)) {
+    records.set(source, options.peerRecord?.(candidate.username, candidate.provider));
   }
-  const record = records.get(candidate.username);
+  const record = records.get(source);
   const successes = nonNegative(record?.successes);
   const total = successes + nonNegative(record?.failures);
   if (total > 0) {
@@ -143,8 +145,9 @@ function evaluate(
   return { score: tier.tier * TIER_WEIGHT + Math.round(within * 10) / 10, notes };
 }
 
-/** Total order used for ties: by username, then file name, then every other field. */
+/** Total order used for ties: by provider, username, then file name, then every other field. */
 export function compareCandidates(a: Candidate, b: Candidate): number {
+  if (a.provider !== b.provider) return a.provider < b.provider ? -1 : 1;
   if (a.username !== b.username) return a.username < b.username ? -1 : 1;
   if (a.filename !== b.filename) return a.filename < b.filename ? -1 : 1;
   const ka = canonicalKey(a);

@@ -7,7 +7,8 @@ import {
   type CircuitBreakerPolicy,
 } from 'cockatiel';
 import type { EventBus } from '../events/event-bus.js';
-import { ProviderError, type DownloadProvider } from './provider.js';
+import { isProviderDown } from '../downloads/error-codes.js';
+import { ProviderError, providerUnavailable, type DownloadProvider } from './provider.js';
 
 export type CircuitStateName = 'closed' | 'open' | 'half-open';
 
@@ -17,10 +18,7 @@ export interface GuardedProvider extends DownloadProvider {
 
 /** Failures that mean "the daemon is down", as opposed to a peer or file problem. */
 function isDaemonDown(error: Error): boolean {
-  return (
-    error instanceof ProviderError &&
-    (error.code === 'slskd_unavailable' || error.code === 'network_error')
-  );
+  return error instanceof ProviderError && isProviderDown(error.code);
 }
 
 const STATE_NAMES: Record<CircuitState, CircuitStateName> = {
@@ -32,7 +30,8 @@ const STATE_NAMES: Record<CircuitState, CircuitStateName> = {
 
 /**
  * Puts a circuit breaker in front of a provider. After `threshold` consecutive daemon-down failures
- * it opens: calls fail at once with `slskd_unavailable` and nothing is sent to the daemon, except
+ * it opens: calls fail at once with the provider's unavailable code (slskd: `slskd_unavailable`)
+ * and nothing is sent to the daemon, except
  * the health monitor's periodic probe once `halfOpenAfterMs` has passed; its success closes the
  * circuit and work resumes by itself. Downloads meanwhile wait (they are never failed for it).
  */
@@ -55,8 +54,8 @@ export function withCircuitBreaker(
       return await breaker.execute(fn);
     } catch (error) {
       if (error instanceof BrokenCircuitError) {
-        throw new ProviderError(
-          'slskd_unavailable',
+        throw providerUnavailable(
+          inner.name,
           `${inner.name} is unreachable; waiting for it to come back (circuit open)`,
         );
       }
@@ -66,6 +65,7 @@ export function withCircuitBreaker(
 
   return {
     name: inner.name,
+    ...(inner.sourceLimit !== undefined ? { sourceLimit: inner.sourceLimit } : {}),
     get circuit() {
       return STATE_NAMES[breaker.state];
     },
@@ -83,7 +83,7 @@ export function withCircuitBreaker(
         const h = await guard(async () => {
           const answer = await inner.health();
           if (answer.state === 'down' && !answer.offline) {
-            throw new ProviderError('slskd_unavailable', answer.message ?? 'down');
+            throw providerUnavailable(inner.name, answer.message ?? 'down');
           }
           return answer;
         });

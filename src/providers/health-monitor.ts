@@ -1,5 +1,6 @@
 import type { EventBus } from '../events/event-bus.js';
-import type { DownloadProvider, ProviderHealth } from './provider.js';
+import type { ProviderBase, ProviderHealth } from './provider.js';
+import type { ProviderId } from './release.js';
 
 export interface HealthState {
   state: 'up' | 'down' | 'unknown';
@@ -47,7 +48,7 @@ export function publicHealth(
 
 /** Probes a provider on a timer and publishes changes, so /api/health never waits on the daemon. */
 export function createHealthMonitor(deps: {
-  provider: Pick<DownloadProvider, 'name' | 'health'> & {
+  provider: Pick<ProviderBase, 'name' | 'health'> & {
     readonly circuit?: 'closed' | 'open' | 'half-open';
   };
   bus: EventBus;
@@ -100,6 +101,7 @@ export function createHealthMonitor(deps: {
   const circuit = () => deps.provider.circuit;
 
   return {
+    name,
     check,
     get current(): HealthState {
       const c = circuit();
@@ -116,3 +118,23 @@ export function createHealthMonitor(deps: {
 }
 
 export type HealthMonitor = ReturnType<typeof createHealthMonitor>;
+
+/** Every configured provider's health, by provider id: what /api/health reports. */
+export interface HealthBoard {
+  readonly providers: Record<ProviderId, HealthState>;
+  /** Up when every provider is up. */
+  readonly allUp: boolean;
+}
+
+export function healthBoard(
+  monitors: readonly Pick<HealthMonitor, 'name' | 'current'>[],
+): HealthBoard {
+  return {
+    get providers() {
+      return Object.fromEntries(monitors.map((m) => [m.name, m.current]));
+    },
+    get allUp() {
+      return monitors.every((m) => m.current.state === 'up');
+    },
+  };
+}

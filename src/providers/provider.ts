@@ -1,46 +1,25 @@
-import type { ErrorCode } from '../downloads/error-codes.js';
+import { unavailableCode, type ErrorCode } from '../downloads/error-codes.js';
+import type { Candidate, ProviderId } from './release.js';
+
+export type {
+  Candidate,
+  CandidateTags,
+  ProviderId,
+  Release,
+  ReleaseFile,
+  SourceAvailability,
+  SourceRef,
+} from './release.js';
 
 /**
- * The contract every download daemon adapter implements. It is protocol-neutral: a "candidate" is one
- * fetchable file, a "transfer" is the daemon's record of fetching it. Only the adapter speaks the
- * daemon's dialect; the pipeline sees these shapes alone.
+ * The contract every daemon adapter implements, in two roles (docs/architecture.md, "Providers:
+ * indexers and download clients"): an **indexer** finds releases (search, browse a folder), a
+ * **download client** fetches them (enqueue, follow the transfer, cancel, the finished file's local
+ * path). slskd plays both; a Torznab indexer only the first, qBittorrent only the second. A
+ * candidate (release.ts) is one fetchable file at a source, a transfer the client's record of
+ * fetching it. Only the adapter speaks the daemon's dialect; generic code sees these shapes alone,
+ * and reaches a provider by id through `provider-set.ts`.
  */
-
-/** One file found by a search, normalized from the daemon's response. */
-export interface Candidate {
-  provider: string;
-  /** Remote peer that shares the file. */
-  username: string;
-  /** Remote path exactly as the daemon reported it (Soulseek paths use backslashes). */
-  filename: string;
-  /** Bytes, as reported by the peer. */
-  size: number;
-  /** Lower-case extension without the dot, derived from `filename` (the daemon's field is unreliable). */
-  extension: string;
-  bitRate?: number;
-  sampleRate?: number;
-  bitDepth?: number;
-  lengthSeconds?: number;
-  isVariableBitRate?: boolean;
-  /** Whether the peer had a free upload slot when it answered. */
-  hasFreeUploadSlot: boolean;
-  /** The peer's upload queue length when it answered. */
-  queueLength: number;
-  /** The peer's advertised upload speed in bytes/s. */
-  uploadSpeed: number;
-  /**
-   * The file's own tags, when the provider knows them (slskd search answers carry none; a browsed
-   * or indexed release may). Matching reads them as it reads the path.
-   */
-  tags?: CandidateTags;
-}
-
-export interface CandidateTags {
-  artist?: string;
-  albumArtist?: string;
-  title?: string;
-  album?: string;
-}
 
 export type SearchState = 'missing' | 'running' | 'complete';
 
@@ -66,6 +45,12 @@ export type TransferState =
 
 export interface TransferStatus {
   id: string;
+  /**
+   * The client that holds it: set by the provider set when it merges several clients' lists; an
+   * adapter may leave it out (it only knows its own).
+   */
+  provider?: ProviderId;
+  /** The source it comes from (slskd: the peer). */
   username: string;
   filename: string;
   size: number;
@@ -104,13 +89,22 @@ export class ProviderError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly status?: number,
+    /** The provider it is about, when the thrower knows (the circuit breaker, the provider set). */
+    readonly provider?: ProviderId,
   ) {
     super(message);
     this.name = 'ProviderError';
   }
 }
 
+/** "This provider is unavailable", under the provider's own wire code (error-codes.ts). */
+export function providerUnavailable(provider: ProviderId, message: string): ProviderError {
+  return new ProviderError(unavailableCode(provider), message, undefined, provider);
+}
+
 export interface EnqueueRequest {
+  /** The client to fetch it (the provider set routes by it); absent: the first, slskd. */
+  provider?: ProviderId;
   /** Client-chosen id, stored before the call so a restart can ask whether the enqueue happened. */
   batchId: string;
   username: string;
@@ -123,16 +117,42 @@ export interface EnqueueRequest {
   notBefore?: number;
 }
 
-export interface DownloadProvider {
-  readonly name: string;
+/** What both roles have: an id and a health probe. */
+export interface ProviderBase {
+  /** The provider's id (release.ts): what candidates, attempts and blocklist rows carry. */
+  readonly name: ProviderId;
   /** Whether the daemon is reachable and connected to its network. Never throws. */
   health(): Promise<ProviderHealth>;
+}
+
+/** Finds releases: searches, and (optionally) lists a release folder whole. */
+export interface Indexer extends ProviderBase {
   /** Starts a search under a client-chosen id. */
   startSearch(id: string, text: string, timeoutMs: number): Promise<void>;
   /** Reads a search; `missing` when the daemon does not know the id (e.g. after its restart). */
   getSearch(id: string): Promise<SearchSnapshot>;
   /** Removes a finished search from the daemon (it keeps them all otherwise). */
   deleteSearch(id: string): Promise<void>;
+  /**
+   * Every file of one release folder at its source (slskd: a peer's directory, browsed), not only
+   * the ones a search returned. Availability (slots, queue, speed) is unknown here and left at
+   * false/0. Optional: a provider that cannot list folders leaves albums to per-track searches.
+   */
+  listFolder?(source: string, directory: string): Promise<Candidate[]>;
+}
+
+/**
+ * How a download client's sources bear load, which decides whether SoulSpot's per-source limit
+ * (the `maxConcurrentPerUser` setting) applies: `per-source` holds every source to it (a Soulseek
+ * peer has a few upload slots and queues the rest, so a second file from a busy peer only waits);
+ * `none` does not (a torrent swarm or a Usenet server has no such limit).
+ */
+export type SourceLimit = 'per-source' | 'none';
+
+/** Fetches releases: enqueues, follows and cancels transfers, and finds the finished files. */
+export interface DownloadClient extends ProviderBase {
+  /** Absent: `per-source`, the rule SoulSpot has always applied. */
+  readonly sourceLimit?: SourceLimit;
   /** Enqueues one file and returns the daemon's transfer. Throws ProviderError. */
   enqueue(request: EnqueueRequest): Promise<TransferStatus>;
   /**
@@ -143,14 +163,14 @@ export interface DownloadProvider {
   /** All transfers the daemon knows, in one request. */
   listTransfers(): Promise<TransferStatus[]>;
   /** Cancels a transfer, waits until the daemon reports it completed, then removes the record. */
-  cancel(username: string, transferId: string): Promise<void>;
+  cancel(source: string, transferId: string): Promise<void>;
   /**
    * Drops a finished transfer from the daemon's list (the file stays). slskd otherwise keeps every
    * transfer for ever, and its one list grows with each download.
    */
-  forget(username: string, transferId: string): Promise<void>;
-  /** Place in the remote peer's queue, or null when the daemon cannot tell. */
-  queuePosition(username: string, transferId: string): Promise<number | null>;
+  forget(source: string, transferId: string): Promise<void>;
+  /** Place in the source's queue, or null when the daemon cannot tell. */
+  queuePosition(source: string, transferId: string): Promise<number | null>;
   /**
    * Classifies a transfer that ended without success. `daemonRestart` marks transfers the daemon
    * itself dropped (slskd's "Application shut down"), which deserve the same source again.
@@ -171,10 +191,7 @@ export interface DownloadProvider {
   localPath(transfer: TransferStatus, options?: { waitedMs?: number }): Promise<string | null>;
   /** The folder every finished file must lie in (confinement root), or null when unknown. */
   downloadsRoot(): Promise<string | null>;
-  /**
-   * Every file of one release folder at its source (slskd: a peer's directory, browsed), not only
-   * the ones a search returned. Peer facts (slots, queue, speed) are unknown here and left at
-   * false/0. Optional: a provider that cannot list folders leaves albums to per-track searches.
-   */
-  listFolder?(username: string, directory: string): Promise<Candidate[]>;
 }
+
+/** A provider playing both roles (slskd), or the provider set that routes to several (provider-set.ts). */
+export interface DownloadProvider extends Indexer, DownloadClient {}

@@ -9,6 +9,7 @@ import { freeSearchText, buildSearchQueries } from '../matching/query.js';
 import { rankWithProfile } from '../matching/quality-profile-ranking.js';
 import type { TrackTarget } from '../matching/ranking.js';
 import { ProviderError, type Candidate, type DownloadProvider } from '../providers/provider.js';
+import { sourcesOf } from '../providers/release.js';
 import type { SearchRequest, SearchResultDto, SourceRequest } from './search.dto.js';
 
 /**
@@ -190,9 +191,7 @@ export function createSearchService(deps: SearchServiceDeps) {
         release();
       }
       const { id, found } = ran;
-      const filter = deps.sources
-        ? await deps.sources.sourceFilter([...new Set(found.map((c) => c.username))])
-        : undefined;
+      const filter = deps.sources ? await deps.sources.sourceFilter(sourcesOf(found)) : undefined;
       const result = rankWithProfile(
         target,
         found,

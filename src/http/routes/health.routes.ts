@@ -22,10 +22,10 @@ export const healthRoutes =
         const checks = deps.healthChecks ? await deps.healthChecks.run() : [];
         const queue = await deps.downloads.counts();
         // Read after the awaits, so `status`, `providers` and the slskd check tell the same moment.
-        const slskd = deps.health.current;
+        const { providers, allUp } = deps.health;
         return {
-          status: slskd.state === 'up' ? ('ok' as const) : ('degraded' as const),
-          providers: { slskd },
+          status: allUp ? ('ok' as const) : ('degraded' as const),
+          providers,
           queue,
           transcode,
           checks,

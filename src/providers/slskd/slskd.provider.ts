@@ -23,6 +23,7 @@ import type { SlskdSettings } from './slskd.settings.js';
 const RESPONSES_RETRY_MS = 300;
 const CANCEL_POLL_MS = 150;
 
+/** slskd plays both roles: it searches the Soulseek network (indexer) and fetches (client). */
 export type SlskdProvider = DownloadProvider & {
   /** slskd's version (`version.current`), cached after the first successful `/application` read. */
   version(): Promise<string | null>;
@@ -90,6 +91,9 @@ export function createSlskdProvider(
 
   return {
     name: PROVIDER_NAME,
+    // A Soulseek peer serves a few uploads at once and queues the rest: SoulSpot's per-source
+    // limit (maxConcurrentPerUser) applies to every peer.
+    sourceLimit: 'per-source',
 
     version: () => version().catch(() => null),
 

@@ -1,0 +1,121 @@
+import type { CircuitStateName } from './circuit-breaker.js';
+import {
+  providerUnavailable,
+  type DownloadClient,
+  type DownloadProvider,
+  type EnqueueRequest,
+  type Indexer,
+  type TransferStatus,
+} from './provider.js';
+import type { ProviderId } from './release.js';
+
+/** Marks a provider set (a brand, not a method test: test doubles answer every property). */
+const PROVIDER_SET = Symbol('provider-set');
+
+/**
+ * The providers SoulSpot is configured with, by role, behind the one `DownloadProvider` shape the
+ * generic code holds (docs/architecture.md, "Providers: indexers and download clients"). main.ts
+ * builds it from the configured adapters; adding a provider is adding an entry there, not changing
+ * the pipeline.
+ *
+ * Routing rules, each by what the call carries:
+ * - searches go to the first indexer (the only one so far; issue 11 brings the per-profile order);
+ * - an enqueue goes to the client its request names, a transfer's questions (failure, local path)
+ *   to the client that listed it; an attempt's other calls go through `clientFor(set, provider)`;
+ * - the transfer list is every client's, each transfer tagged with its client;
+ * - a call that names no provider (rows and adapters from before providers were a dimension) means
+ *   the first client: slskd.
+ */
+export interface ProviderSet extends DownloadProvider {
+  readonly [PROVIDER_SET]: true;
+  readonly ids: readonly ProviderId[];
+  /**
+   * Throws ProviderError (the provider's unavailable code) for a provider not configured; no id:
+   * the first client.
+   */
+  client(id?: ProviderId): DownloadClient;
+  indexer(id: ProviderId): Indexer;
+  /** Open only when every provider's circuit is open: nothing could work then. */
+  readonly circuit: CircuitStateName;
+}
+
+type Guarded = { readonly circuit?: CircuitStateName };
+
+export function createProviderSet(roles: {
+  indexers: readonly (Indexer & Guarded)[];
+  clients: readonly (DownloadClient & Guarded)[];
+}): ProviderSet {
+  const [search] = roles.indexers;
+  const [first] = roles.clients;
+  if (!search || !first) throw new Error('a provider set needs an indexer and a download client');
+  const clients = new Map(roles.clients.map((c) => [c.name, c]));
+  const indexers = new Map(roles.indexers.map((i) => [i.name, i]));
+
+  const client = (id: ProviderId | undefined): DownloadClient => {
+    if (id === undefined) return first;
+    const found = clients.get(id);
+    if (!found) throw providerUnavailable(id, `no download client "${id}" is configured`);
+    return found;
+  };
+  const indexer = (id: ProviderId): Indexer => {
+    const found = indexers.get(id);
+    if (!found) throw providerUnavailable(id, `no indexer "${id}" is configured`);
+    return found;
+  };
+  const members = [...new Set<Guarded>([...roles.indexers, ...roles.clients])];
+
+  return {
+    [PROVIDER_SET]: true,
+    name: search.name,
+    ids: [...new Set([...indexers.keys(), ...clients.keys()])],
+    client,
+    indexer,
+    get circuit(): CircuitStateName {
+      const states = members.map((m) => m.circuit ?? 'closed');
+      if (states.every((s) => s === 'open')) return 'open';
+      return states.includes('half-open') ? 'half-open' : 'closed';
+    },
+    health: () => search.health(),
+    startSearch: (id, text, timeoutMs) => search.startSearch(id, text, timeoutMs),
+    getSearch: (id) => search.getSearch(id),
+    deleteSearch: (id) => search.deleteSearch(id),
+    ...(search.listFolder
+      ? { listFolder: (source: string, directory: string) => search.listFolder!(source, directory) }
+      : {}),
+    sourceLimit: first.sourceLimit ?? 'per-source',
+    enqueue: (request: EnqueueRequest) => client(request.provider).enqueue(request),
+    findEnqueued: (request: EnqueueRequest) => client(request.provider).findEnqueued(request),
+    async listTransfers(): Promise<TransferStatus[]> {
+      // All or nothing: a list missing one client's transfers would read as "they are gone".
+      const lists = await Promise.all(
+        roles.clients.map(async (c) =>
+          (await c.listTransfers()).map((t) => ({ ...t, provider: c.name })),
+        ),
+      );
+      return lists.flat();
+    },
+    cancel: (source, transferId) => first.cancel(source, transferId),
+    forget: (source, transferId) => first.forget(source, transferId),
+    queuePosition: (source, transferId) => first.queuePosition(source, transferId),
+    describeFailure: (t) => client(t.provider).describeFailure(t),
+    localPath: (t, options) => client(t.provider).localPath(t, options),
+    downloadsRoot: () => first.downloadsRoot(),
+  };
+}
+
+/**
+ * The download client for a provider id: the set's member, or, for a single provider handed in
+ * directly (tests, benchmarks), the provider itself.
+ */
+export function clientFor(provider: DownloadProvider, id: ProviderId | undefined): DownloadClient {
+  return isSet(provider) ? provider.client(id) : provider;
+}
+
+/** The indexer for a provider id, as `clientFor`. */
+export function indexerFor(provider: DownloadProvider, id: ProviderId): Indexer {
+  return isSet(provider) ? provider.indexer(id) : provider;
+}
+
+function isSet(provider: DownloadProvider): provider is ProviderSet {
+  return (provider as { [PROVIDER_SET]?: unknown })[PROVIDER_SET] === true;
+}
