@@ -11,6 +11,8 @@ CREATE TABLE "downloads" ("id" text primary key, "status" text not null, "artist
 
 CREATE TABLE "events" ("id" integer primary key autoincrement, "type" text not null, "payload" text not null, "created_at" bigint not null);
 
+CREATE TABLE "filing_slots" ("slot_no" integer primary key, "download_id" text, "lease_token" integer, "expires_at" bigint);
+
 CREATE TABLE "peer_failures" ("id" text primary key, "username" text not null, "filename" text not null, "error_code" text not null, "at" bigint not null);
 
 CREATE TABLE "peer_stats" ("username" text primary key, "successes" integer default 0 not null, "failures" integer default 0 not null, "failures_by_code" text default '{}' not null, "bytes" bigint default 0 not null, "speed_samples" integer default 0 not null, "average_speed" double precision default 0 not null, "last_failure_at" bigint, "updated_at" bigint not null);
@@ -44,6 +46,9 @@ CREATE INDEX downloads_at_source ON downloads (source_wait, priority DESC, posit
 
 CREATE INDEX downloads_claim ON downloads (status, run_after);
 
+CREATE INDEX downloads_filing ON downloads (priority DESC, position, created_at, id)
+    WHERE status = 'processing' AND hold = 'none';
+
 CREATE INDEX downloads_lease ON downloads (lease_owner);
 
 CREATE INDEX downloads_live_lease ON downloads (lease_expires_at)
@@ -55,8 +60,7 @@ CREATE INDEX downloads_quality_profile ON downloads (quality_profile_id, status)
     WHERE quality_profile_id IS NOT NULL;
 
 CREATE INDEX downloads_queue ON downloads (priority DESC, position, created_at, id)
-    WHERE status IN ('waiting', 'searching', 'queued', 'downloading', 'processing')
-      AND hold = 'none';
+    WHERE status IN ('waiting', 'searching', 'queued', 'downloading') AND hold = 'none';
 
 CREATE INDEX downloads_scheduled ON downloads (scheduled_at)
     WHERE hold = 'scheduled';
@@ -64,6 +68,10 @@ CREATE INDEX downloads_scheduled ON downloads (scheduled_at)
 CREATE INDEX downloads_status_newest ON downloads (status, created_at DESC, id DESC);
 
 CREATE INDEX events_created_at ON events (created_at);
+
+CREATE INDEX filing_slots_lease ON filing_slots (download_id, lease_token);
+
+CREATE INDEX filing_slots_named ON filing_slots (slot_no) WHERE download_id IS NOT NULL;
 
 CREATE INDEX peer_failures_at ON peer_failures (at);
 
