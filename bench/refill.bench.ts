@@ -51,11 +51,12 @@ export interface RefillResult {
  * Slot refill as the emulator sees it: every transfer's `endedAt` (read from its transfer list every
  * 20 ms) and every enqueue it received. Each end after which a download still waited is followed by
  * an enqueue; the gap between them is the refill. The phases split one download's end: `detect`
- * (endedAt → the worker records the transfer done), `file` (→ filed and the slot given back), `next`
- * (→ the next enqueue at the emulator: claim, search unless done ahead, per-user check, enqueue),
- * split into `source chosen` (→ the next download's `queued` write) and `enqueue` (→ the emulator
- * has it); `searched at claim` counts downloads whose worker searched because no search ahead was
- * ready.
+ * (endedAt → the worker records the transfer done, the commit that gives its transfer slot back),
+ * `next` (→ the next enqueue at the emulator: claim, search unless done ahead, per-user check,
+ * enqueue), split into `source chosen` (→ the next download's `queued` write) and `enqueue` (→ the
+ * emulator has it); `file` (transfer done → filed, the wait for a filing slot included: it overlaps
+ * with the next transfers and is no part of the refill); `searched at claim` counts downloads
+ * whose worker searched because no search ahead was ready.
  */
 export async function measureRefill(
   soulspot: SoulSpot,
@@ -138,12 +139,14 @@ export async function measureRefill(
     if (end === undefined || !s?.processing || !s.done) continue;
     detect.push(s.processing - end);
     file.push(s.done - s.processing);
-    const n = enqueueTimes.find((t) => t >= s.done!);
+    // The transfer slot is free from the transfer-done commit (filing has slots of its own).
+    const freed = s.processing;
+    const n = enqueueTimes.find((t) => t >= freed);
     if (n === undefined || ends.indexOf(end) >= ends.length - REFILL_SLOTS) continue;
-    next.push(n - s.done);
-    const q = queuedTimes.find((t) => t >= s.done!);
+    next.push(n - freed);
+    const q = queuedTimes.find((t) => t >= freed);
     if (q === undefined) continue;
-    claim.push(q - s.done);
+    claim.push(q - freed);
     const e = enqueueTimes.find((t) => t >= q);
     if (e !== undefined) enqueue.push(e - q);
   }

@@ -11,6 +11,8 @@ CREATE TABLE "downloads" ("id" text primary key, "status" text not null, "artist
 
 CREATE TABLE "events" ("id" integer primary key autoincrement, "type" text not null, "payload" text not null, "created_at" bigint not null);
 
+CREATE TABLE "filing_slots" ("slot_no" integer primary key, "download_id" text, "lease_token" integer, "expires_at" bigint);
+
 CREATE TABLE "jobs" ("id" text primary key, "task" text not null, "payload" text not null, "unique_key" text, "state" text default 'queued' not null, "attempts" integer default 0 not null, "max_attempts" integer not null, "run_after" bigint not null, "lease_owner" text, "lease_expires_at" bigint, "lease_token" integer default 0 not null, "last_error" text, "created_at" bigint not null, "updated_at" bigint not null);
 
 CREATE TABLE "notification_deliveries" ("id" text primary key, "target_id" text not null references "notification_targets" ("id") on delete cascade, "message_id" text not null, "event" text not null, "item_count" integer not null, "attempt" integer not null, "outcome" text not null, "status_code" integer, "error" text, "duration_ms" integer not null, "at" bigint not null);
@@ -54,6 +56,9 @@ CREATE INDEX downloads_at_source ON downloads (source_wait, priority DESC, posit
 
 CREATE INDEX downloads_claim ON downloads (status, run_after);
 
+CREATE INDEX downloads_filing ON downloads (priority DESC, position, created_at, id)
+    WHERE status = 'processing' AND hold = 'none';
+
 CREATE INDEX downloads_lease ON downloads (lease_owner);
 
 CREATE INDEX downloads_live_lease ON downloads (lease_expires_at)
@@ -65,8 +70,7 @@ CREATE INDEX downloads_quality_profile ON downloads (quality_profile_id, status)
     WHERE quality_profile_id IS NOT NULL;
 
 CREATE INDEX downloads_queue ON downloads (priority DESC, position, created_at, id)
-    WHERE status IN ('waiting', 'searching', 'queued', 'downloading', 'processing')
-      AND hold = 'none';
+    WHERE status IN ('waiting', 'searching', 'queued', 'downloading') AND hold = 'none';
 
 CREATE INDEX downloads_scheduled ON downloads (scheduled_at)
     WHERE hold = 'scheduled';
@@ -76,6 +80,10 @@ CREATE INDEX downloads_status_hold ON downloads (status, hold);
 CREATE INDEX downloads_status_newest ON downloads (status, created_at DESC, id DESC);
 
 CREATE INDEX events_created_at ON events (created_at);
+
+CREATE INDEX filing_slots_lease ON filing_slots (download_id, lease_token);
+
+CREATE INDEX filing_slots_named ON filing_slots (slot_no) WHERE download_id IS NOT NULL;
 
 CREATE INDEX jobs_due ON jobs (run_after, id) WHERE state = 'queued';
 

@@ -51,7 +51,7 @@ import { createQualityProfileService } from './quality-profiles/quality-profiles
 import { createAlbumsRepository } from './albums/albums.repository.js';
 import { createAlbumsService } from './albums/albums.service.js';
 import { createAlbumTracker } from './albums/album-tracker.js';
-import { createTagger } from './library/tagging/tagger.js';
+import { createTagger, type Tagger } from './library/tagging/tagger.js';
 import {
   setUpNotifications,
   type NotificationsSetup,
@@ -115,10 +115,13 @@ export interface StartOptions {
   health?: Pick<HealthChecksDeps, 'freeBytes' | 'cacheMs' | 'heartbeatMs' | 'notifications'>;
   /** Deliveries waiting in the notification outbox, for `soulspot_outbox_backlog` (default: the outbox's own count). */
   outboxBacklog?: () => Promise<number>;
+  /** Replaces the tag writer (tests hold filing at it to see what goes on meanwhile). */
+  tagger?: Tagger;
 }
 
 /** Statuses of a download whose lease was given back: a slot may be free, work may be due. */
-const WAKING_STATUSES = new Set(['waiting', 'completed', 'failed', 'cancelled']);
+// `processing`: a transfer done there gave its transfer slot back and has a filing to claim.
+const WAKING_STATUSES = new Set(['waiting', 'processing', 'completed', 'failed', 'cancelled']);
 
 /** How often the orphan sweep runs (it also runs at start). */
 const SWEEP_INTERVAL_MS = 10 * 60_000;
@@ -269,7 +272,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
   const qualityProfiles = createQualityProfileService({ handle: db, now, events });
   const albumsRepo = createAlbumsRepository(db.db);
   // Tags are written in a worker thread, started at the first file that needs it.
-  const tagger = createTagger();
+  const tagger = options.tagger ?? createTagger();
   // An album track's status change announces the album (album.completed once) in its write: the
   // worker's, and a command's (cancel, retry, remove of the track alone or in a batch).
   const albumTracker = createAlbumTracker({ repo: albumsRepo, now });
@@ -297,13 +300,15 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     queue,
     owner,
     maxConcurrent: () => settings.get('maxConcurrent'),
+    maxConcurrentFiling: () => settings.get('maxConcurrentFiling'),
     leaseMs: config.leaseMs,
     now,
     // A claim uses up a search done ahead and an end frees a slot: the prefetcher looks again.
     run: async (lease, signal, released) => {
       prefetch.kick();
       try {
-        await prefetch.settle(lease, signal);
+        // A filing claim has its file: no search of its own to wait for.
+        if (lease.pool === 'transfer') await prefetch.settle(lease, signal);
         await runDownload(deps, lease, signal, () => {
           released();
           prefetch.kick();
@@ -315,6 +320,9 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     // Nothing new starts while every provider's circuit is open (slskd's, so far), the queue is
     // paused or outside the time windows.
     canClaim: () => mayStart(),
+    // Filing starts no transfer: a pause or a closed window lets it go on (the circuit does not:
+    // finding slskd's file asks slskd).
+    canClaimFiling: () => provider.circuit !== 'open',
     onError: (error) => log.error({ error: String(error) }, 'queue error'),
   });
   const mayStart = (): boolean => provider.circuit !== 'open' && queueControl.mayStart();

@@ -107,7 +107,7 @@ describe.each(testDialects())('searches ahead across processes on %s', (dialect)
     // A claimed job that is aborted at once does not wait for the search.
     const aborted = new AbortController();
     aborted.abort();
-    const lease = { downloadId: row.id, owner: 'w', token: 1 };
+    const lease = { downloadId: row.id, owner: 'w', token: 1, pool: 'transfer' as const };
     let settled = false;
     await p.settle(lease, aborted.signal).then(() => (settled = true));
     expect(settled).toBe(true);

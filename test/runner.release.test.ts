@@ -34,6 +34,7 @@ describe.each(testDialects())('runner slots on %s', (dialect) => {
       queue,
       owner: 'w1',
       maxConcurrent: () => 1,
+      maxConcurrentFiling: () => 1,
       leaseMs: 30_000,
       // Long: only a wake-up can start the second job within the test's wait.
       idleMs: 60_000,
@@ -77,6 +78,7 @@ describe.each(testDialects())('runner slots on %s', (dialect) => {
       queue,
       owner: 'w1',
       maxConcurrent: () => 1,
+      maxConcurrentFiling: () => 1,
       leaseMs: 30_000,
       idleMs: 50,
       now: Date.now,

@@ -37,6 +37,8 @@ export interface Config {
   /** The ffmpeg binary the transcode check decodes with (a name on PATH or a path). */
   ffmpegPath: string;
   maxConcurrent: number;
+  /** Downloads filing at once (verify, transcode check, tags, cover, move): their own slots. */
+  maxConcurrentFiling: number;
   maxConcurrentPerUser: number;
   /** Downloads waiting in a source's queue at once (they hold no transfer slot). */
   maxQueuedAtSource: number;
@@ -88,6 +90,7 @@ export const CONFIG_DEFAULTS = {
   SOULSPOT_LIBRARY_DIR: './library',
   SOULSPOT_SLSKD_URL: 'http://127.0.0.1:5030',
   SOULSPOT_MAX_CONCURRENT: '3',
+  SOULSPOT_MAX_CONCURRENT_FILING: '2',
   SOULSPOT_MAX_CONCURRENT_PER_USER: '1',
   SOULSPOT_MAX_QUEUED_AT_SOURCE: '50',
   SOULSPOT_MAX_QUEUE_SIZE: '100000',
@@ -244,6 +247,7 @@ function parseConfig(src: Source): Config {
       : undefined,
     ffmpegPath: str('SOULSPOT_FFMPEG_PATH'),
     maxConcurrent: int('SOULSPOT_MAX_CONCURRENT', 1, 10_000),
+    maxConcurrentFiling: int('SOULSPOT_MAX_CONCURRENT_FILING', 1, 1_000),
     maxConcurrentPerUser: int('SOULSPOT_MAX_CONCURRENT_PER_USER', 1, 1_000),
     maxQueuedAtSource: int('SOULSPOT_MAX_QUEUED_AT_SOURCE', 0, 100_000),
     maxQueueSize: int('SOULSPOT_MAX_QUEUE_SIZE', 0, 10_000_000),

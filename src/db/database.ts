@@ -20,6 +20,7 @@ import * as postProcessing from './migrations/015_post_processing.js';
 import * as jobsNotifications from './migrations/018_jobs_notifications.js';
 import * as processClocks from './migrations/023_process_clocks.js';
 import * as providerSources from './migrations/019_provider_sources.js';
+import * as filingSlots from './migrations/020_filing_slots.js';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -81,6 +82,7 @@ const migrations: Record<string, Migration> = {
   '018_jobs_notifications': jobsNotifications,
   '023_process_clocks': processClocks,
   '019_provider_sources': providerSources,
+  '020_filing_slots': filingSlots,
 };
 
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {

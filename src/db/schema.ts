@@ -336,6 +336,8 @@ export interface ProcessClocksTable {
 export interface Database {
   downloads: DownloadsTable;
   queue_slots: QueueSlotsTable;
+  /** Filing's slots (migration 020): the same shape and rule as `queue_slots`. */
+  filing_slots: QueueSlotsTable;
   prefetch_marks: PrefetchMarksTable;
   attempts: AttemptsTable;
   blocklist: BlocklistTable;

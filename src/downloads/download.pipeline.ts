@@ -9,9 +9,16 @@ import { transferStep } from './transfer.step.js';
 
 /**
  * Drives one claimed download from whatever status it is in to the end of this claim: completed,
- * failed, or released to wait (retry backoff, daemon down). Every status is a resume point, so a
- * crash at any moment only means the next claim continues from the last fenced write. `released`
- * is called once the claim's last write has committed (the runner's slot is free from then on).
+ * failed, released to wait (retry backoff, daemon down), or handed to the other slot pool. Every
+ * status is a resume point, so a crash at any moment only means the next claim continues from the
+ * last fenced write. `released` is called once the claim's last write has committed (the runner's
+ * slot is free from then on).
+ *
+ * A claim works only on its pool's part (docs/architecture.md, "Slots"): a transfer claim
+ * searches, enqueues and follows until the bytes are in, and the commit that records the transfer
+ * done gives its transfer slot back (transfer.step.ts); a filing claim (`processing`) verifies and
+ * files, and a rejected file goes back to the transfer pool for the next source, since a filing
+ * slot must never start a transfer.
  */
 export async function runDownload(
   deps: PipelineDeps,
@@ -23,6 +30,10 @@ export async function runDownload(
   if (!row || row.lease_token !== lease.token || !isActive(row.status as never)) return;
   const ctx = new JobContext(deps, lease, row, signal, released);
   try {
+    if (lease.pool === 'filing') {
+      await fileDownload(ctx);
+      return;
+    }
     while (!ctx.released) {
       switch (ctx.status) {
         case 'waiting':
@@ -39,8 +50,9 @@ export async function runDownload(
           await transferStep(ctx);
           break;
         case 'processing':
-          // A rejected file sends the download on to the next source.
-          if (!(await importStep(ctx)) && !ctx.released) await transferStep(ctx);
+          // Its bytes are in (a claim from before filing had its own slots): filing is claimed
+          // into a filing slot, as after any transfer done.
+          await ctx.release({ run_after: deps.now() });
           break;
         default:
           return;
@@ -58,6 +70,22 @@ export async function runDownload(
         deps.log.error({ id: row.id, error: String(second) }, 'could not record a download error');
       }
     });
+  }
+}
+
+/**
+ * A filing claim: verify, check, tag, cover and place the file. A file rejected (bad, suspected
+ * transcode) sends the download back to the transfer pool, due now, with its candidates: the next
+ * source is enqueued there.
+ */
+async function fileDownload(ctx: JobContext): Promise<void> {
+  if (ctx.status !== 'processing') {
+    // Not filing's (changed since the claim read it): back to the queue at once, no slot kept.
+    await ctx.release({ run_after: ctx.deps.now() });
+    return;
+  }
+  if (!(await importStep(ctx)) && !ctx.released) {
+    await ctx.release({ run_after: ctx.deps.now(), queue_position: null }, 'search');
   }
 }
 

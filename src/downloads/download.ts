@@ -26,6 +26,20 @@ export const ACTIVE_STATUSES = [
   'processing',
 ] as const satisfies readonly DownloadStatus[];
 
+/**
+ * The two slot pools (docs/architecture.md, "Slots"): a download in one of these statuses is
+ * claimed into a transfer slot (`maxConcurrent`: searching, enqueueing, following a transfer)…
+ */
+export const TRANSFER_STATUSES = [
+  'waiting',
+  'searching',
+  'queued',
+  'downloading',
+] as const satisfies readonly DownloadStatus[];
+
+/** …and one that is `processing` (its bytes are in) into a filing slot (`maxConcurrentFiling`). */
+export const FILING_STATUSES = ['processing'] as const satisfies readonly DownloadStatus[];
+
 export const TERMINAL_STATUSES = [
   'completed',
   'failed',

@@ -157,7 +157,7 @@ describe.each(testDialects())('filing (%s)', (dialect) => {
   }
 
   async function claim(owner = 'worker-a'): Promise<Lease> {
-    const lease = await queue.claimNext(owner, now, 30_000, 10);
+    const lease = await queue.claimNext(owner, now, 30_000, 10, 'filing');
     if (!lease) throw new Error('nothing to claim');
     return lease;
   }
@@ -312,7 +312,7 @@ describe.each(testDialects())('filing (%s)', (dialect) => {
           .set({ lease_expires_at: 0 })
           .where('id', '=', id)
           .execute();
-        taken = await queue.claimNext('worker-b', now, 30_000, 10);
+        taken = await queue.claimNext('worker-b', now, 30_000, 10, 'filing');
         return queue.confirm(l, t, ms);
       },
     };
@@ -339,7 +339,7 @@ describe.each(testDialects())('filing (%s)', (dialect) => {
           .set({ lease_expires_at: 0 })
           .where('id', '=', id)
           .execute();
-        taken = await queue.claimNext('worker-b', now, 30_000, 10);
+        taken = await queue.claimNext('worker-b', now, 30_000, 10, 'filing');
         return ok;
       },
     };

@@ -25,7 +25,7 @@ import {
 const FILE_WAIT_MS = 60_000;
 /**
  * Looks for the file 25, 50, 100… ms apart, then every 500 ms: slskd usually has it in place within
- * milliseconds of `Succeeded`, and filing holds the slot the next download waits for.
+ * milliseconds of `Succeeded`, and a filing slot is held meanwhile.
  */
 const FILE_LOOK_INTERVAL_MS = 500;
 const FILE_FIRST_LOOK_MS = 25;

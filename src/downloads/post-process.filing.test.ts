@@ -169,7 +169,7 @@ describe.each(testDialects())('post-processing in filing (%s)', (dialect) => {
   }
 
   async function run(d: PipelineDeps, owner = 'worker-a'): Promise<void> {
-    const lease = await queue.claimNext(owner, now, 30_000, 10);
+    const lease = await queue.claimNext(owner, now, 30_000, 10, 'filing');
     if (!lease) throw new Error('nothing to claim');
     await runDownload(d, lease, new AbortController().signal);
   }

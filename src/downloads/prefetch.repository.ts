@@ -1,6 +1,6 @@
 import type { DatabaseHandle } from '../db/database.js';
 import type { Lease } from '../queue/queue.repository.js';
-import { ACTIVE_STATUSES } from './download.js';
+import { TRANSFER_STATUSES } from './download.js';
 
 /**
  * The prefetcher's SQL, one operation per function. The rule it keeps: a search done ahead of time
@@ -112,7 +112,7 @@ export function createPrefetchRepository(handle: DatabaseHandle) {
     },
 
     /**
-     * The next `limit` downloads the claim would take once slots free, in its order (priority desc,
+     * The next `limit` downloads the transfer claim would take once slots free, in its order (priority desc,
      * position, created, id; the `downloads_queue` index): due, not held, not parked, not leased.
      * Parked downloads that became ready come first at a claim but need no search, so they are not
      * read here.
@@ -134,7 +134,8 @@ export function createPrefetchRepository(handle: DatabaseHandle) {
           'lease_owner',
         ])
         .select((eb) => eb('candidates', 'is', null).as('no_candidates'))
-        .where('status', 'in', ACTIVE_STATUSES)
+        // The transfer pool's claim order: files waiting for a filing slot take no place here.
+        .where('status', 'in', TRANSFER_STATUSES)
         .where('hold', '=', 'none')
         .where('run_after', '<=', now)
         .where('source_wait', 'is', null)

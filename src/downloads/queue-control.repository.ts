@@ -345,15 +345,20 @@ export function createQueueControlRepository(handle: DatabaseHandle) {
         .execute();
     },
 
-    /** Live leases: downloads being worked on right now, in every process. */
-    async liveLeases(now: number): Promise<number> {
-      const row = await db
+    /**
+     * Live leases, downloads being worked on right now in every process, by slot pool: `filing`
+     * the `processing` ones (a filing slot each), `working` the rest (a transfer slot each). A
+     * handful of rows (`downloads_live_lease`), so they are counted here rather than in SQL.
+     */
+    async liveLeases(now: number): Promise<{ working: number; filing: number }> {
+      const rows = await db
         .selectFrom('downloads')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .select('status')
         .where('lease_expires_at', 'is not', null)
         .where('lease_expires_at', '>', now)
-        .executeTakeFirstOrThrow();
-      return Number(row.n);
+        .execute();
+      const filing = rows.filter((r) => r.status === 'processing').length;
+      return { working: rows.length - filing, filing };
     },
 
     /** The next automatic retry among unfinished, unheld downloads. */

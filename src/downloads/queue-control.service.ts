@@ -227,8 +227,9 @@ export function createQueueControlService(deps: QueueControlDeps) {
         byHold,
         paused: s.queuePaused,
         slots: {
-          working: await control.liveLeases(t),
+          ...(await control.liveLeases(t)),
           maxConcurrent: s.maxConcurrent,
+          maxConcurrentFiling: s.maxConcurrentFiling,
           queuedAtSource: byStatus.queued ?? 0,
           maxQueuedAtSource: s.maxQueuedAtSource,
           maxConcurrentPerUser: s.maxConcurrentPerUser,

@@ -12,9 +12,10 @@ import { pendingPick, readCandidates } from './search.step.js';
 import { follow, type Outcome } from './transfer-follow.js';
 
 /**
- * Drives sources until one delivers a file (returns true: the download is now `processing`) or the
- * candidates run out (returns false: a retry or failure has been recorded, or, when they were an
- * album folder's pinned file, the download is `searching` again with no candidates).
+ * Drives sources until one delivers a file (returns true: the download is now `processing` and
+ * this claim is over, its filing a claim of its own) or the candidates run out (returns false: a
+ * retry or failure has been recorded, or, when they were an album folder's pinned file, the
+ * download is `searching` again with no candidates).
  */
 export async function transferStep(ctx: JobContext): Promise<boolean> {
   const { repo } = ctx.deps;
@@ -23,7 +24,7 @@ export async function transferStep(ctx: JobContext): Promise<boolean> {
     : undefined;
   if (attempt?.state === 'succeeded' && (ctx.status === 'queued' || ctx.status === 'downloading')) {
     // A crash between recording the success and moving on: the file is there, go file it.
-    await ctx.save({ progress: 100, queue_position: null }, 'transfer_done');
+    await ctx.release({ ...TO_FILING(ctx), progress: 100, queue_position: null }, 'transfer_done');
     return true;
   }
   // After a crash the current attempt may be mid-enqueue: ask the daemon before enqueueing again.
@@ -38,8 +39,17 @@ export async function transferStep(ctx: JobContext): Promise<boolean> {
     const outcome = await runAttempt(ctx, attempt, resuming);
     if (outcome.kind === 'parked') return false;
     if (outcome.kind === 'succeeded') {
+      // The slot hand-back: the bytes are in, so this transfer slot is free from this commit on
+      // (the runner claims the next download at once) while filing, which can take seconds
+      // (transcode check, tags, cover, fsyncs), waits for a filing slot of its own. One commit:
+      // attempt succeeded, status `processing`, lease given back, due now.
       await ctx.finishAttempt(attempt, { state: 'succeeded' }, outcome.transfer, {
-        patch: { progress: 100, bytes_transferred: outcome.transfer.size, queue_position: null },
+        patch: {
+          ...TO_FILING(ctx),
+          progress: 100,
+          bytes_transferred: outcome.transfer.size,
+          queue_position: null,
+        },
         event: 'transfer_done',
       });
       return true;
@@ -73,6 +83,10 @@ export async function transferStep(ctx: JobContext): Promise<boolean> {
     attempt = undefined;
   }
 }
+
+/** The lease given back with a transfer done, due at once: filing is claimed in its own pool. */
+const TO_FILING = (ctx: JobContext) =>
+  ({ lease_owner: null, lease_expires_at: null, run_after: ctx.deps.now() }) as const;
 
 /**
  * Picks the best candidate not tried in this round whose source has a free slot under the

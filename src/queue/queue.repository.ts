@@ -1,7 +1,7 @@
 import { sql, type RawBuilder, type Selectable, type Updateable } from 'kysely';
 import type { DatabaseHandle, Dialect } from '../db/database.js';
 import type { DownloadsTable } from '../db/schema.js';
-import { ACTIVE_STATUSES } from '../downloads/download.js';
+import { ACTIVE_STATUSES, FILING_STATUSES, TRANSFER_STATUSES } from '../downloads/download.js';
 
 /**
  * The queue's SQL, one operation per function. A claim takes a lease (owner + expiry) and bumps the
@@ -37,12 +37,43 @@ import { ACTIVE_STATUSES } from '../downloads/download.js';
  *
  * SQLite has the same tables and rule; its claim is the same steps in one BEGIN IMMEDIATE
  * transaction (one writer at a time anyway).
+ *
+ * Two pools, each its own slot table under this same rule (migration 020): the transfer pool
+ * (`queue_slots`, limit `maxConcurrent`) claims downloads searching or with a transfer to start or
+ * follow; the filing pool (`filing_slots`, limit `maxConcurrentFiling`) claims `processing` ones,
+ * whose bytes are in. A download is in one pool by its status, so a lease is in one slot table;
+ * the write that records a transfer done gives the transfer lease back in the same commit, and
+ * filing is a claim of its own.
  */
+
+/** Which slot table a lease holds a slot of (migration 020). */
+export type SlotPool = 'transfer' | 'filing';
+
+/** Per pool: its slot table, the statuses it claims, and the claim-order index over them. */
+const POOLS: Record<SlotPool, { table: string; statuses: readonly string[]; index: string }> = {
+  transfer: { table: 'queue_slots', statuses: TRANSFER_STATUSES, index: 'downloads_queue' },
+  filing: { table: 'filing_slots', statuses: FILING_STATUSES, index: 'downloads_filing' },
+};
+
+export const SLOT_POOLS = Object.keys(POOLS) as SlotPool[];
+
+/**
+ * `status` in the pool's statuses, written as the partial index's WHERE writes it (SQLite uses a
+ * partial index only for a query whose WHERE has the same term): `=` for one status, else `IN`.
+ */
+function poolStatus(pool: SlotPool): RawBuilder<unknown> {
+  const statuses = POOLS[pool].statuses;
+  return statuses.length === 1
+    ? sql`status = ${sql.lit(statuses[0])}`
+    : sql`status IN (${sql.join(statuses.map((st) => sql.lit(st)))})`;
+}
 
 export interface Lease {
   downloadId: string;
   owner: string;
   token: number;
+  /** The pool whose slot it holds: renew and confirm extend it there. */
+  pool: SlotPool;
 }
 
 export class LeaseLostError extends Error {
@@ -51,8 +82,6 @@ export class LeaseLostError extends Error {
     this.name = 'LeaseLostError';
   }
 }
-
-const ACTIVE = sql.join(ACTIVE_STATUSES.map((s) => sql.lit(s)));
 
 /**
  * The rule above, for the slot row aliased `s`; never NULL. "No longer carries that lease" is
@@ -75,10 +104,16 @@ function slotFree(s: string, now: number): RawBuilder<boolean> {
  * that name a lease can be held, so the look above the limit reads the partial index
  * `queue_slots_named` (a limit once high left many slot rows; a lowered one clears those above it).
  */
-function freeSlot(now: number, maxConcurrent: number, lock: boolean): RawBuilder<unknown> {
-  return sql`SELECT s.slot_no FROM queue_slots s
+function freeSlot(
+  pool: SlotPool,
+  now: number,
+  maxConcurrent: number,
+  lock: boolean,
+): RawBuilder<unknown> {
+  const slots = sql.table(POOLS[pool].table);
+  return sql`SELECT s.slot_no FROM ${slots} s
     WHERE s.slot_no < ${maxConcurrent} AND ${slotFree('s', now)}
-      AND NOT EXISTS (SELECT 1 FROM queue_slots hi
+      AND NOT EXISTS (SELECT 1 FROM ${slots} hi
         WHERE hi.slot_no >= ${maxConcurrent} AND hi.download_id IS NOT NULL
           AND NOT ${slotFree('hi', now)})
     ORDER BY s.slot_no LIMIT 1 ${lock ? sql`FOR UPDATE OF s SKIP LOCKED` : sql``}`;
@@ -92,21 +127,22 @@ const UNLEASED = (now: number) => sql`(lease_expires_at IS NULL OR lease_expires
  */
 function readyRow(now: number, lock: boolean, gate = sql``): RawBuilder<unknown> {
   return sql`SELECT id FROM downloads
-    WHERE source_wait = 'ready' AND status IN (${ACTIVE}) AND hold = 'none' AND ${UNLEASED(now)}
+    WHERE source_wait = 'ready' AND ${poolStatus('transfer')} AND hold = 'none' AND ${UNLEASED(now)}
       ${gate}
     ORDER BY priority DESC, position ASC LIMIT 1 ${lock ? sql`FOR UPDATE SKIP LOCKED` : sql``}`;
 }
 
 /**
- * The next due download neither held nor parked, in queue order: the partial index
- * `downloads_queue` read in order, stopping at the first row that fits. SQLite is told to use it
- * (`INDEXED BY`): left to itself, it scans and sorts the whole table (20 ms a claim at 20,000
- * rows, against 0.01 ms).
+ * The pool's next due download neither held nor parked, in queue order: the pool's partial index
+ * (`downloads_queue`, `downloads_filing`) read in order, stopping at the first row that fits.
+ * SQLite is told to use it (`INDEXED BY`): left to itself, it scans and sorts the whole table
+ * (20 ms a claim at 20,000 rows, against 0.01 ms).
  */
-function dueRow(now: number, dialect: Dialect, gate = sql``): RawBuilder<unknown> {
+function dueRow(now: number, dialect: Dialect, pool: SlotPool, gate = sql``): RawBuilder<unknown> {
   const postgres = dialect === 'postgres';
-  return sql`SELECT id FROM downloads ${postgres ? sql`` : sql`INDEXED BY downloads_queue`}
-    WHERE status IN (${ACTIVE}) AND hold = 'none' AND run_after <= ${now}
+  const index = sql.raw(POOLS[pool].index);
+  return sql`SELECT id FROM downloads ${postgres ? sql`` : sql`INDEXED BY ${index}`}
+    WHERE ${poolStatus(pool)} AND hold = 'none' AND run_after <= ${now}
       AND source_wait IS NULL AND ${UNLEASED(now)} ${gate}
     ORDER BY priority DESC, position ASC, created_at ASC, id ASC
     LIMIT 1 ${postgres ? sql`FOR UPDATE SKIP LOCKED` : sql``}`;
@@ -122,27 +158,45 @@ interface Claimed {
 
 export function createQueueRepository(handle: DatabaseHandle) {
   const { db, dialect } = handle;
-  /** Slot rows known to exist in this process: 0 … slotsUpTo - 1. */
-  let slotsUpTo = 0;
-  /** The limit for which this process found no slot at or above it naming a lease (once per limit). */
-  let clearedFor: number | null = null;
+  /** Per pool: slot rows known to exist in this process, 0 … slotsUpTo - 1. */
+  const slotsUpTo: Record<SlotPool, number> = { transfer: 0, filing: 0 };
+  /**
+   * Per pool: the limit for which this process found no slot at or above it naming a lease (once
+   * per limit).
+   */
+  const clearedFor: Record<SlotPool, number | null> = { transfer: null, filing: null };
 
-  /** PostgreSQL: the whole claim as ONE statement, so it is one round trip in autocommit. */
-  const claimPostgres = async (owner: string, now: number, leaseMs: number, max: number) => {
+  /**
+   * PostgreSQL: the whole claim as ONE statement, so it is one round trip in autocommit. Only the
+   * transfer pool has parked downloads (`ready`) to take first.
+   */
+  const claimPostgres = async (
+    pool: SlotPool,
+    owner: string,
+    now: number,
+    leaseMs: number,
+    max: number,
+  ) => {
     const expires = now + leaseMs;
+    const slotFirst = sql`AND EXISTS (SELECT 1 FROM slot)`;
+    const picks =
+      pool === 'transfer'
+        ? sql`ready AS (${readyRow(now, true, slotFirst)}),
+          due AS (${dueRow(now, 'postgres', pool, sql`${slotFirst} AND NOT EXISTS (SELECT 1 FROM ready)`)}),
+          pick AS (SELECT id FROM ready UNION ALL SELECT id FROM due)`
+        : sql`pick AS (${dueRow(now, 'postgres', pool, slotFirst)})`;
     const { rows } = await sql<Claimed>`
-      WITH slot AS (${freeSlot(now, max, true)}),
-      ready AS (${readyRow(now, true, sql`AND EXISTS (SELECT 1 FROM slot)`)}),
-      due AS (${dueRow(now, 'postgres', sql`AND EXISTS (SELECT 1 FROM slot) AND NOT EXISTS (SELECT 1 FROM ready)`)}),
+      WITH slot AS (${freeSlot(pool, now, max, true)}),
+      ${picks},
       claimed AS (
         UPDATE downloads d SET lease_owner = ${owner}, lease_expires_at = ${expires},
           lease_token = d.lease_token + 1, source_wait = NULL
-        FROM (SELECT id FROM ready UNION ALL SELECT id FROM due) pick
+        FROM pick
         WHERE d.id = pick.id
         RETURNING d.id, d.lease_token),
       taken AS (
-        UPDATE queue_slots q SET download_id = claimed.id, lease_token = claimed.lease_token,
-          expires_at = ${expires}
+        UPDATE ${sql.table(POOLS[pool].table)} q SET download_id = claimed.id,
+          lease_token = claimed.lease_token, expires_at = ${expires}
         FROM slot, claimed WHERE q.slot_no = slot.slot_no
         RETURNING q.slot_no)
       SELECT claimed.id, claimed.lease_token FROM claimed, taken`.execute(db);
@@ -150,15 +204,18 @@ export function createQueueRepository(handle: DatabaseHandle) {
   };
 
   /** SQLite: the same steps in one BEGIN IMMEDIATE transaction (a single writer anyway). */
-  const claimSqlite = (owner: string, now: number, leaseMs: number, max: number) =>
+  const claimSqlite = (pool: SlotPool, owner: string, now: number, leaseMs: number, max: number) =>
     handle.writeTx(async (tx) => {
       const expires = now + leaseMs;
-      const slot = (await sql<{ slot_no: number }>`${freeSlot(now, max, false)}`.execute(tx))
+      const slot = (await sql<{ slot_no: number }>`${freeSlot(pool, now, max, false)}`.execute(tx))
         .rows[0];
       if (!slot) return null;
+      const ready =
+        pool === 'transfer'
+          ? (await sql<{ id: string }>`${readyRow(now, false)}`.execute(tx)).rows[0]
+          : undefined;
       const row =
-        (await sql<{ id: string }>`${readyRow(now, false)}`.execute(tx)).rows[0] ??
-        (await sql<{ id: string }>`${dueRow(now, 'sqlite')}`.execute(tx)).rows[0];
+        ready ?? (await sql<{ id: string }>`${dueRow(now, 'sqlite', pool)}`.execute(tx)).rows[0];
       if (!row) return null;
       const claimed = await tx
         .updateTable('downloads')
@@ -172,7 +229,7 @@ export function createQueueRepository(handle: DatabaseHandle) {
         .returning(['id', 'lease_token'])
         .executeTakeFirstOrThrow();
       await tx
-        .updateTable('queue_slots')
+        .updateTable(POOLS[pool].table as 'queue_slots')
         .set({ download_id: claimed.id, lease_token: claimed.lease_token, expires_at: expires })
         .where('slot_no', '=', slot.slot_no)
         .execute();
@@ -196,7 +253,7 @@ export function createQueueRepository(handle: DatabaseHandle) {
       AND lease_token = ${lease.token} ${rowLive}`;
     // The slot moves on only while the download row still names this lease: a failed renewal
     // (cancelled, taken over, deleted) must not keep a slot held that its download let go.
-    const slot = sql`UPDATE queue_slots SET expires_at = ${expires}
+    const slot = sql`UPDATE ${sql.table(POOLS[lease.pool].table)} SET expires_at = ${expires}
       WHERE download_id = ${lease.downloadId} AND lease_token = ${lease.token} ${slotLive}
         AND EXISTS (SELECT 1 FROM downloads WHERE ${ours})
       RETURNING slot_no`;
@@ -220,24 +277,28 @@ export function createQueueRepository(handle: DatabaseHandle) {
      * Slot rows 0 … maxConcurrent - 1 exist (added when the limit is first seen or raised; a
      * no-op for rows that are there). Once per process and limit, not per claim.
      */
-    async ensureSlots(maxConcurrent: number, now?: number): Promise<void> {
+    async ensureSlots(
+      maxConcurrent: number,
+      now?: number,
+      pool: SlotPool = 'transfer',
+    ): Promise<void> {
       // A limit not seen before (or slots above it still held last time): clear above it.
-      if (now !== undefined && clearedFor !== maxConcurrent) {
-        const { cleared, held } = await this.clearAbove(maxConcurrent, now);
-        if (held === 0) clearedFor = maxConcurrent;
+      if (now !== undefined && clearedFor[pool] !== maxConcurrent) {
+        const { cleared, held } = await this.clearAbove(maxConcurrent, now, pool);
+        if (held === 0) clearedFor[pool] = maxConcurrent;
         // Statistics that still count the emptied rows steer PostgreSQL past the partial index
         // (measured: 60 ms a claim instead of 3 over 10,000 emptied rows until autovacuum ran).
-        if (cleared > 1000 && dialect === 'postgres') await this.analyzeSlots();
+        if (cleared > 1000 && dialect === 'postgres') await this.analyzeSlots(pool);
       }
-      if (maxConcurrent <= slotsUpTo) return;
+      if (maxConcurrent <= slotsUpTo[pool]) return;
       // A transaction so SQLite takes its write lock up front (a read that turns into a write
       // could fail at once when another connection wrote meanwhile).
       await handle.writeTx((tx) =>
         sql`WITH RECURSIVE n(k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM n WHERE k + 1 < ${maxConcurrent})
-        INSERT INTO queue_slots (slot_no) SELECT k FROM n WHERE true
+        INSERT INTO ${sql.table(POOLS[pool].table)} (slot_no) SELECT k FROM n WHERE true
         ON CONFLICT (slot_no) DO NOTHING`.execute(tx),
       );
-      slotsUpTo = maxConcurrent;
+      slotsUpTo[pool] = maxConcurrent;
     },
 
     /**
@@ -250,11 +311,12 @@ export function createQueueRepository(handle: DatabaseHandle) {
     async clearAbove(
       maxConcurrent: number,
       now: number,
+      pool: SlotPool = 'transfer',
     ): Promise<{ cleared: number; held: number }> {
       // RETURNING each slot's state after the statement: NULL where cleared, a lease where held.
       const { rows } = await handle.writeTx((tx) =>
         sql<{ download_id: string | null }>`
-          UPDATE queue_slots AS s SET download_id = CASE WHEN ${slotFree('s', now)}
+          UPDATE ${sql.table(POOLS[pool].table)} AS s SET download_id = CASE WHEN ${slotFree('s', now)}
               THEN NULL ELSE s.download_id END,
             lease_token = CASE WHEN ${slotFree('s', now)} THEN NULL ELSE s.lease_token END,
             expires_at = CASE WHEN ${slotFree('s', now)} THEN NULL ELSE s.expires_at END
@@ -266,8 +328,8 @@ export function createQueueRepository(handle: DatabaseHandle) {
     },
 
     /** PostgreSQL: fresh statistics for the slot table after many of its rows were emptied. */
-    async analyzeSlots(): Promise<void> {
-      await sql`ANALYZE queue_slots`.execute(db);
+    async analyzeSlots(pool: SlotPool = 'transfer'): Promise<void> {
+      await sql`ANALYZE ${sql.table(POOLS[pool].table)}`.execute(db);
     },
 
     /**
@@ -276,26 +338,30 @@ export function createQueueRepository(handle: DatabaseHandle) {
      * otherwise the next due download that is neither held nor parked, highest priority first,
      * then by queue position, then oldest. Takes the slot and the lease together: lease owner and
      * expiry, the fencing token bumped, `source_wait` cleared (from here a worker follows its
-     * transfer). Returns null when no slot is free or nothing may run now.
+     * transfer). Returns null when no slot is free or nothing may run now. `pool` says which
+     * slots and which downloads (the rule at the top); `maxConcurrent` is that pool's limit.
      */
     async claimNext(
       owner: string,
       now: number,
       leaseMs: number,
       maxConcurrent: number,
+      pool: SlotPool = 'transfer',
     ): Promise<Lease | null> {
-      await this.ensureSlots(maxConcurrent, now);
+      await this.ensureSlots(maxConcurrent, now, pool);
       const claimed =
         dialect === 'postgres'
-          ? await claimPostgres(owner, now, leaseMs, maxConcurrent)
-          : await claimSqlite(owner, now, leaseMs, maxConcurrent);
-      return claimed ? { downloadId: claimed.id, owner, token: Number(claimed.lease_token) } : null;
+          ? await claimPostgres(pool, owner, now, leaseMs, maxConcurrent)
+          : await claimSqlite(pool, owner, now, leaseMs, maxConcurrent);
+      return claimed
+        ? { downloadId: claimed.id, owner, token: Number(claimed.lease_token), pool }
+        : null;
     },
 
     /**
      * Extends a lease; false when it was taken over or the download was cancelled meanwhile, or
-     * when it expired and its slot went to another claim or lies at or above `maxConcurrent`
-     * (then it may not come back: that would be one lease more than the limit).
+     * when it expired and its slot went to another claim or lies at or above `maxConcurrent`, the
+     * limit of the lease's pool (then it may not come back: one lease more than the limit).
      */
     renew(lease: Lease, now: number, leaseMs: number, maxConcurrent: number): Promise<boolean> {
       return extend(lease, now, leaseMs, { belowLimit: maxConcurrent });

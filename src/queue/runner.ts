@@ -1,11 +1,13 @@
-import type { Lease, QueueRepository } from './queue.repository.js';
+import { SLOT_POOLS, type Lease, type QueueRepository, type SlotPool } from './queue.repository.js';
 
 export interface RunnerOptions {
   queue: QueueRepository;
   /** Stable id of this SoulSpot instance; leases carry it. */
   owner: string;
-  /** Read at every claim, so a changed setting applies at once. */
+  /** Read at every claim, so a changed setting applies at once: the transfer pool's limit. */
   maxConcurrent: () => number;
+  /** The filing pool's limit (`processing` downloads), read at every claim. */
+  maxConcurrentFiling: () => number;
   leaseMs: number;
   /** Longest sleep between looks for due work, so a due retry starts within about this long. */
   idleMs?: number;
@@ -18,32 +20,52 @@ export interface RunnerOptions {
   run: (lease: Lease, signal: AbortSignal, released: () => void) => Promise<void>;
   /** False while nothing should start (the daemon's circuit is open): claiming would only churn. */
   canClaim?: () => boolean;
+  /**
+   * The same for the filing pool: filing starts no transfer, so a paused queue or a closed time
+   * window does not hold it (README: a global pause lets filing finish).
+   */
+  canClaimFiling?: () => boolean;
   onError: (error: unknown) => void;
 }
 
+interface Job {
+  lease: Lease;
+  controller: AbortController;
+  done: Promise<void>;
+  renewedAt: number;
+  holdsSlot: boolean;
+}
+
 /**
- * Claims due downloads up to the concurrency limit, runs each as a job, renews leases while jobs run
- * (aborting a job whose lease was lost), and refills a slot the moment a job ends.
+ * Claims due downloads up to each pool's limit (transfer: `maxConcurrent`; filing:
+ * `maxConcurrentFiling`), runs each as a job, renews leases while jobs run (aborting a job whose
+ * lease was lost), and refills a slot the moment a job gives its lease back.
  */
 export function createRunner(options: RunnerOptions) {
   const { queue, owner, leaseMs, now } = options;
   const idleMs = options.idleMs ?? 1000;
-  /** Every job still running, `holdsSlot` until its lease is given back (see `run`). */
-  const jobs = new Map<
-    string,
-    {
-      lease: Lease;
-      controller: AbortController;
-      done: Promise<void>;
-      renewedAt: number;
-      holdsSlot: boolean;
-    }
-  >();
-  /** Jobs that hold a lease: what counts against the limit. */
-  const holding = (): number => {
+  const limitOf = (pool: SlotPool): number =>
+    pool === 'filing' ? options.maxConcurrentFiling() : options.maxConcurrent();
+  const mayClaim = (pool: SlotPool): boolean =>
+    (pool === 'filing' ? options.canClaimFiling : options.canClaim)?.() ?? true;
+  /**
+   * Every job still running, by a key of its own: a job that gave its lease back (`holdsSlot`
+   * false) may still be tidying up when the same download is claimed again into the other pool
+   * (its transfer done, its filing claimed at once).
+   */
+  const jobs = new Map<number, Job>();
+  let jobKeys = 0;
+  /** Jobs of `pool` that hold a lease: what counts against its limit. */
+  const holding = (pool: SlotPool): number => {
     let n = 0;
-    for (const job of jobs.values()) if (job.holdsSlot) n++;
+    for (const job of jobs.values()) if (job.holdsSlot && job.lease.pool === pool) n++;
     return n;
+  };
+  /** A job on this download that still holds its lease (winding down after a cancel, say). */
+  const holderOf = (downloadId: string): Job | undefined => {
+    for (const job of jobs.values())
+      if (job.holdsSlot && job.lease.downloadId === downloadId) return job;
+    return undefined;
   };
   let running = false;
   let wakeTimer: NodeJS.Timeout | null = null;
@@ -59,7 +81,8 @@ export function createRunner(options: RunnerOptions) {
 
   const startJob = (lease: Lease): void => {
     const controller = new AbortController();
-    const entry = {
+    const key = ++jobKeys;
+    const entry: Job = {
       lease,
       controller,
       done: Promise.resolve(),
@@ -71,29 +94,35 @@ export function createRunner(options: RunnerOptions) {
       entry.holdsSlot = false;
       wake();
     };
-    jobs.set(lease.downloadId, entry);
+    jobs.set(key, entry);
     entry.done = options
       .run(lease, controller.signal, released)
       .catch((error: unknown) => options.onError(error))
       .finally(() => {
-        jobs.delete(lease.downloadId);
+        jobs.delete(key);
         wake();
       });
   };
 
+  /**
+   * Fills each pool up to its limit, the transfer pool first: a freed transfer slot is what the
+   * next download's enqueue waits for, and filing never delays it.
+   */
   const fill = async (): Promise<void> => {
-    for (;;) {
-      const limit = options.maxConcurrent();
-      if (!running || holding() >= limit || !(options.canClaim?.() ?? true)) return;
-      const lease = await queue.claimNext(owner, now(), leaseMs, limit);
-      if (!lease) return;
-      if (jobs.has(lease.downloadId)) {
-        // Its previous job here (cancelled, then retried at once) is still winding down. Hand the
-        // lease back and stop filling: that job's end wakes the loop again.
-        await queue.release(lease).catch(() => undefined);
-        return;
+    for (const pool of SLOT_POOLS) {
+      for (;;) {
+        const limit = limitOf(pool);
+        if (!running || holding(pool) >= limit || !mayClaim(pool)) break;
+        const lease = await queue.claimNext(owner, now(), leaseMs, limit, pool);
+        if (!lease) break;
+        if (holderOf(lease.downloadId)) {
+          // Its previous job here (cancelled, then retried at once) is still winding down. Hand
+          // the lease back and stop filling: that job's end wakes the loop again.
+          await queue.release(lease).catch(() => undefined);
+          return;
+        }
+        startJob(lease);
       }
-      startJob(lease);
     }
   };
 
@@ -117,7 +146,7 @@ export function createRunner(options: RunnerOptions) {
       // One that gave its lease back has none to renew.
       if (job.controller.signal.aborted || !job.holdsSlot) continue;
       const renewed = await queue
-        .renew(job.lease, now(), leaseMs, options.maxConcurrent())
+        .renew(job.lease, now(), leaseMs, limitOf(job.lease.pool))
         .catch(() => null);
       if (renewed === true) job.renewedAt = now();
       // Lost, or not renewable for a whole lease (database unreachable): another process may own
@@ -146,13 +175,18 @@ export function createRunner(options: RunnerOptions) {
       })();
     },
     wake,
-    /** Stops the job working on this download at once (it was cancelled from outside). */
+    /** Stops the jobs working on this download at once (it was cancelled from outside). */
     abort(downloadId: string): void {
-      jobs.get(downloadId)?.controller.abort(new Error('cancelled'));
+      for (const job of jobs.values())
+        if (job.lease.downloadId === downloadId) job.controller.abort(new Error('cancelled'));
     },
-    /** Jobs holding a lease (and so a slot) now. */
+    /** Jobs holding a transfer slot now (searching, enqueueing, following a transfer). */
     get activeCount(): number {
-      return holding();
+      return holding('transfer');
+    },
+    /** Jobs holding a filing slot now. */
+    get filingCount(): number {
+      return holding('filing');
     },
     /** Stops claiming, aborts running jobs and hands their downloads back to the queue at once. */
     async stop(): Promise<void> {

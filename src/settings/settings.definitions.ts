@@ -28,8 +28,15 @@ const define = <S extends TSchema>(d: Definition<S>): Definition<S> => d;
 export const SETTING_DEFINITIONS = {
   maxConcurrent: define({
     schema: Type.Integer({ minimum: 1, maximum: 10_000 }),
-    description: 'Downloads moving bytes, searching or filing at once, across all processes',
+    description:
+      'Downloads searching, starting or following a transfer that moves bytes at once, across all processes (filing has its own limit)',
     fromConfig: (c) => c.maxConcurrent,
+  }),
+  maxConcurrentFiling: define({
+    schema: Type.Integer({ minimum: 1, maximum: 1000 }),
+    description:
+      'Downloads whose bytes are in being filed at once (verify, transcode check, tags, cover, move), across all processes; a transfer slot is free as soon as the bytes are in',
+    fromConfig: (c) => c.maxConcurrentFiling,
   }),
   maxQueuedAtSource: define({
     schema: Type.Integer({ minimum: 0, maximum: 100_000 }),

@@ -215,11 +215,13 @@ describe.runIf(onPostgres)('three SoulSpot processes on one PostgreSQL', () => {
       }
 
       // The limits held at slskd across all processes, and were reached (the run tested them).
-      // Moving transfers alone are also capped by peers × per peer (10 here), and a lease counts
-      // while its job searches or files too: so the live leases, sampled from outside, as well.
+      // Moving transfers alone are also capped by peers × per peer (10 here), and a transfer lease
+      // counts while its job searches too: so the live leases, sampled from outside, as well;
+      // filing leases (their own slots) by the filing limit, the default 2 for all processes.
       const peaks = emulator.peaks;
       expect(peaks.moving).toBeLessThanOrEqual(MAX_CONCURRENT);
       expect(leases.mostLive).toBeLessThanOrEqual(MAX_CONCURRENT);
+      expect(leases.mostFiling).toBeLessThanOrEqual(2);
       expect(leases.mostLive).toBeGreaterThan(MAX_PER_USER);
       const perUser = Math.max(...Object.values(peaks.activeByUser));
       expect(perUser).toBeLessThanOrEqual(MAX_PER_USER);

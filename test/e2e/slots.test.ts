@@ -82,19 +82,22 @@ describe.each(testDialects())('slots on %s', (dialect) => {
     return soulspot;
   }
 
-  /** Samples the limits every 20 ms until stopped; returns the highest values seen. */
+  /**
+   * Samples the limits every 20 ms until stopped; returns the highest values seen. `leases` are
+   * transfer leases (a `processing` download's lease is a filing slot's, limited apart).
+   */
   function sample(s: SoulSpot, emu: Emulator) {
-    const max = { leases: 0, parked: 0, moving: 0, runner: 0 };
+    const max = { leases: 0, filing: 0, parked: 0, moving: 0, runner: 0 };
     let on = true;
     const loop = (async () => {
       while (on) {
         const now = Date.now();
-        const [leases, parked] = await Promise.all([
+        const [live, parked] = await Promise.all([
           s.db.db
             .selectFrom('downloads')
-            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .select('status')
             .where('lease_expires_at', '>', now)
-            .executeTakeFirstOrThrow(),
+            .execute(),
           s.db.db
             .selectFrom('downloads')
             .select((eb) => eb.fn.countAll<number>().as('n'))
@@ -108,7 +111,9 @@ describe.each(testDialects())('slots on %s', (dialect) => {
         const moving = Object.entries(state.transfers.byState)
           .filter(([k]) => k === 'InProgress' || k === 'Initializing')
           .reduce((n, [, v]) => n + v, 0);
-        max.leases = Math.max(max.leases, Number(leases.n));
+        const filing = live.filter((l) => l.status === 'processing').length;
+        max.leases = Math.max(max.leases, live.length - filing);
+        max.filing = Math.max(max.filing, filing);
         max.parked = Math.max(max.parked, Number(parked.n));
         max.moving = Math.max(max.moving, moving);
         max.runner = Math.max(max.runner, s.runner.activeCount);
@@ -191,8 +196,9 @@ describe.each(testDialects())('slots on %s', (dialect) => {
         expect([d.status, d.errorCode]).toEqual(['failed', 'queue_timeout']);
       }
       expect(new Set(emulator!.cancels.map((c) => c.username)).size).toBe(10);
-      // The limits held all along: at most 3 leases (work slots), 3 moving transfers.
+      // The limits held all along: at most 3 transfer leases, 2 filing (the default), 3 moving.
       expect(max.leases).toBeLessThanOrEqual(3);
+      expect(max.filing).toBeLessThanOrEqual(2);
       expect(max.runner).toBeLessThanOrEqual(3);
       expect(max.moving).toBeLessThanOrEqual(3);
       expect(max.parked).toBeGreaterThanOrEqual(10);

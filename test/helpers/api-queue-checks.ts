@@ -51,6 +51,7 @@ function expectOverview(overview: Body, model: QueueModel, context: string): voi
     paused: s.queuePaused,
     slots: {
       maxConcurrent: s.maxConcurrent,
+      maxConcurrentFiling: s.maxConcurrentFiling,
       maxQueuedAtSource: s.maxQueuedAtSource,
       maxConcurrentPerUser: s.maxConcurrentPerUser,
     },

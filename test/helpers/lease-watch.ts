@@ -12,10 +12,13 @@ export interface LeaseWatch {
   /** download id → every instance id seen holding its lease. */
   readonly owners: ReadonlyMap<string, ReadonlySet<string>>;
   /**
-   * The most live leases (owner set, expiry not passed) seen in one look, across every process: a
-   * lower bound of the true peak (a lease shorter than one interval can be missed), never above.
+   * The most live transfer leases (owner set, expiry not passed, not `processing`) seen in one
+   * look, across every process: a lower bound of the true peak (a lease shorter than one interval
+   * can be missed), never above. Filing leases hold slots of their own pool.
    */
   readonly mostLive: number;
+  /** The same for filing leases (`processing`: limited by `maxConcurrentFiling`). */
+  readonly mostFiling: number;
   /** The downloads `owner` holds now (its lease rows, live or lapsed), with their fencing tokens. */
   heldBy(owner: string): Promise<LeaseRow[]>;
   /**
@@ -45,6 +48,7 @@ export async function watchLeases(url: string, intervalMs = 50): Promise<LeaseWa
   const owners = new Map<string, Set<string>>();
   let on = true;
   let mostLive = 0;
+  let mostFiling = 0;
   // One query at a time on the one connection: the loop and the callers take turns.
   let turn: Promise<unknown> = Promise.resolve();
   const query = <T extends pg.QueryResultRow>(text: string, values: unknown[] = []) => {
@@ -55,12 +59,14 @@ export async function watchLeases(url: string, intervalMs = 50): Promise<LeaseWa
   const loop = (async () => {
     while (on) {
       // One statement, so one snapshot: the count is of leases live at the same moment.
-      const rows = await query<LeaseRow & { live: boolean }>(
-        `SELECT id, lease_owner, lease_token, lease_expires_at > $1 AS live FROM downloads
+      const rows = await query<LeaseRow & { live: boolean; filing: boolean }>(
+        `SELECT id, lease_owner, lease_token, lease_expires_at > $1 AS live,
+           status = 'processing' AS filing FROM downloads
          WHERE lease_owner IS NOT NULL`,
         [Date.now()],
       );
-      mostLive = Math.max(mostLive, rows.filter((r) => r.live).length);
+      mostLive = Math.max(mostLive, rows.filter((r) => r.live && !r.filing).length);
+      mostFiling = Math.max(mostFiling, rows.filter((r) => r.live && r.filing).length);
       for (const r of rows) {
         const seen = owners.get(r.id) ?? new Set<string>();
         seen.add(r.lease_owner as string);
@@ -74,6 +80,9 @@ export async function watchLeases(url: string, intervalMs = 50): Promise<LeaseWa
     owners,
     get mostLive() {
       return mostLive;
+    },
+    get mostFiling() {
+      return mostFiling;
     },
     query,
     heldBy: (owner) =>

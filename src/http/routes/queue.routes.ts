@@ -98,8 +98,12 @@ const QueueOverview = Type.Object({
   byHold: Type.Record(Type.String(), Type.Integer()),
   paused: Type.Boolean(),
   slots: Type.Object({
+    /** Transfer slots held: searching, enqueueing, following a transfer (all processes). */
     working: Type.Integer(),
     maxConcurrent: Type.Integer(),
+    /** Filing slots held: downloads whose bytes are in being filed (all processes). */
+    filing: Type.Integer(),
+    maxConcurrentFiling: Type.Integer(),
     queuedAtSource: Type.Integer(),
     maxQueuedAtSource: Type.Integer(),
     maxConcurrentPerUser: Type.Integer(),
