@@ -228,6 +228,8 @@ export function createAlbumsService(deps: AlbumsServiceDeps) {
           position: positions[i] as string,
           album_id: albumId,
           candidates: stored ? JSON.stringify(stored) : null,
+          // Kept for every fresh start: a retried track tries the folder first again.
+          pinned_candidates: stored ? JSON.stringify(stored) : null,
         };
       });
 

@@ -36,6 +36,8 @@ export interface DownloadsTable {
   query_index: number;
   /** JSON: the ranked candidates and rejections of the last search. */
   candidates: string | null;
+  /** An album track's folder file: what a fresh start (retry) begins with again (migration 022). */
+  pinned_candidates?: string | null;
   current_attempt_id: string | null;
   queue_position: number | null;
   library_path: string | null;
