@@ -1,7 +1,7 @@
 -- SoulSpot schema (SQLite form), generated from src/db/migrations by `npm run schema`. PostgreSQL has the same tables.
 -- (There, events.id is bigint GENERATED ALWAYS AS IDENTITY instead of integer AUTOINCREMENT, and downloads.position uses COLLATE "C".)
 
-CREATE TABLE "albums" ("id" text primary key, "artist" text not null, "album" text not null, "year" integer, "quality_profile_id" text references "quality_profiles" ("id") on delete set null, "folder_provider" text, "folder_username" text, "folder_directory" text, "folder_files" integer, "track_count" integer not null, "created_at" bigint not null, "updated_at" bigint not null, "completed_at" bigint);
+CREATE TABLE "albums" ("id" text primary key, "artist" text not null, "album" text not null, "year" integer, "quality_profile_id" text references "quality_profiles" ("id") on delete set null, "folder_provider" text, "folder_username" text, "folder_directory" text, "folder_files" integer, "track_count" integer not null, "created_at" bigint not null, "updated_at" bigint not null, "completed_at" bigint, "folder_search" text default 'done' not null, "folder_search_owner" text, "folder_search_until" bigint, "folder_search_error" text);
 
 CREATE TABLE "attempts" ("id" text primary key, "download_id" text not null references "downloads" ("id") on delete cascade, "round" integer not null, "provider" text not null, "username" text not null, "filename" text not null, "size" bigint not null, "extension" text not null, "bit_rate" integer, "sample_rate" integer, "bit_depth" integer, "length_seconds" integer, "batch_id" text not null unique, "transfer_id" text, "state" text not null, "error_code" text, "error_message" text, "local_path" text, "target_path" text, "requeues" integer default 0 not null, "created_at" bigint not null, "updated_at" bigint not null, "finished_at" bigint, "transcode_check" text, "suspect_transcode" integer, "transcode_cutoff_hz" integer, "post_step" text, "post_digest" text);
 
@@ -24,6 +24,9 @@ CREATE TABLE "queue_slots" ("slot_no" integer primary key, "download_id" text, "
 CREATE TABLE "settings" ("key" text primary key, "value" text not null, "updated_at" bigint not null);
 
 CREATE INDEX albums_created ON albums (created_at, id);
+
+CREATE INDEX albums_folder_search ON albums (folder_search_until)
+    WHERE folder_search = 'pending';
 
 CREATE INDEX attempts_active_user ON attempts (username, state);
 

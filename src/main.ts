@@ -322,6 +322,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     log,
     runner,
     searchSlots,
+    owner: instanceId(config.dataDir),
   });
   const app = await buildApp({
     apiKey: config.apiKey,
@@ -414,6 +415,8 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     diskWatcher.start();
     sweeper.start();
     orphans.start();
+    // Album folder searches a crash or a stop left pending, then every few seconds (album-search.ts).
+    await albums.recover();
     queueControl.startScheduler();
   }
   let url = '';
@@ -451,6 +454,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
         await sourceWatch.stop();
         await prefetch.stop();
         await runner.stop();
+        await albums.stop();
         await transcode.close();
         await orphans.stop();
         monitor.stop();

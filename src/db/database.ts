@@ -16,7 +16,7 @@ import * as downloadQualityProfile from './migrations/012_download_quality_profi
 import * as prefetchMarks from './migrations/013_prefetch_marks.js';
 import * as transcodeCheck from './migrations/014_transcode_check.js';
 import * as albums from './migrations/016_albums.js';
-import * as albumPin from './migrations/022_album_pin.js';
+import * as albumBackground from './migrations/022_album_background.js';
 import * as postProcessing from './migrations/015_post_processing.js';
 import type { Database } from './schema.js';
 
@@ -71,7 +71,7 @@ const migrations: Record<string, Migration> = {
   '014_transcode_check': transcodeCheck,
   '016_albums': albums,
   '015_post_processing': postProcessing,
-  '022_album_pin': albumPin,
+  '022_album_background': albumBackground,
 };
 
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {

@@ -104,6 +104,13 @@ export interface AlbumsTable {
   updated_at: number;
   /** Set once, by the write that completed the last track (album.completed's guard). */
   completed_at: number | null;
+  /** The folder search: pending (background, maybe running), done, failed (migration 022). */
+  folder_search: Generated<string>;
+  /** The process searching it, and until when its claim holds (then anyone may take it over). */
+  folder_search_owner?: string | null;
+  folder_search_until?: number | null;
+  /** Why a failed folder search failed (no folder, the provider could not search). */
+  folder_search_error?: string | null;
 }
 
 export interface AttemptsTable {

@@ -73,8 +73,15 @@ describe.each(testDialects())('album retry (%s)', (dialect) => {
       tracks: ALBUM.titles.map((title, i) => ({ title, trackNumber: i + 1 })),
     });
     expect(res.status, JSON.stringify(res.body)).toBe(201);
-    expect(res.body.folder?.username).toBe('folderpeer');
     const id = res.body.id;
+    const searched = await waitUntil(
+      async () => {
+        const a = await album(id);
+        return a.folderSearch.state !== 'pending' ? a : null;
+      },
+      { what: 'the folder search' },
+    );
+    expect(searched.folder?.username).toBe('folderpeer');
     await waitUntil(async () => (await album(id)).counts.working >= 1, {
       what: 'a track queued at the folder peer',
     });
