@@ -49,6 +49,7 @@ export function stateSnapshot(ctx: Context): Record<string, unknown> {
       byState,
     },
     searches: ctx.store.searches.size,
+    unfinishedSearches: ctx.searches.unfinished,
     events: ctx.store.events.length,
     enqueues: ctx.enqueues,
     cancels: ctx.cancels,

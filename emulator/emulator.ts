@@ -136,6 +136,9 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
     enqueues: ctx.enqueues,
     cancels: ctx.cancels,
     searchLog: ctx.searchLog,
+    get unfinishedSearches() {
+      return ctx.searches.unfinished;
+    },
     requestCounts: ctx.requestCounts,
     peaks: ctx.peaks,
     setBehaviour: controls.setBehaviour,

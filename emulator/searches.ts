@@ -48,6 +48,11 @@ export class SearchEngine {
 
   constructor(private readonly ctx: Context) {}
 
+  /** Searches not finished: running or queued behind the concurrency limit (slskd's own view). */
+  get unfinished(): number {
+    return [...this.runs.values()].filter((r) => !r.finished).length;
+  }
+
   /** Starts a search; throws ApiError for the failures slskd reports on POST /searches. */
   start(id: string | undefined, searchText: string, options: SearchOptions): SearchRecord {
     const store = this.ctx.store.searches;

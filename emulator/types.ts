@@ -203,6 +203,11 @@ export interface Emulator {
   readonly cancels: CancelRecord[];
   /** Every search accepted, in order (the records themselves may be deleted since). */
   readonly searchLog: SearchLogRecord[];
+  /**
+   * Searches still running or queued (a DELETE removes only the record: the search runs on, as in
+   * slskd; a PUT stops it).
+   */
+  readonly unfinishedSearches: number;
   /** Route pattern ("GET /transfers/downloads/{username}") → number of requests. */
   readonly requestCounts: Record<string, number>;
   /** The most transfers at once, overall and per peer (also in GET /emulator/state). */

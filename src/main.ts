@@ -411,6 +411,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     log,
     runner,
     searchSlots,
+    owner: instanceId(config.dataDir),
   });
   const healthChecks = createHealthChecks({
     handle: db,
@@ -540,6 +541,8 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     diskWatcher.start();
     sweeper.start();
     orphans.start();
+    // Album folder searches a crash or a stop left pending, then every few seconds (album-search.ts).
+    await albums.recover();
     queueControl.startScheduler();
     await notifications.start();
   }
@@ -586,6 +589,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
         await prefetch.stop();
         await runner.stop();
         await notifications.stop();
+        await albums.stop();
         await transcode.close();
         await orphans.stop();
         monitor.stop();

@@ -9,6 +9,7 @@ import { createDownloadRepository } from '../src/downloads/download.repository.j
 import { createQualityProfileService } from '../src/quality-profiles/quality-profiles.service.js';
 import { API_KEY, startApiServer, type ApiServer } from './helpers/api-server.js';
 import { testDialects } from './helpers/db.js';
+import { waitUntil } from './helpers/wait.js';
 
 /**
  * Commands on an album's tracks, one at a time or in batches, announce the album (before, only a
@@ -68,6 +69,13 @@ describe.each(testDialects())('album track commands (%s)', (dialect) => {
       tracks: titles.map((title, i) => ({ title, trackNumber: i + 1 })),
     });
     expect(res.status, JSON.stringify(res.body)).toBe(201);
+    // The folder search runs after the 201 and holds a search slot until it is over.
+    await waitUntil(
+      async () =>
+        (await call<AlbumDto>('GET', `/api/albums/${res.body.id}`)).body.folderSearch.state !==
+        'pending',
+      { what: `album ${res.body.id}'s folder search` },
+    );
     await albumEvents(res.body.id);
     return { album: res.body, ids: res.body.tracks!.map((t) => t.downloadId) };
   };
@@ -160,7 +168,16 @@ describe.each(testDialects())('album track commands (%s)', (dialect) => {
     expect(statuses.filter((s) => s === 201)).toHaveLength(MAX_ALBUM_SEARCHES);
     expect(statuses.filter((s) => s === 429)).toHaveLength(2);
     expect(answers.find((a) => a.status === 429)?.body.message).toMatch(/album searches/);
-    // The bound is on searches running, not on albums: once they answered, the next one is taken.
+    // The bound is on searches running, not on albums: once they answered (in the background,
+    // after the 201), the next one is taken.
+    for (const a of answers.filter((r) => r.status === 201)) {
+      const id = (a.body as unknown as AlbumDto).id;
+      await waitUntil(
+        async () =>
+          (await call<AlbumDto>('GET', `/api/albums/${id}`)).body.folderSearch.state !== 'pending',
+        { what: `album ${id}'s folder search` },
+      );
+    }
     const later = await call('POST', '/api/albums', {
       artist: 'Busy Test',
       album: 'Afterwards',

@@ -1,38 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { newDownloadRow } from '../src/downloads/accept.js';
 import type { CandidatesDto } from '../src/downloads/candidates.dto.js';
 import type { DownloadDto } from '../src/downloads/download.dto.js';
 import { isForeignKeyViolation } from '../src/downloads/profile-check.js';
 import { BUILT_IN_IDS } from '../src/matching/quality-profile-builtins.js';
 import { testDialects } from './helpers/db.js';
-import { API_KEY, startApiServer, type ApiServer } from './helpers/api-server.js';
-
-type Reply = { status: number; json: { message?: string } & Record<string, unknown> };
+import { useApiServer } from './helpers/api-server.js';
 
 const UNKNOWN = '0f0f0f0f-0000-4000-8000-00000000abcd';
 
 /** qualityProfileId on POST /api/downloads and bulk items, and the profile's guard on delete. */
 describe.each(testDialects())('qualityProfileId on %s', (dialect) => {
-  let server: ApiServer;
-  beforeAll(async () => {
-    server = await startApiServer(dialect);
-  });
-  afterAll(async () => {
-    await server?.close();
-  });
-
-  const send = async (method: string, url: string, body?: unknown): Promise<Reply> => {
-    const res = await server.app.inject({
-      method: method as 'GET',
-      url,
-      headers: {
-        'x-api-key': API_KEY,
-        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-      },
-      ...(body !== undefined ? { payload: JSON.stringify(body) } : {}),
-    });
-    return { status: res.statusCode, json: res.body ? (res.json() as Reply['json']) : {} };
-  };
+  const api = useApiServer(dialect);
+  const { send } = api;
   const count = async (): Promise<number> =>
     ((await send('GET', '/api/downloads?limit=500')).json.items as unknown[]).length;
 
@@ -139,7 +119,7 @@ describe.each(testDialects())('qualityProfileId on %s', (dialect) => {
       Date.now(),
       3,
     );
-    const error = await server.soulspot.db
+    const error = await api.server.soulspot.db
       .writeTx((tx) => tx.insertInto('downloads').values(row).execute())
       .then(
         () => null,

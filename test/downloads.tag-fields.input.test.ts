@@ -1,34 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { DownloadDto } from '../src/downloads/download.dto.js';
 import { testDialects } from './helpers/db.js';
-import { API_KEY, startApiServer, type ApiServer } from './helpers/api-server.js';
-
-type Reply = { status: number; json: { message?: string } & Record<string, unknown> };
+import { useApiServer } from './helpers/api-server.js';
 
 const MBID = '8f3471b5-7e6a-48da-86a9-c1c07a0f47ae';
 
 /** The tag and cover fields of POST /api/downloads (post-processing): validated, stored, shown. */
 describe.each(testDialects())('tag fields on %s', (dialect) => {
-  let server: ApiServer;
-  beforeAll(async () => {
-    server = await startApiServer(dialect);
-  });
-  afterAll(async () => {
-    await server?.close();
-  });
-
-  const send = async (method: string, url: string, body?: unknown): Promise<Reply> => {
-    const res = await server.app.inject({
-      method: method as 'GET',
-      url,
-      headers: {
-        'x-api-key': API_KEY,
-        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-      },
-      ...(body !== undefined ? { payload: JSON.stringify(body) } : {}),
-    });
-    return { status: res.statusCode, json: res.body ? (res.json() as Reply['json']) : {} };
-  };
+  const api = useApiServer(dialect);
+  const { send } = api;
 
   it.each([
     ['isrc', 'us-rc1-76-07839'],

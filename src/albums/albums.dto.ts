@@ -4,8 +4,22 @@ import type { AlbumsTable } from '../db/schema.js';
 import { SourceSchema, WIRE_STATUSES, type DownloadDto } from '../downloads/download.dto.js';
 import { Text } from '../http/schemas.js';
 import { UUID_FORMAT } from '../http/validation.js';
-import { ALBUM_STATUSES, albumStatus, trackTotal, type TrackCounts } from './album-status.js';
+import {
+  ALBUM_STATUSES,
+  albumStatus,
+  trackTotal,
+  type AlbumStatus,
+  type TrackCounts,
+} from './album-status.js';
 import { folderOf, MAX_ALBUM_TRACKS } from './folder-choice.js';
+
+/** Where an album's folder search stands (albums.folder_search, migration 022). */
+export const FOLDER_SEARCH_STATES = ['pending', 'done', 'failed'] as const;
+/** The album statuses the API shows: the derived ones and `searching` (no tracks yet, search pending). */
+export const ALBUM_WIRE_STATUSES: readonly (AlbumStatus | 'searching')[] = [
+  ...ALBUM_STATUSES,
+  'searching',
+];
 
 /** The album as the API and its events send it; `tracks` only from GET/POST of one album. */
 
@@ -78,8 +92,20 @@ export const AlbumSchema = Type.Object({
   album: Type.String(),
   year: Nullable(Type.Integer()),
   qualityProfileId: Nullable(Type.String()),
-  /** Derived from the tracks (src/albums/album-status.ts). */
-  status: Type.Union(ALBUM_STATUSES.map((s) => Type.Literal(s))),
+  /**
+   * Derived from the tracks (src/albums/album-status.ts); an album without tracks is `searching`
+   * while its folder search is pending, and `failed` when it failed.
+   */
+  status: Type.Union(ALBUM_WIRE_STATUSES.map((s) => Type.Literal(s))),
+  /**
+   * The folder search (background, after the 201): `pending` (to run or running), `done` (the
+   * folder chosen, or none: tracks search alone), `failed` (without a track list: nothing found
+   * or the provider could not search; `error` says which; POST /retry searches again).
+   */
+  folderSearch: Type.Object({
+    state: Type.Union(FOLDER_SEARCH_STATES.map((s) => Type.Literal(s))),
+    error: Nullable(Type.String()),
+  }),
   /** Tracks it has now: those removed from the history (batch remove) no longer count. */
   trackCount: Type.Integer(),
   /** The tracks by status group. */
@@ -93,6 +119,7 @@ export const AlbumSchema = Type.Object({
 });
 
 export type AlbumDto = Static<typeof AlbumSchema>;
+export type FolderSearchState = (typeof FOLDER_SEARCH_STATES)[number];
 export type AlbumTrackDto = Static<typeof AlbumTrackSchema>;
 
 export const AlbumListQuery = Type.Object(
@@ -130,7 +157,12 @@ export function toAlbumDto(
     album: row.album,
     year: row.year,
     qualityProfileId: row.quality_profile_id,
-    status: albumStatus(counts) as AlbumDto['status'],
+    status: statusOf(row, counts),
+    folderSearch: {
+      state: ((row.folder_search as FolderSearchState | undefined) ??
+        'done') as AlbumDto['folderSearch']['state'],
+      error: row.folder_search_error ?? null,
+    },
     // Counted, not the stored count: tracks removed from the history no longer count.
     trackCount: trackTotal(counts),
     counts,
@@ -162,3 +194,15 @@ export function toAlbumDto(
 }
 
 type AlbumRowLike = Selectable<AlbumsTable>;
+
+/** The tracks' status; before an album has any, what its folder search says. */
+function statusOf(row: AlbumRowLike, counts: TrackCounts): AlbumDto['status'] {
+  const empty = trackTotal(counts) === 0;
+  const status: AlbumStatus | 'searching' =
+    empty && row.folder_search === 'pending'
+      ? 'searching'
+      : empty && row.folder_search === 'failed'
+        ? 'failed'
+        : albumStatus(counts);
+  return status as AlbumDto['status'];
+}

@@ -1,4 +1,4 @@
-import type { Insertable, Selectable } from 'kysely';
+import type { Insertable, Selectable, Updateable } from 'kysely';
 import type { Db } from '../db/database.js';
 import type { AlbumsTable } from '../db/schema.js';
 import type { DownloadRow } from '../downloads/download.repository.js';
@@ -111,6 +111,132 @@ export function createAlbumsRepository(root: Db) {
         .where('id', '=', id)
         .returningAll()
         .executeTakeFirst();
+    },
+
+    /**
+     * Claims a pending folder search for `owner` until `until`, if nobody holds it: unclaimed,
+     * or its claim lapsed (a crashed or stopped process). undefined: taken, or not pending.
+     * The claim (owner, until) is the fence of the search's one closing write (finishSearch).
+     */
+    claimSearch(
+      id: string,
+      owner: string,
+      until: number,
+      now: number,
+      db: Db = root,
+    ): Promise<AlbumRow | undefined> {
+      return db
+        .updateTable('albums')
+        .set({ folder_search_owner: owner, folder_search_until: until })
+        .where('id', '=', id)
+        .where('folder_search', '=', 'pending')
+        .where((eb) =>
+          eb.or([eb('folder_search_owner', 'is', null), eb('folder_search_until', '<', now)]),
+        )
+        .returningAll()
+        .executeTakeFirst();
+    },
+
+    /** Pending folder searches nobody holds (oldest first): what the recovery takes over. */
+    async lapsedSearches(now: number, limit: number, db: Db = root): Promise<string[]> {
+      const rows = await db
+        .selectFrom('albums')
+        .select('id')
+        .where('folder_search', '=', 'pending')
+        .where((eb) =>
+          eb.or([eb('folder_search_owner', 'is', null), eb('folder_search_until', '<', now)]),
+        )
+        .orderBy('created_at')
+        .limit(limit)
+        .execute();
+      return rows.map((r) => r.id);
+    },
+
+    /** A failed folder search (no track list) goes back to pending, unclaimed: anyone takes it. */
+    async searchAgain(id: string, t: number, db: Db = root): Promise<boolean> {
+      const r = await db
+        .updateTable('albums')
+        .set({
+          folder_search: 'pending',
+          folder_search_error: null,
+          folder_search_owner: null,
+          folder_search_until: null,
+          updated_at: t,
+        })
+        .where('id', '=', id)
+        .where('folder_search', '=', 'failed')
+        .executeTakeFirst();
+      return Number(r.numUpdatedRows) > 0;
+    },
+
+    /** At start: this process's claims from its previous run are nobody's (it cannot run twice). */
+    async releaseSearches(owner: string, db: Db = root): Promise<void> {
+      await db
+        .updateTable('albums')
+        .set({ folder_search_owner: null, folder_search_until: null })
+        .where('folder_search', '=', 'pending')
+        .where('folder_search_owner', '=', owner)
+        .execute();
+    },
+
+    /**
+     * Closes a folder search with its outcome, only under the claim it ran with: undefined when
+     * the claim was taken over meanwhile (this process was too slow; the other one's result wins).
+     */
+    finishSearch(
+      id: string,
+      claim: { owner: string; until: number },
+      patch: Updateable<AlbumsTable>,
+      db: Db = root,
+    ): Promise<AlbumRow | undefined> {
+      return db
+        .updateTable('albums')
+        .set({ ...patch, folder_search_owner: null, folder_search_until: null })
+        .where('id', '=', id)
+        .where('folder_search', '=', 'pending')
+        .where('folder_search_owner', '=', claim.owner)
+        .where('folder_search_until', '=', claim.until)
+        .returningAll()
+        .executeTakeFirst();
+    },
+
+    /**
+     * Gives a track held for the folder search its folder file, and makes it due: only while it
+     * waits untouched (no candidates, no attempt, no lease: it has not begun searching alone).
+     */
+    async pinTrack(
+      downloadId: string,
+      candidates: string,
+      t: number,
+      db: Db = root,
+    ): Promise<boolean> {
+      const r = await db
+        .updateTable('downloads')
+        .set({ candidates, pinned_candidates: candidates, run_after: t, updated_at: t })
+        .where('id', '=', downloadId)
+        .where('status', '=', 'waiting')
+        .where('candidates', 'is', null)
+        .where('current_attempt_id', 'is', null)
+        .where('lease_owner', 'is', null)
+        .executeTakeFirst();
+      return Number(r.numUpdatedRows) > 0;
+    },
+
+    /**
+     * The album's tracks still held back for its folder search, due now: waiting untouched (no
+     * candidates, no attempt) with a `run_after` to come. A search taken over after a crash
+     * releases the hold its first claim set, whatever it was.
+     */
+    async releaseTracks(albumId: string, t: number, db: Db = root) {
+      await db
+        .updateTable('downloads')
+        .set({ run_after: t })
+        .where('album_id', '=', albumId)
+        .where('status', '=', 'waiting')
+        .where('candidates', 'is', null)
+        .where('current_attempt_id', 'is', null)
+        .where('run_after', '>', t)
+        .execute();
     },
 
     /** Sets completed_at once; undefined when it was set already (album.completed happened). */

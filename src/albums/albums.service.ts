@@ -2,7 +2,6 @@ import { MAX_HAND_SEARCHES, createSearchSlots, type SearchSlots } from '../searc
 import { randomUUID } from 'node:crypto';
 import type { DatabaseHandle } from '../db/database.js';
 import { createAcceptRepository } from '../downloads/accept.repository.js';
-import { acceptRows, newDownloadRow, positionsAt } from '../downloads/accept.js';
 import { dedupeKey, isActive, type DownloadStatus } from '../downloads/download.js';
 import { toDownloadDto } from '../downloads/download.dto.js';
 import type {
@@ -15,7 +14,6 @@ import type { DownloadRepository, DownloadRow } from '../downloads/download.repo
 import {
   ConflictError,
   NotFoundError,
-  QueueFullError,
   type DownloadsService,
 } from '../downloads/downloads.service.js';
 import { decodeCursor } from '../downloads/list-cursor.js';
@@ -26,14 +24,14 @@ import {
   UnknownProfileError,
   type ProfileLookup,
 } from '../downloads/profile-check.js';
-import type { ProfileSource, StoredCandidates } from '../downloads/search.step.js';
-import type { EventLog, LoggedEventInput } from '../events/event-log.js';
+import type { ProfileSource } from '../downloads/search.step.js';
+import type { EventLog } from '../events/event-log.js';
 import type { DownloadProvider } from '../providers/provider.js';
 import { countTracks } from './album-status.js';
 import { toAlbumDto, type AlbumDto, type CreateAlbumRequest } from './albums.dto.js';
 import type { AlbumRow, AlbumsRepository } from './albums.repository.js';
-import { findAlbumFolder } from './album-folder.js';
-import type { AlbumTrackWanted, FolderVerdict } from './folder-choice.js';
+import { acceptAlbumTracks, createAlbumSearch } from './album-search.js';
+import { trackRows } from './album-rows.js';
 
 /** A request the schema cannot judge alone (repeated track numbers or titles): 400 naming the field. */
 export class AlbumInputError extends Error {
@@ -41,15 +39,6 @@ export class AlbumInputError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'AlbumInputError';
-  }
-}
-
-/** Without a track list, no folder had the album: 404 with what was searched. */
-export class NoFolderError extends Error {
-  readonly statusCode = 404;
-  constructor(message: string) {
-    super(message);
-    this.name = 'NoFolderError';
   }
 }
 
@@ -64,15 +53,6 @@ export class AlbumSearchesBusyError extends Error {
       `${MAX_ALBUM_SEARCHES} album searches are running (manual searches count too), the most at once; try again when one has answered`,
     );
     this.name = 'AlbumSearchesBusyError';
-  }
-}
-
-/** The provider could not search (down, circuit open) and there is no track list to go on: 503. */
-export class AlbumSearchUnavailableError extends Error {
-  readonly statusCode = 503;
-  constructor(message: string) {
-    super(message);
-    this.name = 'AlbumSearchUnavailableError';
   }
 }
 
@@ -96,6 +76,8 @@ export interface AlbumsServiceDeps {
   runner: { wake(): void };
   /** Shared with manual searches (main.ts); its own when not given. */
   searchSlots?: SearchSlots;
+  /** This process's stable id, for the folder searches' claims (main.ts); a random one if not given. */
+  owner?: string;
 }
 
 /** Albums: accept (choosing the folder first), read, cancel, retry. Routes call these. */
@@ -104,6 +86,8 @@ export function createAlbumsService(deps: AlbumsServiceDeps) {
   const accept = createAcceptRepository(handle.dialect);
   /** Searches by hand running in this process (MAX_ALBUM_SEARCHES), manual ones included. */
   const slots = deps.searchSlots ?? createSearchSlots();
+  const searchDeps = { ...deps, accept, slots, owner: deps.owner ?? `albums-${randomUUID()}` };
+  const search = createAlbumSearch(searchDeps);
 
   async function view(row: AlbumRow, withTracks: boolean): Promise<AlbumDto> {
     if (!withTracks) {
@@ -132,9 +116,11 @@ export function createAlbumsService(deps: AlbumsServiceDeps) {
 
   return {
     /**
-     * Chooses the folder (one search for "artist album", the best folders browsed), then accepts
-     * one download per track, each with its file in that folder pinned as its first source, in one
-     * transaction with the album row: all tracks or none (maxQueueSize → 429, nothing written).
+     * Accepts the album at once (201) and searches its folder in the background (album-search.ts):
+     * with a track list, one download per track in the same transaction as the album row, all or
+     * none (maxQueueSize → 429, nothing written), held back until the folder search pins their
+     * files; without one, the album alone, its tracks made from the folder found. A search slot
+     * (shared with manual searches) is taken here: none free → 429, nothing written.
      */
     async create(body: CreateAlbumRequest): Promise<AlbumDto> {
       const profileId = body.qualityProfileId ?? null;
@@ -144,151 +130,84 @@ export function createAlbumsService(deps: AlbumsServiceDeps) {
         false,
       );
       if (body.tracks) checkTracks(body.artist, body.album, body.tracks);
-      const profile = await deps.profiles.rankingProfile(profileId);
-      const target = {
-        artist: body.artist.trim(),
-        album: body.album.trim(),
-        tracks: body.tracks ?? null,
-      };
-      let folder: FolderVerdict | null = null;
-      // Bounded: each search holds this request open (up to 4× searchTimeoutSeconds + 30 s) and a
-      // search at slskd; beyond the bound the caller is told at once rather than piling up.
+      const target = { artist: body.artist.trim(), album: body.album.trim() };
+      // Bounded: each search holds a search at slskd (up to 4× searchTimeoutSeconds + 30 s and
+      // the browses); beyond the bound the caller is told at once rather than piling up.
       const release = slots.take();
       if (!release) throw new AlbumSearchesBusyError();
-      try {
-        folder = await findAlbumFolder(target, profile.rules, {
-          provider: deps.provider,
-          sources: deps.sources,
-          timeoutMs: deps.settings.get('searchTimeoutSeconds') * 1000,
-          now,
-          log: deps.log,
-        });
-      } catch (error) {
-        // With a track list every track can still search on its own; without one there is nothing.
-        if (!body.tracks) {
-          throw new AlbumSearchUnavailableError(
-            `Could not search for "${target.artist} - ${target.album}": ${error instanceof Error ? error.message : String(error)}`,
-          );
-        }
-        deps.log.warn({ error: String(error) }, 'album folder search failed; tracks search alone');
-      } finally {
-        release();
-      }
-      const wanted: AlbumTrackWanted[] | null = body.tracks ?? folder?.tracks ?? null;
-      if (!wanted || wanted.length === 0) {
-        throw new NoFolderError(
-          `No folder with "${target.artist} - ${target.album}" was found; send a track list to search track by track`,
-        );
-      }
-      const pinned = new Map(
-        (folder?.tracks ?? []).flatMap((t, i) => (t.candidate ? [[i, t.candidate] as const] : [])),
-      );
-
       const t = now();
       const albumId = randomUUID();
-      const positions = positionsAt(t, wanted.length);
-      // Totals for the tags and for naming: with a disc total, disc 1 of a set is filed beside
-      // the other discs (multi-disc pattern) instead of in the album folder itself.
-      const discTotal = wanted.some((w) => w.discNumber != null)
-        ? Math.max(...wanted.map((w) => w.discNumber ?? 1))
-        : null;
-      const onDisc = (disc: number | null | undefined) =>
-        wanted.filter((w) => (w.discNumber ?? 1) === (disc ?? 1)).length;
-      const rows = wanted.map((track, i) => {
-        const candidate = pinned.get(i);
-        const stored: StoredCandidates | null = candidate
-          ? {
-              query: `album folder ${candidate.username} ${folder?.directory ?? ''}`,
-              ...(profile.id ? { profile: { id: profile.id, name: profile.name } } : {}),
-              ranked: [{ candidate, score: 0, notes: ['album folder'] }],
-              rejected: [],
-              rankedTotal: 1,
-              rejectedTotal: 0,
-              pinned: true,
-            }
-          : null;
-        return {
-          ...newDownloadRow(
-            {
-              artist: target.artist,
-              title: track.title,
-              album: target.album,
-              albumArtist: target.artist,
-              trackNumber: track.trackNumber,
-              discNumber: track.discNumber ?? null,
-              discTotal,
-              trackTotal: onDisc(track.discNumber),
-              year: body.year ?? null,
-              durationSeconds: track.durationSeconds ?? null,
-              qualityProfileId: profileId,
-            },
-            t,
-            deps.maxRetries(),
-          ),
-          position: positions[i] as string,
-          album_id: albumId,
-          candidates: stored ? JSON.stringify(stored) : null,
-        };
-      });
-
-      await handle
-        .writeTx(async (tx) => {
-          await repo.insert(
-            {
+      const claim = search.newClaim(t);
+      let row: AlbumRow | undefined;
+      try {
+        row = await handle
+          .writeTx(async (tx) => {
+            const inserted = {
               id: albumId,
               artist: target.artist,
               album: target.album,
               year: body.year ?? null,
               quality_profile_id: profileId,
-              folder_provider: folder?.provider ?? null,
-              folder_username: folder?.username ?? null,
-              folder_directory: folder?.directory ?? null,
-              folder_files: folder?.fileCount ?? null,
-              track_count: rows.length,
+              folder_provider: null,
+              folder_username: null,
+              folder_directory: null,
+              folder_files: null,
+              track_count: body.tracks?.length ?? 0,
               created_at: t,
               updated_at: t,
               completed_at: null,
-            },
-            tx,
-          );
-          // The accept's events are held back and appended last, after the row writes below: the
-          // event log's lock comes last in a transaction (event-log.ts).
-          const held: LoggedEventInput[] = [];
-          const collector = {
-            appendMany: (_tx: unknown, batch: readonly LoggedEventInput[]) => {
-              held.push(...batch);
-              return Promise.resolve([]);
-            },
-          };
-          const outcomes = await acceptRows(
-            { accept, events: collector },
-            tx,
-            rows,
-            deps.maxQueueSize(),
-          );
-          for (const [i, o] of outcomes.entries()) {
-            if (o.kind === 'rejected') throw new QueueFullError(o.active);
-            if (o.kind === 'existing' && o.row.album_id !== albumId) {
-              if (!(await repo.attachTrack(o.row.id, albumId, t, tx))) {
-                throw new ConflictError(
-                  `Track ${String(wanted[i]?.trackNumber)} "${o.row.title}" is already being downloaded for album ${String(o.row.album_id)}`,
-                );
-              }
-            }
-          }
-          // As any change of its tracks: an attached download that completed meanwhile (its write
-          // committed between the accept's read and the attach, and saw no album) can make the
-          // album complete here, and album.completed must come from somewhere.
-          const albumEvents = await deps.tracker.albumsChanged(tx, [albumId]);
-          await deps.events.appendMany(tx, [...held, ...albumEvents]);
-        })
-        .catch((error: unknown) => {
-          if (isForeignKeyViolation(error)) throw new UnknownProfileError(PROFILE_GONE);
-          throw error;
-        });
+              folder_search: 'pending',
+              folder_search_owner: claim.owner,
+              folder_search_until: claim.until,
+              folder_search_error: null,
+            };
+            await repo.insert(inserted, tx);
+            // The tracks wait for the folder search (or, after a crash, until its claim lapses).
+            const rows = body.tracks
+              ? trackRows(
+                  {
+                    albumId,
+                    artist: target.artist,
+                    album: target.album,
+                    year: body.year ?? null,
+                    qualityProfileId: profileId,
+                  },
+                  body.tracks,
+                  t,
+                  deps.maxRetries(),
+                  claim.until,
+                )
+              : [];
+            const held =
+              rows.length > 0 ? await acceptAlbumTracks(searchDeps, tx, albumId, rows, t) : [];
+            // As any change of its tracks: an attached download that completed meanwhile (its
+            // write committed between the accept's read and the attach, and saw no album) can
+            // make the album complete here, and album.completed must come from somewhere.
+            const albumEvents = await deps.tracker.albumsChanged(tx, [albumId]);
+            await deps.events.appendMany(tx, [...held, ...albumEvents]);
+            return repo.get(albumId, tx);
+          })
+          .catch((error: unknown) => {
+            if (isForeignKeyViolation(error)) throw new UnknownProfileError(PROFILE_GONE);
+            throw error;
+          });
+      } catch (error) {
+        release();
+        throw error;
+      }
+      if (!row) {
+        release();
+        throw new NotFoundError(`Album ${albumId}`);
+      }
+      search.start(row, claim, release);
       deps.runner.wake();
-      return view(await load(albumId), true);
+      return view(row, true);
     },
+
+    /** Takes over the folder searches a crash left pending, and keeps looking (main.ts, at start). */
+    recover: () => search.recover(),
+    /** Stops the background folder searches (shutdown). */
+    stop: () => search.stop(),
 
     async get(id: string): Promise<AlbumDto> {
       return view(await load(id), true);
@@ -326,9 +245,18 @@ export function createAlbumsService(deps: AlbumsServiceDeps) {
       return view(await load(id), true);
     },
 
-    /** Retries the failed and cancelled tracks (each from a fresh search, retries reset). */
+    /**
+     * Retries the failed and cancelled tracks (each from its folder file or a fresh search,
+     * retries reset); an album whose folder search failed (no track list) searches again.
+     */
     async retry(id: string): Promise<AlbumDto> {
-      await load(id);
+      const album = await load(id);
+      if (album.folder_search === 'failed') {
+        if (!(await repo.searchAgain(id, now())))
+          throw new ConflictError(`Album ${id} changed; try again`);
+        search.kick();
+        return view(await load(id), true);
+      }
       const ended = (await repo.tracks(id)).filter(
         (t: DownloadRow) => t.status === 'failed' || t.status === 'cancelled',
       );

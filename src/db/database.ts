@@ -16,6 +16,7 @@ import * as downloadQualityProfile from './migrations/012_download_quality_profi
 import * as prefetchMarks from './migrations/013_prefetch_marks.js';
 import * as transcodeCheck from './migrations/014_transcode_check.js';
 import * as albums from './migrations/016_albums.js';
+import * as albumBackground from './migrations/022_album_background.js';
 import * as postProcessing from './migrations/015_post_processing.js';
 import * as jobsNotifications from './migrations/018_jobs_notifications.js';
 import * as processClocks from './migrations/023_process_clocks.js';
@@ -83,6 +84,7 @@ const migrations: Record<string, Migration> = {
   '023_process_clocks': processClocks,
   '019_provider_sources': providerSources,
   '020_filing_slots': filingSlots,
+  '022_album_background': albumBackground,
 };
 
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {

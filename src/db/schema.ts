@@ -36,6 +36,8 @@ export interface DownloadsTable {
   query_index: number;
   /** JSON: the ranked candidates and rejections of the last search. */
   candidates: string | null;
+  /** An album track's folder file: what a fresh start (retry) begins with again (migration 022). */
+  pinned_candidates?: string | null;
   current_attempt_id: string | null;
   queue_position: number | null;
   library_path: string | null;
@@ -102,6 +104,13 @@ export interface AlbumsTable {
   updated_at: number;
   /** Set once, by the write that completed the last track (album.completed's guard). */
   completed_at: number | null;
+  /** The folder search: pending (background, maybe running), done, failed (migration 022). */
+  folder_search: Generated<string>;
+  /** The process searching it, and until when its claim holds (then anyone may take it over). */
+  folder_search_owner?: string | null;
+  folder_search_until?: number | null;
+  /** Why a failed folder search failed (no folder, the provider could not search). */
+  folder_search_error?: string | null;
 }
 
 export interface AttemptsTable {

@@ -139,7 +139,9 @@ export function createDownloadCommands(deps: {
             error_message: null,
             search_id: null,
             query_index: 0,
-            candidates: null,
+            // An album track tries its album's folder file first again (then searches, as on its
+            // first run); any other download searches afresh.
+            candidates: before.pinned_candidates ?? null,
             current_attempt_id: null,
             progress: 0,
             bytes_transferred: 0,
@@ -200,7 +202,7 @@ export function createDownloadCommands(deps: {
                     retry_count: 0,
                     search_id: null,
                     query_index: 0,
-                    candidates: null,
+                    candidates: row.pinned_candidates ?? null,
                     current_attempt_id: null,
                   }),
             });

@@ -13,7 +13,7 @@ import { loadConfig } from '../config/config.js';
 import { createEventBus } from '../events/event-bus.js';
 import { createEventLog } from '../events/event-log.js';
 import { createTagger, TagWorkerError, type Tagger } from '../library/tagging/tagger.js';
-import type { DownloadProvider } from '../providers/provider.js';
+import type { DownloadProvider, TransferStatus } from '../providers/provider.js';
 import { createQueueRepository, type QueueRepository } from '../queue/queue.repository.js';
 import { createSourceWaitRepository } from '../queue/source-wait.repository.js';
 import { defaultSettings, type Settings } from '../settings/settings.definitions.js';
@@ -31,7 +31,33 @@ const TONE = path.resolve(
 );
 const silent = { info() {}, warn() {}, error() {}, debug() {} };
 
-function fakeProvider(downloads: string, source: () => string): DownloadProvider {
+/** The attempt's file at the peer; its folder's other files are `@@p\\Music\\Album\\<name>`. */
+const REMOTE = '@@p\\Music\\Album\\01 - Tone A.flac';
+
+/** A finished transfer of another file of a peer's folder, as slskd's list shows it. */
+function doneTransfer(username: string, remote: string, size: number): TransferStatus {
+  return {
+    id: randomUUID(),
+    username,
+    filename: remote,
+    size,
+    state: 'succeeded',
+    raw: 'Completed, Succeeded',
+    bytesTransferred: size,
+    averageSpeed: 0,
+    percentComplete: 100,
+  };
+}
+
+/**
+ * slskd as filing sees it: the attempt's file at `source`, every other finished transfer in
+ * `transfers` landed in the local folder `Album` (slskd names it after the peer's last folder).
+ */
+function fakeProvider(
+  downloads: string,
+  source: () => string,
+  transfers: () => TransferStatus[] = () => [],
+): DownloadProvider {
   const unused = () => Promise.reject(new Error('not used by filing'));
   return {
     name: 'slskd',
@@ -41,12 +67,17 @@ function fakeProvider(downloads: string, source: () => string): DownloadProvider
     deleteSearch: unused,
     enqueue: unused,
     findEnqueued: unused,
-    listTransfers: () => Promise.resolve([]),
+    listTransfers: () => Promise.resolve(transfers()),
     cancel: unused,
     forget: () => Promise.resolve(),
     queuePosition: () => Promise.resolve(null),
     describeFailure: () => ({ code: 'unknown', message: '', daemonRestart: false, final: true }),
-    localPath: () => Promise.resolve(source()),
+    localPath: (t) =>
+      Promise.resolve(
+        t.filename === REMOTE
+          ? source()
+          : path.join(downloads, 'Album', t.filename.split('\\').pop()!),
+      ),
     downloadsRoot: () => Promise.resolve(downloads),
   };
 }
@@ -67,6 +98,20 @@ describe.each(testDialects())('post-processing in filing (%s)', (dialect) => {
   let jobs: string[];
   /** Tag jobs still to be lost as if the worker stalled (TagWorkerError). */
   let workerLosses: number;
+  /** slskd's finished transfers besides the attempt's own (fakeProvider). */
+  let transfers: TransferStatus[];
+  /** An image in slskd's folder `Album`, recorded as a transfer of `username`'s `remoteFolder`. */
+  const peerImage = async (
+    name: string,
+    color: string,
+    username = 'peer',
+    remoteFolder = '@@p\\Music\\Album',
+  ): Promise<string> => {
+    const file = path.join(downloads, 'Album', name);
+    await makeImage(file, color);
+    transfers.push(doneTransfer(username, `${remoteFolder}\\${name}`, (await stat(file)).size));
+    return file;
+  };
   const tagger: Tagger = {
     write: (job) => {
       jobs.push(job.kind);
@@ -93,6 +138,7 @@ describe.each(testDialects())('post-processing in filing (%s)', (dialect) => {
     now = Date.now();
     jobs = [];
     workerLosses = 0;
+    transfers = [];
   });
   afterEach(async () => {
     await db.cleanup();
@@ -119,7 +165,7 @@ describe.each(testDialects())('post-processing in filing (%s)', (dialect) => {
         round: 0,
         provider: 'slskd',
         username: 'peer',
-        filename: '@@p\\Music\\Album\\01 - Tone A.flac',
+        filename: REMOTE,
         size: (await stat(source)).size,
         extension: 'flac',
         batch_id: randomUUID(),
@@ -142,7 +188,11 @@ describe.each(testDialects())('post-processing in filing (%s)', (dialect) => {
   }
 
   function deps(switches: Partial<Settings>, handle: TestDb = db): PipelineDeps {
-    const provider = fakeProvider(downloads, () => source);
+    const provider = fakeProvider(
+      downloads,
+      () => source,
+      () => transfers,
+    );
     const config = loadConfig({
       SOULSPOT_DATA_DIR: path.join(work, 'data'),
       SOULSPOT_LIBRARY_DIR: library,
@@ -250,7 +300,7 @@ describe.each(testDialects())('post-processing in filing (%s)', (dialect) => {
 
     // The peer's folder has a cover after all (the URL fails again and falls back to it); the
     // retry moves the download back to filing as POST /retry does.
-    await makeImage(path.join(downloads, 'Album', 'cover.jpg'), 'red');
+    await peerImage('cover.jpg', 'red');
     await repo.commandUpdate(id, ['failed'], {
       status: 'processing',
       error_code: null,
@@ -326,13 +376,12 @@ describe.each(testDialects())('post-processing in filing (%s)', (dialect) => {
     expect(c.year).toBeUndefined();
   });
 
-  it("an image older than the attempt in slskd's shared folder is someone else's: not embedded, not the album's cover", async () => {
-    // slskd names the folder after the peer's last folder ("Album", "CD1"): another album's
-    // download left this image there an hour before this attempt began.
-    const stale = path.join(downloads, 'Album', 'cover.jpg');
-    await makeImage(stale, 'red');
-    const hourAgo = new Date(now - 3_600_000);
-    await utimes(stale, hourAgo, hourAgo);
+  it("an image in slskd's shared folder from another peer's download, written just now, is not embedded nor the album's cover", async () => {
+    // slskd names the folder after the peer's last folder ("Album", "CD1"): another peer's
+    // download (its peer chose what to send) put this image there while this attempt ran.
+    await peerImage('cover.jpg', 'red', 'stranger', '@@s\\Other\\Album');
+    // An image of the same name from this peer, but another of its folders: not this album's.
+    await peerImage('folder.png', 'blue', 'peer', '@@p\\Music\\Other Album');
     const id = await processing();
     await run(deps({ tagFiles: true, embedCover: true, writeFolderCover: true }));
     const done = await repo.get(id);
@@ -342,8 +391,31 @@ describe.each(testDialects())('post-processing in filing (%s)', (dialect) => {
     expect(jobs).toEqual(['tags']);
   });
 
+  it("an image from the attempt's own peer folder is embedded however old, unless it was replaced since", async () => {
+    // Downloaded from the same folder of the same peer an hour before this attempt began: its
+    // timestamp says nothing about whose it is, slskd's transfer record does.
+    const own = await peerImage('cover.jpg', 'red');
+    const hourAgo = new Date(now - 3_600_000);
+    await utimes(own, hourAgo, hourAgo);
+    const id = await processing();
+    await run(deps({ tagFiles: true, embedCover: true, writeFolderCover: false }));
+    const done = await repo.get(id);
+    expect(done?.status, done?.error_message ?? '').toBe('completed');
+    expect((await parseFile(done!.library_path!)).common.picture).toHaveLength(1);
+
+    // The same name, overwritten since by other bytes (another download of the same name): the
+    // size slskd recorded no longer matches, so it is not taken.
+    await copyFile(TONE, source); // filing removed slskd's copy
+    const second = await processing({ title: 'B' });
+    await makeImage(own, 'green', 64);
+    await run(deps({ tagFiles: true, embedCover: true, writeFolderCover: false }));
+    const other = await repo.get(second);
+    expect(other?.status, other?.error_message ?? '').toBe('completed');
+    expect((await parseFile(other!.library_path!)).common.picture ?? []).toEqual([]);
+  });
+
   it('filed as the plain copy (tags and cover off): the folder cover comes after the track', async () => {
-    await makeImage(path.join(downloads, 'Album', 'cover.jpg'), 'red');
+    await peerImage('cover.jpg', 'red');
     const album = path.join(library, 'Tone', 'Tones');
     await mkdir(album, { recursive: true });
     const seen: string[] = [];

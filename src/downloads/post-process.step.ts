@@ -1,16 +1,16 @@
-import { randomBytes } from 'node:crypto';
-import { link, open, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { unlink } from 'node:fs/promises';
 import path from 'node:path';
-import { confinedRealPath, openConfined } from '../library/confine.js';
-import { fsyncDirectory } from '../library/fsync.js';
+import { confinedRealPath } from '../library/confine.js';
 import { findByDigest, sha256 } from '../library/identical.js';
 import { placeStaged, prepareLibraryFolder, type Placement } from '../library/move.js';
 import { truncateUtf8 } from '../library/sanitize.js';
-import { CoverError, fetchCover, findFolderCover } from '../library/tagging/cover.js';
+import { CoverError } from '../library/tagging/cover.js';
 import { TaggingError, TagWorkerError } from '../library/tagging/tagger.js';
 import { isTaggable, NO_TAGS, type CoverImage, type TrackTags } from '../library/tagging/tags.js';
 import type { JobContext } from './download.job.js';
 import type { AttemptRow, DownloadRow } from './download.repository.js';
+import { folderCover, obtainCover } from './post-process.cover.js';
+import { isFile, sourceIdentity, stageCopy } from './post-process.files.js';
 
 /**
  * Post-processing of a verified file, between verification and the library (import.step.ts):
@@ -193,153 +193,6 @@ export async function postProcessAndPlace(
   if (steps.folderCover) await folderCover(ctx, attempt, root, source, directory, cover);
   log.debug({ id: ctx.row.id, path: placed.path, steps: reached }, 'post-processed');
   return { ...placed, source: identity };
-}
-
-/**
- * The cover to embed: the request's `coverUrl`, else an image that came with the download (written
- * since this attempt began: see findFolderCover). A URL
- * that fails falls back to that image, and fails the step (CoverError) only without one. Null:
- * nothing was asked for and nothing came along (the step is skipped, not failed).
- */
-async function obtainCover(
-  ctx: JobContext,
-  attempt: AttemptRow,
-  root: string,
-  source: string,
-  /** False for the folder cover, whose failure is only logged. */
-  embedding = true,
-): Promise<CoverImage | null> {
-  const url = ctx.row.cover_url ?? null;
-  if (url) {
-    try {
-      return await fetchCover(url, {
-        policy: { allowedRanges: ctx.deps.settings.get('fetchAllowedRanges') },
-        signal: ctx.signal,
-      });
-    } catch (error) {
-      if (!(error instanceof CoverError)) throw error;
-      const local = await findFolderCover(root, source, attempt.created_at);
-      if (!local) {
-        // The URL failed already on this file (cover_failed) and the user retried: failing again
-        // would leave the track unfiled for ever, so it is filed without a cover, as the attempt
-        // says (its errorMessage in the API).
-        if (embedding && attempt.error_code === 'cover_failed') {
-          const message = `Filed without a cover: ${error.message} (again, after a retry)`;
-          await ctx.updateAttempt(attempt.id, {
-            error_message: message,
-            updated_at: ctx.deps.now(),
-          });
-          ctx.deps.log.warn({ id: ctx.row.id, error: error.message }, 'filed without the cover');
-          return null;
-        }
-        throw error;
-      }
-      ctx.deps.log.warn(
-        { id: ctx.row.id, error: error.message },
-        'cover URL failed; using the image next to the download',
-      );
-      return local;
-    }
-  }
-  return findFolderCover(root, source, attempt.created_at);
-}
-
-/**
- * `cover.jpg` (or `cover.png`) in the album folder, best effort: the track is filed already, so a
- * failure here is logged, not a failed download. Never replaces an image the folder has.
- */
-async function folderCover(
-  ctx: JobContext,
-  attempt: AttemptRow,
-  root: string,
-  source: string,
-  directory: string,
-  known: CoverImage | null | undefined,
-): Promise<void> {
-  // Only an album folder gets one; a loose track's folder is the artist's.
-  if (!ctx.row.album) return;
-  try {
-    const names = await readdir(directory);
-    if (names.some((n) => /^(cover|folder)\.(jpe?g|png)$/i.test(n))) return;
-    const cover = known ?? (await obtainCover(ctx, attempt, root, source, false).catch(() => null));
-    if (!cover) return;
-    await writeNewFile(directory, cover.mime === 'image/png' ? 'cover.png' : 'cover.jpg', cover);
-  } catch (error) {
-    ctx.deps.log.warn({ id: ctx.row.id, error: String(error) }, 'could not write the folder cover');
-  }
-}
-
-/** Writes a complete file under `name` only if nothing has that name (temp → fsync → link). */
-async function writeNewFile(directory: string, name: string, cover: CoverImage): Promise<void> {
-  const temp = path.join(directory, `.${name}.soulspot-${randomBytes(6).toString('hex')}.part`);
-  const handle = await open(temp, 'wx', 0o644);
-  try {
-    await handle.writeFile(cover.data);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await link(temp, path.join(directory, name));
-    await fsyncDirectory(directory);
-  } catch (error) {
-    // Another track of the album wrote it first: theirs stays.
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-  } finally {
-    await unlink(temp).catch(() => undefined);
-  }
-}
-
-/**
- * slskd's file copied to the working copy through the downloads folder's confinement (opened
- * with O_NOFOLLOW and checked on the descriptor): the tag worker only ever sees our own copy.
- */
-async function stageCopy(root: string, source: string, work: string): Promise<void> {
-  const input = await openConfined(root, source);
-  // Named like placement's temp files: the start-up sweep removes one a crash left.
-  const temp = path.join(
-    path.dirname(work),
-    `${path.basename(work)}.soulspot-${randomBytes(6).toString('hex')}.part`,
-  );
-  try {
-    const output = await open(temp, 'wx', 0o644);
-    try {
-      // Chunk by chunk through the descriptors: a stream pipeline over FileHandles that stay
-      // open (autoClose off) never settles.
-      const buffer = Buffer.allocUnsafe(1024 * 1024);
-      for (let position = 0; ;) {
-        const { bytesRead } = await input.read(buffer, 0, buffer.length, position);
-        if (bytesRead === 0) break;
-        await output.write(buffer, 0, bytesRead, position);
-        position += bytesRead;
-      }
-      await output.sync();
-    } finally {
-      await output.close();
-    }
-    await rename(temp, work);
-    await fsyncDirectory(path.dirname(work));
-  } catch (error) {
-    await unlink(temp).catch(() => undefined);
-    throw error;
-  } finally {
-    await input.close();
-  }
-}
-
-/** slskd's file as read (device + inode), so only that very file is removed once recorded. */
-async function sourceIdentity(root: string, source: string): Promise<Placement['source']> {
-  const handle = await openConfined(root, source);
-  try {
-    const s = await handle.stat();
-    return { dev: s.dev, ino: s.ino };
-  } finally {
-    await handle.close();
-  }
-}
-
-async function isFile(file: string): Promise<boolean> {
-  return (await stat(file).catch(() => null))?.isFile() ?? false;
 }
 
 /**

@@ -226,7 +226,8 @@ export function createQueueControlRepository(handle: DatabaseHandle) {
           error_message: null,
           search_id: null,
           query_index: 0,
-          candidates: null,
+          // An album track begins with its folder file again (migration 022); others search.
+          candidates: sql<string | null>`pinned_candidates`,
           current_attempt_id: null,
           progress: 0,
           bytes_transferred: 0,

@@ -82,12 +82,40 @@ export function createSourcePickRepository(handle: DatabaseHandle) {
     async dueNow(id: string, holdUntil: number, now: number): Promise<void> {
       await db
         .updateTable('downloads')
-        .set({ run_after: now })
+        // The note of a failed cancel (noteHold) goes with the hold.
+        .set({ run_after: now, error_message: null })
         .where('id', '=', id)
         .where('run_after', '=', holdUntil)
         .where('status', '=', 'waiting')
         .where('current_attempt_id', 'is', null)
         .execute();
+    },
+
+    /**
+     * Notes on a held download why it waits (its old transfer's cancel failed), while it still
+     * waits on that hold; false when anything moved it since.
+     */
+    async noteHold(id: string, holdUntil: number, message: string): Promise<boolean> {
+      const result = await db
+        .updateTable('downloads')
+        .set({ error_message: message })
+        .where('id', '=', id)
+        .where('run_after', '=', holdUntil)
+        .where('status', '=', 'waiting')
+        .where('current_attempt_id', 'is', null)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
+    },
+
+    /** The attempt if a user's cancel closed it at `since` or later (its daemon call may be pending). */
+    cancelledSince(attemptId: string, since: number, tx: Db): Promise<AttemptRow | undefined> {
+      return tx
+        .selectFrom('attempts')
+        .selectAll()
+        .where('id', '=', attemptId)
+        .where('state', '=', 'cancelled')
+        .where('finished_at', '>=', since)
+        .executeTakeFirst();
     },
 
     /** Closes the attempt if its transfer may still be in flight; the closed attempt, or undefined. */

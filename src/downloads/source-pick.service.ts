@@ -2,7 +2,7 @@ import type { DatabaseHandle, Db } from '../db/database.js';
 import type { EventLog } from '../events/event-log.js';
 import { candidateId, isCandidateId } from '../matching/candidate-id.js';
 import type { Candidate, DownloadProvider } from '../providers/provider.js';
-import { cancelAtDaemon } from './attempt-transfer.js';
+import { cancelAtDaemon, enqueueRequestOf } from './attempt-transfer.js';
 import type { DownloadStatus } from './download.js';
 import { toDownloadDto, type DownloadDto } from './download.dto.js';
 import type { Logger } from './download.job.js';
@@ -38,6 +38,8 @@ const FINISHED: readonly string[] = ['failed', 'cancelled'];
 
 /** How long a switched download waits at most for its old transfer's cancel at the daemon. */
 const HOLD_MS = 30_000;
+/** How often a failed cancel of the old transfer is tried again while the hold lasts. */
+const CANCEL_RETRY_MS = 1_000;
 
 export interface SourcePickDeps {
   handle: DatabaseHandle;
@@ -79,16 +81,59 @@ export function createSourcePickService(deps: SourcePickDeps) {
     if (done.closed && done.holdUntil !== undefined) {
       // The old source's transfer is stopped before the new one is enqueued: the switch held the
       // download back (HOLD_MS) until now, so no worker, here or in another process, claims it
-      // first. If the cancel failed (slskd unreachable), the hold runs out instead: by then the
-      // orphan sweep or slskd's own end of the transfer has stopped it. A crash in between only
-      // delays it by that hold.
-      const cancelled = await cancelAtDaemon(deps.provider, done.closed, (error) => {
-        deps.log.warn({ id, error: String(error) }, 'could not cancel the transfer at slskd');
-      });
-      if (cancelled) await picks.dueNow(id, done.holdUntil, now());
+      // first. A cancel that fails (slskd unreachable) is tried again every CANCEL_RETRY_MS while
+      // the hold lasts, and the download says why it waits; if it never gets through, the hold
+      // runs out and the picked source starts anyway (the orphan sweep stops the old transfer once
+      // slskd answers). A crash in between only delays it by that hold.
+      const stopped = await stopOld(id, done.closed, done.holdUntil, done.recheck);
+      if (!stopped) {
+        const message = `Waiting to cancel the previous transfer at slskd (it did not answer); the picked source starts once it is cancelled, at the latest at ${new Date(done.holdUntil).toISOString()}`;
+        if (await picks.noteHold(id, done.holdUntil, message))
+          done.download = { ...done.download, errorMessage: message };
+        retryStop(id, done.closed, done.holdUntil, done.recheck);
+      }
     }
     deps.runner.wake();
     return done.download;
+  };
+
+  /**
+   * Cancels the old transfer at the daemon; once it is stopped, ends the hold. `recheck`: the
+   * attempt was closed by an earlier cancel whose call to the daemon may or may not have gone
+   * through, so the daemon is asked for it first (cancelling one it removed already would fail).
+   */
+  const stopOld = async (
+    id: string,
+    closed: AttemptRow,
+    holdUntil: number,
+    recheck: boolean,
+  ): Promise<boolean> => {
+    const warn = (error: unknown) =>
+      deps.log.warn({ id, error: String(error) }, 'could not cancel the transfer at slskd');
+    const stopped = recheck
+      ? await stillThere(deps.provider, closed).then(
+          (there) => (there ? cancelAtDaemon(deps.provider, closed, warn) : true),
+          (error: unknown) => (warn(error), false),
+        )
+      : await cancelAtDaemon(deps.provider, closed, warn);
+    if (stopped) await picks.dueNow(id, holdUntil, now());
+    return stopped;
+  };
+
+  /** Tries the cancel again while the hold lasts (timers unref'd: they never keep a process up). */
+  const retryStop = (id: string, closed: AttemptRow, holdUntil: number, recheck: boolean) => {
+    const again = () => {
+      if (now() + CANCEL_RETRY_MS >= holdUntil) return;
+      const timer = setTimeout(() => {
+        stopOld(id, closed, holdUntil, recheck).then(
+          (stopped) => (stopped ? deps.runner.wake() : again()),
+          // The database went away (shutdown): the hold runs out by itself.
+          () => undefined,
+        );
+      }, CANCEL_RETRY_MS);
+      timer.unref();
+    };
+    again();
   };
 
   const switchTo = async (
@@ -112,12 +157,27 @@ export function createSourcePickService(deps: SourcePickDeps) {
       if (!kept) throw new Retry();
       const download = toDownloadDto(kept, await deps.repo.attemptsFor([row.id], tx));
       await deps.events.appendMany(tx, [{ type: 'download.updated', payload: download }]);
-      return { download, same: true, closed: undefined, holdUntil: undefined, searchId: null };
+      return {
+        download,
+        same: true,
+        closed: undefined,
+        holdUntil: undefined,
+        searchId: null,
+        recheck: false,
+      };
     }
     const finished = FINISHED.includes(row.status);
-    const closed = open
+    const closedNow = open
       ? await picks.closeInFlight(open.id, 'Switched to another source by the user', t, tx)
       : undefined;
+    // A download cancelled moments ago ("cancelling"): the cancel's own call to the daemon may
+    // still be on its way, or have failed. Its attempt's transfer is made sure of (asked for, and
+    // cancelled if it is still there) under the same hold before the picked source starts.
+    const cancelledLately =
+      !closedNow && row.status === 'cancelled' && row.current_attempt_id
+        ? await picks.cancelledSince(row.current_attempt_id, t - HOLD_MS, tx)
+        : undefined;
+    const closed = closedNow ?? cancelledLately;
     // A pick inside an earlier switch's hold (its old transfer's cancel may still be in flight)
     // keeps that hold: making the download due now would let a worker enqueue the new source
     // while the old one may still run at the daemon.
@@ -168,7 +228,14 @@ export function createSourcePickService(deps: SourcePickDeps) {
     }
     const download = toDownloadDto(updated, await deps.repo.attemptsFor([row.id], tx));
     await deps.events.appendMany(tx, [{ type: 'download.updated', payload: download }]);
-    return { download, same: false, closed, holdUntil, searchId: row.search_id };
+    return {
+      download,
+      same: false,
+      closed,
+      holdUntil,
+      searchId: row.search_id,
+      recheck: closedNow === undefined,
+    };
   };
 
   /**
@@ -233,6 +300,21 @@ export function createSourcePickService(deps: SourcePickDeps) {
 }
 
 export type SourcePickService = ReturnType<typeof createSourcePickService>;
+
+/** Whether the daemon still has an unfinished transfer of this attempt (asked by its batch id). */
+async function stillThere(provider: DownloadProvider, attempt: AttemptRow): Promise<boolean> {
+  const found = await provider.findEnqueued(enqueueRequestOf(attempt));
+  return found !== null && !FINISHED_TRANSFER.has(found.state);
+}
+
+const FINISHED_TRANSFER = new Set([
+  'succeeded',
+  'cancelled',
+  'timed_out',
+  'errored',
+  'rejected',
+  'aborted',
+]);
 
 /** Whether an attempt fetches this candidate's file: the same provider, source and path. */
 function sameFile(a: AttemptRow, c: Candidate): boolean {

@@ -103,7 +103,11 @@ export interface PreparedTarget {
   /** Normalized words of a free search text; empty for an artist/title request. */
   keywords: string[];
   /** Normalized title forms and artist forms, taken out of a folder name before version words count. */
-  folderNames: { titles: string[]; artists: string[] };
+  /**
+   * Normalized title, artist and album forms, taken out of a name before version words count
+   * (withoutNames); the album's only when it is more than version words.
+   */
+  folderNames: { titles: string[]; artists: string[]; albums: string[] };
   /** Per VARIANTS entry: how often the request names it (file name; folder) and whether it must show. */
   variants: { allowed: number; allowedInFolder: number; requested: boolean }[];
   durationSeconds: number | null;
@@ -116,14 +120,23 @@ export function prepareTarget(target: TrackTarget): PreparedTarget {
   const artist = normalizeForMatch(target.artist);
   const keywordText = normalizeForMatch(target.keywords ?? '');
   const duration = target.durationSeconds;
-  // Variant words the request itself contains are allowed that many times in a file name. In a
-  // folder only the album's, the free text's and the title's brackets' ("(Live)") count: the
-  // title's own "live" ("Live Forever") says nothing about "Familiar to Millions (Live)". A folder
-  // that names the title or starts with the artist ("Live - Throwing Copper") has those taken out
-  // first.
-  const allowanceText = `${title} ${artist} ${keywordText}`;
-  const folderAllowanceText = `${normalizeForMatch(target.album ?? '')} ${keywordText}`;
-  const requested = `${title} ${normalizeForMatch(target.album ?? '')} ${keywordText}`;
+  // The request's own names are taken out of a name before its version words count (withoutNames):
+  // the artist where a name starts with it ("Live - Throwing Copper", the band), the title and the
+  // album wherever they are ("Oasis - Live Forever (Single)", "1994 - Live Through This"). So
+  // their words allow nothing elsewhere: the album "Live Through This" allows no "Live at
+  // Reading", the band Live no "Lightning Crashes (Live)". What stays allowed: the free text's
+  // words and the title's brackets' ("(Live)" asks for it); the title's own "live" ("Live
+  // Forever") says nothing about "Familiar to Millions (Live)".
+  const onlyVariants = (text: string) => text.replace(ALL_VARIANTS, '').trim() === '';
+  const albumFull = normalizeForMatch(target.album ?? '');
+  // An album that is only version words ("Live") cannot be taken out of "Live at Wembley"
+  // without hiding what the folder says: its words are allowed instead, as before.
+  const albumNames = unique([albumFull, album]).filter((a) => !onlyVariants(a));
+  const folderAllowanceText = `${albumNames.length === 0 ? albumFull : ''} ${keywordText}`;
+  // A title that is only version words (a song called "Live") is not taken out of names: its
+  // words are allowed in a file name instead.
+  const allowanceText = `${folderAllowanceText} ${onlyVariants(title) ? title : ''}`;
+  const requested = `${title} ${albumFull} ${keywordText}`;
   return {
     titleForms: unique([title, titleCore]),
     artistForms: artistForms(target.artist),
@@ -132,13 +145,16 @@ export function prepareTarget(target: TrackTarget): PreparedTarget {
     folderNames: {
       // Not a title that is only version words (a song called "Live"): taking it out of "Live at
       // Wembley" would hide what the folder says.
-      titles: unique([title, titleCore]).filter((t) => t.replace(ALL_VARIANTS, '').trim() !== ''),
+      titles: unique([title, titleCore]).filter((t) => !onlyVariants(t)),
       artists: unique([artist, ...artistForms(target.artist)]),
+      albums: albumNames,
     },
     variants: VARIANTS.map((v) => ({
-      allowed: count(allowanceText, v.pattern),
       // The title's own version words ("Karma Police (Live)") ask for that version: they count in
-      // folders too; its core's ("Live Forever") are its name and do not.
+      // names and folders; its core's ("Live Forever") are its name and do not.
+      allowed:
+        count(allowanceText, v.pattern) +
+        Math.max(0, count(title, v.pattern) - count(titleCore, v.pattern)),
       allowedInFolder:
         count(folderAllowanceText, v.pattern) +
         Math.max(0, count(title, v.pattern) - count(titleCore, v.pattern)),
@@ -189,7 +205,9 @@ export function matchNames(
   }
   const mustShow = target.variants.some((v) => v.requested);
   if (rejectVariants && (mustShow || ANY_VARIANT.test(everything))) {
-    const names = [stem, tagTitle];
+    // The file name without its track number and the names the request gives: "05 - Live -
+    // Lightning Crashes" is the band's name, "Lightning Crashes (Live)" a live take.
+    const names = [stripTrackNumber(stem), tagTitle].map((name) => withoutNames(name, target));
     // Folder by folder: "Live\Live - Throwing Copper" is the band Live twice, not a live album.
     const containers = [...folders, tagAlbum].map((folder) => withoutNames(folder, target));
     for (const [i, variant] of VARIANTS.entries()) {
@@ -214,21 +232,32 @@ export function matchNames(
 }
 
 /**
- * A folder name without the request's own names, for counting version words in it: the artist
- * when the folder starts with it ("Live - Throwing Copper", the band), the title wherever it is
- * ("Oasis - Live Forever (Single)"). What is left is what the folder says about the recording.
+ * A name without the request's own names, for counting version words in it: the artist when the
+ * name starts with it, after a year or number ("Live - Throwing Copper", "[1994] Live - …": the
+ * band), unless what follows makes its word the version ("Live at the Paradiso", "Live in …");
+ * the title and the album wherever they are ("Oasis - Live Forever (Single)", "1994 - Live
+ * Through This"). What is left is what the name says about the recording.
  */
-function withoutNames(folder: string, target: PreparedTarget): string {
-  let rest = folder;
+function withoutNames(name: string, target: PreparedTarget): string {
+  let rest = name.replace(LEADING_NUMBERS, '');
   const artist = target.folderNames.artists.find(
     (form) => rest === form || rest.startsWith(`${form} `),
   );
-  if (artist !== undefined) rest = rest.slice(artist.length);
-  for (const title of target.folderNames.titles) {
-    if (title !== '') rest = ` ${rest} `.split(` ${title} `).join(' ');
+  if (
+    artist !== undefined &&
+    !(ANY_VARIANT.test(artist) && LIVE_PLACE.test(rest.slice(artist.length + 1)))
+  )
+    rest = rest.slice(artist.length);
+  for (const own of [...target.folderNames.titles, ...target.folderNames.albums]) {
+    if (own !== '') rest = ` ${rest} `.split(` ${own} `).join(' ');
   }
   return rest.trim();
 }
+
+/** Years and numbers a folder name starts with ("1994 - …", "[2001] …"), normalized. */
+const LEADING_NUMBERS = /^(?:\d+ )+/;
+/** After a version word, the start of a place or an occasion: "live at", "live in", "live from". */
+const LIVE_PLACE = /^(?:at|in|from|on|au|aus|im|en|ao|op) /;
 
 /** File named just "[NN] [Artist -] Title", nothing else. */
 function isExactName(stem: string, target: PreparedTarget): boolean {

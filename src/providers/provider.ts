@@ -131,7 +131,7 @@ export interface Indexer extends ProviderBase {
   startSearch(id: string, text: string, timeoutMs: number): Promise<void>;
   /** Reads a search; `missing` when the daemon does not know the id (e.g. after its restart). */
   getSearch(id: string): Promise<SearchSnapshot>;
-  /** Removes a finished search from the daemon (it keeps them all otherwise). */
+  /** Stops a search if it still runs and removes it from the daemon (it keeps them all otherwise). */
   deleteSearch(id: string): Promise<void>;
   /**
    * Every file of one release folder at its source (slskd: a peer's directory, browsed), not only

@@ -127,6 +127,8 @@ describe.each(testDialects())('albums (%s)', (dialect) => {
       await new Promise((r) => setTimeout(r, 100));
     }
   }
+  /** The album once its background folder search is over (POST /api/albums answers before it). */
+  const searched = (id: string) => until(id, (a) => a.folderSearch.state !== 'pending');
   async function albumEvents(id: string): Promise<{ type: string; status: string }[]> {
     const out: { type: string; status: string }[] = [];
     for (let after = 0; ;) {
@@ -149,8 +151,14 @@ describe.each(testDialects())('albums (%s)', (dialect) => {
       tracks: tracksOf(ONE.titles),
     });
     expect(res.status, JSON.stringify(res.body)).toBe(201);
-    expect(res.body.folder).toMatchObject({ username: 'folderpeer', fileCount: 3 });
+    // Accepted at once, its tracks queued; the folder is searched in the background.
+    expect(res.body.folderSearch).toEqual({ state: 'pending', error: null });
+    expect(res.body.status).toBe('wanted');
     expect(res.body.trackCount).toBe(3);
+    expect((await searched(res.body.id)).folder).toMatchObject({
+      username: 'folderpeer',
+      fileCount: 3,
+    });
     expect(res.body.tracks?.map((t) => [t.trackNumber, t.title])).toEqual([
       [1, 'Night Ferry'],
       [2, 'Glass Harbour'],
@@ -197,7 +205,7 @@ describe.each(testDialects())('albums (%s)', (dialect) => {
       tracks: tracksOf(TWO.titles),
     });
     expect(res.status, JSON.stringify(res.body)).toBe(201);
-    expect(res.body.folder?.username).toBe('mainpeer');
+    expect((await searched(res.body.id)).folder?.username).toBe('mainpeer');
     const done = await until(
       res.body.id,
       (a) => a.status === 'completed' || a.status === 'partial',
@@ -220,7 +228,9 @@ describe.each(testDialects())('albums (%s)', (dialect) => {
       album: OPEN.album,
     });
     expect(res.status, JSON.stringify(res.body)).toBe(201);
-    expect(res.body.tracks?.map((t) => [t.trackNumber, t.title])).toEqual([
+    // No tracks until the folder is found: the album is searching.
+    expect(res.body).toMatchObject({ status: 'searching', trackCount: 0, tracks: [] });
+    expect((await searched(res.body.id)).tracks?.map((t) => [t.trackNumber, t.title])).toEqual([
       [1, 'Wick'],
       [2, 'Flame'],
       [3, 'Ember'],
@@ -234,10 +244,12 @@ describe.each(testDialects())('albums (%s)', (dialect) => {
       artist: 'Nobody Here',
       album: 'Nothing',
     });
-    expect(none.status).toBe(404);
-    expect((none.body as { message: string }).message).toMatch(
-      /No folder with "Nobody Here - Nothing"/,
-    );
+    // Accepted too; the search finds nothing and the album says so.
+    expect(none.status).toBe(201);
+    const failed = await searched((none.body as AlbumDto).id);
+    expect(failed.status).toBe('failed');
+    expect(failed.folderSearch.state).toBe('failed');
+    expect(failed.folderSearch.error).toMatch(/^No folder with "Nobody Here - Nothing"/);
   });
 
   it('cancels an album and retries it', async () => {
@@ -289,7 +301,14 @@ describe.each(testDialects())('albums (%s)', (dialect) => {
       `/api/albums?limit=50&cursor=${first.body.nextCursor}`,
     );
     const all = [...first.body.items, ...rest.body.items];
-    expect(all.map((a) => a.album)).toEqual([SLOW.album, OPEN.album, TWO.album, ONE.album]);
+    // "Nothing" is the album whose folder search found nothing: accepted, then failed.
+    expect(all.map((a) => a.album)).toEqual([
+      SLOW.album,
+      'Nothing',
+      OPEN.album,
+      TWO.album,
+      ONE.album,
+    ]);
     expect(rest.body.nextCursor).toBeNull();
     expect((await stack.api('GET', '/api/albums?cursor=bogus!')).status).toBe(400);
   });

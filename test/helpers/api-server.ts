@@ -1,3 +1,4 @@
+import { afterAll, beforeAll } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -48,3 +49,44 @@ export async function startApiServer(dialect: Dialect): Promise<ApiServer> {
 }
 
 export { API_KEY };
+
+/** An answer of `send`: the status and the JSON body (`{}` when empty). */
+export interface JsonReply {
+  status: number;
+  json: { message?: string } & Record<string, unknown>;
+}
+
+/**
+ * An API server for the test file's `describe` (started before its tests, closed after), with
+ * `send(method, url, body?)`: a JSON request with the API key through app.inject().
+ */
+export function useApiServer(dialect: Dialect) {
+  let server: ApiServer | undefined;
+  beforeAll(async () => {
+    server = await startApiServer(dialect);
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+  const send = async (method: string, url: string, body?: unknown): Promise<JsonReply> => {
+    if (!server) throw new Error('the API server is not started');
+    const res = await server.app.inject({
+      method: method as 'GET',
+      url,
+      headers: {
+        'x-api-key': API_KEY,
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
+      ...(body !== undefined ? { payload: JSON.stringify(body) } : {}),
+    });
+    return { status: res.statusCode, json: res.body ? (res.json() as JsonReply['json']) : {} };
+  };
+  return {
+    send,
+    /** The running server (inside a test). */
+    get server(): ApiServer {
+      if (!server) throw new Error('the API server is not started');
+      return server;
+    },
+  };
+}

@@ -1,10 +1,5 @@
 // Real audio in every format the tag writer handles, and real cover images, made with ffmpeg.
-import { execFile } from 'node:child_process';
-import { mkdir } from 'node:fs/promises';
-import path from 'node:path';
-import { promisify } from 'node:util';
-
-const run = promisify(execFile);
+import { renderLavfi, sineSource } from './ffmpeg.js';
 
 export const TAG_FORMATS = ['mp3', 'flac', 'm4a', 'ogg', 'opus'] as const;
 export type TagFormat = (typeof TAG_FORMATS)[number];
@@ -20,39 +15,16 @@ const CODECS: Record<TagFormat, string[]> = {
 
 /** A mono 440 Hz tone of `seconds` in `format`, without any metadata. */
 export async function makeAudio(file: string, format: TagFormat, seconds = 2): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
-  await run('ffmpeg', [
-    '-hide_banner',
-    '-loglevel',
-    'error',
-    '-y',
-    '-f',
-    'lavfi',
-    '-i',
-    `sine=frequency=440:duration=${seconds}:sample_rate=48000`,
+  await renderLavfi(file, sineSource(seconds, 440, 48_000), [
     '-ac',
     '1',
     '-map_metadata',
     '-1',
     ...CODECS[format],
-    file,
   ]);
 }
 
 /** A small solid-colour JPEG or PNG (by the file's extension). */
 export async function makeImage(file: string, colour = 'red', size = 32): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
-  await run('ffmpeg', [
-    '-hide_banner',
-    '-loglevel',
-    'error',
-    '-y',
-    '-f',
-    'lavfi',
-    '-i',
-    `color=${colour}:s=${size}x${size}`,
-    '-frames:v',
-    '1',
-    file,
-  ]);
+  await renderLavfi(file, `color=${colour}:s=${size}x${size}`, ['-frames:v', '1']);
 }

@@ -1,11 +1,6 @@
 // Makes tiny real audio files with ffmpeg, for tests that need more than fixtures/audio ships.
 // Mono sine tones; FLAC at 22050 Hz, MP3 at 44100 Hz when the bitrate needs MPEG-1 (> 160 kbps).
-import { execFile } from 'node:child_process';
-import { mkdir } from 'node:fs/promises';
-import path from 'node:path';
-import { promisify } from 'node:util';
-
-const run = promisify(execFile);
+import { renderLavfi, sineSource } from './ffmpeg.js';
 
 export interface ToneOptions {
   seconds: number;
@@ -23,16 +18,7 @@ export async function makeTone(file: string, opts: ToneOptions): Promise<void> {
   const sampleRate = opts.format === 'mp3' && kbps > 160 ? 44_100 : 22_050;
   const codec =
     opts.format === 'flac' ? ['-c:a', 'flac'] : ['-c:a', 'libmp3lame', '-b:a', `${kbps}k`];
-  await mkdir(path.dirname(file), { recursive: true });
-  await run('ffmpeg', [
-    '-hide_banner',
-    '-loglevel',
-    'error',
-    '-y',
-    '-f',
-    'lavfi',
-    '-i',
-    `sine=frequency=${frequency}:duration=${opts.seconds}:sample_rate=${sampleRate}`,
+  await renderLavfi(file, sineSource(opts.seconds, frequency, sampleRate), [
     '-ac',
     '1',
     ...codec,
@@ -44,7 +30,6 @@ export async function makeTone(file: string, opts: ToneOptions): Promise<void> {
     '+bitexact',
     '-f',
     opts.format,
-    file,
   ]);
 }
 
@@ -53,26 +38,9 @@ export async function makeTone(file: string, opts: ToneOptions): Promise<void> {
  * copy of it takes long enough to be caught in the middle.
  */
 export async function makeNoise(file: string, seconds: number): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
-  await run('ffmpeg', [
-    '-hide_banner',
-    '-loglevel',
-    'error',
-    '-y',
-    '-f',
-    'lavfi',
-    '-i',
-    `anoisesrc=color=white:duration=${seconds}:sample_rate=44100:amplitude=0.5`,
-    '-ac',
-    '2',
-    '-c:a',
-    'flac',
-    '-compression_level',
-    '0',
-    '-map_metadata',
-    '-1',
-    '-f',
-    'flac',
+  await renderLavfi(
     file,
-  ]);
+    `anoisesrc=color=white:duration=${seconds}:sample_rate=44100:amplitude=0.5`,
+    ['-ac', '2', '-c:a', 'flac', '-compression_level', '0', '-map_metadata', '-1', '-f', 'flac'],
+  );
 }

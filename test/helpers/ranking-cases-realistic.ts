@@ -323,6 +323,52 @@ export const realisticCases: DecoyCase[] = [
     ],
   },
   {
+    name: 'the band Live: a year before its name is still its name, "Live at …" is its live album',
+    target: { artist: 'Live', title: 'Lightning Crashes', durationSeconds: 264 },
+    right: cand('Live\\[1994] Live - Throwing Copper\\05 - Live - Lightning Crashes.mp3', {
+      bitRate: 192,
+    }),
+    decoys: [
+      { c: cand('Live\\Live at the Paradiso\\Lightning Crashes.flac'), reason: /^live, not/ },
+      { c: cand('Live\\Singles\\Lightning Crashes (Live).flac'), reason: /^live, not/ },
+      {
+        c: cand('Radiohead\\Live in Paris\\Live - Lightning Crashes.flac'),
+        reason: /^live, not/,
+      },
+    ],
+  },
+  {
+    name: 'a version word in the album asked for allows its folder, not another live album',
+    target: {
+      artist: 'Hole',
+      title: 'Doll Parts',
+      album: 'Live Through This',
+      durationSeconds: 264,
+    },
+    right: cand('Hole\\1994 - Live Through This\\03 - Doll Parts.mp3', { bitRate: 192 }),
+    decoys: [
+      { c: cand('Hole\\Live at Reading 1994\\Doll Parts.flac'), reason: /^live, not/ },
+      { c: cand('Hole\\Live Through This\\Doll Parts (Remix).flac'), reason: /^remix, not/ },
+    ],
+  },
+  {
+    name: 'a band with a version word in its name: its folders and file names are its own',
+    target: { artist: 'The Cover Girls', title: 'Because of You', durationSeconds: 264 },
+    right: cand('Cover Girls\\1987 - Show Me\\04 The Cover Girls - Because of You.mp3', {
+      bitRate: 192,
+    }),
+    decoys: [
+      {
+        c: cand('The Cover Girls\\Because of You (Karaoke Version).flac'),
+        reason: /^karaoke, not/,
+      },
+      {
+        c: cand('The Cover Girls\\Live in Miami\\Because of You.flac'),
+        reason: /^live, not/,
+      },
+    ],
+  },
+  {
     name: 'version words as peers spell them: Re-Mix, 12" Mix, Instr., En Vivo',
     right: cand(`${base}06 - Karma Police.mp3`, { bitRate: 192 }),
     decoys: [

@@ -57,16 +57,24 @@ const COVER_NAMES = ['cover', 'folder', 'front', 'album'];
 const COVER_EXTENSIONS = ['.jpg', '.jpeg', '.png'];
 
 /**
+ * Which of these local files (absolute paths) belong to the download, each with the size it must
+ * have: the caller knows where they came from (post-process.cover.ts asks slskd which transfers
+ * of the attempt's own source folder wrote them). Called only when there is a candidate at all.
+ */
+export type CoverOwnership = (files: string[]) => Promise<ReadonlyMap<string, number>>;
+
+/**
  * A cover image that came with the download (slskd puts a peer's folder next to the file), read
  * through the downloads folder's confinement: a symlink pointing out of it is not followed.
  * slskd names that folder after the peer's last folder only ("CD1", "Disc 1"), so unrelated
- * albums share it: an image last written before `since` (the attempt's start) came with some
- * other download and is not taken. Null when there is none.
+ * albums share it: an image counts only when `owned` says it is the download's and it still has
+ * the size that says so (not when it was last written: timestamps tell nothing about whose it
+ * is). Null when there is none.
  */
 export async function findFolderCover(
   downloadsRoot: string,
   audioFile: string,
-  since: number,
+  owned: CoverOwnership,
 ): Promise<CoverImage | null> {
   const folder = path.dirname(audioFile);
   const names = await readdir(folder).catch(() => [] as string[]);
@@ -76,28 +84,30 @@ export async function findFolderCover(
     const i = COVER_NAMES.indexOf(stem);
     return i < 0 || !COVER_EXTENSIONS.includes(ext) ? -1 : i;
   };
-  const candidates = names.filter((n) => rank(n) >= 0).sort((a, b) => rank(a) - rank(b));
-  for (const name of candidates) {
-    const file = path.join(folder, name);
-    const image = await readConfinedImage(downloadsRoot, file, since).catch(() => null);
+  const candidates = names
+    .filter((n) => rank(n) >= 0)
+    .sort((a, b) => rank(a) - rank(b))
+    .map((name) => path.resolve(folder, name));
+  if (candidates.length === 0) return null;
+  const sizes = await owned(candidates);
+  for (const file of candidates) {
+    const size = sizes.get(file);
+    if (size === undefined) continue;
+    const image = await readConfinedImage(downloadsRoot, file, size).catch(() => null);
     if (image) return image;
   }
   return null;
 }
 
-/** Slack for file systems that keep modification times to the second (or two, on FAT). */
-const MTIME_SLACK_MS = 2_000;
-
 async function readConfinedImage(
   root: string,
   file: string,
-  since: number,
+  size: number,
 ): Promise<CoverImage | null> {
   const handle = await openConfined(root, file);
   try {
     const stats = await handle.stat();
-    if (!stats.isFile() || stats.size > MAX_COVER_BYTES) return null;
-    if (stats.mtimeMs < since - MTIME_SLACK_MS) return null;
+    if (!stats.isFile() || stats.size > MAX_COVER_BYTES || stats.size !== size) return null;
     const data = Buffer.alloc(stats.size);
     const { bytesRead } = await handle.read(data, 0, stats.size, 0);
     const bytes = data.subarray(0, bytesRead);

@@ -164,6 +164,10 @@ export function createSlskdProvider(
     },
 
     async deleteSearch(id) {
+      // slskd's DELETE removes only the record: a search still running carries on, holding one of
+      // slskd's search slots and the peers' answers, until its own timeout. PUT stops it first
+      // (404 for one that has ended: nothing to stop).
+      await api.cancelSearch(id);
       await api.deleteSearch(id);
     },
 
