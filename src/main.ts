@@ -50,6 +50,10 @@ import { createQualityProfileService } from './quality-profiles/quality-profiles
 import { createAlbumsRepository } from './albums/albums.repository.js';
 import { createAlbumsService } from './albums/albums.service.js';
 import { createAlbumTracker } from './albums/album-tracker.js';
+import { createStatsRepository } from './stats/stats.repository.js';
+import { createStatsService, type StatsService } from './stats/stats.service.js';
+import { createExportRepository } from './export/export.repository.js';
+import { createExportService } from './export/export.service.js';
 import { createTagger } from './library/tagging/tagger.js';
 
 export interface SoulSpot {
@@ -69,6 +73,8 @@ export interface SoulSpot {
   log: PinoLogger;
   /** Sweeps what a crash can orphan (library temp files, downloads no download claims). */
   sweeper: Sweeper;
+  /** Statistics (GET /api/stats); `fold()` rolls the pending deltas up now. */
+  stats: StatsService;
   /** Stops taking work, hands running downloads back to the queue and closes everything. */
   stop(): Promise<void>;
 }
@@ -323,6 +329,8 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     runner,
     searchSlots,
   });
+  const stats = createStatsService({ repo: createStatsRepository(db), log });
+  const exports = createExportService({ repo: createExportRepository(db) });
   const app = await buildApp({
     apiKey: config.apiKey,
     downloads,
@@ -336,6 +344,8 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     sourcePick,
     transcode,
     albums,
+    stats,
+    exports,
   });
   // Parked downloads (waiting in a peer's queue, no runner slot) are followed from the monitor's
   // list; one that moves, ends or stalls is claimed next.
@@ -407,6 +417,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
 
   health.start();
   settings.start();
+  const stopStats = stats.start();
   if (options.runWorkers !== false) {
     await runner.start();
     prefetch.start();
@@ -437,6 +448,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     provider,
     log,
     sweeper,
+    stats,
     stop: () =>
       (stopping ??= (async () => {
         clearInterval(heartbeat);
@@ -463,6 +475,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
         await bridge.stop();
         await events.stop();
         stopBlocklist();
+        await stopStats();
         await db.close();
       })()),
   };

@@ -17,6 +17,7 @@ import * as prefetchMarks from './migrations/013_prefetch_marks.js';
 import * as transcodeCheck from './migrations/014_transcode_check.js';
 import * as albums from './migrations/016_albums.js';
 import * as postProcessing from './migrations/015_post_processing.js';
+import * as statistics from './migrations/017_statistics.js';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -70,6 +71,7 @@ const migrations: Record<string, Migration> = {
   '014_transcode_check': transcodeCheck,
   '016_albums': albums,
   '015_post_processing': postProcessing,
+  '017_statistics': statistics,
 };
 
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {

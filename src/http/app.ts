@@ -39,6 +39,10 @@ import type { SearchService } from '../search/search.service.js';
 import { searchRoutes } from '../search/search.routes.js';
 import type { SourcePickService } from '../downloads/source-pick.service.js';
 import { describeValidation, validators } from './validation.js';
+import type { StatsService } from '../stats/stats.service.js';
+import { statsRoutes } from '../stats/stats.routes.js';
+import type { ExportService } from '../export/export.service.js';
+import { exportRoutes } from '../export/export.routes.js';
 
 export interface AppDeps {
   apiKey: string;
@@ -56,6 +60,9 @@ export interface AppDeps {
   transcode?: Pick<TranscodeChecker, 'availability'>;
   /** Absent where an app is built without albums (some API tests). */
   albums?: AlbumsService;
+  /** Statistics and the history export; absent where an app is built without them (some tests). */
+  stats?: StatsService;
+  exports?: ExportService;
   logger?: boolean | object;
 }
 
@@ -173,6 +180,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     await app.register(searchRoutes({ search: deps.search, sourcePick: deps.sourcePick }));
   await app.register(namingRoutes(deps));
   if (deps.albums) await app.register(albumRoutes({ albums: deps.albums }));
+  if (deps.stats) await app.register(statsRoutes({ stats: deps.stats }));
+  if (deps.exports) await app.register(exportRoutes({ exports: deps.exports }));
   app.get('/api/docs', { schema: { hide: true } }, () => app.swagger());
   return app;
 }
