@@ -83,6 +83,8 @@ CREATE INDEX queue_slots_lease ON queue_slots (download_id, lease_token);
 
 CREATE INDEX queue_slots_named ON queue_slots (slot_no) WHERE download_id IS NOT NULL;
 
+CREATE INDEX stats_deltas_day ON stats_deltas (day);
+
 CREATE TRIGGER stats_download_delete AFTER DELETE ON downloads
         WHEN OLD.status IN ('completed', 'failed', 'cancelled') BEGIN 
   INSERT INTO stats_deltas (sign, day, status, artist, format, provider, peer, bytes, duration_ms,

@@ -1,11 +1,34 @@
 import { ACTIVE_STATUSES } from '../downloads/download.js';
-import type { Range, StatsRepository } from './stats.repository.js';
+import type { DaySums, Range, StatsRepository, Sums } from './stats.repository.js';
 import { toGroup, toHistory, toTotals, type StatsDto } from './stats.dto.js';
 
 /** How many speed samples a period gets at most. */
 export const SPEED_SAMPLES = 100;
 /** How often the deltas are folded into the daily rollup (reads are exact either way). */
 export const FOLD_EVERY_MS = 10_000;
+
+/** The period's totals: every day's sums added up (days with no download add nothing). */
+export function sumDays(days: DaySums[]): Sums {
+  const t: Sums = {
+    completed: 0,
+    failed: 0,
+    cancelled: 0,
+    bytes: 0,
+    durationMs: 0,
+    speedSum: 0,
+    speedN: 0,
+  };
+  for (const d of days) {
+    t.completed += d.completed;
+    t.failed += d.failed;
+    t.cancelled += d.cancelled;
+    t.bytes += d.bytes;
+    t.durationMs += d.durationMs;
+    t.speedSum += d.speedSum;
+    t.speedN += d.speedN;
+  }
+  return t;
+}
 
 export interface StatsServiceDeps {
   repo: StatsRepository;
@@ -26,15 +49,9 @@ export function createStatsService({ repo, log }: StatsServiceDeps) {
           ACTIVE_STATUSES.map((s) => [s, queue[s] ?? 0]),
         ) as StatsDto['queue'];
         const r = span ?? { from: 0, to: 0 };
-        const totals = await repo.totals(tx, r);
-        const [formats, providers, peers, errors, artists, days] = [
-          await repo.byKey(tx, 'format', r, null),
-          await repo.byKey(tx, 'provider', r, null),
-          await repo.byKey(tx, 'peer', r, top),
-          await repo.byKey(tx, 'error', r, null),
-          await repo.topCompleted(tx, 'artist', r, top),
-          await repo.perDay(tx, r),
-        ];
+        const days = await repo.perDay(tx, r);
+        const totals = sumDays(days);
+        const keyed = await repo.keyed(tx, r, top);
         const step = Math.max(1, Math.ceil((r.to - r.from) / SPEED_SAMPLES));
         const speeds = r.to > r.from ? await repo.speedSamples(tx, r, step) : [];
         return {
@@ -50,11 +67,11 @@ export function createStatsService({ repo, log }: StatsServiceDeps) {
             cancelled: totals.cancelled,
           },
           queue: queueNow,
-          byFormat: formats.map(toGroup),
-          byProvider: providers.map(toGroup),
-          bySource: peers.map(toGroup),
-          failureReasons: errors.map((e) => ({ code: e.key, count: e.failed })),
-          topArtists: artists.map(toGroup),
+          byFormat: keyed.format.map(toGroup),
+          byProvider: keyed.provider.map(toGroup),
+          bySource: keyed.peer.map(toGroup),
+          failureReasons: keyed.error.map((e) => ({ code: e.key, count: e.failed })),
+          topArtists: keyed.artist.map(toGroup),
           history: toHistory(days, r.from, r.to),
           speedHistory: speeds.map((s) => ({
             at: new Date(s.at).toISOString(),

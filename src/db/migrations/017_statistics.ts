@@ -91,6 +91,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('speed', 'bigint')
     .execute();
 
+  // Reads take the deltas of a day range. On PostgreSQL the table keeps the pages of folded
+  // (deleted) deltas until vacuum: a scan of a just-folded "empty" table read 1,313 pages, five
+  // times per statistics request; the index reads only what is there.
+  await sql`CREATE INDEX stats_deltas_day ON stats_deltas (day)`.execute(db);
+
   await db.schema
     .createTable('stats_daily')
     .addColumn('dim', 'text', (c) => c.notNull())
