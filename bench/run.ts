@@ -7,6 +7,7 @@ import { claimBench } from './claim.bench.js';
 import { queueBench } from './queue.bench.js';
 import { refillBench } from './refill.bench.js';
 import { rssBench } from './rss.bench.js';
+import { statsBench } from './stats.bench.js';
 import { pgUrl } from './setup.js';
 import { syncCycleBench } from './sync-cycle.bench.js';
 
@@ -75,6 +76,16 @@ async function main(): Promise<void> {
     const url = pgUrl();
     console.table([...(await notifyBench()), ...(url ? await notifyBench(url) : [])]);
     if (!url) console.log('  (PostgreSQL run skipped: set BENCH_PG_URL or TEST_PG_URL)');
+  }
+  if (want('stats')) {
+    console.log(
+      '== statistics over a year of 100,000 downloads, and the history export, via the API',
+    );
+    const url = pgUrl();
+    const figures = await statsBench();
+    if (url) figures.push(...(await statsBench(url)));
+    else console.log('  (PostgreSQL run skipped: set BENCH_PG_URL or TEST_PG_URL)');
+    console.table(figures);
   }
   if (want('chaos')) {
     console.log('== 300 tracks while 30% of peers misbehave at random and slskd restarts twice');

@@ -3,7 +3,7 @@
 
 CREATE TABLE "albums" ("id" text primary key, "artist" text not null, "album" text not null, "year" integer, "quality_profile_id" text references "quality_profiles" ("id") on delete set null, "folder_provider" text, "folder_username" text, "folder_directory" text, "folder_files" integer, "track_count" integer not null, "created_at" bigint not null, "updated_at" bigint not null, "completed_at" bigint, "folder_search" text default 'done' not null, "folder_search_owner" text, "folder_search_until" bigint, "folder_search_error" text);
 
-CREATE TABLE "attempts" ("id" text primary key, "download_id" text not null references "downloads" ("id") on delete cascade, "round" integer not null, "provider" text not null, "username" text not null, "filename" text not null, "size" bigint not null, "extension" text not null, "bit_rate" integer, "sample_rate" integer, "bit_depth" integer, "length_seconds" integer, "batch_id" text not null unique, "transfer_id" text, "state" text not null, "error_code" text, "error_message" text, "local_path" text, "target_path" text, "requeues" integer default 0 not null, "created_at" bigint not null, "updated_at" bigint not null, "finished_at" bigint, "transcode_check" text, "suspect_transcode" integer, "transcode_cutoff_hz" integer, "post_step" text, "post_digest" text);
+CREATE TABLE "attempts" ("id" text primary key, "download_id" text not null references "downloads" ("id") on delete cascade, "round" integer not null, "provider" text not null, "username" text not null, "filename" text not null, "size" bigint not null, "extension" text not null, "bit_rate" integer, "sample_rate" integer, "bit_depth" integer, "length_seconds" integer, "batch_id" text not null unique, "transfer_id" text, "state" text not null, "error_code" text, "error_message" text, "local_path" text, "target_path" text, "requeues" integer default 0 not null, "created_at" bigint not null, "updated_at" bigint not null, "finished_at" bigint, "transcode_check" text, "suspect_transcode" integer, "transcode_cutoff_hz" integer, "post_step" text, "post_digest" text, "transfer_speed" bigint);
 
 CREATE TABLE "blocklist" ("id" text primary key, "username" text not null, "filename" text default '' not null, "reason" text, "source" text not null, "failure_count" integer default 0 not null, "created_at" bigint not null, "expires_at" bigint, "file_key" text default '' not null, "provider" text default 'slskd' not null);
 
@@ -34,6 +34,12 @@ CREATE TABLE "quality_profiles" ("id" text primary key, "name" text not null, "n
 CREATE TABLE "queue_slots" ("slot_no" integer primary key, "download_id" text, "lease_token" integer, "expires_at" bigint);
 
 CREATE TABLE "settings" ("key" text primary key, "value" text not null, "updated_at" bigint not null);
+
+CREATE TABLE "stats_daily" ("dim" text not null, "day" bigint not null, "key" text not null, "completed" integer not null, "failed" integer not null, "cancelled" integer not null, "bytes" bigint not null, "duration_ms" bigint not null, "speed_sum" bigint not null, "speed_n" integer not null, constraint "stats_daily_pk" primary key ("dim", "day", "key"));
+
+CREATE TABLE "stats_deltas" ("id" integer primary key autoincrement, "sign" integer not null, "day" bigint not null, "status" text not null, "artist" text not null, "format" text, "provider" text, "peer" text, "bytes" bigint not null, "duration_ms" bigint not null, "error_code" text, "speed" bigint);
+
+CREATE TABLE "stats_facts" ("download_id" text primary key, "finished_at" bigint not null, "day" bigint not null, "status" text not null, "artist" text not null, "format" text, "provider" text, "peer" text, "bytes" bigint not null, "duration_ms" bigint not null, "error_code" text, "speed" bigint);
 
 CREATE INDEX albums_created ON albums (created_at, id);
 
@@ -108,3 +114,63 @@ CREATE UNIQUE INDEX quality_profiles_one_default ON quality_profiles (is_default
 CREATE INDEX queue_slots_lease ON queue_slots (download_id, lease_token);
 
 CREATE INDEX queue_slots_named ON queue_slots (slot_no) WHERE download_id IS NOT NULL;
+
+CREATE INDEX stats_deltas_day ON stats_deltas (day);
+
+CREATE TRIGGER stats_download_delete AFTER DELETE ON downloads
+        WHEN OLD.status IN ('completed', 'failed', 'cancelled') BEGIN 
+  INSERT INTO stats_deltas (sign, day, status, artist, format, provider, peer, bytes, duration_ms,
+    error_code, speed)
+  SELECT -1, day, status, artist, format, provider, peer, bytes, duration_ms, error_code, speed
+  FROM stats_facts WHERE download_id = OLD.id;
+  DELETE FROM stats_facts WHERE download_id = OLD.id; END;
+
+CREATE TRIGGER stats_download_insert AFTER INSERT ON downloads
+        WHEN NEW.status IN ('completed', 'failed', 'cancelled') BEGIN 
+  INSERT INTO stats_facts (download_id, finished_at, day, status, artist, format, provider, peer,
+    bytes, duration_ms, error_code, speed)
+  SELECT d.id, COALESCE(d.completed_at, d.updated_at),
+    (COALESCE(d.completed_at, d.updated_at) / 86400000) * 86400000,
+    d.status, d.artist, lower(substr(a.extension, 1, 20)), a.provider, a.username,
+    CASE WHEN d.status = 'completed' THEN COALESCE(a.size, d.size, 0) ELSE 0 END,
+    CASE WHEN d.status = 'completed' AND COALESCE(d.completed_at, d.updated_at) > d.created_at
+      THEN COALESCE(d.completed_at, d.updated_at) - d.created_at ELSE 0 END,
+    CASE WHEN d.status = 'failed' THEN COALESCE(d.error_code, 'unknown') END,
+    CASE WHEN d.status = 'completed' THEN a.transfer_speed END
+  FROM downloads d LEFT JOIN attempts a ON a.id = d.current_attempt_id
+  WHERE d.id = NEW.id AND d.status IN ('completed', 'failed', 'cancelled');
+  INSERT INTO stats_deltas (sign, day, status, artist, format, provider, peer, bytes, duration_ms,
+    error_code, speed)
+  SELECT 1, day, status, artist, format, provider, peer, bytes, duration_ms, error_code, speed
+  FROM stats_facts WHERE download_id = NEW.id; END;
+
+CREATE TRIGGER stats_download_status AFTER UPDATE OF status ON downloads
+        WHEN OLD.status IS NOT NEW.status
+          AND (OLD.status IN ('completed', 'failed', 'cancelled') OR NEW.status IN ('completed', 'failed', 'cancelled'))
+        BEGIN 
+  INSERT INTO stats_deltas (sign, day, status, artist, format, provider, peer, bytes, duration_ms,
+    error_code, speed)
+  SELECT -1, day, status, artist, format, provider, peer, bytes, duration_ms, error_code, speed
+  FROM stats_facts WHERE download_id = OLD.id;
+  DELETE FROM stats_facts WHERE download_id = OLD.id; 
+  INSERT INTO stats_facts (download_id, finished_at, day, status, artist, format, provider, peer,
+    bytes, duration_ms, error_code, speed)
+  SELECT d.id, COALESCE(d.completed_at, d.updated_at),
+    (COALESCE(d.completed_at, d.updated_at) / 86400000) * 86400000,
+    d.status, d.artist, lower(substr(a.extension, 1, 20)), a.provider, a.username,
+    CASE WHEN d.status = 'completed' THEN COALESCE(a.size, d.size, 0) ELSE 0 END,
+    CASE WHEN d.status = 'completed' AND COALESCE(d.completed_at, d.updated_at) > d.created_at
+      THEN COALESCE(d.completed_at, d.updated_at) - d.created_at ELSE 0 END,
+    CASE WHEN d.status = 'failed' THEN COALESCE(d.error_code, 'unknown') END,
+    CASE WHEN d.status = 'completed' THEN a.transfer_speed END
+  FROM downloads d LEFT JOIN attempts a ON a.id = d.current_attempt_id
+  WHERE d.id = NEW.id AND d.status IN ('completed', 'failed', 'cancelled');
+  INSERT INTO stats_deltas (sign, day, status, artist, format, provider, peer, bytes, duration_ms,
+    error_code, speed)
+  SELECT 1, day, status, artist, format, provider, peer, bytes, duration_ms, error_code, speed
+  FROM stats_facts WHERE download_id = NEW.id; END;
+
+CREATE INDEX stats_facts_finished ON stats_facts (finished_at);
+
+CREATE INDEX stats_facts_speed ON stats_facts (finished_at)
+    WHERE speed IS NOT NULL;

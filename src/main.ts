@@ -65,6 +65,10 @@ import {
   type HealthChecksDeps,
 } from './health/health-checks.service.js';
 import { createBackupService, type BackupService } from './backup/backup.service.js';
+import { createStatsRepository } from './stats/stats.repository.js';
+import { createStatsService, type StatsService } from './stats/stats.service.js';
+import { createExportRepository } from './export/export.repository.js';
+import { createExportService } from './export/export.service.js';
 
 export interface SoulSpot {
   url: string;
@@ -91,6 +95,8 @@ export interface SoulSpot {
   /** The health checks of /api/health. */
   healthChecks: HealthChecks;
   backups: BackupService;
+  /** Statistics (GET /api/stats); `fold()` rolls the pending deltas up now. */
+  stats: StatsService;
   /** Stops taking work, hands running downloads back to the queue and closes everything. */
   stop(): Promise<void>;
 }
@@ -440,6 +446,8 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     metrics.observeEvent(e);
     healthChecks.observe(e);
   });
+  const stats = createStatsService({ repo: createStatsRepository(db), log });
+  const exports = createExportService({ repo: createExportRepository(db) });
   const app = await buildApp({
     apiKey: config.apiKey,
     downloads,
@@ -459,6 +467,8 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     metricsKey: config.metricsKey,
     backups,
     log,
+    stats,
+    exports,
   });
   // Parked downloads (waiting in a peer's queue, no runner slot) are followed from the monitor's
   // list; one that moves, ends or stalls is claimed next.
@@ -534,6 +544,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
   healthChecks.start();
   for (const m of healthMonitors) m.start();
   settings.start();
+  const stopStats = stats.start();
   if (options.runWorkers !== false) {
     await runner.start();
     prefetch.start();
@@ -571,6 +582,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     metrics,
     healthChecks,
     backups,
+    stats,
     stop: () =>
       (stopping ??= (async () => {
         clearInterval(heartbeat);
@@ -602,6 +614,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
         await bridge.stop();
         await events.stop();
         stopBlocklist();
+        await stopStats();
         await db.close();
       })()),
   };

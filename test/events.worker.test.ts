@@ -251,6 +251,7 @@ describe.each(testDialects())('worker events on %s', (dialect) => {
       local_path: null,
       target_path: null,
       requeues: 0,
+      transfer_speed: null,
       post_step: null,
       post_digest: null,
       created_at: now,

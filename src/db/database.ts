@@ -22,6 +22,7 @@ import * as jobsNotifications from './migrations/018_jobs_notifications.js';
 import * as processClocks from './migrations/023_process_clocks.js';
 import * as providerSources from './migrations/019_provider_sources.js';
 import * as filingSlots from './migrations/020_filing_slots.js';
+import * as statistics from './migrations/017_statistics.js';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -85,6 +86,7 @@ const migrations: Record<string, Migration> = {
   '019_provider_sources': providerSources,
   '020_filing_slots': filingSlots,
   '022_album_background': albumBackground,
+  '017_statistics': statistics,
 };
 
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {

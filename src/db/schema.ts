@@ -156,6 +156,57 @@ export interface AttemptsTable {
   suspect_transcode: number | null;
   /** Where the spectrum stops, for a suspect file with a cliff. */
   transcode_cutoff_hz: number | null;
+  /** Bytes/s of the transfer, recorded when it ended (migration 017); null = not measured. */
+  transfer_speed: number | null;
+}
+
+/**
+ * A finished download as statistics count it (migration 017, kept by triggers): one row per
+ * download in a terminal status, fields copied when it got there.
+ */
+export interface StatsFactsTable {
+  download_id: string;
+  /** completed_at when completed, else the time of the write that failed or cancelled it. */
+  finished_at: number;
+  /** The UTC day of finished_at (epoch ms of its midnight). */
+  day: number;
+  /** completed | failed | cancelled */
+  status: string;
+  artist: string;
+  /** The current attempt's file extension, lower case; null = no source was ever tried. */
+  format: string | null;
+  provider: string | null;
+  /** The current attempt's peer. */
+  peer: string | null;
+  /** The filed file's size (completed), else 0. */
+  bytes: number;
+  /** Accept to filed (completed), else 0. */
+  duration_ms: number;
+  /** The error code of a failed download ('unknown' without one); null otherwise. */
+  error_code: string | null;
+  /** The completed transfer's bytes/s, if measured. */
+  speed: number | null;
+}
+
+/** A fact appearing (+1) or going (−1), not yet folded into stats_daily (migration 017). */
+export interface StatsDeltasTable extends Omit<StatsFactsTable, 'download_id' | 'finished_at'> {
+  id: Generated<number>;
+  sign: number;
+}
+
+/** Sums of facts per dimension, UTC day and key (migration 017). */
+export interface StatsDailyTable {
+  /** all (key '') | format | provider | peer | artist | error */
+  dim: string;
+  day: number;
+  key: string;
+  completed: number;
+  failed: number;
+  cancelled: number;
+  bytes: number;
+  duration_ms: number;
+  speed_sum: number;
+  speed_n: number;
 }
 
 /** One blocked source: a whole user (filename '') or one file of a user. */
@@ -361,6 +412,9 @@ export interface Database {
   notification_items: NotificationItemsTable;
   notification_deliveries: NotificationDeliveriesTable;
   process_clocks: ProcessClocksTable;
+  stats_facts: StatsFactsTable;
+  stats_deltas: StatsDeltasTable;
+  stats_daily: StatsDailyTable;
 }
 
 export type Generatedless<T> = { [K in keyof T]: T[K] extends Generated<infer U> ? U : T[K] };

@@ -207,6 +207,10 @@ export class JobContext {
       error_message: failed ? outcome.message : null,
       updated_at: t,
       finished_at: t,
+      // The speed sample of statistics (migration 017): the daemon's average over the transfer.
+      ...(!failed && transfer && transfer.averageSpeed > 0
+        ? { transfer_speed: Math.round(transfer.averageSpeed) }
+        : {}),
     };
     if (next) {
       this.signal.throwIfAborted();

@@ -163,6 +163,7 @@ async function startNextAttempt(ctx: JobContext): Promise<AttemptRow | undefined
         local_path: null,
         target_path: null,
         requeues: 0,
+        transfer_speed: null,
         post_step: null,
         post_digest: null,
         created_at: t,

@@ -49,6 +49,10 @@ import type { Metrics } from '../metrics/metrics.js';
 import { metricsRoutes } from '../metrics/metrics.routes.js';
 import type { BackupService } from '../backup/backup.service.js';
 import { backupRoutes } from '../backup/backup.routes.js';
+import type { StatsService } from '../stats/stats.service.js';
+import { statsRoutes } from '../stats/stats.routes.js';
+import type { ExportService } from '../export/export.service.js';
+import { exportRoutes } from '../export/export.routes.js';
 
 export interface AppDeps {
   apiKey: string;
@@ -77,6 +81,9 @@ export interface AppDeps {
   backups?: BackupService;
   /** Where a failed backup's details go. */
   log?: { error(details: object, message: string): void };
+  /** Statistics and the history export; absent where an app is built without them (some tests). */
+  stats?: StatsService;
+  exports?: ExportService;
   logger?: boolean | object;
 }
 
@@ -214,6 +221,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     };
     await app.register(backupRoutes({ backups: deps.backups, log }));
   }
+  if (deps.stats) await app.register(statsRoutes({ stats: deps.stats }));
+  if (deps.exports) await app.register(exportRoutes({ exports: deps.exports }));
   app.get('/api/docs', { schema: { hide: true } }, () => app.swagger());
   return app;
 }
