@@ -168,20 +168,17 @@ export function createEventLog(options: EventLogOptions) {
       type: K,
       payload: EventMap[K],
     ): Promise<number> {
-      if (handle.dialect === 'postgres') await repo.lockAppends(tx);
-      const id = await repo.insert(tx, {
-        type,
-        payload: JSON.stringify(payload),
-        created_at: now(),
-      });
+      const row = { type, payload: JSON.stringify(payload), created_at: now() };
       if (handle.dialect === 'postgres') {
-        // Delivered at commit to every process's listener, this one's included.
-        await repo.notify(tx, channel);
-      } else {
-        // SQLite has one connection and the transaction holds it: the read this starts queues
-        // behind the commit (or rollback), so it sees exactly what was committed.
-        wake();
+        // Lock, insert and NOTIFY (delivered at commit to every process's listener, this one's
+        // included) in one round trip.
+        const [id] = await repo.lockInsertNotify(tx, [row], channel);
+        return id as number;
       }
+      const id = await repo.insert(tx, row);
+      // SQLite has one connection and the transaction holds it: the read this starts queues
+      // behind the commit (or rollback), so it sees exactly what was committed.
+      wake();
       return id;
     },
 
@@ -191,14 +188,15 @@ export function createEventLog(options: EventLogOptions) {
      */
     async appendMany(tx: Db, batch: readonly LoggedEventInput[]): Promise<number[]> {
       if (batch.length === 0) return [];
-      if (handle.dialect === 'postgres') await repo.lockAppends(tx);
       const t = now();
-      const ids = await repo.insertMany(
-        tx,
-        batch.map((e) => ({ type: e.type, payload: JSON.stringify(e.payload), created_at: t })),
-      );
-      if (handle.dialect === 'postgres') await repo.notify(tx, channel);
-      else wake();
+      const rows = batch.map((e) => ({
+        type: e.type,
+        payload: JSON.stringify(e.payload),
+        created_at: t,
+      }));
+      if (handle.dialect === 'postgres') return repo.lockInsertNotify(tx, rows, channel);
+      const ids = await repo.insertMany(tx, rows);
+      wake();
       return ids;
     },
 
