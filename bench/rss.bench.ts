@@ -10,7 +10,9 @@ import { API_KEY, SLSKD_KEY } from './setup.js';
 
 const SEEDED = 100_000;
 /** The V8 flags `npm start` runs SoulSpot with (package.json; README, "Running"). */
-const NODE_FLAGS = (process.env.RSS_NODE_FLAGS ?? '--max-semi-space-size=4')
+const NODE_FLAGS = (
+  process.env.RSS_NODE_FLAGS ?? '--max-semi-space-size=4 --heap-growing-percent=30'
+)
   .split(' ')
   .filter(Boolean);
 const BULK = 10_000;
@@ -112,8 +114,12 @@ export async function rssBench(): Promise<RssFigure[]> {
     try {
       figures.push(await drive(runtime, child, `http://127.0.0.1:${port}`, round++));
     } finally {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
+      // A child that already exited (it failed to start) sends no second 'exit'.
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await exited;
+      }
     }
   }
   await emulator.close();

@@ -1,6 +1,7 @@
 import { chaosBench } from './chaos.bench.js';
 import { endToEndBench } from './end-to-end.bench.js';
 import { enqueueBench } from './enqueue.bench.js';
+import { eventAppendBench } from './event-append.bench.js';
 import { libraryBench } from './library.bench.js';
 import { notifyBench } from './notify.bench.js';
 import { claimBench } from './claim.bench.js';
@@ -64,6 +65,17 @@ async function main(): Promise<void> {
           `  SoulSpot/pg-boss on PostgreSQL: ${ratio.toFixed(2)}x (target >= 1: ${ratio >= 1 ? 'pass' : 'FAIL'})`,
         );
     }
+  }
+  if (only.includes('rss')) {
+    // Only when asked by name: the same figure `queue` prints, without the rest of that bench.
+    console.log("== SoulSpot's own RSS as a child process, 100,000 downloads (SQLite)");
+    console.table(await rssBench());
+  }
+  if (want('events')) {
+    console.log('== event appends on PostgreSQL: the append lock with 1 and 3 processes');
+    const url = pgUrl();
+    if (url) console.table(await eventAppendBench(url));
+    else console.log('  (skipped: set BENCH_PG_URL or TEST_PG_URL)');
   }
   if (want('library')) {
     console.log(

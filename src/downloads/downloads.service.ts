@@ -171,15 +171,18 @@ export function createDownloadsService(deps: {
       await checkProfiles(deps.profiles, requests, true);
       const t = now();
       const positions = positionsAt(t, requests.length);
-      const rows = requests.map((r, i) => ({
-        ...newDownloadRow(r, t, deps.maxRetries),
-        position: positions[i] as string,
-      }));
       const result: BulkResult = { created: 0, existing: 0, duplicate: 0, rejected: 0, items: [] };
       const firstIndexOf = new Map<string, number>();
       let lastRejected = 0;
-      for (let start = 0; start < rows.length; start += BULK_CHUNK) {
-        const chunk = rows.slice(start, start + BULK_CHUNK);
+      let scheduled = false;
+      for (let start = 0; start < requests.length; start += BULK_CHUNK) {
+        // Rows are made a chunk at a time: 10,000 full rows held for the whole request would be
+        // ~10 MB live at once, which the collector answers by growing the heap (resident memory).
+        const chunk = requests.slice(start, start + BULK_CHUNK).map((r, k) => ({
+          ...newDownloadRow(r, t, deps.maxRetries),
+          position: positions[start + k] as string,
+        }));
+        if (chunk.some((r) => r.hold === 'scheduled')) scheduled = true;
         const outcomes = await handle
           .writeTx((tx) =>
             acceptRows({ accept, events: deps.events }, tx, chunk, deps.maxQueueSize()),
@@ -212,7 +215,7 @@ export function createDownloadsService(deps: {
         });
       }
       if (result.created > 0) deps.runner.wake();
-      if (rows.some((r) => r.hold === 'scheduled')) deps.scheduled?.();
+      if (scheduled) deps.scheduled?.();
       if (result.rejected > 0 && result.created === 0) throw new QueueFullError(lastRejected);
       return result;
     },

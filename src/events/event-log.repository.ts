@@ -24,8 +24,8 @@ const APPEND_IDLE_LIMIT = '10s';
  * The rule that makes "id > last seen" safe to read on PostgreSQL: a sequence hands out ids at
  * insert, but a row becomes visible at commit, so transaction A can take id 5, transaction B id 6,
  * and B commit first; a reader that sees 6 and moves on would never see 5. Every transaction that
- * appends therefore takes APPEND_LOCK (`lockAppends`) before its first insert and holds it to the
- * end: event-writing transactions then commit one after another in id order, and a row that is
+ * appends therefore takes APPEND_LOCK (`lockInsertNotify`) before its first insert and holds it
+ * to the end: event-writing transactions then commit one after another in id order, and a row that is
  * visible implies every lower id is visible or rolled back for good. PostgreSQL marks a transaction
  * committed before it releases its locks, so the next holder's id is taken after the previous
  * commit is visible. SQLite needs nothing: BEGIN IMMEDIATE already serializes every writer.
@@ -34,22 +34,55 @@ const APPEND_IDLE_LIMIT = '10s';
 export function createEventLogRepository(db: Db) {
   return {
     /**
-     * Takes the append lock until the end of `tx` (PostgreSQL only). Call it as late as possible
-     * in the transaction: other event-writing transactions wait from here to this one's commit.
-     * Taking it again in the same transaction is free.
+     * PostgreSQL: takes APPEND_LOCK, inserts `rows` in order and queues the NOTIFY on `channel`,
+     * in one statement; returns the ids, ascending. One round trip where lock, insert and notify
+     * as separate statements took three while the lock is held: every
+     * event-writing transaction of every process waits for the holder's remaining round trips
+     * and commit, so each one saved comes off all of them (bench: `npm run bench events`).
+     *
+     * The lock comes first: the insert's rows are produced by a join with the `appending` row,
+     * so no id is drawn from the sequence (at the insert, per row) before the lock is held.
+     * `ord` keeps the rows' order, so ids ascend in the order given.
+     *
+     * Every worker write appends, so a process stopped while it holds the lock (SIGSTOP, a frozen
+     * VM) would stall every process's writes. From here to the commit the client sends only
+     * COMMIT: a session idle that long inside this transaction is ended by the server, which
+     * releases the lock (its write rolls back; a worker paused that long has lost its lease).
+     * Taking the lock again in the same transaction is free; call this last in the transaction:
+     * other event-writing transactions wait from here to this one's commit.
      */
-    async lockAppends(tx: Db): Promise<void> {
-      // Every worker write appends, so a process stopped while it holds this lock (SIGSTOP, a
-      // frozen VM) would stall every process's writes. From here to the commit the client only
-      // sends the append hooks' few statements (the notification outbox), an insert, a notify
-      // and COMMIT: a session idle that long inside this transaction is
-      // ended by the server, which releases the lock (its write rolls back; a worker paused that
-      // long has lost its lease anyway).
-      await sql`SELECT set_config('idle_in_transaction_session_timeout', ${APPEND_IDLE_LIMIT}, true),
-        pg_advisory_xact_lock(${APPEND_LOCK[0]}, ${APPEND_LOCK[1]})`.execute(tx);
+    async lockInsertNotify(
+      tx: Db,
+      rows: Omit<EventRow, 'id'>[],
+      channel: string,
+    ): Promise<number[]> {
+      const ids: number[] = [];
+      for (let i = 0; i < rows.length; i += 1000) {
+        const values = sql.join(
+          rows
+            .slice(i, i + 1000)
+            .map(
+              (r, k) =>
+                sql`(${k}::int, ${r.type}::text, ${r.payload}::text, ${r.created_at}::bigint)`,
+            ),
+        );
+        const result = await sql<{ id: string | number }>`
+          WITH appending AS (
+            SELECT set_config('idle_in_transaction_session_timeout', ${APPEND_IDLE_LIMIT}, true),
+              pg_advisory_xact_lock(${APPEND_LOCK[0]}, ${APPEND_LOCK[1]}),
+              pg_notify(${channel}, '')
+          )
+          INSERT INTO events (type, payload, created_at)
+          SELECT v.type, v.payload, v.created_at
+          FROM appending, (VALUES ${values}) AS v (ord, type, payload, created_at)
+          ORDER BY v.ord
+          RETURNING id`.execute(tx);
+        ids.push(...result.rows.map((r) => Number(r.id)).sort((a, b) => a - b));
+      }
+      return ids;
     },
 
-    /** Inserts one event inside the caller's transaction and returns its id. */
+    /** Inserts one event inside the caller's transaction and returns its id (SQLite). */
     async insert(tx: Db, row: Omit<EventRow, 'id'>): Promise<number> {
       const { id } = await tx
         .insertInto('events')
@@ -59,7 +92,7 @@ export function createEventLogRepository(db: Db) {
       return Number(id);
     },
 
-    /** Inserts events in order inside the caller's transaction; returns their ids, ascending. */
+    /** Inserts events in order inside the caller's transaction; returns their ids, ascending (SQLite). */
     async insertMany(tx: Db, rows: Omit<EventRow, 'id'>[]): Promise<number[]> {
       const ids: number[] = [];
       // 4 parameters a row: far below either database's limit.
@@ -72,15 +105,6 @@ export function createEventLogRepository(db: Db) {
         ids.push(...inserted.map((r) => Number(r.id)).sort((a, b) => a - b));
       }
       return ids;
-    },
-
-    /**
-     * Queues a NOTIFY on `channel` (PostgreSQL only). Sent inside the transaction, it is delivered
-     * at commit and dropped on rollback, to every listening session, this process's included.
-     * PostgreSQL folds identical notifications of one transaction into one.
-     */
-    async notify(tx: Db, channel: string): Promise<void> {
-      await sql`SELECT pg_notify(${channel}, '')`.execute(tx);
     },
 
     /** Up to `limit` events with an id above `afterId`, oldest first. */

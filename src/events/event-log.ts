@@ -69,7 +69,7 @@ export interface EventLogOptions {
 const known = new Set<string>(LOGGED_EVENTS);
 
 /**
- * Runs inside every event-writing transaction, with the events about to be appended, once the
+ * Runs inside every event-writing transaction, with the events just inserted, once the
  * append lock is held (the notification outbox writes its delivery jobs here, so they commit or
  * roll back with the change and its events). A hook that throws fails the whole transaction. It
  * must only write rows no transaction locks before appending (see `runHooks`).
@@ -193,21 +193,19 @@ export function createEventLog(options: EventLogOptions) {
       type: K,
       payload: EventMap[K],
     ): Promise<number> {
-      if (handle.dialect === 'postgres') await repo.lockAppends(tx);
-      if (hooks.length > 0) await runHooks(tx, [{ type, payload } as LoggedEventInput]);
-      const id = await repo.insert(tx, {
-        type,
-        payload: JSON.stringify(payload),
-        created_at: now(),
-      });
+      const row = { type, payload: JSON.stringify(payload), created_at: now() };
       if (handle.dialect === 'postgres') {
-        // Delivered at commit to every process's listener, this one's included.
-        await repo.notify(tx, channel);
-      } else {
-        // SQLite has one connection and the transaction holds it: the read this starts queues
-        // behind the commit (or rollback), so it sees exactly what was committed.
-        wake();
+        // Lock, insert and NOTIFY (delivered at commit to every process's listener, this one's
+        // included) in one round trip.
+        const [id] = await repo.lockInsertNotify(tx, [row], channel);
+        if (hooks.length > 0) await runHooks(tx, [{ type, payload } as LoggedEventInput]);
+        return id as number;
       }
+      const id = await repo.insert(tx, row);
+      if (hooks.length > 0) await runHooks(tx, [{ type, payload } as LoggedEventInput]);
+      // SQLite has one connection and the transaction holds it: the read this starts queues
+      // behind the commit (or rollback), so it sees exactly what was committed.
+      wake();
       return id;
     },
 
@@ -217,15 +215,18 @@ export function createEventLog(options: EventLogOptions) {
      */
     async appendMany(tx: Db, batch: readonly LoggedEventInput[]): Promise<number[]> {
       if (batch.length === 0) return [];
-      if (handle.dialect === 'postgres') await repo.lockAppends(tx);
-      if (hooks.length > 0) await runHooks(tx, batch);
       const t = now();
-      const ids = await repo.insertMany(
-        tx,
-        batch.map((e) => ({ type: e.type, payload: JSON.stringify(e.payload), created_at: t })),
-      );
-      if (handle.dialect === 'postgres') await repo.notify(tx, channel);
-      else wake();
+      const rows = batch.map((e) => ({
+        type: e.type,
+        payload: JSON.stringify(e.payload),
+        created_at: t,
+      }));
+      const ids =
+        handle.dialect === 'postgres'
+          ? await repo.lockInsertNotify(tx, rows, channel)
+          : await repo.insertMany(tx, rows);
+      if (hooks.length > 0) await runHooks(tx, batch);
+      if (handle.dialect !== 'postgres') wake();
       return ids;
     },
 

@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
-import { parseFile } from 'music-metadata';
 import { paddedBitDepth, type Finding } from './spectrum.js';
 
 /**
@@ -68,6 +67,8 @@ export async function checkFile(
 
 async function checkDecoded(file: string, cfg: DecodeConfig, analyse: Analyse): Promise<Finding> {
   const { ffmpeg, sliceCount, sliceSeconds, timeoutMs } = cfg;
+  // Loaded at the first check, not at start: the server keeps it out of memory until then.
+  const { parseFile } = await import('music-metadata');
   let format;
   try {
     ({ format } = await parseFile(file, { duration: false, skipCovers: true }));

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { copyFile, open, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { parseFile } from 'music-metadata';
@@ -14,8 +13,8 @@ import {
   type Tag,
 } from 'node-taglib-sharp';
 import { fsyncDirectory } from '../fsync.js';
-import { truncateUtf8 } from '../sanitize.js';
-import { tagMismatches, type CoverImage, type TrackTags } from './tags.js';
+import { TaggingError, tempFileFor, type TagJob } from './tag-job.js';
+import { tagMismatches, type TrackTags } from './tags.js';
 
 /**
  * The tag writer proper: node-taglib-sharp writes, music-metadata reads back. node-taglib-sharp is
@@ -29,29 +28,7 @@ Id3v2Settings.forceDefaultVersion = true;
 // Without this an MP3 gets a fresh ID3v1 tag at its end whenever its tag is touched.
 MpegAudioFileSettings.defaultTagTypes = TagTypes.Id3v2;
 
-/** What one tagging call does to a file: write the text tags, or embed the front cover. */
-export type TagJob =
-  | { kind: 'tags'; source: string; target: string; tags: TrackTags }
-  | { kind: 'cover'; source: string; target: string; tags: TrackTags; cover: CoverImage };
-
-/** The file could not be tagged, or did not read back as written. */
-export class TaggingError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'TaggingError';
-  }
-}
-
-/**
- * The hidden temp file a job for `target` writes before its rename. Named like placement's temp
- * files, so the start-up sweep removes one a crash left.
- */
-export function tempFileFor(target: string): string {
-  return path.join(
-    path.dirname(target),
-    `.${truncateUtf8(path.basename(target), 200)}.soulspot-${randomBytes(6).toString('hex')}.part`,
-  );
-}
+export { TaggingError, tempFileFor, type TagJob } from './tag-job.js';
 
 /**
  * Writes `target` as a tagged copy of `source`: copy to a hidden temp file next to the target, tag

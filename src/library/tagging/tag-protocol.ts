@@ -1,5 +1,5 @@
 import { threadId, type MessagePort } from 'node:worker_threads';
-import { TaggingError, type TagJob } from './tag-file.js';
+import { TaggingError, type TagJob } from './tag-job.js';
 
 /**
  * The tag worker's side of the protocol with tagger.ts: one message per job, a "started" note when

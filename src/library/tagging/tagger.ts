@@ -1,10 +1,10 @@
 import { unlink } from 'node:fs/promises';
 import type { Worker } from 'node:worker_threads';
 import { startModuleWorker } from '../worker-thread.js';
-import { tempFileFor, TaggingError, type TagJob } from './tag-file.js';
+import { tempFileFor, TaggingError, type TagJob } from './tag-job.js';
 import type { TagReply, TagRequest } from './tag-protocol.js';
 
-export { TaggingError, type TagJob } from './tag-file.js';
+export { TaggingError, type TagJob } from './tag-job.js';
 
 /** Writes tags off the event loop: the server's side of the tag worker (tag.worker.ts). */
 export interface Tagger {
