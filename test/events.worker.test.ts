@@ -308,7 +308,8 @@ describe.each(testDialects())('worker events on %s', (dialect) => {
     const row = downloadRow({ status: 'processing', run_after: 0 });
     await db.db.insertInto('downloads').values(row).execute();
     const d = deps();
-    const lease = (await d.queue.claimNext('worker-a', now, 30_000, 10))!;
+    // A processing row is filed from a filing slot.
+    const lease = (await d.queue.claimNext('worker-a', now, 30_000, 10, 'filing'))!;
     const released: string[] = [];
     const ctx = new JobContext(
       d,
