@@ -1,15 +1,23 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+} from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseFile } from 'music-metadata';
-import { writeFile } from 'node:fs/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { DownloadDto } from '../../src/downloads/download.dto.js';
 import { makeAudio, makeImage } from '../helpers/audio-formats.js';
 import { filesUnder, sha } from '../helpers/files.js';
-import { startStack, type Stack } from '../helpers/stack.js';
+import { SLSKD_KEY, startStack, type Stack } from '../helpers/stack.js';
+import { waitUntil } from '../helpers/wait.js';
 
 const ON = {
   SOULSPOT_TAG_FILES: 'true',
@@ -67,6 +75,26 @@ describe('post-processing: tags, cover, placement, folder cover', () => {
     );
     return items.find((d) => d.id === id)!;
   };
+  /**
+   * The peer's image downloaded through slskd itself (as a user fetching the whole folder in
+   * slskd's UI does): only an image slskd's transfer list says came from the track's own peer and
+   * folder is taken as its cover.
+   */
+  const peerSends = async (s: Stack, name: string, file: string, folder = 'Post (1995)') => {
+    const { remotePath } = share(name, file, folder);
+    const size = statSync(path.join(dir, file)).size;
+    const res = await fetch(`${s.emulator.url}/api/v0/transfers/downloads/bj`, {
+      method: 'POST',
+      headers: { 'x-api-key': SLSKD_KEY, 'content-type': 'application/json' },
+      body: JSON.stringify([{ filename: remotePath, size }]),
+    });
+    expect(res.status).toBeLessThan(300);
+    const local = path.join(slskdFolder(s, folder), name);
+    await waitUntil(() => existsSync(local) && statSync(local).size === size, {
+      what: `slskd to download ${name}`,
+    });
+    return local;
+  };
   const hiddenIn = (root: string) =>
     filesUnder(root).filter((f) => path.basename(f).startsWith('.'));
 
@@ -75,16 +103,20 @@ describe('post-processing: tags, cover, placement, folder cover', () => {
       users: [
         {
           username: 'bj',
-          files: [share('03 - Army.flac', 'one.flac'), share('04 - Isobel.flac', 'two.flac')],
+          files: [
+            share('03 - Army.flac', 'one.flac'),
+            share('04 - Isobel.flac', 'two.flac'),
+            share('Folder.jpg', 'folder.jpg'),
+            share('Cover.jpg', 'other.jpg'),
+          ],
         },
       ],
       env: ON,
     });
     const folder = slskdFolder(stack);
-    mkdirSync(folder, { recursive: true });
     const cover = readFileSync(path.join(dir, 'folder.jpg'));
     // The peer's album folder came with its cover.
-    await writeFile(path.join(folder, 'Folder.jpg'), cover);
+    await peerSends(stack, 'Folder.jpg', 'folder.jpg');
 
     const created = await stack.api<DownloadDto>('POST', '/api/downloads', {
       artist: 'Björk',
@@ -124,8 +156,9 @@ describe('post-processing: tags, cover, placement, folder cover', () => {
     expect(hiddenIn(path.join(stack.root, 'library'))).toEqual([]);
     expect(readdirSync(folder)).toEqual(['Folder.jpg']);
 
-    // A second track of the album with another cover next to it: the folder's cover.jpg stays.
-    await writeFile(path.join(folder, 'Folder.jpg'), readFileSync(path.join(dir, 'other.jpg')));
+    // A second track of the album with another cover next to it (Cover.* ranks before Folder.*):
+    // embedded in that track, while the album folder's cover.jpg stays.
+    await peerSends(stack, 'Cover.jpg', 'other.jpg');
     const second = await stack.api<DownloadDto>('POST', '/api/downloads', {
       artist: 'Björk',
       title: 'Isobel',
@@ -145,14 +178,16 @@ describe('post-processing: tags, cover, placement, folder cover', () => {
       users: [
         {
           username: 'bj',
-          files: [share('03 - Army.flac', 'one.flac'), share('04 - Isobel.flac', 'two.flac')],
+          files: [
+            share('03 - Army.flac', 'one.flac'),
+            share('04 - Isobel.flac', 'two.flac'),
+            share('cover.jpg', 'folder.jpg'),
+          ],
         },
       ],
       env: { ...ON, SOULSPOT_TAG_FILES: 'false', SOULSPOT_EMBED_COVER: 'false' },
     });
-    const folder = slskdFolder(stack);
-    mkdirSync(folder, { recursive: true });
-    await writeFile(path.join(folder, 'cover.jpg'), readFileSync(path.join(dir, 'folder.jpg')));
+    await peerSends(stack, 'cover.jpg', 'folder.jpg');
     const created = await stack.api<DownloadDto>('POST', '/api/downloads', {
       artist: 'Björk',
       title: 'Army',
