@@ -1,6 +1,8 @@
 import type { Candidate } from '../providers/provider.js';
+import type { FolderFacts, FolderMemo } from './folder-facts.js';
 import {
   containsPhrase,
+  lastSeparator,
   normalizeForMatch,
   parseRemotePath,
   stripTrackNumber,
@@ -37,7 +39,7 @@ export interface TrackTarget {
  * most of what peers share of older albums is one; rejecting it would leave many requests with
  * nothing. The order decides which reason a file with several words gets: the first that applies.
  */
-const VARIANTS: { name: string; pattern: RegExp }[] = [
+export const VARIANTS: { name: string; pattern: RegExp }[] = [
   {
     name: 'remix',
     pattern:
@@ -69,14 +71,21 @@ const VARIANTS: { name: string; pattern: RegExp }[] = [
   { name: 'session', pattern: /(?<![^ ])(?:bbc|peel|maida vale) sessions?(?![^ ])/g },
 ];
 
+// variantMask keeps one bit per variant in a 32-bit integer.
+if (VARIANTS.length > 31) throw new Error('VARIANTS outgrew variantMask: use two masks');
+
 /** Any variant word at all: most files have none, and then one test replaces all of them. */
-const ANY_VARIANT = new RegExp(VARIANTS.map((v) => v.pattern.source).join('|'));
+export const ANY_VARIANT = new RegExp(VARIANTS.map((v) => v.pattern.source).join('|'));
 
 /** Every variant word, to take them all out of a text. */
 const ALL_VARIANTS = new RegExp(ANY_VARIANT.source, 'g');
 
+/** How often a global pattern matches `text` (as text.match(pattern).length), no arrays made. */
 function count(text: string, pattern: RegExp): number {
-  return text.match(pattern)?.length ?? 0;
+  pattern.lastIndex = 0;
+  let n = 0;
+  while (pattern.test(text)) n++;
+  return n;
 }
 
 function unique(values: string[]): string[] {
@@ -106,6 +115,11 @@ export interface PreparedTarget {
   folderNames: { titles: string[]; artists: string[] };
   /** Per VARIANTS entry: how often the request names it (file name; folder) and whether it must show. */
   variants: { allowed: number; allowedInFolder: number; requested: boolean }[];
+  /** The same counts as plain lists, VARIANTS order, for variantMask. */
+  allowed: number[];
+  allowedInFolder: number[];
+  /** Some variant is requested: every file must show it (the full loop of requestedVariantReason). */
+  mustShow: boolean;
   durationSeconds: number | null;
 }
 
@@ -124,6 +138,15 @@ export function prepareTarget(target: TrackTarget): PreparedTarget {
   const allowanceText = `${title} ${artist} ${keywordText}`;
   const folderAllowanceText = `${normalizeForMatch(target.album ?? '')} ${keywordText}`;
   const requested = `${title} ${normalizeForMatch(target.album ?? '')} ${keywordText}`;
+  const variants = VARIANTS.map((v) => ({
+    allowed: count(allowanceText, v.pattern),
+    // The title's own version words ("Karma Police (Live)") ask for that version: they count in
+    // folders too; its core's ("Live Forever") are its name and do not.
+    allowedInFolder:
+      count(folderAllowanceText, v.pattern) +
+      Math.max(0, count(title, v.pattern) - count(titleCore, v.pattern)),
+    requested: count(requested, v.pattern) > 0,
+  }));
   return {
     titleForms: unique([title, titleCore]),
     artistForms: artistForms(target.artist),
@@ -135,82 +158,196 @@ export function prepareTarget(target: TrackTarget): PreparedTarget {
       titles: unique([title, titleCore]).filter((t) => t.replace(ALL_VARIANTS, '').trim() !== ''),
       artists: unique([artist, ...artistForms(target.artist)]),
     },
-    variants: VARIANTS.map((v) => ({
-      allowed: count(allowanceText, v.pattern),
-      // The title's own version words ("Karma Police (Live)") ask for that version: they count in
-      // folders too; its core's ("Live Forever") are its name and do not.
-      allowedInFolder:
-        count(folderAllowanceText, v.pattern) +
-        Math.max(0, count(title, v.pattern) - count(titleCore, v.pattern)),
-      requested: count(requested, v.pattern) > 0,
-    })),
+    variants,
+    allowed: variants.map((v) => v.allowed),
+    allowedInFolder: variants.map((v) => v.allowedInFolder),
+    mustShow: variants.some((v) => v.requested),
     durationSeconds: duration !== null && duration !== undefined && duration > 0 ? duration : null,
   };
 }
 
-export type NameMatch =
-  { reason: string } | { reason?: undefined; albumMatches: boolean; exactName: boolean };
+/** A rejection reason, or what the names add to the score. */
+export type NameMatch = string | { albumMatches: boolean; exactName: boolean };
 
 /**
  * Judges a candidate's names: a rejection reason, or what they add to its score. Tags, when the
  * provider knows them, count as much as the path: a title tag stands for the file name, artist and
- * album tags for folders.
+ * album tags for folders. What the folders say comes from `folders` (folder-facts.ts), worked out
+ * once per folder of the ranking; only the file name and the tags are read per file.
+ *
+ * The rules are those of the plain version in test/helpers/ranking-reference.ts, which
+ * ranking.fast.properties.test.ts holds this to, result for result.
  */
 export function matchNames(
   target: PreparedTarget,
   candidate: Candidate,
   rejectVariants: boolean,
-  normalizeFolder: (text: string) => string = normalizeForMatch,
+  folders: FolderMemo,
 ): NameMatch {
-  const { folders, stem } = parseRemotePath(candidate.filename, normalizeFolder);
+  const name = candidate.filename;
+  const separator = lastSeparator(name);
+  let parsed: string[] | undefined;
+  let stem: string;
+  if (separator >= 0 && separator === name.length - 1) {
+    // "Album\" (a trailing separator): the last folder is the name; the plain parse, unshared.
+    const path = parseRemotePath(name, folders.normalizePart);
+    parsed = path.folders;
+    stem = path.stem;
+  } else {
+    let dot = name.length - 1;
+    while (dot > separator && name.charCodeAt(dot) !== 46) dot--;
+    stem = normalizeForMatch(name.slice(separator + 1, dot > separator + 1 ? dot : name.length));
+  }
   const tags = candidate.tags;
-  const tagTitle = normalizeForMatch(tags?.title ?? '');
-  const tagArtist = normalizeForMatch(`${tags?.artist ?? ''} ${tags?.albumArtist ?? ''}`);
-  const tagAlbum = normalizeForMatch(tags?.album ?? '');
+  let tagTitle = '';
+  let tagArtist = '';
+  let tagAlbum = '';
+  if (tags !== undefined) {
+    tagTitle = normalizeForMatch(tags.title ?? '');
+    tagArtist = normalizeForMatch(`${tags.artist ?? ''} ${tags.albumArtist ?? ''}`);
+    tagAlbum = normalizeForMatch(tags.album ?? '');
+  }
   const hasTags = tagTitle !== '' || tagArtist !== '' || tagAlbum !== '';
-  const wholePath = `${folders.join(' ')} ${stem}`;
-  const everything = `${wholePath} ${tagTitle} ${tagArtist} ${tagAlbum}`;
+  // The folders are looked at only once the file name passed (keywords need them first).
+  let facts: FolderFacts | undefined;
+  // The whole path as one text only when a rule needs more than its parts: what the folders say is
+  // already known, and most files are judged without building it.
+  let wholePath: string | undefined;
 
   if (target.keywords.length > 0) {
-    const missing = target.keywords.find((k) => !containsPhrase(everything, k));
-    if (missing !== undefined) return { reason: `"${missing}" not in path` };
-  }
-  if (
-    target.titleForms.length > 0 &&
-    !target.titleForms.some((t) => containsPhrase(stem, t) || containsPhrase(tagTitle, t))
-  ) {
-    return { reason: hasTags ? 'title not in file name or tags' : 'title not in file name' };
-  }
-  if (
-    target.artistForms.length > 0 &&
-    !target.artistForms.some((a) => containsPhrase(wholePath, a) || containsPhrase(tagArtist, a))
-  ) {
-    return { reason: hasTags ? 'artist not in path or tags' : 'artist not in path' };
-  }
-  const mustShow = target.variants.some((v) => v.requested);
-  if (rejectVariants && (mustShow || ANY_VARIANT.test(everything))) {
-    const names = [stem, tagTitle];
-    // Folder by folder: "Live\Live - Throwing Copper" is the band Live twice, not a live album.
-    const containers = [...folders, tagAlbum].map((folder) => withoutNames(folder, target));
-    for (const [i, variant] of VARIANTS.entries()) {
-      const { allowed, allowedInFolder, requested } = target.variants[i]!;
-      if (
-        names.some((name) => count(name, variant.pattern) > allowed) ||
-        containers.some((folder) => count(folder, variant.pattern) > allowedInFolder)
-      ) {
-        return { reason: `${variant.name}, not requested` };
-      }
-      // A requested variant ("Song (Live)", a song of "MTV Unplugged") is not satisfied by the
-      // studio "Song". An album named so ("Live Through This") asks for files named so: its folder.
-      if (requested && count(everything, variant.pattern) === 0) {
-        return { reason: `not the requested ${variant.name} version` };
-      }
+    facts = parsed ? folders.ofFolders(parsed) : folders.facts(name, separator);
+    const text = everythingOf(facts, stem, tagTitle, tagArtist, tagAlbum);
+    for (const keyword of target.keywords) {
+      if (!containsPhrase(text, keyword)) return `"${keyword}" not in path`;
     }
+  }
+  if (target.titleForms.length > 0 && !someIn(target.titleForms, stem, tagTitle)) {
+    return hasTags ? 'title not in file name or tags' : 'title not in file name';
+  }
+  facts ??= parsed ? folders.ofFolders(parsed) : folders.facts(name, separator);
+  // A phrase in the folders is a phrase in the whole path (the folders' words come first in it).
+  if (target.artistForms.length > 0 && !facts.artistFound) {
+    wholePath = `${facts.joined} ${stem}`;
+    if (!someIn(target.artistForms, wholePath, tagArtist)) {
+      return hasTags ? 'artist not in path or tags' : 'artist not in path';
+    }
+  }
+  if (rejectVariants) {
+    const reason = target.mustShow
+      ? requestedVariantReason(target, facts, stem, tagTitle, tagArtist, tagAlbum)
+      : unrequestedVariantReason(target, facts, stem, tagTitle, tagArtist, tagAlbum);
+    if (reason !== undefined) return reason;
   }
   const albumMatches =
     target.album !== '' &&
-    (containsPhrase(wholePath, target.album) || containsPhrase(tagAlbum, target.album));
+    (facts.albumFound ||
+      containsPhrase((wholePath ??= `${facts.joined} ${stem}`), target.album) ||
+      containsPhrase(tagAlbum, target.album));
   return { albumMatches, exactName: isExactName(stem, target) };
+}
+
+/** The whole text the plain rules test variant words and keywords in, exactly as they build it. */
+function everythingOf(
+  facts: FolderFacts,
+  stem: string,
+  tagTitle: string,
+  tagArtist: string,
+  tagAlbum: string,
+): string {
+  return `${facts.joined} ${stem} ${tagTitle} ${tagArtist} ${tagAlbum}`;
+}
+
+/** Whether one of `forms` is in `first` or in `second`. */
+function someIn(forms: readonly string[], first: string, second: string): boolean {
+  for (const form of forms) {
+    if (containsPhrase(first, form) || containsPhrase(second, form)) return true;
+  }
+  return false;
+}
+
+const NOT_REQUESTED = VARIANTS.map((v) => `${v.name}, not requested`);
+
+/**
+ * The usual case, nothing asked for: a file is rejected for the first variant its name or tag
+ * title names more often than the request does, or a folder (or album tag), without the request's
+ * names, more often than the request allows in a folder; bit i of a folder mask is VARIANTS[i].
+ * The plain rules look only when some variant word is in the whole text ("everything"): a word in
+ * the file name or title tag is in it, and one in a folder's text mostly is too (`anyVariant`);
+ * only a word that taking the names out made (rare) needs the whole text built to be sure.
+ */
+function unrequestedVariantReason(
+  target: PreparedTarget,
+  facts: FolderFacts,
+  stem: string,
+  tagTitle: string,
+  tagArtist: string,
+  tagAlbum: string,
+): string | undefined {
+  const inStem = ANY_VARIANT.test(stem);
+  const inTitle = tagTitle !== '' && ANY_VARIANT.test(tagTitle);
+  const containers =
+    facts.variantMask |
+    (tagAlbum === '' ? 0 : variantMask(withoutNames(tagAlbum, target), target.allowedInFolder));
+  if (!inStem && !inTitle && containers === 0) return undefined;
+  const open =
+    inStem ||
+    inTitle ||
+    facts.anyVariant ||
+    ANY_VARIANT.test(everythingOf(facts, stem, tagTitle, tagArtist, tagAlbum));
+  if (!open) return undefined;
+  // The first variant in table order that the names or a container name too often.
+  for (let i = 0; i < VARIANTS.length; i++) {
+    const { pattern } = VARIANTS[i]!;
+    const allowed = target.allowed[i]!;
+    if (
+      (containers & (1 << i)) !== 0 ||
+      (inStem && count(stem, pattern) > allowed) ||
+      (inTitle && count(tagTitle, pattern) > allowed)
+    ) {
+      return NOT_REQUESTED[i];
+    }
+  }
+  return undefined;
+}
+
+/** A request that names a variant ("Song (Live)"): the plain loop, every variant in order. */
+function requestedVariantReason(
+  target: PreparedTarget,
+  facts: FolderFacts,
+  stem: string,
+  tagTitle: string,
+  tagArtist: string,
+  tagAlbum: string,
+): string | undefined {
+  const everything = everythingOf(facts, stem, tagTitle, tagArtist, tagAlbum);
+  const album = withoutNames(tagAlbum, target);
+  for (const [i, variant] of VARIANTS.entries()) {
+    const { allowed, allowedInFolder, requested } = target.variants[i]!;
+    if (
+      count(stem, variant.pattern) > allowed ||
+      count(tagTitle, variant.pattern) > allowed ||
+      facts.containers.some((folder) => count(folder, variant.pattern) > allowedInFolder) ||
+      count(album, variant.pattern) > allowedInFolder
+    ) {
+      return NOT_REQUESTED[i];
+    }
+    // A requested variant ("Song (Live)", a song of "MTV Unplugged") is not satisfied by the
+    // studio "Song". An album named so ("Live Through This") asks for files named so: its folder.
+    if (requested && count(everything, variant.pattern) === 0) {
+      return `not the requested ${variant.name} version`;
+    }
+  }
+  return undefined;
+}
+
+/** Bit i set: `text` names VARIANTS[i] more often than `limits[i]`. One test when it names none. */
+export function variantMask(text: string, limits: readonly number[]): number {
+  if (text === '' || !ANY_VARIANT.test(text)) return 0;
+  let mask = 0;
+  for (let i = 0; i < VARIANTS.length; i++) {
+    if (count(text, VARIANTS[i]!.pattern) > limits[i]!) mask |= 1 << i;
+  }
+  return mask;
 }
 
 /**
@@ -218,7 +355,7 @@ export function matchNames(
  * when the folder starts with it ("Live - Throwing Copper", the band), the title wherever it is
  * ("Oasis - Live Forever (Single)"). What is left is what the folder says about the recording.
  */
-function withoutNames(folder: string, target: PreparedTarget): string {
+export function withoutNames(folder: string, target: PreparedTarget): string {
   let rest = folder;
   const artist = target.folderNames.artists.find(
     (form) => rest === form || rest.startsWith(`${form} `),
