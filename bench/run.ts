@@ -2,6 +2,7 @@ import { chaosBench } from './chaos.bench.js';
 import { endToEndBench } from './end-to-end.bench.js';
 import { enqueueBench } from './enqueue.bench.js';
 import { libraryBench } from './library.bench.js';
+import { postProcessFigure } from './post-process.figure.js';
 import { claimBench } from './claim.bench.js';
 import { queueBench } from './queue.bench.js';
 import { refillBench } from './refill.bench.js';
@@ -68,6 +69,8 @@ async function main(): Promise<void> {
       '== library: per-file costs of filing (transcode check: 3-minute FLAC, 60 s 192 kHz)',
     );
     console.table(await libraryBench());
+    console.log('== post-process 200 FLAC files: tags + cover + move (target >= 50 files/s)');
+    console.table([await postProcessFigure()]);
   }
   if (want('chaos')) {
     console.log('== 300 tracks while 30% of peers misbehave at random and slskd restarts twice');

@@ -29,10 +29,22 @@ Id3v2Settings.forceDefaultVersion = true;
 // Without this an MP3 gets a fresh ID3v1 tag at its end whenever its tag is touched.
 MpegAudioFileSettings.defaultTagTypes = TagTypes.Id3v2;
 
-/** What one tagging call does to a file: write the text tags, or embed the front cover. */
-export type TagJob =
+/**
+ * What one tagging call does to a file: write the text tags, embed the front cover, or both in
+ * one pass (one copy, one write, one fsync, one read-back), which post-processing asks for when
+ * both steps are due. `tags` is always what the read-back checks; a cover job does not write them.
+ */
+export type TagJob = (
   | { kind: 'tags'; source: string; target: string; tags: TrackTags }
-  | { kind: 'cover'; source: string; target: string; tags: TrackTags; cover: CoverImage };
+  | { kind: 'cover'; source: string; target: string; tags: TrackTags; cover: CoverImage }
+  | { kind: 'tags+cover'; source: string; target: string; tags: TrackTags; cover: CoverImage }
+) & {
+  /**
+   * `source` is a private temp copy made for this job alone (post-processing's staged copy of
+   * slskd's file): it is tagged where it is, as the job's temp file, instead of copied once more.
+   */
+  staged?: boolean;
+};
 
 /** The file could not be tagged, or did not read back as written. */
 export class TaggingError extends Error {
@@ -43,10 +55,12 @@ export class TaggingError extends Error {
 }
 
 /**
- * The hidden temp file a job for `target` writes before its rename. Named like placement's temp
- * files, so the start-up sweep removes one a crash left.
+ * The hidden temp file a job writes before its rename (a staged job's source is its own). Named
+ * like placement's temp files, so the start-up sweep removes one a crash left.
  */
-export function tempFileFor(target: string): string {
+export function tempFileFor(job: Pick<TagJob, 'target' | 'source' | 'staged'>): string {
+  if (job.staged) return job.source;
+  const target = job.target;
   return path.join(
     path.dirname(target),
     `.${truncateUtf8(path.basename(target), 200)}.soulspot-${randomBytes(6).toString('hex')}.part`,
@@ -58,9 +72,9 @@ export function tempFileFor(target: string): string {
  * it, fsync, read it back, then rename over the target. A crash at any point leaves `source` as it
  * was and either the old target or the new one, never a half-written file under the target's name.
  */
-export async function writeTaggedCopy(job: TagJob, temp = tempFileFor(job.target)): Promise<void> {
+export async function writeTaggedCopy(job: TagJob, temp = tempFileFor(job)): Promise<void> {
   try {
-    await copyFile(job.source, temp);
+    if (!job.staged) await copyFile(job.source, temp);
     applyTags(temp, path.extname(job.target), job);
     await fsyncFile(temp);
     const problems = await readBack(temp, job);
@@ -91,8 +105,8 @@ function applyTags(file: string, extension: string, job: TagJob): void {
       f.getTag(TagTypes.Id3v2, true);
     }
     const tag = f.tag;
-    if (job.kind === 'tags') setText(tag, job.tags);
-    else
+    if (job.kind !== 'cover') setText(tag, job.tags);
+    if (job.kind !== 'tags')
       tag.pictures = [
         Picture.fromFullData(
           ByteVector.fromByteArray(job.cover.data),
@@ -127,8 +141,8 @@ function setText(tag: Tag, t: TrackTags): void {
 }
 
 async function readBack(file: string, job: TagJob): Promise<string[]> {
-  const meta = await parseFile(file, { duration: false, skipCovers: job.kind !== 'cover' });
-  const cover = job.kind === 'cover' ? job.cover : null;
+  const cover = job.kind === 'tags' ? null : job.cover;
+  const meta = await parseFile(file, { duration: false, skipCovers: cover === null });
   // The cover step re-checks the text tags too: rewriting the file must not have lost them.
   return tagMismatches(job.tags, meta.common, cover);
 }
