@@ -4,6 +4,7 @@ import { enqueueBench } from './enqueue.bench.js';
 import { eventAppendBench } from './event-append.bench.js';
 import { libraryBench } from './library.bench.js';
 import { notifyBench } from './notify.bench.js';
+import { postProcessFigure } from './post-process.figure.js';
 import { claimBench } from './claim.bench.js';
 import { queueBench } from './queue.bench.js';
 import { refillBench } from './refill.bench.js';
@@ -82,6 +83,8 @@ async function main(): Promise<void> {
       '== library: per-file costs of filing (transcode check: 3-minute FLAC, 60 s 192 kHz)',
     );
     console.table(await libraryBench());
+    console.log('== post-process 200 FLAC files: tags + cover + move (target >= 50 files/s)');
+    console.table([await postProcessFigure()]);
   }
   if (want('notify')) {
     console.log('== notification outbox: deliveries/s to a loopback receiver (signed webhooks)');

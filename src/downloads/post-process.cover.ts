@@ -66,6 +66,16 @@ export async function obtainCover(
   return findFolderCover(root, source, ownCovers(ctx, attempt));
 }
 
+/** The cover is in: a cover_failed an earlier run marked on the attempt no longer holds. */
+export async function clearCoverFailure(ctx: JobContext, attempt: AttemptRow): Promise<void> {
+  if (attempt.error_code !== 'cover_failed') return;
+  await ctx.updateAttempt(attempt.id, {
+    error_code: null,
+    error_message: null,
+    updated_at: ctx.deps.now(),
+  });
+}
+
 /**
  * Which of the local images next to the download are this attempt's own: slskd downloaded them
  * from the same source (user) and the same remote folder as the attempt's file, and the file at

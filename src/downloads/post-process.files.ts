@@ -1,19 +1,20 @@
 import { randomBytes } from 'node:crypto';
-import { open, rename, stat, unlink } from 'node:fs/promises';
+import { open, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { openConfined } from '../library/confine.js';
-import { fsyncDirectory } from '../library/fsync.js';
 import type { Placement } from '../library/move.js';
 
 /** The file work of post-processing (post-process.step.ts): staging slskd's file, and its identity. */
 
 /**
- * slskd's file copied to the working copy through the downloads folder's confinement (opened
- * with O_NOFOLLOW and checked on the descriptor): the tag worker only ever sees our own copy.
+ * slskd's file copied through the downloads folder's confinement (opened with O_NOFOLLOW and
+ * checked on the descriptor) to a hidden temp file beside the working copy: the tag worker only
+ * ever sees our own copy. Not fsynced: the worker tags it in place, fsyncs and reads it back
+ * before it renames it to `work`, and a crash before that leaves only a temp file (named like
+ * placement's, so the start-up sweep removes it) and no working copy, so the steps start over.
  */
-export async function stageCopy(root: string, source: string, work: string): Promise<void> {
+export async function stageTemp(root: string, source: string, work: string): Promise<string> {
   const input = await openConfined(root, source);
-  // Named like placement's temp files: the start-up sweep removes one a crash left.
   const temp = path.join(
     path.dirname(work),
     `${path.basename(work)}.soulspot-${randomBytes(6).toString('hex')}.part`,
@@ -30,12 +31,10 @@ export async function stageCopy(root: string, source: string, work: string): Pro
         await output.write(buffer, 0, bytesRead, position);
         position += bytesRead;
       }
-      await output.sync();
     } finally {
       await output.close();
     }
-    await rename(temp, work);
-    await fsyncDirectory(path.dirname(work));
+    return temp;
   } catch (error) {
     await unlink(temp).catch(() => undefined);
     throw error;

@@ -323,6 +323,80 @@ describe.each(testDialects())('post-processing in filing (%s)', (dialect) => {
     expect(filesUnder(library).filter((f) => path.basename(f).startsWith('.'))).toEqual([]);
   });
 
+  it('tags and cover both due: one pass of the worker, both read back, recorded as covered', async () => {
+    await peerImage('cover.jpg', 'red');
+    const id = await processing();
+    await run(deps({ tagFiles: true, embedCover: true, writeFolderCover: true }));
+    const done = await repo.get(id);
+    expect(done?.status, done?.error_message ?? '').toBe('completed');
+    expect(jobs).toEqual(['tags+cover']);
+    const meta = await parseFile(done!.library_path!);
+    expect(meta.common.title).toBe('A');
+    expect(meta.common.album).toBe('Tones');
+    expect(meta.common.track).toEqual({ no: 1, of: 9 });
+    expect(meta.common.picture).toHaveLength(1);
+    expect(meta.common.picture![0]!.format).toBe('image/jpeg');
+    const attempt = await repo.getAttempt(done!.current_attempt_id!);
+    expect(attempt?.post_step).toBe('covered');
+    expect(
+      visible()
+        .map((f) => path.basename(f))
+        .sort(),
+    ).toEqual(['01 - A.flac', 'cover.jpg']);
+    // No working copy, no staged temp file left in the library.
+    expect(filesUnder(library).filter((f) => path.basename(f).startsWith('.'))).toEqual([]);
+  });
+
+  it('the one pass lost midway (its staged copy half done): the next run starts over and leaves no temp file', async () => {
+    await peerImage('cover.jpg', 'red');
+    const id = await processing();
+    const d = deps({ tagFiles: true, embedCover: true, writeFolderCover: false });
+    workerLosses = 1;
+    await run(d);
+    const waiting = await repo.get(id);
+    expect(waiting?.status).toBe('processing');
+    expect(waiting?.error_code).toBe('tagging_failed');
+    expect((await repo.getAttempt(waiting!.current_attempt_id!))?.post_step).toBeNull();
+    expect(filesUnder(library)).toEqual([]);
+    expect(await readdir(path.join(downloads, 'Album'))).toContain('01 - Tone A.flac');
+
+    now = waiting!.run_after;
+    await run(d, 'worker-b');
+    const done = await repo.get(id);
+    expect(done?.status, done?.error_message ?? '').toBe('completed');
+    expect(jobs).toEqual(['tags+cover', 'tags+cover']);
+    const meta = await parseFile(done!.library_path!);
+    expect(meta.common.title).toBe('A');
+    expect(meta.common.picture).toHaveLength(1);
+    expect(filesUnder(library)).toEqual([done!.library_path]);
+  });
+
+  it('a working copy tagged before a crash (post_step tagged): the run embeds the cover alone, the tags kept', async () => {
+    // The first run is stopped between the steps: the cover fails (no URL answers), tags recorded.
+    const id = await processing({ cover_url: 'http://127.0.0.1:9/front.jpg' });
+    const d = deps({ tagFiles: true, embedCover: true, writeFolderCover: false });
+    await run(d);
+    const between = await repo.get(id);
+    expect((await repo.getAttempt(between!.current_attempt_id!))?.post_step).toBe('tagged');
+    expect(jobs).toEqual(['tags']);
+    // Resumed with a cover to hand: only the cover step runs, on the tagged working copy.
+    await peerImage('cover.jpg', 'blue');
+    await repo.commandUpdate(id, ['failed'], {
+      status: 'processing',
+      error_code: null,
+      error_message: null,
+      run_after: now,
+      updated_at: now,
+    });
+    await run(d, 'worker-b');
+    const done = await repo.get(id);
+    expect(done?.status, done?.error_message ?? '').toBe('completed');
+    expect(jobs).toEqual(['tags', 'cover']);
+    const meta = await parseFile(done!.library_path!);
+    expect(meta.common.track).toEqual({ no: 1, of: 9 });
+    expect(meta.common.picture).toHaveLength(1);
+  });
+
   it('a lost tag worker is transient: still processing, a retry used, filed on the next run', async () => {
     const id = await processing();
     const d = deps({ tagFiles: true, embedCover: false, writeFolderCover: false });

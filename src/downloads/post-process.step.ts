@@ -9,17 +9,23 @@ import { TaggingError, TagWorkerError } from '../library/tagging/tagger.js';
 import { isTaggable, NO_TAGS, type CoverImage, type TrackTags } from '../library/tagging/tags.js';
 import type { JobContext } from './download.job.js';
 import type { AttemptRow, DownloadRow } from './download.repository.js';
-import { folderCover, obtainCover } from './post-process.cover.js';
-import { isFile, sourceIdentity, stageCopy } from './post-process.files.js';
+import { clearCoverFailure, folderCover, obtainCover } from './post-process.cover.js';
+import { isFile, sourceIdentity, stageTemp } from './post-process.files.js';
+import { failTagging, writeTags } from './post-process.tag.js';
 
 /**
  * Post-processing of a verified file, between verification and the library (import.step.ts):
  *
  *   tag → embed cover → place (rename into its final name) → folder cover.jpg
  *
+ * When both tag and cover are due, they are one pass of the tag worker (recorded as 'covered');
+ * the steps run apart when only one is switched on or due (a resumed run), or the one pass was
+ * refused (then they say which of the two it was).
+ *
  * Each step works on a working copy next to its final name (`.<name>.soulspot-work-<attempt>`),
  * written by the tag worker as temp copy → tag → fsync → read back → rename, so slskd's file is
- * never modified and the working copy is always whole. The step reached is recorded on the attempt
+ * never modified and the working copy is always whole. The first step's temp copy is staged from
+ * slskd's file (stageTemp), the later ones' from the working copy. The step reached is recorded on the attempt
  * (`post_step`), so a crash or a retry resumes with the next step on the working copy; without it
  * (removed, or never made) the steps start over from slskd's file. Before placing, the working
  * copy's SHA-256 is recorded (`post_digest`): a crash after the rename finds the placed file by it.
@@ -106,48 +112,87 @@ export async function postProcessAndPlace(
     reached = step;
   };
 
-  // Step 1, tags: slskd's file is copied (confined) to the working copy, which is then tagged.
-  if (steps.tag && reached === null) {
-    await stageCopy(root, source, work);
-    try {
-      await tagger.write({ kind: 'tags', source: work, target: work, tags });
-    } catch (error) {
-      if (error instanceof TagWorkerError) {
-        // Not the file's fault (the worker stalled or crashed): filing resumes later by itself.
-        await unlink(work).catch(() => undefined);
-        await ctx.resumeLater('tagging_failed', `Tagging was interrupted: ${error.message}`);
-        return null;
-      }
-      if (!(error instanceof TaggingError)) throw error;
-      // The staged copy is untagged and of no use to a retry, which stages afresh.
-      await unlink(work).catch(() => undefined);
-      await ctx.fail('tagging_failed', `Tagging failed: ${error.message}`);
-      return null;
-    }
-    await record('tagged');
-  }
-
-  // Step 2, cover: fetched or found now (a retry fetches it again), embedded in the working copy.
+  // The cover is looked for first: when both steps are due, tags and cover then go into the
+  // working copy in one pass of the tag worker (one copy, one write, one fsync, one read-back)
+  // instead of two. A cover that cannot be had fails its own step below, after the tags.
+  const coverDue = steps.cover && reached !== 'covered';
   let cover: CoverImage | null = null;
-  if (steps.cover && reached !== 'covered') {
+  let coverError: CoverError | null = null;
+  if (coverDue) {
     try {
       cover = await obtainCover(ctx, attempt, root, source);
+    } catch (error) {
+      if (!(error instanceof CoverError)) throw error;
+      coverError = error;
+    }
+  }
+
+  // Step 1, tags (and the cover, when there is one): slskd's file is copied (confined) to the
+  // working copy, which is then tagged. Recorded as 'covered' when the cover went in too.
+  if (steps.tag && reached === null) {
+    const both = cover !== null;
+    // Staged: slskd's file copied (confined) to a temp file that the worker tags in place and,
+    // once read back, renames to the working copy; no second copy of the audio.
+    const tagsOnly = async () =>
+      ({
+        kind: 'tags',
+        source: await stageTemp(root, source, work),
+        target: work,
+        tags,
+        staged: true,
+      }) as const;
+    const outcome = await writeTags(
+      ctx,
+      work,
+      cover
+        ? {
+            kind: 'tags+cover',
+            source: await stageTemp(root, source, work),
+            target: work,
+            tags,
+            cover,
+            staged: true,
+          }
+        : await tagsOnly(),
+    );
+    if (outcome === 'over') return null;
+    if (outcome !== 'done' && !both) return failTagging(ctx, work, outcome);
+    if (outcome !== 'done') {
+      // The one pass was refused: the tags alone say whether it was them or the cover (whose
+      // own step then fails with its reason, as when the steps ran apart).
+      const alone = await writeTags(ctx, work, await tagsOnly());
+      if (alone !== 'done') return alone === 'over' ? null : failTagging(ctx, work, alone);
+      await record('tagged');
+    } else {
+      await record(both ? 'covered' : 'tagged');
+      if (both) await clearCoverFailure(ctx, attempt);
+    }
+  }
+
+  // Step 2, the cover alone: tags off, tagged by an earlier run, or the one pass refused.
+  if (coverDue && reached !== 'covered') {
+    try {
+      if (coverError) throw coverError;
       if (cover) {
-        if (reached === null) await stageCopy(root, source, work);
-        await tagger.write({
-          kind: 'cover',
-          source: work,
-          target: work,
-          tags: steps.tag ? tags : NO_TAGS,
-          cover,
-        });
-        await record('covered');
-        if (attempt.error_code === 'cover_failed')
-          await ctx.updateAttempt(attempt.id, {
-            error_code: null,
-            error_message: null,
-            updated_at: now(),
+        // Nothing written yet (tags off): staged as step 1 stages; else the tagged working copy.
+        const fresh = reached === null;
+        const from = fresh ? await stageTemp(root, source, work) : work;
+        await tagger
+          .write({
+            kind: 'cover',
+            source: from,
+            target: work,
+            tags: steps.tag ? tags : NO_TAGS,
+            cover,
+            staged: fresh,
+          })
+          .catch(async (error: unknown) => {
+            // As in writeTags: a staged copy lost before the worker started it is ours to remove.
+            if (fresh) await unlink(from).catch(() => undefined);
+            throw error;
           });
+        await record('covered');
+        await clearCoverFailure(ctx, attempt);
       }
     } catch (error) {
       if (error instanceof TagWorkerError) {

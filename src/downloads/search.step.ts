@@ -106,7 +106,7 @@ export function needsSearch(stored: StoredCandidates | null, now: number): boole
 }
 
 const MAX_RANKED_KEPT = 50;
-const MAX_REJECTED_KEPT = 200;
+export const MAX_REJECTED_KEPT = 200;
 
 export function readCandidates(json: string | null): StoredCandidates | null {
   return json ? (JSON.parse(json) as StoredCandidates) : null;
@@ -215,7 +215,14 @@ export async function rankSnapshot(
     },
     snapshot,
     profile.rules,
-    filter ? { isBlocked: filter.isBlocked, peerRecord: filter.peerRecord } : {},
+    // Only the rejections that are stored are put in order (the rest are counted).
+    filter
+      ? {
+          isBlocked: filter.isBlocked,
+          peerRecord: filter.peerRecord,
+          keepRejected: MAX_REJECTED_KEPT,
+        }
+      : { keepRejected: MAX_REJECTED_KEPT },
   );
   return toStored(query, result, profile);
 }
@@ -278,6 +285,6 @@ function toStored(
     ranked: result.ranked.slice(0, MAX_RANKED_KEPT),
     rejected: result.rejected.slice(0, MAX_REJECTED_KEPT),
     rankedTotal: result.ranked.length,
-    rejectedTotal: result.rejected.length,
+    rejectedTotal: result.rejectedTotal,
   };
 }

@@ -31,9 +31,6 @@ const ACCENTED_BASE = /([\p{Script=Latin}\p{Script=Greek}\p{Script=Cyrillic}])\p
 /** A mark with no letter before it (after a digit, a space, at the start) decorates nothing. */
 const STRAY_MARK = /(?<![\p{L}\p{M}])\p{M}+/gu;
 
-// eslint-disable-next-line no-control-regex -- the whole ASCII range, control characters included
-const NON_ASCII = /[^\x00-\x7f]/;
-
 /** Credit words, all read as one ("ft." = "feat." = "featuring"). */
 const CREDIT_WORD = /(?<![\p{L}\p{N}])(?:featuring|feat|ft)(?![\p{L}\p{N}])/gu;
 
@@ -46,7 +43,8 @@ const CREDIT_WORD = /(?<![\p{L}\p{N}])(?:featuring|feat|ft)(?![\p{L}\p{N}])/gu;
 export function normalizeForMatch(text: string): string {
   // Most peer paths are plain ASCII: one pass over the characters (normalizeAscii) gives the same
   // text as the general rules, several times faster; ranking 25,000 results is mostly this.
-  if (!NON_ASCII.test(text)) return normalizeAscii(text);
+  const ascii = asciiPass(text);
+  if (ascii !== undefined) return ascii;
   const folded = text
     // Lower-cased on both sides of NFKD: lower-casing can produce combining marks ("İ" → "i̇"), and
     // NFKD can produce capitals ("𝜜" → "Α").
@@ -57,7 +55,7 @@ export function normalizeForMatch(text: string): string {
     .normalize('NFC')
     .toLowerCase()
     .replace(/[ßæœøłđðþı]/g, (letter) => FOLDED_LETTERS[letter] ?? letter);
-  return NON_ASCII.test(folded) ? normalizeByRules(folded) : normalizeAscii(folded);
+  return asciiPass(folded) ?? normalizeByRules(folded);
 }
 
 /** The rules after case and accent folding, as regular expressions (any script). */
@@ -83,39 +81,68 @@ const isSpaceLike = (c: number): boolean => c === 32 || (c >= 9 && c <= 13) || c
 
 /** normalizeByRules for ASCII text, in one pass (normalize.test.ts checks they agree). */
 export function normalizeAscii(text: string): string {
-  const s = (
-    text.includes("'") || text.includes('`') ? text.replace(/['`]/g, '') : text
-  ).toLowerCase();
-  const n = s.length;
-  let out = '';
+  return asciiPass(text) ?? normalizeByRules(text.toLowerCase());
+}
+
+/**
+ * Where asciiPass writes: one buffer reused by every call (the ranking calls it for each of up to
+ * 25,000 file names), so a name costs one string, the result, and not one per character or word.
+ * Grown when a longer text comes; an output is at most 5 bytes per input character ("&" → " and").
+ */
+let scratch = Buffer.allocUnsafe(1024);
+
+/**
+ * normalizeAscii's one pass: lower case, runs of letters and digits kept, everything else one
+ * space, acronym dots and apostrophes dropped, '&' and a lone '+' read as "and", credit words read
+ * as "feat". undefined for text that is not plain ASCII (the general rules apply).
+ */
+function asciiPass(text: string): string | undefined {
+  const n = text.length;
+  if (scratch.length < 5 * n + 8) scratch = Buffer.allocUnsafe(5 * n + 8);
+  const out = scratch;
+  let length = 0;
   let gap = false;
+  let credit = false; // a word starts with "f": it may be "ft", "feat", "featuring"
   for (let i = 0; i < n; i++) {
-    const c = s.charCodeAt(i);
+    const c = lower(text.charCodeAt(i));
+    if (c > 127) return undefined;
     if (isAlnum(c)) {
-      if (gap && out.length > 0) out += ' ';
+      if (gap && length > 0) out[length++] = SPACE;
       gap = false;
-      out += s[i]!;
+      if (c === 102 && (length === 0 || out[length - 1] === SPACE)) credit = true;
+      out[length++] = c;
       continue;
     }
+    // Apostrophes are taken out before the rules look at neighbours: the plain way, rare.
+    if (c === 39 || c === 96) return asciiPass(text.replace(/['`]/g, ''));
     if (
       c === 46 &&
-      isLetter(s.charCodeAt(i - 1)) &&
-      !isAlnum(s.charCodeAt(i - 2)) &&
-      isLetter(s.charCodeAt(i + 1)) &&
-      !isAlnum(s.charCodeAt(i + 2))
+      isLetter(lower(text.charCodeAt(i - 1))) &&
+      !isAlnum(lower(text.charCodeAt(i - 2))) &&
+      isLetter(lower(text.charCodeAt(i + 1))) &&
+      !isAlnum(lower(text.charCodeAt(i + 2)))
     ) {
       continue; // an acronym's dot: "p.o.d" reads "pod"
     }
     const loneAnd =
       c === 38 ||
       (c === 43 &&
-        (i === 0 || isSpaceLike(s.charCodeAt(i - 1))) &&
-        (i === n - 1 || isSpaceLike(s.charCodeAt(i + 1))));
-    if (loneAnd) out += out.length > 0 ? ' and' : 'and';
+        (i === 0 || isSpaceLike(text.charCodeAt(i - 1))) &&
+        (i === n - 1 || isSpaceLike(text.charCodeAt(i + 1))));
+    if (loneAnd) {
+      if (length > 0) out[length++] = SPACE;
+      out[length++] = 97;
+      out[length++] = 110;
+      out[length++] = 100;
+    }
     gap = true;
   }
-  return out.includes('ft') || out.includes('feat') ? out.replace(CREDIT_WORD, 'feat') : out;
+  const result = out.toString('latin1', 0, length);
+  return credit ? result.replace(CREDIT_WORD, 'feat') : result;
 }
+
+/** ASCII lower case of a character code (NaN, past either end of a text, stays NaN). */
+const lower = (c: number): number => (c >= 65 && c <= 90 ? c + 32 : c);
 
 /**
  * A normalized file name without its track-number prefix: "01 ", "01. ", "1-01 ", "A1 ", "CD2-03 ",
@@ -138,6 +165,45 @@ export interface RemotePath {
 }
 
 /**
+ * Where a remote path's file name starts, minus one: its last separator (a backslash, or a slash),
+ * -1 when it has none. The folders are everything before it, the same as parseRemotePath splits.
+ */
+export function lastSeparator(remote: string): number {
+  // A loop, not lastIndexOf: V8 runs lastIndexOf in its runtime, a slow call for a short scan.
+  let i = remote.length - 1;
+  while (i >= 0 && !isSeparator(remote.charCodeAt(i))) i--;
+  return i;
+}
+
+/** Backslash or slash. */
+export const isSeparator = (c: number): boolean => c === 92 || c === 47;
+
+/**
+ * Folder names of a remote path's directory part (what is before lastSeparator), as
+ * parseRemotePath takes them: split on backslashes (and slashes, when there are any), empty parts
+ * left out, a share alias or drive dropped when it is the first (unless `dropRoot` is false: the
+ * caller already took it off), each normalized.
+ */
+export function parseFolders(
+  directory: string,
+  normalizeFolder: (text: string) => string,
+  dropRoot = true,
+): string[] {
+  const parts = (directory.includes('/') ? directory.split(/[\\/]/) : directory.split('\\')).filter(
+    (part) => part.length > 0,
+  );
+  return parts
+    .filter((part, i) => !(dropRoot && i === 0 && isShareRoot(part)))
+    .map(normalizeFolder)
+    .filter((part) => part.length > 0);
+}
+
+/** A share alias ("@@alice") or a drive ("C:"): a name for a root, not a release. */
+export function isShareRoot(part: string): boolean {
+  return part.startsWith('@@') || /^[a-z]:$/i.test(part);
+}
+
+/**
  * Soulseek paths use backslashes (Windows peers) or slashes, and slskd prefixes a share's alias as
  * "@@name". The alias is a name the peer chose for a shared root, not the name of a release: it
  * is not matched (a share called "@@live-sets" says nothing about one file in it).
@@ -153,7 +219,7 @@ export function parseRemotePath(
   const baseName = parts.pop() ?? '';
   const dot = baseName.lastIndexOf('.');
   const folders = parts
-    .filter((part, i) => !(i === 0 && (part.startsWith('@@') || /^[a-z]:$/i.test(part))))
+    .filter((part, i) => !(i === 0 && isShareRoot(part)))
     .map(normalizeFolder)
     .filter((part) => part.length > 0);
   return {
@@ -169,30 +235,64 @@ export function parseRemotePath(
  */
 const MIN_JOINED_LENGTH = 4;
 
-/** Whether normalized `needle` occurs in normalized `haystack` as whole words. */
+/**
+ * Whether normalized `needle` occurs in normalized `haystack` as whole words. Index arithmetic, no
+ * strings built: the ranking asks this several times for each of up to 25,000 results. It answers
+ * exactly as ` ${haystack} `.includes(` ${needle} `) and then the joined-words rule below (the
+ * reference in test/helpers/ranking-reference.ts; normalize.test.ts checks they agree).
+ */
 export function containsPhrase(haystack: string, needle: string): boolean {
   if (needle.length === 0) return false;
-  if (` ${haystack} `.includes(` ${needle} `)) return true;
+  if (hasWholeWords(haystack, needle)) return true;
   // "AC/DC" vs "ACDC", "Daft Punk" vs "DaftPunk": only for multi-word needles, so a one-word artist
   // like "Air" does not match inside "Fair"; and only as whole words of the haystack written
   // together, so "I Am" is not found in "William" nor "A Ha" in "Bahamas".
   if (!needle.includes(' ')) return false;
-  const joined = needle.replace(/ /g, '');
-  if (joined.length < MIN_JOINED_LENGTH || !haystack.replace(/ /g, '').includes(joined)) {
-    return false;
-  }
-  return joinedWordRun(haystack.split(' '), joined);
+  return joinedWordRun(haystack, needle);
 }
 
-/** Whether some run of consecutive `words`, written together, is exactly `joined`. */
-function joinedWordRun(words: string[], joined: string): boolean {
-  for (let start = 0; start < words.length; start++) {
-    let run = '';
-    for (let i = start; i < words.length && run.length < joined.length; i++) {
-      run += words[i]!;
-      if (!joined.startsWith(run)) break;
-      if (run.length === joined.length) return true;
+/** ` ${haystack} `.includes(` ${needle} `): an occurrence bounded by spaces or the ends. */
+function hasWholeWords(haystack: string, needle: string): boolean {
+  const end = haystack.length - needle.length;
+  for (let at = haystack.indexOf(needle); at >= 0; at = haystack.indexOf(needle, at + 1)) {
+    if (
+      (at === 0 || haystack.charCodeAt(at - 1) === SPACE) &&
+      (at === end || haystack.charCodeAt(at + needle.length) === SPACE)
+    ) {
+      return true;
     }
+    if (at >= end) return false;
+  }
+  return false;
+}
+
+const SPACE = 32;
+
+/**
+ * Whether some run of consecutive words of `haystack` (split on single spaces), written together,
+ * is exactly `needle` with its spaces removed (at least MIN_JOINED_LENGTH characters).
+ */
+function joinedWordRun(haystack: string, needle: string): boolean {
+  let length = 0;
+  for (let i = 0; i < needle.length; i++) if (needle.charCodeAt(i) !== SPACE) length++;
+  if (length < MIN_JOINED_LENGTH) return false;
+  const n = haystack.length;
+  for (let start = 0; start < n; start++) {
+    // A run starts at a word's first letter (an empty word, from two spaces, adds nothing to it).
+    if (haystack.charCodeAt(start) === SPACE) continue;
+    if (start > 0 && haystack.charCodeAt(start - 1) !== SPACE) continue;
+    let at = start;
+    let matched = 0;
+    for (let j = 0; j < needle.length && at <= n; j++) {
+      const want = needle.charCodeAt(j);
+      if (want === SPACE) continue;
+      while (at < n && haystack.charCodeAt(at) === SPACE) at++;
+      if (at >= n || haystack.charCodeAt(at) !== want) break;
+      at++;
+      matched++;
+    }
+    // The run must end where a word ends, not inside one ("daftpunks" is not "daft punk").
+    if (matched === length && (at === n || haystack.charCodeAt(at) === SPACE)) return true;
   }
   return false;
 }

@@ -54,10 +54,18 @@ export interface QualityTier {
 
 /** Extension of a remote path (backslash or slash separated), lower case without the dot. */
 export function extensionOf(remotePath: string): string {
-  // Index arithmetic, not a split: it runs for every one of up to 25,000 results per ranking.
-  const start = Math.max(remotePath.lastIndexOf('\\'), remotePath.lastIndexOf('/')) + 1;
-  const dot = remotePath.lastIndexOf('.');
-  return dot > start ? remotePath.slice(dot + 1).toLowerCase() : '';
+  // A loop from the end, not lastIndexOf (a slow runtime call in V8): it runs for every one of up
+  // to 25,000 results per ranking. The extension is after the name's last dot, when that dot is
+  // neither the name's first character nor absent.
+  for (let i = remotePath.length - 1; i >= 0; i--) {
+    const c = remotePath.charCodeAt(i);
+    if (c === 92 || c === 47) return '';
+    if (c === 46) {
+      const before = i > 0 ? remotePath.charCodeAt(i - 1) : 92;
+      return before === 92 || before === 47 ? '' : remotePath.slice(i + 1).toLowerCase();
+    }
+  }
+  return '';
 }
 
 export function isLossless(extension: string): boolean {

@@ -20,6 +20,7 @@ function plain(result: ProfileRankingResult): RankingResult {
   return {
     ranked: result.ranked.map(({ profileParts: _, ...rest }) => rest),
     rejected: result.rejected,
+    rejectedTotal: result.rejectedTotal,
   };
 }
 

@@ -1,7 +1,8 @@
 import type { Candidate } from '../providers/provider.js';
 import { DEFAULT_QUALITY_POLICY, type QualityPolicy } from './quality-policy.js';
+import { sortByCandidate, sortByScore } from './candidate-order.js';
 import {
-  evaluateProfile,
+  compileProfile,
   factsOf,
   isRequired,
   type ConditionName,
@@ -9,8 +10,7 @@ import {
   type ScorePart,
 } from './quality-profile.js';
 import {
-  compareCandidates,
-  rankCandidates,
+  judgeCandidates,
   type RankedCandidate,
   type RankingOptions,
   type RankingResult,
@@ -71,7 +71,8 @@ function wantedText(target: TrackTarget): string {
 /**
  * rankCandidates under a profile. Candidates the ranking rejects keep the ranking's reason (its
  * rules come first); the ones it accepts are then judged by the profile. Same order guarantees as
- * rankCandidates: score, then its total order on candidates.
+ * rankCandidates: score, then its total order on candidates. Both lists are put in order once,
+ * after the profile has spoken (the ranking's own order would be thrown away).
  */
 export function rankWithProfile(
   target: TrackTarget,
@@ -79,12 +80,15 @@ export function rankWithProfile(
   rules: ProfileRules,
   options: Omit<RankingOptions, 'policy'> = {},
 ): ProfileRankingResult {
-  const base = rankCandidates(target, candidates, { ...options, policy: policyFor(rules) });
-  const wanted = { durationSeconds: target.durationSeconds ?? null, text: wantedText(target) };
+  const base = judgeCandidates(target, candidates, { ...options, policy: policyFor(rules) });
+  const judge = compileProfile(rules, {
+    durationSeconds: target.durationSeconds ?? null,
+    text: wantedText(target),
+  });
   const ranked: ProfileRankedCandidate[] = [];
-  const rejected: ProfileRejectedCandidate[] = [...base.rejected];
+  const rejected: ProfileRejectedCandidate[] = base.rejected;
   for (const entry of base.ranked) {
-    const verdict = evaluateProfile(rules, factsOf(entry.candidate), wanted);
+    const verdict = judge(factsOf(entry.candidate));
     if (!verdict.accepted) {
       rejected.push({
         candidate: entry.candidate,
@@ -97,11 +101,16 @@ export function rankWithProfile(
       candidate: entry.candidate,
       // Rounded as the ranking rounds: a format's place is a fraction, and float noise must not order.
       score: Math.round((entry.score + verdict.score * PREFERENCE_WEIGHT) * 10) / 10,
-      notes: [...entry.notes, ...verdict.parts.map((p) => p.reason)],
+      notes:
+        verdict.parts.length === 0
+          ? entry.notes
+          : [...entry.notes, ...verdict.parts.map((p) => p.reason)],
       profileParts: verdict.parts,
     });
   }
-  ranked.sort((a, b) => b.score - a.score || compareCandidates(a.candidate, b.candidate));
-  rejected.sort((a, b) => compareCandidates(a.candidate, b.candidate));
-  return { ranked, rejected };
+  return {
+    ranked: sortByScore(ranked),
+    rejected: sortByCandidate(rejected, options.keepRejected),
+    rejectedTotal: rejected.length,
+  };
 }

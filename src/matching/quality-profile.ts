@@ -124,6 +124,14 @@ export interface ConditionDef {
     facts: CandidateFacts,
     wanted: WantedFacts,
   ): ConditionFailure | undefined;
+  /**
+   * `check` with what depends only on the rules and the request worked out once (compileProfile):
+   * for a condition whose check would otherwise redo that work for each of thousands of files.
+   */
+  compile?(
+    rules: ProfileRules,
+    wanted: WantedFacts,
+  ): (facts: CandidateFacts) => ConditionFailure | undefined;
 }
 
 const known = (value: number | undefined): value is number =>
@@ -143,6 +151,28 @@ function phraseIn(haystack: string, needle: string): boolean {
 }
 
 const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
+
+/**
+ * The excludeKeywords check for one ranking: the keywords and the request's own words normalized
+ * once; each file's path is normalized when it is checked.
+ */
+function excludedKeyword(
+  rules: ProfileRules,
+  wanted: WantedFacts,
+): (facts: CandidateFacts) => ConditionFailure | undefined {
+  const asked = normalizeForMatch(wanted.text ?? '');
+  const keywords = rules.excludeKeywords.map((keyword) => ({
+    keyword,
+    normalized: normalizeForMatch(keyword),
+  }));
+  return (facts) => {
+    const path = normalizeForMatch(facts.path.replace(/[\\/]/g, ' '));
+    const hit = keywords.find(
+      ({ normalized }) => phraseIn(path, normalized) && !phraseIn(asked, normalized),
+    );
+    return hit === undefined ? undefined : { reason: `excluded keyword "${hit.keyword}"` };
+  };
+}
 
 /** One row per condition; quality-profile.test.ts checks the rows against the names and each other. */
 export const CONDITIONS: Record<ConditionName, ConditionDef> = {
@@ -259,15 +289,8 @@ export const CONDITIONS: Record<ConditionName, ConditionDef> = {
     requiredCapable: true,
     unknownPasses: true,
     active: (r) => r.excludeKeywords.length > 0,
-    check: (r, f, w) => {
-      const path = normalizeForMatch(f.path.replace(/[\\/]/g, ' '));
-      const asked = normalizeForMatch(w.text ?? '');
-      const hit = r.excludeKeywords.find((keyword) => {
-        const k = normalizeForMatch(keyword);
-        return phraseIn(path, k) && !phraseIn(asked, k);
-      });
-      return hit === undefined ? undefined : { reason: `excluded keyword "${hit}"` };
-    },
+    check: (r, f, w) => excludedKeyword(r, w)(f),
+    compile: excludedKeyword,
   },
   excludeUsers: {
     name: 'excludeUsers',
@@ -316,21 +339,47 @@ export function evaluateProfile(
   facts: CandidateFacts,
   wanted: WantedFacts = {},
 ): ProfileVerdict {
-  const rejected: Rejection[] = [];
-  const parts: ScorePart[] = [];
-  for (const name of CONDITION_NAMES) {
+  return compileProfile(rules, wanted)(facts);
+}
+
+/**
+ * evaluateProfile for one ranking: which conditions are active, which of them reject, and what
+ * each check needs from the rules is decided once; the returned function judges one file.
+ */
+export function compileProfile(
+  rules: ProfileRules,
+  wanted: WantedFacts = {},
+): (facts: CandidateFacts) => ProfileVerdict {
+  const active = CONDITION_NAMES.filter((name) => CONDITIONS[name].active(rules)).map((name) => {
     const condition = CONDITIONS[name];
-    if (!condition.active(rules)) continue;
-    const failure = condition.check(rules, facts, wanted);
-    if (failure === undefined) continue;
-    if (condition.requiredCapable && isRequired(rules, name)) {
-      rejected.push({ condition: name, reason: failure.reason });
-    } else {
-      parts.push({ condition: name, points: -(failure.weight ?? 1), reason: failure.reason });
+    return {
+      name,
+      rejects: condition.requiredCapable && isRequired(rules, name),
+      check:
+        condition.compile?.(rules, wanted) ??
+        ((facts: CandidateFacts) => condition.check(rules, facts, wanted)),
+    };
+  });
+  return (facts) => {
+    let rejected: Rejection[] | undefined;
+    let parts: ScorePart[] | undefined;
+    for (const condition of active) {
+      const failure = condition.check(facts);
+      if (failure === undefined) continue;
+      if (condition.rejects) {
+        (rejected ??= []).push({ condition: condition.name, reason: failure.reason });
+      } else {
+        (parts ??= []).push({
+          condition: condition.name,
+          points: -(failure.weight ?? 1),
+          reason: failure.reason,
+        });
+      }
     }
-  }
-  if (rejected.length > 0) return { accepted: false, rejected };
-  return { accepted: true, score: parts.reduce((sum, p) => sum + p.points, 0), parts };
+    if (rejected !== undefined) return { accepted: false, rejected };
+    if (parts === undefined) return { accepted: true, score: 0, parts: [] };
+    return { accepted: true, score: parts.reduce((sum, p) => sum + p.points, 0), parts };
+  };
 }
 
 /** The neutral facts of a provider's candidate; numbers a peer left out or garbled are unknown. */

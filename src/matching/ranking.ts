@@ -1,5 +1,6 @@
 import { sourceKey, type Candidate, type ProviderId } from '../providers/release.js';
-import { memoNormalize } from './normalize.js';
+import { sortByCandidate, sortByScore } from './candidate-order.js';
+import { createFolderMemo, type FolderMemo } from './folder-facts.js';
 import { matchNames, prepareTarget, type PreparedTarget, type TrackTarget } from './track-match.js';
 import {
   DEFAULT_QUALITY_POLICY,
@@ -44,7 +45,10 @@ export interface RejectedCandidate {
 
 export interface RankingResult {
   ranked: RankedCandidate[];
+  /** In compareCandidates order; only the first `keepRejected` when the options say so. */
   rejected: RejectedCandidate[];
+  /** How many were rejected, whether or not all are in `rejected`. */
+  rejectedTotal: number;
 }
 
 export interface RankingOptions {
@@ -52,6 +56,12 @@ export interface RankingOptions {
   isBlocked?: (candidate: Candidate) => boolean;
   /** A source's record, by its name within its provider (release.ts: records are per source). */
   peerRecord?: (username: string, provider: ProviderId) => PeerRecord | undefined;
+  /**
+   * Return only the first this many rejections (in order), as a caller that stores a few
+   * (the search step keeps 200) wants: putting all of 20,000 in order would be a fifth of the
+   * ranking's time. `rejectedTotal` counts them all. Default: all.
+   */
+  keepRejected?: number;
 }
 
 const TIER_WEIGHT = 1000;
@@ -61,47 +71,33 @@ function nonNegative(value: number | undefined): number {
   return value !== undefined && Number.isFinite(value) && value > 0 ? value : 0;
 }
 
-interface Evaluation {
-  reason?: string;
-  score: number;
-  notes: string[];
-}
-
-function evaluate(
-  target: PreparedTarget,
-  candidate: Candidate,
-  policy: QualityPolicy,
-  options: RankingOptions,
-  records: Map<string, PeerRecord | undefined>,
-  normalize: (text: string) => string,
-): Evaluation {
-  const reject = (reason: string): Evaluation => ({ reason, score: 0, notes: [] });
-  if (options.isBlocked?.(candidate)) return reject('blocked source');
+/**
+ * One candidate's verdict: a rejection reason, or its score and notes. Pure. The cheap checks
+ * (blocklist, extension, size, bitrate, duration) come before any text is read, and most
+ * rejections are one of their fixed reasons.
+ */
+function evaluate(judge: Judge, candidate: Candidate): string | { score: number; notes: string[] } {
+  const { target, policy, options } = judge;
+  if (options.isBlocked?.(candidate)) return 'blocked source';
 
   const extension = extensionOf(candidate.filename);
-  if (!policy.allowedExtensions.includes(extension)) {
-    return reject(
-      extension ? `not an audio file (.${extension})` : 'not an audio file (no extension)',
-    );
-  }
-  if (!(candidate.size > 0)) return reject('empty file');
+  if (!judge.audio.has(extension)) return notAudio(judge, extension);
+  if (!(candidate.size > 0)) return 'empty file';
   const kbps = candidate.bitRate;
   if (!isLossless(extension) && kbps !== undefined && kbps > 0 && kbps < policy.minBitrateKbps) {
-    return reject(`bitrate ${kbps} kbps, minimum ${policy.minBitrateKbps}`);
+    return `bitrate ${kbps} kbps, minimum ${policy.minBitrateKbps}`;
   }
 
   const length = candidate.lengthSeconds;
   if (target.durationSeconds !== null && length !== undefined && length > 0) {
     const tolerance = policy.durationToleranceSeconds;
     if (Math.abs(length - target.durationSeconds) > tolerance) {
-      return reject(
-        `duration ${Math.round(length)} s, expected ${Math.round(target.durationSeconds)} s ± ${tolerance}`,
-      );
+      return `duration ${Math.round(length)} s, expected ${Math.round(target.durationSeconds)} s ± ${tolerance}`;
     }
   }
 
-  const names = matchNames(target, candidate, policy.rejectVariants, normalize);
-  if (names.reason !== undefined) return reject(names.reason);
+  const names = matchNames(target, candidate, policy.rejectVariants, judge.folders);
+  if (typeof names === 'string') return names;
 
   const tier = qualityTier(candidate, extension);
   const notes = [tier.label];
@@ -119,6 +115,7 @@ function evaluate(
   within += Math.min(100, 25 * Math.log10(1 + speed / 10_240));
   if (speed > 0) notes.push(`${Math.round(speed / 1024)} KB/s`);
 
+  const records = judge.records;
   const source = sourceKey(candidate);
   if (!records.has(source)) {
     records.set(source, options.peerRecord?.(candidate.username, candidate.provider));
@@ -145,19 +142,57 @@ function evaluate(
   return { score: tier.tier * TIER_WEIGHT + Math.round(within * 10) / 10, notes };
 }
 
-/** Total order used for ties: by provider, username, then file name, then every other field. */
-export function compareCandidates(a: Candidate, b: Candidate): number {
-  if (a.provider !== b.provider) return a.provider < b.provider ? -1 : 1;
-  if (a.username !== b.username) return a.username < b.username ? -1 : 1;
-  if (a.filename !== b.filename) return a.filename < b.filename ? -1 : 1;
-  const ka = canonicalKey(a);
-  const kb = canonicalKey(b);
-  return ka < kb ? -1 : ka > kb ? 1 : 0;
+/** "not an audio file (.jpg)", one string per extension of the ranking. */
+function notAudio(judge: Judge, extension: string): string {
+  let reason = judge.notAudio.get(extension);
+  if (reason === undefined) {
+    reason = extension ? `not an audio file (.${extension})` : 'not an audio file (no extension)';
+    judge.notAudio.set(extension, reason);
+  }
+  return reason;
 }
 
-function canonicalKey(candidate: Candidate): string {
-  const entries = Object.entries(candidate).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0));
-  return JSON.stringify(entries);
+/** What one ranking works with: the request prepared once, and what it learns on the way. */
+interface Judge {
+  target: PreparedTarget;
+  policy: QualityPolicy;
+  options: RankingOptions;
+  audio: ReadonlySet<string>;
+  folders: FolderMemo;
+  records: Map<string, PeerRecord | undefined>;
+  notAudio: Map<string, string>;
+}
+
+export { compareCandidates } from './candidate-order.js';
+
+/**
+ * Every candidate judged, in input order: the ranked ones (score, notes) and the rejected ones
+ * (reason). rankCandidates puts them in order; rankWithProfile first applies a profile.
+ */
+export function judgeCandidates(
+  target: TrackTarget,
+  candidates: readonly Candidate[],
+  options: RankingOptions = {},
+): { ranked: RankedCandidate[]; rejected: RejectedCandidate[] } {
+  const policy = options.policy ?? DEFAULT_QUALITY_POLICY;
+  const prepared = prepareTarget(target);
+  const judge: Judge = {
+    target: prepared,
+    policy,
+    options,
+    audio: new Set(policy.allowedExtensions),
+    folders: createFolderMemo(prepared),
+    records: new Map(),
+    notAudio: new Map(),
+  };
+  const ranked: RankedCandidate[] = [];
+  const rejected: RejectedCandidate[] = [];
+  for (const candidate of candidates) {
+    const result = evaluate(judge, candidate);
+    if (typeof result === 'string') rejected.push({ candidate, reason: result });
+    else ranked.push({ candidate, score: result.score, notes: result.notes });
+  }
+  return { ranked, rejected };
 }
 
 export function rankCandidates(
@@ -165,20 +200,10 @@ export function rankCandidates(
   candidates: Candidate[],
   options: RankingOptions = {},
 ): RankingResult {
-  const policy = options.policy ?? DEFAULT_QUALITY_POLICY;
-  const prepared = prepareTarget(target);
-  const records = new Map<string, PeerRecord | undefined>();
-  const normalize = memoNormalize();
-  const ranked: RankedCandidate[] = [];
-  const rejected: RejectedCandidate[] = [];
-
-  for (const candidate of candidates) {
-    const result = evaluate(prepared, candidate, policy, options, records, normalize);
-    if (result.reason !== undefined) rejected.push({ candidate, reason: result.reason });
-    else ranked.push({ candidate, score: result.score, notes: result.notes });
-  }
-
-  ranked.sort((a, b) => b.score - a.score || compareCandidates(a.candidate, b.candidate));
-  rejected.sort((a, b) => compareCandidates(a.candidate, b.candidate));
-  return { ranked, rejected };
+  const { ranked, rejected } = judgeCandidates(target, candidates, options);
+  return {
+    ranked: sortByScore(ranked),
+    rejected: sortByCandidate(rejected, options.keepRejected),
+    rejectedTotal: rejected.length,
+  };
 }

@@ -1,6 +1,8 @@
-import type { Candidate } from '../providers/provider.js';
+import type { Candidate } from '../providers/release.js';
+import type { FolderFacts, FolderMemo } from './folder-facts.js';
 import {
   containsPhrase,
+  lastSeparator,
   normalizeForMatch,
   parseRemotePath,
   stripTrackNumber,
@@ -37,7 +39,7 @@ export interface TrackTarget {
  * most of what peers share of older albums is one; rejecting it would leave many requests with
  * nothing. The order decides which reason a file with several words gets: the first that applies.
  */
-const VARIANTS: { name: string; pattern: RegExp }[] = [
+export const VARIANTS: { name: string; pattern: RegExp }[] = [
   {
     name: 'remix',
     pattern:
@@ -69,14 +71,26 @@ const VARIANTS: { name: string; pattern: RegExp }[] = [
   { name: 'session', pattern: /(?<![^ ])(?:bbc|peel|maida vale) sessions?(?![^ ])/g },
 ];
 
+// variantMask keeps one bit per variant in a 32-bit integer.
+if (VARIANTS.length > 31) throw new Error('VARIANTS outgrew variantMask: use two masks');
+
 /** Any variant word at all: most files have none, and then one test replaces all of them. */
-const ANY_VARIANT = new RegExp(VARIANTS.map((v) => v.pattern.source).join('|'));
+export const ANY_VARIANT = new RegExp(VARIANTS.map((v) => v.pattern.source).join('|'));
 
 /** Every variant word, to take them all out of a text. */
 const ALL_VARIANTS = new RegExp(ANY_VARIANT.source, 'g');
 
+/** How often a global pattern matches `text` (as text.match(pattern).length), no arrays made. */
 function count(text: string, pattern: RegExp): number {
-  return text.match(pattern)?.length ?? 0;
+  pattern.lastIndex = 0;
+  let n = 0;
+  while (pattern.test(text)) n++;
+  return n;
+}
+
+/** Whether `text` is nothing but version words (a song or an album called "Live"). */
+function onlyVariants(text: string): boolean {
+  return text.replace(ALL_VARIANTS, '').trim() === '';
 }
 
 function unique(values: string[]): string[] {
@@ -102,14 +116,20 @@ export interface PreparedTarget {
   album: string;
   /** Normalized words of a free search text; empty for an artist/title request. */
   keywords: string[];
-  /** Normalized title forms and artist forms, taken out of a folder name before version words count. */
   /**
    * Normalized title, artist and album forms, taken out of a name before version words count
    * (withoutNames); the album's only when it is more than version words.
    */
   folderNames: { titles: string[]; artists: string[]; albums: string[] };
+  /** ` ${form} ` of each title and album form in folderNames: found inside a name (namesRest). */
+  innerNames: string[];
   /** Per VARIANTS entry: how often the request names it (file name; folder) and whether it must show. */
   variants: { allowed: number; allowedInFolder: number; requested: boolean }[];
+  /** The same counts as plain lists, VARIANTS order, for variantMask. */
+  allowed: number[];
+  allowedInFolder: number[];
+  /** Some variant is requested: every file must show it (the full loop of requestedVariantReason). */
+  mustShow: boolean;
   durationSeconds: number | null;
 }
 
@@ -127,7 +147,6 @@ export function prepareTarget(target: TrackTarget): PreparedTarget {
   // Reading", the band Live no "Lightning Crashes (Live)". What stays allowed: the free text's
   // words and the title's brackets' ("(Live)" asks for it); the title's own "live" ("Live
   // Forever") says nothing about "Familiar to Millions (Live)".
-  const onlyVariants = (text: string) => text.replace(ALL_VARIANTS, '').trim() === '';
   const albumFull = normalizeForMatch(target.album ?? '');
   // An album that is only version words ("Live") cannot be taken out of "Live at Wembley"
   // without hiding what the folder says: its words are allowed instead, as before.
@@ -137,98 +156,246 @@ export function prepareTarget(target: TrackTarget): PreparedTarget {
   // words are allowed in a file name instead.
   const allowanceText = `${folderAllowanceText} ${onlyVariants(title) ? title : ''}`;
   const requested = `${title} ${albumFull} ${keywordText}`;
+  // Not a title that is only version words (a song called "Live"): taking it out of "Live at
+  // Wembley" would hide what the folder says.
+  const ownTitles = unique([title, titleCore]).filter((t) => !onlyVariants(t));
+  const variants = VARIANTS.map((v) => {
+    // The title's own version words ("Karma Police (Live)") ask for that version: they count in
+    // names and folders; its core's ("Live Forever") are its name and do not.
+    const ofTitle = Math.max(0, count(title, v.pattern) - count(titleCore, v.pattern));
+    return {
+      allowed: count(allowanceText, v.pattern) + ofTitle,
+      allowedInFolder: count(folderAllowanceText, v.pattern) + ofTitle,
+      requested: count(requested, v.pattern) > 0,
+    };
+  });
   return {
     titleForms: unique([title, titleCore]),
     artistForms: artistForms(target.artist),
     album,
     keywords: unique(keywordText.split(' ')),
     folderNames: {
-      // Not a title that is only version words (a song called "Live"): taking it out of "Live at
-      // Wembley" would hide what the folder says.
-      titles: unique([title, titleCore]).filter((t) => !onlyVariants(t)),
+      titles: ownTitles,
       artists: unique([artist, ...artistForms(target.artist)]),
       albums: albumNames,
     },
-    variants: VARIANTS.map((v) => ({
-      // The title's own version words ("Karma Police (Live)") ask for that version: they count in
-      // names and folders; its core's ("Live Forever") are its name and do not.
-      allowed:
-        count(allowanceText, v.pattern) +
-        Math.max(0, count(title, v.pattern) - count(titleCore, v.pattern)),
-      allowedInFolder:
-        count(folderAllowanceText, v.pattern) +
-        Math.max(0, count(title, v.pattern) - count(titleCore, v.pattern)),
-      requested: count(requested, v.pattern) > 0,
-    })),
+    innerNames: [...ownTitles, ...albumNames].map((own) => ` ${own} `),
+    variants,
+    allowed: variants.map((v) => v.allowed),
+    allowedInFolder: variants.map((v) => v.allowedInFolder),
+    mustShow: variants.some((v) => v.requested),
     durationSeconds: duration !== null && duration !== undefined && duration > 0 ? duration : null,
   };
 }
 
-export type NameMatch =
-  { reason: string } | { reason?: undefined; albumMatches: boolean; exactName: boolean };
+/** A rejection reason, or what the names add to the score. */
+export type NameMatch = string | { albumMatches: boolean; exactName: boolean };
 
 /**
  * Judges a candidate's names: a rejection reason, or what they add to its score. Tags, when the
  * provider knows them, count as much as the path: a title tag stands for the file name, artist and
- * album tags for folders.
+ * album tags for folders. What the folders say comes from `folders` (folder-facts.ts), worked out
+ * once per folder of the ranking; only the file name and the tags are read per file.
+ *
+ * The rules are those of the plain version in test/helpers/ranking-reference.ts, which
+ * ranking.fast.properties.test.ts holds this to, result for result.
  */
 export function matchNames(
   target: PreparedTarget,
   candidate: Candidate,
   rejectVariants: boolean,
-  normalizeFolder: (text: string) => string = normalizeForMatch,
+  folders: FolderMemo,
 ): NameMatch {
-  const { folders, stem } = parseRemotePath(candidate.filename, normalizeFolder);
+  const name = candidate.filename;
+  const separator = lastSeparator(name);
+  let parsed: string[] | undefined;
+  let stem: string;
+  if (separator >= 0 && separator === name.length - 1) {
+    // "Album\" (a trailing separator): the last folder is the name; the plain parse, unshared.
+    const path = parseRemotePath(name, folders.normalizePart);
+    parsed = path.folders;
+    stem = path.stem;
+  } else {
+    let dot = name.length - 1;
+    while (dot > separator && name.charCodeAt(dot) !== 46) dot--;
+    stem = normalizeForMatch(name.slice(separator + 1, dot > separator + 1 ? dot : name.length));
+  }
   const tags = candidate.tags;
-  const tagTitle = normalizeForMatch(tags?.title ?? '');
-  const tagArtist = normalizeForMatch(`${tags?.artist ?? ''} ${tags?.albumArtist ?? ''}`);
-  const tagAlbum = normalizeForMatch(tags?.album ?? '');
+  let tagTitle = '';
+  let tagArtist = '';
+  let tagAlbum = '';
+  if (tags !== undefined) {
+    tagTitle = normalizeForMatch(tags.title ?? '');
+    tagArtist = normalizeForMatch(`${tags.artist ?? ''} ${tags.albumArtist ?? ''}`);
+    tagAlbum = normalizeForMatch(tags.album ?? '');
+  }
   const hasTags = tagTitle !== '' || tagArtist !== '' || tagAlbum !== '';
-  const wholePath = `${folders.join(' ')} ${stem}`;
-  const everything = `${wholePath} ${tagTitle} ${tagArtist} ${tagAlbum}`;
+  // The folders are looked at only once the file name passed (keywords need them first).
+  let facts: FolderFacts | undefined;
+  // The whole path as one text only when a rule needs more than its parts: what the folders say is
+  // already known, and most files are judged without building it.
+  let wholePath: string | undefined;
 
   if (target.keywords.length > 0) {
-    const missing = target.keywords.find((k) => !containsPhrase(everything, k));
-    if (missing !== undefined) return { reason: `"${missing}" not in path` };
-  }
-  if (
-    target.titleForms.length > 0 &&
-    !target.titleForms.some((t) => containsPhrase(stem, t) || containsPhrase(tagTitle, t))
-  ) {
-    return { reason: hasTags ? 'title not in file name or tags' : 'title not in file name' };
-  }
-  if (
-    target.artistForms.length > 0 &&
-    !target.artistForms.some((a) => containsPhrase(wholePath, a) || containsPhrase(tagArtist, a))
-  ) {
-    return { reason: hasTags ? 'artist not in path or tags' : 'artist not in path' };
-  }
-  const mustShow = target.variants.some((v) => v.requested);
-  if (rejectVariants && (mustShow || ANY_VARIANT.test(everything))) {
-    // The file name without its track number and the names the request gives: "05 - Live -
-    // Lightning Crashes" is the band's name, "Lightning Crashes (Live)" a live take.
-    const names = [stripTrackNumber(stem), tagTitle].map((name) => withoutNames(name, target));
-    // Folder by folder: "Live\Live - Throwing Copper" is the band Live twice, not a live album.
-    const containers = [...folders, tagAlbum].map((folder) => withoutNames(folder, target));
-    for (const [i, variant] of VARIANTS.entries()) {
-      const { allowed, allowedInFolder, requested } = target.variants[i]!;
-      if (
-        names.some((name) => count(name, variant.pattern) > allowed) ||
-        containers.some((folder) => count(folder, variant.pattern) > allowedInFolder)
-      ) {
-        return { reason: `${variant.name}, not requested` };
-      }
-      // A requested variant ("Song (Live)", a song of "MTV Unplugged") is not satisfied by the
-      // studio "Song". An album named so ("Live Through This") asks for files named so: its folder.
-      if (requested && count(everything, variant.pattern) === 0) {
-        return { reason: `not the requested ${variant.name} version` };
-      }
+    facts = parsed ? folders.ofFolders(parsed) : folders.facts(name, separator);
+    const text = everythingOf(facts, stem, tagTitle, tagArtist, tagAlbum);
+    for (const keyword of target.keywords) {
+      if (!containsPhrase(text, keyword)) return `"${keyword}" not in path`;
     }
+  }
+  if (target.titleForms.length > 0 && !someIn(target.titleForms, stem, tagTitle)) {
+    return hasTags ? 'title not in file name or tags' : 'title not in file name';
+  }
+  facts ??= parsed ? folders.ofFolders(parsed) : folders.facts(name, separator);
+  // A phrase in the folders is a phrase in the whole path (the folders' words come first in it).
+  if (target.artistForms.length > 0 && !facts.artistFound) {
+    wholePath = `${facts.joined} ${stem}`;
+    if (!someIn(target.artistForms, wholePath, tagArtist)) {
+      return hasTags ? 'artist not in path or tags' : 'artist not in path';
+    }
+  }
+  if (rejectVariants) {
+    const reason = target.mustShow
+      ? requestedVariantReason(target, facts, stem, tagTitle, tagArtist, tagAlbum)
+      : unrequestedVariantReason(target, facts, stem, tagTitle, tagArtist, tagAlbum);
+    if (reason !== undefined) return reason;
   }
   const albumMatches =
     target.album !== '' &&
-    (containsPhrase(wholePath, target.album) || containsPhrase(tagAlbum, target.album));
+    (facts.albumFound ||
+      containsPhrase((wholePath ??= `${facts.joined} ${stem}`), target.album) ||
+      containsPhrase(tagAlbum, target.album));
   return { albumMatches, exactName: isExactName(stem, target) };
+}
+
+/** The whole text the plain rules test variant words and keywords in, exactly as they build it. */
+function everythingOf(
+  facts: FolderFacts,
+  stem: string,
+  tagTitle: string,
+  tagArtist: string,
+  tagAlbum: string,
+): string {
+  return `${facts.joined} ${stem} ${tagTitle} ${tagArtist} ${tagAlbum}`;
+}
+
+/** Whether one of `forms` is in `first` or in `second`. */
+function someIn(forms: readonly string[], first: string, second: string): boolean {
+  for (const form of forms) {
+    if (containsPhrase(first, form) || containsPhrase(second, form)) return true;
+  }
+  return false;
+}
+
+const NOT_REQUESTED = VARIANTS.map((v) => `${v.name}, not requested`);
+
+/**
+ * The usual case, nothing asked for: a file is rejected for the first variant its name or tag
+ * title, without the request's names, names more often than the request allows, or a folder (or
+ * album tag), without them, more often than the request allows in a folder; bit i of a folder mask
+ * is VARIANTS[i]. The plain rules look only when some variant word is in the whole text
+ * ("everything"): a word in the file name or title tag is in it, and one in a folder's text mostly
+ * is too (`anyVariant`); only a word that taking the names out made (rare) needs the whole text
+ * built to be sure.
+ */
+function unrequestedVariantReason(
+  target: PreparedTarget,
+  facts: FolderFacts,
+  stem: string,
+  tagTitle: string,
+  tagArtist: string,
+  tagAlbum: string,
+): string | undefined {
+  const stemVariant = ANY_VARIANT.test(stem);
+  const titleVariant = tagTitle !== '' && ANY_VARIANT.test(tagTitle);
+  const stemRest = namesRest(stem, true, stemVariant, target);
+  const titleRest = namesRest(tagTitle, false, titleVariant, target);
+  const inStem = stemRest !== '' && ANY_VARIANT.test(stemRest);
+  const inTitle = titleRest !== '' && ANY_VARIANT.test(titleRest);
+  const containers =
+    facts.variantMask |
+    (tagAlbum === '' ? 0 : variantMask(withoutNames(tagAlbum, target), target.allowedInFolder));
+  if (!inStem && !inTitle && containers === 0) return undefined;
+  const open =
+    stemVariant ||
+    titleVariant ||
+    facts.anyVariant ||
+    ANY_VARIANT.test(everythingOf(facts, stem, tagTitle, tagArtist, tagAlbum));
+  if (!open) return undefined;
+  // The first variant in table order that the names or a container name too often.
+  for (let i = 0; i < VARIANTS.length; i++) {
+    const { pattern } = VARIANTS[i]!;
+    const allowed = target.allowed[i]!;
+    if (
+      (containers & (1 << i)) !== 0 ||
+      (inStem && count(stemRest, pattern) > allowed) ||
+      (inTitle && count(titleRest, pattern) > allowed)
+    ) {
+      return NOT_REQUESTED[i];
+    }
+  }
+  return undefined;
+}
+
+/**
+ * withoutNames(text) (its track number taken off first for a file name, as the plain rules do),
+ * or '' when that names no version word for sure: `text` names none (`hasVariant` false) and none
+ * of the request's title or album forms sits inside it with words on both sides. Only such a
+ * removal joins words into a new one ("re <title> mix"); a track number, a year, the artist or a
+ * name at either end taken off leaves a tail or head of `text`, whose words it has. Most file
+ * names are "[NN] [Artist -] Title": one search of each form, no new string.
+ */
+function namesRest(
+  text: string,
+  isStem: boolean,
+  hasVariant: boolean,
+  target: PreparedTarget,
+): string {
+  if (text === '') return '';
+  if (!hasVariant && !target.innerNames.some((inner) => text.includes(inner))) return '';
+  return withoutNames(isStem ? stripTrackNumber(text) : text, target);
+}
+
+/** A request that names a variant ("Song (Live)"): the plain loop, every variant in order. */
+function requestedVariantReason(
+  target: PreparedTarget,
+  facts: FolderFacts,
+  stem: string,
+  tagTitle: string,
+  tagArtist: string,
+  tagAlbum: string,
+): string | undefined {
+  const everything = everythingOf(facts, stem, tagTitle, tagArtist, tagAlbum);
+  const album = withoutNames(tagAlbum, target);
+  const stemRest = withoutNames(stripTrackNumber(stem), target);
+  const titleRest = withoutNames(tagTitle, target);
+  for (const [i, variant] of VARIANTS.entries()) {
+    const { allowed, allowedInFolder, requested } = target.variants[i]!;
+    if (
+      count(stemRest, variant.pattern) > allowed ||
+      count(titleRest, variant.pattern) > allowed ||
+      facts.containers.some((folder) => count(folder, variant.pattern) > allowedInFolder) ||
+      count(album, variant.pattern) > allowedInFolder
+    ) {
+      return NOT_REQUESTED[i];
+    }
+    // A requested variant ("Song (Live)", a song of "MTV Unplugged") is not satisfied by the
+    // studio "Song". An album named so ("Live Through This") asks for files named so: its folder.
+    if (requested && count(everything, variant.pattern) === 0) {
+      return `not the requested ${variant.name} version`;
+    }
+  }
+  return undefined;
+}
+
+/** Bit i set: `text` names VARIANTS[i] more often than `limits[i]`. One test when it names none. */
+export function variantMask(text: string, limits: readonly number[]): number {
+  if (text === '' || !ANY_VARIANT.test(text)) return 0;
+  let mask = 0;
+  for (let i = 0; i < VARIANTS.length; i++) {
+    if (count(text, VARIANTS[i]!.pattern) > limits[i]!) mask |= 1 << i;
+  }
+  return mask;
 }
 
 /**
@@ -236,10 +403,13 @@ export function matchNames(
  * name starts with it, after a year or number ("Live - Throwing Copper", "[1994] Live - …": the
  * band), unless what follows makes its word the version ("Live at the Paradiso", "Live in …");
  * the title and the album wherever they are ("Oasis - Live Forever (Single)", "1994 - Live
- * Through This"). What is left is what the name says about the recording.
+ * Through This"). What is left is what the name says about the recording. Folders go through it
+ * once per ranking (folder-facts.ts), a file name once per file whose names are judged.
  */
-function withoutNames(name: string, target: PreparedTarget): string {
-  let rest = name.replace(LEADING_NUMBERS, '');
+export function withoutNames(name: string, target: PreparedTarget): string {
+  // Most names start with a letter: the regular expression only for those that start with a digit.
+  const first = name.charCodeAt(0);
+  let rest = first >= 48 && first <= 57 ? name.replace(LEADING_NUMBERS, '') : name;
   const artist = target.folderNames.artists.find(
     (form) => rest === form || rest.startsWith(`${form} `),
   );
@@ -248,10 +418,15 @@ function withoutNames(name: string, target: PreparedTarget): string {
     !(ANY_VARIANT.test(artist) && LIVE_PLACE.test(rest.slice(artist.length + 1)))
   )
     rest = rest.slice(artist.length);
-  for (const own of [...target.folderNames.titles, ...target.folderNames.albums]) {
-    if (own !== '') rest = ` ${rest} `.split(` ${own} `).join(' ');
-  }
+  for (const own of target.folderNames.titles) rest = withoutPhrase(rest, own);
+  for (const own of target.folderNames.albums) rest = withoutPhrase(rest, own);
   return rest.trim();
+}
+
+/** `text` with every whole-word `phrase` taken out (as ` ${text} `.split(` ${phrase} `).join(' ')). */
+function withoutPhrase(text: string, phrase: string): string {
+  if (phrase === '' || !text.includes(phrase)) return text;
+  return ` ${text} `.split(` ${phrase} `).join(' ');
 }
 
 /** Years and numbers a folder name starts with ("1994 - …", "[2001] …"), normalized. */

@@ -192,13 +192,16 @@ export function createSearchService(deps: SearchServiceDeps) {
       }
       const { id, found } = ran;
       const filter = deps.sources ? await deps.sources.sourceFilter(sourcesOf(found)) : undefined;
+      const limit = body.limit ?? DEFAULT_LIMIT;
+      // Only the rejections shown are put in order; rejectedTotal counts them all.
       const result = rankWithProfile(
         target,
         found,
         profile.rules,
-        filter ? { isBlocked: filter.isBlocked, peerRecord: filter.peerRecord } : {},
+        filter
+          ? { isBlocked: filter.isBlocked, peerRecord: filter.peerRecord, keepRejected: limit }
+          : { keepRejected: limit },
       );
-      const limit = body.limit ?? DEFAULT_LIMIT;
       return {
         searchId: id,
         query: text,
@@ -211,7 +214,7 @@ export function createSearchService(deps: SearchServiceDeps) {
         profile: { id: profile.id, name: profile.name },
         found: found.length,
         rankedTotal: result.ranked.length,
-        rejectedTotal: result.rejected.length,
+        rejectedTotal: result.rejectedTotal,
         ranked: result.ranked.slice(0, limit).map((r, i) => ({
           rank: i + 1,
           ...fileOf(r.candidate),

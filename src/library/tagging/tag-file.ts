@@ -35,9 +35,9 @@ export { TaggingError, tempFileFor, type TagJob } from './tag-job.js';
  * it, fsync, read it back, then rename over the target. A crash at any point leaves `source` as it
  * was and either the old target or the new one, never a half-written file under the target's name.
  */
-export async function writeTaggedCopy(job: TagJob, temp = tempFileFor(job.target)): Promise<void> {
+export async function writeTaggedCopy(job: TagJob, temp = tempFileFor(job)): Promise<void> {
   try {
-    await copyFile(job.source, temp);
+    if (!job.staged) await copyFile(job.source, temp);
     applyTags(temp, path.extname(job.target), job);
     await fsyncFile(temp);
     const problems = await readBack(temp, job);
@@ -68,8 +68,8 @@ function applyTags(file: string, extension: string, job: TagJob): void {
       f.getTag(TagTypes.Id3v2, true);
     }
     const tag = f.tag;
-    if (job.kind === 'tags') setText(tag, job.tags);
-    else
+    if (job.kind !== 'cover') setText(tag, job.tags);
+    if (job.kind !== 'tags')
       tag.pictures = [
         Picture.fromFullData(
           ByteVector.fromByteArray(job.cover.data),
@@ -104,8 +104,8 @@ function setText(tag: Tag, t: TrackTags): void {
 }
 
 async function readBack(file: string, job: TagJob): Promise<string[]> {
-  const meta = await parseFile(file, { duration: false, skipCovers: job.kind !== 'cover' });
-  const cover = job.kind === 'cover' ? job.cover : null;
+  const cover = job.kind === 'tags' ? null : job.cover;
+  const meta = await parseFile(file, { duration: false, skipCovers: cover === null });
   // The cover step re-checks the text tags too: rewriting the file must not have lost them.
   return tagMismatches(job.tags, meta.common, cover);
 }

@@ -9,10 +9,22 @@ import type { CoverImage, TrackTags } from './tags.js';
  * (several MB resident); only the tag worker loads them.
  */
 
-/** What one tagging call does to a file: write the text tags, or embed the front cover. */
-export type TagJob =
+/**
+ * What one tagging call does to a file: write the text tags, embed the front cover, or both in
+ * one pass (one copy, one write, one fsync, one read-back), which post-processing asks for when
+ * both steps are due. `tags` is always what the read-back checks; a cover job does not write them.
+ */
+export type TagJob = (
   | { kind: 'tags'; source: string; target: string; tags: TrackTags }
-  | { kind: 'cover'; source: string; target: string; tags: TrackTags; cover: CoverImage };
+  | { kind: 'cover'; source: string; target: string; tags: TrackTags; cover: CoverImage }
+  | { kind: 'tags+cover'; source: string; target: string; tags: TrackTags; cover: CoverImage }
+) & {
+  /**
+   * `source` is a private temp copy made for this job alone (post-processing's staged copy of
+   * slskd's file): it is tagged where it is, as the job's temp file, instead of copied once more.
+   */
+  staged?: boolean;
+};
 
 /** The file could not be tagged, or did not read back as written. */
 export class TaggingError extends Error {
@@ -23,10 +35,12 @@ export class TaggingError extends Error {
 }
 
 /**
- * The hidden temp file a job for `target` writes before its rename. Named like placement's temp
- * files, so the start-up sweep removes one a crash left.
+ * The hidden temp file a job writes before its rename (a staged job's source is its own). Named
+ * like placement's temp files, so the start-up sweep removes one a crash left.
  */
-export function tempFileFor(target: string): string {
+export function tempFileFor(job: Pick<TagJob, 'target' | 'source' | 'staged'>): string {
+  if (job.staged) return job.source;
+  const target = job.target;
   return path.join(
     path.dirname(target),
     `.${truncateUtf8(path.basename(target), 200)}.soulspot-${randomBytes(6).toString('hex')}.part`,

@@ -143,7 +143,7 @@ export function createTagger(options: TaggerOptions = {}): Tagger {
     write(job) {
       const id = nextId++;
       return new Promise<TagResult>((resolve, reject) => {
-        const request = { id, job, temp: tempFileFor(job.target) } satisfies TagRequest;
+        const request = { id, job, temp: tempFileFor(job) } satisfies TagRequest;
         const p: Pending = {
           request,
           resolve,
