@@ -138,13 +138,20 @@ describe('/metrics on a real SoulSpot with the slskd emulator', () => {
       what: 'the outbox backlog to drain',
     });
 
-    expect(fams.get('soulspot_queue_downloads')?.metrics).toEqual(
+    // Queue depth is cached 5 s (an earlier scrape may have cached the empty queue): wait for it.
+    const depth = await waitUntil(
+      async () => {
+        const f = await families(stack);
+        return f.get('soulspot_queue_downloads')?.metrics.length === 2 ? f : null;
+      },
+      { what: 'the queue depth to be scraped afresh' },
+    );
+    expect(depth.get('soulspot_queue_downloads')?.metrics).toEqual(
       expect.arrayContaining([
         { value: '2', labels: { status: 'completed', hold: 'none' } },
         { value: '1', labels: { status: 'failed', hold: 'none' } },
       ]),
     );
-    expect(fams.get('soulspot_queue_downloads')?.metrics).toHaveLength(2);
     expect(value(fams, 'soulspot_downloads_completed_total')).toBe(2);
     expect(fams.get('soulspot_downloads_failed_total')?.metrics).toEqual([
       { value: '1', labels: { code: failed.errorCode } },
