@@ -110,7 +110,10 @@ export interface StartOptions {
    * Health-check options: tests inject a statfs or shorten the cache; `notifications` is where the
    * notification targets' state is wired in (no such check without it).
    */
-  health?: Pick<HealthChecksDeps, 'freeBytes' | 'cacheMs' | 'heartbeatMs' | 'notifications'>;
+  health?: Pick<
+    HealthChecksDeps,
+    'freeBytes' | 'cacheMs' | 'heartbeatMs' | 'notifications' | 'probeTimeoutMs'
+  >;
   /** Deliveries waiting in the notification outbox, for `soulspot_outbox_backlog` (default: the outbox's own count). */
   outboxBacklog?: () => Promise<number>;
 }
@@ -384,6 +387,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     minFreeBytes: config.minFreeBytes,
     ffmpeg: () => transcode.availability(),
     clocks: { repo: createClockRepository(db), owner },
+    queueCounts: () => downloads.counts(),
     notifications: () => notifications.health(),
     log,
     ...options.health,
