@@ -1,5 +1,7 @@
+import { createRequire } from 'node:module';
+import type * as PerfHooks from 'node:perf_hooks';
 import parse, { type ParsedFamily } from 'parse-prometheus-text-format';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createMetrics, QUEUE_DEPTH_CACHE_MS, type MetricsSources } from './metrics.js';
 
 const family = (families: ParsedFamily[], name: string): ParsedFamily | undefined =>
@@ -134,5 +136,26 @@ describe('createMetrics', () => {
     expect(text).toContain(
       'soulspot_slskd_request_duration_seconds_count{route="/application",method="GET",status="none"} 1',
     );
+  });
+});
+
+describe('the process-wide default metrics', () => {
+  it('start one event-loop sampler per process, however many apps are made', async () => {
+    // prom-client reads the function off node's perf_hooks module each time it starts a sampler.
+    const perfHooks = createRequire(import.meta.url)('node:perf_hooks') as typeof PerfHooks;
+    const spy = vi.spyOn(perfHooks, 'monitorEventLoopDelay');
+    try {
+      const apps = [createMetrics(sources()), createMetrics(sources()), createMetrics(sources())];
+      for (const app of apps) {
+        const names = parse((await app.render()).body).map((f) => f.name);
+        expect(names).toContain('nodejs_eventloop_lag_seconds');
+        expect(names).toContain('process_cpu_user_seconds_total');
+        expect(names).toContain('soulspot_queue_downloads');
+      }
+      // At most the first app in this process started it; none of the others did.
+      expect(spy.mock.calls.length).toBeLessThanOrEqual(1);
+    } finally {
+      spy.mockRestore();
+    }
   });
 });

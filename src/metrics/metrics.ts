@@ -48,15 +48,31 @@ const CIRCUIT_STATES = ['closed', 'half-open', 'open'] as const;
 /** Latency buckets for slskd requests: a local daemon answers in ms, a busy one in seconds. */
 const SLSKD_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
+let processRegistry: Registry | null = null;
+
+/**
+ * prom-client's default metrics, process_* and nodejs_* (event-loop lag:
+ * nodejs_eventloop_lag_seconds and its percentiles), on one registry per process, shared by every
+ * app in it. They describe the process, not an app, and two of their collectors can never be
+ * stopped: the event-loop delay histogram (a timer) and the GC PerformanceObserver, which also
+ * holds its registry. Collected per app, every app started and stopped in one process (tests, an
+ * embedding) would leave both running for good, each keeping its app's metrics alive. The lag
+ * histogram samples every 50 ms (prom-client's default is 10 ms): a stall still shows at its full
+ * length, with a fifth of the wake-ups.
+ */
+export function processMetrics(): Registry {
+  if (!processRegistry) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry, eventLoopMonitoringPrecision: 50 });
+  }
+  return processRegistry;
+}
+
 export function createMetrics(sources: MetricsSources, options: { now?: () => number } = {}) {
   const now = options.now ?? Date.now;
+  /** This app's own metrics; /metrics serves them together with processMetrics(). */
   const registry = new Registry();
   const registers = [registry];
-  // process_* and nodejs_* (event-loop lag: nodejs_eventloop_lag_seconds and its percentiles).
-  // The lag histogram samples every 50 ms (prom-client's default is 10 ms): a stall still shows at
-  // its full length, with a fifth of the wake-ups. prom-client never disables it again, so each
-  // app started in one process (tests) keeps one running.
-  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 50 });
 
   let depth: { at: number; rows: Awaited<ReturnType<QueueDepthSource>> } | null = null;
   let depthRead: Promise<void> | null = null;
@@ -181,7 +197,8 @@ export function createMetrics(sources: MetricsSources, options: { now?: () => nu
     registry,
     /** The text exposition format, and its content type. */
     async render(): Promise<{ contentType: string; body: string }> {
-      return { contentType: registry.contentType, body: await registry.metrics() };
+      const both = Registry.merge([processMetrics(), registry]);
+      return { contentType: both.contentType, body: await both.metrics() };
     },
     /** Feeds the slskd client's observer (createSlskdApi's `observe`). */
     observeSlskd(o: SlskdRequestObservation): void {
