@@ -399,6 +399,9 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     settings: () => settings.current(),
     retention: () => settings.get('backupRetention'),
   });
+  const backupLeftovers = await backups.sweep();
+  if (backupLeftovers > 0)
+    log.info({ leftovers: backupLeftovers }, 'removed backups left half-made by a crash');
   const offAttempts = bus.on('attempt.finished', (a) => metrics.observeAttempt(a));
   const offObserved = events.onAppended((e) => {
     metrics.observeEvent(e);
