@@ -320,6 +320,52 @@ describe('a SQLite backup taken while downloads are being written', () => {
   });
 });
 
+describe('a SQLite backup that runs out of room', () => {
+  let db: TestDb;
+  let dataDir: string;
+  beforeAll(async () => {
+    db = await freshDb('sqlite');
+    dataDir = mkdtempSync(path.join(tmpdir(), 'soulspot-backup-full-'));
+    const pad = 'f'.repeat(2000);
+    await db.writeTx(async (tx) => {
+      for (let i = 0; i < 2000; i++) {
+        await tx
+          .insertInto('downloads')
+          .values(downloadRow({ candidates: pad }))
+          .execute();
+      }
+    });
+  });
+  afterAll(async () => {
+    await db?.cleanup();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('fails, and leaves neither a backup nor its temporary folder behind', () => {
+    // A 4 MB database, and no file of the process may grow past 1 MB: the copy hits the limit
+    // half-way, as it would hit a full disk.
+    const child = spawnSync(
+      'prlimit',
+      [
+        '--fsize=1048576',
+        '--',
+        process.execPath,
+        '--import',
+        'tsx',
+        path.join(import.meta.dirname, 'helpers', 'backup-child.ts'),
+        db.location,
+        dataDir,
+      ],
+      { encoding: 'utf8', cwd: path.join(import.meta.dirname, '..') },
+    );
+    expect(child.status, child.stderr).toBe(0);
+    const result = JSON.parse(child.stdout) as { ok: boolean; error?: string; entries: string[] };
+    expect(result.ok).toBe(false);
+    expect(result.error).toMatch(/SQLite backup failed: .*(disk I\/O error|disk is full)/);
+    expect(result.entries).toEqual([]);
+  });
+});
+
 const hasPgDump = spawnSync('pg_dump', ['--version']).status === 0;
 
 describe('PostgreSQL backup', () => {
