@@ -159,3 +159,45 @@ describe('the process-wide default metrics', () => {
     }
   });
 });
+
+describe('a scrape while the database does not answer', () => {
+  it('answers with the last values, and starts no second read while the first hangs', async () => {
+    let t = 1_000_000;
+    let hang = false;
+    let depthReads = 0;
+    let backlogReads = 0;
+    const never = new Promise<never>(() => undefined);
+    const m = createMetrics(
+      sources({
+        queueDepth: async () => {
+          depthReads += 1;
+          if (hang) return never;
+          return [{ status: 'waiting', hold: 'none', n: 3 }];
+        },
+        outboxBacklog: async () => {
+          backlogReads += 1;
+          if (hang) return never;
+          return 5;
+        },
+      }),
+      { now: () => t, readTimeoutMs: 100 },
+    );
+    await m.render();
+    hang = true;
+    t += QUEUE_DEPTH_CACHE_MS;
+    for (let i = 0; i < 3; i++) {
+      const answer = await Promise.race([
+        m.render(),
+        new Promise<'no answer'>((r) => setTimeout(() => r('no answer'), 20_000)),
+      ]);
+      expect(answer).not.toBe('no answer');
+      const fams = parse((answer as { body: string }).body);
+      expect(family(fams, 'soulspot_queue_downloads')?.metrics).toEqual([
+        { value: '3', labels: { status: 'waiting', hold: 'none' } },
+      ]);
+      expect(family(fams, 'soulspot_outbox_backlog')?.metrics[0]?.value).toBe('5');
+    }
+    expect(depthReads).toBe(2);
+    expect(backlogReads).toBe(2);
+  });
+});

@@ -43,6 +43,28 @@ export interface MetricsSources {
 /** The queue depth is counted at most this often, however often Prometheus scrapes. */
 export const QUEUE_DEPTH_CACHE_MS = 5_000;
 
+/**
+ * A gauge that reads the database waits this long, then shows its last values: a scrape must
+ * answer while the database does not (the event-loop lag and the circuit matter most then), and
+ * Prometheus gives up on a scrape after 10 s by default. The read goes on; the next scrape waits
+ * on the same one rather than starting another.
+ */
+export const GAUGE_READ_TIMEOUT_MS = 2_000;
+
+/** Resolves when `promise` settles or after `ms`, whichever is first (never rejects). */
+function settledWithin(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise.then(
+      () => undefined,
+      () => undefined,
+    ),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
 const CIRCUIT_STATES = ['closed', 'half-open', 'open'] as const;
 
 /** Latency buckets for slskd requests: a local daemon answers in ms, a busy one in seconds. */
@@ -68,8 +90,12 @@ export function processMetrics(): Registry {
   return processRegistry;
 }
 
-export function createMetrics(sources: MetricsSources, options: { now?: () => number } = {}) {
+export function createMetrics(
+  sources: MetricsSources,
+  options: { now?: () => number; readTimeoutMs?: number } = {},
+) {
   const now = options.now ?? Date.now;
+  const readTimeoutMs = options.readTimeoutMs ?? GAUGE_READ_TIMEOUT_MS;
   /** This app's own metrics; /metrics serves them together with processMetrics(). */
   const registry = new Registry();
   const registers = [registry];
@@ -87,7 +113,7 @@ export function createMetrics(sources: MetricsSources, options: { now?: () => nu
       .finally(() => {
         depthRead = null;
       });
-    await depthRead;
+    await settledWithin(depthRead, readTimeoutMs);
   };
 
   new Gauge({
@@ -143,16 +169,19 @@ export function createMetrics(sources: MetricsSources, options: { now?: () => nu
   });
   if (sources.outboxBacklog) {
     const backlog = sources.outboxBacklog;
+    let backlogRead: Promise<void> | null = null;
     new Gauge({
       name: 'soulspot_outbox_backlog',
       help: 'Notification deliveries waiting in the outbox',
       registers,
       async collect() {
-        try {
-          this.set(await backlog());
-        } catch (error) {
-          sources.onError?.('outbox backlog', error);
-        }
+        backlogRead ??= backlog()
+          .then((n) => this.set(n))
+          .catch((error: unknown) => sources.onError?.('outbox backlog', error))
+          .finally(() => {
+            backlogRead = null;
+          });
+        await settledWithin(backlogRead, readTimeoutMs);
       },
     });
   }
