@@ -118,7 +118,10 @@ export interface StartOptions {
    * Health-check options: tests inject a statfs or shorten the cache; `notifications` is where the
    * notification targets' state is wired in (no such check without it).
    */
-  health?: Pick<HealthChecksDeps, 'freeBytes' | 'cacheMs' | 'heartbeatMs' | 'notifications'>;
+  health?: Pick<
+    HealthChecksDeps,
+    'freeBytes' | 'cacheMs' | 'heartbeatMs' | 'notifications' | 'probeTimeoutMs'
+  >;
   /** Deliveries waiting in the notification outbox, for `soulspot_outbox_backlog` (default: the outbox's own count). */
   outboxBacklog?: () => Promise<number>;
   /** Replaces the tag writer (tests hold filing at it to see what goes on meanwhile). */
@@ -430,6 +433,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     minFreeBytes: config.minFreeBytes,
     ffmpeg: () => transcode.availability(),
     clocks: { repo: createClockRepository(db), owner },
+    queueCounts: () => downloads.counts(),
     notifications: () => notifications.health(),
     log,
     ...options.health,
@@ -441,6 +445,9 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     settings: () => settings.current(),
     retention: () => settings.get('backupRetention'),
   });
+  const backupLeftovers = await backups.sweep();
+  if (backupLeftovers > 0)
+    log.info({ leftovers: backupLeftovers }, 'removed backups left half-made by a crash');
   const offAttempts = bus.on('attempt.finished', (a) => metrics.observeAttempt(a));
   const offObserved = events.onAppended((e) => {
     metrics.observeEvent(e);

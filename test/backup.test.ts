@@ -7,11 +7,14 @@ import {
   readdirSync,
   rmSync,
   statSync,
+  symlinkSync,
+  writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   backupName,
   backupTime,
@@ -70,6 +73,85 @@ describe('backup names and rotation (pure)', () => {
     expect(args.join(' ')).not.toContain('p%40ss');
     expect(args).toContain('--schema=t_schema');
     expect(args).toContain('--dbname=postgres://soulspot@127.0.0.1:5432/db');
+  });
+
+  it('takes a password given as ?password= off the command line too', () => {
+    const { args, env } = pgDumpInvocation(
+      'postgres://soulspot@127.0.0.1:5432/db?sslmode=disable&password=q%26ery-pass',
+      '/x/soulspot.pgdump',
+      undefined,
+    );
+    expect(env).toEqual({ PGPASSWORD: 'q&ery-pass' });
+    expect(args.join(' ')).not.toMatch(/q%26ery-pass|q&ery-pass|password/);
+    expect(args).toContain('--dbname=postgres://soulspot@127.0.0.1:5432/db?sslmode=disable');
+  });
+
+  it('never rotates away the backup just made, even when it sorts before the others', () => {
+    const names = [1, 2, 3].map((i) => backupName(Date.UTC(2025, 0, i)));
+    // The clock was set back: the new one's name is the oldest.
+    const made = backupName(Date.UTC(2024, 0, 1));
+    expect(toRotate([...names, made], 1, made)).toEqual(names);
+    expect(toRotate([...names, made], 2, made)).toEqual([names[0], names[1]]);
+  });
+});
+
+describe('the backup service on a real SQLite database', () => {
+  let db: TestDb;
+  let dataDir: string;
+  beforeAll(async () => {
+    db = await freshDb('sqlite');
+  });
+  beforeEach(() => {
+    dataDir = mkdtempSync(path.join(tmpdir(), 'soulspot-backup-svc-'));
+  });
+  afterAll(async () => {
+    await db?.cleanup();
+  });
+  const service = (extra: Partial<Parameters<typeof createBackupService>[0]> = {}) =>
+    createBackupService({
+      dataDir,
+      handle: db,
+      databaseUrl: null,
+      settings: () => ({}),
+      retention: () => 7,
+      ...extra,
+    });
+
+  it('keeps the backup just made after the clock was set back, with retention 1', async () => {
+    let t = Date.UTC(2030, 5, 1);
+    const backups = service({ retention: () => 1, now: () => t });
+    const first = await backups.create();
+    t -= 3_600_000; // NTP set the clock back an hour
+    const second = await backups.create();
+    expect((await backups.list()).map((b) => b.name)).toEqual([second.name]);
+    expect(second.name).not.toBe(first.name);
+  });
+
+  it('makes two requested at once one after the other, both whole, nothing temporary left', async () => {
+    const backups = service();
+    const [a, b] = await Promise.all([backups.create(), backups.create()]);
+    expect(a.name).not.toBe(b.name);
+    expect((await backups.list()).map((x) => x.name).sort()).toEqual([a.name, b.name].sort());
+    expect(readdirSync(backups.dir).filter((n) => n.startsWith('.'))).toEqual([]);
+    for (const made of [a, b]) {
+      const copy = new Database(path.join(backups.dir, made.name, 'soulspot.db'), {
+        readonly: true,
+      });
+      try {
+        expect(copy.pragma('quick_check', { simple: true })).toBe('ok');
+      } finally {
+        copy.close();
+      }
+    }
+  });
+
+  it('lists the others when a file of one goes while the list is read', async () => {
+    const backups = service();
+    const a = await backups.create();
+    const b = await backups.create();
+    // A file that is named by its folder but gone when looked at (a rotation removing it).
+    symlinkSync(path.join(dataDir, 'gone'), path.join(backups.dir, b.name, 'vanishing'));
+    expect((await backups.list()).map((x) => x.name)).toEqual([a.name]);
   });
 });
 
@@ -130,21 +212,36 @@ describe('SQLite backup and restore round trip', () => {
     };
     expect(settings.database).toBe('sqlite');
     expect(settings.settings).toMatchObject({ maxRetries: 7, backupRetention: 2 });
+    // What comes after the backup is undone by the restore.
+    const later = await call<DownloadDto>(first, 'POST', '/api/downloads', {
+      artist: 'Backup Artist',
+      title: 'After The Backup',
+    });
+    expect(later.status).toBe(201);
+    expect((await call(first, 'PATCH', '/api/settings', { maxRetries: 3 })).status).toBe(200);
     await first.stop();
     first = undefined;
 
-    // Restore as the README says: stop, copy the file into a fresh data dir, start.
-    const fresh = path.join(root, 'two');
-    mkdirSync(path.join(fresh, 'data'), { recursive: true });
-    copyFileSync(path.join(folder, 'soulspot.db'), path.join(fresh, 'data', 'soulspot.db'));
-    restored = await startSoulSpot(loadConfig(fastEnv(fresh)), {
-      runWorkers: false,
-      listen: false,
-    });
+    // A backup a crash interrupted half-way: the next start removes it.
+    const leftover = path.join(dir, '.tmp-soulspot-20250102T030405123Z-0a1b2c3d');
+    mkdirSync(leftover);
+    writeFileSync(path.join(leftover, 'soulspot.db'), 'half a copy');
+
+    // Restore as the README says, in the same data dir: stop (done), copy the backup's
+    // soulspot.db over the data dir's, remove its -wal and -shm, start.
+    const data = path.join(root, 'one', 'data');
+    copyFileSync(path.join(folder, 'soulspot.db'), path.join(data, 'soulspot.db'));
+    rmSync(path.join(data, 'soulspot.db-wal'), { force: true });
+    rmSync(path.join(data, 'soulspot.db-shm'), { force: true });
+    restored = await startSoulSpot(loadConfig(env), { runWorkers: false, listen: false });
     const list = await call<{ items: DownloadDto[] }>(restored, 'GET', '/api/downloads?limit=10');
     expect(list.body.items.map((d) => d.id).sort()).toEqual(created.map((d) => d.id).sort());
     const restoredSettings = await call<Record<string, unknown>>(restored, 'GET', '/api/settings');
     expect(restoredSettings.body).toMatchObject({ maxRetries: 7, backupRetention: 2 });
+    // The backups themselves are files beside the database, untouched by the restore.
+    const after = await call<{ items: BackupInfo[] }>(restored, 'GET', '/api/system/backups');
+    expect(after.body.items).toEqual([made[2], made[1]]);
+    expect(readdirSync(dir).sort()).toEqual([made[1]!.name, made[2]!.name]);
   });
 });
 
@@ -223,6 +320,52 @@ describe('a SQLite backup taken while downloads are being written', () => {
   });
 });
 
+describe('a SQLite backup that runs out of room', () => {
+  let db: TestDb;
+  let dataDir: string;
+  beforeAll(async () => {
+    db = await freshDb('sqlite');
+    dataDir = mkdtempSync(path.join(tmpdir(), 'soulspot-backup-full-'));
+    const pad = 'f'.repeat(2000);
+    await db.writeTx(async (tx) => {
+      for (let i = 0; i < 2000; i++) {
+        await tx
+          .insertInto('downloads')
+          .values(downloadRow({ candidates: pad }))
+          .execute();
+      }
+    });
+  });
+  afterAll(async () => {
+    await db?.cleanup();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('fails, and leaves neither a backup nor its temporary folder behind', () => {
+    // A 4 MB database, and no file of the process may grow past 1 MB: the copy hits the limit
+    // half-way, as it would hit a full disk.
+    const child = spawnSync(
+      'prlimit',
+      [
+        '--fsize=1048576',
+        '--',
+        process.execPath,
+        '--import',
+        'tsx',
+        path.join(import.meta.dirname, 'helpers', 'backup-child.ts'),
+        db.location,
+        dataDir,
+      ],
+      { encoding: 'utf8', cwd: path.join(import.meta.dirname, '..') },
+    );
+    expect(child.status, child.stderr).toBe(0);
+    const result = JSON.parse(child.stdout) as { ok: boolean; error?: string; entries: string[] };
+    expect(result.ok).toBe(false);
+    expect(result.error).toMatch(/SQLite backup failed: .*(disk I\/O error|disk is full)/);
+    expect(result.entries).toEqual([]);
+  });
+});
+
 const hasPgDump = spawnSync('pg_dump', ['--version']).status === 0;
 
 describe('PostgreSQL backup', () => {
@@ -263,6 +406,37 @@ describe('PostgreSQL backup', () => {
       expect(restoredSql.status).toBe(0);
       expect(restoredSql.stdout).toContain(created.body.id);
       expect(restoredSql.stdout).toContain('Dumped Song');
+    },
+  );
+
+  it.runIf(Boolean(process.env.SOULSPOT_TEST_PG_URL) && hasPgDump)(
+    'kills a pg_dump that hangs (waiting on a locked table) at its time limit, leaving nothing',
+    async () => {
+      const url = process.env.SOULSPOT_TEST_PG_URL as string;
+      const db = await freshDb('postgres');
+      const locker = new pg.Client({ connectionString: url });
+      await locker.connect();
+      const backups = createBackupService({
+        dataDir: path.join(root, 'hang'),
+        handle: db,
+        databaseUrl: url,
+        settings: () => ({}),
+        retention: () => 7,
+        pgDump: { timeoutMs: 2_000 },
+      });
+      try {
+        await locker.query('BEGIN');
+        await locker.query(`LOCK TABLE ${db.schema as string}.downloads IN ACCESS EXCLUSIVE MODE`);
+        await expect(backups.create()).rejects.toThrow('pg_dump did not finish within 2 s');
+        expect(readdirSync(backups.dir)).toEqual([]);
+        expect(await backups.list()).toEqual([]);
+      } finally {
+        await locker.query('ROLLBACK');
+        await locker.end();
+      }
+      // The lock gone, the next backup is made.
+      expect((await backups.create()).database).toBe('postgres');
+      await db.cleanup();
     },
   );
 

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../src/db/database.js';
@@ -13,6 +13,7 @@ import type { HealthCheck } from '../src/health/health-checks.js';
 import { createHealthChecks, type HealthChecksDeps } from '../src/health/health-checks.service.js';
 import { freshDb, testDialects, type TestDb } from './helpers/db.js';
 import { freePort } from './helpers/process.js';
+import { sleep, waitUntil } from './helpers/wait.js';
 
 function checksFor(
   handle: DatabaseHandle,
@@ -158,5 +159,85 @@ describe("the downloads folder check learns from filing whether slskd's files we
       status: 'error',
       message: "slskd's downloads folder is not a folder here: check SOULSPOT_SLSKD_DOWNLOADS_DIR",
     });
+  });
+});
+
+/**
+ * /api/health must answer when what it probes does not: the database check says "cannot be
+ * reached" after its time limit, and every other probe that reads the database (the clock rows,
+ * the queue counts) gives up too instead of holding the whole answer back.
+ */
+describe.each(testDialects())('while the database holds every connection (%s)', (dialect) => {
+  let db: TestDb;
+  let dir: string;
+  beforeAll(async () => {
+    db = await freshDb(dialect);
+    dir = mkdtempSync(path.join(tmpdir(), 'soulspot-health-held-'));
+  });
+  afterAll(async () => {
+    await db?.cleanup();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Takes every connection (SQLite: its one, in a write transaction) until `release()`. */
+  async function holdEveryConnection(): Promise<{ release(): Promise<void> }> {
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const count = dialect === 'sqlite' ? 1 : 12; // freshDb's pool size
+    let taken = 0;
+    const holders = Array.from({ length: count }, () =>
+      db.db.connection().execute(async (conn) => {
+        await sql`SELECT 1`.execute(conn);
+        taken += 1;
+        await held;
+      }),
+    );
+    await waitUntil(() => taken === count, { what: 'every connection to be taken' });
+    return {
+      release: async () => {
+        release();
+        await Promise.all(holders);
+      },
+    };
+  }
+
+  it('still answers: the database an error, the clock check a warning', async () => {
+    const checks = checksFor(db, dir, { probeTimeoutMs: 300 });
+    const hold = await holdEveryConnection();
+    try {
+      const answer = await Promise.race([
+        checks.run(),
+        sleep(20_000).then(() => 'no answer' as const),
+      ]);
+      expect(answer).not.toBe('no answer');
+      const list = answer as HealthCheck[];
+      expect(find(list, 'database')).toMatchObject({ status: 'error' });
+      expect(find(list, 'clock-skew')).toMatchObject({ status: 'warning' });
+    } finally {
+      await hold.release();
+    }
+    // Once the database answers again, so does every check.
+    expect(find(await checks.run(), 'database')?.status).toBe('ok');
+    expect(find(await checks.run(), 'clock-skew')?.status).toBe('ok');
+  });
+
+  it('starts a hung probe once, however often it is asked, and still answers each time', async () => {
+    let statfsCalls = 0;
+    const checks = checksFor(db, dir, {
+      probeTimeoutMs: 200,
+      // A statfs on a hung mount: never returns.
+      freeBytes: () => {
+        statfsCalls += 1;
+        return new Promise<number>(() => undefined);
+      },
+    });
+    for (let i = 0; i < 3; i++) {
+      expect(find(await checks.run(), 'library-free-space')).toEqual({
+        name: 'library-free-space',
+        status: 'error',
+        message: 'the free space of the library cannot be read',
+      });
+    }
+    expect(statfsCalls).toBe(1);
   });
 });

@@ -38,7 +38,11 @@ export const PG_DUMP_DEFAULTS: PgDumpOptions = { command: 'pg_dump', timeoutMs: 
 /** The file name of the database snapshot inside a backup folder, by database kind. */
 export const DUMP_FILE = { sqlite: 'soulspot.db', postgres: 'soulspot.pgdump' } as const;
 
-/** pg_dump's arguments and environment for this URL: the password goes into PGPASSWORD. */
+/**
+ * pg_dump's arguments and environment for this URL: the password goes into PGPASSWORD, whether
+ * the URL carries it as `user:password@` or as `?password=` (both libpq and node-postgres take
+ * either). A command line is readable by every local user (`ps`, /proc/<pid>/cmdline).
+ */
 export function pgDumpInvocation(
   url: string,
   file: string,
@@ -49,6 +53,12 @@ export function pgDumpInvocation(
   if (parsed.password !== '') {
     env.PGPASSWORD = decodeURIComponent(parsed.password);
     parsed.password = '';
+  }
+  // The query's password wins over the user's, as it does for libpq and node-postgres.
+  const inQuery = parsed.searchParams.get('password');
+  if (inQuery !== null) {
+    env.PGPASSWORD = inQuery;
+    parsed.searchParams.delete('password');
   }
   const args = [
     '--format=custom',

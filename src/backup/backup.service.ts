@@ -38,10 +38,15 @@ export function backupTime(name: string): number | null {
   return Date.UTC(y!, mo! - 1, d, h, mi, s, ms);
 }
 
-/** The backups to remove to keep the newest `keep` (names sort by time). Pure. */
-export function toRotate(names: readonly string[], keep: number): string[] {
-  const sorted = names.filter((n) => backupTime(n) !== null).sort();
-  return sorted.slice(0, Math.max(0, sorted.length - keep));
+/**
+ * The backups to remove to keep the newest `keep` (names sort by time), never `made`, the one just
+ * written: after the clock was set back it sorts before older ones, and rotating it away would
+ * throw out the only backup of the present. Pure.
+ */
+export function toRotate(names: readonly string[], keep: number, made?: string): string[] {
+  const sorted = names.filter((n) => backupTime(n) !== null && n !== made).sort();
+  const room = Math.max(0, keep - (made === undefined ? 0 : 1));
+  return sorted.slice(0, Math.max(0, sorted.length - room));
 }
 
 async function fsyncPath(file: string, flags: string): Promise<void> {
@@ -92,10 +97,14 @@ export function createBackupService(deps: {
     if (at === null) return null;
     let size = 0;
     let database: BackupInfo['database'] | null = null;
+    // A folder or file can go while it is read (a rotation of another request, a user's rm): the
+    // backup is then not listed, rather than the whole list failing.
     const files = await readdir(path.join(dir, name)).catch(() => null);
     if (files === null) return null;
     for (const f of files) {
-      size += (await stat(path.join(dir, name, f))).size;
+      const s = await stat(path.join(dir, name, f)).catch(() => null);
+      if (s === null) return null;
+      size += s.size;
       if (f === DUMP_FILE.sqlite) database = 'sqlite';
       if (f === DUMP_FILE.postgres) database = 'postgres';
     }
@@ -103,13 +112,21 @@ export function createBackupService(deps: {
     return { name, size, createdAt: new Date(at).toISOString(), database };
   };
 
+  /** Removes leftovers of backups interrupted by a crash: never complete, never listed. */
+  const sweep = async (): Promise<number> => {
+    const entries = await readdir(dir).catch(() => [] as string[]);
+    let removed = 0;
+    for (const entry of entries) {
+      if (!entry.startsWith(TEMP_PREFIX)) continue;
+      await rm(path.join(dir, entry), { recursive: true, force: true });
+      removed += 1;
+    }
+    return removed;
+  };
+
   const createOne = async (): Promise<BackupInfo> => {
     await mkdir(dir, { recursive: true, mode: 0o700 });
-    // Leftovers of a backup interrupted by a crash: never complete, never listed.
-    for (const entry of await readdir(dir)) {
-      if (entry.startsWith(TEMP_PREFIX))
-        await rm(path.join(dir, entry), { recursive: true, force: true });
-    }
+    await sweep();
     let name = backupName(now());
     const existing = new Set(await readdir(dir));
     for (let i = 2; existing.has(name); i++) name = `${backupName(now())}-${i}`;
@@ -136,7 +153,7 @@ export function createBackupService(deps: {
       await rm(temp, { recursive: true, force: true });
       throw error;
     }
-    for (const old of toRotate(await readdir(dir), deps.retention())) {
+    for (const old of toRotate(await readdir(dir), deps.retention(), name)) {
       await rm(path.join(dir, old), { recursive: true, force: true });
     }
     const made = await info(name);
@@ -160,6 +177,15 @@ export function createBackupService(deps: {
         if (b) out.push(b);
       }
       return out;
+    },
+    /**
+     * Removes what a crash during a backup left (a database copy can be gigabytes); main.ts calls
+     * it at start, before any backup can run. Returns the folders removed.
+     */
+    sweep: (): Promise<number> => {
+      const run = chain.then(sweep, sweep);
+      chain = run.catch(() => undefined);
+      return run;
     },
     /** The backups folder. */
     dir,

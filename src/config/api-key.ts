@@ -71,6 +71,7 @@ export function resolveMetricsKey(dataDir: string, fromEnv: string | undefined):
   return readStoredKey(
     path.join(dataDir, 'metrics-key'),
     'fix or delete it, or set SOULSPOT_METRICS_KEY',
+    'metrics key',
   );
 }
 
@@ -81,7 +82,7 @@ export function resolveMetricsKey(dataDir: string, fromEnv: string | undefined):
  * (a directory, a mount gone wrong) may well be readable again once the cause is fixed. And running
  * with no key is never an option.
  */
-function readStoredKey(file: string, whatToDo = WHAT_TO_DO): string | null {
+function readStoredKey(file: string, whatToDo = WHAT_TO_DO, what = 'API key'): string | null {
   let bytes: Buffer;
   try {
     bytes = readKeyBytes(file);
@@ -106,7 +107,7 @@ function readStoredKey(file: string, whatToDo = WHAT_TO_DO): string | null {
   const key = text.trim();
   const problem = apiKeyProblem(key);
   if (problem !== null) {
-    throw new ConfigError([`${file} holds no usable API key (${problem}): ${whatToDo}`]);
+    throw new ConfigError([`${file} holds no usable ${what} (${problem}): ${whatToDo}`]);
   }
   return key;
 }

@@ -250,3 +250,59 @@ describe('SOULSPOT_API_KEY', () => {
     expect(message).not.toContain('hunter2-secret');
   });
 });
+
+/** The metrics key file is read by the API key file's rules (it is never generated). */
+describe('the metrics key file', () => {
+  const API = { SOULSPOT_API_KEY: 'api-key-0123456789abcdef' };
+  const errorFor = (dir: string): ConfigError => {
+    try {
+      loadConfig({ ...API, SOULSPOT_DATA_DIR: dir });
+    } catch (error) {
+      if (error instanceof ConfigError) return error;
+      throw new Error(`expected a ConfigError, got ${String(error)}`);
+    }
+    throw new Error('expected the start to stop, but a configuration was returned');
+  };
+  const file = (dir: string) => path.join(dir, 'metrics-key');
+
+  it('is optional: without the file only the API key opens /metrics', () => {
+    expect(loadConfig({ ...API, SOULSPOT_DATA_DIR: dataDir() }).metricsKey).toBeNull();
+  });
+
+  it('uses a stored key, trimmed, also through a symlink to a regular file (a Docker secret)', () => {
+    const dir = dataDir();
+    writeFileSync(path.join(dir, 'secret'), ' metrics-0123456789abcdef\n');
+    symlinkSync(path.join(dir, 'secret'), file(dir));
+    expect(loadConfig({ ...API, SOULSPOT_DATA_DIR: dir }).metricsKey).toBe(
+      'metrics-0123456789abcdef',
+    );
+  });
+
+  it('stops the start on a short key, naming the file as a metrics key and what to do', () => {
+    const dir = dataDir();
+    writeFileSync(file(dir), 'short\n');
+    const message = errorFor(dir).message;
+    expect(message).toContain(file(dir));
+    expect(message).toMatch(/no usable metrics key \(at least 16 characters/);
+    expect(message).toMatch(/fix or delete it, or set SOULSPOT_METRICS_KEY/);
+    expect(message).not.toMatch(/API key/);
+  });
+
+  it('stops the start on a directory, a FIFO (without waiting) or an endless device', () => {
+    const asDir = dataDir();
+    mkdirSync(file(asDir));
+    expect(errorFor(asDir).message).toMatch(/cannot be read \(EISDIR/);
+    const asFifo = dataDir();
+    execFileSync('mkfifo', [file(asFifo)]);
+    expect(errorFor(asFifo).message).toMatch(/cannot be read \(not a regular file/);
+    const asDevice = dataDir();
+    symlinkSync('/dev/zero', file(asDevice));
+    expect(errorFor(asDevice).message).toMatch(/cannot be read \(not a regular file/);
+  });
+
+  it('refuses a short SOULSPOT_METRICS_KEY by name', () => {
+    expect(() =>
+      loadConfig({ ...API, SOULSPOT_DATA_DIR: dataDir(), SOULSPOT_METRICS_KEY: 'short' }),
+    ).toThrow(/SOULSPOT_METRICS_KEY: at least 16 characters/);
+  });
+});

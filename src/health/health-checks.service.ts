@@ -51,12 +51,25 @@ export interface HealthChecksDeps {
   now?: () => number;
   /** Results are reused this long (the endpoint is open: a flood must not mean a flood of I/O). */
   cacheMs?: number;
+  /** Each probe is given up on after this long (default PROBE_TIMEOUT_MS; tests shorten it). */
+  probeTimeoutMs?: number;
+  /**
+   * The queue's counts by status for /api/health's `queue` (downloads service countByStatus),
+   * read through the same cache and time limit as the checks; absent: `queueCounts()` is `{}`.
+   */
+  queueCounts?: () => Promise<Record<string, number>>;
   /** How often this process writes its heartbeat row. */
   heartbeatMs?: number;
   log?: HealthChecksLog;
 }
 
 const DEFAULT_CACHE_MS = 5_000;
+/**
+ * Every probe but the database's (HEALTH_CHECKS.database.timeoutMs) is given up on after this: a
+ * hung NFS mount, a PostgreSQL that accepts connections but never answers, a pool whose every
+ * connection is taken. /api/health must still answer then, and say which check is stuck.
+ */
+export const PROBE_TIMEOUT_MS = 3_000;
 const DEFAULT_HEARTBEAT_MS = 10_000;
 /** Rows of processes gone this long are removed. */
 const PRUNE_AFTER_MS = 24 * 3_600_000;
@@ -71,6 +84,35 @@ function within<T>(promise: Promise<T>, ms: number): Promise<T | null> {
 }
 
 /**
+ * Probes with a time limit, at most one of each kind in flight. A probe that outlives its limit is
+ * not started again by the next run but waited on again: a hung `stat` holds one of libuv's four
+ * threads and a hung query a pool slot, so starting a new one every few seconds would soon stall
+ * the whole process (and the open endpoint would let anyone make it so). Resolves null on timeout;
+ * rejects when the probe does.
+ */
+export function createBoundedProbes(timeoutMs: number) {
+  const inflight = new Map<string, Promise<unknown>>();
+  return <T>(kind: string, probe: () => Promise<T>): Promise<T | null> => {
+    let running = inflight.get(kind) as Promise<T> | undefined;
+    if (!running) {
+      const started = probe();
+      running = started;
+      inflight.set(kind, started);
+      const clear = (): void => {
+        if (inflight.get(kind) === started) inflight.delete(kind);
+      };
+      started.then(clear, clear);
+    }
+    return within(running, timeoutMs);
+  };
+}
+
+/** The error a probe that gave no answer in time is logged with. */
+function noAnswer(ms: number): Error {
+  return new Error(`no answer within ${ms} ms`);
+}
+
+/**
  * Runs the health checks: gathers each observation (file system, database, provider state),
  * judges it with health-checks.ts and logs the cause of anything not ok. Results are cached for a
  * few seconds and one run serves every request that arrives during it.
@@ -79,6 +121,8 @@ export function createHealthChecks(deps: HealthChecksDeps) {
   const now = deps.now ?? Date.now;
   const cacheMs = deps.cacheMs ?? DEFAULT_CACHE_MS;
   const free = deps.freeBytes ?? statfsFreeBytes;
+  const probeMs = deps.probeTimeoutMs ?? PROBE_TIMEOUT_MS;
+  const bounded = createBoundedProbes(probeMs);
   let cached: { at: number; checks: HealthCheck[] } | null = null;
   let running: Promise<HealthCheck[]> | null = null;
   let heartbeat: NodeJS.Timeout | null = null;
@@ -99,17 +143,28 @@ export function createHealthChecks(deps: HealthChecksDeps) {
   const folder = async (): Promise<FolderObservation> => {
     let root: string | null;
     try {
-      root = await deps.downloadsRoot();
+      // Asks slskd when no override names the folder: a slow slskd makes it "not known yet".
+      const known = await bounded('downloads-root', async () => ({
+        root: await deps.downloadsRoot(),
+      }));
+      if (known === null) cause('slskd-downloads-folder', noAnswer(probeMs));
+      root = known?.root ?? null;
     } catch (error) {
       cause('slskd-downloads-folder', error);
       root = null;
     }
     if (root === null) return { kind: 'unknown' };
+    const dir = root;
     const overridden = deps.downloadsDirOverridden;
     try {
-      const s = await stat(root);
-      if (!s.isDirectory()) return { kind: 'not-a-folder', overridden };
-      await access(root, constants.R_OK | constants.X_OK);
+      const seen = await bounded('downloads-folder', async () => {
+        const s = await stat(dir);
+        if (!s.isDirectory()) return 'not-a-folder' as const;
+        await access(dir, constants.R_OK | constants.X_OK);
+        return 'visible' as const;
+      });
+      if (seen === null) throw noAnswer(probeMs);
+      if (seen === 'not-a-folder') return { kind: 'not-a-folder', overridden };
       return { kind: 'visible', lastFinished };
     } catch (error) {
       cause('slskd-downloads-folder', error);
@@ -125,7 +180,7 @@ export function createHealthChecks(deps: HealthChecksDeps) {
     const started = performance.now();
     try {
       const answered = await within(
-        sql`SELECT 1`.execute(deps.handle.db).then(() => true),
+        bounded('database', () => sql`SELECT 1`.execute(deps.handle.db).then(() => true)),
         HEALTH_CHECKS.database.timeoutMs,
       );
       if (answered === null)
@@ -140,15 +195,20 @@ export function createHealthChecks(deps: HealthChecksDeps) {
   const clock = async (): Promise<HealthCheck | null> => {
     if (!deps.clocks) return null;
     try {
-      // A fresh beat: the offset is measured now, not up to a heartbeat interval ago.
-      selfOffsetMs = await deps.clocks.repo.beat(deps.clocks.owner, now());
-      const others = await deps.clocks.repo.othersLive(
-        deps.clocks.owner,
-        HEALTH_CHECKS['clock-skew'].liveWithinMs,
-      );
+      const { repo, owner } = deps.clocks;
+      const read = await bounded('clock', async () => {
+        // A fresh beat: the offset is measured now, not up to a heartbeat interval ago.
+        const self = await repo.beat(owner, now());
+        selfOffsetMs = self;
+        return {
+          self,
+          others: await repo.othersLive(owner, HEALTH_CHECKS['clock-skew'].liveWithinMs),
+        };
+      });
+      if (read === null) throw noAnswer(probeMs);
       return clockSkewCheck({
-        selfOffsetMs,
-        othersOffsetMs: others,
+        selfOffsetMs: read.self,
+        othersOffsetMs: read.others,
         dialect: deps.handle.dialect,
       });
     } catch (error) {
@@ -169,8 +229,12 @@ export function createHealthChecks(deps: HealthChecksDeps) {
   const writable = async (): Promise<boolean> => {
     const probe = path.join(deps.libraryDir, `.soulspot-health-${randomBytes(4).toString('hex')}`);
     try {
-      await writeFile(probe, '', { flag: 'wx' });
-      await unlink(probe);
+      const written = await bounded('library-writable', async () => {
+        await writeFile(probe, '', { flag: 'wx' });
+        await unlink(probe);
+        return true;
+      });
+      if (written === null) throw noAnswer(probeMs);
       return true;
     } catch (error) {
       cause('library-writable', error);
@@ -183,7 +247,8 @@ export function createHealthChecks(deps: HealthChecksDeps) {
     const canWrite = await writable();
     let bytes: number | null = null;
     try {
-      bytes = await free(deps.libraryDir);
+      bytes = await bounded('library-free-space', () => free(deps.libraryDir));
+      if (bytes === null) throw noAnswer(probeMs);
     } catch (error) {
       cause('library-free-space', error);
     }
@@ -193,7 +258,9 @@ export function createHealthChecks(deps: HealthChecksDeps) {
   const notifications = async (): Promise<HealthCheck | null> => {
     if (!deps.notifications) return null;
     try {
-      return notificationsCheck(await deps.notifications());
+      const state = await bounded('notifications', deps.notifications);
+      if (state === null) throw noAnswer(probeMs);
+      return notificationsCheck(state);
     } catch (error) {
       cause('notifications', error);
       return {
@@ -209,7 +276,10 @@ export function createHealthChecks(deps: HealthChecksDeps) {
       folder(),
       database(),
       library(),
-      deps.ffmpeg().catch(() => ({ available: false })),
+      bounded('ffmpeg', deps.ffmpeg).then(
+        (r) => r ?? { available: false },
+        () => ({ available: false }),
+      ),
       notifications(),
       clock(),
     ]);
@@ -228,14 +298,51 @@ export function createHealthChecks(deps: HealthChecksDeps) {
 
   const beat = async (): Promise<void> => {
     if (!deps.clocks) return;
+    const { repo, owner } = deps.clocks;
     try {
-      selfOffsetMs = await deps.clocks.repo.beat(deps.clocks.owner, now());
+      // Bounded like the probes: a database that does not answer gets one waiting beat, not one
+      // more every interval.
+      const offset = await bounded('heartbeat', () => repo.beat(owner, now()));
+      if (offset !== null) selfOffsetMs = offset;
     } catch (error) {
       cause('clock-skew', error);
     }
   };
 
+  let queue: { at: number; counts: Record<string, number> } | null = null;
+  /** The last counts read; shown while a read gives no answer in time. */
+  let lastQueue: Record<string, number> = {};
+  let queueRead: Promise<Record<string, number>> | null = null;
+
   return {
+    /**
+     * /api/health's `queue`: the downloads by status, at most `cacheMs` old (the endpoint is open;
+     * each read is a grouped count), one read shared by concurrent requests, and the last counts
+     * read when the database gives no answer in time (the database check then says so).
+     */
+    async queueCounts(): Promise<Record<string, number>> {
+      const source = deps.queueCounts;
+      if (!source) return {};
+      if (queue && now() - queue.at < cacheMs) return queue.counts;
+      queueRead ??= bounded('queue', source)
+        .then(
+          (counts) => {
+            if (counts === null) return lastQueue;
+            lastQueue = counts;
+            queue = { at: now(), counts };
+            return counts;
+          },
+          (error: unknown) => {
+            cause('database', error);
+            return lastQueue;
+          },
+        )
+        .finally(() => {
+          queueRead = null;
+        });
+      return queueRead;
+    },
+
     /**
      * The checks: the provider's from the health monitor's state now (no I/O), the others at most
      * `cacheMs` old.

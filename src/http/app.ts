@@ -73,7 +73,7 @@ export interface AppDeps {
   /** Absent where an app is built without notifications (some API tests). */
   notifications?: NotificationsService;
   /** The health checks listed in /api/health (`checks: []` without them). */
-  healthChecks?: Pick<HealthChecks, 'run'>;
+  healthChecks?: Pick<HealthChecks, 'run' | 'queueCounts'>;
   /** `/metrics`, opened by the API key or `metricsKey` (absent: no /metrics route). */
   metrics?: Pick<Metrics, 'render'>;
   metricsKey?: string | null;

@@ -65,6 +65,7 @@ describe('urlPasswords', () => {
     [['postgres://u:p%40ss-word@db/x'], ['p%40ss-word', 'p@ss-word']],
     [['http://127.0.0.1:5030', null, undefined, 'not a url'], []],
     [['http://token@h'], []],
+    [['postgres://u@db/x?sslmode=disable&password=q%26ery-pass'], ['q&ery-pass']],
   ])('%j', (urls, expected) => {
     expect(urlPasswords(urls)).toEqual(expected);
   });

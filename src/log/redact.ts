@@ -67,10 +67,16 @@ export function urlPasswords(urls: Array<string | null | undefined>): string[] {
   for (const url of urls) {
     if (!url) continue;
     try {
-      const { password } = new URL(url);
-      if (password === '') continue;
-      out.push(password);
-      out.push(decodeURIComponent(password));
+      const parsed = new URL(url);
+      const { password } = parsed;
+      if (password !== '') {
+        out.push(password);
+        out.push(decodeURIComponent(password));
+      }
+      // `postgres://u@db/x?password=…` is the same secret in another place (libpq and
+      // node-postgres both take it).
+      const inQuery = parsed.searchParams.get('password');
+      if (inQuery) out.push(inQuery);
     } catch {
       // Not a URL (config validation says so); nothing to take from it.
     }

@@ -1,5 +1,7 @@
+import { createRequire } from 'node:module';
+import type * as PerfHooks from 'node:perf_hooks';
 import parse, { type ParsedFamily } from 'parse-prometheus-text-format';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createMetrics, QUEUE_DEPTH_CACHE_MS, type MetricsSources } from './metrics.js';
 
 const family = (families: ParsedFamily[], name: string): ParsedFamily | undefined =>
@@ -134,5 +136,68 @@ describe('createMetrics', () => {
     expect(text).toContain(
       'soulspot_slskd_request_duration_seconds_count{route="/application",method="GET",status="none"} 1',
     );
+  });
+});
+
+describe('the process-wide default metrics', () => {
+  it('start one event-loop sampler per process, however many apps are made', async () => {
+    // prom-client reads the function off node's perf_hooks module each time it starts a sampler.
+    const perfHooks = createRequire(import.meta.url)('node:perf_hooks') as typeof PerfHooks;
+    const spy = vi.spyOn(perfHooks, 'monitorEventLoopDelay');
+    try {
+      const apps = [createMetrics(sources()), createMetrics(sources()), createMetrics(sources())];
+      for (const app of apps) {
+        const names = parse((await app.render()).body).map((f) => f.name);
+        expect(names).toContain('nodejs_eventloop_lag_seconds');
+        expect(names).toContain('process_cpu_user_seconds_total');
+        expect(names).toContain('soulspot_queue_downloads');
+      }
+      // At most the first app in this process started it; none of the others did.
+      expect(spy.mock.calls.length).toBeLessThanOrEqual(1);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+});
+
+describe('a scrape while the database does not answer', () => {
+  it('answers with the last values, and starts no second read while the first hangs', async () => {
+    let t = 1_000_000;
+    let hang = false;
+    let depthReads = 0;
+    let backlogReads = 0;
+    const never = new Promise<never>(() => undefined);
+    const m = createMetrics(
+      sources({
+        queueDepth: async () => {
+          depthReads += 1;
+          if (hang) return never;
+          return [{ status: 'waiting', hold: 'none', n: 3 }];
+        },
+        outboxBacklog: async () => {
+          backlogReads += 1;
+          if (hang) return never;
+          return 5;
+        },
+      }),
+      { now: () => t, readTimeoutMs: 100 },
+    );
+    await m.render();
+    hang = true;
+    t += QUEUE_DEPTH_CACHE_MS;
+    for (let i = 0; i < 3; i++) {
+      const answer = await Promise.race([
+        m.render(),
+        new Promise<'no answer'>((r) => setTimeout(() => r('no answer'), 20_000)),
+      ]);
+      expect(answer).not.toBe('no answer');
+      const fams = parse((answer as { body: string }).body);
+      expect(family(fams, 'soulspot_queue_downloads')?.metrics).toEqual([
+        { value: '3', labels: { status: 'waiting', hold: 'none' } },
+      ]);
+      expect(family(fams, 'soulspot_outbox_backlog')?.metrics[0]?.value).toBe('5');
+    }
+    expect(depthReads).toBe(2);
+    expect(backlogReads).toBe(2);
   });
 });

@@ -43,20 +43,62 @@ export interface MetricsSources {
 /** The queue depth is counted at most this often, however often Prometheus scrapes. */
 export const QUEUE_DEPTH_CACHE_MS = 5_000;
 
+/**
+ * A gauge that reads the database waits this long, then shows its last values: a scrape must
+ * answer while the database does not (the event-loop lag and the circuit matter most then), and
+ * Prometheus gives up on a scrape after 10 s by default. The read goes on; the next scrape waits
+ * on the same one rather than starting another.
+ */
+export const GAUGE_READ_TIMEOUT_MS = 2_000;
+
+/** Resolves when `promise` settles or after `ms`, whichever is first (never rejects). */
+function settledWithin(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise.then(
+      () => undefined,
+      () => undefined,
+    ),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
 const CIRCUIT_STATES = ['closed', 'half-open', 'open'] as const;
 
 /** Latency buckets for slskd requests: a local daemon answers in ms, a busy one in seconds. */
 const SLSKD_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-export function createMetrics(sources: MetricsSources, options: { now?: () => number } = {}) {
+let processRegistry: Registry | null = null;
+
+/**
+ * prom-client's default metrics, process_* and nodejs_* (event-loop lag:
+ * nodejs_eventloop_lag_seconds and its percentiles), on one registry per process, shared by every
+ * app in it. They describe the process, not an app, and two of their collectors can never be
+ * stopped: the event-loop delay histogram (a timer) and the GC PerformanceObserver, which also
+ * holds its registry. Collected per app, every app started and stopped in one process (tests, an
+ * embedding) would leave both running for good, each keeping its app's metrics alive. The lag
+ * histogram samples every 50 ms (prom-client's default is 10 ms): a stall still shows at its full
+ * length, with a fifth of the wake-ups.
+ */
+export function processMetrics(): Registry {
+  if (!processRegistry) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry, eventLoopMonitoringPrecision: 50 });
+  }
+  return processRegistry;
+}
+
+export function createMetrics(
+  sources: MetricsSources,
+  options: { now?: () => number; readTimeoutMs?: number } = {},
+) {
   const now = options.now ?? Date.now;
+  const readTimeoutMs = options.readTimeoutMs ?? GAUGE_READ_TIMEOUT_MS;
+  /** This app's own metrics; /metrics serves them together with processMetrics(). */
   const registry = new Registry();
   const registers = [registry];
-  // process_* and nodejs_* (event-loop lag: nodejs_eventloop_lag_seconds and its percentiles).
-  // The lag histogram samples every 50 ms (prom-client's default is 10 ms): a stall still shows at
-  // its full length, with a fifth of the wake-ups. prom-client never disables it again, so each
-  // app started in one process (tests) keeps one running.
-  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 50 });
 
   let depth: { at: number; rows: Awaited<ReturnType<QueueDepthSource>> } | null = null;
   let depthRead: Promise<void> | null = null;
@@ -71,7 +113,7 @@ export function createMetrics(sources: MetricsSources, options: { now?: () => nu
       .finally(() => {
         depthRead = null;
       });
-    await depthRead;
+    await settledWithin(depthRead, readTimeoutMs);
   };
 
   new Gauge({
@@ -127,16 +169,19 @@ export function createMetrics(sources: MetricsSources, options: { now?: () => nu
   });
   if (sources.outboxBacklog) {
     const backlog = sources.outboxBacklog;
+    let backlogRead: Promise<void> | null = null;
     new Gauge({
       name: 'soulspot_outbox_backlog',
       help: 'Notification deliveries waiting in the outbox',
       registers,
       async collect() {
-        try {
-          this.set(await backlog());
-        } catch (error) {
-          sources.onError?.('outbox backlog', error);
-        }
+        backlogRead ??= backlog()
+          .then((n) => this.set(n))
+          .catch((error: unknown) => sources.onError?.('outbox backlog', error))
+          .finally(() => {
+            backlogRead = null;
+          });
+        await settledWithin(backlogRead, readTimeoutMs);
       },
     });
   }
@@ -181,7 +226,8 @@ export function createMetrics(sources: MetricsSources, options: { now?: () => nu
     registry,
     /** The text exposition format, and its content type. */
     async render(): Promise<{ contentType: string; body: string }> {
-      return { contentType: registry.contentType, body: await registry.metrics() };
+      const both = Registry.merge([processMetrics(), registry]);
+      return { contentType: both.contentType, body: await both.metrics() };
     },
     /** Feeds the slskd client's observer (createSlskdApi's `observe`). */
     observeSlskd(o: SlskdRequestObservation): void {

@@ -7,7 +7,7 @@ import type { HealthCheck } from '../../src/health/health-checks.js';
 import { startSoulSpot, type SoulSpot } from '../../src/main.js';
 import type { Emulator } from '../../emulator/emulator.js';
 import { fastEnv, startEmulatorIn } from '../helpers/stack.js';
-import { waitUntil } from '../helpers/wait.js';
+import { sleep, waitUntil } from '../helpers/wait.js';
 
 const MB = 1_048_576;
 
@@ -227,5 +227,62 @@ describe('/api/health without ffmpeg and without the downloads folder', () => {
       "slskd's downloads folder does not exist here: check SOULSPOT_SLSKD_DOWNLOADS_DIR",
     );
     expect(folder.message).not.toContain(root);
+  });
+});
+
+/**
+ * The endpoint is open to anyone who reaches the port: a flood of requests must not become a
+ * flood of queries, and it must answer while the database does not.
+ */
+describe('/api/health under a flood, and with the database busy', () => {
+  let root: string;
+  let soulspot: SoulSpot;
+  let queries = 0;
+
+  beforeAll(async () => {
+    root = mkdtempSync(path.join(tmpdir(), 'soulspot-health-flood-'));
+    // slskd is not running: its checks are red, which is beside the point here.
+    soulspot = await startSoulSpot(loadConfig(fastEnv(root)), {
+      runWorkers: false,
+      onQuery: () => (queries += 1),
+      health: { probeTimeoutMs: 300 },
+    });
+  });
+  afterAll(async () => {
+    await soulspot?.stop();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('reads the database a bounded number of times for 50 requests', async () => {
+    await health(soulspot);
+    const before = queries;
+    for (let i = 0; i < 50; i++) await health(soulspot);
+    // One cached run of the checks and one queue count serve them all (timers add a few).
+    expect(queries - before).toBeLessThan(15);
+  });
+
+  it('answers while a write transaction holds the database, and says so', async () => {
+    let release!: () => void;
+    let inside = false;
+    const held = soulspot.db.writeTx(async () => {
+      inside = true;
+      await new Promise<void>((r) => (release = r));
+    });
+    try {
+      await waitUntil(() => inside, { what: 'the write transaction to start' });
+      // Past the checks' cache (5 s): this request runs them against the held database.
+      await sleep(5_100);
+      const answer = await Promise.race([
+        health(soulspot),
+        sleep(20_000).then(() => 'no answer' as const),
+      ]);
+      expect(answer).not.toBe('no answer');
+      expect(byName(answer as HealthBody, 'database')?.status).toBe('error');
+      expect((answer as HealthBody).queue).toEqual({});
+    } finally {
+      release();
+      await held;
+    }
+    await checkTurns(soulspot, 'database', 'ok');
   });
 });

@@ -138,20 +138,23 @@ describe('/metrics on a real SoulSpot with the slskd emulator', () => {
       what: 'the outbox backlog to drain',
     });
 
-    // Queue depth is cached 5 s (an earlier scrape may have cached the empty queue): wait for it.
+    // The queue depth is counted at most every 5 s: the scrapes of the test before may have
+    // counted the empty queue less than 5 s ago (a fast machine finishes the downloads sooner).
     const depth = await waitUntil(
       async () => {
-        const f = await families(stack);
-        return f.get('soulspot_queue_downloads')?.metrics.length === 2 ? f : null;
+        const rows = (await families(stack)).get('soulspot_queue_downloads')?.metrics ?? [];
+        const n = (status: string) => rows.find((r) => r.labels?.status === status)?.value;
+        return n('completed') === '2' && n('failed') === '1' ? rows : null;
       },
-      { what: 'the queue depth to be scraped afresh' },
+      { what: 'the queue depth to be counted again' },
     );
-    expect(depth.get('soulspot_queue_downloads')?.metrics).toEqual(
+    expect(depth).toEqual(
       expect.arrayContaining([
         { value: '2', labels: { status: 'completed', hold: 'none' } },
         { value: '1', labels: { status: 'failed', hold: 'none' } },
       ]),
     );
+    expect(depth).toHaveLength(2);
     expect(value(fams, 'soulspot_downloads_completed_total')).toBe(2);
     expect(fams.get('soulspot_downloads_failed_total')?.metrics).toEqual([
       { value: '1', labels: { code: failed.errorCode } },

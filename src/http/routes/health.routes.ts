@@ -20,7 +20,10 @@ export const healthRoutes =
           : { available: false, message: 'the transcode check is not configured' };
         // Checks say what is wrong and what to do; `status` stays about the provider, as before.
         const checks = deps.healthChecks ? await deps.healthChecks.run() : [];
-        const queue = await deps.downloads.counts();
+        // Through the checks' cache and time limit when they are wired in: the endpoint is open.
+        const queue = deps.healthChecks
+          ? await deps.healthChecks.queueCounts()
+          : await deps.downloads.counts();
         // Read after the awaits, so `status`, `providers` and the slskd check tell the same moment.
         const { providers, allUp } = deps.health;
         return {
