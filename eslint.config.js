@@ -51,6 +51,8 @@ export default tseslint.config(
       'src/net/address-policy.ts',
       'src/library/tagging/tags.ts',
       'src/health/health-checks.ts',
+      'src/session/csrf.ts',
+      'src/session/login-limiter.ts',
     ],
     ignores: ['**/*.test.ts'],
     rules: {

@@ -33,6 +33,8 @@ CREATE TABLE "quality_profiles" ("id" text primary key, "name" text not null, "n
 
 CREATE TABLE "queue_slots" ("slot_no" integer primary key, "download_id" text, "lease_token" integer, "expires_at" bigint);
 
+CREATE TABLE "sessions" ("token_hash" text primary key, "created_at" bigint not null, "refreshed_at" bigint not null, "expires_at" bigint not null);
+
 CREATE TABLE "settings" ("key" text primary key, "value" text not null, "updated_at" bigint not null);
 
 CREATE TABLE "stats_daily" ("dim" text not null, "day" bigint not null, "key" text not null, "completed" integer not null, "failed" integer not null, "cancelled" integer not null, "bytes" bigint not null, "duration_ms" bigint not null, "speed_sum" bigint not null, "speed_n" integer not null, constraint "stats_daily_pk" primary key ("dim", "day", "key"));
@@ -114,6 +116,8 @@ CREATE UNIQUE INDEX quality_profiles_one_default ON quality_profiles (is_default
 CREATE INDEX queue_slots_lease ON queue_slots (download_id, lease_token);
 
 CREATE INDEX queue_slots_named ON queue_slots (slot_no) WHERE download_id IS NOT NULL;
+
+CREATE INDEX sessions_expires ON sessions (expires_at);
 
 CREATE INDEX stats_deltas_day ON stats_deltas (day);
 

@@ -106,7 +106,8 @@ async function main(): Promise<void> {
   });
   const soulspot = await startSoulSpot(config);
   console.log(`slskd emulator:  ${emulator.url}`);
-  console.log(`SoulSpot API:    ${soulspot.url}   (OpenAPI document: GET /api/docs with the key)`);
+  console.log(`Web UI:          ${soulspot.url}/   (log in with the API key below)`);
+  console.log(`SoulSpot API:    ${soulspot.url}/api   (API docs: ${soulspot.url}/api/docs)`);
   console.log(`API key:         ${config.apiKey}`);
   console.log(`Library:         ${config.libraryDir}\n`);
   console.log(`Try: curl -H 'X-Api-Key: ${config.apiKey}' ${soulspot.url}/api/downloads\n`);

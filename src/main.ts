@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Logger as PinoLogger } from 'pino';
 import type { Config } from './config/config.js';
 import { openDatabase, type DatabaseHandle } from './db/database.js';
@@ -68,6 +69,8 @@ import { createBackupService, type BackupService } from './backup/backup.service
 import { createStatsRepository } from './stats/stats.repository.js';
 import { createStatsService, type StatsService } from './stats/stats.service.js';
 import { createExportRepository } from './export/export.repository.js';
+import { createSessionRepository } from './session/session.repository.js';
+import { createSessionService } from './session/session.service.js';
 import { createExportService } from './export/export.service.js';
 
 export interface SoulSpot {
@@ -126,7 +129,12 @@ export interface StartOptions {
   outboxBacklog?: () => Promise<number>;
   /** Replaces the tag writer (tests hold filing at it to see what goes on meanwhile). */
   tagger?: Tagger;
+  /** The built web UI served at `/` (default: the repository's `web/dist`). */
+  webDist?: string;
 }
+
+/** `web/dist` beside `src/` (running from source) or `dist/` (built): both sit at the repository root. */
+const DEFAULT_WEB_DIST = fileURLToPath(new URL('../web/dist', import.meta.url));
 
 /** Statuses of a download whose lease was given back: a slot may be free, work may be due. */
 // `processing`: a transfer done there gave its transfer slot back and has a filing to claim.
@@ -455,8 +463,17 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
   });
   const stats = createStatsService({ repo: createStatsRepository(db), log });
   const exports = createExportService({ repo: createExportRepository(db) });
+  // Web UI logins live in the database: every process sharing it accepts the same cookie.
+  const sessions = createSessionService({
+    repo: createSessionRepository(db),
+    apiKey: config.apiKey,
+    now,
+  });
   const app = await buildApp({
     apiKey: config.apiKey,
+    sessions,
+    webDist: options.webDist ?? DEFAULT_WEB_DIST,
+    trustProxy: config.trustProxy,
     downloads,
     blocklist,
     health,

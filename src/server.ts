@@ -15,6 +15,7 @@ async function main(): Promise<void> {
   }
   const soulspot = await startSoulSpot(config);
   console.log(`SoulSpot is listening on ${soulspot.url}`);
+  console.log(`Web UI: ${soulspot.url}/ (log in with the API key)`);
   console.log(apiKeyNotice(config));
   let stopping = false;
   const shutdown = (signal: string): void => {

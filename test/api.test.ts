@@ -230,10 +230,10 @@ describe('REST API', () => {
     replay.abort();
   });
 
-  it('serves the OpenAPI document at /api/docs', async () => {
+  it('serves the OpenAPI document at /api/docs/json', async () => {
     const res = await stack.api<{ openapi: string; paths: Record<string, unknown> }>(
       'GET',
-      '/api/docs',
+      '/api/docs/json',
     );
     expect(res.status).toBe(200);
     expect(res.body.openapi).toMatch(/^3\./);

@@ -18,6 +18,11 @@ export { ConfigError } from './config-error.js';
 export interface Config {
   host: string;
   port: number;
+  /**
+   * Behind a reverse proxy (SOULSPOT_TRUST_PROXY): the client's address, scheme and host come from
+   * its X-Forwarded-* headers, so HTTPS there gives Secure cookies and a matching Origin check.
+   */
+  trustProxy: boolean;
   dataDir: string;
   /** postgres://… switches storage to PostgreSQL; null means SQLite in dataDir. */
   databaseUrl: string | null;
@@ -86,6 +91,7 @@ type Source = Record<string, string | undefined>;
 export const CONFIG_DEFAULTS = {
   SOULSPOT_HOST: '127.0.0.1',
   SOULSPOT_PORT: '8765',
+  SOULSPOT_TRUST_PROXY: 'false',
   SOULSPOT_DATA_DIR: './data',
   SOULSPOT_LIBRARY_DIR: './library',
   SOULSPOT_SLSKD_URL: 'http://127.0.0.1:5030',
@@ -237,6 +243,7 @@ function parseConfig(src: Source): Config {
   const config = {
     host: str('SOULSPOT_HOST'),
     port: int('SOULSPOT_PORT', 0, 65535),
+    trustProxy: bool('SOULSPOT_TRUST_PROXY'),
     dataDir: path.resolve(str('SOULSPOT_DATA_DIR')),
     databaseUrl,
     libraryDir: path.resolve(str('SOULSPOT_LIBRARY_DIR')),

@@ -393,6 +393,16 @@ export interface ProcessClocksTable {
   db_at: number;
 }
 
+/** A browser session of the web UI (migration 024); the token itself is never stored. */
+export interface SessionsTable {
+  /** Hex SHA-256 of the cookie's token. */
+  token_hash: string;
+  created_at: number;
+  /** When `expires_at` was last moved forward (at most once an hour). */
+  refreshed_at: number;
+  expires_at: number;
+}
+
 export interface Database {
   downloads: DownloadsTable;
   queue_slots: QueueSlotsTable;
@@ -415,6 +425,7 @@ export interface Database {
   stats_facts: StatsFactsTable;
   stats_deltas: StatsDeltasTable;
   stats_daily: StatsDailyTable;
+  sessions: SessionsTable;
 }
 
 export type Generatedless<T> = { [K in keyof T]: T[K] extends Generated<infer U> ? U : T[K] };

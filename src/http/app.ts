@@ -1,5 +1,5 @@
-import { timingSafeEqual } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
+import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { ErrorObject } from 'ajv';
@@ -53,6 +53,12 @@ import type { StatsService } from '../stats/stats.service.js';
 import { statsRoutes } from '../stats/stats.routes.js';
 import type { ExportService } from '../export/export.service.js';
 import { exportRoutes } from '../export/export.routes.js';
+import type { SessionService } from '../session/session.service.js';
+import { sessionRoutes } from '../session/session.routes.js';
+import { registerApiDocs } from '../web-ui/api-docs.js';
+import { addSecurityHeaders } from '../web-ui/security-headers.js';
+import { registerWebUi } from '../web-ui/web-ui.routes.js';
+import { installAuth } from './auth.js';
 
 export interface AppDeps {
   apiKey: string;
@@ -84,12 +90,24 @@ export interface AppDeps {
   /** Statistics and the history export; absent where an app is built without them (some tests). */
   stats?: StatsService;
   exports?: ExportService;
+  /** Web UI logins (/api/session and the session cookie); absent: X-Api-Key only. */
+  sessions?: SessionService;
+  /** The built web UI (`web/dist`) served at `/`; absent: no UI routes (API tests). */
+  webDist?: string;
+  /**
+   * Behind a reverse proxy: take the client's address, scheme and host from X-Forwarded-For,
+   * -Proto and -Host (so an HTTPS proxy gets Secure cookies and the Origin check sees https).
+   */
+  trustProxy?: boolean;
   logger?: boolean | object;
 }
 
 export type App = FastifyInstance;
 
-/** The HTTP API: schemas validate every input, X-Api-Key guards everything but /api/health. */
+/**
+ * The HTTP API and the web UI's files: schemas validate every input; X-Api-Key or a session cookie
+ * guards everything under /api but /api/health and the login (auth.ts).
+ */
 export async function buildApp(deps: AppDeps): Promise<App> {
   // Defence in depth: config already refuses short keys, but an empty one here would switch the
   // check below off (two empty buffers compare equal), so no caller may build the app that way.
@@ -102,6 +120,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     // A path whose percent-encoding is not UTF-8 ("/api/downloads/%ff") is refused before routing;
     // Fastify's own answer would not say which part of the request is wrong.
     frameworkErrors: badUrl,
+    trustProxy: deps.trustProxy ?? false,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const ajv = validators();
@@ -127,22 +146,10 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     },
   });
 
-  const expected = Buffer.from(deps.apiKey);
-  app.addHook('onRequest', async (request, reply) => {
-    // Decide on the route Fastify matched, never on the raw URL: "/%61pi/downloads" is routed to
-    // /api/downloads after decoding. Unmatched paths need the key too (they answer 401, not 404).
-    const route = request.routeOptions.url;
-    if (route === '/api/health' || (route !== undefined && !route.startsWith('/api'))) return;
-    const given = request.headers['x-api-key'];
-    const key = Buffer.from(typeof given === 'string' ? given : '');
-    if (key.length !== expected.length || !timingSafeEqual(key, expected)) {
-      await reply.code(401).send({
-        statusCode: 401,
-        error: 'Unauthorized',
-        message: 'Missing or invalid X-Api-Key header',
-      });
-    }
-  });
+  addSecurityHeaders(app);
+  // The cookie parser runs in its own onRequest hook, registered before the auth hook that reads it.
+  if (deps.sessions) await app.register(cookie);
+  installAuth(app, { apiKey: deps.apiKey, sessions: deps.sessions });
 
   app.setErrorHandler((error: FastifyError, _request, reply) => {
     if (error.validation) {
@@ -189,13 +196,16 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       message: status === 500 ? 'Internal error; see the server log' : error.message,
     });
   });
-  app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send({
+  const ui =
+    deps.webDist !== undefined ? await registerWebUi(app, { distDir: deps.webDist }) : null;
+  app.setNotFoundHandler(async (request, reply) => {
+    if (ui && (await ui.fallback(request, reply))) return reply;
+    return reply.code(404).send({
       statusCode: 404,
       error: 'Not Found',
       message: `No route ${request.method} ${request.url.split('?')[0]}`,
-    }),
-  );
+    });
+  });
 
   await app.register(healthRoutes(deps));
   await app.register(downloadsRoutes(deps));
@@ -223,7 +233,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   }
   if (deps.stats) await app.register(statsRoutes({ stats: deps.stats }));
   if (deps.exports) await app.register(exportRoutes({ exports: deps.exports }));
-  app.get('/api/docs', { schema: { hide: true } }, () => app.swagger());
+  if (deps.sessions) await app.register(sessionRoutes({ sessions: deps.sessions, now: Date.now }));
+  await registerApiDocs(app);
   return app;
 }
 

@@ -1,0 +1,77 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { freshPgDatabase, testDialects } from './helpers/db.js';
+import { login, startUiServer, type UiServer } from './helpers/ui-server.js';
+
+const started: UiServer[] = [];
+afterAll(async () => {
+  for (const s of started) await s.close();
+});
+const start = async (options: Parameters<typeof startUiServer>[0]) => {
+  const server = await startUiServer(options);
+  started.push(server);
+  return server;
+};
+
+/** Processes sharing one PostgreSQL database accept one another's sessions. */
+describe.each(testDialects().filter((d) => d === 'postgres'))('sessions shared on %s', () => {
+  it('a cookie from one process works on another, survives a restart, and logout ends it everywhere', async () => {
+    const pg = await freshPgDatabase(process.env.SOULSPOT_TEST_PG_URL as string);
+    try {
+      const a = await start({ databaseUrl: pg.url });
+      const b = await start({ databaseUrl: pg.url });
+      const { cookie } = await login(a.url);
+      const onB = await fetch(`${b.url}/api/downloads`, { headers: { cookie } });
+      expect(onB.status).toBe(200);
+      await onB.arrayBuffer();
+
+      await a.close();
+      started.splice(started.indexOf(a), 1);
+      const a2 = await start({ databaseUrl: pg.url });
+      const afterRestart = await fetch(`${a2.url}/api/session`, { headers: { cookie } });
+      expect(afterRestart.status).toBe(200);
+      await afterRestart.arrayBuffer();
+
+      const out = await fetch(`${b.url}/api/session`, {
+        method: 'DELETE',
+        headers: { cookie, origin: b.url },
+      });
+      expect(out.status).toBe(204);
+      const ended = await fetch(`${a2.url}/api/downloads`, { headers: { cookie } });
+      expect(ended.status).toBe(401);
+      await ended.arrayBuffer();
+    } finally {
+      for (const s of started.splice(0)) await s.close();
+      await pg.drop();
+    }
+  });
+});
+
+/** Behind an HTTPS reverse proxy (SOULSPOT_TRUST_PROXY=true). */
+describe('sessions behind a trusted proxy', () => {
+  it('sets Secure when the proxy says the request came over HTTPS, and checks Origin against https', async () => {
+    const server = await start({ env: { SOULSPOT_TRUST_PROXY: 'true' } });
+    const proxied = { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'music.example.org' };
+    const { res, setCookie, cookie } = await login(server.url, proxied);
+    expect(res.status).toBe(204);
+    expect(setCookie).toMatch(/; HttpOnly; Secure; SameSite=Strict$/);
+    const post = (origin: string) =>
+      fetch(`${server.url}/api/downloads`, {
+        method: 'POST',
+        headers: { ...proxied, cookie, origin, 'content-type': 'application/json' },
+        body: JSON.stringify({ artist: 'Proxy', title: origin }),
+      });
+    const same = await post('https://music.example.org');
+    expect(same.status).toBe(201);
+    await same.arrayBuffer();
+    const plain = await post('http://music.example.org');
+    expect(plain.status).toBe(403);
+    await plain.arrayBuffer();
+  });
+
+  it('without SOULSPOT_TRUST_PROXY the forwarded headers count for nothing', async () => {
+    const server = await start({});
+    const { res, setCookie } = await login(server.url, { 'x-forwarded-proto': 'https' });
+    expect(res.status).toBe(204);
+    expect(setCookie).not.toContain('Secure');
+  });
+});
