@@ -34,6 +34,8 @@ const NAV: { page: Exclude<PageName, 'login'>; label: string }[] = [
   { page: 'health', label: 'Health' },
 ];
 
+let returnTo = '/queue';
+
 const loaded = signal<Partial<Record<PageName, ComponentType>>>({});
 
 function CurrentPage({ page }: { page: Exclude<PageName, 'login'> }) {
@@ -63,8 +65,15 @@ export function App() {
   const current = route.value.page;
 
   useEffect(() => {
-    if (state === 'out' && current !== 'login') navigate('/login', { replace: true });
-    if (state === 'in' && current === 'login') navigate('/queue', { replace: true });
+    if (state === 'out' && current !== 'login') {
+      // Back to the page asked for once logged in (an app path: the router only knows its own).
+      returnTo = location.pathname + location.search;
+      navigate('/login', { replace: true });
+    }
+    if (state === 'in' && current === 'login') {
+      navigate(returnTo, { replace: true });
+      returnTo = '/queue';
+    }
   }, [state, current]);
 
   if (state === 'unknown') return <p class="muted splash">Loading…</p>;
