@@ -23,7 +23,7 @@ import * as processClocks from './migrations/023_process_clocks.js';
 import * as providerSources from './migrations/019_provider_sources.js';
 import * as filingSlots from './migrations/020_filing_slots.js';
 import * as statistics from './migrations/017_statistics.js';
-import * as queueListIndex from './migrations/024_queue_list_index.js';
+import * as queueListIndex from './migrations/025_queue_list_index.js';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -88,7 +88,7 @@ const migrations: Record<string, Migration> = {
   '020_filing_slots': filingSlots,
   '022_album_background': albumBackground,
   '017_statistics': statistics,
-  '024_queue_list_index': queueListIndex,
+  '025_queue_list_index': queueListIndex,
 };
 
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
