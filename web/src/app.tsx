@@ -38,13 +38,30 @@ let returnTo = '/queue';
 
 const loaded = signal<Partial<Record<PageName, ComponentType>>>({});
 
+const loading = new Map<PageName, Promise<ComponentType>>();
+
+/** One import per page, started at most once (and early for the page the app opens on). */
+function loadPage(page: Exclude<PageName, 'login'>): Promise<ComponentType> {
+  let p = loading.get(page);
+  if (!p) {
+    p = PAGE_LOADERS[page]();
+    loading.set(page, p);
+    // A failed import (a deploy replaced the chunk) may be tried again on the next visit.
+    p.catch(() => loading.delete(page));
+  }
+  return p;
+}
+
+// The first page's chunk loads while the session is checked, not after.
+if (route.value.page !== 'login') void loadPage(route.value.page).catch(() => {});
+
 function CurrentPage({ page }: { page: Exclude<PageName, 'login'> }) {
   const [failed, setFailed] = useState<string | null>(null);
   const Page = loaded.value[page];
   useEffect(() => {
     if (Page) return;
     setFailed(null);
-    PAGE_LOADERS[page]().then(
+    loadPage(page).then(
       (component) => (loaded.value = { ...loaded.value, [page]: component }),
       (error: unknown) => setFailed(String(error)),
     );
