@@ -28,6 +28,7 @@ export function ProfilesPage() {
   const [profiles, setProfiles] = useState<QualityProfile[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [editing, setEditing] = useState<Editing>(null);
+  const [notice, setNotice] = useState<string | null>(null);
 
   const load = () =>
     api.get<{ items: QualityProfile[] }>('/api/quality-profiles').then(
@@ -121,6 +122,11 @@ export function ProfilesPage() {
           ))}
         </ul>
         <div>
+          {notice && (
+            <p class="muted" role="status" data-testid="profile-saved">
+              {notice}
+            </p>
+          )}
           {editing && current && (
             <ProfileEditor
               key={editing.kind === 'edit' ? editing.id : `new-${editing.baseId}`}
@@ -129,10 +135,14 @@ export function ProfilesPage() {
               profiles={profiles ?? []}
               onBase={(id) => setEditing({ kind: 'new', baseId: id })}
               onSaved={(p) => {
+                // In the list at once, so the editor can show it before the reload answers.
+                setProfiles((old) => [...(old ?? []).filter((x) => x.id !== p.id), p]);
                 setEditing({ kind: 'edit', id: p.id });
+                setNotice(`Saved ${p.name}.`);
                 void load();
               }}
               onClose={() => setEditing(null)}
+              onChange={() => setNotice(null)}
             />
           )}
           {!editing && <p class="muted">Pick a profile to edit it, or make a new one.</p>}
@@ -149,6 +159,7 @@ function ProfileEditor({
   onBase,
   onSaved,
   onClose,
+  onChange,
 }: {
   base: QualityProfile;
   isNew: boolean;
@@ -156,6 +167,7 @@ function ProfileEditor({
   onBase: (id: string) => void;
   onSaved: (p: QualityProfile) => void;
   onClose: () => void;
+  onChange: () => void;
 }) {
   const [form, setForm] = useState<ProfileFormValues>(() => ({
     ...profileToForm(base),
@@ -163,22 +175,21 @@ function ProfileEditor({
   }));
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [apiError, setApiError] = useState<string | null>(null);
-  const [saved, setSaved] = useState(false);
   const [busy, setBusy] = useState(false);
 
   const set = (key: string, value: string | boolean | string[]) => {
-    setSaved(false);
+    onChange();
     setForm((f) => ({ ...f, [key]: value }));
   };
 
   const submit = async (e: Event) => {
     e.preventDefault();
     setApiError(null);
-    setSaved(false);
+    onChange();
     const { body, errors: local } = profileChanges(base, form);
     setErrors(local);
     if (Object.keys(local).length > 0) return;
-    if (!isNew && Object.keys(body).length === 0) return setSaved(true);
+    if (!isNew && Object.keys(body).length === 0) return onSaved(base);
     setBusy(true);
     try {
       const profile = isNew
@@ -188,7 +199,6 @@ function ProfileEditor({
             copyOf: base.id,
           })
         : await api.send<QualityProfile>('PATCH', `/api/quality-profiles/${base.id}`, body);
-      setSaved(true);
       onSaved(profile);
     } catch (err) {
       const message = errorText(err);
@@ -265,11 +275,6 @@ function ProfileEditor({
         <button type="button" onClick={onClose}>
           Close
         </button>
-        {saved && (
-          <span class="muted" role="status" data-testid="profile-saved">
-            Saved.
-          </span>
-        )}
       </div>
       <ErrorLine error={apiError} testid="profile-error" />
     </form>
