@@ -202,6 +202,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
         state: healthMonitors[i]!.current.state,
       })),
     outboxBacklog: options.outboxBacklog ?? (() => notifications.backlog()),
+    filingBacklog: () => control.filingBacklog(now()),
     onError: (what, error) => log.warn({ what, error: String(error) }, 'metrics read failed'),
   });
   const slskd = slskdSettings({
@@ -310,6 +311,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     owner,
     maxConcurrent: () => settings.get('maxConcurrent'),
     maxConcurrentFiling: () => settings.get('maxConcurrentFiling'),
+    maxFilingBacklog: () => settings.get('maxFilingBacklog'),
     leaseMs: config.leaseMs,
     now,
     // A claim uses up a search done ahead and an end frees a slot: the prefetcher looks again.
