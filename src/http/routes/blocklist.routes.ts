@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { BlocklistEntrySchema } from '../../blocklist/blocklist.dto.js';
 import type { BlocklistService } from '../../blocklist/blocklist.service.js';
+import { SLSKD } from '../../providers/release.js';
 import { ErrorBody, IdParams, Text } from '../schemas.js';
 
 /** One of the provider ids SoulSpot is configured with (a 400 naming the field otherwise). */
@@ -36,9 +37,12 @@ export const addBlocklistBody = (providers: readonly string[]) =>
 const errors = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody };
 
 export const blocklistRoutes =
-  (deps: { blocklist: BlocklistService }): FastifyPluginAsyncTypebox =>
+  (deps: {
+    /** `providers` absent (tests of other routes hand in a stub): slskd only. */
+    blocklist: Omit<BlocklistService, 'providers'> & { providers?: readonly string[] };
+  }): FastifyPluginAsyncTypebox =>
   async (app) => {
-    const providers = deps.blocklist.providers;
+    const providers = deps.blocklist.providers ?? [SLSKD];
     app.get(
       '/api/blocklist',
       {
