@@ -210,6 +210,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
         state: healthMonitors[i]!.current.state,
       })),
     outboxBacklog: options.outboxBacklog ?? (() => notifications.backlog()),
+    filingBacklog: () => control.filingBacklog(now()),
     onError: (what, error) => log.warn({ what, error: String(error) }, 'metrics read failed'),
   });
   const slskd = slskdSettings({
@@ -263,6 +264,8 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     handle: db,
     bus,
     now,
+    // An entry names one of these (the API refuses others).
+    providers: provider.ids,
     // Getters: the blocklist reads these at each use, so a changed setting applies at once.
     settings: {
       get failureThreshold() {
@@ -318,6 +321,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     owner,
     maxConcurrent: () => settings.get('maxConcurrent'),
     maxConcurrentFiling: () => settings.get('maxConcurrentFiling'),
+    maxFilingBacklog: () => settings.get('maxFilingBacklog'),
     leaseMs: config.leaseMs,
     now,
     // A claim uses up a search done ahead and an end frees a slot: the prefetcher looks again.

@@ -48,6 +48,8 @@ describe.each(testDialects())('blocklist API on %s', (dialect) => {
       bus: createEventBus(),
       now: () => clock,
       settings: { failureThreshold: 3, windowMs: DAY, blockMs: 7 * DAY },
+      // A second provider, so entries of two providers can be told apart.
+      providers: ['slskd', 'usenet'],
     });
     app = await appWith(blocklist);
   });
@@ -82,6 +84,7 @@ describe.each(testDialects())('blocklist API on %s', (dialect) => {
     expect(user.status).toBe(201);
     expect(user.body).toEqual({
       id: expect.any(String),
+      provider: 'slskd',
       username: 'fake-flacs',
       filename: null,
       reason: null,
@@ -160,10 +163,51 @@ describe.each(testDialects())('blocklist API on %s', (dialect) => {
     [{ username: 'u', expiresInDays: 1e9 }, 'body/expiresInDays'],
     [{ username: 'u', expiresInDay: 3 }, 'body/expiresInDay is not a known field'],
     [{ username: 'u', reason: 5 }, 'body/reason'],
+    [{ username: 'u', provider: 'torrent' }, 'body/provider'],
+    [{ username: 'u', provider: null }, 'body/provider'],
   ])('rejects %j with a 400 naming the field', async (body, message) => {
     const res = await call<{ message: string }>('POST', '/api/blocklist', body);
     expect(res.status).toBe(400);
     expect(res.body.message).toContain(message);
     expect(await list()).toEqual([]);
+  });
+
+  it('names the provider: a source of one provider is not the same-named source of another', async () => {
+    const slskd = await call('POST', '/api/blocklist', { username: 'same-name' });
+    clock = T0 + 1;
+    const usenet = await call('POST', '/api/blocklist', {
+      provider: 'usenet',
+      username: 'same-name',
+      reason: 'bad indexer',
+    });
+    // The unique entry is (provider, username, file): two entries, not an update.
+    expect([slskd.status, usenet.status]).toEqual([201, 201]);
+    expect(usenet.body).toMatchObject({ provider: 'usenet', reason: 'bad indexer' });
+    expect((await list()).map((e) => [e.provider, e.username])).toEqual([
+      ['usenet', 'same-name'],
+      ['slskd', 'same-name'],
+    ]);
+    const only = async (provider: string) =>
+      (await call<{ items: BlocklistEntryDto[] }>('GET', `/api/blocklist?provider=${provider}`))
+        .body.items;
+    expect((await only('usenet')).map((e) => e.id)).toEqual([usenet.body.id]);
+    expect((await only('slskd')).map((e) => e.id)).toEqual([slskd.body.id]);
+    const unknown = await call<{ message: string }>('GET', '/api/blocklist?provider=torrent');
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.message).toContain('querystring/provider');
+
+    // The ranking reads an entry for its provider only.
+    await call('DELETE', `/api/blocklist/${slskd.body.id}`);
+    const filter = await blocklist.sourceFilter([
+      { provider: 'slskd', username: 'same-name' },
+      { provider: 'usenet', username: 'same-name' },
+    ]);
+    expect(filter.isBlocked({ provider: 'usenet', username: 'same-name', filename: 'a' })).toBe(
+      true,
+    );
+    expect(filter.isBlocked({ provider: 'slskd', username: 'same-name', filename: 'a' })).toBe(
+      false,
+    );
+    expect(filter.isBlocked({ username: 'same-name', filename: 'a' })).toBe(false);
   });
 });

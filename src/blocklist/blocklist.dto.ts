@@ -4,6 +4,8 @@ import { WHOLE_USER, type BlocklistRow } from './blocklist.repository.js';
 /** A blocklist entry as the API sends it. One schema: validation, serialization, OpenAPI, types. */
 export const BlocklistEntrySchema = Type.Object({
   id: Type.String(),
+  /** The provider whose source it blocks (`slskd` for a Soulseek peer). */
+  provider: Type.String(),
   username: Type.String(),
   /** null = every file of the user. */
   filename: Type.Union([Type.String(), Type.Null()]),
@@ -21,6 +23,7 @@ export type BlocklistEntryDto = Static<typeof BlocklistEntrySchema>;
 export function toBlocklistEntryDto(row: BlocklistRow): BlocklistEntryDto {
   return {
     id: row.id,
+    provider: row.provider,
     username: row.username,
     filename: row.filename === WHOLE_USER ? null : row.filename,
     reason: row.reason,

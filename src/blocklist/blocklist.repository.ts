@@ -55,12 +55,13 @@ export function createBlocklistRepository(handle: DatabaseHandle) {
   const { db } = handle;
 
   return {
-    /** Entries in force, newest first. */
-    listActive(now: number): Promise<BlocklistRow[]> {
+    /** Entries in force, newest first; only one provider's with `provider`. */
+    listActive(now: number, provider?: string): Promise<BlocklistRow[]> {
       return db
         .selectFrom('blocklist')
         .selectAll()
         .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+        .$if(provider !== undefined, (q) => q.where('provider', '=', provider!))
         .orderBy('created_at', 'desc')
         .orderBy('id', 'desc')
         .execute();

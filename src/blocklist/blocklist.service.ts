@@ -113,8 +113,11 @@ export function createBlocklistService(deps: {
   now: () => number;
   settings: BlocklistSettings;
   log?: { warn(obj: object, msg?: string): void };
+  /** The provider ids an entry may name (the configured providers); absent: slskd only. */
+  providers?: readonly ProviderId[];
 }) {
   const { handle, bus, now, settings, log } = deps;
+  const providers: readonly ProviderId[] = deps.providers?.length ? deps.providers : [SLSKD];
   const entries = createBlocklistRepository(handle);
   const stats = createPeerStatsRepository(handle);
 
@@ -172,8 +175,11 @@ export function createBlocklistService(deps: {
   }
 
   const service = {
-    async list(): Promise<BlocklistEntryDto[]> {
-      return (await entries.listActive(now())).map(toBlocklistEntryDto);
+    /** The provider ids an entry may name; the API validates `provider` against them. */
+    providers,
+
+    async list(filter: { provider?: ProviderId } = {}): Promise<BlocklistEntryDto[]> {
+      return (await entries.listActive(now(), filter.provider)).map(toBlocklistEntryDto);
     },
 
     /**

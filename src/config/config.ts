@@ -44,6 +44,8 @@ export interface Config {
   maxConcurrent: number;
   /** Downloads filing at once (verify, transcode check, tags, cover, move): their own slots. */
   maxConcurrentFiling: number;
+  /** Downloads waiting for a filing slot at which no new transfer starts; 0 = no cap. */
+  maxFilingBacklog: number;
   maxConcurrentPerUser: number;
   /** Downloads waiting in a source's queue at once (they hold no transfer slot). */
   maxQueuedAtSource: number;
@@ -97,6 +99,7 @@ export const CONFIG_DEFAULTS = {
   SOULSPOT_SLSKD_URL: 'http://127.0.0.1:5030',
   SOULSPOT_MAX_CONCURRENT: '3',
   SOULSPOT_MAX_CONCURRENT_FILING: '2',
+  SOULSPOT_MAX_FILING_BACKLOG: '20',
   SOULSPOT_MAX_CONCURRENT_PER_USER: '1',
   SOULSPOT_MAX_QUEUED_AT_SOURCE: '50',
   SOULSPOT_MAX_QUEUE_SIZE: '100000',
@@ -255,6 +258,7 @@ function parseConfig(src: Source): Config {
     ffmpegPath: str('SOULSPOT_FFMPEG_PATH'),
     maxConcurrent: int('SOULSPOT_MAX_CONCURRENT', 1, 10_000),
     maxConcurrentFiling: int('SOULSPOT_MAX_CONCURRENT_FILING', 1, 1_000),
+    maxFilingBacklog: int('SOULSPOT_MAX_FILING_BACKLOG', 0, 100_000),
     maxConcurrentPerUser: int('SOULSPOT_MAX_CONCURRENT_PER_USER', 1, 1_000),
     maxQueuedAtSource: int('SOULSPOT_MAX_QUEUED_AT_SOURCE', 0, 100_000),
     maxQueueSize: int('SOULSPOT_MAX_QUEUE_SIZE', 0, 10_000_000),

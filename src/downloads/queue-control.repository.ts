@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { DatabaseHandle, Db } from '../db/database.js';
+import { filingBacklogCount } from '../queue/filing-backlog.js';
 import { ACTIVE_STATUSES, statusesFor } from './download.js';
 import type { Placed } from './queue-order.js';
 import { likePattern } from './download.repository.js';
@@ -361,6 +362,14 @@ export function createQueueControlRepository(handle: DatabaseHandle) {
         .execute();
       const filing = rows.filter((r) => r.status === 'processing').length;
       return { working: rows.length - filing, filing };
+    },
+
+    /** Downloads waiting for a filing slot now, all processes (the rule: `filingBacklogCount`). */
+    async filingBacklog(now: number): Promise<number> {
+      const { rows } = await sql<{
+        n: number | string;
+      }>`SELECT ${filingBacklogCount(now, handle.dialect)} AS n`.execute(db);
+      return Number(rows[0]?.n ?? 0);
     },
 
     /** The next automatic retry among unfinished, unheld downloads. */

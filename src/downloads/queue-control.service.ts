@@ -230,6 +230,8 @@ export function createQueueControlService(deps: QueueControlDeps) {
           ...(await control.liveLeases(t)),
           maxConcurrent: s.maxConcurrent,
           maxConcurrentFiling: s.maxConcurrentFiling,
+          filingBacklog: await control.filingBacklog(t),
+          maxFilingBacklog: s.maxFilingBacklog,
           queuedAtSource: byStatus.queued ?? 0,
           maxQueuedAtSource: s.maxQueuedAtSource,
           maxConcurrentPerUser: s.maxConcurrentPerUser,

@@ -56,6 +56,19 @@ export function createJobsRepository(handle: DatabaseHandle) {
 
   return {
     /**
+     * Deletes dead jobs that died (their last write) before `cutoff`, with their items (cascade).
+     * Returns the rows deleted.
+     */
+    async trimDead(cutoff: number): Promise<number> {
+      const result = await db
+        .deleteFrom('jobs')
+        .where('state', '=', 'dead')
+        .where('updated_at', '<', cutoff)
+        .executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
+
+    /**
      * Adds a job inside the caller's transaction, or, when a waiting job holds `uniqueKey`,
      * returns that job's id untouched. On PostgreSQL a conflicting row another transaction is
      * writing is waited for; if that transaction's claim cleared the key meanwhile, a new job is

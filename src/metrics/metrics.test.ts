@@ -86,6 +86,17 @@ describe('createMetrics', () => {
     });
   });
 
+  it('exports the filing backlog only when a source for it is wired in', async () => {
+    const without = parse((await createMetrics(sources()).render()).body);
+    expect(family(without, 'soulspot_filing_backlog')).toBeUndefined();
+    const withBacklog = createMetrics(sources({ filingBacklog: async () => 7 }));
+    const parsed = parse((await withBacklog.render()).body);
+    expect(family(parsed, 'soulspot_filing_backlog')).toMatchObject({
+      type: 'GAUGE',
+      metrics: [{ value: '7' }],
+    });
+  });
+
   it('keeps the last queue depth when a read fails, and reports the failure', async () => {
     let t = 0;
     let fail = false;

@@ -36,6 +36,8 @@ export interface MetricsSources {
    * would claim an empty outbox).
    */
   outboxBacklog?: () => Promise<number>;
+  /** Downloads waiting for a filing slot, all processes (queue-control.repository filingBacklog). */
+  filingBacklog?: () => Promise<number>;
   /** Where a failed read goes (the gauge keeps its last values). */
   onError?: (what: string, error: unknown) => void;
 }
@@ -167,23 +169,39 @@ export function createMetrics(
         this.set({ provider: p.provider }, p.state === 'up' ? 1 : 0);
     },
   });
-  if (sources.outboxBacklog) {
-    const backlog = sources.outboxBacklog;
-    let backlogRead: Promise<void> | null = null;
+  /** A gauge of one count read on scrape, bounded by the read timeout like the others. */
+  const countGauge = (name: string, help: string, what: string, read: () => Promise<number>) => {
+    let pending: Promise<void> | null = null;
     new Gauge({
-      name: 'soulspot_outbox_backlog',
-      help: 'Notification deliveries waiting in the outbox',
+      name,
+      help,
       registers,
       async collect() {
-        backlogRead ??= backlog()
+        pending ??= read()
           .then((n) => this.set(n))
-          .catch((error: unknown) => sources.onError?.('outbox backlog', error))
+          .catch((error: unknown) => sources.onError?.(what, error))
           .finally(() => {
-            backlogRead = null;
+            pending = null;
           });
-        await settledWithin(backlogRead, readTimeoutMs);
+        await settledWithin(pending, readTimeoutMs);
       },
     });
+  };
+  if (sources.outboxBacklog) {
+    countGauge(
+      'soulspot_outbox_backlog',
+      'Notification deliveries waiting in the outbox',
+      'outbox backlog',
+      sources.outboxBacklog,
+    );
+  }
+  if (sources.filingBacklog) {
+    countGauge(
+      'soulspot_filing_backlog',
+      'Downloads whose bytes are in waiting for a filing slot, all processes (at maxFilingBacklog no new transfer starts)',
+      'filing backlog',
+      sources.filingBacklog,
+    );
   }
 
   const downloadedBytes = new Counter({

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import type { Db } from '../db/database.js';
 import { ACTIVE_STATUSES } from '../downloads/download.js';
 import type { NotificationDeliveriesTable, NotificationTargetsTable } from '../db/schema.js';
@@ -152,6 +153,27 @@ export function createNotificationsRepository(db: Db) {
         .execute();
       const failing = rows.filter((r) => r.last === 'failed' || r.last === 'dead').length;
       return { total: rows.length, failing };
+    },
+
+    /** Deletes delivery attempts recorded before `cutoff` (epoch ms). Returns the rows deleted. */
+    async trimDeliveriesOlderThan(cutoff: number): Promise<number> {
+      const result = await db
+        .deleteFrom('notification_deliveries')
+        .where('at', '<', cutoff)
+        .executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
+
+    /**
+     * Keeps each target's newest `keep` attempts, in the order the API lists them (at, then id,
+     * newest first), and deletes the rest: one statement, a window over each target's rows.
+     */
+    async trimDeliveriesPerTarget(keep: number): Promise<number> {
+      const result = await sql`DELETE FROM notification_deliveries WHERE id IN (
+        SELECT id FROM (SELECT id, row_number() OVER (PARTITION BY target_id
+          ORDER BY at DESC, id DESC) AS rn FROM notification_deliveries) ranked
+        WHERE rn > ${keep})`.execute(db);
+      return Number(result.numAffectedRows ?? 0);
     },
 
     /** A target's attempts, newest first. */

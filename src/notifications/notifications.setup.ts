@@ -8,6 +8,7 @@ import { createDeliveryTask, createIdleCheckTask } from './delivery.js';
 import { createNotificationsRepository } from './notifications.repository.js';
 import { createNotificationsService, type NotificationsService } from './notifications.service.js';
 import { createOutbox, DELIVER_TASK, IDLE_CHECK_TASK, mayHaveEnqueued } from './outbox.js';
+import { createRetentionSweep, type NotificationRetention } from './retention.js';
 
 export interface NotificationsSetup {
   service: NotificationsService;
@@ -38,6 +39,8 @@ export function setUpNotifications(deps: {
   concurrency?: number;
   /** Tests shorten the waits between attempts. */
   retryDelayMs?: (attempt: number) => number;
+  /** What deliveries and dead jobs are kept (default NOTIFICATION_RETENTION). */
+  retention?: NotificationRetention;
 }): NotificationsSetup {
   const { handle, events, settings, now } = deps;
   const repo = createNotificationsRepository(handle.db);
@@ -75,6 +78,13 @@ export function setUpNotifications(deps: {
       [IDLE_CHECK_TASK]: createIdleCheckTask({ repo, events, now }),
     },
   });
+  const sweep = createRetentionSweep({
+    repo,
+    jobs,
+    now,
+    log: deps.log,
+    ...(deps.retention ? { retention: deps.retention } : {}),
+  });
   let off: (() => void) | null = null;
   return {
     service: createNotificationsService({ handle, repo, policy, now }),
@@ -94,9 +104,11 @@ export function setUpNotifications(deps: {
         if (mayHaveEnqueued(e)) runner.wake();
       });
       await runner.start();
+      await sweep.start();
     },
     async stop() {
       off?.();
+      sweep.stop();
       await runner.stop();
     },
   };

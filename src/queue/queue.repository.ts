@@ -2,6 +2,7 @@ import { sql, type RawBuilder, type Selectable, type Updateable } from 'kysely';
 import type { DatabaseHandle, Dialect } from '../db/database.js';
 import type { DownloadsTable } from '../db/schema.js';
 import { ACTIVE_STATUSES, FILING_STATUSES, TRANSFER_STATUSES } from '../downloads/download.js';
+import { backlogGate } from './filing-backlog.js';
 
 /**
  * The queue's SQL, one operation per function. A claim takes a lease (owner + expiry) and bumps the
@@ -176,13 +177,15 @@ export function createQueueRepository(handle: DatabaseHandle) {
     now: number,
     leaseMs: number,
     max: number,
+    backlogCap: number,
   ) => {
     const expires = now + leaseMs;
     const slotFirst = sql`AND EXISTS (SELECT 1 FROM slot)`;
+    const gate = backlogGate(now, 'postgres', backlogCap);
     const picks =
       pool === 'transfer'
         ? sql`ready AS (${readyRow(now, true, slotFirst)}),
-          due AS (${dueRow(now, 'postgres', pool, sql`${slotFirst} AND NOT EXISTS (SELECT 1 FROM ready)`)}),
+          due AS (${dueRow(now, 'postgres', pool, sql`${slotFirst} AND NOT EXISTS (SELECT 1 FROM ready) ${gate}`)}),
           pick AS (SELECT id FROM ready UNION ALL SELECT id FROM due)`
         : sql`pick AS (${dueRow(now, 'postgres', pool, slotFirst)})`;
     const { rows } = await sql<Claimed>`
@@ -204,7 +207,14 @@ export function createQueueRepository(handle: DatabaseHandle) {
   };
 
   /** SQLite: the same steps in one BEGIN IMMEDIATE transaction (a single writer anyway). */
-  const claimSqlite = (pool: SlotPool, owner: string, now: number, leaseMs: number, max: number) =>
+  const claimSqlite = (
+    pool: SlotPool,
+    owner: string,
+    now: number,
+    leaseMs: number,
+    max: number,
+    backlogCap: number,
+  ) =>
     handle.writeTx(async (tx) => {
       const expires = now + leaseMs;
       const slot = (await sql<{ slot_no: number }>`${freeSlot(pool, now, max, false)}`.execute(tx))
@@ -215,7 +225,14 @@ export function createQueueRepository(handle: DatabaseHandle) {
           ? (await sql<{ id: string }>`${readyRow(now, false)}`.execute(tx)).rows[0]
           : undefined;
       const row =
-        ready ?? (await sql<{ id: string }>`${dueRow(now, 'sqlite', pool)}`.execute(tx)).rows[0];
+        ready ??
+        (
+          await sql<{
+            id: string;
+          }>`${dueRow(now, 'sqlite', pool, pool === 'transfer' ? backlogGate(now, 'sqlite', backlogCap) : sql``)}`.execute(
+            tx,
+          )
+        ).rows[0];
       if (!row) return null;
       const claimed = await tx
         .updateTable('downloads')
@@ -340,6 +357,8 @@ export function createQueueRepository(handle: DatabaseHandle) {
      * expiry, the fencing token bumped, `source_wait` cleared (from here a worker follows its
      * transfer). Returns null when no slot is free or nothing may run now. `pool` says which
      * slots and which downloads (the rule at the top); `maxConcurrent` is that pool's limit.
+     * `maxFilingBacklog` (transfer pool; 0 = none): while that many downloads wait for filing,
+     * nothing is claimed that would search or enqueue (`filingBacklogCount`, `backlogGate`).
      */
     async claimNext(
       owner: string,
@@ -347,12 +366,13 @@ export function createQueueRepository(handle: DatabaseHandle) {
       leaseMs: number,
       maxConcurrent: number,
       pool: SlotPool = 'transfer',
+      maxFilingBacklog = 0,
     ): Promise<Lease | null> {
       await this.ensureSlots(maxConcurrent, now, pool);
       const claimed =
         dialect === 'postgres'
-          ? await claimPostgres(pool, owner, now, leaseMs, maxConcurrent)
-          : await claimSqlite(pool, owner, now, leaseMs, maxConcurrent);
+          ? await claimPostgres(pool, owner, now, leaseMs, maxConcurrent, maxFilingBacklog)
+          : await claimSqlite(pool, owner, now, leaseMs, maxConcurrent, maxFilingBacklog);
       return claimed
         ? { downloadId: claimed.id, owner, token: Number(claimed.lease_token), pool }
         : null;

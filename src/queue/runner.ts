@@ -8,6 +8,11 @@ export interface RunnerOptions {
   maxConcurrent: () => number;
   /** The filing pool's limit (`processing` downloads), read at every claim. */
   maxConcurrentFiling: () => number;
+  /**
+   * Downloads waiting for a filing slot at which no new search or enqueue is claimed (0 = no
+   * cap), read at every transfer claim: filing slower than the transfers holds them back.
+   */
+  maxFilingBacklog?: () => number;
   leaseMs: number;
   /** Longest sleep between looks for due work, so a due retry starts within about this long. */
   idleMs?: number;
@@ -113,7 +118,8 @@ export function createRunner(options: RunnerOptions) {
       for (;;) {
         const limit = limitOf(pool);
         if (!running || holding(pool) >= limit || !mayClaim(pool)) break;
-        const lease = await queue.claimNext(owner, now(), leaseMs, limit, pool);
+        const backlogCap = pool === 'transfer' ? (options.maxFilingBacklog?.() ?? 0) : 0;
+        const lease = await queue.claimNext(owner, now(), leaseMs, limit, pool, backlogCap);
         if (!lease) break;
         if (holderOf(lease.downloadId)) {
           // Its previous job here (cancelled, then retried at once) is still winding down. Hand

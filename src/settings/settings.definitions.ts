@@ -38,6 +38,12 @@ export const SETTING_DEFINITIONS = {
       'Downloads whose bytes are in being filed at once (verify, transcode check, tags, cover, move), across all processes; a transfer slot is free as soon as the bytes are in',
     fromConfig: (c) => c.maxConcurrentFiling,
   }),
+  maxFilingBacklog: define({
+    schema: Type.Integer({ minimum: 0, maximum: 100_000 }),
+    description:
+      'Downloads whose bytes are in and that wait for a filing slot at which no new search or enqueue starts, across all processes (0 = no cap); filing and transfers already under way go on',
+    fromConfig: (c) => c.maxFilingBacklog,
+  }),
   maxQueuedAtSource: define({
     schema: Type.Integer({ minimum: 0, maximum: 100_000 }),
     description: "Downloads enqueued at a source and waiting in its queue (a peer's upload queue)",

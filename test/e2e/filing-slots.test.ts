@@ -4,50 +4,15 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Emulator, SimUser } from '../../emulator/emulator.js';
 import { loadConfig } from '../../src/config/config.js';
-import { createTagger, type Tagger } from '../../src/library/tagging/tagger.js';
 import { startSoulSpot, type SoulSpot } from '../../src/main.js';
 import { makeTone } from '../helpers/audio.js';
 import { freshPgDatabase, testDialects } from '../helpers/db.js';
+import { gatedTagger } from '../helpers/gated-tagger.js';
 import { filesUnder } from '../helpers/files.js';
 import { fastEnv, startEmulatorIn } from '../helpers/stack.js';
 import { waitUntil, waitWithProgress } from '../helpers/wait.js';
 
 const WORDS = ['Alder', 'Basalt', 'Coral', 'Delta', 'Estuary', 'Flint'];
-
-/**
- * The real tag writer behind a gate: every write waits until the gate opens, so filing is held
- * as long as the test wants (a slow tagging step), and how many writes wait at once is counted.
- */
-function gatedTagger(): {
-  tagger: Tagger;
-  open(): void;
-  held: () => number;
-  maxHeld: () => number;
-} {
-  const real = createTagger();
-  let open!: () => void;
-  const gate = new Promise<void>((resolve) => (open = resolve));
-  let held = 0;
-  let maxHeld = 0;
-  return {
-    tagger: {
-      async write(job) {
-        held++;
-        maxHeld = Math.max(maxHeld, held);
-        try {
-          await gate;
-          return await real.write(job);
-        } finally {
-          held--;
-        }
-      },
-      close: () => real.close(),
-    },
-    open: () => open(),
-    held: () => held,
-    maxHeld: () => maxHeld,
-  };
-}
 
 /**
  * Filing has slots of its own (docs/architecture.md, "Slots"): a transfer's end frees its

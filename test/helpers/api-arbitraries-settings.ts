@@ -175,6 +175,7 @@ export const settingsPatchBody: fc.Arbitrary<Json> = fc.oneof(
     arbitrary: objectOf({
       maxConcurrent: key(setting(1, 10_000, true)),
       maxConcurrentFiling: key(setting(1, 1000, true)),
+      maxFilingBacklog: key(setting(0, 100_000, true)),
       maxQueuedAtSource: key(setting(0, 100_000, true)),
       maxConcurrentPerUser: key(setting(1, 1000, true)),
       maxQueueSize: key(

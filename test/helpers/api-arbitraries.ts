@@ -333,6 +333,8 @@ export const blocklistBody: fc.Arbitrary<Json> = fc.oneof(
   {
     weight: 12,
     arbitrary: objectOf({
+      // The fuzzed app has slskd only: any other id is a 400, and so is null.
+      provider: field(fc.constantFrom<Json>('slskd', 'usenet', 'SLSKD', '')),
       username: required(goodText(100, true)),
       filename: field(goodText(500, true)),
       reason: field(goodText(1000)),

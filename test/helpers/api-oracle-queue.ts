@@ -97,6 +97,7 @@ function validWindows(v: unknown): boolean {
 const SETTINGS: Record<string, (v: unknown) => boolean> = {
   maxConcurrent: integer(1, 10_000),
   maxConcurrentFiling: integer(1, 1000),
+  maxFilingBacklog: integer(0, 100_000),
   maxQueuedAtSource: integer(0, 100_000),
   maxConcurrentPerUser: integer(1, 1000),
   maxQueueSize: integer(0, 10_000_000),

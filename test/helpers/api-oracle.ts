@@ -355,7 +355,8 @@ export function validBulkRequest(b: unknown): boolean {
 export function validBlocklistRequest(b: unknown): boolean {
   if (!isObject(b)) return false;
   return (
-    onlyKeys(b, ['username', 'filename', 'reason', 'expiresInDays']) &&
+    onlyKeys(b, ['provider', 'username', 'filename', 'reason', 'expiresInDays']) &&
+    (b.provider === undefined || b.provider === 'slskd') &&
     text(b.username, 100, true) &&
     optional(b.filename, (v) => text(v, 500, true)) &&
     optional(b.reason, (v) => text(v, 1000)) &&

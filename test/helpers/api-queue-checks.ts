@@ -52,6 +52,7 @@ function expectOverview(overview: Body, model: QueueModel, context: string): voi
     slots: {
       maxConcurrent: s.maxConcurrent,
       maxConcurrentFiling: s.maxConcurrentFiling,
+      maxFilingBacklog: s.maxFilingBacklog,
       maxQueuedAtSource: s.maxQueuedAtSource,
       maxConcurrentPerUser: s.maxConcurrentPerUser,
     },

@@ -2,44 +2,57 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { BlocklistEntrySchema } from '../../blocklist/blocklist.dto.js';
 import type { BlocklistService } from '../../blocklist/blocklist.service.js';
+import { SLSKD } from '../../providers/release.js';
 import { ErrorBody, IdParams, Text } from '../schemas.js';
+
+/** One of the provider ids SoulSpot is configured with (a 400 naming the field otherwise). */
+const providerId = (providers: readonly string[]) =>
+  Type.Union(providers.map((p) => Type.Literal(p)));
 
 /**
  * Unknown fields are rejected so a typo ("expiresInDay") is a 400, not a silent permanent block.
  * (username, filename) is the entry of a unique index, and PostgreSQL refuses a btree entry over
  * 2704 bytes: 100 + 500 code points are at most 2.4 KB of UTF-8. Soulseek names are far shorter.
  */
-export const AddBlocklistBody = Type.Object(
-  {
-    username: Text({ minLength: 1, maxLength: 100, nonBlank: true }),
-    /** Absent or null: every file of the user. */
-    filename: Type.Optional(
-      Type.Union([Text({ minLength: 1, maxLength: 500, nonBlank: true }), Type.Null()]),
-    ),
-    /** On an existing entry, absent keeps its reason and null clears it. */
-    reason: Type.Optional(Type.Union([Text({ maxLength: 1000 }), Type.Null()])),
-    /** Absent or null: permanent. Fractions allowed (0.5 = 12 hours); at most 100 years. */
-    expiresInDays: Type.Optional(
-      Type.Union([Type.Number({ exclusiveMinimum: 0, maximum: 36_500 }), Type.Null()]),
-    ),
-  },
-  { additionalProperties: false },
-);
+export const addBlocklistBody = (providers: readonly string[]) =>
+  Type.Object(
+    {
+      /** Absent: slskd (a Soulseek peer). One of the configured providers. */
+      provider: Type.Optional(providerId(providers)),
+      username: Text({ minLength: 1, maxLength: 100, nonBlank: true }),
+      /** Absent or null: every file of the user. */
+      filename: Type.Optional(
+        Type.Union([Text({ minLength: 1, maxLength: 500, nonBlank: true }), Type.Null()]),
+      ),
+      /** On an existing entry, absent keeps its reason and null clears it. */
+      reason: Type.Optional(Type.Union([Text({ maxLength: 1000 }), Type.Null()])),
+      /** Absent or null: permanent. Fractions allowed (0.5 = 12 hours); at most 100 years. */
+      expiresInDays: Type.Optional(
+        Type.Union([Type.Number({ exclusiveMinimum: 0, maximum: 36_500 }), Type.Null()]),
+      ),
+    },
+    { additionalProperties: false },
+  );
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody };
 
 export const blocklistRoutes =
-  (deps: { blocklist: BlocklistService }): FastifyPluginAsyncTypebox =>
+  (deps: {
+    /** `providers` absent (tests of other routes hand in a stub): slskd only. */
+    blocklist: Omit<BlocklistService, 'providers'> & { providers?: readonly string[] };
+  }): FastifyPluginAsyncTypebox =>
   async (app) => {
+    const providers = deps.blocklist.providers ?? [SLSKD];
     app.get(
       '/api/blocklist',
       {
         schema: {
-          summary: 'Blocked sources in force, newest first',
+          summary: 'Blocked sources in force, newest first (`?provider=` for one provider)',
+          querystring: Type.Object({ provider: Type.Optional(providerId(providers)) }),
           response: { 200: Type.Object({ items: Type.Array(BlocklistEntrySchema) }), ...errors },
         },
       },
-      async () => ({ items: await deps.blocklist.list() }),
+      async (request) => ({ items: await deps.blocklist.list(request.query) }),
     );
 
     app.post(
@@ -48,7 +61,7 @@ export const blocklistRoutes =
         schema: {
           summary:
             'Block a user (no filename) or one file of a user; for a source already listed, updates its reason and expiry',
-          body: AddBlocklistBody,
+          body: addBlocklistBody(providers),
           response: { 201: BlocklistEntrySchema, 200: BlocklistEntrySchema, ...errors },
         },
       },

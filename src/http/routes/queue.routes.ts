@@ -104,6 +104,10 @@ const QueueOverview = Type.Object({
     /** Filing slots held: downloads whose bytes are in being filed (all processes). */
     filing: Type.Integer(),
     maxConcurrentFiling: Type.Integer(),
+    /** Downloads whose bytes are in waiting for a filing slot (all processes). */
+    filingBacklog: Type.Integer(),
+    /** At or above it no new search or enqueue starts (0 = no cap). */
+    maxFilingBacklog: Type.Integer(),
     queuedAtSource: Type.Integer(),
     maxQueuedAtSource: Type.Integer(),
     maxConcurrentPerUser: Type.Integer(),
