@@ -83,6 +83,8 @@ CREATE INDEX downloads_quality_profile ON downloads (quality_profile_id, status)
 CREATE INDEX downloads_queue ON downloads (priority DESC, position, created_at, id)
     WHERE status IN ('waiting', 'searching', 'queued', 'downloading') AND hold = 'none';
 
+CREATE INDEX downloads_queue_order ON downloads (priority DESC, position, created_at, id);
+
 CREATE INDEX downloads_scheduled ON downloads (scheduled_at)
     WHERE hold = 'scheduled';
 

@@ -75,4 +75,52 @@ describe.each(testDialects())('list plan on %s', (dialect) => {
       expect(plan).not.toMatch(/SCAN/);
     }
   });
+
+  it('reads only the page after a deep cursor in queue order (order=queue)', async () => {
+    const captured: CompiledQuery[] = [];
+    const spy = db.db.withPlugin({
+      transformQuery: (args) => {
+        captured.push(db.db.getExecutor().compileQuery(args.node, args.queryId));
+        return args.node;
+      },
+      transformResult: (args) => Promise.resolve(args.result),
+    });
+    const repo = createDownloadRepository({ ...db, db: spy });
+    const upTo = await repo.list({ limit: 200, order: 'queue' });
+    const last = upTo.at(-1)!;
+    captured.length = 0;
+    const page = await repo.list({
+      limit: 51,
+      order: 'queue',
+      afterQueued: {
+        priority: last.priority,
+        position: last.position,
+        createdAt: last.created_at,
+        id: last.id,
+      },
+    });
+    expect(page).toHaveLength(51);
+    expect(page[0]!.position > last.position).toBe(true);
+    // Every priority is 0 here: the first of the two range reads fills the page.
+    expect(captured).toHaveLength(1);
+    const [query] = captured;
+    const plan = (
+      await db.db.executeQuery<Record<string, unknown>>(
+        CompiledQuery.raw(
+          `${dialect === 'postgres' ? 'EXPLAIN (ANALYZE)' : 'EXPLAIN QUERY PLAN'} ${query!.sql}`,
+          [...query!.parameters],
+        ),
+      )
+    ).rows
+      .map((r) => String(dialect === 'postgres' ? r['QUERY PLAN'] : r.detail))
+      .join('\n');
+    if (dialect === 'postgres') {
+      expect(plan).toMatch(/Index Cond: .*position/);
+      expect(plan).not.toMatch(/Rows Removed by Filter/);
+      expect(plan).not.toMatch(/Sort/);
+    } else {
+      expect(plan).toMatch(/SEARCH downloads USING INDEX downloads_queue_order \(priority=\? AND/);
+      expect(plan).not.toMatch(/SCAN|TEMP B-TREE/);
+    }
+  });
 });

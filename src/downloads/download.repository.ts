@@ -9,6 +9,7 @@ import {
 import type { DatabaseHandle, Db } from '../db/database.js';
 import type { AttemptsTable, Database, DownloadsTable } from '../db/schema.js';
 import { LeaseLostError, type Lease } from '../queue/queue.repository.js';
+import type { QueueCursor } from './list-cursor.js';
 import { ACTIVE_STATUSES, type DownloadStatus } from './download.js';
 import { UNAVAILABLE_CODES } from './error-codes.js';
 import { SLSKD, sourceKey, type SourceRef } from '../providers/release.js';
@@ -19,10 +20,22 @@ export type AttemptRow = Selectable<AttemptsTable>;
 export interface ListQuery {
   /** Wire statuses (download.dto.ts): the stored ones plus `paused` and `scheduled`. */
   statuses?: WireStatus[];
+  /** The provider of the download's current source (attempt). */
+  provider?: string;
+  /** Case-insensitive substring of artist, title or album (the batch filter's `text` rule). */
+  text?: string;
   limit: number;
-  /** Keyset cursor: the (created_at, id) of the last item of the previous page. */
+  /** Keyset cursor of newest/oldest: the (created_at, id) of the last item of the previous page. */
   after?: { createdAt: number; id: string };
-  order: 'newest' | 'oldest';
+  /** Keyset cursor of `queue`: the last item's place in the queue order. */
+  afterQueued?: QueueCursor;
+  /** `queue`: the order the runner claims in (priority desc, position, age, id). */
+  order: 'newest' | 'oldest' | 'queue';
+}
+
+/** `%text%` for LIKE, its wildcards escaped (with ESCAPE '\\'), lowercased as the columns are. */
+export function likePattern(text: string): string {
+  return `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
 /**
@@ -77,6 +90,96 @@ const CHUNK = 500;
 export function createDownloadRepository(handle: DatabaseHandle) {
   const { db } = handle;
 
+  /** The list's filters (status, provider, text), shared by every order. */
+  const filtered = (q: ListQuery) => {
+    let query = db.selectFrom('downloads').selectAll();
+    if (q.statuses && q.statuses.length > 0) {
+      const statuses = q.statuses;
+      // Wire statuses: `paused`/`scheduled` are holds of unfinished downloads, which then no
+      // longer show their status underneath; finished ones show their status whatever the hold.
+      const holds = statuses.filter((s) => s === 'paused' || s === 'scheduled');
+      const stored = statuses.filter((s) => s !== 'paused' && s !== 'scheduled');
+      query = query.where((eb) =>
+        eb.or([
+          ...(stored.length > 0
+            ? [
+                eb.and([
+                  eb('status', 'in', stored),
+                  eb.or([eb('hold', '=', 'none'), eb('status', 'not in', ACTIVE_STATUSES)]),
+                ]),
+              ]
+            : []),
+          ...(holds.length > 0
+            ? [eb.and([eb('hold', 'in', holds), eb('status', 'in', ACTIVE_STATUSES)])]
+            : []),
+        ]),
+      );
+    }
+    if (q.provider !== undefined) {
+      const provider = q.provider;
+      // The provider of the source the download is on now (its current attempt), as the
+      // Download's `source.provider` shows it; one primary-key probe per row read.
+      query = query.where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('attempts')
+            .select('attempts.id')
+            .whereRef('attempts.id', '=', 'downloads.current_attempt_id')
+            .where('attempts.provider', '=', provider),
+        ),
+      );
+    }
+    if (q.text !== undefined) {
+      const like = likePattern(q.text);
+      query = query.where((eb) =>
+        eb.or([
+          eb(sql`lower(artist)`, 'like', sql`${like} ESCAPE '\\'`),
+          eb(sql`lower(title)`, 'like', sql`${like} ESCAPE '\\'`),
+          eb(sql`lower(coalesce(album, ''))`, 'like', sql`${like} ESCAPE '\\'`),
+        ]),
+      );
+    }
+    return query;
+  };
+
+  /**
+   * A page in queue order from its cursor, walking `downloads_queue_order` (migration 024). The
+   * order mixes directions (priority desc, the rest asc), which no single row-value comparison
+   * expresses, and the OR form would read every row before the cursor. So: the rest of the
+   * cursor's priority as one index range, then, if the page is not full, the lower priorities as
+   * another.
+   */
+  const listQueued = async (q: ListQuery): Promise<DownloadRow[]> => {
+    const ordered = (query: ReturnType<typeof filtered>, limit: number) =>
+      query
+        .orderBy('priority', 'desc')
+        .orderBy('position', 'asc')
+        .orderBy('created_at', 'asc')
+        .orderBy('id', 'asc')
+        .limit(limit)
+        .execute();
+    const c = q.afterQueued;
+    if (!c) return ordered(filtered(q), q.limit);
+    const same = await ordered(
+      filtered(q)
+        .where('priority', '=', c.priority)
+        .where((eb) =>
+          eb(
+            eb.refTuple('position', 'created_at', 'id'),
+            '>',
+            eb.tuple(c.position, c.createdAt, c.id),
+          ),
+        ),
+      q.limit,
+    );
+    if (same.length >= q.limit) return same;
+    const lower = await ordered(
+      filtered(q).where('priority', '<', c.priority),
+      q.limit - same.length,
+    );
+    return [...same, ...lower];
+  };
+
   return {
     /**
      * Inserts a download unless an active one has the same dedupe key; returns the one that exists
@@ -110,29 +213,9 @@ export function createDownloadRepository(handle: DatabaseHandle) {
     },
 
     async list(q: ListQuery): Promise<DownloadRow[]> {
+      if (q.order === 'queue') return listQueued(q);
       const desc = q.order === 'newest';
-      let query = db.selectFrom('downloads').selectAll();
-      if (q.statuses && q.statuses.length > 0) {
-        // Wire statuses: `paused`/`scheduled` are holds of unfinished downloads, which then no
-        // longer show their status underneath; finished ones show their status whatever the hold.
-        const holds = q.statuses.filter((s) => s === 'paused' || s === 'scheduled');
-        const stored = q.statuses.filter((s) => s !== 'paused' && s !== 'scheduled');
-        query = query.where((eb) =>
-          eb.or([
-            ...(stored.length > 0
-              ? [
-                  eb.and([
-                    eb('status', 'in', stored),
-                    eb.or([eb('hold', '=', 'none'), eb('status', 'not in', ACTIVE_STATUSES)]),
-                  ]),
-                ]
-              : []),
-            ...(holds.length > 0
-              ? [eb.and([eb('hold', 'in', holds), eb('status', 'in', ACTIVE_STATUSES)])]
-              : []),
-          ]),
-        );
-      }
+      let query = filtered(q);
       if (q.after) {
         const { createdAt, id } = q.after;
         // A row-value comparison, not `a < x OR (a = x AND b < y)`: both engines turn it into an

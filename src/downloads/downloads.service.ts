@@ -11,7 +11,13 @@ import type { DownloadStatus, TrackRequest } from './download.js';
 import { toDownloadDto, type DownloadDto } from './download.dto.js';
 import type { DownloadRepository, DownloadRow } from './download.repository.js';
 import type { AlbumTrackHook, Logger } from './download.job.js';
-import { BadCursorError, decodeCursor, encodeCursor } from './list-cursor.js';
+import {
+  BadCursorError,
+  decodeCursor,
+  decodeQueueCursor,
+  encodeCursor,
+  encodeQueueCursor,
+} from './list-cursor.js';
 import {
   checkProfiles,
   isForeignKeyViolation,
@@ -32,7 +38,9 @@ export interface ListOptions {
   statuses?: WireStatus[];
   limit: number;
   cursor?: string;
-  order: 'newest' | 'oldest';
+  order: 'newest' | 'oldest' | 'queue';
+  provider?: string;
+  text?: string;
 }
 
 /** One item of a bulk request, as answered. */
@@ -234,11 +242,19 @@ export function createDownloadsService(deps: {
     },
 
     async list(options: ListOptions): Promise<{ items: DownloadDto[]; nextCursor: string | null }> {
-      const after = options.cursor ? decodeCursor(options.cursor) : undefined;
+      const queue = options.order === 'queue';
+      // A cursor only continues the order it came from: the other order's cursor is a 400.
+      const cursor = options.cursor
+        ? queue
+          ? { afterQueued: decodeQueueCursor(options.cursor) }
+          : { after: decodeCursor(options.cursor) }
+        : {};
       const rows = await repo.list({
         statuses: options.statuses,
+        ...(options.provider !== undefined ? { provider: options.provider } : {}),
+        ...(options.text !== undefined ? { text: options.text } : {}),
         limit: options.limit + 1,
-        after,
+        ...cursor,
         order: options.order,
       });
       const page = rows.slice(0, options.limit);
@@ -249,7 +265,12 @@ export function createDownloadsService(deps: {
       const last = page.at(-1);
       return {
         items: page.map((r) => toDownloadDto(r, byDownload.get(r.id) ?? [])),
-        nextCursor: rows.length > options.limit && last ? encodeCursor(last) : null,
+        nextCursor:
+          rows.length > options.limit && last
+            ? queue
+              ? encodeQueueCursor(last)
+              : encodeCursor(last)
+            : null,
       };
     },
 

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { DatabaseHandle, Db } from '../db/database.js';
 import { ACTIVE_STATUSES, statusesFor } from './download.js';
 import type { Placed } from './queue-order.js';
+import { likePattern } from './download.repository.js';
 
 /**
  * SQL for commands over many downloads (order, holds, batches). One operation per function; each
@@ -322,7 +323,7 @@ export function createQueueControlRepository(handle: DatabaseHandle) {
         );
       }
       if (filter.text) {
-        const like = `%${filter.text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+        const like = likePattern(filter.text);
         q = q.where((eb) =>
           eb.or([
             eb(sql`lower(artist)`, 'like', sql`${like} ESCAPE '\\'`),

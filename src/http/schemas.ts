@@ -139,7 +139,24 @@ export const ListQuery = Type.Object(
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
     cursor: Type.Optional(Text({ maxLength: 500 })),
     order: Type.Optional(
-      Type.Union([Type.Literal('newest'), Type.Literal('oldest')], { default: 'newest' }),
+      Type.Union([Type.Literal('newest'), Type.Literal('oldest'), Type.Literal('queue')], {
+        default: 'newest',
+        description:
+          'newest/oldest by creation; queue: the order the runner claims in (priority desc, ' +
+          'position, age), what POST /api/downloads/reorder changes',
+      }),
+    ),
+    /** The provider of the download's current source (`source.provider`). */
+    provider: Type.Optional(
+      Text({ minLength: 1, maxLength: 100, nonBlank: true, description: 'e.g. slskd' }),
+    ),
+    /** Case-insensitive substring of artist, title or album (as the batch filter's `text`). */
+    q: Type.Optional(
+      Text({
+        minLength: 1,
+        maxLength: 200,
+        description: 'case-insensitive substring of artist, title or album',
+      }),
     ),
   },
   { additionalProperties: false },

@@ -36,7 +36,8 @@ export const downloadsRoutes =
       '/api/downloads',
       {
         schema: {
-          summary: 'List downloads, newest first, with keyset pagination',
+          summary:
+            'List downloads (newest first, oldest first or in queue order), filtered by status, provider and text, with keyset pagination',
           querystring: ListQuery,
           response: {
             200: Type.Object({
@@ -65,6 +66,8 @@ export const downloadsRoutes =
           limit: request.query.limit ?? 50,
           cursor: request.query.cursor,
           order: request.query.order ?? 'newest',
+          ...(request.query.provider !== undefined ? { provider: request.query.provider } : {}),
+          ...(request.query.q !== undefined ? { text: request.query.q } : {}),
         });
       },
     );

@@ -1,0 +1,8 @@
+/** The Quality profiles page (to be built). */
+export function ProfilesPage() {
+  return (
+    <section class="page">
+      <h1>Quality profiles</h1>
+    </section>
+  );
+}

@@ -1,0 +1,8 @@
+/** The Settings page (to be built). */
+export function SettingsPage() {
+  return (
+    <section class="page">
+      <h1>Settings</h1>
+    </section>
+  );
+}

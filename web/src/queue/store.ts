@@ -1,0 +1,216 @@
+/**
+ * The queue page's state: the loaded rows (pages of 200 by keyset cursor, as the table scrolls),
+ * the filter and order, the selection, the queue overview, and the live feed patching rows. One
+ * store per mounted page; `dispose()` drops its event subscriptions.
+ */
+import { batch, signal } from '@preact/signals';
+import { api, errorText } from '../api';
+import { subscribe } from '../events';
+import type { Download, DownloadPage, QueueOverview } from '../types';
+import {
+  appendPage,
+  applyProgress,
+  applyUpdate,
+  emptyRows,
+  NO_FILTER,
+  removeIds,
+  type ListFilter,
+  type ListOrder,
+  type Rows,
+} from './rows';
+import { EMPTY_SELECTION, pruneSelection, type Selection } from './selection';
+
+export const PAGE_SIZE = 200;
+/** At most this many changed rows are fetched one by one; more reload the loaded window. */
+const REFETCH_LIMIT = 50;
+
+export function createQueueStore() {
+  const filter = signal<ListFilter>(NO_FILTER);
+  const order = signal<ListOrder>('queue');
+  /** Bumped whenever `rows` changed in place: what components read to re-render. */
+  const version = signal(0);
+  const loading = signal(false);
+  const error = signal<string | null>(null);
+  const overview = signal<QueueOverview | null>(null);
+  const selection = signal<Selection>(EMPTY_SELECTION);
+  /** Last speed each transfer reported (bytes/s), for speed and ETA. */
+  const speeds = new Map<string, number>();
+  let rows: Rows = emptyRows();
+  let cursor: string | null = null;
+  /** Answers to an older filter's requests are dropped. */
+  let generation = 0;
+  let frame = 0;
+
+  /** Coalesces the events of one frame into one re-render. */
+  function changed(): void {
+    if (frame) return;
+    frame = requestAnimationFrame(() => {
+      frame = 0;
+      batch(() => {
+        version.value++;
+        selection.value = pruneSelection(selection.value, (id) => rows.byId.has(id));
+      });
+    });
+  }
+
+  function query(limit: number) {
+    const f = filter.value;
+    return {
+      order: order.value,
+      status: f.statuses,
+      provider: f.provider || undefined,
+      q: f.text.trim() || undefined,
+      limit,
+    };
+  }
+
+  async function loadMore(): Promise<void> {
+    if (loading.value || rows.complete) return;
+    const gen = generation;
+    loading.value = true;
+    try {
+      const page = await api.get<DownloadPage>('/api/downloads', {
+        ...query(PAGE_SIZE),
+        cursor: cursor ?? undefined,
+      });
+      if (gen !== generation) return;
+      cursor = page.nextCursor;
+      appendPage(rows, page.items, page.nextCursor === null);
+      error.value = null;
+      version.value++;
+    } catch (e) {
+      if (gen === generation) error.value = errorText(e);
+    } finally {
+      if (gen === generation) loading.value = false;
+    }
+  }
+
+  /** Starts over from the first page (a filter or order change, a reorder, a replay reset). */
+  function reload(): Promise<void> {
+    generation++;
+    rows = emptyRows();
+    cursor = null;
+    loading.value = false;
+    version.value++;
+    return loadMore();
+  }
+
+  /**
+   * Reloads as many rows as are loaded now, keeping the scroll place meaningful (the API's
+   * order after a reorder or a batch wins over what the page guessed).
+   */
+  async function refreshLoaded(): Promise<void> {
+    const want = Math.max(PAGE_SIZE, rows.order.length);
+    const gen = ++generation;
+    const next = emptyRows();
+    let next_cursor: string | null = null;
+    try {
+      do {
+        const page: DownloadPage = await api.get<DownloadPage>('/api/downloads', {
+          ...query(Math.min(500, want - next.order.length)),
+          cursor: next_cursor ?? undefined,
+        });
+        if (gen !== generation) return;
+        next_cursor = page.nextCursor;
+        appendPage(next, page.items, page.nextCursor === null);
+      } while (next_cursor !== null && next.order.length < want);
+      rows = next;
+      cursor = next_cursor;
+      loading.value = false;
+      changed();
+    } catch (e) {
+      if (gen === generation) error.value = errorText(e);
+    }
+  }
+
+  async function loadOverview(): Promise<void> {
+    try {
+      overview.value = await api.get<QueueOverview>('/api/queue');
+    } catch {
+      /* the page shows the last one; the next event tries again */
+    }
+  }
+  let overviewTimer: ReturnType<typeof setTimeout> | undefined;
+  function overviewSoon(): void {
+    if (overviewTimer) return;
+    overviewTimer = setTimeout(() => {
+      overviewTimer = undefined;
+      void loadOverview();
+    }, 1000);
+  }
+
+  async function refetch(ids: string[]): Promise<void> {
+    const got = await Promise.all(
+      ids.map((id) =>
+        api.get<Download>(`/api/downloads/${encodeURIComponent(id)}`).catch(() => null),
+      ),
+    );
+    got.forEach((d, i) => {
+      if (d) applyUpdate(rows, d, filter.value, order.value);
+      else removeIds(rows, [ids[i] as string]);
+    });
+    changed();
+  }
+
+  const unsubscribe = [
+    subscribe('download.updated', (d) => {
+      const before = rows.byId.get(d.id)?.status;
+      if (applyUpdate(rows, d, filter.value, order.value) !== 'ignored') changed();
+      if (before !== d.status) overviewSoon();
+    }),
+    subscribe('download.progress', (p) => {
+      if (p.speed !== undefined) speeds.set(p.id, p.speed);
+      if (applyProgress(rows, p)) changed();
+    }),
+    subscribe('downloads.changed', (c) => {
+      overviewSoon();
+      if (c.action === 'remove') {
+        removeIds(rows, c.ids);
+        changed();
+        return;
+      }
+      const shown = c.ids.filter((id) => rows.byId.has(id));
+      if (c.action === 'reorder' || c.action === 'set_priority' || shown.length > REFETCH_LIMIT)
+        void refreshLoaded();
+      else if (shown.length > 0) void refetch(shown);
+    }),
+    subscribe('reset', () => {
+      void loadOverview();
+      void refreshLoaded();
+    }),
+  ];
+
+  return {
+    filter,
+    order,
+    version,
+    loading,
+    error,
+    overview,
+    selection,
+    speeds,
+    get rows(): Rows {
+      return rows;
+    },
+    loadMore,
+    reload,
+    refreshLoaded,
+    loadOverview,
+    /** Shows a new order at once (a drop), before the API's answer reloads it. */
+    setOrder(ids: string[]): void {
+      rows.order = ids;
+      version.value++;
+    },
+    setOverview(o: QueueOverview): void {
+      overview.value = o;
+    },
+    dispose(): void {
+      generation++;
+      cancelAnimationFrame(frame);
+      clearTimeout(overviewTimer);
+      for (const u of unsubscribe) u();
+    },
+  };
+}
+
+export type QueueStore = ReturnType<typeof createQueueStore>;

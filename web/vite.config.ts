@@ -1,0 +1,36 @@
+// The web UI's own build (root web/, output web/dist, served by the server at /).
+// The server sends `script-src 'self'; style-src 'self'`: nothing may be inlined into index.html,
+// so the module preload polyfill (an inline script) is off and assets are never inlined as data.
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vite';
+import preact from '@preact/preset-vite';
+
+const root = fileURLToPath(new URL('.', import.meta.url));
+const target = process.env['SOULSPOT_DEV_URL'] ?? 'http://127.0.0.1:8765';
+const devKey = process.env['SOULSPOT_DEV_API_KEY'];
+
+export default defineConfig({
+  root,
+  base: '/',
+  plugins: [preact()],
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    assetsDir: 'assets',
+    assetsInlineLimit: 0,
+    modulePreload: { polyfill: false },
+    cssCodeSplit: true,
+    target: 'es2022',
+  },
+  server: {
+    // Dev only: the API key is added by the proxy so the dev UI can skip the login page; the
+    // built UI never sees a key except the one typed into its login form.
+    proxy: {
+      '/api': {
+        target,
+        changeOrigin: true,
+        ...(devKey ? { headers: { 'x-api-key': devKey } } : {}),
+      },
+    },
+  },
+});
