@@ -9,6 +9,7 @@ import {
   startUiStack,
   type UiStack,
 } from './harness.js';
+import type { PageGlobals } from './page-globals.js';
 
 describe('logging in and out in the browser', () => {
   let stack: UiStack;
@@ -50,12 +51,15 @@ describe('logging in and out in the browser', () => {
     await page.locator('[data-testid=connection][data-state=live]').waitFor();
     expect(new URL(page.url()).pathname).toBe('/queue');
     // The key is nowhere the page keeps things, and the session cookie is out of the page's reach.
-    const kept = await page.evaluate(() => [
-      document.cookie,
-      JSON.stringify({ ...localStorage }),
-      JSON.stringify({ ...sessionStorage }),
-      location.href,
-    ]);
+    const kept = await page.evaluate(() => {
+      const w = globalThis as unknown as PageGlobals;
+      return [
+        w.document.cookie,
+        JSON.stringify({ ...w.localStorage }),
+        JSON.stringify({ ...w.sessionStorage }),
+        w.location.href,
+      ];
+    });
     for (const place of kept) expect(place).not.toContain(API_KEY);
     const cookies = await w.context.cookies();
     expect(cookies.length).toBeGreaterThan(0);
