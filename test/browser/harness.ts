@@ -128,6 +128,13 @@ export interface WatchedPage {
    * (a 401 from the session check when logged out; a refused stream while the server is down).
    */
   allowNetworkError(pattern: RegExp): void;
+  /**
+   * The app's own confirm() before a destructive batch ("Cancel: 3 download(s)?") is accepted
+   * when it matches `pattern`; any other dialog (an alert from a canary) still fails the test.
+   */
+  acceptConfirm(pattern: RegExp): void;
+  /** The confirm() messages accepted so far. */
+  confirmed: string[];
   /** Fails the test if anything was recorded; closes the context. */
   finish(): Promise<void>;
 }
@@ -142,7 +149,14 @@ export async function openPage(
   const problems: string[] = [];
   // The browser asks for /favicon.ico by itself; the UI has none (a 404 the page did not cause).
   const allowed: RegExp[] = [/\/favicon\.ico$/];
+  const confirmable: RegExp[] = [];
+  const confirmed: string[] = [];
   page.on('dialog', (dialog) => {
+    if (dialog.type() === 'confirm' && confirmable.some((p) => p.test(dialog.message()))) {
+      confirmed.push(dialog.message());
+      void dialog.accept().catch(() => undefined);
+      return;
+    }
     problems.push(`dialog (${dialog.type()}): ${dialog.message()}`);
     void dialog.dismiss().catch(() => undefined);
   });
@@ -163,6 +177,8 @@ export async function openPage(
     context,
     problems,
     allowNetworkError: (pattern) => allowed.push(pattern),
+    acceptConfirm: (pattern) => confirmable.push(pattern),
+    confirmed,
     finish: async () => {
       await context.close();
       expect(problems).toEqual([]);
