@@ -24,7 +24,7 @@ import * as providerSources from './migrations/019_provider_sources.js';
 import * as filingSlots from './migrations/020_filing_slots.js';
 import * as statistics from './migrations/017_statistics.js';
 import * as sessions from './migrations/024_sessions.js';
-import * as queueListIndex from './migrations/024_queue_list_index.js';
+import * as queueListIndex from './migrations/025_queue_list_index.js';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -90,7 +90,7 @@ const migrations: Record<string, Migration> = {
   '022_album_background': albumBackground,
   '017_statistics': statistics,
   '024_sessions': sessions,
-  '024_queue_list_index': queueListIndex,
+  '025_queue_list_index': queueListIndex,
 };
 
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {

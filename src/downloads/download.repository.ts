@@ -143,7 +143,7 @@ export function createDownloadRepository(handle: DatabaseHandle) {
   };
 
   /**
-   * A page in queue order from its cursor, walking `downloads_queue_order` (migration 024). The
+   * A page in queue order from its cursor, walking `downloads_queue_order` (migration 025). The
    * order mixes directions (priority desc, the rest asc), which no single row-value comparison
    * expresses, and the OR form would read every row before the cursor. So: the rest of the
    * cursor's priority as one index range, then, if the page is not full, the lower priorities as

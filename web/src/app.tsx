@@ -34,7 +34,26 @@ const NAV: { page: Exclude<PageName, 'login'>; label: string }[] = [
   { page: 'health', label: 'Health' },
 ];
 
+let returnTo = '/queue';
+
 const loaded = signal<Partial<Record<PageName, ComponentType>>>({});
+
+const loading = new Map<PageName, Promise<ComponentType>>();
+
+/** One import per page, started at most once (and early for the page the app opens on). */
+function loadPage(page: Exclude<PageName, 'login'>): Promise<ComponentType> {
+  let p = loading.get(page);
+  if (!p) {
+    p = PAGE_LOADERS[page]();
+    loading.set(page, p);
+    // A failed import (a deploy replaced the chunk) may be tried again on the next visit.
+    p.catch(() => loading.delete(page));
+  }
+  return p;
+}
+
+// The first page's chunk loads while the session is checked, not after.
+if (route.value.page !== 'login') void loadPage(route.value.page).catch(() => {});
 
 function CurrentPage({ page }: { page: Exclude<PageName, 'login'> }) {
   const [failed, setFailed] = useState<string | null>(null);
@@ -42,7 +61,7 @@ function CurrentPage({ page }: { page: Exclude<PageName, 'login'> }) {
   useEffect(() => {
     if (Page) return;
     setFailed(null);
-    PAGE_LOADERS[page]().then(
+    loadPage(page).then(
       (component) => (loaded.value = { ...loaded.value, [page]: component }),
       (error: unknown) => setFailed(String(error)),
     );
@@ -63,8 +82,15 @@ export function App() {
   const current = route.value.page;
 
   useEffect(() => {
-    if (state === 'out' && current !== 'login') navigate('/login', { replace: true });
-    if (state === 'in' && current === 'login') navigate('/queue', { replace: true });
+    if (state === 'out' && current !== 'login') {
+      // Back to the page asked for once logged in (an app path: the router only knows its own).
+      returnTo = location.pathname + location.search;
+      navigate('/login', { replace: true });
+    }
+    if (state === 'in' && current === 'login') {
+      navigate(returnTo, { replace: true });
+      returnTo = '/queue';
+    }
   }, [state, current]);
 
   if (state === 'unknown') return <p class="muted splash">Loading…</p>;

@@ -40,6 +40,15 @@ const anyListeners = new Set<AnyListener>();
 let source: EventSource | null = null;
 let lastId = -1;
 let retryTimer: ReturnType<typeof setTimeout> | undefined;
+let onClosed: () => void = () => {};
+
+/**
+ * Called when the browser stops retrying the stream (an error status, e.g. a 401 once the session
+ * expired): the session module checks whether we are still logged in.
+ */
+export function setStreamClosedHandler(fn: () => void): void {
+  onClosed = fn;
+}
 
 /** Calls `fn` with every `type` event's payload; returns the unsubscribe. */
 export function subscribe<K extends EventName>(type: K, fn: Listener<K>): () => void {
@@ -100,6 +109,7 @@ export function connectEvents(): void {
       source = null;
       clearTimeout(retryTimer);
       retryTimer = setTimeout(connectEvents, 3000);
+      onClosed();
     }
   };
   for (const type of EVENT_NAMES) {

@@ -4,11 +4,18 @@
  */
 import { signal } from '@preact/signals';
 import { ApiError, api } from './api';
-import { connectEvents, disconnectEvents } from './events';
+import { connectEvents, disconnectEvents, setStreamClosedHandler } from './events';
 
 export type SessionState = 'unknown' | 'in' | 'out';
 
 export const session = signal<SessionState>('unknown');
+
+// The stream was refused: if the session is over, show the login page instead of retrying.
+setStreamClosedHandler(() => {
+  api.get('/api/session').catch((error: unknown) => {
+    if (error instanceof ApiError && error.status === 401) signedOut();
+  });
+});
 
 /** At start: whether a session (or, in the dev server, the proxy's API key) lets us in. */
 export async function checkSession(): Promise<void> {

@@ -61,7 +61,8 @@ export function QueuePage() {
   const drawerId = openId && UUID.test(openId) ? openId : undefined;
 
   useEffect(() => {
-    void store.reload();
+    // The table may have asked for the first page already (child effects run first).
+    void store.loadMore();
     void store.loadOverview();
     return () => store.dispose();
   }, [store]);

@@ -97,6 +97,10 @@ export function DownloadDrawer({ id, onClose }: { id: string; onClose(): void })
     }
   }
 
+  // The API takes a pick while the download waits, searches, queues or downloads, or after it
+  // failed or was cancelled; the button says so instead of offering a sure refusal.
+  const canPick = d !== null && d.status !== 'completed' && d.status !== 'processing';
+
   return (
     <aside class="drawer" data-testid="download-drawer" aria-label="Download details">
       <header class="drawer-head">
@@ -228,7 +232,7 @@ export function DownloadDrawer({ id, onClose }: { id: string; onClose(): void })
                     <button
                       type="button"
                       onClick={() => void pick(c.candidateId)}
-                      disabled={c.picked}
+                      disabled={c.picked || !canPick}
                     >
                       {c.picked ? 'Picked' : 'Use'}
                     </button>
@@ -250,7 +254,7 @@ export function DownloadDrawer({ id, onClose }: { id: string; onClose(): void })
                     <button
                       type="button"
                       onClick={() => void pick(c.candidateId)}
-                      disabled={c.picked}
+                      disabled={c.picked || !canPick}
                       title="Override the ranking"
                     >
                       {c.picked ? 'Picked' : 'Use anyway'}

@@ -57,7 +57,14 @@ export function Filters({
         }}
       />
       <details class="status-filter" data-testid="status-filter">
-        <summary>Status{f.statuses.length > 0 ? `: ${f.statuses.join(', ')}` : ': all'}</summary>
+        <summary>
+          Status:{' '}
+          {f.statuses.length === 0
+            ? 'all'
+            : f.statuses.length <= 2
+              ? f.statuses.join(', ')
+              : `${f.statuses.length} of ${WIRE_STATUSES.length}`}
+        </summary>
         <div class="menu">
           {WIRE_STATUSES.map((s) => (
             <label key={s}>

@@ -119,7 +119,10 @@ export function createQueueStore() {
       loading.value = false;
       changed();
     } catch (e) {
-      if (gen === generation) error.value = errorText(e);
+      if (gen === generation) {
+        error.value = errorText(e);
+        loading.value = false;
+      }
     }
   }
 
