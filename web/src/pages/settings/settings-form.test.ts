@@ -134,3 +134,12 @@ describe('errorField', () => {
     expect(errorField('Internal Server Error', keys)).toBeNull();
   });
 });
+
+describe('errorField on a message naming two fields', () => {
+  it('drops the body/ prefix of the other field', () => {
+    expect(errorField('body/minBitrate 320 is above body/maxBitrate 128', ['minBitrate'])).toEqual({
+      key: 'minBitrate',
+      message: '320 is above maxBitrate 128',
+    });
+  });
+});

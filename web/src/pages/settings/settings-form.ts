@@ -310,7 +310,8 @@ export function errorField(
 ): { key: string; message: string } | null {
   const m = /^body\/([A-Za-z0-9_]+)(.*)$/s.exec(message);
   if (!m || !m[1] || !keys.includes(m[1])) return null;
-  const rest = (m[2] ?? '').trim();
+  // The rest may name a related field the same way ("… is above body/maxBitrate 128").
+  const rest = (m[2] ?? '').trim().replace(/\bbody\//g, '');
   return { key: m[1], message: rest === '' ? 'is invalid' : rest };
 }
 

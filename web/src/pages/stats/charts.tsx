@@ -32,7 +32,9 @@ function options(series: Series, kind: ChartKind, width: number, utcDays: boolea
     height: HEIGHT,
     // Days are UTC dates: shown as such, not shifted into the browser's zone.
     ...(utcDays ? { tzDate: (ts: number) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC') } : {}),
-    scales: { x: { time: true } },
+    // Fixed from the data: half a day either side of the days, a minute either side of a lone
+    // speed sample (uPlot's own range for a single point spans years).
+    scales: { x: { time: true, range: xRange(series.data[0], utcDays) } },
     axes: [axis, { ...axis, size: 60 }],
     series: [
       {},
@@ -48,6 +50,13 @@ function options(series: Series, kind: ChartKind, width: number, utcDays: boolea
       }),
     ],
   };
+}
+
+function xRange(xs: readonly number[], utcDays: boolean): uPlot.Range.MinMax {
+  const first = xs[0] ?? 0;
+  const last = xs[xs.length - 1] ?? first;
+  const pad = utcDays ? 43_200 : first === last ? 60 : 0;
+  return [first - pad, last + pad];
 }
 
 /** One chart; redrawn when its series change, resized with its box. */
