@@ -39,7 +39,7 @@ export async function buildUi(outDir = TEST_WEB_DIST): Promise<string> {
   const { build } = await import('vite');
   await build({
     configFile: path.join(webDir, 'vite.config.ts'),
-    logLevel: 'warn',
+    logLevel: 'error',
     build: { outDir, emptyOutDir: true },
   });
   return outDir;
