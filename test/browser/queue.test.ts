@@ -114,6 +114,7 @@ describe('the Queue page in a real browser', () => {
     const api = await stack.api<Page200>('GET', '/api/downloads?limit=50');
     expect(api.body.items.filter((d) => d.status === 'completed')).toHaveLength(all.length);
 
+    await page.getByRole('region', { name: 'Add downloads' }).getByLabel('Close').click();
     await screenshot(page, 'queue');
     // The drawer of a finished download: its library path and attempts.
     await page
