@@ -147,8 +147,7 @@ export async function openPage(
   const context = await browser.newContext({ baseURL, viewport });
   const page = await context.newPage();
   const problems: string[] = [];
-  // The browser asks for /favicon.ico by itself; the UI has none (a 404 the page did not cause).
-  const allowed: RegExp[] = [/\/favicon\.ico$/];
+  const allowed: RegExp[] = [];
   const confirmable: RegExp[] = [];
   const confirmed: string[] = [];
   page.on('dialog', (dialog) => {
