@@ -27,6 +27,8 @@ export default tseslint.config(
       '.demo/**',
       'coverage/**',
       'web/dist/**',
+      // The browser tests' build and screenshots.
+      'test-results/**',
     ],
   },
   js.configs.recommended,

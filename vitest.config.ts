@@ -8,7 +8,8 @@ export default defineConfig({
       'test/**/*.test.ts',
       'web/src/**/*.test.ts',
     ],
-    globalSetup: ['test/setup/global-setup.ts'],
+    // The browser tests serve a build of web/ made once per run (skipped when it is up to date).
+    globalSetup: ['test/setup/global-setup.ts', 'test/browser/build-ui.ts'],
     pool: 'forks',
     testTimeout: 60_000,
     hookTimeout: 60_000,

@@ -12,6 +12,7 @@ import { rssBench } from './rss.bench.js';
 import { statsBench } from './stats.bench.js';
 import { pgUrl } from './setup.js';
 import { syncCycleBench } from './sync-cycle.bench.js';
+import { uiBench } from './ui.bench.js';
 
 /** `npm run bench [name…]`: runs the benchmarks and prints their figures. */
 const only = process.argv.slice(2);
@@ -91,6 +92,12 @@ async function main(): Promise<void> {
     const url = pgUrl();
     console.table([...(await notifyBench()), ...(url ? await notifyBench(url) : [])]);
     if (!url) console.log('  (PostgreSQL run skipped: set BENCH_PG_URL or TEST_PG_URL)');
+  }
+  if (want('ui')) {
+    console.log('== the web UI in chromium with 100,000 downloads (SQLite)');
+    const { figures, chunks } = await uiBench();
+    console.table(figures);
+    console.table(chunks);
   }
   if (want('stats')) {
     console.log(
