@@ -68,6 +68,35 @@ describe('sessions behind a trusted proxy', () => {
     await plain.arrayBuffer();
   });
 
+  it('limits by the address the proxy appended, not one the client put in X-Forwarded-For', async () => {
+    const server = await start({ env: { SOULSPOT_TRUST_PROXY: 'true' } });
+    const statuses: number[] = [];
+    for (let i = 0; i < 12; i++) {
+      // What a proxy forwards when the client sent its own X-Forwarded-For: the client's made-up
+      // address first, the real one (the same each time) appended.
+      const res = await fetch(`${server.url}/api/session`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-forwarded-for': `10.9.0.${i}, 203.0.113.7`,
+        },
+        body: JSON.stringify({ apiKey: 'not-the-api-key-at-all' }),
+      });
+      statuses.push(res.status);
+      await res.arrayBuffer();
+    }
+    expect(statuses.slice(0, 10)).toEqual(Array(10).fill(401));
+    expect(statuses.slice(10)).toEqual([429, 429]);
+    // Another real client is not held up by the first one's failures.
+    const other = await fetch(`${server.url}/api/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-forwarded-for': '203.0.113.8' },
+      body: JSON.stringify({ apiKey: 'not-the-api-key-at-all' }),
+    });
+    expect(other.status).toBe(401);
+    await other.arrayBuffer();
+  });
+
   it('without SOULSPOT_TRUST_PROXY the forwarded headers count for nothing', async () => {
     const server = await start({});
     const { res, setCookie } = await login(server.url, { 'x-forwarded-proto': 'https' });

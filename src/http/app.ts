@@ -120,7 +120,12 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     // A path whose percent-encoding is not UTF-8 ("/api/downloads/%ff") is refused before routing;
     // Fastify's own answer would not say which part of the request is wrong.
     frameworkErrors: badUrl,
-    trustProxy: deps.trustProxy ?? false,
+    // The nearest hop only, not `true`: with `true` the client address is the left-most
+    // X-Forwarded-For entry, which the client writes itself (a proxy appends to the header it was
+    // sent), so each login try could name a new address and pass the limiter. Trusting the socket's
+    // peer alone takes the address the proxy appended, and still its -Proto and -Host. (A hop count
+    // would not do: Fastify then trusts no forwarded scheme or host at all.)
+    trustProxy: deps.trustProxy ? (_address: string, hop: number) => hop === 0 : false,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const ajv = validators();
