@@ -46,6 +46,34 @@ describe.each(testDialects().filter((d) => d === 'postgres'))('sessions shared o
   });
 });
 
+describe.each(testDialects().filter((d) => d === 'postgres'))('a new API key on %s', () => {
+  it('ends the sessions started with the old key', async () => {
+    const pg = await freshPgDatabase(process.env.SOULSPOT_TEST_PG_URL as string);
+    try {
+      const before = await start({ databaseUrl: pg.url });
+      const { cookie } = await login(before.url);
+      const ok = await fetch(`${before.url}/api/session`, { headers: { cookie } });
+      expect(ok.status).toBe(200);
+      await ok.arrayBuffer();
+      // The same database under a new key (the old one leaked): the old key's cookie is no login.
+      const after = await start({
+        databaseUrl: pg.url,
+        env: { SOULSPOT_API_KEY: 'a-brand-new-api-key-9876543210' },
+      });
+      const refused = await fetch(`${after.url}/api/downloads`, { headers: { cookie } });
+      expect(refused.status).toBe(401);
+      await refused.arrayBuffer();
+      // A process still on the old key accepts it: the row is there, only the key decides.
+      const still = await fetch(`${before.url}/api/session`, { headers: { cookie } });
+      expect(still.status).toBe(200);
+      await still.arrayBuffer();
+    } finally {
+      for (const s of started.splice(0)) await s.close();
+      await pg.drop();
+    }
+  });
+});
+
 /** Behind an HTTPS reverse proxy (SOULSPOT_TRUST_PROXY=true). */
 describe('sessions behind a trusted proxy', () => {
   it('sets Secure when the proxy says the request came over HTTPS, and checks Origin against https', async () => {
