@@ -56,7 +56,7 @@ import { exportRoutes } from '../export/export.routes.js';
 import type { SessionService } from '../session/session.service.js';
 import { sessionRoutes } from '../session/session.routes.js';
 import { registerApiDocs } from '../web-ui/api-docs.js';
-import { addSecurityHeaders } from '../web-ui/security-headers.js';
+import { addSecurityHeaders, setSecurityHeaders } from '../web-ui/security-headers.js';
 import { registerWebUi } from '../web-ui/web-ui.routes.js';
 import { installAuth } from './auth.js';
 
@@ -246,6 +246,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 /** Fastify's errors before routing: percent-encoding that is not UTF-8, or an over-long param. */
 function badUrl(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const status = error.statusCode === 414 ? 414 : 400;
+  // No onRequest hook has run for this request: the headers every other answer has are set here.
+  setSecurityHeaders(reply);
   return reply.code(status).send({
     statusCode: status,
     error: STATUS_CODES[status],
