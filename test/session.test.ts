@@ -72,6 +72,9 @@ describe.each(testDialects())('sessions on %s', (dialect) => {
     });
     expect(sse.status).toBe(200);
     expect(sse.headers.get('content-type')).toContain('text/event-stream');
+    // The stream writes its own head; the headers every answer has are in it too.
+    expect(sse.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(sse.headers.get('content-security-policy')).toContain("default-src 'self'");
     const first = await sse.body!.getReader().read();
     expect(new TextDecoder().decode(first.value)).toContain('retry: 2000');
     controller.abort();
