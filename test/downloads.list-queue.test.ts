@@ -90,6 +90,15 @@ describe.each(testDialects())('GET /api/downloads order=queue, provider, q on %s
     // `%` and `_` match themselves, not any text.
     expect((await all('q=0%25%20zzq_', 10)).map((d) => d.title)).toEqual(['100% zzq_x']);
     expect(await all('q=zzq%25band', 10)).toEqual([]);
+    // A name with a capital letter outside ASCII is found as it is written (SQLite's lower()
+    // folds ASCII only, so the text must be lowered by the same function as the column).
+    const umlaut = await api.send('POST', '/api/downloads', {
+      artist: 'Ärzte Umlaut',
+      title: 'Ölig',
+    });
+    expect(umlaut.status).toBe(201);
+    expect((await all('q=%C3%84rzte%20umlaut', 10)).map((d) => d.title)).toEqual(['Ölig']);
+    expect((await all('q=%C3%96lig', 10)).map((d) => d.title)).toEqual(['Ölig']);
     // Combined with a status filter.
     const waiting = await all('order=queue&status=waiting&q=zzq', 10);
     expect(waiting).toHaveLength(4);

@@ -46,6 +46,34 @@ describe.each(testDialects().filter((d) => d === 'postgres'))('sessions shared o
   });
 });
 
+describe.each(testDialects().filter((d) => d === 'postgres'))('a new API key on %s', () => {
+  it('ends the sessions started with the old key', async () => {
+    const pg = await freshPgDatabase(process.env.SOULSPOT_TEST_PG_URL as string);
+    try {
+      const before = await start({ databaseUrl: pg.url });
+      const { cookie } = await login(before.url);
+      const ok = await fetch(`${before.url}/api/session`, { headers: { cookie } });
+      expect(ok.status).toBe(200);
+      await ok.arrayBuffer();
+      // The same database under a new key (the old one leaked): the old key's cookie is no login.
+      const after = await start({
+        databaseUrl: pg.url,
+        env: { SOULSPOT_API_KEY: 'a-brand-new-api-key-9876543210' },
+      });
+      const refused = await fetch(`${after.url}/api/downloads`, { headers: { cookie } });
+      expect(refused.status).toBe(401);
+      await refused.arrayBuffer();
+      // A process still on the old key accepts it: the row is there, only the key decides.
+      const still = await fetch(`${before.url}/api/session`, { headers: { cookie } });
+      expect(still.status).toBe(200);
+      await still.arrayBuffer();
+    } finally {
+      for (const s of started.splice(0)) await s.close();
+      await pg.drop();
+    }
+  });
+});
+
 /** Behind an HTTPS reverse proxy (SOULSPOT_TRUST_PROXY=true). */
 describe('sessions behind a trusted proxy', () => {
   it('sets Secure when the proxy says the request came over HTTPS, and checks Origin against https', async () => {
@@ -66,6 +94,35 @@ describe('sessions behind a trusted proxy', () => {
     const plain = await post('http://music.example.org');
     expect(plain.status).toBe(403);
     await plain.arrayBuffer();
+  });
+
+  it('limits by the address the proxy appended, not one the client put in X-Forwarded-For', async () => {
+    const server = await start({ env: { SOULSPOT_TRUST_PROXY: 'true' } });
+    const statuses: number[] = [];
+    for (let i = 0; i < 12; i++) {
+      // What a proxy forwards when the client sent its own X-Forwarded-For: the client's made-up
+      // address first, the real one (the same each time) appended.
+      const res = await fetch(`${server.url}/api/session`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-forwarded-for': `10.9.0.${i}, 203.0.113.7`,
+        },
+        body: JSON.stringify({ apiKey: 'not-the-api-key-at-all' }),
+      });
+      statuses.push(res.status);
+      await res.arrayBuffer();
+    }
+    expect(statuses.slice(0, 10)).toEqual(Array(10).fill(401));
+    expect(statuses.slice(10)).toEqual([429, 429]);
+    // Another real client is not held up by the first one's failures.
+    const other = await fetch(`${server.url}/api/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-forwarded-for': '203.0.113.8' },
+      body: JSON.stringify({ apiKey: 'not-the-api-key-at-all' }),
+    });
+    expect(other.status).toBe(401);
+    await other.arrayBuffer();
   });
 
   it('without SOULSPOT_TRUST_PROXY the forwarded headers count for nothing', async () => {

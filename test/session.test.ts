@@ -47,7 +47,7 @@ describe.each(testDialects())('sessions on %s', (dialect) => {
     // The database holds the token's hash only.
     const token = /=([^;]*)/.exec(setCookie)![1]!;
     const rows = await server.soulspot.db.db.selectFrom('sessions').selectAll().execute();
-    expect(rows.map((r) => r.token_hash)).toContain(hashToken(token));
+    expect(rows.map((r) => r.token_hash)).toContain(hashToken(token, API_KEY));
     expect(JSON.stringify(rows)).not.toContain(token);
   });
 
@@ -72,6 +72,9 @@ describe.each(testDialects())('sessions on %s', (dialect) => {
     });
     expect(sse.status).toBe(200);
     expect(sse.headers.get('content-type')).toContain('text/event-stream');
+    // The stream writes its own head; the headers every answer has are in it too.
+    expect(sse.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(sse.headers.get('content-security-policy')).toContain("default-src 'self'");
     const first = await sse.body!.getReader().read();
     expect(new TextDecoder().decode(first.value)).toContain('retry: 2000');
     controller.abort();
@@ -117,7 +120,7 @@ describe.each(testDialects())('sessions on %s', (dialect) => {
     await server.soulspot.db.db
       .updateTable('sessions')
       .set({ expires_at: Date.now() - 1 })
-      .where('token_hash', '=', hashToken(token))
+      .where('token_hash', '=', hashToken(token, API_KEY))
       .execute();
     expect((await get('/api/downloads', { cookie })).status).toBe(401);
     // The next login sweeps it.
@@ -125,14 +128,14 @@ describe.each(testDialects())('sessions on %s', (dialect) => {
     const left = await server.soulspot.db.db
       .selectFrom('sessions')
       .select('token_hash')
-      .where('token_hash', '=', hashToken(token))
+      .where('token_hash', '=', hashToken(token, API_KEY))
       .execute();
     expect(left).toEqual([]);
   });
 
   it('slides the expiry once the last move is an hour old, and sends the cookie again', async () => {
     const { cookie } = await login(server.url);
-    const hash = hashToken(cookie.split('=')[1]!);
+    const hash = hashToken(cookie.split('=')[1]!, API_KEY);
     const twoHoursAgo = Date.now() - 2 * 3_600_000;
     await server.soulspot.db.db
       .updateTable('sessions')

@@ -104,6 +104,14 @@ describe('the web UI files', () => {
     expect(keyed.headers.get('x-content-type-options')).toBe('nosniff');
   });
 
+  it('puts the same headers on a URL refused before routing (bad percent-encoding)', async () => {
+    for (const path of ['/api/downloads/%ff', '/%ff<img src=x>']) {
+      const res = await get(path, HTML);
+      expect(res.status).toBe(400);
+      expectUiHeaders(res);
+    }
+  });
+
   it('gives API JSON responses nosniff', async () => {
     const res = await get('/api/health');
     expect(res.status).toBe(200);

@@ -395,7 +395,7 @@ export interface ProcessClocksTable {
 
 /** A browser session of the web UI (migration 024); the token itself is never stored. */
 export interface SessionsTable {
-  /** Hex SHA-256 of the cookie's token. */
+  /** Hex HMAC-SHA256 of the cookie's token under the API key (session.service.ts). */
   token_hash: string;
   created_at: number;
   /** When `expires_at` was last moved forward (at most once an hour). */

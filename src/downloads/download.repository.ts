@@ -33,9 +33,13 @@ export interface ListQuery {
   order: 'newest' | 'oldest' | 'queue';
 }
 
-/** `%text%` for LIKE, its wildcards escaped (with ESCAPE '\\'), lowercased as the columns are. */
-export function likePattern(text: string): string {
-  return `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+/**
+ * `lower('%text%')` for LIKE, its wildcards escaped (with ESCAPE '\\'). Lowered by the database,
+ * as the columns are, not by JavaScript: SQLite's lower() folds ASCII only, so a pattern folded by
+ * toLowerCase() ("ägypten") never matched the column's "Ägypten", even typed exactly as stored.
+ */
+export function likePattern(text: string) {
+  return sql<string>`lower(${`%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`})`;
 }
 
 /**

@@ -56,7 +56,7 @@ import { exportRoutes } from '../export/export.routes.js';
 import type { SessionService } from '../session/session.service.js';
 import { sessionRoutes } from '../session/session.routes.js';
 import { registerApiDocs } from '../web-ui/api-docs.js';
-import { addSecurityHeaders } from '../web-ui/security-headers.js';
+import { addSecurityHeaders, setSecurityHeaders } from '../web-ui/security-headers.js';
 import { registerWebUi } from '../web-ui/web-ui.routes.js';
 import { installAuth } from './auth.js';
 
@@ -120,7 +120,12 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     // A path whose percent-encoding is not UTF-8 ("/api/downloads/%ff") is refused before routing;
     // Fastify's own answer would not say which part of the request is wrong.
     frameworkErrors: badUrl,
-    trustProxy: deps.trustProxy ?? false,
+    // The nearest hop only, not `true`: with `true` the client address is the left-most
+    // X-Forwarded-For entry, which the client writes itself (a proxy appends to the header it was
+    // sent), so each login try could name a new address and pass the limiter. Trusting the socket's
+    // peer alone takes the address the proxy appended, and still its -Proto and -Host. (A hop count
+    // would not do: Fastify then trusts no forwarded scheme or host at all.)
+    trustProxy: deps.trustProxy ? (_address: string, hop: number) => hop === 0 : false,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const ajv = validators();
@@ -241,6 +246,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 /** Fastify's errors before routing: percent-encoding that is not UTF-8, or an over-long param. */
 function badUrl(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const status = error.statusCode === 414 ? 414 : 400;
+  // No onRequest hook has run for this request: the headers every other answer has are set here.
+  setSecurityHeaders(reply);
   return reply.code(status).send({
     statusCode: status,
     error: STATUS_CODES[status],

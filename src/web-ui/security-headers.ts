@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 
 /**
  * The web UI's Content-Security-Policy: scripts, styles, images, fonts and connections from
@@ -25,9 +25,17 @@ export const UI_CSP = [
  */
 export function addSecurityHeaders(app: FastifyInstance): void {
   app.addHook('onRequest', async (_request, reply) => {
-    reply.header('x-content-type-options', 'nosniff');
-    reply.header('referrer-policy', 'no-referrer');
-    reply.header('x-frame-options', 'DENY');
-    reply.header('content-security-policy', UI_CSP);
+    setSecurityHeaders(reply);
   });
+}
+
+/**
+ * The same headers on one reply; also for answers made before the hooks run (Fastify's
+ * `frameworkErrors`, e.g. a bad percent-encoding, whose message repeats the URL).
+ */
+export function setSecurityHeaders(reply: FastifyReply): void {
+  reply.header('x-content-type-options', 'nosniff');
+  reply.header('referrer-policy', 'no-referrer');
+  reply.header('x-frame-options', 'DENY');
+  reply.header('content-security-policy', UI_CSP);
 }

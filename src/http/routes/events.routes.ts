@@ -35,6 +35,9 @@ export const eventsRoutes =
       (request, reply) => {
         reply.hijack();
         reply.raw.writeHead(200, {
+          // A hijacked reply drops what was set on it (the security headers of every answer):
+          // they are written here with the stream's own.
+          ...setHeaders(reply.getHeaders()),
           'content-type': 'text/event-stream; charset=utf-8',
           'cache-control': 'no-cache, no-transform',
           connection: 'keep-alive',
@@ -51,6 +54,14 @@ export const eventsRoutes =
       },
     );
   };
+
+function setHeaders(
+  headers: Record<string, string | number | string[] | undefined>,
+): Record<string, string | number | string[]> {
+  const out: Record<string, string | number | string[]> = {};
+  for (const [name, value] of Object.entries(headers)) if (value !== undefined) out[name] = value;
+  return out;
+}
 
 function sseClient(res: ServerResponse): SseClient {
   return {
