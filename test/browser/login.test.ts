@@ -28,7 +28,9 @@ describe('logging in and out in the browser', () => {
     w.allowNetworkError(/\/api\/session$/);
     await page.goto('/queue');
     await page.getByTestId('login-form').waitFor();
-    expect(new URL(page.url()).pathname).toBe('/login');
+    // The login form shows as soon as the session ends; the address follows in the effect after
+    // that render, so wait for it rather than read it at once.
+    await page.waitForURL((url) => url.pathname === '/login');
     await screenshot(page, 'login');
 
     await page.locator('#apiKey').fill('not-the-key-at-all');
