@@ -1,9 +1,11 @@
 import { unavailableCode, type ErrorCode } from '../downloads/error-codes.js';
-import type { Candidate, ProviderId } from './release.js';
+import type { TrackTarget } from '../matching/track-match.js';
+import type { Candidate, IndexerRelease, ProviderId } from './release.js';
 
 export type {
   Candidate,
   CandidateTags,
+  IndexerRelease,
   ProviderId,
   Release,
   ReleaseFile,
@@ -115,6 +117,13 @@ export interface EnqueueRequest {
    * earlier attempt's, never this one's (matters where transfers cannot be found by batch id).
    */
   notBefore?: number;
+  /** Set for an indexer-found release: what the client adds (a torrent, an NZB). */
+  release?: IndexerRelease;
+  /**
+   * The track wanted from a multi-file release: the client fetches (and reports as this transfer)
+   * only the file `pickReleaseFile` chooses for it. Absent: the release is fetched whole.
+   */
+  want?: TrackTarget;
 }
 
 /** What both roles have: an id and a health probe. */

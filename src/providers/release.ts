@@ -92,10 +92,40 @@ export interface SourceAvailability {
 }
 
 /**
- * One fetchable file: a release file at a source, with its availability. Search answers,
- * browsed folders and (later) indexer results all become these.
+ * A release an indexer (Torznab, Newznab, an RSS feed) announced: the document a download client
+ * takes (a .torrent, a magnet link, an .nzb), with what the indexer said of it. It travels on the
+ * candidate and on the enqueue request, so a restart re-adds exactly what was chosen.
  */
-export interface Candidate extends ReleaseFile, SourceRef, SourceAvailability {}
+export interface IndexerRelease {
+  protocol: 'torrent' | 'usenet';
+  /** The indexer's id (its configured name): the candidate's source. */
+  indexer: string;
+  /** The indexer's id for the item (RSS `guid`), stable across polls. */
+  guid: string;
+  title: string;
+  /** Where the client fetches it: an http(s) URL of a .torrent or .nzb, or a `magnet:` link. */
+  link: string;
+  /** Lower-case hex v1 info-hash, when the indexer gave one (torrents). */
+  infohash?: string;
+  /** Bytes of the whole release. */
+  size: number;
+  seeders?: number;
+  peers?: number;
+  grabs?: number;
+  /** Epoch ms of the indexer's publication (usenetdate / pubDate). */
+  publishedAt?: number;
+  categories: number[];
+}
+
+/**
+ * One fetchable file: a release file at a source, with its availability. Search answers,
+ * browsed folders and indexer results all become these. An indexer result is a whole release
+ * (`release` set, `filename` its title): the client picks the wanted file once it knows the
+ * release's files (src/matching/release-files.ts).
+ */
+export interface Candidate extends ReleaseFile, SourceRef, SourceAvailability {
+  release?: IndexerRelease;
+}
 
 /** A release: one file, or a folder (a peer's album folder; later a torrent or an NZB) with its files. */
 export interface Release extends SourceRef {
