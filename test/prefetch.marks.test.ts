@@ -30,8 +30,10 @@ describe.each(testDialects())('searches ahead across processes on %s', (dialect)
   beforeEach(async () => {
     db = await freshDb(dialect);
     root = mkdtempSync(path.join(tmpdir(), 'soulspot-marks-'));
-    // Each search runs its whole (capped) inactivity timeout: long enough for every look below.
-    emulator = await startEmulatorIn(root, [], undefined, { searchTimeoutCapMs: 4000 });
+    // Each search runs its whole (capped) inactivity timeout, min(cap, the search's own timeout):
+    // 8 s, long enough for every look below on a loaded machine (with a 1 s timeout the search
+    // could end on its own before the test looked, and leave a mark).
+    emulator = await startEmulatorIn(root, [], undefined, { searchTimeoutCapMs: 8000 });
   });
   afterEach(async () => {
     await Promise.all(prefetchers.splice(0).map((p) => p.stop()));
@@ -61,7 +63,7 @@ describe.each(testDialects())('searches ahead across processes on %s', (dialect)
       provider: slskd,
       settings: {
         get: ((k: string) =>
-          k === 'maxConcurrent' ? 3 : k === 'searchTimeoutSeconds' ? 1 : 0) as never,
+          k === 'maxConcurrent' ? 3 : k === 'searchTimeoutSeconds' ? 30 : 0) as never,
       },
       mayStart: () => true,
       activeJobs: () => 1,
