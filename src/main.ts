@@ -289,7 +289,12 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     if (!available) log.warn({ ffmpeg: config.ffmpegPath }, message);
   });
   // Searches rank with each download's profile, read at each search (an edit applies to the next).
-  const qualityProfiles = createQualityProfileService({ handle: db, now, events });
+  const qualityProfiles = createQualityProfileService({
+    handle: db,
+    now,
+    events,
+    indexerIds: () => provider.indexerIds,
+  });
   const albumsRepo = createAlbumsRepository(db.db);
   // Tags are written in a worker thread, started at the first file that needs it.
   const tagger = options.tagger ?? createTagger();

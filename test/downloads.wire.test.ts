@@ -189,6 +189,8 @@ const file = (c: typeof flac | typeof mp3) => ({
   hasFreeUploadSlot: c.hasFreeUploadSlot,
   queueLength: c.queueLength,
   uploadSpeed: c.uploadSpeed,
+  // Added with indexers (issue 11): what an indexer said of a release; null for a peer's file.
+  release: null,
 });
 const EXPECTED_CANDIDATES = {
   downloadId: ID,
@@ -222,6 +224,9 @@ const EXPECTED_CANDIDATES = {
   ],
   rejected: [{ ...file(mp3), reason: 'remix, not requested', conditions: [] }],
   pick: null,
+  // Added with fallback across providers (issue 11), at the end: fields are only ever added.
+  provider: null,
+  earlier: [],
 };
 
 describe.each(testDialects())('download wire shapes on %s', (dialect) => {

@@ -238,6 +238,7 @@ describe.each(testDialects())('worker events on %s', (dialect) => {
       username: 'peer',
       filename: '@@p\\Music\\a.flac',
       size: 1000,
+      release: null,
       extension: 'flac',
       bit_rate: null,
       sample_rate: null,

@@ -34,6 +34,11 @@ export interface DownloadsTable {
   search_id: string | null;
   /** Index into the query fallbacks being tried. */
   query_index: number;
+  /**
+   * The indexer being searched, in the profile's provider order (migration 028); null: the first.
+   * Each indexer runs the query fallbacks from the first; a retry round starts from the first again.
+   */
+  search_provider?: string | null;
   /** JSON: the ranked candidates and rejections of the last search. */
   candidates: string | null;
   /** An album track's folder file: what a fresh start (retry) begins with again (migration 022). */
@@ -129,6 +134,8 @@ export interface AttemptsTable {
   length_seconds: number | null;
   /** Client-chosen batch id, written BEFORE the enqueue call (see queue/README.md). */
   batch_id: string;
+  /** JSON of the indexer release fetched (a torrent, an NZB); null for a peer's file (migration 028). */
+  release: string | null;
   transfer_id: string | null;
   /** pending (enqueue may or may not have happened) | enqueued | succeeded | failed | cancelled */
   state: string;

@@ -56,6 +56,7 @@ export function newDownloadRow(
     error_message: null,
     search_id: null,
     query_index: 0,
+    search_provider: null,
     candidates: null,
     current_attempt_id: null,
     queue_position: null,

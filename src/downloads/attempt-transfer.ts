@@ -1,10 +1,14 @@
 import type { DownloadProvider, EnqueueRequest } from '../providers/provider.js';
 import { clientFor } from '../providers/provider-set.js';
-import type { ProviderId } from '../providers/release.js';
-import type { AttemptRow, DownloadRepository } from './download.repository.js';
+import type { IndexerRelease, ProviderId } from '../providers/release.js';
+import type { AttemptRow, DownloadRepository, DownloadRow } from './download.repository.js';
 
 /** The enqueue request an attempt stands for (its batch id lets the daemon be asked about it). */
-export function enqueueRequestOf(a: AttemptRow): EnqueueRequest {
+export function enqueueRequestOf(
+  a: AttemptRow,
+  want?: Pick<DownloadRow, 'artist' | 'title' | 'album' | 'duration_seconds'>,
+): EnqueueRequest {
+  const release = a.release ? (JSON.parse(a.release) as IndexerRelease) : undefined;
   return {
     provider: a.provider,
     batchId: a.batch_id,
@@ -12,6 +16,18 @@ export function enqueueRequestOf(a: AttemptRow): EnqueueRequest {
     filename: a.filename,
     size: a.size,
     notBefore: a.created_at,
+    ...(release ? { release } : {}),
+    // A release is often an album: the client fetches only the wanted track's file of it.
+    ...(release && want
+      ? {
+          want: {
+            artist: want.artist,
+            title: want.title,
+            album: want.album,
+            durationSeconds: want.duration_seconds,
+          },
+        }
+      : {}),
   };
 }
 

@@ -4,7 +4,7 @@ import { CONDITION_NAMES } from '../matching/quality-profile.js';
 import type { Candidate } from '../providers/provider.js';
 import { FileFields, fileDto, Nullable, TranscodeFields, transcodeFields } from './download.dto.js';
 import type { AttemptRow, DownloadRow } from './download.repository.js';
-import { readCandidates } from './search.step.js';
+import { readCandidates, type StoredCandidates } from './search.step.js';
 
 /**
  * GET /api/downloads/{id}/candidates: what the last search found, explained. Remote names and
@@ -13,6 +13,21 @@ import { readCandidates } from './search.step.js';
  */
 
 const Condition = Type.String({ enum: [...CONDITION_NAMES] });
+
+/**
+ * What an indexer said of a release (a torrent, an NZB). Its link is left out: indexers put their
+ * API key in it (Jackett, Prowlarr, most Newznab sites), and it is no use to a client of this API.
+ */
+const ReleaseInfoSchema = Type.Object({
+  protocol: Type.Union([Type.Literal('torrent'), Type.Literal('usenet')]),
+  indexer: Type.String(),
+  title: Type.String(),
+  size: Type.Number(),
+  seeders: Nullable(Type.Number()),
+  peers: Nullable(Type.Number()),
+  grabs: Nullable(Type.Number()),
+  publishedAt: Nullable(Type.String()),
+});
 
 /** One file a peer offered, as it answered the search: the file, and the peer's availability. */
 const CandidateFileFields = {
@@ -24,6 +39,8 @@ const CandidateFileFields = {
   hasFreeUploadSlot: Type.Boolean(),
   queueLength: Type.Number(),
   uploadSpeed: Type.Number(),
+  /** Set for an indexer's release (a whole torrent or NZB): what the indexer said of it. */
+  release: Nullable(ReleaseInfoSchema),
 };
 
 export const RankedCandidateSchema = Type.Object({
@@ -78,6 +95,22 @@ export const CandidatesSchema = Type.Object({
   rejected: Type.Array(RejectedCandidateSchema),
   /** The source the user picked (POST /api/downloads/{id}/source); null when none. */
   pick: Nullable(PickSchema),
+  /** The indexer these come from (the profile's provider order); null: the first, slskd. */
+  provider: Nullable(Type.String()),
+  /**
+   * The indexers searched before it in this round, in order, and why SoulSpot went on to the next
+   * (nothing acceptable, down, every source failed), each with its first rejections.
+   */
+  earlier: Type.Array(
+    Type.Object({
+      provider: Type.String(),
+      reason: Type.String(),
+      query: Nullable(Type.String()),
+      rankedTotal: Type.Integer(),
+      rejectedTotal: Type.Integer(),
+      rejected: Type.Array(RejectedCandidateSchema),
+    }),
+  ),
 });
 
 export type CandidatesDto = Static<typeof CandidatesSchema>;
@@ -91,6 +124,21 @@ export function fileOf(c: Candidate, pickedId: string | null = null) {
     hasFreeUploadSlot: c.hasFreeUploadSlot,
     queueLength: c.queueLength,
     uploadSpeed: c.uploadSpeed,
+    release: c.release
+      ? {
+          protocol: c.release.protocol,
+          indexer: c.release.indexer,
+          title: c.release.title,
+          size: c.release.size,
+          seeders: c.release.seeders ?? null,
+          peers: c.release.peers ?? null,
+          grabs: c.release.grabs ?? null,
+          publishedAt:
+            c.release.publishedAt !== undefined
+              ? new Date(c.release.publishedAt).toISOString()
+              : null,
+        }
+      : null,
   };
 }
 
@@ -124,11 +172,7 @@ export function toCandidatesDto(
       profileParts: r.profileParts ?? [],
       ...transcodeFields(checked.get(fileKey(r.candidate)) ?? {}),
     })),
-    rejected: (stored?.rejected ?? []).map((r) => ({
-      ...fileOf(r.candidate, pickedId),
-      reason: r.reason,
-      conditions: r.conditions ?? [],
-    })),
+    rejected: (stored?.rejected ?? []).map((r) => rejectedDto(r, pickedId)),
     pick: pick
       ? {
           candidateId: candidateId(pick.candidate),
@@ -141,6 +185,23 @@ export function toCandidatesDto(
           state: pick.attemptId === undefined ? 'pending' : 'started',
         }
       : null,
+    provider: stored?.provider ?? null,
+    earlier: (stored?.earlier ?? []).map((e) => ({
+      provider: e.provider,
+      reason: e.reason,
+      query: e.query ?? null,
+      rankedTotal: e.rankedTotal,
+      rejectedTotal: e.rejectedTotal,
+      rejected: e.rejected.map((r) => rejectedDto(r, pickedId)),
+    })),
+  };
+}
+
+function rejectedDto(r: StoredCandidates['rejected'][number], pickedId: string | null) {
+  return {
+    ...fileOf(r.candidate, pickedId),
+    reason: r.reason,
+    conditions: r.conditions ?? [],
   };
 }
 

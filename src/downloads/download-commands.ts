@@ -139,6 +139,7 @@ export function createDownloadCommands(deps: {
             error_message: null,
             search_id: null,
             query_index: 0,
+            search_provider: null,
             // An album track tries its album's folder file first again (then searches, as on its
             // first run); any other download searches afresh.
             candidates: before.pinned_candidates ?? null,
@@ -202,6 +203,7 @@ export function createDownloadCommands(deps: {
                     retry_count: 0,
                     search_id: null,
                     query_index: 0,
+                    search_provider: null,
                     candidates: row.pinned_candidates ?? null,
                     current_attempt_id: null,
                   }),

@@ -310,6 +310,7 @@ export class JobContext {
         error_message: message,
         search_id: null,
         query_index: 0,
+        search_provider: null,
         candidates: explained ? this.row.candidates : null,
         current_attempt_id: null,
         queue_position: null,

@@ -228,6 +228,7 @@ export function createQueueControlRepository(handle: DatabaseHandle) {
           error_message: null,
           search_id: null,
           query_index: 0,
+          search_provider: null,
           // An album track begins with its folder file again (migration 022); others search.
           candidates: sql<string | null>`pinned_candidates`,
           current_attempt_id: null,

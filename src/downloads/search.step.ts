@@ -3,8 +3,16 @@ import { buildSearchQueries } from '../matching/query.js';
 import { DEFAULT_RULES } from '../matching/quality-profile-builtins.js';
 import type { ConditionName, ProfileRules, ScorePart } from '../matching/quality-profile.js';
 import { rankWithProfile, type ProfileRankingResult } from '../matching/quality-profile-ranking.js';
-import { ProviderError, providerUnavailable, type Candidate } from '../providers/provider.js';
-import { sourcesOf } from '../providers/release.js';
+import {
+  ProviderError,
+  providerUnavailable,
+  type Candidate,
+  type Indexer,
+} from '../providers/provider.js';
+import { indexerFor } from '../providers/provider-set.js';
+import { sourcesOf, type ProviderId } from '../providers/release.js';
+import { errorPolicy } from './error-codes.js';
+import { indexerNow, indexerOrder, moveToNextIndexer } from './provider-fallback.js';
 import type { JobContext, SourcePolicy } from './download.job.js';
 import type { DownloadRow } from './download.repository.js';
 
@@ -15,6 +23,13 @@ import type { DownloadRow } from './download.repository.js';
  */
 export interface StoredCandidates {
   query: string;
+  /** The indexer that found them (absent: the first, slskd, as before there were several). */
+  provider?: ProviderId;
+  /**
+   * The indexers searched before this one in this round, in order, and why SoulSpot went on
+   * (provider-fallback.ts): nothing acceptable, down, or every candidate failed.
+   */
+  earlier?: EarlierSearch[];
   /** The quality profile it was ranked under. */
   profile?: { id: string; name: string };
   ranked: Array<{
@@ -68,6 +83,18 @@ export interface StoredPick {
   holdUntil?: number;
 }
 
+/** One earlier indexer's search, summarized: kept when the download moves to the next. */
+export interface EarlierSearch {
+  provider: ProviderId;
+  reason: string;
+  /** The last query it was searched with; absent when it could not be searched (down). */
+  query?: string;
+  rankedTotal: number;
+  rejectedTotal: number;
+  /** Its first rejections, with their reasons. */
+  rejected: StoredCandidates['rejected'];
+}
+
 /** A pick not yet started: the next attempt takes it, and no search may replace the candidates. */
 export function pendingPick(stored: StoredCandidates | null): StoredPick | null {
   return stored?.pick && stored.pick.attemptId === undefined ? stored.pick : null;
@@ -117,66 +144,86 @@ export function readCandidates(json: string | null): StoredCandidates | null {
  * false when the round ended without a usable candidate (the caller has then scheduled a retry).
  */
 export async function searchStep(ctx: JobContext): Promise<boolean> {
-  const { provider } = ctx.deps;
   const queries = buildSearchQueries(ctx.row);
+  const order = await indexerOrder(ctx);
   let lost = 0;
   if (readCandidates(ctx.row.candidates)?.prefetchedAt !== undefined) {
     // A search done ahead of time that has gone stale (needsSearch): forget it and search now.
     await ctx.save({ candidates: null });
   }
   for (;;) {
+    const current = indexerNow(ctx, order);
+    const indexer = indexerFor(ctx.deps.provider, current);
     const index = ctx.row.query_index;
     const query = queries[index];
     if (query === undefined) {
-      await ctx.retryLater(
-        'no_results',
-        noResultsMessage(queries, readCandidates(ctx.row.candidates)),
-      );
+      const last = readCandidates(ctx.row.candidates);
+      // Every query tried here: the next indexer of the profile's order, else a retry round.
+      if (await moveToNextIndexer(ctx, order, current, nothingUsable(current, last))) continue;
+      await ctx.retryLater('no_results', noResultsMessage(queries, last));
       return false;
     }
 
     let searchId = ctx.row.search_id;
-    if (!searchId) {
-      // The id is stored before the daemon hears of it, so a restart re-reads the same search.
-      searchId = randomUUID();
-      await ctx.save({ search_id: searchId, error_code: null, error_message: null }, 'search');
-      try {
-        await provider.startSearch(
-          searchId,
-          query,
-          ctx.deps.settings.get('searchTimeoutSeconds') * 1000,
-        );
-      } catch (error) {
-        // slskd keeps a refused search as "Completed, Errored" with no results: never read that
-        // back as "nothing found". The next claim starts a new search.
-        if (error instanceof ProviderError && error.code === 'no_results') {
-          // slskd refused these terms (e.g. nothing left after its filters): try the next query.
-          await ctx.save({ search_id: null, query_index: index + 1 });
-          continue;
+    let snapshot: Candidate[] | 'lost';
+    try {
+      if (!searchId) {
+        // The id is stored before the daemon hears of it, so a restart re-reads the same search.
+        searchId = randomUUID();
+        await ctx.save({ search_id: searchId, error_code: null, error_message: null }, 'search');
+        try {
+          await indexer.startSearch(
+            searchId,
+            query,
+            ctx.deps.settings.get('searchTimeoutSeconds') * 1000,
+          );
+        } catch (error) {
+          // slskd keeps a refused search as "Completed, Errored" with no results: never read that
+          // back as "nothing found". The next claim starts a new search.
+          if (error instanceof ProviderError && error.code === 'no_results') {
+            // slskd refused these terms (e.g. nothing left after its filters): try the next query.
+            await ctx.save({ search_id: null, query_index: index + 1 });
+            continue;
+          }
+          await ctx.save({ search_id: null });
+          throw error;
         }
-        await ctx.save({ search_id: null });
-        throw error;
+      } else if (ctx.status === 'waiting') {
+        await ctx.save({}, 'search');
       }
-    } else if (ctx.status === 'waiting') {
-      await ctx.save({}, 'search');
+      snapshot = await waitForSearch(ctx, indexer, searchId);
+    } catch (error) {
+      // Down, unreachable or rate-limiting: the next indexer searches instead of the download
+      // waiting for this one; with none left, it waits (the pipeline's error handling).
+      if (
+        error instanceof ProviderError &&
+        errorPolicy(error.code).waitForDaemon &&
+        (await moveToNextIndexer(ctx, order, current, `${current}: ${error.message}`))
+      ) {
+        continue;
+      }
+      throw error;
     }
-
-    const snapshot = await waitForSearch(ctx, searchId);
     if (snapshot === 'lost') {
       // Lost in an slskd restart, or refused: search again under a new id, a few times at most.
-      if (++lost > 3)
-        throw providerUnavailable(provider.name, `${provider.name} keeps losing searches`);
+      if (++lost > 3) throw providerUnavailable(current, `${current} keeps losing searches`);
       await ctx.save({ search_id: null });
       continue;
     }
-    const stored = await rankSnapshot(
+    const ranked = await rankSnapshot(
       ctx.row,
       query,
       snapshot,
       ctx.deps.sources,
       ctx.deps.profiles,
     );
-    void provider.deleteSearch(searchId).catch(() => undefined);
+    const earlier = readCandidates(ctx.row.candidates)?.earlier;
+    const stored: StoredCandidates = {
+      ...ranked,
+      ...(order.length > 1 ? { provider: current } : {}),
+      ...(earlier ? { earlier } : {}),
+    };
+    void indexer.deleteSearch(searchId).catch(() => undefined);
     if (stored.ranked.length > 0) {
       await ctx.save({ candidates: JSON.stringify(stored) });
       return true;
@@ -188,6 +235,12 @@ export async function searchStep(ctx: JobContext): Promise<boolean> {
       query_index: index + 1,
     });
   }
+}
+
+/** Why the download left an indexer whose every query found nothing acceptable. */
+function nothingUsable(provider: ProviderId, last: StoredCandidates | null): string {
+  const found = last && last.query !== '' ? (last.rejectedTotal ?? last.rejected.length) : 0;
+  return found > 0 ? `${provider}: ${found} found, none acceptable` : `${provider}: nothing found`;
 }
 
 /**
@@ -228,13 +281,17 @@ export async function rankSnapshot(
 }
 
 /** The search's candidates once complete, or `lost` when slskd no longer has a usable record. */
-async function waitForSearch(ctx: JobContext, searchId: string): Promise<Candidate[] | 'lost'> {
-  const { provider, config } = ctx.deps;
+async function waitForSearch(
+  ctx: JobContext,
+  indexer: Indexer,
+  searchId: string,
+): Promise<Candidate[] | 'lost'> {
+  const { config } = ctx.deps;
   // The daemon's timeout is an inactivity timeout; give up on a search that runs far longer.
   const deadline =
     ctx.deps.now() + ctx.deps.settings.get('searchTimeoutSeconds') * 1000 * 4 + 30_000;
   for (;;) {
-    const snapshot = await provider.getSearch(searchId);
+    const snapshot = await indexer.getSearch(searchId);
     if (snapshot.state === 'complete') return snapshot.candidates;
     if (snapshot.state === 'missing') return 'lost';
     if (ctx.deps.now() > deadline) {

@@ -212,7 +212,7 @@ export function createSourcePickService(deps: SourcePickDeps) {
           progress: 0,
           bytes_transferred: 0,
           updated_at: t,
-          ...(finished ? { retry_count: 0, query_index: 0 } : {}),
+          ...(finished ? { retry_count: 0, query_index: 0, search_provider: null } : {}),
         },
         tx,
       );

@@ -85,7 +85,7 @@ export async function follow(ctx: JobContext, attempt: AttemptRow): Promise<Outc
       }
       if (update?.kind === 'missing') {
         if (++missing < 3) continue;
-        const found = await provider.findEnqueued(enqueueRequestOf(attempt));
+        const found = await provider.findEnqueued(enqueueRequestOf(attempt, ctx.row));
         if (found && !found.removed) {
           return follow(ctx, { ...attempt, transfer_id: found.id });
         }

@@ -8,6 +8,7 @@ import { LeaseLostError } from '../queue/queue.repository.js';
 import type { JobContext } from './download.job.js';
 import type { AttemptRow } from './download.repository.js';
 import { errorPolicy, type ErrorCode } from './error-codes.js';
+import { indexerNow, indexerOrder, moveToNextIndexer } from './provider-fallback.js';
 import { pendingPick, readCandidates } from './search.step.js';
 import { follow, type Outcome } from './transfer-follow.js';
 
@@ -115,11 +116,22 @@ async function startNextAttempt(ctx: JobContext): Promise<AttemptRow | undefined
       // another source by the normal search, now and in this round, so the failed file stays
       // tried and the album does not wait a retry backoff for it. (A pick the user made since goes
       // first: below.)
-      await ctx.save({ candidates: null, search_id: null, query_index: 0 }, 'search');
+      await ctx.save(
+        { candidates: null, search_id: null, query_index: 0, search_provider: null },
+        'search',
+      );
       return undefined;
     }
     if (untried.length === 0 && !pendingPick(stored)) {
       const last = attempts.at(-1);
+      // Every source of this indexer failed: the next indexer of the profile's order searches now,
+      // in this round (provider-fallback.ts); after the last, a retry round.
+      const order = await indexerOrder(ctx);
+      const current = indexerNow(ctx, order);
+      const why = last
+        ? `${current}: every source failed; last: ${last.error_message ?? last.error_code}`
+        : `${current}: no usable source`;
+      if (await moveToNextIndexer(ctx, order, current, why, 'search')) return undefined;
       await ctx.retryLater(
         (last?.error_code as ErrorCode | null) ?? 'no_results',
         last
@@ -156,6 +168,7 @@ async function startNextAttempt(ctx: JobContext): Promise<AttemptRow | undefined
         bit_depth: candidate.bitDepth ?? null,
         length_seconds: candidate.lengthSeconds ?? null,
         batch_id: randomUUID(),
+        release: candidate.release ? JSON.stringify(candidate.release) : null,
         transfer_id: null,
         state: 'pending',
         error_code: null,
@@ -229,16 +242,18 @@ async function runAttempt(
     let transfer: TransferStatus;
     try {
       // A pending attempt after a crash may or may not have reached the daemon: its batch id tells.
-      const existing = resuming ? await provider.findEnqueued(enqueueRequestOf(attempt)) : null;
+      const existing = resuming
+        ? await provider.findEnqueued(enqueueRequestOf(attempt, ctx.row))
+        : null;
       if (!existing) await ctx.confirmLease();
-      transfer = existing ?? (await provider.enqueue(enqueueRequestOf(attempt)));
+      transfer = existing ?? (await provider.enqueue(enqueueRequestOf(attempt, ctx.row)));
     } catch (error) {
       // The daemon being down is nobody's source failure: let the job wait for it.
       if (!(error instanceof ProviderError) || errorPolicy(error.code).waitForDaemon) throw error;
       // A timeout or garbled answer does not prove the enqueue failed: ask by batch id first.
       const found =
         error.code === 'timeout' || error.code === 'unknown'
-          ? await provider.findEnqueued(enqueueRequestOf(attempt)).catch(() => null)
+          ? await provider.findEnqueued(enqueueRequestOf(attempt, ctx.row)).catch(() => null)
           : null;
       if (!found) return { kind: 'failed', code: error.code, message: error.message };
       transfer = found;

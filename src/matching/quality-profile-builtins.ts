@@ -22,6 +22,7 @@ export const DEFAULT_RULES: ProfileRules = {
   preferLossless: false,
   allowLossy: true,
   required: ['duration', 'excludeKeywords', 'excludeUsers'],
+  providers: [],
 };
 
 /** Fixed ids, the same in every installation, so documentation and scripts can name them. */

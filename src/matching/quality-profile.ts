@@ -70,6 +70,12 @@ export interface QualityProfile {
   isDefault: boolean;
   /** The conditions that reject; the other active ones rank. */
   required: ConditionName[];
+  /**
+   * The indexers to search, in order (provider ids, e.g. ["slskd", "usenet-indexer", "jackett"]):
+   * the next is searched when one has nothing acceptable, fails or is down. Empty = every
+   * configured indexer, in the configured order.
+   */
+  providers: string[];
 }
 
 /** The profile without its identity: what a condition reads. */

@@ -19,7 +19,9 @@ const PROVIDER_SET = Symbol('provider-set');
  * the pipeline.
  *
  * Routing rules, each by what the call carries:
- * - searches go to the first indexer (the only one so far; issue 11 brings the per-profile order);
+ * - the search step picks the indexer itself, in the download's profile order (`indexerIds` is the
+ *   configured order, provider-order.ts); the set's own search calls (the prefetcher's, the manual
+ *   search) go to the first indexer;
  * - an enqueue goes to the client its request names, a transfer's questions (failure, local path)
  *   to the client that listed it; an attempt's other calls go through `clientFor(set, provider)`;
  * - the transfer list is every client's, each transfer tagged with its client;
@@ -29,6 +31,8 @@ const PROVIDER_SET = Symbol('provider-set');
 export interface ProviderSet extends DownloadProvider {
   readonly [PROVIDER_SET]: true;
   readonly ids: readonly ProviderId[];
+  /** The configured indexers, in the configured order. */
+  readonly indexerIds: readonly ProviderId[];
   /**
    * Throws ProviderError (the provider's unavailable code) for a provider not configured; no id:
    * the first client.
@@ -68,6 +72,7 @@ export function createProviderSet(roles: {
     [PROVIDER_SET]: true,
     name: search.name,
     ids: [...new Set([...indexers.keys(), ...clients.keys()])],
+    indexerIds: [...indexers.keys()],
     client,
     indexer,
     get circuit(): CircuitStateName {
@@ -109,6 +114,11 @@ export function createProviderSet(roles: {
  */
 export function clientFor(provider: DownloadProvider, id: ProviderId | undefined): DownloadClient {
   return isSet(provider) ? provider.client(id) : provider;
+}
+
+/** The configured indexers in order: a set's, or the single provider handed in directly. */
+export function indexerIdsOf(provider: DownloadProvider): readonly ProviderId[] {
+  return isSet(provider) ? provider.indexerIds : [provider.name];
 }
 
 /** The indexer for a provider id, as `clientFor`. */

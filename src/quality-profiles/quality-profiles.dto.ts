@@ -41,6 +41,11 @@ const rulesFields = {
   allowLossy: Type.Boolean(),
   /** Names of the conditions that reject; the other active conditions rank. */
   required: Type.Array(Text({ minLength: 1, maxLength: 50 }), { maxItems: 20, uniqueItems: true }),
+  /** Indexer ids to search in order, falling back to the next; empty = all, configured order. */
+  providers: Type.Array(Text({ minLength: 1, maxLength: 64, nonBlank: true }), {
+    maxItems: 20,
+    uniqueItems: true,
+  }),
 };
 
 const identityFields = {

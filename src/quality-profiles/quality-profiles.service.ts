@@ -89,10 +89,24 @@ function rulesOf(input: RulesInput): Partial<ProfileRules> {
  * "lossless" are one fact: sending one moves the other with it; sending both in disagreement is
  * refused.
  */
-export function mergeRules(base: ProfileRules, input: RulesInput): ProfileRules {
+export function mergeRules(
+  base: ProfileRules,
+  input: RulesInput,
+  /** The configured indexer ids: a `providers` list sent must name only these. */
+  indexers?: readonly string[],
+): ProfileRules {
   const fail = (message: string): never => {
     throw new QualityProfileValidationError(message);
   };
+  // Only the list sent is checked: a profile naming an indexer removed since stays editable (the
+  // search skips it, provider-order.ts).
+  input.providers?.forEach((id, i) => {
+    if (indexers && !indexers.includes(id)) {
+      fail(
+        `body/providers/${i} "${id}" is not a configured indexer (configured: ${indexers.join(', ')})`,
+      );
+    }
+  });
   input.required?.forEach((name, i) => {
     if (!isConditionName(name)) {
       fail(
@@ -177,6 +191,8 @@ export function createQualityProfileService(deps: {
   handle: DatabaseHandle;
   now: () => number;
   events: Pick<EventLog, 'appendMany'>;
+  /** The configured indexers (the provider set's order), for checking `providers`. */
+  indexerIds?: () => readonly string[];
 }) {
   const { handle, now, events } = deps;
   const repo = createQualityProfileRepository(handle);
@@ -225,7 +241,7 @@ export function createQualityProfileService(deps: {
         base = readRules(source.rules);
         description = source.description;
       }
-      const rules = mergeRules(base, input);
+      const rules = mergeRules(base, input, deps.indexerIds?.());
       const t = now();
       const id = randomUUID();
       const row = await write(async (tx) => {
@@ -267,7 +283,7 @@ export function createQualityProfileService(deps: {
             `"${before.name}" is the default quality profile; make another profile the default instead`,
           );
         }
-        const rules = mergeRules(readRules(before.rules), patch);
+        const rules = mergeRules(readRules(before.rules), patch, deps.indexerIds?.());
         const cleared = patch.isDefault ? await repo.clearDefault(id, tx) : [];
         const updated = await repo.update(
           id,

@@ -1,0 +1,36 @@
+import type { ProviderId } from './release.js';
+
+/**
+ * Fallback across providers (docs/architecture.md, "Fallback across providers"): which indexers a
+ * download searches, in which order. Pure.
+ *
+ * The profile's list names indexers by id; one that is not configured (removed since, or a typo
+ * the API let through before it was removed) is skipped rather than failing every search. A list
+ * that names none of the configured ones, or an empty list, means every configured indexer in the
+ * configured order: a download must never be left with nothing to search.
+ */
+export function searchOrder(
+  configured: readonly ProviderId[],
+  wanted: readonly ProviderId[],
+): ProviderId[] {
+  const known = new Set(configured);
+  const order = [...new Set(wanted)].filter((id) => known.has(id));
+  return order.length > 0 ? order : [...configured];
+}
+
+/**
+ * The indexer a download is on: the one its row names, when still in the order, else the first
+ * (a new round, an order edited since).
+ */
+export function currentIndexer(
+  order: readonly ProviderId[],
+  stored: ProviderId | null | undefined,
+): ProviderId {
+  return stored && order.includes(stored) ? stored : order[0]!;
+}
+
+/** The indexer after `current` in the order, or null when it was the last. */
+export function nextIndexer(order: readonly ProviderId[], current: ProviderId): ProviderId | null {
+  const at = order.indexOf(current);
+  return at >= 0 && at + 1 < order.length ? order[at + 1]! : null;
+}
