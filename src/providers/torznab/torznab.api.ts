@@ -140,6 +140,9 @@ export function createTorznabApi(settings: TorznabSettings): TorznabApi {
         ...(signal ? { signal } : {}),
       });
     } catch (error) {
+      if (signal?.aborted && !(error instanceof SafeFetchError)) {
+        throw fail('provider_unavailable', 'no answer before the search deadline');
+      }
       if (error instanceof SafeFetchError) {
         const connection =
           error.reason === 'dns' ||

@@ -304,6 +304,32 @@ describe('indexer failures', () => {
     expect(error.message).toMatch(/no answer within 300 ms/);
   });
 
+  it('ends a request at the search deadline, before its own timeout', async () => {
+    const provider = createTorznabProvider(settingsFor(torznab, { requestTimeoutMs: 30_000 }));
+    await provider.caps();
+    torznab.fail({ timeout: true });
+    const started = Date.now();
+    const error = (await provider
+      .startSearch('late', 'Radiohead', 400)
+      .catch((e: unknown) => e)) as ProviderError;
+    expect(error).toBeInstanceOf(ProviderError);
+    expect(error.message).toMatch(/no answer before the search deadline/);
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect((await provider.getSearch('late')).state).toBe('missing');
+    // The caller's deadline is no failure of the indexer's.
+    expect(provider.backoff().disabledTill).toBeNull();
+  });
+
+  it('searches started together share one caps request', async () => {
+    const provider = createTorznabProvider(settingsFor(torznab));
+    await Promise.all([
+      provider.searchReleases({ q: 'Radiohead' }),
+      provider.searchReleases({ q: 'Coldplay' }),
+      provider.health(),
+    ]);
+    expect(torznab.count('caps')).toBe(1);
+  });
+
   it("climbs Lidarr's ladder while failing, refuses without traffic meanwhile, steps down on success", async () => {
     torznab.fail({ status: 500 });
     const clock = fakeClock();

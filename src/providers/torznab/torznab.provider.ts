@@ -94,6 +94,7 @@ export function createTorznabProvider(
   const name = `${PROVIDER_PREFIX}:${settings.id}`;
   let state: BackoffState = INITIAL_BACKOFF;
   let cachedCaps: { caps: IndexerCaps; at: number } | null = null;
+  let capsInFlight: Promise<IndexerCaps> | null = null;
   const searches = new Map<string, SearchSnapshot>();
 
   const unavailable = (message: string): TorznabError =>
@@ -106,7 +107,10 @@ export function createTorznabProvider(
     );
 
   /** One request, under the rate limit and the back-off; failures escalate the back-off. */
-  async function call<T>(request: () => Promise<T>, deadline: number): Promise<T> {
+  async function call<T>(
+    request: (signal?: AbortSignal) => Promise<T>,
+    deadline: number,
+  ): Promise<T> {
     if (!settings.enabled) throw unavailable('disabled in settings');
     const now = clock.now();
     if (isDisabled(state, now)) {
@@ -123,11 +127,19 @@ export function createTorznabProvider(
         false,
       );
     }
+    // No request outlives the search's deadline; its own requestTimeoutMs bounds it otherwise.
+    const remaining = deadline - clock.now();
+    const signal =
+      remaining < settings.requestTimeoutMs
+        ? AbortSignal.timeout(Math.max(1, remaining))
+        : undefined;
     try {
-      const result = await request();
+      const result = await request(signal);
       state = recordSuccess(state);
       return result;
     } catch (error) {
+      // Cut short by the caller's deadline: the caller's limit, not the indexer's failure.
+      if (signal?.aborted) throw error;
       const reason = error instanceof Error ? error.message : String(error);
       const failure = error instanceof TorznabError ? error : undefined;
       state = recordFailure(state, {
@@ -142,11 +154,19 @@ export function createTorznabProvider(
     }
   }
 
-  async function loadCaps(deadline: number): Promise<IndexerCaps> {
-    if (cachedCaps && clock.now() - cachedCaps.at < CAPS_TTL_MS) return cachedCaps.caps;
-    const caps = await call(() => api.caps(), deadline);
-    cachedCaps = { caps, at: clock.now() };
-    return caps;
+  function loadCaps(deadline: number): Promise<IndexerCaps> {
+    if (cachedCaps && clock.now() - cachedCaps.at < CAPS_TTL_MS)
+      return Promise.resolve(cachedCaps.caps);
+    // Searches that start together share one caps request.
+    capsInFlight ??= call((signal) => api.caps(signal), deadline)
+      .then((caps) => {
+        cachedCaps = { caps, at: clock.now() };
+        return caps;
+      })
+      .finally(() => {
+        capsInFlight = null;
+      });
+    return capsInFlight;
   }
 
   async function searchReleases(
@@ -164,7 +184,7 @@ export function createTorznabProvider(
       const offset = page * limit;
       let result;
       try {
-        result = await call(() => api.search({ ...base, offset, limit }), deadline);
+        result = await call((signal) => api.search({ ...base, offset, limit }, signal), deadline);
       } catch (error) {
         // A later page failing keeps what the earlier ones found (the failure still counts).
         if (page > 0) break;
