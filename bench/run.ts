@@ -109,6 +109,7 @@ async function main(): Promise<void> {
     else console.log('  (PostgreSQL run skipped: set BENCH_PG_URL or TEST_PG_URL)');
     console.table(figures);
   }
+  if (want('indexers')) console.table(await (await import('./indexers.bench.js')).indexersBench());
   if (want('chaos')) {
     console.log('== 300 tracks while 30% of peers misbehave at random and slskd restarts twice');
     console.table(await chaosBench());

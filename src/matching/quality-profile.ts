@@ -391,7 +391,11 @@ export function compileProfile(
 /** The neutral facts of a provider's candidate; numbers a peer left out or garbled are unknown. */
 export function factsOf(candidate: Candidate): CandidateFacts {
   const facts: CandidateFacts = {
-    extension: extensionOf(candidate.filename),
+    // An indexer release's name is its title, not a file name: its format is the one the provider
+    // read from the title (release-title.ts), '' when unknown.
+    extension: candidate.release
+      ? candidate.extension.toLowerCase()
+      : extensionOf(candidate.filename),
     path: candidate.filename,
     source: candidate.username,
   };

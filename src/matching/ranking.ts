@@ -1,6 +1,7 @@
 import { sourceKey, type Candidate, type ProviderId } from '../providers/release.js';
 import { sortByCandidate, sortByScore } from './candidate-order.js';
 import { createFolderMemo, type FolderMemo } from './folder-facts.js';
+import { matchReleaseTitle, releaseAvailability, releaseFormat } from './release-title-match.js';
 import { matchNames, prepareTarget, type PreparedTarget, type TrackTarget } from './track-match.js';
 import {
   DEFAULT_QUALITY_POLICY,
@@ -62,6 +63,11 @@ export interface RankingOptions {
    * ranking's time. `rejectedTotal` counts them all. Default: all.
    */
   keepRejected?: number;
+  /**
+   * Epoch ms that indexer releases' ages are counted from (a younger release is preferred within
+   * equal quality). Default: the newest release among the candidates, so the ranking stays pure.
+   */
+  now?: number;
 }
 
 const TIER_WEIGHT = 1000;
@@ -80,9 +86,14 @@ function evaluate(judge: Judge, candidate: Candidate): string | { score: number;
   const { target, policy, options } = judge;
   if (options.isBlocked?.(candidate)) return 'blocked source';
 
-  const extension = extensionOf(candidate.filename);
-  if (!judge.audio.has(extension)) return notAudio(judge, extension);
-  if (!(candidate.size > 0)) return 'empty file';
+  const release = candidate.release;
+  // An indexer release is known by its title: its format is what the title names (the provider
+  // put it in `extension`), and one it does not name is judged as unknown, not as "not audio".
+  const extension = release ? releaseFormat(candidate) : extensionOf(candidate.filename);
+  if (!judge.audio.has(extension) && !(release && extension === '')) {
+    return notAudio(judge, extension);
+  }
+  if (!(candidate.size > 0)) return release ? 'release size unknown' : 'empty file';
   const kbps = candidate.bitRate;
   if (!isLossless(extension) && kbps !== undefined && kbps > 0 && kbps < policy.minBitrateKbps) {
     return `bitrate ${kbps} kbps, minimum ${policy.minBitrateKbps}`;
@@ -96,10 +107,15 @@ function evaluate(judge: Judge, candidate: Candidate): string | { score: number;
     }
   }
 
-  const names = matchNames(target, candidate, policy.rejectVariants, judge.folders);
+  const names = release
+    ? matchReleaseTitle(target, release.title, policy.rejectVariants)
+    : matchNames(target, candidate, policy.rejectVariants, judge.folders);
   if (typeof names === 'string') return names;
 
-  const tier = qualityTier(candidate, extension);
+  const tier =
+    release && extension === ''
+      ? { tier: 2, label: 'format unknown' }
+      : qualityTier(candidate, extension);
   const notes = [tier.label];
   let within = 0;
 
@@ -114,6 +130,11 @@ function evaluate(judge: Judge, candidate: Candidate): string | { score: number;
   const speed = nonNegative(candidate.uploadSpeed);
   within += Math.min(100, 25 * Math.log10(1 + speed / 10_240));
   if (speed > 0) notes.push(`${Math.round(speed / 1024)} KB/s`);
+  if (release) {
+    const availability = releaseAvailability(release, judge.ageOrigin);
+    within += availability.points;
+    notes.push(...availability.notes);
+  }
 
   const records = judge.records;
   const source = sourceKey(candidate);
@@ -161,6 +182,8 @@ interface Judge {
   folders: FolderMemo;
   records: Map<string, PeerRecord | undefined>;
   notAudio: Map<string, string>;
+  /** Epoch ms release ages are counted from (RankingOptions.now), or undefined: ages unscored. */
+  ageOrigin: number | undefined;
 }
 
 export { compareCandidates } from './candidate-order.js';
@@ -184,6 +207,7 @@ export function judgeCandidates(
     folders: createFolderMemo(prepared),
     records: new Map(),
     notAudio: new Map(),
+    ageOrigin: options.now ?? newestRelease(candidates),
   };
   const ranked: RankedCandidate[] = [];
   const rejected: RejectedCandidate[] = [];
@@ -193,6 +217,17 @@ export function judgeCandidates(
     else ranked.push({ candidate, score: result.score, notes: result.notes });
   }
   return { ranked, rejected };
+}
+
+/** The newest publication time among the candidates' releases, or undefined when none has one. */
+function newestRelease(candidates: readonly Candidate[]): number | undefined {
+  let newest: number | undefined;
+  for (const candidate of candidates) {
+    const at = candidate.release?.publishedAt;
+    if (at !== undefined && Number.isFinite(at) && (newest === undefined || at > newest))
+      newest = at;
+  }
+  return newest;
 }
 
 export function rankCandidates(
