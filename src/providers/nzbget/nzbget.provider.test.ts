@@ -1,16 +1,15 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { cp, mkdtemp, readFile, realpath, rm, stat } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, realpath, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  postAlbum,
   startInn,
   startNzbget,
   type Inn,
   type NzbgetDaemon,
-  type UsenetAlbum,
 } from '../../../test/helpers/daemons/usenet.js';
+import { postAlbum, type UsenetAlbum } from '../../../test/helpers/daemons/nzb.js';
 import { waitUntil } from '../../../test/helpers/wait.js';
 import { ProviderError, type EnqueueRequest, type TransferStatus } from '../provider.js';
 import { createNzbgetProvider, type NzbgetProvider } from './nzbget.provider.js';
@@ -175,6 +174,28 @@ describe('NZBGet provider (real NZBGet, real INN)', () => {
       });
     } finally {
       await rm(view, { recursive: true, force: true });
+    }
+  });
+
+  it('cancel of a job still in the queue removes it, leaving no history entry and no files', async () => {
+    const rpc = (method: string) =>
+      fetch(`${nzbget.url}/jsonrpc`, {
+        method: 'POST',
+        headers: {
+          authorization: `Basic ${Buffer.from(`nzbget:${nzbget.password}`).toString('base64')}`,
+        },
+        body: JSON.stringify({ method, params: [] }),
+      });
+    await rpc('pausedownload');
+    try {
+      const queued = await provider.enqueue(request('album.nzb'));
+      expect(queued.state).toBe('queued_locally');
+      await provider.cancel('test-indexer', queued.id);
+      expect((await provider.listTransfers()).some((t) => t.id === queued.id)).toBe(false);
+      const leftovers = await readdir(path.join(nzbget.dir, 'inter')).catch(() => []);
+      expect(leftovers.filter((name) => name.includes(queued.batchId ?? '?'))).toEqual([]);
+    } finally {
+      await rpc('resumedownload');
     }
   });
 

@@ -1,16 +1,15 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { cp, mkdtemp, readFile, realpath, rm, stat } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, realpath, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  postAlbum,
   startInn,
   startSabnzbd,
   type Inn,
   type SabnzbdDaemon,
-  type UsenetAlbum,
 } from '../../../test/helpers/daemons/usenet.js';
+import { postAlbum, type UsenetAlbum } from '../../../test/helpers/daemons/nzb.js';
 import { waitUntil } from '../../../test/helpers/wait.js';
 import { ProviderError, type EnqueueRequest, type TransferStatus } from '../provider.js';
 import { createSabnzbdProvider, type SabnzbdProvider } from './sabnzbd.provider.js';
@@ -176,6 +175,22 @@ describe('SABnzbd provider (real SABnzbd, real INN)', () => {
       });
     } finally {
       await rm(view, { recursive: true, force: true });
+    }
+  });
+
+  it('cancel of a job still in the queue removes it, leaving no history entry and no files', async () => {
+    const mode = (name: string) =>
+      fetch(`${sab.url}/api?mode=${name}&apikey=${sab.apiKey}&output=json`);
+    await mode('pause');
+    try {
+      const queued = await provider.enqueue(request('album.nzb'));
+      expect(queued.state).toBe('queued_locally');
+      await provider.cancel('test-indexer', queued.id);
+      expect((await provider.listTransfers()).some((t) => t.id === queued.id)).toBe(false);
+      const leftovers = await readdir(path.join(sab.dir, 'incomplete')).catch(() => []);
+      expect(leftovers.filter((name) => name.includes(queued.batchId ?? '?'))).toEqual([]);
+    } finally {
+      await mode('resume');
     }
   });
 

@@ -5,6 +5,7 @@
 //   const inn = await startInn();                       // innd + nnrpd, group alt.binaries.test
 //   const file = await postYenc('a.flac', data, { port: inn.port });   // yenc.ts
 //   const nzb = writeNzb([file]);                       // nzb.ts
+//   const album = await postAlbum(inn);                 // nzb.ts: 3 FLAC tones posted, NZBs served
 //   const nzbget = await startNzbget({ nntpPort: inn.port });
 //   const sab = await startSabnzbd({ nntpPort: inn.port });
 //   ... await sab.stop(); await nzbget.stop(); await inn.stop();
@@ -32,10 +33,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
-import { makeTone } from '../audio.js';
 import { sleep, waitUntil } from '../wait.js';
-import { serveNzbs, writeNzb } from './nzb.js';
-import { missingSegment, postYenc, type PostedFile } from './yenc.js';
 
 const run = promisify(execFile);
 const NEWS_BIN = '/usr/lib/news/bin';
@@ -461,87 +459,5 @@ export async function startSabnzbd(options: {
       await stopChild(child);
       await rm(dir, { recursive: true, force: true });
     },
-  };
-}
-
-// ---------------------------------------------------------------------------------------------
-// A posted album: real FLAC tones on the local INN, and NZBs of it served like indexer links
-// ---------------------------------------------------------------------------------------------
-
-export interface PostedTrack {
-  /** The file name as posted, e.g. `01 - Test Artist - Alpha.flac`. */
-  name: string;
-  title: string;
-  data: Buffer;
-  file: PostedFile;
-}
-
-export interface UsenetAlbum {
-  artist: string;
-  album: string;
-  tracks: PostedTrack[];
-  nzbs: Awaited<ReturnType<typeof serveNzbs>>;
-  /** NZB of `tracks[i]` alone. */
-  single(i: number): string;
-  /** NZB of every track (a multi-file release). */
-  whole(): string;
-  /** NZB of `tracks[i]` with its last article replaced by one never posted. */
-  broken(i: number): string;
-  close(): Promise<void>;
-}
-
-/**
- * Three real FLAC tones (ffmpeg), posted as yEnc to `inn` in small parts (so one missing article
- * is a part of a file, not all of it), with NZB documents served on loopback.
- */
-export async function postAlbum(
-  inn: Inn,
-  options: { artist?: string; album?: string } = {},
-): Promise<UsenetAlbum> {
-  const artist = options.artist ?? 'Test Artist';
-  const album = options.album ?? 'Test Album';
-  const dir = await mkdtemp(path.join(tmpdir(), 'soulspot-album-'));
-  const titles = ['Alpha', 'Beta', 'Gamma'];
-  const tracks: PostedTrack[] = [];
-  for (const [i, title] of titles.entries()) {
-    const name = `0${i + 1} - ${artist} - ${title}.flac`;
-    const file = path.join(dir, name);
-    await makeTone(file, { seconds: 4, frequency: 330 + 110 * i, format: 'flac' });
-    const data = await readFile(file);
-    tracks.push({
-      name,
-      title,
-      data,
-      file: await postYenc(name, data, { port: inn.port, partSize: 20_000 }),
-    });
-  }
-  await rm(dir, { recursive: true, force: true });
-  const nzbs = await serveNzbs();
-  const label = `${artist} - ${album}`;
-  return {
-    artist,
-    album,
-    tracks,
-    nzbs,
-    single: (i) => writeNzb([tracks[i]!.file], label),
-    whole: () =>
-      writeNzb(
-        tracks.map((t) => t.file),
-        label,
-      ),
-    broken(i) {
-      const file = tracks[i]!.file;
-      const last = file.segments.at(-1)!;
-      return writeNzb(
-        [
-          {
-            ...file,
-            segments: [...file.segments.slice(0, -1), missingSegment(last.number, last.bytes)],
-          },
-        ],
-        label,
-      );
-    },
-    close: () => nzbs.close(),
   };
 }
