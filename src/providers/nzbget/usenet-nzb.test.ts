@@ -82,13 +82,10 @@ describe('prepareNzb', () => {
     expect(prepared.picked).toBeNull();
   });
 
-  it('with one: only the wanted file and the par2 set, not the remix or the cover', () => {
+  it('with one: only the wanted file, not the remix, the cover or the par2 set', () => {
     const prepared = prepareNzb(album, { artist: 'Artist', title: 'Beta', album: 'Album' });
     expect(prepared.picked?.entry.path).toBe('02 - Artist - Beta.flac');
-    expect(parseNzb(prepared.content).map((f) => f.name)).toEqual([
-      '02 - Artist - Beta.flac',
-      'Artist - Album.par2',
-    ]);
+    expect(parseNzb(prepared.content).map((f) => f.name)).toEqual(['02 - Artist - Beta.flac']);
   });
 
   it('a release whose files are not the track (archives) goes whole', () => {

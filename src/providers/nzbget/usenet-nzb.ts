@@ -9,7 +9,7 @@ import { ProviderError, type EnqueueRequest } from '../provider.js';
  * The NZB side of a Usenet enqueue, shared by the NZBGet and SABnzbd adapters: SoulSpot fetches the
  * indexer's .nzb itself (safe-fetch: SSRF rules, size and time limits), checks that it is an NZB,
  * and — when one track of a multi-file release is wanted — hands the client an NZB of that file
- * alone (plus the release's .par2 files, for repair). So the client never fetches a URL a remote
+ * alone. So the client never fetches a URL a remote
  * party chose, and an album NZB costs one track's download per track.
  */
 
@@ -136,8 +136,6 @@ export function buildNzb(files: readonly NzbFile[]): string {
   );
 }
 
-const isPar2 = (name: string): boolean => /\.par2$/i.test(name);
-
 export interface PreparedNzb {
   /** What the client is sent. */
   content: string;
@@ -147,7 +145,9 @@ export interface PreparedNzb {
 }
 
 /**
- * The NZB to send: with a wanted track, the file `pickReleaseFile` chooses (and the .par2 set);
+ * The NZB to send: with a wanted track, the file `pickReleaseFile` chooses, alone. Not the .par2
+ * set: it covers the whole release, so with the other files absent a client that verifies it
+ * (SABnzbd always does) would call the job damaged, and it could not repair one file anyway;
  * without one, or when no listed file is the track (an archived release: .rar parts), the NZB whole.
  */
 export function prepareNzb(content: string, want?: TrackTarget): PreparedNzb {
@@ -156,7 +156,7 @@ export function prepareNzb(content: string, want?: TrackTarget): PreparedNzb {
   const entries = files.map((f) => ({ path: f.name, size: f.size }));
   const picked = pickReleaseFile(entries, want);
   if (picked === null) return { content, picked: null, files };
-  const kept = files.filter((f) => f.name === picked.entry.path || isPar2(f.name));
+  const kept = files.filter((f) => f.name === picked.entry.path);
   return { content: buildNzb(kept), picked, files };
 }
 

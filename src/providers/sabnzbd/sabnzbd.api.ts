@@ -90,6 +90,7 @@ function check<T extends TSchema>(schema: T, value: unknown, what: string): Stat
   );
 }
 
+/** SABnzbd's refusals are short bodies (`API Key Incorrect`): a long one is an answer, whatever it says. */
 const KEY_REFUSED = /api key (incorrect|required)|not allowed|missing authentication/i;
 
 export function createSabnzbdApi(settings: SabnzbdSettings): SabnzbdApi {
@@ -114,7 +115,7 @@ export function createSabnzbdApi(settings: SabnzbdSettings): SabnzbdApi {
     if (
       reply.status === 401 ||
       reply.status === 403 ||
-      KEY_REFUSED.test(reply.text.slice(0, 200))
+      (reply.text.length < 300 && KEY_REFUSED.test(reply.text))
     ) {
       throw providerUnavailable(
         PROVIDER,
