@@ -144,7 +144,6 @@ export function readCandidates(json: string | null): StoredCandidates | null {
  * false when the round ended without a usable candidate (the caller has then scheduled a retry).
  */
 export async function searchStep(ctx: JobContext): Promise<boolean> {
-  const queries = buildSearchQueries(ctx.row);
   const order = await indexerOrder(ctx);
   let lost = 0;
   if (readCandidates(ctx.row.candidates)?.prefetchedAt !== undefined) {
@@ -154,6 +153,7 @@ export async function searchStep(ctx: JobContext): Promise<boolean> {
   for (;;) {
     const current = indexerNow(ctx, order);
     const indexer = indexerFor(ctx.deps.provider, current);
+    const queries = indexer.queriesFor?.(ctx.row) ?? buildSearchQueries(ctx.row);
     const index = ctx.row.query_index;
     const query = queries[index];
     if (query === undefined) {

@@ -138,6 +138,13 @@ export interface ProviderBase {
 export interface Indexer extends ProviderBase {
   /** Starts a search under a client-chosen id. */
   startSearch(id: string, text: string, timeoutMs: number): Promise<void>;
+  /**
+   * Optional: this indexer's own query fallbacks for a track, in order, each a string its
+   * `startSearch` understands. Absent: the text queries of src/matching/query.ts, made for
+   * Soulseek's file search. An indexer of whole releases searches by artist and album instead (a
+   * track's title is seldom in a release's title).
+   */
+  queriesFor?(track: { artist: string; title: string; album: string | null }): string[];
   /** Reads a search; `missing` when the daemon does not know the id (e.g. after its restart). */
   getSearch(id: string): Promise<SearchSnapshot>;
   /** Stops a search if it still runs and removes it from the daemon (it keeps them all otherwise). */

@@ -220,10 +220,12 @@ export function createTorznabProvider(
     caps: () => loadCaps(clock.now() + settings.requestTimeoutMs),
     backoff: () => state,
 
+    queriesFor: releaseQueries,
+
     async startSearch(id, text, timeoutMs) {
       remember(id, { state: 'running', candidates: [] });
       try {
-        const candidates = await searchReleases({ q: text }, { timeoutMs });
+        const candidates = await searchReleases(readQuery(text), { timeoutMs });
         // Deleted meanwhile: the caller is no longer interested.
         if (searches.has(id)) remember(id, { state: 'complete', candidates });
       } catch (error) {
@@ -263,4 +265,42 @@ export function createTorznabProvider(
       }
     },
   };
+}
+
+/**
+ * A track's searches at a release indexer, in order: the album by artist and album (the release
+ * that holds it), then singles and EPs by artist and title, then the free text. Each is sent to
+ * `startSearch` as JSON of its terms (what the download row stores as its query).
+ */
+export function releaseQueries(track: {
+  artist: string;
+  title: string;
+  album: string | null;
+}): string[] {
+  const terms: ReleaseTerms[] = [
+    ...(track.album ? [{ artist: track.artist, album: track.album }] : []),
+    { artist: track.artist, q: track.title },
+    { q: `${track.artist} ${track.title}` },
+  ];
+  return terms.map((t) => JSON.stringify(t));
+}
+
+/** A query from `releaseQueries`, or any other text as free text (a manual search). */
+export function readQuery(text: string): ReleaseTerms {
+  if (text.startsWith('{')) {
+    try {
+      const parsed = JSON.parse(text) as Record<string, unknown>;
+      const pick = (k: string) =>
+        typeof parsed[k] === 'string' ? (parsed[k] as string) : undefined;
+      const terms: ReleaseTerms = {};
+      for (const k of ['artist', 'album', 'q'] as const) {
+        const v = pick(k);
+        if (v !== undefined) terms[k] = v;
+      }
+      if (Object.keys(terms).length > 0) return terms;
+    } catch {
+      // Not ours: free text that happens to start with a brace.
+    }
+  }
+  return { q: text };
 }
