@@ -82,6 +82,8 @@ export interface QbittorrentApi {
   delete(hash: string, deleteFiles: boolean): Promise<void>;
   /** 5.x `torrents/start`, 4.x `torrents/resume`. */
   start(hash: string): Promise<void>;
+  /** Asks the trackers for peers now (a seeding torrent that wants a file again has dropped them). */
+  reannounce(hash: string): Promise<void>;
   /** 5.x `torrents/stop`, 4.x `torrents/pause`. */
   stop(hash: string): Promise<void>;
 }
@@ -315,6 +317,9 @@ export function createQbittorrentApi(settings: QbittorrentSettings): Qbittorrent
       await call('torrents/delete', form({ hashes: hash, deleteFiles: String(deleteFiles) }));
     },
     start: (hash) => either('start', 'resume', hash),
+    async reannounce(hash) {
+      await call('torrents/reannounce', form({ hashes: hash }));
+    },
     stop: (hash) => either('stop', 'pause', hash),
   };
 }

@@ -204,6 +204,9 @@ export function createEnqueuer(deps: EnqueueDeps) {
       await chooseFile(hash, want, request.want, fresh);
       if (fresh && torrent !== undefined) await api.start(hash);
     }
+    // A torrent that was seeding has let go of the seeders it now needs again: ask for peers at
+    // once instead of waiting for the next announce (a minute or more).
+    if (!fresh) await api.reannounce(hash).catch(() => undefined);
     return hash;
   }
 

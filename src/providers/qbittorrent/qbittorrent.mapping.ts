@@ -142,6 +142,8 @@ export function mapWant(
   files: readonly TorrentFile[] | null,
   rules: StallRules,
   now: number,
+  /** `files` was just read (its progress figures are current), not taken from the cache. */
+  freshFiles = false,
 ): TransferStatus {
   const file =
     typeof want.file === 'number' ? (files?.find((f) => f.index === want.file) ?? null) : null;
@@ -149,6 +151,9 @@ export function mapWant(
   let state = want.file === 'pick' ? 'initializing' : mapState(t.state);
   let raw = t.state;
   if (state === 'succeeded' && t.progress < 1) state = 'in_progress'; // rechecking, or a new file selected
+  // A file just selected on a seeding torrent: qBittorrent reads "stalledUP, 100 %" until it has
+  // recounted, while the file itself is not there yet. Only the file's own progress tells.
+  if (state === 'succeeded' && freshFiles && file && file.progress < 1) state = 'in_progress';
   const stall = state === 'succeeded' ? null : stallVerdict(t, rules, now);
   if (stall !== null) {
     state = 'timed_out';

@@ -79,13 +79,23 @@ export function createQbittorrentProvider(
     return t && (t.category ?? '') === settings.category ? t : null;
   }
 
+  /**
+   * A complete torrent with a file want still open is asked for its files afresh (one call, only
+   * until that download is filed and forgotten): its own state lags behind a newly selected file.
+   */
   async function statusesOf(t: TorrentInfo): Promise<TransferStatus[]> {
-    const out: TransferStatus[] = [];
-    for (const want of wantsOf(t)) {
-      const files = typeof want.file === 'number' ? await filesOf(t.hash).catch(() => null) : null;
-      out.push(mapWant(t, want, files, rules, now()));
-    }
-    return out;
+    const wants = wantsOf(t);
+    const fileWants = wants.some((w) => typeof w.file === 'number');
+    const fresh =
+      fileWants &&
+      mapState(t.state) === 'succeeded' &&
+      wants.some((w) => !w.done && typeof w.file === 'number');
+    const files = !fileWants
+      ? null
+      : fresh
+        ? await api.files(t.hash).catch(() => null)
+        : await filesOf(t.hash).catch(() => null);
+    return wants.map((want) => mapWant(t, want, files, rules, now(), fresh && files !== null));
   }
 
   async function listTransfers(): Promise<TransferStatus[]> {
@@ -210,8 +220,9 @@ export function createQbittorrentProvider(
       if (!want || want.file === 'pick') return null;
       let remote: string;
       if (typeof want.file === 'number') {
-        const file = (await filesOf(ref.hash))?.find((f) => f.index === want.file);
-        if (!file) return null;
+        // Fresh, not cached: the file's own progress says whether it is all there.
+        const file = (await api.files(ref.hash))?.find((f) => f.index === want.file);
+        if (!file || file.progress < 1) return null;
         remote = `${t.save_path.replace(/[\\/]+$/, '')}/${file.name}`;
       } else {
         remote = t.content_path ?? `${t.save_path.replace(/[\\/]+$/, '')}/${t.name}`;

@@ -1,6 +1,8 @@
 /**
  * opentracker on loopback for tests. Debian's build is whitelist-only: every info-hash a test
  * announces must be `allow()`ed first (written to the whitelist, then SIGHUP: real-peers.md §2).
+ * It chroots into its working folder when run as root, so the whitelist is named relative to it
+ * (an absolute path is read at start but not found again on the reload).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFile, writeFile } from 'node:fs/promises';
@@ -22,7 +24,7 @@ export async function startTracker(dir: string): Promise<Tracker> {
   await writeFile(whitelist, '');
   const child: ChildProcess = spawn(
     'opentracker',
-    ['-i', '127.0.0.1', '-p', String(port), '-P', String(port), '-w', whitelist],
+    ['-i', '127.0.0.1', '-p', String(port), '-P', String(port), '-w', 'whitelist.txt', '-d', '.'],
     { cwd: dir, stdio: ['ignore', 'ignore', 'ignore'] },
   );
   const pid = child.pid;
