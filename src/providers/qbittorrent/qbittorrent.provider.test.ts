@@ -29,7 +29,7 @@ let links: Server;
 let linkBase: string;
 const served = new Map<string, Buffer>();
 let dl: string;
-const torrents: Record<'whole' | 'album' | 'unseeded', MadeTorrent> = {} as never;
+const torrents: Record<'whole' | 'album' | 'unseeded' | 'magnet', MadeTorrent> = {} as never;
 
 const ARTIST = 'Tester';
 const TITLES = ['First Song', 'Second Song', 'Third Song'];
@@ -49,15 +49,18 @@ beforeAll(async () => {
     ['whole', 'Whole Album'],
     ['album', 'Pick Album'],
     ['unseeded', 'Lonely Album'],
+    ['magnet', 'Magnet Album'],
   ] as const;
   for (const [key, album] of specs) {
     const folder = await makeAlbum(seed, album, ARTIST, TITLES, 3);
-    torrents[key] = await makeTorrent(folder, path.join(work, `${key}.torrent`), tracker.announce);
+    torrents[key] = await makeTorrent(folder, path.join(work, `${key}.torrent`), tracker.announce, {
+      private: key !== 'magnet',
+    });
     await tracker.allow(torrents[key].infoHash);
     served.set(`/${key}.torrent`, torrents[key].torrent);
   }
   // The lonely album has no seeder at all: nobody but the leecher in its swarm.
-  for (const key of ['whole', 'album'] as const) {
+  for (const key of ['whole', 'album', 'magnet'] as const) {
     await seedTorrent(seeder, torrents[key].torrent, seed, torrents[key].infoHash);
   }
   served.set('/not-a-torrent', Buffer.from('<html>nope</html>'));
@@ -298,6 +301,29 @@ describe('qBittorrent provider (real daemons)', () => {
     const second = path.join(dl, 'Pick Album', `02 - ${ARTIST} - Second Song.flac`);
     expect(await exists(second)).not.toBeNull();
   }, 180_000);
+
+  it('a magnet link: handed over as is, the wanted file chosen once the metadata has come', async () => {
+    const client = provider();
+    const { infoHash } = torrents.magnet;
+    const magnet = `magnet:?xt=urn:btih:${infoHash}&dn=Magnet%20Album&tr=${encodeURIComponent(tracker.announce)}`;
+    const req = request('magnet', {
+      release: { ...release('magnet'), link: magnet },
+      want: { artist: ARTIST, title: 'First Song', album: 'Magnet Album' },
+    });
+    const enqueued = await client.enqueue(req);
+    expect(enqueued.id).toBe(`${infoHash}.${req.batchId}`);
+    expect(enqueued.filename).toBe(`Magnet Album/01 - ${ARTIST} - First Song.flac`);
+    expect(await priorities(infoHash)).toEqual([1, 0, 0]);
+    const done = await until(
+      client,
+      enqueued.id,
+      (t) => t.state === 'succeeded',
+      'the magnet track',
+    );
+    const local = await client.localPath(done);
+    const original = path.join(torrents.magnet.content, `01 - ${ARTIST} - First Song.flac`);
+    expect((await readFile(local!)).equals(await readFile(original))).toBe(true);
+  });
 
   it('a torrent without the wanted track: file_not_found, and nothing left in qBittorrent', async () => {
     const client = provider();

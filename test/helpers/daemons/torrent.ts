@@ -38,13 +38,19 @@ export async function makeAlbum(
   return folder;
 }
 
-/** mktorrent over `content` (a file or a folder); small pieces, so small files still make several. */
+/**
+ * mktorrent over `content` (a file or a folder); small pieces, so small files still make several.
+ * Private by default (as most music trackers' torrents are). A magnet link needs a public one:
+ * libtorrent hands a private torrent's metadata to no peer, so its magnet never resolves.
+ */
 export async function makeTorrent(
   content: string,
   out: string,
   announce: string,
+  options: { private?: boolean } = {},
 ): Promise<MadeTorrent> {
-  await run('mktorrent', ['-p', '-l', '15', '-a', announce, '-o', out, content]);
+  const flags = options.private === false ? [] : ['-p'];
+  await run('mktorrent', [...flags, '-l', '15', '-a', announce, '-o', out, content]);
   const { stdout } = await run('transmission-show', [out]);
   const hash = /Hash(?: v1)?:\s*([0-9a-f]{40})/i.exec(stdout)?.[1];
   if (!hash) throw new Error(`no info-hash in transmission-show's output:\n${stdout}`);
