@@ -3,7 +3,7 @@
 // on demand: expire a session, answer too much, answer too slowly).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createQbittorrentApi } from './qbittorrent.api.js';
+import { addAccepted, createQbittorrentApi } from './qbittorrent.api.js';
 import { qbittorrentSettings } from './qbittorrent.settings.js';
 
 const PASSWORD = 'p@ss word&secret=1';
@@ -133,5 +133,14 @@ describe('qBittorrent Web API layer', () => {
     };
     await expect(client.info({})).rejects.toThrow(/unexpected answer to torrents\/info/);
     handler = () => false;
+  });
+
+  it("reads torrents/add's answer in the old text and the newer JSON form", () => {
+    expect(addAccepted('Ok.')).toBe(true);
+    expect(addAccepted('Fails.')).toBe(false);
+    expect(addAccepted('{"success_count":1,"failure_count":0,"pending_count":0}')).toBe(true);
+    expect(addAccepted('{"success_count":0,"failure_count":1,"pending_count":0}')).toBe(false);
+    expect(addAccepted('{"added_torrent_ids":["abc"]}')).toBe(true);
+    expect(addAccepted('{oops')).toBe(false);
   });
 });

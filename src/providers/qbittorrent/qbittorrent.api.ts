@@ -108,6 +108,23 @@ function check<T extends TSchema>(schema: T, value: unknown, what: string): Stat
   );
 }
 
+/**
+ * Whether `torrents/add` took the torrent: 4.x and 5.0 answer "Ok." or "Fails."; newer releases may
+ * answer JSON counts instead (`success_count`, `added_torrent_ids`), read here too.
+ */
+export function addAccepted(text: string): boolean {
+  const trimmed = text.trim();
+  if (trimmed === 'Ok.') return true;
+  if (!trimmed.startsWith('{')) return false;
+  try {
+    const answer = JSON.parse(trimmed) as { success_count?: unknown; added_torrent_ids?: unknown };
+    if (typeof answer.success_count === 'number') return answer.success_count > 0;
+    return Array.isArray(answer.added_torrent_ids) && answer.added_torrent_ids.length > 0;
+  } catch {
+    return false;
+  }
+}
+
 interface Reply {
   status: number;
   text: string;
@@ -273,7 +290,7 @@ export function createQbittorrentApi(settings: QbittorrentSettings): Qbittorrent
           `qBittorrent refused the torrent: ${reply.text.slice(0, 200)}`,
         );
       }
-      return reply.text.trim() === 'Ok.';
+      return addAccepted(reply.text);
     },
     async info(filter) {
       const params = new URLSearchParams();
