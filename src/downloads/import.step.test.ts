@@ -357,6 +357,28 @@ describe.each(testDialects())('filing (%s)', (dialect) => {
     expect(filesUnder(library)).toEqual(placed);
   });
 
+  it("a client that keeps its files (a seeding torrent): filed by copy, the client's file stays", async () => {
+    const id = await processing();
+    const original = await readFile(source);
+    const keeper = { ...fakeProvider(downloads, () => source), keepsFiles: true };
+    await runDownload(deps({ provider: keeper }), await claim(), new AbortController().signal);
+    const row = await repo.get(id);
+    expect(row?.status).toBe('completed');
+    expect(filesUnder(library)).toEqual([row?.library_path]);
+    // Still there, byte for byte, for the client to go on seeding; the library has its own copy.
+    expect(filesUnder(downloads)).toEqual([source]);
+    expect(await readFile(source)).toEqual(original);
+    expect(sha(row!.library_path!)).toBe(sha(source));
+    expect((await stat(row!.library_path!)).ino).not.toBe((await stat(source)).ino);
+  });
+
+  it('a client that does not keep its files: its copy is removed once filed', async () => {
+    const id = await processing();
+    await runDownload(deps(), await claim(), new AbortController().signal);
+    expect((await repo.get(id))?.status).toBe('completed');
+    expect(filesUnder(downloads)).toEqual([]);
+  });
+
   it('files by the naming pattern in force when it files (a live setting)', async () => {
     const id = await processing();
     const base = deps();

@@ -272,9 +272,13 @@ async function complete(
       await ctx.sleep(RECORD_BACKOFF_MS * 2 ** (tries - 1));
     }
   }
-  await removeSource(ctx, root, source, placement);
+  await removeSource(ctx, root, source, placement, keepsFilesOf(ctx, attempt));
   if (attempt.transfer_id) ctx.forgetTransfer(attempt, attempt.transfer_id);
   return true;
+}
+
+function keepsFilesOf(ctx: JobContext, attempt: AttemptRow): boolean {
+  return clientFor(ctx.deps.provider, attempt.provider).keepsFiles === true;
 }
 
 /** Still `processing`, due again shortly: the next run finds the file at the target and adopts it. */
@@ -288,14 +292,18 @@ async function handBack(ctx: JobContext, placement: Placement, cause: unknown): 
   }
 }
 
-/** Only now, with the library copy recorded, is the daemon's copy removed (the very file read). */
+/**
+ * Only now, with the library copy recorded, is the daemon's copy removed (the very file read);
+ * never when the client still owns it (`keepsFiles`: a torrent it seeds).
+ */
 async function removeSource(
   ctx: JobContext,
   root: string,
   source: string,
   placement: Placement,
+  keepsFiles = false,
 ): Promise<void> {
-  if (source === placement.path) return;
+  if (source === placement.path || keepsFiles) return;
   await unlinkConfined(root, source, placement.source).catch((error: unknown) => {
     ctx.deps.log.warn({ id: ctx.row.id, error: String(error) }, "could not remove slskd's copy");
   });
@@ -335,7 +343,7 @@ async function settleLostLease(
         { id: row.id, path: placement.path },
         'cancelled while filing: the filed track wins',
       );
-      await removeSource(ctx, root, source, placement);
+      await removeSource(ctx, root, source, placement, keepsFilesOf(ctx, attempt));
       if (attempt.transfer_id) ctx.forgetTransfer(attempt, attempt.transfer_id);
       return true;
     }

@@ -161,4 +161,21 @@ describe('circuit breaker and folder listings', () => {
     }
     expect(provider.circuit).toBe('closed');
   });
+
+  it("passes the client's traits through: its source limit and whether it keeps its files", async () => {
+    const bus = createEventBus();
+    // Nothing is called here: only the wrapper's properties are read.
+    const slskd = withCircuitBreaker(
+      createSlskdProvider(slskdSettings({ url: 'http://127.0.0.1:9' })),
+      { threshold: 3, halfOpenAfterMs: 300, bus },
+    );
+    expect(slskd.keepsFiles).toBeUndefined();
+    expect(slskd.sourceLimit).toBe('per-source');
+    const keeper = withCircuitBreaker(
+      { ...slskd, sourceLimit: 'none', keepsFiles: true },
+      { threshold: 3, halfOpenAfterMs: 300, bus },
+    );
+    expect(keeper.keepsFiles).toBe(true);
+    expect(keeper.sourceLimit).toBe('none');
+  });
 });

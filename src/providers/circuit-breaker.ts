@@ -66,6 +66,8 @@ export function withCircuitBreaker(
   return {
     name: inner.name,
     ...(inner.sourceLimit !== undefined ? { sourceLimit: inner.sourceLimit } : {}),
+    // Filing reads it through this wrapper: lost here, a seeding client's files would be removed.
+    ...(inner.keepsFiles !== undefined ? { keepsFiles: inner.keepsFiles } : {}),
     get circuit() {
       return STATE_NAMES[breaker.state];
     },

@@ -169,6 +169,12 @@ export type SourceLimit = 'per-source' | 'none';
 export interface DownloadClient extends ProviderBase {
   /** Absent: `per-source`, the rule SoulSpot has always applied. */
   readonly sourceLimit?: SourceLimit;
+  /**
+   * The client keeps owning its finished files (a torrent client seeds them): filing copies the file
+   * into the library and never removes the client's copy. Absent/false: once the library copy is
+   * recorded, the client's copy is removed (slskd's files are SoulSpot's to clean up).
+   */
+  readonly keepsFiles?: boolean;
   /** Enqueues one file and returns the daemon's transfer. Throws ProviderError. */
   enqueue(request: EnqueueRequest): Promise<TransferStatus>;
   /**

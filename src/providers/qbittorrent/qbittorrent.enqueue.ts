@@ -1,0 +1,214 @@
+import { pickReleaseFile } from '../../matching/release-files.js';
+import type { TrackTarget } from '../../matching/track-match.js';
+import { SafeFetchError, safeFetch } from '../../net/safe-fetch.js';
+import { BencodeError, magnetInfoHash, readTorrent } from '../bencode.js';
+import { ProviderError, type EnqueueRequest } from '../provider.js';
+import type { QbittorrentApi, TorrentFile, TorrentInfo } from './qbittorrent.api.js';
+import { isBatchId, wantTag, wantsOf, type Want } from './qbittorrent.mapping.js';
+import type { QbittorrentSettings } from './qbittorrent.settings.js';
+
+/**
+ * Adding a release to qBittorrent for one download. SoulSpot fetches a .torrent itself (safe-fetch:
+ * size and time limits, no private addresses unless allowed) to know its info-hash before adding
+ * it; a magnet link carries the hash and is handed over as is. The want tag goes on with the add,
+ * so a crash after it leaves a torrent `findEnqueued` finds by batch id.
+ */
+
+const PRIVATE_RANGES = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7'];
+const POLL_MS = 200;
+
+export interface EnqueueDeps {
+  api: QbittorrentApi;
+  settings: QbittorrentSettings;
+  /** The .torrent behind an indexer's link. */
+  fetchTorrent?: (url: string) => Promise<Buffer>;
+  /** The file list, cached by the provider. */
+  filesOf: (hash: string) => Promise<TorrentFile[] | null>;
+  sleep: (ms: number) => Promise<void>;
+  now: () => number;
+}
+
+export function defaultFetchTorrent(settings: QbittorrentSettings) {
+  return async (url: string): Promise<Buffer> => {
+    try {
+      const reply = await safeFetch(url, {
+        maxBytes: settings.maxTorrentBytes,
+        timeoutMs: settings.requestTimeoutMs,
+        policy: settings.allowPrivateIndexerLinks
+          ? { allowLoopback: true, allowedRanges: PRIVATE_RANGES }
+          : {},
+      });
+      if (reply.status === 404 || reply.status === 410) {
+        throw new ProviderError(
+          'file_not_found',
+          `The indexer no longer has this torrent (HTTP ${reply.status})`,
+        );
+      }
+      if (reply.status !== 200) {
+        throw new ProviderError(
+          'transfer_failed',
+          `The indexer answered HTTP ${reply.status} for the torrent`,
+        );
+      }
+      return reply.body;
+    } catch (error) {
+      if (!(error instanceof SafeFetchError)) throw error;
+      const code = error.reason === 'too_large' ? 'invalid_file' : 'transfer_failed';
+      throw new ProviderError(code, `Could not fetch the torrent: ${error.message}`);
+    }
+  };
+}
+
+export function createEnqueuer(deps: EnqueueDeps) {
+  const { api, settings } = deps;
+  const fetchTorrent = deps.fetchTorrent ?? defaultFetchTorrent(settings);
+
+  /** Waits (bounded) for `probe` to give a value while qBittorrent catches up with an add. */
+  async function waitFor<T>(probe: () => Promise<T | null>, what: string): Promise<T> {
+    const deadline = deps.now() + settings.metadataWaitMs;
+    for (;;) {
+      const value = await probe();
+      if (value !== null) return value;
+      if (deps.now() >= deadline) {
+        throw new ProviderError(
+          'timeout',
+          `qBittorrent did not ${what} within ${settings.metadataWaitMs} ms`,
+        );
+      }
+      await deps.sleep(POLL_MS);
+    }
+  }
+
+  const torrentOf = async (hash: string): Promise<TorrentInfo | null> =>
+    (await api.info({ hashes: [hash] }))[0] ?? null;
+
+  function ensureOurs(t: TorrentInfo): void {
+    if ((t.category ?? '') !== settings.category) {
+      throw new ProviderError(
+        'transfer_rejected',
+        `qBittorrent already has this torrent ("${t.name}") outside SoulSpot's category "${settings.category}": left alone`,
+      );
+    }
+  }
+
+  /** What the release is: its hash, and the .torrent's bytes when it is not a magnet link. */
+  async function resolve(link: string): Promise<{ hash: string; torrent?: Buffer }> {
+    if (link.startsWith('magnet:')) {
+      const hash = magnetInfoHash(link);
+      if (!hash)
+        throw new ProviderError(
+          'invalid_file',
+          'The magnet link carries no BitTorrent v1 info-hash',
+        );
+      return { hash };
+    }
+    const torrent = await fetchTorrent(link);
+    try {
+      return { hash: readTorrent(torrent).infoHash, torrent };
+    } catch (error) {
+      if (error instanceof BencodeError) {
+        throw new ProviderError(
+          'invalid_file',
+          `The indexer's file is not a torrent: ${error.message}`,
+        );
+      }
+      throw error;
+    }
+  }
+
+  /** The file of the torrent that is the wanted track; the others left unselected. */
+  async function chooseFile(hash: string, want: Want, target: TrackTarget, fresh: boolean) {
+    const files = await waitFor(async () => {
+      const list = await deps.filesOf(hash);
+      return list && list.length > 0 ? list : null;
+    }, "list the torrent's files");
+    const entries = files.map((f) => ({ path: f.name, size: f.size }));
+    const pick = pickReleaseFile(entries, target);
+    if (!pick) {
+      if (fresh) await api.delete(hash, true);
+      else await api.removeTags(hash, [wantTag(want)]);
+      throw new ProviderError(
+        'file_not_found',
+        `None of the ${files.length} files of the torrent is the wanted track "${target.artist} – ${target.title}"`,
+      );
+    }
+    const chosen = files[entries.indexOf(pick.entry)]!.index;
+    const t = await torrentOf(hash);
+    // Files another download of this torrent wants (or one filed and left seeding) stay selected.
+    const others = t ? wantsOf(t).filter((w) => w.batchId !== want.batchId) : [];
+    if (!others.some((w) => w.file === null)) {
+      const kept = new Set(others.flatMap((w) => (typeof w.file === 'number' ? [w.file] : [])));
+      const off = files.filter((f) => f.index !== chosen && !kept.has(f.index)).map((f) => f.index);
+      await api.filePriority(hash, off, 0);
+    }
+    await api.filePriority(hash, [chosen], 1);
+    await api.addTags(hash, [wantTag({ ...want, file: chosen })]);
+    await api.removeTags(hash, [wantTag(want)]);
+    return chosen;
+  }
+
+  /** Adds (or joins) the torrent for this request; returns its hash. */
+  async function enqueue(request: EnqueueRequest): Promise<string> {
+    const release = request.release;
+    if (!release || release.protocol !== 'torrent') {
+      throw new ProviderError('transfer_rejected', 'qBittorrent fetches torrent releases only');
+    }
+    if (!isBatchId(request.batchId)) {
+      throw new ProviderError(
+        'unknown',
+        `batch id "${request.batchId}" cannot be a qBittorrent tag`,
+      );
+    }
+    const { hash, torrent } = await resolve(release.link);
+    const want: Want = {
+      batchId: request.batchId.toLowerCase(),
+      file: request.want ? 'pick' : null,
+      done: false,
+    };
+    const present = await torrentOf(hash);
+    let fresh = false;
+    if (present) {
+      ensureOurs(present);
+      await api.addTags(hash, [wantTag(want)]);
+      if (want.file === null) {
+        const files = (await deps.filesOf(hash)) ?? [];
+        await api.filePriority(
+          hash,
+          files.filter((f) => f.priority === 0).map((f) => f.index),
+          1,
+        );
+      }
+    } else {
+      const added = await api.add({
+        ...(torrent ? { torrent } : { url: release.link }),
+        category: settings.category,
+        ...(settings.savePath !== undefined ? { savePath: settings.savePath } : {}),
+        tags: [wantTag(want)],
+        // A stopped torrent gets its priorities before any byte moves; a stopped magnet would
+        // never fetch the metadata those priorities need.
+        stopped: request.want !== undefined && torrent !== undefined,
+      });
+      if (added) {
+        await waitFor(() => torrentOf(hash), 'list the added torrent');
+        fresh = true;
+      } else {
+        // "Fails.": already there after all (a concurrent add): joined like one found above.
+        const listed = await torrentOf(hash);
+        if (!listed)
+          throw new ProviderError('invalid_file', 'qBittorrent refused the torrent ("Fails.")');
+        ensureOurs(listed);
+        await api.addTags(hash, [wantTag(want)]);
+      }
+    }
+    if (request.want) {
+      await chooseFile(hash, want, request.want, fresh);
+      if (fresh && torrent !== undefined) await api.start(hash);
+    }
+    // A torrent that was seeding has let go of the seeders it now needs again: ask for peers at
+    // once instead of waiting for the next announce (a minute or more).
+    if (!fresh) await api.reannounce(hash).catch(() => undefined);
+    return hash;
+  }
+
+  return { enqueue };
+}
