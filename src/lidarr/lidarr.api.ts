@@ -1,5 +1,6 @@
 import { Type, type Static, type TSchema } from 'typebox';
 import { Compile } from 'typebox/compile';
+import type { AddressPolicy } from '../net/address-policy.js';
 import { safeFetch, SafeFetchError } from '../net/safe-fetch.js';
 
 /**
@@ -79,9 +80,17 @@ export interface LidarrApiOptions {
   resolve?: (host: string, signal: AbortSignal) => Promise<string[]>;
 }
 
+/**
+ * The configured host (and port) is allowed whatever its address class: the user named it, and
+ * Lidarr is usually on the LAN or this machine. Any other host is public-only.
+ */
+export function lidarrAddressPolicy(url: string): AddressPolicy {
+  return { allowedTargets: [new URL(url).host], settingName: 'lidarrUrl' };
+}
+
 export function createLidarrApi(target: LidarrTarget, options: LidarrApiOptions = {}) {
   const base = target.url.replace(/\/+$/, '');
-  const host = new URL(base).host;
+  const policy = lidarrAddressPolicy(base);
 
   async function call<T extends TSchema>(
     schema: T,
@@ -103,7 +112,7 @@ export function createLidarrApi(target: LidarrTarget, options: LidarrApiOptions 
         maxBytes: 20 * 1024 * 1024,
         timeoutMs: options.timeoutMs ?? 30_000,
         maxRedirects: 0,
-        policy: { allowedTargets: [host], settingName: 'lidarrUrl' },
+        policy,
         ...(options.resolve ? { resolve: options.resolve } : {}),
       });
     } catch (error) {
