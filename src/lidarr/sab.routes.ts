@@ -71,12 +71,10 @@ export const sabRoutes =
           ? error.statusCode
           : 500;
       if (status === 500) app.log.error(error);
-      return reply
-        .code(status)
-        .send({
-          status: false,
-          error: status === 500 ? 'Internal error; see the server log' : error.message,
-        });
+      return reply.code(status).send({
+        status: false,
+        error: status === 500 ? 'Internal error; see the server log' : error.message,
+      });
     });
 
     const handler = async (request: {

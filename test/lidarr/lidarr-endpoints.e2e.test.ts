@@ -33,6 +33,7 @@ import {
  * history polls until the album is filed, and the path Lidarr would import.
  */
 
+const STUCK = { artist: 'Tidal Glass', album: 'Undertow', titles: ['Shoal', 'Rip'] };
 const ALBUM = {
   artist: 'Prism Avenue',
   album: 'Harbour Lights',
@@ -58,6 +59,15 @@ async function peers(dir: string): Promise<SimUser[]> {
         remotePath: `@@f\\Music\\${ALBUM.artist}\\${ALBUM.album} (2019)\\0${i + 1} - ${t}.flac`,
         localPath: tones[i] as string,
       })),
+    },
+    {
+      // A peer whose queue never moves: the album stays in SABnzbd's queue until acted on.
+      username: 'slowpeer',
+      files: STUCK.titles.map((t, i) => ({
+        remotePath: `@@w\\Music\\${STUCK.artist}\\${STUCK.album} (2020)\\0${i + 1} - ${t}.flac`,
+        localPath: tones[i] as string,
+      })),
+      behaviour: { stuckInQueue: true },
     },
     {
       // One stray track of the album in a folder of its own: a single, not an album release.
@@ -317,6 +327,63 @@ describe('Lidarr endpoints against a real stack', () => {
       '/api/albums',
     );
     expect(albums.body.items.find((a) => a.album === ALBUM.album)?.status).toBe('completed');
+  });
+
+  it('fails, retries and deletes a queued album as Lidarr does (history Failed, retry, queue delete)', async () => {
+    const feed = parseFeed(
+      await (await fetch(musicSearchUrl(base, API_KEY, STUCK.artist, STUCK.album))).text(),
+    );
+    expect(feed).toHaveLength(1);
+    const nzb = await (await fetch(feed[0]?.downloadUrl ?? '')).text();
+    const added = strict(AddResponse, await sab.addFile(nzb, 'u.nzb', 'music', 1), 'addfile');
+    const id = added.nzo_ids[0] ?? '';
+    const queued = await sab.get(QueueResponse, 'queue', { start: 0, limit: 0, category: 'music' });
+    expect(queued.queue.slots.find((s) => s.nzo_id === id)?.priority).toBe('High');
+    // The user cancels it in SoulSpot: Lidarr sees a failed download with the reason.
+    const albums = await stack.api<{ items: { id: string; album: string }[] }>(
+      'GET',
+      '/api/albums',
+    );
+    const albumId = albums.body.items.find((a) => a.album === STUCK.album)?.id ?? '';
+    const deadline = Date.now() + 30_000;
+    while ((await stack.api('POST', `/api/albums/${albumId}/cancel`)).status !== 200) {
+      if (Date.now() > deadline) throw new Error('the album never had tracks to cancel');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const h = await sab.get(HistoryResponse, 'history', {
+      start: 0,
+      limit: HISTORY_LIMIT,
+      category: 'music',
+    });
+    const failed = h.history.slots.find((s) => s.nzo_id === id);
+    expect(failed?.status).toBe('Failed');
+    expect(failed?.fail_message.length).toBeGreaterThan(0);
+    expect(failed?.storage).toBe('');
+    // Sabnzbd.RetryDownload: back in the queue under the same nzo_id.
+    const retried = (await (await fetch(sab.url('retry', { value: id }))).json()) as {
+      status: boolean;
+      nzo_id: string;
+    };
+    expect(retried).toEqual({ status: true, nzo_id: id });
+    const back = await sab.get(QueueResponse, 'queue', { start: 0, limit: 0, category: 'music' });
+    expect(back.queue.slots.find((s) => s.nzo_id === id)).toBeDefined();
+    // Sabnzbd.RemoveItem → RemoveFromQueue: the album's tracks are cancelled, the item gone.
+    const removed = await sab.get(StatusResponse, 'queue', {
+      name: 'delete',
+      del_files: 1,
+      value: id,
+    });
+    expect(removed.status).toBe(true);
+    const after = await sab.get(QueueResponse, 'queue', { start: 0, limit: 0, category: 'music' });
+    expect(after.queue.slots.find((s) => s.nzo_id === id)).toBeUndefined();
+    const h2 = await sab.get(HistoryResponse, 'history', {
+      start: 0,
+      limit: HISTORY_LIMIT,
+      category: 'music',
+    });
+    expect(h2.history.slots.find((s) => s.nzo_id === id)).toBeUndefined();
+    const album = await stack.api<{ status: string }>('GET', `/api/albums/${albumId}`);
+    expect(album.body.status).toBe('cancelled');
   });
 
   it('answers input it cannot take in SABnzbd and Newznab shapes, naming the field', async () => {
