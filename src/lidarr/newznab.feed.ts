@@ -84,7 +84,7 @@ function rfc822(ms: number): string {
   return new Date(ms).toUTCString().replace('GMT', '+0000');
 }
 
-/** The feed: `self` is the request's own URL (without the key), for the channel's link. */
+/** The feed; `offset` and `total` go to newznab:response as Newznab servers send them. */
 export function rssXml(items: readonly FeedItem[], offset: number, total: number): string {
   return builder.build({
     '?xml': declaration,

@@ -8,6 +8,8 @@ import { createLidarrApi, lidarrAddressPolicy } from '../../src/lidarr/lidarr.ap
 import { createLidarrRepository } from '../../src/lidarr/lidarr.repository.js';
 import { createWantedSync } from '../../src/lidarr/wanted-sync.service.js';
 import { checkTarget } from '../../src/net/address-policy.js';
+import { loadConfig } from '../../src/config/config.js';
+import { defaultSettings } from '../../src/settings/settings.definitions.js';
 import { makeTone } from '../helpers/audio.js';
 import { freshDb, testDialects } from '../helpers/db.js';
 import { startStack, type Stack } from '../helpers/stack.js';
@@ -162,6 +164,19 @@ describe('Lidarr wanted-list sync against a fake Lidarr and a real stack', () =>
     expect(refused.body.message).toMatch(/not configured/);
     await stack.api('PATCH', '/api/settings', { lidarrUrl: null });
   });
+
+  it('refuses a Lidarr URL or path mapping it could not use, naming the setting', async () => {
+    for (const [body, field] of [
+      [{ lidarrUrl: 'ftp://lidarr.lan' }, 'lidarrUrl'],
+      [{ lidarrUrl: 'http://user:pw@lidarr.lan' }, 'lidarrUrl'],
+      [{ lidarrPathMappings: [{ remote: '/x' }] }, 'lidarrPathMappings'],
+      [{ lidarrSyncMinutes: -1 }, 'lidarrSyncMinutes'],
+    ] as const) {
+      const res = await stack.api<{ message: string }>('PATCH', '/api/settings', body);
+      expect(res.status, field).toBe(400);
+      expect(res.body.message, field).toContain(field);
+    }
+  });
 });
 
 describe.each(testDialects())('wanted-list sync de-duplication (%s)', (dialect) => {
@@ -204,6 +219,26 @@ describe.each(testDialects())('wanted-list sync de-duplication (%s)', (dialect) 
       await db.cleanup();
       await lidarr.close();
     }
+  });
+});
+
+describe('Lidarr configuration from the environment', () => {
+  it('takes SOULSPOT_LIDARR_URL and _API_KEY, and refuses a URL that is not http(s)', () => {
+    const env = { SOULSPOT_API_KEY: 'a-key-of-sixteen-chars', SOULSPOT_DATA_DIR: tmpdir() };
+    const config = loadConfig({
+      ...env,
+      SOULSPOT_LIDARR_URL: 'http://192.168.1.10:8686/',
+      SOULSPOT_LIDARR_API_KEY: ' k3y ',
+    });
+    expect([config.lidarrUrl, config.lidarrApiKey]).toEqual(['http://192.168.1.10:8686', 'k3y']);
+    expect(defaultSettings(config)).toMatchObject({
+      lidarrUrl: 'http://192.168.1.10:8686',
+      lidarrApiKey: 'k3y',
+    });
+    expect(() => loadConfig({ ...env, SOULSPOT_LIDARR_URL: 'file:///etc/passwd' })).toThrow(
+      /SOULSPOT_LIDARR_URL/,
+    );
+    expect(loadConfig(env)).toMatchObject({ lidarrUrl: null, lidarrApiKey: null });
   });
 });
 
