@@ -15,6 +15,10 @@ CREATE TABLE "filing_slots" ("slot_no" integer primary key, "download_id" text, 
 
 CREATE TABLE "jobs" ("id" text primary key, "task" text not null, "payload" text not null, "unique_key" text, "state" text default 'queued' not null, "attempts" integer default 0 not null, "max_attempts" integer not null, "run_after" bigint not null, "lease_owner" text, "lease_expires_at" bigint, "lease_token" integer default 0 not null, "last_error" text, "created_at" bigint not null, "updated_at" bigint not null);
 
+CREATE TABLE "lidarr_grabs" ("nzo_id" text primary key, "nzb_key" text not null unique, "album_id" text, "title" text not null, "category" text not null, "priority" integer not null, "size" bigint not null, "created_at" bigint not null, "removed_at" bigint);
+
+CREATE TABLE "lidarr_wanted" ("lidarr_album_id" integer primary key, "album_id" text, "artist" text not null, "title" text not null, "state" text not null, "error" text, "created_at" bigint not null, "updated_at" bigint not null);
+
 CREATE TABLE "notification_deliveries" ("id" text primary key, "target_id" text not null references "notification_targets" ("id") on delete cascade, "message_id" text not null, "event" text not null, "item_count" integer not null, "attempt" integer not null, "outcome" text not null, "status_code" integer, "error" text, "duration_ms" integer not null, "at" bigint not null);
 
 CREATE TABLE "notification_items" ("id" text primary key, "job_id" text not null references "jobs" ("id") on delete cascade, "event" text not null, "data" text not null, "created_at" bigint not null);
@@ -102,6 +106,8 @@ CREATE INDEX jobs_due ON jobs (run_after, id) WHERE state = 'queued';
 
 CREATE UNIQUE INDEX jobs_unique_key ON jobs (unique_key)
     WHERE unique_key IS NOT NULL;
+
+CREATE INDEX lidarr_grabs_created ON lidarr_grabs (created_at);
 
 CREATE INDEX notification_deliveries_target ON notification_deliveries (target_id, at, id);
 

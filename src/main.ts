@@ -72,6 +72,7 @@ import { createExportRepository } from './export/export.repository.js';
 import { createSessionRepository } from './session/session.repository.js';
 import { createSessionService } from './session/session.service.js';
 import { createExportService } from './export/export.service.js';
+import { createLidarr } from './lidarr/lidarr.setup.js';
 
 export interface SoulSpot {
   url: string;
@@ -153,6 +154,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
         config.apiKey,
         config.slskdApiKey,
         config.metricsKey ?? undefined,
+        config.lidarrApiKey ?? undefined,
         ...urlPasswords([config.databaseUrl, config.slskdUrl]),
       ],
     });
@@ -478,7 +480,22 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     apiKey: config.apiKey,
     now,
   });
+  // Lidarr both ways: its SABnzbd and Newznab endpoints, and the wanted-list sync (src/lidarr).
+  const lidarr = createLidarr({
+    handle: db,
+    albums,
+    search,
+    apiKey: config.apiKey,
+    libraryDir: config.libraryDir,
+    settings,
+    now,
+    log,
+  });
+  const offLidarr = events.onAppended((e) => {
+    if (e.type === 'album.completed') void lidarr.sync.albumFinished();
+  });
   const app = await buildApp({
+    lidarr,
     apiKey: config.apiKey,
     sessions,
     webDist: options.webDist ?? DEFAULT_WEB_DIST,
@@ -589,6 +606,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     await albums.recover();
     queueControl.startScheduler();
     await notifications.start();
+    lidarr.start();
   }
   let url = '';
   if (options.listen !== false) {
@@ -619,6 +637,8 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     stop: () =>
       (stopping ??= (async () => {
         clearInterval(heartbeat);
+        lidarr.stop();
+        offLidarr();
         healthChecks.stop();
         offAttempts();
         offObserved();

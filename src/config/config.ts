@@ -85,6 +85,10 @@ export interface Config {
   allowedPrivateTargets: string[];
   /** Starting value of `notificationGroupSeconds`. */
   notificationGroupSeconds: number;
+  /** Lidarr for the wanted-list sync (SOULSPOT_LIDARR_URL; setting `lidarrUrl`); null: not set. */
+  lidarrUrl: string | null;
+  /** Its API key (SOULSPOT_LIDARR_API_KEY; setting `lidarrApiKey`, write-only); redacted in logs. */
+  lidarrApiKey: string | null;
 }
 
 type Source = Record<string, string | undefined>;
@@ -286,6 +290,8 @@ function parseConfig(src: Source): Config {
     allowedPrivateTargets,
     notificationGroupSeconds: num('SOULSPOT_NOTIFICATION_GROUP_SECONDS', 0, 3600),
     backupRetention: int('SOULSPOT_BACKUP_RETENTION', 1, 1000),
+    lidarrUrl: src.SOULSPOT_LIDARR_URL ? url('SOULSPOT_LIDARR_URL', ['http:', 'https:']) : null,
+    lidarrApiKey: src.SOULSPOT_LIDARR_API_KEY?.trim() || null,
   };
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(config.logLevel)) {
     problems.push(

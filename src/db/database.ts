@@ -25,6 +25,7 @@ import * as filingSlots from './migrations/020_filing_slots.js';
 import * as statistics from './migrations/017_statistics.js';
 import * as sessions from './migrations/024_sessions.js';
 import * as queueListIndex from './migrations/025_queue_list_index.js';
+import * as lidarr from './migrations/027_lidarr.js';
 import * as searchProvider from './migrations/028_search_provider.js';
 import type { Database } from './schema.js';
 
@@ -92,6 +93,7 @@ const migrations: Record<string, Migration> = {
   '017_statistics': statistics,
   '024_sessions': sessions,
   '025_queue_list_index': queueListIndex,
+  '027_lidarr': lidarr,
   '028_search_provider': searchProvider,
 };
 

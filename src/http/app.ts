@@ -100,6 +100,8 @@ export interface AppDeps {
    */
   trustProxy?: boolean;
   logger?: boolean | object;
+  /** Lidarr's SABnzbd and Newznab endpoints and /api/lidarr/sync (src/lidarr); absent: none. */
+  lidarr?: { routes(app: FastifyInstance): Promise<void> };
 }
 
 export type App = FastifyInstance;
@@ -239,6 +241,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   if (deps.stats) await app.register(statsRoutes({ stats: deps.stats }));
   if (deps.exports) await app.register(exportRoutes({ exports: deps.exports }));
   if (deps.sessions) await app.register(sessionRoutes({ sessions: deps.sessions, now: Date.now }));
+  if (deps.lidarr) await deps.lidarr.routes(app);
   await registerApiDocs(app);
   return app;
 }

@@ -25,6 +25,12 @@ interface Definition<S extends TSchema> {
 
 const define = <S extends TSchema>(d: Definition<S>): Definition<S> => d;
 
+/**
+ * Shows a write-only setting as this when set ("" when not); a PATCH that sends this value back
+ * (a client saving the whole object it read) leaves the secret as it is.
+ */
+export const WRITE_ONLY_MASK = '********';
+
 export const SETTING_DEFINITIONS = {
   maxConcurrent: define({
     schema: Type.Integer({ minimum: 1, maximum: 10_000 }),
@@ -218,6 +224,47 @@ export const SETTING_DEFINITIONS = {
       'Events shown as in-app toasts (a `notification` event over SSE, grouped like the other targets); empty = none',
     fromConfig: () => [...NOTIFICATION_EVENTS],
   }),
+  lidarrUrl: define({
+    schema: Type.String({
+      maxLength: 500,
+      pattern: '^$|^[hH][tT][tT][pP][sS]?://[^\\s/?#@]+(/[^\\s?#]*)?$',
+    }),
+    description:
+      'Lidarr for the wanted-list sync, e.g. "http://192.168.1.10:8686" (empty = off); this one host may be on the LAN or this machine',
+    fromConfig: (c) => c.lidarrUrl ?? '',
+  }),
+  lidarrApiKey: define({
+    schema: Text({ maxLength: 200 }),
+    description: `Lidarr's API key (Settings → General); write-only: reads show "${WRITE_ONLY_MASK}" when set`,
+    fromConfig: (c) => c.lidarrApiKey ?? '',
+  }),
+  lidarrSyncMinutes: define({
+    schema: Type.Integer({ minimum: 0, maximum: 7 * 24 * 60 }),
+    description:
+      "Minutes between Lidarr wanted-list syncs (0 = only POST /api/lidarr/sync); each queues Lidarr's new missing albums and asks it to import the filed ones",
+    fromConfig: () => 15,
+  }),
+  lidarrSyncCutoff: define({
+    schema: Type.Boolean(),
+    description:
+      "The sync also queues Lidarr's cutoff-unmet albums (wanted/cutoff), not only the missing ones",
+    fromConfig: () => false,
+  }),
+  lidarrPathMappings: define({
+    schema: Type.Array(
+      Type.Object(
+        {
+          remote: Text({ minLength: 1, maxLength: 1000, nonBlank: true }),
+          local: Text({ minLength: 1, maxLength: 1000, nonBlank: true }),
+        },
+        { additionalProperties: false },
+      ),
+      { maxItems: 20 },
+    ),
+    description:
+      'Remote path mappings for Lidarr: {"remote": the folder as Lidarr sees it, "local": the same folder as SoulSpot sees it}, e.g. {"remote": "/music-in", "local": "/srv/soulspot/library"}; the SABnzbd API and the sync hand Lidarr remote paths',
+    fromConfig: () => [],
+  }),
   backupRetention: define({
     schema: Type.Integer({ minimum: 1, maximum: 1000 }),
     description:
@@ -227,6 +274,23 @@ export const SETTING_DEFINITIONS = {
 } as const;
 
 export type SettingKey = keyof typeof SETTING_DEFINITIONS;
+
+/** Settings that are secrets: stored and used, never read back through the API. */
+export const WRITE_ONLY_SETTINGS: readonly SettingKey[] = ['lidarrApiKey'];
+
+/** The settings as the API shows them: write-only ones masked. */
+export function redactSettings(settings: Readonly<Settings>): Settings {
+  const out = { ...settings } as Record<string, unknown>;
+  for (const key of WRITE_ONLY_SETTINGS) out[key] = out[key] ? WRITE_ONLY_MASK : '';
+  return out as Settings;
+}
+
+/** A PATCH without the masked values sent back unchanged. */
+export function withoutMasked(patch: SettingsPatch): SettingsPatch {
+  const out = { ...patch } as Record<string, unknown>;
+  for (const key of WRITE_ONLY_SETTINGS) if (out[key] === WRITE_ONLY_MASK) delete out[key];
+  return out as SettingsPatch;
+}
 export type Settings = {
   -readonly [K in SettingKey]: Static<(typeof SETTING_DEFINITIONS)[K]['schema']>;
 };

@@ -1,5 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import {
+  redactSettings,
+  withoutMasked,
   SettingsPatchSchema,
   SettingsSchema,
   type SettingsPatch,
@@ -18,7 +20,7 @@ export const settingsRoutes =
           response: { 200: SettingsSchema, 401: ErrorBody },
         },
       },
-      () => deps.settings.current(),
+      () => redactSettings(deps.settings.current()),
     );
 
     app.patch(
@@ -30,6 +32,7 @@ export const settingsRoutes =
           response: { 200: SettingsSchema, 400: ErrorBody, 401: ErrorBody },
         },
       },
-      (request) => deps.settings.update(request.body as SettingsPatch),
+      async (request) =>
+        redactSettings(await deps.settings.update(withoutMasked(request.body as SettingsPatch))),
     );
   };

@@ -1,0 +1,265 @@
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { AlbumDto } from '../albums/albums.dto.js';
+import type { AlbumsService } from '../albums/albums.service.js';
+import { NotFoundError } from '../downloads/downloads.service.js';
+import { toRemotePath, type PathMapping } from '../providers/path-mapping.js';
+import type { LidarrAlbum, LidarrApi } from './lidarr.api.js';
+import type { LidarrRepository, WantedRow, WantedState } from './lidarr.repository.js';
+import { albumFolder } from './sab.mapping.js';
+import { albumRequest } from './wanted.mapping.js';
+
+/**
+ * The wanted-list sync (the Soularr way): reads Lidarr's `wanted/missing` (and `wanted/cutoff`
+ * when asked), queues each album once as a SoulSpot album with Lidarr's track list, and when it
+ * is filed asks Lidarr to import its folder (`DownloadedAlbumsScan`). De-duplicated by the
+ * `lidarr_wanted` row (migration 027), whose insert is the claim: across restarts and processes,
+ * a Lidarr album is queued once. Runs in one process are one at a time.
+ */
+
+/** Wanted albums read per run at most (pages of PAGE_SIZE). */
+const PAGE_SIZE = 50;
+const MAX_PAGES = 20;
+/** A run waits at most this long in all for album search slots (shared with manual searches). */
+const SLOT_WAIT_MS = 10 * 60_000;
+
+export class LidarrNotConfiguredError extends Error {
+  readonly statusCode = 409;
+  constructor() {
+    super(
+      'Lidarr is not configured: set lidarrUrl and lidarrApiKey (or SOULSPOT_LIDARR_URL and SOULSPOT_LIDARR_API_KEY)',
+    );
+    this.name = 'LidarrNotConfiguredError';
+  }
+}
+
+export interface SyncRun {
+  startedAt: string;
+  finishedAt: string | null;
+  /** Wanted albums Lidarr listed. */
+  seen: number;
+  /** Newly queued in SoulSpot by this run. */
+  queued: number;
+  /** Imports asked of Lidarr by this run. */
+  imported: number;
+  /** Albums that failed in this run (queueing or import). */
+  failed: number;
+  /** Why the run stopped early (Lidarr unreachable…), else null. */
+  error: string | null;
+}
+
+export interface WantedSyncDeps {
+  repo: LidarrRepository;
+  albums: Pick<AlbumsService, 'create' | 'get'>;
+  /** The Lidarr client for the settings in force; null when Lidarr is not configured. */
+  api: () => LidarrApi | null;
+  includeCutoff: () => boolean;
+  libraryDir: string;
+  pathMappings: () => readonly PathMapping[];
+  now: () => number;
+  log: {
+    warn(details: object, message: string): void;
+    info(details: object, message: string): void;
+  };
+  /** Waits between tries for a search slot (tests shorten it). */
+  slotRetryMs?: number;
+}
+
+export function createWantedSync(deps: WantedSyncDeps) {
+  const { repo, now, log } = deps;
+  let last: SyncRun | null = null;
+  let running: Promise<SyncRun> | null = null;
+  let importing: Promise<void> | null = null;
+  const iso = (t: number) => new Date(t).toISOString();
+
+  async function wantedAlbums(api: LidarrApi): Promise<LidarrAlbum[]> {
+    const lists: ('missing' | 'cutoff')[] = deps.includeCutoff()
+      ? ['missing', 'cutoff']
+      : ['missing'];
+    const seen = new Map<number, LidarrAlbum>();
+    for (const list of lists) {
+      for (let page = 1; page <= MAX_PAGES; page++) {
+        const answer = await api.wanted(list, page, PAGE_SIZE);
+        for (const album of answer.records) if (!seen.has(album.id)) seen.set(album.id, album);
+        if (answer.records.length === 0 || page * PAGE_SIZE >= answer.totalRecords) break;
+      }
+    }
+    return [...seen.values()];
+  }
+
+  /** Accepts one claimed album, waiting for a search slot while they are all taken. */
+  async function accept(api: LidarrApi, album: LidarrAlbum, deadline: number): Promise<AlbumDto> {
+    const request = albumRequest(album, await api.tracks(album.id));
+    if (!request) throw new Error('Lidarr names no artist or title for it');
+    for (;;) {
+      try {
+        return await deps.albums.create(request);
+      } catch (error) {
+        if ((error as { statusCode?: number }).statusCode !== 429 || now() > deadline) throw error;
+        await sleep(deps.slotRetryMs ?? 2_000);
+      }
+    }
+  }
+
+  async function queueNew(api: LidarrApi, run: SyncRun): Promise<void> {
+    const albums = await wantedAlbums(api);
+    run.seen = albums.length;
+    const deadline = now() + SLOT_WAIT_MS;
+    for (const album of albums) {
+      const t = now();
+      const claimed = await repo.claimWanted({
+        lidarr_album_id: album.id,
+        album_id: null,
+        artist: album.artist?.artistName ?? '',
+        title: album.title,
+        state: 'claimed',
+        error: null,
+        created_at: t,
+        updated_at: t,
+      });
+      if (!claimed) continue;
+      try {
+        const created = await accept(api, album, deadline);
+        await repo.setWanted(
+          album.id,
+          { state: 'queued', album_id: created.id, error: null },
+          now(),
+        );
+        run.queued++;
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        if ((error as { statusCode?: number }).statusCode === 429) {
+          // Still busy at the deadline: the claim goes, the next run queues it.
+          await repo.dropWanted(album.id);
+          continue;
+        }
+        await repo.setWanted(album.id, { state: 'failed', error: message }, now());
+        run.failed++;
+        log.warn({ lidarrAlbum: album.id, error: message }, 'could not queue a Lidarr album');
+      }
+    }
+  }
+
+  async function albumOf(row: WantedRow): Promise<AlbumDto | null> {
+    if (!row.album_id) return null;
+    return deps.albums.get(row.album_id).catch((error: unknown) => {
+      if (error instanceof NotFoundError) return null;
+      throw error;
+    });
+  }
+
+  /** Asks Lidarr to import every queued album that is filed; marks the ones that ended without. */
+  async function importFinished(api: LidarrApi, run: SyncRun | null): Promise<void> {
+    for (const row of await repo.awaitingImport()) {
+      const album = await albumOf(row);
+      const id = row.lidarr_album_id;
+      if (!album) {
+        await repo.setWanted(
+          id,
+          { state: 'failed', error: 'the album was removed from SoulSpot' },
+          now(),
+        );
+        continue;
+      }
+      if (album.status === 'failed' || album.status === 'cancelled' || album.status === 'empty') {
+        await repo.setWanted(
+          id,
+          { state: 'failed', error: `SoulSpot could not download it (${album.status})` },
+          now(),
+        );
+        if (run) run.failed++;
+        continue;
+      }
+      if (album.status !== 'completed' && album.status !== 'partial') continue;
+      const filed = (album.tracks ?? [])
+        .map((t) => t.libraryPath)
+        .filter((p): p is string => p !== null)
+        .map((p) => path.resolve(deps.libraryDir, p));
+      const folder = albumFolder(filed);
+      if (!folder) continue;
+      if (!(await repo.takeForImport(id, now()))) continue;
+      const lidarrPath = toRemotePath(folder, deps.pathMappings());
+      try {
+        await api.downloadedAlbumsScan(lidarrPath);
+        if (run) run.imported++;
+        log.info({ lidarrAlbum: id, path: lidarrPath }, 'asked Lidarr to import an album');
+      } catch (error) {
+        // Back to queued: the next run asks again.
+        const message = error instanceof Error ? error.message : String(error);
+        await repo.setWanted(id, { state: 'queued', error: message }, now());
+        log.warn({ lidarrAlbum: id, error: message }, 'could not ask Lidarr to import an album');
+      }
+    }
+  }
+
+  async function runOnce(): Promise<SyncRun> {
+    const run: SyncRun = {
+      startedAt: iso(now()),
+      finishedAt: null,
+      seen: 0,
+      queued: 0,
+      imported: 0,
+      failed: 0,
+      error: null,
+    };
+    last = run;
+    const api = deps.api();
+    try {
+      if (!api) throw new LidarrNotConfiguredError();
+      await queueNew(api, run);
+      await importFinished(api, run);
+    } catch (error) {
+      run.error = error instanceof Error ? error.message : String(error);
+      if (!(error instanceof LidarrNotConfiguredError))
+        log.warn({ error: run.error }, 'Lidarr sync stopped');
+    } finally {
+      run.finishedAt = iso(now());
+    }
+    return run;
+  }
+
+  return {
+    /** Runs a sync now, or joins the one running in this process. */
+    run(): Promise<SyncRun> {
+      running ??= runOnce().finally(() => {
+        running = null;
+      });
+      return running;
+    },
+
+    /** An album was filed (album.completed): asks Lidarr to import it without waiting for a run. */
+    albumFinished(): Promise<void> {
+      const api = deps.api();
+      if (!api) return Promise.resolve();
+      importing ??= importFinished(api, null)
+        .catch((error: unknown) => log.warn({ error: String(error) }, 'Lidarr import check failed'))
+        .finally(() => {
+          importing = null;
+        });
+      return importing;
+    },
+
+    /** The last run in this process and each album the sync knows, newest first. */
+    async status(limit = 200) {
+      const rows = await repo.wanted(limit);
+      const albums = await Promise.all(
+        rows.map(async (row) => {
+          const album = await albumOf(row).catch(() => null);
+          return {
+            lidarrAlbumId: row.lidarr_album_id,
+            artist: row.artist,
+            title: row.title,
+            state: row.state as WantedState,
+            albumId: row.album_id,
+            albumStatus: album?.status ?? null,
+            error: row.error,
+            updatedAt: iso(Number(row.updated_at)),
+          };
+        }),
+      );
+      return { configured: deps.api() !== null, running: running !== null, lastRun: last, albums };
+    },
+  };
+}
+
+export type WantedSync = ReturnType<typeof createWantedSync>;
