@@ -25,6 +25,7 @@ import * as filingSlots from './migrations/020_filing_slots.js';
 import * as statistics from './migrations/017_statistics.js';
 import * as sessions from './migrations/024_sessions.js';
 import * as queueListIndex from './migrations/025_queue_list_index.js';
+import * as feeds from './migrations/026_feeds.js';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -91,6 +92,7 @@ const migrations: Record<string, Migration> = {
   '017_statistics': statistics,
   '024_sessions': sessions,
   '025_queue_list_index': queueListIndex,
+  '026_feeds': feeds,
 };
 
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {

@@ -59,6 +59,8 @@ import { registerApiDocs } from '../web-ui/api-docs.js';
 import { addSecurityHeaders, setSecurityHeaders } from '../web-ui/security-headers.js';
 import { registerWebUi } from '../web-ui/web-ui.routes.js';
 import { installAuth } from './auth.js';
+import type { FeedsService } from '../feeds/feeds.service.js';
+import { feedRoutes } from '../feeds/feeds.routes.js';
 
 export interface AppDeps {
   apiKey: string;
@@ -100,6 +102,8 @@ export interface AppDeps {
    */
   trustProxy?: boolean;
   logger?: boolean | object;
+  /** RSS/Atom feeds and the watchlist (/api/feeds, /api/watchlist); absent: no such routes. */
+  feeds?: FeedsService;
 }
 
 export type App = FastifyInstance;
@@ -239,6 +243,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   if (deps.stats) await app.register(statsRoutes({ stats: deps.stats }));
   if (deps.exports) await app.register(exportRoutes({ exports: deps.exports }));
   if (deps.sessions) await app.register(sessionRoutes({ sessions: deps.sessions, now: Date.now }));
+  if (deps.feeds) await app.register(feedRoutes({ feeds: deps.feeds }));
   await registerApiDocs(app);
   return app;
 }
