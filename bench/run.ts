@@ -1,6 +1,7 @@
 import { chaosBench } from './chaos.bench.js';
 import { endToEndBench } from './end-to-end.bench.js';
 import { enqueueBench } from './enqueue.bench.js';
+import { feedsBench } from './feeds.bench.js';
 import { eventAppendBench } from './event-append.bench.js';
 import { libraryBench } from './library.bench.js';
 import { notifyBench } from './notify.bench.js';
@@ -108,6 +109,13 @@ async function main(): Promise<void> {
     if (url) figures.push(...(await statsBench(url)));
     else console.log('  (PostgreSQL run skipped: set BENCH_PG_URL or TEST_PG_URL)');
     console.table(figures);
+  }
+  if (want('feeds')) {
+    console.log(
+      '== RSS/Atom poll of 50 loopback feeds of 100 entries, 4 at a time, 20 watchlist rules',
+    );
+    const url = pgUrl();
+    console.table([...(await feedsBench()), ...(url ? await feedsBench(url) : [])]);
   }
   if (want('chaos')) {
     console.log('== 300 tracks while 30% of peers misbehave at random and slskd restarts twice');
