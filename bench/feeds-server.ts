@@ -19,6 +19,8 @@ export interface ServedFeed {
   status?: number;
   /** Pad the document to this many bytes (an oversized feed). */
   padTo?: number;
+  /** Never answer (a server that hangs). */
+  hang?: boolean;
   /** Serve this text as the document instead (a broken feed). */
   raw?: string;
   /** Send no validators (a server without conditional GET). */
@@ -66,6 +68,7 @@ export async function startFeedServer(): Promise<FeedServer> {
     stat.requests++;
     const feed = feeds.get(path);
     if (!feed) return void res.writeHead(404).end();
+    if (feed.hang) return;
     if (feed.status) return void res.writeHead(feed.status).end('no');
     let body = feed.raw ?? renderFeed(feed);
     if (feed.padTo && body.length < feed.padTo)

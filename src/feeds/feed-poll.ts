@@ -32,6 +32,8 @@ export interface PollDeps {
   /** Overrides of the fetch limits (tests). */
   maxBytes?: number;
   timeoutMs?: number;
+  /** Aborted at shutdown: a fetch in flight ends, and its poll writes nothing. */
+  signal?: AbortSignal;
 }
 
 /** Lost the feed's lease to another process while fetching: nothing of this poll is written. */
@@ -56,6 +58,8 @@ type Fetched =
  */
 export async function pollClaimed(deps: PollDeps, feed: ClaimedFeed): Promise<PollResult | null> {
   const fetched = await fetchFeed(deps, feed);
+  // Stopping: the poll is not a failure of the feed. Its lease is released at the next start.
+  if (deps.signal?.aborted) return null;
   const t = deps.now();
   const rules = fetched.kind === 'document' ? (await deps.repo.listRules()).map(toWatchRule) : [];
   const rows = fetched.kind === 'document' ? entryRows(feed.id, fetched.entries, rules, t) : [];
@@ -130,6 +134,7 @@ async function fetchFeed(deps: PollDeps, feed: ClaimedFeed): Promise<Fetched> {
       policy: feedAddressPolicy(feed.allow_private === 1),
       headers,
       ...(deps.resolve ? { resolve: deps.resolve } : {}),
+      ...(deps.signal ? { signal: deps.signal } : {}),
     });
     if (response.status === 304) return { kind: 'not_modified', status: 304 };
     if (response.status !== 200)
@@ -227,7 +232,8 @@ function entryRows(
       kind: rule?.kind ?? null,
       // The download is asked for under the rule's spelling of the artist (the user's).
       artist: rule ? rule.artist : (verdict.title?.artist ?? null),
-      release: verdict.title?.release ?? null,
+      // Album and track titles are at most 500 characters wherever they are accepted.
+      release: verdict.title ? verdict.title.release.slice(0, 500) : null,
       year: verdict.title?.year ?? null,
       quality_profile_id: rule?.qualityProfileId ?? null,
       download_id: null,

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFeedServer, type FeedServer } from '../../bench/feeds-server.js';
 import { freshDb, testDialects, type TestDb } from '../../test/helpers/db.js';
 import { feedUrlProblem } from './feed-policy.js';
+import { waitUntil } from '../../test/helpers/wait.js';
 import { BACKOFF_CAP_MS } from './feed-schedule.js';
 import { createFeedsRepository } from './feeds.repository.js';
 import { setUpFeeds, type Feeds } from './feeds.setup.js';
@@ -190,6 +191,27 @@ describe.each(testDialects())('feed polling (%s)', (dialect) => {
     expect(row?.lease_owner).toBeNull();
     expect(row?.last_new_count).toBe(20);
     await other.stop();
+  });
+
+  it('stopping ends a fetch in flight, and that poll writes nothing', async () => {
+    server.feeds.set('/hang', { format: 'rss', entries: [], hang: true });
+    const feed = await create('/hang');
+    const mine = setUpFeeds({
+      handle: db,
+      targets: noTargets,
+      providers: () => ['slskd'],
+      owner: 'proc-d',
+      log: quiet,
+    });
+    await mine.start();
+    const started = Date.now();
+    const polling = mine.service.pollNow(feed.id).catch((error: unknown) => error);
+    await waitUntil(() => (server.stats.get('/hang')?.requests ?? 0) > 0, { what: 'the request' });
+    await mine.stop();
+    expect(String(await polling)).toMatch(/taken over/);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    const row = await createFeedsRepository(db.db).getFeed(feed.id);
+    expect(row).toMatchObject({ last_polled_at: null, failures: 0 });
   });
 
   it('a poll whose lease was taken over writes nothing (fencing)', async () => {

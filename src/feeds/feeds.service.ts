@@ -162,7 +162,9 @@ export function createFeedsService(deps: FeedsServiceDeps) {
         throw new ConflictError(`Feed ${id} is being polled; try again when that poll ends`);
       const result = await pollClaimed(deps, claimed);
       if (!result)
-        throw new ConflictError(`Feed ${id} was taken over by another process during this poll`);
+        throw new ConflictError(
+          `Feed ${id} was taken over by another process (or SoulSpot is stopping) during this poll`,
+        );
       if (result.matched > 0) await deps.acceptPending();
       return result;
     },

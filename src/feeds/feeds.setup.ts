@@ -49,7 +49,9 @@ export function setUpFeeds(deps: FeedsSetupDeps): Feeds {
   const repo = createFeedsRepository(deps.handle.db);
   const concurrency = deps.concurrency ?? 4;
   const idleMs = deps.idleMs ?? 30_000;
+  const stopping = new AbortController();
   const pollDeps = {
+    signal: stopping.signal,
     handle: deps.handle,
     repo,
     owner: deps.owner,
@@ -141,6 +143,7 @@ export function setUpFeeds(deps: FeedsSetupDeps): Feeds {
     },
     async stop() {
       stopped = true;
+      stopping.abort();
       if (timer) clearTimeout(timer);
       timer = null;
       await running;
