@@ -1,6 +1,7 @@
 import { chaosBench } from './chaos.bench.js';
 import { endToEndBench } from './end-to-end.bench.js';
 import { enqueueBench } from './enqueue.bench.js';
+import { feedsBench } from './feeds.bench.js';
 import { eventAppendBench } from './event-append.bench.js';
 import { libraryBench } from './library.bench.js';
 import { notifyBench } from './notify.bench.js';
@@ -110,6 +111,13 @@ async function main(): Promise<void> {
     console.table(figures);
   }
   if (want('indexers')) console.table(await (await import('./indexers.bench.js')).indexersBench());
+  if (want('feeds')) {
+    console.log(
+      '== RSS/Atom poll of 50 loopback feeds of 100 entries, 4 at a time, 20 watchlist rules',
+    );
+    const url = pgUrl();
+    console.table([...(await feedsBench()), ...(url ? await feedsBench(url) : [])]);
+  }
   if (want('chaos')) {
     console.log('== 300 tracks while 30% of peers misbehave at random and slskd restarts twice');
     console.table(await chaosBench());

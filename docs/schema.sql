@@ -11,6 +11,10 @@ CREATE TABLE "downloads" ("id" text primary key, "status" text not null, "artist
 
 CREATE TABLE "events" ("id" integer primary key autoincrement, "type" text not null, "payload" text not null, "created_at" bigint not null);
 
+CREATE TABLE "feed_entries" ("id" text primary key, "feed_id" text not null references "feeds" ("id") on delete cascade, "entry_hash" text not null, "entry_id" text not null, "title" text not null, "link" text, "published_at" bigint, "enclosure_url" text, "seen_at" bigint not null, "outcome" text not null, "reason" text not null, "rule_id" text references "watchlist_rules" ("id") on delete set null, "kind" text, "artist" text, "release" text, "year" integer, "quality_profile_id" text, "download_id" text, "album_id" text, "claim_owner" text, "claim_until" bigint, "attempts" integer default 0 not null, "last_error" text, "updated_at" bigint not null);
+
+CREATE TABLE "feeds" ("id" text primary key, "name" text not null, "url" text not null, "interval_minutes" integer not null, "enabled" integer not null, "allow_private" integer not null, "etag" text, "last_modified" text, "next_poll_at" bigint not null, "lease_owner" text, "lease_until" bigint, "lease_token" integer default 0 not null, "failures" integer default 0 not null, "last_polled_at" bigint, "last_status" text, "last_http_status" integer, "last_error" text, "last_entry_count" integer, "last_new_count" integer, "created_at" bigint not null, "updated_at" bigint not null);
+
 CREATE TABLE "filing_slots" ("slot_no" integer primary key, "download_id" text, "lease_token" integer, "expires_at" bigint);
 
 CREATE TABLE "jobs" ("id" text primary key, "task" text not null, "payload" text not null, "unique_key" text, "state" text default 'queued' not null, "attempts" integer default 0 not null, "max_attempts" integer not null, "run_after" bigint not null, "lease_owner" text, "lease_expires_at" bigint, "lease_token" integer default 0 not null, "last_error" text, "created_at" bigint not null, "updated_at" bigint not null);
@@ -46,6 +50,8 @@ CREATE TABLE "stats_daily" ("dim" text not null, "day" bigint not null, "key" te
 CREATE TABLE "stats_deltas" ("id" integer primary key autoincrement, "sign" integer not null, "day" bigint not null, "status" text not null, "artist" text not null, "format" text, "provider" text, "peer" text, "bytes" bigint not null, "duration_ms" bigint not null, "error_code" text, "speed" bigint);
 
 CREATE TABLE "stats_facts" ("download_id" text primary key, "finished_at" bigint not null, "day" bigint not null, "status" text not null, "artist" text not null, "format" text, "provider" text, "peer" text, "bytes" bigint not null, "duration_ms" bigint not null, "error_code" text, "speed" bigint);
+
+CREATE TABLE "watchlist_rules" ("id" text primary key, "artist" text not null, "artist_key" text not null, "album" text, "keywords" text not null, "exclude_keywords" text not null, "allow_variants" integer not null, "kind" text not null, "quality_profile_id" text references "quality_profiles" ("id") on delete set null, "provider" text, "enabled" integer not null, "created_at" bigint not null, "updated_at" bigint not null);
 
 CREATE INDEX albums_created ON albums (created_at, id);
 
@@ -97,6 +103,15 @@ CREATE INDEX downloads_status_hold ON downloads (status, hold);
 CREATE INDEX downloads_status_newest ON downloads (status, created_at DESC, id DESC);
 
 CREATE INDEX events_created_at ON events (created_at);
+
+CREATE UNIQUE INDEX feed_entries_entry ON feed_entries (feed_id, entry_hash);
+
+CREATE INDEX feed_entries_pending ON feed_entries (seen_at, id)
+    WHERE outcome = 'pending';
+
+CREATE INDEX feed_entries_seen ON feed_entries (feed_id, seen_at, id);
+
+CREATE INDEX feeds_due ON feeds (next_poll_at) WHERE enabled = 1;
 
 CREATE INDEX filing_slots_lease ON filing_slots (download_id, lease_token);
 

@@ -73,6 +73,7 @@ import { createSessionRepository } from './session/session.repository.js';
 import { createSessionService } from './session/session.service.js';
 import { createExportService } from './export/export.service.js';
 import { createLidarr } from './lidarr/lidarr.setup.js';
+import { setUpFeeds } from './feeds/feeds.setup.js';
 
 export interface SoulSpot {
   url: string;
@@ -441,6 +442,17 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     searchSlots,
     owner: instanceId(config.dataDir),
   });
+  // RSS/Atom feeds and the watchlist: a match becomes an album or track download through the
+  // ordinary accept paths (src/feeds).
+  const feeds = setUpFeeds({
+    handle: db,
+    targets: { albums, downloads: { create: (request) => downloads.create(request) } },
+    profiles: qualityProfiles,
+    providers: () => provider.ids,
+    owner,
+    now,
+    log,
+  });
   const healthChecks = createHealthChecks({
     handle: db,
     // The slskd check reads slskd's own monitor (the first configured provider); a check per
@@ -519,6 +531,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     log,
     stats,
     exports,
+    feeds: feeds.service,
   });
   // Parked downloads (waiting in a peer's queue, no runner slot) are followed from the monitor's
   // list; one that moves, ends or stalls is claimed next.
@@ -607,6 +620,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     queueControl.startScheduler();
     await notifications.start();
     lidarr.start();
+    await feeds.start();
   }
   let url = '';
   if (options.listen !== false) {
@@ -653,6 +667,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
         await sourceWatch.stop();
         await prefetch.stop();
         await runner.stop();
+        await feeds.stop();
         await notifications.stop();
         await albums.stop();
         await transcode.close();

@@ -59,6 +59,8 @@ import { registerApiDocs } from '../web-ui/api-docs.js';
 import { addSecurityHeaders, setSecurityHeaders } from '../web-ui/security-headers.js';
 import { registerWebUi } from '../web-ui/web-ui.routes.js';
 import { installAuth } from './auth.js';
+import type { FeedsService } from '../feeds/feeds.service.js';
+import { feedRoutes } from '../feeds/feeds.routes.js';
 
 export interface AppDeps {
   apiKey: string;
@@ -102,6 +104,8 @@ export interface AppDeps {
   logger?: boolean | object;
   /** Lidarr's SABnzbd and Newznab endpoints and /api/lidarr/sync (src/lidarr); absent: none. */
   lidarr?: { routes(app: FastifyInstance): Promise<void> };
+  /** RSS/Atom feeds and the watchlist (/api/feeds, /api/watchlist); absent: no such routes. */
+  feeds?: FeedsService;
 }
 
 export type App = FastifyInstance;
@@ -242,6 +246,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   if (deps.exports) await app.register(exportRoutes({ exports: deps.exports }));
   if (deps.sessions) await app.register(sessionRoutes({ sessions: deps.sessions, now: Date.now }));
   if (deps.lidarr) await deps.lidarr.routes(app);
+  if (deps.feeds) await app.register(feedRoutes({ feeds: deps.feeds }));
   await registerApiDocs(app);
   return app;
 }

@@ -21,6 +21,7 @@ const PAGE_LOADERS: Record<Exclude<PageName, 'login'>, () => Promise<ComponentTy
   settings: () => import('./pages/Settings').then((m) => m.SettingsPage),
   stats: () => import('./pages/Stats').then((m) => m.StatsPage),
   health: () => import('./pages/Health').then((m) => m.HealthPage),
+  feeds: () => import('./pages/Feeds').then((m) => m.FeedsPage),
 };
 
 const NAV: { page: Exclude<PageName, 'login'>; label: string }[] = [
@@ -32,6 +33,7 @@ const NAV: { page: Exclude<PageName, 'login'>; label: string }[] = [
   { page: 'settings', label: 'Settings' },
   { page: 'stats', label: 'Statistics' },
   { page: 'health', label: 'Health' },
+  { page: 'feeds', label: 'Feeds' },
 ];
 
 let returnTo = '/queue';

@@ -14,6 +14,7 @@ export const PAGES = [
   'settings',
   'stats',
   'health',
+  'feeds',
 ] as const;
 export type PageName = (typeof PAGES)[number] | 'login';
 
