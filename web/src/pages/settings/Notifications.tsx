@@ -115,7 +115,13 @@ export function Notifications() {
                   {fieldsOf(t.type).token && (t.hasToken ? 'token set' : 'no token')}
                   {!fieldsOf(t.type).secret && !fieldsOf(t.type).token && '—'}
                 </td>
-                <td>{t.enabled ? 'yes' : 'no'}</td>
+                <td class="wrap small" data-testid="target-state">
+                  {t.enabled ? 'yes' : 'no'}
+                  {t.disabledReason !== null && <div class="error">{t.disabledReason}</div>}
+                  {t.retryAfterUntil !== null && (
+                    <div>waiting until {new Date(t.retryAfterUntil).toLocaleTimeString()}</div>
+                  )}
+                </td>
                 <td>
                   <div class="toolbar">
                     <button

@@ -13,6 +13,8 @@ const HOOK: Target = {
   enabled: true,
   hasSecret: true,
   hasToken: false,
+  disabledReason: null,
+  retryAfterUntil: null,
 };
 
 describe('targetBody: create', () => {

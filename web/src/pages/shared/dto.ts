@@ -84,6 +84,10 @@ export interface Target {
   enabled: boolean;
   hasSecret: boolean;
   hasToken: boolean;
+  /** Why SoulSpot switched it off (410 Gone); enabling it clears this. */
+  disabledReason: string | null;
+  /** No delivery before this (its Retry-After). */
+  retryAfterUntil: string | null;
   /** Only in the answer that generated it. */
   secret?: string;
 }
