@@ -28,14 +28,23 @@ export function emptyRows(): Rows {
   return { order: [], byId: new Map(), complete: false };
 }
 
+/**
+ * Lowercase as the server's text filter does: `lower(column) LIKE lower('%text%')` on SQLite
+ * (src/downloads/download.repository.ts `likePattern`), where lower() and LIKE fold ASCII letters
+ * only. toLowerCase() would also fold "Ä" to "ä", so a live-patched "Ägypten" would stay under
+ * the filter "ä" while the server's next page leaves it out.
+ */
+export const foldAscii = (s: string): string => s.replace(/[A-Z]+/g, (m) => m.toLowerCase());
+
 /** The server's rule, as GET /api/downloads applies it (status, current source's provider, text). */
 export function matchesFilter(d: Download, f: ListFilter): boolean {
   if (f.statuses.length > 0 && !f.statuses.includes(d.status)) return false;
   if (f.provider !== '' && d.source?.provider !== f.provider) return false;
-  const text = f.text.trim().toLowerCase();
+  // The store sends the text trimmed (`q`), and the server takes it literally (wildcards too).
+  const text = foldAscii(f.text.trim());
   if (text !== '') {
     const hay = [d.artist, d.title, d.album ?? ''];
-    if (!hay.some((s) => s.toLowerCase().includes(text))) return false;
+    if (!hay.some((s) => foldAscii(s).includes(text))) return false;
   }
   return true;
 }
