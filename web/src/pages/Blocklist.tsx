@@ -6,7 +6,7 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import { api, apiPath, errorText } from '../api';
-import type { BlocklistEntry, Stats } from './shared/dto';
+import type { BlocklistEntry, Stats } from '../types';
 import { formatRelative, formatTime } from './shared/format';
 import { ErrorLine, TableBox } from './shared/ui';
 import { GroupTable } from './shared/GroupTable';

@@ -7,7 +7,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, apiPath, errorText } from '../api';
 import { subscribe } from '../events';
-import type { QualityProfile } from './shared/dto';
+import type { QualityProfile } from '../types';
 import { ErrorLine } from './shared/ui';
 import {
   CONDITIONS,

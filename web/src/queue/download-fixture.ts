@@ -1,5 +1,5 @@
-/** A Download with every field, for the queue's unit tests. */
-import type { Download } from '../types';
+/** A Download with every field (imports end in .js: root tests import this file too), for the queue's unit tests. */
+import type { Download } from '../types.js';
 
 let n = 0;
 export function dl(over: Partial<Download> = {}): Download {

@@ -5,7 +5,7 @@
  * Mutating in place keeps an event at 100,000 loaded rows O(shown order) at worst, never a copy
  * of every row.
  */
-import type { Download, DownloadProgress, DownloadUpdate, WireStatus } from '../types';
+import type { Download, DownloadProgress, DownloadUpdate, WireStatus } from '../types.js';
 
 export type ListOrder = 'queue' | 'newest';
 

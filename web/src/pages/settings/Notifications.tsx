@@ -11,7 +11,7 @@ import {
   type Delivery,
   type Target,
   type TestResult,
-} from '../shared/dto';
+} from '../../types';
 import { formatTime } from '../shared/format';
 import { Badge, ErrorLine, TableBox } from '../shared/ui';
 import { EMPTY_TARGET, fieldsOf, targetBody, targetToForm, type TargetForm } from './target-form';
