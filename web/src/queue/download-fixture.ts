@@ -1,4 +1,7 @@
-/** A Download with every field (imports end in .js: root tests import this file too), for the queue's unit tests. */
+/**
+ * A Download with every field, for the queue's unit tests. Its imports end in .js: root tests
+ * (test/web-*.test.ts) import it too, under the Node resolution.
+ */
 import type { Download } from '../types.js';
 
 let n = 0;

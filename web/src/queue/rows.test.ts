@@ -8,6 +8,7 @@ import {
   dropPlan,
   emptyRows,
   etaSeconds,
+  keyboardMovePlan,
   matchesFilter,
   NO_FILTER,
   removeIds,
@@ -179,5 +180,37 @@ describe('queue rows: drag-and-drop plans', () => {
 
   it('a drop on one of the moved rows changes nothing', () => {
     expect(dropPlan(order, new Set(['b', 'c']), 'b', 'c', true)).toBeNull();
+  });
+});
+
+describe('queue rows: keyboard moves', () => {
+  const order = ['a', 'b', 'c', 'd', 'e'];
+  const none = new Set<string>();
+
+  it('moves the focused row one place, and stops at the ends', () => {
+    expect(keyboardMovePlan(order, none, 'c', -1)).toEqual({ ids: ['c'], before: 'b' });
+    expect(keyboardMovePlan(order, none, 'c', 1)).toEqual({ ids: ['c'], after: 'd' });
+    expect(keyboardMovePlan(order, none, 'a', -1)).toBeNull();
+    expect(keyboardMovePlan(order, none, 'e', 1)).toBeNull();
+    expect(applyDrop(order, keyboardMovePlan(order, none, 'c', 1)!)).toEqual([
+      'a',
+      'b',
+      'd',
+      'c',
+      'e',
+    ]);
+  });
+
+  it('moves the selection when the focused row is in it, past the other moved rows', () => {
+    const sel = new Set(['b', 'd']);
+    const up = keyboardMovePlan(order, sel, 'd', -1)!;
+    expect(up).toEqual({ ids: ['b', 'd'], before: 'a' });
+    expect(applyDrop(order, up)).toEqual(['b', 'd', 'a', 'c', 'e']);
+    const down = keyboardMovePlan(order, sel, 'b', 1)!;
+    expect(applyDrop(order, down)).toEqual(['a', 'c', 'e', 'b', 'd']);
+    // The focused row outside the selection moves alone.
+    expect(keyboardMovePlan(order, sel, 'c', 1)).toEqual({ ids: ['c'], after: 'd' });
+    // A contiguous selection at the top cannot go higher.
+    expect(keyboardMovePlan(order, new Set(['a', 'b']), 'b', -1)).toBeNull();
   });
 });

@@ -181,3 +181,26 @@ export function applyDrop(
   const at = plan.after !== undefined ? i + 1 : i;
   return [...rest.slice(0, at), ...plan.ids, ...rest.slice(at)];
 }
+
+/**
+ * What Alt+ArrowUp/Down asks of the reorder API: the focused row (or the selection, when the
+ * focused row is in it, in shown order) right before the nearest row above the first moved one,
+ * or right after the nearest row below the last. Null at the top or bottom of the loaded rows.
+ */
+export function keyboardMovePlan(
+  order: readonly string[],
+  selected: ReadonlySet<string>,
+  focused: string,
+  direction: -1 | 1,
+): { ids: string[]; before?: string; after?: string } | null {
+  const ids = selected.has(focused) ? order.filter((id) => selected.has(id)) : [focused];
+  const moved = new Set(ids);
+  const edge = direction < 0 ? order.indexOf(ids[0]!) : order.lastIndexOf(ids.at(-1)!);
+  if (edge < 0) return null;
+  for (let i = edge + direction; i >= 0 && i < order.length; i += direction) {
+    const id = order[i]!;
+    if (moved.has(id)) continue;
+    return direction < 0 ? { ids, before: id } : { ids, after: id };
+  }
+  return null;
+}
