@@ -280,6 +280,8 @@ describe.each(testDialects())('notifications on %s', (dialect) => {
           clickUrl: null,
           events: ['download.completed'],
           enabled: true,
+          disabledReason: null,
+          backoffUntil: null,
         },
         Date.now(),
       ),

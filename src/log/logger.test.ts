@@ -58,6 +58,20 @@ describe('the process logger', () => {
     expect(out).toContain('"id":"d1"');
   });
 
+  it('redacts the session cookie in request and response headers, wherever they are nested', () => {
+    const token = 'soulspot_session=tok-0123456789abcdef';
+    const out = capture((log) => {
+      log.info({ req: { headers: { cookie: token, host: 'h' } } }, 'incoming');
+      log.info({ res: { headers: { 'set-cookie': [`${token}; HttpOnly`] } } }, 'outgoing');
+      log.info({ headers: { cookie: token, 'set-cookie': token } }, 'plain');
+      log.info({ request: { headers: { cookie: token, authorization: 'Bearer abcdefgh' } } }, 'x');
+    });
+    expect(out).not.toContain('tok-0123456789abcdef');
+    expect(out).not.toContain('Bearer abcdefgh');
+    expect(out.match(/\[redacted\]/g)?.length).toBe(6);
+    expect(out).toContain('"host":"h"');
+  });
+
   it('leaves short values of SOULSPOT_*KEY* variables alone (they would shred every line)', () => {
     const chunks: string[] = [];
     const logger = createLogger({

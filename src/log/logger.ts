@@ -10,13 +10,21 @@ export const REDACT_PATHS = [
   'slskdApiKey',
   'password',
   'headers["x-api-key"]',
+  'headers.authorization',
+  // The session cookie is as good as the API key for 30 days (src/session).
+  'headers.cookie',
+  'headers["set-cookie"]',
   '*.apiKey',
   '*.slskdApiKey',
   '*.password',
   '*.headers["x-api-key"]',
   '*.headers.authorization',
+  '*.headers.cookie',
+  '*.headers["set-cookie"]',
   'req.headers["x-api-key"]',
   'req.headers.authorization',
+  'req.headers.cookie',
+  'res.headers["set-cookie"]',
 ];
 
 export interface LoggerOptions {

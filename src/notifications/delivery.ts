@@ -9,6 +9,7 @@ import { deliveryRetryDelayMs } from './delivery-schedule.js';
 import { composeMessage, type NotificationMessage } from './message.js';
 import type { NotificationsRepository } from './notifications.repository.js';
 import type { DeliveryPayload } from './outbox.js';
+import { classifyAnswer, type TargetAnswer } from './target-answer.js';
 import { scrub, TARGET_FORMATS, targetSecrets, type Target } from './target-formats.js';
 
 /** One exchange with a target, as the deliveries list shows it. */
@@ -17,6 +18,8 @@ export interface SendResult {
   statusCode: number | null;
   error: string | null;
   durationMs: number;
+  /** What the answer asks of later deliveries (wait, give the target up), target-answer.ts. */
+  answer: TargetAnswer;
 }
 
 export interface SendOptions {
@@ -73,6 +76,7 @@ export async function sendToTarget(
       statusCode: response.status,
       error: ok ? null : scrub(`HTTP ${response.status}${answer ? `: ${answer}` : ''}`, secrets),
       durationMs: took(),
+      answer: classifyAnswer(response.status, response.headers['retry-after'], options.now()),
     };
   } catch (error) {
     if (options.signal?.aborted) throw error;
@@ -82,6 +86,7 @@ export async function sendToTarget(
       statusCode: null,
       error: storableText(scrub(text, secrets)),
       durationMs: took(),
+      answer: { kind: 'failed' },
     };
   }
 }
@@ -134,6 +139,16 @@ export function createDeliveryTask(deps: DeliveryTaskDeps): TaskDefinition {
       // Deleted or switched off since: the message is dropped, not kept for later.
       if (!target || !target.enabled) return { kind: 'done' };
       const at = now();
+      // The target asked for quiet (Retry-After, on this or another job's attempt): nothing is
+      // sent, and the job waits until then without spending an attempt on it.
+      if (target.backoffUntil !== null && target.backoffUntil > at) {
+        const until = target.backoffUntil;
+        return {
+          kind: 'retry',
+          error: `waiting for the target's Retry-After until ${new Date(until).toISOString()}`,
+          write: (tx) => repo.postponeJob(tx, job.id, until, true),
+        };
+      }
       const result = await sendToTarget(target, message, {
         policy: deps.policy(),
         now,
@@ -154,6 +169,36 @@ export function createDeliveryTask(deps: DeliveryTaskDeps): TaskDefinition {
           at,
         });
       if (result.ok) return { kind: 'done', write: (tx) => record(tx, 'delivered') };
+      const { answer } = result;
+      if (answer.kind === 'gone') {
+        deps.log.warn(
+          { target: target.id, event },
+          'notification target answered 410 Gone; disabled',
+        );
+        return {
+          kind: 'done',
+          write: async (tx) => {
+            await record(tx, 'dead');
+            await repo.updateTarget(
+              tx,
+              { ...target, enabled: false, disabledReason: answer.reason, backoffUntil: null },
+              now(),
+            );
+          },
+        };
+      }
+      if (answer.kind === 'wait' && job.attempts < job.maxAttempts) {
+        return {
+          kind: 'retry',
+          error: result.error ?? 'failed',
+          write: async (tx, dead) => {
+            await record(tx, dead ? 'dead' : 'failed');
+            await repo.postponeJob(tx, job.id, answer.untilMs, false);
+            // Every job for this target waits too (target-answer.ts); the newest answer wins.
+            await repo.updateTarget(tx, { ...target, backoffUntil: answer.untilMs }, now());
+          },
+        };
+      }
       if (job.attempts >= job.maxAttempts)
         deps.log.warn(
           { target: target.id, event, attempts: job.attempts, error: result.error },

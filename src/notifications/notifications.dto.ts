@@ -97,6 +97,14 @@ export const TargetSchema = Type.Object({
   enabled: Type.Boolean(),
   hasSecret: Type.Boolean(),
   hasToken: Type.Boolean(),
+  disabledReason: Type.Union([Type.String(), Type.Null()], {
+    description:
+      'Why SoulSpot switched this target off (it answered 410 Gone); enabling it clears this',
+  }),
+  retryAfterUntil: Type.Union([Type.String(), Type.Null()], {
+    description:
+      'No delivery to this target before this time: its last Retry-After (429/503), capped',
+  }),
 });
 export type TargetDto = Static<typeof TargetSchema>;
 

@@ -10,6 +10,9 @@ import type { Target, TargetType } from './target-formats.js';
 interface EventsColumn {
   events: string[];
   clickUrl?: string | null;
+  /** The target's state as deliveries left it (target-answer.ts); no columns of their own either. */
+  disabledReason?: string | null;
+  backoffUntil?: number | null;
 }
 
 /**
@@ -111,6 +114,23 @@ export function createNotificationsRepository(db: Db) {
       return rows.map((r) => JSON.parse(r.data) as NotificationItem);
     },
 
+    /**
+     * Moves a waiting delivery job to `until` at the earliest (a target's `Retry-After`), in the
+     * transaction that records its verdict (after the runner's own `fail`). `uncount`: no request
+     * was sent, so the claim's attempt is taken back and a last attempt is not a death.
+     */
+    async postponeJob(tx: Db, jobId: string, until: number, uncount: boolean): Promise<void> {
+      await tx
+        .updateTable('jobs')
+        .set((eb) => ({
+          run_after: sql<number>`CASE WHEN run_after < ${until} THEN ${until} ELSE run_after END`,
+          ...(uncount ? { attempts: eb('attempts', '-', 1), state: 'queued' } : {}),
+        }))
+        .where('id', '=', jobId)
+        .where('lease_owner', 'is', null)
+        .execute();
+    },
+
     /** Records one delivery attempt (with a job's verdict, in its transaction). */
     async insertDelivery(tx: Db, delivery: Omit<NotificationDeliveriesTable, 'id'>): Promise<void> {
       await tx
@@ -206,7 +226,12 @@ function toRow(t: Target, createdAt: number, updatedAt: number): NotificationTar
     secret: t.secret,
     token: t.token,
     topic: t.topic,
-    events: JSON.stringify({ events: t.events, clickUrl: t.clickUrl } satisfies EventsColumn),
+    events: JSON.stringify({
+      events: t.events,
+      clickUrl: t.clickUrl,
+      disabledReason: t.disabledReason,
+      backoffUntil: t.backoffUntil,
+    } satisfies EventsColumn),
     enabled: t.enabled ? 1 : 0,
     created_at: createdAt,
     updated_at: updatedAt,
@@ -214,7 +239,7 @@ function toRow(t: Target, createdAt: number, updatedAt: number): NotificationTar
 }
 
 function toTarget(row: NotificationTargetsTable): Target {
-  const { events, clickUrl } = parseEvents(row.events);
+  const { events, clickUrl, disabledReason, backoffUntil } = parseEvents(row.events);
   return {
     id: row.id,
     name: row.name,
@@ -226,5 +251,7 @@ function toTarget(row: NotificationTargetsTable): Target {
     clickUrl: clickUrl ?? null,
     events,
     enabled: Number(row.enabled) === 1,
+    disabledReason: disabledReason ?? null,
+    backoffUntil: backoffUntil ?? null,
   };
 }

@@ -86,6 +86,8 @@ describe('target formats', () => {
     clickUrl: null,
     events: [],
     enabled: true,
+    disabledReason: null,
+    backoffUntil: null,
     ...extra,
   });
 

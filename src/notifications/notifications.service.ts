@@ -80,11 +80,11 @@ export function createNotificationsService(deps: NotificationsServiceDeps) {
 
   return {
     async list(): Promise<TargetDto[]> {
-      return (await repo.targets()).map(toDto);
+      return (await repo.targets()).map((t) => toDto(t, now()));
     },
 
     async get(id: string): Promise<TargetDto> {
-      return toDto(await get(id));
+      return toDto(await get(id), now());
     },
 
     /** Creates a target; a webhook's generated secret is returned this once. */
@@ -101,10 +101,12 @@ export function createNotificationsService(deps: NotificationsServiceDeps) {
         clickUrl: body.clickUrl ?? null,
         events: [...body.events],
         enabled: body.enabled ?? true,
+        disabledReason: null,
+        backoffUntil: null,
       };
       check(target);
       await handle.writeTx((tx) => repo.insertTarget(tx, target, now()));
-      return { ...toDto(target), ...(generated ? { secret: generated } : {}) };
+      return { ...toDto(target, now()), ...(generated ? { secret: generated } : {}) };
     },
 
     /**
@@ -125,11 +127,13 @@ export function createNotificationsService(deps: NotificationsServiceDeps) {
         ...(patch.clickUrl !== undefined ? { clickUrl: patch.clickUrl } : {}),
         ...(patch.events !== undefined ? { events: [...patch.events] } : {}),
         ...(patch.enabled !== undefined ? { enabled: patch.enabled } : {}),
+        // Enabling a target the deliveries switched off is the user saying it is back.
+        ...(patch.enabled === true ? { disabledReason: null, backoffUntil: null } : {}),
       };
       check(next);
       const found = await handle.writeTx((tx) => repo.updateTarget(tx, next, now()));
       if (!found) throw new NotFoundError(`Notification target ${id}`);
-      return { ...toDto(next), ...(rotated ? { secret: rotated } : {}) };
+      return { ...toDto(next, now()), ...(rotated ? { secret: rotated } : {}) };
     },
 
     async remove(id: string): Promise<void> {
@@ -192,7 +196,7 @@ export function createNotificationsService(deps: NotificationsServiceDeps) {
 
 export type NotificationsService = ReturnType<typeof createNotificationsService>;
 
-function toDto(t: Target): TargetDto {
+function toDto(t: Target, at: number): TargetDto {
   return {
     id: t.id,
     name: t.name,
@@ -204,5 +208,10 @@ function toDto(t: Target): TargetDto {
     enabled: t.enabled,
     hasSecret: t.secret !== null,
     hasToken: t.token !== null,
+    disabledReason: t.disabledReason,
+    retryAfterUntil:
+      t.backoffUntil !== null && t.backoffUntil > at
+        ? new Date(t.backoffUntil).toISOString()
+        : null,
   };
 }

@@ -30,6 +30,10 @@ export interface Target {
   clickUrl: string | null;
   events: string[];
   enabled: boolean;
+  /** Why SoulSpot switched it off (a 410 Gone), null otherwise; cleared by enabling it. */
+  disabledReason: string | null;
+  /** No request to it before this (epoch ms): its last `Retry-After`. */
+  backoffUntil: number | null;
 }
 
 export interface TargetRequest {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { csrfProblem } from './csrf.js';
-import { createLoginLimiter } from './login-limiter.js';
+import { createLoginLimiter, limiterKey } from './login-limiter.js';
 
 const own = 'http://127.0.0.1:8765';
 const check = (method: string, origin?: string, secFetchSite?: string) =>
@@ -68,5 +68,30 @@ describe('createLoginLimiter', () => {
     expect(limiter.retryAfterSeconds('x', 1)).toBe(0);
     expect(limiter.retryAfterSeconds('y', 1)).toBeGreaterThan(0);
     expect(limiter.retryAfterSeconds('z', 1)).toBeGreaterThan(0);
+  });
+});
+
+describe('the login limiter counts an IPv6 client by its /64', () => {
+  it('keys IPv6 by /64, IPv4 and IPv4-mapped IPv6 exactly', () => {
+    expect(limiterKey('2001:db8:1:2:aaaa::1')).toBe('2001:db8:1:2::/64');
+    expect(limiterKey('2001:db8:1:2:ffff:ffff:ffff:ffff')).toBe(limiterKey('2001:db8:1:2::'));
+    expect(limiterKey('2001:db8:1:3::1')).not.toBe(limiterKey('2001:db8:1:2::1'));
+    expect(limiterKey('192.0.2.7')).toBe('192.0.2.7');
+    expect(limiterKey('::ffff:192.0.2.7')).toBe('192.0.2.7');
+    expect(limiterKey('192.0.2.8')).not.toBe(limiterKey('192.0.2.7'));
+  });
+
+  it('refuses a new address in the same /64 once the limit is reached, not one in the next /64', () => {
+    const limiter = createLoginLimiter({ limit: 3 });
+    for (const [i, a] of [
+      '2001:db8:0:1::1',
+      '2001:db8:0:1::2',
+      '2001:db8:0:1:dead::beef',
+    ].entries())
+      limiter.failed(a, i);
+    expect(limiter.retryAfterSeconds('2001:db8:0:1:1234:5678:9abc:def0', 10)).toBeGreaterThan(0);
+    expect(limiter.retryAfterSeconds('2001:db8:0:2::1', 10)).toBe(0);
+    limiter.succeeded('2001:db8:0:1::99');
+    expect(limiter.retryAfterSeconds('2001:db8:0:1::1', 10)).toBe(0);
   });
 });

@@ -112,15 +112,32 @@ export const toTotals = (s: Sums): StatsDto['totals'] => ({
 });
 
 const DAY_MS = 86_400_000;
-/** Days with nothing are filled in, between the first and last day asked for (at most 1,000). */
+/** The most days a history fills in with zeros; a longer one lists only the days with downloads. */
+export const MAX_FILLED_DAYS = 1000;
+
+/**
+ * Days with nothing are filled in, between the first and last day asked for. A range longer than
+ * MAX_FILLED_DAYS is narrowed to the first and last day with downloads; when even those are
+ * further apart (one stray row from a wrong clock in 1970, an import of old history), only the
+ * days with downloads are listed: the answer stays as big as the data, never 20,000 empty days.
+ */
 export function toHistory(days: DaySums[], from: number, to: number): StatsDto['history'] {
   const byDay = new Map(days.map((d) => [d.day, d]));
   let first = Math.floor(from / DAY_MS) * DAY_MS;
   let last = Math.floor((to - 1) / DAY_MS) * DAY_MS;
-  if ((last - first) / DAY_MS > 1000) {
+  if ((last - first) / DAY_MS > MAX_FILLED_DAYS) {
     first = days[0]?.day ?? first;
     last = days.at(-1)?.day ?? first;
   }
+  if ((last - first) / DAY_MS > MAX_FILLED_DAYS)
+    return days.map((d) => ({
+      date: new Date(d.day).toISOString().slice(0, 10),
+      downloads: downloads(d),
+      completed: d.completed,
+      failed: d.failed,
+      cancelled: d.cancelled,
+      bytes: d.bytes,
+    }));
   const out: StatsDto['history'] = [];
   for (let day = first; day <= last && to > from; day += DAY_MS) {
     const d = byDay.get(day);

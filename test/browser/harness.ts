@@ -128,13 +128,6 @@ export interface WatchedPage {
    * (a 401 from the session check when logged out; a refused stream while the server is down).
    */
   allowNetworkError(pattern: RegExp): void;
-  /**
-   * The app's own confirm() before a destructive batch ("Cancel: 3 download(s)?") is accepted
-   * when it matches `pattern`; any other dialog (an alert from a canary) still fails the test.
-   */
-  acceptConfirm(pattern: RegExp): void;
-  /** The confirm() messages accepted so far. */
-  confirmed: string[];
   /** Fails the test if anything was recorded; closes the context. */
   finish(): Promise<void>;
 }
@@ -148,14 +141,9 @@ export async function openPage(
   const page = await context.newPage();
   const problems: string[] = [];
   const allowed: RegExp[] = [];
-  const confirmable: RegExp[] = [];
-  const confirmed: string[] = [];
+  // The app asks with its own in-page dialog (queue/ConfirmDialog.tsx): any browser dialog (an
+  // alert from a canary, a confirm() coming back) fails the test.
   page.on('dialog', (dialog) => {
-    if (dialog.type() === 'confirm' && confirmable.some((p) => p.test(dialog.message()))) {
-      confirmed.push(dialog.message());
-      void dialog.accept().catch(() => undefined);
-      return;
-    }
     problems.push(`dialog (${dialog.type()}): ${dialog.message()}`);
     void dialog.dismiss().catch(() => undefined);
   });
@@ -176,8 +164,6 @@ export async function openPage(
     context,
     problems,
     allowNetworkError: (pattern) => allowed.push(pattern),
-    acceptConfirm: (pattern) => confirmable.push(pattern),
-    confirmed,
     finish: async () => {
       await context.close();
       expect(problems).toEqual([]);

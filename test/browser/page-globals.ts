@@ -15,7 +15,7 @@ export interface PageElement {
 }
 
 export interface PageGlobals {
-  document: PageElement & { cookie: string; body: PageElement };
+  document: PageElement & { cookie: string; body: PageElement; activeElement: PageElement | null };
   localStorage: Record<string, string>;
   sessionStorage: Record<string, string>;
   location: { href: string };

@@ -178,13 +178,41 @@ describe('the Queue page in a real browser', () => {
           .getAttribute('aria-selected'),
       ).toBe('true');
 
-    w.acceptConfirm(/^Cancel: 3 download\(s\)\?$/);
+    // The in-page confirm: focus on the safe choice, Tab kept inside, Escape cancels.
+    const active = () =>
+      page.evaluate(() =>
+        (globalThis as unknown as PageGlobals).document.activeElement?.getAttribute('data-testid'),
+      );
     await page.getByTestId('batch-cancel').click();
+    const dialog = page.getByRole('alertdialog', { name: 'Cancel: 3 download(s)?' });
+    await dialog.waitFor();
+    expect(await dialog.getAttribute('aria-modal')).toBe('true');
+    expect(await active()).toBe('confirm-cancel');
+    await page.keyboard.press('Tab');
+    expect(await active()).toBe('confirm-ok');
+    await page.keyboard.press('Tab');
+    expect(await active()).toBe('confirm-cancel');
+    await page.keyboard.press('Shift+Tab');
+    expect(await active()).toBe('confirm-ok');
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    // Nothing was sent, the selection stays (Escape went to the dialog, not the page), and focus
+    // is back on the button that asked.
+    expect(await page.getByTestId('batch-count').textContent()).toBe('3 selected');
+    expect(await active()).toBe('batch-cancel');
+    for (const d of added)
+      expect((await stack.api<DownloadDto>('GET', `/api/downloads/${d.id}`)).body.status).toBe(
+        'waiting',
+      );
+
+    await page.getByTestId('batch-cancel').click();
+    await dialog.waitFor();
+    await page.getByTestId('confirm-ok').click();
     await until(
       async () => (await page.getByTestId('batch-result').textContent())?.includes('3 done'),
       'the batch result',
     );
-    expect(w.confirmed).toEqual(['Cancel: 3 download(s)?']);
+    expect(await dialog.count()).toBe(0);
     for (const d of added) {
       const now = await stack.api<DownloadDto>('GET', `/api/downloads/${d.id}`);
       expect(now.body.status, d.title).toBe(chosen.includes(d.id) ? 'cancelled' : 'waiting');
@@ -237,6 +265,59 @@ describe('the Queue page in a real browser', () => {
         .evaluateAll((els) => els.map((el) => el.getAttribute('data-id')));
       return ids.join() === expected.join();
     }, 'the new order on the page');
+    await w.finish();
+  });
+
+  it('moves rows with Alt+ArrowUp/Down, announces each move, and the API keeps the order', async () => {
+    expect((await stack.api('POST', '/api/queue/pause')).status).toBe(200);
+    await addWaiting('Keymove', 4);
+    const w = await openPage(browser, stack.url);
+    const { page } = w;
+    await logIn(w);
+    await search(page, 'Keymove', 4);
+    const [a, b, c, d] = (await queueOrder('Keymove')) as [string, string, string, string];
+    const shown = () =>
+      page
+        .getByTestId('queue-row')
+        .evaluateAll((els) => els.map((el) => el.getAttribute('data-id')).join());
+    const announced = (text: string) =>
+      until(
+        async () => (await page.getByTestId('queue-announce').textContent())?.includes(text),
+        `"${text}" announced`,
+      );
+    const apiOrder = async (want: string[]) => {
+      await until(
+        async () => (await queueOrder('Keymove')).join() === want.join(),
+        `${want.join()} in the API`,
+      );
+      await until(async () => (await shown()) === want.join(), 'the same order on the page');
+    };
+    expect(await page.getByTestId('queue-announce').getAttribute('aria-live')).toBe('polite');
+
+    // Focus (and select) the second row, then move it down twice and up once.
+    await page.locator(`[data-testid=queue-row][data-id="${b}"] .cell.priority`).click();
+    await page.keyboard.press('Alt+ArrowDown');
+    await announced('Keymove Artist – Keymove Track 2 moved to position 3');
+    await apiOrder([a, c, b, d]);
+    await page.keyboard.press('Alt+ArrowDown');
+    await apiOrder([a, c, d, b]);
+    await page.keyboard.press('Alt+ArrowDown');
+    await announced('Already at the bottom');
+    await page.keyboard.press('Alt+ArrowUp');
+    await announced('moved to position 3');
+    await apiOrder([a, c, b, d]);
+    // The focus followed the row.
+    expect(
+      await page.locator(`[data-testid=queue-row][data-id="${b}"]`).getAttribute('class'),
+    ).toContain('focused');
+
+    // Two selected rows move together.
+    await page
+      .locator(`[data-testid=queue-row][data-id="${d}"] .cell.priority`)
+      .click({ modifiers: ['ControlOrMeta'] });
+    await page.keyboard.press('Alt+ArrowUp');
+    await announced('2 downloads moved to position');
+    await apiOrder([a, b, d, c]);
     await w.finish();
   });
 });

@@ -25,13 +25,22 @@ export interface Route {
   query: URLSearchParams;
 }
 
+/** A malformed escape (`%E0%A4%A`) is kept as written: decodeURIComponent would throw. */
+function decodeSegment(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part;
+  }
+}
+
 export function parseRoute(pathname: string, search = ''): Route {
   const parts = pathname.split('/').filter((p) => p !== '');
   const first = parts[0] ?? 'queue';
   const page = (PAGES as readonly string[]).includes(first) || first === 'login' ? first : 'queue';
   return {
     page: page as PageName,
-    rest: parts.slice(1).map(decodeURIComponent),
+    rest: parts.slice(1).map(decodeSegment),
     query: new URLSearchParams(search),
   };
 }

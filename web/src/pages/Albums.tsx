@@ -4,11 +4,10 @@
  * (POST /api/albums); cancel and retry per album.
  */
 import { useCallback, useEffect, useState } from 'preact/hooks';
-import { api, errorText } from '../api';
+import { api, apiPath, errorText } from '../api';
 import { subscribe } from '../events';
 import { navigate, onLinkClick, route } from '../router';
-import type { Album } from '../types';
-import type { QualityProfile } from './shared/dto';
+import type { Album, QualityProfile } from '../types';
 import { formatTime } from './shared/format';
 import { Badge, ErrorLine, TableBox } from './shared/ui';
 import { albumActions, albumBody, albumProgress, type AlbumForm } from './albums/album-form';
@@ -27,7 +26,7 @@ function useAlbumCommand(onDone: (a: Album) => void) {
   const run = async (album: Album, action: 'cancel' | 'retry') => {
     setError(null);
     try {
-      onDone(await api.send<Album>('POST', `/api/albums/${album.id}/${action}`));
+      onDone(await api.send<Album>('POST', apiPath`/api/albums/${album.id}/${action}`));
     } catch (e) {
       setError(errorText(e));
     }
@@ -167,7 +166,7 @@ function AlbumDetail({ id }: { id: string }) {
     let live = true;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const load = () =>
-      api.get<Album>(`/api/albums/${id}`).then(
+      api.get<Album>(apiPath`/api/albums/${id}`).then(
         (a) => live && setAlbum(a),
         (e: unknown) => live && setError(errorText(e)),
       );

@@ -5,8 +5,8 @@
  * (downloads, success rate, mean speed per peer, the 100 busiest).
  */
 import { useEffect, useState } from 'preact/hooks';
-import { api, errorText } from '../api';
-import type { BlocklistEntry, Stats } from './shared/dto';
+import { api, apiPath, errorText } from '../api';
+import type { BlocklistEntry, Stats } from '../types';
 import { formatRelative, formatTime } from './shared/format';
 import { ErrorLine, TableBox } from './shared/ui';
 import { GroupTable } from './shared/GroupTable';
@@ -39,7 +39,7 @@ export function BlocklistPage() {
   const remove = async (entry: BlocklistEntry) => {
     setError(null);
     try {
-      await api.send('DELETE', `/api/blocklist/${entry.id}`);
+      await api.send('DELETE', apiPath`/api/blocklist/${entry.id}`);
       setEntries((old) => old?.filter((e) => e.id !== entry.id) ?? null);
     } catch (e) {
       setError(errorText(e));

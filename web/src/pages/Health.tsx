@@ -5,7 +5,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, errorText } from '../api';
 import { subscribe } from '../events';
-import type { Health } from './shared/dto';
+import type { Health } from '../types';
 import { formatTime } from './shared/format';
 import { Badge, ErrorLine, TableBox } from './shared/ui';
 import './pages.css';

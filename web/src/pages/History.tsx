@@ -4,7 +4,7 @@
  * from the event stream, with CSV and JSON export links for the same filter.
  */
 import { useCallback, useEffect, useState } from 'preact/hooks';
-import { api, errorText } from '../api';
+import { api, apiPath, errorText } from '../api';
 import { subscribe } from '../events';
 import type { Download, DownloadPage } from '../types';
 import { formatBytes, formatTime } from './shared/format';
@@ -82,7 +82,7 @@ export function HistoryPage() {
 
   const retry = async (d: Download) => {
     try {
-      const updated = await api.send<Download>('POST', `/api/downloads/${d.id}/retry`);
+      const updated = await api.send<Download>('POST', apiPath`/api/downloads/${d.id}/retry`);
       setItems((old) =>
         inHistory(updated.status, selected)
           ? upsertFirst(old, updated)

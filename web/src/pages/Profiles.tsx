@@ -5,9 +5,9 @@
  * and on that field.
  */
 import { useEffect, useState } from 'preact/hooks';
-import { api, errorText } from '../api';
+import { api, apiPath, errorText } from '../api';
 import { subscribe } from '../events';
-import type { QualityProfile } from './shared/dto';
+import type { QualityProfile } from '../types';
 import { ErrorLine } from './shared/ui';
 import {
   CONDITIONS,
@@ -50,7 +50,7 @@ export function ProfilesPage() {
     if (confirming !== p.id) return setConfirming(p.id);
     setConfirming(null);
     try {
-      await api.send('DELETE', `/api/quality-profiles/${p.id}`);
+      await api.send('DELETE', apiPath`/api/quality-profiles/${p.id}`);
       if (editing?.kind === 'edit' && editing.id === p.id) setEditing(null);
       await load();
     } catch (e) {
@@ -198,7 +198,7 @@ function ProfileEditor({
             name: typeof form['name'] === 'string' ? form['name'].trim() : '',
             copyOf: base.id,
           })
-        : await api.send<QualityProfile>('PATCH', `/api/quality-profiles/${base.id}`, body);
+        : await api.send<QualityProfile>('PATCH', apiPath`/api/quality-profiles/${base.id}`, body);
       onSaved(profile);
     } catch (err) {
       const message = errorText(err);

@@ -14,7 +14,8 @@ import { BatchBar, runBatch } from '../queue/BatchBar';
 import { DownloadDrawer } from '../queue/DownloadDrawer';
 import { Filters } from '../queue/Filters';
 import { QueueTable, type DropRequest } from '../queue/QueueTable';
-import { applyDrop, dropPlan } from '../queue/rows';
+import { applyDrop, dropPlan, keyboardMovePlan } from '../queue/rows';
+import { askConfirm, ConfirmHost } from '../queue/ConfirmDialog';
 import { clickRow, EMPTY_SELECTION, toggleRow } from '../queue/selection';
 import { Shortcuts, isTyping } from '../queue/Shortcuts';
 import { createQueueStore, type QueueStore } from '../queue/store';
@@ -57,6 +58,8 @@ export function QueuePage() {
   const [focus, setFocus] = useState(-1);
   const [adding, setAdding] = useState(false);
   const [help, setHelp] = useState(false);
+  /** What a keyboard move did, for screen readers (an aria-live region). */
+  const [announcement, setAnnouncement] = useState('');
   const openId = route.value.page === 'queue' ? route.value.rest[0] : undefined;
   const drawerId = openId && UUID.test(openId) ? openId : undefined;
 
@@ -89,10 +92,8 @@ export function QueuePage() {
     setFocus(index);
   };
 
-  const onDrop = async ({ dragged, target, after }: DropRequest) => {
-    const sel = store.selection.value;
-    const plan = dropPlan(order, sel.allMatching ? new Set() : sel.ids, dragged, target, after);
-    if (!plan) return;
+  /** Shows a move at once, sends it to the reorder API, then shows the API's order. */
+  const reorder = async (plan: { ids: string[]; before?: string; after?: string }) => {
     store.setOrder(applyDrop(order, plan));
     try {
       const r = await api.send<BatchResult>('POST', '/api/downloads/reorder', plan);
@@ -107,6 +108,41 @@ export function QueuePage() {
     }
     // The API's order wins over the guess.
     await store.refreshLoaded();
+  };
+
+  const onDrop = async ({ dragged, target, after }: DropRequest) => {
+    const sel = store.selection.value;
+    const plan = dropPlan(order, sel.allMatching ? new Set() : sel.ids, dragged, target, after);
+    if (plan) await reorder(plan);
+  };
+
+  /** Alt+ArrowUp/Down: the focused row, or the selection it is in, one place up or down. */
+  const moveByKey = (direction: -1 | 1) => {
+    const focusedId = order[focus];
+    if (!focusedId) return;
+    if (!reorderable) {
+      setAnnouncement('Rows can be moved only in queue order');
+      return;
+    }
+    const sel = store.selection.value;
+    const plan = keyboardMovePlan(
+      order,
+      sel.allMatching ? new Set() : sel.ids,
+      focusedId,
+      direction,
+    );
+    if (!plan) {
+      setAnnouncement(direction < 0 ? 'Already at the top' : 'Already at the bottom');
+      return;
+    }
+    const next = applyDrop(order, plan).indexOf(focusedId);
+    const d = store.rows.byId.get(focusedId);
+    const what =
+      plan.ids.length > 1 ? `${plan.ids.length} downloads` : d ? `${d.artist} – ${d.title}` : 'Row';
+    setFocus(next);
+    listRef.current?.scrollToIndex(next, { align: 'nearest' });
+    setAnnouncement(`${what} moved to position ${next + 1}`);
+    void reorder(plan);
   };
 
   async function togglePause() {
@@ -128,6 +164,11 @@ export function QueuePage() {
         else if (adding) setAdding(false);
         else store.selection.value = EMPTY_SELECTION;
         if (isTyping(e)) (e.target as HTMLElement).blur();
+        return;
+      }
+      if (e.altKey && !isTyping(e) && (e.key === 'ArrowUp' || e.key === 'ArrowDown')) {
+        e.preventDefault();
+        moveByKey(e.key === 'ArrowUp' ? -1 : 1);
         return;
       }
       if (isTyping(e) || e.ctrlKey || e.metaKey || e.altKey) return;
@@ -167,12 +208,15 @@ export function QueuePage() {
           const what = sel.allMatching
             ? 'every download matching the filter'
             : `${sel.ids.size} download(s)`;
-          if (!window.confirm(`Cancel ${what}?`)) break;
-          runBatch(store, 'cancel').then(
-            (r) =>
-              showToast('info', 'Cancelled', `${r.successCount} done, ${r.failedCount} failed`),
-            (err: unknown) => showToast('error', 'Cancel failed', errorText(err)),
-          );
+          void (async () => {
+            if (!(await askConfirm(`Cancel ${what}?`, 'Cancel'))) return;
+            try {
+              const r = await runBatch(store, 'cancel');
+              showToast('info', 'Cancelled', `${r.successCount} done, ${r.failedCount} failed`);
+            } catch (err) {
+              showToast('error', 'Cancel failed', errorText(err));
+            }
+          })();
           break;
         }
         default:
@@ -213,6 +257,10 @@ export function QueuePage() {
       </div>
       {drawerId && <DownloadDrawer id={drawerId} onClose={closeDrawer} />}
       {help && <Shortcuts onClose={() => setHelp(false)} />}
+      <ConfirmHost />
+      <p class="sr-only" aria-live="polite" role="status" data-testid="queue-announce">
+        {announcement}
+      </p>
     </section>
   );
 }

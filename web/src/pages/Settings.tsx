@@ -5,7 +5,7 @@
  */
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { api, errorText } from '../api';
-import type { NamingPreview, SettingsDto } from './shared/dto';
+import type { NamingPreview, SettingsDto } from '../types';
 import { ErrorLine } from './shared/ui';
 import { Notifications } from './settings/Notifications';
 import {

@@ -5,7 +5,7 @@
  */
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { api, errorText } from '../api';
-import { STATS_PERIODS, type Stats, type StatsPeriod } from './shared/dto';
+import { STATS_PERIODS, type Stats, type StatsPeriod } from '../types';
 import { formatBytes, formatRate, formatSpeed, formatTime } from './shared/format';
 import { ErrorLine, TableBox } from './shared/ui';
 import { GroupTable } from './shared/GroupTable';

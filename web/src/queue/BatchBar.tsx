@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { api, errorText } from '../api';
 import type { BatchAction, BatchFilter, BatchResult } from '../types';
 import type { QueueStore } from './store';
+import { askConfirm } from './ConfirmDialog';
 
 /** The batch API's filter for "all matching": the list's own filter, in the batch body's shape. */
 export function batchFilter(store: QueueStore): BatchFilter {
@@ -49,7 +50,7 @@ export function BatchBar({ store, total }: { store: QueueStore; total: number | 
     const what = sel.allMatching
       ? 'every download matching the filter'
       : `${sel.ids.size} download(s)`;
-    if (confirmText && !window.confirm(`${confirmText}: ${what}?`)) return;
+    if (confirmText && !(await askConfirm(`${confirmText}: ${what}?`, confirmText))) return;
     setBusy(true);
     try {
       const r = await runBatch(store, action, prio);

@@ -5,7 +5,7 @@
  * path is shown as text.
  */
 import { useEffect, useState } from 'preact/hooks';
-import { api, errorText } from '../api';
+import { api, apiPath, errorText } from '../api';
 import { subscribeAll } from '../events';
 import type { Candidates, Download, EventName } from '../types';
 import { formatBytes } from './rows';
@@ -44,11 +44,9 @@ export function DownloadDrawer({ id, onClose }: { id: string; onClose(): void })
   const [events, setEvents] = useState<SeenEvent[]>([]);
 
   const load = () => {
+    api.get<Download>(apiPath`/api/downloads/${id}`).then(setD, (e) => setError(errorText(e)));
     api
-      .get<Download>(`/api/downloads/${encodeURIComponent(id)}`)
-      .then(setD, (e) => setError(errorText(e)));
-    api
-      .get<Candidates>(`/api/downloads/${encodeURIComponent(id)}/candidates`)
+      .get<Candidates>(apiPath`/api/downloads/${id}/candidates`)
       .then(setCands, () => setCands(null));
   };
 
@@ -76,9 +74,7 @@ export function DownloadDrawer({ id, onClose }: { id: string; onClose(): void })
       else if (type === 'download.progress')
         setD((cur) => (cur ? { ...cur, ...(payload as Partial<Download>) } : cur));
       if (type === 'download.updated' || type === 'downloads.changed') {
-        api
-          .get<Candidates>(`/api/downloads/${encodeURIComponent(id)}/candidates`)
-          .then(setCands, () => {});
+        api.get<Candidates>(apiPath`/api/downloads/${id}/candidates`).then(setCands, () => {});
       }
     });
   }, [id]);
@@ -87,7 +83,7 @@ export function DownloadDrawer({ id, onClose }: { id: string; onClose(): void })
     setPickError(null);
     try {
       setD(
-        await api.send<Download>('POST', `/api/downloads/${encodeURIComponent(id)}/source`, {
+        await api.send<Download>('POST', apiPath`/api/downloads/${id}/source`, {
           candidateId,
         }),
       );

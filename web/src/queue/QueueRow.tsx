@@ -11,6 +11,8 @@ export interface RowProps {
   focused: boolean;
   draggable: boolean;
   speed: number | undefined;
+  /** Its last re-read failed: shown as last known. */
+  stale: boolean;
   onRowClick(e: MouseEvent, id: string, index: number): void;
   onOpen(id: string): void;
 }
@@ -23,6 +25,7 @@ export function QueueRow({
   focused,
   draggable,
   speed,
+  stale,
   onRowClick,
   onOpen,
 }: RowProps) {
@@ -37,6 +40,7 @@ export function QueueRow({
       data-id={d.id}
       data-index={index}
       data-status={d.status}
+      data-stale={stale || undefined}
       onClick={(e) => onRowClick(e, d.id, index)}
       onDblClick={() => onOpen(d.id)}
     >
@@ -68,6 +72,11 @@ export function QueueRow({
           </span>
         )}
         {d.suspectTranscode && <span class="badge warn">suspect</span>}
+        {stale && (
+          <span class="badge warn" title="Could not refresh this row; showing what was last known">
+            stale
+          </span>
+        )}
         {d.errorCode && d.status === 'failed' && (
           <span class="badge error" title={d.errorMessage ?? ''}>
             {d.errorCode}

@@ -156,6 +156,7 @@ export function QueueTable({
               focused={index === focusIndex}
               draggable={reorderable}
               speed={store.speeds.get(id)}
+              stale={store.stale.has(id)}
               onRowClick={onRowClick}
               onOpen={onOpen}
             />

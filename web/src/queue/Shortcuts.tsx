@@ -11,6 +11,7 @@ const KEYS: [string, string][] = [
   ['/', 'Search'],
   ['j / k', 'Next / previous row'],
   ['x', 'Select or deselect the row'],
+  ['Alt+↑ / Alt+↓', 'Move the row (or the selection it is in) up / down'],
   ['Enter', 'Open the row'],
   ['Shift-click', 'Select a range'],
   ['Ctrl/Cmd-click', 'Add or remove one row'],

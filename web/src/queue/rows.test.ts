@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Download } from '../types';
+import { dl } from './download-fixture';
 import {
   appendPage,
   applyDrop,
@@ -8,59 +8,12 @@ import {
   dropPlan,
   emptyRows,
   etaSeconds,
+  keyboardMovePlan,
   matchesFilter,
   NO_FILTER,
   removeIds,
   type ListFilter,
 } from './rows';
-
-let n = 0;
-function dl(over: Partial<Download> = {}): Download {
-  n++;
-  return {
-    id: `id-${n}`,
-    status: 'waiting',
-    scheduledAt: null,
-    artist: 'Artist',
-    title: `Title ${n}`,
-    album: null,
-    albumArtist: null,
-    trackNumber: null,
-    discNumber: null,
-    year: null,
-    genre: null,
-    durationSeconds: null,
-    qualityProfileId: null,
-    coverUrl: null,
-    isrc: null,
-    musicbrainzRecordingId: null,
-    musicbrainzReleaseId: null,
-    musicbrainzArtistId: null,
-    musicbrainzReleaseGroupId: null,
-    trackTotal: null,
-    discTotal: null,
-    priority: 0,
-    progress: 0,
-    bytesTransferred: 0,
-    size: null,
-    queuePosition: null,
-    retryCount: 0,
-    maxRetries: 3,
-    nextRetryAt: null,
-    errorCode: null,
-    errorMessage: null,
-    source: null,
-    attempts: [],
-    libraryPath: null,
-    transcodeCheck: null,
-    suspectTranscode: null,
-    transcodeCutoffHz: null,
-    createdAt: '2026-01-01T00:00:00.000Z',
-    updatedAt: '2026-01-01T00:00:00.000Z',
-    completedAt: null,
-    ...over,
-  };
-}
 
 const active: ListFilter = { statuses: ['waiting', 'downloading'], provider: '', text: '' };
 
@@ -186,6 +139,28 @@ describe('queue rows: events patch rows in place', () => {
     expect(matchesFilter(d, { statuses: ['failed'], provider: '', text: '' })).toBe(false);
     expect(matchesFilter(d, { statuses: [], provider: '', text: 'nothing' })).toBe(false);
   });
+
+  it('folds letters as the server (SQLite lower() and LIKE): ASCII only, non-ASCII exact', () => {
+    const d = dl({ artist: 'Ägypten Öl', title: 'CAFÉ Straße', album: 'İstanbul' });
+    const has = (text: string) => matchesFilter(d, { statuses: [], provider: '', text });
+    // ASCII letters match in any case (each case checked against SQLite's own answer).
+    expect(has('GYPTEN')).toBe(true);
+    expect(has('caf')).toBe(true);
+    expect(has('STRA')).toBe(true);
+    // Non-ASCII letters match only as written: the server would not return these rows.
+    expect(has('ä')).toBe(false);
+    expect(has('ägypten')).toBe(false);
+    expect(has('café')).toBe(false);
+    expect(has('CAFÉ')).toBe(true);
+    expect(has('Ä')).toBe(true);
+    expect(has('i̇stanbul')).toBe(false);
+    expect(has('İstanbul')).toBe(true);
+    expect(has('STRASSE')).toBe(false);
+    // Trimmed as the store sends it; wildcards are literal.
+    expect(has('  öl  ')).toBe(false);
+    expect(has('  Öl  ')).toBe(true);
+    expect(has('%')).toBe(false);
+  });
 });
 
 describe('queue rows: drag-and-drop plans', () => {
@@ -205,5 +180,37 @@ describe('queue rows: drag-and-drop plans', () => {
 
   it('a drop on one of the moved rows changes nothing', () => {
     expect(dropPlan(order, new Set(['b', 'c']), 'b', 'c', true)).toBeNull();
+  });
+});
+
+describe('queue rows: keyboard moves', () => {
+  const order = ['a', 'b', 'c', 'd', 'e'];
+  const none = new Set<string>();
+
+  it('moves the focused row one place, and stops at the ends', () => {
+    expect(keyboardMovePlan(order, none, 'c', -1)).toEqual({ ids: ['c'], before: 'b' });
+    expect(keyboardMovePlan(order, none, 'c', 1)).toEqual({ ids: ['c'], after: 'd' });
+    expect(keyboardMovePlan(order, none, 'a', -1)).toBeNull();
+    expect(keyboardMovePlan(order, none, 'e', 1)).toBeNull();
+    expect(applyDrop(order, keyboardMovePlan(order, none, 'c', 1)!)).toEqual([
+      'a',
+      'b',
+      'd',
+      'c',
+      'e',
+    ]);
+  });
+
+  it('moves the selection when the focused row is in it, past the other moved rows', () => {
+    const sel = new Set(['b', 'd']);
+    const up = keyboardMovePlan(order, sel, 'd', -1)!;
+    expect(up).toEqual({ ids: ['b', 'd'], before: 'a' });
+    expect(applyDrop(order, up)).toEqual(['b', 'd', 'a', 'c', 'e']);
+    const down = keyboardMovePlan(order, sel, 'b', 1)!;
+    expect(applyDrop(order, down)).toEqual(['a', 'c', 'e', 'b', 'd']);
+    // The focused row outside the selection moves alone.
+    expect(keyboardMovePlan(order, sel, 'c', 1)).toEqual({ ids: ['c'], after: 'd' });
+    // A contiguous selection at the top cannot go higher.
+    expect(keyboardMovePlan(order, new Set(['a', 'b']), 'b', -1)).toBeNull();
   });
 });

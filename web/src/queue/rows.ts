@@ -5,7 +5,7 @@
  * Mutating in place keeps an event at 100,000 loaded rows O(shown order) at worst, never a copy
  * of every row.
  */
-import type { Download, DownloadProgress, DownloadUpdate, WireStatus } from '../types';
+import type { Download, DownloadProgress, DownloadUpdate, WireStatus } from '../types.js';
 
 export type ListOrder = 'queue' | 'newest';
 
@@ -28,14 +28,23 @@ export function emptyRows(): Rows {
   return { order: [], byId: new Map(), complete: false };
 }
 
+/**
+ * Lowercase as the server's text filter does: `lower(column) LIKE lower('%text%')` on SQLite
+ * (src/downloads/download.repository.ts `likePattern`), where lower() and LIKE fold ASCII letters
+ * only. toLowerCase() would also fold "Ä" to "ä", so a live-patched "Ägypten" would stay under
+ * the filter "ä" while the server's next page leaves it out.
+ */
+export const foldAscii = (s: string): string => s.replace(/[A-Z]+/g, (m) => m.toLowerCase());
+
 /** The server's rule, as GET /api/downloads applies it (status, current source's provider, text). */
 export function matchesFilter(d: Download, f: ListFilter): boolean {
   if (f.statuses.length > 0 && !f.statuses.includes(d.status)) return false;
   if (f.provider !== '' && d.source?.provider !== f.provider) return false;
-  const text = f.text.trim().toLowerCase();
+  // The store sends the text trimmed (`q`), and the server takes it literally (wildcards too).
+  const text = foldAscii(f.text.trim());
   if (text !== '') {
     const hay = [d.artist, d.title, d.album ?? ''];
-    if (!hay.some((s) => s.toLowerCase().includes(text))) return false;
+    if (!hay.some((s) => foldAscii(s).includes(text))) return false;
   }
   return true;
 }
@@ -171,4 +180,27 @@ export function applyDrop(
   if (i < 0) return [...order];
   const at = plan.after !== undefined ? i + 1 : i;
   return [...rest.slice(0, at), ...plan.ids, ...rest.slice(at)];
+}
+
+/**
+ * What Alt+ArrowUp/Down asks of the reorder API: the focused row (or the selection, when the
+ * focused row is in it, in shown order) right before the nearest row above the first moved one,
+ * or right after the nearest row below the last. Null at the top or bottom of the loaded rows.
+ */
+export function keyboardMovePlan(
+  order: readonly string[],
+  selected: ReadonlySet<string>,
+  focused: string,
+  direction: -1 | 1,
+): { ids: string[]; before?: string; after?: string } | null {
+  const ids = selected.has(focused) ? order.filter((id) => selected.has(id)) : [focused];
+  const moved = new Set(ids);
+  const edge = direction < 0 ? order.indexOf(ids[0]!) : order.lastIndexOf(ids.at(-1)!);
+  if (edge < 0) return null;
+  for (let i = edge + direction; i >= 0 && i < order.length; i += direction) {
+    const id = order[i]!;
+    if (moved.has(id)) continue;
+    return direction < 0 ? { ids, before: id } : { ids, after: id };
+  }
+  return null;
 }

@@ -4,7 +4,7 @@
  * store per mounted page; `dispose()` drops its event subscriptions.
  */
 import { batch, signal } from '@preact/signals';
-import { api, errorText } from '../api';
+import { api, ApiError, apiPath, errorText } from '../api';
 import { subscribe } from '../events';
 import type { Download, DownloadPage, QueueOverview } from '../types';
 import {
@@ -18,6 +18,7 @@ import {
   type ListOrder,
   type Rows,
 } from './rows';
+import { applyRefetch, createRowVersions, pruneRowState, type RefetchAnswer } from './refetch';
 import { EMPTY_SELECTION, pruneSelection, type Selection } from './selection';
 
 export const PAGE_SIZE = 200;
@@ -33,8 +34,12 @@ export function createQueueStore() {
   const error = signal<string | null>(null);
   const overview = signal<QueueOverview | null>(null);
   const selection = signal<Selection>(EMPTY_SELECTION);
-  /** Last speed each transfer reported (bytes/s), for speed and ETA. */
+  /** Last speed each transfer reported (bytes/s), for speed and ETA; only rows downloading. */
   const speeds = new Map<string, number>();
+  /** Rows whose refetch failed (network, 5xx): shown as last known, marked stale. */
+  const stale = new Set<string>();
+  /** The newest look at each row wins (refetch.ts). */
+  const versions = createRowVersions();
   let rows: Rows = emptyRows();
   let cursor: string | null = null;
   /** Answers to an older filter's requests are dropped. */
@@ -46,6 +51,7 @@ export function createQueueStore() {
     if (frame) return;
     frame = requestAnimationFrame(() => {
       frame = 0;
+      pruneRowState(rows, stale, speeds);
       batch(() => {
         version.value++;
         selection.value = pruneSelection(selection.value, (id) => rows.byId.has(id));
@@ -88,6 +94,7 @@ export function createQueueStore() {
   /** Starts over from the first page (a filter or order change, a reorder, a replay reset). */
   function reload(): Promise<void> {
     generation++;
+    versions.clear();
     rows = emptyRows();
     cursor = null;
     loading.value = false;
@@ -115,6 +122,8 @@ export function createQueueStore() {
         appendPage(next, page.items, page.nextCursor === null);
       } while (next_cursor !== null && next.order.length < want);
       rows = next;
+      // Every row was just read again: none is stale any more.
+      stale.clear();
       cursor = next_cursor;
       loading.value = false;
       changed();
@@ -142,27 +151,39 @@ export function createQueueStore() {
     }, 1000);
   }
 
-  async function refetch(ids: string[]): Promise<void> {
-    const got = await Promise.all(
-      ids.map((id) =>
-        api.get<Download>(`/api/downloads/${encodeURIComponent(id)}`).catch(() => null),
-      ),
+  async function refetchOne(id: string): Promise<void> {
+    const gen = generation;
+    const token = versions.bump(id);
+    const answer: RefetchAnswer = await api.get<Download>(apiPath`/api/downloads/${id}`).then(
+      (download) => ({ kind: 'found', download }),
+      (e: unknown) =>
+        e instanceof ApiError && e.status === 404
+          ? { kind: 'gone' }
+          : { kind: 'error', message: errorText(e) },
     );
-    got.forEach((d, i) => {
-      if (d) applyUpdate(rows, d, filter.value, order.value);
-      else removeIds(rows, [ids[i] as string]);
-    });
-    changed();
+    // A reload replaced the rows, or a newer look at this row (a live update, a later refetch)
+    // came first: this answer is older than what is shown.
+    if (gen !== generation || !versions.isCurrent(id, token)) return;
+    versions.settle(id, token);
+    if (applyRefetch(rows, stale, id, answer, filter.value, order.value)) changed();
+  }
+
+  async function refetch(ids: string[]): Promise<void> {
+    await Promise.all(ids.map(refetchOne));
   }
 
   const unsubscribe = [
     subscribe('download.updated', (d) => {
       const before = rows.byId.get(d.id)?.status;
+      // Newer than any refetch of it in flight, and proof the row is live again.
+      versions.settle(d.id, versions.bump(d.id));
+      if (stale.delete(d.id)) changed();
       if (applyUpdate(rows, d, filter.value, order.value) !== 'ignored') changed();
       if (before !== d.status) overviewSoon();
     }),
     subscribe('download.progress', (p) => {
-      if (p.speed !== undefined) speeds.set(p.id, p.speed);
+      // Only for rows shown: a transfer out of view would only grow the map.
+      if (p.speed !== undefined && rows.byId.has(p.id)) speeds.set(p.id, p.speed);
       if (applyProgress(rows, p)) changed();
     }),
     subscribe('downloads.changed', (c) => {
@@ -178,6 +199,7 @@ export function createQueueStore() {
       else if (shown.length > 0) void refetch(shown);
     }),
     subscribe('reset', () => {
+      versions.clear();
       void loadOverview();
       void refreshLoaded();
     }),
@@ -192,6 +214,7 @@ export function createQueueStore() {
     overview,
     selection,
     speeds,
+    stale,
     get rows(): Rows {
       return rows;
     },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { QualityProfile } from '../shared/dto';
+import type { QualityProfile } from '../../types';
 import { CONDITIONS, PROFILE_KEYS, profileChanges, profileToForm } from './profile-form';
 
 const BALANCED: QualityProfile = {

@@ -3,7 +3,7 @@
  * as input texts and back, and the body to send, holding only what differs from the profile it
  * started from (PATCH keeps what is absent; a create copies its base with `copyOf`).
  */
-import type { QualityProfile } from '../shared/dto';
+import type { QualityProfile } from '../../types';
 
 export type ProfileInput = 'text' | 'textarea' | 'bool' | 'number' | 'bound' | 'formats' | 'lines';
 

@@ -4,14 +4,14 @@
  * deliveries.
  */
 import { useEffect, useState } from 'preact/hooks';
-import { api, errorText } from '../../api';
+import { api, apiPath, errorText } from '../../api';
 import {
   NOTIFICATION_EVENTS,
   TARGET_TYPES,
   type Delivery,
   type Target,
   type TestResult,
-} from '../shared/dto';
+} from '../../types';
 import { formatTime } from '../shared/format';
 import { Badge, ErrorLine, TableBox } from '../shared/ui';
 import { EMPTY_TARGET, fieldsOf, targetBody, targetToForm, type TargetForm } from './target-form';
@@ -39,7 +39,7 @@ export function Notifications() {
   const test = async (t: Target) => {
     setTests((old) => ({ ...old, [t.id]: 'running' }));
     try {
-      const result = await api.send<TestResult>('POST', `/api/notifications/${t.id}/test`);
+      const result = await api.send<TestResult>('POST', apiPath`/api/notifications/${t.id}/test`);
       setTests((old) => ({ ...old, [t.id]: result }));
     } catch (e) {
       setTests((old) => ({ ...old, [t.id]: { failed: errorText(e) } }));
@@ -48,7 +48,7 @@ export function Notifications() {
 
   const remove = async (t: Target) => {
     try {
-      await api.send('DELETE', `/api/notifications/${t.id}`);
+      await api.send('DELETE', apiPath`/api/notifications/${t.id}`);
       if (editing === t.id) setEditing(null);
       await load();
     } catch (e) {
@@ -115,7 +115,13 @@ export function Notifications() {
                   {fieldsOf(t.type).token && (t.hasToken ? 'token set' : 'no token')}
                   {!fieldsOf(t.type).secret && !fieldsOf(t.type).token && '—'}
                 </td>
-                <td>{t.enabled ? 'yes' : 'no'}</td>
+                <td class="wrap small" data-testid="target-state">
+                  {t.enabled ? 'yes' : 'no'}
+                  {t.disabledReason !== null && <div class="error">{t.disabledReason}</div>}
+                  {t.retryAfterUntil !== null && (
+                    <div>waiting until {new Date(t.retryAfterUntil).toLocaleTimeString()}</div>
+                  )}
+                </td>
                 <td>
                   <div class="toolbar">
                     <button
@@ -188,10 +194,12 @@ function Deliveries({ id, refresh }: { id: string; refresh: unknown }) {
   const [items, setItems] = useState<Delivery[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
-    api.get<{ items: Delivery[] }>(`/api/notifications/${id}/deliveries`, { limit: 50 }).then(
-      (r) => setItems(r.items),
-      (e: unknown) => setError(errorText(e)),
-    );
+    api
+      .get<{ items: Delivery[] }>(apiPath`/api/notifications/${id}/deliveries`, { limit: 50 })
+      .then(
+        (r) => setItems(r.items),
+        (e: unknown) => setError(errorText(e)),
+      );
   }, [id, refresh]);
   return (
     <div class="section" data-testid="deliveries">
@@ -267,7 +275,7 @@ function TargetEditor({
     setBusy(true);
     try {
       const saved = existing
-        ? await api.send<Target>('PATCH', `/api/notifications/${existing.id}`, parsed.body)
+        ? await api.send<Target>('PATCH', apiPath`/api/notifications/${existing.id}`, parsed.body)
         : await api.send<Target>('POST', '/api/notifications', parsed.body);
       onSaved(saved);
     } catch (err) {

@@ -8,7 +8,7 @@ import {
   type SettingValue,
   type SettingsDto,
   type TimeWindow,
-} from '../shared/dto';
+} from '../../types';
 
 export type InputKind =
   | { kind: 'int'; min?: number; max?: number }

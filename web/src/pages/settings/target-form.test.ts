@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Target } from '../shared/dto';
+import type { Target } from '../../types';
 import { EMPTY_TARGET, targetBody, targetToForm } from './target-form';
 
 const HOOK: Target = {
@@ -13,6 +13,8 @@ const HOOK: Target = {
   enabled: true,
   hasSecret: true,
   hasToken: false,
+  disabledReason: null,
+  retryAfterUntil: null,
 };
 
 describe('targetBody: create', () => {

@@ -4,7 +4,7 @@
  * one is set, an empty input keeps it, and "clear" sends null (for a webhook secret, null makes the
  * API generate a new one, shown once).
  */
-import type { Target, TargetType } from '../shared/dto';
+import type { Target, TargetType } from '../../types';
 
 export interface TargetForm {
   name: string;

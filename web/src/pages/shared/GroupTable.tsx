@@ -1,5 +1,5 @@
 /** A table of downloads, success rate, bytes and mean speed per format, artist or peer. */
-import type { StatsGroup } from './dto';
+import type { StatsGroup } from '../../types';
 import { formatBytes, formatRate, formatSpeed } from './format';
 import { TableBox } from './ui';
 

@@ -2,7 +2,7 @@
  * The statistics answer shaped for uPlot (pure): uPlot takes columns, the x column in seconds
  * ascending, every y column as long as it. Days come as "YYYY-MM-DD" (UTC midnight).
  */
-import type { Stats } from '../shared/dto';
+import type { Stats } from '../../types';
 
 export type Columns = [number[], ...(number | null)[][]];
 

@@ -1,0 +1,138 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { freshDb, testDialects, type TestDb } from './helpers/db.js';
+import { completed, startNotifier } from './helpers/notifier.js';
+import { startReceiver, type Receiver, type Respond } from './helpers/receiver.js';
+import { sleep, waitUntil } from './helpers/wait.js';
+
+type Notifier = Awaited<ReturnType<typeof startNotifier>>;
+interface Delivery {
+  event: string;
+  outcome: string;
+  statusCode: number | null;
+  attempt: number;
+}
+interface TargetView {
+  id: string;
+  enabled: boolean;
+  disabledReason: string | null;
+  retryAfterUntil: string | null;
+}
+
+/** What a target's answer asks for: Retry-After on 429/503, and 410 Gone (target-answer.ts). */
+describe.each(testDialects())('notification target answers on %s', (dialect) => {
+  let db: TestDb;
+  let n: Notifier;
+  let receiver: Receiver;
+  /** When each request arrived (ms), by index. */
+  let times: number[];
+
+  const respond = (fn: Respond): void =>
+    receiver.setRespond((req, i) => {
+      times[i] = Date.now();
+      return fn(req, i);
+    });
+
+  beforeEach(async () => {
+    db = await freshDb(dialect);
+    receiver = await startReceiver();
+    times = [];
+    // The retry ladder is 40 ms here: any wait of a second comes from the target's answer.
+    n = await startNotifier(db, {
+      settings: { allowedPrivateTargets: [`127.0.0.1:${receiver.port}`] },
+      retryDelayMs: () => 40,
+    });
+  });
+  afterEach(async () => {
+    await n.stop();
+    await receiver.close();
+    await db.cleanup();
+  });
+
+  const create = async () => {
+    const res = await n.call('POST', '/api/notifications', {
+      name: 'hook',
+      type: 'webhook',
+      url: receiver.url,
+      events: ['download.completed', 'download.failed'],
+    });
+    expect(res.status, res.text).toBe(201);
+    return res.body as unknown as TargetView;
+  };
+  const view = async (id: string) =>
+    (await n.call<TargetView>('GET', `/api/notifications/${id}`)).body;
+  const deliveries = async (id: string) =>
+    (await n.call<{ items: Delivery[] }>('GET', `/api/notifications/${id}/deliveries`)).body.items;
+
+  it('a 429 with Retry-After holds every delivery to that target until then, spending no attempt', async () => {
+    respond((_r, i) => (i === 0 ? { status: 429, headers: { 'retry-after': '2' } } : 200));
+    const t = await create();
+    expect(t.retryAfterUntil).toBeNull();
+    await n.append([completed(1)]);
+    await waitUntil(() => receiver.requests.length >= 1, { what: 'the first attempt' });
+    await waitUntil(async () => (await view(t.id)).retryAfterUntil !== null, {
+      what: 'the wait shown on the target',
+    });
+    const until = Date.parse((await view(t.id)).retryAfterUntil!);
+    expect(until - times[0]!).toBeGreaterThan(1500);
+    expect(until - times[0]!).toBeLessThan(2600);
+    // Another event's message for the same target, due at once, waits as well.
+    await n.append([completed(2, 'failed')]);
+    await sleep(600);
+    expect(receiver.requests).toHaveLength(1);
+    await waitUntil(() => receiver.requests.length >= 3, {
+      what: 'both messages',
+      timeoutMs: 8000,
+    });
+    for (const at of times.slice(1)) expect(at - times[0]!).toBeGreaterThanOrEqual(1900);
+    await waitUntil(async () => (await deliveries(t.id)).length === 3, { what: '3 records' });
+    const records = (await deliveries(t.id)).map((d) => [
+      d.event,
+      d.attempt,
+      d.outcome,
+      d.statusCode,
+    ]);
+    expect(records).toEqual(
+      expect.arrayContaining([
+        ['download.completed', 1, 'failed', 429],
+        ['download.completed', 2, 'delivered', 200],
+        // Held back without a request: still its first attempt.
+        ['download.failed', 1, 'delivered', 200],
+      ]),
+    );
+    expect((await view(t.id)).retryAfterUntil).toBeNull();
+  });
+
+  it('a 503 without Retry-After follows the retry ladder as before', async () => {
+    respond((_r, i) => (i === 0 ? 503 : 200));
+    const t = await create();
+    await n.append([completed(3)]);
+    await waitUntil(() => receiver.requests.length >= 2, { what: 'the retry' });
+    expect(times[1]! - times[0]!).toBeLessThan(1000);
+    expect((await view(t.id)).enabled).toBe(true);
+  });
+
+  it('a 410 Gone disables the target with its reason shown, until the user enables it again', async () => {
+    respond((_r, i) => (i === 0 ? { status: 410, body: 'webhook deleted' } : 200));
+    const t = await create();
+    await n.append([completed(4)]);
+    await waitUntil(async () => (await view(t.id)).enabled === false, { what: 'the disable' });
+    const off = await view(t.id);
+    expect(off.disabledReason).toMatch(/410 Gone/);
+    expect((await n.call<{ items: TargetView[] }>('GET', '/api/notifications')).body.items).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ id: t.id, disabledReason: off.disabledReason }),
+      ]),
+    );
+    const [d] = await deliveries(t.id);
+    expect(d).toMatchObject({ attempt: 1, outcome: 'dead', statusCode: 410 });
+    // Not retried, and later events are not sent to it.
+    await n.append([completed(5)]);
+    await sleep(500);
+    expect(receiver.requests).toHaveLength(1);
+    const on = await n.call<TargetView>('PATCH', `/api/notifications/${t.id}`, { enabled: true });
+    expect(on.status, on.text).toBe(200);
+    expect(on.body).toMatchObject({ enabled: true, disabledReason: null });
+    await n.append([completed(6)]);
+    await waitUntil(() => receiver.requests.length >= 2, { what: 'delivery after enabling' });
+  });
+});

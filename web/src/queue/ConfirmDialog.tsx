@@ -1,0 +1,110 @@
+/**
+ * An in-page confirm for destructive actions (window.confirm blocks the page, cannot be styled
+ * or tested without dialog handlers, and some browsers suppress it). One at a time:
+ * `askConfirm()` resolves true or false; `<ConfirmHost />` (mounted once by the page) shows it.
+ * Accessible: an alertdialog, modal, labelled by its text; focus starts on the safe choice, Tab
+ * stays inside, Escape or a click outside cancels, and focus goes back where it was.
+ */
+import { signal } from '@preact/signals';
+import { useEffect, useRef } from 'preact/hooks';
+
+interface Pending {
+  message: string;
+  confirmLabel: string;
+  resolve(ok: boolean): void;
+}
+
+const pending = signal<Pending | null>(null);
+
+/** Asks; a question still open is answered "no" first (a newer one replaces it). */
+export function askConfirm(message: string, confirmLabel: string): Promise<boolean> {
+  pending.value?.resolve(false);
+  return new Promise((resolve) => {
+    pending.value = { message, confirmLabel, resolve };
+  });
+}
+
+function answer(ok: boolean): void {
+  const p = pending.value;
+  pending.value = null;
+  p?.resolve(ok);
+}
+
+export function ConfirmHost() {
+  const p = pending.value;
+  const dialog = useRef<HTMLDivElement>(null);
+  const cancel = useRef<HTMLButtonElement>(null);
+
+  useEffect(() => {
+    if (!p) return;
+    const before = document.activeElement as HTMLElement | null;
+    cancel.current?.focus();
+    return () => {
+      if (before?.isConnected) before.focus();
+    };
+  }, [p]);
+
+  // Answered "no" if the page goes away with the question open.
+  useEffect(() => () => answer(false), []);
+
+  if (!p) return null;
+
+  const onKeyDown = (e: KeyboardEvent) => {
+    // Nothing reaches the page's shortcuts while the question is open.
+    e.stopPropagation();
+    if (e.key === 'Escape') {
+      e.preventDefault();
+      answer(false);
+      return;
+    }
+    if (e.key !== 'Tab') return;
+    const buttons = Array.from(dialog.current?.querySelectorAll('button') ?? []);
+    const first = buttons[0];
+    const last = buttons.at(-1);
+    if (!first || !last) return;
+    if (e.shiftKey && document.activeElement === first) {
+      e.preventDefault();
+      last.focus();
+    } else if (!e.shiftKey && document.activeElement === last) {
+      e.preventDefault();
+      first.focus();
+    }
+  };
+
+  return (
+    <div class="modal-backdrop" onClick={() => answer(false)}>
+      <div
+        class="card modal"
+        role="alertdialog"
+        aria-modal="true"
+        aria-labelledby="confirm-message"
+        data-testid="confirm-dialog"
+        ref={dialog}
+        onKeyDown={onKeyDown}
+        onClick={(e) => e.stopPropagation()}
+      >
+        <p id="confirm-message" data-testid="confirm-message">
+          {p.message}
+        </p>
+        <div class="toolbar">
+          <button
+            type="button"
+            ref={cancel}
+            data-testid="confirm-cancel"
+            onClick={() => answer(false)}
+          >
+            Keep
+          </button>
+          <button
+            type="button"
+            class="danger"
+            data-testid="confirm-ok"
+            onClick={() => answer(true)}
+          >
+            {p.confirmLabel}
+          </button>
+        </div>
+      </div>
+    </div>
+  );
+}
