@@ -33,6 +33,7 @@ import { createTranscodeChecker } from './library/transcode-check.js';
 import { withCircuitBreaker } from './providers/circuit-breaker.js';
 import { createHealthMonitor, healthBoard } from './providers/health-monitor.js';
 import type { DownloadProvider } from './providers/provider.js';
+import { configuredClients, configuredIndexers } from './providers/configured.js';
 import { createProviderSet, type ProviderSet } from './providers/provider-set.js';
 import { createSlskdProvider } from './providers/slskd/slskd.provider.js';
 import { slskdSettings } from './providers/slskd/slskd.settings.js';
@@ -147,11 +148,17 @@ const SWEEP_INTERVAL_MS = 10 * 60_000;
 
 /** The composition root: config → database → services → HTTP and workers. */
 export async function startSoulSpot(config: Config, options: StartOptions = {}): Promise<SoulSpot> {
+  // Built (no I/O) before the logger, which must know their secrets.
+  const extraProviders = [
+    ...configuredIndexers(config.indexers),
+    ...configuredClients(config.downloadClients),
+  ];
   const log =
     options.logger ??
     createLogger({
       level: config.logLevel,
       secrets: [
+        ...extraProviders.flatMap((p) => p.secrets),
         config.apiKey,
         config.slskdApiKey,
         config.metricsKey ?? undefined,
@@ -236,6 +243,8 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
       indexer: true,
       client: true,
     },
+    // Indexers in the configured order after slskd: a profile's `providers` reorders them.
+    ...extraProviders,
   ];
   const guarded = configured.map((p) => ({
     ...p,

@@ -39,6 +39,13 @@ export interface Config {
   slskdUrl: string;
   slskdApiKey: string | undefined;
   slskdDownloadsDir: string | undefined;
+  /**
+   * Torznab/Newznab indexers and the download clients that fetch their releases (JSON lists in
+   * `SOULSPOT_INDEXERS` and `SOULSPOT_DOWNLOAD_CLIENTS`; src/providers/configured.ts checks each
+   * entry against its adapter's schema). Empty: slskd alone, as before.
+   */
+  indexers: unknown[];
+  downloadClients: unknown[];
   /** The ffmpeg binary the transcode check decodes with (a name on PATH or a path). */
   ffmpegPath: string;
   maxConcurrent: number;
@@ -247,6 +254,18 @@ function parseConfig(src: Source): Config {
   const apiKey = src.SOULSPOT_API_KEY;
   const apiKeyIssue = apiKey === undefined ? null : apiKeyProblem(apiKey.trim());
   if (apiKeyIssue !== null) problems.push(`SOULSPOT_API_KEY: ${apiKeyIssue}`);
+  const jsonList = (name: string): unknown[] => {
+    const text = src[name];
+    if (text === undefined || text.trim() === '') return [];
+    try {
+      const parsed: unknown = JSON.parse(text);
+      if (Array.isArray(parsed)) return parsed;
+      problems.push(`${name}: expected a JSON list`);
+    } catch (error) {
+      problems.push(`${name}: not valid JSON (${(error as Error).message})`);
+    }
+    return [];
+  };
   const config = {
     host: str('SOULSPOT_HOST'),
     port: int('SOULSPOT_PORT', 0, 65535),
@@ -259,6 +278,8 @@ function parseConfig(src: Source): Config {
     slskdDownloadsDir: src.SOULSPOT_SLSKD_DOWNLOADS_DIR
       ? path.resolve(src.SOULSPOT_SLSKD_DOWNLOADS_DIR)
       : undefined,
+    indexers: jsonList('SOULSPOT_INDEXERS'),
+    downloadClients: jsonList('SOULSPOT_DOWNLOAD_CLIENTS'),
     ffmpegPath: str('SOULSPOT_FFMPEG_PATH'),
     maxConcurrent: int('SOULSPOT_MAX_CONCURRENT', 1, 10_000),
     maxConcurrentFiling: int('SOULSPOT_MAX_CONCURRENT_FILING', 1, 1_000),

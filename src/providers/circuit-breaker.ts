@@ -97,6 +97,9 @@ export function withCircuitBreaker(
         return { state: 'down', message: error instanceof Error ? error.message : String(error) };
       }
     },
+    // Pure (no daemon call): a release indexer's own query fallbacks, lost here, would search
+    // by Soulseek's file-name queries.
+    ...(inner.queriesFor ? { queriesFor: (track) => inner.queriesFor!(track) } : {}),
     startSearch: (id, text, timeoutMs) => guard(() => inner.startSearch(id, text, timeoutMs)),
     getSearch: (id) => guard(() => inner.getSearch(id)),
     deleteSearch: (id) => guard(() => inner.deleteSearch(id)),
