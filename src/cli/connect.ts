@@ -1,5 +1,4 @@
-import { ConfigError, loadConfig, type Config } from '../config/config.js';
-import { createLogger } from '../log/logger.js';
+import type { Config } from '../config/config.js';
 import { CliError, createClient, type ApiClient } from './client.js';
 
 export interface ConnectOptions {
@@ -32,7 +31,7 @@ export async function connect(opts: ConnectOptions): Promise<Connection> {
       throw new CliError('usage', `--url must be an http:// or https:// address, not "${url}"`);
     return { client: createClient({ url, apiKey }), mode: 'server', close: async () => undefined };
   }
-  const config = readConfig(opts.env);
+  const config = await readConfig(opts.env);
   if (opts.standalone !== true) {
     const local = `http://${connectHost(config.host)}:${config.port}`;
     if (await answersLikeSoulSpot(local)) {
@@ -56,12 +55,13 @@ async function startStandalone(
   apiKey: string | undefined,
 ): Promise<Connection> {
   // Its own loopback port, whatever the configuration says: nothing outside needs to reach it.
-  const config = readConfig({ ...opts.env, SOULSPOT_HOST: '127.0.0.1', SOULSPOT_PORT: '0' });
+  const config = await readConfig({ ...opts.env, SOULSPOT_HOST: '127.0.0.1', SOULSPOT_PORT: '0' });
   opts.say(
     `Starting SoulSpot in this process (slskd at ${redact(config.slskdUrl)}, library ${config.libraryDir})`,
   );
   // Loaded here, not at the top: commands against a server never load the whole application.
   const { startSoulSpot } = await import('../main.js');
+  const { createLogger } = await import('../log/logger.js');
   const logger = createLogger({
     // Errors only unless asked for more; on stderr, so --json keeps stdout to itself.
     level: nonEmpty(opts.env.SOULSPOT_LOG_LEVEL) ? config.logLevel : 'error',
@@ -103,7 +103,9 @@ async function providersProblem(client: ApiClient, slskdUrl: string): Promise<st
   }
 }
 
-function readConfig(env: Record<string, string | undefined>): Config {
+/** Loaded only when needed: a command given --url never reads (or compiles) the configuration. */
+async function readConfig(env: Record<string, string | undefined>): Promise<Config> {
+  const { ConfigError, loadConfig } = await import('../config/config.js');
   try {
     return loadConfig(env);
   } catch (error) {

@@ -106,18 +106,21 @@ export function createFollower(
     refresh,
     async until(done, signal) {
       const timer = setInterval(() => void refresh(tracker.unfinishedIds()), RECONCILE_MS);
+      // One listener for the whole wait (one per turn would pile up on a long run).
+      const onAbort = (): void => poke();
+      signal.addEventListener('abort', onAbort);
       try {
         while (!done() && !signal.aborted) {
           if (failure) throw failure;
           await new Promise<void>((resolve) => {
             wake = resolve;
-            signal.addEventListener('abort', () => resolve(), { once: true });
           });
           wake = null;
         }
         if (failure) throw failure;
       } finally {
         clearInterval(timer);
+        signal.removeEventListener('abort', onAbort);
       }
     },
     wake: poke,

@@ -61,8 +61,9 @@ export function paint(text: string, colour: Colour | undefined, enabled: boolean
   return enabled && colour ? `\x1b[${SGR[colour]}m${text}\x1b[0m` : text;
 }
 
-export const paintStatus = (status: string, enabled: boolean): string =>
-  paint(status, STATUS_COLOURS[status], enabled);
+/** The status word, padded to `width` (the colour is looked up by the bare word). */
+export const paintStatus = (status: string, enabled: boolean, width = 0): string =>
+  paint(status.padEnd(width), STATUS_COLOURS[status], enabled);
 
 /**
  * Whether to colour: only on a terminal, never with NO_COLOR set to anything non-empty

@@ -91,6 +91,8 @@ describe('format', () => {
   it('paints only when asked', () => {
     expect(paintStatus('failed', true)).toBe('\x1b[31mfailed\x1b[0m');
     expect(paintStatus('failed', false)).toBe('failed');
+    // Padded inside the colour, looked up by the bare word.
+    expect(paintStatus('queued', true, 8)).toBe('\x1b[36mqueued  \x1b[0m');
   });
 
   it("a peer's escape sequences never reach the terminal", () => {

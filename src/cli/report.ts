@@ -26,7 +26,7 @@ export interface Output {
 /** One line for a status change: what it is now, and why for an end (pure). */
 export function statusLine(item: Tracked, colour: boolean): string {
   const name = trackName(item);
-  const word = paintStatus(item.status.padEnd(11), colour);
+  const word = paintStatus(item.status, colour, 11);
   if (item.status === 'completed')
     return `${word} ${name}${item.libraryPath ? ` -> ${printable(item.libraryPath)}` : ''}`;
   if (item.status === 'failed' || item.status === 'cancelled')
@@ -75,15 +75,13 @@ export function barReporter(stream: NodeJS.WriteStream, colour: boolean): Report
       fps: 8,
       barCompleteChar: '\u2588',
       barIncompleteChar: '\u2591',
-      // Written when the output is not a terminal too (a test's pty may not say so), never chosen
-      // for a pipe: main.ts picks the plain reporter there.
-      noTTYOutput: true,
     },
     cliProgress.Presets.shades_classic,
   );
   const bars = new Map<string, cliProgress.SingleBar>();
+  let stopped = false;
   const payload = (item: Tracked) => ({
-    status: paintStatus(item.status.padEnd(11), colour),
+    status: paintStatus(item.status, colour, 11),
     name: fit(trackName(item), NAME_WIDTH),
     size: formatBytes(item.size).padStart(8),
     speed: formatSpeed(item.speed).padStart(10),
@@ -97,12 +95,13 @@ export function barReporter(stream: NodeJS.WriteStream, colour: boolean): Report
     change(c) {
       const { item } = c;
       if (TERMINAL.has(item.status)) {
+        // Logged first: remove() redraws, which writes the log above the bars that are left.
+        multibar.log(`${statusLine(item, colour)}\n`);
         const bar = bars.get(item.id);
         if (bar) {
           multibar.remove(bar);
           bars.delete(item.id);
-        }
-        multibar.log(`${statusLine(item, colour)}\n`);
+        } else multibar.update();
         return;
       }
       if (ACTIVE.has(item.status) && !bars.has(item.id)) {
@@ -116,7 +115,13 @@ export function barReporter(stream: NodeJS.WriteStream, colour: boolean): Report
     },
     progress: update,
     note: (line) => multibar.log(`${line}\n`),
-    stop: () => multibar.stop(),
+    stop: () => {
+      if (stopped) return;
+      stopped = true;
+      // Writes what is still in the log buffer before the bars go.
+      multibar.update();
+      multibar.stop();
+    },
   };
 }
 

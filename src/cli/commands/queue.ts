@@ -78,5 +78,5 @@ export function queueLine(d: DownloadView, colour: boolean): string {
   const pct = `${d.progress.toFixed(0)}%`.padStart(4);
   const size = d.size !== null ? `  ${formatBytes(d.size)}` : '';
   const where = d.status === 'completed' && d.libraryPath ? ` -> ${printable(d.libraryPath)}` : '';
-  return `${d.id}  ${paintStatus(d.status.padEnd(11), colour)} ${pct}  ${trackName(d)}${size}${where}${reason(d)}`;
+  return `${d.id}  ${paintStatus(d.status, colour, 11)} ${pct}  ${trackName(d)}${size}${where}${reason(d)}`;
 }
