@@ -76,66 +76,89 @@ describe('commands against a server', () => {
     expect(doc.ranked[0]?.username).toBe(t.expected.username);
   });
 
-  it('queue lists with filters; retry, cancel, pause and resume go through the batch endpoint', async () => {
-    const ok = tracks[1] as CatalogueTrack;
-    const got = await runCli(['--json', 'get', name(ok), 'Nobody - Has It'], { env, cwd: dir });
-    expect(got.code).toBe(1);
-    const { items } = JSON.parse(got.stdout) as { items: [{ id: string }, { id: string }] };
-    const [done, failed] = items;
+  // A dozen CLI runs: each starts a Node process, which takes seconds on a loaded machine.
+  it(
+    'queue lists with filters; retry, cancel, pause and resume go through the batch endpoint',
+    { timeout: 240_000 },
+    async () => {
+      const ok = tracks[1] as CatalogueTrack;
+      const got = await runCli(['--json', 'get', name(ok), 'Nobody - Has It'], { env, cwd: dir });
+      expect(got.code).toBe(1);
+      const { items } = JSON.parse(got.stdout) as { items: [{ id: string }, { id: string }] };
+      const [done, failed] = items;
 
-    const list = await runCli(['queue', '--status', 'failed'], { env, cwd: dir });
-    expect(list.code).toBe(0);
-    expect(list.stdout).toMatch(
-      new RegExp(`^${failed.id}  failed +0%  Nobody - Has It: no_results: `, 'm'),
-    );
-    expect(list.stdout).not.toContain(done.id);
-    const byText = JSON.parse(
-      (await runCli(['--json', 'queue', '-q', ok.title], { env, cwd: dir })).stdout,
-    ) as {
-      items: Array<{ id: string }>;
-    };
-    expect(byText.items.map((i) => i.id)).toEqual([done.id]);
-    expect((await runCli(['queue', '--status', 'nonsense'], { env, cwd: dir })).code).toBe(2);
+      const list = await runCli(['queue', '--status', 'failed'], { env, cwd: dir });
+      expect(list.code).toBe(0);
+      expect(list.stdout).toMatch(
+        new RegExp(`^${failed.id}  failed +0%  Nobody - Has It: no_results: `, 'm'),
+      );
+      expect(list.stdout).not.toContain(done.id);
+      const byText = JSON.parse(
+        (await runCli(['--json', 'queue', '-q', ok.title], { env, cwd: dir })).stdout,
+      ) as {
+        items: Array<{ id: string }>;
+      };
+      expect(byText.items.map((i) => i.id)).toEqual([done.id]);
+      expect((await runCli(['queue', '--status', 'nonsense'], { env, cwd: dir })).code).toBe(2);
 
-    // A completed download cannot be cancelled: the batch says so, exit 1.
-    const cancel = await runCli(['cancel', done.id], { env, cwd: dir });
-    expect(cancel.code).toBe(1);
-    expect(cancel.stdout).toMatch(new RegExp(`^0 cancelled, 1 not\\n  ${done.id}: conflict: `));
-    const retry = await runCli(['retry', failed.id], { env, cwd: dir });
-    expect(retry.stdout).toBe('1 retried, 0 not\n');
-    expect(retry.code).toBe(0);
-    await stack.waitFor((all) => all.find((d) => d.id === failed.id)?.status === 'failed');
-    // Pause and resume a waiting one while the queue is paused (so it stays waiting).
-    await stack.api('POST', '/api/queue/pause');
-    const waiting = await stack.api<{ id: string }>('POST', '/api/downloads', {
-      artist: 'Held',
-      title: 'Back',
-    });
-    const pause = await runCli(['--json', 'pause', waiting.body.id], { env, cwd: dir });
-    expect(JSON.parse(pause.stdout)).toEqual({
-      action: 'pause',
-      successCount: 1,
-      failedCount: 0,
-      errors: [],
-    });
-    expect(
-      (await stack.api<{ status: string }>('GET', `/api/downloads/${waiting.body.id}`)).body.status,
-    ).toBe('paused');
-    expect((await runCli(['resume', waiting.body.id], { env, cwd: dir })).code).toBe(0);
-    expect((await runCli(['cancel', waiting.body.id], { env, cwd: dir })).code).toBe(0);
-    await stack.api('POST', '/api/queue/resume');
-  });
+      // A completed download cannot be cancelled: the batch says so, exit 1.
+      const cancel = await runCli(['cancel', done.id], { env, cwd: dir });
+      expect(cancel.code).toBe(1);
+      expect(cancel.stdout).toMatch(new RegExp(`^0 cancelled, 1 not\\n  ${done.id}: conflict: `));
+      const retry = await runCli(['retry', failed.id], { env, cwd: dir });
+      expect(retry.stdout).toBe('1 retried, 0 not\n');
+      expect(retry.code).toBe(0);
+      await stack.waitFor((all) => all.find((d) => d.id === failed.id)?.status === 'failed');
+      // Pause and resume a waiting one while the queue is paused (so it stays waiting).
+      await stack.api('POST', '/api/queue/pause');
+      const waiting = await stack.api<{ id: string }>('POST', '/api/downloads', {
+        artist: 'Held',
+        title: 'Back',
+      });
+      const pause = await runCli(['--json', 'pause', waiting.body.id], { env, cwd: dir });
+      expect(JSON.parse(pause.stdout)).toEqual({
+        action: 'pause',
+        successCount: 1,
+        failedCount: 0,
+        errors: [],
+      });
+      expect(
+        (await stack.api<{ status: string }>('GET', `/api/downloads/${waiting.body.id}`)).body
+          .status,
+      ).toBe('paused');
+      expect((await runCli(['resume', waiting.body.id], { env, cwd: dir })).code).toBe(0);
+      expect((await runCli(['cancel', waiting.body.id], { env, cwd: dir })).code).toBe(0);
+      await stack.api('POST', '/api/queue/resume');
+    },
+  );
 
-  it('watch --until-idle follows everything from the event stream until nothing is left', async () => {
-    const queued = await runCli(['get', '--no-wait', name(SLOW)], { env, cwd: dir });
-    expect(queued.code, queued.stderr).toBe(0);
-    const run = await runCli(['watch', '--until-idle'], { env, cwd: dir });
-    expect(run.code, run.stdout).toBe(0);
-    expect(run.stdout).toMatch(/^Watching 1 unfinished downloads until none is left$/m);
-    expect(run.stdout).toMatch(new RegExp(`^downloading ${name(SLOW)} \\(from slowpeer, `, 'm'));
-    expect(run.stdout).toMatch(new RegExp(`^completed   ${name(SLOW)} -> `, 'm'));
-    expect(run.stdout).toContain('Seen: 1 completed, 0 failed, 0 cancelled, 0 unfinished');
-  });
+  it(
+    'watch --until-idle follows everything from the event stream until nothing is left',
+    { timeout: 120_000 },
+    async () => {
+      // Held until watch is connected, so it sees the track through every stage.
+      await stack.api('POST', '/api/queue/pause');
+      const queued = await runCli(['get', '--no-wait', name(SLOW)], { env, cwd: dir });
+      expect(queued.code, queued.stderr).toBe(0);
+      expect(queued.stdout).toContain('Queued 1 track (not waiting');
+      let resumed = false;
+      const run = await runCli(['watch', '--until-idle'], {
+        env,
+        cwd: dir,
+        onStdout: (sofar) => {
+          if (!resumed && sofar.includes('Watching')) {
+            resumed = true;
+            void stack.api('POST', '/api/queue/resume');
+          }
+        },
+      });
+      expect(run.code, run.stdout).toBe(0);
+      expect(run.stdout).toMatch(/^Watching 1 unfinished downloads until none is left$/m);
+      expect(run.stdout).toMatch(new RegExp(`^downloading ${name(SLOW)} \\(from slowpeer, `, 'm'));
+      expect(run.stdout).toMatch(new RegExp(`^completed   ${name(SLOW)} -> `, 'm'));
+      expect(run.stdout).toContain('Seen: 1 completed, 0 failed, 0 cancelled, 0 unfinished');
+    },
+  );
 });
 
 /** No SOULSPOT_API_KEY: the key comes from the data dir, as a first start makes it. */

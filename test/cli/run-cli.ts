@@ -28,7 +28,14 @@ const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
  */
 export function runCli(
   args: string[],
-  opts: { env: Record<string, string>; cwd: string; tty?: boolean; timeoutMs?: number },
+  opts: {
+    env: Record<string, string>;
+    cwd: string;
+    tty?: boolean;
+    timeoutMs?: number;
+    /** Called with all of stdout so far, each time more arrives. */
+    onStdout?: (sofar: string) => void;
+  },
 ): Promise<CliRun> {
   const child = opts.tty
     ? spawn(
@@ -47,7 +54,10 @@ export function runCli(
       });
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+  child.stdout.on('data', (b: Buffer) => {
+    stdout += b.toString();
+    opts.onStdout?.(stdout);
+  });
   child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
