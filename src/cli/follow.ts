@@ -5,6 +5,7 @@ import type { DownloadView, ProgressDelta, Tracker } from './tracker.js';
 
 /** A reload of every unfinished track this often, in case an event was missed. */
 const RECONCILE_MS = 15_000;
+const RECONCILE_BATCH = 200;
 const FETCH_CONCURRENCY = 8;
 
 export interface Follower {
@@ -105,7 +106,14 @@ export function createFollower(
     ready: stream.ready,
     refresh,
     async until(done, signal) {
-      const timer = setInterval(() => void refresh(tracker.unfinishedIds()), RECONCILE_MS);
+      // At most RECONCILE_BATCH a round, in turn: a 10,000-track playlist is not reloaded at once.
+      let turn = 0;
+      const timer = setInterval(() => {
+        const ids = tracker.unfinishedIds();
+        const start = ids.length > RECONCILE_BATCH ? (turn * RECONCILE_BATCH) % ids.length : 0;
+        turn++;
+        void refresh(ids.slice(start, start + RECONCILE_BATCH));
+      }, RECONCILE_MS);
       // One listener for the whole wait (one per turn would pile up on a long run).
       const onAbort = (): void => poke();
       signal.addEventListener('abort', onAbort);

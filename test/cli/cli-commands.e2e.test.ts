@@ -18,6 +18,7 @@ let dir: string;
 let env: Record<string, string>;
 const name = (t: { artist: string; title: string }): string => `${t.artist} - ${t.title}`;
 const SLOW = { artist: 'Tidal Engine', title: 'Slow Current' };
+const ALBUM = { artist: 'Copper Moth', album: 'Lanterns', titles: ['Wick', 'Flame', 'Ember'] };
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'soulspot-cli-cmd-'));
@@ -25,6 +26,16 @@ beforeAll(async () => {
   tracks = catalogue.tracks;
   const slowFile = path.join(dir, 'share', 'slow.flac');
   await makeTone(slowFile, { seconds: 12, frequency: 610, format: 'flac' });
+  const albumFiles = await Promise.all(
+    ALBUM.titles.map(async (title, i) => {
+      const localPath = path.join(dir, 'share', `album-${i}.flac`);
+      await makeTone(localPath, { seconds: 2, frequency: 700 + 40 * i, format: 'flac' });
+      return {
+        remotePath: `@@cm\\Music\\${ALBUM.artist}\\${ALBUM.album} (2019)\\0${i + 1} - ${title}.flac`,
+        localPath,
+      };
+    }),
+  );
   stack = await startStack({
     users: [
       ...catalogue.users,
@@ -38,6 +49,7 @@ beforeAll(async () => {
         ],
         behaviour: { uploadSpeed: 40_000 },
       },
+      { username: 'albumpeer', files: albumFiles },
     ],
     env: { SOULSPOT_MAX_RETRIES: '0' },
   });
@@ -75,6 +87,31 @@ describe('commands against a server', () => {
     expect(doc.ranked).toHaveLength(1);
     expect(doc.ranked[0]?.username).toBe(t.expected.username);
   });
+
+  it(
+    'get --album: the folder is found, its tracks follow, the summary counts them',
+    { timeout: 120_000 },
+    async () => {
+      const run = await runCli(['get', '--album', `${ALBUM.artist} - ${ALBUM.album}`], {
+        env,
+        cwd: dir,
+      });
+      expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
+      expect(run.stdout.split('\n')[0]).toBe(
+        `Album ${ALBUM.artist} - ${ALBUM.album}: 0 tracks so far, looking for its folder`,
+      );
+      for (const [i, title] of ALBUM.titles.entries()) {
+        const file = path.join(
+          stack.config.libraryDir,
+          ALBUM.artist,
+          ALBUM.album,
+          `0${i + 1} - ${title}.flac`,
+        );
+        expect(run.stdout).toContain(`completed   ${ALBUM.artist} - ${title} -> ${file}`);
+      }
+      expect(run.stdout).toContain('Summary: 3 completed, 0 failed, 0 cancelled');
+    },
+  );
 
   // A dozen CLI runs: each starts a Node process, which takes seconds on a loaded machine.
   it(
