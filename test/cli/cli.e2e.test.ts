@@ -178,6 +178,30 @@ describe('soulspot get', () => {
 });
 
 describe('errors and exit codes', () => {
+  it('Ctrl-C: the summary of what is unfinished, exit 130, the download stays queued', async () => {
+    let sent = false;
+    const run = await runCli(['get', name(SLOW)], {
+      env,
+      cwd: dir,
+      onStdout: (sofar, kill) => {
+        if (!sent && sofar.includes('downloading ')) {
+          sent = true;
+          kill('SIGINT');
+        }
+      },
+    });
+    expect(sent).toBe(true);
+    expect(run.code, run.stdout).toBe(EXIT_CODES.interrupted.code);
+    expect(run.stdout).toMatch(
+      /\nSummary: 0 completed, 0 failed, 0 cancelled, 1 unfinished\n {2}(downloading|processing) Slow Harbor - Long Crossing\n$/,
+    );
+    // Stopping the CLI does not cancel anything: the server finishes the track.
+    await stack.waitFor((all) => {
+      const slow = all.filter((d) => d.title === SLOW.title);
+      return slow.length === 2 && slow.every((d) => d.status === 'completed');
+    });
+  });
+
   it('a wrong API key says so: exit 4', async () => {
     const run = await runCli(['get', 'Any - Thing'], {
       env: { ...env, SOULSPOT_API_KEY: 'not-the-key-0123456789' },

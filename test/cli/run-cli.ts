@@ -33,8 +33,8 @@ export function runCli(
     cwd: string;
     tty?: boolean;
     timeoutMs?: number;
-    /** Called with all of stdout so far, each time more arrives. */
-    onStdout?: (sofar: string) => void;
+    /** Called with all of stdout so far, each time more arrives (and a way to signal the CLI). */
+    onStdout?: (sofar: string, kill: (signal: NodeJS.Signals) => void) => void;
   },
 ): Promise<CliRun> {
   const child = opts.tty
@@ -56,7 +56,7 @@ export function runCli(
   let stderr = '';
   child.stdout.on('data', (b: Buffer) => {
     stdout += b.toString();
-    opts.onStdout?.(stdout);
+    opts.onStdout?.(stdout, (signal) => child.kill(signal));
   });
   child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
   return new Promise((resolve, reject) => {
