@@ -33,7 +33,7 @@ import { createTranscodeChecker } from './library/transcode-check.js';
 import { withCircuitBreaker } from './providers/circuit-breaker.js';
 import { createHealthMonitor, healthBoard } from './providers/health-monitor.js';
 import type { DownloadProvider } from './providers/provider.js';
-import { configuredClients, configuredIndexers } from './providers/configured.js';
+import { configuredProviders } from './providers/configured.js';
 import { createProviderSet, type ProviderSet } from './providers/provider-set.js';
 import { createSlskdProvider } from './providers/slskd/slskd.provider.js';
 import { slskdSettings } from './providers/slskd/slskd.settings.js';
@@ -149,10 +149,7 @@ const SWEEP_INTERVAL_MS = 10 * 60_000;
 /** The composition root: config → database → services → HTTP and workers. */
 export async function startSoulSpot(config: Config, options: StartOptions = {}): Promise<SoulSpot> {
   // Built (no I/O) before the logger, which must know their secrets.
-  const extraProviders = [
-    ...configuredIndexers(config.indexers),
-    ...configuredClients(config.downloadClients),
-  ];
+  const extraProviders = configuredProviders(config.indexers, config.downloadClients);
   const log =
     options.logger ??
     createLogger({

@@ -181,7 +181,15 @@ export function createDownloadCommands(deps: {
           ? await repo.getAttempt(row.current_attempt_id)
           : undefined;
         const hasFile = attempt?.state === 'succeeded';
-        const size = hasFile ? attempt.size : 0;
+        // A release's attempt records the whole release's size: the file's own is on disk.
+        const size = !hasFile
+          ? 0
+          : attempt.release && attempt.local_path
+            ? await stat(attempt.local_path).then(
+                (s) => s.size,
+                () => 0,
+              )
+            : attempt.size;
         // The same rule filing applies (library/disk.ts ensureRoom): resume only what fits.
         if (size > room) continue;
         room -= size;

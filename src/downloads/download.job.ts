@@ -1,3 +1,4 @@
+import { redactUrls } from '../providers/link-redaction.js';
 import type { Updateable } from 'kysely';
 import type { Db } from '../db/database.js';
 import type { AttemptsTable, DownloadsTable } from '../db/schema.js';
@@ -204,7 +205,9 @@ export class JobContext {
     const patch = {
       state: outcome.state,
       error_code: failed ? outcome.code : null,
-      error_message: failed ? outcome.message : null,
+      // A backstop: an adapter's message that quotes an indexer link would carry its API key into
+      // the API, events, webhooks and the blocklist (link-redaction.ts).
+      error_message: failed ? redactUrls(outcome.message) : null,
       updated_at: t,
       finished_at: t,
       // The speed sample of statistics (migration 017): the daemon's average over the transfer.

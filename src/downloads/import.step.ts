@@ -114,7 +114,10 @@ export async function importStep(ctx: JobContext): Promise<boolean> {
 
     // Checked again right before reading: the path may have been swapped for a symlink since.
     const check = await verifyAudioFile(await confinedRealPath(root, source), {
-      size: attempt.size,
+      // An indexer release's attempt records the whole release's size (a torrent, an NZB), not
+      // the wanted file's the client picked from it; the client checked those bytes itself
+      // (torrent piece hashes, yEnc CRCs), and the audio checks below still apply.
+      ...(attempt.release ? {} : { size: attempt.size }),
       durationSeconds: ctx.row.duration_seconds,
     });
     if (!check.ok) {
@@ -142,7 +145,11 @@ export async function importStep(ctx: JobContext): Promise<boolean> {
         discTotal: ctx.row.disc_total,
         year: ctx.row.year,
         genre: ctx.row.genre,
-        extension: attempt.extension || path.extname(source).slice(1),
+        // A release's attempt carries the format its title claimed; the file picked from it is
+        // what is filed, so its own extension names it.
+        extension: attempt.release
+          ? path.extname(source).slice(1)
+          : attempt.extension || path.extname(source).slice(1),
       },
       {
         namingPattern: ctx.deps.settings.get('namingPattern'),
@@ -153,7 +160,9 @@ export async function importStep(ctx: JobContext): Promise<boolean> {
     if (target !== attempt.target_path) {
       await ctx.updateAttempt(attempt.id, { target_path: target, updated_at: now() });
     }
-    await ensureRoom(config.libraryDir, attempt.size, config.minFreeBytes);
+    // The file's own size: an indexer release's attempt records the whole release's.
+    const fileSize = attempt.release ? (await stat(source)).size : attempt.size;
+    await ensureRoom(config.libraryDir, fileSize, config.minFreeBytes);
     const processed = await fileWithPostProcessing(ctx, attempt, root, source, segments);
     if (processed === null) return true;
     if (processed !== 'plain') return await complete(ctx, attempt, root, source, processed);

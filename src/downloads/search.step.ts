@@ -10,7 +10,8 @@ import {
   type Indexer,
 } from '../providers/provider.js';
 import { indexerFor } from '../providers/provider-set.js';
-import { sourcesOf, type ProviderId } from '../providers/release.js';
+import { SLSKD, sourcesOf, type ProviderId } from '../providers/release.js';
+import { LeaseLostError } from '../queue/queue.repository.js';
 import { errorPolicy } from './error-codes.js';
 import { indexerNow, indexerOrder, moveToNextIndexer } from './provider-fallback.js';
 import type { JobContext, SourcePolicy } from './download.job.js';
@@ -193,20 +194,29 @@ export async function searchStep(ctx: JobContext): Promise<boolean> {
       }
       snapshot = await waitForSearch(ctx, indexer, searchId);
     } catch (error) {
-      // Down, unreachable or rate-limiting: the next indexer searches instead of the download
-      // waiting for this one; with none left, it waits (the pipeline's error handling).
-      if (
-        error instanceof ProviderError &&
-        errorPolicy(error.code).waitForDaemon &&
-        (await moveToNextIndexer(ctx, order, current, `${current}: ${error.message}`))
-      ) {
-        continue;
+      if (error instanceof LeaseLostError || ctx.signal.aborted) throw error;
+      // Down, unreachable, rate-limiting, timed out or answering garbage: the next indexer
+      // searches instead of this download waiting for (or retrying) this one.
+      const message = error instanceof Error ? error.message : String(error);
+      if (await moveToNextIndexer(ctx, order, current, `${current}: ${message}`)) continue;
+      // The last one: the download waits for it (the pipeline's error handling). A wait that
+      // started past the first indexer begins at the first again, not at this one for hours.
+      if (current !== order[0] && error instanceof ProviderError) {
+        if (errorPolicy(error.code).waitForDaemon) await ctx.save({ search_provider: null });
       }
       throw error;
     }
     if (snapshot === 'lost') {
-      // Lost in an slskd restart, or refused: search again under a new id, a few times at most.
-      if (++lost > 3) throw providerUnavailable(current, `${current} keeps losing searches`);
+      // Lost in an slskd restart, or refused: search again under a new id, a few times at most,
+      // then the next indexer.
+      if (++lost > 3) {
+        const why = `${current} keeps losing searches`;
+        if (await moveToNextIndexer(ctx, order, current, why)) {
+          lost = 0;
+          continue;
+        }
+        throw providerUnavailable(current, why);
+      }
       await ctx.save({ search_id: null });
       continue;
     }
@@ -217,10 +227,12 @@ export async function searchStep(ctx: JobContext): Promise<boolean> {
       ctx.deps.sources,
       ctx.deps.profiles,
     );
-    const earlier = readCandidates(ctx.row.candidates)?.earlier;
+    // Only indexers before this one in this round have a story to keep: at the first, what is
+    // stored is an earlier round's (kept through a retry backoff to explain it).
+    const earlier = current === order[0] ? undefined : readCandidates(ctx.row.candidates)?.earlier;
     const stored: StoredCandidates = {
       ...ranked,
-      ...(order.length > 1 ? { provider: current } : {}),
+      ...(order.length > 1 || current !== SLSKD ? { provider: current } : {}),
       ...(earlier ? { earlier } : {}),
     };
     void indexer.deleteSearch(searchId).catch(() => undefined);

@@ -1,4 +1,5 @@
 import type { DownloadProvider, TransferStatus } from '../providers/provider.js';
+import type { ProviderSet } from '../providers/provider-set.js';
 
 export type TransferUpdate =
   | { kind: 'status'; transfer: TransferStatus }
@@ -153,12 +154,17 @@ export function createTransferMonitor(deps: {
     const started = Date.now();
     let updates: Array<[string, TransferUpdate]>;
     try {
-      const transfers = await deps.provider.listTransfers();
+      const { transfers, failed } = await listAll(deps.provider);
       last = { at: Date.now(), transfers };
       const byId = new Map(transfers.map((t) => [t.id, t]));
+      // A client that could not be asked may hold a transfer not seen: unavailable, not missing
+      // (missing three times reads as "the daemon dropped it"). The other clients' go on.
+      const notSeen: TransferUpdate =
+        failed.length > 0 ? { kind: 'unavailable', error: failed[0] } : { kind: 'missing' };
+      if (failed.length > 0) lastError = failed[0];
       updates = [...listeners.keys()].map((id) => {
         const t = byId.get(id);
-        return [id, t && !t.removed ? { kind: 'status', transfer: t } : { kind: 'missing' }];
+        return [id, t && !t.removed ? { kind: 'status', transfer: t } : notSeen];
       });
       deps.onCycle?.({
         transfers: transfers.length,
@@ -270,3 +276,18 @@ export function createTransferMonitor(deps: {
 }
 
 export type TransferMonitor = ReturnType<typeof createTransferMonitor>;
+
+/**
+ * The transfers of every client: a provider set reads each client on its own (one down leaves the
+ * others readable, provider-set.ts); a single provider all or nothing. Throws only when nothing
+ * could be read.
+ */
+async function listAll(
+  provider: DownloadProvider,
+): Promise<{ transfers: TransferStatus[]; failed: unknown[] }> {
+  const each = (provider as Partial<Pick<ProviderSet, 'listTransfersEach'>>).listTransfersEach;
+  if (!each) return { transfers: await provider.listTransfers(), failed: [] };
+  const result = await each.call(provider);
+  if (result.transfers.length === 0 && result.failed.length > 0) throw result.failed[0];
+  return result;
+}

@@ -1,4 +1,5 @@
 import { Compile } from 'typebox/compile';
+import { ConfigError } from '../config/config-error.js';
 import { Value } from 'typebox/value';
 import type { TSchema } from 'typebox';
 import { createNzbgetProvider } from './nzbget/nzbget.provider.js';
@@ -16,7 +17,8 @@ import {
 } from './qbittorrent/qbittorrent.settings.js';
 import { createSabnzbdProvider } from './sabnzbd/sabnzbd.provider.js';
 import { SabnzbdSettingsSchema, sabnzbdSettings } from './sabnzbd/sabnzbd.settings.js';
-import { createTorznabIndexers } from './torznab/torznab.factory.js';
+import { createTorznabIndexers, TorznabSettingsError } from './torznab/torznab.factory.js';
+import type { TorznabProvider } from './torznab/torznab.provider.js';
 
 /**
  * The providers beyond slskd, from configuration (docs/architecture.md, "Providers: indexers and
@@ -26,9 +28,10 @@ import { createTorznabIndexers } from './torznab/torznab.factory.js';
  * and the field and never quoting a secret.
  */
 
-export class ProviderConfigError extends Error {
+/** Bad provider configuration: reported at start like every other configuration problem. */
+export class ProviderConfigError extends ConfigError {
   constructor(message: string) {
-    super(message);
+    super([message]);
     this.name = 'ProviderConfigError';
   }
 }
@@ -174,4 +177,42 @@ function clientOnly(client: DownloadClient): DownloadProvider {
       new ProviderError('unknown', `${client.name} is a download client, not an indexer`),
     );
   return { ...client, startSearch: no, getSearch: no, deleteSearch: no };
+}
+
+/** The protocol each client type fetches: an indexer's releases must go to one that speaks it. */
+const CLIENT_PROTOCOL: Record<string, 'torrent' | 'usenet'> = {
+  qbittorrent: 'torrent',
+  nzbget: 'usenet',
+  sabnzbd: 'usenet',
+};
+
+/**
+ * Every configured provider after slskd: the indexers (configured order), then the clients. An
+ * indexer whose `clientId` names no configured client of its protocol is refused here: its
+ * releases could never be fetched, and every download would wait on a client that is not there.
+ */
+export function configuredProviders(
+  indexers: readonly unknown[],
+  clients: readonly unknown[],
+): ConfiguredProvider[] {
+  const builtClients = configuredClients(clients);
+  let builtIndexers: ConfiguredProvider[];
+  try {
+    builtIndexers = configuredIndexers(indexers);
+  } catch (error) {
+    if (error instanceof TorznabSettingsError) {
+      throw new ProviderConfigError(`SOULSPOT_INDEXERS: ${error.message}`);
+    }
+    throw error;
+  }
+  const names = new Set(builtClients.map((c) => c.adapter.name));
+  for (const entry of builtIndexers) {
+    const settings = (entry.adapter as unknown as TorznabProvider).settings;
+    if (!names.has(settings.clientId) || CLIENT_PROTOCOL[settings.clientId] !== settings.protocol) {
+      throw new ProviderConfigError(
+        `SOULSPOT_INDEXERS: indexer "${settings.id}" (${settings.protocol}) names client "${settings.clientId}", which is not a configured ${settings.protocol} client (configured: ${[...names].join(', ') || 'none'}; SOULSPOT_DOWNLOAD_CLIENTS)`,
+      );
+    }
+  }
+  return [...builtIndexers, ...builtClients];
 }

@@ -39,6 +39,11 @@ export interface ProviderSet extends DownloadProvider {
    */
   client(id?: ProviderId): DownloadClient;
   indexer(id: ProviderId): Indexer;
+  /**
+   * Every client's transfers, each client on its own: one client down (its circuit open) leaves the
+   * others' transfers readable. `listTransfers` is the all-or-nothing form.
+   */
+  listTransfersEach(): Promise<{ transfers: TransferStatus[]; failed: unknown[] }>;
   /** Open only when every provider's circuit is open: nothing could work then. */
   readonly circuit: CircuitStateName;
 }
@@ -98,6 +103,17 @@ export function createProviderSet(roles: {
         ),
       );
       return lists.flat();
+    },
+    async listTransfersEach() {
+      const lists = await Promise.allSettled(
+        roles.clients.map(async (c) =>
+          (await c.listTransfers()).map((t) => ({ ...t, provider: c.name })),
+        ),
+      );
+      return {
+        transfers: lists.flatMap((l) => (l.status === 'fulfilled' ? l.value : [])),
+        failed: lists.flatMap((l) => (l.status === 'rejected' ? [l.reason] : [])),
+      };
     },
     cancel: (source, transferId) => first.cancel(source, transferId),
     forget: (source, transferId) => first.forget(source, transferId),

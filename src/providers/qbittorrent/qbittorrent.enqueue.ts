@@ -1,3 +1,4 @@
+import { linkForMessages } from '../link-redaction.js';
 import { pickReleaseFile } from '../../matching/release-files.js';
 import type { TrackTarget } from '../../matching/track-match.js';
 import { SafeFetchError, safeFetch } from '../../net/safe-fetch.js';
@@ -54,7 +55,11 @@ export function defaultFetchTorrent(settings: QbittorrentSettings) {
     } catch (error) {
       if (!(error instanceof SafeFetchError)) throw error;
       const code = error.reason === 'too_large' ? 'invalid_file' : 'transfer_failed';
-      throw new ProviderError(code, `Could not fetch the torrent: ${error.message}`);
+      // Not error.message: it quotes the link, and indexers put their API key in it.
+      throw new ProviderError(
+        code,
+        `Could not fetch the torrent from ${linkForMessages(url)} (${error.reason})`,
+      );
     }
   };
 }
