@@ -4,7 +4,9 @@ import { LeaseLostError, type Lease } from '../queue/queue.repository.js';
 import { isActive } from './download.js';
 import { JobContext, type PipelineDeps } from './download.job.js';
 import { FiledUnrecordedError, importStep } from './import.step.js';
-import { needsSearch, readCandidates, searchStep } from './search.step.js';
+import { needsSearch, readCandidates, searchStep, type StoredCandidates } from './search.step.js';
+import { indexerOrder } from './provider-fallback.js';
+import { indexerIdsOf } from '../providers/provider-set.js';
 import { transferStep } from './transfer.step.js';
 
 /**
@@ -38,8 +40,11 @@ export async function runDownload(
       switch (ctx.status) {
         case 'waiting':
         case 'searching': {
-          // Candidates the prefetcher found ahead of the claim go straight to the transfer step.
-          if (needsSearch(readCandidates(ctx.row.candidates), deps.now())) {
+          // Candidates the prefetcher found ahead of the claim go straight to the transfer step,
+          // when they come from where this download searches first (the prefetcher asks the
+          // first configured indexer; a profile may start elsewhere).
+          const stored = readCandidates(ctx.row.candidates);
+          if (needsSearch(stored, deps.now()) || !(await prefetchFits(ctx, stored))) {
             if (!(await searchStep(ctx))) break;
           }
           await transferStep(ctx);
@@ -109,4 +114,11 @@ async function handleError(ctx: JobContext, error: unknown): Promise<void> {
     'download step crashed',
   );
   await ctx.retryLater('unknown', error instanceof Error ? error.message : String(error));
+}
+
+/** Whether candidates searched ahead came from this download's first indexer (none: nothing to check). */
+async function prefetchFits(ctx: JobContext, stored: StoredCandidates | null): Promise<boolean> {
+  if (stored?.prefetchedAt === undefined) return true;
+  const [first] = await indexerOrder(ctx);
+  return first === (stored.provider ?? indexerIdsOf(ctx.deps.provider)[0]);
 }

@@ -29,10 +29,14 @@ export async function follow(ctx: JobContext, attempt: AttemptRow): Promise<Outc
   const transferId = attempt.transfer_id as string;
   const updates: TransferUpdate[] = [];
   let wake: (() => void) | null = null;
-  const unwatch = monitor.watch(transferId, (u) => {
-    updates.push(u);
-    wake?.();
-  });
+  const unwatch = monitor.watch(
+    transferId,
+    (u) => {
+      updates.push(u);
+      wake?.();
+    },
+    attempt.provider,
+  );
   let lastChangeAt = now();
   let lastKey = '';
   // Back from parking: the transfer has been waiting in the peer's queue since then (its stall

@@ -8,6 +8,7 @@ import {
   minCycleGapMs,
   predictedEnd,
 } from './transfer-monitor.js';
+import { createProviderSet } from '../providers/provider-set.js';
 
 const t = (
   id: string,
@@ -119,5 +120,32 @@ describe('early looks at a transfer stuck near its end', () => {
     // Five regular cycles in 1.1 s, plus at most the one early look the first list allows.
     expect(lists).toBeGreaterThanOrEqual(4);
     expect(lists).toBeLessThanOrEqual(7);
+  });
+});
+
+describe('a provider set with one client down', () => {
+  const client = (name: string, list: () => Promise<TransferStatus[]>): DownloadProvider =>
+    ({ name, health: () => Promise.resolve({ state: 'up' }), listTransfers: list }) as never;
+
+  it("keeps following the other clients' transfers, and reads the down one's as unavailable", async () => {
+    const provider = createProviderSet({
+      indexers: [client('slskd', () => Promise.resolve([]))],
+      clients: [
+        client('slskd', () => Promise.reject(new Error('slskd is down'))),
+        client('qbittorrent', () => Promise.resolve([t('q', 'in_progress', 10, 5)])),
+      ],
+    });
+    const monitor = createTransferMonitor({ provider, pollIntervalMs: 50 });
+    const seen = new Map<string, string>();
+    const offs = [
+      monitor.watch('q', (u) => seen.set('q', u.kind), 'qbittorrent'),
+      monitor.watch('s', (u) => seen.set('s', u.kind), 'slskd'),
+      // Not at the failed client, and not in any list: it is gone, not unreachable.
+      monitor.watch('gone', (u) => seen.set('gone', u.kind), 'qbittorrent'),
+    ];
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    offs.forEach((off) => off());
+    monitor.stop();
+    expect(Object.fromEntries(seen)).toEqual({ q: 'status', s: 'unavailable', gone: 'missing' });
   });
 });

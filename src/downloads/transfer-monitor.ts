@@ -1,5 +1,6 @@
 import type { DownloadProvider, TransferStatus } from '../providers/provider.js';
 import type { ProviderSet } from '../providers/provider-set.js';
+import type { ProviderId } from '../providers/release.js';
 
 export type TransferUpdate =
   | { kind: 'status'; transfer: TransferStatus }
@@ -122,6 +123,8 @@ export function createTransferMonitor(deps: {
   onCycle?: (stats: { transfers: number; listeners: number; ms: number }) => void;
 }) {
   const listeners = new Map<string, Set<Listener>>();
+  /** The client each watched transfer is at, when the watcher said (provider sets). */
+  const clientOf = new Map<string, ProviderId>();
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<void> | null = null;
   let stopped = false;
@@ -157,14 +160,22 @@ export function createTransferMonitor(deps: {
       const { transfers, failed } = await listAll(deps.provider);
       last = { at: Date.now(), transfers };
       const byId = new Map(transfers.map((t) => [t.id, t]));
-      // A client that could not be asked may hold a transfer not seen: unavailable, not missing
-      // (missing three times reads as "the daemon dropped it"). The other clients' go on.
-      const notSeen: TransferUpdate =
-        failed.length > 0 ? { kind: 'unavailable', error: failed[0] } : { kind: 'missing' };
-      if (failed.length > 0) lastError = failed[0];
+      // A transfer of a client that could not be asked is unavailable, not missing (missing three
+      // times reads as "the daemon dropped it"); the other clients' go on. A watcher that named
+      // no client is unavailable while any client is.
+      const down = new Map(failed.map((f) => [f.provider, f.error]));
+      if (failed.length > 0) lastError = failed[0]!.error;
       updates = [...listeners.keys()].map((id) => {
         const t = byId.get(id);
-        return [id, t && !t.removed ? { kind: 'status', transfer: t } : notSeen];
+        if (t && !t.removed) return [id, { kind: 'status', transfer: t }];
+        const client = clientOf.get(id);
+        const error = client === undefined ? failed[0]?.error : down.get(client);
+        return [
+          id,
+          error !== undefined || (client === undefined && failed.length > 0)
+            ? { kind: 'unavailable', error }
+            : { kind: 'missing' },
+        ];
       });
       deps.onCycle?.({
         transfers: transfers.length,
@@ -213,7 +224,8 @@ export function createTransferMonitor(deps: {
 
   return {
     /** Calls listener after every cycle with this transfer's update until the returned function is called. */
-    watch(transferId: string, listener: Listener): () => void {
+    watch(transferId: string, listener: Listener, provider?: ProviderId): () => void {
+      if (provider !== undefined) clientOf.set(transferId, provider);
       let set = listeners.get(transferId);
       if (!set) listeners.set(transferId, (set = new Set()));
       set.add(listener);
@@ -222,6 +234,7 @@ export function createTransferMonitor(deps: {
         set.delete(listener);
         if (set.size === 0) {
           listeners.delete(transferId);
+          clientOf.delete(transferId);
           delivered.delete(transferId);
           lookedAt.delete(transferId);
         }
@@ -284,10 +297,13 @@ export type TransferMonitor = ReturnType<typeof createTransferMonitor>;
  */
 async function listAll(
   provider: DownloadProvider,
-): Promise<{ transfers: TransferStatus[]; failed: unknown[] }> {
+): Promise<{
+  transfers: TransferStatus[];
+  failed: Array<{ provider: ProviderId; error: unknown }>;
+}> {
   const each = (provider as Partial<Pick<ProviderSet, 'listTransfersEach'>>).listTransfersEach;
   if (!each) return { transfers: await provider.listTransfers(), failed: [] };
   const result = await each.call(provider);
-  if (result.transfers.length === 0 && result.failed.length > 0) throw result.failed[0];
+  if (result.transfers.length === 0 && result.failed.length > 0) throw result.failed[0]!.error;
   return result;
 }

@@ -43,7 +43,10 @@ export interface ProviderSet extends DownloadProvider {
    * Every client's transfers, each client on its own: one client down (its circuit open) leaves the
    * others' transfers readable. `listTransfers` is the all-or-nothing form.
    */
-  listTransfersEach(): Promise<{ transfers: TransferStatus[]; failed: unknown[] }>;
+  listTransfersEach(): Promise<{
+    transfers: TransferStatus[];
+    failed: Array<{ provider: ProviderId; error: unknown }>;
+  }>;
   /** Open only when every provider's circuit is open: nothing could work then. */
   readonly circuit: CircuitStateName;
 }
@@ -112,7 +115,9 @@ export function createProviderSet(roles: {
       );
       return {
         transfers: lists.flatMap((l) => (l.status === 'fulfilled' ? l.value : [])),
-        failed: lists.flatMap((l) => (l.status === 'rejected' ? [l.reason] : [])),
+        failed: lists.flatMap((l, i) =>
+          l.status === 'rejected' ? [{ provider: roles.clients[i]!.name, error: l.reason }] : [],
+        ),
       };
     },
     cancel: (source, transferId) => first.cancel(source, transferId),
