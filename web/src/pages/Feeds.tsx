@@ -6,7 +6,7 @@
  * is shown only when the API kept it (http or https).
  */
 import { useEffect, useState } from 'preact/hooks';
-import { api, errorText } from '../api';
+import { api, apiPath, errorText } from '../api';
 import { formatRelative, formatTime } from './shared/format';
 import { Badge, ErrorLine, TableBox } from './shared/ui';
 import './pages.css';
@@ -80,7 +80,7 @@ export function FeedsPage() {
       (e: unknown) => setError(errorText(e)),
     );
   const loadEntries = (id: string) =>
-    api.get<{ items: Entry[] }>(`/api/feeds/${id}/entries`, { limit: 200 }).then(
+    api.get<{ items: Entry[] }>(apiPath`/api/feeds/${id}/entries`, { limit: 200 }).then(
       (r) => setEntries(r.items),
       (e: unknown) => setError(errorText(e)),
     );
@@ -104,19 +104,19 @@ export function FeedsPage() {
   };
   const pollNow = (feed: Feed) =>
     act(async () => {
-      await api.send('POST', `/api/feeds/${feed.id}/poll`);
+      await api.send('POST', apiPath`/api/feeds/${feed.id}/poll`);
       await loadFeeds();
       if (selected === feed.id) await loadEntries(feed.id);
     });
   const removeFeed = (feed: Feed) =>
     act(async () => {
-      await api.send('DELETE', `/api/feeds/${feed.id}`);
+      await api.send('DELETE', apiPath`/api/feeds/${feed.id}`);
       if (selected === feed.id) setSelected(null);
       await loadFeeds();
     });
   const removeRule = (rule: Rule) =>
     act(async () => {
-      await api.send('DELETE', `/api/watchlist/${rule.id}`);
+      await api.send('DELETE', apiPath`/api/watchlist/${rule.id}`);
       await loadRules();
     });
 
