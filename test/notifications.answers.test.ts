@@ -135,4 +135,44 @@ describe.each(testDialects())('notification target answers on %s', (dialect) => 
     await n.append([completed(6)]);
     await waitUntil(() => receiver.requests.length >= 2, { what: 'delivery after enabling' });
   });
+  it('an edit saved while a delivery is in flight stays; a 410 about an old URL disables nothing', async () => {
+    respond(() => 'hold');
+    const t = await create();
+    await n.append([completed(7)]);
+    await waitUntil(() => receiver.requests.length >= 1, { what: 'the held delivery' });
+    const renamed = await n.call<TargetView & { name: string }>(
+      'PATCH',
+      `/api/notifications/${t.id}`,
+      {
+        name: 'renamed while sending',
+      },
+    );
+    expect(renamed.status, renamed.text).toBe(200);
+    receiver.release(410);
+    await waitUntil(async () => (await view(t.id)).enabled === false, { what: 'the disable' });
+    const after = (await n.call<TargetView & { name: string }>('GET', `/api/notifications/${t.id}`))
+      .body;
+    // The delivery's own (older) copy of the target did not overwrite the rename.
+    expect(after.name).toBe('renamed while sending');
+
+    // Enabled again and pointed elsewhere while the next delivery is out: that 410 is about a URL
+    // the target no longer has, so it stays enabled.
+    const back = await n.call('PATCH', `/api/notifications/${t.id}`, { enabled: true });
+    expect(back.status, back.text).toBe(200);
+    await n.append([completed(8)]);
+    await waitUntil(() => receiver.requests.length >= 2, { what: 'the second held delivery' });
+    const moved = await n.call('PATCH', `/api/notifications/${t.id}`, {
+      url: `${receiver.url}/v2`,
+    });
+    expect(moved.status, moved.text).toBe(200);
+    receiver.release(410);
+    await waitUntil(
+      async () =>
+        (await deliveries(t.id)).some(
+          (d) => d.outcome === 'dead' && d.attempt === 1 && d.statusCode === 410,
+        ) && (await deliveries(t.id)).filter((d) => d.statusCode === 410).length >= 2,
+      { what: 'the second 410 recorded' },
+    );
+    expect((await view(t.id)).enabled).toBe(true);
+  });
 });

@@ -179,9 +179,10 @@ export function createDeliveryTask(deps: DeliveryTaskDeps): TaskDefinition {
           kind: 'done',
           write: async (tx) => {
             await record(tx, 'dead');
-            await repo.updateTarget(
+            await repo.setTargetState(
               tx,
-              { ...target, enabled: false, disabledReason: answer.reason, backoffUntil: null },
+              target.id,
+              { gone: { reason: answer.reason, url: target.url } },
               now(),
             );
           },
@@ -194,8 +195,8 @@ export function createDeliveryTask(deps: DeliveryTaskDeps): TaskDefinition {
           write: async (tx, dead) => {
             await record(tx, dead ? 'dead' : 'failed');
             await repo.postponeJob(tx, job.id, answer.untilMs, false);
-            // Every job for this target waits too (target-answer.ts); the newest answer wins.
-            await repo.updateTarget(tx, { ...target, backoffUntil: answer.untilMs }, now());
+            // Every job for this target waits too (target-answer.ts), until the latest hold ends.
+            await repo.setTargetState(tx, target.id, { backoffUntil: answer.untilMs }, now());
           },
         };
       }

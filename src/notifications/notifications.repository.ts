@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import type { Db } from '../db/database.js';
+import type { Db, Dialect } from '../db/database.js';
 import { ACTIVE_STATUSES } from '../downloads/download.js';
 import type { NotificationDeliveriesTable, NotificationTargetsTable } from '../db/schema.js';
 import type { NotificationItem } from './notification-events.js';
@@ -19,7 +19,7 @@ interface EventsColumn {
  * The notification tables' SQL, one operation per function: targets, the items waiting in a
  * delivery job, and the record of each delivery attempt.
  */
-export function createNotificationsRepository(db: Db) {
+export function createNotificationsRepository(db: Db, dialect: Dialect = 'sqlite') {
   return {
     async insertTarget(tx: Db, target: Target, now: number): Promise<void> {
       await tx
@@ -39,6 +39,34 @@ export function createNotificationsRepository(db: Db) {
       return Number(result.numUpdatedRows) === 1;
     },
 
+    /**
+     * What a delivery learnt of its target (410 Gone, a Retry-After), written over the target as
+     * it is NOW, inside the caller's transaction (PostgreSQL: the row locked), never over the copy
+     * the delivery read before sending: an edit the user saved meanwhile (disabled it, rotated the
+     * secret, changed the URL) stays. A 410 disables only while the target still has the URL it
+     * was said about. False: no such target, or its URL changed.
+     */
+    async setTargetState(
+      tx: Db,
+      id: string,
+      change: { gone: { reason: string; url: string } } | { backoffUntil: number },
+      now: number,
+    ): Promise<boolean> {
+      let query = tx.selectFrom('notification_targets').selectAll().where('id', '=', id);
+      if (dialect === 'postgres') query = query.forUpdate();
+      const row = await query.executeTakeFirst();
+      if (!row) return false;
+      const current = toTarget(row);
+      if ('gone' in change && current.url !== change.gone.url) return false;
+      const next: Target =
+        'gone' in change
+          ? { ...current, enabled: false, disabledReason: change.gone.reason, backoffUntil: null }
+          : { ...current, backoffUntil: Math.max(current.backoffUntil ?? 0, change.backoffUntil) };
+      const { id: _id, created_at: _c, ...set } = toRow(next, now, now);
+      await tx.updateTable('notification_targets').set(set).where('id', '=', id).execute();
+      return true;
+    },
+
     /** Deletes a target with its deliveries (cascade). False: no such target. */
     async deleteTarget(id: string): Promise<boolean> {
       const result = await db
@@ -46,6 +74,14 @@ export function createNotificationsRepository(db: Db) {
         .where('id', '=', id)
         .executeTakeFirst();
       return Number(result.numDeletedRows) === 1;
+    },
+
+    /** The target as it is now, in a write transaction (PostgreSQL: the row locked). */
+    async lockedTarget(tx: Db, id: string): Promise<Target | null> {
+      let query = tx.selectFrom('notification_targets').selectAll().where('id', '=', id);
+      if (dialect === 'postgres') query = query.forUpdate();
+      const row = await query.executeTakeFirst();
+      return row ? toTarget(row) : null;
     },
 
     async target(id: string, tx: Db = db): Promise<Target | null> {

@@ -131,9 +131,25 @@ export function createNotificationsService(deps: NotificationsServiceDeps) {
         ...(patch.enabled === true ? { disabledReason: null, backoffUntil: null } : {}),
       };
       check(next);
-      const found = await handle.writeTx((tx) => repo.updateTarget(tx, next, now()));
+      // What deliveries learnt meanwhile (a 410 disabled it, a Retry-After holds it) is read
+      // again in the write, not taken from the copy read above: unless this edit sets `enabled`,
+      // it keeps the target's state as it is now.
+      let saved = next;
+      const found = await handle.writeTx(async (tx) => {
+        const now_ = await repo.lockedTarget(tx, id);
+        if (!now_) return false;
+        if (patch.enabled === undefined) {
+          saved = {
+            ...next,
+            enabled: now_.enabled,
+            disabledReason: now_.disabledReason,
+            backoffUntil: now_.backoffUntil,
+          };
+        }
+        return repo.updateTarget(tx, saved, now());
+      });
       if (!found) throw new NotFoundError(`Notification target ${id}`);
-      return { ...toDto(next, now()), ...(rotated ? { secret: rotated } : {}) };
+      return { ...toDto(saved, now()), ...(rotated ? { secret: rotated } : {}) };
     },
 
     async remove(id: string): Promise<void> {

@@ -43,7 +43,7 @@ export function setUpNotifications(deps: {
   retention?: NotificationRetention;
 }): NotificationsSetup {
   const { handle, events, settings, now } = deps;
-  const repo = createNotificationsRepository(handle.db);
+  const repo = createNotificationsRepository(handle.db, handle.dialect);
   const jobs = createJobsRepository(handle);
   const policy = (): AddressPolicy => ({
     allowedTargets: settings.get('allowedPrivateTargets'),
