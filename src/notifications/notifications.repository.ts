@@ -159,7 +159,12 @@ export function createNotificationsRepository(db: Db, dialect: Dialect = 'sqlite
       await tx
         .updateTable('jobs')
         .set((eb) => ({
-          run_after: sql<number>`CASE WHEN run_after < ${until} THEN ${until} ELSE run_after END`,
+          // Held without sending (uncount): due exactly when the hold ends, not at the retry
+          // ladder's later step the runner had set (a hold is not a failure). A failed attempt's
+          // wait is the longer of the two.
+          run_after: uncount
+            ? until
+            : sql<number>`CASE WHEN run_after < ${until} THEN ${until} ELSE run_after END`,
           ...(uncount ? { attempts: eb('attempts', '-', 1), state: 'queued' } : {}),
         }))
         .where('id', '=', jobId)
