@@ -194,6 +194,12 @@ describe('the Queue page in a real browser', () => {
     expect(await active()).toBe('confirm-cancel');
     await page.keyboard.press('Shift+Tab');
     expect(await active()).toBe('confirm-ok');
+    // A click on the question's text takes focus off its buttons: Tab comes back inside, and
+    // the keys still go to the dialog, not to the page behind it.
+    await page.getByTestId('confirm-message').click();
+    await page.keyboard.press('Tab');
+    expect(await active()).toBe('confirm-cancel');
+    await page.getByTestId('confirm-message').click();
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'detached' });
     // Nothing was sent, the selection stays (Escape went to the dialog, not the page), and focus

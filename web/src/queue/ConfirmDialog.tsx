@@ -44,32 +44,47 @@ export function ConfirmHost() {
     };
   }, [p]);
 
+  // Keys are caught on the document, before any page handler, for as long as the question is
+  // open: a click on the dialog's text moves focus off its buttons, and a key must still reach
+  // neither the page's shortcuts (Delete, Escape, Alt+Arrow) nor leave the dialog by Tab.
+  useEffect(() => {
+    if (!p) return;
+    const onKeyDown = (e: KeyboardEvent) => {
+      e.stopPropagation();
+      if (e.key === 'Escape') {
+        e.preventDefault();
+        answer(false);
+        return;
+      }
+      const buttons = Array.from(dialog.current?.querySelectorAll('button') ?? []);
+      const first = buttons[0];
+      const last = buttons.at(-1);
+      if (!first || !last) return;
+      const inside = dialog.current?.contains(document.activeElement) ?? false;
+      if (e.key !== 'Tab') {
+        // Enter or Space on a button is the button's; anything else outside it does nothing.
+        if (!inside || !(document.activeElement instanceof HTMLButtonElement)) e.preventDefault();
+        return;
+      }
+      if (!inside) {
+        e.preventDefault();
+        first.focus();
+      } else if (e.shiftKey && document.activeElement === first) {
+        e.preventDefault();
+        last.focus();
+      } else if (!e.shiftKey && document.activeElement === last) {
+        e.preventDefault();
+        first.focus();
+      }
+    };
+    document.addEventListener('keydown', onKeyDown, true);
+    return () => document.removeEventListener('keydown', onKeyDown, true);
+  }, [p]);
+
   // Answered "no" if the page goes away with the question open.
   useEffect(() => () => answer(false), []);
 
   if (!p) return null;
-
-  const onKeyDown = (e: KeyboardEvent) => {
-    // Nothing reaches the page's shortcuts while the question is open.
-    e.stopPropagation();
-    if (e.key === 'Escape') {
-      e.preventDefault();
-      answer(false);
-      return;
-    }
-    if (e.key !== 'Tab') return;
-    const buttons = Array.from(dialog.current?.querySelectorAll('button') ?? []);
-    const first = buttons[0];
-    const last = buttons.at(-1);
-    if (!first || !last) return;
-    if (e.shiftKey && document.activeElement === first) {
-      e.preventDefault();
-      last.focus();
-    } else if (!e.shiftKey && document.activeElement === last) {
-      e.preventDefault();
-      first.focus();
-    }
-  };
 
   return (
     <div class="modal-backdrop" onClick={() => answer(false)}>
@@ -80,7 +95,7 @@ export function ConfirmHost() {
         aria-labelledby="confirm-message"
         data-testid="confirm-dialog"
         ref={dialog}
-        onKeyDown={onKeyDown}
+        tabIndex={-1}
         onClick={(e) => e.stopPropagation()}
       >
         <p id="confirm-message" data-testid="confirm-message">
