@@ -1,5 +1,5 @@
 import type { DownloadProvider, TransferStatus } from '../providers/provider.js';
-import type { ProviderSet } from '../providers/provider-set.js';
+import { isProviderSet } from '../providers/provider-set.js';
 import type { ProviderId } from '../providers/release.js';
 
 export type TransferUpdate =
@@ -295,15 +295,12 @@ export type TransferMonitor = ReturnType<typeof createTransferMonitor>;
  * others readable, provider-set.ts); a single provider all or nothing. Throws only when nothing
  * could be read.
  */
-async function listAll(
-  provider: DownloadProvider,
-): Promise<{
+async function listAll(provider: DownloadProvider): Promise<{
   transfers: TransferStatus[];
   failed: Array<{ provider: ProviderId; error: unknown }>;
 }> {
-  const each = (provider as Partial<Pick<ProviderSet, 'listTransfersEach'>>).listTransfersEach;
-  if (!each) return { transfers: await provider.listTransfers(), failed: [] };
-  const result = await each.call(provider);
+  if (!isProviderSet(provider)) return { transfers: await provider.listTransfers(), failed: [] };
+  const result = await provider.listTransfersEach();
   if (result.transfers.length === 0 && result.failed.length > 0) throw result.failed[0]!.error;
   return result;
 }

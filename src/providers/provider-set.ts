@@ -147,6 +147,11 @@ export function indexerFor(provider: DownloadProvider, id: ProviderId): Indexer 
   return isSet(provider) ? provider.indexer(id) : provider;
 }
 
+/** A provider set (by its brand), not a single provider handed in directly. */
+export function isProviderSet(provider: DownloadProvider): provider is ProviderSet {
+  return isSet(provider);
+}
+
 function isSet(provider: DownloadProvider): provider is ProviderSet {
   return (provider as { [PROVIDER_SET]?: unknown })[PROVIDER_SET] === true;
 }
