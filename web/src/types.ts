@@ -120,6 +120,18 @@ export interface DownloadProgress {
   speed?: number;
 }
 
+/** What an indexer said of a release (a torrent, an NZB); never its link. */
+export interface ReleaseInfo {
+  protocol: 'torrent' | 'usenet';
+  indexer: string;
+  title: string;
+  size: number;
+  seeders: number | null;
+  peers: number | null;
+  grabs: number | null;
+  publishedAt: string | null;
+}
+
 export interface RankedCandidate extends FileDto {
   rank: number;
   candidateId: string;
@@ -127,6 +139,7 @@ export interface RankedCandidate extends FileDto {
   hasFreeUploadSlot: boolean;
   queueLength: number;
   uploadSpeed: number;
+  release: ReleaseInfo | null;
   score: number;
   notes: string[];
   profileParts: { condition: string; points: number; reason: string }[];
@@ -141,6 +154,7 @@ export interface RejectedCandidate extends FileDto {
   hasFreeUploadSlot: boolean;
   queueLength: number;
   uploadSpeed: number;
+  release: ReleaseInfo | null;
   reason: string;
   conditions: string[];
 }
@@ -164,6 +178,17 @@ export interface Candidates {
     pickedAt: string;
     state: 'pending' | 'started';
   } | null;
+  /** The indexer these come from; null: the first, slskd. */
+  provider: string | null;
+  /** The indexers searched before it in this round, and why SoulSpot went on. */
+  earlier: {
+    provider: string;
+    reason: string;
+    query: string | null;
+    rankedTotal: number;
+    rejectedTotal: number;
+    rejected: RejectedCandidate[];
+  }[];
 }
 
 export interface QueueOverview {
@@ -335,6 +360,8 @@ export interface QualityRules {
   preferLossless: boolean;
   allowLossy: boolean;
   required: string[];
+  /** Indexer ids searched in order; empty = all, configured order. */
+  providers: string[];
 }
 
 export interface QualityProfile extends QualityRules {

@@ -23,6 +23,7 @@ const BALANCED: QualityProfile = {
   preferLossless: true,
   allowLossy: true,
   required: ['format', 'bitrate'],
+  providers: [],
 };
 
 describe('profile form', () => {

@@ -26,6 +26,12 @@ export const IDENTITY_FIELDS: readonly ProfileField[] = [
   { key: 'name', label: 'Name', input: 'text' },
   { key: 'description', label: 'Description', input: 'textarea' },
   { key: 'isDefault', label: 'The default profile', input: 'bool' },
+  // Not a condition: where to search, in order (fallback across providers).
+  {
+    key: 'providers',
+    label: 'Indexers to search, in order (one a line, e.g. slskd, torznab:jackett; empty = all)',
+    input: 'lines',
+  },
 ];
 
 export const CONDITIONS: readonly ConditionDef[] = [
