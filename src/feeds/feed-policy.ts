@@ -1,4 +1,4 @@
-import { checkLiteralHost, type AddressPolicy } from '../net/address-policy.js';
+import { checkLiteralHost, lanAllowedPolicy, type AddressPolicy } from '../net/address-policy.js';
 
 /**
  * Where a feed may be fetched from. A feed URL is user-supplied and its server remote: public
@@ -6,17 +6,9 @@ import { checkLiteralHost, type AddressPolicy } from '../net/address-policy.js';
  * CGNAT and IPv6 unique-local addresses (a Prowlarr or Jackett on the LAN). Link-local addresses
  * (cloud metadata at 169.254.169.254) stay refused either way. Pure.
  */
-export const PRIVATE_RANGES = [
-  '10.0.0.0/8',
-  '172.16.0.0/12',
-  '192.168.0.0/16',
-  '100.64.0.0/10',
-  'fc00::/7',
-] as const;
-
 export function feedAddressPolicy(allowPrivate: boolean): AddressPolicy {
   return allowPrivate
-    ? { allowLoopback: true, allowedRanges: PRIVATE_RANGES, settingName: 'allowPrivateAddress' }
+    ? lanAllowedPolicy('allowPrivateAddress')
     : { settingName: 'allowPrivateAddress' };
 }
 

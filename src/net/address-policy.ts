@@ -192,3 +192,25 @@ export function checkLiteralHost(
 function stripBrackets(address: string): string {
   return address.startsWith('[') && address.endsWith(']') ? address.slice(1, -1) : address;
 }
+
+/**
+ * What a setting that allows private addresses opens for a server the user names (a Prowlarr,
+ * Jackett or feed on the LAN): loopback, RFC 1918, CGNAT (Tailscale) and IPv6 unique-local.
+ * Link-local (cloud metadata at 169.254.169.254) stays refused whatever the setting.
+ */
+export const LAN_RANGES: readonly string[] = [
+  '10.0.0.0/8',
+  '172.16.0.0/12',
+  '192.168.0.0/16',
+  '100.64.0.0/10',
+  'fc00::/7',
+];
+
+/** The policy such a setting gives, naming the setting in a refusal's message. */
+export function lanAllowedPolicy(settingName?: string): AddressPolicy {
+  return {
+    allowLoopback: true,
+    allowedRanges: LAN_RANGES,
+    ...(settingName ? { settingName } : {}),
+  };
+}

@@ -1,3 +1,4 @@
+import { lanAllowedPolicy } from '../net/address-policy.js';
 import { Compile } from 'typebox/compile';
 import { ConfigError } from '../config/config-error.js';
 import { Value } from 'typebox/value';
@@ -82,12 +83,9 @@ function usenetFetch(allowPrivate: boolean) {
   return {
     maxBytes: 16 * 1024 * 1024,
     timeoutMs: 30_000,
-    ...(allowPrivate ? { policy: { allowLoopback: true, allowedRanges: PRIVATE_RANGES } } : {}),
+    ...(allowPrivate ? { policy: lanAllowedPolicy() } : {}),
   };
 }
-
-/** RFC 1918 and unique-local: a LAN indexer. Link-local (cloud metadata) stays refused. */
-const PRIVATE_RANGES = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7'];
 
 /** Parses `SOULSPOT_DOWNLOAD_CLIENTS`: `[{"type": "qbittorrent", ...its settings}, …]`. */
 export function configuredClients(inputs: readonly unknown[]): ConfiguredProvider[] {

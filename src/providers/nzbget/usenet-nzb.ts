@@ -1,5 +1,6 @@
 import { XMLParser } from 'fast-xml-parser';
 import type { AddressPolicy } from '../../net/address-policy.js';
+import { linkForMessages } from '../link-redaction.js';
 import { safeFetch, SafeFetchError } from '../../net/safe-fetch.js';
 import { pickReleaseFile, type ReleaseFilePick } from '../../matching/release-files.js';
 import type { TrackTarget } from '../../matching/track-match.js';
@@ -169,15 +170,7 @@ export interface NzbFetchOptions {
   policy?: AddressPolicy;
 }
 
-/** The link without its query: indexer links carry the API key there, which no message may show. */
-export function linkForMessages(link: string): string {
-  try {
-    const url = new URL(link);
-    return `${url.origin}${url.pathname}`;
-  } catch {
-    return '(an unparseable link)';
-  }
-}
+export { linkForMessages };
 
 /** Fetches the release's .nzb through safe-fetch. Throws ProviderError. */
 export async function fetchNzb(

@@ -1,4 +1,5 @@
 import { linkForMessages } from '../link-redaction.js';
+import { lanAllowedPolicy } from '../../net/address-policy.js';
 import { pickReleaseFile } from '../../matching/release-files.js';
 import type { TrackTarget } from '../../matching/track-match.js';
 import { SafeFetchError, safeFetch } from '../../net/safe-fetch.js';
@@ -15,7 +16,6 @@ import type { QbittorrentSettings } from './qbittorrent.settings.js';
  * so a crash after it leaves a torrent `findEnqueued` finds by batch id.
  */
 
-const PRIVATE_RANGES = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7'];
 const POLL_MS = 200;
 
 export interface EnqueueDeps {
@@ -35,9 +35,7 @@ export function defaultFetchTorrent(settings: QbittorrentSettings) {
       const reply = await safeFetch(url, {
         maxBytes: settings.maxTorrentBytes,
         timeoutMs: settings.requestTimeoutMs,
-        policy: settings.allowPrivateIndexerLinks
-          ? { allowLoopback: true, allowedRanges: PRIVATE_RANGES }
-          : {},
+        policy: settings.allowPrivateIndexerLinks ? lanAllowedPolicy() : {},
       });
       if (reply.status === 404 || reply.status === 410) {
         throw new ProviderError(

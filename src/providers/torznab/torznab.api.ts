@@ -1,5 +1,9 @@
 import type { ErrorCode } from '../../downloads/error-codes.js';
-import { checkLiteralHost, type AddressPolicy } from '../../net/address-policy.js';
+import {
+  checkLiteralHost,
+  lanAllowedPolicy,
+  type AddressPolicy,
+} from '../../net/address-policy.js';
 import { safeFetch, SafeFetchError, type SafeResponse } from '../../net/safe-fetch.js';
 import { ProviderError } from '../provider.js';
 import {
@@ -53,23 +57,12 @@ export interface TorznabApi {
   search(query: TorznabQuery, signal?: AbortSignal): Promise<FeedPage>;
 }
 
-/** Private ranges `allowPrivateAddress` opens (LAN, ULA, CGNAT as Tailscale uses); never link-local. */
-const PRIVATE_RANGES = [
-  '10.0.0.0/8',
-  '172.16.0.0/12',
-  '192.168.0.0/16',
-  '100.64.0.0/10',
-  'fc00::/7',
-];
-
 /** The address policy for one indexer: public addresses only, unless its setting allows private ones. */
 export function indexerAddressPolicy(
   settings: Pick<TorznabSettings, 'id' | 'allowPrivateAddress'>,
 ): AddressPolicy {
   const settingName = `allowPrivateAddress of indexer "${settings.id}"`;
-  return settings.allowPrivateAddress
-    ? { allowLoopback: true, allowedRanges: PRIVATE_RANGES, settingName }
-    : { settingName };
+  return settings.allowPrivateAddress ? lanAllowedPolicy(settingName) : { settingName };
 }
 
 /**
