@@ -161,6 +161,14 @@ export function prepareNzb(content: string, want?: TrackTarget): PreparedNzb {
   return { content: buildNzb(kept), picked, files };
 }
 
+/**
+ * The posted bytes a client must fetch for the release to be whole: every file but the .par2 set
+ * (SABnzbd holds back par2 volumes until a repair needs them, so they are not counted).
+ */
+export function postedBytes(files: readonly NzbFile[]): number {
+  return files.filter((f) => !/\.par2$/i.test(f.name)).reduce((sum, f) => sum + f.size, 0);
+}
+
 export interface NzbFetchOptions {
   /** Default 16 MB (a large discography NZB is a few MB). */
   maxBytes?: number;

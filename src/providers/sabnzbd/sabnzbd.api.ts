@@ -24,6 +24,17 @@ export const QueueSlotSchema = Type.Object({
 });
 export type SabQueueSlot = Static<typeof QueueSlotSchema>;
 
+/** The uploaded .nzb's name: the job name and the posted bytes it must download. */
+export function nzbUploadName(name: string, expectedBytes: number): string {
+  return `${name}.posted-${Math.max(0, Math.round(expectedBytes))}.nzb`;
+}
+
+/** The posted bytes `nzbUploadName` recorded; null for a job added some other way. */
+export function expectedBytesOf(nzbName: string | null | undefined): number | null {
+  const match = /\.posted-(\d{1,15})\.nzb$/.exec(nzbName ?? '');
+  return match ? Number(match[1]) : null;
+}
+
 const StageSchema = Type.Object({ name: Type.String(), actions: Type.Array(Type.String()) });
 
 export const HistorySlotSchema = Type.Object({
@@ -36,6 +47,7 @@ export const HistorySlotSchema = Type.Object({
   downloaded: Type.Optional(Type.Number()),
   completed: Type.Optional(Type.Number()),
   fail_message: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  nzb_name: Type.Optional(Type.Union([Type.String(), Type.Null()])),
   stage_log: Type.Optional(Type.Array(StageSchema)),
 });
 export type SabHistorySlot = Static<typeof HistorySlotSchema>;
@@ -63,7 +75,16 @@ const ConfigSchema = Type.Object({
 export interface SabnzbdApi {
   version(): Promise<string>;
   /** Adds an NZB by content; returns the job's nzo_id. */
-  addFile(job: { name: string; content: string; category: string }): Promise<string>;
+  /**
+   * `expectedBytes` rides in the uploaded file's name, which SABnzbd keeps as the job's `nzb_name`:
+   * the one place that survives a restart of either side (see sabnzbd.mapping shortfallNote).
+   */
+  addFile(job: {
+    name: string;
+    content: string;
+    category: string;
+    expectedBytes: number;
+  }): Promise<string>;
   queue(): Promise<{ slots: SabQueueSlot[]; bytesPerSecond: number }>;
   history(): Promise<SabHistorySlot[]>;
   /** Deletes a queue or history job; `deleteFiles` removes what it downloaded. */
@@ -156,7 +177,7 @@ export function createSabnzbdApi(settings: SabnzbdSettings): SabnzbdApi {
       form.append(
         'name',
         new Blob([job.content], { type: 'application/x-nzb' }),
-        `${job.name}.nzb`,
+        nzbUploadName(job.name, job.expectedBytes),
       );
       const reply = check(
         AddSchema,

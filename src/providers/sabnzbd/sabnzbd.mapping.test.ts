@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Value } from 'typebox/value';
-import type { SabHistorySlot } from './sabnzbd.api.js';
+import { postedBytes, type NzbFile } from '../nzbget/usenet-nzb.js';
+import { expectedBytesOf, nzbUploadName, type SabHistorySlot } from './sabnzbd.api.js';
 import {
   classifySabnzbd,
   mapHistorySlot,
@@ -40,6 +41,45 @@ describe('SABnzbd history', () => {
     ];
     expect(missingArticlesNote({ stage_log: log })).toBeNull();
     expect(mapHistorySlot(slot({ stage_log: log }), 'idx').state).toBe('succeeded');
+  });
+
+  it('Completed with fewer bytes than were posted is a failure, though the stage log is silent', () => {
+    // SABnzbd 3.7 reports before it counts a missing article that came last: only the bytes tell.
+    const posted = nzbUploadName(`Artist - Album.ss-${BATCH}`, 1200);
+    expect(expectedBytesOf(posted)).toBe(1200);
+    const short = mapHistorySlot(slot({ nzb_name: posted, bytes: 1000 }), 'idx');
+    expect(short).toMatchObject({ state: 'errored', raw: 'Completed' });
+    expect(short.exception).toMatch(/200 of 1200 posted bytes never arrived/);
+    expect(classifySabnzbd(short).code).toBe('file_not_found');
+    // Whole, or more (par2 volumes fetched for a repair), or added by someone else: not judged.
+    for (const whole of [
+      slot({ nzb_name: posted, bytes: 1200 }),
+      slot({ nzb_name: posted, bytes: 1500 }),
+      slot({ nzb_name: 'Artist - Album.nzb', bytes: 10 }),
+      slot({ nzb_name: null, bytes: 10 }),
+    ]) {
+      expect(mapHistorySlot(whole, 'idx').state).toBe('succeeded');
+    }
+    // A shortfall that par2 repaired is a success, as with the stage log's count.
+    const repaired = [{ name: 'Repair', actions: ['[x] Repaired in 2 seconds'] }];
+    expect(
+      mapHistorySlot(slot({ nzb_name: posted, bytes: 1000, stage_log: repaired }), 'idx').state,
+    ).toBe('succeeded');
+  });
+
+  it('posted bytes count every file but the par2 set', () => {
+    const file = (name: string, size: number): NzbFile => ({
+      name,
+      size,
+      subject: `"${name}" yEnc (1/1)`,
+      poster: 'p',
+      date: '0',
+      groups: ['alt.binaries.test'],
+      segments: [{ number: 1, bytes: size, messageId: `${name}@test` }],
+    });
+    expect(postedBytes([file('a.flac', 100), file('b.flac', 50), file('a.vol00+01.PAR2', 9)])).toBe(
+      150,
+    );
   });
 
   it('Failed carries the fail message, classified; post-processing is still in progress', () => {

@@ -1,7 +1,7 @@
 import { batchIdOf } from '../nzbget/usenet-nzb.js';
 import { describeUsenetFailure, type UsenetFailure } from '../nzbget/usenet-failures.js';
 import type { TransferState, TransferStatus } from '../provider.js';
-import type { SabHistorySlot, SabQueueSlot } from './sabnzbd.api.js';
+import { expectedBytesOf, type SabHistorySlot, type SabQueueSlot } from './sabnzbd.api.js';
 
 /*
  * SABnzbd's job states as SoulSpot's transfer states, as data tables (sabnzbd.mapping.test.ts
@@ -61,18 +61,36 @@ export function sabFailureKind(text: string): UsenetFailure {
  * job still ends "Completed" with a truncated file; only the stage log says
  * `Download: "1 articles were missing"`. Such a job failed, unless a repair stage put it right.
  */
-export function missingArticlesNote(slot: Pick<SabHistorySlot, 'stage_log'>): string | null {
+export function missingArticlesNote(
+  slot: Pick<SabHistorySlot, 'stage_log' | 'bytes' | 'nzb_name'>,
+): string | null {
   const stages = slot.stage_log ?? [];
-  const missing = stages
-    .filter((s) => s.name === 'Download')
-    .flatMap((s) => s.actions)
-    .find((a) => /(\d+) articles? (were|was) missing/i.test(a) && !/^0 /.test(a.trim()));
+  const missing =
+    stages
+      .filter((s) => s.name === 'Download')
+      .flatMap((s) => s.actions)
+      .find((a) => /(\d+) articles? (were|was) missing/i.test(a) && !/^0 /.test(a.trim())) ??
+    shortfallNote(slot);
   if (missing === undefined) return null;
   const repaired = stages
     .filter((s) => s.name === 'Repair')
     .flatMap((s) => s.actions)
     .some((a) => /repaired in|verified in|quick check ok|all files correct/i.test(a));
   return repaired ? null : missing;
+}
+
+/**
+ * SABnzbd 3.7 writes the download report before it counts a missing article that was the last one
+ * it tried (nzbqueue.register_article, then downloader.decode increments), so the stage log can
+ * say nothing of it. The bytes it downloaded against the posted bytes SoulSpot recorded at upload
+ * (nzbUploadName) tell it anyway.
+ */
+export function shortfallNote(
+  slot: Pick<SabHistorySlot, 'bytes' | 'nzb_name'>,
+): string | undefined {
+  const expected = expectedBytesOf(slot.nzb_name);
+  if (expected === null || slot.bytes === undefined || slot.bytes >= expected) return undefined;
+  return `${expected - slot.bytes} of ${expected} posted bytes never arrived (articles were missing)`;
 }
 
 const MB = 1024 * 1024;

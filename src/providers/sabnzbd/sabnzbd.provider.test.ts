@@ -12,6 +12,7 @@ import {
 import { postAlbum, type UsenetAlbum } from '../../../test/helpers/daemons/nzb.js';
 import { waitUntil } from '../../../test/helpers/wait.js';
 import { ProviderError, type EnqueueRequest, type TransferStatus } from '../provider.js';
+import { expectedBytesOf } from './sabnzbd.api.js';
 import { createSabnzbdProvider, type SabnzbdProvider } from './sabnzbd.provider.js';
 import { sabnzbdSettings, type SabnzbdSettings } from './sabnzbd.settings.js';
 
@@ -54,6 +55,17 @@ async function finished(p: SabnzbdProvider, id: string): Promise<TransferStatus>
     },
     { what: `SABnzbd job ${id} to finish`, timeoutMs: 60_000, intervalMs: 200 },
   );
+}
+
+/** SABnzbd's own history entry for a job, read straight from its API. */
+async function historySlot(id: string): Promise<{ nzb_name: string; bytes: number }> {
+  const reply = await fetch(`${sab.url}/api?mode=history&output=json&apikey=${sab.apiKey}`);
+  const body = (await reply.json()) as {
+    history: { slots: Array<{ nzo_id: string; nzb_name: string; bytes: number }> };
+  };
+  const slot = body.history.slots.find((s) => s.nzo_id === id);
+  if (slot === undefined) throw new Error(`SABnzbd has no history entry ${id}`);
+  return slot;
 }
 
 /** localPath answers null until the client has moved the files into place: ask until it names one. */
@@ -106,6 +118,13 @@ describe('SABnzbd provider (real SABnzbd, real INN)', () => {
     expect(path.basename(file!)).toBe(album.tracks[0]!.name);
     expect(await shaOf(file!)).toBe(sha(album.tracks[0]!.data));
     alpha = { request: req, transfer: done, file: file! };
+    // What the truncated-file check rests on: a whole job's downloaded bytes are the posted bytes
+    // recorded in its upload name (SABnzbd counts the NZB's segment bytes).
+    const slot = await historySlot(done.id);
+    expect(expectedBytesOf(slot.nzb_name)).toBe(
+      album.tracks[0]!.file.segments.reduce((n, s) => n + s.bytes, 0),
+    );
+    expect(slot.bytes).toBe(expectedBytesOf(slot.nzb_name));
   }, 90_000);
 
   it('finds the job again by batch id after a restart, and never adds it twice', async () => {
@@ -132,7 +151,10 @@ describe('SABnzbd provider (real SABnzbd, real INN)', () => {
     expect(failure.message).toMatch(/articles are missing/);
     // SABnzbd's gotcha: a truncated file, status Completed; only the stage log tells.
     expect(done.raw).toBe('Completed');
-    expect(failure.message).toMatch(/1 articles were missing/);
+    expect(failure.message).toMatch(/articles were missing/);
+    // The bytes tell it even when SABnzbd's report missed the count (it can, see shortfallNote).
+    const slot = await historySlot(done.id);
+    expect(slot.bytes).toBeLessThan(expectedBytesOf(slot.nzb_name)!);
     expect(await provider.localPath(done)).toBeNull();
   }, 90_000);
 

@@ -1,7 +1,7 @@
 import { rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { confinedJobFolder, finishedFile } from '../nzbget/usenet-files.js';
-import { batchIdOf, fetchNzb, jobName, prepareNzb } from '../nzbget/usenet-nzb.js';
+import { batchIdOf, fetchNzb, jobName, postedBytes, prepareNzb } from '../nzbget/usenet-nzb.js';
 import { createWantMemo } from '../nzbget/usenet-want.js';
 import { toLocalPath } from '../path-mapping.js';
 import {
@@ -114,6 +114,11 @@ export function createSabnzbdProvider(
         name,
         content: prepared.content,
         category: settings.category,
+        expectedBytes: postedBytes(
+          prepared.picked === null
+            ? prepared.files
+            : prepared.files.filter((f) => f.name === prepared.picked!.entry.path),
+        ),
       });
       remember(request);
       const added = (await ourJobs()).find((t) => t.id === id);
