@@ -176,3 +176,60 @@ describe.each(testDialects())('notification target answers on %s', (dialect) => 
     expect((await view(t.id)).enabled).toBe(true);
   });
 });
+
+/** A target that answers every try with 429 and a new Retry-After does not hold messages for ever. */
+describe.each(testDialects())('a target that always asks to wait, on %s', (dialect) => {
+  let db: TestDb;
+  let n: Notifier;
+  let receiver: Receiver;
+
+  beforeEach(async () => {
+    db = await freshDb(dialect);
+    receiver = await startReceiver();
+    receiver.setRespond(() => ({ status: 429, headers: { 'retry-after': '1' } }));
+    // The hold limit is 1.5 s here (two days in use); the retry ladder is 40 ms. One delivery at
+    // a time: when a hold ends, one message is sent (and answered 429 again) before the other
+    // is looked at, which then finds the target holding once more, round after round.
+    n = await startNotifier(db, {
+      settings: { allowedPrivateTargets: [`127.0.0.1:${receiver.port}`] },
+      retryDelayMs: () => 40,
+      holdLimitMs: 1500,
+      concurrency: 1,
+    });
+  });
+  afterEach(async () => {
+    await n.stop();
+    await receiver.close();
+    await db.cleanup();
+  });
+
+  it('gives a held message up as dead after the hold limit, with the reason, long before its last attempt', async () => {
+    const created = await n.call<TargetView>('POST', '/api/notifications', {
+      name: 'busy',
+      type: 'webhook',
+      url: receiver.url,
+      events: ['download.completed'],
+    });
+    expect(created.status, created.text).toBe(201);
+    const id = created.body.id;
+    await n.append([completed(11)]);
+    await waitUntil(() => receiver.requests.length >= 1, { what: 'the first try' });
+    await n.append([completed(12)]);
+    type Row = Delivery & { error: string | null };
+    const rows = async () =>
+      (await n.call<{ items: Row[] }>('GET', `/api/notifications/${id}/deliveries`)).body.items;
+    const dead = await waitUntil(
+      async () => (await rows()).find((d) => d.outcome === 'dead') ?? null,
+      { what: 'the message given up', timeoutMs: 10_000 },
+    );
+    expect(dead.error).toMatch(/kept asking to wait \(Retry-After\) for more than 2 s/);
+    // Given up at its first attempt, held each time, never sent (the ladder has 16).
+    expect(dead).toMatchObject({ event: 'download.completed', attempt: 1, statusCode: null });
+    const before = receiver.requests.length;
+    await sleep(1500);
+    // The other message still tries (each try a counted attempt) until it too is held past the
+    // limit; a dead one is not sent again: at most one request per 1 s hold.
+    expect(receiver.requests.length - before).toBeLessThanOrEqual(2);
+    expect(n.warnings.some((w) => /Retry-After/.test(w.msg ?? ''))).toBe(true);
+  });
+});

@@ -12,6 +12,8 @@ export type JobOutcome =
       error: string;
       /** `dead`: this was the last attempt, the job is kept as dead. */
       write?: (tx: Db, dead: boolean) => Promise<void>;
+      /** Give the job up now, attempts left or not (it is kept as dead). */
+      final?: boolean;
     };
 
 export interface TaskDefinition {
@@ -72,7 +74,7 @@ export function createJobRunner(options: JobRunnerOptions) {
         await outcome.write?.(tx);
         return;
       }
-      const dead = job.attempts >= job.maxAttempts;
+      const dead = outcome.final === true || job.attempts >= job.maxAttempts;
       const runAfter = now() + task.retryDelayMs(job.attempts);
       const failure = { error: storableText(outcome.error.slice(0, 2000)), runAfter, dead };
       if (!(await repo.fail(tx, job.lease, failure, now()))) throw new LeaseGone();

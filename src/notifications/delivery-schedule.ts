@@ -22,3 +22,11 @@ export function deliveryRetryDelayMs(
 ): number {
   return retryDelayMs(attempt, ladder, random);
 }
+
+/**
+ * How long a message may be held back by a target's Retry-After before it is given up. A held
+ * job spends no attempt (a hold is not a failure), so a target that answers every try with 429 and
+ * a new Retry-After would otherwise keep its messages waiting for ever. Two days: past the retry
+ * ladder's day, a "download completed" that late is no longer news.
+ */
+export const DELIVERY_HOLD_LIMIT_MS = 48 * 3600 * 1000;

@@ -5,7 +5,7 @@ import { storableText, type JobOutcome, type TaskDefinition } from '../jobs/job-
 import type { Job } from '../jobs/jobs.repository.js';
 import type { AddressPolicy } from '../net/address-policy.js';
 import { safeFetch } from '../net/safe-fetch.js';
-import { deliveryRetryDelayMs } from './delivery-schedule.js';
+import { DELIVERY_HOLD_LIMIT_MS, deliveryRetryDelayMs } from './delivery-schedule.js';
 import { composeMessage, type NotificationMessage } from './message.js';
 import type { NotificationsRepository } from './notifications.repository.js';
 import type { DeliveryPayload } from './outbox.js';
@@ -103,7 +103,14 @@ export interface DeliveryTaskDeps {
   log: { warn(obj: object, msg?: string): void };
   /** Waits between attempts (tests shorten it); default DELIVERY_RETRY_SECONDS. */
   retryDelayMs?: (attempt: number) => number;
+  /** Longest a message is held by Retry-After (tests shorten it); default DELIVERY_HOLD_LIMIT_MS. */
+  holdLimitMs?: number;
   timeoutMs?: number;
+}
+
+/** "48 h", "90 s": the hold limit in a message. */
+function formatSpan(ms: number): string {
+  return ms >= 3_600_000 ? `${Math.round(ms / 3_600_000)} h` : `${Math.round(ms / 1000)} s`;
 }
 
 /**
@@ -139,10 +146,36 @@ export function createDeliveryTask(deps: DeliveryTaskDeps): TaskDefinition {
       // Deleted or switched off since: the message is dropped, not kept for later.
       if (!target || !target.enabled) return { kind: 'done' };
       const at = now();
+      const insert = (
+        tx: Db,
+        outcome: 'delivered' | 'failed' | 'dead',
+        answer: { status_code: number | null; error: string | null; duration_ms: number },
+      ) =>
+        repo.insertDelivery(tx, {
+          target_id: target.id,
+          message_id: message.id,
+          event,
+          item_count: message.count,
+          attempt: job.attempts,
+          outcome,
+          at,
+          ...answer,
+        });
       // The target asked for quiet (Retry-After, on this or another job's attempt): nothing is
       // sent, and the job waits until then without spending an attempt on it.
       if (target.backoffUntil !== null && target.backoffUntil > at) {
         const until = target.backoffUntil;
+        const limit = deps.holdLimitMs ?? DELIVERY_HOLD_LIMIT_MS;
+        if (at - job.createdAt >= limit) {
+          const error = `given up: the target kept asking to wait (Retry-After) for more than ${formatSpan(limit)}`;
+          deps.log.warn({ target: target.id, event }, `notification ${error}`);
+          return {
+            kind: 'retry',
+            final: true,
+            error,
+            write: (tx) => insert(tx, 'dead', { status_code: null, error, duration_ms: 0 }),
+          };
+        }
         return {
           kind: 'retry',
           error: `waiting for the target's Retry-After until ${new Date(until).toISOString()}`,
@@ -156,17 +189,10 @@ export function createDeliveryTask(deps: DeliveryTaskDeps): TaskDefinition {
         ...(deps.timeoutMs ? { timeoutMs: deps.timeoutMs } : {}),
       });
       const record = (tx: Db, outcome: 'delivered' | 'failed' | 'dead') =>
-        repo.insertDelivery(tx, {
-          target_id: target.id,
-          message_id: message.id,
-          event,
-          item_count: message.count,
-          attempt: job.attempts,
-          outcome,
+        insert(tx, outcome, {
           status_code: result.statusCode,
           error: result.error,
           duration_ms: result.durationMs,
-          at,
         });
       if (result.ok) return { kind: 'done', write: (tx) => record(tx, 'delivered') };
       const { answer } = result;

@@ -39,6 +39,8 @@ export function setUpNotifications(deps: {
   concurrency?: number;
   /** Tests shorten the waits between attempts. */
   retryDelayMs?: (attempt: number) => number;
+  /** Tests shorten how long a Retry-After may hold a message (delivery-schedule.ts). */
+  holdLimitMs?: number;
   /** What deliveries and dead jobs are kept (default NOTIFICATION_RETENTION). */
   retention?: NotificationRetention;
 }): NotificationsSetup {
@@ -74,6 +76,7 @@ export function setUpNotifications(deps: {
         now,
         log: deps.log,
         ...(deps.retryDelayMs ? { retryDelayMs: deps.retryDelayMs } : {}),
+        ...(deps.holdLimitMs ? { holdLimitMs: deps.holdLimitMs } : {}),
       }),
       [IDLE_CHECK_TASK]: createIdleCheckTask({ repo, events, now }),
     },

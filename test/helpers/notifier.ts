@@ -32,6 +32,8 @@ export async function startNotifier(
   options: {
     settings?: Partial<NotifierSettings>;
     retryDelayMs?: (attempt: number) => number;
+    holdLimitMs?: number;
+    concurrency?: number;
     owner?: string;
     leaseMs?: number;
   } = {},
@@ -71,6 +73,8 @@ export async function startNotifier(
     now: Date.now,
     log,
     ...(options.retryDelayMs ? { retryDelayMs: options.retryDelayMs } : {}),
+    ...(options.holdLimitMs ? { holdLimitMs: options.holdLimitMs } : {}),
+    ...(options.concurrency ? { concurrency: options.concurrency } : {}),
   });
   await notifications.start();
   const notUsedHere = {} as never;
