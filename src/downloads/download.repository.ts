@@ -3,6 +3,7 @@ import {
   sql,
   type ExpressionBuilder,
   type Insertable,
+  type RawBuilder,
   type Selectable,
   type Updateable,
 } from 'kysely';
@@ -33,13 +34,26 @@ export interface ListQuery {
   order: 'newest' | 'oldest' | 'queue';
 }
 
+const UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
+
 /**
- * `lower('%text%')` for LIKE, its wildcards escaped (with ESCAPE '\\'). Lowered by the database,
- * as the columns are, not by JavaScript: SQLite's lower() folds ASCII only, so a pattern folded by
- * toLowerCase() ("ägypten") never matched the column's "Ägypten", even typed exactly as stored.
+ * THE text filter of the download list and of batch filters: `text` anywhere in the artist, title
+ * or album, taken literally (LIKE wildcards escaped, ESCAPE '\\'), with A–Z folded to a–z and
+ * nothing else. ASCII only, and the same on both databases: SQLite's lower() folds only A–Z, while
+ * PostgreSQL's folds by the database's locale ("Ä" to "ä" with a UTF-8 one), so there it is
+ * spelled translate(). The queue page keeps live-patched rows by the same rule
+ * (web/src/queue/rows.ts foldAscii), and test/web-text-filter.test.ts holds the three together.
  */
-export function likePattern(text: string) {
-  return sql<string>`lower(${`%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`})`;
+export function textMatches(text: string, dialect: DatabaseHandle['dialect']) {
+  const folded = text.replace(/[A-Z]+/g, (m) => m.toLowerCase());
+  const pattern = `%${folded.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  const fold = (column: RawBuilder<unknown>) =>
+    dialect === 'postgres'
+      ? sql`translate(${column}, ${UPPER}, ${UPPER.toLowerCase()})`
+      : sql`lower(${column})`;
+  return sql<boolean>`(${fold(sql.ref('artist'))} LIKE ${pattern} ESCAPE '\\'
+    OR ${fold(sql.ref('title'))} LIKE ${pattern} ESCAPE '\\'
+    OR ${fold(sql`coalesce(album, '')`)} LIKE ${pattern} ESCAPE '\\')`;
 }
 
 /**
@@ -133,16 +147,7 @@ export function createDownloadRepository(handle: DatabaseHandle) {
         ),
       );
     }
-    if (q.text !== undefined) {
-      const like = likePattern(q.text);
-      query = query.where((eb) =>
-        eb.or([
-          eb(sql`lower(artist)`, 'like', sql`${like} ESCAPE '\\'`),
-          eb(sql`lower(title)`, 'like', sql`${like} ESCAPE '\\'`),
-          eb(sql`lower(coalesce(album, ''))`, 'like', sql`${like} ESCAPE '\\'`),
-        ]),
-      );
-    }
+    if (q.text !== undefined) query = query.where(textMatches(q.text, handle.dialect));
     return query;
   };
 

@@ -3,7 +3,7 @@ import type { DatabaseHandle, Db } from '../db/database.js';
 import { filingBacklogCount } from '../queue/filing-backlog.js';
 import { ACTIVE_STATUSES, statusesFor } from './download.js';
 import type { Placed } from './queue-order.js';
-import { likePattern } from './download.repository.js';
+import { textMatches } from './download.repository.js';
 
 /**
  * SQL for commands over many downloads (order, holds, batches). One operation per function; each
@@ -324,16 +324,7 @@ export function createQueueControlRepository(handle: DatabaseHandle) {
           ]),
         );
       }
-      if (filter.text) {
-        const like = likePattern(filter.text);
-        q = q.where((eb) =>
-          eb.or([
-            eb(sql`lower(artist)`, 'like', sql`${like} ESCAPE '\\'`),
-            eb(sql`lower(title)`, 'like', sql`${like} ESCAPE '\\'`),
-            eb(sql`lower(coalesce(album, ''))`, 'like', sql`${like} ESCAPE '\\'`),
-          ]),
-        );
-      }
+      if (filter.text) q = q.where(textMatches(filter.text, handle.dialect));
       if (filter.createdBefore !== undefined) q = q.where('created_at', '<', filter.createdBefore);
       if (filter.createdAfter !== undefined) q = q.where('created_at', '>', filter.createdAfter);
       if (after !== null) q = q.where('id', '>', after);
