@@ -7,13 +7,11 @@ import { batch, signal } from '@preact/signals';
 import { api, ApiError, apiPath, errorText } from '../api';
 import { subscribe } from '../events';
 import type { Download, DownloadPage, QueueOverview } from '../types';
+import { applyLive, createLiveJournal, type LiveChange } from './live-journal';
 import {
   appendPage,
-  applyProgress,
-  applyUpdate,
   emptyRows,
   NO_FILTER,
-  removeIds,
   type ListFilter,
   type ListOrder,
   type Rows,
@@ -40,6 +38,8 @@ export function createQueueStore() {
   const stale = new Set<string>();
   /** The newest look at each row wins (refetch.ts). */
   const versions = createRowVersions();
+  /** What came live while refreshLoaded reads (live-journal.ts). */
+  const journal = createLiveJournal();
   let rows: Rows = emptyRows();
   let cursor: string | null = null;
   /** Answers to an older filter's requests are dropped. */
@@ -94,6 +94,7 @@ export function createQueueStore() {
   /** Starts over from the first page (a filter or order change, a reorder, a replay reset). */
   function reload(): Promise<void> {
     generation++;
+    journal.stop();
     versions.clear();
     rows = emptyRows();
     cursor = null;
@@ -109,6 +110,7 @@ export function createQueueStore() {
   async function refreshLoaded(): Promise<void> {
     const want = Math.max(PAGE_SIZE, rows.order.length);
     const gen = ++generation;
+    journal.start();
     const next = emptyRows();
     let next_cursor: string | null = null;
     try {
@@ -121,6 +123,7 @@ export function createQueueStore() {
         next_cursor = page.nextCursor;
         appendPage(next, page.items, page.nextCursor === null);
       } while (next_cursor !== null && next.order.length < want);
+      journal.replay(next, filter.value, order.value);
       rows = next;
       // Every row was just read again: none is stale any more.
       stale.clear();
@@ -129,6 +132,7 @@ export function createQueueStore() {
       changed();
     } catch (e) {
       if (gen === generation) {
+        journal.stop();
         error.value = errorText(e);
         loading.value = false;
       }
@@ -165,7 +169,15 @@ export function createQueueStore() {
     // came first: this answer is older than what is shown.
     if (gen !== generation || !versions.isCurrent(id, token)) return;
     versions.settle(id, token);
+    if (answer.kind === 'found') journal.record({ kind: 'update', download: answer.download });
+    if (answer.kind === 'gone') journal.record({ kind: 'remove', ids: [id] });
     if (applyRefetch(rows, stale, id, answer, filter.value, order.value)) changed();
+  }
+
+  /** A live change: onto the shown rows now, and onto a refresh's rows when they come in. */
+  function live(change: LiveChange): boolean {
+    journal.record(change);
+    return applyLive(rows, change, filter.value, order.value);
   }
 
   async function refetch(ids: string[]): Promise<void> {
@@ -178,19 +190,18 @@ export function createQueueStore() {
       // Newer than any refetch of it in flight, and proof the row is live again.
       versions.settle(d.id, versions.bump(d.id));
       if (stale.delete(d.id)) changed();
-      if (applyUpdate(rows, d, filter.value, order.value) !== 'ignored') changed();
+      if (live({ kind: 'update', download: d })) changed();
       if (before !== d.status) overviewSoon();
     }),
     subscribe('download.progress', (p) => {
       // Only for rows shown: a transfer out of view would only grow the map.
       if (p.speed !== undefined && rows.byId.has(p.id)) speeds.set(p.id, p.speed);
-      if (applyProgress(rows, p)) changed();
+      if (live({ kind: 'progress', progress: p })) changed();
     }),
     subscribe('downloads.changed', (c) => {
       overviewSoon();
       if (c.action === 'remove') {
-        removeIds(rows, c.ids);
-        changed();
+        if (live({ kind: 'remove', ids: c.ids })) changed();
         return;
       }
       const shown = c.ids.filter((id) => rows.byId.has(id));
@@ -232,6 +243,7 @@ export function createQueueStore() {
     },
     dispose(): void {
       generation++;
+      journal.stop();
       cancelAnimationFrame(frame);
       clearTimeout(overviewTimer);
       for (const u of unsubscribe) u();
