@@ -111,6 +111,12 @@ async function main(): Promise<void> {
     console.table(figures);
   }
   if (want('indexers')) console.table(await (await import('./indexers.bench.js')).indexersBench());
+  if (want('fallback')) {
+    console.log(
+      '== no usable Soulseek result → the next provider (Newznab + real NZBGet on a private INN), 12 tracks',
+    );
+    console.table(await (await import('./fallback.bench.js')).fallbackBench());
+  }
   if (want('feeds')) {
     console.log(
       '== RSS/Atom poll of 50 loopback feeds of 100 entries, 4 at a time, 20 watchlist rules',

@@ -163,6 +163,8 @@ export class SearchEngine {
     if (run.finished) return;
     this.halt(run);
     run.record.state = `Completed, ${reason}`;
+    const logged = this.ctx.searchLog.find((s) => s.id === run.record.id);
+    if (logged) logged.completedAt = Date.now();
     // slskd saves endedAt and the responses in a second write, a moment after the state.
     const timer = setTimeout(() => {
       run.timers.delete(timer);

@@ -168,6 +168,8 @@ export interface SearchLogRecord {
   searchText: string;
   /** Date.now() when the search was accepted. */
   at: number;
+  /** Date.now() when its state became Completed (benchmarks time what follows from here). */
+  completedAt?: number;
 }
 
 /** A DELETE that stopped a transfer: an active one, or a failed one waiting for slskd's retry. */
