@@ -280,9 +280,18 @@ describe('qBittorrent provider (real daemons)', () => {
     });
     const enqueued = await client.enqueue(req);
     expect(enqueued.filename).toBe(`Pick Album/03 - ${ARTIST} - Third Song.flac`);
-    // Slow on loopback (about a minute): the two instances were seed to seed and dropped their
-    // connection, and libtorrent waits its min_reconnect_time (60 s) before dialling the same
-    // 127.0.0.1 peer again. A real swarm has other peers.
+    // The two instances were seed to seed and dropped their connection, and libtorrent waits its
+    // min_reconnect_time (60 s) before dialling the same peer again. A real swarm has other
+    // peers; here the seeder is handed over under its other loopback address, a new peer to it.
+    const added = await fetch(`${leecher.url}/api/v2/torrents/addPeers`, {
+      method: 'POST',
+      headers: { Cookie: await sid() },
+      body: new URLSearchParams({
+        hashes: torrents.album.infoHash,
+        peers: `[::1]:${seeder.btPort}`,
+      }),
+    });
+    expect(added.status).toBe(200);
     await until(client, enqueued.id, (t) => t.state === 'succeeded', 'the third track', 150_000);
     const third = path.join(dl, 'Pick Album', `03 - ${ARTIST} - Third Song.flac`);
     const original = path.join(torrents.album.content, `03 - ${ARTIST} - Third Song.flac`);

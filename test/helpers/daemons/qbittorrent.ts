@@ -45,7 +45,10 @@ export function qbtConfig(o: {
     'Accepted=true',
     '[BitTorrent]',
     `Session\\Port=${o.btPort}`,
-    'Session\\InterfaceAddress=127.0.0.1',
+    // Loopback only, both its addresses (127.0.0.1 and ::1): a test can reach the same instance
+    // under a second address, which libtorrent treats as another peer (see `addPeer`).
+    'Session\\Interface=lo',
+    'Session\\InterfaceName=lo',
     'Session\\DHTEnabled=false',
     'Session\\PeXEnabled=false',
     'Session\\LSDEnabled=false',
