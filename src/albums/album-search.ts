@@ -139,7 +139,19 @@ export function createAlbumSearch(deps: AlbumSearchDeps) {
     let failure: string | null = null;
     try {
       folder = await findAlbumFolder(
-        { artist: album.artist, album: album.album, tracks: wanted },
+        {
+          artist: album.artist,
+          album: album.album,
+          tracks: wanted,
+          preferred:
+            album.named_username && album.named_directory
+              ? {
+                  provider: album.named_provider ?? undefined,
+                  username: album.named_username,
+                  directory: album.named_directory,
+                }
+              : null,
+        },
         profile.rules,
         {
           provider: deps.provider,

@@ -50,6 +50,21 @@ export const CreateAlbumBody = Type.Object(
     qualityProfileId: Type.Optional(
       Type.Union([Type.String({ format: UUID_FORMAT }), Type.Null()]),
     ),
+    /**
+     * A folder at one source to take the album from (as `folder` of an album, or a search
+     * result's path without the file name): taken while it holds as many of the tracks as the
+     * best folder found; absent or thinner, the best one.
+     */
+    folder: Type.Optional(
+      Type.Object(
+        {
+          provider: Type.Optional(Text({ minLength: 1, maxLength: 50 })),
+          username: Text({ minLength: 1, maxLength: 500 }),
+          directory: Text({ minLength: 1, maxLength: 4000 }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false },
 );

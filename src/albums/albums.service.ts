@@ -160,6 +160,9 @@ export function createAlbumsService(deps: AlbumsServiceDeps) {
               folder_search_owner: claim.owner,
               folder_search_until: claim.until,
               folder_search_error: null,
+              named_provider: body.folder?.provider ?? null,
+              named_username: body.folder?.username ?? null,
+              named_directory: body.folder?.directory ?? null,
             };
             await repo.insert(inserted, tx);
             // The tracks wait for the folder search (or, after a crash, until its claim lapses).

@@ -148,6 +148,70 @@ describe('chooseFolder: a table of folders', () => {
   });
 });
 
+describe('a folder the request names (a Lidarr grab, a pick)', () => {
+  const mp3 = folder('mp3', D('p'), mp3s);
+  const flac = folder('flac', D('f'), flacs);
+  const thin = folder('thin', D('t'), mp3s.slice(0, 2));
+  const named = (f: FolderFiles, over: Partial<AlbumTarget> = {}): AlbumTarget => ({
+    ...target,
+    preferred: { username: f.username, directory: f.directory },
+    ...over,
+  });
+  const cases: { name: string; target: AlbumTarget; folders: FolderFiles[]; want: string }[] = [
+    { name: 'no folder named: the best', target, folders: [mp3, flac], want: 'flac' },
+    {
+      name: 'named and as complete as the best: taken over a better quality',
+      target: named(mp3),
+      folders: [flac, mp3],
+      want: 'mp3',
+    },
+    {
+      name: 'named but with fewer of the tracks: the complete one',
+      target: named(thin),
+      folders: [thin, flac],
+      want: 'flac',
+    },
+    {
+      name: 'named at another provider: not that folder',
+      target: { ...target, preferred: { provider: 'torznab', username: 'mp3', directory: D('p') } },
+      folders: [mp3, flac],
+      want: 'flac',
+    },
+    {
+      name: 'named but gone from the results: the best',
+      target: named(folder('gone', D('g'), mp3s)),
+      folders: [mp3, flac],
+      want: 'flac',
+    },
+    {
+      name: 'without a track list too',
+      target: named(mp3, { tracks: null }),
+      folders: [flac, mp3],
+      want: 'mp3',
+    },
+  ];
+  it.each(cases)('$name', ({ target: t, folders, want }) => {
+    expect(chooseFolder(t, folders, DEFAULT_RULES).chosen?.username).toBe(want);
+  });
+
+  it('is never taken while blocked', () => {
+    const isBlocked = (c: Candidate) => c.username === 'mp3';
+    const { chosen } = chooseFolder(named(mp3), [mp3, flac], DEFAULT_RULES, { isBlocked });
+    expect(chosen?.username).toBe('flac');
+  });
+
+  it('is browsed first, whatever its rank among the hits', () => {
+    const groups = [flac, thin, mp3];
+    expect(foldersToBrowse(target, groups, DEFAULT_RULES, 1).map((g) => g.username)).toEqual([
+      'flac',
+    ]);
+    expect(foldersToBrowse(named(thin), groups, DEFAULT_RULES, 2).map((g) => g.username)).toEqual([
+      'thin',
+      'flac',
+    ]);
+  });
+});
+
 describe('without a track list', () => {
   const open: AlbumTarget = { artist: ARTIST, album: ALBUM, tracks: null };
 

@@ -50,6 +50,32 @@ export interface AlbumTarget {
   album: string;
   /** null: take the folder's own tracks. */
   tracks: AlbumTrackWanted[] | null;
+  /**
+   * A folder the request named (Lidarr grabbed that release, or the caller picked it): browsed
+   * first and chosen while it holds as many of the album's tracks as the best folder, so the pin
+   * never makes the album less complete. Absent, blocked or thinner: the best folder instead.
+   */
+  preferred?: FolderRef | null | undefined;
+}
+
+/** A folder at one source; no provider: any provider's folder of that user and path. */
+export interface FolderRef {
+  provider?: string | undefined;
+  username: string;
+  directory: string;
+}
+
+/** Whether a folder is the one a reference names. */
+export function isFolder(
+  f: { provider: string; username: string; directory: string },
+  ref: FolderRef | null | undefined,
+): boolean {
+  return (
+    !!ref &&
+    f.username === ref.username &&
+    f.directory === ref.directory &&
+    (ref.provider === undefined || ref.provider === f.provider)
+  );
 }
 
 /** The files of one folder at one source, as a search returned them or as browsed. */
@@ -136,6 +162,9 @@ export function foldersToBrowse(
     return ranked.length > 0 ? [{ g, n: ranked.length, best: ranked[0]!.score }] : [];
   });
   scored.sort((a, b) => b.n - a.n || b.best - a.best || compareFolder(a.g, b.g));
+  // The named folder is always looked into, whatever its rank among the search's hits.
+  const named = scored.findIndex((s) => isFolder(s.g, target.preferred));
+  if (named > 0) scored.unshift(...scored.splice(named, 1));
   return scored.slice(0, limit).map((s) => s.g);
 }
 
@@ -274,6 +303,9 @@ export function chooseFolder(
     .map((f) => judgeFolder(target, f, rules, options))
     .sort(compareVerdicts);
   const best = considered[0];
+  const named = considered.find((v) => isFolder(v, target.preferred));
+  if (best && named && named.matched > 0 && named.matched >= best.matched)
+    return { chosen: named, considered };
   return { chosen: best && best.matched > 0 ? best : null, considered };
 }
 

@@ -116,6 +116,10 @@ export interface AlbumsTable {
   folder_search_until?: number | null;
   /** Why a failed folder search failed (no folder, the provider could not search). */
   folder_search_error?: string | null;
+  /** The folder the request named (migration 030); null: none, the best is taken. */
+  named_provider?: string | null;
+  named_username?: string | null;
+  named_directory?: string | null;
 }
 
 export interface AttemptsTable {

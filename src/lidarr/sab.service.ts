@@ -167,6 +167,12 @@ export function createSabService(deps: SabServiceDeps) {
           artist: release.artist,
           album: release.album,
           ...(release.year ? { year: release.year } : {}),
+          // The folder Lidarr chose from the feed, not whichever folder ranks best now.
+          folder: {
+            ...(release.provider ? { provider: release.provider } : {}),
+            username: release.username,
+            directory: release.directory,
+          },
         });
         await repo.setGrabAlbum(nzoId, album.id);
       } catch (error) {

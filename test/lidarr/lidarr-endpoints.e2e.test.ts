@@ -39,6 +39,8 @@ const ALBUM = {
   album: 'Harbour Lights',
   titles: ['Night Ferry', 'Glass Harbour', 'Wire Garden'],
 };
+/** At two peers: FLAC (ranked first) and MP3; the test grabs the MP3 one. */
+const TWICE = { artist: 'Copper Field', album: 'Slow Rivers', titles: ['Delta', 'Estuary'] };
 /** As Lidarr's Sabnzbd GetHistory asks: start 0, its DownloadClientHistoryLimit (60). */
 const HISTORY_LIMIT = 60;
 
@@ -52,7 +54,20 @@ async function peers(dir: string): Promise<SimUser[]> {
     tones.push(f);
   }
   sharedBytes = tones.slice(0, 3).reduce((n, f) => n + statSync(f).size, 0);
+  const mp3s: string[] = [];
+  for (let i = 0; i < TWICE.titles.length; i++) {
+    const f = path.join(dir, `m${i}.mp3`);
+    await makeTone(f, { seconds: 2, frequency: 500 + 40 * i, format: 'mp3' });
+    mp3s.push(f);
+  }
+  const twice = (ext: string, files: string[]) =>
+    TWICE.titles.map((t, i) => ({
+      remotePath: `@@${ext}\\Music\\${TWICE.artist}\\${TWICE.album} (2021)\\0${i + 1} - ${t}.${ext}`,
+      localPath: files[i] as string,
+    }));
   return [
+    { username: 'twiceflac', files: twice('flac', tones) },
+    { username: 'twicemp3', files: twice('mp3', mp3s) },
     {
       username: 'folderpeer',
       files: ALBUM.titles.map((t, i) => ({
@@ -384,6 +399,40 @@ describe('Lidarr endpoints against a real stack', () => {
     expect(h2.history.slots.find((s) => s.nzo_id === id)).toBeUndefined();
     const album = await stack.api<{ status: string }>('GET', `/api/albums/${albumId}`);
     expect(album.body.status).toBe('cancelled');
+  });
+
+  it('takes the album from the folder Lidarr grabbed, not from the folder ranked first', async () => {
+    const items = parseFeed(
+      await (await fetch(musicSearchUrl(base, API_KEY, TWICE.artist, TWICE.album))).text(),
+    );
+    expect(items.map((i) => i.attrs.format?.[0])).toEqual(['flac', 'mp3']);
+    const mp3 = items[1]!;
+    const nzb = await (await fetch(mp3.downloadUrl)).text();
+    const added = strict(
+      AddResponse,
+      await sab.addFile(nzb, `${mp3.title}.nzb`, 'music', -100),
+      'addfile',
+    );
+    const id = added.nzo_ids[0] ?? '';
+    const deadline = Date.now() + 60_000;
+    let slot;
+    while (Date.now() < deadline) {
+      const h = await sab.get(HistoryResponse, 'history', { start: 0, limit: HISTORY_LIMIT });
+      slot = h.history.slots.find((s) => s.nzo_id === id);
+      if (slot && (slot.status === 'Completed' || slot.status === 'Failed')) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(slot?.status, slot?.fail_message).toBe('Completed');
+    const files = readdirSync(slot?.storage ?? '').filter((f) => /\.(mp3|flac)$/.test(f));
+    expect(files.sort()).toEqual(TWICE.titles.map((t) => expect.stringMatching(`${t}\\.mp3$`)));
+    const albums = await stack.api<{
+      items: { album: string; folder: { username: string; directory: string } | null }[];
+    }>('GET', '/api/albums');
+    const album = albums.body.items.find((a) => a.album === TWICE.album);
+    expect(album?.folder).toMatchObject({
+      username: 'twicemp3',
+      directory: `@@mp3\\Music\\${TWICE.artist}\\${TWICE.album} (2021)`,
+    });
   });
 
   it('answers input it cannot take in SABnzbd and Newznab shapes, naming the field', async () => {
