@@ -5,8 +5,8 @@
  * src/quality-profiles/quality-profiles.dto.ts, src/settings/settings.definitions.ts,
  * src/naming/naming-preview.ts, src/notifications/notifications.dto.ts, src/stats/stats.dto.ts,
  * src/http/schemas.ts HealthBody). The UI is its own build and never imports server code; when a
- * schema changes, change it here too, and in dto-keys.ts, which test/web-dto-drift.test.ts holds
- * against the server's schemas.
+ * schema changes, change it here too, and in dto-keys.ts (every field with the kind of its value),
+ * which test/web-dto-drift.test.ts holds against the server's schemas.
  */
 
 export const DOWNLOAD_STATUSES = [
