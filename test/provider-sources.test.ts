@@ -139,6 +139,44 @@ describe.each(testDialects())('sources per provider on %s', (dialect) => {
     expect(filter.peerRecord('bob', 'slskd')).toEqual({ successes: 1, failures: 1 });
   });
 
+  it('blocks an indexer release, never the indexer that listed it', async () => {
+    const listed = (title: string, o: Partial<AttemptFinished> = {}) =>
+      finished('qbittorrent', 'local-indexer', { filename: title, release: true, ...o });
+    const isBlocked = async (title: string) =>
+      (
+        await blocklist.sourceFilter([{ provider: 'qbittorrent', username: 'local-indexer' }])
+      ).isBlocked({ provider: 'qbittorrent', username: 'local-indexer', filename: title });
+    // Two failures of two releases: at this threshold a peer would be blocked; no release is.
+    await blocklist.record(listed('Artist - Album [FLAC]'));
+    await blocklist.record(listed('Artist - Album [MP3 320]', { at: T0 + 1 }));
+    expect(await isBlocked('Artist - Album [FLAC]')).toBe(false);
+    expect(await isBlocked('Artist - Other Album [FLAC]')).toBe(false);
+    // The second failure of one release blocks that release only.
+    await blocklist.record(listed('Artist - Album [FLAC]', { at: T0 + 2 }));
+    expect(await isBlocked('Artist - Album [FLAC]')).toBe(true);
+    expect(await isBlocked('Artist - Album [MP3 320]')).toBe(false);
+    expect(await isBlocked('Artist - Other Album [FLAC]')).toBe(false);
+    // A failure that would block a whole peer at once blocks the release alone.
+    await blocklist.record(
+      listed('Artist - Banned [FLAC]', { errorCode: 'user_blocked', at: T0 + 3 }),
+    );
+    expect(await isBlocked('Artist - Banned [FLAC]')).toBe(true);
+    expect(await isBlocked('Artist - Other Album [FLAC]')).toBe(false);
+    const rows = await db.db.selectFrom('blocklist').select(['username', 'filename']).execute();
+    expect(rows.map((r) => r.filename).sort()).toEqual([
+      'Artist - Album [FLAC]',
+      'Artist - Banned [FLAC]',
+    ]);
+    // The indexer's record still counts every release's outcome.
+    const filter = await blocklist.sourceFilter([
+      { provider: 'qbittorrent', username: 'local-indexer' },
+    ]);
+    expect(filter.peerRecord('local-indexer', 'qbittorrent')).toEqual({
+      successes: 0,
+      failures: 4,
+    });
+  });
+
   it('adds a manual entry for the provider named, slskd when none is', async () => {
     const plain = await blocklist.add({ username: 'carol' });
     const other = await blocklist.add({ provider: 'sabnzbd', username: 'carol' });

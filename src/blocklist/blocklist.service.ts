@@ -142,6 +142,11 @@ export function createBlocklistService(deps: {
     const source: SourceRef = { provider: event.provider || SLSKD, username: event.username };
     const bytes = Math.max(0, Math.round(event.bytes || 0));
     const { block } = ERROR_POLICIES[code];
+    // An indexer release's source is the indexer that listed it: what failed (a torrent nobody
+    // seeds, an NZB missing articles) is that release, and blocking the indexer would block every
+    // release it lists. So a release's failures count, and block, per release.
+    const release = event.release === true ? filename : undefined;
+    const whole = release ?? WHOLE_USER;
     await handle.writeTx(async (tx) => {
       // First, so the peer's row lock is held for everything below (see bumpFailure).
       const tally = await stats.bumpFailure(source, bytes, event.at, tx);
@@ -149,7 +154,7 @@ export function createBlocklistService(deps: {
 
       if (block === 'file' || block === 'user') {
         // Non-retryable: the same file (or, banned, any file of this user) would fail again.
-        const target = block === 'file' ? filename : WHOLE_USER;
+        const target = block === 'file' ? filename : whole;
         await entries.upsertAuto(
           autoEntry(source, target, describe(code, event.errorMessage), 1),
           now(),
@@ -161,12 +166,12 @@ export function createBlocklistService(deps: {
           tx,
         );
         const since = event.at - settings.windowMs;
-        const failures = await stats.countFailuresSince(source, since, tx);
+        const failures = await stats.countFailuresSince(source, since, tx, release);
         if (failures >= settings.failureThreshold) {
           const reason = `${failures} failures within ${hours(settings.windowMs)}, last ${describe(code, event.errorMessage)}`;
-          await entries.upsertAuto(autoEntry(source, WHOLE_USER, reason, failures), now(), tx);
+          await entries.upsertAuto(autoEntry(source, whole, reason, failures), now(), tx);
           // The failures that earned the block are spent: once it lapses the peer starts afresh.
-          await stats.deleteFailures(source, tx);
+          await stats.deleteFailures(source, tx, undefined, release);
         } else {
           await stats.deleteFailures(source, tx, since);
         }

@@ -129,25 +129,40 @@ export function createPeerStatsRepository(handle: DatabaseHandle) {
       await tx.insertInto('peer_failures').values(row).execute();
     },
 
-    /** Failures of this source strictly after `since`. */
-    async countFailuresSince(source: SourceRef, since: number, tx: Db): Promise<number> {
-      const row = await tx
+    /** Failures of this source strictly after `since`; with `filename`, of that file only. */
+    async countFailuresSince(
+      source: SourceRef,
+      since: number,
+      tx: Db,
+      filename?: string,
+    ): Promise<number> {
+      let query = tx
         .selectFrom('peer_failures')
         .select((eb) => eb.fn.countAll<number>().as('n'))
         .where('provider', '=', source.provider)
         .where('username', '=', source.username)
-        .where('at', '>', since)
-        .executeTakeFirstOrThrow();
+        .where('at', '>', since);
+      if (filename !== undefined) query = query.where('filename', '=', filename);
+      const row = await query.executeTakeFirstOrThrow();
       return Number(row.n);
     },
 
-    /** Forgets this source's failures up to `until` (all of them when omitted). */
-    async deleteFailures(source: SourceRef, tx: Db, until?: number): Promise<void> {
+    /**
+     * Forgets this source's failures up to `until` (all of them when omitted); with `filename`,
+     * that file's only.
+     */
+    async deleteFailures(
+      source: SourceRef,
+      tx: Db,
+      until?: number,
+      filename?: string,
+    ): Promise<void> {
       let query = tx
         .deleteFrom('peer_failures')
         .where('provider', '=', source.provider)
         .where('username', '=', source.username);
       if (until !== undefined) query = query.where('at', '<=', until);
+      if (filename !== undefined) query = query.where('filename', '=', filename);
       await query.execute();
     },
 

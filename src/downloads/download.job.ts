@@ -239,6 +239,7 @@ export class JobContext {
         provider: attempt.provider,
         username: attempt.username,
         filename: attempt.filename,
+        ...(attempt.release !== null ? { release: true } : {}),
         outcome: outcome.state,
         errorCode: failed ? outcome.code : null,
         errorMessage: failed ? outcome.message : null,

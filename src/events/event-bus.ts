@@ -10,6 +10,11 @@ export interface AttemptFinished {
   provider: string;
   username: string;
   filename: string;
+  /**
+   * The attempt fetched an indexer's release (a torrent, an NZB): `username` is the indexer that
+   * listed it and `filename` the release title, so what failed is that release, not the indexer.
+   */
+  release?: boolean;
   outcome: 'succeeded' | 'failed';
   errorCode: ErrorCode | null;
   errorMessage: string | null;
