@@ -21,6 +21,8 @@ CREATE TABLE "jobs" ("id" text primary key, "task" text not null, "payload" text
 
 CREATE TABLE "lidarr_grabs" ("nzo_id" text primary key, "nzb_key" text not null unique, "album_id" text, "title" text not null, "category" text not null, "priority" integer not null, "size" bigint not null, "created_at" bigint not null, "removed_at" bigint);
 
+CREATE TABLE "lidarr_sync_runs" ("id" text primary key, "started_at" bigint not null, "finished_at" bigint, "seen" integer not null, "queued" integer not null, "imported" integer not null, "failed" integer not null, "error" text);
+
 CREATE TABLE "lidarr_wanted" ("lidarr_album_id" integer primary key, "album_id" text, "artist" text not null, "title" text not null, "state" text not null, "error" text, "created_at" bigint not null, "updated_at" bigint not null);
 
 CREATE TABLE "notification_deliveries" ("id" text primary key, "target_id" text not null references "notification_targets" ("id") on delete cascade, "message_id" text not null, "event" text not null, "item_count" integer not null, "attempt" integer not null, "outcome" text not null, "status_code" integer, "error" text, "duration_ms" integer not null, "at" bigint not null);
@@ -123,6 +125,8 @@ CREATE UNIQUE INDEX jobs_unique_key ON jobs (unique_key)
     WHERE unique_key IS NOT NULL;
 
 CREATE INDEX lidarr_grabs_created ON lidarr_grabs (created_at);
+
+CREATE INDEX lidarr_sync_runs_started ON lidarr_sync_runs (started_at);
 
 CREATE INDEX notification_deliveries_target ON notification_deliveries (target_id, at, id);
 

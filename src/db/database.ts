@@ -28,6 +28,7 @@ import * as queueListIndex from './migrations/025_queue_list_index.js';
 import * as lidarr from './migrations/027_lidarr.js';
 import * as searchProvider from './migrations/028_search_provider.js';
 import * as albumNamedFolder from './migrations/030_album_named_folder.js';
+import * as lidarrSyncRuns from './migrations/031_lidarr_sync_runs.js';
 import * as feeds from './migrations/026_feeds.js';
 import type { Database } from './schema.js';
 
@@ -98,6 +99,7 @@ const migrations: Record<string, Migration> = {
   '027_lidarr': lidarr,
   '028_search_provider': searchProvider,
   '030_album_named_folder': albumNamedFolder,
+  '031_lidarr_sync_runs': lidarrSyncRuns,
   '026_feeds': feeds,
 };
 

@@ -25,10 +25,25 @@ export type LidarrWantedTable = {
   updated_at: number;
 };
 
+/** Migration 031: one row per wanted-list sync run, in any process. */
+export type LidarrSyncRunsTable = {
+  id: string;
+  started_at: number;
+  finished_at: number | null;
+  seen: number;
+  queued: number;
+  imported: number;
+  failed: number;
+  error: string | null;
+};
+
 type LidarrTables = {
   lidarr_grabs: LidarrGrabsTable;
   lidarr_wanted: LidarrWantedTable;
+  lidarr_sync_runs: LidarrSyncRunsTable;
 };
+
+export type SyncRunRow = Selectable<LidarrSyncRunsTable>;
 
 export type GrabRow = Selectable<LidarrGrabsTable>;
 export type WantedRow = Selectable<LidarrWantedTable>;
@@ -162,6 +177,42 @@ export function createLidarrRepository(handle: DatabaseHandle) {
         .orderBy('lidarr_album_id')
         .limit(limit)
         .execute();
+    },
+
+    async insertRun(row: LidarrSyncRunsTable): Promise<void> {
+      await db.insertInto('lidarr_sync_runs').values(row).execute();
+    },
+
+    /** Writes a run's counts and end. */
+    async finishRun(id: string, patch: Omit<LidarrSyncRunsTable, 'id' | 'started_at'>) {
+      await db.updateTable('lidarr_sync_runs').set(patch).where('id', '=', id).execute();
+    },
+
+    /** The newest run of any process. */
+    lastRun(): Promise<SyncRunRow | undefined> {
+      return db
+        .selectFrom('lidarr_sync_runs')
+        .selectAll()
+        .orderBy('started_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(1)
+        .executeTakeFirst();
+    },
+
+    /** Drops the runs older than the newest `keep`. */
+    async pruneRuns(keep: number): Promise<void> {
+      const cut = await db
+        .selectFrom('lidarr_sync_runs')
+        .select('started_at')
+        .orderBy('started_at', 'desc')
+        .offset(keep)
+        .limit(1)
+        .executeTakeFirst();
+      if (cut)
+        await db
+          .deleteFrom('lidarr_sync_runs')
+          .where('started_at', '<=', Number(cut.started_at))
+          .execute();
     },
 
     /** The queued albums whose import has not been asked for yet. */

@@ -20,7 +20,7 @@ export const SyncStatusSchema = Type.Object({
   /** lidarrUrl and lidarrApiKey are set. */
   configured: Type.Boolean(),
   running: Type.Boolean(),
-  /** The last run in this process (null before the first). */
+  /** The newest run of any process sharing the database (null before the first). */
   lastRun: Nullable(SyncRunSchema),
   albums: Type.Array(
     Type.Object({

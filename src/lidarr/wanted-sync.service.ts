@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AlbumDto } from '../albums/albums.dto.js';
@@ -5,7 +6,7 @@ import type { AlbumsService } from '../albums/albums.service.js';
 import { NotFoundError } from '../downloads/downloads.service.js';
 import { toRemotePath, type PathMapping } from '../providers/path-mapping.js';
 import type { LidarrAlbum, LidarrApi } from './lidarr.api.js';
-import type { LidarrRepository, WantedRow, WantedState } from './lidarr.repository.js';
+import type { LidarrRepository, SyncRunRow, WantedRow, WantedState } from './lidarr.repository.js';
 import { albumFolder } from './sab.mapping.js';
 import { albumRequest } from './wanted.mapping.js';
 
@@ -20,8 +21,24 @@ import { albumRequest } from './wanted.mapping.js';
 /** Wanted albums read per run at most (pages of PAGE_SIZE). */
 const PAGE_SIZE = 50;
 const MAX_PAGES = 20;
+const columnsOf = (run: SyncRun) => ({
+  seen: run.seen,
+  queued: run.queued,
+  imported: run.imported,
+  failed: run.failed,
+  error: run.error,
+  finished_at: null,
+});
+
 /** A run waits at most this long in all for album search slots (shared with manual searches). */
 const SLOT_WAIT_MS = 10 * 60_000;
+/**
+ * A run recorded as started but not finished after this long had its process stop under it (a
+ * run is bounded by SLOT_WAIT_MS for slots, plus Lidarr's answers and the imports).
+ */
+const RUN_STALE_MS = 30 * 60_000;
+/** Runs kept in lidarr_sync_runs. */
+const RUNS_KEPT = 50;
 
 export class LidarrNotConfiguredError extends Error {
   readonly statusCode = 409;
@@ -67,7 +84,8 @@ export interface WantedSyncDeps {
 
 export function createWantedSync(deps: WantedSyncDeps) {
   const { repo, now, log } = deps;
-  let last: SyncRun | null = null;
+  /** This process's run while it goes (its counts grow in memory; the row is written at the end). */
+  let current: { id: string; run: SyncRun } | null = null;
   let running: Promise<SyncRun> | null = null;
   let importing: Promise<void> | null = null;
   const iso = (t: number) => new Date(t).toISOString();
@@ -202,7 +220,12 @@ export function createWantedSync(deps: WantedSyncDeps) {
       failed: 0,
       error: null,
     };
-    last = run;
+    const id = randomUUID();
+    const startedAt = now();
+    run.startedAt = iso(startedAt);
+    // Written first, so every process's GET /api/lidarr/sync sees a run going.
+    await repo.insertRun({ id, started_at: startedAt, ...columnsOf(run) });
+    current = { id, run };
     const api = deps.api();
     try {
       if (!api) throw new LidarrNotConfiguredError();
@@ -213,10 +236,43 @@ export function createWantedSync(deps: WantedSyncDeps) {
       if (!(error instanceof LidarrNotConfiguredError))
         log.warn({ error: run.error }, 'Lidarr sync stopped');
     } finally {
-      run.finishedAt = iso(now());
+      const finishedAt = now();
+      run.finishedAt = iso(finishedAt);
+      await repo
+        .finishRun(id, { ...columnsOf(run), finished_at: finishedAt })
+        .then(() => repo.pruneRuns(RUNS_KEPT))
+        .catch((error: unknown) =>
+          log.warn({ error: String(error) }, 'could not record the Lidarr sync run'),
+        )
+        .finally(() => {
+          current = null;
+        });
     }
     return run;
   }
+
+  /** The newest run of any process, as the API shows it. */
+  async function lastRun(): Promise<{ run: SyncRun; going: boolean } | null> {
+    const row = await repo.lastRun();
+    if (!row) return null;
+    if (current?.id === row.id) return { run: { ...current.run }, going: true };
+    const started = Number(row.started_at);
+    const stale = row.finished_at === null && now() - started > RUN_STALE_MS;
+    return {
+      run: runOf(row, stale ? 'The run did not finish: its SoulSpot process stopped' : null),
+      going: row.finished_at === null && !stale,
+    };
+  }
+
+  const runOf = (row: SyncRunRow, lost: string | null): SyncRun => ({
+    startedAt: iso(Number(row.started_at)),
+    finishedAt: row.finished_at === null ? null : iso(Number(row.finished_at)),
+    seen: row.seen,
+    queued: row.queued,
+    imported: row.imported,
+    failed: row.failed,
+    error: row.error ?? lost,
+  });
 
   return {
     /** Runs a sync now, or joins the one running in this process. */
@@ -239,7 +295,7 @@ export function createWantedSync(deps: WantedSyncDeps) {
       return importing;
     },
 
-    /** The last run in this process and each album the sync knows, newest first. */
+    /** The newest run (of any process) and each album the sync knows, newest first. */
     async status(limit = 200) {
       const rows = await repo.wanted(limit);
       const albums = await Promise.all(
@@ -257,7 +313,13 @@ export function createWantedSync(deps: WantedSyncDeps) {
           };
         }),
       );
-      return { configured: deps.api() !== null, running: running !== null, lastRun: last, albums };
+      const last = await lastRun();
+      return {
+        configured: deps.api() !== null,
+        running: running !== null || last?.going === true,
+        lastRun: last?.run ?? null,
+        albums,
+      };
     },
   };
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -215,6 +216,71 @@ describe.each(testDialects())('wanted-list sync de-duplication (%s)', (dialect) 
       expect(created).toHaveLength(2);
       // includeCutoff read wanted/cutoff too.
       expect(lidarr.requests.some((r) => r.url.startsWith('/api/v1/wanted/cutoff?'))).toBe(true);
+    } finally {
+      await db.cleanup();
+      await lidarr.close();
+    }
+  });
+
+  it('shows the newest run of any process, and a run whose process stopped as not finished', async () => {
+    const lidarr = await startFakeLidarr(WANTED);
+    const db = await freshDb(dialect);
+    try {
+      let clock = 1_900_000_000_000;
+      const albums = {
+        create: (body: { album: string }) =>
+          Promise.resolve({ id: randomUUID(), album: body.album } as unknown as AlbumDto),
+        get: () => Promise.resolve({ status: 'downloading', tracks: [] } as unknown as AlbumDto),
+      };
+      const make = () =>
+        createWantedSync({
+          repo: createLidarrRepository(db),
+          albums: albums as never,
+          api: () => createLidarrApi({ url: lidarr.url, apiKey: lidarr.apiKey }),
+          includeCutoff: () => false,
+          libraryDir: '/lib',
+          pathMappings: () => [],
+          now: () => clock,
+          log: { warn: () => undefined, info: () => undefined },
+        });
+      const [one, two] = [make(), make()];
+      expect((await two.status()).lastRun).toBeNull();
+      const run = await one.run();
+      expect(run).toMatchObject({ seen: 2, queued: 2, error: null });
+      // The other process shows the run the first one made, with its counts and end.
+      expect(await two.status()).toMatchObject({ running: false, lastRun: run });
+
+      // A run that started and never finished (its process killed): going while young…
+      const repo = createLidarrRepository(db);
+      clock += 1_000;
+      await repo.insertRun({
+        id: randomUUID(),
+        started_at: clock,
+        finished_at: null,
+        seen: 0,
+        queued: 0,
+        imported: 0,
+        failed: 0,
+        error: null,
+      });
+      expect(await two.status()).toMatchObject({ running: true, lastRun: { finishedAt: null } });
+      // …and, long after, said to have stopped rather than shown running for ever.
+      clock += 31 * 60_000;
+      expect(await two.status()).toMatchObject({
+        running: false,
+        lastRun: { finishedAt: null, error: expect.stringMatching(/did not finish/) },
+      });
+      // Only the newest runs are kept.
+      for (let i = 0; i < 55; i++) {
+        clock += 1_000;
+        await one.run();
+      }
+      const kept = await db.db
+        .withTables<{ lidarr_sync_runs: { id: string } }>()
+        .selectFrom('lidarr_sync_runs')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
+      expect(Number(kept.n)).toBe(50);
     } finally {
       await db.cleanup();
       await lidarr.close();
