@@ -389,6 +389,41 @@ describe.each(testDialects())('notifications on %s', (dialect) => {
     expect(all.map((r) => r.url).sort()).toEqual(['/api/webhooks/5/tok-d', '/hook']);
   });
 
+  it('PATCH moving a target with a token to another origin needs the token again (no exfiltration)', async () => {
+    // Write-only tokens stay write-only only if a new URL cannot borrow them: otherwise anyone
+    // with the API key points the target at a server of theirs, presses Test, and reads the
+    // Gotify token in the URL (the ntfy one in Authorization) there.
+    n.settings.allowedPrivateTargets = [`127.0.0.1:${receiver.port}`, `127.0.0.1:${canary.port}`];
+    const token = 'gotify-token-stays-home';
+    const gotify = await create({ type: 'gotify', url: receiver.url, token });
+    const ntfy = await create({ type: 'ntfy', url: receiver.url, topic: 'music', token });
+    for (const t of [gotify, ntfy]) {
+      const moved = await n.call('PATCH', `/api/notifications/${t.id}`, { url: canary.url });
+      expect(moved.status, moved.text).toBe(400);
+      expect((moved.body as { message: string }).message).toMatch(/^body\/token: /);
+      expect((await n.call('POST', `/api/notifications/${t.id}/test`)).status).toBe(200);
+    }
+    expect(canary.requests).toHaveLength(0);
+    expect(receiver.requests).toHaveLength(2);
+    // Another path on the same server keeps the token; a new server with its token given is fine.
+    const samePlace = await n.call('PATCH', `/api/notifications/${gotify.id}`, {
+      url: `${receiver.url}/gotify`,
+    });
+    expect(samePlace.status, samePlace.text).toBe(200);
+    const withToken = await n.call('PATCH', `/api/notifications/${ntfy.id}`, {
+      url: canary.url,
+      token: 'canary-own-token',
+    });
+    expect(withToken.status, withToken.text).toBe(200);
+    const cleared = await n.call('PATCH', `/api/notifications/${ntfy.id}`, {
+      url: receiver.url,
+      token: null,
+    });
+    expect(cleared.status, cleared.text).toBe(200);
+    for (const r of [...receiver.requests, ...canary.requests])
+      expect(JSON.stringify(r)).not.toContain('canary-own-token');
+  });
+
   it('an event whose transaction rolls back leaves no message behind', async () => {
     const t = await create({ type: 'webhook', url: receiver.url });
     await expect(

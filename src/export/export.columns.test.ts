@@ -15,6 +15,14 @@ describe('escapeCell (CSV formula injection)', () => {
     // Blanks first: a trimming import (LibreOffice) would still see the formula.
     [' =1', `' =1`],
     ['\u00a0\u3000+1', `'\u00a0\u3000+1`],
+    // A mixed run of blanks and controls, or invisible format characters (zero-width space,
+    // BOM, bidi marks) before the sign: stripped or unseen, they leave the formula.
+    [' \t=1', `' \t=1`],
+    ['\u00a0\r\n+1', `'\u00a0\r\n+1`],
+    ['\u200b=1', `'\u200b=1`],
+    ['\ufeff+1', `'\ufeff+1`],
+    ['\u202e\u200d@SUM(A1)', `'\u202e\u200d@SUM(A1)`],
+    ['\u200bArtist', '\u200bArtist'],
     // Full-width signs, as a CJK input method types them.
     ['＝1+1', `'＝1+1`],
     ['＋1', `'＋1`],

@@ -62,10 +62,12 @@ export const EXPORT_COLUMN_NAMES = EXPORT_COLUMNS.map((c) => c.name);
  * `=`, `+`, `-`, `@`, and tab, CR or LF, which some strip before looking. Also when blanks come
  * first: LibreOffice's import with "trim spaces" turns ` =1+1` into a formula, and the full-width
  * forms (`＝＋－＠`) are what a CJK input method types, which Excel reads as their ASCII
- * counterparts. Such a text cell gets a leading `'`, which spreadsheets take as "this is text" and
- * do not show. Numbers are written as numbers (a negative priority is a number, not a formula).
+ * counterparts. Any run of blanks, line breaks and invisible format characters (zero-width
+ * space, BOM, bidi marks: a trim or the eye skips them) before the sign counts the same. Such a
+ * text cell gets a leading `'`, which spreadsheets take as "this is text" and do not show.
+ * Numbers are written as numbers (a negative priority is a number, not a formula).
  */
-const FORMULA_START = /^(?:[\t\r\n]|[\p{Zs}]*[=+\-@\uFF1D\uFF0B\uFF0D\uFF20])/u;
+const FORMULA_START = /^(?:[\t\r\n]|[\s\p{Zs}\p{Cf}]*[=+\-@\uFF1D\uFF0B\uFF0D\uFF20])/u;
 export const escapeCell = (value: Cell): Cell =>
   typeof value === 'string' && FORMULA_START.test(value) ? `'${value}` : value;
 

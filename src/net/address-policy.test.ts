@@ -3,6 +3,7 @@ import {
   checkAddress,
   checkLiteralHost,
   checkTarget,
+  allowedTargetProblem,
   cidrProblem,
   parseAllowedTarget,
 } from './address-policy.js';
@@ -139,5 +140,19 @@ describe('allowedPrivateTargets entries', () => {
     expect(checkLiteralHost('localhost', 9000, { allowedTargets: ['localhost:9000'] })?.ok).toBe(
       true,
     );
+  });
+
+  it('judges an entry the setting accepted with blanks around it as the setting read it', () => {
+    // The setting trims before it checks an entry, so " 10.0.0.0/8 " is a valid entry: judging
+    // with it must neither throw (every delivery, public ones too, failed so) nor lose it.
+    const entries = [' 10.0.0.0/8 ', '\t192.168.7.0/24'];
+    for (const e of entries) expect(allowedTargetProblem(e), e).toBeNull();
+    const policy = { allowedTargets: entries, settingName: 'allowedPrivateTargets' };
+    expect(checkAddress('10.1.2.3', policy).ok).toBe(true);
+    expect(checkAddress('192.168.7.9', policy).ok).toBe(true);
+    expect(checkAddress('93.184.216.34', policy).ok).toBe(true);
+    expect(checkAddress('127.0.0.1', policy).ok).toBe(false);
+    expect(checkTarget({ host: 'x.example', port: 80, address: '10.9.9.9' }, policy).ok).toBe(true);
+    expect(checkLiteralHost('192.168.7.1', 80, policy)?.ok).toBe(true);
   });
 });

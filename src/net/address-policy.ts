@@ -56,9 +56,14 @@ export function checkAddress(address: string, policy: AddressPolicy = {}): Addre
   if (!ipaddr.isValid(raw)) return { ok: false, reason: `${address} is not an IP address` };
   const parsed = ipaddr.parse(raw);
   const canonical = parsed.toString();
+  // The entries as the setting parsed them (trimmed): an entry it accepted with blanks around it
+  // made parseCIDR throw here, and with it every fetch under the policy, public ones too.
   const ranges = [
     ...(policy.allowedRanges ?? []),
-    ...(policy.allowedTargets ?? []).filter((t) => t.includes('/')),
+    ...(policy.allowedTargets ?? []).flatMap((t) => {
+      const parsed = parseAllowedTarget(t);
+      return parsed?.kind === 'cidr' ? [parsed.range] : [];
+    }),
   ];
   for (const range of ranges) {
     const [net, bits] = ipaddr.parseCIDR(range);

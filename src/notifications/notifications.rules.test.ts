@@ -148,6 +148,32 @@ describe('target formats', () => {
     ).not.toContain('abcdefTOKEN');
   });
 
+  it('scrubs a Gotify token from the URL as safe-fetch and the receiver write it', () => {
+    // Printable ASCII is a valid token; encodeURIComponent leaves ' ( ) * ! ~ as they are, and the
+    // URL parser then writes ' as %27 in the query: the form every network error quotes
+    // (`${href}: …`) and a receiver that echoes its request line shows.
+    const m = composeMessage(
+      'msg_1',
+      'queue.idle',
+      [NOTIFICATION_ROUTES['queue.idle'].item({})],
+      0,
+    );
+    for (const token of ["it's-a-token", "o'brien(1)*!~", 'plain-token-123']) {
+      const t = target('gotify', { token, url: 'https://g.example' });
+      const url = new URL(TARGET_FORMATS.gotify.build(m, t, 1).url);
+      const secrets = targetSecrets(t);
+      for (const text of [
+        `${url.href}: connect ECONNREFUSED`,
+        `HTTP 401: no such token in ${url.pathname}${url.search}`,
+      ]) {
+        const out = scrub(text, secrets);
+        expect(out, text).toContain('[redacted]');
+        expect(out, text).not.toContain(url.searchParams.get('token')!.slice(0, 6));
+        expect(out, text).not.toContain(url.search.slice('?token='.length));
+      }
+    }
+  });
+
   it("a webhook body's timestamp is the event's time; the header's is the attempt's", () => {
     // Standard Webhooks: `timestamp` in the payload is when the event occurred (the same on every
     // attempt), `webhook-timestamp` when this attempt was made (receivers refuse stale ones).

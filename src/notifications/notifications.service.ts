@@ -130,6 +130,14 @@ export function createNotificationsService(deps: NotificationsServiceDeps) {
         // Enabling a target the deliveries switched off is the user saying it is back.
         ...(patch.enabled === true ? { disabledReason: null, backoffUntil: null } : {}),
       };
+      // A stored token goes only to the server it was given for: a URL moved to another origin
+      // without the token given again (or cleared, null) would hand it to whoever runs the new
+      // server at the next delivery or test, which makes "write-only" a formality.
+      if (current.token !== null && patch.token === undefined && !sameOrigin(current.url, next.url))
+        throw new NotificationInputError(
+          'token',
+          'must be given again (or null) when url moves to another server',
+        );
       check(next);
       // What deliveries learnt meanwhile (a 410 disabled it, a Retry-After holds it) is read
       // again in the write, not taken from the copy read above: unless this edit sets `enabled`,
@@ -211,6 +219,15 @@ export function createNotificationsService(deps: NotificationsServiceDeps) {
 }
 
 export type NotificationsService = ReturnType<typeof createNotificationsService>;
+
+/** Whether two URLs have one origin (scheme, host, port); a URL that does not parse has none. */
+function sameOrigin(a: string, b: string): boolean {
+  try {
+    return new URL(a).origin === new URL(b).origin;
+  } catch {
+    return false;
+  }
+}
 
 function toDto(t: Target, at: number): TargetDto {
   return {

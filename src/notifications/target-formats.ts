@@ -189,13 +189,19 @@ export const TARGET_FORMATS: Record<TargetType, TargetFormat> = {
 
 /**
  * The secrets of a target as they may appear in text: secret, token (also URL-encoded, as the
- * Gotify URL carries it), and for a credential URL the URL's path. For scrubbing error messages
- * and log lines.
+ * Gotify URL carries it, and as a parsed URL serializes that), and for a credential URL the
+ * URL's path. For scrubbing error messages and log lines.
  */
 export function targetSecrets(target: Pick<Target, 'type' | 'url' | 'secret' | 'token'>): string[] {
   const out: string[] = [];
   if (target.secret) out.push(target.secret);
-  if (target.token) out.push(target.token, encodeURIComponent(target.token));
+  if (target.token) {
+    const encoded = encodeURIComponent(target.token);
+    // And as the URL parser writes it into a query (a ' becomes %27 there, which
+    // encodeURIComponent leaves alone): the form safe-fetch's errors quote the Gotify URL in.
+    const inQuery = new URL(`http://x/?${encoded}`).search.slice(1);
+    out.push(target.token, encoded, inQuery);
+  }
   if (TARGET_FORMATS[target.type].secretUrl) {
     try {
       const u = new URL(target.url);
