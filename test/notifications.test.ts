@@ -424,6 +424,27 @@ describe.each(testDialects())('notifications on %s', (dialect) => {
       expect(JSON.stringify(r)).not.toContain('canary-own-token');
   });
 
+  it('PATCH moving a webhook to another origin needs its secret again, or a new one', async () => {
+    n.settings.allowedPrivateTargets = [`127.0.0.1:${receiver.port}`, `127.0.0.1:${canary.port}`];
+    const hook = await create({ type: 'webhook', url: receiver.url });
+    const moved = await n.call('PATCH', `/api/notifications/${hook.id}`, { url: canary.url });
+    expect(moved.status, moved.text).toBe(400);
+    expect((moved.body as { message: string }).message).toMatch(/^body\/secret: /);
+    expect((await n.call('POST', `/api/notifications/${hook.id}/test`)).status).toBe(200);
+    expect(canary.requests).toHaveLength(0);
+    // A new secret (null) goes with the move; the canary gets messages signed with that one only.
+    const renewed = await n.call('PATCH', `/api/notifications/${hook.id}`, {
+      url: canary.url,
+      secret: null,
+    });
+    expect(renewed.status, renewed.text).toBe(200);
+    expect((renewed.body as { secret?: string }).secret).toMatch(/^whsec_/);
+    const samePlace = await n.call('PATCH', `/api/notifications/${hook.id}`, {
+      url: `${canary.url}/hook`,
+    });
+    expect(samePlace.status, samePlace.text).toBe(200);
+  });
+
   it('an event whose transaction rolls back leaves no message behind', async () => {
     const t = await create({ type: 'webhook', url: receiver.url });
     await expect(

@@ -133,10 +133,18 @@ export function createNotificationsService(deps: NotificationsServiceDeps) {
       // A stored token goes only to the server it was given for: a URL moved to another origin
       // without the token given again (or cleared, null) would hand it to whoever runs the new
       // server at the next delivery or test, which makes "write-only" a formality.
-      if (current.token !== null && patch.token === undefined && !sameOrigin(current.url, next.url))
+      const moved = !sameOrigin(current.url, next.url);
+      if (current.token !== null && patch.token === undefined && moved)
         throw new NotificationInputError(
           'token',
           'must be given again (or null) when url moves to another server',
+        );
+      // The same for a webhook's signing secret: the new server would get validly signed
+      // messages it could replay to the receiver that trusts the secret.
+      if (current.secret !== null && patch.secret === undefined && moved)
+        throw new NotificationInputError(
+          'secret',
+          'must be given again (or null for a new one) when url moves to another server',
         );
       check(next);
       // What deliveries learnt meanwhile (a 410 disabled it, a Retry-After holds it) is read
