@@ -195,6 +195,19 @@ describe('safe fetch', () => {
     expect(toPrivate.reason).toBe('address_refused');
     expect(toPrivate.message).toMatch(/10\.0\.0\.1/);
     expect((await failure(safeFetch(`${base}/to-file`, loopback))).reason).toBe('bad_url');
+    // A scheme the caller reads (a magnet link) is answered, not followed; others still refused.
+    routes.set('/to-magnet', (_q, r) =>
+      r.writeHead(302, { location: 'magnet:?xt=urn:btih:' + 'a'.repeat(40) }).end(),
+    );
+    const magnet = await safeFetch(`${base}/to-magnet`, {
+      ...loopback,
+      answerRedirectsTo: ['magnet:'],
+    });
+    expect(magnet.status).toBe(302);
+    expect(magnet.headers.location).toBe('magnet:?xt=urn:btih:' + 'a'.repeat(40));
+    expect((await failure(safeFetch(`${base}/to-magnet`, loopback))).reason).toBe('bad_url');
+    const fileStill = safeFetch(`${base}/to-file`, { ...loopback, answerRedirectsTo: ['magnet:'] });
+    expect((await failure(fileStill)).reason).toBe('bad_url');
     // An allow-list of one loopback address does not open another.
     const only = { policy: { allowedRanges: ['127.0.0.1/32'] } };
     routes.set('/to-other-loopback', (_q, r) =>

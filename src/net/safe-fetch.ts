@@ -28,6 +28,11 @@ export interface SafeFetchOptions {
   timeoutMs?: number;
   /** Default 3. */
   maxRedirects?: number;
+  /**
+   * Schemes (`magnet:`) whose redirects are answered, not followed: the 3xx comes back with its
+   * `location` for the caller to read. Any other redirect off http(s) is refused (bad_url).
+   */
+  answerRedirectsTo?: readonly string[];
   policy?: AddressPolicy;
   headers?: Record<string, string>;
   /** Default GET. */
@@ -100,6 +105,8 @@ export async function safeFetch(
           `${url}: more than ${maxRedirects} redirects`,
         );
       const next = new URL(location, current);
+      // An indexer's download link may redirect to a magnet link: nothing to fetch, an answer.
+      if (options.answerRedirectsTo?.includes(next.protocol)) return { ...response, url: current };
       // Credentials are for the origin they were given for (as fetch does): a redirect elsewhere
       // must not hand an ntfy access token to whoever the first server points at.
       if (next.origin !== target.origin) headers = withoutCredentials(headers);

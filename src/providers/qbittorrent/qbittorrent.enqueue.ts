@@ -21,8 +21,8 @@ const POLL_MS = 200;
 export interface EnqueueDeps {
   api: QbittorrentApi;
   settings: QbittorrentSettings;
-  /** The .torrent behind an indexer's link. */
-  fetchTorrent?: (url: string) => Promise<Buffer>;
+  /** The .torrent behind an indexer's link, or the magnet link it redirects to. */
+  fetchTorrent?: (url: string) => Promise<Buffer | { magnet: string }>;
   /** The file list, cached by the provider. */
   filesOf: (hash: string) => Promise<TorrentFile[] | null>;
   sleep: (ms: number) => Promise<void>;
@@ -30,13 +30,18 @@ export interface EnqueueDeps {
 }
 
 export function defaultFetchTorrent(settings: QbittorrentSettings) {
-  return async (url: string): Promise<Buffer> => {
+  return async (url: string): Promise<Buffer | { magnet: string }> => {
     try {
       const reply = await safeFetch(url, {
         maxBytes: settings.maxTorrentBytes,
         timeoutMs: settings.requestTimeoutMs,
         policy: settings.allowPrivateIndexerLinks ? lanAllowedPolicy() : {},
+        // Prowlarr and Jackett answer a magnet-only release's download link with a redirect.
+        answerRedirectsTo: ['magnet:'],
       });
+      const location = reply.headers.location;
+      if (reply.status >= 300 && reply.status < 400 && location?.startsWith('magnet:'))
+        return { magnet: location };
       if (reply.status === 404 || reply.status === 410) {
         throw new ProviderError(
           'file_not_found',
@@ -95,17 +100,22 @@ export function createEnqueuer(deps: EnqueueDeps) {
   }
 
   /** What the release is: its hash, and the .torrent's bytes when it is not a magnet link. */
-  async function resolve(link: string): Promise<{ hash: string; torrent?: Buffer }> {
-    if (link.startsWith('magnet:')) {
-      const hash = magnetInfoHash(link);
+  async function resolve(
+    link: string,
+  ): Promise<{ hash: string; torrent?: Buffer; magnet?: string }> {
+    const magnet = (uri: string) => {
+      const hash = magnetInfoHash(uri);
       if (!hash)
         throw new ProviderError(
           'invalid_file',
           'The magnet link carries no BitTorrent v1 info-hash',
         );
-      return { hash };
-    }
-    const torrent = await fetchTorrent(link);
+      return { hash, magnet: uri };
+    };
+    if (link.startsWith('magnet:')) return magnet(link);
+    const fetched = await fetchTorrent(link);
+    if (!Buffer.isBuffer(fetched)) return magnet(fetched.magnet);
+    const torrent = fetched;
     try {
       return { hash: readTorrent(torrent).infoHash, torrent };
     } catch (error) {
@@ -162,7 +172,7 @@ export function createEnqueuer(deps: EnqueueDeps) {
         `batch id "${request.batchId}" cannot be a qBittorrent tag`,
       );
     }
-    const { hash, torrent } = await resolve(release.link);
+    const { hash, torrent, magnet } = await resolve(release.link);
     const want: Want = {
       batchId: request.batchId.toLowerCase(),
       file: request.want ? 'pick' : null,
@@ -183,7 +193,7 @@ export function createEnqueuer(deps: EnqueueDeps) {
       }
     } else {
       const added = await api.add({
-        ...(torrent ? { torrent } : { url: release.link }),
+        ...(torrent ? { torrent } : { url: magnet ?? release.link }),
         category: settings.category,
         ...(settings.savePath !== undefined ? { savePath: settings.savePath } : {}),
         tags: [wantTag(want)],

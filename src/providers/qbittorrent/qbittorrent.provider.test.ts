@@ -65,6 +65,9 @@ beforeAll(async () => {
   }
   served.set('/not-a-torrent', Buffer.from('<html>nope</html>'));
   links = createServer((req, res) => {
+    // Prowlarr's answer for a magnet-only release: its download link redirects to the magnet.
+    if (req.url === '/magnet-redirect')
+      return void res.writeHead(302, { location: magnetOf(torrents.magnet.infoHash) }).end();
     const body = served.get(req.url ?? '');
     res.writeHead(body ? 200 : 404).end(body);
   });
@@ -314,7 +317,7 @@ describe('qBittorrent provider (real daemons)', () => {
   it('a magnet link: handed over as is, the wanted file chosen once the metadata has come', async () => {
     const client = provider();
     const { infoHash } = torrents.magnet;
-    const magnet = `magnet:?xt=urn:btih:${infoHash}&dn=Magnet%20Album&tr=${encodeURIComponent(tracker.announce)}`;
+    const magnet = magnetOf(infoHash);
     const req = request('magnet', {
       release: { ...release('magnet'), link: magnet },
       want: { artist: ARTIST, title: 'First Song', album: 'Magnet Album' },
@@ -332,6 +335,22 @@ describe('qBittorrent provider (real daemons)', () => {
     const local = await client.localPath(done);
     const original = path.join(torrents.magnet.content, `01 - ${ARTIST} - First Song.flac`);
     expect((await readFile(local!)).equals(await readFile(original))).toBe(true);
+  });
+
+  it('an indexer link that redirects to a magnet link: the magnet is handed over', async () => {
+    const client = provider();
+    const { infoHash } = torrents.magnet;
+    const req = request('magnet-redirect', {
+      release: { ...release('magnet-redirect'), link: `${linkBase}/magnet-redirect` },
+      want: { artist: ARTIST, title: 'Third Song', album: 'Magnet Album' },
+    });
+    const enqueued = await client.enqueue(req);
+    // The torrent the first magnet test added, now wanted for its third file as well.
+    expect(enqueued.id).toBe(`${infoHash}.${req.batchId}`);
+    expect(enqueued.filename).toBe(`Magnet Album/03 - ${ARTIST} - Third Song.flac`);
+    expect(await priorities(infoHash)).toEqual([1, 0, 1]);
+    await client.cancel('local', enqueued.id);
+    expect(await priorities(infoHash)).toEqual([1, 0, 0]);
   });
 
   it('a torrent without the wanted track: file_not_found, and nothing left in qBittorrent', async () => {
@@ -378,6 +397,10 @@ describe('qBittorrent provider (real daemons)', () => {
 });
 
 /** The leecher's file priorities of one torrent, in file order. */
+function magnetOf(infoHash: string): string {
+  return `magnet:?xt=urn:btih:${infoHash}&dn=Magnet%20Album&tr=${encodeURIComponent(tracker.announce)}`;
+}
+
 async function priorities(hash: string): Promise<number[]> {
   const r = await fetch(`${leecher.url}/api/v2/torrents/files?hash=${hash}`, {
     headers: { Cookie: await sid() },

@@ -34,7 +34,7 @@ export type QbittorrentProvider = DownloadClient & {
 export interface QbittorrentProviderDeps {
   api?: QbittorrentApi;
   /** The .torrent behind an indexer's link; default: safe-fetch with the settings' limits. */
-  fetchTorrent?: (url: string) => Promise<Buffer>;
+  fetchTorrent?: (url: string) => Promise<Buffer | { magnet: string }>;
   now?: () => number;
 }
 
