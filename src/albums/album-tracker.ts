@@ -42,7 +42,13 @@ export function createAlbumTracker(deps: {
         ];
       }
     }
-    return [{ type: 'album.updated', payload: toAlbumDto(album, counts) }];
+    // Read before the counts, the row may miss a completed_at that the write completing the
+    // last track committed in between (PostgreSQL, READ COMMITTED): read it again then.
+    const row =
+      album.completed_at === null && albumStatus(counts) === 'completed'
+        ? ((await repo.get(albumId, tx)) ?? album)
+        : album;
+    return [{ type: 'album.updated', payload: toAlbumDto(row, counts) }];
   }
 
   return {

@@ -27,7 +27,7 @@ import {
 import type { ProfileSource } from '../downloads/search.step.js';
 import type { EventLog } from '../events/event-log.js';
 import type { DownloadProvider } from '../providers/provider.js';
-import { countTracks } from './album-status.js';
+import { albumStatus, countTracks, type TrackCounts } from './album-status.js';
 import { toAlbumDto, type AlbumDto, type CreateAlbumRequest } from './albums.dto.js';
 import type { AlbumRow, AlbumsRepository } from './albums.repository.js';
 import { acceptAlbumTracks, createAlbumSearch } from './album-search.js';
@@ -89,13 +89,25 @@ export function createAlbumsService(deps: AlbumsServiceDeps) {
   const searchDeps = { ...deps, accept, slots, owner: deps.owner ?? `albums-${randomUUID()}` };
   const search = createAlbumSearch(searchDeps);
 
-  async function view(row: AlbumRow, withTracks: boolean): Promise<AlbumDto> {
+  /**
+   * The album row read before its tracks may be older than they are (PostgreSQL reads each
+   * statement at its own moment): tracks all completed by a write that committed in between, the
+   * row still without that write's `completed_at`. Read again then, so the two agree.
+   */
+  async function caughtUp(row: AlbumRow, counts: TrackCounts): Promise<AlbumRow> {
+    if (row.completed_at !== null || albumStatus(counts) !== 'completed') return row;
+    return (await repo.get(row.id)) ?? row;
+  }
+
+  async function view(first: AlbumRow, withTracks: boolean): Promise<AlbumDto> {
     if (!withTracks) {
-      return toAlbumDto(row, countTracks(await repo.trackCounts([row.id])));
+      const counts = countTracks(await repo.trackCounts([first.id]));
+      return toAlbumDto(await caughtUp(first, counts), counts);
     }
-    const tracks = await repo.tracks(row.id);
+    const tracks = await repo.tracks(first.id);
     const attempts = await deps.downloadsRepo.attemptsFor(tracks.map((t) => t.id));
     const counts = countTracks(tracks.map((t) => ({ status: t.status, n: 1 })));
+    const row = await caughtUp(first, counts);
     return toAlbumDto(
       row,
       counts,
@@ -223,10 +235,14 @@ export function createAlbumsService(deps: AlbumsServiceDeps) {
       const page = rows.slice(0, options.limit);
       const counts = await repo.trackCounts(page.map((r) => r.id));
       const last = page.at(-1);
+      const items = await Promise.all(
+        page.map(async (r) => {
+          const own = countTracks(counts.filter((c) => c.album_id === r.id));
+          return toAlbumDto(await caughtUp(r, own), own);
+        }),
+      );
       return {
-        items: page.map((r) =>
-          toAlbumDto(r, countTracks(counts.filter((c) => c.album_id === r.id))),
-        ),
+        items,
         nextCursor:
           rows.length > options.limit && last
             ? Buffer.from(JSON.stringify([last.created_at, last.id])).toString('base64url')

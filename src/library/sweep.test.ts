@@ -125,7 +125,12 @@ describe('removeStaleTempFiles and working copies', () => {
 describe('createSweeper', () => {
   it('sweeps both folders in one run and keeps the report', async () => {
     const finished = await file('finished.flac');
-    await writeFile(path.join(library, '.x.flac.soulspot-abcdef.part'), 'partial');
+    const part = path.join(library, '.x.flac.soulspot-abcdef.part');
+    await writeFile(part, 'partial');
+    // A second old: a file's mtime can be a hair ahead of Date.now(), and "older than 0 ms"
+    // would then not hold yet.
+    const secondAgo = new Date(Date.now() - 1_000);
+    await utimes(part, secondAgo, secondAgo);
     const reports: unknown[] = [];
     const sweeper = createSweeper({
       libraryDir: library,
