@@ -27,6 +27,7 @@ import * as sessions from './migrations/024_sessions.js';
 import * as queueListIndex from './migrations/025_queue_list_index.js';
 import * as lidarr from './migrations/027_lidarr.js';
 import * as searchProvider from './migrations/028_search_provider.js';
+import * as providerConfigs from './migrations/029_provider_configs.js';
 import * as feeds from './migrations/026_feeds.js';
 import type { Database } from './schema.js';
 
@@ -97,6 +98,7 @@ const migrations: Record<string, Migration> = {
   '027_lidarr': lidarr,
   '028_search_provider': searchProvider,
   '026_feeds': feeds,
+  '029_provider_configs': providerConfigs,
 };
 
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
