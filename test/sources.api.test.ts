@@ -219,7 +219,9 @@ describe.each(testDialects())('sources API on %s', (dialect) => {
       settings: { url: canaryUrl, apiKey: SAB_KEY, allowPrivateAddress: true },
     });
     expect(sab.status).toBe(201);
-    const nullKey = await call('PATCH', '/api/download-clients/sab', { settings: { apiKey: null } });
+    const nullKey = await call('PATCH', '/api/download-clients/sab', {
+      settings: { apiKey: null },
+    });
     expect(nullKey.status).toBe(400);
     expect(nullKey.json.message).toBe('settings/apiKey: sabnzbd needs one; it cannot be cleared');
 
@@ -330,8 +332,14 @@ describe.each(testDialects())('sources API on %s', (dialect) => {
     await new Promise((r) => setTimeout(r, 50));
     expect(logLines.some((l) => l.includes('probe line'))).toBe(true);
     for (const secret of [QBT_PASSWORD, INDEXER_KEY, SAB_KEY, ENV_KEY, 'env-qbt-pw-1']) {
-      expect(bodies.filter((b) => b.includes(secret)), secret).toEqual([]);
-      expect(logLines.filter((l) => l.includes(secret)), secret).toEqual([]);
+      expect(
+        bodies.filter((b) => b.includes(secret)),
+        secret,
+      ).toEqual([]);
+      expect(
+        logLines.filter((l) => l.includes(secret)),
+        secret,
+      ).toEqual([]);
     }
   });
 });
