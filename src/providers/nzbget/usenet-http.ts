@@ -63,7 +63,10 @@ export async function send(
   what: string,
 ): Promise<HttpReply> {
   try {
-    const response = await (limits.fetch ?? fetch)(url, { ...init, signal: AbortSignal.timeout(limits.timeoutMs) });
+    const response = await (limits.fetch ?? fetch)(url, {
+      ...init,
+      signal: AbortSignal.timeout(limits.timeoutMs),
+    });
     return {
       status: response.status,
       text: await readCapped(response, limits.maxBytes, what, provider),
