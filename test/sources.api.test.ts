@@ -327,6 +327,19 @@ describe.each(testDialects())('sources API on %s', (dialect) => {
     expect(canaryHits).toBeGreaterThan(0);
   });
 
+  it('describes every route in the OpenAPI document', async () => {
+    const doc = (await call('GET', '/api/docs/json')).json as { paths: Record<string, object> };
+    for (const base of ['/api/indexers', '/api/download-clients']) {
+      expect(Object.keys(doc.paths[base] ?? {}).sort()).toEqual(['get', 'post']);
+      expect(Object.keys(doc.paths[`${base}/{id}`] ?? {}).sort()).toEqual([
+        'delete',
+        'get',
+        'patch',
+      ]);
+      expect(Object.keys(doc.paths[`${base}/test`] ?? {})).toEqual(['post']);
+    }
+  });
+
   it('never shows a secret in an answer or a log line', async () => {
     soulspot.log.info({ detail: `${QBT_PASSWORD} ${INDEXER_KEY} ${SAB_KEY}` }, 'probe line');
     soulspot.log.flush?.();
