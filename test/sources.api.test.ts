@@ -296,8 +296,26 @@ describe.each(testDialects())('sources API on %s', (dialect) => {
       },
       { what: 'the indexer in /api/health', timeoutMs: 5000 },
     );
+    // A profile may name it now (the configured ids are read at each write), and keeps working
+    // once it is gone: the search skips an unknown id (provider-order.ts).
+    const profile = await call('POST', '/api/quality-profiles', {
+      name: 'Local first',
+      providers: ['torznab:local', 'slskd'],
+    });
+    expect(profile.status, JSON.stringify(profile.json)).toBe(201);
     expect((await call('DELETE', '/api/indexers/local')).status).toBe(204);
     expect(soulspot.provider.indexerIds).not.toContain('torznab:local');
+    const after = await call('GET', `/api/quality-profiles/${profile.json.id}`);
+    expect(after.status).toBe(200);
+    const edit = await call('PATCH', `/api/quality-profiles/${profile.json.id}`, {
+      name: 'Local gone',
+    });
+    expect(edit.status).toBe(200);
+    const refused = await call('POST', '/api/quality-profiles', {
+      name: 'Names a removed one',
+      providers: ['torznab:local'],
+    });
+    expect(refused.status).toBe(400);
     const h = await soulspot.app.inject({ method: 'GET', url: '/api/health' });
     expect(h.json().providers['torznab:local']).toBeUndefined();
   });
