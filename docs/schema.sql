@@ -39,6 +39,8 @@ CREATE TABLE "prefetch_marks" ("download_id" text primary key, "owner" text not 
 
 CREATE TABLE "process_clocks" ("owner" text primary key, "process_at" bigint not null, "db_at" bigint not null);
 
+CREATE TABLE "provider_configs" ("id" text primary key, "role" text not null, "type" text not null, "settings" text not null, "enabled" integer not null, "position" integer not null, "updated_at" bigint not null);
+
 CREATE TABLE "quality_profiles" ("id" text primary key, "name" text not null, "name_key" text not null, "description" text default '' not null, "rules" text not null, "is_default" integer default 0 not null, "built_in" integer default 0 not null, "created_at" bigint not null, "updated_at" bigint not null);
 
 CREATE TABLE "queue_slots" ("slot_no" integer primary key, "download_id" text, "lease_token" integer, "expires_at" bigint);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Logger as PinoLogger } from 'pino';
+import type { DestinationStream, Logger as PinoLogger } from 'pino';
 import type { Config } from './config/config.js';
 import { openDatabase, type DatabaseHandle } from './db/database.js';
 import { pipelineConfig, type PipelineDeps } from './downloads/download.job.js';
@@ -34,7 +34,13 @@ import { withCircuitBreaker } from './providers/circuit-breaker.js';
 import { createHealthMonitor, healthBoard } from './providers/health-monitor.js';
 import type { DownloadProvider } from './providers/provider.js';
 import { configuredProviders } from './providers/configured.js';
-import { createProviderSet, type ProviderSet } from './providers/provider-set.js';
+import type { ProviderSet } from './providers/provider-set.js';
+import { createLiveProviderSet, type MemberSpec } from './providers/live-provider-set.js';
+import { createSecretStore } from './log/redact.js';
+import { createSourcesRepository } from './sources/sources.repository.js';
+import { createLiveSources } from './sources/sources.live.js';
+import { createSourcesService } from './sources/sources.service.js';
+import { environmentSources } from './sources/sources.env.js';
 import { createSlskdProvider } from './providers/slskd/slskd.provider.js';
 import { slskdSettings } from './providers/slskd/slskd.settings.js';
 import { createQueueRepository } from './queue/queue.repository.js';
@@ -134,6 +140,8 @@ export interface StartOptions {
   tagger?: Tagger;
   /** The built web UI served at `/` (default: the repository's `web/dist`). */
   webDist?: string;
+  /** Where the process logger writes (tests read it; default stdout). Ignored with `logger`. */
+  logDestination?: DestinationStream;
 }
 
 /** `web/dist` beside `src/` (running from source) or `dist/` (built): both sit at the repository root. */
@@ -150,10 +158,14 @@ const SWEEP_INTERVAL_MS = 10 * 60_000;
 export async function startSoulSpot(config: Config, options: StartOptions = {}): Promise<SoulSpot> {
   // Built (no I/O) before the logger, which must know their secrets.
   const extraProviders = configuredProviders(config.indexers, config.downloadClients);
+  // Secrets of sources added through the API join it as they come (src/sources).
+  const secretStore = createSecretStore([]);
   const log =
     options.logger ??
     createLogger({
       level: config.logLevel,
+      store: secretStore,
+      ...(options.logDestination ? { destination: options.logDestination } : {}),
       secrets: [
         ...extraProviders.flatMap((p) => p.secrets),
         config.apiKey,
@@ -211,10 +223,10 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     queueDepth: () => control.countsByStatusAndHold(),
     transfers: () => monitor.activity(),
     providers: () =>
-      guarded.map((p, i) => ({
-        provider: p.adapter.name,
-        circuit: p.adapter.circuit,
-        state: healthMonitors[i]!.current.state,
+      live.members().map((m) => ({
+        provider: m.adapter.name,
+        circuit: m.adapter.circuit,
+        state: m.monitor.current.state,
       })),
     outboxBacklog: options.outboxBacklog ?? (() => notifications.backlog()),
     filingBacklog: () => control.filingBacklog(now()),
@@ -226,48 +238,72 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     downloadsDir: config.slskdDownloadsDir,
   });
   // The configured providers and the roles each plays (docs/architecture.md, "Providers: indexers
-  // and download clients"). Each is guarded by its own circuit breaker and probed by its own health
-  // monitor; the generic code sees only the set, which routes by provider id. A second provider
-  // is one more entry here.
-  const configured: { adapter: DownloadProvider; indexer: boolean; client: boolean }[] = [
-    {
-      adapter:
-        options.provider ??
-        createSlskdProvider(
-          slskd,
-          createSlskdApi(slskd, { observe: (o) => metrics.observeSlskd(o) }),
-        ),
-      indexer: true,
-      client: true,
-    },
+  // and download clients", "The live provider set"). Each is guarded by its own circuit breaker and
+  // probed by its own health monitor; the generic code sees only the set, which routes by provider
+  // id. slskd and the environment's providers are fixed; the API's come and go (src/sources).
+  const slskdAdapter =
+    options.provider ??
+    createSlskdProvider(slskd, createSlskdApi(slskd, { observe: (o) => metrics.observeSlskd(o) }));
+  const fixed: MemberSpec[] = [
+    { key: 'fixed:slskd', indexer: true, client: true, make: () => slskdAdapter },
     // Indexers in the configured order after slskd: a profile's `providers` reorders them.
-    ...extraProviders,
+    ...extraProviders.map((p) => ({
+      key: `fixed:${p.adapter.name}`,
+      indexer: p.indexer,
+      client: p.client,
+      make: () => p.adapter,
+    })),
   ];
-  const guarded = configured.map((p) => ({
-    ...p,
-    adapter: withCircuitBreaker(p.adapter, {
-      threshold: config.circuitThreshold,
-      halfOpenAfterMs: config.circuitHalfOpenMs,
-      bus,
-    }),
-  }));
-  const provider = createProviderSet({
-    indexers: guarded.filter((p) => p.indexer).map((p) => p.adapter),
-    clients: guarded.filter((p) => p.client).map((p) => p.adapter),
+  const live = createLiveProviderSet({
+    specs: fixed,
+    guard: (adapter) =>
+      withCircuitBreaker(adapter, {
+        threshold: config.circuitThreshold,
+        halfOpenAfterMs: config.circuitHalfOpenMs,
+        bus,
+      }),
+    // The health probe is also the circuit's half-open probe, so it runs at least that often.
+    monitor: (adapter) =>
+      createHealthMonitor({
+        provider: adapter,
+        bus,
+        log,
+        intervalMs: Math.min(Math.max(1000, config.pollIntervalMs * 2), config.circuitHalfOpenMs),
+      }),
   });
+  const sourcesRepo = createSourcesRepository(db.db);
+  const liveSources = createLiveSources({
+    repo: sourcesRepo,
+    live,
+    fixed,
+    secret: (value) => secretStore.add([value]),
+    log,
+  });
+  await liveSources.refresh();
+  const provider = live.set;
   const repo = createDownloadRepository(db);
   const queue = createQueueRepository(db);
   const monitor = createTransferMonitor({ provider, pollIntervalMs: config.pollIntervalMs });
-  // The health probe is also the circuit's half-open probe, so it runs at least that often.
-  const healthMonitors = guarded.map((p) =>
-    createHealthMonitor({
-      provider: p.adapter,
-      bus,
-      log,
-      intervalMs: Math.min(Math.max(1000, config.pollIntervalMs * 2), config.circuitHalfOpenMs),
-    }),
-  );
-  const health = healthBoard(healthMonitors);
+  const health = healthBoard(() => live.members().map((m) => m.monitor));
+  const sources = createSourcesService({
+    repo: sourcesRepo,
+    environment: environmentSources(config.indexers, config.downloadClients),
+    health: (id) => {
+      const member = live.members().find((m) => m.adapter.name === id);
+      if (!member) return undefined;
+      const h = member.monitor.current;
+      const detail = member.monitor.detail ?? h.message;
+      return {
+        state: h.state,
+        circuit: member.adapter.circuit,
+        ...(detail !== undefined ? { lastError: secretStore.scrub(detail) } : {}),
+        ...(h.checkedAt !== null ? { lastCheckedAt: h.checkedAt } : {}),
+      };
+    },
+    applied: () => liveSources.refresh(),
+    secret: (value) => secretStore.add([value]),
+    now,
+  });
 
   const blocklist = createBlocklistService({
     handle: db,
@@ -463,7 +499,10 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     handle: db,
     // The slskd check reads slskd's own monitor (the first configured provider); a check per
     // provider comes with the second one (issue 11).
-    provider: () => ({ name: healthMonitors[0]!.name, ...healthMonitors[0]!.current }),
+    provider: () => {
+      const slskdMonitor = live.members()[0]!.monitor;
+      return { name: slskdMonitor.name, ...slskdMonitor.current };
+    },
     downloadsRoot: () => provider.downloadsRoot(),
     downloadsDirOverridden: config.slskdDownloadsDir !== undefined,
     libraryDir: config.libraryDir,
@@ -538,6 +577,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     stats,
     exports,
     feeds: feeds.service,
+    sources,
   });
   // Parked downloads (waiting in a peer's queue, no runner slot) are followed from the monitor's
   // list; one that moves, ends or stalls is claimed next.
@@ -611,7 +651,8 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
   });
 
   healthChecks.start();
-  for (const m of healthMonitors) m.start();
+  live.start();
+  liveSources.start();
   settings.start();
   const stopStats = stats.start();
   if (options.runWorkers !== false) {
@@ -669,7 +710,8 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
         queueControl.stopScheduler();
         diskWatcher.stop();
         await sweeper.stop();
-        for (const m of healthMonitors) m.stop();
+        liveSources.stop();
+        live.stop();
         await sourceWatch.stop();
         await prefetch.stop();
         await runner.stop();

@@ -27,6 +27,7 @@ import * as sessions from './migrations/024_sessions.js';
 import * as queueListIndex from './migrations/025_queue_list_index.js';
 import * as lidarr from './migrations/027_lidarr.js';
 import * as searchProvider from './migrations/028_search_provider.js';
+import * as providerConfigs from './migrations/029_provider_configs.js';
 import * as albumNamedFolder from './migrations/030_album_named_folder.js';
 import * as lidarrSyncRuns from './migrations/031_lidarr_sync_runs.js';
 import * as feeds from './migrations/026_feeds.js';
@@ -98,9 +99,10 @@ const migrations: Record<string, Migration> = {
   '025_queue_list_index': queueListIndex,
   '027_lidarr': lidarr,
   '028_search_provider': searchProvider,
+  '026_feeds': feeds,
+  '029_provider_configs': providerConfigs,
   '030_album_named_folder': albumNamedFolder,
   '031_lidarr_sync_runs': lidarrSyncRuns,
-  '026_feeds': feeds,
 };
 
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {

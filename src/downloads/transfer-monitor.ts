@@ -1,4 +1,8 @@
-import type { DownloadProvider, TransferStatus } from '../providers/provider.js';
+import {
+  providerUnavailable,
+  type DownloadProvider,
+  type TransferStatus,
+} from '../providers/provider.js';
 import { isProviderSet } from '../providers/provider-set.js';
 import type { ProviderId } from '../providers/release.js';
 
@@ -153,6 +157,11 @@ export function createTransferMonitor(deps: {
    * early one, at a transfer's predicted end, only those whose transfer changed state (it ended,
    * failed, started), so it adds no progress writes.
    */
+  const notConfigured = (client: ProviderId): unknown =>
+    isProviderSet(deps.provider) && !deps.provider.ids.includes(client)
+      ? providerUnavailable(client, `no download client "${client}" is configured`)
+      : undefined;
+
   const runOnce = async (early: boolean): Promise<void> => {
     const started = Date.now();
     let updates: Array<[string, TransferUpdate]>;
@@ -169,7 +178,10 @@ export function createTransferMonitor(deps: {
         const t = byId.get(id);
         if (t && !t.removed) return [id, { kind: 'status', transfer: t }];
         const client = clientOf.get(id);
-        const error = client === undefined ? failed[0]?.error : down.get(client);
+        // A client no longer configured (removed or disabled through the API) is unavailable too:
+        // its transfers wait for it under the provider-unavailable rule instead of going missing.
+        const error =
+          client === undefined ? failed[0]?.error : (down.get(client) ?? notConfigured(client));
         return [
           id,
           error !== undefined || (client === undefined && failed.length > 0)

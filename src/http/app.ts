@@ -61,6 +61,8 @@ import { registerWebUi } from '../web-ui/web-ui.routes.js';
 import { installAuth } from './auth.js';
 import type { FeedsService } from '../feeds/feeds.service.js';
 import { feedRoutes } from '../feeds/feeds.routes.js';
+import type { SourcesService } from '../sources/sources.service.js';
+import { sourceRoutes } from '../sources/sources.routes.js';
 
 export interface AppDeps {
   apiKey: string;
@@ -106,6 +108,8 @@ export interface AppDeps {
   lidarr?: { routes(app: FastifyInstance): Promise<void> };
   /** RSS/Atom feeds and the watchlist (/api/feeds, /api/watchlist); absent: no such routes. */
   feeds?: FeedsService;
+  /** Indexers and download clients through the API (/api/indexers, /api/download-clients). */
+  sources?: SourcesService;
 }
 
 export type App = FastifyInstance;
@@ -247,6 +251,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   if (deps.sessions) await app.register(sessionRoutes({ sessions: deps.sessions, now: Date.now }));
   if (deps.lidarr) await deps.lidarr.routes(app);
   if (deps.feeds) await app.register(feedRoutes({ feeds: deps.feeds }));
+  if (deps.sources) await app.register(sourceRoutes({ sources: deps.sources }));
   await registerApiDocs(app);
   return app;
 }

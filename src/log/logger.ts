@@ -1,5 +1,5 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
-import { createRedactor, REDACTED, secretsFromEnv } from './redact.js';
+import { createSecretStore, REDACTED, secretsFromEnv, type SecretStore } from './redact.js';
 
 /**
  * Fields that hold a secret wherever they are logged. Paths, not patterns: pino's redaction is
@@ -35,6 +35,8 @@ export interface LoggerOptions {
   env?: Record<string, string | undefined>;
   /** Where lines go; stdout by default (tests pass a stream). */
   destination?: DestinationStream;
+  /** Secrets learnt later (sources added through the API); `secrets` and the env's are added to it. */
+  store?: SecretStore;
 }
 
 /**
@@ -43,7 +45,9 @@ export interface LoggerOptions {
  * (a message, an error text from slskd, a nested field nobody thought of).
  */
 export function createLogger(options: LoggerOptions): Logger {
-  const scrub = createRedactor([...options.secrets, ...secretsFromEnv(options.env ?? process.env)]);
+  const store = options.store ?? createSecretStore([]);
+  store.add([...options.secrets, ...secretsFromEnv(options.env ?? process.env)]);
+  const scrub = (text: string): string => store.scrub(text);
   return pino(
     {
       level: options.level,

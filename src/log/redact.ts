@@ -83,3 +83,25 @@ export function urlPasswords(urls: Array<string | null | undefined>): string[] {
   }
   return out;
 }
+
+/**
+ * A scrubber whose secrets can grow while the process runs: a source added through the API brings
+ * its key or password, which must be scrubbed from the next log line on (src/sources).
+ */
+export interface SecretStore {
+  scrub(text: string): string;
+  add(secrets: Iterable<string | undefined>): void;
+}
+
+export function createSecretStore(initial: Iterable<string | undefined>): SecretStore {
+  const known = new Set<string>();
+  let scrub = createRedactor([]);
+  const add = (secrets: Iterable<string | undefined>): void => {
+    const before = known.size;
+    for (const s of secrets)
+      if (s !== undefined && s.trim().length >= MIN_SECRET_LENGTH) known.add(s);
+    if (known.size !== before) scrub = createRedactor(known);
+  };
+  add(initial);
+  return { scrub: (text) => scrub(text), add };
+}

@@ -1,23 +1,13 @@
-import { lanAllowedPolicy } from '../net/address-policy.js';
-import { Compile } from 'typebox/compile';
 import { ConfigError } from '../config/config-error.js';
-import { Value } from 'typebox/value';
-import type { TSchema } from 'typebox';
-import { createNzbgetProvider } from './nzbget/nzbget.provider.js';
-import { NzbgetSettingsSchema, nzbgetSettings } from './nzbget/nzbget.settings.js';
 import {
-  ProviderError,
-  type DownloadClient,
-  type DownloadProvider,
-  type Indexer,
-} from './provider.js';
-import { createQbittorrentProvider } from './qbittorrent/qbittorrent.provider.js';
-import {
-  QbittorrentSettingsSchema,
-  qbittorrentSettings,
-} from './qbittorrent/qbittorrent.settings.js';
-import { createSabnzbdProvider } from './sabnzbd/sabnzbd.provider.js';
-import { SabnzbdSettingsSchema, sabnzbdSettings } from './sabnzbd/sabnzbd.settings.js';
+  buildClient,
+  CLIENT_PROTOCOL,
+  isClientType,
+  parseClientSettings,
+  ProviderInputError,
+} from './client-types.js';
+import type { DownloadProvider } from './provider.js';
+import { indexerOnly } from './single-role.js';
 import { createTorznabIndexers, TorznabSettingsError } from './torznab/torznab.factory.js';
 import type { TorznabProvider } from './torznab/torznab.provider.js';
 
@@ -46,47 +36,6 @@ export interface ConfiguredProvider {
   secrets: string[];
 }
 
-/**
- * Download client types, each its settings schema and its constructor. `allowPrivateIndexerLinks`
- * lets the client fetch a .torrent/.nzb from a loopback or private indexer (Prowlarr on the LAN);
- * off, indexer links are fetched from public addresses only (safe-fetch.ts).
- */
-const CLIENTS: Record<
-  string,
-  {
-    schema: TSchema;
-    build(input: never, allowPrivate: boolean): DownloadClient;
-    secret(input: never): string;
-  }
-> = {
-  qbittorrent: {
-    schema: QbittorrentSettingsSchema,
-    build: (input: Parameters<typeof qbittorrentSettings>[0]) =>
-      createQbittorrentProvider(qbittorrentSettings(input)),
-    secret: (input: { password: string }) => input.password,
-  },
-  nzbget: {
-    schema: NzbgetSettingsSchema,
-    build: (input: Parameters<typeof nzbgetSettings>[0], allowPrivate: boolean) =>
-      createNzbgetProvider(nzbgetSettings({ ...input, nzbFetch: usenetFetch(allowPrivate) })),
-    secret: (input: { password: string }) => input.password,
-  },
-  sabnzbd: {
-    schema: SabnzbdSettingsSchema,
-    build: (input: Parameters<typeof sabnzbdSettings>[0], allowPrivate: boolean) =>
-      createSabnzbdProvider(sabnzbdSettings({ ...input, nzbFetch: usenetFetch(allowPrivate) })),
-    secret: (input: { apiKey: string }) => input.apiKey,
-  },
-};
-
-function usenetFetch(allowPrivate: boolean) {
-  return {
-    maxBytes: 16 * 1024 * 1024,
-    timeoutMs: 30_000,
-    ...(allowPrivate ? { policy: lanAllowedPolicy() } : {}),
-  };
-}
-
 /** Parses `SOULSPOT_DOWNLOAD_CLIENTS`: `[{"type": "qbittorrent", ...its settings}, …]`. */
 export function configuredClients(inputs: readonly unknown[]): ConfiguredProvider[] {
   const seen = new Set<string>();
@@ -95,38 +44,24 @@ export function configuredClients(inputs: readonly unknown[]): ConfiguredProvide
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
       throw new ProviderConfigError(`${where}: expected an object with a "type"`);
     }
-    const { type, allowPrivateIndexerLinks, ...rest } = raw as Record<string, unknown>;
-    const kind = typeof type === 'string' ? CLIENTS[type] : undefined;
-    if (!kind) {
-      throw new ProviderConfigError(
-        `${where}/type: expected one of ${Object.keys(CLIENTS).join(', ')}`,
-      );
+    const { type, ...rest } = raw as Record<string, unknown>;
+    if (isClientType(type) && seen.has(type)) {
+      throw new ProviderConfigError(`${where}/type: "${type}" is configured twice`);
     }
-    if (seen.has(type as string)) {
-      throw new ProviderConfigError(`${where}/type: "${String(type)}" is configured twice`);
+    let parsed;
+    try {
+      parsed = parseClientSettings(type, rest);
+    } catch (error) {
+      if (error instanceof ProviderInputError)
+        throw new ProviderConfigError(`${where}${error.path}: ${error.message}`);
+      throw error;
     }
-    seen.add(type as string);
-    const input: unknown = Value.Default(
-      kind.schema,
-      structuredClone(
-        type === 'qbittorrent' && allowPrivateIndexerLinks !== undefined
-          ? { ...rest, allowPrivateIndexerLinks }
-          : rest,
-      ),
-    );
-    const check = Compile(kind.schema);
-    if (!check.Check(input)) {
-      const [first] = check.Errors(input);
-      throw new ProviderConfigError(
-        `${where}${first?.instancePath ?? ''}: ${first?.message ?? 'invalid'}`,
-      );
-    }
-    const adapter = kind.build(input as never, allowPrivateIndexerLinks === true);
+    seen.add(parsed.type);
     return {
-      adapter: clientOnly(adapter),
+      adapter: buildClient(parsed),
       indexer: false,
       client: true,
-      secrets: [kind.secret(input as never)],
+      secrets: [parsed.secret],
     };
   });
 }
@@ -140,49 +75,6 @@ export function configuredIndexers(inputs: readonly unknown[]): ConfiguredProvid
     secrets: [indexer.settings.apiKey],
   }));
 }
-
-/**
- * One role behind the both-roles shape the circuit breaker and the provider set hold: the other
- * role's calls answer a ProviderError (the set never routes them here; this only guards a bug).
- */
-function indexerOnly(indexer: Indexer): DownloadProvider {
-  const no = (): Promise<never> =>
-    Promise.reject(
-      new ProviderError('unknown', `${indexer.name} is an indexer, not a download client`),
-    );
-  return {
-    ...indexer,
-    enqueue: no,
-    findEnqueued: no,
-    listTransfers: () => Promise.resolve([]),
-    cancel: no,
-    forget: no,
-    queuePosition: () => Promise.resolve(null),
-    describeFailure: () => ({
-      code: 'unknown',
-      message: 'not a download client',
-      daemonRestart: false,
-      final: true,
-    }),
-    localPath: no,
-    downloadsRoot: () => Promise.resolve(null),
-  };
-}
-
-function clientOnly(client: DownloadClient): DownloadProvider {
-  const no = (): Promise<never> =>
-    Promise.reject(
-      new ProviderError('unknown', `${client.name} is a download client, not an indexer`),
-    );
-  return { ...client, startSearch: no, getSearch: no, deleteSearch: no };
-}
-
-/** The protocol each client type fetches: an indexer's releases must go to one that speaks it. */
-const CLIENT_PROTOCOL: Record<string, 'torrent' | 'usenet'> = {
-  qbittorrent: 'torrent',
-  nzbget: 'usenet',
-  sabnzbd: 'usenet',
-};
 
 /**
  * Every configured provider after slskd: the indexers (configured order), then the clients. An
@@ -206,7 +98,11 @@ export function configuredProviders(
   const names = new Set(builtClients.map((c) => c.adapter.name));
   for (const entry of builtIndexers) {
     const settings = (entry.adapter as unknown as TorznabProvider).settings;
-    if (!names.has(settings.clientId) || CLIENT_PROTOCOL[settings.clientId] !== settings.protocol) {
+    if (
+      !names.has(settings.clientId) ||
+      !isClientType(settings.clientId) ||
+      CLIENT_PROTOCOL[settings.clientId] !== settings.protocol
+    ) {
       throw new ProviderConfigError(
         `SOULSPOT_INDEXERS: indexer "${settings.id}" (${settings.protocol}) names client "${settings.clientId}", which is not a configured ${settings.protocol} client (configured: ${[...names].join(', ') || 'none'}; SOULSPOT_DOWNLOAD_CLIENTS)`,
       );

@@ -103,6 +103,10 @@ export function createHealthMonitor(deps: {
   return {
     name,
     check,
+    /** The daemon's own words at the last probe that found it down (for the log and the sources API). */
+    get detail(): string | undefined {
+      return current.state === 'down' ? lastDetail : undefined;
+    },
     get current(): HealthState {
       const c = circuit();
       return c ? { ...current, circuit: c } : current;
@@ -126,15 +130,19 @@ export interface HealthBoard {
   readonly allUp: boolean;
 }
 
+/** `monitors` may be a function: the live provider set's members change (live-provider-set.ts). */
 export function healthBoard(
-  monitors: readonly Pick<HealthMonitor, 'name' | 'current'>[],
+  monitors:
+    | readonly Pick<HealthMonitor, 'name' | 'current'>[]
+    | (() => readonly Pick<HealthMonitor, 'name' | 'current'>[]),
 ): HealthBoard {
+  const all = typeof monitors === 'function' ? monitors : () => monitors;
   return {
     get providers() {
-      return Object.fromEntries(monitors.map((m) => [m.name, m.current]));
+      return Object.fromEntries(all().map((m) => [m.name, m.current]));
     },
     get allUp() {
-      return monitors.every((m) => m.current.state === 'up');
+      return all().every((m) => m.current.state === 'up');
     },
   };
 }

@@ -155,3 +155,52 @@ export function isProviderSet(provider: DownloadProvider): provider is ProviderS
 function isSet(provider: DownloadProvider): provider is ProviderSet {
   return (provider as { [PROVIDER_SET]?: unknown })[PROVIDER_SET] === true;
 }
+
+/**
+ * A provider set that is always `current()`'s (the live set, live-provider-set.ts): the generic
+ * code keeps this one object for the process's life while the set under it is rebuilt as sources
+ * are added, edited or removed. Every property is read at each use; the capabilities that decide
+ * a code path (`listFolder`, `sourceLimit`) are those of slskd, the set's first member, which
+ * never changes.
+ */
+export function delegatingProviderSet(current: () => ProviderSet): ProviderSet {
+  const first = current();
+  return {
+    [PROVIDER_SET]: true,
+    get name() {
+      return current().name;
+    },
+    get ids() {
+      return current().ids;
+    },
+    get indexerIds() {
+      return current().indexerIds;
+    },
+    get circuit() {
+      return current().circuit;
+    },
+    client: (id) => current().client(id),
+    indexer: (id) => current().indexer(id),
+    listTransfersEach: () => current().listTransfersEach(),
+    health: () => current().health(),
+    startSearch: (id, text, timeoutMs) => current().startSearch(id, text, timeoutMs),
+    getSearch: (id) => current().getSearch(id),
+    deleteSearch: (id) => current().deleteSearch(id),
+    ...(first.listFolder
+      ? {
+          listFolder: (source: string, directory: string) =>
+            current().listFolder!(source, directory),
+        }
+      : {}),
+    sourceLimit: first.sourceLimit ?? 'per-source',
+    enqueue: (request) => current().enqueue(request),
+    findEnqueued: (request) => current().findEnqueued(request),
+    listTransfers: () => current().listTransfers(),
+    cancel: (source, transferId) => current().cancel(source, transferId),
+    forget: (source, transferId) => current().forget(source, transferId),
+    queuePosition: (source, transferId) => current().queuePosition(source, transferId),
+    describeFailure: (t) => current().describeFailure(t),
+    localPath: (t, options) => current().localPath(t, options),
+    downloadsRoot: () => current().downloadsRoot(),
+  };
+}

@@ -96,7 +96,11 @@ function check<T extends TSchema>(schema: T, value: unknown, what: string): Stat
 export function createNzbgetApi(settings: NzbgetSettings): NzbgetApi {
   const endpoint = `${settings.url}/jsonrpc`;
   const authorization = `Basic ${Buffer.from(`${settings.username}:${settings.password}`, 'utf8').toString('base64')}`;
-  const limits = { timeoutMs: settings.requestTimeoutMs, maxBytes: settings.maxResponseBytes };
+  const limits = {
+    timeoutMs: settings.requestTimeoutMs,
+    maxBytes: settings.maxResponseBytes,
+    ...(settings.fetch ? { fetch: settings.fetch } : {}),
+  };
 
   async function call(method: string, params: unknown[] = []): Promise<unknown> {
     const reply = await send(

@@ -73,6 +73,8 @@ export interface NzbgetSettings {
   nzbFetch: { maxBytes: number; timeoutMs: number; policy?: AddressPolicy };
   /** How long `cancel` waits for the job to leave the queue. */
   cancelWaitMs: number;
+  /** The HTTP client for the daemon's API (absent: plain fetch; see net/guarded-fetch.ts). */
+  fetch?: typeof fetch;
 }
 
 export const NZBGET_DEFAULTS = {
@@ -98,6 +100,7 @@ export function nzbgetSettings(
     cancelWaitMs: input.cancelWaitMs ?? NZBGET_DEFAULTS.cancelWaitMs,
     nzbFetch: input.nzbFetch ?? { ...NZBGET_DEFAULTS.nzbFetch },
   };
+  if (input.fetch) settings.fetch = input.fetch;
   if (input.downloadsDir !== undefined && input.downloadsDir !== '')
     settings.downloadsDir = input.downloadsDir;
   return settings;

@@ -10,6 +10,8 @@ import { ProviderError, providerUnavailable, type ProviderId } from '../provider
 export interface HttpLimits {
   timeoutMs: number;
   maxBytes: number;
+  /** Absent: plain fetch (a client the API added gets net/guarded-fetch.ts). */
+  fetch?: typeof fetch;
 }
 
 export interface HttpReply {
@@ -61,7 +63,10 @@ export async function send(
   what: string,
 ): Promise<HttpReply> {
   try {
-    const response = await fetch(url, { ...init, signal: AbortSignal.timeout(limits.timeoutMs) });
+    const response = await (limits.fetch ?? fetch)(url, {
+      ...init,
+      signal: AbortSignal.timeout(limits.timeoutMs),
+    });
     return {
       status: response.status,
       text: await readCapped(response, limits.maxBytes, what, provider),

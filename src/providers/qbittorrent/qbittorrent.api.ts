@@ -177,7 +177,7 @@ export function createQbittorrentApi(settings: QbittorrentSettings): Qbittorrent
     const headers: Record<string, string> = { Referer: settings.url };
     if (withCookie && cookie) headers.Cookie = cookie;
     try {
-      const response = await fetch(`${base}/${route}`, {
+      const response = await (settings.fetch ?? fetch)(`${base}/${route}`, {
         method: body === undefined ? 'GET' : 'POST',
         headers,
         body,

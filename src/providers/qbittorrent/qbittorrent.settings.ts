@@ -63,6 +63,11 @@ export interface QbittorrentSettings {
   maxTorrentBytes: number;
   metadataWaitMs: number;
   allowPrivateIndexerLinks: boolean;
+  /**
+   * The HTTP client for the WebUI: absent, plain fetch (the operator's own config); a client added
+   * through the API gets safe-fetch's address policy (net/guarded-fetch.ts).
+   */
+  fetch?: typeof fetch;
 }
 
 export const QBITTORRENT_DEFAULTS = {

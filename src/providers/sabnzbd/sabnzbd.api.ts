@@ -115,7 +115,11 @@ function check<T extends TSchema>(schema: T, value: unknown, what: string): Stat
 const KEY_REFUSED = /api key (incorrect|required)|not allowed|missing authentication/i;
 
 export function createSabnzbdApi(settings: SabnzbdSettings): SabnzbdApi {
-  const limits = { timeoutMs: settings.requestTimeoutMs, maxBytes: settings.maxResponseBytes };
+  const limits = {
+    timeoutMs: settings.requestTimeoutMs,
+    maxBytes: settings.maxResponseBytes,
+    ...(settings.fetch ? { fetch: settings.fetch } : {}),
+  };
 
   async function call(
     mode: string,

@@ -56,6 +56,8 @@ export interface SabnzbdSettings {
   nzbFetch: { maxBytes: number; timeoutMs: number; policy?: AddressPolicy };
   /** How long `cancel` waits for the job to leave the queue. */
   cancelWaitMs: number;
+  /** The HTTP client for the daemon's API (absent: plain fetch; see net/guarded-fetch.ts). */
+  fetch?: typeof fetch;
 }
 
 export const SABNZBD_DEFAULTS = {
@@ -79,6 +81,7 @@ export function sabnzbdSettings(
     cancelWaitMs: input.cancelWaitMs ?? SABNZBD_DEFAULTS.cancelWaitMs,
     nzbFetch: input.nzbFetch ?? { ...SABNZBD_DEFAULTS.nzbFetch },
   };
+  if (input.fetch) settings.fetch = input.fetch;
   if (input.downloadsDir !== undefined && input.downloadsDir !== '')
     settings.downloadsDir = input.downloadsDir;
   return settings;

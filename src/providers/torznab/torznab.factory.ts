@@ -21,7 +21,11 @@ import {
 const validator = Compile(TorznabIndexerSettingsSchema);
 
 export class TorznabSettingsError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** The first problem's field (`/url`) and its own words, for an API answer naming the field. */
+    readonly field?: { path: string; message: string },
+  ) {
     super(message);
     this.name = 'TorznabSettingsError';
   }
@@ -39,11 +43,15 @@ export function parseTorznabSettings(
       .slice(0, 3)
       .map((e) => `${e.instancePath === '' ? '(root)' : e.instancePath} ${e.message}`)
       .join('; ');
-    throw new TorznabSettingsError(`indexer settings: ${problems}`);
+    const [first] = validator.Errors(withDefaults);
+    throw new TorznabSettingsError(`indexer settings: ${problems}`, {
+      path: first?.instancePath ?? '',
+      message: first?.message ?? 'invalid',
+    });
   }
   const settings = torznabSettings({ ...withDefaults, ...tuning });
   const problem = indexerUrlProblem(settings);
-  if (problem !== null) throw new TorznabSettingsError(problem);
+  if (problem !== null) throw new TorznabSettingsError(problem, { path: '/url', message: problem });
   return settings;
 }
 

@@ -1,0 +1,294 @@
+import { ConflictError, NotFoundError } from '../downloads/downloads.errors.js';
+import { redactUrlCredentials } from '../log/redact.js';
+import { createTorznabApi } from '../providers/torznab/torznab.api.js';
+import {
+  checkClient,
+  checkIndexer,
+  publicSettings,
+  secretOf,
+  SourceInputError,
+  type CheckedSource,
+  type Role,
+} from './source-config.js';
+import type {
+  CreateSourceBody,
+  SourceDto,
+  TestResult,
+  TestSourceBody,
+  UpdateSourceBody,
+} from './sources.dto.js';
+import type { ProviderConfigRow, SourcesRepository } from './sources.repository.js';
+
+/**
+ * Indexers and download clients configured through the API (README, "Sources"): the rules between
+ * the routes and provider_configs. Input is checked with the adapters' own schemas
+ * (source-config.ts); environment entries are listed and read-only; every write is applied to
+ * this process's provider set at once (`applied`) and to the others' at their next poll.
+ */
+
+type Health = SourceDto['health'];
+
+export interface SourcesServiceDeps {
+  repo: SourcesRepository;
+  /** The environment's entries (sources.env.ts), fixed for the process's life. */
+  environment: readonly CheckedSource[];
+  /** The health of a provider-set member by its name; undefined: not in this process's set (yet). */
+  health(
+    providerId: string,
+  ): (Omit<Health, 'state'> & { state: 'up' | 'down' | 'unknown' }) | undefined;
+  /** Reads the rows again and rebuilds this process's set (sources.live.ts). */
+  applied(): Promise<void>;
+  /** Learns a secret for the log's redaction before anything can log it. */
+  secret(value: string): void;
+  now: () => number;
+}
+
+const ENV_NAME: Record<Role, string> = {
+  indexer: 'SOULSPOT_INDEXERS',
+  client: 'SOULSPOT_DOWNLOAD_CLIENTS',
+};
+
+export function createSourcesService(deps: SourcesServiceDeps) {
+  const { repo } = deps;
+  const check = (
+    row: Pick<ProviderConfigRow, 'id' | 'role' | 'type' | 'settings'>,
+    enabled: boolean,
+  ) => {
+    const settings = JSON.parse(row.settings) as Record<string, unknown>;
+    return row.role === 'indexer'
+      ? checkIndexer(row.id, row.type, enabled, settings)
+      : checkClient(row.id, row.type, enabled, settings);
+  };
+
+  const healthOf = (source: CheckedSource): Health => {
+    const h = deps.health(source.providerId);
+    if (!source.enabled) return { state: 'disabled', circuit: h?.circuit ?? 'closed' };
+    if (!h) return { state: 'unknown', circuit: 'closed' };
+    const state = h.state === 'up' ? 'ok' : h.state === 'down' ? 'failing' : 'unknown';
+    return {
+      state,
+      circuit: h.circuit,
+      ...(h.lastError !== undefined && state === 'failing'
+        ? {
+            lastError: redactUrlCredentials(h.lastError).replaceAll(
+              source.secret || '\0',
+              '[redacted]',
+            ),
+          }
+        : {}),
+      ...(h.lastCheckedAt !== undefined ? { lastCheckedAt: h.lastCheckedAt } : {}),
+    };
+  };
+
+  const dto = (
+    source: CheckedSource,
+    position: number,
+    origin: 'api' | 'environment',
+    updatedAt: number | null,
+  ): SourceDto =>
+    ({
+      id: source.id,
+      type: source.type,
+      enabled: source.enabled,
+      position,
+      source: origin,
+      settings: publicSettings(source),
+      secrets: { [secretOf(source.type).field]: { set: source.secret !== '' } },
+      health: healthOf(source),
+      updatedAt: updatedAt === null ? null : new Date(updatedAt).toISOString(),
+    }) as SourceDto;
+
+  const envOf = (role: Role) => deps.environment.filter((s) => s.role === role);
+  const rowDto = (row: ProviderConfigRow) =>
+    dto(check(row, row.enabled === 1), row.position, 'api', row.updated_at);
+
+  const stored = async (role: Role, id: string): Promise<ProviderConfigRow> => {
+    const row = await repo.get(id);
+    if (!row || row.role !== role) {
+      if (envOf(role).some((s) => s.id === id))
+        throw new ConflictError(`"${id}" is set in ${ENV_NAME[role]}; change it there`);
+      throw new NotFoundError(`${role === 'indexer' ? 'Indexer' : 'Download client'} ${id}`);
+    }
+    return row;
+  };
+
+  /** An indexer must name a client of its protocol (the rule configured.ts applies at start). */
+  const checkClientOf = async (source: CheckedSource): Promise<void> => {
+    if (source.role !== 'indexer') return;
+    const rows = (await repo.list()).filter((r) => r.role === 'client');
+    const clients = [
+      ...envOf('client').map((c) => ({ id: c.id, protocol: c.protocol })),
+      ...rows.map((r) => ({ id: r.id, protocol: check(r, true).protocol })),
+    ];
+    if (!clients.some((c) => c.id === source.clientId && c.protocol === source.protocol))
+      throw new ConflictError(
+        `settings/clientId: "${source.clientId}" is not a configured ${source.protocol} download client (configured: ${clients.map((c) => `${c.id} (${c.protocol})`).join(', ') || 'none'})`,
+      );
+  };
+
+  const make = (
+    role: Role,
+    id: string,
+    type: unknown,
+    enabled: boolean,
+    settings: Record<string, unknown>,
+  ) =>
+    role === 'indexer'
+      ? checkIndexer(id, type, enabled, settings)
+      : checkClient(id, type, enabled, settings);
+
+  return {
+    async list(role: Role): Promise<{ items: SourceDto[] }> {
+      const rows = (await repo.list()).filter((r) => r.role === role);
+      return {
+        items: [...envOf(role).map((s, i) => dto(s, i, 'environment', null)), ...rows.map(rowDto)],
+      };
+    },
+
+    async get(role: Role, id: string): Promise<SourceDto> {
+      const env = envOf(role).findIndex((s) => s.id === id);
+      if (env >= 0) return dto(envOf(role)[env]!, env, 'environment', null);
+      return rowDto(await stored(role, id));
+    },
+
+    async create(role: Role, body: CreateSourceBody): Promise<SourceDto> {
+      const taken = deps.environment.some((s) => s.id === body.id) || body.id === 'slskd';
+      if (taken || (await repo.get(body.id))) throw new ConflictError(`id: "${body.id}" is taken`);
+      const settings = { ...body.settings };
+      const secret = secretOf(body.type);
+      if (settings[secret.field] === undefined && !secret.required) settings[secret.field] = '';
+      const source = make(role, body.id, body.type, body.enabled ?? true, settings);
+      await checkClientOf(source);
+      deps.secret(source.secret);
+      const rows = (await repo.list()).filter((r) => r.role === role);
+      const position = body.position ?? Math.max(-1, ...rows.map((r) => r.position)) + 1;
+      const row: ProviderConfigRow = {
+        id: source.id,
+        role,
+        type: source.type,
+        settings: JSON.stringify(source.settings),
+        enabled: source.enabled ? 1 : 0,
+        position,
+        updated_at: deps.now(),
+      };
+      if (!(await repo.insert(row))) throw new ConflictError(`id: "${body.id}" is taken`);
+      await deps.applied();
+      return rowDto(row);
+    },
+
+    async update(role: Role, id: string, body: UpdateSourceBody): Promise<SourceDto> {
+      const row = await stored(role, id);
+      const type = body.type ?? row.type;
+      const settings = {
+        ...(JSON.parse(row.settings) as Record<string, unknown>),
+        ...body.settings,
+      };
+      const secret = secretOf(type);
+      if (body.settings && body.settings[secret.field] === null) {
+        if (secret.required)
+          throw new SourceInputError(
+            `settings/${secret.field}: ${type} needs one; it cannot be cleared`,
+          );
+        settings[secret.field] = '';
+      }
+      const source = make(role, id, type, body.enabled ?? row.enabled === 1, settings);
+      await checkClientOf(source);
+      deps.secret(source.secret);
+      const fields = {
+        type: source.type,
+        settings: JSON.stringify(source.settings),
+        enabled: source.enabled ? 1 : 0,
+        position: body.position ?? row.position,
+        // Strictly later than before: the other processes' poll compares rows, this keeps order.
+        updated_at: Math.max(deps.now(), row.updated_at + 1),
+      };
+      if (!(await repo.update(id, fields))) throw new NotFoundError(`Source ${id}`);
+      await deps.applied();
+      return rowDto({ ...row, ...fields });
+    },
+
+    async remove(role: Role, id: string): Promise<void> {
+      await stored(role, id);
+      if (role === 'client') {
+        const rows = (await repo.list()).filter((r) => r.role === 'indexer');
+        const users = [
+          ...envOf('indexer')
+            .filter((s) => s.clientId === id)
+            .map((s) => s.id),
+          ...rows.filter((r) => check(r, true).clientId === id).map((r) => r.id),
+        ];
+        if (users.length > 0)
+          throw new ConflictError(
+            `indexers ${users.join(', ')} use "${id}": change or remove them first`,
+          );
+      }
+      if (!(await repo.remove(id))) throw new NotFoundError(`Source ${id}`);
+      await deps.applied();
+    },
+
+    /**
+     * Talks to the source once: an indexer's `t=caps`, a client's login and version. A stored one
+     * (by id) is tested with its stored secret under the overrides given.
+     */
+    async test(role: Role, body: TestSourceBody): Promise<TestResult> {
+      let source: CheckedSource;
+      const env = body.id ? envOf(role).find((s) => s.id === body.id) : undefined;
+      const row = body.id && !env ? await repo.get(body.id) : undefined;
+      const base = env ?? (row && row.role === role ? check(row, true) : undefined);
+      if (base) {
+        const settings = { ...base.settings, ...body.settings };
+        const secret = secretOf(body.type ?? base.type);
+        if (settings[secret.field] === null || settings[secret.field] === undefined)
+          settings[secret.field] = base.settings[secret.field] ?? '';
+        source = env
+          ? role === 'indexer'
+            ? checkIndexer(base.id, body.type ?? base.type, true, settings)
+            : checkClient(base.id, body.type ?? base.type, true, settings, { trusted: true })
+          : make(role, base.id, body.type ?? base.type, true, settings);
+      } else {
+        if (!body.type || !body.settings)
+          throw new SourceInputError(
+            body.id
+              ? `id: no ${role} "${body.id}"; send type and settings to test an unsaved one`
+              : 'type and settings are required',
+          );
+        const settings = { ...body.settings };
+        const secret = secretOf(body.type);
+        if (settings[secret.field] === undefined && !secret.required) settings[secret.field] = '';
+        source = make(role, body.id ?? 'test', body.type, true, settings);
+      }
+      deps.secret(source.secret);
+      const clean = (text: string) =>
+        redactUrlCredentials(source.secret ? text.replaceAll(source.secret, '[redacted]') : text);
+      if (source.role === 'indexer') {
+        try {
+          const caps = await createTorznabApi(source.torznab!).caps();
+          return {
+            ok: true,
+            message: `${source.type} answered: ${caps.categories.length} categories, music search ${caps.musicSearch.available ? 'available' : 'not available'}`,
+            details: {
+              categories: caps.categories.length,
+              musicSearch: caps.musicSearch.available,
+              ...(caps.limits.max !== undefined ? { limitsMax: caps.limits.max } : {}),
+            },
+          };
+        } catch (error) {
+          return {
+            ok: false,
+            message: clean(error instanceof Error ? error.message : String(error)),
+          };
+        }
+      }
+      const health = await source.make().health();
+      return health.state === 'up'
+        ? {
+            ok: true,
+            message: `${source.type} answered${health.version ? `: version ${health.version}` : ''}`,
+            ...(health.version ? { details: { version: health.version } } : {}),
+          }
+        : { ok: false, message: clean(health.message ?? `${source.type} is unreachable`) };
+    },
+  };
+}
+
+export type SourcesService = ReturnType<typeof createSourcesService>;

@@ -1,0 +1,377 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Emulator } from '../emulator/emulator.js';
+import { loadConfig } from '../src/config/config.js';
+import { startSoulSpot, type SoulSpot } from '../src/main.js';
+import { checkAddress } from '../src/net/address-policy.js';
+import { guardedFetch } from '../src/net/guarded-fetch.js';
+import { freshPgDatabase, testDialects } from './helpers/db.js';
+import { startIndexerServer, type IndexerServer } from './helpers/indexer-server.js';
+import { API_KEY, fastEnv, startEmulatorIn } from './helpers/stack.js';
+import { waitUntil } from './helpers/wait.js';
+
+/**
+ * Sources through the API (src/sources), on a real SoulSpot over both databases: CRUD and its
+ * messages, write-only secrets (in no answer, no log line), the environment's entries read-only,
+ * the test endpoint against a loopback Torznab server, the address rule for a user-supplied URL,
+ * and the live provider set following every write without a restart.
+ */
+
+const INDEXER_KEY = 'indexer-secret-key-0123456789';
+const QBT_PASSWORD = 'qbt-secret-password-98765';
+const SAB_KEY = 'sabnzbd-secret-key-13579';
+const ENV_KEY = 'env-indexer-key-24680';
+
+describe.each(testDialects())('sources API on %s', (dialect) => {
+  let soulspot: SoulSpot;
+  let emulator: Emulator;
+  let indexer: IndexerServer;
+  let canary: Server;
+  let canaryHits = 0;
+  let canaryUrl = '';
+  let root = '';
+  let pg: { url: string; drop(): Promise<void> } | undefined;
+  const logLines: string[] = [];
+  const bodies: string[] = [];
+
+  const call = async (method: string, url: string, payload?: unknown) => {
+    const res = await soulspot.app.inject({
+      method: method as 'GET',
+      url,
+      headers: { 'x-api-key': API_KEY },
+      ...(payload !== undefined ? { payload: payload as object } : {}),
+    });
+    bodies.push(res.body);
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- answers are read loosely here
+    return { status: res.statusCode, json: (res.body ? res.json() : {}) as Record<string, any> };
+  };
+
+  beforeAll(async () => {
+    root = mkdtempSync(path.join(tmpdir(), 'soulspot-sources-'));
+    emulator = await startEmulatorIn(root, []);
+    indexer = await startIndexerServer({
+      dialect: 'torznab',
+      apiKey: INDEXER_KEY,
+      releases: [{ title: 'Someone - Something [FLAC]', size: 1000, seeders: 1 }],
+    });
+    canary = createServer((_req, res) => {
+      canaryHits++;
+      res.end('Ok.');
+    });
+    await new Promise<void>((r) => canary.listen(0, '127.0.0.1', r));
+    canaryUrl = `http://127.0.0.1:${(canary.address() as AddressInfo).port}`;
+    pg =
+      dialect === 'postgres'
+        ? await freshPgDatabase(process.env.SOULSPOT_TEST_PG_URL as string)
+        : undefined;
+    const config = loadConfig({
+      ...fastEnv(root),
+      SOULSPOT_LOG_LEVEL: 'debug',
+      SOULSPOT_SLSKD_URL: emulator.url,
+      ...(pg ? { SOULSPOT_DATABASE_URL: pg.url } : {}),
+      SOULSPOT_INDEXERS: JSON.stringify([
+        {
+          id: 'envix',
+          url: indexer.apiUrl,
+          apiKey: ENV_KEY,
+          protocol: 'torrent',
+          clientId: 'qbittorrent',
+          allowPrivateAddress: true,
+        },
+      ]),
+      SOULSPOT_DOWNLOAD_CLIENTS: JSON.stringify([
+        { type: 'qbittorrent', url: 'http://127.0.0.1:9', username: 'u', password: 'env-qbt-pw-1' },
+      ]),
+    });
+    const logDestination = new Writable({
+      write(chunk, _enc, done) {
+        logLines.push(String(chunk));
+        done();
+      },
+    });
+    soulspot = await startSoulSpot(config, { listen: false, runWorkers: false, logDestination });
+    await soulspot.app.ready();
+  }, 60_000);
+
+  afterAll(async () => {
+    await soulspot?.stop();
+    await emulator?.close();
+    await indexer?.close();
+    canary?.close();
+    await pg?.drop();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  const qbt = (over: Record<string, unknown> = {}) => ({
+    id: 'qbt-lan',
+    type: 'qbittorrent',
+    settings: {
+      url: canaryUrl,
+      username: 'admin',
+      password: QBT_PASSWORD,
+      allowPrivateAddress: true,
+      ...over,
+    },
+  });
+
+  it('lists the environment entries read-only, with their secrets as set/not set only', async () => {
+    const list = await call('GET', '/api/indexers');
+    expect(list.status).toBe(200);
+    const env = list.json.items.find((i: { id: string }) => i.id === 'envix');
+    expect(env).toMatchObject({
+      type: 'torznab',
+      source: 'environment',
+      enabled: true,
+      secrets: { apiKey: { set: true } },
+      settings: { url: indexer.apiUrl, clientId: 'qbittorrent', protocol: 'torrent' },
+      updatedAt: null,
+    });
+    expect(env.health.circuit).toBe('closed');
+    const patch = await call('PATCH', '/api/indexers/envix', { enabled: false });
+    expect(patch.status).toBe(409);
+    expect(patch.json.message).toBe('"envix" is set in SOULSPOT_INDEXERS; change it there');
+    const del = await call('DELETE', '/api/download-clients/qbittorrent');
+    expect(del.status).toBe(409);
+    expect(del.json.message).toContain('SOULSPOT_DOWNLOAD_CLIENTS; change it there');
+    const clients = await call('GET', '/api/download-clients');
+    expect(clients.json.items[0]).toMatchObject({
+      id: 'qbittorrent',
+      source: 'environment',
+      secrets: { password: { set: true } },
+    });
+  });
+
+  it('creates, reads, changes and removes a client; the secret is write-only and kept', async () => {
+    const created = await call('POST', '/api/download-clients', qbt());
+    expect(created.status).toBe(201);
+    expect(created.json).toMatchObject({
+      id: 'qbt-lan',
+      type: 'qbittorrent',
+      source: 'api',
+      enabled: true,
+      position: 0,
+      secrets: { password: { set: true } },
+      settings: { url: canaryUrl, username: 'admin', allowPrivateAddress: true },
+    });
+    expect(created.json.settings).not.toHaveProperty('password');
+    expect(typeof created.json.updatedAt).toBe('string');
+    // Applied here at once: the provider set routes to it.
+    expect(soulspot.provider.ids).toContain('qbt-lan');
+
+    const patched = await call('PATCH', '/api/download-clients/qbt-lan', {
+      settings: { category: 'music' },
+      position: 3,
+    });
+    expect(patched.status).toBe(200);
+    expect(patched.json).toMatchObject({
+      position: 3,
+      settings: { category: 'music' },
+      secrets: { password: { set: true } },
+    });
+    const row = await soulspot.db.db
+      .selectFrom('provider_configs' as never)
+      .select('settings' as never)
+      .where('id' as never, '=', 'qbt-lan' as never)
+      .executeTakeFirstOrThrow();
+    expect(JSON.parse((row as { settings: string }).settings).password).toBe(QBT_PASSWORD);
+
+    const cleared = await call('PATCH', '/api/download-clients/qbt-lan', {
+      settings: { password: null },
+    });
+    expect(cleared.json.secrets).toEqual({ password: { set: false } });
+
+    const disabled = await call('PATCH', '/api/download-clients/qbt-lan', { enabled: false });
+    expect(disabled.json.health.state).toBe('disabled');
+    expect(soulspot.provider.ids).not.toContain('qbt-lan');
+
+    expect((await call('DELETE', '/api/download-clients/qbt-lan')).status).toBe(204);
+    expect((await call('GET', '/api/download-clients/qbt-lan')).status).toBe(404);
+    expect((await call('PATCH', '/api/download-clients/nope', { enabled: true })).status).toBe(404);
+  });
+
+  it('names the field in a refusal; 409 for a taken id and for an indexer without its client', async () => {
+    const badUrl = await call('POST', '/api/download-clients', qbt({ url: 'ftp://x' }));
+    expect(badUrl.status).toBe(400);
+    expect(badUrl.json.message).toMatch(/^settings\/url: /);
+    const loopback = await call(
+      'POST',
+      '/api/download-clients',
+      qbt({ allowPrivateAddress: false }),
+    );
+    expect(loopback.status).toBe(400);
+    expect(loopback.json.message).toMatch(/^settings\/url: 127\.0\.0\.1 is a loopback address/);
+    expect(loopback.json.message).toContain('allowPrivateAddress');
+    const badId = await call('POST', '/api/download-clients', { ...qbt(), id: 'Bad_Id' });
+    expect(badId.status).toBe(400);
+    expect(badId.json.message).toMatch(/^body\/id/);
+    for (const id of ['slskd', 'qbittorrent', 'envix']) {
+      const taken = await call('POST', '/api/download-clients', { ...qbt(), id });
+      expect(taken.status, id).toBe(409);
+      expect(taken.json.message).toBe(`id: "${id}" is taken`);
+    }
+    const sab = await call('POST', '/api/download-clients', {
+      id: 'sab',
+      type: 'sabnzbd',
+      settings: { url: canaryUrl, apiKey: SAB_KEY, allowPrivateAddress: true },
+    });
+    expect(sab.status).toBe(201);
+    const nullKey = await call('PATCH', '/api/download-clients/sab', {
+      settings: { apiKey: null },
+    });
+    expect(nullKey.status).toBe(400);
+    expect(nullKey.json.message).toBe('settings/apiKey: sabnzbd needs one; it cannot be cleared');
+
+    const orphan = await call('POST', '/api/indexers', {
+      id: 'ix-orphan',
+      type: 'torznab',
+      settings: { url: indexer.apiUrl, apiKey: 'k', clientId: 'sab', allowPrivateAddress: true },
+    });
+    expect(orphan.status).toBe(409);
+    expect(orphan.json.message).toMatch(/^settings\/clientId: "sab" is not a configured torrent/);
+    const badCat = await call('POST', '/api/indexers', {
+      id: 'ix-bad',
+      type: 'newznab',
+      settings: { url: indexer.apiUrl, apiKey: 'k', clientId: 'sab', categories: [] },
+    });
+    expect(badCat.status).toBe(400);
+    expect(badCat.json.message).toMatch(/^settings\/categories: /);
+    // A client an indexer names cannot go from under it.
+    const nzb = await call('POST', '/api/indexers', {
+      id: 'nzb',
+      type: 'newznab',
+      settings: { url: indexer.apiUrl, apiKey: 'k', clientId: 'sab', allowPrivateAddress: true },
+    });
+    expect(nzb.status).toBe(201);
+    expect(nzb.json.settings.protocol).toBe('usenet');
+    const inUse = await call('DELETE', '/api/download-clients/sab');
+    expect(inUse.status).toBe(409);
+    expect(inUse.json.message).toContain('nzb');
+    expect((await call('DELETE', '/api/indexers/nzb')).status).toBe(204);
+    expect((await call('DELETE', '/api/download-clients/sab')).status).toBe(204);
+  });
+
+  it('tests an indexer with its stored key, and an unsaved one, against a loopback Torznab server', async () => {
+    const created = await call('POST', '/api/indexers', {
+      id: 'local',
+      type: 'torznab',
+      settings: {
+        url: indexer.apiUrl,
+        apiKey: INDEXER_KEY,
+        clientId: 'qbittorrent',
+        allowPrivateAddress: true,
+      },
+    });
+    expect(created.status).toBe(201);
+    expect(soulspot.provider.indexerIds).toContain('torznab:local');
+    const before = indexer.count('caps');
+    const stored = await call('POST', '/api/indexers/test', { id: 'local' });
+    expect(stored.json).toMatchObject({ ok: true, details: { musicSearch: true } });
+    expect(indexer.count('caps')).toBeGreaterThan(before);
+    const wrong = await call('POST', '/api/indexers/test', {
+      id: 'local',
+      settings: { apiKey: 'wrong-key-abcdef' },
+    });
+    expect(wrong.json.ok).toBe(false);
+    expect(wrong.json.message).not.toContain('wrong-key-abcdef');
+    const unsaved = await call('POST', '/api/indexers/test', {
+      type: 'torznab',
+      settings: {
+        url: indexer.apiUrl,
+        apiKey: INDEXER_KEY,
+        clientId: 'qbittorrent',
+        allowPrivateAddress: true,
+      },
+    });
+    expect(unsaved.json.ok).toBe(true);
+    // Health lists it (the health check answers without a key).
+    await waitUntil(
+      async () => {
+        const h = await soulspot.app.inject({ method: 'GET', url: '/api/health' });
+        return h.json().providers['torznab:local'] !== undefined;
+      },
+      { what: 'the indexer in /api/health', timeoutMs: 5000 },
+    );
+    // A profile may name it now (the configured ids are read at each write), and keeps working
+    // once it is gone: the search skips an unknown id (provider-order.ts).
+    const profile = await call('POST', '/api/quality-profiles', {
+      name: 'Local first',
+      providers: ['torznab:local', 'slskd'],
+    });
+    expect(profile.status, JSON.stringify(profile.json)).toBe(201);
+    expect((await call('DELETE', '/api/indexers/local')).status).toBe(204);
+    expect(soulspot.provider.indexerIds).not.toContain('torznab:local');
+    const after = await call('GET', `/api/quality-profiles/${profile.json.id}`);
+    expect(after.status).toBe(200);
+    const edit = await call('PATCH', `/api/quality-profiles/${profile.json.id}`, {
+      name: 'Local gone',
+    });
+    expect(edit.status).toBe(200);
+    const refused = await call('POST', '/api/quality-profiles', {
+      name: 'Names a removed one',
+      providers: ['torznab:local'],
+    });
+    expect(refused.status).toBe(400);
+    const h = await soulspot.app.inject({ method: 'GET', url: '/api/health' });
+    expect(h.json().providers['torznab:local']).toBeUndefined();
+  });
+
+  it('sends nothing to a loopback address unless allowPrivateAddress says so', async () => {
+    canaryHits = 0;
+    const refused = await call('POST', '/api/download-clients/test', {
+      type: 'qbittorrent',
+      settings: { url: canaryUrl, username: 'a', password: 'b' },
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.json.message).toMatch(/^settings\/url: .*allowPrivateAddress/);
+    // A name that resolves to loopback is refused after resolving, before connecting.
+    const port = new URL(canaryUrl).port;
+    await expect(
+      guardedFetch({}, { maxBytes: 1000, timeoutMs: 2000 })(`http://localhost:${port}/`),
+    ).rejects.toThrow(/refused/);
+    expect(checkAddress('127.0.0.1').ok).toBe(false);
+    expect(checkAddress('192.168.1.2').ok).toBe(false);
+    expect(canaryHits).toBe(0);
+    // Allowed: the test reaches it (the canary is no qBittorrent, so the login fails).
+    const allowed = await call('POST', '/api/download-clients/test', {
+      type: 'qbittorrent',
+      settings: { url: canaryUrl, username: 'a', password: 'b', allowPrivateAddress: true },
+    });
+    expect(allowed.status).toBe(200);
+    expect(canaryHits).toBeGreaterThan(0);
+  });
+
+  it('describes every route in the OpenAPI document', async () => {
+    const doc = (await call('GET', '/api/docs/json')).json as { paths: Record<string, object> };
+    for (const base of ['/api/indexers', '/api/download-clients']) {
+      expect(Object.keys(doc.paths[base] ?? {}).sort()).toEqual(['get', 'post']);
+      expect(Object.keys(doc.paths[`${base}/{id}`] ?? {}).sort()).toEqual([
+        'delete',
+        'get',
+        'patch',
+      ]);
+      expect(Object.keys(doc.paths[`${base}/test`] ?? {})).toEqual(['post']);
+    }
+  });
+
+  it('never shows a secret in an answer or a log line', async () => {
+    soulspot.log.info({ detail: `${QBT_PASSWORD} ${INDEXER_KEY} ${SAB_KEY}` }, 'probe line');
+    soulspot.log.flush?.();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(logLines.some((l) => l.includes('probe line'))).toBe(true);
+    for (const secret of [QBT_PASSWORD, INDEXER_KEY, SAB_KEY, ENV_KEY, 'env-qbt-pw-1']) {
+      expect(
+        bodies.filter((b) => b.includes(secret)),
+        secret,
+      ).toEqual([]);
+      expect(
+        logLines.filter((l) => l.includes(secret)),
+        secret,
+      ).toEqual([]);
+    }
+  });
+});
