@@ -15,12 +15,16 @@ import type {
   Candidates,
   Delivery,
   Download,
+  DownloadClientDto,
   FileDto,
   Health,
+  IndexerDto,
   NamingPreview,
   QualityProfile,
   RankedCandidate,
   RejectedCandidate,
+  SourceHealth,
+  SourceTestResult,
   Stats,
   StatsDay,
   StatsGroup,
@@ -284,3 +288,27 @@ export const DTO_KEYS = {
 };
 
 export type DtoName = keyof typeof DTO_KEYS;
+
+const SOURCE_KEYS = [
+  'id',
+  'type',
+  'enabled',
+  'position',
+  'source',
+  'settings',
+  'secrets',
+  'health',
+  'updatedAt',
+] as const;
+
+/**
+ * The Sources page's DTOs (GET /api/indexers, /api/download-clients and their `test`). Kept apart
+ * from DTO_KEYS until the server's schemas (src/sources) are on this branch: then they move into
+ * DTO_KEYS and test/web-dto-drift.test.ts maps each to its schema like the others.
+ */
+export const SOURCE_DTO_KEYS = {
+  IndexerDto: keysOf<IndexerDto>()(SOURCE_KEYS),
+  DownloadClientDto: keysOf<DownloadClientDto>()(SOURCE_KEYS),
+  SourceHealth: keysOf<SourceHealth>()(['state', 'circuit', 'lastError', 'lastCheckedAt']),
+  SourceTestResult: keysOf<SourceTestResult>()(['ok', 'message', 'details']),
+};

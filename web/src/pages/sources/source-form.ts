@@ -1,0 +1,376 @@
+/**
+ * The Sources page's pure parts: each indexer and download client type's fields (from the
+ * adapters' settings schemas, src/providers/{torznab,qbittorrent,sabnzbd,nzbget}/*.settings.ts),
+ * an entry as inputs and back, the body of a create, an update or a test, the field an API error
+ * names, and the position changes of a move. Secrets are write-only: the API says only whether one
+ * is set, the input starts empty, and an empty input is left out (the stored secret stays).
+ * Entries from SOULSPOT_INDEXERS / SOULSPOT_DOWNLOAD_CLIENTS (`source: 'environment'`) are
+ * read-only: shown and tested, never sent.
+ */
+import type { ClientType, IndexerType, SourceDto } from '../../types';
+
+export type SourceRole = 'indexer' | 'client';
+export type SourceType = IndexerType | ClientType;
+
+export const ROLE_PATH: Record<SourceRole, string> = {
+  indexer: '/api/indexers',
+  client: '/api/download-clients',
+};
+
+export type FieldInput =
+  'text' | 'url' | 'secret' | 'number' | 'ints' | 'bool' | 'mappings' | 'client';
+
+export interface SourceField {
+  /** The key in `settings`. */
+  key: string;
+  label: string;
+  input: FieldInput;
+  /** Needed on a create (a secret: unless one is stored already). */
+  required?: boolean;
+  hint?: string;
+  /** A new entry's value. */
+  initial?: string | boolean;
+}
+
+const PRIVATE: SourceField = {
+  key: 'allowPrivateAddress',
+  label: 'Allow a LAN/loopback address',
+  input: 'bool',
+  hint: 'Off by default: SoulSpot fetches this URL itself, so a private address is refused unless you allow it.',
+};
+const CATEGORY: SourceField = {
+  key: 'category',
+  label: 'Category',
+  input: 'text',
+  initial: 'soulspot',
+  hint: 'Every job SoulSpot adds gets it.',
+};
+const DOWNLOADS_DIR: SourceField = {
+  key: 'downloadsDir',
+  label: 'Finished downloads, as SoulSpot sees them (optional)',
+  input: 'text',
+};
+const MAPPINGS: SourceField = {
+  key: 'pathMappings',
+  label: 'Path mappings (optional)',
+  input: 'mappings',
+  hint: 'One a line: the client’s folder => the same folder for SoulSpot, e.g. /downloads => /mnt/dl',
+};
+const LINKS: SourceField = {
+  key: 'allowPrivateIndexerLinks',
+  label: 'Fetch release links from a LAN indexer',
+  input: 'bool',
+  hint: 'For a .torrent or .nzb served by an indexer on a private address (Prowlarr on the LAN).',
+};
+
+const INDEXER_FIELDS: readonly SourceField[] = [
+  {
+    key: 'url',
+    label: 'API URL',
+    input: 'url',
+    required: true,
+    hint: 'Without ?t=…, e.g. http://prowlarr:9696/1/api',
+  },
+  { key: 'apiKey', label: 'API key', input: 'secret' },
+  { key: 'clientId', label: 'Download client', input: 'client', required: true },
+  {
+    key: 'categories',
+    label: 'Categories',
+    input: 'ints',
+    initial: '3000, 3010, 3040',
+    hint: '3000 audio, 3010 MP3, 3040 lossless',
+  },
+  {
+    key: 'rateLimitPerMinute',
+    label: 'Requests per minute at most',
+    input: 'number',
+    initial: '30',
+  },
+  PRIVATE,
+];
+
+export const FIELDS: Record<SourceType, readonly SourceField[]> = {
+  torznab: INDEXER_FIELDS,
+  newznab: INDEXER_FIELDS,
+  qbittorrent: [
+    {
+      key: 'url',
+      label: 'WebUI URL',
+      input: 'url',
+      required: true,
+      hint: 'e.g. http://127.0.0.1:8080',
+    },
+    { key: 'username', label: 'Username', input: 'text', required: true },
+    { key: 'password', label: 'Password', input: 'secret' },
+    CATEGORY,
+    { key: 'savePath', label: 'Save path, as qBittorrent sees it (optional)', input: 'text' },
+    DOWNLOADS_DIR,
+    MAPPINGS,
+    { key: 'noSeedersTimeoutSeconds', label: 'Stalled after no seeders for (s)', input: 'number' },
+    {
+      key: 'noProgressTimeoutSeconds',
+      label: 'Stalled after no progress for (s)',
+      input: 'number',
+    },
+    PRIVATE,
+    LINKS,
+  ],
+  sabnzbd: [
+    {
+      key: 'url',
+      label: 'URL',
+      input: 'url',
+      required: true,
+      hint: 'Without /api, e.g. http://127.0.0.1:8080',
+    },
+    { key: 'apiKey', label: 'API key', input: 'secret', required: true },
+    CATEGORY,
+    DOWNLOADS_DIR,
+    MAPPINGS,
+    PRIVATE,
+    LINKS,
+  ],
+  nzbget: [
+    {
+      key: 'url',
+      label: 'URL',
+      input: 'url',
+      required: true,
+      hint: 'Without /jsonrpc, e.g. http://127.0.0.1:6789',
+    },
+    { key: 'username', label: 'Username (ControlUsername)', input: 'text', required: true },
+    { key: 'password', label: 'Password (ControlPassword)', input: 'secret', required: true },
+    CATEGORY,
+    DOWNLOADS_DIR,
+    MAPPINGS,
+    PRIVATE,
+    LINKS,
+  ],
+};
+
+export const TYPES: Record<SourceRole, readonly SourceType[]> = {
+  indexer: ['torznab', 'newznab'],
+  client: ['qbittorrent', 'sabnzbd', 'nzbget'],
+};
+
+/** The client types an indexer's releases can go to (a torrent or an NZB). */
+export function clientTypesFor(type: SourceType): readonly ClientType[] {
+  return type === 'torznab' ? ['qbittorrent'] : ['sabnzbd', 'nzbget'];
+}
+
+export interface SourceForm {
+  id: string;
+  type: SourceType;
+  enabled: boolean;
+  /** By settings key: texts, and booleans for checkboxes. Secrets start empty. */
+  values: Record<string, string | boolean>;
+}
+
+export type FieldErrors = Record<string, string>;
+export type SourceParse =
+  { ok: true; body: Record<string, unknown> } | { ok: false; errors: FieldErrors };
+
+/** A type this UI does not know (a newer server) has no fields: shown, not editable. */
+export function fieldsOf(type: SourceType): readonly SourceField[] {
+  return (FIELDS as Partial<Record<string, readonly SourceField[]>>)[type] ?? [];
+}
+
+export function isReadOnly(entry: SourceDto | undefined): boolean {
+  return entry?.source === 'environment';
+}
+
+export function emptyForm(type: SourceType): SourceForm {
+  const values: Record<string, string | boolean> = {};
+  for (const f of fieldsOf(type)) values[f.key] = f.initial ?? (f.input === 'bool' ? false : '');
+  return { id: '', type, enabled: true, values };
+}
+
+/** A form of another type keeps what the two share (the id, the URL…). */
+export function changeType(form: SourceForm, type: SourceType): SourceForm {
+  const next = emptyForm(type);
+  for (const key of Object.keys(next.values))
+    if (key in form.values) next.values[key] = form.values[key] as string | boolean;
+  return { ...next, id: form.id, enabled: form.enabled };
+}
+
+function mappingsText(value: unknown): string {
+  if (!Array.isArray(value)) return '';
+  return value
+    .map((m: { remote?: unknown; local?: unknown }) => `${String(m.remote)} => ${String(m.local)}`)
+    .join('\n');
+}
+
+export function sourceToForm(entry: SourceDto): SourceForm {
+  const values: Record<string, string | boolean> = {};
+  for (const f of fieldsOf(entry.type)) {
+    const v = entry.settings[f.key];
+    if (f.input === 'secret') values[f.key] = '';
+    else if (f.input === 'bool') values[f.key] = v === true;
+    else if (f.input === 'ints') values[f.key] = Array.isArray(v) ? v.join(', ') : '';
+    else if (f.input === 'mappings') values[f.key] = mappingsText(v);
+    else values[f.key] = v === undefined || v === null ? '' : String(v);
+  }
+  return { id: entry.id, type: entry.type, enabled: entry.enabled, values };
+}
+
+const HTTP_URL = /^https?:\/\/[^\s/?#]+([/?#]\S*)?$/i;
+const ID = /^[A-Za-z0-9][A-Za-z0-9 ._-]*$/;
+
+/** One input as the API takes it: a value, `undefined` for "leave it out", or an error. */
+function parseField(
+  f: SourceField,
+  raw: string | boolean | undefined,
+  secretSet: boolean,
+): { value?: unknown; error?: string } {
+  if (f.input === 'bool') return { value: raw === true };
+  const text = typeof raw === 'string' ? raw : '';
+  if (f.input === 'secret') {
+    if (text !== '') return { value: text };
+    return f.required && !secretSet ? { error: 'required' } : {};
+  }
+  const trimmed = text.trim();
+  if (trimmed === '') return f.required ? { error: 'required' } : {};
+  switch (f.input) {
+    case 'url':
+      return HTTP_URL.test(trimmed) ? { value: trimmed } : { error: 'an http:// or https:// URL' };
+    case 'number':
+      return /^\d+$/.test(trimmed) ? { value: Number(trimmed) } : { error: 'a whole number' };
+    case 'ints': {
+      const parts = trimmed.split(/[\s,]+/).filter((p) => p !== '');
+      return parts.every((p) => /^\d+$/.test(p))
+        ? { value: parts.map(Number) }
+        : { error: 'whole numbers, separated by commas' };
+    }
+    case 'mappings': {
+      const out: { remote: string; local: string }[] = [];
+      for (const line of trimmed.split('\n')) {
+        if (line.trim() === '') continue;
+        const at = line.indexOf('=>');
+        const remote = at < 0 ? '' : line.slice(0, at).trim();
+        const local = at < 0 ? '' : line.slice(at + 2).trim();
+        if (remote === '' || local === '') return { error: 'one a line: remote => local' };
+        out.push({ remote, local });
+      }
+      return { value: out };
+    }
+    default:
+      return { value: trimmed };
+  }
+}
+
+/** The form's settings, checked: the non-secret values and the secrets typed in. */
+function formSettings(
+  form: SourceForm,
+  existing: SourceDto | undefined,
+): { settings: Record<string, unknown>; cleared: string[]; errors: FieldErrors } {
+  const settings: Record<string, unknown> = {};
+  const cleared: string[] = [];
+  const errors: FieldErrors = {};
+  for (const f of fieldsOf(form.type)) {
+    const r = parseField(f, form.values[f.key], existing?.secrets[f.key]?.set === true);
+    if (r.error) errors[f.key] = r.error;
+    else if (r.value !== undefined) settings[f.key] = r.value;
+    else if (f.input !== 'secret') cleared.push(f.key);
+  }
+  return { settings, cleared, errors };
+}
+
+const READ_ONLY = 'set in the environment: read-only here';
+
+/**
+ * A create body (no `existing`): `{ id, type, enabled, settings }`. An update body holds only what
+ * changed: `enabled`, and `settings` whole when any setting changed or a secret was typed (its
+ * other keys as the API listed them, so a setting the form does not show is kept; a blank secret
+ * is left out, so the stored one stays). The type and id cannot change.
+ */
+export function sourceBody(form: SourceForm, existing?: SourceDto): SourceParse {
+  if (existing && isReadOnly(existing)) return { ok: false, errors: { id: READ_ONLY } };
+  const { settings, cleared, errors } = formSettings(form, existing);
+  const id = form.id.trim();
+  if (!existing) {
+    if (id === '') errors['id'] = 'required';
+    else if (id.length > 64 || !ID.test(id))
+      errors['id'] = 'letters, digits, space, . _ - (up to 64), starting with a letter or digit';
+  }
+  if (Object.keys(errors).length > 0) return { ok: false, errors };
+  if (!existing)
+    return { ok: true, body: { id, type: form.type, enabled: form.enabled, settings } };
+
+  const body: Record<string, unknown> = {};
+  if (form.enabled !== existing.enabled) body['enabled'] = form.enabled;
+  const merged: Record<string, unknown> = { ...existing.settings, ...settings };
+  for (const key of cleared) delete merged[key];
+  const secretTyped = fieldsOf(form.type).some((f) => f.input === 'secret' && f.key in settings);
+  if (secretTyped || JSON.stringify(sorted(merged)) !== JSON.stringify(sorted(existing.settings)))
+    body['settings'] = merged;
+  return { ok: true, body };
+}
+
+function sorted(o: Record<string, unknown>): [string, unknown][] {
+  return Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/**
+ * The body of `POST …/test`: a new entry's whole config, or `{ id, ...changes }` for a stored one
+ * (an environment entry: `{ id }`, as it is).
+ */
+export function testBody(form: SourceForm, existing?: SourceDto): SourceParse {
+  if (!existing) return sourceBody(form);
+  if (isReadOnly(existing)) return { ok: true, body: { id: existing.id } };
+  const r = sourceBody(form, existing);
+  return r.ok ? { ok: true, body: { id: existing.id, ...r.body } } : r;
+}
+
+const TOP_LEVEL = ['id', 'type', 'enabled', 'position'];
+
+/**
+ * The form field a 400's message names: `settings/url: must be a URL` → url; also with a leading
+ * `body/` or `/`, and a nested path (`settings/pathMappings/0/remote …` → pathMappings).
+ */
+export function errorToField(
+  message: string,
+  type: SourceType,
+): { key: string; message: string } | null {
+  const m = /^(?:body)?\/?(settings\/)?([A-Za-z0-9_]+)(?:\/[^\s:]*)?(?::\s*|\s+|$)(.*)$/s.exec(
+    message.trim(),
+  );
+  if (!m || !m[2]) return null;
+  const key = m[2];
+  const known = m[1]
+    ? fieldsOf(type).some((f) => f.key === key)
+    : TOP_LEVEL.includes(key) || fieldsOf(type).some((f) => f.key === key);
+  if (!known) return null;
+  const rest = (m[3] ?? '').trim();
+  return { key, message: rest === '' ? 'is invalid' : rest };
+}
+
+/**
+ * The PATCHes that move one entry a place up (-1) or down (+1) among the listed ones (in their
+ * order): it and its neighbour swap positions (two equal positions: the mover takes the neighbour's
+ * and the neighbour one further). Null when it cannot move: at an end, or either is read-only.
+ */
+export function moveUpdates(
+  items: readonly SourceDto[],
+  id: string,
+  dir: -1 | 1,
+): { id: string; position: number }[] | null {
+  const i = items.findIndex((x) => x.id === id);
+  const me = items[i];
+  const other = items[i + dir];
+  if (!me || !other || isReadOnly(me) || isReadOnly(other)) return null;
+  if (me.position !== other.position)
+    return [
+      { id: me.id, position: other.position },
+      { id: other.id, position: me.position },
+    ];
+  return [
+    { id: me.id, position: other.position },
+    { id: other.id, position: other.position - dir },
+  ];
+}
+
+/** A listed entry's URL, for the table (a string from the API: shown as text). */
+export function entryUrl(entry: SourceDto): string {
+  const url = entry.settings['url'];
+  return typeof url === 'string' ? url : '';
+}
