@@ -104,6 +104,8 @@ function SourceSection({
   const [error, setError] = useState<string | null>(null);
   const [tests, setTests] = useState<Record<string, TestState | undefined>>({});
   const [busy, setBusy] = useState(false);
+  /** An enable switch as clicked, until the list read again says so too. */
+  const [switching, setSwitching] = useState<Record<string, boolean>>({});
 
   /** One or more writes, then the list read again; a refusal is shown above the table. */
   const act = async (work: () => Promise<unknown>) => {
@@ -134,8 +136,12 @@ function SourceSection({
     });
   };
 
-  const toggle = (entry: SourceDto) =>
-    act(() => api.send('PATCH', entryPath(role, entry.id), { enabled: !entry.enabled }));
+  const toggle = async (entry: SourceDto) => {
+    const enabled = !entry.enabled;
+    setSwitching((old) => ({ ...old, [entry.id]: enabled }));
+    await act(() => api.send('PATCH', entryPath(role, entry.id), { enabled }));
+    setSwitching(({ [entry.id]: _done, ...rest }) => rest);
+  };
 
   const move = (entry: SourceDto, dir: -1 | 1) => {
     const updates = moveUpdates(items ?? [], entry.id, dir);
@@ -232,7 +238,7 @@ function SourceSection({
                     type="checkbox"
                     data-testid="source-enabled"
                     aria-label={`${entry.id} enabled`}
-                    checked={entry.enabled}
+                    checked={switching[entry.id] ?? entry.enabled}
                     disabled={busy || readOnly}
                     onChange={() => void toggle(entry)}
                   />

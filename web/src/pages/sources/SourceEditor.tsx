@@ -156,7 +156,12 @@ export function SourceEditor({
     >
       <h3>
         {existing ? `${readOnly ? '' : 'Edit '}${existing.id}` : `New ${noun}`}
-        {readOnly && <span class="badge badge-muted"> from the environment</span>}
+        {readOnly && (
+          <>
+            {' '}
+            <span class="badge badge-muted">from the environment</span>
+          </>
+        )}
       </h3>
       {readOnly && (
         <p class="small muted">
