@@ -469,7 +469,8 @@ interface SourceBase<T extends string> {
   settings: Record<string, unknown>;
   secrets: Record<string, { set: boolean }>;
   health: SourceHealth;
-  updatedAt: string;
+  /** null for an environment entry. */
+  updatedAt: string | null;
 }
 export type IndexerDto = SourceBase<IndexerType>;
 export type DownloadClientDto = SourceBase<ClientType>;

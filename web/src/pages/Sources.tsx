@@ -29,9 +29,6 @@ import {
 } from './sources/source-form';
 import './pages.css';
 
-const byPosition = <T extends SourceDto>(items: T[]): T[] =>
-  [...items].sort((a, b) => a.position - b.position || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-
 export function SourcesPage() {
   const [indexers, setIndexers] = useState<IndexerDto[] | null>(null);
   const [clients, setClients] = useState<DownloadClientDto[] | null>(null);
@@ -43,8 +40,9 @@ export function SourcesPage() {
         api.get<{ items: IndexerDto[] }>(ROLE_PATH.indexer),
         api.get<{ items: DownloadClientDto[] }>(ROLE_PATH.client),
       ]);
-      setIndexers(byPosition(i.items));
-      setClients(byPosition(c.items));
+      // In the API's order: the environment's first, then by position.
+      setIndexers(i.items);
+      setClients(c.items);
       setError(null);
     } catch (e) {
       setError(errorText(e));

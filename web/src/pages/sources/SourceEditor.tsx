@@ -179,7 +179,11 @@ export function SourceEditor({
               disabled={existing !== undefined}
               onInput={(e) => setForm({ ...form, id: (e.currentTarget as HTMLInputElement).value })}
             />
-            {!existing && <span class="hint">Its name in lists and logs, e.g. prowlarr.</span>}
+            {!existing && (
+              <span class="hint">
+                Its name in lists and logs: lower-case letters, digits and -.
+              </span>
+            )}
             <FieldError name="id" errors={errors} />
           </label>
           <label class="field">
@@ -219,7 +223,11 @@ export function SourceEditor({
               value={form.values[f.key]}
               secretSet={existing?.secrets[f.key]?.set === true}
               clientIds={clients
-                .filter((c) => (clientTypesFor(form.type) as string[]).includes(c.type))
+                .filter((c) =>
+                  (clientTypesFor(form.type, existing?.settings['protocol']) as string[]).includes(
+                    c.type,
+                  ),
+                )
                 .map((c) => c.id)}
               errors={errors}
               onValue={(v) => setValue(f.key, v)}

@@ -143,6 +143,11 @@ describe('sourceBody: create', () => {
         pathMappings: 'one a line: remote => local',
       },
     });
+    for (const id of ['Jackett', 'a b', 'x'.repeat(41)])
+      expect(sourceBody({ ...form, id }), id).toMatchObject({
+        ok: false,
+        errors: { id: expect.any(String) },
+      });
     const indexer = withValues(
       { ...emptyForm('newznab'), id: 'nz' },
       { url: 'https://x/api', categories: '3000, x', rateLimitPerMinute: '1.5' },
@@ -178,35 +183,54 @@ describe('sourceBody: update', () => {
     expect(sourceBody(sourceToForm(PROWLARR), PROWLARR)).toEqual({ ok: true, body: {} });
   });
 
-  it('a stored secret is not required again, and a blank one is omitted from the PATCH', () => {
+  it('sends only what changed; a stored secret is not required again and a blank one is left out', () => {
     const form = withValues(sourceToForm(QBIT), { url: 'http://qbit:8080' });
-    const r = sourceBody(form, QBIT);
-    expect(r).toEqual({
+    expect(sourceBody(form, QBIT)).toEqual({
       ok: true,
-      body: { settings: { ...QBIT.settings, url: 'http://qbit:8080' } },
+      body: { settings: { url: 'http://qbit:8080' } },
     });
-    expect(r.ok && 'password' in (r.body['settings'] as object)).toBe(false);
-  });
-
-  it('sends a typed secret, keeps settings the form does not show, drops a cleared one', () => {
-    const form = withValues(sourceToForm(PROWLARR), { apiKey: 'new-key', categories: '' });
-    const r = sourceBody(form, PROWLARR);
-    expect(r).toEqual({
-      ok: true,
-      body: {
-        settings: {
-          url: 'http://prowlarr:9696/1/api',
-          clientId: 'qbit',
-          rateLimitPerMinute: 30,
-          allowPrivateAddress: true,
-          requestTimeoutMs: 5000,
-          apiKey: 'new-key',
-        },
-      },
-    });
-    expect(sourceBody({ ...sourceToForm(PROWLARR), enabled: false }, PROWLARR)).toEqual({
+    const nzbget: DownloadClientDto = {
+      ...QBIT,
+      type: 'nzbget',
+      settings: { url: 'http://n:6789', username: 'u', category: 'soulspot', pathMappings: [] },
+    };
+    expect(sourceBody(sourceToForm(nzbget), nzbget)).toEqual({ ok: true, body: {} });
+    expect(sourceBody({ ...sourceToForm(nzbget), enabled: false }, nzbget)).toEqual({
       ok: true,
       body: { enabled: false },
+    });
+  });
+
+  it('sends a typed secret; an emptied field goes back to its default, or is refused', () => {
+    const form = withValues(sourceToForm(PROWLARR), {
+      apiKey: 'new-key',
+      categories: '',
+      allowPrivateAddress: false,
+    });
+    expect(sourceBody(form, PROWLARR)).toEqual({
+      ok: true,
+      body: {
+        settings: { apiKey: 'new-key', categories: [3000, 3010, 3040], allowPrivateAddress: false },
+      },
+    });
+    expect(sourceBody(withValues(sourceToForm(QBIT), { savePath: ' ' }), QBIT)).toEqual({
+      ok: false,
+      errors: { savePath: expect.stringContaining('keeps') as unknown },
+    });
+    // Mappings emptied are an empty list; a switch absent from the settings is off.
+    expect(sourceBody(withValues(sourceToForm(QBIT), { pathMappings: '' }), QBIT)).toEqual({
+      ok: true,
+      body: { settings: { pathMappings: [] } },
+    });
+    const sab: DownloadClientDto = {
+      ...QBIT,
+      type: 'sabnzbd',
+      settings: { url: 'http://s:1' },
+      secrets: { apiKey: { set: true } },
+    };
+    expect(sourceBody(withValues(sourceToForm(sab), { category: 'soulspot' }), sab)).toMatchObject({
+      ok: true,
+      body: { settings: { category: 'soulspot', pathMappings: [] } },
     });
   });
 
@@ -219,17 +243,35 @@ describe('sourceBody: update', () => {
 });
 
 describe('testBody', () => {
-  it('is the whole config for a new entry and { id, ...changes } for a stored one', () => {
+  it('is { type, settings } for a new entry and { id, changes } for a stored one', () => {
     const form = withValues(
-      { ...emptyForm('sabnzbd'), id: 'sab' },
+      { ...emptyForm('sabnzbd'), id: '' },
       { url: 'http://sab:8080', apiKey: 'abc' },
     );
-    expect(testBody(form)).toEqual(sourceBody(form));
+    expect(testBody(form)).toEqual({
+      ok: true,
+      body: {
+        type: 'sabnzbd',
+        settings: {
+          url: 'http://sab:8080',
+          apiKey: 'abc',
+          category: 'soulspot',
+          pathMappings: [],
+          allowPrivateAddress: false,
+          allowPrivateIndexerLinks: false,
+        },
+      },
+    });
     expect(testBody(sourceToForm(QBIT), QBIT)).toEqual({ ok: true, body: { id: 'qbit' } });
+    expect(testBody({ ...sourceToForm(QBIT), enabled: false }, QBIT)).toEqual({
+      ok: true,
+      body: { id: 'qbit' },
+    });
     expect(testBody(withValues(sourceToForm(QBIT), { password: 'pw2' }), QBIT)).toEqual({
       ok: true,
-      body: { id: 'qbit', settings: { ...QBIT.settings, password: 'pw2' } },
+      body: { id: 'qbit', settings: { password: 'pw2' } },
     });
+    expect(testBody(withValues(form, { url: 'nope' }))).toMatchObject({ ok: false });
   });
 });
 
@@ -286,8 +328,8 @@ describe('moveUpdates', () => {
       { id: 'a', position: 1 },
     ]);
     expect(moveUpdates(tied, 'a', 1)).toEqual([
-      { id: 'a', position: 0 },
-      { id: 'b', position: -1 },
+      { id: 'a', position: 1 },
+      { id: 'b', position: 0 },
     ]);
   });
 

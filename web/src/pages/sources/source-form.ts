@@ -153,9 +153,15 @@ export const TYPES: Record<SourceRole, readonly SourceType[]> = {
   client: ['qbittorrent', 'sabnzbd', 'nzbget'],
 };
 
-/** The client types an indexer's releases can go to (a torrent or an NZB). */
-export function clientTypesFor(type: SourceType): readonly ClientType[] {
-  return type === 'torznab' ? ['qbittorrent'] : ['sabnzbd', 'nzbget'];
+/**
+ * The client types an indexer's releases can go to: by its protocol (a torrent or an NZB), which
+ * its type implies unless its stored settings say otherwise.
+ */
+export function clientTypesFor(type: SourceType, protocol?: unknown): readonly ClientType[] {
+  const p = protocol === 'torrent' || protocol === 'usenet' ? protocol : undefined;
+  return (p ?? (type === 'torznab' ? 'torrent' : 'usenet')) === 'torrent'
+    ? ['qbittorrent']
+    : ['sabnzbd', 'nzbget'];
 }
 
 export interface SourceForm {
@@ -214,7 +220,8 @@ export function sourceToForm(entry: SourceDto): SourceForm {
 }
 
 const HTTP_URL = /^https?:\/\/[^\s/?#]+([/?#]\S*)?$/i;
-const ID = /^[A-Za-z0-9][A-Za-z0-9 ._-]*$/;
+/** The API's id: a slug (src/sources/sources.dto.ts SOURCE_ID_PATTERN). */
+const ID = /^[a-z0-9][a-z0-9-]{0,39}$/;
 
 /** One input as the API takes it: a value, `undefined` for "leave it out", or an error. */
 function parseField(
@@ -229,6 +236,7 @@ function parseField(
     return f.required && !secretSet ? { error: 'required' } : {};
   }
   const trimmed = text.trim();
+  if (trimmed === '' && f.input === 'mappings') return { value: [] };
   if (trimmed === '') return f.required ? { error: 'required' } : {};
   switch (f.input) {
     case 'url':
@@ -258,67 +266,106 @@ function parseField(
   }
 }
 
-/** The form's settings, checked: the non-secret values and the secrets typed in. */
-function formSettings(
-  form: SourceForm,
-  existing: SourceDto | undefined,
-): { settings: Record<string, unknown>; cleared: string[]; errors: FieldErrors } {
+/** A new entry's settings: each value given (a blank optional one is left to the API's default). */
+function newSettings(form: SourceForm): { settings: Record<string, unknown>; errors: FieldErrors } {
   const settings: Record<string, unknown> = {};
-  const cleared: string[] = [];
   const errors: FieldErrors = {};
   for (const f of fieldsOf(form.type)) {
-    const r = parseField(f, form.values[f.key], existing?.secrets[f.key]?.set === true);
+    const r = parseField(f, form.values[f.key], false);
     if (r.error) errors[f.key] = r.error;
     else if (r.value !== undefined) settings[f.key] = r.value;
-    else if (f.input !== 'secret') cleared.push(f.key);
   }
-  return { settings, cleared, errors };
+  return { settings, errors };
+}
+
+const KEPT = 'the API keeps a value once set: type one';
+
+/**
+ * What differs from a stored entry's settings (PATCH replaces the fields given and keeps the
+ * rest): the changed values, and a secret only when one was typed. A field emptied goes back to
+ * its default; one without a default cannot be emptied (the API would keep it).
+ */
+function changedSettings(
+  form: SourceForm,
+  existing: SourceDto,
+): { settings: Record<string, unknown>; errors: FieldErrors } {
+  const settings: Record<string, unknown> = {};
+  const errors: FieldErrors = {};
+  for (const f of fieldsOf(form.type)) {
+    const r = parseField(f, form.values[f.key], existing.secrets[f.key]?.set === true);
+    if (r.error) {
+      errors[f.key] = r.error;
+      continue;
+    }
+    if (f.input === 'secret') {
+      if (r.value !== undefined) settings[f.key] = r.value;
+      continue;
+    }
+    const before = existing.settings[f.key];
+    let value = r.value;
+    if (value === undefined) {
+      if (before === undefined) continue;
+      if (f.initial === undefined) {
+        errors[f.key] = KEPT;
+        continue;
+      }
+      value = parseField(f, f.initial, false).value;
+    }
+    const same =
+      f.input === 'bool'
+        ? (value === true) === (before === true)
+        : JSON.stringify(value) === JSON.stringify(before);
+    if (!same) settings[f.key] = value;
+  }
+  return { settings, errors };
 }
 
 const READ_ONLY = 'set in the environment: read-only here';
 
 /**
  * A create body (no `existing`): `{ id, type, enabled, settings }`. An update body holds only what
- * changed: `enabled`, and `settings` whole when any setting changed or a secret was typed (its
- * other keys as the API listed them, so a setting the form does not show is kept; a blank secret
- * is left out, so the stored one stays). The type and id cannot change.
+ * changed: `enabled`, and in `settings` the fields changed and a secret typed (a blank secret is
+ * left out, so the stored one stays). The type and id cannot change.
  */
 export function sourceBody(form: SourceForm, existing?: SourceDto): SourceParse {
   if (existing && isReadOnly(existing)) return { ok: false, errors: { id: READ_ONLY } };
-  const { settings, cleared, errors } = formSettings(form, existing);
-  const id = form.id.trim();
-  if (!existing) {
-    if (id === '') errors['id'] = 'required';
-    else if (id.length > 64 || !ID.test(id))
-      errors['id'] = 'letters, digits, space, . _ - (up to 64), starting with a letter or digit';
+  if (existing) {
+    const { settings, errors } = changedSettings(form, existing);
+    if (Object.keys(errors).length > 0) return { ok: false, errors };
+    return {
+      ok: true,
+      body: {
+        ...(form.enabled !== existing.enabled ? { enabled: form.enabled } : {}),
+        ...(Object.keys(settings).length > 0 ? { settings } : {}),
+      },
+    };
   }
+  const { settings, errors } = newSettings(form);
+  const id = form.id.trim();
+  if (id === '') errors['id'] = 'required';
+  else if (!ID.test(id)) errors['id'] = 'lower-case letters, digits and - (up to 40)';
   if (Object.keys(errors).length > 0) return { ok: false, errors };
-  if (!existing)
-    return { ok: true, body: { id, type: form.type, enabled: form.enabled, settings } };
-
-  const body: Record<string, unknown> = {};
-  if (form.enabled !== existing.enabled) body['enabled'] = form.enabled;
-  const merged: Record<string, unknown> = { ...existing.settings, ...settings };
-  for (const key of cleared) delete merged[key];
-  const secretTyped = fieldsOf(form.type).some((f) => f.input === 'secret' && f.key in settings);
-  if (secretTyped || JSON.stringify(sorted(merged)) !== JSON.stringify(sorted(existing.settings)))
-    body['settings'] = merged;
-  return { ok: true, body };
-}
-
-function sorted(o: Record<string, unknown>): [string, unknown][] {
-  return Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return { ok: true, body: { id, type: form.type, enabled: form.enabled, settings } };
 }
 
 /**
- * The body of `POST …/test`: a new entry's whole config, or `{ id, ...changes }` for a stored one
- * (an environment entry: `{ id }`, as it is).
+ * The body of `POST …/test`: a new entry's `{ type, settings }` (no id needed yet), a stored one's
+ * `{ id, settings }` with only the changes (its stored secret is used unless one is typed), an
+ * environment entry's `{ id }`.
  */
 export function testBody(form: SourceForm, existing?: SourceDto): SourceParse {
-  if (!existing) return sourceBody(form);
+  if (!existing) {
+    const { settings, errors } = newSettings(form);
+    if (Object.keys(errors).length > 0) return { ok: false, errors };
+    return { ok: true, body: { type: form.type, settings } };
+  }
   if (isReadOnly(existing)) return { ok: true, body: { id: existing.id } };
-  const r = sourceBody(form, existing);
-  return r.ok ? { ok: true, body: { id: existing.id, ...r.body } } : r;
+  const { settings, errors } = changedSettings(form, existing);
+  if (Object.keys(errors).length > 0) return { ok: false, errors };
+  return {
+    ok: true,
+    body: { id: existing.id, ...(Object.keys(settings).length > 0 ? { settings } : {}) },
+  };
 }
 
 const TOP_LEVEL = ['id', 'type', 'enabled', 'position'];
@@ -346,8 +393,9 @@ export function errorToField(
 
 /**
  * The PATCHes that move one entry a place up (-1) or down (+1) among the listed ones (in their
- * order): it and its neighbour swap positions (two equal positions: the mover takes the neighbour's
- * and the neighbour one further). Null when it cannot move: at an end, or either is read-only.
+ * order, the API's): it and its neighbour swap positions (PATCH stores a position as given; on a
+ * tie the one going later gets the next number). Null when it cannot move: at an end, or next to
+ * an environment entry (those come first and keep their place).
  */
 export function moveUpdates(
   items: readonly SourceDto[],
@@ -363,10 +411,16 @@ export function moveUpdates(
       { id: me.id, position: other.position },
       { id: other.id, position: me.position },
     ];
-  return [
-    { id: me.id, position: other.position },
-    { id: other.id, position: other.position - dir },
-  ];
+  // A tie (positions are never below 0): the one going later gets the next number.
+  return dir < 0
+    ? [
+        { id: me.id, position: me.position },
+        { id: other.id, position: me.position + 1 },
+      ]
+    : [
+        { id: me.id, position: me.position + 1 },
+        { id: other.id, position: me.position },
+      ];
 }
 
 /** A listed entry's URL, for the table (a string from the API: shown as text). */
