@@ -16,7 +16,7 @@ const KEY = 'indexer-key-0123';
 /** Nothing listens there: a client that cannot be reached. */
 const DEAD = 'http://127.0.0.1:9';
 /** A URL the schema takes whose text would be markup if it were rendered as HTML. */
-const MARKUP_URL = `${DEAD}/api?x=<img src=x onerror=alert(1)>`;
+const MARKUP_URL = `${DEAD}/api?x=<img/src=x/onerror=alert(1)>`;
 
 /**
  * The Sources page against the real /api/indexers and /api/download-clients (src/sources): a
@@ -139,7 +139,7 @@ describe('the Sources page in a real browser', () => {
     const second = indexers.locator('[data-testid=source-row][data-id=second]');
     await second.waitFor();
     expect(await second.locator('td').nth(3).textContent()).toBe(MARKUP_URL);
-    expect(await page.locator('img[src=x]').count()).toBe(0);
+    expect(await page.locator('img').count()).toBe(0);
 
     const order = () =>
       indexers
