@@ -1,13 +1,15 @@
 /**
  * The Sources page: the indexers (GET /api/indexers) and download clients
  * (GET /api/download-clients) SoulSpot searches and downloads through, each with its health, an
- * enable switch, its place in the order (up / down PATCH the positions), Test, Edit and Delete.
+ * enable switch, its place in the order (up / down PATCH the positions), Test, Edit and Delete;
+ * read again when a provider's health or circuit changes.
  * Entries from SOULSPOT_INDEXERS / SOULSPOT_DOWNLOAD_CLIENTS are read-only. Ids, URLs and errors
  * come from the user or from remote services: they are rendered as text only (Preact escapes
  * them), never as HTML.
  */
 import { useEffect, useState } from 'preact/hooks';
 import { api, errorText } from '../api';
+import { subscribe } from '../events';
 import { ConfirmHost, askConfirm } from '../queue/ConfirmDialog';
 import type { DownloadClientDto, IndexerDto, SourceDto } from '../types';
 import { formatRelative } from './shared/format';
@@ -50,6 +52,12 @@ export function SourcesPage() {
   };
   useEffect(() => {
     void load();
+    // Health changes as the monitor sees it: the list again (it carries each entry's health).
+    const off = [
+      subscribe('provider.health', () => void load()),
+      subscribe('provider.circuit', () => void load()),
+    ];
+    return () => off.forEach((f) => f());
   }, []);
 
   return (
