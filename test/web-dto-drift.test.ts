@@ -17,6 +17,11 @@ import {
   TestResultSchema,
 } from '../src/notifications/notifications.dto.js';
 import { QualityProfileSchema } from '../src/quality-profiles/quality-profiles.dto.js';
+import {
+  SourceHealthSchema,
+  sourceSchema,
+  TestResultSchema as SourceTestResultSchema,
+} from '../src/sources/sources.dto.js';
 import { StatsSchema } from '../src/stats/stats.dto.js';
 import { DTO_KINDS, KIND_ORDER, type DtoName } from '../web/src/dto-keys.js';
 
@@ -90,6 +95,10 @@ const SERVER: Record<DtoName, TSchema> = {
   Target: CreatedTargetSchema,
   Delivery: DeliverySchema,
   TestResult: TestResultSchema,
+  IndexerDto: sourceSchema('indexer'),
+  DownloadClientDto: sourceSchema('client'),
+  SourceHealth: SourceHealthSchema,
+  SourceTestResult: SourceTestResultSchema,
   Stats: StatsSchema,
   StatsGroup: itemsOf(props(StatsSchema).byFormat),
   StatsDay: itemsOf(props(StatsSchema).history),

@@ -22,6 +22,7 @@ const PAGE_LOADERS: Record<Exclude<PageName, 'login'>, () => Promise<ComponentTy
   stats: () => import('./pages/Stats').then((m) => m.StatsPage),
   health: () => import('./pages/Health').then((m) => m.HealthPage),
   feeds: () => import('./pages/Feeds').then((m) => m.FeedsPage),
+  sources: () => import('./pages/Sources').then((m) => m.SourcesPage),
 };
 
 const NAV: { page: Exclude<PageName, 'login'>; label: string }[] = [
@@ -34,6 +35,7 @@ const NAV: { page: Exclude<PageName, 'login'>; label: string }[] = [
   { page: 'stats', label: 'Statistics' },
   { page: 'health', label: 'Health' },
   { page: 'feeds', label: 'Feeds' },
+  { page: 'sources', label: 'Sources' },
 ];
 
 let returnTo = '/queue';

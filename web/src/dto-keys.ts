@@ -21,12 +21,16 @@ import type {
   Candidates,
   Delivery,
   Download,
+  DownloadClientDto,
   FileDto,
   Health,
+  IndexerDto,
   NamingPreview,
   QualityProfile,
   RankedCandidate,
   RejectedCandidate,
+  SourceHealth,
+  SourceTestResult,
   Stats,
   StatsDay,
   StatsGroup,
@@ -66,6 +70,19 @@ export type KindOf<T, K extends keyof T> = `${unknown extends T[K]
 function kindsOf<T>() {
   return (kinds: { readonly [K in keyof T]-?: KindOf<T, K> }): Record<string, string> => kinds;
 }
+
+/** An indexer's and a download client's fields (one shape, types.ts SourceBase). */
+const SOURCE_KINDS = {
+  id: 'string',
+  type: 'string',
+  enabled: 'boolean',
+  position: 'number',
+  source: 'string',
+  settings: 'object',
+  secrets: 'object',
+  health: 'object',
+  updatedAt: 'string|null',
+} as const;
 
 export const DTO_KINDS = {
   Download: kindsOf<Download>()({
@@ -344,6 +361,19 @@ export const DTO_KINDS = {
     queue: 'object',
     transcode: 'object',
     checks: 'array',
+  }),
+  IndexerDto: kindsOf<IndexerDto>()(SOURCE_KINDS),
+  DownloadClientDto: kindsOf<DownloadClientDto>()(SOURCE_KINDS),
+  SourceHealth: kindsOf<SourceHealth>()({
+    state: 'string',
+    circuit: 'string',
+    lastError: 'string?',
+    lastCheckedAt: 'string?',
+  }),
+  SourceTestResult: kindsOf<SourceTestResult>()({
+    ok: 'boolean',
+    message: 'string',
+    details: 'object?',
   }),
 };
 

@@ -15,6 +15,7 @@ export const PAGES = [
   'stats',
   'health',
   'feeds',
+  'sources',
 ] as const;
 export type PageName = (typeof PAGES)[number] | 'login';
 

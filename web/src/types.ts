@@ -4,9 +4,9 @@
  * src/albums/albums.dto.ts, src/events/event-bus.ts, src/blocklist/blocklist.dto.ts,
  * src/quality-profiles/quality-profiles.dto.ts, src/settings/settings.definitions.ts,
  * src/naming/naming-preview.ts, src/notifications/notifications.dto.ts, src/stats/stats.dto.ts,
- * src/http/schemas.ts HealthBody). The UI is its own build and never imports server code; when a
- * schema changes, change it here too, and in dto-keys.ts (every field with the kind of its value),
- * which test/web-dto-drift.test.ts holds against the server's schemas.
+ * src/http/schemas.ts HealthBody, src/sources/sources.dto.ts). The UI is its own build and never
+ * imports server code; when a schema changes, change it here too, and in dto-keys.ts (every field
+ * with the kind of its value), which test/web-dto-drift.test.ts holds against the server's schemas.
  */
 
 export const DOWNLOAD_STATUSES = [
@@ -439,6 +439,48 @@ export interface TestResult {
   statusCode: number | null;
   error: string | null;
   durationMs: number;
+}
+
+/** Indexer and download client types (src/sources; the adapters' settings in src/providers). */
+export const INDEXER_TYPES = ['torznab', 'newznab'] as const;
+export type IndexerType = (typeof INDEXER_TYPES)[number];
+export const CLIENT_TYPES = ['qbittorrent', 'sabnzbd', 'nzbget'] as const;
+export type ClientType = (typeof CLIENT_TYPES)[number];
+
+export interface SourceHealth {
+  state: 'ok' | 'failing' | 'disabled' | 'unknown';
+  circuit: 'closed' | 'open' | 'half-open';
+  /** A remote's words (the indexer's or client's error): shown only as text. */
+  lastError?: string;
+  lastCheckedAt?: string;
+}
+
+/**
+ * One indexer or download client as `GET /api/indexers` and `/api/download-clients` list them.
+ * `settings` holds the non-secret fields only; each secret is `{ set }`, never its value.
+ * An `environment` entry comes from SOULSPOT_INDEXERS / SOULSPOT_DOWNLOAD_CLIENTS: read-only.
+ */
+interface SourceBase<T extends string> {
+  id: string;
+  type: T;
+  enabled: boolean;
+  position: number;
+  source: 'api' | 'environment';
+  settings: Record<string, unknown>;
+  secrets: Record<string, { set: boolean }>;
+  health: SourceHealth;
+  /** null for an environment entry. */
+  updatedAt: string | null;
+}
+export type IndexerDto = SourceBase<IndexerType>;
+export type DownloadClientDto = SourceBase<ClientType>;
+export type SourceDto = IndexerDto | DownloadClientDto;
+
+/** `POST /api/indexers/test` and `/api/download-clients/test`. */
+export interface SourceTestResult {
+  ok: boolean;
+  message: string;
+  details?: Record<string, unknown>;
 }
 
 export const STATS_PERIODS = ['day', 'week', 'month', 'all'] as const;

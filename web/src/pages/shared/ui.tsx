@@ -29,11 +29,13 @@ const TONES: Record<string, string> = {
   waiting: 'info',
   error: 'bad',
   down: 'bad',
+  failing: 'bad',
   open: 'bad',
   failed: 'bad',
   dead: 'bad',
   cancelled: 'muted',
   paused: 'muted',
+  disabled: 'muted',
   scheduled: 'muted',
 };
 
