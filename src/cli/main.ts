@@ -157,10 +157,24 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .command('watch')
     .description('live progress of every download, from the event stream')
     .option('--until-idle', 'exit once nothing is left unfinished')
-    .action((opts: { untilIdle?: boolean }) =>
+    .option(
+      '--json-lines',
+      'print each status change as a JSON line as it happens (not with --json)',
+    )
+    .action((opts: { untilIdle?: boolean; jsonLines?: boolean }) =>
       action(
-        () => undefined,
-        (ctx) => watchCommand(ctx, { untilIdle: opts.untilIdle === true }),
+        () => {
+          if (opts.jsonLines && wantsJson)
+            throw new CliError(
+              'usage',
+              '--json-lines streams, --json prints one document at the end: give one of them',
+            );
+        },
+        (ctx) =>
+          watchCommand(ctx, {
+            untilIdle: opts.untilIdle === true,
+            jsonLines: opts.jsonLines === true,
+          }),
       )(),
     );
 

@@ -53,6 +53,33 @@ export function plainReporter(out: Output, colour = false): Reporter {
   };
 }
 
+/**
+ * One JSON document a line on stdout for each status change (`watch --json-lines`: a script that
+ * follows along reads each line as it comes, instead of one document at the end); notes go to
+ * `notes` (stderr), so stdout stays JSON. Remote text is JSON-escaped, never interpreted.
+ */
+export function jsonLinesReporter(out: Output, notes: Output): Reporter {
+  return {
+    change: ({ item }) =>
+      out.write(
+        `${JSON.stringify({
+          type: 'status',
+          id: item.id,
+          artist: item.artist,
+          title: item.title,
+          status: item.status,
+          source: item.source?.username ?? null,
+          errorCode: item.errorCode,
+          errorMessage: item.errorMessage,
+          libraryPath: item.libraryPath,
+        })}\n`,
+      ),
+    progress: () => undefined,
+    note: (line) => notes.write(`${line}\n`),
+    stop: () => undefined,
+  };
+}
+
 export const silentReporter = (): Reporter => ({
   change: () => undefined,
   progress: () => undefined,

@@ -196,6 +196,49 @@ describe('commands against a server', () => {
       expect(run.stdout).toContain('Seen: 1 completed, 0 failed, 0 cancelled, 0 unfinished');
     },
   );
+
+  it(
+    'watch --json-lines prints each status change as a JSON line as it happens, the summary last',
+    { timeout: 120_000 },
+    async () => {
+      await stack.api('POST', '/api/queue/pause');
+      const t = tracks[0] as CatalogueTrack;
+      const queued = await runCli(['get', '--no-wait', name(t)], { env, cwd: dir });
+      expect(queued.code, queued.stderr).toBe(0);
+      let resumed = false;
+      // Without --until-idle watch never ends by itself: the completed line is read while it
+      // runs (streamed, not a document at the end), and Ctrl-C ends it.
+      const run = await runCli(['watch', '--json-lines'], {
+        env,
+        cwd: dir,
+        onStderr: (sofar) => {
+          if (!resumed && sofar.includes('Watching')) {
+            resumed = true;
+            void stack.api('POST', '/api/queue/resume');
+          }
+        },
+        onStdout: (sofar, kill) => {
+          if (sofar.includes('"status":"completed"')) kill('SIGINT');
+        },
+      });
+      expect(run.code, run.stderr).toBe(0);
+      const lines = run.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      const statuses = lines.filter((l) => l.type === 'status' && l.title === t.title);
+      expect(statuses.map((l) => l.status)).toContain('searching');
+      expect(statuses.at(-1)).toMatchObject({
+        status: 'completed',
+        libraryPath: expect.any(String),
+      });
+      expect(lines.at(-1)).toMatchObject({ type: 'summary', completed: 1, failed: 0 });
+      // Notes go to stderr: stdout is JSON lines only.
+      expect(run.stderr).toMatch(/Watching 1 unfinished downloads/);
+      const both = await runCli(['--json', 'watch', '--json-lines'], { env, cwd: dir });
+      expect(both.code).toBe(2);
+    },
+  );
 });
 
 /** No SOULSPOT_API_KEY: the key comes from the data dir, as a first start makes it. */

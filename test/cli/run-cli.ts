@@ -35,6 +35,8 @@ export function runCli(
     timeoutMs?: number;
     /** Called with all of stdout so far, each time more arrives (and a way to signal the CLI). */
     onStdout?: (sofar: string, kill: (signal: NodeJS.Signals) => void) => void;
+    /** The same for stderr. */
+    onStderr?: (sofar: string) => void;
   },
 ): Promise<CliRun> {
   const child = opts.tty
@@ -58,7 +60,10 @@ export function runCli(
     stdout += b.toString();
     opts.onStdout?.(stdout, (signal) => child.kill(signal));
   });
-  child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+  child.stderr.on('data', (b: Buffer) => {
+    stderr += b.toString();
+    opts.onStderr?.(stderr);
+  });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');

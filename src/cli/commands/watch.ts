@@ -1,20 +1,22 @@
 import type { CommandResult, Context } from '../context.js';
 import { outcomeExit } from '../exit-codes.js';
 import { createFollower } from '../follow.js';
+import { jsonLinesReporter } from '../report.js';
 import { Tracker, type DownloadView } from '../tracker.js';
 
 const UNFINISHED = 'waiting,searching,queued,downloading,processing,paused,scheduled';
 
 /**
  * `watch`: live progress of every download (those unfinished now and any that start), from the
- * event stream, until Ctrl-C; with --until-idle, until nothing is left unfinished.
+ * event stream, until Ctrl-C; with --until-idle, until nothing is left unfinished. With
+ * --json-lines, each status change is a JSON line on stdout as it happens, and the summary the last.
  */
 export async function watchCommand(
   ctx: Context,
-  opts: { untilIdle: boolean },
+  opts: { untilIdle: boolean; jsonLines?: boolean },
 ): Promise<CommandResult> {
   const tracker = new Tracker(true);
-  const reporter = ctx.reporter();
+  const reporter = opts.jsonLines ? jsonLinesReporter(ctx.out, ctx.err) : ctx.reporter();
   const follower = createFollower(ctx.client, tracker, reporter);
   try {
     await follower.ready;
@@ -36,7 +38,9 @@ export async function watchCommand(
     await follower.until(() => opts.untilIdle && tracker.allDone(), ctx.signal);
     reporter.stop();
     const outcome = tracker.outcome(ctx.signal.aborted);
-    if (!ctx.json)
+    if (opts.jsonLines)
+      ctx.out.write(`${JSON.stringify({ type: 'summary', ...outcome, interrupted: undefined })}\n`);
+    else if (!ctx.json)
       ctx.out.write(
         `Seen: ${outcome.completed} completed, ${outcome.failed} failed, ${outcome.cancelled} cancelled, ${outcome.unfinished} unfinished\n`,
       );
