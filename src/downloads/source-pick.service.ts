@@ -2,6 +2,7 @@ import type { DatabaseHandle, Db } from '../db/database.js';
 import type { EventLog } from '../events/event-log.js';
 import { candidateId, isCandidateId } from '../matching/candidate-id.js';
 import type { Candidate, DownloadProvider } from '../providers/provider.js';
+import { indexerFor, indexerIdsOf } from '../providers/provider-set.js';
 import { cancelAtDaemon, enqueueRequestOf } from './attempt-transfer.js';
 import type { DownloadStatus } from './download.js';
 import { toDownloadDto, type DownloadDto } from './download.dto.js';
@@ -76,8 +77,22 @@ export function createSourcePickService(deps: SourcePickDeps) {
     // The same file as the open attempt's: nothing was switched, the worker goes on following it.
     if (done.same) return done.download;
     deps.runner.abort(id);
-    // A search the download had running is nobody's now: slskd would keep it for ever.
-    if (done.searchId) void deps.provider.deleteSearch(done.searchId).catch(() => undefined);
+    // A search the download had running is nobody's now: slskd would keep it for ever. It runs at
+    // the indexer the row names; none named is the first of its profile's order, which is not
+    // known here, so every indexer is told (an id an indexer never had is a no-op there).
+    if (done.searchId) {
+      const searchId = done.searchId;
+      const at = done.searchAt ? [done.searchAt] : indexerIdsOf(deps.provider);
+      for (const id of at) {
+        try {
+          void indexerFor(deps.provider, id)
+            .deleteSearch(searchId)
+            .catch(() => undefined);
+        } catch {
+          // An indexer removed since (a live provider set): nothing of ours is left there.
+        }
+      }
+    }
     if (done.closed && done.holdUntil !== undefined) {
       // The old source's transfer is stopped before the new one is enqueued: the switch held the
       // download back (HOLD_MS) until now, so no worker, here or in another process, claims it
@@ -163,6 +178,7 @@ export function createSourcePickService(deps: SourcePickDeps) {
         closed: undefined,
         holdUntil: undefined,
         searchId: null,
+        searchAt: null,
         recheck: false,
       };
     }
@@ -234,6 +250,7 @@ export function createSourcePickService(deps: SourcePickDeps) {
       closed,
       holdUntil,
       searchId: row.search_id,
+      searchAt: row.search_provider,
       recheck: closedNow === undefined,
     };
   };
