@@ -281,3 +281,18 @@ describe('the queue store: a refetch answer older than a live update', () => {
     expect(shown(store, 'a')).toMatchObject({ status: 'waiting', priority: 3 });
   });
 });
+
+describe('the queue store: a removal is final', () => {
+  it('a refetch read before the removal and answered after it does not bring the row back', async () => {
+    const store = await loaded([dl({ id: 'a' }), dl({ id: 'b' })]);
+    await send('downloads.changed', { action: 'pause', ids: ['a'] });
+    const refetch = take('/api/downloads/a');
+    await send('downloads.changed', { action: 'remove', ids: ['a'] });
+    expect(store.rows.order).toEqual(['b']);
+    // Read before the DELETE, delivered after the stream announced it.
+    await refetch.respond(dl({ id: 'a', status: 'paused' }));
+
+    expect(store.rows.order).toEqual(['b']);
+    expect(shown(store, 'a')).toBeUndefined();
+  });
+});

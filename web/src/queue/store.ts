@@ -201,6 +201,9 @@ export function createQueueStore() {
     subscribe('downloads.changed', (c) => {
       overviewSoon();
       if (c.action === 'remove') {
+        // Newer than any refetch of these rows in flight: one read before the delete and
+        // answered after it would otherwise insert the row again.
+        for (const id of c.ids) versions.settle(id, versions.bump(id));
         if (live({ kind: 'remove', ids: c.ids })) changed();
         return;
       }
