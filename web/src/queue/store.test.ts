@@ -296,3 +296,29 @@ describe('the queue store: a removal is final', () => {
     expect(shown(store, 'a')).toBeUndefined();
   });
 });
+
+describe('the queue store: a next page during a refresh', () => {
+  it("a page asked for before a refresh's swap is not appended to the refreshed rows", async () => {
+    const store = createQueueStore();
+    stores.push(store);
+    void store.loadMore();
+    await take('/api/downloads').respond(page([dl({ id: 'a' }), dl({ id: 'b' })], 'after-b'));
+    await send('downloads.changed', { action: 'reorder', ids: ['b'] });
+    const refresh = take('/api/downloads');
+    // The table scrolls to the end meanwhile: the next page after the old order's last row.
+    void store.loadMore();
+    const scrolled = take('/api/downloads');
+    expect(scrolled.url.searchParams.get('cursor')).toBe('after-b');
+    // Read after the reorder: "c" is on it already, the list ends there.
+    await refresh.respond(page([dl({ id: 'b' }), dl({ id: 'c' }), dl({ id: 'a' })]));
+    expect(store.rows.order).toEqual(['b', 'c', 'a']);
+    await scrolled.respond(page([dl({ id: 'c' }), dl({ id: 'd' })], 'after-d'));
+
+    // The old cursor's page is dropped: it neither adds rows past the end nor moves the cursor.
+    expect(store.rows.order).toEqual(['b', 'c', 'a']);
+    expect(store.rows.complete).toBe(true);
+    expect(store.loading.value).toBe(false);
+    void store.loadMore();
+    expect(inFlight('/api/downloads')).toBe(0);
+  });
+});

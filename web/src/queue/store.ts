@@ -73,21 +73,26 @@ export function createQueueStore() {
   async function loadMore(): Promise<void> {
     if (loading.value || rows.complete) return;
     const gen = generation;
+    // A refresh (refreshLoaded) may swap the rows while this page is in flight, without a new
+    // generation: the page follows the old rows' cursor, so it belongs to them only.
+    const target = rows;
+    const current = () => gen === generation && target === rows;
     loading.value = true;
     try {
       const page = await api.get<DownloadPage>('/api/downloads', {
         ...query(PAGE_SIZE),
         cursor: cursor ?? undefined,
       });
-      if (gen !== generation) return;
+      if (!current()) return;
       cursor = page.nextCursor;
       appendPage(rows, page.items, page.nextCursor === null);
       error.value = null;
       version.value++;
     } catch (e) {
-      if (gen === generation) error.value = errorText(e);
+      if (current()) error.value = errorText(e);
     } finally {
-      if (gen === generation) loading.value = false;
+      // After a swap the refresh cleared it, and a newer page may be loading by now.
+      if (current()) loading.value = false;
     }
   }
 
