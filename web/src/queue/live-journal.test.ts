@@ -5,10 +5,10 @@ import { appendPage, emptyRows, NO_FILTER, type ListFilter } from './rows';
 
 const active: ListFilter = { statuses: ['waiting', 'downloading'], provider: '', text: '' };
 
-describe('the live journal of a refresh', () => {
+describe('the live journal of a read', () => {
   it('a change that came while the pages were read is not undone by the older page', () => {
     const j = createLiveJournal();
-    j.start();
+    const read = j.open();
     // While the refresh reads, "a" finishes (leaves the active filter) and "b" advances.
     j.record({ kind: 'update', download: dl({ id: 'a', status: 'completed' }) });
     j.record({
@@ -34,44 +34,80 @@ describe('the live journal of a refresh', () => {
       ],
       true,
     );
-    j.replay(next, active, 'queue');
+    read.replay(next, active, 'queue');
+    read.close();
     expect(next.order).toEqual(['b', 'd']);
     expect(next.byId.get('b')?.bytesTransferred).toBe(500);
     expect(j.recording).toBe(false);
+    expect(j.size).toBe(0);
   });
 
   it('replays in arrival order, so the newest state of a row wins', () => {
     const j = createLiveJournal();
-    j.start();
+    const read = j.open();
     j.record({ kind: 'update', download: dl({ id: 'a', status: 'downloading', priority: 1 }) });
     j.record({ kind: 'update', download: dl({ id: 'a', status: 'waiting', priority: 2 }) });
     const next = emptyRows();
     appendPage(next, [dl({ id: 'a', status: 'waiting', priority: 2 })], true);
-    j.replay(next, NO_FILTER, 'queue');
+    read.replay(next, NO_FILTER, 'queue');
     expect(next.byId.get('a')).toMatchObject({ status: 'waiting', priority: 2 });
   });
 
-  it('records nothing when no refresh is reading, and nothing after it stopped', () => {
+  it('records nothing when no read is open, and replays nothing after its read closed', () => {
     const j = createLiveJournal();
     j.record({ kind: 'remove', ids: ['a'] });
-    j.start();
-    j.stop();
+    expect(j.size).toBe(0);
+    const read = j.open();
+    read.close();
     j.record({ kind: 'remove', ids: ['a'] });
+    expect(j.size).toBe(0);
     const next = emptyRows();
     appendPage(next, [dl({ id: 'a' })], true);
-    j.replay(next, NO_FILTER, 'queue');
+    read.replay(next, NO_FILTER, 'queue');
     expect(next.order).toEqual(['a']);
   });
 
-  it('a new refresh starts over: what the older one kept is already in the newer pages', () => {
+  it('each read replays what came since it opened; what no open read needs is dropped', () => {
     const j = createLiveJournal();
-    j.start();
+    const first = j.open();
     j.record({ kind: 'remove', ids: ['a'] });
-    j.start();
+    const second = j.open();
+    j.record({ kind: 'remove', ids: ['b'] });
+    expect(j.size).toBe(2);
+    first.close();
+    expect(j.size).toBe(1);
+    const next = emptyRows();
+    appendPage(next, [dl({ id: 'a' }), dl({ id: 'b' })], true);
+    second.replay(next, NO_FILTER, 'queue');
+    expect(next.order).toEqual(['a']);
+    second.close();
+    expect(j.size).toBe(0);
+  });
+
+  it('closeAll ends every read: nothing kept, nothing replayed', () => {
+    const j = createLiveJournal();
+    const read = j.open();
+    j.record({ kind: 'remove', ids: ['a'] });
+    j.closeAll();
+    expect(j.recording).toBe(false);
+    expect(j.size).toBe(0);
+    j.record({ kind: 'remove', ids: ['a'] });
+    expect(j.size).toBe(0);
+    const next = emptyRows();
+    appendPage(next, [dl({ id: 'a' })], true);
+    read.replay(next, NO_FILTER, 'queue');
+    expect(next.order).toEqual(['a']);
+  });
+
+  it('a newer read replays nothing of before it opened: that is in its pages already', () => {
+    const j = createLiveJournal();
+    j.open();
+    j.record({ kind: 'remove', ids: ['a'] });
+    const newer = j.open();
     const next = emptyRows();
     // Read after "a" was removed and added again (a retry of it): the page is right.
     appendPage(next, [dl({ id: 'a' })], true);
-    j.replay(next, NO_FILTER, 'queue');
+    newer.replay(next, NO_FILTER, 'queue');
     expect(next.order).toEqual(['a']);
   });
 });

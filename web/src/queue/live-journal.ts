@@ -1,11 +1,13 @@
 /**
- * Live changes that arrive while the loaded window is being read again (`refreshLoaded`, after a
- * reorder, a priority change or a replay reset). The refresh builds its rows apart and swaps them
- * in when its last page is in; without this, a row that went `downloading` → `completed` while the
- * pages were in flight showed its older state from the page again, until its next event. Each
- * change is applied to the shown rows at once and kept here; on the swap they are applied again,
- * in the order they came, onto the new rows. Replaying a change a page already holds is harmless:
- * the changes of one row come in order, so the last one written is the newest.
+ * Live changes that arrive while rows are being read: the next page (`loadMore`) or the loaded
+ * window again (`refreshLoaded`, after a reorder, a priority change or a replay reset). A page
+ * read before a change lands after it; without this, a row that went `downloading` →
+ * `completed`, was removed, or left the filter while its page was in flight showed the page's
+ * older state (or came back) until its next event, which for a finished or removed row never
+ * comes. Each change is applied to the shown rows at once and kept here while any read is open;
+ * when a read's rows are in, what came since that read opened is applied again, in the order it
+ * came, onto them. Replaying a change a page already holds is harmless: the changes of one row
+ * come in order, so the last one written is the newest.
  */
 import type { DownloadProgress, DownloadUpdate } from '../types';
 import {
@@ -42,27 +44,61 @@ export function applyLive(
   }
 }
 
+/** One read's view of the journal: what came since it opened. */
+export interface JournalReader {
+  /** The read's rows are in: what came since it opened goes onto them. */
+  replay(rows: Rows, filter: ListFilter, order: ListOrder): void;
+  /** The read is over (answered, failed, or dropped): it keeps nothing any more. */
+  close(): void;
+}
+
 export function createLiveJournal() {
-  let entries: LiveChange[] | null = null;
+  /** What came while a read was open, oldest first, each with its number. */
+  let entries: { seq: number; change: LiveChange }[] = [];
+  let seq = 0;
+  /** Each open read and the number of the last change before it opened. */
+  const readers = new Map<object, number>();
+
+  /** Drops what no open read needs (everything once none is open). */
+  function trim(): void {
+    let oldest = Infinity;
+    for (const start of readers.values()) oldest = Math.min(oldest, start);
+    if (oldest === Infinity) entries = [];
+    else if (entries.length > 0 && entries[0]!.seq <= oldest)
+      entries = entries.filter((e) => e.seq > oldest);
+  }
+
   return {
-    /** A refresh starts reading: keep what comes from now on (a newer refresh starts over). */
-    start(): void {
-      entries = [];
+    /** A read starts: what comes from now on is kept for it until it closes. */
+    open(): JournalReader {
+      const token = {};
+      const start = seq;
+      readers.set(token, start);
+      return {
+        replay(rows, filter, order) {
+          if (!readers.has(token)) return;
+          for (const e of entries) if (e.seq > start) applyLive(rows, e.change, filter, order);
+        },
+        close() {
+          if (readers.delete(token)) trim();
+        },
+      };
     },
     record(change: LiveChange): void {
-      entries?.push(change);
+      if (readers.size > 0) entries.push({ seq: ++seq, change });
+      else seq++;
     },
-    /** The refresh's rows are in: what came meanwhile goes onto them; recording stops. */
-    replay(rows: Rows, filter: ListFilter, order: ListOrder): void {
-      for (const change of entries ?? []) applyLive(rows, change, filter, order);
-      entries = null;
-    },
-    /** The refresh failed or was overtaken by a reload: nothing to replay. */
-    stop(): void {
-      entries = null;
+    /** The rows were dropped (a reload, the page left): every open read is over. */
+    closeAll(): void {
+      readers.clear();
+      entries = [];
     },
     get recording(): boolean {
-      return entries !== null;
+      return readers.size > 0;
+    },
+    /** Changes kept (for the tests: bounded, and empty once no read is open). */
+    get size(): number {
+      return entries.length;
     },
   };
 }

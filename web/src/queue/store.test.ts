@@ -322,3 +322,40 @@ describe('the queue store: a next page during a refresh', () => {
     expect(inFlight('/api/downloads')).toBe(0);
   });
 });
+
+describe('the queue store: live changes while the next page is read', () => {
+  it('a change that came while the next page was read is not undone by that page', async () => {
+    const store = createQueueStore();
+    stores.push(store);
+    void store.loadMore();
+    await take('/api/downloads').respond(page([dl({ id: 'a' })], 'c1'));
+    void store.loadMore();
+    const next = take('/api/downloads');
+    expect(next.url.searchParams.get('cursor')).toBe('c1');
+    // While the page is in flight: "b" (on it, not shown yet) finishes, "c" is removed.
+    await send('download.updated', dl({ id: 'b', status: 'completed', progress: 100 }));
+    await send('downloads.changed', { action: 'remove', ids: ['c'] });
+    await next.respond(page([dl({ id: 'b', status: 'downloading' }), dl({ id: 'c' })]));
+
+    expect(store.rows.order).toEqual(['a', 'b']);
+    expect(shown(store, 'b')).toMatchObject({ status: 'completed', progress: 100 });
+  });
+
+  it('a row that left the filter while its page was read does not come in with it', async () => {
+    const store = createQueueStore();
+    stores.push(store);
+    store.filter.value = { statuses: ['waiting', 'downloading'], provider: '', text: '' };
+    void store.loadMore();
+    await take('/api/downloads').respond(page([dl({ id: 'a' })], 'c1'));
+    void store.loadMore();
+    const next = take('/api/downloads');
+    await send('download.progress', progress('b', 700));
+    await send('download.updated', dl({ id: 'c', status: 'failed' }));
+    await next.respond(
+      page([dl({ id: 'b', status: 'downloading', bytesTransferred: 10 }), dl({ id: 'c' })]),
+    );
+
+    expect(store.rows.order).toEqual(['a', 'b']);
+    expect(shown(store, 'b')?.bytesTransferred).toBe(700);
+  });
+});

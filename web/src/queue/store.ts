@@ -7,7 +7,7 @@ import { batch, signal } from '@preact/signals';
 import { api, ApiError, apiPath, errorText } from '../api';
 import { subscribe } from '../events';
 import type { Download, DownloadPage, QueueOverview } from '../types';
-import { applyLive, createLiveJournal, type LiveChange } from './live-journal';
+import { applyLive, createLiveJournal, type JournalReader, type LiveChange } from './live-journal';
 import {
   appendPage,
   emptyRows,
@@ -38,8 +38,10 @@ export function createQueueStore() {
   const stale = new Set<string>();
   /** The newest look at each row wins (refetch.ts). */
   const versions = createRowVersions();
-  /** What came live while refreshLoaded reads (live-journal.ts). */
+  /** What came live while pages are read (live-journal.ts). */
   const journal = createLiveJournal();
+  /** The newest refreshLoaded's read; an older one is over when a newer starts. */
+  let refreshing: JournalReader | null = null;
   let rows: Rows = emptyRows();
   let cursor: string | null = null;
   /** Answers to an older filter's requests are dropped. */
@@ -77,6 +79,7 @@ export function createQueueStore() {
     // generation: the page follows the old rows' cursor, so it belongs to them only.
     const target = rows;
     const current = () => gen === generation && target === rows;
+    const reader = journal.open();
     loading.value = true;
     try {
       const page = await api.get<DownloadPage>('/api/downloads', {
@@ -86,11 +89,14 @@ export function createQueueStore() {
       if (!current()) return;
       cursor = page.nextCursor;
       appendPage(rows, page.items, page.nextCursor === null);
+      // What came while the page was read is newer than the page.
+      reader.replay(rows, filter.value, order.value);
       error.value = null;
       version.value++;
     } catch (e) {
       if (current()) error.value = errorText(e);
     } finally {
+      reader.close();
       // After a swap the refresh cleared it, and a newer page may be loading by now.
       if (current()) loading.value = false;
     }
@@ -99,7 +105,7 @@ export function createQueueStore() {
   /** Starts over from the first page (a filter or order change, a reorder, a replay reset). */
   function reload(): Promise<void> {
     generation++;
-    journal.stop();
+    journal.closeAll();
     versions.clear();
     rows = emptyRows();
     cursor = null;
@@ -115,7 +121,9 @@ export function createQueueStore() {
   async function refreshLoaded(): Promise<void> {
     const want = Math.max(PAGE_SIZE, rows.order.length);
     const gen = ++generation;
-    journal.start();
+    refreshing?.close();
+    const reader = journal.open();
+    refreshing = reader;
     const next = emptyRows();
     let next_cursor: string | null = null;
     try {
@@ -128,7 +136,7 @@ export function createQueueStore() {
         next_cursor = page.nextCursor;
         appendPage(next, page.items, page.nextCursor === null);
       } while (next_cursor !== null && next.order.length < want);
-      journal.replay(next, filter.value, order.value);
+      reader.replay(next, filter.value, order.value);
       rows = next;
       // Every row was just read again: none is stale any more.
       stale.clear();
@@ -137,10 +145,11 @@ export function createQueueStore() {
       changed();
     } catch (e) {
       if (gen === generation) {
-        journal.stop();
         error.value = errorText(e);
         loading.value = false;
       }
+    } finally {
+      reader.close();
     }
   }
 
@@ -251,7 +260,7 @@ export function createQueueStore() {
     },
     dispose(): void {
       generation++;
-      journal.stop();
+      journal.closeAll();
       cancelAnimationFrame(frame);
       clearTimeout(overviewTimer);
       for (const u of unsubscribe) u();
