@@ -111,3 +111,52 @@ describe('the live journal of a read', () => {
     expect(next.order).toEqual(['a']);
   });
 });
+
+describe('the live journal: bounded while a read stays open', () => {
+  const progress = (id: string, bytesTransferred: number) => ({
+    kind: 'progress' as const,
+    progress: {
+      id,
+      progress: bytesTransferred / 100,
+      bytesTransferred,
+      queuePosition: null,
+      updatedAt: '2026-01-01T00:00:01.000Z',
+    },
+  });
+
+  it('keeps one change per row however many come (a page that never answers)', () => {
+    const j = createLiveJournal();
+    const read = j.open();
+    for (let i = 1; i <= 10_000; i++) {
+      j.record(progress(`t${i % 3}`, i));
+      if (i % 1000 === 1) j.record({ kind: 'update', download: dl({ id: 't0', priority: i }) });
+    }
+    expect(j.size).toBe(3);
+
+    const next = emptyRows();
+    appendPage(next, [dl({ id: 't0' }), dl({ id: 't1' }), dl({ id: 't2' })], true);
+    read.replay(next, NO_FILTER, 'queue');
+    // The last update of t0 and the progress after it; the last progress of the others.
+    expect(next.byId.get('t0')).toMatchObject({ priority: 9001, bytesTransferred: 9999 });
+    expect(next.byId.get('t1')?.bytesTransferred).toBe(10_000);
+    expect(next.byId.get('t2')?.bytesTransferred).toBe(9998);
+  });
+
+  it('a removal is the last word of its row; each id of a removal is kept apart', () => {
+    const j = createLiveJournal();
+    const read = j.open();
+    j.record({ kind: 'update', download: dl({ id: 'a', status: 'downloading' }) });
+    j.record({ kind: 'remove', ids: ['a', 'b'] });
+    j.record(progress('a', 10));
+    j.record({ kind: 'update', download: dl({ id: 'b', status: 'paused' }) });
+    expect(j.size).toBe(2);
+
+    const next = emptyRows();
+    appendPage(next, [dl({ id: 'a' }), dl({ id: 'b' }), dl({ id: 'c' })], true);
+    read.replay(next, NO_FILTER, 'queue');
+    // An update after a removal (never sent by the server) is taken as it comes.
+    expect(next.byId.has('a')).toBe(false);
+    expect([...next.order].sort()).toEqual(['b', 'c']);
+    expect(next.byId.get('b')?.status).toBe('paused');
+  });
+});
