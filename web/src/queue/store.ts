@@ -7,7 +7,7 @@ import { batch, signal } from '@preact/signals';
 import { api, ApiError, apiPath, errorText } from '../api';
 import { subscribe } from '../events';
 import type { Download, DownloadPage, QueueOverview } from '../types';
-import { applyLive, createLiveJournal, type JournalReader, type LiveChange } from './live-journal';
+import { applyLive, createLiveJournal, type LiveChange } from './live-journal';
 import {
   appendPage,
   emptyRows,
@@ -22,6 +22,8 @@ import { EMPTY_SELECTION, pruneSelection, type Selection } from './selection';
 export const PAGE_SIZE = 200;
 /** At most this many changed rows are fetched one by one; more reload the loaded window. */
 const REFETCH_LIMIT = 50;
+/** How long a refresh asked for waits for the one reading before it starts over anyway. */
+export const REFRESH_PATIENCE_MS = 30_000;
 
 export function createQueueStore() {
   const filter = signal<ListFilter>(NO_FILTER);
@@ -40,8 +42,6 @@ export function createQueueStore() {
   const versions = createRowVersions();
   /** What came live while pages are read (live-journal.ts). */
   const journal = createLiveJournal();
-  /** The newest refreshLoaded's read; an older one is over when a newer starts. */
-  let refreshing: JournalReader | null = null;
   let rows: Rows = emptyRows();
   let cursor: string | null = null;
   /** Answers to an older filter's requests are dropped. */
@@ -105,6 +105,9 @@ export function createQueueStore() {
   /** Starts over from the first page (a filter or order change, a reorder, a replay reset). */
   function reload(): Promise<void> {
     generation++;
+    // The refresh reading now is dropped (its generation is over); one waiting is not wanted.
+    refreshRun = null;
+    refreshNext = null;
     journal.closeAll();
     versions.clear();
     rows = emptyRows();
@@ -114,16 +117,50 @@ export function createQueueStore() {
     return loadMore();
   }
 
+  /** The refresh reading now, and the one asked for meanwhile that runs once it is done. */
+  let refreshRun: Promise<void> | null = null;
+  let refreshNext: Promise<void> | null = null;
+
+  function startRefresh(): Promise<void> {
+    const run: Promise<void> = readLoaded().finally(() => {
+      if (refreshRun === run) refreshRun = null;
+    });
+    refreshRun = run;
+    return run;
+  }
+
   /**
    * Reloads as many rows as are loaded now, keeping the scroll place meaningful (the API's
-   * order after a reorder or a batch wins over what the page guessed).
+   * order after a reorder or a batch wins over what the page guessed). One at a time: asked for
+   * while one reads (a reorder's own call and its event, a burst of moves), one more runs after
+   * it for all of them, instead of each starting over, so at 100,000 loaded rows (200 pages) a
+   * steady stream of moves cannot keep the refresh from ever finishing. A read that has not
+   * answered within REFRESH_PATIENCE_MS (fetch has no timeout) is overtaken. Resolves when rows
+   * read after the call are shown (or that read failed or was dropped by a reload).
    */
-  async function refreshLoaded(): Promise<void> {
+  function refreshLoaded(): Promise<void> {
+    if (refreshRun === null) return startRefresh();
+    if (refreshNext === null) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const patience = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, REFRESH_PATIENCE_MS);
+      });
+      const next: Promise<void> = Promise.race([refreshRun, patience]).then(() => {
+        clearTimeout(timer);
+        // A reload or dispose meanwhile: not wanted any more.
+        if (refreshNext !== next) return;
+        refreshNext = null;
+        return startRefresh();
+      });
+      refreshNext = next;
+    }
+    return refreshNext;
+  }
+
+  async function readLoaded(): Promise<void> {
     const want = Math.max(PAGE_SIZE, rows.order.length);
     const gen = ++generation;
-    refreshing?.close();
     const reader = journal.open();
-    refreshing = reader;
     const next = emptyRows();
     let next_cursor: string | null = null;
     try {
@@ -260,6 +297,8 @@ export function createQueueStore() {
     },
     dispose(): void {
       generation++;
+      refreshRun = null;
+      refreshNext = null;
       journal.closeAll();
       cancelAnimationFrame(frame);
       clearTimeout(overviewTimer);
