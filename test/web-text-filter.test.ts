@@ -20,11 +20,16 @@ describe.each(testDialects())("the UI's text filter agrees with the server's on 
     await db.cleanup();
   });
 
-  const server = async (artist: string, title: string, text: string): Promise<boolean> => {
+  const server = async (
+    artist: string,
+    title: string,
+    text: string,
+    album: string | null = null,
+  ): Promise<boolean> => {
     const { rows } = await sql<{ m: number | boolean }>`
       SELECT CASE WHEN ${textMatches(text, dialect)} THEN 1 ELSE 0 END AS m
       FROM (SELECT CAST(${artist} AS TEXT) AS artist, CAST(${title} AS TEXT) AS title,
-                   CAST(NULL AS TEXT) AS album) AS t`.execute(db.db);
+                   CAST(${album} AS TEXT) AS album) AS t`.execute(db.db);
     return Number(rows[0]!.m) === 1;
   };
 
@@ -33,12 +38,13 @@ describe.each(testDialects())("the UI's text filter agrees with the server's on 
 
   it('for titles and filters mixing ASCII, non-ASCII, wildcards and escapes', async () => {
     await fc.assert(
-      fc.asyncProperty(word, word, word, async (artist, title, text) => {
+      fc.asyncProperty(word, word, fc.option(word), word, async (artist, title, album, text) => {
         fc.pre(text.trim() !== '');
-        const d = dl({ artist, title, album: null });
-        expect(matchesFilter(d, { ...NO_FILTER, text }), `${artist} / ${title} / ${text}`).toBe(
-          await server(artist, title, text.trim()),
-        );
+        const d = dl({ artist, title, album });
+        expect(
+          matchesFilter(d, { ...NO_FILTER, text }),
+          `${artist} / ${title} / ${album} / ${text}`,
+        ).toBe(await server(artist, title, text.trim(), album));
       }),
       { numRuns: dialect === 'postgres' ? 400 : 1500 },
     );
@@ -50,5 +56,8 @@ describe.each(testDialects())("the UI's text filter agrees with the server's on 
     expect(await server('ABBA', '', 'abba')).toBe(true);
     expect(await server('50% off', '', '0%')).toBe(true);
     expect(await server('500 off', '', '0%')).toBe(false);
+    expect(await server('x', 'y', 'abba', 'ABBA Gold')).toBe(true);
+    expect(await server('x', 'y', "it's", "It's_50%\\")).toBe(true);
+    expect(await server('x', 'y', '_', 'a')).toBe(false);
   });
 });

@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { dispatch } from '../events';
 import type { Download, DownloadPage, DownloadProgress, EventMap, EventName } from '../types';
 import { dl } from './download-fixture';
-import { createQueueStore, type QueueStore } from './store';
+import { createQueueStore, REFRESH_PATIENCE_MS, type QueueStore } from './store';
 
 interface Pending {
   url: URL;
@@ -19,8 +19,12 @@ interface Pending {
 let pending: Pending[] = [];
 let stores: QueueStore[] = [];
 
-/** Every microtask queued so far (and those they queue) runs before a macrotask. */
-const settle = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+/**
+ * Every microtask queued so far (and those they queue) runs before a macrotask. The real timer,
+ * taken before a test fakes them.
+ */
+const realSetTimeout = globalThis.setTimeout;
+const settle = () => new Promise<void>((resolve) => realSetTimeout(resolve, 0));
 
 function fakeFetch(input: string): Promise<Response> {
   return new Promise((resolve) => {
@@ -96,6 +100,7 @@ afterEach(() => {
   for (const s of stores) s.dispose();
   stores = [];
   vi.unstubAllGlobals();
+  vi.useRealTimers();
 });
 
 describe('the queue store: answers of an older load are stale', () => {
@@ -130,17 +135,21 @@ describe('the queue store: answers of an older load are stale', () => {
     expect(store.rows.order).toEqual(['a']);
   });
 
-  it('a refresh overtaken by a newer one: its late pages are dropped', async () => {
+  it('a refresh that does not answer is overtaken after a while: its late pages are dropped', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     const store = await loaded([dl({ id: 'a' }), dl({ id: 'b' })]);
     await send('downloads.changed', { action: 'reorder', ids: ['a'] });
     const first = take('/api/downloads');
     await send('downloads.changed', { action: 'reorder', ids: ['b'] });
+    expect(inFlight('/api/downloads')).toBe(0);
+    await vi.advanceTimersByTimeAsync(REFRESH_PATIENCE_MS);
     const second = take('/api/downloads');
 
     await second.respond(page([dl({ id: 'b' }), dl({ id: 'a' })]));
     expect(store.rows.order).toEqual(['b', 'a']);
     await first.respond(page([dl({ id: 'a' }), dl({ id: 'b' })]));
     expect(store.rows.order).toEqual(['b', 'a']);
+    expect(inFlight('/api/downloads')).toBe(0);
   });
 
   it('a refetch sent before a reload does not patch the reloaded rows', async () => {
@@ -279,5 +288,119 @@ describe('the queue store: a refetch answer older than a live update', () => {
     await older.respond(dl({ id: 'a', status: 'paused', priority: 0 }));
 
     expect(shown(store, 'a')).toMatchObject({ status: 'waiting', priority: 3 });
+  });
+});
+
+describe('the queue store: a removal is final', () => {
+  it('a refetch read before the removal and answered after it does not bring the row back', async () => {
+    const store = await loaded([dl({ id: 'a' }), dl({ id: 'b' })]);
+    await send('downloads.changed', { action: 'pause', ids: ['a'] });
+    const refetch = take('/api/downloads/a');
+    await send('downloads.changed', { action: 'remove', ids: ['a'] });
+    expect(store.rows.order).toEqual(['b']);
+    // Read before the DELETE, delivered after the stream announced it.
+    await refetch.respond(dl({ id: 'a', status: 'paused' }));
+
+    expect(store.rows.order).toEqual(['b']);
+    expect(shown(store, 'a')).toBeUndefined();
+  });
+});
+
+describe('the queue store: a next page during a refresh', () => {
+  it("a page asked for before a refresh's swap is not appended to the refreshed rows", async () => {
+    const store = createQueueStore();
+    stores.push(store);
+    void store.loadMore();
+    await take('/api/downloads').respond(page([dl({ id: 'a' }), dl({ id: 'b' })], 'after-b'));
+    await send('downloads.changed', { action: 'reorder', ids: ['b'] });
+    const refresh = take('/api/downloads');
+    // The table scrolls to the end meanwhile: the next page after the old order's last row.
+    void store.loadMore();
+    const scrolled = take('/api/downloads');
+    expect(scrolled.url.searchParams.get('cursor')).toBe('after-b');
+    // Read after the reorder: "c" is on it already, the list ends there.
+    await refresh.respond(page([dl({ id: 'b' }), dl({ id: 'c' }), dl({ id: 'a' })]));
+    expect(store.rows.order).toEqual(['b', 'c', 'a']);
+    await scrolled.respond(page([dl({ id: 'c' }), dl({ id: 'd' })], 'after-d'));
+
+    // The old cursor's page is dropped: it neither adds rows past the end nor moves the cursor.
+    expect(store.rows.order).toEqual(['b', 'c', 'a']);
+    expect(store.rows.complete).toBe(true);
+    expect(store.loading.value).toBe(false);
+    void store.loadMore();
+    expect(inFlight('/api/downloads')).toBe(0);
+  });
+});
+
+describe('the queue store: live changes while the next page is read', () => {
+  it('a change that came while the next page was read is not undone by that page', async () => {
+    const store = createQueueStore();
+    stores.push(store);
+    void store.loadMore();
+    await take('/api/downloads').respond(page([dl({ id: 'a' })], 'c1'));
+    void store.loadMore();
+    const next = take('/api/downloads');
+    expect(next.url.searchParams.get('cursor')).toBe('c1');
+    // While the page is in flight: "b" (on it, not shown yet) finishes, "c" is removed.
+    await send('download.updated', dl({ id: 'b', status: 'completed', progress: 100 }));
+    await send('downloads.changed', { action: 'remove', ids: ['c'] });
+    await next.respond(page([dl({ id: 'b', status: 'downloading' }), dl({ id: 'c' })]));
+
+    expect(store.rows.order).toEqual(['a', 'b']);
+    expect(shown(store, 'b')).toMatchObject({ status: 'completed', progress: 100 });
+  });
+
+  it('a row that left the filter while its page was read does not come in with it', async () => {
+    const store = createQueueStore();
+    stores.push(store);
+    store.filter.value = { statuses: ['waiting', 'downloading'], provider: '', text: '' };
+    void store.loadMore();
+    await take('/api/downloads').respond(page([dl({ id: 'a' })], 'c1'));
+    void store.loadMore();
+    const next = take('/api/downloads');
+    await send('download.progress', progress('b', 700));
+    await send('download.updated', dl({ id: 'c', status: 'failed' }));
+    await next.respond(
+      page([dl({ id: 'b', status: 'downloading', bytesTransferred: 10 }), dl({ id: 'c' })]),
+    );
+
+    expect(store.rows.order).toEqual(['a', 'b']);
+    expect(shown(store, 'b')?.bytesTransferred).toBe(700);
+  });
+});
+
+describe('the queue store: refreshes asked for while one reads', () => {
+  it('run once after it, not each from the start (a reorder storm at 100,000 loaded rows)', async () => {
+    const store = await loaded([dl({ id: 'a' }), dl({ id: 'b' })]);
+    await send('downloads.changed', { action: 'reorder', ids: ['a'] });
+    // The page's own reorder awaits its refresh too, and more moves follow.
+    let done = false;
+    void store.refreshLoaded().then(() => (done = true));
+    await send('downloads.changed', { action: 'reorder', ids: ['b'] });
+    await send('downloads.changed', { action: 'set_priority', ids: ['a'] });
+    expect(inFlight('/api/downloads')).toBe(1);
+
+    await take('/api/downloads').respond(page([dl({ id: 'a' }), dl({ id: 'b' })]));
+    expect(store.rows.order).toEqual(['a', 'b']);
+    // Its pages may be older than the later moves: one more read, for all of them.
+    expect(inFlight('/api/downloads')).toBe(1);
+    expect(done).toBe(false);
+    await take('/api/downloads').respond(page([dl({ id: 'b' }), dl({ id: 'a' })]));
+    expect(store.rows.order).toEqual(['b', 'a']);
+    expect(done).toBe(true);
+    expect(inFlight('/api/downloads')).toBe(0);
+  });
+
+  it('a reload drops the refresh that waited', async () => {
+    const store = await loaded([dl({ id: 'a' })]);
+    await send('downloads.changed', { action: 'reorder', ids: ['a'] });
+    await send('downloads.changed', { action: 'reorder', ids: ['a'] });
+    const refresh = take('/api/downloads');
+    void store.reload();
+    await take('/api/downloads').respond(page([dl({ id: 'r' })]));
+    await refresh.respond(page([dl({ id: 'a' })]));
+
+    expect(store.rows.order).toEqual(['r']);
+    expect(inFlight('/api/downloads')).toBe(0);
   });
 });

@@ -22,6 +22,8 @@ import { EMPTY_SELECTION, pruneSelection, type Selection } from './selection';
 export const PAGE_SIZE = 200;
 /** At most this many changed rows are fetched one by one; more reload the loaded window. */
 const REFETCH_LIMIT = 50;
+/** How long a refresh asked for waits for the one reading before it starts over anyway. */
+export const REFRESH_PATIENCE_MS = 30_000;
 
 export function createQueueStore() {
   const filter = signal<ListFilter>(NO_FILTER);
@@ -38,7 +40,7 @@ export function createQueueStore() {
   const stale = new Set<string>();
   /** The newest look at each row wins (refetch.ts). */
   const versions = createRowVersions();
-  /** What came live while refreshLoaded reads (live-journal.ts). */
+  /** What came live while pages are read (live-journal.ts). */
   const journal = createLiveJournal();
   let rows: Rows = emptyRows();
   let cursor: string | null = null;
@@ -73,28 +75,40 @@ export function createQueueStore() {
   async function loadMore(): Promise<void> {
     if (loading.value || rows.complete) return;
     const gen = generation;
+    // A refresh (refreshLoaded) may swap the rows while this page is in flight, without a new
+    // generation: the page follows the old rows' cursor, so it belongs to them only.
+    const target = rows;
+    const current = () => gen === generation && target === rows;
+    const reader = journal.open();
     loading.value = true;
     try {
       const page = await api.get<DownloadPage>('/api/downloads', {
         ...query(PAGE_SIZE),
         cursor: cursor ?? undefined,
       });
-      if (gen !== generation) return;
+      if (!current()) return;
       cursor = page.nextCursor;
       appendPage(rows, page.items, page.nextCursor === null);
+      // What came while the page was read is newer than the page.
+      reader.replay(rows, filter.value, order.value);
       error.value = null;
       version.value++;
     } catch (e) {
-      if (gen === generation) error.value = errorText(e);
+      if (current()) error.value = errorText(e);
     } finally {
-      if (gen === generation) loading.value = false;
+      reader.close();
+      // After a swap the refresh cleared it, and a newer page may be loading by now.
+      if (current()) loading.value = false;
     }
   }
 
   /** Starts over from the first page (a filter or order change, a reorder, a replay reset). */
   function reload(): Promise<void> {
     generation++;
-    journal.stop();
+    // The refresh reading now is dropped (its generation is over); one waiting is not wanted.
+    refreshRun = null;
+    refreshNext = null;
+    journal.closeAll();
     versions.clear();
     rows = emptyRows();
     cursor = null;
@@ -103,14 +117,50 @@ export function createQueueStore() {
     return loadMore();
   }
 
+  /** The refresh reading now, and the one asked for meanwhile that runs once it is done. */
+  let refreshRun: Promise<void> | null = null;
+  let refreshNext: Promise<void> | null = null;
+
+  function startRefresh(): Promise<void> {
+    const run: Promise<void> = readLoaded().finally(() => {
+      if (refreshRun === run) refreshRun = null;
+    });
+    refreshRun = run;
+    return run;
+  }
+
   /**
    * Reloads as many rows as are loaded now, keeping the scroll place meaningful (the API's
-   * order after a reorder or a batch wins over what the page guessed).
+   * order after a reorder or a batch wins over what the page guessed). One at a time: asked for
+   * while one reads (a reorder's own call and its event, a burst of moves), one more runs after
+   * it for all of them, instead of each starting over, so at 100,000 loaded rows (200 pages) a
+   * steady stream of moves cannot keep the refresh from ever finishing. A read that has not
+   * answered within REFRESH_PATIENCE_MS (fetch has no timeout) is overtaken. Resolves when rows
+   * read after the call are shown (or that read failed or was dropped by a reload).
    */
-  async function refreshLoaded(): Promise<void> {
+  function refreshLoaded(): Promise<void> {
+    if (refreshRun === null) return startRefresh();
+    if (refreshNext === null) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const patience = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, REFRESH_PATIENCE_MS);
+      });
+      const next: Promise<void> = Promise.race([refreshRun, patience]).then(() => {
+        clearTimeout(timer);
+        // A reload or dispose meanwhile: not wanted any more.
+        if (refreshNext !== next) return;
+        refreshNext = null;
+        return startRefresh();
+      });
+      refreshNext = next;
+    }
+    return refreshNext;
+  }
+
+  async function readLoaded(): Promise<void> {
     const want = Math.max(PAGE_SIZE, rows.order.length);
     const gen = ++generation;
-    journal.start();
+    const reader = journal.open();
     const next = emptyRows();
     let next_cursor: string | null = null;
     try {
@@ -123,7 +173,7 @@ export function createQueueStore() {
         next_cursor = page.nextCursor;
         appendPage(next, page.items, page.nextCursor === null);
       } while (next_cursor !== null && next.order.length < want);
-      journal.replay(next, filter.value, order.value);
+      reader.replay(next, filter.value, order.value);
       rows = next;
       // Every row was just read again: none is stale any more.
       stale.clear();
@@ -132,10 +182,11 @@ export function createQueueStore() {
       changed();
     } catch (e) {
       if (gen === generation) {
-        journal.stop();
         error.value = errorText(e);
         loading.value = false;
       }
+    } finally {
+      reader.close();
     }
   }
 
@@ -201,6 +252,9 @@ export function createQueueStore() {
     subscribe('downloads.changed', (c) => {
       overviewSoon();
       if (c.action === 'remove') {
+        // Newer than any refetch of these rows in flight: one read before the delete and
+        // answered after it would otherwise insert the row again.
+        for (const id of c.ids) versions.settle(id, versions.bump(id));
         if (live({ kind: 'remove', ids: c.ids })) changed();
         return;
       }
@@ -243,7 +297,9 @@ export function createQueueStore() {
     },
     dispose(): void {
       generation++;
-      journal.stop();
+      refreshRun = null;
+      refreshNext = null;
+      journal.closeAll();
       cancelAnimationFrame(frame);
       clearTimeout(overviewTimer);
       for (const u of unsubscribe) u();
