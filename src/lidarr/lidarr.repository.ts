@@ -85,6 +85,18 @@ export function createLidarrRepository(handle: DatabaseHandle) {
         .execute();
     },
 
+    /**
+     * Drops the claim of an NZB Lidarr removed (queue or history delete), so the same NZB sent
+     * again is a new grab. 0 rows: it is live (or another request dropped it first).
+     */
+    async dropRemovedGrab(nzbKey: string): Promise<void> {
+      await db
+        .deleteFrom('lidarr_grabs')
+        .where('nzb_key', '=', nzbKey)
+        .where('removed_at', 'is not', null)
+        .execute();
+    },
+
     /** Drops a claim whose album could not be accepted, so the same NZB can be added again. */
     async dropGrab(nzoId: string): Promise<void> {
       await db.deleteFrom('lidarr_grabs').where('nzo_id', '=', nzoId).execute();

@@ -130,7 +130,8 @@ export function createSabService(deps: SabServiceDeps) {
 
     /**
      * An NZB from SoulSpot's Newznab endpoint becomes an album request. Idempotent: the same NZB
-     * again answers the same nzo_id (the claim row is unique on the release).
+     * again answers the same nzo_id (the claim row is unique on the release) while Lidarr has not
+     * removed that job; once it has, the same NZB is a new job.
      */
     async addFile(nzb: string, category: string, priority: number) {
       let token: string;
@@ -145,20 +146,32 @@ export function createSabService(deps: SabServiceDeps) {
       const key = releaseKey(token);
       const nzoId = `SABnzbd_nzo_${randomBytes(8).toString('hex')}`;
       const title = releaseTitle(release);
-      const claimed = await repo.claimGrab({
-        nzo_id: nzoId,
-        nzb_key: key,
-        album_id: null,
-        title,
-        category,
-        priority,
-        size: release.size,
-        created_at: deps.now(),
-        removed_at: null,
-      });
+      const claim = () =>
+        repo.claimGrab({
+          nzo_id: nzoId,
+          nzb_key: key,
+          album_id: null,
+          title,
+          category,
+          priority,
+          size: release.size,
+          created_at: deps.now(),
+          removed_at: null,
+        });
+      let claimed = await claim();
       if (!claimed) {
         const existing = await repo.grabByKey(key);
-        if (existing) return { status: true, nzo_ids: [existing.nzo_id] };
+        if (existing?.removed_at != null) {
+          // Lidarr removed that grab (gave up on it, or the user did) and grabs the release
+          // again: a new job, not the removed one, which Lidarr would never find in its lists.
+          await repo.dropRemovedGrab(key);
+          claimed = await claim();
+        } else if (existing) return { status: true, nzo_ids: [existing.nzo_id] };
+      }
+      if (!claimed) {
+        const existing = await repo.grabByKey(key);
+        if (existing && existing.removed_at == null)
+          return { status: true, nzo_ids: [existing.nzo_id] };
         // The other request's album could not be queued and its claim went meanwhile.
         throw new SabError('The same NZB is being added by another request; try again');
       }

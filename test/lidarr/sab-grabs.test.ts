@@ -1,0 +1,96 @@
+import { randomUUID } from 'node:crypto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { AlbumDto } from '../../src/albums/albums.dto.js';
+import { NotFoundError } from '../../src/downloads/downloads.service.js';
+import { createLidarrRepository } from '../../src/lidarr/lidarr.repository.js';
+import { buildNzb, signRelease, type ReleaseIdentity } from '../../src/lidarr/nzb.js';
+import { createSabService } from '../../src/lidarr/sab.service.js';
+import { freshDb, testDialects, type TestDb } from '../helpers/db.js';
+
+/**
+ * The SABnzbd endpoint's grabs over a real database, with a stand-in album service: what Lidarr
+ * sees when it sends an NZB again, and what a process that stopped mid-addfile leaves behind.
+ */
+
+const KEY = 'grab-test-signing-key-0123456789';
+const RELEASE: ReleaseIdentity = {
+  artist: 'Prism Avenue',
+  album: 'Harbour Lights',
+  year: 2019,
+  provider: 'slskd',
+  username: 'folderpeer',
+  directory: 'Music\\Prism Avenue\\Harbour Lights (2019)',
+  files: 3,
+  size: 3_000_000,
+  format: 'flac',
+  bitRate: null,
+};
+const token = signRelease(RELEASE, KEY);
+const NZB = buildNzb('Prism Avenue - Harbour Lights (2019) [FLAC]', token, 0);
+
+function fakeAlbums() {
+  const made = new Map<string, AlbumDto>();
+  return {
+    made,
+    create: (body: { artist: string; album: string }) => {
+      const dto = {
+        id: randomUUID(),
+        artist: body.artist,
+        album: body.album,
+        status: 'wanted',
+        folderSearch: { state: 'pending', error: null },
+        tracks: [],
+        createdAt: new Date(0).toISOString(),
+        updatedAt: new Date(0).toISOString(),
+        completedAt: null,
+      } as unknown as AlbumDto;
+      made.set(dto.id, dto);
+      return Promise.resolve(dto);
+    },
+    get: (id: string) => {
+      const dto = made.get(id);
+      return dto ? Promise.resolve(dto) : Promise.reject(new NotFoundError(`Album ${id}`));
+    },
+    cancel: () => Promise.resolve(),
+    retry: () => Promise.resolve(),
+  };
+}
+
+describe.each(testDialects())('SABnzbd grabs (%s)', (dialect) => {
+  let db: TestDb;
+  let clock: number;
+  beforeEach(async () => {
+    db = await freshDb(dialect);
+    clock = 1_900_000_000_000;
+  });
+  afterEach(async () => {
+    await db.cleanup();
+  });
+  const sabWith = (albums: ReturnType<typeof fakeAlbums>) =>
+    createSabService({
+      repo: createLidarrRepository(db),
+      albums: albums as never,
+      signingKey: KEY,
+      libraryDir: '/lib',
+      pathMappings: () => [],
+      paused: () => false,
+      now: () => clock,
+    });
+
+  it('takes an NZB Lidarr removed before as a new grab, not the removed one again', async () => {
+    const albums = fakeAlbums();
+    const sab = sabWith(albums);
+    const first = await sab.addFile(NZB, 'music', -100);
+    const [firstId] = first.nzo_ids;
+    // Lidarr gave up on it (or the user removed it), then grabs the same release again.
+    await sab.deleteFromQueue([firstId as string]);
+    clock += 60_000;
+    const again = await sab.addFile(NZB, 'music', -100);
+    expect(again.status).toBe(true);
+    expect(again.nzo_ids[0]).not.toBe(firstId);
+    expect(albums.made.size).toBe(2);
+    // Lidarr finds what it just added in the queue.
+    const queue = await sab.queue(0, 0, undefined);
+    expect(queue.queue.slots.map((s) => s.nzo_id)).toEqual(again.nzo_ids);
+  });
+});
