@@ -97,6 +97,18 @@ export function createLidarrRepository(handle: DatabaseHandle) {
         .execute();
     },
 
+    /**
+     * Drops a claim that never got its album (its process stopped mid-addfile), unless it got one
+     * meanwhile: the same NZB sent again is then queued afresh.
+     */
+    async dropUnacceptedGrab(nzoId: string): Promise<void> {
+      await db
+        .deleteFrom('lidarr_grabs')
+        .where('nzo_id', '=', nzoId)
+        .where('album_id', 'is', null)
+        .execute();
+    },
+
     /** Drops a claim whose album could not be accepted, so the same NZB can be added again. */
     async dropGrab(nzoId: string): Promise<void> {
       await db.deleteFrom('lidarr_grabs').where('nzo_id', '=', nzoId).execute();

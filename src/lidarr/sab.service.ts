@@ -28,6 +28,14 @@ export const SAB_VERSION = '4.3.3';
 export const DEFAULT_CATEGORY = 'music';
 /** Slots answered at most when Lidarr asks for `limit=0` (all). */
 const MAX_SLOTS = 500;
+/**
+ * A claim without its album after this long was left by a process that stopped between the claim
+ * and the album (accepting one is a transaction, not a search: seconds at most). It is shown
+ * failed, so Lidarr does not wait for it for ever, and the same NZB sent again replaces it.
+ */
+export const UNACCEPTED_STALE_MS = 5 * 60_000;
+export const UNACCEPTED_MESSAGE =
+  'SoulSpot stopped before it queued this album; grab the release again';
 
 /** A request SABnzbd would refuse; answered as SABnzbd does: `{status: false, error}`. */
 export class SabError extends Error {
@@ -71,6 +79,10 @@ export function createSabService(deps: SabServiceDeps) {
       throw error;
     });
   }
+
+  /** A claim its process left without an album (see UNACCEPTED_STALE_MS). */
+  const lost = (g: GrabRow): boolean =>
+    g.album_id === null && deps.now() - Number(g.created_at) > UNACCEPTED_STALE_MS;
 
   async function slots(category: string | undefined) {
     const grabs = await repo.liveGrabs(category, MAX_SLOTS);
@@ -166,6 +178,9 @@ export function createSabService(deps: SabServiceDeps) {
           // again: a new job, not the removed one, which Lidarr would never find in its lists.
           await repo.dropRemovedGrab(key);
           claimed = await claim();
+        } else if (existing && lost(existing)) {
+          await repo.dropUnacceptedGrab(existing.nzo_id);
+          claimed = await claim();
         } else if (existing) return { status: true, nzo_ids: [existing.nzo_id] };
       }
       if (!claimed) {
@@ -199,7 +214,9 @@ export function createSabService(deps: SabServiceDeps) {
     },
 
     async queue(start: number, limit: number, category: string | undefined) {
-      const all = (await slots(category)).filter((s) => listOf(s.album) === 'queue');
+      const all = (await slots(category)).filter(
+        (s) => listOf(s.album) === 'queue' && !(s.album === null && lost(s.grab)),
+      );
       const page = window(all, start, limit);
       const items: QueueSlot[] = page.map((s, i) => queueSlot(viewOf(s.grab), s.album, start + i));
       return {
@@ -214,13 +231,14 @@ export function createSabService(deps: SabServiceDeps) {
     },
 
     async history(start: number, limit: number, category: string | undefined) {
-      const all = (await slots(category)).filter(
-        (s): s is { grab: GrabRow; album: AlbumDto } =>
-          s.album !== null && listOf(s.album) === 'history',
+      const all = (await slots(category)).filter((s) =>
+        s.album === null ? lost(s.grab) : listOf(s.album) === 'history',
       );
       const page = window(all, start, limit);
       const items: HistorySlot[] = page.map((s) =>
-        historySlot(viewOf(s.grab), s.album, storageOf(s.album)),
+        s.album === null
+          ? unacceptedSlot(viewOf(s.grab))
+          : historySlot(viewOf(s.grab), s.album, storageOf(s.album)),
       );
       return { history: { paused: deps.paused(), noofslots: all.length, slots: items } };
     },
@@ -267,6 +285,21 @@ export function releaseTitle(r: {
 }) {
   const year = r.year ? ` (${r.year})` : '';
   return `${r.artist} - ${r.album}${year} [${r.format.toUpperCase()}]`;
+}
+
+/** The history slot of a grab whose process stopped before its album was queued: failed. */
+function unacceptedSlot(grab: GrabView): HistorySlot {
+  return {
+    nzo_id: grab.nzoId,
+    name: grab.title,
+    nzb_name: `${grab.title}.nzb`,
+    category: grab.category,
+    status: 'Failed',
+    storage: '',
+    bytes: grab.size,
+    fail_message: UNACCEPTED_MESSAGE,
+    download_time: 0,
+  };
 }
 
 /** SABnzbd's paging: `limit=0` means all. */

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AlbumDto } from '../../src/albums/albums.dto.js';
 import { NotFoundError } from '../../src/downloads/downloads.service.js';
 import { createLidarrRepository } from '../../src/lidarr/lidarr.repository.js';
-import { buildNzb, signRelease, type ReleaseIdentity } from '../../src/lidarr/nzb.js';
+import { buildNzb, releaseKey, signRelease, type ReleaseIdentity } from '../../src/lidarr/nzb.js';
 import { createSabService } from '../../src/lidarr/sab.service.js';
 import { freshDb, testDialects, type TestDb } from '../helpers/db.js';
 
@@ -92,5 +92,61 @@ describe.each(testDialects())('SABnzbd grabs (%s)', (dialect) => {
     // Lidarr finds what it just added in the queue.
     const queue = await sab.queue(0, 0, undefined);
     expect(queue.queue.slots.map((s) => s.nzo_id)).toEqual(again.nzo_ids);
+  });
+  it('takes over a claim a process left without its album (stopped mid-addfile)', async () => {
+    const albums = fakeAlbums();
+    const sab = sabWith(albums);
+    // What a process that lost power after the claim and before the album leaves behind.
+    await createLidarrRepository(db).claimGrab({
+      nzo_id: 'SABnzbd_nzo_crashed',
+      nzb_key: releaseKey(token),
+      album_id: null,
+      title: 'Prism Avenue - Harbour Lights (2019) [FLAC]',
+      category: 'music',
+      priority: -100,
+      size: RELEASE.size,
+      created_at: clock,
+      removed_at: null,
+    });
+    clock += 10 * 60_000;
+    // Lidarr waits for it: not queued for ever, but failed with a reason it shows.
+    expect((await sab.queue(0, 0, undefined)).queue.slots).toEqual([]);
+    const history = await sab.history(0, 0, undefined);
+    expect(history.history.slots).toMatchObject([
+      {
+        nzo_id: 'SABnzbd_nzo_crashed',
+        status: 'Failed',
+        fail_message: expect.stringMatching(/stopped/),
+      },
+    ]);
+    // The same NZB sent again is queued this time.
+    const again = await sab.addFile(NZB, 'music', -100);
+    expect(again.nzo_ids[0]).not.toBe('SABnzbd_nzo_crashed');
+    expect(albums.made.size).toBe(1);
+    expect((await sab.queue(0, 0, undefined)).queue.slots.map((s) => s.nzo_id)).toEqual(
+      again.nzo_ids,
+    );
+  });
+
+  it('answers a claim still being accepted with its nzo_id (a concurrent addfile)', async () => {
+    const albums = fakeAlbums();
+    const sab = sabWith(albums);
+    await createLidarrRepository(db).claimGrab({
+      nzo_id: 'SABnzbd_nzo_busy',
+      nzb_key: releaseKey(token),
+      album_id: null,
+      title: 't',
+      category: 'music',
+      priority: -100,
+      size: 1,
+      created_at: clock,
+      removed_at: null,
+    });
+    clock += 1_000;
+    expect((await sab.addFile(NZB, 'music', -100)).nzo_ids).toEqual(['SABnzbd_nzo_busy']);
+    expect(albums.made.size).toBe(0);
+    expect((await sab.queue(0, 0, undefined)).queue.slots.map((s) => s.nzo_id)).toEqual([
+      'SABnzbd_nzo_busy',
+    ]);
   });
 });
