@@ -7,8 +7,8 @@ import { toRemotePath, type PathMapping } from '../providers/path-mapping.js';
 import type { GrabRow, LidarrRepository } from './lidarr.repository.js';
 import { NzbError, readNzbToken, releaseKey, verifyRelease } from './nzb.js';
 import {
-  albumFolder,
   historySlot,
+  importFolder,
   listOf,
   queueSlot,
   type GrabView,
@@ -89,13 +89,20 @@ export function createSabService(deps: SabServiceDeps) {
     return Promise.all(grabs.map(async (g) => ({ grab: g, album: await albumOf(g) })));
   }
 
-  function storageOf(album: AlbumDto): string {
+  /** The history slot, failed when the album has no folder of its own to import. */
+  function historyOf(grab: GrabRow, album: AlbumDto): HistorySlot {
     const filed = (album.tracks ?? [])
       .map((t) => t.libraryPath)
-      .filter((p): p is string => p !== null)
-      .map((p) => path.resolve(deps.libraryDir, p));
-    const folder = albumFolder(filed);
-    return folder ? lidarrPath(folder) : '';
+      .filter((p): p is string => p !== null);
+    const where = importFolder(deps.libraryDir, filed);
+    const slot = historySlot(
+      viewOf(grab),
+      album,
+      where && 'folder' in where ? lidarrPath(where.folder) : '',
+    );
+    if (where && 'problem' in where && slot.status === 'Completed')
+      return { ...slot, status: 'Failed', fail_message: where.problem };
+    return slot;
   }
 
   return {
@@ -236,9 +243,7 @@ export function createSabService(deps: SabServiceDeps) {
       );
       const page = window(all, start, limit);
       const items: HistorySlot[] = page.map((s) =>
-        s.album === null
-          ? unacceptedSlot(viewOf(s.grab))
-          : historySlot(viewOf(s.grab), s.album, storageOf(s.album)),
+        s.album === null ? unacceptedSlot(viewOf(s.grab)) : historyOf(s.grab, s.album),
       );
       return { history: { paused: deps.paused(), noofslots: all.length, slots: items } };
     },

@@ -150,3 +150,52 @@ describe.each(testDialects())('SABnzbd grabs (%s)', (dialect) => {
     ]);
   });
 });
+
+describe('the folder Lidarr is told to import', () => {
+  it('is never the library itself or outside it (tracks filed under different folders)', async () => {
+    const db = await freshDb('sqlite');
+    try {
+      const albums = fakeAlbums();
+      const sab = createSabService({
+        repo: createLidarrRepository(db),
+        albums: albums as never,
+        signingKey: KEY,
+        libraryDir: '/lib',
+        pathMappings: () => [],
+        paused: () => false,
+        now: () => 1_900_000_000_000,
+      });
+      const [id] = (await sab.addFile(NZB, 'music', -100)).nzo_ids;
+      const dto = [...albums.made.values()][0] as unknown as Record<string, unknown>;
+      // One track's album artist tag differed: the two files are in different artist folders,
+      // whose only common folder is the library root.
+      Object.assign(dto, {
+        status: 'completed',
+        completedAt: new Date(0).toISOString(),
+        tracks: [
+          {
+            status: 'completed',
+            libraryPath: 'Prism Avenue/Harbour Lights/01 - a.flac',
+            source: null,
+          },
+          {
+            status: 'completed',
+            libraryPath: 'Various Artists/Harbour Lights/02 - b.flac',
+            source: null,
+          },
+        ],
+      });
+      const [slot] = (await sab.history(0, 0, undefined)).history.slots;
+      expect(slot?.nzo_id).toBe(id);
+      // Lidarr would import (and move) the whole library from there.
+      expect(slot?.storage).not.toBe('/lib');
+      expect(slot).toMatchObject({
+        status: 'Failed',
+        storage: '',
+        fail_message: expect.stringMatching(/one folder/),
+      });
+    } finally {
+      await db.cleanup();
+    }
+  });
+});
