@@ -156,6 +156,21 @@ export function createLidarrRepository(handle: DatabaseHandle) {
       return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
     },
 
+    /**
+     * Takes over a claim left `claimed` since before `olderThan` (its process stopped between the
+     * claim and the album): compare-and-set, so one run takes it. false: none such.
+     */
+    async retakeStaleWanted(lidarrAlbumId: number, olderThan: number, now: number) {
+      const result = await db
+        .updateTable('lidarr_wanted')
+        .set({ updated_at: now })
+        .where('lidarr_album_id', '=', lidarrAlbumId)
+        .where('state', '=', 'claimed')
+        .where('updated_at', '<', olderThan)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
+    },
+
     /** Gives a claim back (its album could not be accepted yet): the next sync tries again. */
     async dropWanted(lidarrAlbumId: number): Promise<void> {
       await db

@@ -134,7 +134,9 @@ export function createWantedSync(deps: WantedSyncDeps) {
         created_at: t,
         updated_at: t,
       });
-      if (!claimed) continue;
+      // A claim still `claimed` after a run's longest time was left by a process that stopped
+      // before queueing the album: this run takes it over rather than leave it for ever.
+      if (!claimed && !(await repo.retakeStaleWanted(album.id, t - RUN_STALE_MS, t))) continue;
       try {
         const created = await accept(api, album, deadline);
         await repo.setWanted(
