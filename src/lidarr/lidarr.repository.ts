@@ -85,6 +85,30 @@ export function createLidarrRepository(handle: DatabaseHandle) {
         .execute();
     },
 
+    /**
+     * Drops the claim of an NZB Lidarr removed (queue or history delete), so the same NZB sent
+     * again is a new grab. 0 rows: it is live (or another request dropped it first).
+     */
+    async dropRemovedGrab(nzbKey: string): Promise<void> {
+      await db
+        .deleteFrom('lidarr_grabs')
+        .where('nzb_key', '=', nzbKey)
+        .where('removed_at', 'is not', null)
+        .execute();
+    },
+
+    /**
+     * Drops a claim that never got its album (its process stopped mid-addfile), unless it got one
+     * meanwhile: the same NZB sent again is then queued afresh.
+     */
+    async dropUnacceptedGrab(nzoId: string): Promise<void> {
+      await db
+        .deleteFrom('lidarr_grabs')
+        .where('nzo_id', '=', nzoId)
+        .where('album_id', 'is', null)
+        .execute();
+    },
+
     /** Drops a claim whose album could not be accepted, so the same NZB can be added again. */
     async dropGrab(nzoId: string): Promise<void> {
       await db.deleteFrom('lidarr_grabs').where('nzo_id', '=', nzoId).execute();
@@ -130,6 +154,21 @@ export function createLidarrRepository(handle: DatabaseHandle) {
         .onConflict((oc) => oc.column('lidarr_album_id').doNothing())
         .executeTakeFirst();
       return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+    },
+
+    /**
+     * Takes over a claim left `claimed` since before `olderThan` (its process stopped between the
+     * claim and the album): compare-and-set, so one run takes it. false: none such.
+     */
+    async retakeStaleWanted(lidarrAlbumId: number, olderThan: number, now: number) {
+      const result = await db
+        .updateTable('lidarr_wanted')
+        .set({ updated_at: now })
+        .where('lidarr_album_id', '=', lidarrAlbumId)
+        .where('state', '=', 'claimed')
+        .where('updated_at', '<', olderThan)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
     },
 
     /** Gives a claim back (its album could not be accepted yet): the next sync tries again. */

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { ALBUM_WIRE_STATUSES, type AlbumDto } from '../albums/albums.dto.js';
 import {
   albumFolder,
+  importFolder,
+  NOT_ONE_FOLDER,
   historySlot,
   queueSlot,
   SAB_PRIORITIES,
@@ -120,5 +122,21 @@ describe('the SABnzbd view of an album', () => {
     [[], null],
   ])('finds the album folder of %j', (paths, folder) => {
     expect(albumFolder(paths)).toBe(folder);
+  });
+});
+
+describe('the folder Lidarr imports', () => {
+  it('is the album folder inside the library, never the library or above it', () => {
+    expect(importFolder('/lib', ['A/B/01.flac', 'A/B/02.flac'])).toEqual({ folder: '/lib/A/B' });
+    expect(importFolder('/lib/', ['/lib/A/B/Disc 1/01.flac', 'A/B/Disc 2/01.flac'])).toEqual({
+      folder: '/lib/A/B',
+    });
+    expect(importFolder('/lib', [])).toBeNull();
+    for (const paths of [
+      ['A/B/01.flac', 'C/B/02.flac'],
+      ['01.flac'],
+      ['../x/B/01.flac', '../x/B/02.flac'],
+    ])
+      expect(importFolder('/lib', paths), paths.join()).toEqual({ problem: NOT_ONE_FOLDER });
   });
 });

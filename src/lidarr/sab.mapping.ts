@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { AlbumStatus } from '../albums/album-status.js';
 import type { AlbumDto } from '../albums/albums.dto.js';
 
@@ -168,4 +169,26 @@ export function albumFolder(libraryPaths: readonly string[]): string | null {
   }
   const common = first.slice(0, n).join('/');
   return common === '' ? (first[0] === '' ? '/' : null) : common;
+}
+
+export const NOT_ONE_FOLDER =
+  "the album's files were filed in several folders of the library, not in one folder of their own, so there is no folder Lidarr can import alone";
+
+/**
+ * The folder Lidarr is to import an album from: albumFolder of its filed tracks (relative to the
+ * library, or absolute), and only when it is a folder inside the library. The library itself (the
+ * tracks went to different artist folders) or anything outside it would have Lidarr import, and
+ * move, everything there: `problem` then says why there is none. null: nothing filed yet.
+ */
+export function importFolder(
+  libraryDir: string,
+  libraryPaths: readonly string[],
+): { folder: string } | { problem: string } | null {
+  const root = path.resolve(libraryDir);
+  const folder = albumFolder(libraryPaths.map((p) => path.resolve(root, p)));
+  if (folder === null) return libraryPaths.length > 0 ? { problem: NOT_ONE_FOLDER } : null;
+  const inside = path.relative(root, path.resolve(folder));
+  if (inside === '' || inside.startsWith('..') || path.isAbsolute(inside))
+    return { problem: NOT_ONE_FOLDER };
+  return { folder: path.resolve(folder) };
 }

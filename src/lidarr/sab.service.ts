@@ -7,8 +7,8 @@ import { toRemotePath, type PathMapping } from '../providers/path-mapping.js';
 import type { GrabRow, LidarrRepository } from './lidarr.repository.js';
 import { NzbError, readNzbToken, releaseKey, verifyRelease } from './nzb.js';
 import {
-  albumFolder,
   historySlot,
+  importFolder,
   listOf,
   queueSlot,
   type GrabView,
@@ -28,6 +28,14 @@ export const SAB_VERSION = '4.3.3';
 export const DEFAULT_CATEGORY = 'music';
 /** Slots answered at most when Lidarr asks for `limit=0` (all). */
 const MAX_SLOTS = 500;
+/**
+ * A claim without its album after this long was left by a process that stopped between the claim
+ * and the album (accepting one is a transaction, not a search: seconds at most). It is shown
+ * failed, so Lidarr does not wait for it for ever, and the same NZB sent again replaces it.
+ */
+export const UNACCEPTED_STALE_MS = 5 * 60_000;
+export const UNACCEPTED_MESSAGE =
+  'SoulSpot stopped before it queued this album; grab the release again';
 
 /** A request SABnzbd would refuse; answered as SABnzbd does: `{status: false, error}`. */
 export class SabError extends Error {
@@ -72,18 +80,29 @@ export function createSabService(deps: SabServiceDeps) {
     });
   }
 
+  /** A claim its process left without an album (see UNACCEPTED_STALE_MS). */
+  const lost = (g: GrabRow): boolean =>
+    g.album_id === null && deps.now() - Number(g.created_at) > UNACCEPTED_STALE_MS;
+
   async function slots(category: string | undefined) {
     const grabs = await repo.liveGrabs(category, MAX_SLOTS);
     return Promise.all(grabs.map(async (g) => ({ grab: g, album: await albumOf(g) })));
   }
 
-  function storageOf(album: AlbumDto): string {
+  /** The history slot, failed when the album has no folder of its own to import. */
+  function historyOf(grab: GrabRow, album: AlbumDto): HistorySlot {
     const filed = (album.tracks ?? [])
       .map((t) => t.libraryPath)
-      .filter((p): p is string => p !== null)
-      .map((p) => path.resolve(deps.libraryDir, p));
-    const folder = albumFolder(filed);
-    return folder ? lidarrPath(folder) : '';
+      .filter((p): p is string => p !== null);
+    const where = importFolder(deps.libraryDir, filed);
+    const slot = historySlot(
+      viewOf(grab),
+      album,
+      where && 'folder' in where ? lidarrPath(where.folder) : '',
+    );
+    if (where && 'problem' in where && slot.status === 'Completed')
+      return { ...slot, status: 'Failed', fail_message: where.problem };
+    return slot;
   }
 
   return {
@@ -130,7 +149,8 @@ export function createSabService(deps: SabServiceDeps) {
 
     /**
      * An NZB from SoulSpot's Newznab endpoint becomes an album request. Idempotent: the same NZB
-     * again answers the same nzo_id (the claim row is unique on the release).
+     * again answers the same nzo_id (the claim row is unique on the release) while Lidarr has not
+     * removed that job; once it has, the same NZB is a new job.
      */
     async addFile(nzb: string, category: string, priority: number) {
       let token: string;
@@ -145,20 +165,35 @@ export function createSabService(deps: SabServiceDeps) {
       const key = releaseKey(token);
       const nzoId = `SABnzbd_nzo_${randomBytes(8).toString('hex')}`;
       const title = releaseTitle(release);
-      const claimed = await repo.claimGrab({
-        nzo_id: nzoId,
-        nzb_key: key,
-        album_id: null,
-        title,
-        category,
-        priority,
-        size: release.size,
-        created_at: deps.now(),
-        removed_at: null,
-      });
+      const claim = () =>
+        repo.claimGrab({
+          nzo_id: nzoId,
+          nzb_key: key,
+          album_id: null,
+          title,
+          category,
+          priority,
+          size: release.size,
+          created_at: deps.now(),
+          removed_at: null,
+        });
+      let claimed = await claim();
       if (!claimed) {
         const existing = await repo.grabByKey(key);
-        if (existing) return { status: true, nzo_ids: [existing.nzo_id] };
+        if (existing?.removed_at != null) {
+          // Lidarr removed that grab (gave up on it, or the user did) and grabs the release
+          // again: a new job, not the removed one, which Lidarr would never find in its lists.
+          await repo.dropRemovedGrab(key);
+          claimed = await claim();
+        } else if (existing && lost(existing)) {
+          await repo.dropUnacceptedGrab(existing.nzo_id);
+          claimed = await claim();
+        } else if (existing) return { status: true, nzo_ids: [existing.nzo_id] };
+      }
+      if (!claimed) {
+        const existing = await repo.grabByKey(key);
+        if (existing && existing.removed_at == null)
+          return { status: true, nzo_ids: [existing.nzo_id] };
         // The other request's album could not be queued and its claim went meanwhile.
         throw new SabError('The same NZB is being added by another request; try again');
       }
@@ -186,7 +221,9 @@ export function createSabService(deps: SabServiceDeps) {
     },
 
     async queue(start: number, limit: number, category: string | undefined) {
-      const all = (await slots(category)).filter((s) => listOf(s.album) === 'queue');
+      const all = (await slots(category)).filter(
+        (s) => listOf(s.album) === 'queue' && !(s.album === null && lost(s.grab)),
+      );
       const page = window(all, start, limit);
       const items: QueueSlot[] = page.map((s, i) => queueSlot(viewOf(s.grab), s.album, start + i));
       return {
@@ -201,13 +238,12 @@ export function createSabService(deps: SabServiceDeps) {
     },
 
     async history(start: number, limit: number, category: string | undefined) {
-      const all = (await slots(category)).filter(
-        (s): s is { grab: GrabRow; album: AlbumDto } =>
-          s.album !== null && listOf(s.album) === 'history',
+      const all = (await slots(category)).filter((s) =>
+        s.album === null ? lost(s.grab) : listOf(s.album) === 'history',
       );
       const page = window(all, start, limit);
       const items: HistorySlot[] = page.map((s) =>
-        historySlot(viewOf(s.grab), s.album, storageOf(s.album)),
+        s.album === null ? unacceptedSlot(viewOf(s.grab)) : historyOf(s.grab, s.album),
       );
       return { history: { paused: deps.paused(), noofslots: all.length, slots: items } };
     },
@@ -254,6 +290,21 @@ export function releaseTitle(r: {
 }) {
   const year = r.year ? ` (${r.year})` : '';
   return `${r.artist} - ${r.album}${year} [${r.format.toUpperCase()}]`;
+}
+
+/** The history slot of a grab whose process stopped before its album was queued: failed. */
+function unacceptedSlot(grab: GrabView): HistorySlot {
+  return {
+    nzo_id: grab.nzoId,
+    name: grab.title,
+    nzb_name: `${grab.title}.nzb`,
+    category: grab.category,
+    status: 'Failed',
+    storage: '',
+    bytes: grab.size,
+    fail_message: UNACCEPTED_MESSAGE,
+    download_time: 0,
+  };
 }
 
 /** SABnzbd's paging: `limit=0` means all. */

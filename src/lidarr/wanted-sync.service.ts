@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AlbumDto } from '../albums/albums.dto.js';
 import type { AlbumsService } from '../albums/albums.service.js';
@@ -7,7 +6,7 @@ import { NotFoundError } from '../downloads/downloads.service.js';
 import { toRemotePath, type PathMapping } from '../providers/path-mapping.js';
 import type { LidarrAlbum, LidarrApi } from './lidarr.api.js';
 import type { LidarrRepository, SyncRunRow, WantedRow, WantedState } from './lidarr.repository.js';
-import { albumFolder } from './sab.mapping.js';
+import { importFolder } from './sab.mapping.js';
 import { albumRequest } from './wanted.mapping.js';
 
 /**
@@ -135,7 +134,9 @@ export function createWantedSync(deps: WantedSyncDeps) {
         created_at: t,
         updated_at: t,
       });
-      if (!claimed) continue;
+      // A claim still `claimed` after a run's longest time was left by a process that stopped
+      // before queueing the album: this run takes it over rather than leave it for ever.
+      if (!claimed && !(await repo.retakeStaleWanted(album.id, t - RUN_STALE_MS, t))) continue;
       try {
         const created = await accept(api, album, deadline);
         await repo.setWanted(
@@ -191,10 +192,16 @@ export function createWantedSync(deps: WantedSyncDeps) {
       if (album.status !== 'completed' && album.status !== 'partial') continue;
       const filed = (album.tracks ?? [])
         .map((t) => t.libraryPath)
-        .filter((p): p is string => p !== null)
-        .map((p) => path.resolve(deps.libraryDir, p));
-      const folder = albumFolder(filed);
-      if (!folder) continue;
+        .filter((p): p is string => p !== null);
+      const where = importFolder(deps.libraryDir, filed);
+      if (!where) continue;
+      if ('problem' in where) {
+        // Lidarr would import (and move) everything in the library from its root: not asked.
+        await repo.setWanted(id, { state: 'failed', error: where.problem }, now());
+        if (run) run.failed++;
+        continue;
+      }
+      const folder = where.folder;
       if (!(await repo.takeForImport(id, now()))) continue;
       const lidarrPath = toRemotePath(folder, deps.pathMappings());
       try {

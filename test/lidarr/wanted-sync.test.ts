@@ -286,6 +286,56 @@ describe.each(testDialects())('wanted-list sync de-duplication (%s)', (dialect) 
       await lidarr.close();
     }
   });
+
+  it('queues an album whose claim a stopped process left behind, once it is stale', async () => {
+    const lidarr = await startFakeLidarr(WANTED.slice(0, 1));
+    const db = await freshDb(dialect);
+    try {
+      let clock = 1_900_000_000_000;
+      const created: string[] = [];
+      const albums = {
+        create: (body: { album: string }) => {
+          created.push(body.album);
+          return Promise.resolve({ id: randomUUID() } as AlbumDto);
+        },
+        get: () => Promise.resolve({ status: 'downloading', tracks: [] } as unknown as AlbumDto),
+      };
+      const repo = createLidarrRepository(db);
+      const sync = createWantedSync({
+        repo,
+        albums: albums as never,
+        api: () => createLidarrApi({ url: lidarr.url, apiKey: lidarr.apiKey }),
+        includeCutoff: () => false,
+        libraryDir: '/lib',
+        pathMappings: () => [],
+        now: () => clock,
+        log: { warn: () => undefined, info: () => undefined },
+      });
+      // A process lost power between the claim and the album.
+      await repo.claimWanted({
+        lidarr_album_id: 11,
+        album_id: null,
+        artist: 'Prism Avenue',
+        title: 'Harbour Lights',
+        state: 'claimed',
+        error: null,
+        created_at: clock,
+        updated_at: clock,
+      });
+      // While the claim is young another process may be accepting it: left alone.
+      clock += 60_000;
+      expect(await sync.run()).toMatchObject({ queued: 0 });
+      expect(created).toEqual([]);
+      // Long after, nobody is: this run queues it.
+      clock += 60 * 60_000;
+      expect(await sync.run()).toMatchObject({ queued: 1, error: null });
+      expect(created).toEqual(['Harbour Lights']);
+      expect((await sync.status()).albums).toMatchObject([{ lidarrAlbumId: 11, state: 'queued' }]);
+    } finally {
+      await db.cleanup();
+      await lidarr.close();
+    }
+  });
 });
 
 describe('Lidarr configuration from the environment', () => {
