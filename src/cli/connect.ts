@@ -76,7 +76,12 @@ async function startStandalone(
   }
   const started = soulspot;
   const client = createClient({ url: started.url, apiKey: apiKey ?? config.apiKey });
-  const problem = await providersProblem(client, config.slskdUrl);
+  // Whatever the check ends with (a problem, or an error of its own), the SoulSpot started here
+  // is stopped before the CLI gives up: nothing is left running behind a failed command.
+  const problem = await providersProblem(client, config.slskdUrl).catch(async (error: unknown) => {
+    await started.stop();
+    throw error;
+  });
   if (problem) {
     await started.stop();
     throw new CliError('unreachable', problem);

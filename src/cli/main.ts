@@ -3,7 +3,7 @@ import { CliError } from './client.js';
 import { connect, type Connection } from './connect.js';
 import type { CommandResult, Context } from './context.js';
 import { exitCode, type ExitKind } from './exit-codes.js';
-import { colourEnabled } from './format.js';
+import { colourEnabled, printable } from './format.js';
 import { barReporter, plainReporter, silentReporter } from './report.js';
 import { getCommand, prepareGet } from './commands/get.js';
 import { checkQueueOptions, queueCommand } from './commands/queue.js';
@@ -49,7 +49,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   let connection: Connection | null = null;
   const fail = (kind: ExitKind, message: string): number => {
     if (wantsJson) io.stdout.write(`${JSON.stringify({ ok: false, error: { kind, message } })}\n`);
-    io.stderr.write(`soulspot: ${message}\n`);
+    // The server's words may quote a peer's file name: no control character reaches the terminal
+    // (a stack trace keeps its line breaks).
+    io.stderr.write(`soulspot: ${message.split('\n').map(printable).join('\n')}\n`);
     return exitCode(kind);
   };
 

@@ -45,6 +45,8 @@ describe('signed release tokens', () => {
     ['no signature', (t: string) => t.split('.')[0] ?? '', KEY],
     ['three parts', (t: string) => `${t}.x`, KEY],
     ['a huge token', () => 'a'.repeat(9000), KEY],
+    // Decodes to the same bytes (the last character's spare bit flipped): one release, one token.
+    ['a signature spelled another way', (t: string) => t.slice(0, -1) + respell(t.at(-1)!), KEY],
   ])('refuse %s', (_name, change, key) => {
     expect(() => verifyRelease(change(signRelease(RELEASE, KEY)), key)).toThrow(NzbError);
   });
@@ -80,3 +82,9 @@ describe('reading an NZB', () => {
     expect(() => readNzbToken(xml)).toThrow(message);
   });
 });
+
+const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+/** The base64url character with the lowest (spare, for a 32-byte value) bit flipped. */
+function respell(c: string): string {
+  return B64URL[B64URL.indexOf(c) ^ 1]!;
+}

@@ -63,7 +63,12 @@ export function verifyRelease(token: string, key: string): ReleaseIdentity {
   if (!body || !sig || extra !== undefined) throw new NzbError('the release token is malformed');
   const given = Buffer.from(sig, 'base64url');
   const expected = mac(key, body);
-  if (given.length !== expected.length || !timingSafeEqual(given, expected))
+  // base64url decoding ignores a last character's spare bits: only the one spelling SoulSpot
+  // writes is taken, or one release would be two tokens (two keys, two albums). The body too.
+  const canonical =
+    given.toString('base64url') === sig &&
+    Buffer.from(body, 'base64url').toString('base64url') === body;
+  if (!canonical || given.length !== expected.length || !timingSafeEqual(given, expected))
     throw new NzbError('the NZB was not made by this SoulSpot (signature mismatch)');
   let parsed: unknown;
   try {

@@ -1,4 +1,6 @@
 import { mkdtempSync, writeFileSync, existsSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -221,6 +223,24 @@ describe('errors and exit codes', () => {
       ok: false,
       error: { kind: 'auth', message: expect.stringContaining('refused the API key') },
     });
+  });
+
+  it("a server's error text reaches the terminal without its control characters", async () => {
+    const hostile = createServer((_req, res) => {
+      res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ message: 'peer \u001b]0;owned\u0007 said \u001b[2J no' }));
+    });
+    await new Promise<void>((resolve) => hostile.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(hostile.address() as AddressInfo).port}`;
+      const run = await runCli(['--url', url, 'status'], { env, cwd: dir });
+      expect(run.code).not.toBe(0);
+      expect(run.stderr).toMatch(/said/);
+      expect(run.stderr).not.toMatch(ANY_ESCAPE);
+      expect(run.stderr).not.toContain('\u0007');
+    } finally {
+      await new Promise((resolve) => hostile.close(resolve));
+    }
   });
 
   it('a server nobody runs: exit 3 with the address', async () => {
