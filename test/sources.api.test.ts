@@ -34,6 +34,10 @@ describe.each(testDialects())('sources API on %s', (dialect) => {
   let canary: Server;
   let canaryHits = 0;
   let canaryUrl = '';
+  // A second loopback server: "another server" for a URL moved away from a stored entry's.
+  let other: Server;
+  const otherRequests: string[] = [];
+  let otherUrl = '';
   let root = '';
   let pg: { url: string; drop(): Promise<void> } | undefined;
   const logLines: string[] = [];
@@ -65,6 +69,16 @@ describe.each(testDialects())('sources API on %s', (dialect) => {
     });
     await new Promise<void>((r) => canary.listen(0, '127.0.0.1', r));
     canaryUrl = `http://127.0.0.1:${(canary.address() as AddressInfo).port}`;
+    other = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += String(c)));
+      req.on('end', () => {
+        otherRequests.push(`${req.method} ${req.url} ${JSON.stringify(req.headers)} ${body}`);
+        res.end('Ok.');
+      });
+    });
+    await new Promise<void>((r) => other.listen(0, '127.0.0.1', r));
+    otherUrl = `http://127.0.0.1:${(other.address() as AddressInfo).port}`;
     pg =
       dialect === 'postgres'
         ? await freshPgDatabase(process.env.SOULSPOT_TEST_PG_URL as string)
@@ -103,6 +117,7 @@ describe.each(testDialects())('sources API on %s', (dialect) => {
     await emulator?.close();
     await indexer?.close();
     canary?.close();
+    other?.close();
     await pg?.drop();
     rmSync(root, { recursive: true, force: true });
   });
@@ -343,6 +358,75 @@ describe.each(testDialects())('sources API on %s', (dialect) => {
     });
     expect(allowed.status).toBe(200);
     expect(canaryHits).toBeGreaterThan(0);
+  });
+
+  it('a PATCH moving a url to another server needs the secret again, naming the field', async () => {
+    const created = await call('POST', '/api/download-clients', {
+      ...qbt(),
+      id: 'qbt-move',
+    });
+    expect(created.status).toBe(201);
+    // Another port is another server: the stored password must not follow the url there.
+    const moved = await call('PATCH', '/api/download-clients/qbt-move', {
+      settings: { url: otherUrl },
+    });
+    expect(moved.status).toBe(400);
+    expect(moved.json.message).toBe(
+      'settings/password: must be given again (or null) when url moves to another server',
+    );
+    // The same server under another path keeps it.
+    const samePlace = await call('PATCH', '/api/download-clients/qbt-move', {
+      settings: { url: `${canaryUrl}/qbt` },
+    });
+    expect(samePlace.status).toBe(200);
+    expect(samePlace.json.secrets).toEqual({ password: { set: true } });
+    const given = await call('PATCH', '/api/download-clients/qbt-move', {
+      settings: { url: otherUrl, password: 'a-new-password-for-other' },
+    });
+    expect(given.status).toBe(200);
+    const ix = await call('POST', '/api/indexers', {
+      id: 'ix-move',
+      type: 'torznab',
+      settings: {
+        url: indexer.apiUrl,
+        apiKey: INDEXER_KEY,
+        clientId: 'qbittorrent',
+        allowPrivateAddress: true,
+      },
+    });
+    expect(ix.status).toBe(201);
+    const ixMoved = await call('PATCH', '/api/indexers/ix-move', {
+      settings: { url: `${otherUrl}/api` },
+    });
+    expect(ixMoved.status).toBe(400);
+    expect(ixMoved.json.message).toMatch(/^settings\/apiKey: must be given again/);
+    const cleared = await call('PATCH', '/api/indexers/ix-move', {
+      settings: { url: `${otherUrl}/api`, apiKey: null },
+    });
+    expect(cleared.status).toBe(200);
+    expect(cleared.json.secrets).toEqual({ apiKey: { set: false } });
+    const sab = await call('POST', '/api/download-clients', {
+      id: 'sab-move',
+      type: 'sabnzbd',
+      settings: { url: canaryUrl, apiKey: SAB_KEY, allowPrivateAddress: true },
+    });
+    expect(sab.status).toBe(201);
+    const sabMoved = await call('PATCH', '/api/download-clients/sab-move', {
+      settings: { url: otherUrl },
+    });
+    expect(sabMoved.status).toBe(400);
+    expect(sabMoved.json.message).toBe(
+      'settings/apiKey: must be given again when url moves to another server',
+    );
+    expect(otherRequests.filter((r) => r.includes(QBT_PASSWORD) || r.includes(SAB_KEY))).toEqual(
+      [],
+    );
+    for (const path of [
+      '/api/indexers/ix-move',
+      '/api/download-clients/qbt-move',
+      '/api/download-clients/sab-move',
+    ])
+      expect((await call('DELETE', path)).status).toBe(204);
   });
 
   it('describes every route in the OpenAPI document', async () => {

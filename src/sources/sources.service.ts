@@ -179,10 +179,8 @@ export function createSourcesService(deps: SourcesServiceDeps) {
     async update(role: Role, id: string, body: UpdateSourceBody): Promise<SourceDto> {
       const row = await stored(role, id);
       const type = body.type ?? row.type;
-      const settings = {
-        ...(JSON.parse(row.settings) as Record<string, unknown>),
-        ...body.settings,
-      };
+      const storedSettings = JSON.parse(row.settings) as Record<string, unknown>;
+      const settings: Record<string, unknown> = { ...storedSettings, ...body.settings };
       const secret = secretOf(type);
       if (body.settings && body.settings[secret.field] === null) {
         if (secret.required)
@@ -192,6 +190,17 @@ export function createSourcesService(deps: SourcesServiceDeps) {
         settings[secret.field] = '';
       }
       const source = make(role, id, type, body.enabled ?? row.enabled === 1, settings);
+      const storedSecret = storedSettings[secretOf(row.type).field];
+      // A stored secret goes only to the server it was given for (as notifications' tokens do):
+      // a url moved to another origin without the secret given again would hand it to whoever
+      // runs the new server at the next request or test, which makes "write-only" a formality.
+      if (
+        typeof storedSecret === 'string' &&
+        storedSecret !== '' &&
+        body.settings?.[secret.field] === undefined &&
+        !sameOrigin(storedSettings.url, settings.url)
+      )
+        throw movedWithoutSecret(secret);
       await checkClientOf(source);
       deps.secret(source.secret);
       const fields = {
@@ -292,3 +301,20 @@ export function createSourcesService(deps: SourcesServiceDeps) {
 }
 
 export type SourcesService = ReturnType<typeof createSourcesService>;
+
+/** Whether two urls are on one server (scheme, host and port); anything unparsable is not. */
+export function sameOrigin(a: unknown, b: unknown): boolean {
+  if (typeof a !== 'string' || typeof b !== 'string') return false;
+  try {
+    return new URL(a).origin === new URL(b).origin;
+  } catch {
+    return false;
+  }
+}
+
+/** The 400 for a url moved to another server with the stored secret left to follow it. */
+function movedWithoutSecret(secret: { field: string; required: boolean }): SourceInputError {
+  return new SourceInputError(
+    `settings/${secret.field}: must be given again${secret.required ? '' : ' (or null)'} when url moves to another server`,
+  );
+}
