@@ -429,6 +429,49 @@ describe.each(testDialects())('sources API on %s', (dialect) => {
       expect((await call('DELETE', path)).status).toBe(204);
   });
 
+  it('the test endpoint sends a stored secret only to the server it was given for', async () => {
+    expect((await call('POST', '/api/download-clients', { ...qbt(), id: 'qbt-t' })).status).toBe(
+      201,
+    );
+    const moved = await call('POST', '/api/download-clients/test', {
+      id: 'qbt-t',
+      settings: { url: otherUrl },
+    });
+    expect(moved.status).toBe(400);
+    expect(moved.json.message).toBe(
+      'settings/password: must be given again (or null) when url moves to another server',
+    );
+    // The environment's entries are stored secrets too.
+    const envIndexer = await call('POST', '/api/indexers/test', {
+      id: 'envix',
+      settings: { url: `${otherUrl}/api` },
+    });
+    expect(envIndexer.status).toBe(400);
+    expect(envIndexer.json.message).toMatch(/^settings\/apiKey: must be given again/);
+    const envClient = await call('POST', '/api/download-clients/test', {
+      id: 'qbittorrent',
+      settings: { url: otherUrl, allowPrivateAddress: true },
+    });
+    expect(envClient.status).toBe(400);
+    expect(envClient.json.message).toMatch(/^settings\/password: must be given again/);
+    // Given again (or null), the test goes there with what was given.
+    const given = await call('POST', '/api/download-clients/test', {
+      id: 'qbt-t',
+      settings: { url: otherUrl, password: 'typed-for-the-other-one' },
+    });
+    expect(given.status).toBe(200);
+    const cleared = await call('POST', '/api/indexers/test', {
+      id: 'envix',
+      settings: { url: `${otherUrl}/api`, apiKey: null },
+    });
+    expect(cleared.status).toBe(200);
+    expect(otherRequests.some((r) => r.includes('typed-for-the-other-one'))).toBe(true);
+    expect(otherRequests.filter((r) => r.includes(QBT_PASSWORD) || r.includes(ENV_KEY))).toEqual(
+      [],
+    );
+    expect((await call('DELETE', '/api/download-clients/qbt-t')).status).toBe(204);
+  });
+
   it('describes every route in the OpenAPI document', async () => {
     const doc = (await call('GET', '/api/docs/json')).json as { paths: Record<string, object> };
     for (const base of ['/api/indexers', '/api/download-clients']) {

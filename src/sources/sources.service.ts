@@ -247,8 +247,19 @@ export function createSourcesService(deps: SourcesServiceDeps) {
       if (base) {
         const settings = { ...base.settings, ...body.settings };
         const secret = secretOf(body.type ?? base.type);
-        if (settings[secret.field] === null || settings[secret.field] === undefined)
-          settings[secret.field] = base.settings[secret.field] ?? '';
+        const given = body.settings?.[secret.field];
+        const storedSecret = base.settings[secretOf(base.type).field];
+        // The stored secret goes only to the server it was stored for (as a PATCH's rule):
+        // otherwise this endpoint would hand it to any url it is given.
+        if (
+          given === undefined &&
+          typeof storedSecret === 'string' &&
+          storedSecret !== '' &&
+          !sameOrigin(base.settings.url, settings.url)
+        )
+          throw movedWithoutSecret(secret);
+        // null: test without one (as a PATCH's null clears it).
+        if (given === null) settings[secret.field] = '';
         source = env
           ? role === 'indexer'
             ? checkIndexer(base.id, body.type ?? base.type, true, settings)
