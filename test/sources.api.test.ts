@@ -472,6 +472,28 @@ describe.each(testDialects())('sources API on %s', (dialect) => {
     expect((await call('DELETE', '/api/download-clients/qbt-t')).status).toBe(204);
   });
 
+  it("an environment client tested at another url gets the API's address rule, not plain fetch", async () => {
+    const refused = await call('POST', '/api/download-clients/test', {
+      id: 'qbittorrent',
+      settings: { url: otherUrl, password: 'typed-for-an-env-test' },
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.json.message).toMatch(/^settings\/url: 127\.0\.0\.1 is a loopback address/);
+    // A name resolving to loopback is refused too (after resolving, before connecting).
+    const byName = await call('POST', '/api/download-clients/test', {
+      id: 'qbittorrent',
+      settings: {
+        url: otherUrl.replace('127.0.0.1', 'localhost.'),
+        password: 'typed-for-an-env-test',
+      },
+    });
+    expect(byName.json.ok).toBe(false);
+    expect(otherRequests.filter((r) => r.includes('typed-for-an-env-test'))).toEqual([]);
+    // Its own url stays the operator's (plain fetch, as it runs).
+    const own = await call('POST', '/api/download-clients/test', { id: 'qbittorrent' });
+    expect(own.status).toBe(200);
+  });
+
   it('describes every route in the OpenAPI document', async () => {
     const doc = (await call('GET', '/api/docs/json')).json as { paths: Record<string, object> };
     for (const base of ['/api/indexers', '/api/download-clients']) {

@@ -260,11 +260,13 @@ export function createSourcesService(deps: SourcesServiceDeps) {
           throw movedWithoutSecret(secret);
         // null: test without one (as a PATCH's null clears it).
         if (given === null) settings[secret.field] = '';
-        source = env
-          ? role === 'indexer'
-            ? checkIndexer(base.id, body.type ?? base.type, true, settings)
-            : checkClient(base.id, body.type ?? base.type, true, settings, { trusted: true })
-          : make(role, base.id, body.type ?? base.type, true, settings);
+        // An environment client is the operator's (plain fetch) only at the url the operator
+        // wrote: one given here is the caller's, under the API's address rule.
+        const trusted = env !== undefined && settings.url === base.settings.url;
+        source =
+          role === 'client'
+            ? checkClient(base.id, body.type ?? base.type, true, settings, { trusted })
+            : checkIndexer(base.id, body.type ?? base.type, true, settings);
       } else {
         if (!body.type || !body.settings)
           throw new SourceInputError(
