@@ -494,6 +494,45 @@ describe.each(testDialects())('sources API on %s', (dialect) => {
     expect(own.status).toBe(200);
   });
 
+  it("never quotes a SABnzbd key, however the URL encodes it, in a test's message, health or log", async () => {
+    // A loopback port nothing listens on: connection refused, an error about the request's URL.
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((r) => closed.close(() => r()));
+    const key = 'sab+key/with=odd&chars!';
+    const created = await call('POST', '/api/download-clients', {
+      id: 'sab-odd',
+      type: 'sabnzbd',
+      settings: { url: `http://127.0.0.1:${port}`, apiKey: key, allowPrivateAddress: true },
+    });
+    expect(created.status).toBe(201);
+    const tested = await call('POST', '/api/download-clients/test', { id: 'sab-odd' });
+    expect(tested.json.ok).toBe(false);
+    await waitUntil(
+      async () => (await call('GET', '/api/download-clients/sab-odd')).json.health.lastError,
+      { what: 'the health probe to fail', timeoutMs: 10_000 },
+    );
+    soulspot.log.flush?.();
+    await new Promise((r) => setTimeout(r, 50));
+    const forms = [
+      key,
+      encodeURIComponent(key),
+      new URLSearchParams({ k: key }).toString().slice(2),
+    ];
+    for (const form of forms) {
+      expect(
+        bodies.filter((b) => b.includes(form)),
+        form,
+      ).toEqual([]);
+      expect(
+        logLines.filter((l) => l.includes(form)),
+        form,
+      ).toEqual([]);
+    }
+    expect((await call('DELETE', '/api/download-clients/sab-odd')).status).toBe(204);
+  });
+
   it('describes every route in the OpenAPI document', async () => {
     const doc = (await call('GET', '/api/docs/json')).json as { paths: Record<string, object> };
     for (const base of ['/api/indexers', '/api/download-clients']) {
