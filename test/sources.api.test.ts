@@ -533,6 +533,20 @@ describe.each(testDialects())('sources API on %s', (dialect) => {
     expect((await call('DELETE', '/api/download-clients/sab-odd')).status).toBe(204);
   });
 
+  it("two PATCHes at once each keep the other one's change (no lost update)", async () => {
+    expect((await call('POST', '/api/download-clients', { ...qbt(), id: 'qbt-race' })).status).toBe(
+      201,
+    );
+    const [a, b] = await Promise.all([
+      call('PATCH', '/api/download-clients/qbt-race', { settings: { category: 'from-a' } }),
+      call('PATCH', '/api/download-clients/qbt-race', { enabled: false }),
+    ]);
+    expect([a.status, b.status]).toEqual([200, 200]);
+    const after = await call('GET', '/api/download-clients/qbt-race');
+    expect(after.json).toMatchObject({ enabled: false, settings: { category: 'from-a' } });
+    expect((await call('DELETE', '/api/download-clients/qbt-race')).status).toBe(204);
+  });
+
   it('describes every route in the OpenAPI document', async () => {
     const doc = (await call('GET', '/api/docs/json')).json as { paths: Record<string, object> };
     for (const base of ['/api/indexers', '/api/download-clients']) {

@@ -47,15 +47,20 @@ export function createSourcesRepository(root: Db) {
         .executeTakeFirst();
       return Number(result.numInsertedOrUpdatedRows ?? 0n) === 1;
     },
-    /** false: no such row (removed meanwhile). */
+    /**
+     * Writes the row only if it is still the one read (its `updated_at`, which every write moves
+     * on): false when it was removed or changed meanwhile (by another request or process).
+     */
     async update(
       id: string,
+      readAt: number,
       fields: Pick<ProviderConfigRow, 'type' | 'settings' | 'enabled' | 'position' | 'updated_at'>,
     ): Promise<boolean> {
       const result = await db
         .updateTable('provider_configs')
         .set(fields)
         .where('id', '=', id)
+        .where('updated_at', '=', readAt)
         .executeTakeFirst();
       return Number(result.numUpdatedRows) === 1;
     },

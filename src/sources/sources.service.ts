@@ -137,6 +137,51 @@ export function createSourcesService(deps: SourcesServiceDeps) {
       ? checkIndexer(id, type, enabled, settings)
       : checkClient(id, type, enabled, settings);
 
+  /** One try of `update`: null when the row changed after it was read (removed: NotFoundError). */
+  const updateOnce = async (
+    role: Role,
+    id: string,
+    body: UpdateSourceBody,
+  ): Promise<SourceDto | null> => {
+    const row = await stored(role, id);
+    const type = body.type ?? row.type;
+    const storedSettings = JSON.parse(row.settings) as Record<string, unknown>;
+    const settings: Record<string, unknown> = { ...storedSettings, ...body.settings };
+    const secret = secretOf(type);
+    if (body.settings && body.settings[secret.field] === null) {
+      if (secret.required)
+        throw new SourceInputError(
+          `settings/${secret.field}: ${type} needs one; it cannot be cleared`,
+        );
+      settings[secret.field] = '';
+    }
+    const source = make(role, id, type, body.enabled ?? row.enabled === 1, settings);
+    const storedSecret = storedSettings[secretOf(row.type).field];
+    // A stored secret goes only to the server it was given for (as notifications' tokens do):
+    // a url moved to another origin without the secret given again would hand it to whoever
+    // runs the new server at the next request or test, which makes "write-only" a formality.
+    if (
+      typeof storedSecret === 'string' &&
+      storedSecret !== '' &&
+      body.settings?.[secret.field] === undefined &&
+      !sameOrigin(storedSettings.url, settings.url)
+    )
+      throw movedWithoutSecret(secret);
+    await checkClientOf(source);
+    deps.secret(source.secret);
+    const fields = {
+      type: source.type,
+      settings: JSON.stringify(source.settings),
+      enabled: source.enabled ? 1 : 0,
+      position: body.position ?? row.position,
+      // Strictly later than before: the other processes' poll compares rows, this keeps order.
+      updated_at: Math.max(deps.now(), row.updated_at + 1),
+    };
+    if (!(await repo.update(id, row.updated_at, fields))) return null;
+    await deps.applied();
+    return rowDto({ ...row, ...fields });
+  };
+
   return {
     async list(role: Role): Promise<{ items: SourceDto[] }> {
       const rows = (await repo.list()).filter((r) => r.role === role);
@@ -176,44 +221,18 @@ export function createSourcesService(deps: SourcesServiceDeps) {
       return rowDto(row);
     },
 
+    /**
+     * The change applied to the row as it is now: a write that finds the row changed since it was
+     * read (another request or process wrote it meanwhile) is made again on the new row, so
+     * neither change is lost.
+     */
     async update(role: Role, id: string, body: UpdateSourceBody): Promise<SourceDto> {
-      const row = await stored(role, id);
-      const type = body.type ?? row.type;
-      const storedSettings = JSON.parse(row.settings) as Record<string, unknown>;
-      const settings: Record<string, unknown> = { ...storedSettings, ...body.settings };
-      const secret = secretOf(type);
-      if (body.settings && body.settings[secret.field] === null) {
-        if (secret.required)
-          throw new SourceInputError(
-            `settings/${secret.field}: ${type} needs one; it cannot be cleared`,
-          );
-        settings[secret.field] = '';
+      for (let tries = 1; ; tries++) {
+        const done = await updateOnce(role, id, body);
+        if (done) return done;
+        if (tries >= 5)
+          throw new ConflictError(`"${id}" keeps changing meanwhile; send the change again`);
       }
-      const source = make(role, id, type, body.enabled ?? row.enabled === 1, settings);
-      const storedSecret = storedSettings[secretOf(row.type).field];
-      // A stored secret goes only to the server it was given for (as notifications' tokens do):
-      // a url moved to another origin without the secret given again would hand it to whoever
-      // runs the new server at the next request or test, which makes "write-only" a formality.
-      if (
-        typeof storedSecret === 'string' &&
-        storedSecret !== '' &&
-        body.settings?.[secret.field] === undefined &&
-        !sameOrigin(storedSettings.url, settings.url)
-      )
-        throw movedWithoutSecret(secret);
-      await checkClientOf(source);
-      deps.secret(source.secret);
-      const fields = {
-        type: source.type,
-        settings: JSON.stringify(source.settings),
-        enabled: source.enabled ? 1 : 0,
-        position: body.position ?? row.position,
-        // Strictly later than before: the other processes' poll compares rows, this keeps order.
-        updated_at: Math.max(deps.now(), row.updated_at + 1),
-      };
-      if (!(await repo.update(id, fields))) throw new NotFoundError(`Source ${id}`);
-      await deps.applied();
-      return rowDto({ ...row, ...fields });
     },
 
     async remove(role: Role, id: string): Promise<void> {
