@@ -547,6 +547,29 @@ describe.each(testDialects())('sources API on %s', (dialect) => {
     expect((await call('DELETE', '/api/download-clients/qbt-race')).status).toBe(204);
   });
 
+  it("a client's type cannot change to another protocol under an indexer that names it", async () => {
+    expect(
+      (await call('POST', '/api/download-clients', { ...qbt(), id: 'qbt-proto' })).status,
+    ).toBe(201);
+    const ix = await call('POST', '/api/indexers', {
+      id: 'ix-proto',
+      type: 'torznab',
+      settings: { url: indexer.apiUrl, clientId: 'qbt-proto', allowPrivateAddress: true },
+    });
+    expect(ix.status).toBe(201);
+    // NZBGet takes qBittorrent's settings as they are, but fetches Usenet releases only.
+    const changed = await call('PATCH', '/api/download-clients/qbt-proto', { type: 'nzbget' });
+    expect(changed.status).toBe(409);
+    expect(changed.json.message).toBe(
+      'type: indexers ix-proto send torrent releases to "qbt-proto"; change or remove them first',
+    );
+    expect((await call('GET', '/api/download-clients/qbt-proto')).json.type).toBe('qbittorrent');
+    expect((await call('DELETE', '/api/indexers/ix-proto')).status).toBe(204);
+    const free = await call('PATCH', '/api/download-clients/qbt-proto', { type: 'nzbget' });
+    expect(free.status).toBe(200);
+    expect((await call('DELETE', '/api/download-clients/qbt-proto')).status).toBe(204);
+  });
+
   it('describes every route in the OpenAPI document', async () => {
     const doc = (await call('GET', '/api/docs/json')).json as { paths: Record<string, object> };
     for (const base of ['/api/indexers', '/api/download-clients']) {

@@ -137,6 +137,17 @@ export function createSourcesService(deps: SourcesServiceDeps) {
       ? checkIndexer(id, type, enabled, settings)
       : checkClient(id, type, enabled, settings);
 
+  /** The indexers (the environment's and the API's) that send their releases to client `id`. */
+  const indexersOf = async (id: string): Promise<string[]> => {
+    const rows = (await repo.list()).filter((r) => r.role === 'indexer');
+    return [
+      ...envOf('indexer')
+        .filter((s) => s.clientId === id)
+        .map((s) => s.id),
+      ...rows.filter((r) => check(r, true).clientId === id).map((r) => r.id),
+    ];
+  };
+
   /** One try of `update`: null when the row changed after it was read (removed: NotFoundError). */
   const updateOnce = async (
     role: Role,
@@ -168,6 +179,17 @@ export function createSourcesService(deps: SourcesServiceDeps) {
     )
       throw movedWithoutSecret(secret);
     await checkClientOf(source);
+    // An indexer's releases must go to a client of its protocol (checkClientOf's rule, from the
+    // client's side): qBittorrent's settings pass NZBGet's schema, so a type change could move a
+    // client under its indexers to a daemon that cannot fetch what they find.
+    const before = role === 'client' ? check(row, true).protocol : source.protocol;
+    if (source.protocol !== before) {
+      const users = await indexersOf(id);
+      if (users.length > 0)
+        throw new ConflictError(
+          `type: indexers ${users.join(', ')} send ${before} releases to "${id}"; change or remove them first`,
+        );
+    }
     deps.secret(source.secret);
     const fields = {
       type: source.type,
@@ -238,13 +260,7 @@ export function createSourcesService(deps: SourcesServiceDeps) {
     async remove(role: Role, id: string): Promise<void> {
       await stored(role, id);
       if (role === 'client') {
-        const rows = (await repo.list()).filter((r) => r.role === 'indexer');
-        const users = [
-          ...envOf('indexer')
-            .filter((s) => s.clientId === id)
-            .map((s) => s.id),
-          ...rows.filter((r) => check(r, true).clientId === id).map((r) => r.id),
-        ];
+        const users = await indexersOf(id);
         if (users.length > 0)
           throw new ConflictError(
             `indexers ${users.join(', ')} use "${id}": change or remove them first`,
