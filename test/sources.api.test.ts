@@ -10,6 +10,7 @@ import { loadConfig } from '../src/config/config.js';
 import { startSoulSpot, type SoulSpot } from '../src/main.js';
 import { checkAddress } from '../src/net/address-policy.js';
 import { guardedFetch } from '../src/net/guarded-fetch.js';
+import { downloadRow } from './helpers/factories.js';
 import { freshPgDatabase, testDialects } from './helpers/db.js';
 import { startIndexerServer, type IndexerServer } from './helpers/indexer-server.js';
 import { API_KEY, fastEnv, startEmulatorIn } from './helpers/stack.js';
@@ -568,6 +569,60 @@ describe.each(testDialects())('sources API on %s', (dialect) => {
     const free = await call('PATCH', '/api/download-clients/qbt-proto', { type: 'nzbget' });
     expect(free.status).toBe(200);
     expect((await call('DELETE', '/api/download-clients/qbt-proto')).status).toBe(204);
+  });
+
+  it("a client's category or type stays while transfers are in flight at it (they would be dropped and fetched again)", async () => {
+    expect((await call('POST', '/api/download-clients', { ...qbt(), id: 'qbt-cat' })).status).toBe(
+      201,
+    );
+    const download = downloadRow({ status: 'downloading' });
+    const attemptId = `att-${download.id}`;
+    await soulspot.db.db.insertInto('downloads').values(download).execute();
+    await soulspot.db.db
+      .insertInto('attempts')
+      .values({
+        id: attemptId,
+        download_id: download.id,
+        round: 1,
+        provider: 'qbt-cat',
+        username: 'indexer',
+        filename: 'Someone - Something.flac',
+        size: 1000,
+        extension: 'flac',
+        batch_id: `batch-${download.id}`,
+        transfer_id: 'abcdef0123456789abcdef0123456789abcdef01',
+        state: 'enqueued',
+        created_at: 1,
+        updated_at: 1,
+      } as never)
+      .execute();
+    // qBittorrent lists only its category's torrents: under another one, this one would go missing.
+    const moved = await call('PATCH', '/api/download-clients/qbt-cat', {
+      settings: { category: 'elsewhere' },
+    });
+    expect(moved.status).toBe(409);
+    expect(moved.json.message).toBe(
+      'settings/category: 1 transfer is in flight at "qbt-cat"; change it once it is done or cancelled',
+    );
+    const retyped = await call('PATCH', '/api/download-clients/qbt-cat', { type: 'nzbget' });
+    expect(retyped.status).toBe(409);
+    expect(retyped.json.message).toMatch(/^type: 1 transfer is in flight at "qbt-cat"/);
+    // What leaves the transfers where they are is fine: a disable makes them wait.
+    expect(
+      (await call('PATCH', '/api/download-clients/qbt-cat', { enabled: false, position: 7 }))
+        .status,
+    ).toBe(200);
+    await soulspot.db.db
+      .updateTable('attempts')
+      .set({ state: 'succeeded' } as never)
+      .where('id', '=', attemptId)
+      .execute();
+    const later = await call('PATCH', '/api/download-clients/qbt-cat', {
+      settings: { category: 'elsewhere' },
+    });
+    expect(later.status).toBe(200);
+    await soulspot.db.db.deleteFrom('downloads').where('id', '=', download.id).execute();
+    expect((await call('DELETE', '/api/download-clients/qbt-cat')).status).toBe(204);
   });
 
   it('describes every route in the OpenAPI document', async () => {

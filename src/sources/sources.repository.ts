@@ -64,6 +64,19 @@ export function createSourcesRepository(root: Db) {
         .executeTakeFirst();
       return Number(result.numUpdatedRows) === 1;
     },
+    /**
+     * How many attempts may hold a transfer at client `id` now (pending or enqueued: the states a
+     * transfer is followed in, download.repository.ts OPEN_ATTEMPT_STATES).
+     */
+    async openTransfersAt(id: string): Promise<number> {
+      const row = await db
+        .selectFrom('attempts')
+        .select((eb) => eb.fn.countAll<number | string>().as('n'))
+        .where('provider', '=', id)
+        .where('state', 'in', ['pending', 'enqueued'])
+        .executeTakeFirst();
+      return Number(row?.n ?? 0);
+    },
     /** false: no such row. */
     async remove(id: string): Promise<boolean> {
       const result = await db

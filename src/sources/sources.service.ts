@@ -190,6 +190,21 @@ export function createSourcesService(deps: SourcesServiceDeps) {
           `type: indexers ${users.join(', ')} send ${before} releases to "${id}"; change or remove them first`,
         );
     }
+    // A client lists only its category's jobs (and a type is another daemon): a transfer in flight
+    // would read as missing under the new one, be dropped, and be fetched again beside the old.
+    if (role === 'client') {
+      const field =
+        source.type !== row.type
+          ? 'type'
+          : (storedSettings.category ?? null) !== (source.settings.category ?? null)
+            ? 'settings/category'
+            : null;
+      const open = field === null ? 0 : await repo.openTransfersAt(id);
+      if (open > 0)
+        throw new ConflictError(
+          `${field}: ${open === 1 ? '1 transfer is' : `${open} transfers are`} in flight at "${id}"; change it once ${open === 1 ? 'it is' : 'they are'} done or cancelled`,
+        );
+    }
     deps.secret(source.secret);
     const fields = {
       type: source.type,
