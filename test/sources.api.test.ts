@@ -10,6 +10,7 @@ import { loadConfig } from '../src/config/config.js';
 import { startSoulSpot, type SoulSpot } from '../src/main.js';
 import { checkAddress } from '../src/net/address-policy.js';
 import { guardedFetch } from '../src/net/guarded-fetch.js';
+import { downloadRow } from './helpers/factories.js';
 import { freshPgDatabase, testDialects } from './helpers/db.js';
 import { startIndexerServer, type IndexerServer } from './helpers/indexer-server.js';
 import { API_KEY, fastEnv, startEmulatorIn } from './helpers/stack.js';
@@ -34,6 +35,10 @@ describe.each(testDialects())('sources API on %s', (dialect) => {
   let canary: Server;
   let canaryHits = 0;
   let canaryUrl = '';
+  // A second loopback server: "another server" for a URL moved away from a stored entry's.
+  let other: Server;
+  const otherRequests: string[] = [];
+  let otherUrl = '';
   let root = '';
   let pg: { url: string; drop(): Promise<void> } | undefined;
   const logLines: string[] = [];
@@ -65,6 +70,16 @@ describe.each(testDialects())('sources API on %s', (dialect) => {
     });
     await new Promise<void>((r) => canary.listen(0, '127.0.0.1', r));
     canaryUrl = `http://127.0.0.1:${(canary.address() as AddressInfo).port}`;
+    other = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += String(c)));
+      req.on('end', () => {
+        otherRequests.push(`${req.method} ${req.url} ${JSON.stringify(req.headers)} ${body}`);
+        res.end('Ok.');
+      });
+    });
+    await new Promise<void>((r) => other.listen(0, '127.0.0.1', r));
+    otherUrl = `http://127.0.0.1:${(other.address() as AddressInfo).port}`;
     pg =
       dialect === 'postgres'
         ? await freshPgDatabase(process.env.SOULSPOT_TEST_PG_URL as string)
@@ -103,6 +118,7 @@ describe.each(testDialects())('sources API on %s', (dialect) => {
     await emulator?.close();
     await indexer?.close();
     canary?.close();
+    other?.close();
     await pg?.drop();
     rmSync(root, { recursive: true, force: true });
   });
@@ -343,6 +359,270 @@ describe.each(testDialects())('sources API on %s', (dialect) => {
     });
     expect(allowed.status).toBe(200);
     expect(canaryHits).toBeGreaterThan(0);
+  });
+
+  it('a PATCH moving a url to another server needs the secret again, naming the field', async () => {
+    const created = await call('POST', '/api/download-clients', {
+      ...qbt(),
+      id: 'qbt-move',
+    });
+    expect(created.status).toBe(201);
+    // Another port is another server: the stored password must not follow the url there.
+    const moved = await call('PATCH', '/api/download-clients/qbt-move', {
+      settings: { url: otherUrl },
+    });
+    expect(moved.status).toBe(400);
+    expect(moved.json.message).toBe(
+      'settings/password: must be given again (or null) when url moves to another server',
+    );
+    // The same server under another path keeps it.
+    const samePlace = await call('PATCH', '/api/download-clients/qbt-move', {
+      settings: { url: `${canaryUrl}/qbt` },
+    });
+    expect(samePlace.status).toBe(200);
+    expect(samePlace.json.secrets).toEqual({ password: { set: true } });
+    const given = await call('PATCH', '/api/download-clients/qbt-move', {
+      settings: { url: otherUrl, password: 'a-new-password-for-other' },
+    });
+    expect(given.status).toBe(200);
+    const ix = await call('POST', '/api/indexers', {
+      id: 'ix-move',
+      type: 'torznab',
+      settings: {
+        url: indexer.apiUrl,
+        apiKey: INDEXER_KEY,
+        clientId: 'qbittorrent',
+        allowPrivateAddress: true,
+      },
+    });
+    expect(ix.status).toBe(201);
+    const ixMoved = await call('PATCH', '/api/indexers/ix-move', {
+      settings: { url: `${otherUrl}/api` },
+    });
+    expect(ixMoved.status).toBe(400);
+    expect(ixMoved.json.message).toMatch(/^settings\/apiKey: must be given again/);
+    const cleared = await call('PATCH', '/api/indexers/ix-move', {
+      settings: { url: `${otherUrl}/api`, apiKey: null },
+    });
+    expect(cleared.status).toBe(200);
+    expect(cleared.json.secrets).toEqual({ apiKey: { set: false } });
+    const sab = await call('POST', '/api/download-clients', {
+      id: 'sab-move',
+      type: 'sabnzbd',
+      settings: { url: canaryUrl, apiKey: SAB_KEY, allowPrivateAddress: true },
+    });
+    expect(sab.status).toBe(201);
+    const sabMoved = await call('PATCH', '/api/download-clients/sab-move', {
+      settings: { url: otherUrl },
+    });
+    expect(sabMoved.status).toBe(400);
+    expect(sabMoved.json.message).toBe(
+      'settings/apiKey: must be given again when url moves to another server',
+    );
+    expect(otherRequests.filter((r) => r.includes(QBT_PASSWORD) || r.includes(SAB_KEY))).toEqual(
+      [],
+    );
+    for (const path of [
+      '/api/indexers/ix-move',
+      '/api/download-clients/qbt-move',
+      '/api/download-clients/sab-move',
+    ])
+      expect((await call('DELETE', path)).status).toBe(204);
+  });
+
+  it('the test endpoint sends a stored secret only to the server it was given for', async () => {
+    expect((await call('POST', '/api/download-clients', { ...qbt(), id: 'qbt-t' })).status).toBe(
+      201,
+    );
+    const moved = await call('POST', '/api/download-clients/test', {
+      id: 'qbt-t',
+      settings: { url: otherUrl },
+    });
+    expect(moved.status).toBe(400);
+    expect(moved.json.message).toBe(
+      'settings/password: must be given again (or null) when url moves to another server',
+    );
+    // The environment's entries are stored secrets too.
+    const envIndexer = await call('POST', '/api/indexers/test', {
+      id: 'envix',
+      settings: { url: `${otherUrl}/api` },
+    });
+    expect(envIndexer.status).toBe(400);
+    expect(envIndexer.json.message).toMatch(/^settings\/apiKey: must be given again/);
+    const envClient = await call('POST', '/api/download-clients/test', {
+      id: 'qbittorrent',
+      settings: { url: otherUrl, allowPrivateAddress: true },
+    });
+    expect(envClient.status).toBe(400);
+    expect(envClient.json.message).toMatch(/^settings\/password: must be given again/);
+    // Given again (or null), the test goes there with what was given.
+    const given = await call('POST', '/api/download-clients/test', {
+      id: 'qbt-t',
+      settings: { url: otherUrl, password: 'typed-for-the-other-one' },
+    });
+    expect(given.status).toBe(200);
+    const cleared = await call('POST', '/api/indexers/test', {
+      id: 'envix',
+      settings: { url: `${otherUrl}/api`, apiKey: null },
+    });
+    expect(cleared.status).toBe(200);
+    expect(otherRequests.some((r) => r.includes('typed-for-the-other-one'))).toBe(true);
+    expect(otherRequests.filter((r) => r.includes(QBT_PASSWORD) || r.includes(ENV_KEY))).toEqual(
+      [],
+    );
+    expect((await call('DELETE', '/api/download-clients/qbt-t')).status).toBe(204);
+  });
+
+  it("an environment client tested at another url gets the API's address rule, not plain fetch", async () => {
+    const refused = await call('POST', '/api/download-clients/test', {
+      id: 'qbittorrent',
+      settings: { url: otherUrl, password: 'typed-for-an-env-test' },
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.json.message).toMatch(/^settings\/url: 127\.0\.0\.1 is a loopback address/);
+    // A name resolving to loopback is refused too (after resolving, before connecting).
+    const byName = await call('POST', '/api/download-clients/test', {
+      id: 'qbittorrent',
+      settings: {
+        url: otherUrl.replace('127.0.0.1', 'localhost.'),
+        password: 'typed-for-an-env-test',
+      },
+    });
+    expect(byName.json.ok).toBe(false);
+    expect(otherRequests.filter((r) => r.includes('typed-for-an-env-test'))).toEqual([]);
+    // Its own url stays the operator's (plain fetch, as it runs).
+    const own = await call('POST', '/api/download-clients/test', { id: 'qbittorrent' });
+    expect(own.status).toBe(200);
+  });
+
+  it("never quotes a SABnzbd key, however the URL encodes it, in a test's message, health or log", async () => {
+    // A loopback port nothing listens on: connection refused, an error about the request's URL.
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((r) => closed.close(() => r()));
+    const key = 'sab+key/with=odd&chars!';
+    const created = await call('POST', '/api/download-clients', {
+      id: 'sab-odd',
+      type: 'sabnzbd',
+      settings: { url: `http://127.0.0.1:${port}`, apiKey: key, allowPrivateAddress: true },
+    });
+    expect(created.status).toBe(201);
+    const tested = await call('POST', '/api/download-clients/test', { id: 'sab-odd' });
+    expect(tested.json.ok).toBe(false);
+    await waitUntil(
+      async () => (await call('GET', '/api/download-clients/sab-odd')).json.health.lastError,
+      { what: 'the health probe to fail', timeoutMs: 10_000 },
+    );
+    soulspot.log.flush?.();
+    await new Promise((r) => setTimeout(r, 50));
+    const forms = [
+      key,
+      encodeURIComponent(key),
+      new URLSearchParams({ k: key }).toString().slice(2),
+    ];
+    for (const form of forms) {
+      expect(
+        bodies.filter((b) => b.includes(form)),
+        form,
+      ).toEqual([]);
+      expect(
+        logLines.filter((l) => l.includes(form)),
+        form,
+      ).toEqual([]);
+    }
+    expect((await call('DELETE', '/api/download-clients/sab-odd')).status).toBe(204);
+  });
+
+  it("two PATCHes at once each keep the other one's change (no lost update)", async () => {
+    expect((await call('POST', '/api/download-clients', { ...qbt(), id: 'qbt-race' })).status).toBe(
+      201,
+    );
+    const [a, b] = await Promise.all([
+      call('PATCH', '/api/download-clients/qbt-race', { settings: { category: 'from-a' } }),
+      call('PATCH', '/api/download-clients/qbt-race', { enabled: false }),
+    ]);
+    expect([a.status, b.status]).toEqual([200, 200]);
+    const after = await call('GET', '/api/download-clients/qbt-race');
+    expect(after.json).toMatchObject({ enabled: false, settings: { category: 'from-a' } });
+    expect((await call('DELETE', '/api/download-clients/qbt-race')).status).toBe(204);
+  });
+
+  it("a client's type cannot change to another protocol under an indexer that names it", async () => {
+    expect(
+      (await call('POST', '/api/download-clients', { ...qbt(), id: 'qbt-proto' })).status,
+    ).toBe(201);
+    const ix = await call('POST', '/api/indexers', {
+      id: 'ix-proto',
+      type: 'torznab',
+      settings: { url: indexer.apiUrl, clientId: 'qbt-proto', allowPrivateAddress: true },
+    });
+    expect(ix.status).toBe(201);
+    // NZBGet takes qBittorrent's settings as they are, but fetches Usenet releases only.
+    const changed = await call('PATCH', '/api/download-clients/qbt-proto', { type: 'nzbget' });
+    expect(changed.status).toBe(409);
+    expect(changed.json.message).toBe(
+      'type: indexers ix-proto send torrent releases to "qbt-proto"; change or remove them first',
+    );
+    expect((await call('GET', '/api/download-clients/qbt-proto')).json.type).toBe('qbittorrent');
+    expect((await call('DELETE', '/api/indexers/ix-proto')).status).toBe(204);
+    const free = await call('PATCH', '/api/download-clients/qbt-proto', { type: 'nzbget' });
+    expect(free.status).toBe(200);
+    expect((await call('DELETE', '/api/download-clients/qbt-proto')).status).toBe(204);
+  });
+
+  it("a client's category or type stays while transfers are in flight at it (they would be dropped and fetched again)", async () => {
+    expect((await call('POST', '/api/download-clients', { ...qbt(), id: 'qbt-cat' })).status).toBe(
+      201,
+    );
+    const download = downloadRow({ status: 'downloading' });
+    const attemptId = `att-${download.id}`;
+    await soulspot.db.db.insertInto('downloads').values(download).execute();
+    await soulspot.db.db
+      .insertInto('attempts')
+      .values({
+        id: attemptId,
+        download_id: download.id,
+        round: 1,
+        provider: 'qbt-cat',
+        username: 'indexer',
+        filename: 'Someone - Something.flac',
+        size: 1000,
+        extension: 'flac',
+        batch_id: `batch-${download.id}`,
+        transfer_id: 'abcdef0123456789abcdef0123456789abcdef01',
+        state: 'enqueued',
+        created_at: 1,
+        updated_at: 1,
+      } as never)
+      .execute();
+    // qBittorrent lists only its category's torrents: under another one, this one would go missing.
+    const moved = await call('PATCH', '/api/download-clients/qbt-cat', {
+      settings: { category: 'elsewhere' },
+    });
+    expect(moved.status).toBe(409);
+    expect(moved.json.message).toBe(
+      'settings/category: 1 transfer is in flight at "qbt-cat"; change it once it is done or cancelled',
+    );
+    const retyped = await call('PATCH', '/api/download-clients/qbt-cat', { type: 'nzbget' });
+    expect(retyped.status).toBe(409);
+    expect(retyped.json.message).toMatch(/^type: 1 transfer is in flight at "qbt-cat"/);
+    // What leaves the transfers where they are is fine: a disable makes them wait.
+    expect(
+      (await call('PATCH', '/api/download-clients/qbt-cat', { enabled: false, position: 7 }))
+        .status,
+    ).toBe(200);
+    await soulspot.db.db
+      .updateTable('attempts')
+      .set({ state: 'succeeded' } as never)
+      .where('id', '=', attemptId)
+      .execute();
+    const later = await call('PATCH', '/api/download-clients/qbt-cat', {
+      settings: { category: 'elsewhere' },
+    });
+    expect(later.status).toBe(200);
+    await soulspot.db.db.deleteFrom('downloads').where('id', '=', download.id).execute();
+    expect((await call('DELETE', '/api/download-clients/qbt-cat')).status).toBe(204);
   });
 
   it('describes every route in the OpenAPI document', async () => {

@@ -208,6 +208,10 @@ async function migrate(db: Db, schema: string | undefined): Promise<void> {
     // Kysely looks for its bookkeeping tables in every schema unless told which one is ours.
     ...(schema ? { migrationTableSchema: schema } : {}),
     provider: { getMigrations: () => Promise.resolve(migrations) },
+    // Branches number their migrations in parallel, so one may land after a higher number has
+    // shipped (029_provider_configs after 030 and 031): it runs then instead of refusing to start.
+    // Each migration only adds its own tables and columns, so the order they run in is free.
+    allowUnorderedMigrations: true,
   });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {

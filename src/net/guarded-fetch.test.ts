@@ -78,4 +78,19 @@ describe('guardedFetch', () => {
     await expect(strict(`${base}/login`)).rejects.toThrow(/loopback/);
     expect(hits).toBe(before);
   });
+
+  it('never quotes the query (an API key) of the URL in a failure', async () => {
+    // A loopback port nothing listens on: a network failure about that URL.
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((r) => closed.close(() => r()));
+    const get = guardedFetch(lanAllowedPolicy(), { maxBytes: 1000, timeoutMs: 2000 });
+    const failure = await get(`http://127.0.0.1:${port}/api?mode=version&apikey=k%2By`).then(
+      () => null,
+      (error: Error) => error,
+    );
+    expect(failure?.message).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${port}/api\\?…: `));
+    expect(failure?.message).not.toContain('apikey');
+  });
 });

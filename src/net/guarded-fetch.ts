@@ -1,5 +1,5 @@
 import type { AddressPolicy } from './address-policy.js';
-import { safeFetch } from './safe-fetch.js';
+import { safeFetch, SafeFetchError } from './safe-fetch.js';
 
 /**
  * A `fetch` with safe-fetch's rules underneath (address policy checked on every resolved address
@@ -11,6 +11,9 @@ import { safeFetch } from './safe-fetch.js';
  * Only what the adapters use is carried: GET/POST, a string / URLSearchParams / FormData body,
  * plain headers, an abort signal. `redirect: 'error'` is kept as no redirects followed (the 3xx
  * comes back as it is, which the adapters treat as a failure).
+ *
+ * A failure never quotes a URL's query: SABnzbd's API key travels there (URL-encoded, so a scrub
+ * of the key as written misses it), and the adapters count on fetch's errors not naming the URL.
  */
 export function guardedFetch(
   policy: AddressPolicy,
@@ -39,6 +42,10 @@ export function guardedFetch(
       maxBytes: limits.maxBytes,
       timeoutMs: limits.timeoutMs,
       maxRedirects: init.redirect === 'error' ? 0 : 3,
+    }).catch((error: unknown) => {
+      if (error instanceof SafeFetchError)
+        throw new SafeFetchError(error.reason, withoutQueries(error.message));
+      throw error;
     });
     const out = new Headers();
     for (const [name, value] of Object.entries(answer.headers)) {
@@ -51,4 +58,12 @@ export function guardedFetch(
       headers: out,
     });
   };
+}
+
+/**
+ * Every URL's query and fragment in `text` left out: `http://h/api?apikey=…: refused` →
+ * `http://h/api?…: refused` (a colon or comma that ends the URL stays).
+ */
+export function withoutQueries(text: string): string {
+  return text.replace(/\b(https?:\/\/[^\s?#]*)[?#]\S*?(?=[:,;)]?(?:\s|$))/gi, '$1?…');
 }

@@ -53,7 +53,7 @@ export function createLiveSources(deps: {
     }
   };
 
-  const refresh = async (): Promise<void> => {
+  const readAndApply = async (): Promise<void> => {
     const rows = await deps.repo.list();
     const seen = JSON.stringify(rows);
     if (seen === last) return;
@@ -67,10 +67,24 @@ export function createLiveSources(deps: {
     last = seen;
   };
 
+  // One read-and-apply at a time, each reading after the one before has applied: a poll's read
+  // that started before a write and answered after it would otherwise apply the old table over
+  // the write's own refresh (a source just created gone from the set until the next poll).
+  let chain: Promise<void> = Promise.resolve();
+  let running = 0;
+  const refresh = (): Promise<void> => {
+    running++;
+    const run = chain.then(readAndApply, readAndApply).finally(() => running--);
+    chain = run.catch(() => undefined);
+    return run;
+  };
+
   return {
     refresh,
     start(): void {
       timer ??= setInterval(() => {
+        // A read still waiting (a slow database) is not joined by another each tick.
+        if (running > 0) return;
         refresh().catch((error: unknown) =>
           deps.log.warn({ error: String(error) }, 'could not read the sources'),
         );

@@ -47,17 +47,35 @@ export function createSourcesRepository(root: Db) {
         .executeTakeFirst();
       return Number(result.numInsertedOrUpdatedRows ?? 0n) === 1;
     },
-    /** false: no such row (removed meanwhile). */
+    /**
+     * Writes the row only if it is still the one read (its `updated_at`, which every write moves
+     * on): false when it was removed or changed meanwhile (by another request or process).
+     */
     async update(
       id: string,
+      readAt: number,
       fields: Pick<ProviderConfigRow, 'type' | 'settings' | 'enabled' | 'position' | 'updated_at'>,
     ): Promise<boolean> {
       const result = await db
         .updateTable('provider_configs')
         .set(fields)
         .where('id', '=', id)
+        .where('updated_at', '=', readAt)
         .executeTakeFirst();
       return Number(result.numUpdatedRows) === 1;
+    },
+    /**
+     * How many attempts may hold a transfer at client `id` now (pending or enqueued: the states a
+     * transfer is followed in, download.repository.ts OPEN_ATTEMPT_STATES).
+     */
+    async openTransfersAt(id: string): Promise<number> {
+      const row = await db
+        .selectFrom('attempts')
+        .select((eb) => eb.fn.countAll<number | string>().as('n'))
+        .where('provider', '=', id)
+        .where('state', 'in', ['pending', 'enqueued'])
+        .executeTakeFirst();
+      return Number(row?.n ?? 0);
     },
     /** false: no such row. */
     async remove(id: string): Promise<boolean> {

@@ -137,6 +137,88 @@ export function createSourcesService(deps: SourcesServiceDeps) {
       ? checkIndexer(id, type, enabled, settings)
       : checkClient(id, type, enabled, settings);
 
+  /** The indexers (the environment's and the API's) that send their releases to client `id`. */
+  const indexersOf = async (id: string): Promise<string[]> => {
+    const rows = (await repo.list()).filter((r) => r.role === 'indexer');
+    return [
+      ...envOf('indexer')
+        .filter((s) => s.clientId === id)
+        .map((s) => s.id),
+      ...rows.filter((r) => check(r, true).clientId === id).map((r) => r.id),
+    ];
+  };
+
+  /** One try of `update`: null when the row changed after it was read (removed: NotFoundError). */
+  const updateOnce = async (
+    role: Role,
+    id: string,
+    body: UpdateSourceBody,
+  ): Promise<SourceDto | null> => {
+    const row = await stored(role, id);
+    const type = body.type ?? row.type;
+    const storedSettings = JSON.parse(row.settings) as Record<string, unknown>;
+    const settings: Record<string, unknown> = { ...storedSettings, ...body.settings };
+    const secret = secretOf(type);
+    if (body.settings && body.settings[secret.field] === null) {
+      if (secret.required)
+        throw new SourceInputError(
+          `settings/${secret.field}: ${type} needs one; it cannot be cleared`,
+        );
+      settings[secret.field] = '';
+    }
+    const source = make(role, id, type, body.enabled ?? row.enabled === 1, settings);
+    const storedSecret = storedSettings[secretOf(row.type).field];
+    // A stored secret goes only to the server it was given for (as notifications' tokens do):
+    // a url moved to another origin without the secret given again would hand it to whoever
+    // runs the new server at the next request or test, which makes "write-only" a formality.
+    if (
+      typeof storedSecret === 'string' &&
+      storedSecret !== '' &&
+      body.settings?.[secret.field] === undefined &&
+      !sameOrigin(storedSettings.url, settings.url)
+    )
+      throw movedWithoutSecret(secret);
+    await checkClientOf(source);
+    // An indexer's releases must go to a client of its protocol (checkClientOf's rule, from the
+    // client's side): qBittorrent's settings pass NZBGet's schema, so a type change could move a
+    // client under its indexers to a daemon that cannot fetch what they find.
+    const before = role === 'client' ? check(row, true).protocol : source.protocol;
+    if (source.protocol !== before) {
+      const users = await indexersOf(id);
+      if (users.length > 0)
+        throw new ConflictError(
+          `type: indexers ${users.join(', ')} send ${before} releases to "${id}"; change or remove them first`,
+        );
+    }
+    // A client lists only its category's jobs (and a type is another daemon): a transfer in flight
+    // would read as missing under the new one, be dropped, and be fetched again beside the old.
+    if (role === 'client') {
+      const field =
+        source.type !== row.type
+          ? 'type'
+          : (storedSettings.category ?? null) !== (source.settings.category ?? null)
+            ? 'settings/category'
+            : null;
+      const open = field === null ? 0 : await repo.openTransfersAt(id);
+      if (open > 0)
+        throw new ConflictError(
+          `${field}: ${open === 1 ? '1 transfer is' : `${open} transfers are`} in flight at "${id}"; change it once ${open === 1 ? 'it is' : 'they are'} done or cancelled`,
+        );
+    }
+    deps.secret(source.secret);
+    const fields = {
+      type: source.type,
+      settings: JSON.stringify(source.settings),
+      enabled: source.enabled ? 1 : 0,
+      position: body.position ?? row.position,
+      // Strictly later than before: the other processes' poll compares rows, this keeps order.
+      updated_at: Math.max(deps.now(), row.updated_at + 1),
+    };
+    if (!(await repo.update(id, row.updated_at, fields))) return null;
+    await deps.applied();
+    return rowDto({ ...row, ...fields });
+  };
+
   return {
     async list(role: Role): Promise<{ items: SourceDto[] }> {
       const rows = (await repo.list()).filter((r) => r.role === role);
@@ -176,47 +258,24 @@ export function createSourcesService(deps: SourcesServiceDeps) {
       return rowDto(row);
     },
 
+    /**
+     * The change applied to the row as it is now: a write that finds the row changed since it was
+     * read (another request or process wrote it meanwhile) is made again on the new row, so
+     * neither change is lost.
+     */
     async update(role: Role, id: string, body: UpdateSourceBody): Promise<SourceDto> {
-      const row = await stored(role, id);
-      const type = body.type ?? row.type;
-      const settings = {
-        ...(JSON.parse(row.settings) as Record<string, unknown>),
-        ...body.settings,
-      };
-      const secret = secretOf(type);
-      if (body.settings && body.settings[secret.field] === null) {
-        if (secret.required)
-          throw new SourceInputError(
-            `settings/${secret.field}: ${type} needs one; it cannot be cleared`,
-          );
-        settings[secret.field] = '';
+      for (let tries = 1; ; tries++) {
+        const done = await updateOnce(role, id, body);
+        if (done) return done;
+        if (tries >= 5)
+          throw new ConflictError(`"${id}" keeps changing meanwhile; send the change again`);
       }
-      const source = make(role, id, type, body.enabled ?? row.enabled === 1, settings);
-      await checkClientOf(source);
-      deps.secret(source.secret);
-      const fields = {
-        type: source.type,
-        settings: JSON.stringify(source.settings),
-        enabled: source.enabled ? 1 : 0,
-        position: body.position ?? row.position,
-        // Strictly later than before: the other processes' poll compares rows, this keeps order.
-        updated_at: Math.max(deps.now(), row.updated_at + 1),
-      };
-      if (!(await repo.update(id, fields))) throw new NotFoundError(`Source ${id}`);
-      await deps.applied();
-      return rowDto({ ...row, ...fields });
     },
 
     async remove(role: Role, id: string): Promise<void> {
       await stored(role, id);
       if (role === 'client') {
-        const rows = (await repo.list()).filter((r) => r.role === 'indexer');
-        const users = [
-          ...envOf('indexer')
-            .filter((s) => s.clientId === id)
-            .map((s) => s.id),
-          ...rows.filter((r) => check(r, true).clientId === id).map((r) => r.id),
-        ];
+        const users = await indexersOf(id);
         if (users.length > 0)
           throw new ConflictError(
             `indexers ${users.join(', ')} use "${id}": change or remove them first`,
@@ -238,13 +297,26 @@ export function createSourcesService(deps: SourcesServiceDeps) {
       if (base) {
         const settings = { ...base.settings, ...body.settings };
         const secret = secretOf(body.type ?? base.type);
-        if (settings[secret.field] === null || settings[secret.field] === undefined)
-          settings[secret.field] = base.settings[secret.field] ?? '';
-        source = env
-          ? role === 'indexer'
-            ? checkIndexer(base.id, body.type ?? base.type, true, settings)
-            : checkClient(base.id, body.type ?? base.type, true, settings, { trusted: true })
-          : make(role, base.id, body.type ?? base.type, true, settings);
+        const given = body.settings?.[secret.field];
+        const storedSecret = base.settings[secretOf(base.type).field];
+        // The stored secret goes only to the server it was stored for (as a PATCH's rule):
+        // otherwise this endpoint would hand it to any url it is given.
+        if (
+          given === undefined &&
+          typeof storedSecret === 'string' &&
+          storedSecret !== '' &&
+          !sameOrigin(base.settings.url, settings.url)
+        )
+          throw movedWithoutSecret(secret);
+        // null: test without one (as a PATCH's null clears it).
+        if (given === null) settings[secret.field] = '';
+        // An environment client is the operator's (plain fetch) only at the url the operator
+        // wrote: one given here is the caller's, under the API's address rule.
+        const trusted = env !== undefined && settings.url === base.settings.url;
+        source =
+          role === 'client'
+            ? checkClient(base.id, body.type ?? base.type, true, settings, { trusted })
+            : checkIndexer(base.id, body.type ?? base.type, true, settings);
       } else {
         if (!body.type || !body.settings)
           throw new SourceInputError(
@@ -292,3 +364,20 @@ export function createSourcesService(deps: SourcesServiceDeps) {
 }
 
 export type SourcesService = ReturnType<typeof createSourcesService>;
+
+/** Whether two urls are on one server (scheme, host and port); anything unparsable is not. */
+export function sameOrigin(a: unknown, b: unknown): boolean {
+  if (typeof a !== 'string' || typeof b !== 'string') return false;
+  try {
+    return new URL(a).origin === new URL(b).origin;
+  } catch {
+    return false;
+  }
+}
+
+/** The 400 for a url moved to another server with the stored secret left to follow it. */
+function movedWithoutSecret(secret: { field: string; required: boolean }): SourceInputError {
+  return new SourceInputError(
+    `settings/${secret.field}: must be given again${secret.required ? '' : ' (or null)'} when url moves to another server`,
+  );
+}
