@@ -230,6 +230,12 @@ describe.each(testDialects())('sources API on %s', (dialect) => {
       expect(taken.status, id).toBe(409);
       expect(taken.json.message).toBe(`id: "${id}" is taken`);
     }
+    // No environment entry is called nzbget here; the name is kept for one all the same.
+    const kept = await call('POST', '/api/download-clients', { ...qbt(), id: 'nzbget' });
+    expect(kept.status).toBe(409);
+    expect(kept.json.message).toMatch(
+      /^id: "nzbget" is kept for a SOULSPOT_DOWNLOAD_CLIENTS entry/,
+    );
     const sab = await call('POST', '/api/download-clients', {
       id: 'sab',
       type: 'sabnzbd',

@@ -1,5 +1,6 @@
 import { ConflictError, NotFoundError } from '../downloads/downloads.errors.js';
 import { redactUrlCredentials } from '../log/redact.js';
+import { CLIENT_TYPES } from '../providers/client-types.js';
 import { createTorznabApi } from '../providers/torznab/torznab.api.js';
 import {
   checkClient,
@@ -236,6 +237,12 @@ export function createSourcesService(deps: SourcesServiceDeps) {
     async create(role: Role, body: CreateSourceBody): Promise<SourceDto> {
       const taken = deps.environment.some((s) => s.id === body.id) || body.id === 'slskd';
       if (taken || (await repo.get(body.id))) throw new ConflictError(`id: "${body.id}" is taken`);
+      // A client from SOULSPOT_DOWNLOAD_CLIENTS is named by its type: an API entry of that name
+      // would clash with one the operator adds there later.
+      if ((CLIENT_TYPES as readonly string[]).includes(body.id))
+        throw new ConflictError(
+          `id: "${body.id}" is kept for a SOULSPOT_DOWNLOAD_CLIENTS entry of that type; choose another`,
+        );
       const settings = { ...body.settings };
       const secret = secretOf(body.type);
       if (settings[secret.field] === undefined && !secret.required) settings[secret.field] = '';
