@@ -186,6 +186,50 @@ describe.each(testDialects())('album track commands (%s)', (dialect) => {
     expect(later.status).toBe(201);
   });
 
+  const albumsService = (repo: ReturnType<typeof createAlbumsRepository>) => {
+    const { soulspot } = server;
+    return createAlbumsService({
+      handle: soulspot.db,
+      repo,
+      tracker: createAlbumTracker({ repo, now: Date.now }),
+      downloadsRepo: createDownloadRepository(soulspot.db),
+      downloads: soulspot.downloads,
+      events: soulspot.events,
+      provider: soulspot.provider,
+      profiles: createQualityProfileService({
+        handle: soulspot.db,
+        now: Date.now,
+        events: soulspot.events,
+      }),
+      settings: soulspot.settings,
+      maxRetries: () => 1,
+      maxQueueSize: () => 0,
+      now: Date.now,
+      log: soulspot.log,
+      runner: { wake: () => undefined },
+    });
+  };
+
+  it("creates nothing when what the caller records in the album's transaction fails", async () => {
+    const albums = albumsService(createAlbumsRepository(server.soulspot.db.db));
+    let seenId = '';
+    await expect(
+      albums.create({ artist: 'Crash Test', album: 'Mid Write' }, (_tx, albumId) => {
+        seenId = albumId;
+        return Promise.reject(new Error('the process stopped here'));
+      }),
+    ).rejects.toThrow('the process stopped here');
+    expect(seenId).not.toBe('');
+    expect((await call('GET', `/api/albums/${seenId}`)).status).toBe(404);
+    // And with the record made, it is in the same commit: the album and what names it.
+    const made = await albums.create({ artist: 'Crash Test', album: 'Whole' }, async (tx, id) => {
+      expect(
+        await tx.selectFrom('albums').select('id').where('id', '=', id).execute(),
+      ).toHaveLength(1);
+    });
+    expect((await call('GET', `/api/albums/${made.id}`)).status).toBe(200);
+  });
+
   it('completes an album whose attached download completed during the accept', async () => {
     // An active download of the track, before any album.
     const single = await call<DownloadDto>('POST', '/api/downloads', {
@@ -209,26 +253,7 @@ describe.each(testDialects())('album track commands (%s)', (dialect) => {
         return base.attachTrack(downloadId, albumId, t, db);
       },
     };
-    const albums = createAlbumsService({
-      handle: soulspot.db,
-      repo,
-      tracker: createAlbumTracker({ repo, now: Date.now }),
-      downloadsRepo: createDownloadRepository(soulspot.db),
-      downloads: soulspot.downloads,
-      events: soulspot.events,
-      provider: soulspot.provider,
-      profiles: createQualityProfileService({
-        handle: soulspot.db,
-        now: Date.now,
-        events: soulspot.events,
-      }),
-      settings: soulspot.settings,
-      maxRetries: () => 1,
-      maxQueueSize: () => 0,
-      now: Date.now,
-      log: soulspot.log,
-      runner: { wake: () => undefined },
-    });
+    const albums = albumsService(repo);
     const album = await albums.create({
       artist: 'Race Test',
       album: 'Photo Finish',

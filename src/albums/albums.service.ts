@@ -1,6 +1,6 @@
 import { MAX_HAND_SEARCHES, createSearchSlots, type SearchSlots } from '../search/search-slots.js';
 import { randomUUID } from 'node:crypto';
-import type { DatabaseHandle } from '../db/database.js';
+import type { DatabaseHandle, Db } from '../db/database.js';
 import { createAcceptRepository } from '../downloads/accept.repository.js';
 import { dedupeKey, isActive, type DownloadStatus } from '../downloads/download.js';
 import { toDownloadDto } from '../downloads/download.dto.js';
@@ -134,7 +134,15 @@ export function createAlbumsService(deps: AlbumsServiceDeps) {
      * files; without one, the album alone, its tracks made from the folder found. A search slot
      * (shared with manual searches) is taken here: none free → 429, nothing written.
      */
-    async create(body: CreateAlbumRequest): Promise<AlbumDto> {
+    async create(
+      body: CreateAlbumRequest,
+      /**
+       * Runs in the album's own transaction, with its id: a caller that records what the album
+       * came from (a Lidarr grab, a wanted album) does so in the same commit, so a crash leaves
+       * both or neither, never an album its source does not know of (made again: a duplicate).
+       */
+      within?: (tx: Db, albumId: string) => Promise<void>,
+    ): Promise<AlbumDto> {
       const profileId = body.qualityProfileId ?? null;
       await checkProfiles(
         deps.profiles,
@@ -177,6 +185,7 @@ export function createAlbumsService(deps: AlbumsServiceDeps) {
               named_directory: body.folder?.directory ?? null,
             };
             await repo.insert(inserted, tx);
+            await within?.(tx, albumId);
             // The tracks wait for the folder search (or, after a crash, until its claim lapses).
             const rows = body.tracks
               ? trackRows(

@@ -1,5 +1,5 @@
 import type { Selectable } from 'kysely';
-import type { DatabaseHandle } from '../db/database.js';
+import type { DatabaseHandle, Db } from '../db/database.js';
 
 /** Migration 027's tables (the Lidarr feature's own; docs/schema.sql has them). */
 export type LidarrGrabsTable = {
@@ -77,8 +77,8 @@ export function createLidarrRepository(handle: DatabaseHandle) {
     },
 
     /** Sets the album a claimed grab became. 0 rows: the grab is gone (cannot happen but by hand). */
-    async setGrabAlbum(nzoId: string, albumId: string): Promise<void> {
-      await db
+    async setGrabAlbum(nzoId: string, albumId: string, tx?: Db): Promise<void> {
+      await (tx ? tx.withTables<LidarrTables>() : db)
         .updateTable('lidarr_grabs')
         .set({ album_id: albumId })
         .where('nzo_id', '=', nzoId)
@@ -199,8 +199,9 @@ export function createLidarrRepository(handle: DatabaseHandle) {
       lidarrAlbumId: number,
       patch: { state: WantedState; album_id?: string; error?: string | null },
       now: number,
+      tx?: Db,
     ): Promise<void> {
-      await db
+      await (tx ? tx.withTables<LidarrTables>() : db)
         .updateTable('lidarr_wanted')
         .set({ ...patch, updated_at: now })
         .where('lidarr_album_id', '=', lidarrAlbumId)

@@ -198,18 +198,20 @@ export function createSabService(deps: SabServiceDeps) {
         throw new SabError('The same NZB is being added by another request; try again');
       }
       try {
-        const album = await deps.albums.create({
-          artist: release.artist,
-          album: release.album,
-          ...(release.year ? { year: release.year } : {}),
-          // The folder Lidarr chose from the feed, not whichever folder ranks best now.
-          folder: {
-            ...(release.provider ? { provider: release.provider } : {}),
-            username: release.username,
-            directory: release.directory,
+        await deps.albums.create(
+          {
+            artist: release.artist,
+            album: release.album,
+            ...(release.year ? { year: release.year } : {}),
+            // The folder Lidarr chose from the feed, not whichever folder ranks best now.
+            folder: {
+              ...(release.provider ? { provider: release.provider } : {}),
+              username: release.username,
+              directory: release.directory,
+            },
           },
-        });
-        await repo.setGrabAlbum(nzoId, album.id);
+          (tx, albumId) => repo.setGrabAlbum(nzoId, albumId, tx),
+        );
       } catch (error) {
         // Nothing was queued: the claim goes, so Lidarr may send the same NZB again.
         await repo.dropGrab(nzoId);

@@ -110,7 +110,10 @@ export function createWantedSync(deps: WantedSyncDeps) {
     if (!request) throw new Error('Lidarr names no artist or title for it');
     for (;;) {
       try {
-        return await deps.albums.create(request);
+        // Queued in the album's own commit: a crash leaves the claim with its album or neither.
+        return await deps.albums.create(request, (tx, albumId) =>
+          repo.setWanted(album.id, { state: 'queued', album_id: albumId, error: null }, now(), tx),
+        );
       } catch (error) {
         if ((error as { statusCode?: number }).statusCode !== 429 || now() > deadline) throw error;
         await sleep(deps.slotRetryMs ?? 2_000);
@@ -138,12 +141,7 @@ export function createWantedSync(deps: WantedSyncDeps) {
       // before queueing the album: this run takes it over rather than leave it for ever.
       if (!claimed && !(await repo.retakeStaleWanted(album.id, t - RUN_STALE_MS, t))) continue;
       try {
-        const created = await accept(api, album, deadline);
-        await repo.setWanted(
-          album.id,
-          { state: 'queued', album_id: created.id, error: null },
-          now(),
-        );
+        await accept(api, album, deadline);
         run.queued++;
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);

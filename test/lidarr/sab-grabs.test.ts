@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AlbumDto } from '../../src/albums/albums.dto.js';
+import type { Db } from '../../src/db/database.js';
 import { NotFoundError } from '../../src/downloads/downloads.service.js';
 import { createLidarrRepository } from '../../src/lidarr/lidarr.repository.js';
 import { buildNzb, releaseKey, signRelease, type ReleaseIdentity } from '../../src/lidarr/nzb.js';
@@ -28,11 +29,15 @@ const RELEASE: ReleaseIdentity = {
 const token = signRelease(RELEASE, KEY);
 const NZB = buildNzb('Prism Avenue - Harbour Lights (2019) [FLAC]', token, 0);
 
-function fakeAlbums() {
+/** Albums as SoulSpot's service answers them; `within` runs on the test's database, as in its transaction. */
+function fakeAlbums(db: TestDb) {
   const made = new Map<string, AlbumDto>();
   return {
     made,
-    create: (body: { artist: string; album: string }) => {
+    create: async (
+      body: { artist: string; album: string },
+      within?: (tx: Db, albumId: string) => Promise<void>,
+    ) => {
       const dto = {
         id: randomUUID(),
         artist: body.artist,
@@ -44,8 +49,9 @@ function fakeAlbums() {
         updatedAt: new Date(0).toISOString(),
         completedAt: null,
       } as unknown as AlbumDto;
+      await within?.(db.db, dto.id);
       made.set(dto.id, dto);
-      return Promise.resolve(dto);
+      return dto;
     },
     get: (id: string) => {
       const dto = made.get(id);
@@ -78,7 +84,7 @@ describe.each(testDialects())('SABnzbd grabs (%s)', (dialect) => {
     });
 
   it('takes an NZB Lidarr removed before as a new grab, not the removed one again', async () => {
-    const albums = fakeAlbums();
+    const albums = fakeAlbums(db);
     const sab = sabWith(albums);
     const first = await sab.addFile(NZB, 'music', -100);
     const [firstId] = first.nzo_ids;
@@ -94,7 +100,7 @@ describe.each(testDialects())('SABnzbd grabs (%s)', (dialect) => {
     expect(queue.queue.slots.map((s) => s.nzo_id)).toEqual(again.nzo_ids);
   });
   it('takes over a claim a process left without its album (stopped mid-addfile)', async () => {
-    const albums = fakeAlbums();
+    const albums = fakeAlbums(db);
     const sab = sabWith(albums);
     // What a process that lost power after the claim and before the album leaves behind.
     await createLidarrRepository(db).claimGrab({
@@ -129,7 +135,7 @@ describe.each(testDialects())('SABnzbd grabs (%s)', (dialect) => {
   });
 
   it('answers a claim still being accepted with its nzo_id (a concurrent addfile)', async () => {
-    const albums = fakeAlbums();
+    const albums = fakeAlbums(db);
     const sab = sabWith(albums);
     await createLidarrRepository(db).claimGrab({
       nzo_id: 'SABnzbd_nzo_busy',
@@ -155,7 +161,7 @@ describe('the folder Lidarr is told to import', () => {
   it('is never the library itself or outside it (tracks filed under different folders)', async () => {
     const db = await freshDb('sqlite');
     try {
-      const albums = fakeAlbums();
+      const albums = fakeAlbums(db);
       const sab = createSabService({
         repo: createLidarrRepository(db),
         albums: albums as never,

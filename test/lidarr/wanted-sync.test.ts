@@ -5,6 +5,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SimUser } from '../../emulator/emulator.js';
 import type { AlbumDto } from '../../src/albums/albums.dto.js';
+import type { Db } from '../../src/db/database.js';
+
+/** What albums.create runs in the album's transaction (the sync records its claim there). */
+type Within = (tx: Db, albumId: string) => Promise<void>;
 import { createLidarrApi, lidarrAddressPolicy } from '../../src/lidarr/lidarr.api.js';
 import { createLidarrRepository } from '../../src/lidarr/lidarr.repository.js';
 import { createWantedSync } from '../../src/lidarr/wanted-sync.service.js';
@@ -187,10 +191,12 @@ describe.each(testDialects())('wanted-list sync de-duplication (%s)', (dialect) 
     try {
       const created: string[] = [];
       const albums = {
-        create: async (body: { artist: string; album: string }) => {
+        create: async (body: { artist: string; album: string }, within?: Within) => {
           await new Promise((r) => setTimeout(r, 20));
           created.push(body.album);
-          return { id: `00000000-0000-4000-8000-00000000000${created.length}` } as AlbumDto;
+          const id = `00000000-0000-4000-8000-00000000000${created.length}`;
+          await within?.(db.db, id);
+          return { id } as AlbumDto;
         },
         // Still downloading: the runs ask Lidarr for no import.
         get: () => Promise.resolve({ status: 'downloading', tracks: [] } as unknown as AlbumDto),
@@ -228,8 +234,11 @@ describe.each(testDialects())('wanted-list sync de-duplication (%s)', (dialect) 
     try {
       let clock = 1_900_000_000_000;
       const albums = {
-        create: (body: { album: string }) =>
-          Promise.resolve({ id: randomUUID(), album: body.album } as unknown as AlbumDto),
+        create: async (body: { album: string }, within?: Within) => {
+          const id = randomUUID();
+          await within?.(db.db, id);
+          return { id, album: body.album } as unknown as AlbumDto;
+        },
         get: () => Promise.resolve({ status: 'downloading', tracks: [] } as unknown as AlbumDto),
       };
       const make = () =>
@@ -294,9 +303,11 @@ describe.each(testDialects())('wanted-list sync de-duplication (%s)', (dialect) 
       let clock = 1_900_000_000_000;
       const created: string[] = [];
       const albums = {
-        create: (body: { album: string }) => {
+        create: async (body: { album: string }, within?: Within) => {
           created.push(body.album);
-          return Promise.resolve({ id: randomUUID() } as AlbumDto);
+          const id = randomUUID();
+          await within?.(db.db, id);
+          return { id } as AlbumDto;
         },
         get: () => Promise.resolve({ status: 'downloading', tracks: [] } as unknown as AlbumDto),
       };
