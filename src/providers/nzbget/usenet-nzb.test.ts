@@ -88,6 +88,17 @@ describe('prepareNzb', () => {
     expect(parseNzb(prepared.content).map((f) => f.name)).toEqual(['02 - Artist - Beta.flac']);
   });
 
+  it('a release that lists audio files, none the track, is refused before anything is fetched', () => {
+    expect(() => prepareNzb(album, { artist: 'Artist', title: 'Omega', album: 'Album' })).toThrow(
+      expect.objectContaining({
+        code: 'file_not_found',
+        message: expect.stringMatching(
+          /audio files of the NZB is the wanted track "Artist – Omega"/,
+        ),
+      }),
+    );
+  });
+
   it('a release whose files are not the track (archives) goes whole', () => {
     const rars = writeNzb([posted('release.part1.rar'), posted('release.part2.rar')]);
     expect(prepareNzb(rars, { artist: 'Artist', title: 'Beta' }).content).toBe(rars);

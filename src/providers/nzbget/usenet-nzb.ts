@@ -2,6 +2,7 @@ import { XMLParser } from 'fast-xml-parser';
 import type { AddressPolicy } from '../../net/address-policy.js';
 import { linkForMessages } from '../link-redaction.js';
 import { safeFetch, SafeFetchError } from '../../net/safe-fetch.js';
+import { DEFAULT_QUALITY_POLICY, extensionOf } from '../../matching/quality-policy.js';
 import { pickReleaseFile, type ReleaseFilePick } from '../../matching/release-files.js';
 import type { TrackTarget } from '../../matching/track-match.js';
 import { ProviderError, type EnqueueRequest } from '../provider.js';
@@ -137,6 +138,9 @@ export function buildNzb(files: readonly NzbFile[]): string {
   );
 }
 
+/** What counts as an audio file of a release (the matching's own list). */
+const AUDIO = new Set(DEFAULT_QUALITY_POLICY.allowedExtensions);
+
 export interface PreparedNzb {
   /** What the client is sent. */
   content: string;
@@ -149,14 +153,24 @@ export interface PreparedNzb {
  * The NZB to send: with a wanted track, the file `pickReleaseFile` chooses, alone. Not the .par2
  * set: it covers the whole release, so with the other files absent a client that verifies it
  * (SABnzbd always does) would call the job damaged, and it could not repair one file anyway;
- * without one, or when no listed file is the track (an archived release: .rar parts), the NZB whole.
+ * without one, or when its files are no audio at all (an archived release: .rar parts), the NZB
+ * whole. A release that lists audio files, none of them the track, does not have it: refused as
+ * `file_not_found` before a byte is fetched, as a torrent without the track is.
  */
 export function prepareNzb(content: string, want?: TrackTarget): PreparedNzb {
   const files = parseNzb(content);
   if (want === undefined) return { content, picked: null, files };
   const entries = files.map((f) => ({ path: f.name, size: f.size }));
   const picked = pickReleaseFile(entries, want);
-  if (picked === null) return { content, picked: null, files };
+  if (picked === null) {
+    const audio = files.filter((f) => AUDIO.has(extensionOf(f.name)));
+    if (audio.length > 0)
+      throw new ProviderError(
+        'file_not_found',
+        `None of the ${audio.length} audio files of the NZB is the wanted track "${want.artist} – ${want.title}"`,
+      );
+    return { content, picked: null, files };
+  }
   const kept = files.filter((f) => f.name === picked.entry.path);
   return { content: buildNzb(kept), picked, files };
 }
