@@ -310,7 +310,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     bus,
     now,
     // An entry names one of these (the API refuses others).
-    providers: provider.ids,
+    providers: () => provider.ids,
     // Getters: the blocklist reads these at each use, so a changed setting applies at once.
     settings: {
       get failureThreshold() {

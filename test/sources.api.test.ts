@@ -162,6 +162,19 @@ describe.each(testDialects())('sources API on %s', (dialect) => {
     });
   });
 
+  it('a client added through the API can be named in a blocklist entry at once', async () => {
+    const before = await call('POST', '/api/blocklist', { provider: 'qbt-lan', username: 'u' });
+    expect(before.status).toBe(400);
+    expect(before.json.message).toMatch(/^body\/provider: no provider "qbt-lan" is configured/);
+    expect((await call('POST', '/api/download-clients', qbt())).status).toBe(201);
+    const entry = await call('POST', '/api/blocklist', { provider: 'qbt-lan', username: 'u' });
+    expect(entry.status, JSON.stringify(entry.json)).toBe(201);
+    const listed = await call('GET', '/api/blocklist?provider=qbt-lan');
+    expect(listed.status).toBe(200);
+    expect(listed.json.items).toHaveLength(1);
+    expect((await call('DELETE', '/api/download-clients/qbt-lan')).status).toBe(204);
+  });
+
   it('creates, reads, changes and removes a client; the secret is write-only and kept', async () => {
     const created = await call('POST', '/api/download-clients', qbt());
     expect(created.status).toBe(201);

@@ -103,6 +103,15 @@ function hours(ms: number): string {
   return `${Number.isInteger(h) ? h : h.toFixed(2)} h`;
 }
 
+/** A request naming what cannot be (a provider not configured): the API answers 400. */
+export class BlocklistInputError extends Error {
+  readonly statusCode = 400;
+  constructor(message: string) {
+    super(message);
+    this.name = 'BlocklistInputError';
+  }
+}
+
 /**
  * The blocklist and the peers' track record. It learns only from `attempt.finished` events (the
  * pipeline never calls it); the pipeline asks it for a `sourceFilter` before each ranking.
@@ -113,11 +122,24 @@ export function createBlocklistService(deps: {
   now: () => number;
   settings: BlocklistSettings;
   log?: { warn(obj: object, msg?: string): void };
-  /** The provider ids an entry may name (the configured providers); absent: slskd only. */
-  providers?: readonly ProviderId[];
+  /**
+   * The provider ids an entry may name (the configured providers, read at each use: sources
+   * added through the API count at once); absent: slskd only.
+   */
+  providers?: readonly ProviderId[] | (() => readonly ProviderId[]);
 }) {
   const { handle, bus, now, settings, log } = deps;
-  const providers: readonly ProviderId[] = deps.providers?.length ? deps.providers : [SLSKD];
+  const providers = (): readonly ProviderId[] => {
+    const ids = typeof deps.providers === 'function' ? deps.providers() : deps.providers;
+    return ids?.length ? ids : [SLSKD];
+  };
+  /** A provider the request names must be one configured now: a 400 naming the field. */
+  const checkProvider = (id: ProviderId | undefined, field: string): void => {
+    if (id !== undefined && !providers().includes(id))
+      throw new BlocklistInputError(
+        `${field}: no provider "${id}" is configured (configured: ${providers().join(', ')})`,
+      );
+  };
   const entries = createBlocklistRepository(handle);
   const stats = createPeerStatsRepository(handle);
 
@@ -180,10 +202,11 @@ export function createBlocklistService(deps: {
   }
 
   const service = {
-    /** The provider ids an entry may name; the API validates `provider` against them. */
+    /** The provider ids an entry may name now. */
     providers,
 
     async list(filter: { provider?: ProviderId } = {}): Promise<BlocklistEntryDto[]> {
+      checkProvider(filter.provider, 'querystring/provider');
       return (await entries.listActive(now(), filter.provider)).map(toBlocklistEntryDto);
     },
 
@@ -192,6 +215,7 @@ export function createBlocklistService(deps: {
      * expiry (`created` false). Race-safe without a transaction: the unique index decides.
      */
     async add(input: AddBlocklistEntry): Promise<{ entry: BlocklistEntryDto; created: boolean }> {
+      checkProvider(input.provider, 'body/provider');
       const filename = input.filename ?? WHOLE_USER;
       const source: SourceRef = { provider: input.provider ?? SLSKD, username: input.username };
       for (let tries = 0; tries < 3; tries++) {

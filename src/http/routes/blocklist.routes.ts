@@ -2,23 +2,29 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { BlocklistEntrySchema } from '../../blocklist/blocklist.dto.js';
 import type { BlocklistService } from '../../blocklist/blocklist.service.js';
-import { SLSKD } from '../../providers/release.js';
 import { ErrorBody, IdParams, Text } from '../schemas.js';
 
-/** One of the provider ids SoulSpot is configured with (a 400 naming the field otherwise). */
-const providerId = (providers: readonly string[]) =>
-  Type.Union(providers.map((p) => Type.Literal(p)));
+/**
+ * A provider id: its shape here, whether it is configured in the service (sources come and go
+ * while SoulSpot runs, so the list cannot be fixed in a schema at start).
+ */
+const providerId = () =>
+  Text({
+    minLength: 1,
+    maxLength: 50,
+    description: 'a configured provider id (slskd, a download client, a torznab:<id> indexer)',
+  });
 
 /**
  * Unknown fields are rejected so a typo ("expiresInDay") is a 400, not a silent permanent block.
  * (username, filename) is the entry of a unique index, and PostgreSQL refuses a btree entry over
  * 2704 bytes: 100 + 500 code points are at most 2.4 KB of UTF-8. Soulseek names are far shorter.
  */
-export const addBlocklistBody = (providers: readonly string[]) =>
+export const addBlocklistBody = () =>
   Type.Object(
     {
       /** Absent: slskd (a Soulseek peer). One of the configured providers. */
-      provider: Type.Optional(providerId(providers)),
+      provider: Type.Optional(providerId()),
       username: Text({ minLength: 1, maxLength: 100, nonBlank: true }),
       /** Absent or null: every file of the user. */
       filename: Type.Optional(
@@ -37,18 +43,14 @@ export const addBlocklistBody = (providers: readonly string[]) =>
 const errors = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody };
 
 export const blocklistRoutes =
-  (deps: {
-    /** `providers` absent (tests of other routes hand in a stub): slskd only. */
-    blocklist: Omit<BlocklistService, 'providers'> & { providers?: readonly string[] };
-  }): FastifyPluginAsyncTypebox =>
+  (deps: { blocklist: Omit<BlocklistService, 'providers'> }): FastifyPluginAsyncTypebox =>
   async (app) => {
-    const providers = deps.blocklist.providers ?? [SLSKD];
     app.get(
       '/api/blocklist',
       {
         schema: {
           summary: 'Blocked sources in force, newest first (`?provider=` for one provider)',
-          querystring: Type.Object({ provider: Type.Optional(providerId(providers)) }),
+          querystring: Type.Object({ provider: Type.Optional(providerId()) }),
           response: { 200: Type.Object({ items: Type.Array(BlocklistEntrySchema) }), ...errors },
         },
       },
@@ -61,7 +63,7 @@ export const blocklistRoutes =
         schema: {
           summary:
             'Block a user (no filename) or one file of a user; for a source already listed, updates its reason and expiry',
-          body: addBlocklistBody(providers),
+          body: addBlocklistBody(),
           response: { 201: BlocklistEntrySchema, 200: BlocklistEntrySchema, ...errors },
         },
       },
