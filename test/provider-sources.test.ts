@@ -50,6 +50,7 @@ describe.each(testDialects())('sources per provider on %s', (dialect) => {
       bus: createEventBus(),
       now: () => T0,
       settings: { failureThreshold: 2, windowMs: DAY, blockMs: 7 * DAY },
+      providers: ['slskd', 'qbittorrent', 'sabnzbd'],
     });
   });
   afterEach(async () => {
@@ -180,6 +181,11 @@ describe.each(testDialects())('sources per provider on %s', (dialect) => {
   it('adds a manual entry for the provider named, slskd when none is', async () => {
     const plain = await blocklist.add({ username: 'carol' });
     const other = await blocklist.add({ provider: 'sabnzbd', username: 'carol' });
+    // A provider not configured is refused, naming the field.
+    await expect(blocklist.add({ provider: 'nzbget', username: 'carol' })).rejects.toMatchObject({
+      statusCode: 400,
+      message: expect.stringMatching(/^body\/provider: no provider "nzbget"/),
+    });
     expect(plain.created && other.created).toBe(true);
     expect(plain.entry.id).not.toBe(other.entry.id);
     const again = await blocklist.add({ username: 'carol', reason: 'again' });
