@@ -200,8 +200,9 @@ describe.each(testDialects())('sources per provider on %s', (dialect) => {
     expect(await isBlocked(title)).toBe(false);
     expect(await db.db.selectFrom('blocklist').selectAll().execute()).toEqual([]);
     // Nor is the indexer blamed for a release being a single.
-    expect((await blocklist.sourceFilter([source])).peerRecord('local-indexer', 'qbittorrent'))
-      .toEqual({ successes: 0, failures: 0 });
+    expect(
+      (await blocklist.sourceFilter([source])).peerRecord('local-indexer', 'qbittorrent'),
+    ).toEqual({ successes: 0, failures: 0 });
     // A release the indexer no longer has (HTTP 404), or whose NZB lost articles, is blocked.
     await blocklist.record(
       finished('qbittorrent', 'local-indexer', {
