@@ -178,6 +178,48 @@ describe.each(testDialects())('sources per provider on %s', (dialect) => {
     });
   });
 
+  it('a release without one album track is not blocked for the others; a bad release still is', async () => {
+    const source = { provider: 'qbittorrent', username: 'local-indexer' };
+    const title = 'Artist - Album - Second Song [FLAC]';
+    const isBlocked = async (filename: string) =>
+      (await blocklist.sourceFilter([source])).isBlocked({ ...source, filename });
+    // Three tracks of an album try a release that holds only one other track: each is turned
+    // away for itself, and the release stays open to the track it does hold.
+    for (const [i, downloadId] of ['track-1', 'track-3', 'track-4'].entries()) {
+      await blocklist.record(
+        finished('qbittorrent', 'local-indexer', {
+          downloadId,
+          filename: title,
+          release: true,
+          errorCode: 'track_not_in_release',
+          errorMessage: 'None of the 1 files of the torrent is the wanted track',
+          at: T0 + i,
+        }),
+      );
+    }
+    expect(await isBlocked(title)).toBe(false);
+    expect(await db.db.selectFrom('blocklist').selectAll().execute()).toEqual([]);
+    // Nor is the indexer blamed for a release being a single.
+    expect(
+      (await blocklist.sourceFilter([source])).peerRecord('local-indexer', 'qbittorrent'),
+    ).toEqual({ successes: 0, failures: 0 });
+    // A release the indexer no longer has (HTTP 404), or whose NZB lost articles, is blocked.
+    await blocklist.record(
+      finished('qbittorrent', 'local-indexer', {
+        filename: 'Artist - Gone [FLAC]',
+        release: true,
+        errorCode: 'file_not_found',
+        at: T0 + 5,
+      }),
+    );
+    expect(await isBlocked('Artist - Gone [FLAC]')).toBe(true);
+    expect(await isBlocked(title)).toBe(false);
+    // A Soulseek peer that stopped sharing a file: that file is blocked, as always.
+    await blocklist.record(finished('slskd', 'peer', { errorCode: 'file_not_found', at: T0 + 6 }));
+    const peer = await blocklist.sourceFilter([{ provider: 'slskd', username: 'peer' }]);
+    expect(peer.isBlocked({ provider: 'slskd', username: 'peer', filename: FILE })).toBe(true);
+  });
+
   it('adds a manual entry for the provider named, slskd when none is', async () => {
     const plain = await blocklist.add({ username: 'carol' });
     const other = await blocklist.add({ provider: 'sabnzbd', username: 'carol' });

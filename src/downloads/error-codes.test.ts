@@ -18,6 +18,7 @@ describe('error policies', () => {
     ['timeout', false, true, true, 'count', false],
     ['file_not_found', false, true, false, 'file', false],
     ['invalid_file', false, true, false, 'file', false],
+    ['track_not_in_release', false, true, false, 'none', false],
     ['user_blocked', false, true, false, 'user', false],
     ['disk_full', false, false, true, 'none', true],
     ['permission_denied', false, false, true, 'none', true],

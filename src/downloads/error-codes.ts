@@ -16,6 +16,7 @@ export const ERROR_CODES = [
   'transfer_failed',
   'queue_timeout',
   'file_not_found',
+  'track_not_in_release',
   'user_blocked',
   'invalid_file',
   'disk_full',
@@ -79,6 +80,12 @@ export const ERROR_POLICIES: Record<ErrorCode, ErrorPolicy> = {
   queue_timeout: policy({}),
   // The peer does not share it (any more): asking again is pointless.
   file_not_found: policy({ sourceRetryable: false, block: 'file' }),
+  // An indexer's release (a single, a partial album) holds no file that is this track. Nothing is
+  // wrong with the release: it may hold the album's other tracks, so it is ruled out for this
+  // download only (album-release.ts drops it from this download's later rankings), never blocked
+  // and never counted against the indexer. A release that is bad itself (gone from the indexer,
+  // missing articles, corrupt) fails with file_not_found or invalid_file and is blocked.
+  track_not_in_release: policy({ sourceRetryable: false, block: 'none' }),
   // The peer banned us.
   user_blocked: policy({ sourceRetryable: false, block: 'user' }),
   // A corrupt, truncated or wrong file: the same file would fail again.

@@ -14,6 +14,7 @@ import { SLSKD, sourcesOf, type ProviderId } from '../providers/release.js';
 import { LeaseLostError } from '../queue/queue.repository.js';
 import { errorPolicy } from './error-codes.js';
 import { indexerNow, indexerOrder, moveToNextIndexer } from './provider-fallback.js';
+import { followSiblings } from './album-release.step.js';
 import type { JobContext, SourcePolicy } from './download.job.js';
 import type { DownloadRow } from './download.repository.js';
 
@@ -230,11 +231,11 @@ export async function searchStep(ctx: JobContext): Promise<boolean> {
     // Only indexers before this one in this round have a story to keep: at the first, what is
     // stored is an earlier round's (kept through a retry backoff to explain it).
     const earlier = current === order[0] ? undefined : readCandidates(ctx.row.candidates)?.earlier;
-    const stored: StoredCandidates = {
+    const stored = await followAlbum(ctx, {
       ...ranked,
       ...(order.length > 1 || current !== SLSKD ? { provider: current } : {}),
       ...(earlier ? { earlier } : {}),
-    };
+    });
     void indexer.deleteSearch(searchId).catch(() => undefined);
     if (stored.ranked.length > 0) {
       await ctx.save({ candidates: JSON.stringify(stored) });
@@ -247,6 +248,32 @@ export async function searchStep(ctx: JobContext): Promise<boolean> {
       query_index: index + 1,
     });
   }
+}
+
+/** The note on a release put first because the album's other tracks fetch from it. */
+export const ALBUM_RELEASE_NOTE = "the album's other tracks fetch from this release";
+
+/** The stored candidates after followSiblings: the preferred ones noted, the dropped rejected. */
+async function followAlbum(ctx: JobContext, stored: StoredCandidates): Promise<StoredCandidates> {
+  const followed = await followSiblings(ctx, stored.ranked);
+  if (!followed || (followed.preferred.length === 0 && followed.dropped.length === 0))
+    return stored;
+  const preferred = new Set(followed.preferred);
+  return {
+    ...stored,
+    ranked: followed.ranked.map((r) =>
+      preferred.has(r) ? { ...r, notes: [ALBUM_RELEASE_NOTE, ...r.notes] } : r,
+    ),
+    rejected: [
+      ...followed.dropped.map((r) => ({
+        candidate: r.candidate,
+        reason: 'track not in release: an earlier attempt found this release without it',
+      })),
+      ...stored.rejected,
+    ].slice(0, MAX_REJECTED_KEPT),
+    rankedTotal: (stored.rankedTotal ?? stored.ranked.length) - followed.dropped.length,
+    rejectedTotal: (stored.rejectedTotal ?? stored.rejected.length) + followed.dropped.length,
+  };
 }
 
 /** Why the download left an indexer whose every query found nothing acceptable. */

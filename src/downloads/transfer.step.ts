@@ -3,6 +3,7 @@ import { qualityTier } from '../matching/quality-policy.js';
 import { ProviderError, type TransferStatus } from '../providers/provider.js';
 import { clientFor } from '../providers/provider-set.js';
 import { sourcesOf } from '../providers/release.js';
+import { followSiblings } from './album-release.step.js';
 import { cancelUnlessFollowed, enqueueRequestOf } from './attempt-transfer.js';
 import { LeaseLostError } from '../queue/queue.repository.js';
 import type { JobContext } from './download.job.js';
@@ -97,7 +98,8 @@ async function startNextAttempt(ctx: JobContext): Promise<AttemptRow | undefined
   const { repo, queue, config, settings, now } = ctx.deps;
   const stored = readCandidates(ctx.row.candidates);
   for (;;) {
-    const attempts = (await repo.attemptsFor([ctx.row.id])).filter(
+    const all = await repo.attemptsFor([ctx.row.id]);
+    const attempts = all.filter(
       // A source whose transfer a pause or schedule stopped (attempt `cancelled`) was not tried
       // and failed: it is the one to enqueue again.
       (a) => a.round === ctx.row.retry_count && a.state !== 'cancelled',
@@ -110,7 +112,15 @@ async function startNextAttempt(ctx: JobContext): Promise<AttemptRow | undefined
     const filter = ctx.deps.sources
       ? await ctx.deps.sources.sourceFilter(sourcesOf(notTried.map((r) => r.candidate)))
       : null;
-    const untried = filter ? notTried.filter((r) => !filter.isBlocked(r.candidate)) : notTried;
+    let untried = filter ? notTried.filter((r) => !filter.isBlocked(r.candidate)) : notTried;
+    // An album track takes the release its siblings fetch from, read now rather than at the
+    // ranking: the first track to pick decides and the later ones follow. Two tracks that pick
+    // at the same moment (neither sees the other's attempt row yet) may take different releases:
+    // both proceed, each fetching only its own track's file under its own attempt, so no track is
+    // lost or fetched twice; the tracks after them follow the one picked first
+    // (albumReleaseOrder). A release this track found without it is out, in every round.
+    if (!pendingPick(stored))
+      untried = (await followSiblings(ctx, untried, all))?.ranked ?? untried;
     if (untried.length === 0 && stored?.pinned && !pendingPick(stored)) {
       // The album folder's file failed (or its peer is blocked now): the track is filled from
       // another source by the normal search, now and in this round, so the failed file stays

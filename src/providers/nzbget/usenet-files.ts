@@ -101,8 +101,9 @@ export async function finishedFile(request: FinishedFileRequest): Promise<string
   }
   if (chosen === null) {
     if ((request.waitedMs ?? 0) < SETTLE_MS) return null;
+    // An archived release unpacked without this track: not damaged, just not this track's.
     throw new ProviderError(
-      'invalid_file',
+      'track_not_in_release',
       `${request.provider}'s finished job holds no file that is the wanted track (${entries.length} files)`,
       undefined,
       request.provider,

@@ -91,7 +91,7 @@ describe('prepareNzb', () => {
   it('a release that lists audio files, none the track, is refused before anything is fetched', () => {
     expect(() => prepareNzb(album, { artist: 'Artist', title: 'Omega', album: 'Album' })).toThrow(
       expect.objectContaining({
-        code: 'file_not_found',
+        code: 'track_not_in_release',
         message: expect.stringMatching(
           /audio files of the NZB is the wanted track "Artist – Omega"/,
         ),

@@ -155,7 +155,8 @@ export interface PreparedNzb {
  * (SABnzbd always does) would call the job damaged, and it could not repair one file anyway;
  * without one, or when its files are no audio at all (an archived release: .rar parts), the NZB
  * whole. A release that lists audio files, none of them the track, does not have it: refused as
- * `file_not_found` before a byte is fetched, as a torrent without the track is.
+ * `track_not_in_release` before a byte is fetched, as a torrent without the track is (ruled out
+ * for this track only: it may hold the album's others).
  */
 export function prepareNzb(content: string, want?: TrackTarget): PreparedNzb {
   const files = parseNzb(content);
@@ -166,7 +167,7 @@ export function prepareNzb(content: string, want?: TrackTarget): PreparedNzb {
     const audio = files.filter((f) => AUDIO.has(extensionOf(f.name)));
     if (audio.length > 0)
       throw new ProviderError(
-        'file_not_found',
+        'track_not_in_release',
         `None of the ${audio.length} audio files of the NZB is the wanted track "${want.artist} – ${want.title}"`,
       );
     return { content, picked: null, files };

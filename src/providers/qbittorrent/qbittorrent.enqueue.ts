@@ -140,8 +140,10 @@ export function createEnqueuer(deps: EnqueueDeps) {
     if (!pick) {
       if (fresh) await api.delete(hash, true);
       else await api.removeTags(hash, [wantTag(want)]);
+      // The torrent is fine, it just is not this track's (a single, another part of the album):
+      // not file_not_found, which would block it for the album's other tracks.
       throw new ProviderError(
-        'file_not_found',
+        'track_not_in_release',
         `None of the ${files.length} files of the torrent is the wanted track "${target.artist} – ${target.title}"`,
       );
     }

@@ -353,12 +353,12 @@ describe('qBittorrent provider (real daemons)', () => {
     expect(await priorities(infoHash)).toEqual([1, 0, 0]);
   });
 
-  it('a torrent without the wanted track: file_not_found, and nothing left in qBittorrent', async () => {
+  it('a torrent without the wanted track: track_not_in_release, and nothing left in qBittorrent', async () => {
     const client = provider();
     const req = request('unseeded', { want: { artist: 'Nobody', title: 'Missing Song' } });
     const error = await client.enqueue(req).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ProviderError);
-    expect(error).toMatchObject({ code: 'file_not_found' });
+    expect(error).toMatchObject({ code: 'track_not_in_release' });
     expect((error as Error).message).toMatch(
       /None of the 3 files of the torrent is the wanted track "Nobody – Missing Song"/,
     );
