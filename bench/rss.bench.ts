@@ -11,7 +11,7 @@ import { API_KEY, SLSKD_KEY } from './setup.js';
 const SEEDED = 100_000;
 /** The V8 flags `npm start` runs SoulSpot with (package.json; README, "Running"). */
 const NODE_FLAGS = (
-  process.env.RSS_NODE_FLAGS ?? '--max-semi-space-size=4 --heap-growing-percent=30'
+  process.env.RSS_NODE_FLAGS ?? '--max-semi-space-size=4 --heap-growing-percent=30 --liftoff-only'
 )
   .split(' ')
   .filter(Boolean);
