@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createEmulator } from '../emulator/emulator.js';
@@ -11,7 +11,7 @@ import { API_KEY, SLSKD_KEY } from './setup.js';
 const SEEDED = 100_000;
 /** The V8 flags `npm start` runs SoulSpot with (package.json; README, "Running"). */
 const NODE_FLAGS = (
-  process.env.RSS_NODE_FLAGS ?? '--max-semi-space-size=4 --heap-growing-percent=30'
+  process.env.RSS_NODE_FLAGS ?? '--max-semi-space-size=4 --heap-growing-percent=30 --liftoff-only'
 )
   .split(' ')
   .filter(Boolean);
@@ -42,8 +42,8 @@ function memory(pid: number): { rss: number; hwm: number } {
 
 /**
  * SoulSpot's own RSS, apart from the bench and the emulator (the queue bench's figure is the whole
- * bench process): SoulSpot runs as a child process (src/server.ts under tsx, or the `npm run build`
- * output when it is there) on a SQLite database holding 100,000 downloads, and is driven through
+ * bench process): SoulSpot runs as a child process (as `npm start` runs it, and from source under
+ * tsx for comparison) on a SQLite database holding 100,000 downloads, and is driven through
  * HTTP: list pages, filtered lists, a bulk add of 10,000 and a batch cancel of them. The queue is
  * paused first, so the figure is the API's and the database's, not searches'.
  */
@@ -83,12 +83,13 @@ export async function rssBench(): Promise<RssFigure[]> {
   await seedDb.close();
 
   const repo = path.resolve(import.meta.dirname, '..');
-  const compiled = path.join(repo, 'dist', 'src', 'server.js');
+  // What `npm start` runs (the compiled server, built first when out of date: the build is a
+  // child process of its own, so it is not in the figure), and, beside it, the sources under tsx.
+  const { ensureServerBuild } = await import('../scripts/server-build.js');
+  ensureServerBuild(repo);
   const runtimes: Array<[string, string[]]> = [
-    ['tsx (npm start)', [...NODE_FLAGS, '--import', 'tsx', path.join(repo, 'src', 'server.ts')]],
-    ...(existsSync(compiled)
-      ? ([['compiled (npm run build)', [...NODE_FLAGS, compiled]]] as Array<[string, string[]]>)
-      : []),
+    ['npm start (compiled)', [...NODE_FLAGS, path.join(repo, 'scripts', 'start.js')]],
+    ['from source (tsx)', [...NODE_FLAGS, '--import', 'tsx', path.join(repo, 'src', 'server.ts')]],
   ];
   const figures: RssFigure[] = [];
   let round = 0;
@@ -185,7 +186,7 @@ async function drive(
     'peak RSS (VmHWM)': `${hwm.toFixed(0)} MB`,
     'steady RSS': `${rss.toFixed(0)} MB`,
     'RSS at ready': `${atReady.toFixed(0)} MB`,
-    target: '< 200 MB',
-    pass: hwm < 200 ? 'pass' : 'FAIL',
+    target: runtime.startsWith('npm start') ? '< 200 MB' : '(for comparison)',
+    pass: runtime.startsWith('npm start') ? (hwm < 200 ? 'pass' : 'FAIL') : '',
   };
 }

@@ -15,7 +15,7 @@ import {
 } from './files.js';
 import { ApiError, newGuid, now } from './format.js';
 import { notePeaks } from './peaks.js';
-import type { PeerFile } from './peers.js';
+import type { PeerFile, ResolvedBehaviour } from './peers.js';
 import type { BatchRecord, TransferRecord, TransferState } from './state.js';
 import { addEvent, isCompleted, remoteDirectory, transferJson } from './state.js';
 
@@ -33,6 +33,18 @@ interface Sim {
 }
 
 type Outcome = 'done' | 'retry';
+
+/**
+ * How long until the next chunk: a tick, or less when the rest of the file arrives sooner. A real
+ * transfer is a stream; its last bytes land when the speed says, not at the next tick, and a
+ * client that predicts the end from bytes and speed (as SoulSpot's transfer monitor does) would
+ * otherwise be up to a tick early every time.
+ */
+function tickFor(t: TransferRecord, b: ResolvedBehaviour, tickMs: number): number {
+  const rest = Math.max(0, t.size - t.bytesTransferred);
+  if (b.stallAfterBytes !== undefined && t.bytesTransferred >= b.stallAfterBytes) return tickMs;
+  return Math.min(tickMs, Math.max(1, Math.ceil((rest * 1000) / Math.max(1, b.uploadSpeed))));
+}
 
 const basenameOf = (t: TransferRecord): string => remoteSegments(t.filename).at(-1) ?? '_';
 
@@ -228,7 +240,7 @@ export class TransferEngine {
       let movedAt = t.startedAt;
       let sent = 0; // this attempt
       while (t.bytesTransferred < t.size) {
-        await sleep(options.tickMs, undefined, { signal });
+        await sleep(tickFor(t, peers.behaviour(t.username), options.tickMs), undefined, { signal });
         const b = peers.behaviour(t.username);
         if (b.offline) return this.fail(t, 'Completed, Errored', 'Remote connection closed');
         const at = now();

@@ -144,8 +144,13 @@ export interface StartOptions {
   logDestination?: DestinationStream;
 }
 
-/** `web/dist` beside `src/` (running from source) or `dist/` (built): both sit at the repository root. */
-const DEFAULT_WEB_DIST = fileURLToPath(new URL('../web/dist', import.meta.url));
+/**
+ * The repository's `web/dist`: this module is `src/main.ts` from source and `dist/src/main.js`
+ * built (`npm start`), one folder deeper.
+ */
+const DEFAULT_WEB_DIST = fileURLToPath(
+  new URL(import.meta.url.endsWith('.ts') ? '../web/dist' : '../../web/dist', import.meta.url),
+);
 
 /** Statuses of a download whose lease was given back: a slot may be free, work may be due. */
 // `processing`: a transfer done there gave its transfer slot back and has a filing to claim.

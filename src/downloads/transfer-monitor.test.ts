@@ -5,7 +5,11 @@ import {
   createTransferMonitor,
   earlyCycleAt,
   endingWithin,
+  BYTES_SAVED_EVERY_MS,
+  END_MARGIN_MS,
+  LOOKS_PER_COUNT,
   minCycleGapMs,
+  movingEndAt,
   predictedEnd,
 } from './transfer-monitor.js';
 import { createProviderSet } from '../providers/provider-set.js';
@@ -64,9 +68,9 @@ describe('earlyCycleAt', () => {
   const at = 10_000;
   const followed = new Set(['a', 'b']);
   it('is just after the soonest predicted end of a moving transfer, when before the regular cycle', () => {
-    // 100 bytes left at 1000 B/s: ends 100 ms after the read; looked at 15 ms after that.
+    // 100 bytes left at 1000 B/s: ends 100 ms after the read; looked at a margin after that.
     const list = [t('a', 'in_progress', 900, 1000), t('b', 'in_progress', 0, 1000)];
-    expect(earlyCycleAt(list, at, followed, at + 2000, 25)).toBe(at + 115);
+    expect(earlyCycleAt(list, at, followed, at + 2000, 25)).toBe(at + 100 + END_MARGIN_MS);
   });
   it('is null when the end comes at or after the regular cycle anyway', () => {
     const list = [t('a', 'in_progress', 0, 1000)];
@@ -93,13 +97,43 @@ describe('earlyCycleAt', () => {
   });
 });
 
+describe('movingEndAt: a byte count saved a while before the list was read', () => {
+  const at = 10_000;
+  // 1000 bytes at 1000 B/s, 400 of them counted: 600 ms left if the count is as old as the read.
+  const moving = (startedAt?: number): TransferStatus => ({
+    ...t('a', 'in_progress', 400, 1000),
+    ...(startedAt === undefined ? {} : { startedAt }),
+  });
+  it('is bytes left at the speed from the read when the daemon gives no start', () => {
+    expect(movingEndAt(moving(), at)).toBe(at + 600);
+  });
+  it('dates the count by its start and speed: a count saved 200 ms before the read ends 200 ms sooner', () => {
+    // Started 600 ms before the read: 400 bytes at 1000 B/s were counted 200 ms before it.
+    expect(movingEndAt(moving(at - 600), at)).toBe(at + 400);
+  });
+  it('never later than the read says (a start that is late on our clock)', () => {
+    expect(movingEndAt(moving(at), at)).toBe(at + 600);
+  });
+  it('never sooner than the count can be old (a daemon clock far behind ours)', () => {
+    expect(movingEndAt(moving(at - 60_000), at)).toBe(at + 600 - BYTES_SAVED_EVERY_MS);
+  });
+  it('moves the early look to the dated end', () => {
+    const list = [moving(at - 600)];
+    expect(earlyCycleAt(list, at, new Set(['a']), at + 2000, 25)).toBe(at + 400 + END_MARGIN_MS);
+  });
+});
+
 describe('early looks at a transfer stuck near its end', () => {
-  it('skips a transfer whose bytes have not moved since its last early look', () => {
+  it('looks twice at a byte count (the end a little after its prediction), then waits for it to move', () => {
     const stuck = [t('a', 'in_progress', 999, 100)];
-    expect(earlyCycleAt(stuck, 0, new Set(['a']), 1000, 25)).toBe(25);
-    expect(earlyCycleAt(stuck, 0, new Set(['a']), 1000, 25, new Map([['a', 999]]))).toBeNull();
+    const a = new Set(['a']);
+    expect(earlyCycleAt(stuck, 0, a, 1000, 25)).toBe(25);
+    const once = new Map([['a', { bytes: 999, looks: 1 }]]);
+    expect(earlyCycleAt(stuck, 100, a, 1000, 25, once)).toBe(125);
+    const twice = new Map([['a', { bytes: 999, looks: LOOKS_PER_COUNT }]]);
+    expect(earlyCycleAt(stuck, 0, a, 1000, 25, twice)).toBeNull();
     const moved = [t('a', 'in_progress', 1000 - 2, 100)];
-    expect(earlyCycleAt(moved, 0, new Set(['a']), 1000, 25, new Map([['a', 999]]))).toBe(35);
+    expect(earlyCycleAt(moved, 0, a, 1000, 25, twice)).toBe(25);
   });
 
   it('asks for the list about once per interval, not every eighth of it', async () => {

@@ -51,7 +51,26 @@ function expectedEnd(t: TransferStatus, readAt: number): number | null {
   if (ABOUT_TO_MOVE.has(t.state)) return readAt;
   if (t.state !== 'in_progress') return null;
   if (t.averageSpeed <= 0) return readAt;
-  return readAt + (Math.max(0, t.size - t.bytesTransferred) / t.averageSpeed) * 1000;
+  return movingEndAt(t, readAt);
+}
+
+/** How old a daemon's byte count can be when listed: slskd saves it about every 250 ms. */
+export const BYTES_SAVED_EVERY_MS = 300;
+
+/**
+ * When a transfer moving at a measured speed should end, for a list read at `readAt`. Bytes left
+ * at its average speed from the read would be late by as much as the count is old (slskd saves it
+ * only every ~250 ms), so a slot would be seen free up to that much after its end. Where the
+ * daemon says when bytes began to flow, the average speed dates the count instead: the end is
+ * `startedAt + size / speed`. That one is kept within the count's staleness before the read's
+ * estimate, so a daemon clock that is off (or a resumed transfer, whose speed leaves out the bytes
+ * it resumed from) moves the look by no more than that. Pure; exported for its unit test.
+ */
+export function movingEndAt(t: TransferStatus, readAt: number): number {
+  const fromRead = readAt + (Math.max(0, t.size - t.bytesTransferred) / t.averageSpeed) * 1000;
+  if (t.startedAt === undefined) return fromRead;
+  const fromStart = t.startedAt + (t.size / t.averageSpeed) * 1000;
+  return Math.min(fromRead, Math.max(fromRead - BYTES_SAVED_EVERY_MS, fromStart));
 }
 
 /**
@@ -76,8 +95,21 @@ export function endingWithin(
   return n + (followed.size - listed.size);
 }
 
-/** How long after its predicted end a transfer is looked at: the daemon records the end a little late. */
-const END_MARGIN_MS = 15;
+/**
+ * How long after its predicted end a transfer is looked at: the daemon records the end a little
+ * late. Kept short because a look that comes too soon costs only a second one (LOOKS_PER_COUNT).
+ */
+export const END_MARGIN_MS = 5;
+
+/**
+ * Early looks spent on one transfer while its byte count stays the same: the second one, a
+ * shortest gap after the first, catches an end the daemon recorded a little after the prediction;
+ * after it the transfer waits for its bytes to move (or the regular cycles, for a stalled one).
+ */
+export const LOOKS_PER_COUNT = 2;
+
+/** Per followed transfer, the byte count the last early look was spent on, and how many were. */
+export type EarlyLooks = ReadonlyMap<string, { bytes: number; looks: number }>;
 
 /** The shortest gap between two cycles: never a request per tick, however many transfers end. */
 export function minCycleGapMs(pollIntervalMs: number): number {
@@ -99,17 +131,18 @@ export function earlyCycleAt(
   regularAt: number,
   minGapMs: number,
   /**
-   * Per transfer, its bytes when an early look was last spent on it: none is spent again until
-   * they moved. A transfer stuck near its end keeps its average speed, and would otherwise be
-   * "about to end" at every cycle.
+   * Per transfer, its bytes when early looks were last spent on it: after LOOKS_PER_COUNT none is
+   * spent again until they moved. A transfer stuck near its end keeps its average speed, and
+   * would otherwise be "about to end" at every cycle.
    */
-  lookedAt: ReadonlyMap<string, number> = new Map(),
+  lookedAt: EarlyLooks = new Map(),
 ): number | null {
   let soonest: number | null = null;
   for (const t of transfers) {
     if (!followed.has(t.id) || t.state !== 'in_progress' || t.averageSpeed <= 0) continue;
-    if (lookedAt.get(t.id) === t.bytesTransferred) continue;
-    const end = readAt + (Math.max(0, t.size - t.bytesTransferred) / t.averageSpeed) * 1000;
+    const looked = lookedAt.get(t.id);
+    if (looked?.bytes === t.bytesTransferred && looked.looks >= LOOKS_PER_COUNT) continue;
+    const end = movingEndAt(t, readAt);
     if (soonest === null || end < soonest) soonest = end;
   }
   if (soonest === null) return null;
@@ -142,7 +175,7 @@ export function createTransferMonitor(deps: {
   /** The state each watcher was last handed, so an early cycle hands on only what changed. */
   const delivered = new Map<string, string>();
   /** Bytes of each transfer when an early cycle was last scheduled for it (earlyCycleAt). */
-  const lookedAt = new Map<string, number>();
+  const lookedAt = new Map<string, { bytes: number; looks: number }>();
 
   const cycle = (early = false): Promise<void> =>
     (running ??= runOnce(early).finally(() => {
@@ -216,12 +249,15 @@ export function createTransferMonitor(deps: {
     const early = last
       ? earlyCycleAt(last.transfers, last.at, listeners, regularAt, minGapMs, lookedAt)
       : null;
-    // One early look per transfer and bytes value: those it is spent on wait for their bytes to
-    // move (a stalled one is then seen at the regular cycles, and the stall timeout ends it).
+    // Early looks are counted per transfer and bytes value: those they are spent on wait for
+    // their bytes to move (a stalled one is then seen at the regular cycles, and the stall
+    // timeout ends it).
     if (early !== null && last) {
       for (const t of last.transfers) {
-        if (listeners.has(t.id) && t.state === 'in_progress')
-          lookedAt.set(t.id, t.bytesTransferred);
+        if (!listeners.has(t.id) || t.state !== 'in_progress') continue;
+        const looked = lookedAt.get(t.id);
+        const looks = looked?.bytes === t.bytesTransferred ? looked.looks + 1 : 1;
+        lookedAt.set(t.id, { bytes: t.bytesTransferred, looks });
       }
     }
     const at = early ?? Math.max(regularAt, now);

@@ -72,6 +72,11 @@ export interface TransferStatus {
   removed?: boolean;
   /** Epoch ms when the daemon recorded the transfer (its own clock). */
   requestedAt?: number;
+  /**
+   * Epoch ms when bytes began to flow (slskd's `startedAt`, the daemon's clock). With the average
+   * speed it dates the bytes count, which the daemon saves only every ~250 ms (transfer-monitor.ts).
+   */
+  startedAt?: number;
 }
 
 export interface ProviderHealth {

@@ -252,6 +252,7 @@ describe('mapTransfer', () => {
       removed: false,
       // no zone on requestedAt: read as UTC
       requestedAt: Date.UTC(2025, 0, 1, 12, 0, 0, 123),
+      startedAt: Date.UTC(2025, 0, 1, 12, 0, 2),
     });
   });
 

@@ -320,6 +320,8 @@ export function mapTransfer(transfer: SlskdTransfer): TransferStatus {
   if (transfer.removed !== undefined) status.removed = transfer.removed;
   const requestedAt = parseSlskdTime(transfer.requestedAt);
   if (requestedAt !== null) status.requestedAt = requestedAt;
+  const startedAt = parseSlskdTime(transfer.startedAt);
+  if (startedAt !== null) status.startedAt = startedAt;
   return status;
 }
 
