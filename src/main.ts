@@ -495,7 +495,8 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     handle: db,
     targets: { albums, downloads: { create: (request) => downloads.create(request) } },
     profiles: qualityProfiles,
-    providers: () => provider.ids,
+    // A rule's provider is the indexer its downloads search first: only an indexer can be.
+    providers: () => provider.indexerIds,
     owner,
     now,
     log,

@@ -101,6 +101,8 @@ const EXPECTED_DOWNLOAD = {
   genre: null,
   durationSeconds: 622.5,
   qualityProfileId: null,
+  // Added with migration 032 (additive: null when the request named none).
+  preferredProvider: null,
   coverUrl: null,
   isrc: null,
   musicbrainzRecordingId: null,

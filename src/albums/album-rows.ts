@@ -12,6 +12,8 @@ export interface AlbumRequestFacts {
   album: string;
   year: number | null;
   qualityProfileId: string | null;
+  /** The indexer each track searches first (albums.preferred_provider); null: none. */
+  preferredProvider: string | null;
 }
 
 /**
@@ -48,6 +50,7 @@ export function trackRows(
         year: facts.year,
         durationSeconds: track.durationSeconds ?? null,
         qualityProfileId: facts.qualityProfileId,
+        provider: facts.preferredProvider,
       },
       t,
       maxRetries,

@@ -223,6 +223,7 @@ export function createAlbumSearch(deps: AlbumSearchDeps) {
             album: album.album,
             year: album.year,
             qualityProfileId: album.quality_profile_id,
+            preferredProvider: album.preferred_provider ?? null,
           },
           found.tracks,
           t,

@@ -51,6 +51,21 @@ export const CreateAlbumBody = Type.Object(
       Type.Union([Type.String({ format: UUID_FORMAT }), Type.Null()]),
     ),
     /**
+     * A configured indexer each of its tracks searches first when it searches on its own (not in
+     * the chosen folder, or after the folder's file failed), then the profile's provider order.
+     * Absent or null: the profile's order alone. The folder search itself is not changed by it.
+     */
+    provider: Type.Optional(
+      Type.Union([
+        Text({
+          minLength: 1,
+          maxLength: 50,
+          description: 'a configured indexer to search first (slskd, torznab:<id>, newznab:<id>)',
+        }),
+        Type.Null(),
+      ]),
+    ),
+    /**
      * A folder at one source to take the album from (as `folder` of an album, or a search
      * result's path without the file name): taken while it holds as many of the tracks as the
      * best folder found; absent or thinner, the best one.
@@ -107,6 +122,8 @@ export const AlbumSchema = Type.Object({
   album: Type.String(),
   year: Nullable(Type.Integer()),
   qualityProfileId: Nullable(Type.String()),
+  /** The indexer its tracks search first (the request's `provider`); null = none. */
+  preferredProvider: Nullable(Type.String()),
   /**
    * Derived from the tracks (src/albums/album-status.ts); an album without tracks is `searching`
    * while its folder search is pending, and `failed` when it failed.
@@ -172,6 +189,7 @@ export function toAlbumDto(
     album: row.album,
     year: row.year,
     qualityProfileId: row.quality_profile_id,
+    preferredProvider: row.preferred_provider ?? null,
     status: statusOf(row, counts),
     folderSearch: {
       state: ((row.folder_search as FolderSearchState | undefined) ??

@@ -24,6 +24,7 @@ import {
   UnknownProfileError,
   type ProfileLookup,
 } from '../downloads/profile-check.js';
+import { checkPreferredProviders } from '../downloads/provider-check.js';
 import type { ProfileSource } from '../downloads/search.step.js';
 import type { EventLog } from '../events/event-log.js';
 import type { DownloadProvider } from '../providers/provider.js';
@@ -149,6 +150,7 @@ export function createAlbumsService(deps: AlbumsServiceDeps) {
         [{ artist: body.artist, title: body.album, qualityProfileId: profileId }],
         false,
       );
+      checkPreferredProviders(deps.provider, [body], false);
       if (body.tracks) checkTracks(body.artist, body.album, body.tracks);
       const target = { artist: body.artist.trim(), album: body.album.trim() };
       // Bounded: each search holds a search at slskd (up to 4× searchTimeoutSeconds + 30 s and
@@ -183,6 +185,7 @@ export function createAlbumsService(deps: AlbumsServiceDeps) {
               named_provider: body.folder?.provider ?? null,
               named_username: body.folder?.username ?? null,
               named_directory: body.folder?.directory ?? null,
+              preferred_provider: body.provider ?? null,
             };
             await repo.insert(inserted, tx);
             await within?.(tx, albumId);
@@ -195,6 +198,7 @@ export function createAlbumsService(deps: AlbumsServiceDeps) {
                     album: target.album,
                     year: body.year ?? null,
                     qualityProfileId: profileId,
+                    preferredProvider: body.provider ?? null,
                   },
                   body.tracks,
                   t,

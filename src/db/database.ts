@@ -30,6 +30,7 @@ import * as searchProvider from './migrations/028_search_provider.js';
 import * as providerConfigs from './migrations/029_provider_configs.js';
 import * as albumNamedFolder from './migrations/030_album_named_folder.js';
 import * as lidarrSyncRuns from './migrations/031_lidarr_sync_runs.js';
+import * as preferredProvider from './migrations/032_preferred_provider.js';
 import * as feeds from './migrations/026_feeds.js';
 import type { Database } from './schema.js';
 
@@ -103,6 +104,7 @@ const migrations: Record<string, Migration> = {
   '029_provider_configs': providerConfigs,
   '030_album_named_folder': albumNamedFolder,
   '031_lidarr_sync_runs': lidarrSyncRuns,
+  '032_preferred_provider': preferredProvider,
 };
 
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {

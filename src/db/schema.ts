@@ -39,6 +39,11 @@ export interface DownloadsTable {
    * Each indexer runs the query fallbacks from the first; a retry round starts from the first again.
    */
   search_provider?: string | null;
+  /**
+   * The indexer searched first, before the profile's order (migration 032: a watch rule's or the
+   * request's `provider`); null: none. Ignored while not configured.
+   */
+  preferred_provider?: string | null;
   /** JSON: the ranked candidates and rejections of the last search. */
   candidates: string | null;
   /** An album track's folder file: what a fresh start (retry) begins with again (migration 022). */
@@ -120,6 +125,8 @@ export interface AlbumsTable {
   named_provider?: string | null;
   named_username?: string | null;
   named_directory?: string | null;
+  /** The indexer its tracks search first (migration 032), set on each track it makes; null: none. */
+  preferred_provider?: string | null;
 }
 
 export interface AttemptsTable {

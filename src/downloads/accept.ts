@@ -57,6 +57,7 @@ export function newDownloadRow(
     search_id: null,
     query_index: 0,
     search_provider: null,
+    preferred_provider: request.provider ?? null,
     candidates: null,
     current_attempt_id: null,
     queue_position: null,

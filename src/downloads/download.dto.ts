@@ -140,6 +140,11 @@ export const DownloadSchema = Type.Object({
   durationSeconds: Nullable(Type.Number()),
   /** The quality profile it searches with; null = whichever profile is the default when it searches. */
   qualityProfileId: Nullable(Type.String()),
+  /**
+   * The indexer it searches first, then its profile's provider order (the request's or its watch
+   * rule's `provider`); null = the profile's order alone.
+   */
+  preferredProvider: Nullable(Type.String()),
   /** What the request gave for the filed file's tags and cover (post-processing). */
   coverUrl: Nullable(Type.String()),
   isrc: Nullable(Type.String()),
@@ -191,6 +196,7 @@ export function toDownloadDto(row: DownloadRow, attempts: AttemptRow[]): Downloa
     genre: row.genre,
     durationSeconds: row.duration_seconds,
     qualityProfileId: row.quality_profile_id ?? null,
+    preferredProvider: row.preferred_provider ?? null,
     coverUrl: row.cover_url ?? null,
     isrc: row.isrc ?? null,
     musicbrainzRecordingId: row.musicbrainz_recording_id ?? null,

@@ -166,6 +166,11 @@ export interface TrackRequest {
   scheduledAt?: number | null;
   /** The quality profile to search with; absent or null = the default profile at search time. */
   qualityProfileId?: string | null;
+  /**
+   * The indexer to search first, then the profile's order (`downloads.preferred_provider`);
+   * absent or null: the profile's order alone.
+   */
+  provider?: string | null;
   /** Front cover to embed (http/https JPEG or PNG). */
   coverUrl?: string | null;
   isrc?: string | null;

@@ -27,6 +27,7 @@ import {
 } from './profile-check.js';
 import { toCandidatesDto, type CandidatesDto } from './candidates.dto.js';
 import { createDownloadCommands } from './download-commands.js';
+import { checkPreferredProviders } from './provider-check.js';
 import { NotFoundError, QueueFullError } from './downloads.errors.js';
 
 export { BadCursorError };
@@ -142,6 +143,7 @@ export function createDownloadsService(deps: {
       /** Fetch this file first (a manual search's result): stored as the download's pick. */
       source?: Candidate,
     ): Promise<{ download: DownloadDto; created: boolean }> {
+      checkPreferredProviders(deps.provider, [request], false);
       await checkProfiles(deps.profiles, [request], false);
       const t = now();
       const row = newDownloadRow(request, t, deps.maxRetries);
@@ -176,6 +178,7 @@ export function createDownloadsService(deps: {
      * rejected (a QueueFullError when not a single one could be taken).
      */
     async bulk(requests: TrackRequest[]): Promise<BulkResult> {
+      checkPreferredProviders(deps.provider, requests, true);
       await checkProfiles(deps.profiles, requests, true);
       const t = now();
       const positions = positionsAt(t, requests.length);

@@ -17,13 +17,16 @@ const EARLIER_REJECTED_KEPT = 20;
 /** How many earlier searches are kept in all. */
 const EARLIER_KEPT = 10;
 
-/** This download's indexer order: its profile's list over the configured indexers. */
+/**
+ * This download's indexer order: its preferred provider first (when still configured), then its
+ * profile's list over the configured indexers.
+ */
 export async function indexerOrder(ctx: JobContext): Promise<ProviderId[]> {
   const configured = indexerIdsOf(ctx.deps.provider);
   const profile = ctx.deps.profiles
     ? await ctx.deps.profiles.rankingProfile(ctx.row.quality_profile_id ?? null)
     : undefined;
-  return searchOrder(configured, profile?.rules.providers ?? []);
+  return searchOrder(configured, profile?.rules.providers ?? [], ctx.row.preferred_provider);
 }
 
 /** The indexer the download is on now. */

@@ -2,6 +2,7 @@ import type { Updateable } from 'kysely';
 import type { CreateAlbumRequest } from '../albums/albums.dto.js';
 import { dedupeKey, type TrackRequest } from '../downloads/download.js';
 import type { Logger } from '../downloads/download.job.js';
+import { UnknownProviderError } from '../downloads/provider-check.js';
 import { normalizeForMatch } from '../matching/normalize.js';
 import type { EntryRow, FeedsRepository } from './feeds.repository.js';
 import type { FeedEntriesTable } from './feeds.tables.js';
@@ -77,9 +78,12 @@ async function acceptOne(deps: AcceptDeps, entry: EntryRow): Promise<Patch> {
           download_id: inLibrary,
           reason: `${entry.reason}; the library has this track`,
         };
-      const { download, created } = await deps.targets.downloads.create(request);
+      const asked = await withPreference(deps, entry, (provider) =>
+        deps.targets.downloads.create({ ...request, ...provider }),
+      );
+      const { download, created } = asked.value;
       return created
-        ? { outcome: 'accepted', download_id: download.id }
+        ? { outcome: 'accepted', download_id: download.id, ...asked.note }
         : {
             outcome: 'existing',
             download_id: download.id,
@@ -96,13 +100,16 @@ async function acceptOne(deps: AcceptDeps, entry: EntryRow): Promise<Patch> {
         album_id: existing.id,
         reason: `${entry.reason}; this album was asked for already`,
       };
-    const album = await deps.targets.albums.create({
-      artist,
-      album: release,
-      year: entry.year,
-      qualityProfileId: entry.quality_profile_id,
-    });
-    return { outcome: 'accepted', album_id: album.id };
+    const album = await withPreference(deps, entry, (provider) =>
+      deps.targets.albums.create({
+        artist,
+        album: release,
+        year: entry.year,
+        qualityProfileId: entry.quality_profile_id,
+        ...provider,
+      }),
+    );
+    return { outcome: 'accepted', album_id: album.value.id, ...album.note };
   } catch (error) {
     const status = (error as { statusCode?: number }).statusCode;
     const message = error instanceof Error ? error.message : String(error);
@@ -120,6 +127,36 @@ async function acceptOne(deps: AcceptDeps, entry: EntryRow): Promise<Patch> {
       last_error: message,
       claim_owner: null,
       claim_until: deps.now() + Math.min(3_600_000, 15_000 * 2 ** Math.min(entry.attempts, 10)),
+    };
+  }
+}
+
+/**
+ * Asks with the rule's provider (searched first); one that is no longer a configured indexer (the
+ * source was removed since the rule was written) is dropped with a warning and the request asked
+ * again without it: the match still becomes its download, searching the profile's order, and the
+ * entry's reason says so. Only that refusal is taken this way; any other error is the caller's.
+ */
+async function withPreference<T>(
+  deps: AcceptDeps,
+  entry: EntryRow,
+  ask: (provider: { provider?: string }) => Promise<T>,
+): Promise<{ value: T; note: { reason?: string } }> {
+  const provider = entry.provider ?? null;
+  if (provider === null) return { value: await ask({}), note: {} };
+  try {
+    return { value: await ask({ provider }), note: {} };
+  } catch (error) {
+    if (!(error instanceof UnknownProviderError)) throw error;
+    deps.log.warn(
+      { entry: entry.id, provider, error: error.message },
+      "watch rule's provider is not a configured indexer now; asking without it",
+    );
+    return {
+      value: await ask({}),
+      note: {
+        reason: `${entry.reason}; provider "${provider}" is not configured now, so it searches its profile's providers`,
+      },
     };
   }
 }

@@ -186,7 +186,9 @@ function decode(body: Buffer, contentType: string): string {
   }
 }
 
-export function toWatchRule(row: RuleRow): WatchRule & { qualityProfileId: string | null } {
+export function toWatchRule(
+  row: RuleRow,
+): WatchRule & { qualityProfileId: string | null; provider: string | null } {
   return {
     id: row.id,
     artist: row.artist,
@@ -197,6 +199,7 @@ export function toWatchRule(row: RuleRow): WatchRule & { qualityProfileId: strin
     kind: row.kind === 'track' ? 'track' : 'album',
     enabled: row.enabled === 1,
     qualityProfileId: row.quality_profile_id,
+    provider: row.provider,
   };
 }
 
@@ -236,6 +239,7 @@ function entryRows(
       release: verdict.title ? verdict.title.release.slice(0, 500) : null,
       year: verdict.title?.year ?? null,
       quality_profile_id: rule?.qualityProfileId ?? null,
+      provider: rule?.provider ?? null,
       download_id: null,
       album_id: null,
       claim_owner: null,

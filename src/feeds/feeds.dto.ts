@@ -134,7 +134,13 @@ const ruleFields = {
     description: 'album: a match becomes an album download; track: one track',
   }),
   qualityProfileId: Nullable(Type.String({ format: UUID_FORMAT })),
-  provider: Nullable(Text({ minLength: 1, maxLength: 50 })),
+  provider: Nullable(
+    Text({
+      minLength: 1,
+      maxLength: 50,
+      description: 'a configured indexer its downloads search first (then the profile order)',
+    }),
+  ),
   enabled: Type.Boolean(),
 };
 

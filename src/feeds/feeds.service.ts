@@ -34,7 +34,10 @@ export interface FeedsServiceDeps extends PollDeps {
   repo: FeedsRepository;
   handle: DatabaseHandle;
   profiles?: ProfileLookup;
-  /** The provider ids a rule may name (the configured providers). */
+  /**
+   * The provider ids a rule may name, read at each check: the configured indexers (its downloads
+   * search the rule's provider first, and only an indexer searches).
+   */
   providers: () => readonly string[];
   /** Accepts the pending matches (feed-accept.ts, through the scheduler's single drain). */
   acceptPending: () => Promise<void>;
@@ -64,7 +67,7 @@ export function createFeedsService(deps: FeedsServiceDeps) {
     if (body.provider && !deps.providers().includes(body.provider))
       throw new FeedInputError(
         'provider',
-        `no provider "${body.provider}" (configured: ${deps.providers().join(', ')})`,
+        `no provider "${body.provider}" to search first (indexers: ${deps.providers().join(', ')})`,
       );
     if (body.artist !== undefined && normalizeForMatch(body.artist) === '')
       throw new FeedInputError('artist', 'has no letters or digits to match');

@@ -13,6 +13,7 @@ export interface FeedsSetupDeps {
   /** The ordinary accept paths: the albums service and the downloads service. */
   targets: AcceptTargets;
   profiles?: ProfileLookup;
+  /** The provider ids a rule may name: the configured indexers (feeds.service.ts). */
   providers: () => readonly string[];
   /** This process's stable id (main.ts's instance id): leases and claims carry it. */
   owner: string;

@@ -70,6 +70,8 @@ export interface FeedEntriesTable {
   release: string | null;
   year: number | null;
   quality_profile_id: string | null;
+  /** The rule's provider when it matched (migration 032): the indexer its download searches first. */
+  provider?: string | null;
   download_id: string | null;
   album_id: string | null;
   claim_owner: string | null;

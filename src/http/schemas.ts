@@ -95,6 +95,21 @@ const TrackFields = {
   scheduledAt: Type.Optional(Type.Union([Type.String({ format: 'date-time' }), Type.Null()])),
   /** A quality profile's id (GET /api/quality-profiles); absent or null = the default at search time. */
   qualityProfileId: Type.Optional(Type.Union([Type.String({ format: UUID_FORMAT }), Type.Null()])),
+  /**
+   * A configured indexer to search first (slskd, torznab:<id>, newznab:<id>); then the profile's
+   * provider order. Absent or null: the profile's order alone. Checked against the indexers
+   * configured now, in the service (sources come and go while SoulSpot runs).
+   */
+  provider: Type.Optional(
+    Type.Union([
+      Text({
+        minLength: 1,
+        maxLength: 50,
+        description: 'a configured indexer to search first (slskd, torznab:<id>, newznab:<id>)',
+      }),
+      Type.Null(),
+    ]),
+  ),
   ...TagFields,
 };
 

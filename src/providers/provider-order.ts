@@ -8,14 +8,22 @@ import type { ProviderId } from './release.js';
  * the API let through before it was removed) is skipped rather than failing every search. A list
  * that names none of the configured ones, or an empty list, means every configured indexer in the
  * configured order: a download must never be left with nothing to search.
+ *
+ * `preferred` (the download's own `preferred_provider`: a watch rule's or a request's) goes
+ * first, and the profile's order follows without it, so it is searched once and the rest stay the
+ * fallback. A preferred id no longer configured is ignored like an unknown one in the list: the
+ * download still searches, in its profile's order.
  */
 export function searchOrder(
   configured: readonly ProviderId[],
   wanted: readonly ProviderId[],
+  preferred?: ProviderId | null,
 ): ProviderId[] {
   const known = new Set(configured);
-  const order = [...new Set(wanted)].filter((id) => known.has(id));
-  return order.length > 0 ? order : [...configured];
+  const listed = [...new Set(wanted)].filter((id) => known.has(id));
+  const order = listed.length > 0 ? listed : [...configured];
+  if (!preferred || !known.has(preferred)) return order;
+  return [preferred, ...order.filter((id) => id !== preferred)];
 }
 
 /**

@@ -12,7 +12,7 @@ import type { AddressInfo, Socket } from 'node:net';
  *   ix.apiUrl                       // http://127.0.0.1:PORT/api: the indexer URL to configure
  *   ix.addFile('a.torrent', bytes)  // then link: ix.fileUrl('a.torrent')
  *   ix.fail({ status: 500 }, 2)     // the next 2 API requests fail; fail(null) stops failing
- *   ix.requests                     // every API request: { t, params }
+ *   ix.requests                     // every API request: { t, params, at }
  *   await ix.close()
  *
  * Error documents are sent with HTTP 200, as Newznab indexers do (Torznab proxies too, mostly).
@@ -62,6 +62,8 @@ export interface IndexerServerOptions {
 export interface ApiRequest {
   t: string;
   params: Record<string, string>;
+  /** Epoch ms it arrived: which of several sources was asked first. */
+  at: number;
 }
 
 export interface IndexerServer {
@@ -198,7 +200,7 @@ export async function startIndexerServer(options: IndexerServerOptions): Promise
   async function api(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const params = Object.fromEntries(url.searchParams.entries());
     const t = params.t ?? '';
-    requests.push({ t, params });
+    requests.push({ t, params, at: Date.now() });
     if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
     if (failure) {
       const { mode } = failure;

@@ -70,6 +70,7 @@ export interface Download {
   genre: string | null;
   durationSeconds: number | null;
   qualityProfileId: string | null;
+  preferredProvider: string | null;
   coverUrl: string | null;
   isrc: string | null;
   musicbrainzRecordingId: string | null;
@@ -276,6 +277,7 @@ export interface Album {
   album: string;
   year: number | null;
   qualityProfileId: string | null;
+  preferredProvider: string | null;
   status: string;
   folderSearch: { state: 'pending' | 'done' | 'failed'; error: string | null };
   trackCount: number;

@@ -21,6 +21,7 @@ export function dl(over: Partial<Download> = {}): Download {
     genre: null,
     durationSeconds: null,
     qualityProfileId: null,
+    preferredProvider: null,
     coverUrl: null,
     isrc: null,
     musicbrainzRecordingId: null,
