@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import type { JobContext } from '../src/downloads/download.job.js';
 import type { AttemptRow } from '../src/downloads/download.repository.js';
 import { postProcessAndPlace } from '../src/downloads/post-process.step.js';
-import { createTagger, type Tagger } from '../src/library/tagging/tagger.js';
+import { createTagger, tagWorkersFor, type Tagger } from '../src/library/tagging/tagger.js';
 import type { TransferStatus } from '../src/providers/provider.js';
 import { downloadRow } from '../test/helpers/factories.js';
 import { makePinkFlac } from '../test/helpers/transcode-audio.js';
@@ -18,10 +18,15 @@ import { makePinkFlac } from '../test/helpers/transcode-audio.js';
  * 30-second FLAC made by ffmpeg, each album folder with a real 600×600 JPEG as slskd leaves it
  * (and lists it: a finished transfer from the track's peer and remote folder, so it is the
  * attempt's own cover, post-process.cover.ts ownCovers).
- * Files one at a time, as one filing worker does. The database writes around it (the recorded
- * steps) go to memory: what is measured is the file work, the figure issue 8 names.
+ * Files `slots` at a time: 1 as one filing worker does, 2 as the default filing slots
+ * (SOULSPOT_MAX_CONCURRENT_FILING=2) do, with as many tag workers as main.ts gives them. The
+ * database writes around it (the recorded steps) go to memory: what is measured is the file work,
+ * the figure issue 8 names. The tag workers start inside the measured time (at the first files),
+ * as they do in a fresh server.
  */
 export interface PostProcessFigure {
+  /** Files post-processed at once (filing slots). */
+  slots: number;
   files: number;
   seconds: number;
   filesPerSecond: number;
@@ -34,9 +39,9 @@ export interface PostProcessFigure {
 const ALBUMS = 20;
 const TRACKS = 10;
 
-export async function postProcessFigure(): Promise<PostProcessFigure> {
+export async function postProcessFigure(slots = 1): Promise<PostProcessFigure> {
   const dir = await realpath(await mkdtemp(path.join(tmpdir(), 'soulspot-bench-post-')));
-  const real = createTagger();
+  const real = createTagger({ workers: () => tagWorkersFor(slots) });
   const kinds = new Map<string, number>();
   const tagger: Tagger = {
     write: (job) => {
@@ -112,21 +117,26 @@ export async function postProcessFigure(): Promise<PostProcessFigure> {
     const steps = { tag: true, cover: true, folderCover: true };
     const cpu = process.cpuUsage();
     const start = performance.now();
-    for (const job of jobs) {
-      const placed = await postProcessAndPlace(
-        job.ctx,
-        job.attempt,
-        downloads,
-        job.source,
-        job.segments,
-        steps,
-      );
-      if (!placed || placed === 'plain') throw new Error(`not post-processed: ${job.source}`);
-      await stat(placed.path);
-    }
+    let next = 0;
+    const slot = async (): Promise<void> => {
+      for (let job = jobs[next++]; job; job = jobs[next++]) {
+        const placed = await postProcessAndPlace(
+          job.ctx,
+          job.attempt,
+          downloads,
+          job.source,
+          job.segments,
+          steps,
+        );
+        if (!placed || placed === 'plain') throw new Error(`not post-processed: ${job.source}`);
+        await stat(placed.path);
+      }
+    };
+    await Promise.all(Array.from({ length: slots }, slot));
     const seconds = (performance.now() - start) / 1000;
     const used = process.cpuUsage(cpu);
     return {
+      slots,
       files: jobs.length,
       seconds: Math.round(seconds * 100) / 100,
       filesPerSecond: Math.round((jobs.length / seconds) * 10) / 10,

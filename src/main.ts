@@ -59,7 +59,7 @@ import { createQualityProfileService } from './quality-profiles/quality-profiles
 import { createAlbumsRepository } from './albums/albums.repository.js';
 import { createAlbumsService } from './albums/albums.service.js';
 import { createAlbumTracker } from './albums/album-tracker.js';
-import { createTagger, type Tagger } from './library/tagging/tagger.js';
+import { createTagger, tagWorkersFor, type Tagger } from './library/tagging/tagger.js';
 import {
   setUpNotifications,
   type NotificationsSetup,
@@ -346,8 +346,11 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     indexerIds: () => provider.indexerIds,
   });
   const albumsRepo = createAlbumsRepository(db.db);
-  // Tags are written in a worker thread, started at the first file that needs it.
-  const tagger = options.tagger ?? createTagger();
+  // Tags are written in worker threads, started as files need them: one per filing slot (the live
+  // setting), up to the cores.
+  const tagger =
+    options.tagger ??
+    createTagger({ workers: () => tagWorkersFor(settings.get('maxConcurrentFiling')) });
   // An album track's status change announces the album (album.completed once) in its write: the
   // worker's, and a command's (cancel, retry, remove of the track alone or in a batch).
   const albumTracker = createAlbumTracker({ repo: albumsRepo, now });

@@ -47,11 +47,34 @@ describe('tag worker supervision (timeouts, crashes, the jobs queued behind them
     }
   });
 
-  it.each(['hang', 'crash'])(
-    'a %s fails that job alone (transient), removes its temp file, and the rest still run',
-    async (kind) => {
-      const dir = path.join(root, kind);
-      const tagger = createTagger({ timeoutMs: 400, entry: standIn });
+  it('one worker by default; with workers() = 2, two jobs at once run on two threads', async () => {
+    const run = async (workers?: () => number): Promise<Set<number>> => {
+      const tagger = createTagger({ entry: standIn, ...(workers ? { workers } : {}) });
+      try {
+        const results = await Promise.all(
+          ['slow-a', 'slow-b', 'slow-c', 'slow-d'].map((n) =>
+            tagger.write({ kind: 'tags', source, target: path.join(root, n), tags: tags() }),
+          ),
+        );
+        return new Set(results.map((r) => r.threadId));
+      } finally {
+        await tagger.close();
+      }
+    };
+    expect((await run()).size).toBe(1);
+    expect((await run(() => 2)).size).toBe(2);
+  });
+
+  it.each([
+    ['hang', 1],
+    ['crash', 1],
+    ['hang', 2],
+    ['crash', 2],
+  ] as const)(
+    'a %s fails that job alone (transient), removes its temp file, and the rest still run (%i workers)',
+    async (kind, workers) => {
+      const dir = path.join(root, `${kind}-${workers}`);
+      const tagger = createTagger({ timeoutMs: 400, entry: standIn, workers: () => workers });
       try {
         const names = ['a.flac', `${kind}.flac`, 'b.flac', 'c.flac'];
         await makeAudio(path.join(dir, 'keep'), 'flac', 0.1);

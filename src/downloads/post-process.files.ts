@@ -3,6 +3,7 @@ import { open, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { openConfined } from '../library/confine.js';
 import type { Placement } from '../library/move.js';
+import { IN_MEMORY_MAX_BYTES } from '../library/tagging/tag-job.js';
 
 /** The file work of post-processing (post-process.step.ts): staging slskd's file, and its identity. */
 
@@ -40,6 +41,36 @@ export async function stageTemp(root: string, source: string, work: string): Pro
     throw error;
   } finally {
     await input.close();
+  }
+}
+
+/**
+ * slskd's file read through the downloads folder's confinement (as stageTemp opens it), whole,
+ * onto a SharedArrayBuffer: the tag worker gets these bytes without a copy, and no staged copy is
+ * written to disk. `data` is null for a file over IN_MEMORY_MAX_BYTES (staged instead). The
+ * identity is of the very file read, so that only it is removed once filed.
+ */
+export async function readSource(
+  root: string,
+  source: string,
+): Promise<{ data: Uint8Array | null; identity: Placement['source'] }> {
+  const handle = await openConfined(root, source);
+  try {
+    const s = await handle.stat();
+    const identity = { dev: s.dev, ino: s.ino };
+    if (s.size > IN_MEMORY_MAX_BYTES) return { data: null, identity };
+    const data = new Uint8Array(new SharedArrayBuffer(s.size));
+    let at = 0;
+    while (at < s.size) {
+      const { bytesRead } = await handle.read(data, at, s.size - at, at);
+      if (bytesRead === 0) break;
+      at += bytesRead;
+    }
+    // A file that shrank while read (slskd rewriting it) is tagged as far as it was read; the
+    // read-back then judges it like any other.
+    return { data: at === s.size ? data : data.subarray(0, at), identity };
+  } finally {
+    await handle.close();
   }
 }
 

@@ -10,8 +10,8 @@ import { isTaggable, NO_TAGS, type CoverImage, type TrackTags } from '../library
 import type { JobContext } from './download.job.js';
 import type { AttemptRow, DownloadRow } from './download.repository.js';
 import { clearCoverFailure, folderCover, obtainCover } from './post-process.cover.js';
-import { isFile, sourceIdentity, stageTemp } from './post-process.files.js';
-import { failTagging, writeTags } from './post-process.tag.js';
+import { isFile, readSource, sourceIdentity, stageTemp } from './post-process.files.js';
+import { failTagging, tagged, writeTags } from './post-process.tag.js';
 
 /**
  * Post-processing of a verified file, between verification and the library (import.step.ts):
@@ -23,12 +23,15 @@ import { failTagging, writeTags } from './post-process.tag.js';
  * refused (then they say which of the two it was).
  *
  * Each step works on a working copy next to its final name (`.<name>.soulspot-work-<attempt>`),
- * written by the tag worker as temp copy → tag → fsync → read back → rename, so slskd's file is
- * never modified and the working copy is always whole. The first step's temp copy is staged from
- * slskd's file (stageTemp), the later ones' from the working copy. The step reached is recorded on the attempt
- * (`post_step`), so a crash or a retry resumes with the next step on the working copy; without it
- * (removed, or never made) the steps start over from slskd's file. Before placing, the working
- * copy's SHA-256 is recorded (`post_digest`): a crash after the rename finds the placed file by it.
+ * written by the tag worker as temp file → tag → fsync → read back → rename, so slskd's file is
+ * never modified and the working copy is always whole. The first step reads slskd's file once
+ * (confined, readSource) and hands its bytes to the worker, which tags them in memory and writes
+ * the temp file once; a file too large for that is staged on disk (stageTemp). Later steps start
+ * from the working copy. The step reached is recorded on the attempt (`post_step`), with the
+ * working copy's SHA-256 as the worker read it back (`post_digest`), so a crash or a retry resumes
+ * with the next step on the working copy, and a crash after the placement finds the placed file by
+ * its digest; without the working copy (removed, never made, or its new name lost in a crash) the
+ * steps start over from slskd's file.
  *
  * A step that fails leaves slskd's file (and the working copy) in place and fails the download with
  * `tagging_failed` or `cover_failed`; POST /api/downloads/{id}/retry resumes from that step.
@@ -127,44 +130,44 @@ export async function postProcessAndPlace(
     }
   }
 
-  // Step 1, tags (and the cover, when there is one): slskd's file is copied (confined) to the
-  // working copy, which is then tagged. Recorded as 'covered' when the cover went in too.
+  // slskd's file, read once (confined) when a step writes from it: its bytes go to the tag
+  // worker, which writes the tagged working copy in one go (no staged copy on disk); a file too
+  // large to hold is staged instead. Its identity is that of the very file read.
+  let read = null as Awaited<ReturnType<typeof readSource>> | null;
+  const fromSource = async () => {
+    read ??= await readSource(root, source);
+    return read.data
+      ? ({ source, data: read.data } as const)
+      : ({ source: await stageTemp(root, source, work), staged: true } as const);
+  };
+  // The SHA-256 of the working copy this run wrote last, as the worker read it back.
+  let written: string | null = null;
+
+  // Step 1, tags (and the cover, when there is one), from slskd's file into the working copy.
+  // Recorded as 'covered' when the cover went in too, with the copy's digest in the same write.
   if (steps.tag && reached === null) {
     const both = cover !== null;
-    // Staged: slskd's file copied (confined) to a temp file that the worker tags in place and,
-    // once read back, renames to the working copy; no second copy of the audio.
     const tagsOnly = async () =>
-      ({
-        kind: 'tags',
-        source: await stageTemp(root, source, work),
-        target: work,
-        tags,
-        staged: true,
-      }) as const;
+      ({ kind: 'tags', ...(await fromSource()), target: work, tags }) as const;
     const outcome = await writeTags(
       ctx,
       work,
       cover
-        ? {
-            kind: 'tags+cover',
-            source: await stageTemp(root, source, work),
-            target: work,
-            tags,
-            cover,
-            staged: true,
-          }
+        ? { kind: 'tags+cover', ...(await fromSource()), target: work, tags, cover }
         : await tagsOnly(),
     );
     if (outcome === 'over') return null;
-    if (outcome !== 'done' && !both) return failTagging(ctx, work, outcome);
-    if (outcome !== 'done') {
+    if (!tagged(outcome) && !both) return failTagging(ctx, work, outcome);
+    if (!tagged(outcome)) {
       // The one pass was refused: the tags alone say whether it was them or the cover (whose
       // own step then fails with its reason, as when the steps ran apart).
       const alone = await writeTags(ctx, work, await tagsOnly());
-      if (alone !== 'done') return alone === 'over' ? null : failTagging(ctx, work, alone);
-      await record('tagged');
+      if (!tagged(alone)) return alone === 'over' ? null : failTagging(ctx, work, alone);
+      written = alone.digest;
+      await record('tagged', written);
     } else {
-      await record(both ? 'covered' : 'tagged');
+      written = outcome.digest;
+      await record(both ? 'covered' : 'tagged', written);
       if (both) await clearCoverFailure(ctx, attempt);
     }
   }
@@ -174,24 +177,23 @@ export async function postProcessAndPlace(
     try {
       if (coverError) throw coverError;
       if (cover) {
-        // Nothing written yet (tags off): staged as step 1 stages; else the tagged working copy.
-        const fresh = reached === null;
-        const from = fresh ? await stageTemp(root, source, work) : work;
-        await tagger
+        // Nothing written yet (tags off): from slskd's file as step 1; else the working copy.
+        const input = reached === null ? await fromSource() : ({ source: work } as const);
+        const result = await tagger
           .write({
             kind: 'cover',
-            source: from,
+            ...input,
             target: work,
             tags: steps.tag ? tags : NO_TAGS,
             cover,
-            staged: fresh,
           })
           .catch(async (error: unknown) => {
             // As in writeTags: a staged copy lost before the worker started it is ours to remove.
-            if (fresh) await unlink(from).catch(() => undefined);
+            if ('staged' in input) await unlink(input.source).catch(() => undefined);
             throw error;
           });
-        await record('covered');
+        written = result.digest;
+        await record('covered', written);
         await clearCoverFailure(ctx, attempt);
       }
     } catch (error) {
@@ -226,9 +228,10 @@ export async function postProcessAndPlace(
     return 'plain';
   }
 
-  const digest = await sha256(work);
-  await record(reached, digest);
-  const identity = await sourceIdentity(root, source);
+  // Recorded with the step when this run wrote the copy; else (resumed at a recorded step, or a
+  // worker that does not say) read here.
+  if (written === null) await record(reached, await sha256(work));
+  const identity = read?.identity ?? (await sourceIdentity(root, source));
   const placed = await placeStaged(work, directory, fileName, {
     signal: ctx.signal,
     // Fenced: a worker that lost its lease places nothing.

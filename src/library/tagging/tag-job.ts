@@ -24,7 +24,21 @@ export type TagJob = (
    * slskd's file): it is tagged where it is, as the job's temp file, instead of copied once more.
    */
   staged?: boolean;
+  /**
+   * `source`'s bytes, read by the server through the downloads folder's confinement (on a
+   * SharedArrayBuffer, so that handing them to the worker copies nothing): the worker tags them in
+   * memory and writes the result once to its temp file; `source` then only names the file in
+   * messages. Post-processing sends files up to IN_MEMORY_MAX_BYTES this way, larger ones staged.
+   */
+  data?: Uint8Array;
 };
+
+/**
+ * Files up to this size are tagged in memory (TagJob.data): a CD track is 20-50 MB as FLAC. A
+ * larger one (hi-res, a long mix) is staged on disk and tagged there, so a tag worker holds at
+ * most about this much (twice, with its copy) at a time.
+ */
+export const IN_MEMORY_MAX_BYTES = 64 * 1024 * 1024;
 
 /** The file could not be tagged, or did not read back as written. */
 export class TaggingError extends Error {
@@ -40,6 +54,7 @@ export class TaggingError extends Error {
  */
 export function tempFileFor(job: Pick<TagJob, 'target' | 'source' | 'staged'>): string {
   if (job.staged) return job.source;
+  // A job with `data` writes a fresh temp file, as one that copies its source does.
   const target = job.target;
   return path.join(
     path.dirname(target),

@@ -15,11 +15,14 @@ export interface TagRequest {
 
 export type TagReply =
   | { id: number; started: true; threadId: number }
-  | { id: number; ok: true }
+  | { id: number; ok: true; digest: string | null }
   | { id: number; ok: false; message: string; code: string | null; tagging: boolean };
 
-/** How one job is done; a stand-in for tests of the worker's supervision (tagger.ts). */
-export type RunTagJob = (job: TagJob, temp: string) => Promise<void>;
+/**
+ * How one job is done; a stand-in for tests of the worker's supervision (tagger.ts). Resolves to
+ * the SHA-256 of the tagged file as read back (null when the stand-in does not say).
+ */
+export type RunTagJob = (job: TagJob, temp: string) => Promise<string | null | void>;
 
 /** Serves tag jobs on `port`, one at a time, in the order they came. */
 export function serveTagJobs(port: MessagePort, run: RunTagJob): void {
@@ -30,8 +33,8 @@ export function serveTagJobs(port: MessagePort, run: RunTagJob): void {
       port.postMessage({ id: request.id, started: true, threadId } satisfies TagReply);
       let reply: TagReply;
       try {
-        await run(request.job, request.temp);
-        reply = { id: request.id, ok: true };
+        const digest = await run(request.job, request.temp);
+        reply = { id: request.id, ok: true, digest: digest ?? null };
       } catch (error) {
         reply = {
           id: request.id,

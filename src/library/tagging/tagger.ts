@@ -1,4 +1,5 @@
 import { unlink } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import { startModuleWorker } from '../worker-thread.js';
 import { tempFileFor, TaggingError, type TagJob } from './tag-job.js';
@@ -14,13 +15,18 @@ export interface Tagger {
    * transient fault: the same job may well succeed later), or an errno error.
    */
   write(job: TagJob): Promise<TagResult>;
-  /** Stops the worker; jobs still queued or running reject with TagWorkerError. */
+  /** Stops the workers; jobs still queued or running reject with TagWorkerError. */
   close(): Promise<void>;
 }
 
 export interface TagResult {
   /** The thread that did the work (never the server's main thread). */
   threadId: number;
+  /**
+   * SHA-256 (hex) of `job.target` as the worker read it back after writing it; null from a
+   * stand-in worker that does not compute it.
+   */
+  digest: string | null;
 }
 
 export interface TaggerOptions {
@@ -28,6 +34,12 @@ export interface TaggerOptions {
   timeoutMs?: number;
   /** The worker's entry module; tests put a stand-in there. Default tag.worker.ts/.js. */
   entry?: URL;
+  /**
+   * How many workers may run jobs at once, read at each job (a live setting). Default 1. Each
+   * runs one job at a time: filing with 2 slots tags 2 files at once on 2 cores instead of
+   * queueing the second file behind the first in one thread.
+   */
+  workers?: () => number;
 }
 
 /**
@@ -54,57 +66,97 @@ interface Pending {
   sends: number;
 }
 
+/** One worker thread and the one job it runs, if any. */
+interface Slot {
+  worker: Worker;
+  job: Pending | null;
+}
+
+/**
+ * Tag workers for `slots` files filed at once: one each, but no more than the cores (tagging is
+ * CPU work; a third worker on two cores only makes each file slower).
+ */
+export function tagWorkersFor(slots: number): number {
+  return Math.max(1, Math.min(slots, availableParallelism()));
+}
+
 const startWorker = (given?: URL): Worker =>
   startModuleWorker(import.meta.url, 'tag.worker', given);
 
-/** One worker, started at the first job and kept; it does not keep the process alive. */
+/**
+ * Workers started as jobs come (up to `workers()`) and kept; they do not keep the process alive.
+ * Jobs wait here, in the order they came, until a worker is free.
+ */
 export function createTagger(options: TaggerOptions = {}): Tagger {
   const timeoutMs = options.timeoutMs ?? 120_000;
-  let worker: Worker | null = null;
+  const limit = (): number => Math.max(1, Math.floor(options.workers?.() ?? 1));
+  const slots: Slot[] = [];
+  const waiting: Pending[] = [];
   let nextId = 1;
-  const pending = new Map<number, Pending>();
 
-  const settle = (id: number, error: Error | null): void => {
-    const p = pending.get(id);
-    if (!p) return;
+  const settle = (p: Pending, error: Error | null, digest: string | null = null): void => {
     if (p.timer) clearTimeout(p.timer);
-    pending.delete(id);
+    p.timer = null;
     if (error) p.reject(error);
-    else p.resolve({ threadId: p.threadId });
+    else p.resolve({ threadId: p.threadId, digest });
+  };
+
+  /** Gives the waiting jobs to free workers, starting workers up to the limit. */
+  const pump = (): void => {
+    while (waiting.length > 0) {
+      let slot = slots.find((s) => s.job === null);
+      if (!slot && slots.length < limit()) slot = start();
+      if (!slot) return;
+      const p = waiting.shift()!;
+      if (p.sends >= MAX_SENDS) {
+        settle(p, new TagWorkerError(`the tag worker failed ${MAX_SENDS} times`));
+        continue;
+      }
+      p.sends++;
+      p.started = false;
+      slot.job = p;
+      slot.worker.postMessage(p.request);
+    }
+    // A lowered limit: workers beyond it stop once they are idle.
+    for (const extra of slots.filter((s) => s.job === null).slice(0, slots.length - limit())) {
+      slots.splice(slots.indexOf(extra), 1);
+      void extra.worker.terminate().catch(() => undefined);
+    }
   };
 
   /**
-   * Lets go of worker `w`: the job it was running fails with `error` (its temp file removed once
-   * the thread is gone), and the jobs queued behind it go to a fresh worker.
+   * Lets go of a worker: the job it was running fails with `error` (its temp file removed once
+   * the thread is gone); one it had not started yet goes back first in line for a fresh worker.
    */
-  const retire = (w: Worker, error: TagWorkerError): void => {
-    if (worker !== w) return; // already retired
-    worker = null;
-    const running = [...pending.values()].filter((p) => p.started);
+  const retire = (slot: Slot, error: TagWorkerError): void => {
+    const at = slots.indexOf(slot);
+    if (at < 0) return; // already retired
+    slots.splice(at, 1);
     // Only terminating frees a thread stuck in a synchronous loop; its temp file goes after it.
-    const gone = w.terminate().catch(() => undefined);
-    for (const p of running) {
-      settle(p.request.id, error);
+    const gone = slot.worker.terminate().catch(() => undefined);
+    const p = slot.job;
+    slot.job = null;
+    if (p?.started) {
+      settle(p, error);
       void gone.then(() => unlink(p.request.temp).catch(() => undefined));
-    }
-    const queued = [...pending.values()].sort((a, b) => a.request.id - b.request.id);
-    for (const p of queued) send(p);
+    } else if (p) waiting.unshift(p);
+    pump();
   };
 
-  const ensure = (): Worker => {
-    if (worker) return worker;
+  const start = (): Slot => {
     const w = startWorker(options.entry);
     w.unref();
+    const slot: Slot = { worker: w, job: null };
     w.on('message', (reply: TagReply) => {
-      const p = pending.get(reply.id);
-      if (!p || worker !== w) return;
+      const p = slot.job;
+      if (!p || p.request.id !== reply.id || !slots.includes(slot)) return;
       if ('started' in reply) {
         p.started = true;
         p.threadId = reply.threadId;
         p.timer = setTimeout(
           () =>
             retire(
-              w,
+              slot,
               new TagWorkerError(
                 `tagging ${p.request.job.target} took longer than ${timeoutMs} ms`,
               ),
@@ -113,30 +165,24 @@ export function createTagger(options: TaggerOptions = {}): Tagger {
         );
         return;
       }
-      if (reply.ok) return settle(reply.id, null);
-      if (reply.tagging) return settle(reply.id, new TaggingError(reply.message));
-      const error: NodeJS.ErrnoException = new Error(reply.message);
-      if (reply.code) error.code = reply.code;
-      settle(reply.id, error);
+      slot.job = null;
+      if (reply.ok) settle(p, null, reply.digest);
+      else if (reply.tagging) settle(p, new TaggingError(reply.message));
+      else {
+        const error: NodeJS.ErrnoException = new Error(reply.message);
+        if (reply.code) error.code = reply.code;
+        settle(p, error);
+      }
+      pump();
     });
     w.on('error', (error) => {
-      retire(w, new TagWorkerError(`the tag worker failed: ${error.message}`));
+      retire(slot, new TagWorkerError(`the tag worker failed: ${error.message}`));
     });
     w.on('exit', (code) => {
-      retire(w, new TagWorkerError(`the tag worker exited (${code})`));
+      retire(slot, new TagWorkerError(`the tag worker exited (${code})`));
     });
-    worker = w;
-    return w;
-  };
-
-  const send = (p: Pending): void => {
-    if (p.sends >= MAX_SENDS) {
-      settle(p.request.id, new TagWorkerError(`the tag worker failed ${MAX_SENDS} times`));
-      return;
-    }
-    p.sends++;
-    p.started = false;
-    ensure().postMessage(p.request);
+    slots.push(slot);
+    return slot;
   };
 
   return {
@@ -153,16 +199,18 @@ export function createTagger(options: TaggerOptions = {}): Tagger {
           threadId: -1,
           sends: 0,
         };
-        pending.set(id, p);
-        send(p);
+        waiting.push(p);
+        pump();
       });
     },
+    // A write after close starts workers again, as the first write did.
     async close() {
-      const w = worker;
-      worker = null;
-      const temps = [...pending.values()].filter((p) => p.started).map((p) => p.request.temp);
-      for (const id of [...pending.keys()]) settle(id, new TagWorkerError('the tagger was closed'));
-      if (w) await w.terminate();
+      const running = slots.map((s) => s.job).filter((p): p is Pending => p !== null);
+      const temps = running.filter((p) => p.started).map((p) => p.request.temp);
+      const workers = slots.splice(0).map((s) => s.worker);
+      for (const p of [...running, ...waiting.splice(0)])
+        settle(p, new TagWorkerError('the tagger was closed'));
+      await Promise.all(workers.map((w) => w.terminate()));
       await Promise.all(temps.map((t) => unlink(t).catch(() => undefined)));
     },
   };
