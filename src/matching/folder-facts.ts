@@ -1,5 +1,6 @@
 import { containsPhrase, memoNormalize, parseFolders } from './normalize.js';
-import { ANY_VARIANT, variantMask, withoutNames, type PreparedTarget } from './track-match.js';
+import { withoutNames, type PreparedTarget } from './track-match.js';
+import { hasVariant, variantMask } from './variants.js';
 
 /**
  * What a file's folders say about one request, worked out once per folder and ranking.
@@ -20,7 +21,7 @@ export interface FolderFacts {
   artistFound: boolean;
   /** The request's album is in `joined`. */
   albumFound: boolean;
-  /** Some version word is in `joined` (ANY_VARIANT). */
+  /** Some version word is in `joined` (hasVariant). */
   anyVariant: boolean;
   /** Bit i: some container names VARIANTS[i] more often than the request allows in a folder. */
   variantMask: number;
@@ -100,7 +101,7 @@ function folderFacts(target: PreparedTarget, folders: string[]): FolderFacts {
     containers,
     artistFound: target.artistForms.some((form) => containsPhrase(joined, form)),
     albumFound: target.album !== '' && containsPhrase(joined, target.album),
-    anyVariant: ANY_VARIANT.test(joined),
+    anyVariant: hasVariant(joined),
     variantMask: mask,
   };
 }
