@@ -1,4 +1,4 @@
-import { sourceKey, type Candidate, type ProviderId } from '../providers/release.js';
+import type { Candidate, ProviderId } from '../providers/release.js';
 import { sortByCandidate, sortByScore } from './candidate-order.js';
 import { createFolderMemo, type FolderMemo } from './folder-facts.js';
 import { matchReleaseTitle, releaseAvailability, releaseFormat } from './release-title-match.js';
@@ -136,12 +136,7 @@ function evaluate(judge: Judge, candidate: Candidate): string | { score: number;
     notes.push(...availability.notes);
   }
 
-  const records = judge.records;
-  const source = sourceKey(candidate);
-  if (!records.has(source)) {
-    records.set(source, options.peerRecord?.(candidate.username, candidate.provider));
-  }
-  const record = records.get(source);
+  const record = peerRecordOf(judge, candidate);
   const successes = nonNegative(record?.successes);
   const total = successes + nonNegative(record?.failures);
   if (total > 0) {
@@ -163,6 +158,24 @@ function evaluate(judge: Judge, candidate: Candidate): string | { score: number;
   return { score: tier.tier * TIER_WEIGHT + Math.round(within * 10) / 10, notes };
 }
 
+/**
+ * The candidate's source's record, asked of the caller once per source and ranking. Keyed by
+ * provider, then username (a source: release.ts), in two maps rather than by sourceKey's JSON
+ * text, which would be a new string and a stringify for every ranked file.
+ */
+function peerRecordOf(judge: Judge, candidate: Candidate): PeerRecord | undefined {
+  let ofProvider = judge.records.get(candidate.provider);
+  if (ofProvider === undefined) {
+    ofProvider = new Map();
+    judge.records.set(candidate.provider, ofProvider);
+  }
+  const username = candidate.username;
+  if (ofProvider.has(username)) return ofProvider.get(username);
+  const record = judge.options.peerRecord?.(username, candidate.provider);
+  ofProvider.set(username, record);
+  return record;
+}
+
 /** "not an audio file (.jpg)", one string per extension of the ranking. */
 function notAudio(judge: Judge, extension: string): string {
   let reason = judge.notAudio.get(extension);
@@ -180,7 +193,8 @@ interface Judge {
   options: RankingOptions;
   audio: ReadonlySet<string>;
   folders: FolderMemo;
-  records: Map<string, PeerRecord | undefined>;
+  /** Peer records asked so far, by provider and username (peerRecordOf). */
+  records: Map<ProviderId, Map<string, PeerRecord | undefined>>;
   notAudio: Map<string, string>;
   /** Epoch ms release ages are counted from (RankingOptions.now), or undefined: ages unscored. */
   ageOrigin: number | undefined;
