@@ -78,7 +78,21 @@ const KNOWN_EXTENSIONS = new Map<number, string>(
   [
     ...LOSSLESS_EXTENSIONS,
     ...['mp3', 'm4a', 'aac', 'ogg', 'opus', 'wma', 'mp4', 'flv', 'mkv', 'avi'],
-    ...['jpg', 'jpeg', 'png', 'gif', 'bmp', 'txt', 'nfo', 'cue', 'log', 'm3u', 'm3u8', 'pdf', 'sfv'],
+    ...[
+      'jpg',
+      'jpeg',
+      'png',
+      'gif',
+      'bmp',
+      'txt',
+      'nfo',
+      'cue',
+      'log',
+      'm3u',
+      'm3u8',
+      'pdf',
+      'sfv',
+    ],
   ].map((extension) => [extensionCode(extension, 0), extension]),
 );
 

@@ -1,5 +1,5 @@
 import type { Candidate, ProviderId } from '../providers/release.js';
-import { sortByCandidate, sortByScore } from './candidate-order.js';
+import { orderByCandidate, sortByScore } from './candidate-order.js';
 import { createFolderMemo, type FolderMemo } from './folder-facts.js';
 import { matchReleaseTitle, releaseAvailability, releaseFormat } from './release-title-match.js';
 import { matchNames, prepareTarget, type PreparedTarget, type TrackTarget } from './track-match.js';
@@ -203,6 +203,18 @@ interface Judge {
 export { compareCandidates } from './candidate-order.js';
 
 /**
+ * What judgeCandidates found: the ranked entries, and the rejected candidates with their reasons
+ * as two lists, index for index. Not one entry object per rejection: a search's 20,000 of them
+ * would all live to the end of the ranking (garbage the collector copies), and a caller keeps a
+ * few hundred (keptRejections makes the entries of those).
+ */
+export interface Judged {
+  ranked: RankedCandidate[];
+  rejected: Candidate[];
+  reasons: string[];
+}
+
+/**
  * Every candidate judged, in input order: the ranked ones (score, notes) and the rejected ones
  * (reason). rankCandidates puts them in order; rankWithProfile first applies a profile.
  */
@@ -210,7 +222,7 @@ export function judgeCandidates(
   target: TrackTarget,
   candidates: readonly Candidate[],
   options: RankingOptions = {},
-): { ranked: RankedCandidate[]; rejected: RejectedCandidate[] } {
+): Judged {
   const policy = options.policy ?? DEFAULT_QUALITY_POLICY;
   const prepared = prepareTarget(target);
   const judge: Judge = {
@@ -224,13 +236,28 @@ export function judgeCandidates(
     ageOrigin: options.now ?? newestRelease(candidates),
   };
   const ranked: RankedCandidate[] = [];
-  const rejected: RejectedCandidate[] = [];
+  const rejected: Candidate[] = [];
+  const reasons: string[] = [];
   for (const candidate of candidates) {
     const result = evaluate(judge, candidate);
-    if (typeof result === 'string') rejected.push({ candidate, reason: result });
-    else ranked.push({ candidate, score: result.score, notes: result.notes });
+    if (typeof result === 'string') {
+      rejected.push(candidate);
+      reasons.push(result);
+    } else ranked.push({ candidate, score: result.score, notes: result.notes });
   }
-  return { ranked, rejected };
+  return { ranked, rejected, reasons };
+}
+
+/** The entries of the first `keep` rejections in compareCandidates order (all by default). */
+export function keptRejections(
+  rejected: readonly Candidate[],
+  reasons: readonly string[],
+  keep?: number,
+): RejectedCandidate[] {
+  return orderByCandidate(rejected, keep).map((i) => ({
+    candidate: rejected[i]!,
+    reason: reasons[i]!,
+  }));
 }
 
 /** The newest publication time among the candidates' releases, or undefined when none has one. */
@@ -249,10 +276,10 @@ export function rankCandidates(
   candidates: Candidate[],
   options: RankingOptions = {},
 ): RankingResult {
-  const { ranked, rejected } = judgeCandidates(target, candidates, options);
+  const { ranked, rejected, reasons } = judgeCandidates(target, candidates, options);
   return {
     ranked: sortByScore(ranked),
-    rejected: sortByCandidate(rejected, options.keepRejected),
+    rejected: keptRejections(rejected, reasons, options.keepRejected),
     rejectedTotal: rejected.length,
   };
 }
