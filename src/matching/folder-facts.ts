@@ -79,9 +79,13 @@ export function createFolderMemo(target: PreparedTarget): FolderMemo {
  * without only on backslashes: either way the first of the two ends the first part.
  */
 function firstSeparator(remote: string): number {
-  const back = remote.indexOf('\\');
-  const slash = remote.indexOf('/');
-  return back < 0 ? slash : slash < 0 ? back : Math.min(back, slash);
+  // A loop, not two indexOf calls: the first separator is a few characters in, and indexOf('/')
+  // would read all of a path that has none (most Soulseek paths), for each file.
+  for (let i = 0; i < remote.length; i++) {
+    const c = remote.charCodeAt(i);
+    if (c === 92 || c === 47) return i;
+  }
+  return -1;
 }
 
 /** isShareRoot(remote.slice(0, end)), without the slice: "@@…", or a drive letter and a colon. */

@@ -102,9 +102,7 @@ function evaluate(judge: Judge, candidate: Candidate): string | { score: number;
   const length = candidate.lengthSeconds;
   if (target.durationSeconds !== null && length !== undefined && length > 0) {
     const tolerance = policy.durationToleranceSeconds;
-    if (Math.abs(length - target.durationSeconds) > tolerance) {
-      return `duration ${Math.round(length)} s, expected ${Math.round(target.durationSeconds)} s ± ${tolerance}`;
-    }
+    if (Math.abs(length - target.durationSeconds) > tolerance) return durationReason(judge, length);
   }
 
   const names = release
@@ -176,6 +174,17 @@ function peerRecordOf(judge: Judge, candidate: Candidate): PeerRecord | undefine
   return record;
 }
 
+/** "duration 258 s, expected 264 s ± 5", one string per reported length of the ranking. */
+function durationReason(judge: Judge, length: number): string {
+  let reason = judge.durationReasons.get(length);
+  if (reason === undefined) {
+    const wanted = judge.target.durationSeconds ?? 0;
+    reason = `duration ${Math.round(length)} s, expected ${Math.round(wanted)} s ± ${judge.policy.durationToleranceSeconds}`;
+    judge.durationReasons.set(length, reason);
+  }
+  return reason;
+}
+
 /** "not an audio file (.jpg)", one string per extension of the ranking. */
 function notAudio(judge: Judge, extension: string): string {
   let reason = judge.notAudio.get(extension);
@@ -196,6 +205,7 @@ interface Judge {
   /** Peer records asked so far, by provider and username (peerRecordOf). */
   records: Map<ProviderId, Map<string, PeerRecord | undefined>>;
   notAudio: Map<string, string>;
+  durationReasons: Map<number, string>;
   /** Epoch ms release ages are counted from (RankingOptions.now), or undefined: ages unscored. */
   ageOrigin: number | undefined;
 }
@@ -233,6 +243,7 @@ export function judgeCandidates(
     folders: createFolderMemo(prepared),
     records: new Map(),
     notAudio: new Map(),
+    durationReasons: new Map(),
     ageOrigin: options.now ?? newestRelease(candidates),
   };
   const ranked: RankedCandidate[] = [];
