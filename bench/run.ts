@@ -93,6 +93,12 @@ async function main(): Promise<void> {
     console.log('== post-process 200 FLAC files: tags + cover + move (target >= 50 files/s)');
     console.table([await postProcessFigure(1), await postProcessFigure(2)]);
   }
+  if (only.includes('ranking')) {
+    // Only when asked by name: the ranking rows `library` prints, without the transcode checks.
+    const { rankingFigures } = await import('./library.bench.js');
+    console.log('== ranking 25,000 search results (the last rows of `library`)');
+    console.table(rankingFigures());
+  }
   if (want('notify')) {
     console.log('== notification outbox: deliveries/s to a loopback receiver (signed webhooks)');
     const url = pgUrl();

@@ -36,14 +36,14 @@ function canonicalKey(candidate: Candidate): string {
   return JSON.stringify(entries);
 }
 
-/** Each entry's source's place among the entries' distinct sources, in compareSources order. */
-function userPlaces(entries: readonly { candidate: Candidate }[]): Int32Array {
+/** Each candidate's source's place among the candidates' distinct sources, in compareSources order. */
+function userPlaces(candidates: readonly Candidate[]): Int32Array {
   // Keyed by username within a provider: one map per provider (almost always one provider).
   const ids = new Map<string, Map<string, number>>();
   const firsts: Candidate[] = [];
-  const idOf = new Int32Array(entries.length);
-  for (let i = 0; i < entries.length; i++) {
-    const candidate = entries[i]!.candidate;
+  const idOf = new Int32Array(candidates.length);
+  for (let i = 0; i < candidates.length; i++) {
+    const candidate = candidates[i]!;
     let ofProvider = ids.get(candidate.provider);
     if (ofProvider === undefined) {
       ofProvider = new Map();
@@ -65,41 +65,50 @@ function userPlaces(entries: readonly { candidate: Candidate }[]): Int32Array {
 }
 
 /**
- * The first `keep` of `entries` in compareCandidates order (stable), all of them by default:
- * grouped by source, each group by file name. Only the groups that reach into the first `keep`
- * are ordered, so keeping the 200 rejections a search stores of 20,000 costs one pass.
+ * The indices of the first `keep` of `candidates` in compareCandidates order (stable), all of them
+ * by default: grouped by source, each group by file name. Only the groups that reach into the
+ * first `keep` are ordered, so keeping the 200 rejections a search stores of 20,000 costs one
+ * pass. Indices, not entries: the ranking keeps its rejections as plain lists (a candidate and a
+ * reason each) and makes an entry only for the ones kept.
  */
-export function sortByCandidate<T extends { candidate: Candidate }>(
-  entries: readonly T[],
-  keep = entries.length,
-): T[] {
-  const places = userPlaces(entries);
+export function orderByCandidate(
+  candidates: readonly Candidate[],
+  keep = candidates.length,
+): number[] {
+  const places = userPlaces(candidates);
   // A counting sort by source place (stable), then each source's files among themselves.
-  const starts = new Int32Array(entries.length + 1);
-  for (let i = 0; i < entries.length; i++) starts[places[i]! + 1]!++;
+  const starts = new Int32Array(candidates.length + 1);
+  for (let i = 0; i < candidates.length; i++) starts[places[i]! + 1]!++;
   for (let p = 1; p < starts.length; p++) starts[p]! += starts[p - 1]!;
   const next = starts.slice();
-  const out = new Array<T>(entries.length);
-  for (let i = 0; i < entries.length; i++) out[next[places[i]!]!++] = entries[i]!;
-  const wanted = Math.min(keep, entries.length);
+  const out = new Array<number>(candidates.length);
+  for (let i = 0; i < candidates.length; i++) out[next[places[i]!]!++] = i;
+  const wanted = Math.min(keep, candidates.length);
   for (let p = 0; p + 1 < starts.length && starts[p]! < wanted; p++) {
-    sortRange(out, starts[p]!, starts[p + 1]!);
+    sortRange(out, candidates, starts[p]!, starts[p + 1]!);
   }
   if (wanted < out.length) out.length = wanted;
   return out;
 }
 
-/** out[from, to), one source's entries, by compareCandidates (stable); few are insertion-sorted. */
-function sortRange<T extends { candidate: Candidate }>(out: T[], from: number, to: number): void {
+/** out[from, to), indices of one source's candidates, by compareCandidates (stable); few are insertion-sorted. */
+function sortRange(
+  out: number[],
+  candidates: readonly Candidate[],
+  from: number,
+  to: number,
+): void {
   if (to - from > 32) {
-    const part = out.slice(from, to).sort((a, b) => compareSameUser(a.candidate, b.candidate));
+    const part = out
+      .slice(from, to)
+      .sort((a, b) => compareSameUser(candidates[a]!, candidates[b]!));
     for (let i = 0; i < part.length; i++) out[from + i] = part[i]!;
     return;
   }
   for (let i = from + 1; i < to; i++) {
     const item = out[i]!;
     let j = i - 1;
-    while (j >= from && compareSameUser(out[j]!.candidate, item.candidate) > 0) {
+    while (j >= from && compareSameUser(candidates[out[j]!]!, candidates[item]!) > 0) {
       out[j + 1] = out[j]!;
       j--;
     }

@@ -1,5 +1,6 @@
 import { containsPhrase, memoNormalize, parseFolders } from './normalize.js';
-import { ANY_VARIANT, variantMask, withoutNames, type PreparedTarget } from './track-match.js';
+import { withoutNames, type PreparedTarget } from './track-match.js';
+import { hasVariant, variantMask } from './variants.js';
 
 /**
  * What a file's folders say about one request, worked out once per folder and ranking.
@@ -20,7 +21,7 @@ export interface FolderFacts {
   artistFound: boolean;
   /** The request's album is in `joined`. */
   albumFound: boolean;
-  /** Some version word is in `joined` (ANY_VARIANT). */
+  /** Some version word is in `joined` (hasVariant). */
   anyVariant: boolean;
   /** Bit i: some container names VARIANTS[i] more often than the request allows in a folder. */
   variantMask: number;
@@ -78,9 +79,13 @@ export function createFolderMemo(target: PreparedTarget): FolderMemo {
  * without only on backslashes: either way the first of the two ends the first part.
  */
 function firstSeparator(remote: string): number {
-  const back = remote.indexOf('\\');
-  const slash = remote.indexOf('/');
-  return back < 0 ? slash : slash < 0 ? back : Math.min(back, slash);
+  // A loop, not two indexOf calls: the first separator is a few characters in, and indexOf('/')
+  // would read all of a path that has none (most Soulseek paths), for each file.
+  for (let i = 0; i < remote.length; i++) {
+    const c = remote.charCodeAt(i);
+    if (c === 92 || c === 47) return i;
+  }
+  return -1;
 }
 
 /** isShareRoot(remote.slice(0, end)), without the slice: "@@…", or a drive letter and a colon. */
@@ -100,7 +105,7 @@ function folderFacts(target: PreparedTarget, folders: string[]): FolderFacts {
     containers,
     artistFound: target.artistForms.some((form) => containsPhrase(joined, form)),
     albumFound: target.album !== '' && containsPhrase(joined, target.album),
-    anyVariant: ANY_VARIANT.test(joined),
+    anyVariant: hasVariant(joined),
     variantMask: mask,
   };
 }

@@ -104,9 +104,13 @@ function asciiPass(text: string): string | undefined {
   let gap = false;
   let credit = false; // a word starts with "f": it may be "ft", "feat", "featuring"
   for (let i = 0; i < n; i++) {
-    const c = lower(text.charCodeAt(i));
-    if (c > 127) return undefined;
-    if (isAlnum(c)) {
+    const code = text.charCodeAt(i);
+    if (code > 127) return undefined;
+    // Two table reads, not the comparisons of lower and isAlnum: this loop is the ranking's
+    // busiest (every character of every file name), and the tables keep its numbers small
+    // integers (lower also sees NaN past a text's ends, below, which would make them doubles).
+    const c = ASCII_LOWER[code]!;
+    if (ASCII_ALNUM[code] === 1) {
       if (gap && length > 0) out[length++] = SPACE;
       gap = false;
       if (c === 102 && (length === 0 || out[length - 1] === SPACE)) credit = true;
@@ -143,6 +147,10 @@ function asciiPass(text: string): string | undefined {
 
 /** ASCII lower case of a character code (NaN, past either end of a text, stays NaN). */
 const lower = (c: number): number => (c >= 65 && c <= 90 ? c + 32 : c);
+
+/** lower and isAlnum(lower) of each ASCII code, for asciiPass's loop. */
+const ASCII_LOWER = Uint8Array.from({ length: 128 }, (_, c) => lower(c));
+const ASCII_ALNUM = Uint8Array.from({ length: 128 }, (_, c) => (isAlnum(lower(c)) ? 1 : 0));
 
 /**
  * A normalized file name without its track-number prefix: "01 ", "01. ", "1-01 ", "A1 ", "CD2-03 ",

@@ -1,6 +1,6 @@
 import type { Candidate } from '../providers/provider.js';
 import { DEFAULT_QUALITY_POLICY, type QualityPolicy } from './quality-policy.js';
-import { sortByCandidate, sortByScore } from './candidate-order.js';
+import { orderByCandidate, sortByScore } from './candidate-order.js';
 import {
   compileProfile,
   factsOf,
@@ -86,15 +86,19 @@ export function rankWithProfile(
     text: wantedText(target),
   });
   const ranked: ProfileRankedCandidate[] = [];
-  const rejected: ProfileRejectedCandidate[] = base.rejected;
+  // The ranking's rejections, then the profile's, as plain lists (Judged); the profile's
+  // conditions by index, for the few entries made of what the caller keeps.
+  const { rejected, reasons } = base;
+  const conditions = new Map<number, ConditionName[]>();
   for (const entry of base.ranked) {
     const verdict = judge(factsOf(entry.candidate));
     if (!verdict.accepted) {
-      rejected.push({
-        candidate: entry.candidate,
-        reason: verdict.rejected.map((r) => r.reason).join('; '),
-        conditions: verdict.rejected.map((r) => r.condition),
-      });
+      conditions.set(
+        rejected.length,
+        verdict.rejected.map((r) => r.condition),
+      );
+      rejected.push(entry.candidate);
+      reasons.push(verdict.rejected.map((r) => r.reason).join('; '));
       continue;
     }
     ranked.push({
@@ -110,7 +114,12 @@ export function rankWithProfile(
   }
   return {
     ranked: sortByScore(ranked),
-    rejected: sortByCandidate(rejected, options.keepRejected),
+    rejected: orderByCandidate(rejected, options.keepRejected).map((i) => {
+      const failed = conditions.get(i);
+      const entry: ProfileRejectedCandidate = { candidate: rejected[i]!, reason: reasons[i]! };
+      if (failed !== undefined) entry.conditions = failed;
+      return entry;
+    }),
     rejectedTotal: rejected.length,
   };
 }

@@ -1,5 +1,5 @@
-import { sourceKey, type Candidate, type ProviderId } from '../providers/release.js';
-import { sortByCandidate, sortByScore } from './candidate-order.js';
+import type { Candidate, ProviderId } from '../providers/release.js';
+import { orderByCandidate, sortByScore } from './candidate-order.js';
 import { createFolderMemo, type FolderMemo } from './folder-facts.js';
 import { matchReleaseTitle, releaseAvailability, releaseFormat } from './release-title-match.js';
 import { matchNames, prepareTarget, type PreparedTarget, type TrackTarget } from './track-match.js';
@@ -102,9 +102,7 @@ function evaluate(judge: Judge, candidate: Candidate): string | { score: number;
   const length = candidate.lengthSeconds;
   if (target.durationSeconds !== null && length !== undefined && length > 0) {
     const tolerance = policy.durationToleranceSeconds;
-    if (Math.abs(length - target.durationSeconds) > tolerance) {
-      return `duration ${Math.round(length)} s, expected ${Math.round(target.durationSeconds)} s ± ${tolerance}`;
-    }
+    if (Math.abs(length - target.durationSeconds) > tolerance) return durationReason(judge, length);
   }
 
   const names = release
@@ -136,12 +134,7 @@ function evaluate(judge: Judge, candidate: Candidate): string | { score: number;
     notes.push(...availability.notes);
   }
 
-  const records = judge.records;
-  const source = sourceKey(candidate);
-  if (!records.has(source)) {
-    records.set(source, options.peerRecord?.(candidate.username, candidate.provider));
-  }
-  const record = records.get(source);
+  const record = peerRecordOf(judge, candidate);
   const successes = nonNegative(record?.successes);
   const total = successes + nonNegative(record?.failures);
   if (total > 0) {
@@ -163,6 +156,35 @@ function evaluate(judge: Judge, candidate: Candidate): string | { score: number;
   return { score: tier.tier * TIER_WEIGHT + Math.round(within * 10) / 10, notes };
 }
 
+/**
+ * The candidate's source's record, asked of the caller once per source and ranking. Keyed by
+ * provider, then username (a source: release.ts), in two maps rather than by sourceKey's JSON
+ * text, which would be a new string and a stringify for every ranked file.
+ */
+function peerRecordOf(judge: Judge, candidate: Candidate): PeerRecord | undefined {
+  let ofProvider = judge.records.get(candidate.provider);
+  if (ofProvider === undefined) {
+    ofProvider = new Map();
+    judge.records.set(candidate.provider, ofProvider);
+  }
+  const username = candidate.username;
+  if (ofProvider.has(username)) return ofProvider.get(username);
+  const record = judge.options.peerRecord?.(username, candidate.provider);
+  ofProvider.set(username, record);
+  return record;
+}
+
+/** "duration 258 s, expected 264 s ± 5", one string per reported length of the ranking. */
+function durationReason(judge: Judge, length: number): string {
+  let reason = judge.durationReasons.get(length);
+  if (reason === undefined) {
+    const wanted = judge.target.durationSeconds ?? 0;
+    reason = `duration ${Math.round(length)} s, expected ${Math.round(wanted)} s ± ${judge.policy.durationToleranceSeconds}`;
+    judge.durationReasons.set(length, reason);
+  }
+  return reason;
+}
+
 /** "not an audio file (.jpg)", one string per extension of the ranking. */
 function notAudio(judge: Judge, extension: string): string {
   let reason = judge.notAudio.get(extension);
@@ -180,13 +202,27 @@ interface Judge {
   options: RankingOptions;
   audio: ReadonlySet<string>;
   folders: FolderMemo;
-  records: Map<string, PeerRecord | undefined>;
+  /** Peer records asked so far, by provider and username (peerRecordOf). */
+  records: Map<ProviderId, Map<string, PeerRecord | undefined>>;
   notAudio: Map<string, string>;
+  durationReasons: Map<number, string>;
   /** Epoch ms release ages are counted from (RankingOptions.now), or undefined: ages unscored. */
   ageOrigin: number | undefined;
 }
 
 export { compareCandidates } from './candidate-order.js';
+
+/**
+ * What judgeCandidates found: the ranked entries, and the rejected candidates with their reasons
+ * as two lists, index for index. Not one entry object per rejection: a search's 20,000 of them
+ * would all live to the end of the ranking (garbage the collector copies), and a caller keeps a
+ * few hundred (keptRejections makes the entries of those).
+ */
+export interface Judged {
+  ranked: RankedCandidate[];
+  rejected: Candidate[];
+  reasons: string[];
+}
 
 /**
  * Every candidate judged, in input order: the ranked ones (score, notes) and the rejected ones
@@ -196,7 +232,7 @@ export function judgeCandidates(
   target: TrackTarget,
   candidates: readonly Candidate[],
   options: RankingOptions = {},
-): { ranked: RankedCandidate[]; rejected: RejectedCandidate[] } {
+): Judged {
   const policy = options.policy ?? DEFAULT_QUALITY_POLICY;
   const prepared = prepareTarget(target);
   const judge: Judge = {
@@ -207,16 +243,32 @@ export function judgeCandidates(
     folders: createFolderMemo(prepared),
     records: new Map(),
     notAudio: new Map(),
+    durationReasons: new Map(),
     ageOrigin: options.now ?? newestRelease(candidates),
   };
   const ranked: RankedCandidate[] = [];
-  const rejected: RejectedCandidate[] = [];
+  const rejected: Candidate[] = [];
+  const reasons: string[] = [];
   for (const candidate of candidates) {
     const result = evaluate(judge, candidate);
-    if (typeof result === 'string') rejected.push({ candidate, reason: result });
-    else ranked.push({ candidate, score: result.score, notes: result.notes });
+    if (typeof result === 'string') {
+      rejected.push(candidate);
+      reasons.push(result);
+    } else ranked.push({ candidate, score: result.score, notes: result.notes });
   }
-  return { ranked, rejected };
+  return { ranked, rejected, reasons };
+}
+
+/** The entries of the first `keep` rejections in compareCandidates order (all by default). */
+export function keptRejections(
+  rejected: readonly Candidate[],
+  reasons: readonly string[],
+  keep?: number,
+): RejectedCandidate[] {
+  return orderByCandidate(rejected, keep).map((i) => ({
+    candidate: rejected[i]!,
+    reason: reasons[i]!,
+  }));
 }
 
 /** The newest publication time among the candidates' releases, or undefined when none has one. */
@@ -235,10 +287,10 @@ export function rankCandidates(
   candidates: Candidate[],
   options: RankingOptions = {},
 ): RankingResult {
-  const { ranked, rejected } = judgeCandidates(target, candidates, options);
+  const { ranked, rejected, reasons } = judgeCandidates(target, candidates, options);
   return {
     ranked: sortByScore(ranked),
-    rejected: sortByCandidate(rejected, options.keepRejected),
+    rejected: keptRejections(rejected, reasons, options.keepRejected),
     rejectedTotal: rejected.length,
   };
 }

@@ -8,6 +8,14 @@ import {
   stripTrackNumber,
 } from './normalize.js';
 import { stripDecorations } from './query.js';
+import {
+  count,
+  hasVariant,
+  mayJoinVariant,
+  onlyVariants,
+  VARIANTS,
+  variantMask,
+} from './variants.js';
 
 /**
  * Whether one file is the wanted recording, judged by names alone: the title in the file name (or
@@ -27,70 +35,6 @@ export interface TrackTarget {
    * path. Version words it contains ("live") count as asked for, as they do in a title.
    */
   keywords?: string | null;
-}
-
-/**
- * Versions of a recording that are not the recording, as words of normalized text. A file is
- * rejected for one unless the request itself names it (as often as the path does), in its file
- * name, its tags or any of its folders ("Live at Wembley\03 - Song.flac").
- *
- * Not here, on purpose: "remaster(ed)", "deluxe", "anniversary", "mono"/"stereo", "album version",
- * "original mix". A remaster is the same recording (same take, same length) with new mastering, and
- * most of what peers share of older albums is one; rejecting it would leave many requests with
- * nothing. The order decides which reason a file with several words gets: the first that applies.
- */
-export const VARIANTS: { name: string; pattern: RegExp }[] = [
-  {
-    name: 'remix',
-    pattern:
-      /(?<![^ ])(?:remix|remixes|remixed|re mix|rmx|(?:club|dub|vip|extended|dance|12|12 inch) mix|rework|reworked)(?![^ ])/g,
-  },
-  { name: 'live', pattern: /(?<![^ ])(?:live|en vivo|ao vivo)(?![^ ])/g },
-  {
-    name: 'karaoke',
-    pattern:
-      /(?<![^ ])(?:karaoke|in the style of|made famous by|originally performed by|backing tracks?)(?![^ ])/g,
-  },
-  { name: 'instrumental', pattern: /(?<![^ ])(?:instrumentals?|instr|inst)(?![^ ])/g },
-  {
-    name: 'acapella',
-    pattern: /(?<![^ ])(?:acapellas?|acappellas?|a cappella|a capella)(?![^ ])/g,
-  },
-  { name: 'cover', pattern: /(?<![^ ])(?:covers?|covered by)(?![^ ])/g },
-  { name: 'edit', pattern: /(?<![^ ])edit(?![^ ])/g },
-  { name: 'demo', pattern: /(?<![^ ])demos?(?![^ ])/g },
-  { name: 'sped up', pattern: /(?<![^ ])(?:sped up|speed up|spedup)(?![^ ])/g },
-  { name: 'slowed', pattern: /(?<![^ ])slowed(?![^ ])/g },
-  { name: 'nightcore', pattern: /(?<![^ ])nightcore(?![^ ])/g },
-  // Kept after the older words, so a file one of those rejected keeps its reason.
-  { name: 'tribute', pattern: /(?<![^ ])(?:tribute|tributes|lullaby|lullabies)(?![^ ])/g },
-  { name: 'acoustic', pattern: /(?<![^ ])(?:acoustic|unplugged)(?![^ ])/g },
-  { name: 'extended', pattern: /(?<![^ ])extended(?![^ ])/g },
-  { name: 'bootleg', pattern: /(?<![^ ])(?:bootlegs?|mashup|mash up)(?![^ ])/g },
-  { name: 'reprise', pattern: /(?<![^ ])reprise(?![^ ])/g },
-  { name: 'session', pattern: /(?<![^ ])(?:bbc|peel|maida vale) sessions?(?![^ ])/g },
-];
-
-// variantMask keeps one bit per variant in a 32-bit integer.
-if (VARIANTS.length > 31) throw new Error('VARIANTS outgrew variantMask: use two masks');
-
-/** Any variant word at all: most files have none, and then one test replaces all of them. */
-export const ANY_VARIANT = new RegExp(VARIANTS.map((v) => v.pattern.source).join('|'));
-
-/** Every variant word, to take them all out of a text. */
-const ALL_VARIANTS = new RegExp(ANY_VARIANT.source, 'g');
-
-/** How often a global pattern matches `text` (as text.match(pattern).length), no arrays made. */
-function count(text: string, pattern: RegExp): number {
-  pattern.lastIndex = 0;
-  let n = 0;
-  while (pattern.test(text)) n++;
-  return n;
-}
-
-/** Whether `text` is nothing but version words (a song or an album called "Live"). */
-function onlyVariants(text: string): boolean {
-  return text.replace(ALL_VARIANTS, '').trim() === '';
 }
 
 function unique(values: string[]): string[] {
@@ -306,12 +250,12 @@ function unrequestedVariantReason(
   tagArtist: string,
   tagAlbum: string,
 ): string | undefined {
-  const stemVariant = ANY_VARIANT.test(stem);
-  const titleVariant = tagTitle !== '' && ANY_VARIANT.test(tagTitle);
+  const stemVariant = hasVariant(stem);
+  const titleVariant = tagTitle !== '' && hasVariant(tagTitle);
   const stemRest = namesRest(stem, true, stemVariant, target);
   const titleRest = namesRest(tagTitle, false, titleVariant, target);
-  const inStem = stemRest !== '' && ANY_VARIANT.test(stemRest);
-  const inTitle = titleRest !== '' && ANY_VARIANT.test(titleRest);
+  const inStem = stemRest !== '' && hasVariant(stemRest);
+  const inTitle = titleRest !== '' && hasVariant(titleRest);
   const containers =
     facts.variantMask |
     (tagAlbum === '' ? 0 : variantMask(withoutNames(tagAlbum, target), target.allowedInFolder));
@@ -320,7 +264,7 @@ function unrequestedVariantReason(
     stemVariant ||
     titleVariant ||
     facts.anyVariant ||
-    ANY_VARIANT.test(everythingOf(facts, stem, tagTitle, tagArtist, tagAlbum));
+    hasVariant(everythingOf(facts, stem, tagTitle, tagArtist, tagAlbum));
   if (!open) return undefined;
   // The first variant in table order that the names or a container name too often.
   for (let i = 0; i < VARIANTS.length; i++) {
@@ -339,11 +283,12 @@ function unrequestedVariantReason(
 
 /**
  * withoutNames(text) (its track number taken off first for a file name, as the plain rules do),
- * or '' when that names no version word for sure: `text` names none (`hasVariant` false) and none
- * of the request's title or album forms sits inside it with words on both sides. Only such a
- * removal joins words into a new one ("re <title> mix"); a track number, a year, the artist or a
- * name at either end taken off leaves a tail or head of `text`, whose words it has. Most file
- * names are "[NN] [Artist -] Title": one search of each form, no new string.
+ * or '' when that names no version word for sure: `text` names none (`hasVariant` false) and
+ * either none of the request's title or album forms sits inside it with words on both sides, or
+ * it has no word of a version phrase of several words (mayJoinVariant). Only such a removal joins
+ * words into a new phrase ("re <title> mix"); a track number, a year, the artist or a name at
+ * either end taken off leaves a tail or head of `text`, whose words it has. Most file names are
+ * "[NN] [Artist -] Title" with the title inside: two searches and one test, no new string.
  */
 function namesRest(
   text: string,
@@ -352,7 +297,12 @@ function namesRest(
   target: PreparedTarget,
 ): string {
   if (text === '') return '';
-  if (!hasVariant && !target.innerNames.some((inner) => text.includes(inner))) return '';
+  if (
+    !hasVariant &&
+    !(target.innerNames.some((inner) => text.includes(inner)) && mayJoinVariant(text))
+  ) {
+    return '';
+  }
   return withoutNames(isStem ? stripTrackNumber(text) : text, target);
 }
 
@@ -388,16 +338,6 @@ function requestedVariantReason(
   return undefined;
 }
 
-/** Bit i set: `text` names VARIANTS[i] more often than `limits[i]`. One test when it names none. */
-export function variantMask(text: string, limits: readonly number[]): number {
-  if (text === '' || !ANY_VARIANT.test(text)) return 0;
-  let mask = 0;
-  for (let i = 0; i < VARIANTS.length; i++) {
-    if (count(text, VARIANTS[i]!.pattern) > limits[i]!) mask |= 1 << i;
-  }
-  return mask;
-}
-
 /**
  * A name without the request's own names, for counting version words in it: the artist when the
  * name starts with it, after a year or number ("Live - Throwing Copper", "[1994] Live - …": the
@@ -415,7 +355,7 @@ export function withoutNames(name: string, target: PreparedTarget): string {
   );
   if (
     artist !== undefined &&
-    !(ANY_VARIANT.test(artist) && LIVE_PLACE.test(rest.slice(artist.length + 1)))
+    !(hasVariant(artist) && LIVE_PLACE.test(rest.slice(artist.length + 1)))
   )
     rest = rest.slice(artist.length);
   for (const own of target.folderNames.titles) rest = withoutPhrase(rest, own);
@@ -441,3 +381,5 @@ function isExactName(stem: string, target: PreparedTarget): boolean {
   if (artist) rest = stripTrackNumber(rest.slice(artist.length + 1));
   return target.titleForms.includes(rest) || target.titleForms.includes(stem);
 }
+
+export { ANY_VARIANT, VARIANTS, variantMask } from './variants.js';
