@@ -52,6 +52,8 @@ export async function follow(ctx: JobContext, attempt: AttemptRow): Promise<Outc
   let missing = 0;
   let wasUnavailable = false;
   let positionAt = 0;
+  /** When the next progress write may go (PROGRESS_WRITE_MS). */
+  let progressAt = 0;
   try {
     for (;;) {
       ctx.signal.throwIfAborted();
@@ -103,11 +105,21 @@ export async function follow(ctx: JobContext, attempt: AttemptRow): Promise<Outc
           lastKey = key;
           lastChangeAt = now();
         }
-        const outcome = await applyStatus(ctx, attempt, t, () => {
-          const due = now() >= positionAt;
-          if (due) positionAt = now() + config.pollIntervalMs * 5;
-          return due;
-        });
+        const outcome = await applyStatus(
+          ctx,
+          attempt,
+          t,
+          () => {
+            const due = now() >= positionAt;
+            if (due) positionAt = now() + config.pollIntervalMs * 5;
+            return due;
+          },
+          () => {
+            const due = now() >= progressAt;
+            if (due) progressAt = now() + PROGRESS_WRITE_MS;
+            return due;
+          },
+        );
         if (outcome) return outcome;
         const waited = now() - lastChangeAt;
         const stalled = waited > settings.get('stallTimeoutSeconds') * 1000;
@@ -149,11 +161,21 @@ export async function follow(ctx: JobContext, attempt: AttemptRow): Promise<Outc
   }
 }
 
+/**
+ * The shortest gap between two progress writes of one transfer. Each is a commit with an event
+ * (and, on PostgreSQL, a turn at the event log's append lock, which the commit that frees a slot
+ * waits for), and slskd saves its byte count only about every 250 ms anyway: with a short poll
+ * interval, writing at every cycle only repeated the numbers' cadence at the cost of the slot
+ * refill. The start of a transfer and its end are written at once, as always.
+ */
+export const PROGRESS_WRITE_MS = 250;
+
 async function applyStatus(
   ctx: JobContext,
   attempt: AttemptRow,
   t: TransferStatus,
   positionDue: () => boolean,
+  progressDue: () => boolean,
 ): Promise<Outcome | null> {
   const provider = clientFor(ctx.deps.provider, attempt.provider);
   switch (t.state) {
@@ -175,7 +197,7 @@ async function applyStatus(
           { progress, bytes_transferred: t.bytesTransferred, queue_position: null },
           'start_transfer',
         );
-      } else if (t.bytesTransferred !== ctx.row.bytes_transferred) {
+      } else if (t.bytesTransferred !== ctx.row.bytes_transferred && progressDue()) {
         // Only the numbers move: announced as a compact download.progress delta.
         await ctx.save({ progress, bytes_transferred: t.bytesTransferred }, undefined, {
           speed: t.averageSpeed,
