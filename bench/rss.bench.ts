@@ -86,9 +86,12 @@ export async function rssBench(): Promise<RssFigure[]> {
   // What `npm start` runs (the compiled server, built first when out of date: the build is a
   // child process of its own, so it is not in the figure), and, beside it, the sources under tsx.
   const { ensureServerBuild } = await import('../scripts/server-build.js');
-  ensureServerBuild(repo);
+  const built = ensureServerBuild(repo) !== 'source';
   const runtimes: Array<[string, string[]]> = [
-    ['npm start (compiled)', [...NODE_FLAGS, path.join(repo, 'scripts', 'start.js')]],
+    [
+      built ? 'npm start (compiled)' : 'npm start (no build: from source)',
+      [...NODE_FLAGS, path.join(repo, 'scripts', 'start.js')],
+    ],
     ['from source (tsx)', [...NODE_FLAGS, '--import', 'tsx', path.join(repo, 'src', 'server.ts')]],
   ];
   const figures: RssFigure[] = [];

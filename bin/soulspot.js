@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// The `soulspot` command (package.json "bin"): runs the TypeScript CLI through tsx, as `npm start`
-// runs the server, so it works from a clone without a build.
+// The `soulspot` command (package.json "bin"): runs the TypeScript CLI through tsx, so it works
+// from a clone without a build (`npm start` runs the compiled server: a long-lived process, where
+// tsx's resident loader would cost memory).
 import { register } from 'tsx/esm/api';
 
 register();

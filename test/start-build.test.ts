@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import {
   copyFileSync,
   existsSync,
@@ -82,7 +82,7 @@ describe('npm start: the compiled server, built when out of date', () => {
     // Sources from 20 s ago, the build from 10 s ago: current, until something newer comes.
     for (const f of ['tsconfig.json', 'tsconfig.build.json', path.join('src', 'server.ts')])
       age(path.join(root, f), 20);
-    age(path.join(root, 'dist', 'src', 'server.js'), 10);
+    age(path.join(root, 'dist', '.build-ok'), 10);
     expect(serverBuildState(root)).toEqual({ state: 'current' });
     writeFileSync(path.join(root, 'src', 'server.test.ts'), '// a test\n');
     expect(serverBuildState(root)).toEqual({ state: 'current' });
@@ -112,5 +112,39 @@ describe('npm start: the compiled server, built when out of date', () => {
       'warning: the server build failed (see above): running from source (tsx)',
     );
     expect(out).toContain('server ran from source');
+    // The failed build left no stamp: the next start tries again, and never runs a broken build.
+    const again = run();
+    expect(again).toContain('the last build did not finish; building it');
+    expect(again).toContain('server ran from source');
+  }, 90_000);
+
+  it('takes a build without its stamp (interrupted) for unfinished', () => {
+    const root = repo();
+    expect(ensureServerBuild(root, () => undefined)).toBe('built');
+    rmSync(path.join(root, 'dist', '.build-ok'));
+    expect(serverBuildState(root)).toEqual({
+      state: 'stale',
+      reason: 'the last build did not finish',
+    });
+  }, 60_000);
+
+  it('builds once when two starts run at once; the other waits and runs the same build', async () => {
+    const root = repo();
+    const start = () =>
+      new Promise<string>((resolve, reject) => {
+        const child = spawn(process.execPath, [path.join(root, 'scripts', 'start.js')], {
+          cwd: root,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let out = '';
+        child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+        child.stderr.on('data', (b: Buffer) => (out += b.toString()));
+        child.on('error', reject);
+        child.on('close', () => resolve(out));
+      });
+    const outs = await Promise.all([start(), start()]);
+    expect(outs.join('\n').match(/; building it \(npm run build:server\)/g)).toHaveLength(1);
+    for (const out of outs) expect(out).toContain('server ran from dist');
+    expect(existsSync(path.join(root, 'dist', '.build-lock'))).toBe(false);
   }, 90_000);
 });

@@ -251,10 +251,12 @@ export function createTransferMonitor(deps: {
       : null;
     // Early looks are counted per transfer and bytes value: those they are spent on wait for
     // their bytes to move (a stalled one is then seen at the regular cycles, and the stall
-    // timeout ends it).
+    // timeout ends it). A look counts only for the transfers it is for, those due by then: one
+    // due later must not use up its looks on another's.
     if (early !== null && last) {
       for (const t of last.transfers) {
-        if (!listeners.has(t.id) || t.state !== 'in_progress') continue;
+        if (!listeners.has(t.id) || t.state !== 'in_progress' || t.averageSpeed <= 0) continue;
+        if (movingEndAt(t, last.at) + END_MARGIN_MS > early) continue;
         const looked = lookedAt.get(t.id);
         const looks = looked?.bytes === t.bytesTransferred ? looked.looks + 1 : 1;
         lookedAt.set(t.id, { bytes: t.bytesTransferred, looks });

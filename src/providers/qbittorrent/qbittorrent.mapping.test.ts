@@ -180,7 +180,9 @@ describe('mapWant', () => {
       state: 'in_progress',
       bytesTransferred: 300,
       percentComplete: 50,
-      averageSpeed: 100,
+      // 600 of the 1000 selected bytes: its share of the torrent's 100 B/s, so its 300 bytes
+      // left take 5 s, as the selection's 500 do.
+      averageSpeed: 60,
       batchId: BATCH,
     });
     expect(s.removed).toBeUndefined();

@@ -169,7 +169,11 @@ export function mapWant(
     state,
     raw,
     bytesTransferred: state === 'succeeded' ? size : Math.round(progress * size),
-    averageSpeed: Math.max(0, t.dlspeed),
+    // The rate this want's bytes move at: they follow the selection's progress scaled to the
+    // file, so the torrent's speed scales the same way. Its bytes left at this speed are the
+    // selection's at the torrent's (the monitor's end prediction), and the wants of one torrent
+    // sum to its speed (metrics), not to k times it.
+    averageSpeed: Math.max(0, t.dlspeed) * (t.size > 0 ? size / t.size : 1),
     percentComplete: state === 'succeeded' ? 100 : Math.round(progress * 1000) / 10,
     batchId: want.batchId,
   };
