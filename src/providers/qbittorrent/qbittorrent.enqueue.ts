@@ -1,5 +1,7 @@
 import { linkForMessages } from '../link-redaction.js';
 import { lanAllowedPolicy } from '../../net/address-policy.js';
+import { extensionOf } from '../../matching/quality-policy.js';
+import { AUDIO_FORMATS } from '../../matching/quality-profile.js';
 import { pickReleaseFile } from '../../matching/release-files.js';
 import type { TrackTarget } from '../../matching/track-match.js';
 import { SafeFetchError, safeFetch } from '../../net/safe-fetch.js';
@@ -129,6 +131,12 @@ export function createEnqueuer(deps: EnqueueDeps) {
     }
   }
 
+  /** Drops this request's hold on a torrent it will not fetch from. */
+  async function letGo(hash: string, want: Want, fresh: boolean): Promise<void> {
+    if (fresh) await api.delete(hash, true);
+    else await api.removeTags(hash, [wantTag(want)]);
+  }
+
   /** The file of the torrent that is the wanted track; the others left unselected. */
   async function chooseFile(hash: string, want: Want, target: TrackTarget, fresh: boolean) {
     const files = await waitFor(async () => {
@@ -136,10 +144,18 @@ export function createEnqueuer(deps: EnqueueDeps) {
       return list && list.length > 0 ? list : null;
     }, "list the torrent's files");
     const entries = files.map((f) => ({ path: f.name, size: f.size }));
+    if (!entries.some((e) => AUDIO_FORMATS.includes(extensionOf(e.path)))) {
+      await letGo(hash, want, fresh);
+      // No audio at all (a setup.exe, an archive): a fake or broken release, not another part of
+      // the album, so invalid_file, which blocks it.
+      throw new ProviderError(
+        'invalid_file',
+        `None of the ${files.length} files of the torrent is audio`,
+      );
+    }
     const pick = pickReleaseFile(entries, target);
     if (!pick) {
-      if (fresh) await api.delete(hash, true);
-      else await api.removeTags(hash, [wantTag(want)]);
+      await letGo(hash, want, fresh);
       // The torrent is fine, it just is not this track's (a single, another part of the album):
       // not file_not_found, which would block it for the album's other tracks.
       throw new ProviderError(
