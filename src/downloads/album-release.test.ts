@@ -174,4 +174,25 @@ describe('a track follows its album’s release', () => {
     );
     expect(chosen.ranked.map((e) => e.candidate)).toEqual([release(SINGLE), sameName]);
   });
+
+  it('prefers the album release only within the best quality tier of the ranking', () => {
+    const mp3Album: Candidate = { ...release(MP3), extension: 'mp3', bitRate: 320 };
+    const single = release(SINGLE);
+    // The siblings took the MP3 album: a FLAC single ranked first is not passed over for it.
+    const chosen = followAlbumRelease(
+      [entry(single), entry(slskdFile), entry(mp3Album)],
+      [attempt(MP3, 'enqueued', 1)],
+      new Set(),
+    );
+    expect(titles(chosen.ranked)).toEqual([SINGLE, slskdFile.filename, MP3]);
+    expect(chosen.preferred).toEqual([]);
+    // The best tier is the ranking's without the releases dropped: with the FLAC single found
+    // lacking, the MP3 album is the best there is and is followed.
+    const after = followAlbumRelease(
+      [entry(single), entry(mp3Album), entry({ ...slskdFile, extension: 'mp3', bitRate: 128 })],
+      [attempt(MP3, 'enqueued', 1)],
+      lackingReleases([attempt(SINGLE, 'failed', 1, 'track_not_in_release')]),
+    );
+    expect(titles(after.preferred)).toEqual([MP3]);
+  });
 });

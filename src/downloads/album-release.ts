@@ -1,3 +1,4 @@
+import { qualityTier } from '../matching/quality-policy.js';
 import type { Candidate, ProviderId } from '../providers/release.js';
 
 /*
@@ -8,8 +9,9 @@ import type { Candidate, ProviderId } from '../providers/release.js';
  * downloads of the same album): a release they fetch, or fetched, goes first in its ranking when
  * the ranking accepted it. Pure; the siblings' attempts are read by album-release.repository.ts.
  *
- * It only reorders what the ranking accepted: a release the profile's required conditions
- * rejected, or a blocked one, is not in `ranked` and stays out. A release that turned out not to
+ * It only reorders what the ranking accepted, and only within the best quality tier of it: a
+ * release the profile's required conditions rejected, or a blocked one, is not in `ranked` and
+ * stays out, and one of a lower tier than the best keeps its place. A release that turned out not to
  * hold this track (`track_not_in_release`) is dropped for this download, in every later round.
  */
 
@@ -87,6 +89,7 @@ export function lackingReleases(own: readonly ReleaseAttempt[]): Set<string> {
 }
 
 const keyOf = (c: Candidate): string | null => (c.release ? releaseKey(c) : null);
+const tierOf = (c: Candidate): number => qualityTier(c, c.extension).tier;
 
 export interface AlbumReleaseChoice<T> {
   /** The ranked entries, the album's releases first (in albumReleaseOrder), the rest as ranked. */
@@ -115,8 +118,11 @@ export function followAlbumRelease<T extends { candidate: Candidate }>(
   }
   const order = albumReleaseOrder(siblings).filter((key) => !lacking.has(key));
   const rank = new Map(order.map((key, i) => [key, i]));
+  // Only within the best quality tier of what is left: the album's release is worth a few
+  // seeders, never a FLAC given up for an MP3 (transfer.step.ts waits for that tier too).
+  const bestTier = kept[0] ? tierOf(kept[0].candidate) : 0;
   const preferred = kept
-    .filter((e) => rank.has(keyOf(e.candidate) ?? ''))
+    .filter((e) => rank.has(keyOf(e.candidate) ?? '') && tierOf(e.candidate) === bestTier)
     .sort((a, b) => rank.get(keyOf(a.candidate)!)! - rank.get(keyOf(b.candidate)!)!);
   const rest = kept.filter((e) => !preferred.includes(e));
   return { ranked: [...preferred, ...rest], preferred, dropped };

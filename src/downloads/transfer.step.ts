@@ -154,7 +154,8 @@ async function startNextAttempt(ctx: JobContext): Promise<AttemptRow | undefined
     // elsewhere overrides it. Its peer busy with another download: wait for it (below).
     const pick = pendingPick(stored);
     // A busy peer may be passed over only for a source of the same quality tier: a FLAC is worth
-    // waiting for rather than taking a 128 kbps MP3 from an idle peer.
+    // waiting for rather than taking a 128 kbps MP3 from an idle peer. The album's release moved
+    // first is of the ranking's best tier (followAlbumRelease), so this is the ranking's tier.
     const bestTier = untried[0]
       ? qualityTier(untried[0].candidate, untried[0].candidate.extension).tier
       : 0;
