@@ -23,6 +23,7 @@ export function createAlbumReleaseRepository(db: Db) {
           'attempts.provider',
           'attempts.username',
           'attempts.filename',
+          'attempts.release',
           'attempts.state',
           'attempts.error_code',
           'attempts.created_at',

@@ -13,7 +13,12 @@ const ALBUM = 'Artist - Album (2024) [FLAC]';
 const SINGLE = 'Artist - Album - Second Song [FLAC]';
 const MP3 = 'Artist - Album (2024) [MP3 320]';
 
-function release(title: string, indexer = 'local', provider = 'qbittorrent'): Candidate {
+function release(
+  title: string,
+  indexer = 'local',
+  provider = 'qbittorrent',
+  guid = title,
+): Candidate {
   return {
     provider,
     username: indexer,
@@ -26,7 +31,7 @@ function release(title: string, indexer = 'local', provider = 'qbittorrent'): Ca
     release: {
       protocol: 'torrent',
       indexer,
-      guid: title,
+      guid,
       title,
       link: `http://indexer/${encodeURIComponent(title)}`,
       size: 100,
@@ -52,10 +57,13 @@ const attempt = (
   at: number,
   error_code: string | null = null,
   username = 'local',
+  guid = title,
 ): ReleaseAttempt => ({
   provider: 'qbittorrent',
   username,
   filename: title,
+  // As transfer.step.ts stores it: the candidate's release.
+  release: JSON.stringify(release(title, username, 'qbittorrent', guid).release),
   state,
   error_code,
   created_at: at,
@@ -194,5 +202,46 @@ describe('a track follows its album’s release', () => {
       lackingReleases([attempt(SINGLE, 'failed', 1, 'track_not_in_release')]),
     );
     expect(titles(after.preferred)).toEqual([MP3]);
+  });
+
+  it('tells two releases of the same title apart by their guid', () => {
+    const first = release(ALBUM, 'local', 'qbittorrent', 'guid-1');
+    const reupload = release(ALBUM, 'local', 'qbittorrent', 'guid-2');
+    // Marking one lacking keeps the other.
+    const lacking = lackingReleases([
+      attempt(ALBUM, 'failed', 1, 'track_not_in_release', 'local', 'guid-1'),
+    ]);
+    const chosen = followAlbumRelease([entry(first), entry(reupload)], [], lacking);
+    expect(chosen.dropped.map((e) => e.candidate)).toEqual([first]);
+    expect(chosen.ranked.map((e) => e.candidate)).toEqual([reupload]);
+    // An impostor copying the title of the siblings' release, ranked above it, is not preferred.
+    const impostor = release(ALBUM, 'local', 'qbittorrent', 'fake-guid');
+    const followed = followAlbumRelease(
+      [entry(release(SINGLE)), entry(impostor), entry(first)],
+      [attempt(ALBUM, 'enqueued', 1, null, 'local', 'guid-1')],
+      new Set(),
+    );
+    expect(followed.preferred.map((e) => e.candidate)).toEqual([first]);
+    expect(followed.ranked.map((e) => e.candidate)).toEqual([first, release(SINGLE), impostor]);
+  });
+
+  it('tells torrents apart by info-hash, at any indexer', () => {
+    const withHash = (guid: string, indexer: string, infohash: string): Candidate => {
+      const c = release(ALBUM, indexer, 'qbittorrent', guid);
+      return { ...c, release: { ...c.release!, infohash } };
+    };
+    const used = withHash('g1', 'local', 'a'.repeat(40));
+    const sibling: ReleaseAttempt = {
+      ...attempt(ALBUM, 'enqueued', 1),
+      release: JSON.stringify(used.release),
+    };
+    const sameTorrentElsewhere = withHash('g9', 'other', 'a'.repeat(40));
+    const impostor = withHash('g1', 'local', 'b'.repeat(40));
+    const chosen = followAlbumRelease(
+      [entry(impostor), entry(sameTorrentElsewhere)],
+      [sibling],
+      new Set(),
+    );
+    expect(chosen.preferred.map((e) => e.candidate)).toEqual([sameTorrentElsewhere]);
   });
 });

@@ -1,5 +1,5 @@
 import { qualityTier } from '../matching/quality-policy.js';
-import type { Candidate, ProviderId } from '../providers/release.js';
+import type { Candidate, IndexerRelease, ProviderId } from '../providers/release.js';
 
 /*
  * "All tracks of an album from one release, when possible", for release indexers (a torrent, an
@@ -25,6 +25,8 @@ export interface ReleaseAttempt {
   username: string;
   /** The release title. */
   filename: string;
+  /** The candidate's release as the attempt stored it (JSON of an IndexerRelease), or null. */
+  release: string | null;
   /** The attempt's state: pending / enqueued (fetching), succeeded, failed, cancelled. */
   state: string;
   error_code: string | null;
@@ -32,13 +34,39 @@ export interface ReleaseAttempt {
   created_at: number;
 }
 
-/** One release, keyed as the attempts and the blocklist key it: (provider, indexer, title). */
+/** The stored release's identity fields; null when absent or unreadable (then the title keys it). */
+function identityOf(release: IndexerRelease | string | null | undefined): {
+  infohash?: string;
+  guid?: string;
+} | null {
+  if (release === null || release === undefined) return null;
+  if (typeof release !== 'string') return release;
+  try {
+    const parsed: unknown = JSON.parse(release);
+    return typeof parsed === 'object' && parsed !== null ? (parsed as IndexerRelease) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * One release. A title alone is no identity (a re-upload, or an impostor copying the title, has
+ * the same one): a torrent is its info-hash, at whichever indexer listed it; else the indexer's
+ * guid for the item; only a release with neither is keyed by (provider, indexer, title), as the
+ * blocklist keys it.
+ */
 export function releaseKey(r: {
   provider: ProviderId;
   username: string;
   filename: string;
+  release?: IndexerRelease | string | null | undefined;
 }): string {
-  return JSON.stringify([r.provider, r.username, r.filename]);
+  const id = identityOf(r.release);
+  const hash = typeof id?.infohash === 'string' ? id.infohash.toLowerCase() : '';
+  if (/^[0-9a-f]{40}$/.test(hash)) return JSON.stringify([r.provider, 'btih', hash]);
+  if (typeof id?.guid === 'string' && id.guid !== '')
+    return JSON.stringify([r.provider, r.username, 'guid', id.guid]);
+  return JSON.stringify([r.provider, r.username, 'title', r.filename]);
 }
 
 /** What one sibling attempt says of its release. */

@@ -465,6 +465,10 @@ describe.each(testDialects())('filing (%s)', (dialect) => {
           username: 'indexer',
           filename: title,
           size: 1,
+          extension: 'flac',
+          hasFreeUploadSlot: true,
+          queueLength: 0,
+          uploadSpeed: 0,
           release: {
             protocol: 'usenet',
             indexer: 'indexer',
@@ -474,12 +478,13 @@ describe.each(testDialects())('filing (%s)', (dialect) => {
             size: 1,
             categories: [],
           },
-        } as Candidate,
+        },
       });
       const lacking = lackingReleases(own);
       if (code === 'track_not_in_release') {
-        const choice = followAlbumRelease([candidate('guid-1')], [], lacking);
-        expect(choice.dropped).toHaveLength(1);
+        const choice = followAlbumRelease([candidate('guid-1'), candidate('guid-2')], [], lacking);
+        expect(choice.dropped.map((e) => e.candidate.release?.guid)).toEqual(['guid-1']);
+        expect(choice.ranked.map((e) => e.candidate.release?.guid)).toEqual(['guid-2']);
       } else expect(lacking.size).toBe(0);
     },
   );
