@@ -1,5 +1,6 @@
 import { qualityTier } from '../matching/quality-policy.js';
 import type { Candidate, IndexerRelease, ProviderId } from '../providers/release.js';
+import type { ErrorCode } from './error-codes.js';
 
 /*
  * "All tracks of an album from one release, when possible", for release indexers (a torrent, an
@@ -16,7 +17,7 @@ import type { Candidate, IndexerRelease, ProviderId } from '../providers/release
  */
 
 /** The error code of a release that does not hold the track (error-codes.ts). */
-const NOT_IN_RELEASE = 'track_not_in_release';
+export const NOT_IN_RELEASE: ErrorCode = 'track_not_in_release';
 
 /** An attempt at a release, as album-release.repository.ts reads it (a sibling's, or this track's). */
 export interface ReleaseAttempt {
