@@ -29,7 +29,7 @@ let links: Server;
 let linkBase: string;
 const served = new Map<string, Buffer>();
 let dl: string;
-const torrents: Record<'whole' | 'album' | 'unseeded' | 'magnet' | 'fake', MadeTorrent> =
+const torrents: Record<'whole' | 'album' | 'unseeded' | 'magnet' | 'fake' | 'race', MadeTorrent> =
   {} as never;
 
 const ARTIST = 'Tester';
@@ -51,6 +51,7 @@ beforeAll(async () => {
     ['album', 'Pick Album'],
     ['unseeded', 'Lonely Album'],
     ['magnet', 'Magnet Album'],
+    ['race', 'Race Album'],
   ] as const;
   for (const [key, album] of specs) {
     const folder = await makeAlbum(seed, album, ARTIST, TITLES, 3);
@@ -69,7 +70,7 @@ beforeAll(async () => {
   await tracker.allow(torrents.fake.infoHash);
   served.set('/fake.torrent', torrents.fake.torrent);
   // The lonely album has no seeder at all: nobody but the leecher in its swarm.
-  for (const key of ['whole', 'album', 'magnet'] as const) {
+  for (const key of ['whole', 'album', 'magnet', 'race'] as const) {
     await seedTorrent(seeder, torrents[key].torrent, seed, torrents[key].infoHash);
   }
   served.set('/not-a-torrent', Buffer.from('<html>nope</html>'));
@@ -372,6 +373,28 @@ describe('qBittorrent provider (real daemons)', () => {
       /None of the 3 files of the torrent is the wanted track "Nobody – Missing Song"/,
     );
     expect(await client.findEnqueued(req)).toBeNull();
+  });
+
+  it('two tracks enqueue one torrent at once, one not in it: the other still gets its file', async () => {
+    const client = provider();
+    const lacking = request('race', { want: { artist: 'Nobody', title: 'Missing Song' } });
+    const wanted = request('race', {
+      want: { artist: ARTIST, title: 'Second Song', album: 'Race Album' },
+    });
+    const [a, b] = await Promise.allSettled([client.enqueue(lacking), client.enqueue(wanted)]);
+    expect(a).toMatchObject({ status: 'rejected', reason: { code: 'track_not_in_release' } });
+    expect(b.status).toBe('fulfilled');
+    const enqueued = (b as PromiseFulfilledResult<TransferStatus>).value;
+    expect(await client.findEnqueued(lacking)).toBeNull();
+    const done = await until(
+      client,
+      enqueued.id,
+      (t) => t.state === 'succeeded',
+      'the raced track',
+    );
+    const local = await client.localPath(done);
+    const original = path.join(torrents.race.content, `02 - ${ARTIST} - Second Song.flac`);
+    expect((await readFile(local!)).equals(await readFile(original))).toBe(true);
   });
 
   it('a torrent with no audio file at all: invalid_file (a bad release), and nothing left', async () => {
