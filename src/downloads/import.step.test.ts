@@ -437,28 +437,6 @@ describe.each(testDialects())('filing (%s)', (dialect) => {
   it.each(['track_not_in_release', 'invalid_file'] as const)(
     'a release whose file cannot be located (%s): the attempt fails as the source, the next candidate goes',
     async (code) => {
-      const title = 'Tone - Album (2024) [FLAC]';
-      const id = await releaseProcessing(title, 'guid-1');
-      const seen: { code: string | null; outcome: string }[] = [];
-      const d = deps({
-        provider: fakeProvider(downloads, () => {
-          throw new ProviderError(code, 'the unpacked job holds no such track', undefined, 'slskd');
-        }),
-      });
-      d.bus.on('attempt.finished', (e) => seen.push({ code: e.errorCode, outcome: e.outcome }));
-      await runDownload(d, await claim(), new AbortController().signal);
-
-      const row = await repo.get(id);
-      // Back to the search pool for the next candidate: not failed, not a retry round.
-      expect(row?.status).not.toBe('failed');
-      expect(row?.status).not.toBe('processing');
-      expect(row?.retry_count).toBe(0);
-      const [attempt] = await repo.attemptsFor([id]);
-      expect(attempt).toMatchObject({ state: 'failed', error_code: code });
-      expect(seen).toEqual([{ code, outcome: 'failed' }]);
-
-      // The next round of this download drops that release, and keeps another of the same title.
-      const own = await repo.attemptsFor([id]);
       const candidate = (guid: string): { candidate: Candidate } => ({
         candidate: {
           provider: 'slskd',
@@ -480,6 +458,57 @@ describe.each(testDialects())('filing (%s)', (dialect) => {
           },
         },
       });
+      const title = 'Tone - Album (2024) [FLAC]';
+      const next = 'Tone - Album (2024) [FLAC] repack';
+      const id = await releaseProcessing(title, 'guid-1');
+      // The ranking the attempt came from: this release, then another one.
+      const ranked = [title, next].map((t, i) => ({
+        ...candidate(i === 0 ? 'guid-1' : 'guid-next'),
+        score: 100 - i,
+        notes: [],
+        candidate: { ...candidate(i === 0 ? 'guid-1' : 'guid-next').candidate, filename: t },
+      }));
+      await db.db
+        .updateTable('downloads')
+        .set({ candidates: JSON.stringify({ query: 'q', ranked, rejected: [] }) })
+        .where('id', '=', id)
+        .execute();
+      const seen: { code: string | null; outcome: string }[] = [];
+      const enqueued: string[] = [];
+      const client = fakeProvider(downloads, () => {
+        throw new ProviderError(code, 'the unpacked job holds no such track', undefined, 'slskd');
+      });
+      const controller = new AbortController();
+      const d = deps({
+        provider: {
+          ...client,
+          enqueue: (request) => {
+            enqueued.push(request.filename);
+            // Enough to see which source went next: the claim stops here.
+            controller.abort(new Error('seen'));
+            return Promise.reject(new Error('stopped'));
+          },
+        },
+      });
+      d.bus.on('attempt.finished', (e) => seen.push({ code: e.errorCode, outcome: e.outcome }));
+      await runDownload(d, await claim(), new AbortController().signal);
+
+      const row = await repo.get(id);
+      // Back to the search pool for the next candidate: not failed, not a retry round.
+      expect(row?.status).not.toBe('failed');
+      expect(row?.status).not.toBe('processing');
+      expect(row?.retry_count).toBe(0);
+      const [attempt] = await repo.attemptsFor([id]);
+      expect(attempt).toMatchObject({ state: 'failed', error_code: code });
+      expect(seen).toEqual([{ code, outcome: 'failed' }]);
+      // The next claim starts the next candidate, not that release again.
+      const lease = await queue.claimNext('worker-b', now, 30_000, 10, 'transfer');
+      expect(lease).not.toBeNull();
+      await runDownload(d, lease!, controller.signal);
+      expect(enqueued).toEqual([next]);
+
+      // The next round of this download drops that release, and keeps another of the same title.
+      const own = await repo.attemptsFor([id]);
       const lacking = lackingReleases(own);
       if (code === 'track_not_in_release') {
         const choice = followAlbumRelease([candidate('guid-1'), candidate('guid-2')], [], lacking);
