@@ -213,6 +213,17 @@ describe.each(testDialects())('sources per provider on %s', (dialect) => {
       }),
     );
     expect(await isBlocked('Artist - Gone [FLAC]')).toBe(true);
+    // A fake release (a setup.exe, no audio at all) is bad itself: invalid_file, blocked at once.
+    await blocklist.record(
+      finished('qbittorrent', 'local-indexer', {
+        filename: 'Artist - Album [FLAC] setup',
+        release: true,
+        errorCode: 'invalid_file',
+        errorMessage: 'None of the 2 files of the torrent is audio',
+        at: T0 + 5,
+      }),
+    );
+    expect(await isBlocked('Artist - Album [FLAC] setup')).toBe(true);
     expect(await isBlocked(title)).toBe(false);
     // A Soulseek peer that stopped sharing a file: that file is blocked, as always.
     await blocklist.record(finished('slskd', 'peer', { errorCode: 'file_not_found', at: T0 + 6 }));

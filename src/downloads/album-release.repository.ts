@@ -1,5 +1,5 @@
 import type { Db } from '../db/database.js';
-import type { ReleaseAttempt } from './album-release.js';
+import { NOT_IN_RELEASE, type ReleaseAttempt } from './album-release.js';
 
 /**
  * What album-release.ts needs to know of an album's other tracks: the releases they fetch from.
@@ -23,6 +23,7 @@ export function createAlbumReleaseRepository(db: Db) {
           'attempts.provider',
           'attempts.username',
           'attempts.filename',
+          'attempts.release',
           'attempts.state',
           'attempts.error_code',
           'attempts.created_at',
@@ -33,7 +34,7 @@ export function createAlbumReleaseRepository(db: Db) {
         .where((eb) =>
           eb.or([
             eb('attempts.state', 'in', ['pending', 'enqueued', 'succeeded']),
-            eb('attempts.error_code', '=', 'track_not_in_release'),
+            eb('attempts.error_code', '=', NOT_IN_RELEASE),
           ]),
         )
         .orderBy('attempts.created_at', 'asc')

@@ -13,7 +13,12 @@ const ALBUM = 'Artist - Album (2024) [FLAC]';
 const SINGLE = 'Artist - Album - Second Song [FLAC]';
 const MP3 = 'Artist - Album (2024) [MP3 320]';
 
-function release(title: string, indexer = 'local', provider = 'qbittorrent'): Candidate {
+function release(
+  title: string,
+  indexer = 'local',
+  provider = 'qbittorrent',
+  guid = title,
+): Candidate {
   return {
     provider,
     username: indexer,
@@ -26,7 +31,7 @@ function release(title: string, indexer = 'local', provider = 'qbittorrent'): Ca
     release: {
       protocol: 'torrent',
       indexer,
-      guid: title,
+      guid,
       title,
       link: `http://indexer/${encodeURIComponent(title)}`,
       size: 100,
@@ -52,10 +57,13 @@ const attempt = (
   at: number,
   error_code: string | null = null,
   username = 'local',
+  guid = title,
 ): ReleaseAttempt => ({
   provider: 'qbittorrent',
   username,
   filename: title,
+  // As transfer.step.ts stores it: the candidate's release.
+  release: JSON.stringify(release(title, username, 'qbittorrent', guid).release),
   state,
   error_code,
   created_at: at,
@@ -173,5 +181,67 @@ describe('a track follows its album’s release', () => {
       new Set([releaseKey(attempt(ALBUM, '', 0))]),
     );
     expect(chosen.ranked.map((e) => e.candidate)).toEqual([release(SINGLE), sameName]);
+  });
+
+  it('prefers the album release only within the best quality tier of the ranking', () => {
+    const mp3Album: Candidate = { ...release(MP3), extension: 'mp3', bitRate: 320 };
+    const single = release(SINGLE);
+    // The siblings took the MP3 album: a FLAC single ranked first is not passed over for it.
+    const chosen = followAlbumRelease(
+      [entry(single), entry(slskdFile), entry(mp3Album)],
+      [attempt(MP3, 'enqueued', 1)],
+      new Set(),
+    );
+    expect(titles(chosen.ranked)).toEqual([SINGLE, slskdFile.filename, MP3]);
+    expect(chosen.preferred).toEqual([]);
+    // The best tier is the ranking's without the releases dropped: with the FLAC single found
+    // lacking, the MP3 album is the best there is and is followed.
+    const after = followAlbumRelease(
+      [entry(single), entry(mp3Album), entry({ ...slskdFile, extension: 'mp3', bitRate: 128 })],
+      [attempt(MP3, 'enqueued', 1)],
+      lackingReleases([attempt(SINGLE, 'failed', 1, 'track_not_in_release')]),
+    );
+    expect(titles(after.preferred)).toEqual([MP3]);
+  });
+
+  it('tells two releases of the same title apart by their guid', () => {
+    const first = release(ALBUM, 'local', 'qbittorrent', 'guid-1');
+    const reupload = release(ALBUM, 'local', 'qbittorrent', 'guid-2');
+    // Marking one lacking keeps the other.
+    const lacking = lackingReleases([
+      attempt(ALBUM, 'failed', 1, 'track_not_in_release', 'local', 'guid-1'),
+    ]);
+    const chosen = followAlbumRelease([entry(first), entry(reupload)], [], lacking);
+    expect(chosen.dropped.map((e) => e.candidate)).toEqual([first]);
+    expect(chosen.ranked.map((e) => e.candidate)).toEqual([reupload]);
+    // An impostor copying the title of the siblings' release, ranked above it, is not preferred.
+    const impostor = release(ALBUM, 'local', 'qbittorrent', 'fake-guid');
+    const followed = followAlbumRelease(
+      [entry(release(SINGLE)), entry(impostor), entry(first)],
+      [attempt(ALBUM, 'enqueued', 1, null, 'local', 'guid-1')],
+      new Set(),
+    );
+    expect(followed.preferred.map((e) => e.candidate)).toEqual([first]);
+    expect(followed.ranked.map((e) => e.candidate)).toEqual([first, release(SINGLE), impostor]);
+  });
+
+  it('tells torrents apart by info-hash, at any indexer', () => {
+    const withHash = (guid: string, indexer: string, infohash: string): Candidate => {
+      const c = release(ALBUM, indexer, 'qbittorrent', guid);
+      return { ...c, release: { ...c.release!, infohash } };
+    };
+    const used = withHash('g1', 'local', 'a'.repeat(40));
+    const sibling: ReleaseAttempt = {
+      ...attempt(ALBUM, 'enqueued', 1),
+      release: JSON.stringify(used.release),
+    };
+    const sameTorrentElsewhere = withHash('g9', 'other', 'a'.repeat(40));
+    const impostor = withHash('g1', 'local', 'b'.repeat(40));
+    const chosen = followAlbumRelease(
+      [entry(impostor), entry(sameTorrentElsewhere)],
+      [sibling],
+      new Set(),
+    );
+    expect(chosen.preferred.map((e) => e.candidate)).toEqual([sameTorrentElsewhere]);
   });
 });

@@ -1,4 +1,6 @@
-import type { Candidate, ProviderId } from '../providers/release.js';
+import { qualityTier } from '../matching/quality-policy.js';
+import type { Candidate, IndexerRelease, ProviderId } from '../providers/release.js';
+import type { ErrorCode } from './error-codes.js';
 
 /*
  * "All tracks of an album from one release, when possible", for release indexers (a torrent, an
@@ -8,13 +10,14 @@ import type { Candidate, ProviderId } from '../providers/release.js';
  * downloads of the same album): a release they fetch, or fetched, goes first in its ranking when
  * the ranking accepted it. Pure; the siblings' attempts are read by album-release.repository.ts.
  *
- * It only reorders what the ranking accepted: a release the profile's required conditions
- * rejected, or a blocked one, is not in `ranked` and stays out. A release that turned out not to
+ * It only reorders what the ranking accepted, and only within the best quality tier of it: a
+ * release the profile's required conditions rejected, or a blocked one, is not in `ranked` and
+ * stays out, and one of a lower tier than the best keeps its place. A release that turned out not to
  * hold this track (`track_not_in_release`) is dropped for this download, in every later round.
  */
 
 /** The error code of a release that does not hold the track (error-codes.ts). */
-const NOT_IN_RELEASE = 'track_not_in_release';
+export const NOT_IN_RELEASE: ErrorCode = 'track_not_in_release';
 
 /** An attempt at a release, as album-release.repository.ts reads it (a sibling's, or this track's). */
 export interface ReleaseAttempt {
@@ -23,6 +26,8 @@ export interface ReleaseAttempt {
   username: string;
   /** The release title. */
   filename: string;
+  /** The candidate's release as the attempt stored it (JSON of an IndexerRelease), or null. */
+  release: string | null;
   /** The attempt's state: pending / enqueued (fetching), succeeded, failed, cancelled. */
   state: string;
   error_code: string | null;
@@ -30,13 +35,39 @@ export interface ReleaseAttempt {
   created_at: number;
 }
 
-/** One release, keyed as the attempts and the blocklist key it: (provider, indexer, title). */
+/** The stored release's identity fields; null when absent or unreadable (then the title keys it). */
+function identityOf(release: IndexerRelease | string | null | undefined): {
+  infohash?: string;
+  guid?: string;
+} | null {
+  if (release === null || release === undefined) return null;
+  if (typeof release !== 'string') return release;
+  try {
+    const parsed: unknown = JSON.parse(release);
+    return typeof parsed === 'object' && parsed !== null ? (parsed as IndexerRelease) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * One release. A title alone is no identity (a re-upload, or an impostor copying the title, has
+ * the same one): a torrent is its info-hash, at whichever indexer listed it; else the indexer's
+ * guid for the item; only a release with neither is keyed by (provider, indexer, title), as the
+ * blocklist keys it.
+ */
 export function releaseKey(r: {
   provider: ProviderId;
   username: string;
   filename: string;
+  release?: IndexerRelease | string | null | undefined;
 }): string {
-  return JSON.stringify([r.provider, r.username, r.filename]);
+  const id = identityOf(r.release);
+  const hash = typeof id?.infohash === 'string' ? id.infohash.toLowerCase() : '';
+  if (/^[0-9a-f]{40}$/.test(hash)) return JSON.stringify([r.provider, 'btih', hash]);
+  if (typeof id?.guid === 'string' && id.guid !== '')
+    return JSON.stringify([r.provider, r.username, 'guid', id.guid]);
+  return JSON.stringify([r.provider, r.username, 'title', r.filename]);
 }
 
 /** What one sibling attempt says of its release. */
@@ -87,6 +118,7 @@ export function lackingReleases(own: readonly ReleaseAttempt[]): Set<string> {
 }
 
 const keyOf = (c: Candidate): string | null => (c.release ? releaseKey(c) : null);
+const tierOf = (c: Candidate): number => qualityTier(c, c.extension).tier;
 
 export interface AlbumReleaseChoice<T> {
   /** The ranked entries, the album's releases first (in albumReleaseOrder), the rest as ranked. */
@@ -115,8 +147,11 @@ export function followAlbumRelease<T extends { candidate: Candidate }>(
   }
   const order = albumReleaseOrder(siblings).filter((key) => !lacking.has(key));
   const rank = new Map(order.map((key, i) => [key, i]));
+  // Only within the best quality tier of what is left: the album's release is worth a few
+  // seeders, never a FLAC given up for an MP3 (transfer.step.ts waits for that tier too).
+  const bestTier = kept[0] ? tierOf(kept[0].candidate) : 0;
   const preferred = kept
-    .filter((e) => rank.has(keyOf(e.candidate) ?? ''))
+    .filter((e) => rank.has(keyOf(e.candidate) ?? '') && tierOf(e.candidate) === bestTier)
     .sort((a, b) => rank.get(keyOf(a.candidate)!)! - rank.get(keyOf(b.candidate)!)!);
   const rest = kept.filter((e) => !preferred.includes(e));
   return { ranked: [...preferred, ...rest], preferred, dropped };

@@ -38,6 +38,9 @@ import { pipelineConfig, type PipelineDeps } from './download.job.js';
 import { runDownload } from './download.pipeline.js';
 import { createDownloadRepository, type DownloadRepository } from './download.repository.js';
 import { createTransferMonitor } from './transfer-monitor.js';
+import { ProviderError } from '../providers/provider.js';
+import type { Candidate } from '../providers/release.js';
+import { followAlbumRelease, lackingReleases } from './album-release.js';
 
 const TONE = path.resolve(
   fileURLToPath(new URL('../../fixtures/audio/tone-a.flac', import.meta.url)),
@@ -45,7 +48,10 @@ const TONE = path.resolve(
 const silent = { info() {}, warn() {}, error() {}, debug() {} };
 
 /** Only what filing asks of the daemon adapter; the rest is never called here. */
-function fakeProvider(downloads: string, localPath: () => string | null): DownloadProvider {
+function fakeProvider(
+  downloads: string,
+  localPath: () => string | null | Promise<string | null>,
+): DownloadProvider {
   const unused = () => Promise.reject(new Error('not used by filing'));
   return {
     name: 'slskd',
@@ -60,7 +66,7 @@ function fakeProvider(downloads: string, localPath: () => string | null): Downlo
     forget: () => Promise.resolve(),
     queuePosition: () => Promise.resolve(null),
     describeFailure: () => ({ code: 'unknown', message: '', daemonRestart: false, final: true }),
-    localPath: () => Promise.resolve(localPath()),
+    localPath: () => Promise.resolve().then(localPath),
     downloadsRoot: () => Promise.resolve(downloads),
   };
 }
@@ -411,4 +417,104 @@ describe.each(testDialects())('filing (%s)', (dialect) => {
     expect((await stat(victim)).mtimeMs).toBe(before.mtimeMs);
     expect(filesUnder(library)).toEqual([]);
   });
+
+  /** A release attempt (an archived NZB, say) that succeeded, its file not located yet. */
+  async function releaseProcessing(title: string, guid: string): Promise<string> {
+    const id = await processing();
+    await db.db
+      .updateTable('attempts')
+      .set({
+        local_path: null,
+        filename: title,
+        username: 'indexer',
+        release: JSON.stringify({ protocol: 'usenet', indexer: 'indexer', guid, title }),
+      })
+      .where('download_id', '=', id)
+      .execute();
+    return id;
+  }
+
+  it.each(['track_not_in_release', 'invalid_file'] as const)(
+    'a release whose file cannot be located (%s): the attempt fails as the source, the next candidate goes',
+    async (code) => {
+      const candidate = (guid: string): { candidate: Candidate } => ({
+        candidate: {
+          provider: 'slskd',
+          username: 'indexer',
+          filename: title,
+          size: 1,
+          extension: 'flac',
+          hasFreeUploadSlot: true,
+          queueLength: 0,
+          uploadSpeed: 0,
+          release: {
+            protocol: 'usenet',
+            indexer: 'indexer',
+            guid,
+            title,
+            link: 'http://x',
+            size: 1,
+            categories: [],
+          },
+        },
+      });
+      const title = 'Tone - Album (2024) [FLAC]';
+      const next = 'Tone - Album (2024) [FLAC] repack';
+      const id = await releaseProcessing(title, 'guid-1');
+      // The ranking the attempt came from: this release, then another one.
+      const ranked = [title, next].map((t, i) => ({
+        ...candidate(i === 0 ? 'guid-1' : 'guid-next'),
+        score: 100 - i,
+        notes: [],
+        candidate: { ...candidate(i === 0 ? 'guid-1' : 'guid-next').candidate, filename: t },
+      }));
+      await db.db
+        .updateTable('downloads')
+        .set({ candidates: JSON.stringify({ query: 'q', ranked, rejected: [] }) })
+        .where('id', '=', id)
+        .execute();
+      const seen: { code: string | null; outcome: string }[] = [];
+      const enqueued: string[] = [];
+      const client = fakeProvider(downloads, () => {
+        throw new ProviderError(code, 'the unpacked job holds no such track', undefined, 'slskd');
+      });
+      const controller = new AbortController();
+      const d = deps({
+        provider: {
+          ...client,
+          enqueue: (request) => {
+            enqueued.push(request.filename);
+            // Enough to see which source went next: the claim stops here.
+            controller.abort(new Error('seen'));
+            return Promise.reject(new Error('stopped'));
+          },
+        },
+      });
+      d.bus.on('attempt.finished', (e) => seen.push({ code: e.errorCode, outcome: e.outcome }));
+      await runDownload(d, await claim(), new AbortController().signal);
+
+      const row = await repo.get(id);
+      // Back to the search pool for the next candidate: not failed, not a retry round.
+      expect(row?.status).not.toBe('failed');
+      expect(row?.status).not.toBe('processing');
+      expect(row?.retry_count).toBe(0);
+      const [attempt] = await repo.attemptsFor([id]);
+      expect(attempt).toMatchObject({ state: 'failed', error_code: code });
+      expect(seen).toEqual([{ code, outcome: 'failed' }]);
+      // The next claim starts the next candidate, not that release again.
+      const lease = await queue.claimNext('worker-b', now, 30_000, 10, 'transfer');
+      expect(lease).not.toBeNull();
+      await runDownload(d, lease!, controller.signal);
+      expect(enqueued).toEqual([next]);
+
+      // The next round of this download drops that release, and keeps another of the same title.
+      const own = await repo.attemptsFor([id]);
+      const lacking = lackingReleases(own);
+      if (code === 'track_not_in_release') {
+        const choice = followAlbumRelease([candidate('guid-1'), candidate('guid-2')], [], lacking);
+        expect(choice.dropped.map((e) => e.candidate.release?.guid)).toEqual(['guid-1']);
+        expect(choice.ranked.map((e) => e.candidate.release?.guid)).toEqual(['guid-2']);
+      } else expect(lacking.size).toBe(0);
+    },
+  );
 });

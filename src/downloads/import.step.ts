@@ -35,6 +35,12 @@ const FILE_FIRST_LOOK_MS = 25;
  */
 export const NOT_IN_DOWNLOADS_FOLDER = 'slskd finished the transfer, but the file is not in';
 
+/**
+ * What locating a release's file can say of the release itself (usenet-files.ts): it lacks this
+ * track, or holds no usable audio. Either fails the attempt as the source, not the download.
+ */
+const LOCATE_SOURCE_FAULTS: readonly ErrorCode[] = ['track_not_in_release', 'invalid_file'];
+
 /** Tries at recording a placed file before the download is handed back to be finished later. */
 const RECORD_TRIES = 4;
 const RECORD_BACKOFF_MS = 200;
@@ -80,6 +86,12 @@ export async function importStep(ctx: JobContext): Promise<boolean> {
       // slskd named a path outside its downloads folder: refused, and not the peer's fault.
       await ctx.fail('file_not_found', error.message);
       return true;
+    }
+    if (error instanceof ProviderError && LOCATE_SOURCE_FAULTS.includes(error.code)) {
+      // The release's finished job holds no file that is this track (an archived NZB checked
+      // only once unpacked), or nothing usable at all: the source's fault, like a rejected file.
+      // The attempt is failed with that code, so the next candidate goes and later rounds see it.
+      return await rejectSource(ctx, attempt, error.code, error.message);
     }
     throw error;
   }

@@ -14,6 +14,7 @@ import { SLSKD, sourcesOf, type ProviderId } from '../providers/release.js';
 import { LeaseLostError } from '../queue/queue.repository.js';
 import { errorPolicy } from './error-codes.js';
 import { indexerNow, indexerOrder, moveToNextIndexer } from './provider-fallback.js';
+import type { AlbumReleaseChoice } from './album-release.js';
 import { followSiblings } from './album-release.step.js';
 import type { JobContext, SourcePolicy } from './download.job.js';
 import type { DownloadRow } from './download.repository.js';
@@ -253,17 +254,30 @@ export async function searchStep(ctx: JobContext): Promise<boolean> {
 /** The note on a release put first because the album's other tracks fetch from it. */
 export const ALBUM_RELEASE_NOTE = "the album's other tracks fetch from this release";
 
-/** The stored candidates after followSiblings: the preferred ones noted, the dropped rejected. */
+/** The stored candidates after followSiblings (album-release.step.ts). */
 async function followAlbum(ctx: JobContext, stored: StoredCandidates): Promise<StoredCandidates> {
   const followed = await followSiblings(ctx, stored.ranked);
   if (!followed || (followed.preferred.length === 0 && followed.dropped.length === 0))
     return stored;
+  return withAlbumFollowed(stored, followed);
+}
+
+/**
+ * The ranking as stored: in the ranking's own order, the preferred ones only noted, the dropped
+ * ones rejected (a release found lacking stays lacking). The siblings may pick otherwise before
+ * this track starts a source, so the order is not stored: transfer.step.ts follows them then.
+ */
+export function withAlbumFollowed(
+  stored: StoredCandidates,
+  followed: AlbumReleaseChoice<StoredCandidates['ranked'][number]>,
+): StoredCandidates {
   const preferred = new Set(followed.preferred);
+  const dropped = new Set(followed.dropped);
   return {
     ...stored,
-    ranked: followed.ranked.map((r) =>
-      preferred.has(r) ? { ...r, notes: [ALBUM_RELEASE_NOTE, ...r.notes] } : r,
-    ),
+    ranked: stored.ranked
+      .filter((r) => !dropped.has(r))
+      .map((r) => (preferred.has(r) ? { ...r, notes: [ALBUM_RELEASE_NOTE, ...r.notes] } : r)),
     rejected: [
       ...followed.dropped.map((r) => ({
         candidate: r.candidate,

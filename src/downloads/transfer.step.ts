@@ -116,8 +116,9 @@ async function startNextAttempt(ctx: JobContext): Promise<AttemptRow | undefined
     // An album track takes the release its siblings fetch from, read now rather than at the
     // ranking: the first track to pick decides and the later ones follow. Two tracks that pick
     // at the same moment (neither sees the other's attempt row yet) may take different releases:
-    // both proceed, each fetching only its own track's file under its own attempt, so no track is
-    // lost or fetched twice; the tracks after them follow the one picked first
+    // both proceed, each fetching only its own track's file under its own attempt (an archived
+    // NZB, which cannot be cut, is fetched whole per track), so no track is lost; the tracks
+    // after them follow the one picked first
     // (albumReleaseOrder). A release this track found without it is out, in every round.
     if (!pendingPick(stored))
       untried = (await followSiblings(ctx, untried, all))?.ranked ?? untried;
@@ -154,7 +155,8 @@ async function startNextAttempt(ctx: JobContext): Promise<AttemptRow | undefined
     // elsewhere overrides it. Its peer busy with another download: wait for it (below).
     const pick = pendingPick(stored);
     // A busy peer may be passed over only for a source of the same quality tier: a FLAC is worth
-    // waiting for rather than taking a 128 kbps MP3 from an idle peer.
+    // waiting for rather than taking a 128 kbps MP3 from an idle peer. The album's release moved
+    // first is of the ranking's best tier (followAlbumRelease), so this is the ranking's tier.
     const bestTier = untried[0]
       ? qualityTier(untried[0].candidate, untried[0].candidate.extension).tier
       : 0;

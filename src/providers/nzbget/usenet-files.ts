@@ -83,28 +83,39 @@ export async function finishedFile(request: FinishedFileRequest): Promise<string
   const info = await lstat(real);
   if (info.isFile()) return real;
   const entries = await listFiles(real);
+  const audio = entries.filter((e) => AUDIO_FORMATS.includes(extensionOf(e.path)));
   let chosen: Entry | null = null;
+  if (audio.length === 0) {
+    if ((request.waitedMs ?? 0) < SETTLE_MS) return null;
+    // No audio at all (a setup.exe, an archive that unpacked to nothing usable): the release is
+    // bad itself, not merely another part of the album, so invalid_file (blocked), as prepareNzb.
+    throw new ProviderError(
+      'invalid_file',
+      `${request.provider}'s finished job holds no audio file (${entries.length} files)`,
+      undefined,
+      request.provider,
+    );
+  }
   if (request.want !== undefined) {
     chosen = pickReleaseFile(entries, request.want)?.entry ?? null;
+  } else if (audio.length === 1) {
+    chosen = audio[0]!;
   } else {
-    const audio = entries.filter((e) => AUDIO_FORMATS.includes(extensionOf(e.path)));
-    if (audio.length === 1) chosen = audio[0]!;
-    else if (audio.length > 1) {
-      if ((request.waitedMs ?? 0) < SETTLE_MS) return null;
-      throw new ProviderError(
-        'invalid_file',
-        `${request.provider}'s job holds ${audio.length} audio files and no wanted track was given`,
-        undefined,
-        request.provider,
-      );
-    }
+    if ((request.waitedMs ?? 0) < SETTLE_MS) return null;
+    throw new ProviderError(
+      'invalid_file',
+      `${request.provider}'s job holds ${audio.length} audio files and no wanted track was given`,
+      undefined,
+      request.provider,
+    );
   }
   if (chosen === null) {
     if ((request.waitedMs ?? 0) < SETTLE_MS) return null;
-    // An archived release unpacked without this track: not damaged, just not this track's.
+    // An archived release unpacked with audio but without this track: not damaged, just not this
+    // track's (another part of the album, say).
     throw new ProviderError(
       'track_not_in_release',
-      `${request.provider}'s finished job holds no file that is the wanted track (${entries.length} files)`,
+      `None of the ${audio.length} audio files of ${request.provider}'s finished job is the wanted track`,
       undefined,
       request.provider,
     );

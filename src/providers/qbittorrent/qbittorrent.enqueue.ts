@@ -1,10 +1,13 @@
 import { linkForMessages } from '../link-redaction.js';
 import { lanAllowedPolicy } from '../../net/address-policy.js';
+import { extensionOf } from '../../matching/quality-policy.js';
+import { AUDIO_FORMATS } from '../../matching/quality-profile.js';
 import { pickReleaseFile } from '../../matching/release-files.js';
 import type { TrackTarget } from '../../matching/track-match.js';
 import { SafeFetchError, safeFetch } from '../../net/safe-fetch.js';
 import { BencodeError, magnetInfoHash, readTorrent } from '../bencode.js';
 import { ProviderError, type EnqueueRequest } from '../provider.js';
+import type { IndexerRelease } from '../release.js';
 import type { QbittorrentApi, TorrentFile, TorrentInfo } from './qbittorrent.api.js';
 import { isBatchId, wantTag, wantsOf, type Want } from './qbittorrent.mapping.js';
 import type { QbittorrentSettings } from './qbittorrent.settings.js';
@@ -129,6 +132,36 @@ export function createEnqueuer(deps: EnqueueDeps) {
     }
   }
 
+  /**
+   * Drops this request's hold on a torrent it will not fetch from. Read again first, as cancel()
+   * does: another download may have joined the torrent this one added (another process, or one
+   * the lock below did not cover), and deleting it would take its files too.
+   */
+  async function letGo(hash: string, want: Want, fresh: boolean): Promise<void> {
+    const t = await torrentOf(hash);
+    if (!t) return;
+    const others = wantsOf(t).filter((w) => w.batchId !== want.batchId);
+    if (fresh && others.length === 0) await api.delete(hash, true);
+    else await api.removeTags(hash, [wantTag(want)]);
+  }
+
+  /**
+   * One enqueue at a time per torrent in this process: add, join, choose and delete each read the
+   * torrent's tags and act on them, and two tracks of one album enqueue the same torrent at once.
+   */
+  const locks = new Map<string, Promise<unknown>>();
+  async function serialized<T>(hash: string, fn: () => Promise<T>): Promise<T> {
+    const before = locks.get(hash) ?? Promise.resolve();
+    const run = before.then(fn, fn);
+    const settled = run.catch(() => undefined);
+    locks.set(hash, settled);
+    try {
+      return await run;
+    } finally {
+      if (locks.get(hash) === settled) locks.delete(hash);
+    }
+  }
+
   /** The file of the torrent that is the wanted track; the others left unselected. */
   async function chooseFile(hash: string, want: Want, target: TrackTarget, fresh: boolean) {
     const files = await waitFor(async () => {
@@ -136,10 +169,18 @@ export function createEnqueuer(deps: EnqueueDeps) {
       return list && list.length > 0 ? list : null;
     }, "list the torrent's files");
     const entries = files.map((f) => ({ path: f.name, size: f.size }));
+    if (!entries.some((e) => AUDIO_FORMATS.includes(extensionOf(e.path)))) {
+      await letGo(hash, want, fresh);
+      // No audio at all (a setup.exe, an archive): a fake or broken release, not another part of
+      // the album, so invalid_file, which blocks it.
+      throw new ProviderError(
+        'invalid_file',
+        `None of the ${files.length} files of the torrent is audio`,
+      );
+    }
     const pick = pickReleaseFile(entries, target);
     if (!pick) {
-      if (fresh) await api.delete(hash, true);
-      else await api.removeTags(hash, [wantTag(want)]);
+      await letGo(hash, want, fresh);
       // The torrent is fine, it just is not this track's (a single, another part of the album):
       // not file_not_found, which would block it for the album's other tracks.
       throw new ProviderError(
@@ -151,7 +192,8 @@ export function createEnqueuer(deps: EnqueueDeps) {
     const t = await torrentOf(hash);
     // Files another download of this torrent wants (or one filed and left seeding) stay selected.
     const others = t ? wantsOf(t).filter((w) => w.batchId !== want.batchId) : [];
-    if (!others.some((w) => w.file === null)) {
+    // One still picking (`pick`) may want any file: as one wanting the whole torrent, all stay.
+    if (!others.some((w) => w.file === null || w.file === 'pick')) {
       const kept = new Set(others.flatMap((w) => (typeof w.file === 'number' ? [w.file] : [])));
       const off = files.filter((f) => f.index !== chosen && !kept.has(f.index)).map((f) => f.index);
       await api.filePriority(hash, off, 0);
@@ -180,6 +222,16 @@ export function createEnqueuer(deps: EnqueueDeps) {
       file: request.want ? 'pick' : null,
       done: false,
     };
+    return serialized(hash, () => addOrJoin(request, release, { hash, torrent, magnet }, want));
+  }
+
+  /** Under the torrent's lock: adds it or joins it, then picks this request's file. */
+  async function addOrJoin(
+    request: EnqueueRequest,
+    release: IndexerRelease,
+    { hash, torrent, magnet }: { hash: string; torrent?: Buffer; magnet?: string },
+    want: Want,
+  ): Promise<string> {
     const present = await torrentOf(hash);
     let fresh = false;
     if (present) {

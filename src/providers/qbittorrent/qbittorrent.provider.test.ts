@@ -3,7 +3,7 @@
 // whitelist, torrents made by mktorrent over real FLAC tones, served to safe-fetch by a small
 // HTTP server standing in for an indexer's download links.
 import { createServer, type Server } from 'node:http';
-import { link, mkdir, mkdtemp, readFile, realpath, rm, stat } from 'node:fs/promises';
+import { link, mkdir, mkdtemp, readFile, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,7 +29,8 @@ let links: Server;
 let linkBase: string;
 const served = new Map<string, Buffer>();
 let dl: string;
-const torrents: Record<'whole' | 'album' | 'unseeded' | 'magnet', MadeTorrent> = {} as never;
+const torrents: Record<'whole' | 'album' | 'unseeded' | 'magnet' | 'fake' | 'race', MadeTorrent> =
+  {} as never;
 
 const ARTIST = 'Tester';
 const TITLES = ['First Song', 'Second Song', 'Third Song'];
@@ -50,6 +51,7 @@ beforeAll(async () => {
     ['album', 'Pick Album'],
     ['unseeded', 'Lonely Album'],
     ['magnet', 'Magnet Album'],
+    ['race', 'Race Album'],
   ] as const;
   for (const [key, album] of specs) {
     const folder = await makeAlbum(seed, album, ARTIST, TITLES, 3);
@@ -59,8 +61,16 @@ beforeAll(async () => {
     await tracker.allow(torrents[key].infoHash);
     served.set(`/${key}.torrent`, torrents[key].torrent);
   }
+  // A fake release: an installer and a note, no audio at all (nobody seeds it either).
+  const fake = path.join(seed, 'Fake Album');
+  await mkdir(fake, { recursive: true });
+  await writeFile(path.join(fake, 'setup.exe'), Buffer.alloc(40_000, 7));
+  await writeFile(path.join(fake, 'readme.txt'), 'run setup.exe to get the album');
+  torrents.fake = await makeTorrent(fake, path.join(work, 'fake.torrent'), tracker.announce);
+  await tracker.allow(torrents.fake.infoHash);
+  served.set('/fake.torrent', torrents.fake.torrent);
   // The lonely album has no seeder at all: nobody but the leecher in its swarm.
-  for (const key of ['whole', 'album', 'magnet'] as const) {
+  for (const key of ['whole', 'album', 'magnet', 'race'] as const) {
     await seedTorrent(seeder, torrents[key].torrent, seed, torrents[key].infoHash);
   }
   served.set('/not-a-torrent', Buffer.from('<html>nope</html>'));
@@ -362,6 +372,38 @@ describe('qBittorrent provider (real daemons)', () => {
     expect((error as Error).message).toMatch(
       /None of the 3 files of the torrent is the wanted track "Nobody – Missing Song"/,
     );
+    expect(await client.findEnqueued(req)).toBeNull();
+  });
+
+  it('two tracks enqueue one torrent at once, one not in it: the other still gets its file', async () => {
+    const client = provider();
+    const lacking = request('race', { want: { artist: 'Nobody', title: 'Missing Song' } });
+    const wanted = request('race', {
+      want: { artist: ARTIST, title: 'Second Song', album: 'Race Album' },
+    });
+    const [a, b] = await Promise.allSettled([client.enqueue(lacking), client.enqueue(wanted)]);
+    expect(a).toMatchObject({ status: 'rejected', reason: { code: 'track_not_in_release' } });
+    expect(b.status).toBe('fulfilled');
+    const enqueued = (b as PromiseFulfilledResult<TransferStatus>).value;
+    expect(await client.findEnqueued(lacking)).toBeNull();
+    const done = await until(
+      client,
+      enqueued.id,
+      (t) => t.state === 'succeeded',
+      'the raced track',
+    );
+    const local = await client.localPath(done);
+    const original = path.join(torrents.race.content, `02 - ${ARTIST} - Second Song.flac`);
+    expect((await readFile(local!)).equals(await readFile(original))).toBe(true);
+  });
+
+  it('a torrent with no audio file at all: invalid_file (a bad release), and nothing left', async () => {
+    const client = provider();
+    const req = request('fake', { want: { artist: ARTIST, title: 'First Song' } });
+    const error = await client.enqueue(req).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ProviderError);
+    expect(error).toMatchObject({ code: 'invalid_file' });
+    expect((error as Error).message).toMatch(/none of the 2 files of the torrent is audio/i);
     expect(await client.findEnqueued(req)).toBeNull();
   });
 
