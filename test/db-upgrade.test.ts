@@ -45,4 +45,63 @@ describe.each(testDialects())('upgrading a database on %s', (dialect) => {
       }
     }
   });
+
+  it("gives an entry matched before 032 and not accepted yet its rule's provider", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'soulspot-upgrade-'));
+    const schema = `t_${randomBytes(6).toString('hex')}`;
+    const pgUrl = process.env.SOULSPOT_TEST_PG_URL as string;
+    const options: DatabaseOptions =
+      dialect === 'sqlite'
+        ? { url: null, sqlitePath: path.join(dir, 'test.db') }
+        : { url: pgUrl, pgSchema: schema, poolSize: 2 };
+    try {
+      // A 031-era database: 032's columns and its record gone, a rule naming a provider and two
+      // entries it matched, one still pending.
+      const first = await openDatabase(options);
+      await sql`ALTER TABLE feed_entries DROP COLUMN provider`.execute(first.db);
+      await sql`ALTER TABLE albums DROP COLUMN preferred_provider`.execute(first.db);
+      await sql`ALTER TABLE downloads DROP COLUMN preferred_provider`.execute(first.db);
+      await sql`DELETE FROM kysely_migration WHERE name = '032_preferred_provider'`.execute(
+        first.db,
+      );
+      await sql`INSERT INTO feeds (id, name, url, interval_minutes, enabled, allow_private,
+        next_poll_at, lease_token, failures, created_at, updated_at)
+        VALUES ('f1', 'feed', 'https://example.org/feed', 60, 1, 0, 0, 0, 0, 1, 1)`.execute(
+        first.db,
+      );
+      await sql`INSERT INTO watchlist_rules (id, artist, artist_key, keywords, exclude_keywords,
+        allow_variants, kind, provider, enabled, created_at, updated_at)
+        VALUES ('r1', 'Artist', 'artist', '[]', '[]', 0, 'track', 'torznab:x', 1, 1, 1)`.execute(
+        first.db,
+      );
+      for (const [id, outcome] of [
+        ['e1', 'pending'],
+        ['e2', 'accepted'],
+      ]) {
+        await sql`INSERT INTO feed_entries (id, feed_id, entry_hash, entry_id, title, seen_at,
+          outcome, reason, rule_id, attempts, updated_at)
+          VALUES (${id}, 'f1', ${id}, ${id}, 'Artist - Song', 1, ${outcome}, '', 'r1', 0, 1)`.execute(
+          first.db,
+        );
+      }
+      await first.close();
+
+      const upgraded = await openDatabase(options);
+      const rows = await sql<{ id: string; provider: string | null }>`
+        SELECT id, provider FROM feed_entries ORDER BY id`.execute(upgraded.db);
+      expect(rows.rows).toEqual([
+        { id: 'e1', provider: 'torznab:x' },
+        { id: 'e2', provider: null },
+      ]);
+      await upgraded.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      if (dialect === 'postgres') {
+        const client = new pg.Client({ connectionString: pgUrl });
+        await client.connect();
+        await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+        await client.end();
+      }
+    }
+  });
 });

@@ -59,8 +59,9 @@ export const CreateAlbumBody = Type.Object(
       Type.Union([
         Text({
           minLength: 1,
-          maxLength: 50,
-          description: 'a configured indexer to search first (slskd, torznab:<id>, newznab:<id>)',
+          maxLength: 80,
+          description:
+            'a configured indexer to search first (slskd, or torznab:<id> for a Torznab or Newznab indexer)',
         }),
         Type.Null(),
       ]),

@@ -137,7 +137,7 @@ const ruleFields = {
   provider: Nullable(
     Text({
       minLength: 1,
-      maxLength: 50,
+      maxLength: 80,
       description: 'a configured indexer its downloads search first (then the profile order)',
     }),
   ),

@@ -96,7 +96,7 @@ const TrackFields = {
   /** A quality profile's id (GET /api/quality-profiles); absent or null = the default at search time. */
   qualityProfileId: Type.Optional(Type.Union([Type.String({ format: UUID_FORMAT }), Type.Null()])),
   /**
-   * A configured indexer to search first (slskd, torznab:<id>, newznab:<id>); then the profile's
+   * A configured indexer to search first (slskd, or torznab:<id> for a Torznab or Newznab indexer); then the profile's
    * provider order. Absent or null: the profile's order alone. Checked against the indexers
    * configured now, in the service (sources come and go while SoulSpot runs).
    */
@@ -104,8 +104,9 @@ const TrackFields = {
     Type.Union([
       Text({
         minLength: 1,
-        maxLength: 50,
-        description: 'a configured indexer to search first (slskd, torznab:<id>, newznab:<id>)',
+        maxLength: 80,
+        description:
+          'a configured indexer to search first (slskd, or torznab:<id> for a Torznab or Newznab indexer)',
       }),
       Type.Null(),
     ]),

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 
 /**
  * A download's preferred provider (docs/architecture.md, "Fallback across providers"): the
@@ -17,6 +17,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.alterTable('downloads').addColumn('preferred_provider', 'text').execute();
   await db.schema.alterTable('albums').addColumn('preferred_provider', 'text').execute();
   await db.schema.alterTable('feed_entries').addColumn('provider', 'text').execute();
+  // Entries matched before this column and not accepted yet ask with their rule's provider, as
+  // they would have, had the column been there when they matched.
+  await sql`UPDATE feed_entries SET provider = (
+      SELECT r.provider FROM watchlist_rules r WHERE r.id = feed_entries.rule_id)
+    WHERE outcome = 'pending' AND rule_id IS NOT NULL`.execute(db);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
