@@ -96,6 +96,29 @@ describe.each(testDialects())('searches ahead across processes on %s', (dialect)
     expect(all.reduce((n, p) => n + p.inFlight, 0)).toBe(1);
   });
 
+  it('does not search ahead for a download that searches another indexer first', async () => {
+    await db.db
+      .insertInto('downloads')
+      .values([
+        downloadRow({
+          status: 'waiting',
+          run_after: 0,
+          title: 'Elsewhere',
+          created_at: 1,
+          preferred_provider: 'torznab:other',
+        }),
+        downloadRow({ status: 'waiting', run_after: 0, title: 'Here', created_at: 2 }),
+      ])
+      .execute();
+    (await prefetcher()).start();
+    await waitUntil(() => (searchesFor('Here').length > 0 ? true : null), {
+      what: 'the search ahead of the download without a preference',
+      timeoutMs: 10_000,
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(searchesFor('Elsewhere')).toHaveLength(0);
+  });
+
   it('a search ahead stops when its download is paused, and settle gives way to an abort', async () => {
     const row = downloadRow({ status: 'waiting', run_after: 0, title: 'Paused' });
     await db.db.insertInto('downloads').values(row).execute();

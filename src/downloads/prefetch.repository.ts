@@ -22,6 +22,8 @@ export interface NextDue {
   duration_seconds: number | null;
   /** The profile its search ranks with (null = the default). */
   quality_profile_id?: string | null;
+  /** The indexer it searches first, when it names one (a watch rule's or a request's). */
+  preferred_provider?: string | null;
   updated_at: number;
   /** Waiting, no candidates, no search of its own and at its first query: worth searching ahead. */
   searchable: boolean;
@@ -132,6 +134,7 @@ export function createPrefetchRepository(handle: DatabaseHandle) {
           'search_id',
           'query_index',
           'lease_owner',
+          'preferred_provider',
         ])
         .select((eb) => eb('candidates', 'is', null).as('no_candidates'))
         // The transfer pool's claim order: files waiting for a filing slot take no place here.
@@ -155,6 +158,7 @@ export function createPrefetchRepository(handle: DatabaseHandle) {
         album: r.album,
         duration_seconds: r.duration_seconds,
         quality_profile_id: r.quality_profile_id,
+        preferred_provider: r.preferred_provider,
         updated_at: Number(r.updated_at),
         searchable:
           r.status === 'waiting' &&

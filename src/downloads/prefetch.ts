@@ -4,6 +4,7 @@ import type { Candidate, DownloadProvider } from '../providers/provider.js';
 import type { LiveSettings, Logger, SourcePolicy } from './download.job.js';
 import type { Lease } from '../queue/queue.repository.js';
 import type { NextDue, PrefetchRepository } from './prefetch.repository.js';
+import { indexerIdsOf } from '../providers/provider-set.js';
 import {
   PREFETCH_FRESH_MS,
   rankSnapshot,
@@ -144,7 +145,14 @@ export function createPrefetcher(options: PrefetcherOptions) {
       sweptAt = t;
       await repo.sweepMarks(t);
     }
-    const rows = await repo.nextDue(t, depth);
+    // A download that searches another indexer first would throw a search ahead away (the claim
+    // keeps only one from its first indexer): such a row keeps its place but is not searched.
+    const searchIndexer = indexerIdsOf(provider)[0];
+    const rows = (await repo.nextDue(t, depth)).map((r) =>
+      r.preferred_provider && r.preferred_provider !== searchIndexer
+        ? { ...r, searchable: false }
+        : r,
+    );
     if (!rows.some((r) => r.searchable)) return;
     const workersSearching = (await repo.searchingNow(t)) + (options.handSearches?.() ?? 0);
     const marks = await repo.liveMarks(t);
