@@ -94,16 +94,18 @@ let scratch = Buffer.allocUnsafe(1024);
 /**
  * normalizeAscii's one pass: lower case, runs of letters and digits kept, everything else one
  * space, acronym dots and apostrophes dropped, '&' and a lone '+' read as "and", credit words read
- * as "feat". undefined for text that is not plain ASCII (the general rules apply).
+ * as "feat". undefined for text that is not plain ASCII (the general rules apply). Reads
+ * text[from, to) as if it were the whole text: a file name's stem is normalized in place, without
+ * the slice (a string per file) that would only be read once.
  */
-function asciiPass(text: string): string | undefined {
-  const n = text.length;
+function asciiPass(text: string, from = 0, to = text.length): string | undefined {
+  const n = to - from;
   if (scratch.length < 5 * n + 8) scratch = Buffer.allocUnsafe(5 * n + 8);
   const out = scratch;
   let length = 0;
   let gap = false;
   let credit = false; // a word starts with "f": it may be "ft", "feat", "featuring"
-  for (let i = 0; i < n; i++) {
+  for (let i = from; i < to; i++) {
     const code = text.charCodeAt(i);
     if (code > 127) return undefined;
     // Two table reads, not the comparisons of lower and isAlnum: this loop is the ranking's
@@ -118,21 +120,21 @@ function asciiPass(text: string): string | undefined {
       continue;
     }
     // Apostrophes are taken out before the rules look at neighbours: the plain way, rare.
-    if (c === 39 || c === 96) return asciiPass(text.replace(/['`]/g, ''));
+    if (c === 39 || c === 96) return asciiPass(text.slice(from, to).replace(/['`]/g, ''));
     if (
       c === 46 &&
-      isLetter(lower(text.charCodeAt(i - 1))) &&
-      !isAlnum(lower(text.charCodeAt(i - 2))) &&
-      isLetter(lower(text.charCodeAt(i + 1))) &&
-      !isAlnum(lower(text.charCodeAt(i + 2)))
+      isLetter(lower(codeIn(text, i - 1, from, to))) &&
+      !isAlnum(lower(codeIn(text, i - 2, from, to))) &&
+      isLetter(lower(codeIn(text, i + 1, from, to))) &&
+      !isAlnum(lower(codeIn(text, i + 2, from, to)))
     ) {
       continue; // an acronym's dot: "p.o.d" reads "pod"
     }
     const loneAnd =
       c === 38 ||
       (c === 43 &&
-        (i === 0 || isSpaceLike(text.charCodeAt(i - 1))) &&
-        (i === n - 1 || isSpaceLike(text.charCodeAt(i + 1))));
+        (i === from || isSpaceLike(text.charCodeAt(i - 1))) &&
+        (i === to - 1 || isSpaceLike(text.charCodeAt(i + 1))));
     if (loneAnd) {
       if (length > 0) out[length++] = SPACE;
       out[length++] = 97;
@@ -143,6 +145,19 @@ function asciiPass(text: string): string | undefined {
   }
   const result = out.toString('latin1', 0, length);
   return credit ? result.replace(CREDIT_WORD, 'feat') : result;
+}
+
+/** text.charCodeAt(i) within [from, to); NaN outside, as past a whole text's ends. */
+function codeIn(text: string, i: number, from: number, to: number): number {
+  return i >= from && i < to ? text.charCodeAt(i) : Number.NaN;
+}
+
+/**
+ * normalizeForMatch(text.slice(from, to)), without making the slice when the text is plain ASCII
+ * (most file names): the ranking normalizes every file name's stem once.
+ */
+export function normalizeRange(text: string, from: number, to: number): string {
+  return asciiPass(text, from, to) ?? normalizeForMatch(text.slice(from, to));
 }
 
 /** ASCII lower case of a character code (NaN, past either end of a text, stays NaN). */

@@ -4,6 +4,7 @@ import {
   containsPhrase,
   lastSeparator,
   normalizeForMatch,
+  normalizeRange,
   parseRemotePath,
   stripTrackNumber,
 } from './normalize.js';
@@ -162,7 +163,7 @@ export function matchNames(
   } else {
     let dot = name.length - 1;
     while (dot > separator && name.charCodeAt(dot) !== 46) dot--;
-    stem = normalizeForMatch(name.slice(separator + 1, dot > separator + 1 ? dot : name.length));
+    stem = normalizeRange(name, separator + 1, dot > separator + 1 ? dot : name.length);
   }
   const tags = candidate.tags;
   let tagTitle = '';
@@ -363,10 +364,44 @@ export function withoutNames(name: string, target: PreparedTarget): string {
   return rest.trim();
 }
 
-/** `text` with every whole-word `phrase` taken out (as ` ${text} `.split(` ${phrase} `).join(' ')). */
-function withoutPhrase(text: string, phrase: string): string {
+/**
+ * `text` with every whole-word `phrase` taken out: exactly ` ${text} `.split(` ${phrase} `).join(' ')
+ * (track-match.test.ts holds them to each other), without the padded copy, the array and its
+ * pieces: a file name with a version word goes through this for each of the request's names.
+ * Occurrences are the split's: left to right, bounded by spaces or the ends, and not sharing the
+ * space between two (after one ending at e, the next starts at e + 2 or later).
+ */
+export function withoutPhrase(text: string, phrase: string): string {
   if (phrase === '' || !text.includes(phrase)) return text;
-  return ` ${text} `.split(` ${phrase} `).join(' ');
+  const n = text.length;
+  const length = phrase.length;
+  let out = '';
+  // In the padded text's positions: `start` is where the piece after the last occurrence begins.
+  let start = 0;
+  for (let at = text.indexOf(phrase); at >= 0;) {
+    const bounded =
+      (at === 0 || text.charCodeAt(at - 1) === SPACE) &&
+      (at + length === n || text.charCodeAt(at + length) === SPACE);
+    if (!bounded) {
+      at = text.indexOf(phrase, at + 1);
+      continue;
+    }
+    // The separator ` ${phrase} ` occupies padded positions [at, at + length + 2).
+    out += `${paddedSlice(text, start, at)} `;
+    start = at + length + 2;
+    at = start <= n ? text.indexOf(phrase, start) : -1;
+  }
+  return out + paddedSlice(text, start, n + 2);
+}
+
+const SPACE = 32;
+
+/** ` ${text} `.slice(from, to), without the padded copy. */
+function paddedSlice(text: string, from: number, to: number): string {
+  if (from >= to) return '';
+  const n = text.length;
+  const inner = text.slice(Math.max(from, 1) - 1, Math.min(to, n + 1) - 1);
+  return (from === 0 ? ' ' : '') + inner + (to === n + 2 ? ' ' : '');
 }
 
 /** Years and numbers a folder name starts with ("1994 - …", "[2001] …"), normalized. */
