@@ -182,7 +182,7 @@ export function matchNames(
   let wholePath: string | undefined;
 
   if (target.keywords.length > 0) {
-    facts = parsed ? folders.ofFolders(parsed) : folders.facts(name, separator);
+    facts = parsed ? folders.ofFolders(parsed) : folders.facts(name, separator, candidate.username);
     const text = everythingOf(facts, stem, tagTitle, tagArtist, tagAlbum);
     for (const keyword of target.keywords) {
       if (!containsPhrase(text, keyword)) return `"${keyword}" not in path`;
@@ -191,7 +191,7 @@ export function matchNames(
   if (target.titleForms.length > 0 && !someIn(target.titleForms, stem, tagTitle)) {
     return hasTags ? 'title not in file name or tags' : 'title not in file name';
   }
-  facts ??= parsed ? folders.ofFolders(parsed) : folders.facts(name, separator);
+  facts ??= parsed ? folders.ofFolders(parsed) : folders.facts(name, separator, candidate.username);
   // A phrase in the folders is a phrase in the whole path (the folders' words come first in it).
   if (target.artistForms.length > 0 && !facts.artistFound) {
     wholePath = `${facts.joined} ${stem}`;
