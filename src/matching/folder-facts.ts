@@ -51,13 +51,14 @@ export function createFolderMemo(target: PreparedTarget): FolderMemo {
   const ofFolders = (folders: string[]): FolderFacts => folderFacts(target, folders);
   const none = ofFolders([]);
   // The last folder path each source's file was in, and its facts: a peer's files of one folder
-  // come in a row or near, so most lookups are one comparison, without slicing the path and
-  // hashing the slice (a string per file). The comparison decides, not the key.
+  // come in a row or near, so most lookups are one comparison of the path's folder part (a
+  // slice, compared by memcmp: startsWith was five times slower) instead of map lookups, whose
+  // hash reads the whole slice. The comparison decides, not the key.
   const lastOf = new Map<string, { directory: string; facts: FolderFacts }>();
-  const lookUp = (remote: string, separator: number): FolderFacts => {
+  const lookUp = (remote: string, directory: string): FolderFacts => {
     const root = firstSeparator(remote);
     if (root > 0 && isShareRootAt(remote, root)) {
-      const rest = remote.slice(root + 1, separator);
+      const rest = directory.slice(root + 1);
       let facts = afterRoot.get(rest);
       if (facts === undefined) {
         facts = ofFolders(parseFolders(rest, normalizePart, false));
@@ -65,7 +66,6 @@ export function createFolderMemo(target: PreparedTarget): FolderMemo {
       }
       return facts;
     }
-    const directory = remote.slice(0, separator);
     let facts = whole.get(directory);
     if (facts === undefined) {
       facts = ofFolders(parseFolders(directory, normalizePart));
@@ -78,16 +78,10 @@ export function createFolderMemo(target: PreparedTarget): FolderMemo {
     ofFolders,
     facts(remote, separator, source) {
       if (separator < 0) return none;
-      const last = lastOf.get(source);
-      if (
-        last !== undefined &&
-        last.directory.length === separator &&
-        remote.startsWith(last.directory)
-      ) {
-        return last.facts;
-      }
-      const facts = lookUp(remote, separator);
       const directory = remote.slice(0, separator);
+      const last = lastOf.get(source);
+      if (last !== undefined && last.directory === directory) return last.facts;
+      const facts = lookUp(remote, directory);
       if (last === undefined) lastOf.set(source, { directory, facts });
       else {
         last.directory = directory;

@@ -143,9 +143,19 @@ function asciiPass(text: string, from = 0, to = text.length): string | undefined
     }
     gap = true;
   }
-  const result = out.toString('latin1', 0, length);
+  const result = latin1(out, length);
   return credit ? result.replace(CREDIT_WORD, 'feat') : result;
 }
+
+/**
+ * out.toString('latin1', 0, length) through the Buffer method it ends in: toString's checks of its
+ * arguments were a tenth of this pass, once per file name. The plain call if a Node lacks it.
+ */
+const latin1: (out: Buffer, length: number) => string =
+  typeof (Buffer.prototype as { latin1Slice?: unknown }).latin1Slice === 'function'
+    ? (out, length) =>
+        (out as Buffer & { latin1Slice(start: number, end: number): string }).latin1Slice(0, length)
+    : (out, length) => out.toString('latin1', 0, length);
 
 /** text.charCodeAt(i) within [from, to); NaN outside, as past a whole text's ends. */
 function codeIn(text: string, i: number, from: number, to: number): number {

@@ -352,7 +352,7 @@ export function withoutNames(name: string, target: PreparedTarget): string {
   const first = name.charCodeAt(0);
   let rest = first >= 48 && first <= 57 ? name.replace(LEADING_NUMBERS, '') : name;
   const artist = target.folderNames.artists.find(
-    (form) => rest === form || rest.startsWith(`${form} `),
+    (form) => rest === form || startsWithWord(rest, form),
   );
   if (
     artist !== undefined &&
@@ -409,10 +409,15 @@ const LEADING_NUMBERS = /^(?:\d+ )+/;
 /** After a version word, the start of a place or an occasion: "live at", "live in", "live from". */
 const LIVE_PLACE = /^(?:at|in|from|on|au|aus|im|en|ao|op) /;
 
+/** text.startsWith(`${word} `), without making that string for every file and form. */
+function startsWithWord(text: string, word: string): boolean {
+  return text.charCodeAt(word.length) === SPACE && text.startsWith(word);
+}
+
 /** File named just "[NN] [Artist -] Title", nothing else. */
 function isExactName(stem: string, target: PreparedTarget): boolean {
   let rest = stripTrackNumber(stem);
-  const artist = target.artistForms.find((form) => rest.startsWith(`${form} `));
+  const artist = target.artistForms.find((form) => startsWithWord(rest, form));
   if (artist) rest = stripTrackNumber(rest.slice(artist.length + 1));
   return target.titleForms.includes(rest) || target.titleForms.includes(stem);
 }
