@@ -299,7 +299,7 @@ function hasWholeWords(haystack: string, needle: string): boolean {
   return false;
 }
 
-const SPACE = 32;
+export const SPACE = 32;
 
 /**
  * Whether some run of consecutive words of `haystack` (split on single spaces), written together,
@@ -346,4 +346,42 @@ export function memoNormalize(limit = 100_000): (text: string) => string {
     }
     return out;
   };
+}
+
+/**
+ * `text` with every whole-word `phrase` taken out: exactly ` ${text} `.split(` ${phrase} `).join(' ')
+ * (without-phrase.test.ts holds them to each other), without the padded copy, the array and its
+ * pieces: a file name with a version word goes through this for each of the request's names.
+ * Occurrences are the split's: left to right, bounded by spaces or the ends, and not sharing the
+ * space between two (after one ending at e, the next starts at e + 2 or later).
+ */
+export function withoutPhrase(text: string, phrase: string): string {
+  if (phrase === '' || !text.includes(phrase)) return text;
+  const n = text.length;
+  const length = phrase.length;
+  let out = '';
+  // In the padded text's positions: `start` is where the piece after the last occurrence begins.
+  let start = 0;
+  for (let at = text.indexOf(phrase); at >= 0;) {
+    const bounded =
+      (at === 0 || text.charCodeAt(at - 1) === SPACE) &&
+      (at + length === n || text.charCodeAt(at + length) === SPACE);
+    if (!bounded) {
+      at = text.indexOf(phrase, at + 1);
+      continue;
+    }
+    // The separator ` ${phrase} ` occupies padded positions [at, at + length + 2).
+    out += `${paddedSlice(text, start, at)} `;
+    start = at + length + 2;
+    at = start <= n ? text.indexOf(phrase, start) : -1;
+  }
+  return out + paddedSlice(text, start, n + 2);
+}
+
+/** ` ${text} `.slice(from, to), without the padded copy. */
+function paddedSlice(text: string, from: number, to: number): string {
+  if (from >= to) return '';
+  const n = text.length;
+  const inner = text.slice(Math.max(from, 1) - 1, Math.min(to, n + 1) - 1);
+  return (from === 0 ? ' ' : '') + inner + (to === n + 2 ? ' ' : '');
 }

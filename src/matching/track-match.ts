@@ -6,6 +6,8 @@ import {
   normalizeForMatch,
   normalizeRange,
   parseRemotePath,
+  SPACE,
+  withoutPhrase,
   stripTrackNumber,
 } from './normalize.js';
 import { stripDecorations } from './query.js';
@@ -362,46 +364,6 @@ export function withoutNames(name: string, target: PreparedTarget): string {
   for (const own of target.folderNames.titles) rest = withoutPhrase(rest, own);
   for (const own of target.folderNames.albums) rest = withoutPhrase(rest, own);
   return rest.trim();
-}
-
-/**
- * `text` with every whole-word `phrase` taken out: exactly ` ${text} `.split(` ${phrase} `).join(' ')
- * (track-match.test.ts holds them to each other), without the padded copy, the array and its
- * pieces: a file name with a version word goes through this for each of the request's names.
- * Occurrences are the split's: left to right, bounded by spaces or the ends, and not sharing the
- * space between two (after one ending at e, the next starts at e + 2 or later).
- */
-export function withoutPhrase(text: string, phrase: string): string {
-  if (phrase === '' || !text.includes(phrase)) return text;
-  const n = text.length;
-  const length = phrase.length;
-  let out = '';
-  // In the padded text's positions: `start` is where the piece after the last occurrence begins.
-  let start = 0;
-  for (let at = text.indexOf(phrase); at >= 0;) {
-    const bounded =
-      (at === 0 || text.charCodeAt(at - 1) === SPACE) &&
-      (at + length === n || text.charCodeAt(at + length) === SPACE);
-    if (!bounded) {
-      at = text.indexOf(phrase, at + 1);
-      continue;
-    }
-    // The separator ` ${phrase} ` occupies padded positions [at, at + length + 2).
-    out += `${paddedSlice(text, start, at)} `;
-    start = at + length + 2;
-    at = start <= n ? text.indexOf(phrase, start) : -1;
-  }
-  return out + paddedSlice(text, start, n + 2);
-}
-
-const SPACE = 32;
-
-/** ` ${text} `.slice(from, to), without the padded copy. */
-function paddedSlice(text: string, from: number, to: number): string {
-  if (from >= to) return '';
-  const n = text.length;
-  const inner = text.slice(Math.max(from, 1) - 1, Math.min(to, n + 1) - 1);
-  return (from === 0 ? ' ' : '') + inner + (to === n + 2 ? ' ' : '');
 }
 
 /** Years and numbers a folder name starts with ("1994 - …", "[2001] …"), normalized. */

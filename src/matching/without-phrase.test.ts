@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { withoutPhrase } from './track-match.js';
+import { withoutPhrase } from './normalize.js';
 
 /** The plain definition withoutPhrase stands for. */
 function reference(text: string, phrase: string): string {
