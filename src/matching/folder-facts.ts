@@ -28,8 +28,11 @@ export interface FolderFacts {
 }
 
 export interface FolderMemo {
-  /** The facts of the folders of `remote`, whose last separator is at `separator` (-1: none). */
-  facts(remote: string, separator: number): FolderFacts;
+  /**
+   * The facts of the folders of `remote`, whose last separator is at `separator` (-1: none).
+   * `source` (the peer's name) only picks which last answer to try first: any string will do.
+   */
+  facts(remote: string, separator: number, source: string): FolderFacts;
   /** The facts of already parsed folder names (not remembered). */
   ofFolders(folders: string[]): FolderFacts;
   /** normalizeForMatch for one folder name, remembered for this ranking. */
@@ -47,26 +50,42 @@ export function createFolderMemo(target: PreparedTarget): FolderMemo {
   const afterRoot = new Map<string, FolderFacts>();
   const ofFolders = (folders: string[]): FolderFacts => folderFacts(target, folders);
   const none = ofFolders([]);
+  // The last folder path each source's file was in, and its facts: a peer's files of one folder
+  // come in a row or near, so most lookups are one comparison of the path's folder part (a
+  // slice, compared by memcmp: startsWith was five times slower) instead of map lookups, whose
+  // hash reads the whole slice. The comparison decides, not the key.
+  const lastOf = new Map<string, { directory: string; facts: FolderFacts }>();
+  const lookUp = (remote: string, directory: string): FolderFacts => {
+    const root = firstSeparator(remote);
+    if (root > 0 && isShareRootAt(remote, root)) {
+      const rest = directory.slice(root + 1);
+      let facts = afterRoot.get(rest);
+      if (facts === undefined) {
+        facts = ofFolders(parseFolders(rest, normalizePart, false));
+        afterRoot.set(rest, facts);
+      }
+      return facts;
+    }
+    let facts = whole.get(directory);
+    if (facts === undefined) {
+      facts = ofFolders(parseFolders(directory, normalizePart));
+      whole.set(directory, facts);
+    }
+    return facts;
+  };
   return {
     normalizePart,
     ofFolders,
-    facts(remote, separator) {
+    facts(remote, separator, source) {
       if (separator < 0) return none;
-      const root = firstSeparator(remote);
-      if (root > 0 && isShareRootAt(remote, root)) {
-        const rest = remote.slice(root + 1, separator);
-        let facts = afterRoot.get(rest);
-        if (facts === undefined) {
-          facts = ofFolders(parseFolders(rest, normalizePart, false));
-          afterRoot.set(rest, facts);
-        }
-        return facts;
-      }
       const directory = remote.slice(0, separator);
-      let facts = whole.get(directory);
-      if (facts === undefined) {
-        facts = ofFolders(parseFolders(directory, normalizePart));
-        whole.set(directory, facts);
+      const last = lastOf.get(source);
+      if (last !== undefined && last.directory === directory) return last.facts;
+      const facts = lookUp(remote, directory);
+      if (last === undefined) lastOf.set(source, { directory, facts });
+      else {
+        last.directory = directory;
+        last.facts = facts;
       }
       return facts;
     },

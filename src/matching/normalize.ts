@@ -94,16 +94,18 @@ let scratch = Buffer.allocUnsafe(1024);
 /**
  * normalizeAscii's one pass: lower case, runs of letters and digits kept, everything else one
  * space, acronym dots and apostrophes dropped, '&' and a lone '+' read as "and", credit words read
- * as "feat". undefined for text that is not plain ASCII (the general rules apply).
+ * as "feat". undefined for text that is not plain ASCII (the general rules apply). Reads
+ * text[from, to) as if it were the whole text: a file name's stem is normalized in place, without
+ * the slice (a string per file) that would only be read once.
  */
-function asciiPass(text: string): string | undefined {
-  const n = text.length;
+function asciiPass(text: string, from = 0, to = text.length): string | undefined {
+  const n = to - from;
   if (scratch.length < 5 * n + 8) scratch = Buffer.allocUnsafe(5 * n + 8);
   const out = scratch;
   let length = 0;
   let gap = false;
   let credit = false; // a word starts with "f": it may be "ft", "feat", "featuring"
-  for (let i = 0; i < n; i++) {
+  for (let i = from; i < to; i++) {
     const code = text.charCodeAt(i);
     if (code > 127) return undefined;
     // Two table reads, not the comparisons of lower and isAlnum: this loop is the ranking's
@@ -118,21 +120,21 @@ function asciiPass(text: string): string | undefined {
       continue;
     }
     // Apostrophes are taken out before the rules look at neighbours: the plain way, rare.
-    if (c === 39 || c === 96) return asciiPass(text.replace(/['`]/g, ''));
+    if (c === 39 || c === 96) return asciiPass(text.slice(from, to).replace(/['`]/g, ''));
     if (
       c === 46 &&
-      isLetter(lower(text.charCodeAt(i - 1))) &&
-      !isAlnum(lower(text.charCodeAt(i - 2))) &&
-      isLetter(lower(text.charCodeAt(i + 1))) &&
-      !isAlnum(lower(text.charCodeAt(i + 2)))
+      isLetter(lower(codeIn(text, i - 1, from, to))) &&
+      !isAlnum(lower(codeIn(text, i - 2, from, to))) &&
+      isLetter(lower(codeIn(text, i + 1, from, to))) &&
+      !isAlnum(lower(codeIn(text, i + 2, from, to)))
     ) {
       continue; // an acronym's dot: "p.o.d" reads "pod"
     }
     const loneAnd =
       c === 38 ||
       (c === 43 &&
-        (i === 0 || isSpaceLike(text.charCodeAt(i - 1))) &&
-        (i === n - 1 || isSpaceLike(text.charCodeAt(i + 1))));
+        (i === from || isSpaceLike(text.charCodeAt(i - 1))) &&
+        (i === to - 1 || isSpaceLike(text.charCodeAt(i + 1))));
     if (loneAnd) {
       if (length > 0) out[length++] = SPACE;
       out[length++] = 97;
@@ -141,8 +143,31 @@ function asciiPass(text: string): string | undefined {
     }
     gap = true;
   }
-  const result = out.toString('latin1', 0, length);
+  const result = latin1(out, length);
   return credit ? result.replace(CREDIT_WORD, 'feat') : result;
+}
+
+/**
+ * out.toString('latin1', 0, length) through the Buffer method it ends in: toString's checks of its
+ * arguments were a tenth of this pass, once per file name. The plain call if a Node lacks it.
+ */
+const latin1: (out: Buffer, length: number) => string =
+  typeof (Buffer.prototype as { latin1Slice?: unknown }).latin1Slice === 'function'
+    ? (out, length) =>
+        (out as Buffer & { latin1Slice(start: number, end: number): string }).latin1Slice(0, length)
+    : (out, length) => out.toString('latin1', 0, length);
+
+/** text.charCodeAt(i) within [from, to); NaN outside, as past a whole text's ends. */
+function codeIn(text: string, i: number, from: number, to: number): number {
+  return i >= from && i < to ? text.charCodeAt(i) : Number.NaN;
+}
+
+/**
+ * normalizeForMatch(text.slice(from, to)), without making the slice when the text is plain ASCII
+ * (most file names): the ranking normalizes every file name's stem once.
+ */
+export function normalizeRange(text: string, from: number, to: number): string {
+  return asciiPass(text, from, to) ?? normalizeForMatch(text.slice(from, to));
 }
 
 /** ASCII lower case of a character code (NaN, past either end of a text, stays NaN). */
@@ -274,7 +299,7 @@ function hasWholeWords(haystack: string, needle: string): boolean {
   return false;
 }
 
-const SPACE = 32;
+export const SPACE = 32;
 
 /**
  * Whether some run of consecutive words of `haystack` (split on single spaces), written together,
@@ -321,4 +346,42 @@ export function memoNormalize(limit = 100_000): (text: string) => string {
     }
     return out;
   };
+}
+
+/**
+ * `text` with every whole-word `phrase` taken out: exactly ` ${text} `.split(` ${phrase} `).join(' ')
+ * (without-phrase.test.ts holds them to each other), without the padded copy, the array and its
+ * pieces: a file name with a version word goes through this for each of the request's names.
+ * Occurrences are the split's: left to right, bounded by spaces or the ends, and not sharing the
+ * space between two (after one ending at e, the next starts at e + 2 or later).
+ */
+export function withoutPhrase(text: string, phrase: string): string {
+  if (phrase === '' || !text.includes(phrase)) return text;
+  const n = text.length;
+  const length = phrase.length;
+  let out = '';
+  // In the padded text's positions: `start` is where the piece after the last occurrence begins.
+  let start = 0;
+  for (let at = text.indexOf(phrase); at >= 0;) {
+    const bounded =
+      (at === 0 || text.charCodeAt(at - 1) === SPACE) &&
+      (at + length === n || text.charCodeAt(at + length) === SPACE);
+    if (!bounded) {
+      at = text.indexOf(phrase, at + 1);
+      continue;
+    }
+    // The separator ` ${phrase} ` occupies padded positions [at, at + length + 2).
+    out += `${paddedSlice(text, start, at)} `;
+    start = at + length + 2;
+    at = start <= n ? text.indexOf(phrase, start) : -1;
+  }
+  return out + paddedSlice(text, start, n + 2);
+}
+
+/** ` ${text} `.slice(from, to), without the padded copy. */
+function paddedSlice(text: string, from: number, to: number): string {
+  if (from >= to) return '';
+  const n = text.length;
+  const inner = text.slice(Math.max(from, 1) - 1, Math.min(to, n + 1) - 1);
+  return (from === 0 ? ' ' : '') + inner + (to === n + 2 ? ' ' : '');
 }

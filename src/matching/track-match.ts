@@ -4,7 +4,10 @@ import {
   containsPhrase,
   lastSeparator,
   normalizeForMatch,
+  normalizeRange,
   parseRemotePath,
+  SPACE,
+  withoutPhrase,
   stripTrackNumber,
 } from './normalize.js';
 import { stripDecorations } from './query.js';
@@ -162,7 +165,7 @@ export function matchNames(
   } else {
     let dot = name.length - 1;
     while (dot > separator && name.charCodeAt(dot) !== 46) dot--;
-    stem = normalizeForMatch(name.slice(separator + 1, dot > separator + 1 ? dot : name.length));
+    stem = normalizeRange(name, separator + 1, dot > separator + 1 ? dot : name.length);
   }
   const tags = candidate.tags;
   let tagTitle = '';
@@ -181,7 +184,7 @@ export function matchNames(
   let wholePath: string | undefined;
 
   if (target.keywords.length > 0) {
-    facts = parsed ? folders.ofFolders(parsed) : folders.facts(name, separator);
+    facts = parsed ? folders.ofFolders(parsed) : folders.facts(name, separator, candidate.username);
     const text = everythingOf(facts, stem, tagTitle, tagArtist, tagAlbum);
     for (const keyword of target.keywords) {
       if (!containsPhrase(text, keyword)) return `"${keyword}" not in path`;
@@ -190,7 +193,7 @@ export function matchNames(
   if (target.titleForms.length > 0 && !someIn(target.titleForms, stem, tagTitle)) {
     return hasTags ? 'title not in file name or tags' : 'title not in file name';
   }
-  facts ??= parsed ? folders.ofFolders(parsed) : folders.facts(name, separator);
+  facts ??= parsed ? folders.ofFolders(parsed) : folders.facts(name, separator, candidate.username);
   // A phrase in the folders is a phrase in the whole path (the folders' words come first in it).
   if (target.artistForms.length > 0 && !facts.artistFound) {
     wholePath = `${facts.joined} ${stem}`;
@@ -351,7 +354,7 @@ export function withoutNames(name: string, target: PreparedTarget): string {
   const first = name.charCodeAt(0);
   let rest = first >= 48 && first <= 57 ? name.replace(LEADING_NUMBERS, '') : name;
   const artist = target.folderNames.artists.find(
-    (form) => rest === form || rest.startsWith(`${form} `),
+    (form) => rest === form || startsWithWord(rest, form),
   );
   if (
     artist !== undefined &&
@@ -363,21 +366,20 @@ export function withoutNames(name: string, target: PreparedTarget): string {
   return rest.trim();
 }
 
-/** `text` with every whole-word `phrase` taken out (as ` ${text} `.split(` ${phrase} `).join(' ')). */
-function withoutPhrase(text: string, phrase: string): string {
-  if (phrase === '' || !text.includes(phrase)) return text;
-  return ` ${text} `.split(` ${phrase} `).join(' ');
-}
-
 /** Years and numbers a folder name starts with ("1994 - …", "[2001] …"), normalized. */
 const LEADING_NUMBERS = /^(?:\d+ )+/;
 /** After a version word, the start of a place or an occasion: "live at", "live in", "live from". */
 const LIVE_PLACE = /^(?:at|in|from|on|au|aus|im|en|ao|op) /;
 
+/** text.startsWith(`${word} `), without making that string for every file and form. */
+function startsWithWord(text: string, word: string): boolean {
+  return text.charCodeAt(word.length) === SPACE && text.startsWith(word);
+}
+
 /** File named just "[NN] [Artist -] Title", nothing else. */
 function isExactName(stem: string, target: PreparedTarget): boolean {
   let rest = stripTrackNumber(stem);
-  const artist = target.artistForms.find((form) => rest.startsWith(`${form} `));
+  const artist = target.artistForms.find((form) => startsWithWord(rest, form));
   if (artist) rest = stripTrackNumber(rest.slice(artist.length + 1));
   return target.titleForms.includes(rest) || target.titleForms.includes(stem);
 }
