@@ -15,14 +15,7 @@ import { testDialects } from './helpers/db.js';
  */
 describe.each(testDialects())('upgrading a database on %s', (dialect) => {
   it('runs a migration numbered below the last one run (029 after 030, 031)', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'soulspot-upgrade-'));
-    const schema = `t_${randomBytes(6).toString('hex')}`;
-    const pgUrl = process.env.SOULSPOT_TEST_PG_URL as string;
-    const options: DatabaseOptions =
-      dialect === 'sqlite'
-        ? { url: null, sqlitePath: path.join(dir, 'test.db') }
-        : { url: pgUrl, pgSchema: schema, poolSize: 2 };
-    try {
+    await withScratchDatabase(dialect, async (options) => {
       // The state before the merge: everything but 029 run.
       const first = await openDatabase(options);
       await sql`DROP TABLE provider_configs`.execute(first.db);
@@ -35,26 +28,11 @@ describe.each(testDialects())('upgrading a database on %s', (dialect) => {
       );
       expect(Number(rows.rows[0]?.n)).toBe(0);
       await upgraded.close();
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-      if (dialect === 'postgres') {
-        const client = new pg.Client({ connectionString: pgUrl });
-        await client.connect();
-        await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-        await client.end();
-      }
-    }
+    });
   });
 
   it("gives an entry matched before 032 and not accepted yet its rule's provider", async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'soulspot-upgrade-'));
-    const schema = `t_${randomBytes(6).toString('hex')}`;
-    const pgUrl = process.env.SOULSPOT_TEST_PG_URL as string;
-    const options: DatabaseOptions =
-      dialect === 'sqlite'
-        ? { url: null, sqlitePath: path.join(dir, 'test.db') }
-        : { url: pgUrl, pgSchema: schema, poolSize: 2 };
-    try {
+    await withScratchDatabase(dialect, async (options) => {
       // A 031-era database: 032's columns and its record gone, a rule naming a provider and two
       // entries it matched, one still pending.
       const first = await openDatabase(options);
@@ -94,14 +72,31 @@ describe.each(testDialects())('upgrading a database on %s', (dialect) => {
         { id: 'e2', provider: null },
       ]);
       await upgraded.close();
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-      if (dialect === 'postgres') {
-        const client = new pg.Client({ connectionString: pgUrl });
-        await client.connect();
-        await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-        await client.end();
-      }
-    }
+    });
   });
 });
+
+/** A database of its own for one test (a SQLite file, or a PostgreSQL schema), dropped after it. */
+async function withScratchDatabase(
+  dialect: string,
+  body: (options: DatabaseOptions) => Promise<void>,
+): Promise<void> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'soulspot-upgrade-'));
+  const schema = `t_${randomBytes(6).toString('hex')}`;
+  const pgUrl = process.env.SOULSPOT_TEST_PG_URL as string;
+  const options: DatabaseOptions =
+    dialect === 'sqlite'
+      ? { url: null, sqlitePath: path.join(dir, 'test.db') }
+      : { url: pgUrl, pgSchema: schema, poolSize: 2 };
+  try {
+    await body(options);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    if (dialect === 'postgres') {
+      const client = new pg.Client({ connectionString: pgUrl });
+      await client.connect();
+      await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await client.end();
+    }
+  }
+}

@@ -2,7 +2,7 @@ import type { Selectable } from 'kysely';
 import { Type, type Static } from 'typebox';
 import type { AlbumsTable } from '../db/schema.js';
 import { SourceSchema, WIRE_STATUSES, type DownloadDto } from '../downloads/download.dto.js';
-import { Text } from '../http/schemas.js';
+import { PreferredProviderSchema, Text } from '../http/schemas.js';
 import { UUID_FORMAT } from '../http/validation.js';
 import {
   ALBUM_STATUSES,
@@ -55,17 +55,7 @@ export const CreateAlbumBody = Type.Object(
      * the chosen folder, or after the folder's file failed), then the profile's provider order.
      * Absent or null: the profile's order alone. The folder search itself is not changed by it.
      */
-    provider: Type.Optional(
-      Type.Union([
-        Text({
-          minLength: 1,
-          maxLength: 80,
-          description:
-            'a configured indexer to search first (slskd, or torznab:<id> for a Torznab or Newznab indexer)',
-        }),
-        Type.Null(),
-      ]),
-    ),
+    provider: Type.Optional(PreferredProviderSchema),
     /**
      * A folder at one source to take the album from (as `folder` of an album, or a search
      * result's path without the file name): taken while it holds as many of the tracks as the

@@ -72,7 +72,19 @@ export const SourceBody = Type.Object(
   },
   { additionalProperties: false },
 );
+
 export type SourceRequest = Static<typeof SourceBody>;
+
+/** A configured indexer to search first (a request's `provider`); null = the profile's order alone. */
+export const PreferredProviderSchema = Type.Union([
+  Text({
+    minLength: 1,
+    maxLength: 80,
+    description:
+      'a configured indexer to search first (slskd, or torznab:<id> for a Torznab or Newznab indexer)',
+  }),
+  Type.Null(),
+]);
 
 /** The fields of one requested track (a bulk item is exactly these). */
 const TrackFields = {
@@ -100,17 +112,7 @@ const TrackFields = {
    * provider order. Absent or null: the profile's order alone. Checked against the indexers
    * configured now, in the service (sources come and go while SoulSpot runs).
    */
-  provider: Type.Optional(
-    Type.Union([
-      Text({
-        minLength: 1,
-        maxLength: 80,
-        description:
-          'a configured indexer to search first (slskd, or torznab:<id> for a Torznab or Newznab indexer)',
-      }),
-      Type.Null(),
-    ]),
-  ),
+  provider: Type.Optional(PreferredProviderSchema),
   ...TagFields,
 };
 
