@@ -51,7 +51,8 @@ describe('logging in and out in the browser', () => {
     await page.locator('#apiKey').fill(API_KEY);
     await page.getByRole('button', { name: 'Log in' }).click();
     await page.locator('[data-testid=connection][data-state=live]').waitFor();
-    expect(new URL(page.url()).pathname).toBe('/queue');
+    // Back on the page that asked for the login (the address, again, follows the render).
+    await page.waitForURL((url) => url.pathname === '/queue');
     // The key is nowhere the page keeps things, and the session cookie is out of the page's reach.
     const kept = await page.evaluate(() => {
       const w = globalThis as unknown as PageGlobals;
@@ -76,7 +77,8 @@ describe('logging in and out in the browser', () => {
 
     await page.getByRole('button', { name: 'Log out' }).click();
     await page.getByTestId('login-form').waitFor();
-    expect(new URL(page.url()).pathname).toBe('/login');
+    // As at the start, the address follows the form in the effect after that render.
+    await page.waitForURL((url) => url.pathname === '/login');
     // The session is over on the server too: a reload stays on the login page.
     await page.reload();
     await page.getByTestId('login-form').waitFor();
