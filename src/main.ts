@@ -34,7 +34,7 @@ import { withCircuitBreaker } from './providers/circuit-breaker.js';
 import { createHealthMonitor, healthBoard } from './providers/health-monitor.js';
 import type { DownloadProvider } from './providers/provider.js';
 import { configuredProviders } from './providers/configured.js';
-import type { ProviderSet } from './providers/provider-set.js';
+import { knownIndexerIdsOf, type ProviderSet } from './providers/provider-set.js';
 import { createLiveProviderSet, type MemberSpec } from './providers/live-provider-set.js';
 import { createSecretStore } from './log/redact.js';
 import { createSourcesRepository } from './sources/sources.repository.js';
@@ -276,7 +276,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
         intervalMs: Math.min(Math.max(1000, config.pollIntervalMs * 2), config.circuitHalfOpenMs),
       }),
   });
-  const sourcesRepo = createSourcesRepository(db.db);
+  const sourcesRepo = createSourcesRepository(db);
   const liveSources = createLiveSources({
     repo: sourcesRepo,
     live,
@@ -292,6 +292,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
   const health = healthBoard(() => live.members().map((m) => m.monitor));
   const sources = createSourcesService({
     repo: sourcesRepo,
+    events,
     environment: environmentSources(config.indexers, config.downloadClients),
     health: (id) => {
       const member = live.members().find((m) => m.adapter.name === id);
@@ -498,8 +499,9 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     handle: db,
     targets: { albums, downloads: { create: (request) => downloads.create(request) } },
     profiles: qualityProfiles,
-    // A rule's provider is the indexer its downloads search first: only an indexer can be.
-    providers: () => provider.indexerIds,
+    // A rule's provider is the indexer its downloads search first: only an indexer can be (one
+    // switched off too: its preference applies again once it is on).
+    providers: () => knownIndexerIdsOf(provider),
     owner,
     now,
     log,

@@ -37,6 +37,15 @@ describe.each(testDialects())('preferred provider API on %s', (dialect) => {
     });
     return { status: res.statusCode, json: (res.body ? res.json() : {}) as T };
   };
+  /** The id of the newest event in the log (0: none). */
+  const lastEventId = async () => {
+    let after = 0;
+    for (;;) {
+      const page = await soulspot.events.read(after);
+      if (page.length === 0) return after;
+      after = page.at(-1)!.id;
+    }
+  };
   const countDownloads = async () =>
     (await call<{ items: DownloadDto[] }>('GET', '/api/downloads?limit=500')).json.items.length;
 
@@ -219,12 +228,71 @@ describe.each(testDialects())('preferred provider API on %s', (dialect) => {
     const after = await call<DownloadDto>('POST', '/api/downloads', body);
     expect(after.status, JSON.stringify(after.json)).toBe(201);
     expect(after.json.preferredProvider).toBe('torznab:later');
-    expect((await call('DELETE', '/api/indexers/later')).status).toBe(204);
-    // Removed since: the download keeps the id (its search order ignores it), new ones are refused.
-    expect((await call<DownloadDto>('GET', `/api/downloads/${after.json.id}`)).json).toMatchObject({
-      preferredProvider: 'torznab:later',
+    const album = await call<AlbumDto>('POST', '/api/albums', {
+      artist: 'Live',
+      album: 'Source Album',
+      tracks: [{ title: 'One', trackNumber: 1 }],
+      provider: 'torznab:later',
     });
+    expect(album.status, JSON.stringify(album.json)).toBe(201);
+    const seen = await lastEventId();
+    expect((await call('DELETE', '/api/indexers/later')).status).toBe(204);
+    // Removed since: no download or album names it any more, and the change is announced.
+    expect((await call<DownloadDto>('GET', `/api/downloads/${after.json.id}`)).json).toMatchObject({
+      preferredProvider: null,
+    });
+    expect(
+      (await call<AlbumDto>('GET', `/api/albums/${album.json.id}`)).json.preferredProvider,
+    ).toBeNull();
+    const changed = (await soulspot.events.read(seen))
+      .filter((e) => e.type === 'downloads.changed')
+      .map((e) => JSON.parse(e.data) as { action: string; ids: string[] });
+    expect(changed).toHaveLength(1);
+    expect(changed[0]!.action).toBe('provider_removed');
+    expect(new Set(changed[0]!.ids)).toEqual(
+      new Set([after.json.id, album.json.tracks![0]!.downloadId]),
+    );
     const again = await call('POST', '/api/downloads', { ...body, title: 'Source 2' });
     expect(again.status).toBe(400);
+  });
+
+  it('an indexer switched off may still be named; the preference is kept and applies when it is on', async () => {
+    const created = await call('POST', '/api/indexers', {
+      id: 'resting',
+      type: 'torznab',
+      enabled: false,
+      settings: {
+        url: indexer.apiUrl,
+        apiKey: 'k',
+        clientId: 'qbittorrent',
+        allowPrivateAddress: true,
+      },
+    });
+    expect(created.status, JSON.stringify(created.json)).toBe(201);
+    const body = { artist: 'Resting', title: 'Source', provider: 'torznab:resting' };
+    const res = await call<DownloadDto>('POST', '/api/downloads', body);
+    expect(res.status, JSON.stringify(res.json)).toBe(201);
+    expect(res.json.preferredProvider).toBe('torznab:resting');
+    // A watch rule may name it too (its downloads keep the preference the same way).
+    const rule = await call('POST', '/api/watchlist', {
+      artist: 'Resting Artist',
+      provider: 'torznab:resting',
+    });
+    expect(rule.status, JSON.stringify(rule.json)).toBe(201);
+    // Switching it on leaves the stored preference as it was: nothing was dropped meanwhile.
+    const on = await call('PATCH', '/api/indexers/resting', { enabled: true });
+    expect(on.status, JSON.stringify(on.json)).toBe(200);
+    expect((await call<DownloadDto>('GET', `/api/downloads/${res.json.id}`)).json).toMatchObject({
+      preferredProvider: 'torznab:resting',
+    });
+    // A name that is nothing configured is still refused.
+    const wrong = await call<{ message: string }>('POST', '/api/downloads', {
+      ...body,
+      title: 'Other',
+      provider: 'torznab:nothing',
+    });
+    expect(wrong.status).toBe(400);
+    expect(wrong.json.message).toContain('body/provider');
+    expect((await call('DELETE', '/api/indexers/resting')).status).toBe(204);
   });
 });

@@ -567,6 +567,43 @@ describe.each(testDialects())('sources API on %s', (dialect) => {
     expect((await call('DELETE', '/api/download-clients/qbt-race')).status).toBe(204);
   });
 
+  it('an indexer created while its client is removed: one of the two is refused, never both done', async () => {
+    for (let i = 0; i < 8; i++) {
+      const client = `qbt-gone-${i}`;
+      expect((await call('POST', '/api/download-clients', { ...qbt(), id: client })).status).toBe(
+        201,
+      );
+      const [created, removed] = await Promise.all([
+        call('POST', '/api/indexers', {
+          id: `ix-gone-${i}`,
+          type: 'torznab',
+          settings: {
+            url: indexer.apiUrl,
+            apiKey: INDEXER_KEY,
+            clientId: client,
+            allowPrivateAddress: true,
+          },
+        }),
+        call('DELETE', `/api/download-clients/${client}`),
+      ]);
+      // Either the indexer came first (the client stays: an indexer names it) or the removal did
+      // (the indexer names a client that is gone).
+      expect([
+        [201, 409],
+        [409, 204],
+      ]).toContainEqual([created.status, removed.status]);
+      const indexers = (await call('GET', '/api/indexers')).json.items as { id: string }[];
+      const clients = (await call('GET', '/api/download-clients')).json.items as { id: string }[];
+      expect(
+        indexers.some((x) => x.id === `ix-gone-${i}`),
+        `round ${i}`,
+      ).toBe(clients.some((c) => c.id === client));
+      if (created.status === 201)
+        expect((await call('DELETE', `/api/indexers/ix-gone-${i}`)).status).toBe(204);
+      await call('DELETE', `/api/download-clients/${client}`);
+    }
+  });
+
   it("a client's type cannot change to another protocol under an indexer that names it", async () => {
     expect(
       (await call('POST', '/api/download-clients', { ...qbt(), id: 'qbt-proto' })).status,

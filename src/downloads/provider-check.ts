@@ -1,5 +1,5 @@
 import type { DownloadProvider } from '../providers/provider.js';
-import { indexerIdsOf, isProviderSet } from '../providers/provider-set.js';
+import { isProviderSet, knownIndexerIdsOf } from '../providers/provider-set.js';
 import type { ProviderId } from '../providers/release.js';
 
 /**
@@ -16,21 +16,23 @@ export class UnknownProviderError extends Error {
 }
 
 /**
- * Refuses requests whose `provider` (the one to search first) is not an indexer configured now,
- * before anything is written, naming the field of the first: `body/provider`, or
+ * Refuses requests whose `provider` (the one to search first) is not an indexer configured now
+ * (switched on or off: a switched-off one is searched first once it is on again), before anything
+ * is written, naming the field of the first: `body/provider`, or
  * `body/items/3/provider` in a bulk body. Read at each call: sources added through the API count
  * at once. A download client that finds nothing itself (qBittorrent, SABnzbd) is refused too,
  * since a preference can only change which indexer is searched first.
  *
- * Only a check at accept: a source removed later leaves the stored id in place, and the search
- * order ignores it (provider-order.ts) rather than the download failing.
+ * Only a check at accept: removing an indexer clears it from the downloads that name it
+ * (sources.service.ts), and the search order ignores an id it does not know (provider-order.ts)
+ * rather than the download failing.
  */
 export function checkPreferredProviders(
   provider: DownloadProvider,
   requests: readonly { provider?: ProviderId | null }[],
   bulk: boolean,
 ): void {
-  const indexers = indexerIdsOf(provider);
+  const indexers = knownIndexerIdsOf(provider);
   const index = requests.findIndex((r) => r.provider && !indexers.includes(r.provider));
   if (index < 0) return;
   const id = requests[index]!.provider!;

@@ -2,6 +2,7 @@ import type { GuardedProvider } from './circuit-breaker.js';
 import type { HealthMonitor } from './health-monitor.js';
 import type { DownloadProvider } from './provider.js';
 import { createProviderSet, delegatingProviderSet, type ProviderSet } from './provider-set.js';
+import type { ProviderId } from './release.js';
 
 /**
  * The provider set as configuration says now (docs/architecture.md, "The live provider set"):
@@ -35,8 +36,11 @@ export interface LiveProviderSet {
   readonly set: ProviderSet;
   /** Every member, slskd first: what health and metrics read. */
   members(): readonly LiveMember[];
-  /** The set from these specs, in order (slskd first). Throws if it has no indexer or client. */
-  apply(specs: readonly MemberSpec[]): void;
+  /**
+   * The set from these specs, in order (slskd first), knowing the indexers configured but
+   * switched off. Throws if it has no indexer or client.
+   */
+  apply(specs: readonly MemberSpec[], disabledIndexers?: readonly ProviderId[]): void;
   /** Starts the members' health monitors (and those of members added later). */
   start(): void;
   stop(): void;
@@ -51,7 +55,10 @@ export function createLiveProviderSet(deps: {
   let current: ProviderSet | null = null;
   let started = false;
 
-  const apply = (specs: readonly MemberSpec[]): void => {
+  const apply = (
+    specs: readonly MemberSpec[],
+    disabledIndexers: readonly ProviderId[] = [],
+  ): void => {
     const byKey = new Map(members.map((m) => [m.key, m]));
     const next = specs.map((spec): LiveMember => {
       const kept = byKey.get(spec.key);
@@ -64,6 +71,7 @@ export function createLiveProviderSet(deps: {
     const set = createProviderSet({
       indexers: next.filter((m) => m.indexer).map((m) => m.adapter),
       clients: next.filter((m) => m.client).map((m) => m.adapter),
+      disabledIndexers,
     });
     const keep = new Set(next);
     for (const old of members) if (!keep.has(old)) old.monitor.stop();

@@ -34,6 +34,11 @@ export interface ProviderSet extends DownloadProvider {
   /** The configured indexers, in the configured order. */
   readonly indexerIds: readonly ProviderId[];
   /**
+   * Indexers configured but switched off: not searched, yet still a valid provider to search
+   * first, so a preference naming one is kept and applies again once it is switched back on.
+   */
+  readonly disabledIndexerIds: readonly ProviderId[];
+  /**
    * Throws ProviderError (the provider's unavailable code) for a provider not configured; no id:
    * the first client.
    */
@@ -56,6 +61,7 @@ type Guarded = { readonly circuit?: CircuitStateName };
 export function createProviderSet(roles: {
   indexers: readonly (Indexer & Guarded)[];
   clients: readonly (DownloadClient & Guarded)[];
+  disabledIndexers?: readonly ProviderId[];
 }): ProviderSet {
   const [search] = roles.indexers;
   const [first] = roles.clients;
@@ -81,6 +87,7 @@ export function createProviderSet(roles: {
     name: search.name,
     ids: [...new Set([...indexers.keys(), ...clients.keys()])],
     indexerIds: [...indexers.keys()],
+    disabledIndexerIds: (roles.disabledIndexers ?? []).filter((id) => !indexers.has(id)),
     client,
     indexer,
     get circuit(): CircuitStateName {
@@ -142,6 +149,16 @@ export function indexerIdsOf(provider: DownloadProvider): readonly ProviderId[] 
   return isSet(provider) ? provider.indexerIds : [provider.name];
 }
 
+/**
+ * The indexers a download may name to search first: the configured ones, switched on or off (a
+ * switched-off one is skipped by the search order until it is on again, provider-order.ts).
+ */
+export function knownIndexerIdsOf(provider: DownloadProvider): readonly ProviderId[] {
+  return isSet(provider)
+    ? [...provider.indexerIds, ...provider.disabledIndexerIds]
+    : [provider.name];
+}
+
 /** The indexer for a provider id, as `clientFor`. */
 export function indexerFor(provider: DownloadProvider, id: ProviderId): Indexer {
   return isSet(provider) ? provider.indexer(id) : provider;
@@ -175,6 +192,9 @@ export function delegatingProviderSet(current: () => ProviderSet): ProviderSet {
     },
     get indexerIds() {
       return current().indexerIds;
+    },
+    get disabledIndexerIds() {
+      return current().disabledIndexerIds;
     },
     get circuit() {
       return current().circuit;

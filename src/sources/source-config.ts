@@ -68,6 +68,9 @@ const DEFAULT_PROTOCOL: Record<IndexerType, 'torrent' | 'usenet'> = {
   newznab: 'usenet',
 };
 
+/** The provider id an indexer row goes by in the set (Torznab and Newznab share one adapter). */
+export const indexerProviderId = (id: string): string => `torznab:${id}`;
+
 export function checkIndexer(
   id: string,
   type: unknown,
@@ -109,7 +112,7 @@ export function checkIndexer(
     secret: settings.apiKey,
     protocol: settings.protocol,
     clientId: settings.clientId,
-    providerId: `torznab:${id}`,
+    providerId: indexerProviderId(id),
     torznab: settings,
     make: () => indexerOnly(createTorznabProvider(settings)),
   };

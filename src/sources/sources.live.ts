@@ -1,6 +1,6 @@
 import type { Logger } from '../downloads/download.job.js';
 import type { LiveProviderSet, MemberSpec } from '../providers/live-provider-set.js';
-import { checkClient, checkIndexer } from './source-config.js';
+import { checkClient, checkIndexer, indexerProviderId } from './source-config.js';
 import type { ProviderConfigRow, SourcesRepository } from './sources.repository.js';
 
 /** How often provider_configs is read: a change made by another process applies within a second. */
@@ -9,7 +9,7 @@ const DEFAULT_REFRESH_MS = 500;
 /**
  * Keeps the live provider set (live-provider-set.ts) in step with provider_configs: the fixed
  * members (slskd, the environment's), then every enabled row, indexers and clients each in their
- * `position` order. The table is small, so a poll reads it whole and rebuilds only when a row
+ * `position` order; the switched-off indexers are named to the set (a preference may name one). The table is small, so a poll reads it whole and rebuilds only when a row
  * differs from the last read (settings.service.ts polls the same way). A row that no longer
  * checks (written by a newer version) is left out and logged once.
  */
@@ -63,7 +63,10 @@ export function createLiveSources(deps: {
       ...enabled.filter((r) => r.role === 'indexer').map(spec),
       ...enabled.filter((r) => r.role === 'client').map(spec),
     ].filter((s): s is MemberSpec => s !== null);
-    deps.live.apply(specs);
+    const disabled = rows
+      .filter((r) => r.role === 'indexer' && r.enabled !== 1)
+      .map((r) => indexerProviderId(r.id));
+    deps.live.apply(specs, disabled);
     last = seen;
   };
 

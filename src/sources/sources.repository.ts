@@ -1,5 +1,5 @@
-import type { Kysely } from 'kysely';
-import type { Db } from '../db/database.js';
+import { sql, type Kysely } from 'kysely';
+import type { DatabaseHandle, Db } from '../db/database.js';
 import type { Database } from '../db/schema.js';
 
 /**
@@ -21,9 +21,35 @@ export type ProviderConfigRow = ProviderConfigsTable;
 type SourcesDb = Kysely<Database & { provider_configs: ProviderConfigsTable }>;
 const sourcesDb = (db: Db): SourcesDb => db as unknown as SourcesDb;
 
-/** provider_configs SQL, one operation per function. */
-export function createSourcesRepository(root: Db) {
-  const db = sourcesDb(root);
+/** The advisory lock that makes source writes take turns on PostgreSQL (two 32-bit keys). */
+const SOURCES_WRITE_LOCK = [0x50f7, 0x5c0f] as const;
+
+/**
+ * provider_configs SQL, one operation per function. `exclusive` runs a check and the write it
+ * allows as one step: writes that look at other rows (an indexer names a client that must exist; a
+ * client may not be removed while an indexer names it) take turns across requests and processes,
+ * so a check can never pass on a row another write is removing at the same moment.
+ */
+export function createSourcesRepository(handle: DatabaseHandle) {
+  return {
+    ...operations(handle.db),
+    /** `fn` gets the operations inside the transaction, and the transaction for its event. */
+    exclusive<T>(fn: (ops: SourcesOperations, tx: Db) => Promise<T>): Promise<T> {
+      return handle.writeTx(async (tx) => {
+        // First in the transaction, so every read below sees the previous write committed.
+        // SQLite's write transaction (BEGIN IMMEDIATE) already excludes every other writer.
+        if (handle.dialect === 'postgres')
+          await sql`SELECT pg_advisory_xact_lock(${SOURCES_WRITE_LOCK[0]}, ${SOURCES_WRITE_LOCK[1]})`.execute(
+            tx,
+          );
+        return fn(operations(tx), tx);
+      });
+    },
+  };
+}
+
+function operations(handle: Db) {
+  const db = sourcesDb(handle);
   return {
     /** Every row, in the set's order: by role, then position (id breaks a tie). */
     list(): Promise<ProviderConfigRow[]> {
@@ -85,7 +111,28 @@ export function createSourcesRepository(root: Db) {
         .executeTakeFirst();
       return Number(result.numDeletedRows) === 1;
     },
+    /**
+     * Forgets a removed indexer as the provider to search first, wherever a search may still
+     * happen: the downloads not completed (a failed or cancelled one can be retried; their ids are
+     * answered for the event) and the albums. A completed download keeps it as its history.
+     */
+    async clearPreferredProvider(providerId: string, now: number): Promise<string[]> {
+      const rows = await db
+        .updateTable('downloads')
+        .set({ preferred_provider: null, updated_at: now })
+        .where('preferred_provider', '=', providerId)
+        .where('status', '<>', 'completed')
+        .returning('id')
+        .execute();
+      await db
+        .updateTable('albums')
+        .set({ preferred_provider: null, updated_at: now })
+        .where('preferred_provider', '=', providerId)
+        .execute();
+      return rows.map((r) => r.id);
+    },
   };
 }
 
+export type SourcesOperations = ReturnType<typeof operations>;
 export type SourcesRepository = ReturnType<typeof createSourcesRepository>;

@@ -5,6 +5,7 @@ import { createTorznabApi } from '../providers/torznab/torznab.api.js';
 import {
   checkClient,
   checkIndexer,
+  indexerProviderId,
   publicSettings,
   secretOf,
   SourceInputError,
@@ -18,7 +19,13 @@ import type {
   TestSourceBody,
   UpdateSourceBody,
 } from './sources.dto.js';
-import type { ProviderConfigRow, SourcesRepository } from './sources.repository.js';
+import type { Db } from '../db/database.js';
+import type { EventLog } from '../events/event-log.js';
+import type {
+  ProviderConfigRow,
+  SourcesOperations,
+  SourcesRepository,
+} from './sources.repository.js';
 
 /**
  * Indexers and download clients configured through the API (README, "Sources"): the rules between
@@ -31,6 +38,8 @@ type Health = SourceDto['health'];
 
 export interface SourcesServiceDeps {
   repo: SourcesRepository;
+  /** Downloads that named a removed indexer are announced in the removal's transaction. */
+  events: Pick<EventLog, 'append'>;
   /** The environment's entries (sources.env.ts), fixed for the process's life. */
   environment: readonly CheckedSource[];
   /** The health of a provider-set member by its name; undefined: not in this process's set (yet). */
@@ -103,8 +112,12 @@ export function createSourcesService(deps: SourcesServiceDeps) {
   const rowDto = (row: ProviderConfigRow) =>
     dto(check(row, row.enabled === 1), row.position, 'api', row.updated_at);
 
-  const stored = async (role: Role, id: string): Promise<ProviderConfigRow> => {
-    const row = await repo.get(id);
+  const stored = async (
+    role: Role,
+    id: string,
+    ops: SourcesOperations = repo,
+  ): Promise<ProviderConfigRow> => {
+    const row = await ops.get(id);
     if (!row || row.role !== role) {
       if (envOf(role).some((s) => s.id === id))
         throw new ConflictError(`"${id}" is set in ${ENV_NAME[role]}; change it there`);
@@ -114,9 +127,9 @@ export function createSourcesService(deps: SourcesServiceDeps) {
   };
 
   /** An indexer must name a client of its protocol (the rule configured.ts applies at start). */
-  const checkClientOf = async (source: CheckedSource): Promise<void> => {
+  const checkClientOf = async (source: CheckedSource, ops: SourcesOperations): Promise<void> => {
     if (source.role !== 'indexer') return;
-    const rows = (await repo.list()).filter((r) => r.role === 'client');
+    const rows = (await ops.list()).filter((r) => r.role === 'client');
     const clients = [
       ...envOf('client').map((c) => ({ id: c.id, protocol: c.protocol })),
       ...rows.map((r) => ({ id: r.id, protocol: check(r, true).protocol })),
@@ -139,8 +152,8 @@ export function createSourcesService(deps: SourcesServiceDeps) {
       : checkClient(id, type, enabled, settings);
 
   /** The indexers (the environment's and the API's) that send their releases to client `id`. */
-  const indexersOf = async (id: string): Promise<string[]> => {
-    const rows = (await repo.list()).filter((r) => r.role === 'indexer');
+  const indexersOf = async (id: string, ops: SourcesOperations): Promise<string[]> => {
+    const rows = (await ops.list()).filter((r) => r.role === 'indexer');
     return [
       ...envOf('indexer')
         .filter((s) => s.clientId === id)
@@ -154,8 +167,9 @@ export function createSourcesService(deps: SourcesServiceDeps) {
     role: Role,
     id: string,
     body: UpdateSourceBody,
+    ops: SourcesOperations,
   ): Promise<SourceDto | null> => {
-    const row = await stored(role, id);
+    const row = await stored(role, id, ops);
     const type = body.type ?? row.type;
     const storedSettings = JSON.parse(row.settings) as Record<string, unknown>;
     const settings: Record<string, unknown> = { ...storedSettings, ...body.settings };
@@ -179,13 +193,13 @@ export function createSourcesService(deps: SourcesServiceDeps) {
       !sameOrigin(storedSettings.url, settings.url)
     )
       throw movedWithoutSecret(secret);
-    await checkClientOf(source);
+    await checkClientOf(source, ops);
     // An indexer's releases must go to a client of its protocol (checkClientOf's rule, from the
     // client's side): qBittorrent's settings pass NZBGet's schema, so a type change could move a
     // client under its indexers to a daemon that cannot fetch what they find.
     const before = role === 'client' ? check(row, true).protocol : source.protocol;
     if (source.protocol !== before) {
-      const users = await indexersOf(id);
+      const users = await indexersOf(id, ops);
       if (users.length > 0)
         throw new ConflictError(
           `type: indexers ${users.join(', ')} send ${before} releases to "${id}"; change or remove them first`,
@@ -200,7 +214,7 @@ export function createSourcesService(deps: SourcesServiceDeps) {
           : (storedSettings.category ?? null) !== (source.settings.category ?? null)
             ? 'settings/category'
             : null;
-      const open = field === null ? 0 : await repo.openTransfersAt(id);
+      const open = field === null ? 0 : await ops.openTransfersAt(id);
       if (open > 0)
         throw new ConflictError(
           `${field}: ${open === 1 ? '1 transfer is' : `${open} transfers are`} in flight at "${id}"; change it once ${open === 1 ? 'it is' : 'they are'} done or cancelled`,
@@ -215,9 +229,22 @@ export function createSourcesService(deps: SourcesServiceDeps) {
       // Strictly later than before: the other processes' poll compares rows, this keeps order.
       updated_at: Math.max(deps.now(), row.updated_at + 1),
     };
-    if (!(await repo.update(id, row.updated_at, fields))) return null;
-    await deps.applied();
+    if (!(await ops.update(id, row.updated_at, fields))) return null;
     return rowDto({ ...row, ...fields });
+  };
+
+  /**
+   * A removed indexer is no download's or album's provider to search first any more (a new one
+   * of the same id later is another source); the downloads changed are announced.
+   */
+  const forgetPreference = async (
+    row: Pick<ProviderConfigRow, 'id'>,
+    ops: SourcesOperations,
+    tx: Db,
+  ): Promise<void> => {
+    const ids = await ops.clearPreferredProvider(indexerProviderId(row.id), deps.now());
+    if (ids.length > 0)
+      await deps.events.append(tx, 'downloads.changed', { action: 'provider_removed', ids });
   };
 
   return {
@@ -236,7 +263,7 @@ export function createSourcesService(deps: SourcesServiceDeps) {
 
     async create(role: Role, body: CreateSourceBody): Promise<SourceDto> {
       const taken = deps.environment.some((s) => s.id === body.id) || body.id === 'slskd';
-      if (taken || (await repo.get(body.id))) throw new ConflictError(`id: "${body.id}" is taken`);
+      if (taken) throw new ConflictError(`id: "${body.id}" is taken`);
       // A client from SOULSPOT_DOWNLOAD_CLIENTS is named by its type: an API entry of that name
       // would clash with one the operator adds there later.
       if ((CLIENT_TYPES as readonly string[]).includes(body.id))
@@ -247,20 +274,25 @@ export function createSourcesService(deps: SourcesServiceDeps) {
       const secret = secretOf(body.type);
       if (settings[secret.field] === undefined && !secret.required) settings[secret.field] = '';
       const source = make(role, body.id, body.type, body.enabled ?? true, settings);
-      await checkClientOf(source);
-      deps.secret(source.secret);
-      const rows = (await repo.list()).filter((r) => r.role === role);
-      const position = body.position ?? Math.max(-1, ...rows.map((r) => r.position)) + 1;
-      const row: ProviderConfigRow = {
-        id: source.id,
-        role,
-        type: source.type,
-        settings: JSON.stringify(source.settings),
-        enabled: source.enabled ? 1 : 0,
-        position,
-        updated_at: deps.now(),
-      };
-      if (!(await repo.insert(row))) throw new ConflictError(`id: "${body.id}" is taken`);
+      // The client check, the position and the insert as one step (repository, `exclusive`): an
+      // indexer created while its client is removed would otherwise name a client that is gone.
+      const row = await repo.exclusive(async (ops) => {
+        if (await ops.get(body.id)) throw new ConflictError(`id: "${body.id}" is taken`);
+        await checkClientOf(source, ops);
+        deps.secret(source.secret);
+        const rows = (await ops.list()).filter((r) => r.role === role);
+        const created: ProviderConfigRow = {
+          id: source.id,
+          role,
+          type: source.type,
+          settings: JSON.stringify(source.settings),
+          enabled: source.enabled ? 1 : 0,
+          position: body.position ?? Math.max(-1, ...rows.map((r) => r.position)) + 1,
+          updated_at: deps.now(),
+        };
+        if (!(await ops.insert(created))) throw new ConflictError(`id: "${body.id}" is taken`);
+        return created;
+      });
       await deps.applied();
       return rowDto(row);
     },
@@ -272,23 +304,30 @@ export function createSourcesService(deps: SourcesServiceDeps) {
      */
     async update(role: Role, id: string, body: UpdateSourceBody): Promise<SourceDto> {
       for (let tries = 1; ; tries++) {
-        const done = await updateOnce(role, id, body);
-        if (done) return done;
+        // Checked and written as one step (repository, `exclusive`), as create and remove are.
+        const done = await repo.exclusive((ops) => updateOnce(role, id, body, ops));
+        if (done) {
+          await deps.applied();
+          return done;
+        }
         if (tries >= 5)
           throw new ConflictError(`"${id}" keeps changing meanwhile; send the change again`);
       }
     },
 
     async remove(role: Role, id: string): Promise<void> {
-      await stored(role, id);
-      if (role === 'client') {
-        const users = await indexersOf(id);
-        if (users.length > 0)
-          throw new ConflictError(
-            `indexers ${users.join(', ')} use "${id}": change or remove them first`,
-          );
-      }
-      if (!(await repo.remove(id))) throw new NotFoundError(`Source ${id}`);
+      await repo.exclusive(async (ops, tx) => {
+        const row = await stored(role, id, ops);
+        if (role === 'client') {
+          const users = await indexersOf(id, ops);
+          if (users.length > 0)
+            throw new ConflictError(
+              `indexers ${users.join(', ')} use "${id}": change or remove them first`,
+            );
+        }
+        if (!(await ops.remove(id))) throw new NotFoundError(`Source ${id}`);
+        if (role === 'indexer') await forgetPreference(row, ops, tx);
+      });
       await deps.applied();
     },
 
