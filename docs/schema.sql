@@ -31,7 +31,7 @@ CREATE TABLE "notification_items" ("id" text primary key, "job_id" text not null
 
 CREATE TABLE "notification_targets" ("id" text primary key, "name" text not null, "type" text not null, "url" text not null, "secret" text, "token" text, "topic" text, "events" text not null, "enabled" integer not null, "created_at" bigint not null, "updated_at" bigint not null);
 
-CREATE TABLE "peer_failures" ("id" text primary key, "username" text not null, "filename" text not null, "error_code" text not null, "at" bigint not null, "provider" text default 'slskd' not null);
+CREATE TABLE "peer_failures" ("id" text primary key, "username" text not null, "filename" text not null, "error_code" text not null, "at" bigint not null, "provider" text default 'slskd' not null, "download_id" text);
 
 CREATE TABLE "peer_stats" ("provider" text default 'slskd' not null, "username" text not null, "successes" integer default 0 not null, "failures" integer default 0 not null, "failures_by_code" text default '{}' not null, "bytes" bigint default 0 not null, "speed_samples" integer default 0 not null, "average_speed" double precision default 0 not null, "last_failure_at" bigint, "updated_at" bigint not null, constraint "peer_stats_pkey" primary key ("provider", "username"));
 

@@ -178,6 +178,39 @@ describe.each(testDialects())('sources per provider on %s', (dialect) => {
     });
   });
 
+  it('one stall of an album release is one failure of it, however many tracks it failed', async () => {
+    const source = { provider: 'qbittorrent', username: 'local-indexer' };
+    const title = 'Artist - Stalled Album [FLAC]';
+    const isBlocked = async () =>
+      (await blocklist.sourceFilter([source])).isBlocked({ ...source, filename: title });
+    const stall = (downloadId: string, at: number) =>
+      finished('qbittorrent', 'local-indexer', {
+        downloadId,
+        filename: title,
+        release: true,
+        errorCode: 'queue_timeout',
+        errorMessage: 'no seeders',
+        at,
+      });
+    // The torrent stalls: each of its four tracks' attempts fails at once. At a threshold of 2
+    // that is still one failure of the release, not four.
+    for (const [i, id] of ['t1', 't2', 't3', 't4'].entries())
+      await blocklist.record(stall(id, T0 + i));
+    expect(await isBlocked()).toBe(false);
+    // A track that tries it again and fails again is the release's second failure: blocked.
+    await blocklist.record(stall('t2', T0 + 60_000));
+    expect(await isBlocked()).toBe(true);
+    const entry = await db.db
+      .selectFrom('blocklist')
+      .select(['filename', 'failure_count'])
+      .where('filename', '=', title)
+      .executeTakeFirstOrThrow();
+    expect(entry.failure_count).toBe(2);
+    // The indexer's own record still counts every attempt's outcome.
+    const filter = await blocklist.sourceFilter([source]);
+    expect(filter.peerRecord('local-indexer', 'qbittorrent')?.failures).toBe(5);
+  });
+
   it('a release without one album track is not blocked for the others; a bad release still is', async () => {
     const source = { provider: 'qbittorrent', username: 'local-indexer' };
     const title = 'Artist - Album - Second Song [FLAC]';

@@ -184,11 +184,22 @@ export function createBlocklistService(deps: {
         );
       } else if (block === 'count') {
         await stats.insertFailure(
-          { id: randomUUID(), ...source, filename, error_code: code, at: event.at },
+          {
+            id: randomUUID(),
+            ...source,
+            filename,
+            error_code: code,
+            at: event.at,
+            download_id: event.downloadId,
+          },
           tx,
         );
         const since = event.at - settings.windowMs;
-        const failures = await stats.countFailuresSince(source, since, tx, release);
+        // A release counts once per failure of it, not once per track it was fetched for.
+        const failures =
+          release !== undefined
+            ? await stats.countReleaseFailuresSince(source, release, since, tx)
+            : await stats.countFailuresSince(source, since, tx);
         if (failures >= settings.failureThreshold) {
           const reason = `${failures} failures within ${hours(settings.windowMs)}, last ${describe(code, event.errorMessage)}`;
           await entries.upsertAuto(autoEntry(source, whole, reason, failures), now(), tx);

@@ -148,6 +148,35 @@ export function createPeerStatsRepository(handle: DatabaseHandle) {
     },
 
     /**
+     * An indexer release's failures strictly after `since`, counted as the most any one download
+     * had on it: one stall of an album torrent fails every track's attempt at once, and that is
+     * one failure of the release, while a track failing on it again is another. Rows without a
+     * download (written before migration 033) count together, as they did.
+     */
+    async countReleaseFailuresSince(
+      source: SourceRef,
+      release: string,
+      since: number,
+      tx: Db,
+    ): Promise<number> {
+      const row = await tx
+        .selectFrom((eb) =>
+          eb
+            .selectFrom('peer_failures')
+            .select((e) => e.fn.countAll<number>().as('n'))
+            .where('provider', '=', source.provider)
+            .where('username', '=', source.username)
+            .where('filename', '=', release)
+            .where('at', '>', since)
+            .groupBy('download_id')
+            .as('per_download'),
+        )
+        .select((eb) => eb.fn.max('per_download.n').as('n'))
+        .executeTakeFirst();
+      return Number(row?.n ?? 0);
+    },
+
+    /**
      * Forgets this source's failures up to `until` (all of them when omitted); with `filename`,
      * that file's only.
      */

@@ -31,6 +31,7 @@ import * as providerConfigs from './migrations/029_provider_configs.js';
 import * as albumNamedFolder from './migrations/030_album_named_folder.js';
 import * as lidarrSyncRuns from './migrations/031_lidarr_sync_runs.js';
 import * as preferredProvider from './migrations/032_preferred_provider.js';
+import * as failureDownload from './migrations/033_failure_download.js';
 import * as feeds from './migrations/026_feeds.js';
 import type { Database } from './schema.js';
 
@@ -105,6 +106,7 @@ const migrations: Record<string, Migration> = {
   '030_album_named_folder': albumNamedFolder,
   '031_lidarr_sync_runs': lidarrSyncRuns,
   '032_preferred_provider': preferredProvider,
+  '033_failure_download': failureDownload,
 };
 
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {

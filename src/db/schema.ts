@@ -275,6 +275,8 @@ export interface PeerFailuresTable {
   filename: string;
   error_code: string;
   at: number;
+  /** The download whose attempt failed (migration 033); null for rows from before. */
+  download_id?: string | null;
 }
 
 /** A setting changed at run time (settings/); no row = the environment's default. */

@@ -4,7 +4,7 @@ import { sql, type Kysely } from 'kysely';
  * A download's preferred provider (docs/architecture.md, "Fallback across providers"): the
  * indexer it searches first, before its profile's provider order (a watch rule's `provider`, or
  * the request's). NULL: none, the profile's order alone. An id no longer configured is ignored at
- * search time, so nothing has to follow a removed source here.
+ * search time (removing an indexer through the API also clears it, sources.service.ts).
  *
  * `albums.preferred_provider`: the same for an album request, kept on the album because its
  * tracks may be made after the 201 (from the folder its search finds), and each gets it.
