@@ -21,8 +21,8 @@ import type { SourcePickRepository } from './source-pick.repository.js';
  * retries reset, as a manual retry does). Not one whose file has arrived (`processing`: the file
  * is being filed, switching would throw it away) nor a completed one.
  *
- * A rejected candidate can be picked: the user overrides the ranking (and the quality profile,
- * and the blocklist). The pick records what it overrode, and the candidates response shows it.
+ * A rejected candidate can be picked, the earlier indexers' of the round (`earlier`) too: the user
+ * overrides the ranking (and the quality profile, and the blocklist). The pick records what it overrode, and the candidates response shows it.
  * The pick is stored on the download's candidates, so it survives a restart; the attempt that
  * takes it marks it started in the same write.
  */
@@ -291,6 +291,18 @@ export function createSourcePickService(deps: SourcePickDeps) {
             from: 'rejected',
             rejectedFor: rejected.reason,
           };
+        // An earlier indexer's rejection (the providers searched before this one in the round,
+        // newest first): the candidate carries its own client, so it is fetched from there.
+        for (const search of [...(stored?.earlier ?? [])].reverse()) {
+          const found = search.rejected.find((r) => isCandidateId(r.candidate, wanted));
+          if (found)
+            return {
+              candidateId: candidateId(found.candidate),
+              candidate: found.candidate,
+              from: 'rejected',
+              rejectedFor: found.reason,
+            };
+        }
         const earlier = stored?.pick;
         if (earlier && isCandidateId(earlier.candidate, wanted))
           return {

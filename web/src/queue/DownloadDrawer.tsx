@@ -7,7 +7,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, apiPath, errorText } from '../api';
 import { subscribeAll } from '../events';
-import type { Candidates, Download, EventName } from '../types';
+import type { Candidates, Download, EventName, RejectedCandidate } from '../types';
 import { formatBytes } from './rows';
 
 interface SeenEvent {
@@ -236,30 +236,30 @@ export function DownloadDrawer({ id, onClose }: { id: string; onClose(): void })
                 </tr>
               ))}
               {cands.rejected.map((c) => (
-                <tr key={c.candidateId} class={`rejected${c.picked ? ' picked' : ''}`}>
-                  <td>–</td>
-                  <td>
-                    {c.username} · {c.filename}
-                  </td>
-                  <td />
-                  <td class="small">
-                    {c.reason}
-                    {c.conditions.length > 0 && ` (${c.conditions.join(', ')})`}
-                  </td>
-                  <td>
-                    <button
-                      type="button"
-                      onClick={() => void pick(c.candidateId)}
-                      disabled={c.picked || !canPick}
-                      title="Override the ranking"
-                    >
-                      {c.picked ? 'Picked' : 'Use anyway'}
-                    </button>
-                  </td>
-                </tr>
+                <RejectedRow key={c.candidateId} c={c} canPick={canPick} pick={pick} />
               ))}
             </tbody>
           </table>
+          {cands.earlier.map((e, i) => (
+            <section key={`${e.provider}-${i}`} data-testid="drawer-earlier">
+              <h4>
+                Before: {e.provider} ({e.rankedTotal} ranked, {e.rejectedTotal} rejected)
+              </h4>
+              <p class="muted small">
+                {e.reason}
+                {e.query ? ` · query: ${e.query}` : ''}
+              </p>
+              {e.rejected.length > 0 && (
+                <table class="candidates">
+                  <tbody>
+                    {e.rejected.map((c) => (
+                      <RejectedRow key={c.candidateId} c={c} canPick={canPick} pick={pick} />
+                    ))}
+                  </tbody>
+                </table>
+              )}
+            </section>
+          ))}
         </>
       )}
       <h3>Events</h3>
@@ -272,5 +272,40 @@ export function DownloadDrawer({ id, onClose }: { id: string; onClose(): void })
         ))}
       </ol>
     </aside>
+  );
+}
+
+/** A candidate the ranking turned away: its reason, and a pick that overrides it. */
+function RejectedRow({
+  c,
+  canPick,
+  pick,
+}: {
+  c: RejectedCandidate;
+  canPick: boolean;
+  pick(candidateId: string): Promise<void>;
+}) {
+  return (
+    <tr class={`rejected${c.picked ? ' picked' : ''}`}>
+      <td>–</td>
+      <td>
+        {c.username} · {c.filename}
+      </td>
+      <td />
+      <td class="small">
+        {c.reason}
+        {c.conditions.length > 0 && ` (${c.conditions.join(', ')})`}
+      </td>
+      <td>
+        <button
+          type="button"
+          onClick={() => void pick(c.candidateId)}
+          disabled={c.picked || !canPick}
+          title="Override the ranking"
+        >
+          {c.picked ? 'Picked' : 'Use anyway'}
+        </button>
+      </td>
+    </tr>
   );
 }
