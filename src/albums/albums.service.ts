@@ -28,6 +28,7 @@ import { checkPreferredProviders } from '../downloads/provider-check.js';
 import type { ProfileSource } from '../downloads/search.step.js';
 import type { EventLog } from '../events/event-log.js';
 import type { DownloadProvider } from '../providers/provider.js';
+import { indexerIdsOf } from '../providers/provider-set.js';
 import { albumStatus, countTracks, type TrackCounts } from './album-status.js';
 import { toAlbumDto, type AlbumDto, type CreateAlbumRequest } from './albums.dto.js';
 import type { AlbumRow, AlbumsRepository } from './albums.repository.js';
@@ -87,6 +88,22 @@ export function createAlbumsService(deps: AlbumsServiceDeps) {
   const accept = createAcceptRepository(handle.dialect);
   /** Searches by hand running in this process (MAX_ALBUM_SEARCHES), manual ones included. */
   const slots = deps.searchSlots ?? createSearchSlots();
+
+  /**
+   * Whether the album's folder is searched (on Soulseek, the indexer that can browse a folder).
+   * Not when a track list names the tracks and the request prefers another indexer that is on:
+   * the folder search would pin every track to a Soulseek folder, and the preference would count
+   * only for a track whose folder file fails. Its tracks search that indexer first instead (a
+   * release holding the album serves them all, album-release.ts), then the profile's order.
+   * Without a track list the folder search is what finds the tracks, so it always runs; a named
+   * folder is searched as asked.
+   */
+  const searchesFolder = (body: CreateAlbumRequest): boolean => {
+    const indexers = indexerIdsOf(deps.provider);
+    const elsewhere =
+      body.provider != null && body.provider !== indexers[0] && indexers.includes(body.provider);
+    return !(elsewhere && body.tracks !== undefined && body.folder === undefined);
+  };
   const searchDeps = { ...deps, accept, slots, owner: deps.owner ?? `albums-${randomUUID()}` };
   const search = createAlbumSearch(searchDeps);
 
@@ -153,9 +170,10 @@ export function createAlbumsService(deps: AlbumsServiceDeps) {
       checkPreferredProviders(deps.provider, [body], false);
       if (body.tracks) checkTracks(body.artist, body.album, body.tracks);
       const target = { artist: body.artist.trim(), album: body.album.trim() };
+      const folderSearch = searchesFolder(body);
       // Bounded: each search holds a search at slskd (up to 4× searchTimeoutSeconds + 30 s and
       // the browses); beyond the bound the caller is told at once rather than piling up.
-      const release = slots.take();
+      const release = folderSearch ? slots.take() : () => undefined;
       if (!release) throw new AlbumSearchesBusyError();
       const t = now();
       const albumId = randomUUID();
@@ -178,9 +196,11 @@ export function createAlbumsService(deps: AlbumsServiceDeps) {
               created_at: t,
               updated_at: t,
               completed_at: null,
-              folder_search: 'pending',
-              folder_search_owner: claim.owner,
-              folder_search_until: claim.until,
+              // Without a folder search the album is as one whose search found no folder: its
+              // tracks search alone from the start.
+              folder_search: folderSearch ? 'pending' : 'done',
+              folder_search_owner: folderSearch ? claim.owner : null,
+              folder_search_until: folderSearch ? claim.until : null,
               folder_search_error: null,
               named_provider: body.folder?.provider ?? null,
               named_username: body.folder?.username ?? null,
@@ -203,7 +223,7 @@ export function createAlbumsService(deps: AlbumsServiceDeps) {
                   body.tracks,
                   t,
                   deps.maxRetries(),
-                  claim.until,
+                  folderSearch ? claim.until : t,
                 )
               : [];
             const held =
@@ -227,7 +247,7 @@ export function createAlbumsService(deps: AlbumsServiceDeps) {
         release();
         throw new NotFoundError(`Album ${albumId}`);
       }
-      search.start(row, claim, release);
+      if (folderSearch) search.start(row, claim, release);
       deps.runner.wake();
       return view(row, true);
     },

@@ -24,6 +24,9 @@ const ARTIST = 'Preference Tester';
 const ALBUM_ARTIST = 'Folder Keeper';
 const ALBUM = 'Pinned Down';
 const ALBUM_TITLES = ['First Pin', 'Second Pin'];
+/** An album asked for with a track list and the indexer preferred: no Soulseek folder search. */
+const LISTED_ALBUM = 'Elsewhere First';
+const LISTED_TITLES = ['Far One', 'Far Two'];
 const INDEXER = 'torznab:local';
 
 let work: string;
@@ -58,7 +61,7 @@ async function entriesOf(): Promise<Map<string, EntryDto>> {
 beforeAll(async () => {
   work = await mkdtemp(path.join(tmpdir(), 'soulspot-preference-'));
   const tones: string[] = [];
-  for (let i = 0; i < 5; i++) {
+  for (let i = 0; i < 7; i++) {
     const file = path.join(work, `t${i}.flac`);
     await makeTone(file, { seconds: 2, frequency: 300 + 41 * i, format: 'flac' });
     tones.push(file);
@@ -77,6 +80,13 @@ beforeAll(async () => {
       files: ALBUM_TITLES.map((t, i) => ({
         remotePath: `@@a\\Music\\${ALBUM_ARTIST}\\${ALBUM} (2020)\\0${i + 1} - ${t}.flac`,
         localPath: tones[3 + i]!,
+      })),
+    },
+    {
+      username: 'lister',
+      files: LISTED_TITLES.map((t, i) => ({
+        remotePath: `@@l\\Music\\${ALBUM_ARTIST}\\${LISTED_ALBUM}\\0${i + 1} - ${t}.flac`,
+        localPath: tones[5 + i]!,
       })),
     },
   ];
@@ -192,6 +202,45 @@ describe('a watch rule provider routes its downloads', { timeout: 120_000 }, () 
     expect(done.status).toBe('completed');
     expect(slskdAskedAt('Control Song')).toBeDefined();
     expect(indexerSearches().length).toBe(before);
+  });
+
+  it('an album with a track list and the indexer preferred: its tracks search the indexer first', async () => {
+    const made = await stack.api<AlbumDto>('POST', '/api/albums', {
+      artist: ALBUM_ARTIST,
+      album: LISTED_ALBUM,
+      tracks: LISTED_TITLES.map((title, i) => ({ title, trackNumber: i + 1 })),
+      provider: INDEXER,
+    });
+    expect(made.status, JSON.stringify(made.body)).toBe(201);
+    // No Soulseek folder search to wait for: the tracks are due at once.
+    expect(made.body.folderSearch.state).toBe('done');
+    const album = await waitUntil(
+      async () => {
+        const a = (await stack.api<AlbumDto>('GET', `/api/albums/${made.body.id}`)).body;
+        return a.status === 'completed' || a.status === 'failed' ? a : null;
+      },
+      { what: 'the album settled', timeoutMs: 60_000 },
+    );
+    expect(album.status).toBe('completed');
+    expect(album.folder).toBeNull();
+    for (const t of album.tracks ?? []) {
+      expect(t.fromFolder).toBe(false);
+      // Each track asked the indexer first (it had nothing), then found its file on Soulseek.
+      const c = (await stack.api<CandidatesDto>('GET', `/api/downloads/${t.downloadId}/candidates`))
+        .body;
+      expect(c.earlier.map((e) => e.provider)).toEqual([INDEXER]);
+      expect(c.provider).toBe('slskd');
+      const asked = indexerSearches().find((r) => JSON.stringify(r.params).includes(t.title));
+      expect(asked, `the indexer was asked for ${t.title}`).toBeDefined();
+      expect(asked!.at).toBeLessThanOrEqual(slskdAskedAt(t.title)!);
+    }
+    // Nor was Soulseek searched for the album's folder (a search for the album without a title).
+    const folderSearches = stack.emulator.searchLog.filter(
+      (x) =>
+        x.searchText.toLowerCase().includes(LISTED_ALBUM.toLowerCase()) &&
+        !LISTED_TITLES.some((t) => x.searchText.toLowerCase().includes(t.toLowerCase())),
+    );
+    expect(folderSearches).toEqual([]);
   });
 
   it('a rule whose indexer was removed still gets its download, without the preference', async () => {
