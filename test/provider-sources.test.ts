@@ -188,6 +188,7 @@ describe.each(testDialects())('sources per provider on %s', (dialect) => {
         downloadId,
         filename: title,
         release: true,
+        sharedJob: true,
         errorCode: 'queue_timeout',
         errorMessage: 'no seeders',
         at,
@@ -209,6 +210,24 @@ describe.each(testDialects())('sources per provider on %s', (dialect) => {
     // The indexer's own record still counts every attempt's outcome.
     const filter = await blocklist.sourceFilter([source]);
     expect(filter.peerRecord('local-indexer', 'qbittorrent')?.failures).toBe(5);
+
+    // An NZB is each track's own job: two tracks failing on one are two failures (blocked).
+    const nzb = 'Artist - Broken Album [FLAC] (nzb)';
+    for (const [i, downloadId] of ['n1', 'n2'].entries())
+      await blocklist.record(
+        finished('sabnzbd', 'local-indexer', {
+          downloadId,
+          filename: nzb,
+          release: true,
+          sharedJob: false,
+          errorCode: 'queue_timeout',
+          at: T0 + 100_000 + i,
+        }),
+      );
+    const usenet = { provider: 'sabnzbd', username: 'local-indexer' };
+    expect((await blocklist.sourceFilter([usenet])).isBlocked({ ...usenet, filename: nzb })).toBe(
+      true,
+    );
   });
 
   it('a release without one album track is not blocked for the others; a bad release still is', async () => {

@@ -195,11 +195,12 @@ export function createBlocklistService(deps: {
           tx,
         );
         const since = event.at - settings.windowMs;
-        // A release counts once per failure of it, not once per track it was fetched for.
+        // A torrent counts once per failure of it, not once per album track that joined it (one
+        // stall fails them all together); an NZB is each track's own job, so each counts.
         const failures =
-          release !== undefined
+          release !== undefined && event.sharedJob === true
             ? await stats.countReleaseFailuresSince(source, release, since, tx)
-            : await stats.countFailuresSince(source, since, tx);
+            : await stats.countFailuresSince(source, since, tx, release);
         if (failures >= settings.failureThreshold) {
           const reason = `${failures} failures within ${hours(settings.windowMs)}, last ${describe(code, event.errorMessage)}`;
           await entries.upsertAuto(autoEntry(source, whole, reason, failures), now(), tx);

@@ -148,10 +148,10 @@ export function createPeerStatsRepository(handle: DatabaseHandle) {
     },
 
     /**
-     * An indexer release's failures strictly after `since`, counted as the most any one download
-     * had on it: one stall of an album torrent fails every track's attempt at once, and that is
-     * one failure of the release, while a track failing on it again is another. Rows without a
-     * download (written before migration 033) count together, as they did.
+     * A torrent release's failures strictly after `since`, counted as the most any one download
+     * had on it: one stall of an album torrent (one job its tracks share) fails every track's
+     * attempt at once, and that is one failure of the release, while a track failing on it again
+     * is another. Rows without a download (written before migration 033) count together.
      */
     async countReleaseFailuresSince(
       source: SourceRef,

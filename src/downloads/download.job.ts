@@ -239,7 +239,9 @@ export class JobContext {
         provider: attempt.provider,
         username: attempt.username,
         filename: attempt.filename,
-        ...(attempt.release !== null ? { release: true } : {}),
+        ...(attempt.release !== null
+          ? { release: true, sharedJob: releaseProtocol(attempt.release) === 'torrent' }
+          : {}),
         outcome: outcome.state,
         errorCode: failed ? outcome.code : null,
         errorMessage: failed ? outcome.message : null,
@@ -383,5 +385,14 @@ export class JobContext {
       { run_after: at, error_code: unavailableCode(provider), error_message: message },
       keep ? undefined : 'wait',
     );
+  }
+}
+
+/** An attempt's stored release (JSON) says its protocol; unreadable: none. */
+function releaseProtocol(json: string): string | undefined {
+  try {
+    return (JSON.parse(json) as { protocol?: string }).protocol;
+  } catch {
+    return undefined;
   }
 }

@@ -15,6 +15,11 @@ export interface AttemptFinished {
    * listed it and `filename` the release title, so what failed is that release, not the indexer.
    */
   release?: boolean;
+  /**
+   * The release is a torrent: one client job that every album track taking it joins, so one
+   * stall fails them all together (an NZB is fetched as its own job per track).
+   */
+  sharedJob?: boolean;
   outcome: 'succeeded' | 'failed';
   errorCode: ErrorCode | null;
   errorMessage: string | null;
