@@ -308,6 +308,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     },
     applied: () => liveSources.refresh(),
     secret: (value) => secretStore.add([value]),
+    log,
     now,
   });
 

@@ -256,6 +256,42 @@ describe.each(testDialects())('preferred provider API on %s', (dialect) => {
     expect(again.status).toBe(400);
   });
 
+  it('creating an indexer clears a stale preference for its id (one stored while a removal applied)', async () => {
+    const made = await call<DownloadDto>('POST', '/api/downloads', {
+      artist: 'Stale',
+      title: 'Preference',
+    });
+    expect(made.status).toBe(201);
+    // As a request accepted by a provider set a poll behind a removal would have stored it.
+    await soulspot.db.db
+      .updateTable('downloads')
+      .set({ preferred_provider: 'torznab:reborn' })
+      .where('id', '=', made.json.id)
+      .execute();
+    const created = await call('POST', '/api/indexers', {
+      id: 'reborn',
+      type: 'torznab',
+      settings: {
+        url: indexer.apiUrl,
+        apiKey: 'k',
+        clientId: 'qbittorrent',
+        allowPrivateAddress: true,
+      },
+    });
+    expect(created.status, JSON.stringify(created.json)).toBe(201);
+    expect(
+      (await call<DownloadDto>('GET', `/api/downloads/${made.json.id}`)).json.preferredProvider,
+    ).toBeNull();
+    // A preference given after it exists is kept.
+    const after = await call<DownloadDto>('POST', '/api/downloads', {
+      artist: 'Stale',
+      title: 'Preference 2',
+      provider: 'torznab:reborn',
+    });
+    expect(after.json.preferredProvider).toBe('torznab:reborn');
+    expect((await call('DELETE', '/api/indexers/reborn')).status).toBe(204);
+  });
+
   it('an indexer switched off may still be named; the preference is kept and applies when it is on', async () => {
     const created = await call('POST', '/api/indexers', {
       id: 'resting',

@@ -216,6 +216,9 @@ export function createAlbumSearch(deps: AlbumSearchDeps) {
     try {
       await handle.writeTx(async (tx) => {
         const t = now();
+        // Read again: the search took a while, and an indexer removed meanwhile was cleared from
+        // the album's preference (sources.service.ts); the tracks must not bring it back.
+        const preferred = (await repo.get(album.id, tx))?.preferred_provider ?? null;
         const rows = trackRows(
           {
             albumId: album.id,
@@ -223,7 +226,7 @@ export function createAlbumSearch(deps: AlbumSearchDeps) {
             album: album.album,
             year: album.year,
             qualityProfileId: album.quality_profile_id,
-            preferredProvider: album.preferred_provider ?? null,
+            preferredProvider: preferred,
           },
           found.tracks,
           t,

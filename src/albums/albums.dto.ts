@@ -53,7 +53,9 @@ export const CreateAlbumBody = Type.Object(
     /**
      * A configured indexer each of its tracks searches first when it searches on its own (not in
      * the chosen folder, or after the folder's file failed), then the profile's provider order.
-     * Absent or null: the profile's order alone. The folder search itself is not changed by it.
+     * Absent or null: the profile's order alone. With `tracks`, an enabled indexer other than
+     * slskd and no `folder`, the Soulseek folder search is skipped and every track searches it
+     * first (albums.service.ts `searchesFolder`); otherwise the folder search is not changed by it.
      */
     provider: Type.Optional(PreferredProviderSchema),
     /**

@@ -34,6 +34,7 @@ import { toAlbumDto, type AlbumDto, type CreateAlbumRequest } from './albums.dto
 import type { AlbumRow, AlbumsRepository } from './albums.repository.js';
 import { acceptAlbumTracks, createAlbumSearch } from './album-search.js';
 import { trackRows } from './album-rows.js';
+import { SLSKD } from '../providers/release.js';
 
 /** A request the schema cannot judge alone (repeated track numbers or titles): 400 naming the field. */
 export class AlbumInputError extends Error {
@@ -96,12 +97,13 @@ export function createAlbumsService(deps: AlbumsServiceDeps) {
    * only for a track whose folder file fails. Its tracks search that indexer first instead (a
    * release holding the album serves them all, album-release.ts), then the profile's order.
    * Without a track list the folder search is what finds the tracks, so it always runs; a named
-   * folder is searched as asked.
+   * folder is searched as asked. Decided once, at accept: should that indexer be down then, or be
+   * switched off later, the tracks go on through the profile's order (slskd in it) one by one.
    */
   const searchesFolder = (body: CreateAlbumRequest): boolean => {
     const indexers = indexerIdsOf(deps.provider);
     const elsewhere =
-      body.provider != null && body.provider !== indexers[0] && indexers.includes(body.provider);
+      body.provider != null && body.provider !== SLSKD && indexers.includes(body.provider);
     return !(elsewhere && body.tracks !== undefined && body.folder === undefined);
   };
   const searchDeps = { ...deps, accept, slots, owner: deps.owner ?? `albums-${randomUUID()}` };

@@ -2,7 +2,7 @@ import type { DatabaseHandle, Db } from '../db/database.js';
 import type { EventLog } from '../events/event-log.js';
 import { candidateId, isCandidateId } from '../matching/candidate-id.js';
 import type { Candidate, DownloadProvider } from '../providers/provider.js';
-import { indexerFor, indexerIdsOf } from '../providers/provider-set.js';
+import { clientFor, indexerFor, indexerIdsOf } from '../providers/provider-set.js';
 import { cancelAtDaemon, enqueueRequestOf } from './attempt-transfer.js';
 import type { DownloadStatus } from './download.js';
 import { toDownloadDto, type DownloadDto } from './download.dto.js';
@@ -273,48 +273,7 @@ export function createSourcePickService(deps: SourcePickDeps) {
   return {
     /** Picks one of the download's candidates by its id (GET /api/downloads/{id}/candidates). */
     pick(id: string, wanted: string): Promise<DownloadDto> {
-      return retrying(id, (stored) => {
-        // Ids are compared through isCandidateId: one handed out before an upgrade still resolves,
-        // and the pick stores the file's current id.
-        const ranked = stored?.ranked.find((r) => isCandidateId(r.candidate, wanted));
-        if (ranked)
-          return {
-            candidateId: candidateId(ranked.candidate),
-            candidate: ranked.candidate,
-            from: 'ranked',
-          };
-        const rejected = stored?.rejected.find((r) => isCandidateId(r.candidate, wanted));
-        if (rejected)
-          return {
-            candidateId: candidateId(rejected.candidate),
-            candidate: rejected.candidate,
-            from: 'rejected',
-            rejectedFor: rejected.reason,
-          };
-        // An earlier indexer's rejection (the providers searched before this one in the round,
-        // newest first): the candidate carries its own client, so it is fetched from there.
-        for (const search of [...(stored?.earlier ?? [])].reverse()) {
-          const found = search.rejected.find((r) => isCandidateId(r.candidate, wanted));
-          if (found)
-            return {
-              candidateId: candidateId(found.candidate),
-              candidate: found.candidate,
-              from: 'rejected',
-              rejectedFor: found.reason,
-            };
-        }
-        const earlier = stored?.pick;
-        if (earlier && isCandidateId(earlier.candidate, wanted))
-          return {
-            candidateId: candidateId(earlier.candidate),
-            candidate: earlier.candidate,
-            from: earlier.from,
-            ...(earlier.rejectedFor !== undefined ? { rejectedFor: earlier.rejectedFor } : {}),
-          };
-        throw new ConflictError(
-          `Candidate ${wanted} is not among download ${id}'s candidates; they may have been searched again (GET /api/downloads/${id}/candidates)`,
-        );
-      });
+      return retrying(id, (stored) => fetchable(chosenFrom(stored, id, wanted)));
     },
 
     /** Points a download at a file found elsewhere (a manual search's result). */
@@ -326,6 +285,69 @@ export function createSourcePickService(deps: SourcePickDeps) {
       }));
     },
   };
+
+  /**
+   * A pick whose download client is no longer configured (removed since the search, as an
+   * earlier indexer's client may be) is refused: it would wait as unavailable for ever.
+   */
+  function fetchable(pick: Omit<StoredPick, 'pickedAt'>): Omit<StoredPick, 'pickedAt'> {
+    try {
+      clientFor(deps.provider, pick.candidate.provider);
+    } catch {
+      throw new ConflictError(
+        `Candidate ${pick.candidateId} is fetched through "${pick.candidate.provider}", which is not a configured download client now`,
+      );
+    }
+    return pick;
+  }
+
+  /** The candidate `wanted` names among the download's stored ones. */
+  function chosenFrom(
+    stored: StoredCandidates | null,
+    id: string,
+    wanted: string,
+  ): Omit<StoredPick, 'pickedAt'> {
+    // Ids are compared through isCandidateId: one handed out before an upgrade still resolves,
+    // and the pick stores the file's current id.
+    const ranked = stored?.ranked.find((r) => isCandidateId(r.candidate, wanted));
+    if (ranked)
+      return {
+        candidateId: candidateId(ranked.candidate),
+        candidate: ranked.candidate,
+        from: 'ranked',
+      };
+    const rejected = stored?.rejected.find((r) => isCandidateId(r.candidate, wanted));
+    if (rejected)
+      return {
+        candidateId: candidateId(rejected.candidate),
+        candidate: rejected.candidate,
+        from: 'rejected',
+        rejectedFor: rejected.reason,
+      };
+    // An earlier indexer's rejection (the providers searched before this one in the round,
+    // newest first): the candidate carries its own client, so it is fetched from there.
+    for (const search of [...(stored?.earlier ?? [])].reverse()) {
+      const found = search.rejected.find((r) => isCandidateId(r.candidate, wanted));
+      if (found)
+        return {
+          candidateId: candidateId(found.candidate),
+          candidate: found.candidate,
+          from: 'rejected',
+          rejectedFor: found.reason,
+        };
+    }
+    const earlier = stored?.pick;
+    if (earlier && isCandidateId(earlier.candidate, wanted))
+      return {
+        candidateId: candidateId(earlier.candidate),
+        candidate: earlier.candidate,
+        from: earlier.from,
+        ...(earlier.rejectedFor !== undefined ? { rejectedFor: earlier.rejectedFor } : {}),
+      };
+    throw new ConflictError(
+      `Candidate ${wanted} is not among download ${id}'s candidates; they may have been searched again (GET /api/downloads/${id}/candidates)`,
+    );
+  }
 }
 
 export type SourcePickService = ReturnType<typeof createSourcePickService>;

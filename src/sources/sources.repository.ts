@@ -33,6 +33,10 @@ const SOURCES_WRITE_LOCK = [0x50f7, 0x5c0f] as const;
 export function createSourcesRepository(handle: DatabaseHandle) {
   return {
     ...operations(handle.db),
+    /** A plain write transaction (no turn-taking), for writes that check nothing else. */
+    transaction<T>(fn: (ops: SourcesOperations, tx: Db) => Promise<T>): Promise<T> {
+      return handle.writeTx((tx) => fn(operations(tx), tx));
+    },
     /** `fn` gets the operations inside the transaction, and the transaction for its event. */
     exclusive<T>(fn: (ops: SourcesOperations, tx: Db) => Promise<T>): Promise<T> {
       return handle.writeTx(async (tx) => {
@@ -112,24 +116,37 @@ function operations(handle: Db) {
       return Number(result.numDeletedRows) === 1;
     },
     /**
-     * Forgets a removed indexer as the provider to search first, wherever a search may still
-     * happen: the downloads not completed (a failed or cancelled one can be retried; their ids are
-     * answered for the event) and the albums. A completed download keeps it as its history.
+     * Forgets a provider id as the one to search first on up to `limit` downloads not completed
+     * (a failed or cancelled one can be retried; a completed one keeps it as its history), and
+     * answers their ids for the event. Called until it answers fewer than `limit`.
      */
-    async clearPreferredProvider(providerId: string, now: number): Promise<string[]> {
+    async clearPreferredDownloads(
+      providerId: string,
+      now: number,
+      limit: number,
+    ): Promise<string[]> {
       const rows = await db
         .updateTable('downloads')
         .set({ preferred_provider: null, updated_at: now })
-        .where('preferred_provider', '=', providerId)
-        .where('status', '<>', 'completed')
+        .where('id', 'in', (eb) =>
+          eb
+            .selectFrom('downloads')
+            .select('id')
+            .where('preferred_provider', '=', providerId)
+            .where('status', '<>', 'completed')
+            .limit(limit),
+        )
         .returning('id')
         .execute();
+      return rows.map((r) => r.id);
+    },
+    /** The same for every album (one statement: albums are few). */
+    async clearPreferredAlbums(providerId: string, now: number): Promise<void> {
       await db
         .updateTable('albums')
         .set({ preferred_provider: null, updated_at: now })
         .where('preferred_provider', '=', providerId)
         .execute();
-      return rows.map((r) => r.id);
     },
   };
 }

@@ -19,7 +19,6 @@ import type {
   TestSourceBody,
   UpdateSourceBody,
 } from './sources.dto.js';
-import type { Db } from '../db/database.js';
 import type { EventLog } from '../events/event-log.js';
 import type {
   ProviderConfigRow,
@@ -48,10 +47,14 @@ export interface SourcesServiceDeps {
   ): (Omit<Health, 'state'> & { state: 'up' | 'down' | 'unknown' }) | undefined;
   /** Reads the rows again and rebuilds this process's set (sources.live.ts). */
   applied(): Promise<void>;
+  log: { warn(obj: object, msg?: string): void };
   /** Learns a secret for the log's redaction before anything can log it. */
   secret(value: string): void;
   now: () => number;
 }
+
+/** Downloads cleared of a removed indexer per transaction (and per event). */
+const CLEAR_CHUNK = 1000;
 
 const ENV_NAME: Record<Role, string> = {
   indexer: 'SOULSPOT_INDEXERS',
@@ -234,17 +237,36 @@ export function createSourcesService(deps: SourcesServiceDeps) {
   };
 
   /**
-   * A removed indexer is no download's or album's provider to search first any more (a new one
-   * of the same id later is another source); the downloads changed are announced.
+   * No download or album names indexer `id` as its provider to search first any more. After a
+   * removal: a new indexer of the same id later is another source. After a create too: a request
+   * accepted while a removal was being applied (a provider set a poll behind) may have stored the
+   * old id, and no real preference for an id can exist before it does. In chunks, each with its
+   * event, outside the removal's transaction: bounded transactions and events, and no row locks
+   * on thousands of downloads held under the source lock. A failure is logged, not answered: the
+   * source write has committed, and the search order ignores an id it does not know meanwhile.
    */
-  const forgetPreference = async (
-    row: Pick<ProviderConfigRow, 'id'>,
-    ops: SourcesOperations,
-    tx: Db,
-  ): Promise<void> => {
-    const ids = await ops.clearPreferredProvider(indexerProviderId(row.id), deps.now());
-    if (ids.length > 0)
-      await deps.events.append(tx, 'downloads.changed', { action: 'provider_removed', ids });
+  const forgetPreference = async (id: string): Promise<void> => {
+    const providerId = indexerProviderId(id);
+    try {
+      for (;;) {
+        const ids = await repo.transaction(async (ops, tx) => {
+          const cleared = await ops.clearPreferredDownloads(providerId, deps.now(), CLEAR_CHUNK);
+          if (cleared.length > 0)
+            await deps.events.append(tx, 'downloads.changed', {
+              action: 'provider_removed',
+              ids: cleared,
+            });
+          return cleared;
+        });
+        if (ids.length < CLEAR_CHUNK) break;
+      }
+      await repo.clearPreferredAlbums(providerId, deps.now());
+    } catch (error) {
+      deps.log.warn(
+        { source: id, error: String(error) },
+        "could not clear the indexer as downloads' preferred provider",
+      );
+    }
   };
 
   return {
@@ -293,6 +315,7 @@ export function createSourcesService(deps: SourcesServiceDeps) {
         if (!(await ops.insert(created))) throw new ConflictError(`id: "${body.id}" is taken`);
         return created;
       });
+      if (role === 'indexer') await forgetPreference(row.id);
       await deps.applied();
       return rowDto(row);
     },
@@ -316,8 +339,8 @@ export function createSourcesService(deps: SourcesServiceDeps) {
     },
 
     async remove(role: Role, id: string): Promise<void> {
-      await repo.exclusive(async (ops, tx) => {
-        const row = await stored(role, id, ops);
+      await repo.exclusive(async (ops) => {
+        await stored(role, id, ops);
         if (role === 'client') {
           const users = await indexersOf(id, ops);
           if (users.length > 0)
@@ -326,8 +349,8 @@ export function createSourcesService(deps: SourcesServiceDeps) {
             );
         }
         if (!(await ops.remove(id))) throw new NotFoundError(`Source ${id}`);
-        if (role === 'indexer') await forgetPreference(row, ops, tx);
       });
+      if (role === 'indexer') await forgetPreference(id);
       await deps.applied();
     },
 

@@ -74,6 +74,32 @@ describe('a pick from an earlier indexer of the round', () => {
     expect(before.ranked.some((r) => r.candidateId === live!.candidateId)).toBe(false);
     expect(before.rejected.some((r) => r.candidateId === live!.candidateId)).toBe(false);
 
+    // A candidate whose download client is no longer configured is refused, not left waiting:
+    // one of slskd's rejections is made to name a client that is gone.
+    const row = await stack.soulspot.db.db
+      .selectFrom('downloads')
+      .select('candidates')
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+    const stored = JSON.parse(row.candidates!) as {
+      earlier: { rejected: { candidate: { provider?: string; filename: string } }[] }[];
+    };
+    const other = stored.earlier[0]!.rejected.find((r) => r.candidate.filename.includes('Tone A'));
+    other!.candidate.provider = 'gone';
+    await stack.soulspot.db.db
+      .updateTable('downloads')
+      .set({ candidates: JSON.stringify(stored) })
+      .where('id', '=', id)
+      .execute();
+    const tampered = (
+      await stack.api<CandidatesDto>('GET', `/api/downloads/${id}/candidates`)
+    ).body.earlier[0]!.rejected.find((r) => r.filename.includes('Tone A'));
+    const refused = await stack.api<{ message: string }>('POST', `/api/downloads/${id}/source`, {
+      candidateId: tampered!.candidateId,
+    });
+    expect(refused.status).toBe(409);
+    expect(refused.body.message).toContain('"gone", which is not a configured download client');
+
     const picked = await stack.api<DownloadDto & { message?: string }>(
       'POST',
       `/api/downloads/${id}/source`,
