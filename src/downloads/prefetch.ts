@@ -146,14 +146,10 @@ export function createPrefetcher(options: PrefetcherOptions) {
       await repo.sweepMarks(t);
     }
     // A download that searches another indexer first would throw a search ahead away (the claim
-    // keeps only one from its first indexer): such a row keeps its place but is not searched. A
-    // preference for an indexer switched off is not searched first (provider-order.ts).
-    const indexers = indexerIdsOf(provider);
-    const searchIndexer = indexers[0];
+    // keeps only one from its first indexer): such a row keeps its place but is not searched.
+    const searchIndexer = indexerIdsOf(provider)[0];
     const rows = (await repo.nextDue(t, depth)).map((r) =>
-      r.preferred_provider &&
-      r.preferred_provider !== searchIndexer &&
-      indexers.includes(r.preferred_provider)
+      r.preferred_provider && r.preferred_provider !== searchIndexer
         ? { ...r, searchable: false }
         : r,
     );
