@@ -293,6 +293,8 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
   const sources = createSourcesService({
     repo: sourcesRepo,
     events,
+    // Called only on a source write, long after start: the tracker is made further down.
+    albumsChanged: (tx, ids) => albumTracker.albumsChanged(tx, ids),
     environment: environmentSources(config.indexers, config.downloadClients),
     health: (id) => {
       const member = live.members().find((m) => m.adapter.name === id);

@@ -244,7 +244,14 @@ describe.each(testDialects())('preferred provider API on %s', (dialect) => {
     expect(
       (await call<AlbumDto>('GET', `/api/albums/${album.json.id}`)).json.preferredProvider,
     ).toBeNull();
-    const changed = (await soulspot.events.read(seen))
+    const logged = await soulspot.events.read(seen);
+    // The album's own event says so too, so an open album view shows it without a reload.
+    const albumUpdates = logged
+      .filter((e) => e.type === 'album.updated')
+      .map((e) => JSON.parse(e.data) as AlbumDto)
+      .filter((a) => a.id === album.json.id);
+    expect(albumUpdates.at(-1)?.preferredProvider).toBeNull();
+    const changed = logged
       .filter((e) => e.type === 'downloads.changed')
       .map((e) => JSON.parse(e.data) as { action: string; ids: string[] });
     expect(changed).toHaveLength(1);

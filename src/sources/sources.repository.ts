@@ -140,13 +140,15 @@ function operations(handle: Db) {
         .execute();
       return rows.map((r) => r.id);
     },
-    /** The same for every album (one statement: albums are few). */
-    async clearPreferredAlbums(providerId: string, now: number): Promise<void> {
-      await db
+    /** The same for every album (one statement: albums are few); their ids, for the events. */
+    async clearPreferredAlbums(providerId: string, now: number): Promise<string[]> {
+      const rows = await db
         .updateTable('albums')
         .set({ preferred_provider: null, updated_at: now })
         .where('preferred_provider', '=', providerId)
+        .returning('id')
         .execute();
+      return rows.map((r) => r.id);
     },
   };
 }

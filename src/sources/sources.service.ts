@@ -19,7 +19,8 @@ import type {
   TestSourceBody,
   UpdateSourceBody,
 } from './sources.dto.js';
-import type { EventLog } from '../events/event-log.js';
+import type { Db } from '../db/database.js';
+import type { EventLog, LoggedEventInput } from '../events/event-log.js';
 import type {
   ProviderConfigRow,
   SourcesOperations,
@@ -37,8 +38,10 @@ type Health = SourceDto['health'];
 
 export interface SourcesServiceDeps {
   repo: SourcesRepository;
-  /** Downloads that named a removed indexer are announced in the removal's transaction. */
-  events: Pick<EventLog, 'append'>;
+  /** Downloads and albums that named a removed indexer are announced with their clear. */
+  events: Pick<EventLog, 'append' | 'appendMany'>;
+  /** The `album.updated` events of albums changed in `tx` (album-tracker.ts). */
+  albumsChanged(tx: Db, albumIds: readonly string[]): Promise<LoggedEventInput[]>;
   /** The environment's entries (sources.env.ts), fixed for the process's life. */
   environment: readonly CheckedSource[];
   /** The health of a provider-set member by its name; undefined: not in this process's set (yet). */
@@ -260,7 +263,11 @@ export function createSourcesService(deps: SourcesServiceDeps) {
         });
         if (ids.length < CLEAR_CHUNK) break;
       }
-      await repo.clearPreferredAlbums(providerId, deps.now());
+      await repo.transaction(async (ops, tx) => {
+        const albums = await ops.clearPreferredAlbums(providerId, deps.now());
+        if (albums.length > 0)
+          await deps.events.appendMany(tx, await deps.albumsChanged(tx, albums));
+      });
     } catch (error) {
       deps.log.warn(
         { source: id, error: String(error) },
