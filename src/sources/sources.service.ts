@@ -51,6 +51,8 @@ export interface SourcesServiceDeps {
   /** Reads the rows again and rebuilds this process's set (sources.live.ts). */
   applied(): Promise<void>;
   log: { warn(obj: object, msg?: string): void };
+  /** Downloads cleared of a removed indexer per transaction; default CLEAR_CHUNK. */
+  clearChunk?: number;
   /** Learns a secret for the log's redaction before anything can log it. */
   secret(value: string): void;
   now: () => number;
@@ -250,10 +252,11 @@ export function createSourcesService(deps: SourcesServiceDeps) {
    */
   const forgetPreference = async (id: string): Promise<void> => {
     const providerId = indexerProviderId(id);
+    const chunk = deps.clearChunk ?? CLEAR_CHUNK;
     try {
       for (;;) {
         const ids = await repo.transaction(async (ops, tx) => {
-          const cleared = await ops.clearPreferredDownloads(providerId, deps.now(), CLEAR_CHUNK);
+          const cleared = await ops.clearPreferredDownloads(providerId, deps.now(), chunk);
           if (cleared.length > 0)
             await deps.events.append(tx, 'downloads.changed', {
               action: 'provider_removed',
@@ -261,7 +264,7 @@ export function createSourcesService(deps: SourcesServiceDeps) {
             });
           return cleared;
         });
-        if (ids.length < CLEAR_CHUNK) break;
+        if (ids.length < chunk) break;
       }
       await repo.transaction(async (ops, tx) => {
         const albums = await ops.clearPreferredAlbums(providerId, deps.now());
