@@ -316,18 +316,14 @@ export function createSourcePickService(deps: SourcePickDeps) {
         candidate: ranked.candidate,
         from: 'ranked',
       };
-    const rejected = stored?.rejected.find((r) => isCandidateId(r.candidate, wanted));
-    if (rejected)
-      return {
-        candidateId: candidateId(rejected.candidate),
-        candidate: rejected.candidate,
-        from: 'rejected',
-        rejectedFor: rejected.reason,
-      };
-    // An earlier indexer's rejection (the providers searched before this one in the round,
-    // newest first): the candidate carries its own client, so it is fetched from there.
-    for (const search of [...(stored?.earlier ?? [])].reverse()) {
-      const found = search.rejected.find((r) => isCandidateId(r.candidate, wanted));
+    // A rejection, this indexer's first, then the earlier indexers' of the round (newest first):
+    // a candidate carries its own client, so one from an earlier indexer is fetched from there.
+    const lists = [
+      stored?.rejected ?? [],
+      ...[...(stored?.earlier ?? [])].reverse().map((e) => e.rejected),
+    ];
+    for (const list of lists) {
+      const found = list.find((r) => isCandidateId(r.candidate, wanted));
       if (found)
         return {
           candidateId: candidateId(found.candidate),

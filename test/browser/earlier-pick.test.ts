@@ -4,7 +4,11 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadScenario } from '../../emulator/emulator.js';
 import type { DownloadDto } from '../../src/downloads/download.dto.js';
-import { startIndexerServer, type IndexerServer } from '../helpers/indexer-server.js';
+import {
+  emptyIndexerEnv,
+  startIndexerServer,
+  type IndexerServer,
+} from '../helpers/indexer-server.js';
 import { launchBrowser, logIn, openPage, startUiStack, until, type UiStack } from './harness.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -27,20 +31,7 @@ describe("an earlier indexer's rejected file, picked in the drawer", () => {
         users: scenario.users,
         env: {
           SOULSPOT_MAX_RETRIES: '0',
-          SOULSPOT_INDEXERS: JSON.stringify([
-            {
-              id: 'empty',
-              url: indexer.apiUrl,
-              apiKey: 'k',
-              protocol: 'torrent',
-              clientId: 'qbittorrent',
-              allowPrivateAddress: true,
-            },
-          ]),
-          // Never reached: the indexer lists nothing.
-          SOULSPOT_DOWNLOAD_CLIENTS: JSON.stringify([
-            { type: 'qbittorrent', url: 'http://127.0.0.1:9', username: 'u', password: 'p' },
-          ]),
+          ...emptyIndexerEnv(indexer.apiUrl),
         },
       }),
       launchBrowser(),

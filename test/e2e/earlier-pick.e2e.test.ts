@@ -5,7 +5,11 @@ import { loadScenario } from '../../emulator/emulator.js';
 import type { CandidatesDto } from '../../src/downloads/candidates.dto.js';
 import type { DownloadDto } from '../../src/downloads/download.dto.js';
 import { sha } from '../helpers/files.js';
-import { startIndexerServer, type IndexerServer } from '../helpers/indexer-server.js';
+import {
+  emptyIndexerEnv,
+  startIndexerServer,
+  type IndexerServer,
+} from '../helpers/indexer-server.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -29,20 +33,7 @@ describe('a pick from an earlier indexer of the round', () => {
       users: scenario.users,
       env: {
         SOULSPOT_MAX_RETRIES: '0',
-        SOULSPOT_INDEXERS: JSON.stringify([
-          {
-            id: 'empty',
-            url: indexer.apiUrl,
-            apiKey: 'k',
-            protocol: 'torrent',
-            clientId: 'qbittorrent',
-            allowPrivateAddress: true,
-          },
-        ]),
-        // Never reached: the indexer lists nothing, so nothing is sent to this client.
-        SOULSPOT_DOWNLOAD_CLIENTS: JSON.stringify([
-          { type: 'qbittorrent', url: 'http://127.0.0.1:9', username: 'u', password: 'p' },
-        ]),
+        ...emptyIndexerEnv(indexer.apiUrl),
       },
     });
   }, 60_000);

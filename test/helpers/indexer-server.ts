@@ -274,3 +274,26 @@ export async function startIndexerServer(options: IndexerServerOptions): Promise
       }),
   };
 }
+
+/**
+ * The environment for one Torznab indexer at `apiUrl` (key `k`) whose releases would go to a
+ * qBittorrent that is never reached (nothing listed, nothing sent): for tests where the indexer
+ * is searched and has nothing.
+ */
+export function emptyIndexerEnv(apiUrl: string, id = 'empty'): Record<string, string> {
+  return {
+    SOULSPOT_INDEXERS: JSON.stringify([
+      {
+        id,
+        url: apiUrl,
+        apiKey: 'k',
+        protocol: 'torrent',
+        clientId: 'qbittorrent',
+        allowPrivateAddress: true,
+      },
+    ]),
+    SOULSPOT_DOWNLOAD_CLIENTS: JSON.stringify([
+      { type: 'qbittorrent', url: 'http://127.0.0.1:9', username: 'u', password: 'p' },
+    ]),
+  };
+}
