@@ -5,7 +5,11 @@
 // the later tracks follow it into that torrent although the single holds the second track and
 // ranks higher. A real qBittorrent fetches them from a second qBittorrent over opentracker.
 //
-// The album torrent is seeded only once all three tracks have joined it: a file added to a
+// A second album is asked for with the indexer preferred and a track list: it skips the Soulseek
+// folder search (Soulseek has the album too, in a folder that would have been found), and both
+// tracks come from the indexer's album torrent.
+//
+// The album torrents are seeded only once all their tracks have joined them: a file added to a
 // torrent that has finished its others waits about a minute for libtorrent to dial the seed
 // again (see providers-fallback.e2e.test.ts), and this way the three files come in one go.
 import { createHash } from 'node:crypto';
@@ -19,6 +23,7 @@ import type { DownloadDto } from '../../src/downloads/download.dto.js';
 import { startQbittorrent, seedTorrent, type QbtDaemon } from '../helpers/daemons/qbittorrent.js';
 import { startTracker, type Tracker } from '../helpers/daemons/tracker.js';
 import { makeAlbum, makeTorrent, type MadeTorrent } from '../helpers/daemons/torrent.js';
+import { makeTone } from '../helpers/audio.js';
 import { startIndexerServer, type IndexerServer } from '../helpers/indexer-server.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 import { waitUntil } from '../helpers/wait.js';
@@ -29,6 +34,11 @@ const TITLES = ['First Light', 'Second Wind', 'Third Rail'];
 const ALBUM_TITLE = `${ARTIST} - ${ALBUM} (2024) [FLAC]`;
 const SINGLE_TITLE = `${ARTIST} - ${ALBUM} - Second Wind (2024) [FLAC]`;
 const INDEXER_KEY = 'indexer-key-0123456789';
+/** The album asked for with the indexer preferred. */
+const ARTIST2 = 'Straight Taker';
+const ALBUM2 = 'Never Browsed';
+const TITLES2 = ['Only Path', 'Same Road'];
+const ALBUM2_TITLE = `${ARTIST2} - ${ALBUM2} (2023) [FLAC]`;
 
 let work: string;
 let seedDir: string;
@@ -40,6 +50,8 @@ let stack: Stack;
 let albumFolder: string;
 let albumTorrent: MadeTorrent;
 let singleTorrent: MadeTorrent;
+let album2Folder: string;
+let album2Torrent: MadeTorrent;
 
 const sha = async (file: string) =>
   createHash('sha256')
@@ -66,8 +78,22 @@ beforeAll(async () => {
     path.join(work, 'single.torrent'),
     tracker.announce,
   );
+  album2Folder = await makeAlbum(seedDir, ALBUM2, ARTIST2, TITLES2, 3);
+  album2Torrent = await makeTorrent(
+    album2Folder,
+    path.join(work, 'album2.torrent'),
+    tracker.announce,
+  );
+  // Soulseek's copy of the second album: other tones, so a file filed from it would not match.
+  const soulseekCopy = path.join(work, 'soulseek');
+  await mkdir(soulseekCopy, { recursive: true });
+  for (const [i, title] of TITLES2.entries()) {
+    const file = path.join(soulseekCopy, `0${i + 1} - ${ARTIST2} - ${title}.flac`);
+    await makeTone(file, { seconds: 3, format: 'flac', frequency: 700 + 90 * i });
+  }
   await tracker.allow(albumTorrent.infoHash);
   await tracker.allow(singleTorrent.infoHash);
+  await tracker.allow(album2Torrent.infoHash);
   // The single is seeded from the start: a track that took it would be filed from it.
   await seedTorrent(seeder, singleTorrent.torrent, singleDir, singleTorrent.infoHash);
 
@@ -97,14 +123,37 @@ beforeAll(async () => {
         categories: [3040],
         link: 'album.torrent',
       },
+      {
+        title: ALBUM2_TITLE,
+        artist: ARTIST2,
+        album: ALBUM2,
+        size: 800_000,
+        seeders: 1,
+        peers: 0,
+        infohash: album2Torrent.infoHash,
+        categories: [3040],
+        link: 'album2.torrent',
+      },
     ],
   });
   indexer.addFile('single.torrent', singleTorrent.torrent);
   indexer.addFile('album.torrent', albumTorrent.torrent);
+  indexer.addFile('album2.torrent', album2Torrent.torrent);
 
   stack = await startStack({
-    // Nobody on Soulseek has the album.
-    users: [{ username: 'someone', files: [] }],
+    // Nobody on Soulseek has the first album; a peer has the second, in one folder.
+    users: [
+      {
+        username: 'someone',
+        files: TITLES2.map((title, i) => {
+          const name = `0${i + 1} - ${ARTIST2} - ${title}.flac`;
+          return {
+            remotePath: `@@s\\Music\\${ARTIST2}\\${ALBUM2}\\${name}`,
+            localPath: path.join(soulseekCopy, name),
+          };
+        }),
+      },
+    ],
     env: {
       // One track at a time until the first has picked (raised below).
       SOULSPOT_MAX_CONCURRENT: '1',
@@ -164,13 +213,13 @@ const track = async (id: string) =>
   (await stack.api<DownloadDto>('GET', `/api/downloads/${id}`)).body;
 
 /** Waits until the track's current source is the album torrent, added at qBittorrent. */
-async function onAlbumTorrent(id: string): Promise<DownloadDto> {
+async function onAlbumTorrent(id: string, release = ALBUM_TITLE): Promise<DownloadDto> {
   return waitUntil(
     async () => {
       const d = await track(id);
       if (d.status === 'failed')
         throw new TrackFailed(`${d.title}: ${d.errorCode} ${d.errorMessage}`);
-      return d.status === 'downloading' && d.source?.filename === ALBUM_TITLE ? d : undefined;
+      return d.status === 'downloading' && d.source?.filename === release ? d : undefined;
     },
     {
       what: `${id} fetching from the album torrent`,
@@ -245,6 +294,59 @@ describe(
       // The single was not blocked: it holds the second track and stays open to it.
       const blocklist = await stack.api<{ items: BlocklistEntryDto[] }>('GET', '/api/blocklist');
       expect(blocklist.body.items).toEqual([]);
+    });
+
+    it('an album with the indexer preferred skips the folder search and takes every track from one torrent', async () => {
+      const raised = await stack.api('PATCH', '/api/settings', { maxConcurrent: 3 });
+      expect(raised.status).toBe(200);
+      const created = await stack.api<AlbumDto>('POST', '/api/albums', {
+        artist: ARTIST2,
+        album: ALBUM2,
+        tracks: TITLES2.map((title, i) => ({ title, trackNumber: i + 1, durationSeconds: 3 })),
+        provider: 'torznab:local',
+      });
+      expect(created.status, JSON.stringify(created.body)).toBe(201);
+      // The tracks are due at once: no Soulseek folder search to wait for.
+      expect(created.body.folderSearch.state).toBe('done');
+      const ids = created.body.tracks!.map((t) => t.downloadId);
+      // Both tracks join the album torrent before it has a seeder, so its files come in one go.
+      for (const id of ids) {
+        const d = await onAlbumTorrent(id, ALBUM2_TITLE);
+        expect(d.attempts.map((a) => a.filename)).toEqual([ALBUM2_TITLE]);
+      }
+      await seedTorrent(seeder, album2Torrent.torrent, seedDir, album2Torrent.infoHash);
+      await leecherApi(
+        'torrents/addPeers',
+        new URLSearchParams({
+          hashes: album2Torrent.infoHash,
+          peers: `127.0.0.1:${seeder.btPort}`,
+        }),
+      );
+      const done = await waitUntil(
+        async () => {
+          const a = (await stack.api<AlbumDto>('GET', `/api/albums/${created.body.id}`)).body;
+          return a.status === 'completed' || a.status === 'partial' ? a : undefined;
+        },
+        { what: 'the second album to complete', timeoutMs: 120_000, intervalMs: 250 },
+      );
+      expect(done.status).toBe('completed');
+      expect(done.folder).toBeNull();
+      for (const [i, id] of ids.entries()) {
+        const d = await track(id);
+        expect(d.source?.filename).toBe(ALBUM2_TITLE);
+        expect(await sha(d.libraryPath!)).toBe(
+          await sha(path.join(album2Folder, `0${i + 1} - ${ARTIST2} - ${TITLES2[i]}.flac`)),
+        );
+      }
+      // Soulseek was never asked for the album's folder, nor for its tracks, nor browsed.
+      const asked = stack.emulator.searchLog.filter((x) =>
+        x.searchText.toLowerCase().includes(ALBUM2.toLowerCase()),
+      );
+      expect(asked).toEqual([]);
+      const files = await leecherApi<Array<{ priority: number }>>(
+        `torrents/files?hash=${album2Torrent.infoHash}`,
+      );
+      expect(files.map((f) => f.priority)).toEqual([1, 1]);
     });
   },
 );
