@@ -2,8 +2,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createAlbumTracker } from '../src/albums/album-tracker.js';
 import { createAlbumsRepository } from '../src/albums/albums.repository.js';
 import { createEventLog, type EventLog } from '../src/events/event-log.js';
+import type { CreateSourceBody } from '../src/sources/sources.dto.js';
 import { createSourcesRepository } from '../src/sources/sources.repository.js';
-import { createSourcesService } from '../src/sources/sources.service.js';
+import { createSourcesService, type SourcesServiceDeps } from '../src/sources/sources.service.js';
 import { freshDb, testDialects, type TestDb } from './helpers/db.js';
 import { downloadRow } from './helpers/factories.js';
 
@@ -26,13 +27,13 @@ describe.each(testDialects())('a removed indexer cleared from the preferences on
     await db.cleanup();
   });
 
-  it('clears every download not completed, two per chunk, and the album, each announced', async () => {
-    await db.db
+  const insertAlbum = (id: string, createdAt = T0) =>
+    db.db
       .insertInto('albums')
       .values({
-        id: 'al-1',
+        id,
         artist: 'A',
-        album: 'Gone Album',
+        album: `Album ${id}`,
         year: null,
         quality_profile_id: null,
         folder_provider: null,
@@ -40,12 +41,36 @@ describe.each(testDialects())('a removed indexer cleared from the preferences on
         folder_directory: null,
         folder_files: null,
         track_count: 1,
-        created_at: T0,
-        updated_at: T0,
+        created_at: createdAt,
+        updated_at: createdAt,
         completed_at: null,
         preferred_provider: GONE,
       })
       .execute();
+
+  const serviceOf = (repo: SourcesServiceDeps['repo'], now: number) => {
+    const tracker = createAlbumTracker({ repo: createAlbumsRepository(db.db), now: () => now });
+    return createSourcesService({
+      repo,
+      events,
+      albumsChanged: (tx, ids) => tracker.albumsChanged(tx, ids),
+      environment: [],
+      health: () => undefined,
+      applied: async () => undefined,
+      secret: () => undefined,
+      log: { warn: () => undefined },
+      now: () => now,
+      clearChunk: 2,
+    });
+  };
+
+  const preferences = async () => {
+    const rows = await db.db.selectFrom('downloads').select(['id', 'preferred_provider']).execute();
+    return new Map(rows.map((r) => [r.id, r.preferred_provider ?? null]));
+  };
+
+  it('clears every download not completed, two per chunk, and the album, each announced', async () => {
+    await insertAlbum('al-1');
     const waiting = [1, 2, 3, 4].map(() => downloadRow({ preferred_provider: GONE }));
     const failed = downloadRow({ status: 'failed', preferred_provider: GONE });
     const completed = downloadRow({ status: 'completed', preferred_provider: GONE });
@@ -65,23 +90,9 @@ describe.each(testDialects())('a removed indexer cleared from the preferences on
       position: 0,
       updated_at: T0,
     });
-    const tracker = createAlbumTracker({ repo: createAlbumsRepository(db.db), now: () => T0 + 1 });
-    const service = createSourcesService({
-      repo,
-      events,
-      albumsChanged: (tx, ids) => tracker.albumsChanged(tx, ids),
-      environment: [],
-      health: () => undefined,
-      applied: async () => undefined,
-      secret: () => undefined,
-      log: { warn: () => undefined },
-      now: () => T0 + 1,
-      clearChunk: 2,
-    });
-    await service.remove('indexer', 'gone');
+    await serviceOf(repo, T0 + 1).remove('indexer', 'gone');
 
-    const rows = await db.db.selectFrom('downloads').select(['id', 'preferred_provider']).execute();
-    const preferred = new Map(rows.map((r) => [r.id, r.preferred_provider ?? null]));
+    const preferred = await preferences();
     for (const d of [...waiting, failed]) expect(preferred.get(d.id)).toBeNull();
     expect(preferred.get(completed.id)).toBe(GONE);
     expect(preferred.get(other.id)).toBe('torznab:kept');
@@ -107,5 +118,106 @@ describe.each(testDialects())('a removed indexer cleared from the preferences on
       null,
     );
     expect(await repo.get('gone')).toBeUndefined();
+  });
+
+  it("an album's folder search closing during the clear cannot bring the removed id back", async () => {
+    await insertAlbum('al-1');
+    const repo = createSourcesRepository(db);
+    await repo.insert({
+      id: 'gone',
+      role: 'indexer',
+      type: 'torznab',
+      settings: '{}',
+      enabled: 1,
+      position: 0,
+      updated_at: T0,
+    });
+    // The album's folder search closes right after the clear's first transaction: it makes its
+    // track with the album's preference as it reads it then (album-search.ts, its closing write).
+    let track: ReturnType<typeof downloadRow> | undefined;
+    const closing: SourcesServiceDeps['repo'] = {
+      ...repo,
+      transaction: async (work) => {
+        const result = await repo.transaction(work);
+        if (track === undefined) {
+          const album = await db.db
+            .selectFrom('albums')
+            .select('preferred_provider')
+            .executeTakeFirstOrThrow();
+          track = downloadRow({ album_id: 'al-1', preferred_provider: album.preferred_provider });
+          await db.db.insertInto('downloads').values(track).execute();
+        }
+        return result;
+      },
+    };
+    await serviceOf(closing, T0 + 1).remove('indexer', 'gone');
+    expect(track).toBeDefined();
+    expect((await preferences()).get(track!.id)).toBeNull();
+  });
+
+  it('creating an indexer clears only what was stored before it', async () => {
+    const CREATE = T0 + 10;
+    await insertAlbum('old', T0);
+    await insertAlbum('new', CREATE);
+    const stale = downloadRow({ preferred_provider: GONE, created_at: T0 });
+    // Made by the old album's folder search after the create: still the old album's stale id.
+    const oldTrack = downloadRow({
+      album_id: 'old',
+      preferred_provider: GONE,
+      created_at: CREATE + 5,
+    });
+    // Accepted by another process once the create had committed: a real preference.
+    const fresh = downloadRow({ preferred_provider: GONE, created_at: CREATE });
+    const newTrack = downloadRow({
+      album_id: 'new',
+      preferred_provider: GONE,
+      created_at: CREATE + 5,
+    });
+    await db.db.insertInto('downloads').values([stale, oldTrack, fresh, newTrack]).execute();
+
+    const repo = createSourcesRepository(db);
+    await repo.insert({
+      id: 'qbittorrent',
+      role: 'client',
+      type: 'qbittorrent',
+      settings: JSON.stringify({
+        url: 'http://127.0.0.1:1',
+        username: 'u',
+        password: 'p',
+        allowPrivateAddress: true,
+      }),
+      enabled: 1,
+      position: 0,
+      updated_at: T0,
+    });
+    const service = serviceOf(repo, CREATE);
+    const created = await service.create('indexer', {
+      id: 'gone',
+      type: 'torznab',
+      settings: {
+        url: 'http://127.0.0.1:1/api',
+        apiKey: 'k',
+        clientId: 'qbittorrent',
+        allowPrivateAddress: true,
+      },
+    } as unknown as CreateSourceBody);
+    expect(created.id).toBe('gone');
+
+    const preferred = await preferences();
+    expect(preferred.get(stale.id)).toBeNull();
+    expect(preferred.get(oldTrack.id)).toBeNull();
+    expect(preferred.get(fresh.id)).toBe(GONE);
+    expect(preferred.get(newTrack.id)).toBe(GONE);
+    const albums = await db.db.selectFrom('albums').select(['id', 'preferred_provider']).execute();
+    expect(new Map(albums.map((a) => [a.id, a.preferred_provider]))).toEqual(
+      new Map([
+        ['old', null],
+        ['new', GONE],
+      ]),
+    );
+    const changed = (await events.read(0))
+      .filter((e) => e.type === 'downloads.changed')
+      .flatMap((e) => (JSON.parse(e.data) as { ids: string[] }).ids);
+    expect(new Set(changed)).toEqual(new Set([stale.id, oldTrack.id]));
   });
 });

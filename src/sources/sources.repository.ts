@@ -118,36 +118,56 @@ function operations(handle: Db) {
     /**
      * Forgets a provider id as the one to search first on up to `limit` downloads not completed
      * (a failed or cancelled one can be retried; a completed one keeps it as its history), and
-     * answers their ids for the event. Called until it answers fewer than `limit`.
+     * answers their ids for the event. Called until it answers fewer than `limit`. With `before`,
+     * only a preference stored before then: one made earlier, or a track made later for an album
+     * made earlier (the album's folder search gives its tracks the album's preference).
      */
     async clearPreferredDownloads(
       providerId: string,
       now: number,
       limit: number,
+      before?: number,
     ): Promise<string[]> {
       const rows = await db
         .updateTable('downloads')
         .set({ preferred_provider: null, updated_at: now })
-        .where('id', 'in', (eb) =>
-          eb
+        .where('id', 'in', (eb) => {
+          const preferring = eb
             .selectFrom('downloads')
             .select('id')
             .where('preferred_provider', '=', providerId)
-            .where('status', '<>', 'completed')
-            .limit(limit),
-        )
+            .where('status', '<>', 'completed');
+          return (
+            before === undefined
+              ? preferring
+              : preferring.where((w) =>
+                  w.or([
+                    w('created_at', '<', before),
+                    w(
+                      'album_id',
+                      'in',
+                      w.selectFrom('albums').select('id').where('created_at', '<', before),
+                    ),
+                  ]),
+                )
+          ).limit(limit);
+        })
         .returning('id')
         .execute();
       return rows.map((r) => r.id);
     },
     /** The same for every album (one statement: albums are few); their ids, for the events. */
-    async clearPreferredAlbums(providerId: string, now: number): Promise<string[]> {
-      const rows = await db
+    async clearPreferredAlbums(
+      providerId: string,
+      now: number,
+      before?: number,
+    ): Promise<string[]> {
+      let query = db
         .updateTable('albums')
         .set({ preferred_provider: null, updated_at: now })
-        .where('preferred_provider', '=', providerId)
-        .returning('id')
-        .execute();
+        .where('preferred_provider', '=', providerId);
+      if (before !== undefined) query = query.where('created_at', '<', before);
+      const rows = await query.returning('id').execute();
       return rows.map((r) => r.id);
     },
   };

@@ -245,18 +245,28 @@ export function createSourcesService(deps: SourcesServiceDeps) {
    * No download or album names indexer `id` as its provider to search first any more. After a
    * removal: a new indexer of the same id later is another source. After a create too: a request
    * accepted while a removal was being applied (a provider set a poll behind) may have stored the
-   * old id, and no real preference for an id can exist before it does. In chunks, each with its
-   * event, outside the removal's transaction: bounded transactions and events, and no row locks
-   * on thousands of downloads held under the source lock. A failure is logged, not answered: the
+   * old id. Only what was stored `before` the create, though: from its commit on, any process may
+   * accept the id as a real preference, and this runs after that commit.
+   *
+   * Albums first: an album's folder search gives the tracks it makes the album's preference, read
+   * in its closing write, so a close after the albums are cleared brings nothing back, and the
+   * tracks of a close before are cleared with the downloads. In chunks, each with its event,
+   * outside the removal's transaction: bounded transactions and events, and no row locks on
+   * thousands of downloads held under the source lock. A failure is logged, not answered: the
    * source write has committed, and the search order ignores an id it does not know meanwhile.
    */
-  const forgetPreference = async (id: string): Promise<void> => {
+  const forgetPreference = async (id: string, before?: number): Promise<void> => {
     const providerId = indexerProviderId(id);
     const chunk = deps.clearChunk ?? CLEAR_CHUNK;
     try {
+      await repo.transaction(async (ops, tx) => {
+        const albums = await ops.clearPreferredAlbums(providerId, deps.now(), before);
+        if (albums.length > 0)
+          await deps.events.appendMany(tx, await deps.albumsChanged(tx, albums));
+      });
       for (;;) {
         const ids = await repo.transaction(async (ops, tx) => {
-          const cleared = await ops.clearPreferredDownloads(providerId, deps.now(), chunk);
+          const cleared = await ops.clearPreferredDownloads(providerId, deps.now(), chunk, before);
           if (cleared.length > 0)
             await deps.events.append(tx, 'downloads.changed', {
               action: 'provider_removed',
@@ -266,11 +276,6 @@ export function createSourcesService(deps: SourcesServiceDeps) {
         });
         if (ids.length < chunk) break;
       }
-      await repo.transaction(async (ops, tx) => {
-        const albums = await ops.clearPreferredAlbums(providerId, deps.now());
-        if (albums.length > 0)
-          await deps.events.appendMany(tx, await deps.albumsChanged(tx, albums));
-      });
     } catch (error) {
       deps.log.warn(
         { source: id, error: String(error) },
@@ -325,7 +330,7 @@ export function createSourcesService(deps: SourcesServiceDeps) {
         if (!(await ops.insert(created))) throw new ConflictError(`id: "${body.id}" is taken`);
         return created;
       });
-      if (role === 'indexer') await forgetPreference(row.id);
+      if (role === 'indexer') await forgetPreference(row.id, row.updated_at);
       await deps.applied();
       return rowDto(row);
     },
