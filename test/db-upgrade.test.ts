@@ -38,10 +38,11 @@ describe.each(testDialects())('upgrading a database on %s', (dialect) => {
       const first = await openDatabase(options);
       await sql`ALTER TABLE feed_entries DROP COLUMN provider`.execute(first.db);
       await sql`ALTER TABLE albums DROP COLUMN preferred_provider`.execute(first.db);
+      // 034's index is on that column, and a 031-era database has neither.
+      await sql`DROP INDEX downloads_preferred_provider`.execute(first.db);
       await sql`ALTER TABLE downloads DROP COLUMN preferred_provider`.execute(first.db);
-      await sql`DELETE FROM kysely_migration WHERE name = '032_preferred_provider'`.execute(
-        first.db,
-      );
+      await sql`DELETE FROM kysely_migration WHERE name IN
+        ('032_preferred_provider', '034_preferred_provider_index')`.execute(first.db);
       await sql`INSERT INTO feeds (id, name, url, interval_minutes, enabled, allow_private,
         next_poll_at, lease_token, failures, created_at, updated_at)
         VALUES ('f1', 'feed', 'https://example.org/feed', 60, 1, 0, 0, 0, 0, 1, 1)`.execute(

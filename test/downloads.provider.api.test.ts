@@ -269,10 +269,11 @@ describe.each(testDialects())('preferred provider API on %s', (dialect) => {
       title: 'Preference',
     });
     expect(made.status).toBe(201);
-    // As a request accepted by a provider set a poll behind a removal would have stored it.
+    // As a request accepted by a provider set a poll behind a removal would have stored it, a
+    // while before the create (more than two processes' clocks may differ: CLOCK_SKEW_MS).
     await soulspot.db.db
       .updateTable('downloads')
-      .set({ preferred_provider: 'torznab:reborn' })
+      .set({ preferred_provider: 'torznab:reborn', created_at: Date.now() - 10_000 })
       .where('id', '=', made.json.id)
       .execute();
     const created = await call('POST', '/api/indexers', {

@@ -4,6 +4,7 @@ import { createAlbumsRepository } from '../src/albums/albums.repository.js';
 import { createEventLog, type EventLog } from '../src/events/event-log.js';
 import type { CreateSourceBody } from '../src/sources/sources.dto.js';
 import { createSourcesRepository } from '../src/sources/sources.repository.js';
+import { CLOCK_SKEW_MS } from '../src/sources/preference-clear.js';
 import { createSourcesService, type SourcesServiceDeps } from '../src/sources/sources.service.js';
 import { freshDb, testDialects, type TestDb } from './helpers/db.js';
 import { downloadRow } from './helpers/factories.js';
@@ -156,18 +157,20 @@ describe.each(testDialects())('a removed indexer cleared from the preferences on
   });
 
   it('creating an indexer clears only what was stored before it', async () => {
-    const CREATE = T0 + 10;
-    await insertAlbum('old', T0);
+    const CREATE = T0 + 10_000;
+    // Before the create by more than two processes' clocks may differ (CLOCK_SKEW_MS).
+    const OLD = CREATE - CLOCK_SKEW_MS - 1;
+    await insertAlbum('old', OLD);
     await insertAlbum('new', CREATE);
-    const stale = downloadRow({ preferred_provider: GONE, created_at: T0 });
+    const stale = downloadRow({ preferred_provider: GONE, created_at: OLD });
     // Made by the old album's folder search after the create: still the old album's stale id.
     const oldTrack = downloadRow({
       album_id: 'old',
       preferred_provider: GONE,
       created_at: CREATE + 5,
     });
-    // Accepted by another process once the create had committed: a real preference.
-    const fresh = downloadRow({ preferred_provider: GONE, created_at: CREATE });
+    // Accepted once the create had committed, by a process whose clock is a second behind.
+    const fresh = downloadRow({ preferred_provider: GONE, created_at: CREATE - 1_000 });
     const newTrack = downloadRow({
       album_id: 'new',
       preferred_provider: GONE,
@@ -219,5 +222,44 @@ describe.each(testDialects())('a removed indexer cleared from the preferences on
       .filter((e) => e.type === 'downloads.changed')
       .flatMap((e) => (JSON.parse(e.data) as { ids: string[] }).ids);
     expect(new Set(changed)).toEqual(new Set([stale.id, oldTrack.id]));
+  });
+
+  it('an album accepted while the downloads are cleared is cleared too, and so is its track', async () => {
+    const repo = createSourcesRepository(db);
+    await repo.insert({
+      id: 'gone',
+      role: 'indexer',
+      type: 'torznab',
+      settings: '{}',
+      enabled: 1,
+      position: 0,
+      updated_at: T0,
+    });
+    const waiting = [1, 2, 3].map(() => downloadRow({ preferred_provider: GONE }));
+    await db.db.insertInto('downloads').values(waiting).execute();
+    // After the albums' clear and the first download chunk: a process whose provider set is a
+    // poll behind accepts an album naming the id, and its folder search makes a track at once.
+    let n = 0;
+    const late = downloadRow({ album_id: 'late', preferred_provider: GONE });
+    const hooked: SourcesServiceDeps['repo'] = {
+      ...repo,
+      transaction: async (work) => {
+        const result = await repo.transaction(work);
+        if (++n === 2) {
+          await insertAlbum('late');
+          await db.db.insertInto('downloads').values(late).execute();
+        }
+        return result;
+      },
+    };
+    await serviceOf(hooked, T0 + 1).remove('indexer', 'gone');
+    const album = await db.db
+      .selectFrom('albums')
+      .select('preferred_provider')
+      .where('id', '=', 'late')
+      .executeTakeFirstOrThrow();
+    expect(album.preferred_provider).toBeNull();
+    const preferred = await preferences();
+    for (const d of [...waiting, late]) expect(preferred.get(d.id)).toBeNull();
   });
 });

@@ -216,8 +216,16 @@ export function createAlbumSearch(deps: AlbumSearchDeps) {
     try {
       await handle.writeTx(async (tx) => {
         const t = now();
-        // Read again: the search took a while, and an indexer removed meanwhile was cleared from
-        // the album's preference (sources.service.ts); the tracks must not bring it back.
+        // The close first: its update locks the album row (waiting for a preference clear in
+        // flight to commit), so the read after it sees that clear. Read again, because the search
+        // took a while and an indexer removed meanwhile was cleared from the album's preference
+        // (sources/preference-clear.ts); the tracks must not bring it back.
+        const closed = await close(tx, t, {
+          ...folderColumns,
+          folder_search: 'done',
+          track_count: found.tracks.length,
+        });
+        if (!closed) return;
         const preferred = (await repo.get(album.id, tx))?.preferred_provider ?? null;
         const rows = trackRows(
           {
@@ -237,12 +245,6 @@ export function createAlbumSearch(deps: AlbumSearchDeps) {
           const pinned = candidate ? pinnedCandidates(candidate, found, profile) : null;
           return { ...row, candidates: pinned, pinned_candidates: pinned };
         });
-        const closed = await close(tx, t, {
-          ...folderColumns,
-          folder_search: 'done',
-          track_count: rows.length,
-        });
-        if (!closed) return;
         const held = await acceptAlbumTracks(deps, tx, album.id, rows, t);
         await deps.events.appendMany(tx, [
           ...held,

@@ -32,6 +32,7 @@ import * as albumNamedFolder from './migrations/030_album_named_folder.js';
 import * as lidarrSyncRuns from './migrations/031_lidarr_sync_runs.js';
 import * as preferredProvider from './migrations/032_preferred_provider.js';
 import * as failureDownload from './migrations/033_failure_download.js';
+import * as preferredProviderIndex from './migrations/034_preferred_provider_index.js';
 import * as feeds from './migrations/026_feeds.js';
 import type { Database } from './schema.js';
 
@@ -107,6 +108,7 @@ const migrations: Record<string, Migration> = {
   '031_lidarr_sync_runs': lidarrSyncRuns,
   '032_preferred_provider': preferredProvider,
   '033_failure_download': failureDownload,
+  '034_preferred_provider_index': preferredProviderIndex,
 };
 
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {

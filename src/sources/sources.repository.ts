@@ -152,6 +152,10 @@ function operations(handle: Db) {
                 )
           ).limit(limit);
         })
+        // Again outside: on PostgreSQL a row changed while this waited for its lock is checked
+        // against these once more (a download completed meanwhile keeps its history).
+        .where('preferred_provider', '=', providerId)
+        .where('status', '<>', 'completed')
         .returning('id')
         .execute();
       return rows.map((r) => r.id);

@@ -2,7 +2,7 @@ import { ConflictError, NotFoundError } from '../downloads/downloads.errors.js';
 import { redactUrlCredentials } from '../log/redact.js';
 import { CLIENT_TYPES } from '../providers/client-types.js';
 import { createTorznabApi } from '../providers/torznab/torznab.api.js';
-import { createPreferenceClear } from './preference-clear.js';
+import { CLOCK_SKEW_MS, createPreferenceClear } from './preference-clear.js';
 import {
   checkClient,
   checkIndexer,
@@ -286,7 +286,7 @@ export function createSourcesService(deps: SourcesServiceDeps) {
         if (!(await ops.insert(created))) throw new ConflictError(`id: "${body.id}" is taken`);
         return created;
       });
-      if (role === 'indexer') await forgetPreference(row.id, row.updated_at);
+      if (role === 'indexer') await forgetPreference(row.id, row.updated_at - CLOCK_SKEW_MS);
       await deps.applied();
       return rowDto(row);
     },
@@ -321,8 +321,12 @@ export function createSourcesService(deps: SourcesServiceDeps) {
         }
         if (!(await ops.remove(id))) throw new NotFoundError(`Source ${id}`);
       });
-      if (role === 'indexer') await forgetPreference(id);
-      await deps.applied();
+      // This process's set first: it stops accepting the id before the clear starts.
+      try {
+        await deps.applied();
+      } finally {
+        if (role === 'indexer') await forgetPreference(id);
+      }
     },
 
     /**

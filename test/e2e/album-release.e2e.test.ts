@@ -297,6 +297,11 @@ describe(
     });
 
     it('an album with the indexer preferred skips the folder search and takes every track from one torrent', async () => {
+      const browses = () =>
+        Object.entries(stack.emulator.requestCounts)
+          .filter(([route]) => /\/users\/.+\/(browse|directory)/.test(route))
+          .reduce((sum, [, n]) => sum + n, 0);
+      const browsedBefore = browses();
       const raised = await stack.api('PATCH', '/api/settings', { maxConcurrent: 3 });
       expect(raised.status).toBe(200);
       const created = await stack.api<AlbumDto>('POST', '/api/albums', {
@@ -338,11 +343,14 @@ describe(
           await sha(path.join(album2Folder, `0${i + 1} - ${ARTIST2} - ${TITLES2[i]}.flac`)),
         );
       }
-      // Soulseek was never asked for the album's folder, nor for its tracks, nor browsed.
+      // Soulseek was never asked for the album's folder, nor for its tracks, nor browsed, and
+      // nothing was fetched from the peer that has the album.
       const asked = stack.emulator.searchLog.filter((x) =>
-        x.searchText.toLowerCase().includes(ALBUM2.toLowerCase()),
+        x.searchText.toLowerCase().includes(ARTIST2.toLowerCase()),
       );
       expect(asked).toEqual([]);
+      expect(browses()).toBe(browsedBefore);
+      expect(stack.emulator.enqueues).toEqual([]);
       const files = await leecherApi<Array<{ priority: number }>>(
         `torrents/files?hash=${album2Torrent.infoHash}`,
       );
