@@ -91,6 +91,9 @@ CREATE INDEX downloads_live_lease ON downloads (lease_expires_at)
 
 CREATE INDEX downloads_newest ON downloads (created_at DESC, id DESC);
 
+CREATE INDEX downloads_preferred_provider ON downloads (preferred_provider)
+    WHERE preferred_provider IS NOT NULL;
+
 CREATE INDEX downloads_quality_profile ON downloads (quality_profile_id, status)
     WHERE quality_profile_id IS NOT NULL;
 
