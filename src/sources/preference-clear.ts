@@ -22,9 +22,10 @@ export const CLOCK_SKEW_MS = 2_000;
  * `before` is the create's time less CLOCK_SKEW_MS: the rows' times come from the clocks of the
  * processes that stored them, and a real preference, stored after the commit by a process whose
  * clock is behind, must not look older than the create. A stale id left by that margin names the
- * indexer that now has the id, which is far less harm than dropping a preference asked for. In chunks, each with its event,
- * outside the removal's transaction: bounded transactions and events, and no row locks on
- * thousands of downloads held under the source lock. A failure is logged, not answered: the
+ * indexer that now has the id, which is far less harm than dropping a preference asked for.
+ *
+ * In chunks, each with its event, outside the removal's transaction: bounded transactions and
+ * events, and no row locks on thousands of downloads held under the source lock. A failure is logged, not answered: the
  * source write has committed, and the search order ignores an id it does not know meanwhile.
  */
 export function createPreferenceClear(
