@@ -65,6 +65,18 @@ describe.each(testDialects())('a removed indexer cleared from the preferences on
     });
   };
 
+  /** The indexer the cases remove, as the API stores one. */
+  const insertGone = (repo: ReturnType<typeof createSourcesRepository>) =>
+    repo.insert({
+      id: 'gone',
+      role: 'indexer',
+      type: 'torznab',
+      settings: '{}',
+      enabled: 1,
+      position: 0,
+      updated_at: T0,
+    });
+
   const preferences = async () => {
     const rows = await db.db.selectFrom('downloads').select(['id', 'preferred_provider']).execute();
     return new Map(rows.map((r) => [r.id, r.preferred_provider ?? null]));
@@ -82,15 +94,7 @@ describe.each(testDialects())('a removed indexer cleared from the preferences on
       .execute();
 
     const repo = createSourcesRepository(db);
-    await repo.insert({
-      id: 'gone',
-      role: 'indexer',
-      type: 'torznab',
-      settings: '{}',
-      enabled: 1,
-      position: 0,
-      updated_at: T0,
-    });
+    await insertGone(repo);
     await serviceOf(repo, T0 + 1).remove('indexer', 'gone');
 
     const preferred = await preferences();
@@ -124,15 +128,7 @@ describe.each(testDialects())('a removed indexer cleared from the preferences on
   it("an album's folder search closing during the clear cannot bring the removed id back", async () => {
     await insertAlbum('al-1');
     const repo = createSourcesRepository(db);
-    await repo.insert({
-      id: 'gone',
-      role: 'indexer',
-      type: 'torznab',
-      settings: '{}',
-      enabled: 1,
-      position: 0,
-      updated_at: T0,
-    });
+    await insertGone(repo);
     // The album's folder search closes right after the clear's first transaction: it makes its
     // track with the album's preference as it reads it then (album-search.ts, its closing write).
     let track: ReturnType<typeof downloadRow> | undefined;
@@ -226,15 +222,7 @@ describe.each(testDialects())('a removed indexer cleared from the preferences on
 
   it('an album accepted while the downloads are cleared is cleared too, and so is its track', async () => {
     const repo = createSourcesRepository(db);
-    await repo.insert({
-      id: 'gone',
-      role: 'indexer',
-      type: 'torznab',
-      settings: '{}',
-      enabled: 1,
-      position: 0,
-      updated_at: T0,
-    });
+    await insertGone(repo);
     const waiting = [1, 2, 3].map(() => downloadRow({ preferred_provider: GONE }));
     await db.db.insertInto('downloads').values(waiting).execute();
     // After the albums' clear and the first download chunk: a process whose provider set is a
