@@ -67,6 +67,14 @@ describe('circuit breaker in front of slskd', () => {
     emu.setLoggedIn(false);
     for (let i = 0; i < 3; i++) expect((await provider.health()).state).toBe('down');
     expect(provider.circuit).toBe('open');
+    // The calls held back say why: slskd answers, it is only off Soulseek.
+    await expect(provider.listTransfers()).rejects.toThrow(
+      /^slskd is not logged in to Soulseek \(server state: Disconnected\); waiting for it to come back \(circuit open\)$/,
+    );
+    emu.setLoggedIn(true);
+    expect((await provider.health()).state).toBe('up');
+    expect(provider.circuit).toBe('closed');
+    expect(await provider.listTransfers()).toEqual([]);
   });
 
   it('does not open for peer problems', async () => {

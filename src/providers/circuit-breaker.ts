@@ -48,16 +48,17 @@ export function withCircuitBreaker(
   });
 
   let isolation: { dispose(): void } | null = null;
+  /** Why the circuit is held open while `isolation` is set (the probe's message). */
+  let isolatedBecause = '';
 
   const guard = async <T>(fn: () => Promise<T>): Promise<T> => {
     try {
       return await breaker.execute(fn);
     } catch (error) {
       if (error instanceof BrokenCircuitError) {
-        throw providerUnavailable(
-          inner.name,
-          `${inner.name} is unreachable; waiting for it to come back (circuit open)`,
-        );
+        // Held open for being off its network, the daemon itself answers: say so, not "unreachable".
+        const why = isolation ? isolatedBecause : `${inner.name} is unreachable`;
+        throw providerUnavailable(inner.name, `${why}; waiting for it to come back (circuit open)`);
       }
       throw error;
     }
@@ -91,7 +92,10 @@ export function withCircuitBreaker(
         });
         // "Not logged in to Soulseek" is down at once: searches and enqueues cannot work, so hold
         // the circuit open until a probe finds slskd back on its network.
-        if (h.state === 'down' && h.offline) isolation = breaker.isolate();
+        if (h.state === 'down' && h.offline) {
+          isolatedBecause = h.message ?? `${inner.name} is off its network`;
+          isolation = breaker.isolate();
+        }
         return h;
       } catch (error) {
         return { state: 'down', message: error instanceof Error ? error.message : String(error) };

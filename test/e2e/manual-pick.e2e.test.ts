@@ -7,6 +7,7 @@ import type { DownloadDto } from '../../src/downloads/download.dto.js';
 import type { SearchResultDto } from '../../src/search/search.dto.js';
 import { freshPgDatabase, testDialects } from '../helpers/db.js';
 import { sha } from '../helpers/files.js';
+import { waitUntil } from '../helpers/wait.js';
 import { API_KEY, startStack, waitForDownloads, type Stack } from '../helpers/stack.js';
 import { startSoulSpot, type SoulSpot } from '../../src/main.js';
 
@@ -239,6 +240,8 @@ describe.each(testDialects())('manual pick and manual search (%s)', (dialect) =>
     expect(res.body.message).toMatch(/source\/size/);
   });
 
+  class UnexpectedAnswer extends Error {}
+
   it('answers 503 when slskd cannot search, and searches again once it can', async () => {
     stack.emulator.setLoggedIn(false);
     try {
@@ -250,8 +253,30 @@ describe.each(testDialects())('manual pick and manual search (%s)', (dialect) =>
     } finally {
       stack.emulator.setLoggedIn(true);
     }
-    const res = await stack.api<SearchResultDto>('POST', '/api/search', { query: 'sine tone' });
-    expect(res.status).toBe(200);
+    // A health probe that ran while slskd was logged out holds the circuit open until the next
+    // probe finds it back on its network: searches answer 503 "circuit open" until then.
+    const res = await waitUntil(
+      async () => {
+        const r = await stack.api<SearchResultDto & { message?: string }>('POST', '/api/search', {
+          query: 'sine tone',
+        });
+        if (r.status === 200) return r;
+        if (
+          r.status !== 503 ||
+          !/^slskd could not search: slskd is not logged in to Soulseek.*circuit open/.test(
+            r.body.message ?? '',
+          )
+        )
+          throw new UnexpectedAnswer(`${r.status} ${JSON.stringify(r.body)}`);
+        return null;
+      },
+      {
+        what: 'a search once slskd is logged in again',
+        timeoutMs: 20_000,
+        intervalMs: 200,
+        stopOn: UnexpectedAnswer,
+      },
+    );
     expect(res.body.rankedTotal).toBeGreaterThan(0);
   });
 
