@@ -93,8 +93,8 @@ export function albumQuery(target: Pick<AlbumTarget, 'artist' | 'album'>): strin
   return `${part(target.artist)} ${part(target.album)}`.trim();
 }
 
-async function searchOnce(
-  provider: DownloadProvider,
+export async function searchOnce(
+  provider: Pick<DownloadProvider, 'name' | 'startSearch' | 'getSearch' | 'deleteSearch'>,
   text: string,
   timeoutMs: number,
   now: () => number,

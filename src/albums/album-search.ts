@@ -13,12 +13,15 @@ import type {
 import { ConflictError, QueueFullError } from '../downloads/downloads.errors.js';
 import type { ProfileSource } from '../downloads/search.step.js';
 import type { EventLog, LoggedEventInput } from '../events/event-log.js';
-import type { DownloadProvider } from '../providers/provider.js';
+import { searchOrder } from '../providers/provider-order.js';
+import type { Candidate, DownloadProvider } from '../providers/provider.js';
+import { indexerIdsOf } from '../providers/provider-set.js';
 import type { SearchSlots } from '../search/search-slots.js';
 import { FOLDERS_BROWSED, findAlbumFolder } from './album-folder.js';
+import { findReleaseAlbum } from './indexer-album.js';
 import { pinnedCandidates, trackRows } from './album-rows.js';
 import type { AlbumRow, AlbumsRepository } from './albums.repository.js';
-import type { AlbumTrackWanted, FolderVerdict } from './folder-choice.js';
+import type { AlbumTarget, AlbumTrackWanted, FolderVerdict } from './folder-choice.js';
 
 /**
  * The album's folder search, in the background (POST /api/albums answers 201 first). Durable
@@ -110,10 +113,12 @@ export function createAlbumSearch(deps: AlbumSearchDeps) {
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
 
-  /** How long a claim holds: the search's own bound (4× the timeout + 30 s), the browses, a margin. */
+  /** How long a claim holds: each search's own bound (4× the timeout + 30 s), the browses, a margin. */
   const claimMs = () => {
     const timeout = deps.settings.get('searchTimeoutSeconds') * 1000;
-    return timeout * (4 + FOLDERS_BROWSED) + 60_000;
+    // Without a track list the indexers are searched in turn, each within that bound.
+    const searches = Math.max(1, indexerIdsOf(deps.provider).length);
+    return timeout * (4 + FOLDERS_BROWSED) * searches + 60_000;
   };
 
   const wantedOf = (
@@ -135,37 +140,56 @@ export function createAlbumSearch(deps: AlbumSearchDeps) {
     const tracks = await repo.tracks(album.id);
     const wanted = tracks.length > 0 ? wantedOf(tracks) : null;
     const profile = await deps.profiles.rankingProfile(album.quality_profile_id);
+    const target: AlbumTarget = {
+      artist: album.artist,
+      album: album.album,
+      tracks: wanted,
+      preferred:
+        album.named_username && album.named_directory
+          ? {
+              provider: album.named_provider ?? undefined,
+              username: album.named_username,
+              directory: album.named_directory,
+            }
+          : null,
+    };
+    const searchDeps = {
+      provider: deps.provider,
+      sources: deps.sources,
+      timeoutMs: deps.settings.get('searchTimeoutSeconds') * 1000,
+      now,
+      log,
+    };
     let folder: FolderVerdict | null = null;
-    let failure: string | null = null;
-    try {
-      folder = await findAlbumFolder(
-        {
-          artist: album.artist,
-          album: album.album,
-          tracks: wanted,
-          preferred:
-            album.named_username && album.named_directory
-              ? {
-                  provider: album.named_provider ?? undefined,
-                  username: album.named_username,
-                  directory: album.named_directory,
-                }
-              : null,
-        },
-        profile.rules,
-        {
-          provider: deps.provider,
-          sources: deps.sources,
-          timeoutMs: deps.settings.get('searchTimeoutSeconds') * 1000,
-          now,
-          log,
-        },
-      );
-    } catch (error) {
-      failure = error instanceof Error ? error.message : String(error);
-      // With a track list every track can still search on its own; without one there is nothing.
-      log.warn({ album: album.id, error: failure }, 'album folder search failed');
+    /** Set when the folder is an indexer's release: every track is pinned to the release. */
+    let release: Candidate | null = null;
+    const failures: string[] = [];
+    // With a track list, Soulseek's folder only: every track searches the indexers on its own
+    // anyway. Without one, the indexers in the album's order until one has the album.
+    const soulseek = indexerIdsOf(deps.provider)[0];
+    const order = wanted
+      ? [soulseek]
+      : searchOrder(indexerIdsOf(deps.provider), profile.rules.providers, album.preferred_provider);
+    for (const id of order) {
+      try {
+        if (id === soulseek) {
+          folder = await findAlbumFolder(target, profile.rules, searchDeps);
+        } else if (id !== undefined) {
+          const found = await findReleaseAlbum(target, profile.rules, id, searchDeps);
+          folder = found?.verdict ?? null;
+          release = found?.release ?? null;
+        }
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        failures.push(order.length > 1 ? `${id}: ${message}` : message);
+        // With a track list every track can still search on its own; without one there is nothing.
+        log.warn({ album: album.id, indexer: id, error: message }, 'album folder search failed');
+      }
+      if (folder && folder.tracks.length > 0) break;
+      folder = null;
+      release = null;
     }
+    const failure = folder === null && failures.length > 0 ? failures.join('; ') : null;
     const folderColumns = {
       folder_provider: folder?.provider ?? null,
       folder_username: folder?.username ?? null,
@@ -211,7 +235,9 @@ export function createAlbumSearch(deps: AlbumSearchDeps) {
       });
     if (failure !== null) return fail(`Could not search for ${name}: ${failure}`);
     if (!folder || folder.tracks.length === 0)
-      return fail(`No folder with ${name} was found; send a track list to search track by track`);
+      return fail(
+        `No folder with ${name} was found${order.length > 1 ? ` at ${order.join(', ')}` : ''}; send a track list to search track by track`,
+      );
     const found = folder;
     try {
       await handle.writeTx(async (tx) => {
@@ -241,7 +267,10 @@ export function createAlbumSearch(deps: AlbumSearchDeps) {
           deps.maxRetries(),
           t,
         ).map((row, i) => {
-          const candidate = found.tracks[i]?.candidate;
+          // A release's track is fetched as the whole release, the client picking its file.
+          const candidate = found.tracks[i]?.candidate
+            ? (release ?? found.tracks[i]!.candidate)
+            : null;
           const pinned = candidate ? pinnedCandidates(candidate, found, profile) : null;
           return { ...row, candidates: pinned, pinned_candidates: pinned };
         });

@@ -211,7 +211,9 @@ export function toAlbumDto(
               folder !== null &&
               d.source !== null &&
               d.source.username === folder.username &&
-              folderOf(d.source.filename) === folder.directory,
+              // An indexer release's "folder" is its title, which is also its tracks' file name.
+              (folderOf(d.source.filename) === folder.directory ||
+                d.source.filename === folder.directory),
             libraryPath: d.libraryPath,
           })),
         }

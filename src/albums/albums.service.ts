@@ -95,8 +95,9 @@ export function createAlbumsService(deps: AlbumsServiceDeps) {
    * Not when a track list names the tracks and the request prefers another indexer that is on:
    * the folder search would pin every track to a Soulseek folder, and the preference would count
    * only for a track whose folder file fails. Its tracks search that indexer first instead (a
-   * release holding the album serves them all, album-release.ts), then the profile's order.
-   * Without a track list the folder search is what finds the tracks, so it always runs; a named
+   * release holding the album serves them all), then the profile's order. Without a track list
+   * the search is what finds the tracks, so it always runs: Soulseek's folders and the release
+   * indexers' albums in the album's order, the preferred indexer first (album-search.ts); a named
    * folder is searched as asked. Decided once, at accept: should that indexer be down then, or be
    * switched off later, the tracks go on through the profile's order (slskd in it) one by one.
    */

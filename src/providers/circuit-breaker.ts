@@ -9,6 +9,7 @@ import {
 import type { EventBus } from '../events/event-bus.js';
 import { isProviderDown } from '../downloads/error-codes.js';
 import { ProviderError, providerUnavailable, type DownloadProvider } from './provider.js';
+import type { IndexerRelease } from './release.js';
 
 export type CircuitStateName = 'closed' | 'open' | 'half-open';
 
@@ -116,6 +117,9 @@ export function withCircuitBreaker(
     describeFailure: (t) => inner.describeFailure(t),
     localPath: (t, options) => guard(() => inner.localPath(t, options)),
     downloadsRoot: () => guard(() => inner.downloadsRoot()),
+    ...(inner.releaseFiles
+      ? { releaseFiles: (release: IndexerRelease) => guard(() => inner.releaseFiles!(release)) }
+      : {}),
     ...(inner.listFolder
       ? {
           listFolder: (username: string, directory: string) =>

@@ -1,4 +1,5 @@
 import { unavailableCode, type ErrorCode } from '../downloads/error-codes.js';
+import type { ReleaseEntry } from '../matching/release-files.js';
 import type { TrackTarget } from '../matching/track-match.js';
 import type { Candidate, IndexerRelease, ProviderId } from './release.js';
 
@@ -180,6 +181,12 @@ export interface DownloadClient extends ProviderBase {
    * recorded, the client's copy is removed (slskd's files are SoulSpot's to clean up).
    */
   readonly keepsFiles?: boolean;
+  /**
+   * Optional: the files of an indexer's release, read from its document (the .torrent, the .nzb)
+   * without adding it to the client: an album asked for without a track list takes its tracks from
+   * them. null when they cannot be known before adding (a magnet link). Throws ProviderError.
+   */
+  releaseFiles?(release: IndexerRelease): Promise<ReleaseEntry[] | null>;
   /** Enqueues one file and returns the daemon's transfer. Throws ProviderError. */
   enqueue(request: EnqueueRequest): Promise<TransferStatus>;
   /**

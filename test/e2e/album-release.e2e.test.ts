@@ -9,6 +9,10 @@
 // folder search (Soulseek has the album too, in a folder that would have been found), and both
 // tracks come from the indexer's album torrent.
 //
+// A third album is asked for without a track list: nobody on Soulseek has it, so its tracks are
+// the files of the indexer's album torrent (read from the .torrent before anything is added), and
+// each track is fetched from that torrent.
+//
 // The album torrents are seeded only once all their tracks have joined them: a file added to a
 // torrent that has finished its others waits about a minute for libtorrent to dial the seed
 // again (see providers-fallback.e2e.test.ts), and this way the three files come in one go.
@@ -39,6 +43,11 @@ const ARTIST2 = 'Straight Taker';
 const ALBUM2 = 'Never Browsed';
 const TITLES2 = ['Only Path', 'Same Road'];
 const ALBUM2_TITLE = `${ARTIST2} - ${ALBUM2} (2023) [FLAC]`;
+/** The album asked for without a track list. */
+const ARTIST3 = 'List Less';
+const ALBUM3 = 'Files Tell';
+const TITLES3 = ['Opening Move', 'Middle Game', 'End Game'];
+const ALBUM3_TITLE = `${ARTIST3} - ${ALBUM3} (2022) [FLAC]`;
 
 let work: string;
 let seedDir: string;
@@ -52,6 +61,8 @@ let albumTorrent: MadeTorrent;
 let singleTorrent: MadeTorrent;
 let album2Folder: string;
 let album2Torrent: MadeTorrent;
+let album3Folder: string;
+let album3Torrent: MadeTorrent;
 
 const sha = async (file: string) =>
   createHash('sha256')
@@ -84,6 +95,12 @@ beforeAll(async () => {
     path.join(work, 'album2.torrent'),
     tracker.announce,
   );
+  album3Folder = await makeAlbum(seedDir, ALBUM3, ARTIST3, TITLES3, 3);
+  album3Torrent = await makeTorrent(
+    album3Folder,
+    path.join(work, 'album3.torrent'),
+    tracker.announce,
+  );
   // Soulseek's copy of the second album: other tones, so a file filed from it would not match.
   const soulseekCopy = path.join(work, 'soulseek');
   await mkdir(soulseekCopy, { recursive: true });
@@ -94,6 +111,7 @@ beforeAll(async () => {
   await tracker.allow(albumTorrent.infoHash);
   await tracker.allow(singleTorrent.infoHash);
   await tracker.allow(album2Torrent.infoHash);
+  await tracker.allow(album3Torrent.infoHash);
   // The single is seeded from the start: a track that took it would be filed from it.
   await seedTorrent(seeder, singleTorrent.torrent, singleDir, singleTorrent.infoHash);
 
@@ -134,11 +152,23 @@ beforeAll(async () => {
         categories: [3040],
         link: 'album2.torrent',
       },
+      {
+        title: ALBUM3_TITLE,
+        artist: ARTIST3,
+        album: ALBUM3,
+        size: 1_200_000,
+        seeders: 1,
+        peers: 0,
+        infohash: album3Torrent.infoHash,
+        categories: [3040],
+        link: 'album3.torrent',
+      },
     ],
   });
   indexer.addFile('single.torrent', singleTorrent.torrent);
   indexer.addFile('album.torrent', albumTorrent.torrent);
   indexer.addFile('album2.torrent', album2Torrent.torrent);
+  indexer.addFile('album3.torrent', album3Torrent.torrent);
 
   stack = await startStack({
     // Nobody on Soulseek has the first album; a peer has the second, in one folder.
@@ -355,6 +385,79 @@ describe(
         `torrents/files?hash=${album2Torrent.infoHash}`,
       );
       expect(files.map((f) => f.priority)).toEqual([1, 1]);
+    });
+
+    it('an album without a track list takes its tracks from the files of an indexer’s album torrent', async () => {
+      const raised = await stack.api('PATCH', '/api/settings', { maxConcurrent: 3 });
+      expect(raised.status).toBe(200);
+      const created = await stack.api<AlbumDto>('POST', '/api/albums', {
+        artist: ARTIST3,
+        album: ALBUM3,
+      });
+      expect(created.status, JSON.stringify(created.body)).toBe(201);
+      expect(created.body.status).toBe('searching');
+      // Soulseek has no folder of it; the indexer's torrent lists the three tracks.
+      const found = await waitUntil(
+        async () => {
+          const a = (await stack.api<AlbumDto>('GET', `/api/albums/${created.body.id}`)).body;
+          if (a.folderSearch.state === 'failed')
+            throw new TrackFailed(String(a.folderSearch.error));
+          return a.folderSearch.state === 'done' ? a : undefined;
+        },
+        {
+          what: 'the album’s release search',
+          timeoutMs: 60_000,
+          intervalMs: 200,
+          stopOn: TrackFailed,
+        },
+      );
+      expect(found.folder).toEqual({
+        provider: 'qbittorrent',
+        username: 'local',
+        directory: ALBUM3_TITLE,
+        fileCount: 3,
+      });
+      expect(found.tracks!.map((t) => [t.trackNumber, t.title])).toEqual(
+        TITLES3.map((title, i) => [i + 1, title]),
+      );
+      // The artist was searched on Soulseek first (the album's order), and nothing was browsed there.
+      expect(
+        stack.emulator.searchLog.some((x) => x.searchText.toLowerCase().includes('list less')),
+      ).toBe(true);
+      const ids = found.tracks!.map((t) => t.downloadId);
+      for (const id of ids) {
+        const d = await onAlbumTorrent(id, ALBUM3_TITLE);
+        // Straight to the release it was made from: no search of its own first.
+        expect(d.attempts.map((a) => a.filename)).toEqual([ALBUM3_TITLE]);
+      }
+      await seedTorrent(seeder, album3Torrent.torrent, seedDir, album3Torrent.infoHash);
+      await leecherApi(
+        'torrents/addPeers',
+        new URLSearchParams({
+          hashes: album3Torrent.infoHash,
+          peers: `127.0.0.1:${seeder.btPort}`,
+        }),
+      );
+      const done = await waitUntil(
+        async () => {
+          const a = (await stack.api<AlbumDto>('GET', `/api/albums/${created.body.id}`)).body;
+          return a.status === 'completed' || a.status === 'partial' ? a : undefined;
+        },
+        { what: 'the third album to complete', timeoutMs: 120_000, intervalMs: 250 },
+      );
+      expect(done.status).toBe('completed');
+      expect(done.tracks!.every((t) => t.fromFolder)).toBe(true);
+      for (const [i, id] of ids.entries()) {
+        const d = await track(id);
+        expect(d.source?.filename).toBe(ALBUM3_TITLE);
+        expect(await sha(d.libraryPath!)).toBe(
+          await sha(path.join(album3Folder, `0${i + 1} - ${ARTIST3} - ${TITLES3[i]}.flac`)),
+        );
+      }
+      const files = await leecherApi<Array<{ priority: number }>>(
+        `torrents/files?hash=${album3Torrent.infoHash}`,
+      );
+      expect(files.map((f) => f.priority)).toEqual([1, 1, 1]);
     });
   },
 );

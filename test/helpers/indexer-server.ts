@@ -35,7 +35,10 @@ export interface ServedRelease {
   /** What `t=music&artist=` / `album=` match, besides the title. */
   artist?: string;
   album?: string;
-  /** The download link: an absolute URL, or a file name served at /dl/. Default: /dl/<guid>. */
+  /**
+   * The download link: an absolute URL or a magnet link, or a file name served at /dl/. Default:
+   * /dl/<guid>.
+   */
   link?: string;
   /** Torznab: also announce a magnet link (from `infohash`). */
   magnet?: boolean;
@@ -146,9 +149,10 @@ export async function startIndexerServer(options: IndexerServerOptions): Promise
 
   function item(r: ServedRelease): string {
     const guid = r.guid ?? r.title;
-    const link = r.link?.includes('://')
-      ? r.link
-      : `${base}/dl/${encodeURIComponent(r.link ?? guid)}`;
+    const link =
+      r.link?.includes('://') || r.link?.startsWith('magnet:')
+        ? r.link
+        : `${base}/dl/${encodeURIComponent(r.link ?? guid)}`;
     const date = new Date(r.publishedAt ?? Date.UTC(2025, 0, 1)).toUTCString();
     const a = (name: string, value: string | number): string =>
       `<${ns}:attr name="${name}" value="${esc(String(value))}"/>`;

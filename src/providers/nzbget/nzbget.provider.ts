@@ -19,7 +19,7 @@ import {
 } from './nzbget.mapping.js';
 import type { NzbgetSettings } from './nzbget.settings.js';
 import { confinedJobFolder, finishedFile } from './usenet-files.js';
-import { batchIdOf, fetchNzb, jobName, prepareNzb } from './usenet-nzb.js';
+import { batchIdOf, fetchNzb, jobName, nzbReleaseFiles, prepareNzb } from './usenet-nzb.js';
 import { createWantMemo, decodeWant, encodeWant } from './usenet-want.js';
 
 const CANCEL_POLL_MS = 200;
@@ -81,6 +81,7 @@ export function createNzbgetProvider(
     name: PROVIDER,
     // A Usenet server has no per-poster upload slots: SoulSpot's per-source limit does not apply.
     sourceLimit: 'none',
+    releaseFiles: (release) => nzbReleaseFiles(release, settings.nzbFetch),
 
     async version() {
       if (cachedVersion === null) cachedVersion = await api.version().catch(() => null);

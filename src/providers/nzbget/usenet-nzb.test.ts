@@ -1,4 +1,7 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { lanAllowedPolicy } from '../../net/address-policy.js';
 import { writeNzb } from '../../../test/helpers/daemons/nzb.js';
 import type { PostedFile } from '../../../test/helpers/daemons/yenc.js';
 import { ProviderError, type EnqueueRequest } from '../provider.js';
@@ -9,6 +12,7 @@ import {
   jobName,
   linkForMessages,
   nameFromSubject,
+  nzbReleaseFiles,
   parseNzb,
   prepareNzb,
 } from './usenet-nzb.js';
@@ -162,5 +166,41 @@ describe('fetchNzb', () => {
     expect(linkForMessages('https://indexer.example/api?t=get&id=1&apikey=abc')).toBe(
       'https://indexer.example/api',
     );
+  });
+});
+
+describe('nzbReleaseFiles', () => {
+  it('reads a release’s files from its NZB, the par2 set left out; a missing NZB is file_not_found', async () => {
+    const server = createServer((req, res) => {
+      if (req.url === '/album.nzb') return void res.writeHead(200).end(album);
+      res.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const release = (file: string) => ({
+      protocol: 'usenet' as const,
+      indexer: 'indexer',
+      guid: file,
+      title: 'Artist - Album',
+      link: `${base}/${file}`,
+      size: 1,
+      categories: [],
+    });
+    try {
+      const files = await nzbReleaseFiles(release('album.nzb'), { policy: lanAllowedPolicy() });
+      expect(files).toEqual([
+        { path: '01 - Artist - Alpha.flac', size: 2000 },
+        { path: '02 - Artist - Beta.flac', size: 2000 },
+        { path: '02 - Artist - Beta (Remix).flac', size: 2000 },
+        { path: 'folder.jpg', size: 1000 },
+      ]);
+      await expect(
+        nzbReleaseFiles(release('gone.nzb'), { policy: lanAllowedPolicy() }),
+      ).rejects.toMatchObject({ code: 'file_not_found' });
+      // Loopback only where allowed, as for an enqueue.
+      await expect(nzbReleaseFiles(release('album.nzb'))).rejects.toThrow(/address_refused/);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });

@@ -3,9 +3,14 @@ import type { AddressPolicy } from '../../net/address-policy.js';
 import { linkForMessages } from '../link-redaction.js';
 import { safeFetch, SafeFetchError } from '../../net/safe-fetch.js';
 import { DEFAULT_QUALITY_POLICY, extensionOf } from '../../matching/quality-policy.js';
-import { pickReleaseFile, type ReleaseFilePick } from '../../matching/release-files.js';
+import {
+  pickReleaseFile,
+  type ReleaseEntry,
+  type ReleaseFilePick,
+} from '../../matching/release-files.js';
 import type { TrackTarget } from '../../matching/track-match.js';
 import { ProviderError, type EnqueueRequest } from '../provider.js';
+import type { IndexerRelease } from '../release.js';
 
 /*
  * The NZB side of a Usenet enqueue, shared by the NZBGet and SABnzbd adapters: SoulSpot fetches the
@@ -248,6 +253,29 @@ export async function fetchNzb(
     );
   }
   return response.body.toString('utf8');
+}
+
+/**
+ * The files of a Usenet release, from its NZB (fetched as an enqueue fetches it; nothing is sent
+ * to the client). The .par2 set is left out: it holds no track.
+ */
+export async function nzbReleaseFiles(
+  release: IndexerRelease,
+  options: NzbFetchOptions = {},
+): Promise<ReleaseEntry[]> {
+  const content = await fetchNzb(
+    {
+      batchId: '',
+      username: release.indexer,
+      filename: release.title,
+      size: release.size,
+      release,
+    },
+    options,
+  );
+  return parseNzb(content)
+    .filter((f) => !/\.par2$/i.test(f.name))
+    .map((f) => ({ path: f.name, size: f.size }));
 }
 
 /** The job name SoulSpot gives a client: a readable title and the batch id it is found again by. */

@@ -2,7 +2,7 @@ import { linkForMessages } from '../link-redaction.js';
 import { lanAllowedPolicy } from '../../net/address-policy.js';
 import { extensionOf } from '../../matching/quality-policy.js';
 import { AUDIO_FORMATS } from '../../matching/quality-profile.js';
-import { pickReleaseFile } from '../../matching/release-files.js';
+import { pickReleaseFile, type ReleaseEntry } from '../../matching/release-files.js';
 import type { TrackTarget } from '../../matching/track-match.js';
 import { SafeFetchError, safeFetch } from '../../net/safe-fetch.js';
 import { BencodeError, magnetInfoHash, readTorrent } from '../bencode.js';
@@ -277,5 +277,15 @@ export function createEnqueuer(deps: EnqueueDeps) {
     return hash;
   }
 
-  return { enqueue };
+  /**
+   * The torrent's files, from the .torrent behind the link (fetched as an enqueue fetches it);
+   * null for a magnet link, whose files only the swarm knows. Nothing is added to qBittorrent.
+   */
+  async function releaseFiles(release: IndexerRelease): Promise<ReleaseEntry[] | null> {
+    const { torrent } = await resolve(release.link);
+    if (!torrent) return null;
+    return readTorrent(torrent).files.map((f) => ({ path: f.path, size: f.size }));
+  }
+
+  return { enqueue, releaseFiles };
 }

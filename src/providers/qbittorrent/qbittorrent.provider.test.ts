@@ -417,6 +417,37 @@ describe('qBittorrent provider (real daemons)', () => {
     });
   });
 
+  it('reads a release’s files from its .torrent without adding it; a magnet link has none to read', async () => {
+    const client = provider();
+    const files = await client.releaseFiles!(release('unseeded'));
+    expect(files!.map((f) => f.path)).toEqual(
+      TITLES.map((t, i) => `Lonely Album/0${i + 1} - ${ARTIST} - ${t}.flac`),
+    );
+    for (const [i, f] of files!.entries()) {
+      const original = path.join(
+        torrents.unseeded.content,
+        `0${i + 1} - ${ARTIST} - ${TITLES[i]}.flac`,
+      );
+      expect(f.size).toBe((await stat(original)).size);
+    }
+    const r = await fetch(
+      `${leecher.url}/api/v2/torrents/info?hashes=${torrents.unseeded.infoHash}`,
+      {
+        headers: { Cookie: await sid() },
+      },
+    );
+    expect(await r.json()).toEqual([]);
+    expect(
+      await client.releaseFiles!({ ...release('m'), link: magnetOf(torrents.magnet.infoHash) }),
+    ).toBeNull();
+    await expect(
+      client.releaseFiles!({ ...release('x'), link: `${linkBase}/not-a-torrent` }),
+    ).rejects.toMatchObject({ code: 'invalid_file' });
+    await expect(
+      provider({ allowPrivateIndexerLinks: false }).releaseFiles!(release('unseeded')),
+    ).rejects.toMatchObject({ code: 'transfer_failed' });
+  });
+
   it('a torrent nobody seeds is reported stalled, which fails as queue_timeout', async () => {
     const client = provider({ noSeedersTimeoutSeconds: 2, noProgressTimeoutSeconds: 600 });
     const req = request('unseeded');

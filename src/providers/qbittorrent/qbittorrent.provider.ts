@@ -150,6 +150,7 @@ export function createQbittorrentProvider(
     sourceLimit: 'none',
     // The torrent keeps seeding from its files: filing copies, never moves or removes them.
     keepsFiles: true,
+    releaseFiles: (release) => enqueuer.releaseFiles(release),
 
     async version() {
       try {

@@ -1,7 +1,14 @@
 import { rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { confinedJobFolder, finishedFile } from '../nzbget/usenet-files.js';
-import { batchIdOf, fetchNzb, jobName, postedBytes, prepareNzb } from '../nzbget/usenet-nzb.js';
+import {
+  batchIdOf,
+  fetchNzb,
+  jobName,
+  nzbReleaseFiles,
+  postedBytes,
+  prepareNzb,
+} from '../nzbget/usenet-nzb.js';
 import { createWantMemo } from '../nzbget/usenet-want.js';
 import { toLocalPath } from '../path-mapping.js';
 import {
@@ -83,6 +90,7 @@ export function createSabnzbdProvider(
     name: PROVIDER,
     // A Usenet server has no per-poster upload slots: SoulSpot's per-source limit does not apply.
     sourceLimit: 'none',
+    releaseFiles: (release) => nzbReleaseFiles(release, settings.nzbFetch),
 
     async version() {
       if (cachedVersion === null) cachedVersion = await api.version().catch(() => null);
