@@ -14,7 +14,7 @@ import { ConflictError, QueueFullError } from '../downloads/downloads.errors.js'
 import type { ProfileSource } from '../downloads/search.step.js';
 import type { EventLog, LoggedEventInput } from '../events/event-log.js';
 import { searchOrder } from '../providers/provider-order.js';
-import type { Candidate, DownloadProvider } from '../providers/provider.js';
+import type { DownloadProvider } from '../providers/provider.js';
 import { indexerIdsOf } from '../providers/provider-set.js';
 import type { SearchSlots } from '../search/search-slots.js';
 import { FOLDERS_BROWSED, findAlbumFolder } from './album-folder.js';
@@ -40,6 +40,8 @@ import type { AlbumTarget, AlbumTrackWanted, FolderVerdict } from './folder-choi
 
 /** How often pending searches whose claim lapsed are looked for. */
 const RECOVER_MS = 15_000;
+/** Room left in a claim for the closing write: no indexer is searched after it. */
+const CLOSE_MARGIN_MS = 30_000;
 /** How long a stop waits for the searches running here. */
 const STOP_GRACE_MS = 2_000;
 
@@ -110,14 +112,17 @@ export async function acceptAlbumTracks(
 export function createAlbumSearch(deps: AlbumSearchDeps) {
   const { handle, repo, now, log } = deps;
   const running = new Set<Promise<void>>();
+  /** The albums whose search runs in this process. */
+  const searching = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
 
   /** How long a claim holds: each search's own bound (4× the timeout + 30 s), the browses, a margin. */
-  const claimMs = () => {
+  const claimMs = (tracks: boolean) => {
     const timeout = deps.settings.get('searchTimeoutSeconds') * 1000;
-    // Without a track list the indexers are searched in turn, each within that bound.
-    const searches = Math.max(1, indexerIdsOf(deps.provider).length);
+    // Without a track list the indexers are searched in turn, each within that bound; with one,
+    // Soulseek alone (its tracks are held back to the claim's end, so it must not grow).
+    const searches = tracks ? 1 : Math.max(1, indexerIdsOf(deps.provider).length);
     return timeout * (4 + FOLDERS_BROWSED) * searches + 60_000;
   };
 
@@ -161,8 +166,6 @@ export function createAlbumSearch(deps: AlbumSearchDeps) {
       log,
     };
     let folder: FolderVerdict | null = null;
-    /** Set when the folder is an indexer's release: every track is pinned to the release. */
-    let release: Candidate | null = null;
     const failures: string[] = [];
     // With a track list, Soulseek's folder only: every track searches the indexers on its own
     // anyway. Without one, the indexers in the album's order until one has the album.
@@ -175,9 +178,10 @@ export function createAlbumSearch(deps: AlbumSearchDeps) {
         if (id === soulseek) {
           folder = await findAlbumFolder(target, profile.rules, searchDeps);
         } else if (id !== undefined) {
-          const found = await findReleaseAlbum(target, profile.rules, id, searchDeps);
-          folder = found?.verdict ?? null;
-          release = found?.release ?? null;
+          folder = await findReleaseAlbum(target, profile.rules, id, {
+            ...searchDeps,
+            deadline: claim.until - CLOSE_MARGIN_MS,
+          });
         }
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
@@ -187,7 +191,11 @@ export function createAlbumSearch(deps: AlbumSearchDeps) {
       }
       if (folder && folder.tracks.length > 0) break;
       folder = null;
-      release = null;
+      // Past this the claim could lapse and another process search again: stop here.
+      if (now() > claim.until - CLOSE_MARGIN_MS) {
+        failures.push('the search ran out of time');
+        break;
+      }
     }
     const failure = folder === null && failures.length > 0 ? failures.join('; ') : null;
     const folderColumns = {
@@ -267,10 +275,8 @@ export function createAlbumSearch(deps: AlbumSearchDeps) {
           deps.maxRetries(),
           t,
         ).map((row, i) => {
-          // A release's track is fetched as the whole release, the client picking its file.
-          const candidate = found.tracks[i]?.candidate
-            ? (release ?? found.tracks[i]!.candidate)
-            : null;
+          // A release's track is the release with its file named (indexer-album.ts).
+          const candidate = found.tracks[i]?.candidate;
           const pinned = candidate ? pinnedCandidates(candidate, found, profile) : null;
           return { ...row, candidates: pinned, pinned_candidates: pinned };
         });
@@ -289,6 +295,7 @@ export function createAlbumSearch(deps: AlbumSearchDeps) {
 
   /** Runs one claimed search, then gives its slot back. Errors leave it pending for the recovery. */
   function spawn(album: AlbumRow, claim: SearchClaim, release: () => void): void {
+    searching.add(album.id);
     const job = search(album, claim)
       .catch((error: unknown) => {
         log.warn(
@@ -299,6 +306,7 @@ export function createAlbumSearch(deps: AlbumSearchDeps) {
       .finally(() => {
         release();
         running.delete(job);
+        searching.delete(album.id);
       });
     running.add(job);
   }
@@ -308,10 +316,12 @@ export function createAlbumSearch(deps: AlbumSearchDeps) {
     let started = 0;
     const t = now();
     for (const id of await repo.lapsedSearches(t, 10)) {
+      // Still running here past its claim (a slow indexer): not a second time beside it.
+      if (searching.has(id)) continue;
       const release = deps.slots.take();
       if (!release) break;
       const album = await repo
-        .claimSearch(id, deps.owner, t + claimMs(), t)
+        .claimSearch(id, deps.owner, t + claimMs(false), t)
         .catch((error: unknown) => {
           release();
           throw error;
@@ -327,9 +337,12 @@ export function createAlbumSearch(deps: AlbumSearchDeps) {
   }
 
   return {
-    /** The claim a new album is inserted with (this process searches it at once). */
-    newClaim(t: number): SearchClaim {
-      return { owner: deps.owner, until: t + claimMs() };
+    /**
+     * The claim a new album is inserted with (this process searches it at once); `tracks`: it has
+     * a track list. A claim taken over later is the longer one (whether it has is not read first).
+     */
+    newClaim(t: number, tracks: boolean): SearchClaim {
+      return { owner: deps.owner, until: t + claimMs(tracks) };
     },
 
     /** Starts the search of an album just accepted under `claim`, holding the slot `release` gives back. */

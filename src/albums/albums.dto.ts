@@ -211,9 +211,11 @@ export function toAlbumDto(
               folder !== null &&
               d.source !== null &&
               d.source.username === folder.username &&
-              // An indexer release's "folder" is its title, which is also its tracks' file name.
+              // An indexer release's folder is its title (its tracks' file name) and the folder
+              // inside it (indexer-album.ts).
               (folderOf(d.source.filename) === folder.directory ||
-                d.source.filename === folder.directory),
+                folder.directory === d.source.filename ||
+                folder.directory.startsWith(`${d.source.filename}/`)),
             libraryPath: d.libraryPath,
           })),
         }

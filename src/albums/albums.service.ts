@@ -180,7 +180,7 @@ export function createAlbumsService(deps: AlbumsServiceDeps) {
       if (!release) throw new AlbumSearchesBusyError();
       const t = now();
       const albumId = randomUUID();
-      const claim = search.newClaim(t);
+      const claim = search.newClaim(t, body.tracks !== undefined);
       let row: AlbumRow | undefined;
       try {
         row = await handle

@@ -116,6 +116,11 @@ export interface FolderVerdict {
 export interface FolderOptions {
   isBlocked?: (c: Candidate) => boolean;
   peerRecord?: (username: string, provider: string) => PeerRecord | undefined;
+  /**
+   * Without a track list, a file in a "CD1" / "Disc 2" folder is on that disc. For a release whose
+   * discs are subfolders of one folder (an album torrent); a Soulseek folder is judged alone.
+   */
+  discFolders?: boolean;
 }
 
 /** The remote folder of a path (backslash or slash), '' for a bare name. */
@@ -327,7 +332,14 @@ export function tracksFromFiles(
     options,
   ).ranked.map((r) => r.candidate);
   const parsed = accepted
-    .map((c) => ({ c, ...parseTrackName(baseName(c.filename), target.artist) }))
+    .map((c) => {
+      const name = parseTrackName(baseName(c.filename), target.artist);
+      return {
+        c,
+        ...name,
+        disc: name.disc ?? (options.discFolders ? discOfFolder(c.filename) : null),
+      };
+    })
     .sort(
       (a, b) =>
         (a.disc ?? 1) - (b.disc ?? 1) ||
@@ -338,7 +350,7 @@ export function tracksFromFiles(
   let next = 1;
   const out: AlbumTrackWanted[] = [];
   for (const p of parsed.slice(0, MAX_ALBUM_TRACKS)) {
-    const disc = p.disc ?? null;
+    const disc = p.disc;
     let track = p.track;
     if (track === null || taken.has(`${disc}:${track}`)) {
       while (taken.has(`${disc}:${next}`)) next++;
@@ -353,6 +365,14 @@ export function tracksFromFiles(
     });
   }
   return out;
+}
+
+/** A disc number from the name of the file's own folder: "CD1", "Disc 2", "disk-03". */
+export function discOfFolder(filename: string): number | null {
+  const folder = folderOf(filename);
+  const name = folder.slice(folderOf(folder).length).replace(/^[\\/]/, '');
+  const m = /^(?:cd|dis[ck])\s*[-_.]?\s*(\d{1,2})$/i.exec(name.trim());
+  return m ? Number(m[1]) : null;
 }
 
 /** The file name without its folder and extension, as the ranking matches titles in it. */

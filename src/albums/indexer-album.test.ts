@@ -14,7 +14,7 @@ import { createQbittorrentProvider } from '../providers/qbittorrent/qbittorrent.
 import { qbittorrentSettings } from '../providers/qbittorrent/qbittorrent.settings.js';
 import { createTorznabProvider } from '../providers/torznab/torznab.provider.js';
 import { torznabSettings } from '../providers/torznab/torznab.settings.js';
-import { findReleaseAlbum, releaseFileCandidate } from './indexer-album.js';
+import { findReleaseAlbum, releaseFileCandidate, usableEntries } from './indexer-album.js';
 
 const ARTIST = 'Tape Deck';
 const ALBUM = 'Side Two';
@@ -23,6 +23,9 @@ const ALBUM_TITLE = `${ARTIST} - ${ALBUM} (2021) [FLAC]`;
 const SINGLE_TITLE = `${ARTIST} - ${ALBUM} - Rewind (2021) [FLAC]`;
 const MAGNET_TITLE = `${ARTIST} - ${ALBUM} (2021) [FLAC] magnet`;
 const GONE_TITLE = `${ARTIST} - ${ALBUM} (2021) [FLAC] gone`;
+const DISCS_TITLE = 'Two Discs - Double (2020) [FLAC]';
+const PACK_TITLE = 'Pack Rat - Discography (First, Middle, Last) [FLAC]';
+const TWIN_TITLE = 'Twin Title - Same (2019) [FLAC]';
 
 let work: string;
 let server: IndexerServer;
@@ -38,8 +41,10 @@ const log = {
 async function torrentOf(name: string, files: string[]): Promise<Buffer> {
   const folder = path.join(work, name);
   await mkdir(folder, { recursive: true });
-  for (const [i, f] of files.entries())
+  for (const [i, f] of files.entries()) {
+    await mkdir(path.dirname(path.join(folder, f)), { recursive: true });
     await writeFile(path.join(folder, f), Buffer.alloc(2000 + i));
+  }
   const made = await makeTorrent(
     folder,
     path.join(work, `${name}.torrent`),
@@ -50,11 +55,32 @@ async function torrentOf(name: string, files: string[]): Promise<Buffer> {
 
 beforeAll(async () => {
   work = await realpath(await mkdtemp(path.join(tmpdir(), 'soulspot-album-release-unit-')));
+  // Plain names: the artist is only in the release title.
   const album = await torrentOf('album', [
-    `01 - ${ARTIST} - Play.flac`,
-    `02 - ${ARTIST} - Rewind.flac`,
-    `03 - ${ARTIST} - Fast Forward.flac`,
+    '01 - Play.flac',
+    '02 - Rewind.flac',
+    '03 - Fast Forward.flac',
     'cover.jpg',
+  ]);
+  const discs = await torrentOf('Double', [
+    'CD1/01 - Intro.flac',
+    'CD1/02 - Song.flac',
+    'CD2/01 - Intro.flac',
+    'CD2/02 - Other.flac',
+  ]);
+  const pack = await torrentOf('pack', [
+    'First/01 - A.flac',
+    'First/02 - B.flac',
+    'First/03 - C.flac',
+    'Middle/01 - D.flac',
+    'Middle/02 - E.flac',
+    'Last/01 - F.flac',
+  ]);
+  const twinSingle = await torrentOf('twin-single', ['01 - One.flac']);
+  const twinAlbum = await torrentOf('twin-album', [
+    '01 - One.flac',
+    '02 - Two.flac',
+    '03 - Three.flac',
   ]);
   const single = await torrentOf('single', [`01 - ${ARTIST} - Rewind.flac`]);
   const release = { artist: ARTIST, album: ALBUM, categories: [3040] };
@@ -76,6 +102,45 @@ beforeAll(async () => {
       { ...release, title: SINGLE_TITLE, size: 2_000, seeders: 50, link: 'single.torrent' },
       { ...release, title: ALBUM_TITLE, size: 8_000, seeders: 1, link: 'album.torrent' },
       {
+        artist: 'Two Discs',
+        album: 'Double',
+        title: DISCS_TITLE,
+        size: 8_000,
+        seeders: 3,
+        categories: [3040],
+        link: 'discs.torrent',
+      },
+      {
+        artist: 'Pack Rat',
+        album: 'Middle',
+        title: PACK_TITLE,
+        size: 12_000,
+        seeders: 3,
+        categories: [3040],
+        link: 'pack.torrent',
+      },
+      // Two releases of one title (two uploads behind an aggregator): the single ranks first.
+      {
+        artist: 'Twin Title',
+        album: 'Same',
+        title: TWIN_TITLE,
+        guid: 'twin-1',
+        size: 2_000,
+        seeders: 40,
+        categories: [3040],
+        link: 'twin-single.torrent',
+      },
+      {
+        artist: 'Twin Title',
+        album: 'Same',
+        title: TWIN_TITLE,
+        guid: 'twin-2',
+        size: 6_000,
+        seeders: 2,
+        categories: [3040],
+        link: 'twin-album.torrent',
+      },
+      {
         artist: 'Someone Else',
         album: 'Other',
         title: 'Someone Else - Other [FLAC]',
@@ -86,6 +151,10 @@ beforeAll(async () => {
     ],
   });
   server.addFile('album.torrent', album);
+  server.addFile('discs.torrent', discs);
+  server.addFile('pack.torrent', pack);
+  server.addFile('twin-single.torrent', twinSingle);
+  server.addFile('twin-album.torrent', twinAlbum);
   server.addFile('single.torrent', single);
 }, 60_000);
 
@@ -125,25 +194,79 @@ describe('an album without a track list at a release indexer', () => {
   it('takes the release whose files hold the most of the album, its tracks named from its files', async () => {
     logs.length = 0;
     const found = await findReleaseAlbum(target(), DEFAULT_RULES, 'torznab:ix', deps());
-    expect(found).not.toBeNull();
-    expect(found!.release.filename).toBe(ALBUM_TITLE);
-    expect(found!.release.release?.link).toMatch(/album\.torrent$/);
-    expect(found!.verdict).toMatchObject({
+    expect(found).toMatchObject({
       provider: 'qbittorrent',
       username: 'ix',
-      directory: ALBUM_TITLE,
-      fileCount: 4,
+      directory: `${ALBUM_TITLE}/album`,
+      fileCount: 3,
       completeLooking: true,
     });
-    expect(found!.verdict.tracks.map((t) => [t.trackNumber, t.title])).toEqual([
+    expect(found!.tracks.map((t) => [t.trackNumber, t.title])).toEqual([
       [1, 'Play'],
       [2, 'Rewind'],
       [3, 'Fast Forward'],
+    ]);
+    // Each track is the whole release with its own file named, as the .torrent names it.
+    const pinned = found!.tracks.map((t) => t.candidate!);
+    expect(pinned.map((c) => c.filename)).toEqual([ALBUM_TITLE, ALBUM_TITLE, ALBUM_TITLE]);
+    expect(pinned.map((c) => c.release?.link)).toEqual(
+      pinned.map(() => expect.stringMatching(/\/album\.torrent$/)),
+    );
+    expect(pinned.map((c) => c.release?.file)).toEqual([
+      'album/01 - Play.flac',
+      'album/02 - Rewind.flac',
+      'album/03 - Fast Forward.flac',
     ]);
     // The magnet and the lost .torrent, ranked above it, did not use up the releases read: the
     // album's .torrent, ranked fourth, was still read. The other artist's release was not.
     expect(server.downloads.sort()).toEqual(['album.torrent', 'gone.torrent', 'single.torrent']);
     expect(logs).toContain("could not read an album release's files; passing it over");
+  });
+
+  it('a release of two discs in CD1/CD2 folders: the discs numbered, a title on both discs two tracks', async () => {
+    const found = await findReleaseAlbum(
+      target('Two Discs', 'Double'),
+      DEFAULT_RULES,
+      'torznab:ix',
+      deps(),
+    );
+    expect(found!.directory).toBe(`${DISCS_TITLE}/Double`);
+    expect(
+      found!.tracks.map((t) => [t.discNumber, t.trackNumber, t.title, t.candidate?.release?.file]),
+    ).toEqual([
+      [1, 1, 'Intro', 'Double/CD1/01 - Intro.flac'],
+      [1, 2, 'Song', 'Double/CD1/02 - Song.flac'],
+      [2, 1, 'Intro', 'Double/CD2/01 - Intro.flac'],
+      [2, 2, 'Other', 'Double/CD2/02 - Other.flac'],
+    ]);
+  });
+
+  it('a discography pack offers only the folder that names the album, not every album in it', async () => {
+    const found = await findReleaseAlbum(
+      target('Pack Rat', 'Middle'),
+      DEFAULT_RULES,
+      'torznab:ix',
+      deps(),
+    );
+    expect(found!.directory).toBe(`${PACK_TITLE}/pack/Middle`);
+    expect(found!.tracks.map((t) => [t.trackNumber, t.title, t.candidate?.release?.file])).toEqual([
+      [1, 'D', 'pack/Middle/01 - D.flac'],
+      [2, 'E', 'pack/Middle/02 - E.flac'],
+    ]);
+  });
+
+  it('two releases of one title: the tracks are pinned to the one whose files won', async () => {
+    const found = await findReleaseAlbum(
+      target('Twin Title', 'Same'),
+      DEFAULT_RULES,
+      'torznab:ix',
+      deps(),
+    );
+    expect(found!.tracks).toHaveLength(3);
+    for (const t of found!.tracks) {
+      expect(t.candidate?.release?.guid).toBe('twin-2');
+      expect(t.candidate?.release?.link).toMatch(/twin-album\.torrent$/);
+    }
   });
 
   it('finds nothing for an album no release has, and throws when the indexer cannot search', async () => {
@@ -191,5 +314,23 @@ describe('an album without a track list at a release indexer', () => {
       queueLength: 0,
       uploadSpeed: 0,
     });
+  });
+  it('only names a client can be asked for become tracks: no control character, no .. segment, audio only', () => {
+    const entries = [
+      'Album/01 - Fine.flac',
+      'Album/02 - Pl\u0000ay.flac',
+      'Album/03 - Line\nBreak.flac',
+      'Album/../../etc/04 - Out.flac',
+      'Album//05 - Empty.flac',
+      'Album/./06 - Dot.flac',
+      'Album/cover.jpg',
+      'Album\\07 - Back.mp3',
+    ].map((p) => ({ path: p, size: 1 }));
+    expect(usableEntries(entries).map((e) => e.path)).toEqual([
+      'Album/01 - Fine.flac',
+      'Album\\07 - Back.mp3',
+    ]);
+    const many = Array.from({ length: 700 }, (_, i) => ({ path: `A/${i}.flac`, size: 1 }));
+    expect(usableEntries([{ path: 'A/scan.jpg', size: 1 }, ...many])).toHaveLength(500);
   });
 });

@@ -1,14 +1,18 @@
 import type { Logger, SourcePolicy } from '../downloads/download.job.js';
 import { extensionOf } from '../matching/quality-policy.js';
-import type { ProfileRules } from '../matching/quality-profile.js';
+import { AUDIO_FORMATS, type ProfileRules } from '../matching/quality-profile.js';
+import { normalizeForMatch, stripDecorations } from '../matching/query.js';
 import type { ReleaseEntry } from '../matching/release-files.js';
 import type { Candidate, DownloadProvider } from '../providers/provider.js';
 import { clientFor, indexerFor } from '../providers/provider-set.js';
 import { sourcesOf, type ProviderId } from '../providers/release.js';
 import { albumQuery, searchOnce } from './album-folder.js';
 import {
-  chooseFolder,
+  compareVerdicts,
+  discOfFolder,
+  folderOf,
   foldersToBrowse,
+  judgeFolder,
   MAX_FOLDER_FILES,
   type AlbumTarget,
   type FolderFiles,
@@ -22,13 +26,6 @@ export const RELEASES_LISTED = 3;
  * .torrent) does not use up RELEASES_LISTED, so the album ranked below it is still read.
  */
 export const RELEASES_TRIED = 2 * RELEASES_LISTED;
-
-/** An album found as one indexer release: the verdict on its files, and the release itself. */
-export interface ReleaseAlbum {
-  verdict: FolderVerdict;
-  /** The indexer's candidate for the whole release: what each track is pinned to. */
-  release: Candidate;
-}
 
 /**
  * One file of a release as a folder file, for judging (folder-choice.ts): the release's source and
@@ -55,13 +52,57 @@ export function releaseFileCandidate(release: Candidate, entry: ReleaseEntry): C
 }
 
 /**
+ * The audio files of a release the album can use: names a client can be asked for by path (no
+ * control character, no empty, `.` or `..` segment: a hostile document's names become track
+ * titles and stored paths), at most MAX_FOLDER_FILES of them.
+ */
+export function usableEntries(entries: readonly ReleaseEntry[]): ReleaseEntry[] {
+  return entries
+    .filter((e) => {
+      // eslint-disable-next-line no-control-regex
+      if (/[\u0000-\u001f\u007f]/.test(e.path)) return false;
+      const parts = e.path.split(/[\\/]/);
+      if (parts.some((p) => p === '' || p === '.' || p === '..')) return false;
+      return AUDIO_FORMATS.includes(extensionOf(e.path));
+    })
+    .slice(0, MAX_FOLDER_FILES);
+}
+
+/**
+ * A release's files as folders to judge: one per folder inside it, a "CD1"/"Disc 2" folder merged
+ * into its parent (the discs of one album). A release of several folders (a discography, an album
+ * with its bonus disc as another album) offers only those whose own path names the album: judged
+ * whole, it would pass three albums off as one.
+ */
+export function releaseFolders(
+  release: Candidate,
+  entries: readonly ReleaseEntry[],
+  album: string,
+): Array<{ directory: string; entries: ReleaseEntry[] }> {
+  const title = release.release?.title ?? release.filename;
+  const groups = new Map<string, ReleaseEntry[]>();
+  for (const e of entries) {
+    let dir = folderOf(e.path.replaceAll('\\', '/'));
+    if (discOfFolder(e.path.replaceAll('\\', '/')) !== null) dir = folderOf(dir);
+    groups.set(dir, [...(groups.get(dir) ?? []), e]);
+  }
+  const wanted = normalizeForMatch(stripDecorations(album)) || normalizeForMatch(album);
+  const all = [...groups.entries()];
+  const named =
+    all.length === 1 ? all : all.filter(([dir]) => normalizeForMatch(dir).includes(wanted));
+  return named.map(([dir, list]) => ({ directory: dir ? `${title}/${dir}` : title, entries: list }));
+}
+
+/**
  * An album without a track list, at an indexer that offers whole releases (Torznab, Newznab): it is
  * asked for "artist album"; its releases are taken best first (as the ranking judges their titles
  * for the album), and the files of up to RELEASES_LISTED of them are read from the release
  * document by the download client that would fetch them (`releaseFiles`: the .torrent, the .nzb),
  * and judged as folders (folder-choice.ts: the most of the album wins, then numbering without a
  * gap, one format, quality). A release whose files cannot be read (a magnet link, a lost .torrent)
- * is passed over. Throws ProviderError when the search itself fails.
+ * is passed over; none is read after `deadline`. The verdict's track candidates are the release
+ * with the chosen file named (`release.file`), so each track is fetched as exactly that file.
+ * Throws ProviderError when the search itself fails.
  */
 export async function findReleaseAlbum(
   target: AlbumTarget,
@@ -73,8 +114,10 @@ export async function findReleaseAlbum(
     timeoutMs: number;
     now: () => number;
     log: Logger;
+    /** Epoch ms after which no more release is read (the search's claim runs out). */
+    deadline?: number;
   },
-): Promise<ReleaseAlbum | null> {
+): Promise<FolderVerdict | null> {
   const indexer = indexerFor(deps.provider, id);
   const query =
     indexer.queriesFor?.({ artist: target.artist, title: '', album: target.album })[0] ??
@@ -84,23 +127,27 @@ export async function findReleaseAlbum(
   );
   const filter = deps.sources ? await deps.sources.sourceFilter(sourcesOf(hits)) : undefined;
   const options = filter ? { isBlocked: filter.isBlocked, peerRecord: filter.peerRecord } : {};
-  // Each release is a folder of its own, named by its title.
+  // Each release is first judged as one folder named by its title.
   const groups: FolderFiles[] = hits.map((c) => ({
     provider: c.provider,
     username: c.username,
     directory: c.release!.title,
     files: [c],
   }));
-  const releases = new Map<FolderFiles, Candidate>();
+  const folders: FolderFiles[] = [];
+  /** Each judged file's pinned form: its release with the file named. */
+  const pinned = new Map<Candidate, Candidate>();
+  let read = 0;
   let tried = 0;
   for (const g of foldersToBrowse(target, groups, rules, groups.length, options)) {
-    if (releases.size >= RELEASES_LISTED || tried >= RELEASES_TRIED) break;
+    if (read >= RELEASES_LISTED || tried >= RELEASES_TRIED) break;
+    if (deps.deadline !== undefined && deps.now() > deps.deadline) break;
     const release = g.files[0]!;
-    const client = clientFor(deps.provider, release.provider);
-    if (!client.releaseFiles) continue;
-    tried++;
-    let entries: ReleaseEntry[] | null;
+    let entries: ReleaseEntry[] | null = null;
     try {
+      const client = clientFor(deps.provider, release.provider);
+      if (!client.releaseFiles) continue;
+      tried++;
       entries = await client.releaseFiles(release.release!);
     } catch (error) {
       deps.log.info(
@@ -113,16 +160,28 @@ export async function findReleaseAlbum(
       );
       continue;
     }
-    if (!entries || entries.length === 0) continue;
-    const files = entries
-      .slice(0, MAX_FOLDER_FILES)
-      .map((entry) => releaseFileCandidate(release, entry));
-    releases.set({ ...g, files }, release);
+    const usable = usableEntries(entries ?? []);
+    if (usable.length === 0) continue;
+    read++;
+    for (const folder of releaseFolders(release, usable, target.album)) {
+      const files = folder.entries.map((entry) => {
+        const file = releaseFileCandidate(release, entry);
+        pinned.set(file, { ...release, release: { ...release.release!, file: entry.path } });
+        return file;
+      });
+      folders.push({ ...g, directory: folder.directory, files });
+    }
   }
-  const chosen = chooseFolder(target, [...releases.keys()], rules, options).chosen;
-  if (!chosen || chosen.tracks.length === 0) return null;
-  const release = [...releases.entries()].find(
-    ([g]) => g.username === chosen.username && g.directory === chosen.directory,
-  )?.[1];
-  return release ? { verdict: chosen, release } : null;
+  const judging = { ...options, discFolders: true };
+  const best = folders
+    .map((f) => judgeFolder(target, f, rules, judging))
+    .sort(compareVerdicts)[0];
+  if (!best || best.matched === 0) return null;
+  return {
+    ...best,
+    tracks: best.tracks.map((t) => ({
+      ...t,
+      candidate: t.candidate ? (pinned.get(t.candidate) ?? null) : null,
+    })),
+  };
 }

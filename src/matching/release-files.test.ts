@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pickReleaseFile } from './release-files.js';
+import { namedReleaseFile, pickReleaseFile } from './release-files.js';
 
 const album = [
   { path: 'Radiohead - OK Computer (1997) [FLAC]/01 - Airbag.flac', size: 30_000_000 },
@@ -32,5 +32,20 @@ describe('pickReleaseFile', () => {
   it('answers null when the release does not hold the track', () => {
     expect(pickReleaseFile(album, { artist: 'Radiohead', title: 'Paranoid Android' })).toBeNull();
     expect(pickReleaseFile([], { artist: 'Radiohead', title: 'Airbag' })).toBeNull();
+  });
+});
+
+describe('namedReleaseFile', () => {
+  const entries = [
+    { path: 'Album/CD1/01 - Intro.flac', size: 1 },
+    { path: 'Album/CD2/01 - Intro.flac', size: 2 },
+  ];
+  it('finds the file an album search chose, by its path or below the top folder', () => {
+    expect(namedReleaseFile(entries, 'Album/CD2/01 - Intro.flac')?.entry.size).toBe(2);
+    // A client told to create no subfolder lists the files without the torrent's name.
+    const flat = entries.map((e) => ({ ...e, path: e.path.slice('Album/'.length) }));
+    expect(namedReleaseFile(flat, 'Album/CD2/01 - Intro.flac')?.entry.size).toBe(2);
+    expect(namedReleaseFile(entries, 'Album\\CD1\\01 - Intro.flac')?.entry.size).toBe(1);
+    expect(namedReleaseFile(entries, 'Album/CD3/01 - Intro.flac')).toBeNull();
   });
 });

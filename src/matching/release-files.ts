@@ -46,3 +46,21 @@ export function pickReleaseFile(
   if (!best) return null;
   return { entry: byCandidate.get(best.candidate)!, score: best.score, notes: best.notes };
 }
+
+/**
+ * The file an album search chose (`IndexerRelease.file`, a path as the release document names it)
+ * in a client's list of the release's files: the same path, or the same path below its top
+ * folder (a client set to create no subfolder lists it so). null when the list has neither.
+ */
+export function namedReleaseFile(
+  entries: readonly ReleaseEntry[],
+  file: string,
+): ReleaseFilePick | null {
+  const norm = (p: string) => p.replaceAll('\\', '/');
+  const wanted = norm(file);
+  const below = wanted.includes('/') ? wanted.slice(wanted.indexOf('/') + 1) : null;
+  const entry =
+    entries.find((e) => norm(e.path) === wanted) ??
+    (below === null ? undefined : entries.find((e) => norm(e.path) === below));
+  return entry ? { entry, score: 0, notes: ['the file the album search chose'] } : null;
+}

@@ -80,6 +80,9 @@ export function withCircuitBreaker(
         if (h.state === 'up') {
           isolation.dispose();
           isolation = null;
+        } else {
+          // Still held: the calls held back say why as it is now (off its network, or gone).
+          isolatedBecause = h.message ?? `${inner.name} is down`;
         }
         return h;
       }
@@ -117,8 +120,10 @@ export function withCircuitBreaker(
     describeFailure: (t) => inner.describeFailure(t),
     localPath: (t, options) => guard(() => inner.localPath(t, options)),
     downloadsRoot: () => guard(() => inner.downloadsRoot()),
+    // Not guarded: it reads the indexer's document, never the client, so it says nothing of the
+    // client's health (a success must not close a circuit open for the client).
     ...(inner.releaseFiles
-      ? { releaseFiles: (release: IndexerRelease) => guard(() => inner.releaseFiles!(release)) }
+      ? { releaseFiles: (release: IndexerRelease) => inner.releaseFiles!(release) }
       : {}),
     ...(inner.listFolder
       ? {

@@ -115,6 +115,13 @@ export interface IndexerRelease {
   /** Epoch ms of the indexer's publication (usenetdate / pubDate). */
   publishedAt?: number;
   categories: number[];
+  /**
+   * The one file of a multi-file release this candidate stands for, as the release document
+   * (.torrent, .nzb) names it: set where an album search chose it from the release's files
+   * (src/albums/indexer-album.ts), so the client fetches exactly that file. Absent: the client
+   * picks the wanted track's file itself (pickReleaseFile).
+   */
+  file?: string;
 }
 
 /**

@@ -17,7 +17,7 @@
 // torrent that has finished its others waits about a minute for libtorrent to dial the seed
 // again (see providers-fallback.e2e.test.ts), and this way the three files come in one go.
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, realpath, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, realpath, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -96,6 +96,13 @@ beforeAll(async () => {
     tracker.announce,
   );
   album3Folder = await makeAlbum(seedDir, ALBUM3, ARTIST3, TITLES3, 3);
+  // Plain names ("01 - Title.flac"): the artist is only in the release title.
+  for (const [i, title] of TITLES3.entries()) {
+    await rename(
+      path.join(album3Folder, `0${i + 1} - ${ARTIST3} - ${title}.flac`),
+      path.join(album3Folder, `0${i + 1} - ${title}.flac`),
+    );
+  }
   album3Torrent = await makeTorrent(
     album3Folder,
     path.join(work, 'album3.torrent'),
@@ -414,7 +421,8 @@ describe(
       expect(found.folder).toEqual({
         provider: 'qbittorrent',
         username: 'local',
-        directory: ALBUM3_TITLE,
+        // The release title, then the torrent's own folder.
+        directory: `${ALBUM3_TITLE}/${ALBUM3}`,
         fileCount: 3,
       });
       expect(found.tracks!.map((t) => [t.trackNumber, t.title])).toEqual(
@@ -451,7 +459,7 @@ describe(
         const d = await track(id);
         expect(d.source?.filename).toBe(ALBUM3_TITLE);
         expect(await sha(d.libraryPath!)).toBe(
-          await sha(path.join(album3Folder, `0${i + 1} - ${ARTIST3} - ${TITLES3[i]}.flac`)),
+          await sha(path.join(album3Folder, `0${i + 1} - ${TITLES3[i]}.flac`)),
         );
       }
       const files = await leecherApi<Array<{ priority: number }>>(

@@ -101,7 +101,11 @@ export function createNzbgetProvider(
       // Idempotent: an enqueue repeated after a crash finds the job the first one added.
       const existing = await findEnqueued(request);
       if (existing !== null) return existing;
-      const prepared = prepareNzb(await fetchNzb(request, settings.nzbFetch), request.want);
+      const prepared = prepareNzb(
+        await fetchNzb(request, settings.nzbFetch),
+        request.want,
+        request.release?.file,
+      );
       const parameters = [
         { Name: PARAM_SOURCE, Value: request.username },
         { Name: PARAM_FILE, Value: prepared.picked?.entry.path ?? request.filename },

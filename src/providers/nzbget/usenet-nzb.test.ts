@@ -92,6 +92,20 @@ describe('prepareNzb', () => {
     expect(parseNzb(prepared.content).map((f) => f.name)).toEqual(['02 - Artist - Beta.flac']);
   });
 
+  it('with the file an album search chose: that file, whatever the track matches', () => {
+    const prepared = prepareNzb(
+      album,
+      { artist: 'Artist', title: 'Beta' },
+      '02 - Artist - Beta (Remix).flac',
+    );
+    expect(parseNzb(prepared.content).map((f) => f.name)).toEqual([
+      '02 - Artist - Beta (Remix).flac',
+    ]);
+    // A name the NZB does not have: the track's own match, as without one.
+    const fallback = prepareNzb(album, { artist: 'Artist', title: 'Beta' }, 'gone.flac');
+    expect(parseNzb(fallback.content).map((f) => f.name)).toEqual(['02 - Artist - Beta.flac']);
+  });
+
   it('a release that lists audio files, none the track, is refused before anything is fetched', () => {
     expect(() => prepareNzb(album, { artist: 'Artist', title: 'Omega', album: 'Album' })).toThrow(
       expect.objectContaining({

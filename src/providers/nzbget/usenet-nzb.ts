@@ -4,6 +4,7 @@ import { linkForMessages } from '../link-redaction.js';
 import { safeFetch, SafeFetchError } from '../../net/safe-fetch.js';
 import { DEFAULT_QUALITY_POLICY, extensionOf } from '../../matching/quality-policy.js';
 import {
+  namedReleaseFile,
   pickReleaseFile,
   type ReleaseEntry,
   type ReleaseFilePick,
@@ -163,11 +164,14 @@ export interface PreparedNzb {
  * `track_not_in_release` before a byte is fetched, as a torrent without the track is (ruled out
  * for this track only: it may hold the album's others).
  */
-export function prepareNzb(content: string, want?: TrackTarget): PreparedNzb {
+export function prepareNzb(content: string, want?: TrackTarget, named?: string): PreparedNzb {
   const files = parseNzb(content);
   if (want === undefined) return { content, picked: null, files };
   const entries = files.map((f) => ({ path: f.name, size: f.size }));
-  const picked = pickReleaseFile(entries, want);
+  // The file an album search chose from this NZB's files, else the track's best match.
+  const picked =
+    (named !== undefined ? namedReleaseFile(entries, named) : null) ??
+    pickReleaseFile(entries, want);
   if (picked === null) {
     const audio = files.filter((f) => AUDIO.has(extensionOf(f.name)));
     if (audio.length > 0)

@@ -2,7 +2,11 @@ import { linkForMessages } from '../link-redaction.js';
 import { lanAllowedPolicy } from '../../net/address-policy.js';
 import { extensionOf } from '../../matching/quality-policy.js';
 import { AUDIO_FORMATS } from '../../matching/quality-profile.js';
-import { pickReleaseFile, type ReleaseEntry } from '../../matching/release-files.js';
+import {
+  namedReleaseFile,
+  pickReleaseFile,
+  type ReleaseEntry,
+} from '../../matching/release-files.js';
 import type { TrackTarget } from '../../matching/track-match.js';
 import { SafeFetchError, safeFetch } from '../../net/safe-fetch.js';
 import { BencodeError, magnetInfoHash, readTorrent } from '../bencode.js';
@@ -163,7 +167,13 @@ export function createEnqueuer(deps: EnqueueDeps) {
   }
 
   /** The file of the torrent that is the wanted track; the others left unselected. */
-  async function chooseFile(hash: string, want: Want, target: TrackTarget, fresh: boolean) {
+  async function chooseFile(
+    hash: string,
+    want: Want,
+    target: TrackTarget,
+    fresh: boolean,
+    named: string | undefined,
+  ) {
     const files = await waitFor(async () => {
       const list = await deps.filesOf(hash);
       return list && list.length > 0 ? list : null;
@@ -178,7 +188,10 @@ export function createEnqueuer(deps: EnqueueDeps) {
         `None of the ${files.length} files of the torrent is audio`,
       );
     }
-    const pick = pickReleaseFile(entries, target);
+    // The file an album search chose from this torrent's files, else the track's best match.
+    const pick =
+      (named !== undefined ? namedReleaseFile(entries, named) : null) ??
+      pickReleaseFile(entries, target);
     if (!pick) {
       await letGo(hash, want, fresh);
       // The torrent is fine, it just is not this track's (a single, another part of the album):
@@ -268,7 +281,7 @@ export function createEnqueuer(deps: EnqueueDeps) {
       }
     }
     if (request.want) {
-      await chooseFile(hash, want, request.want, fresh);
+      await chooseFile(hash, want, request.want, fresh, release.file);
       if (fresh && torrent !== undefined) await api.start(hash);
     }
     // A torrent that was seeding has let go of the seeders it now needs again: ask for peers at

@@ -116,7 +116,11 @@ export function createSabnzbdProvider(
     async enqueue(request) {
       const existing = await findEnqueued(request);
       if (existing !== null) return existing;
-      const prepared = prepareNzb(await fetchNzb(request, settings.nzbFetch), request.want);
+      const prepared = prepareNzb(
+        await fetchNzb(request, settings.nzbFetch),
+        request.want,
+        request.release?.file,
+      );
       const name = jobName(request.release?.title ?? request.filename, request.batchId);
       const id = await api.addFile({
         name,
