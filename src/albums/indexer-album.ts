@@ -90,7 +90,10 @@ export function releaseFolders(
   const all = [...groups.entries()];
   const named =
     all.length === 1 ? all : all.filter(([dir]) => normalizeForMatch(dir).includes(wanted));
-  return named.map(([dir, list]) => ({ directory: dir ? `${title}/${dir}` : title, entries: list }));
+  return named.map(([dir, list]) => ({
+    directory: dir ? `${title}/${dir}` : title,
+    entries: list,
+  }));
 }
 
 /**
@@ -173,9 +176,7 @@ export async function findReleaseAlbum(
     }
   }
   const judging = { ...options, discFolders: true };
-  const best = folders
-    .map((f) => judgeFolder(target, f, rules, judging))
-    .sort(compareVerdicts)[0];
+  const best = folders.map((f) => judgeFolder(target, f, rules, judging)).sort(compareVerdicts)[0];
   if (!best || best.matched === 0) return null;
   return {
     ...best,
