@@ -8,6 +8,9 @@ import { createEmulator, type Emulator } from '../../emulator/emulator.js';
 import { createEventBus } from '../events/event-bus.js';
 import { withCircuitBreaker } from './circuit-breaker.js';
 import { ProviderError } from './provider.js';
+import { createQbittorrentProvider } from './qbittorrent/qbittorrent.provider.js';
+import { qbittorrentSettings } from './qbittorrent/qbittorrent.settings.js';
+import { clientOnly } from './single-role.js';
 import { createSlskdProvider } from './slskd/slskd.provider.js';
 import { slskdSettings } from './slskd/slskd.settings.js';
 
@@ -185,5 +188,63 @@ describe('circuit breaker and folder listings', () => {
     );
     expect(keeper.keepsFiles).toBe(true);
     expect(keeper.sourceLimit).toBe('none');
+  });
+});
+
+/**
+ * `releaseFiles` reads an indexer's document, not the client: it passes the circuit by, so it
+ * neither closes a circuit open for a client that is down nor is refused by it. qBittorrent is
+ * played by a closed loopback port; a loopback server serves the .torrent.
+ */
+describe('circuit breaker and release files', () => {
+  it('reads a release while the client is down, and a read never closes the circuit', async () => {
+    const dead = createServer();
+    await new Promise<void>((resolve) => dead.listen(0, '127.0.0.1', resolve));
+    const deadPort = (dead.address() as AddressInfo).port;
+    await new Promise((resolve) => dead.close(resolve));
+    // A one-file torrent, bencoded by hand (keys in order).
+    const torrent = Buffer.from(
+      'd4:infod6:lengthi5e4:name6:a.flac12:piece lengthi16384e6:pieces20:' + 'x'.repeat(20) + 'ee',
+    );
+    const links = createServer((_req, res) => void res.writeHead(200).end(torrent));
+    await new Promise<void>((resolve) => links.listen(0, '127.0.0.1', resolve));
+    const linkPort = (links.address() as AddressInfo).port;
+    try {
+      const bus = createEventBus();
+      const client = withCircuitBreaker(
+        clientOnly(
+          createQbittorrentProvider(
+            qbittorrentSettings({
+              url: `http://127.0.0.1:${deadPort}`,
+              username: 'u',
+              password: 'p',
+              allowPrivateIndexerLinks: true,
+              requestTimeoutMs: 1000,
+            }),
+          ),
+        ),
+        { threshold: 2, halfOpenAfterMs: 200, bus },
+      );
+      for (let i = 0; i < 2; i++) expect((await client.health()).state).toBe('down');
+      expect(client.circuit).toBe('open');
+      const release = {
+        protocol: 'torrent' as const,
+        indexer: 'ix',
+        guid: 'g',
+        title: 'A',
+        link: `http://127.0.0.1:${linkPort}/a.torrent`,
+        size: 5,
+        categories: [],
+      };
+      expect(await client.releaseFiles!(release)).toEqual([{ path: 'a.flac', size: 5 }]);
+      // Past the half-open wait, the first call through would be the probe: a read is not it.
+      await new Promise((r) => setTimeout(r, 250));
+      expect(await client.releaseFiles!(release)).toEqual([{ path: 'a.flac', size: 5 }]);
+      expect(client.circuit).not.toBe('closed');
+      expect((await client.health()).state).toBe('down');
+      expect(client.circuit).toBe('open');
+    } finally {
+      await new Promise((resolve) => links.close(resolve));
+    }
   });
 });
