@@ -467,5 +467,33 @@ describe(
       );
       expect(files.map((f) => f.priority)).toEqual([1, 1, 1]);
     });
+
+    it('an album without a track list nobody has fails naming where it was looked for, in the album’s order', async () => {
+      const failed = async (body: object) => {
+        const created = await stack.api<AlbumDto>('POST', '/api/albums', body);
+        expect(created.status, JSON.stringify(created.body)).toBe(201);
+        return waitUntil(
+          async () => {
+            const a = (await stack.api<AlbumDto>('GET', `/api/albums/${created.body.id}`)).body;
+            return a.folderSearch.state === 'failed' ? a : undefined;
+          },
+          { what: 'the album search to fail', timeoutMs: 60_000, intervalMs: 200 },
+        );
+      };
+      const plain = await failed({ artist: 'Nobody Anywhere', album: 'Not Released' });
+      expect(plain.folderSearch.error).toBe(
+        'No folder with "Nobody Anywhere - Not Released" was found at slskd, torznab:local; send a track list to search track by track',
+      );
+      // The indexer the request prefers is asked first.
+      const preferred = await failed({
+        artist: 'Nobody Anywhere',
+        album: 'Also Not',
+        provider: 'torznab:local',
+      });
+      expect(preferred.folderSearch.error).toBe(
+        'No folder with "Nobody Anywhere - Also Not" was found at torznab:local, slskd; send a track list to search track by track',
+      );
+      expect(preferred.tracks ?? []).toEqual([]);
+    });
   },
 );
