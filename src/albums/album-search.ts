@@ -18,7 +18,7 @@ import type { DownloadProvider } from '../providers/provider.js';
 import { indexerIdsOf } from '../providers/provider-set.js';
 import type { SearchSlots } from '../search/search-slots.js';
 import { FOLDERS_BROWSED, findAlbumFolder } from './album-folder.js';
-import { findReleaseAlbum } from './indexer-album.js';
+import { findReleaseAlbum, RELEASES_TRIED } from './indexer-album.js';
 import { pinnedCandidates, trackRows } from './album-rows.js';
 import type { AlbumRow, AlbumsRepository } from './albums.repository.js';
 import type { AlbumTarget, AlbumTrackWanted, FolderVerdict } from './folder-choice.js';
@@ -122,8 +122,10 @@ export function createAlbumSearch(deps: AlbumSearchDeps) {
     const timeout = deps.settings.get('searchTimeoutSeconds') * 1000;
     // Without a track list the indexers are searched in turn, each within that bound; with one,
     // Soulseek alone (its tracks are held back to the claim's end, so it must not grow).
-    const searches = tracks ? 1 : Math.max(1, indexerIdsOf(deps.provider).length);
-    return timeout * (4 + FOLDERS_BROWSED) * searches + 60_000;
+    if (tracks) return timeout * (4 + FOLDERS_BROWSED) + 60_000;
+    const indexers = Math.max(1, indexerIdsOf(deps.provider).length);
+    // A release indexer also has its release documents read (each within 30 s by default).
+    return (timeout * (4 + FOLDERS_BROWSED) + RELEASES_TRIED * 30_000) * indexers + 60_000;
   };
 
   const wantedOf = (
@@ -173,7 +175,12 @@ export function createAlbumSearch(deps: AlbumSearchDeps) {
     const order = wanted
       ? [soulseek]
       : searchOrder(indexerIdsOf(deps.provider), profile.rules.providers, album.preferred_provider);
-    for (const id of order) {
+    for (const [i, id] of order.entries()) {
+      // Past this the claim could lapse and another process search again: no further indexer.
+      if (i > 0 && now() > claim.until - CLOSE_MARGIN_MS) {
+        failures.push('the search ran out of time');
+        break;
+      }
       try {
         if (id === soulseek) {
           folder = await findAlbumFolder(target, profile.rules, searchDeps);
@@ -191,11 +198,6 @@ export function createAlbumSearch(deps: AlbumSearchDeps) {
       }
       if (folder && folder.tracks.length > 0) break;
       folder = null;
-      // Past this the claim could lapse and another process search again: stop here.
-      if (now() > claim.until - CLOSE_MARGIN_MS) {
-        failures.push('the search ran out of time');
-        break;
-      }
     }
     const failure = folder === null && failures.length > 0 ? failures.join('; ') : null;
     const folderColumns = {

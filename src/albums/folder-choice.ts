@@ -4,6 +4,16 @@ import type { ProfileRules } from '../matching/quality-profile.js';
 import { normalizeForMatch, stripDecorations } from '../matching/query.js';
 import type { PeerRecord } from '../matching/ranking.js';
 import type { Candidate } from '../providers/provider.js';
+import {
+  baseName,
+  discOfFolder,
+  folderOf,
+  leadingNumbers,
+  parseTrackName,
+  stemOf,
+} from './track-names.js';
+
+export { discOfFolder, folderOf, parseTrackName } from './track-names.js';
 
 /** At most this many tracks per album: a box set, not a discography (the API's bound too). */
 export const MAX_ALBUM_TRACKS = 200;
@@ -123,12 +133,6 @@ export interface FolderOptions {
   discFolders?: boolean;
 }
 
-/** The remote folder of a path (backslash or slash), '' for a bare name. */
-export function folderOf(filename: string): string {
-  const cut = Math.max(filename.lastIndexOf('\\'), filename.lastIndexOf('/'));
-  return cut < 0 ? '' : filename.slice(0, cut);
-}
-
 /** Search results grouped by (provider, username, folder), in first-seen order. */
 export function groupByFolder(candidates: readonly Candidate[]): FolderFiles[] {
   const groups = new Map<string, FolderFiles>();
@@ -196,7 +200,8 @@ export function judgeFolder(
   options: FolderOptions = {},
 ): FolderVerdict {
   const files = folder.files.slice(0, MAX_FOLDER_FILES);
-  const wanted = target.tracks ?? tracksFromFiles(target, files, rules, options);
+  const own = target.tracks ? null : folderTracks(target, files, rules, options);
+  const wanted = target.tracks ?? own!.tracks;
   // Each file's name normalized once, spaces taken out: the ranking matches a title only when
   // the name contains it (containsPhrase), so a file whose squeezed name does not is never ranked.
   const names = files.map((c) => ({
@@ -254,7 +259,10 @@ export function judgeFolder(
   const formats = [...new Set(picked.map((c) => c.extension))].sort();
   const tiers = new Set(picked.map((c) => qualityTier(c, c.extension).tier));
   const oneFormat = picked.length > 0 && formats.length === 1 && tiers.size === 1;
-  const completeLooking = target.tracks === null ? runsWithoutGap(tracks) : true;
+  const completeLooking =
+    target.tracks === null
+      ? runsWithoutGap(tracks) && !(options.discFolders && (own?.clashes ?? 0) > 0)
+      : true;
   const meanScore = scores.length ? scores.reduce((a, b) => a + b, 0) / scores.length : 0;
   const peer = files[0];
   const availability = peer
@@ -325,21 +333,38 @@ export function tracksFromFiles(
   rules: ProfileRules,
   options: FolderOptions = {},
 ): AlbumTrackWanted[] {
+  return folderTracks(target, files, rules, options).tracks;
+}
+
+/**
+ * tracksFromFiles, and how many files named a number another file of the same disc already had
+ * (renumbered to the next free one): with `discFolders`, a folder where that happens is not
+ * complete-looking (a flat release of several albums, each 01…n, reads as one long album).
+ */
+function folderTracks(
+  target: Pick<AlbumTarget, 'artist' | 'album'>,
+  files: readonly Candidate[],
+  rules: ProfileRules,
+  options: FolderOptions,
+): { tracks: AlbumTrackWanted[]; clashes: number } {
   const accepted = rankWithProfile(
     { artist: target.artist, title: '', album: target.album },
     files.slice(0, MAX_FOLDER_FILES),
     rules,
     options,
   ).ranked.map((r) => r.candidate);
-  const parsed = accepted
-    .map((c) => {
-      const name = parseTrackName(baseName(c.filename), target.artist);
-      return {
-        c,
-        ...name,
-        disc: name.disc ?? (options.discFolders ? discOfFolder(c.filename) : null),
-      };
-    })
+  const named = accepted.map((c) => {
+    const name = parseTrackName(baseName(c.filename), target.artist);
+    return {
+      c,
+      ...name,
+      disc: name.disc ?? (options.discFolders ? discOfFolder(c.filename) : null),
+    };
+  });
+  // Files beside a "CD2" folder are disc 1, not a disc of their own.
+  const discs = named.some((n) => n.disc !== null);
+  const parsed = named
+    .map((n) => (options.discFolders && discs && n.disc === null ? { ...n, disc: 1 } : n))
     .sort(
       (a, b) =>
         (a.disc ?? 1) - (b.disc ?? 1) ||
@@ -348,10 +373,12 @@ export function tracksFromFiles(
     );
   const taken = new Set<string>();
   let next = 1;
+  let clashes = 0;
   const out: AlbumTrackWanted[] = [];
   for (const p of parsed.slice(0, MAX_ALBUM_TRACKS)) {
     const disc = p.disc;
     let track = p.track;
+    if (track !== null && taken.has(`${disc}:${track}`)) clashes++;
     if (track === null || taken.has(`${disc}:${track}`)) {
       while (taken.has(`${disc}:${next}`)) next++;
       track = next;
@@ -364,68 +391,7 @@ export function tracksFromFiles(
       durationSeconds: p.c.lengthSeconds ?? null,
     });
   }
-  return out;
-}
-
-/** A disc number from the name of the file's own folder: "CD1", "Disc 2", "disk-03". */
-export function discOfFolder(filename: string): number | null {
-  const folder = folderOf(filename);
-  const name = folder.slice(folderOf(folder).length).replace(/^[\\/]/, '');
-  const m = /^(?:cd|dis[ck])\s*[-_.]?\s*(\d{1,2})$/i.exec(name.trim());
-  return m ? Number(m[1]) : null;
-}
-
-/** The file name without its folder and extension, as the ranking matches titles in it. */
-function stemOf(filename: string): string {
-  const name = baseName(filename);
-  const dot = name.lastIndexOf('.');
-  return dot > 0 ? name.slice(0, dot) : name;
-}
-
-function baseName(filename: string): string {
-  return filename.slice(folderOf(filename).length).replace(/^[\\/]/, '');
-}
-
-/** "1-02 …", "CD1 … \ 02 …" are not told apart here: a disc number only from a "d-tt" prefix. */
-function leadingNumbers(filename: string): { disc: number | null; track: number | null } {
-  const stem = baseName(filename).trim();
-  const dt = /^(\d{1,2})[-.](\d{1,3})(?!\d)/.exec(stem);
-  if (dt) return { disc: Number(dt[1]), track: Number(dt[2]) };
-  const t = /^(\d{1,3})(?!\d)/.exec(stem);
-  return { disc: null, track: t ? Number(t[1]) : null };
-}
-
-/**
- * A track's number, disc and title from a file name: "01 - Title.flac", "01. Title", "1-01 Title",
- * "Artist - 01 - Title", "01 - Artist - Title". The title keeps the name's own spelling.
- */
-export function parseTrackName(
-  name: string,
-  artist: string,
-): { track: number | null; disc: number | null; title: string } {
-  const dot = name.lastIndexOf('.');
-  let stem = (dot > 0 ? name.slice(0, dot) : name).trim();
-  const sep = /^\s*[-–.)_]\s*|^\s+/;
-  const dropArtist = (s: string): string => {
-    const m = /^(.+?)\s+[-–]\s+(.*)$/.exec(s);
-    return m && normalizeForMatch(m[1]!) === normalizeForMatch(artist) ? m[2]! : s;
-  };
-  stem = dropArtist(stem);
-  let disc: number | null = null;
-  let track: number | null = null;
-  const dt = /^(\d{1,2})-(\d{1,3})(?!\d)/.exec(stem);
-  const t = /^(\d{1,3})(?!\d)/.exec(stem);
-  if (dt) {
-    disc = Number(dt[1]);
-    track = Number(dt[2]);
-    stem = stem.slice(dt[0].length);
-  } else if (t) {
-    track = Number(t[1]);
-    stem = stem.slice(t[0].length);
-  }
-  if (track !== null) stem = dropArtist(stem.replace(sep, '').trim());
-  const title = stem.replace(/^[-–.\s]+/, '').trim();
-  return { track: track === 0 ? null : track, disc, title: title || name };
+  return { tracks: out, clashes };
 }
 
 function runsWithoutGap(tracks: readonly ChosenTrack[]): boolean {

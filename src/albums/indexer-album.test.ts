@@ -9,12 +9,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTorrent } from '../../test/helpers/daemons/torrent.js';
 import { startIndexerServer, type IndexerServer } from '../../test/helpers/indexer-server.js';
 import { DEFAULT_RULES } from '../matching/quality-profile-builtins.js';
+import { createEventBus } from '../events/event-bus.js';
+import { withCircuitBreaker } from '../providers/circuit-breaker.js';
 import { createProviderSet } from '../providers/provider-set.js';
+import { clientOnly } from '../providers/single-role.js';
 import { createQbittorrentProvider } from '../providers/qbittorrent/qbittorrent.provider.js';
 import { qbittorrentSettings } from '../providers/qbittorrent/qbittorrent.settings.js';
 import { createTorznabProvider } from '../providers/torznab/torznab.provider.js';
 import { torznabSettings } from '../providers/torznab/torznab.settings.js';
-import { findReleaseAlbum, releaseFileCandidate, usableEntries } from './indexer-album.js';
+import { judgeFolder } from './folder-choice.js';
+import {
+  findReleaseAlbum,
+  releaseFileCandidate,
+  releaseFolders,
+  usableEntries,
+} from './indexer-album.js';
 
 const ARTIST = 'Tape Deck';
 const ALBUM = 'Side Two';
@@ -163,7 +172,7 @@ afterAll(async () => {
   if (work) await rm(work, { recursive: true, force: true });
 });
 
-function providers() {
+function providers(guard = false) {
   const indexer = createTorznabProvider(
     torznabSettings({
       id: 'ix',
@@ -184,7 +193,14 @@ function providers() {
       allowPrivateIndexerLinks: true,
     }),
   );
-  return createProviderSet({ indexers: [indexer], clients: [client] });
+  const guarded = guard
+    ? withCircuitBreaker(clientOnly(client), {
+        threshold: 1,
+        halfOpenAfterMs: 60_000,
+        bus: createEventBus(),
+      })
+    : client;
+  return createProviderSet({ indexers: [indexer], clients: [guarded] });
 }
 
 const deps = () => ({ provider: providers(), timeoutMs: 5000, now: Date.now, log });
@@ -269,6 +285,22 @@ describe('an album without a track list at a release indexer', () => {
     }
   });
 
+  it('a client that is down (its circuit open) has its releases passed by, and the indexer says why', async () => {
+    const provider = providers(true);
+    const client = provider.client('qbittorrent') as unknown as {
+      health(): Promise<unknown>;
+      circuit: string;
+    };
+    // Port 9 answers nothing: one failed probe opens the circuit (threshold 1).
+    await client.health();
+    expect(client.circuit).toBe('open');
+    const before = server.downloads.length;
+    await expect(
+      findReleaseAlbum(target(), DEFAULT_RULES, 'torznab:ix', { ...deps(), provider }),
+    ).rejects.toThrow(/^qbittorrent is unreachable \(circuit open\)/);
+    expect(server.downloads.length).toBe(before);
+  });
+
   it('finds nothing for an album no release has, and throws when the indexer cannot search', async () => {
     expect(
       await findReleaseAlbum(target('Nobody', 'Nothing'), DEFAULT_RULES, 'torznab:ix', deps()),
@@ -332,5 +364,107 @@ describe('an album without a track list at a release indexer', () => {
     ]);
     const many = Array.from({ length: 700 }, (_, i) => ({ path: `A/${i}.flac`, size: 1 }));
     expect(usableEntries([{ path: 'A/scan.jpg', size: 1 }, ...many])).toHaveLength(500);
+  });
+});
+
+describe('a release’s folders (pure)', () => {
+  const release = (title: string) => ({
+    provider: 'qbittorrent',
+    username: 'ix',
+    filename: title,
+    size: 1,
+    extension: 'flac',
+    hasFreeUploadSlot: true,
+    queueLength: 0,
+    uploadSpeed: 0,
+    release: {
+      protocol: 'torrent' as const,
+      indexer: 'ix',
+      guid: title,
+      title,
+      link: 'http://127.0.0.1/x.torrent',
+      size: 1,
+      categories: [],
+    },
+  });
+  const entries = (paths: string[]) => paths.map((p) => ({ path: p, size: 1000 }));
+  const dirs = (title: string, paths: string[], album: string) =>
+    releaseFolders(release(title), entries(paths), album).map((f) => f.directory);
+
+  it('a pack offers the folder below its own that names the album, as whole words', () => {
+    const pack = [
+      'Weezer - Discography/1994 - Weezer/01 - My Name Is Jonas.flac',
+      'Weezer - Discography/2005 - Make Believe/01 - Beverly Hills.flac',
+    ];
+    expect(dirs('Weezer - Discography', pack, 'Weezer')).toEqual([
+      'Weezer - Discography/Weezer - Discography/1994 - Weezer',
+    ]);
+    const meshuggah = [
+      'Meshuggah - Discography/2004 - I/01 - I.flac',
+      'Meshuggah - Discography/2008 - obZen/01 - Combustion.flac',
+    ];
+    expect(dirs('Meshuggah - Discography', meshuggah, 'I')).toEqual([
+      'Meshuggah - Discography/Meshuggah - Discography/2004 - I',
+    ]);
+    // A name that normalizes to nothing names no folder of a pack.
+    expect(dirs('Pack', ['P/A/01 - x.flac', 'P/B/01 - y.flac'], '÷')).toEqual([]);
+    // One folder: the release title already named the album.
+    expect(dirs('T', ['Album/01 - x.flac', 'Album/02 - y.flac'], '÷')).toEqual(['T/Album']);
+  });
+
+  it('disc folders, plain or decorated, are one album with its discs; files beside a CD2 are disc 1', () => {
+    const title = 'Artist - Double (2020) [FLAC]';
+    const paths = [
+      'Double/Disc 1 - The Songs/01 - Intro.flac',
+      'Double/Disc 1 - The Songs/02 - Song.flac',
+      'Double/[CD 2 of 2]/01 - Intro.flac',
+    ];
+    const [folder, ...rest] = releaseFolders(release(title), entries(paths), 'Double');
+    expect(rest).toEqual([]);
+    const files = folder!.entries.map((e) => releaseFileCandidate(release(title), e));
+    const verdict = judgeFolder(
+      { artist: 'Artist', album: 'Double', tracks: null },
+      { provider: 'qbittorrent', username: 'ix', directory: folder!.directory, files },
+      DEFAULT_RULES,
+      { discFolders: true },
+    );
+    expect(verdict.tracks.map((t) => [t.discNumber, t.trackNumber, t.title])).toEqual([
+      [1, 1, 'Intro'],
+      [1, 2, 'Song'],
+      [2, 1, 'Intro'],
+    ]);
+    expect(verdict.completeLooking).toBe(true);
+    const beside = ['Double/01 - Intro.flac', 'Double/CD2/01 - Outro.flac'];
+    const [one] = releaseFolders(release(title), entries(beside), 'Double');
+    const besideVerdict = judgeFolder(
+      { artist: 'Artist', album: 'Double', tracks: null },
+      {
+        provider: 'qbittorrent',
+        username: 'ix',
+        directory: one!.directory,
+        files: one!.entries.map((e) => releaseFileCandidate(release(title), e)),
+      },
+      DEFAULT_RULES,
+      { discFolders: true },
+    );
+    expect(besideVerdict.tracks.map((t) => [t.discNumber, t.trackNumber])).toEqual([
+      [1, 1],
+      [2, 1],
+    ]);
+    expect(besideVerdict.completeLooking).toBe(true);
+  });
+
+  it('a flat release of several albums, each numbered 01…, is not complete-looking', () => {
+    const title = 'Artist - Double (2020) [FLAC]';
+    const flat = ['01 - A.flac', '02 - B.flac', '01 - C.flac', '02 - D.flac'];
+    const files = flat.map((p) => releaseFileCandidate(release(title), { path: p, size: 1000 }));
+    const verdict = judgeFolder(
+      { artist: 'Artist', album: 'Double', tracks: null },
+      { provider: 'qbittorrent', username: 'ix', directory: title, files },
+      DEFAULT_RULES,
+      { discFolders: true },
+    );
+    expect(verdict.tracks).toHaveLength(4);
+    expect(verdict.completeLooking).toBe(false);
   });
 });

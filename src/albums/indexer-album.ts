@@ -1,9 +1,14 @@
 import type { Logger, SourcePolicy } from '../downloads/download.job.js';
 import { extensionOf } from '../matching/quality-policy.js';
 import { AUDIO_FORMATS, type ProfileRules } from '../matching/quality-profile.js';
+import { containsPhrase } from '../matching/normalize.js';
 import { normalizeForMatch, stripDecorations } from '../matching/query.js';
 import type { ReleaseEntry } from '../matching/release-files.js';
-import type { Candidate, DownloadProvider } from '../providers/provider.js';
+import {
+  providerUnavailable,
+  type Candidate,
+  type DownloadProvider,
+} from '../providers/provider.js';
 import { clientFor, indexerFor } from '../providers/provider-set.js';
 import { sourcesOf, type ProviderId } from '../providers/release.js';
 import { albumQuery, searchOnce } from './album-folder.js';
@@ -59,8 +64,8 @@ export function releaseFileCandidate(release: Candidate, entry: ReleaseEntry): C
 export function usableEntries(entries: readonly ReleaseEntry[]): ReleaseEntry[] {
   return entries
     .filter((e) => {
-      // eslint-disable-next-line no-control-regex
-      if (/[\u0000-\u001f\u007f]/.test(e.path)) return false;
+      // Control characters, bidi overrides and isolates: as Torznab titles are cleaned.
+      if (/[\p{Cc}\u202a-\u202e\u2066-\u2069]/u.test(e.path)) return false;
       const parts = e.path.split(/[\\/]/);
       if (parts.some((p) => p === '' || p === '.' || p === '..')) return false;
       return AUDIO_FORMATS.includes(extensionOf(e.path));
@@ -88,8 +93,15 @@ export function releaseFolders(
   }
   const wanted = normalizeForMatch(stripDecorations(album)) || normalizeForMatch(album);
   const all = [...groups.entries()];
-  const named =
-    all.length === 1 ? all : all.filter(([dir]) => normalizeForMatch(dir).includes(wanted));
+  // Below the torrent's own folder (its name is the release's, and names the album anyway), as
+  // whole words: "Weezer" names "1994 - Weezer", not "Make Believe"; "I" does not name "obZen".
+  const names = ([dir]: [string, ReleaseEntry[]]) =>
+    wanted !== '' &&
+    containsPhrase(
+      normalizeForMatch(dir.includes('/') ? dir.slice(dir.indexOf('/') + 1) : ''),
+      wanted,
+    );
+  const named = all.length === 1 ? all : all.filter(names);
   return named.map(([dir, list]) => ({
     directory: dir ? `${title}/${dir}` : title,
     entries: list,
@@ -142,6 +154,7 @@ export async function findReleaseAlbum(
   const pinned = new Map<Candidate, Candidate>();
   let read = 0;
   let tried = 0;
+  let clientDown: string | null = null;
   for (const g of foldersToBrowse(target, groups, rules, groups.length, options)) {
     if (read >= RELEASES_LISTED || tried >= RELEASES_TRIED) break;
     if (deps.deadline !== undefined && deps.now() > deps.deadline) break;
@@ -150,6 +163,11 @@ export async function findReleaseAlbum(
     try {
       const client = clientFor(deps.provider, release.provider);
       if (!client.releaseFiles) continue;
+      // A client that is down could not fetch the release: the next indexer, not this one.
+      if ((client as { circuit?: string }).circuit === 'open') {
+        clientDown = client.name;
+        continue;
+      }
       tried++;
       entries = await client.releaseFiles(release.release!);
     } catch (error) {
@@ -177,7 +195,14 @@ export async function findReleaseAlbum(
   }
   const judging = { ...options, discFolders: true };
   const best = folders.map((f) => judgeFolder(target, f, rules, judging)).sort(compareVerdicts)[0];
-  if (!best || best.matched === 0) return null;
+  if (!best || best.matched === 0) {
+    if (clientDown !== null)
+      throw providerUnavailable(
+        clientDown,
+        `${clientDown} is unreachable (circuit open): the releases it would fetch were not read`,
+      );
+    return null;
+  }
   return {
     ...best,
     tracks: best.tracks.map((t) => ({

@@ -47,5 +47,13 @@ describe('namedReleaseFile', () => {
     expect(namedReleaseFile(flat, 'Album/CD2/01 - Intro.flac')?.entry.size).toBe(2);
     expect(namedReleaseFile(entries, 'Album\\CD1\\01 - Intro.flac')?.entry.size).toBe(1);
     expect(namedReleaseFile(entries, 'Album/CD3/01 - Intro.flac')).toBeNull();
+    // A folder nested in itself: listed without the top folder, "Top/01.flac" is the nested one
+    // and the file asked for is "01.flac".
+    const nested = [
+      { path: '01.flac', size: 1 },
+      { path: 'Top/01.flac', size: 2 },
+    ];
+    expect(namedReleaseFile(nested, 'Top/01.flac')?.entry.size).toBe(1);
+    expect(namedReleaseFile(nested, 'Top/Top/01.flac')?.entry.size).toBe(2);
   });
 });

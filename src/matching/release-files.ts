@@ -49,8 +49,10 @@ export function pickReleaseFile(
 
 /**
  * The file an album search chose (`IndexerRelease.file`, a path as the release document names it)
- * in a client's list of the release's files: the same path, or the same path below its top
- * folder (a client set to create no subfolder lists it so). null when the list has neither.
+ * in a client's list of the release's files: the same path when the list keeps the document's top
+ * folder (every entry is in it), else the same path below it (a client set to create no subfolder lists it so). Which of
+ * the two is decided once for the list, so a folder nested in itself ("Top/Top/01.flac") is never
+ * taken for its parent's file. null when the list has it in neither form.
  */
 export function namedReleaseFile(
   entries: readonly ReleaseEntry[],
@@ -58,9 +60,10 @@ export function namedReleaseFile(
 ): ReleaseFilePick | null {
   const norm = (p: string) => p.replaceAll('\\', '/');
   const wanted = norm(file);
-  const below = wanted.includes('/') ? wanted.slice(wanted.indexOf('/') + 1) : null;
-  const entry =
-    entries.find((e) => norm(e.path) === wanted) ??
-    (below === null ? undefined : entries.find((e) => norm(e.path) === below));
+  const cut = wanted.indexOf('/');
+  const keepsTop =
+    cut < 0 || entries.every((e) => norm(e.path).startsWith(wanted.slice(0, cut + 1)));
+  const path = keepsTop ? wanted : wanted.slice(cut + 1);
+  const entry = entries.find((e) => norm(e.path) === path);
   return entry ? { entry, score: 0, notes: ['the file the album search chose'] } : null;
 }
