@@ -32,10 +32,21 @@ export function spawnSoulSpot(
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  child.stdout?.on('data', (b: Buffer) => logFile?.write(b.toString()));
-  child.stderr?.on('data', (b: Buffer) => logFile?.write(b.toString()));
+  let tail = '';
+  const keep = (b: Buffer) => {
+    const text = b.toString();
+    logFile?.write(text);
+    tail = (tail + text).slice(-OUTPUT_KEPT);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  outputs.set(child, () => tail);
   return child;
 }
+
+/** The end of a child's output kept for an error message: why a start failed. */
+const OUTPUT_KEPT = 4000;
+const outputs = new WeakMap<ChildProcess, () => string>();
 
 /**
  * Waits until SoulSpot answers /api/health. A child started with tsx on a loaded machine can take
@@ -50,8 +61,10 @@ export async function waitForHealth(
   await waitUntil(
     async () => {
       if (child && (child.exitCode !== null || child.signalCode !== null)) {
+        const output = outputs.get(child)?.() ?? '';
         throw new ExitedError(
-          `SoulSpot exited (code ${child.exitCode}, signal ${child.signalCode}) before it answered at ${url}`,
+          `SoulSpot exited (code ${child.exitCode}, signal ${child.signalCode}) before it answered at ${url}` +
+            (output ? `; its last output:\n${output}` : ''),
         );
       }
       try {
