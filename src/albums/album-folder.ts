@@ -19,11 +19,30 @@ import {
   withPeerFacts,
   type AlbumTarget,
   type FolderFiles,
+  type FolderOptions,
   type FolderVerdict,
 } from './folder-choice.js';
 
 /** Folders browsed per album: each is a request to a peer, and the best are almost always first. */
 export const FOLDERS_BROWSED = 3;
+
+/** What an album's search talks to: the providers, the source policy, its bounds and log. */
+export interface AlbumSearchIo {
+  provider: DownloadProvider;
+  sources?: SourcePolicy | undefined;
+  timeoutMs: number;
+  now: () => number;
+  log: Logger;
+}
+
+/** The blocklist and track records of the sources among `hits`, as folder-choice takes them. */
+export async function sourceOptions(
+  sources: SourcePolicy | undefined,
+  hits: readonly Candidate[],
+): Promise<FolderOptions> {
+  const filter = sources ? await sources.sourceFilter(sourcesOf(hits)) : undefined;
+  return filter ? { isBlocked: filter.isBlocked, peerRecord: filter.peerRecord } : {};
+}
 
 /**
  * The I/O around folder-choice.ts: one search for "artist album" through the provider, then a look
@@ -34,18 +53,11 @@ export const FOLDERS_BROWSED = 3;
 export async function findAlbumFolder(
   target: AlbumTarget,
   rules: ProfileRules,
-  deps: {
-    provider: DownloadProvider;
-    sources?: SourcePolicy | undefined;
-    timeoutMs: number;
-    now: () => number;
-    log: Logger;
-  },
+  deps: AlbumSearchIo,
 ): Promise<FolderVerdict | null> {
   const { provider } = deps;
   const hits = await searchOnce(provider, albumQuery(target), deps.timeoutMs, deps.now);
-  const filter = deps.sources ? await deps.sources.sourceFilter(sourcesOf(hits)) : undefined;
-  const options = filter ? { isBlocked: filter.isBlocked, peerRecord: filter.peerRecord } : {};
+  const options = await sourceOptions(deps.sources, hits);
   const best = foldersToBrowse(target, groupByFolder(hits), rules, FOLDERS_BROWSED, options);
   const browsed: FolderFiles[] = [];
   for (const folder of best) {

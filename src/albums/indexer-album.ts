@@ -1,17 +1,12 @@
-import type { Logger, SourcePolicy } from '../downloads/download.job.js';
 import { extensionOf } from '../matching/quality-policy.js';
 import { AUDIO_FORMATS, type ProfileRules } from '../matching/quality-profile.js';
 import { containsPhrase } from '../matching/normalize.js';
 import { normalizeForMatch, stripDecorations } from '../matching/query.js';
 import type { ReleaseEntry } from '../matching/release-files.js';
-import {
-  providerUnavailable,
-  type Candidate,
-  type DownloadProvider,
-} from '../providers/provider.js';
+import { providerUnavailable, type Candidate } from '../providers/provider.js';
 import { clientFor, indexerFor } from '../providers/provider-set.js';
-import { sourcesOf, type ProviderId } from '../providers/release.js';
-import { albumQuery, searchOnce } from './album-folder.js';
+import type { ProviderId } from '../providers/release.js';
+import { albumQuery, searchOnce, sourceOptions, type AlbumSearchIo } from './album-folder.js';
 import {
   compareVerdicts,
   discOfFolder,
@@ -123,12 +118,7 @@ export async function findReleaseAlbum(
   target: AlbumTarget,
   rules: ProfileRules,
   id: ProviderId,
-  deps: {
-    provider: DownloadProvider;
-    sources?: SourcePolicy | undefined;
-    timeoutMs: number;
-    now: () => number;
-    log: Logger;
+  deps: AlbumSearchIo & {
     /** Epoch ms after which no more release is read (the search's claim runs out). */
     deadline?: number;
   },
@@ -140,8 +130,7 @@ export async function findReleaseAlbum(
   const hits = (await searchOnce(indexer, query, deps.timeoutMs, deps.now)).filter(
     (c) => c.release !== undefined,
   );
-  const filter = deps.sources ? await deps.sources.sourceFilter(sourcesOf(hits)) : undefined;
-  const options = filter ? { isBlocked: filter.isBlocked, peerRecord: filter.peerRecord } : {};
+  const options = await sourceOptions(deps.sources, hits);
   // Each release is first judged as one folder named by its title.
   const groups: FolderFiles[] = hits.map((c) => ({
     provider: c.provider,
