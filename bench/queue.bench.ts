@@ -91,8 +91,11 @@ export async function queueBench(databaseUrl?: string): Promise<Figure[]> {
             t,
             3,
           );
-          // Waiting ones wait for a retry tomorrow, so the runner leaves them be.
-          return { ...row, status, run_after: status === 'waiting' ? Date.now() + 86_400_000 : t };
+          // Waiting ones wait for a retry tomorrow, as `retryLater` leaves them (both times set),
+          // so the runner leaves them be.
+          if (status !== 'waiting') return { ...row, status, run_after: t };
+          const retryAt = Date.now() + 86_400_000;
+          return { ...row, status, retry_count: 1, run_after: retryAt, next_retry_at: retryAt };
         });
         await soulspot.db.db.insertInto('downloads').values(rows).execute();
       }

@@ -98,9 +98,13 @@ CREATE INDEX downloads_quality_profile ON downloads (quality_profile_id, status)
     WHERE quality_profile_id IS NOT NULL;
 
 CREATE INDEX downloads_queue ON downloads (priority DESC, position, created_at, id)
-    WHERE status IN ('waiting', 'searching', 'queued', 'downloading') AND hold = 'none';
+    WHERE status IN ('waiting', 'searching', 'queued', 'downloading') AND hold = 'none'
+      AND next_retry_at IS NULL;
 
 CREATE INDEX downloads_queue_order ON downloads (priority DESC, position, created_at, id);
+
+CREATE INDEX downloads_retry_pending ON downloads (next_retry_at)
+    WHERE next_retry_at IS NOT NULL;
 
 CREATE INDEX downloads_scheduled ON downloads (scheduled_at)
     WHERE hold = 'scheduled';

@@ -33,6 +33,7 @@ import * as lidarrSyncRuns from './migrations/031_lidarr_sync_runs.js';
 import * as preferredProvider from './migrations/032_preferred_provider.js';
 import * as failureDownload from './migrations/033_failure_download.js';
 import * as preferredProviderIndex from './migrations/034_preferred_provider_index.js';
+import * as retryPending from './migrations/035_retry_pending.js';
 import * as feeds from './migrations/026_feeds.js';
 import type { Database } from './schema.js';
 
@@ -109,6 +110,7 @@ const migrations: Record<string, Migration> = {
   '032_preferred_provider': preferredProvider,
   '033_failure_download': failureDownload,
   '034_preferred_provider_index': preferredProviderIndex,
+  '035_retry_pending': retryPending,
 };
 
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {

@@ -9,7 +9,7 @@ import {
 } from 'kysely';
 import type { DatabaseHandle, Db } from '../db/database.js';
 import type { AttemptsTable, Database, DownloadsTable } from '../db/schema.js';
-import { LeaseLostError, type Lease } from '../queue/queue.repository.js';
+import { DUE_NOW, LeaseLostError, type Lease } from '../queue/queue.repository.js';
 import type { QueueCursor } from './list-cursor.js';
 import { ACTIVE_STATUSES, type DownloadStatus } from './download.js';
 import { UNAVAILABLE_CODES } from './error-codes.js';
@@ -461,7 +461,7 @@ export function createDownloadRepository(handle: DatabaseHandle) {
     async hurryDeferred(now: number): Promise<number> {
       const result = await db
         .updateTable('downloads')
-        .set({ run_after: now })
+        .set(DUE_NOW(now))
         .where('status', 'in', ACTIVE_STATUSES)
         .where('error_code', 'in', UNAVAILABLE_CODES)
         .where('run_after', '>', now)

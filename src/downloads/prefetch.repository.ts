@@ -140,6 +140,8 @@ export function createPrefetchRepository(handle: DatabaseHandle) {
         // The transfer pool's claim order: files waiting for a filing slot take no place here.
         .where('status', 'in', TRANSFER_STATUSES)
         .where('hold', '=', 'none')
+        // A retry waiting out its backoff is out of the claim's order until woken (migration 035).
+        .where('next_retry_at', 'is', null)
         .where('run_after', '<=', now)
         .where('source_wait', 'is', null)
         .where((eb) =>

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { DatabaseHandle, Db } from '../db/database.js';
 import { filingBacklogCount } from '../queue/filing-backlog.js';
+import { DUE_NOW } from '../queue/queue.repository.js';
 import { ACTIVE_STATUSES, statusesFor } from './download.js';
 import type { Placed } from './queue-order.js';
 import { textMatches } from './download.repository.js';
@@ -125,11 +126,11 @@ export function createQueueControlRepository(handle: DatabaseHandle) {
         .execute();
     },
 
-    /** Ends the hold of these downloads; they are due at once. */
+    /** Ends the hold of these downloads; they are due at once, a retry's backoff too. */
     release(ids: string[], now: number, tx: Db = db) {
       return tx
         .updateTable('downloads')
-        .set({ hold: 'none', scheduled_at: null, run_after: now, updated_at: now })
+        .set({ hold: 'none', scheduled_at: null, ...DUE_NOW(now), updated_at: now })
         .where('id', 'in', ids)
         .where('hold', '!=', 'none')
         .where('status', 'in', ACTIVE_STATUSES)
@@ -141,7 +142,7 @@ export function createQueueControlRepository(handle: DatabaseHandle) {
     async releaseDueSchedules(now: number, tx: Db = db): Promise<string[]> {
       const rows = await tx
         .updateTable('downloads')
-        .set({ hold: 'none', scheduled_at: null, run_after: now, updated_at: now })
+        .set({ hold: 'none', scheduled_at: null, ...DUE_NOW(now), updated_at: now })
         .where('hold', '=', 'scheduled')
         .where('scheduled_at', '<=', now)
         .returning('id')

@@ -114,6 +114,9 @@ export function createRunner(options: RunnerOptions) {
    * next download's enqueue waits for, and filing never delays it.
    */
   const fill = async (): Promise<void> => {
+    // Retries whose backoff has ended rejoin the claim's order first (queue.repository.ts); a
+    // database error here is the claim's to report, just below.
+    if (running) await queue.wakeRetries(now()).catch(() => 0);
     for (const pool of SLOT_POOLS) {
       for (;;) {
         const limit = limitOf(pool);

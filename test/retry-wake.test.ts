@@ -1,0 +1,167 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createDownloadRepository } from '../src/downloads/download.repository.js';
+import { createQueueControlRepository } from '../src/downloads/queue-control.repository.js';
+import { createNotificationsRepository } from '../src/notifications/notifications.repository.js';
+import { createQueueRepository } from '../src/queue/queue.repository.js';
+import { freshDb, testDialects, type TestDb } from './helpers/db.js';
+import { downloadRow } from './helpers/factories.js';
+
+const NOW = 1_800_000_000_000;
+const LEASE = 30_000;
+
+/**
+ * Downloads waiting out a retry backoff (`next_retry_at` set, migration 035) are out of the
+ * claim's order until `wakeRetries` puts them back; everything that makes one due at once ends
+ * the backoff with it.
+ */
+describe.each(testDialects())('retry backoff and the claim on %s', (dialect) => {
+  let db: TestDb;
+  beforeEach(async () => {
+    db = await freshDb(dialect);
+  });
+  afterEach(async () => {
+    await db.cleanup();
+  });
+
+  /** A download whose retry is due at `at` (as `retryLater` leaves it). */
+  const retrying = (at: number, overrides: Parameters<typeof downloadRow>[0] = {}) =>
+    downloadRow({ run_after: at, next_retry_at: at, retry_count: 1, ...overrides });
+  const nextRetryAt = async (id: string) =>
+    (
+      await db.db
+        .selectFrom('downloads')
+        .select('next_retry_at')
+        .where('id', '=', id)
+        .executeTakeFirstOrThrow()
+    ).next_retry_at;
+
+  it('claims a retry only once woken, and wakes it only when its time has come', async () => {
+    const queue = createQueueRepository(db);
+    const row = retrying(NOW + 1000);
+    await db.db.insertInto('downloads').values(row).execute();
+
+    expect(await queue.wakeRetries(NOW + 999)).toBe(0);
+    expect(await queue.claimNext('w', NOW + 999, LEASE, 3)).toBeNull();
+    // Its time has come but it has not been woken: the claim's index does not hold it yet.
+    expect(await queue.claimNext('w', NOW + 1000, LEASE, 3)).toBeNull();
+
+    expect(await queue.wakeRetries(NOW + 1000)).toBe(1);
+    expect(await nextRetryAt(row.id!)).toBeNull();
+    const lease = await queue.claimNext('w', NOW + 1000, LEASE, 3);
+    expect(lease?.downloadId).toBe(row.id);
+    expect(await queue.wakeRetries(NOW + 5000)).toBe(0);
+  });
+
+  it('takes the due download past thousands of higher-priority retries still waiting', async () => {
+    const queue = createQueueRepository(db);
+    const waiting = Array.from({ length: 3000 }, () => retrying(NOW + 86_400_000, { priority: 5 }));
+    for (let i = 0; i < waiting.length; i += 500)
+      await db.db
+        .insertInto('downloads')
+        .values(waiting.slice(i, i + 500))
+        .execute();
+    const due = downloadRow({ run_after: NOW - 1 });
+    await db.db.insertInto('downloads').values(due).execute();
+
+    expect(await queue.wakeRetries(NOW)).toBe(0);
+    expect((await queue.claimNext('w', NOW, LEASE, 3))?.downloadId).toBe(due.id);
+    expect(await queue.claimNext('w', NOW, LEASE, 3)).toBeNull();
+    // The sleep until the next due work is the retries' time.
+    expect(await queue.nextRunAfter(NOW)).toBe(NOW + 86_400_000);
+  });
+
+  it('wakes every due retry, in rounds, each once, with two wakers at once', async () => {
+    const rows = Array.from({ length: 1200 }, (_, i) => retrying(NOW - i));
+    for (let i = 0; i < rows.length; i += 400)
+      await db.db
+        .insertInto('downloads')
+        .values(rows.slice(i, i + 400))
+        .execute();
+    await db.db
+      .insertInto('downloads')
+      .values(retrying(NOW + 1))
+      .execute();
+    const a = createQueueRepository(db);
+    const b = createQueueRepository(db);
+    const [x, y] = await Promise.all([a.wakeRetries(NOW), b.wakeRetries(NOW)]);
+    expect(x + y).toBe(1200);
+    const left = await db.db
+      .selectFrom('downloads')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('next_retry_at', 'is not', null)
+      .executeTakeFirstOrThrow();
+    expect(Number(left.n)).toBe(1);
+  });
+
+  it('a resumed retry is due at once, its backoff over', async () => {
+    const queue = createQueueRepository(db);
+    const control = createQueueControlRepository(db);
+    const row = retrying(NOW + 3_600_000);
+    await db.db.insertInto('downloads').values(row).execute();
+    await control.hold([row.id!], 'paused', null, NOW);
+    expect(await control.release([row.id!], NOW + 10)).toHaveLength(1);
+    expect(await nextRetryAt(row.id!)).toBeNull();
+    expect((await queue.claimNext('w', NOW + 10, LEASE, 3))?.downloadId).toBe(row.id);
+  });
+
+  it('a scheduled retry whose schedule ends is due at once', async () => {
+    const queue = createQueueRepository(db);
+    const control = createQueueControlRepository(db);
+    const row = retrying(NOW + 3_600_000);
+    await db.db.insertInto('downloads').values(row).execute();
+    await control.hold([row.id!], 'scheduled', NOW + 100, NOW);
+    expect(await control.releaseDueSchedules(NOW + 100)).toEqual([row.id]);
+    expect((await queue.claimNext('w', NOW + 100, LEASE, 3))?.downloadId).toBe(row.id);
+  });
+
+  it('a retry deferred for an unreachable daemon is due at once when the daemon is back', async () => {
+    const queue = createQueueRepository(db);
+    const row = retrying(NOW + 3_600_000, { error_code: 'slskd_unavailable' });
+    await db.db.insertInto('downloads').values(row).execute();
+    expect(await createDownloadRepository(db).hurryDeferred(NOW)).toBe(1);
+    expect((await queue.claimNext('w', NOW, LEASE, 3))?.downloadId).toBe(row.id);
+  });
+
+  it('sleeps until the earliest due-later download of any unfinished status', async () => {
+    const queue = createQueueRepository(db);
+    expect(await queue.nextRunAfter(NOW)).toBeNull();
+    await db.db
+      .insertInto('downloads')
+      .values([
+        // Every row names each column: SQLite's multi-row insert puts NULL in one left out.
+        downloadRow({ status: 'completed', run_after: NOW + 10, hold: 'none', source_wait: null }),
+        downloadRow({ run_after: NOW + 20, hold: 'paused', source_wait: null }),
+        downloadRow({
+          status: 'queued',
+          run_after: NOW + 30,
+          hold: 'none',
+          source_wait: 'waiting',
+        }),
+        downloadRow({ run_after: NOW - 5, hold: 'none', source_wait: null }),
+      ])
+      .execute();
+    expect(await queue.nextRunAfter(NOW)).toBeNull();
+    await db.db
+      .insertInto('downloads')
+      .values([
+        downloadRow({ run_after: NOW + 900 }),
+        downloadRow({ status: 'processing', run_after: NOW + 400 }),
+      ])
+      .execute();
+    expect(await queue.nextRunAfter(NOW)).toBe(NOW + 400);
+  });
+
+  it('knows whether any download is unfinished, whatever its status', async () => {
+    const repo = createNotificationsRepository(db.db, dialect);
+    await db.db
+      .insertInto('downloads')
+      .values([downloadRow({ status: 'completed' }), downloadRow({ status: 'cancelled' })])
+      .execute();
+    expect(await repo.hasUnfinishedDownload()).toBe(false);
+    await db.db
+      .insertInto('downloads')
+      .values(downloadRow({ status: 'processing' }))
+      .execute();
+    expect(await repo.hasUnfinishedDownload()).toBe(true);
+  });
+});
