@@ -45,6 +45,8 @@ import { createSlskdProvider } from './providers/slskd/slskd.provider.js';
 import { slskdSettings } from './providers/slskd/slskd.settings.js';
 import { createQueueRepository } from './queue/queue.repository.js';
 import { createRunner, type Runner } from './queue/runner.js';
+import { wakeDueRetries } from './queue/retry-wake.js';
+import { createRetryWakeRepository } from './queue/retry-wake.repository.js';
 import { createSourceWaitRepository } from './queue/source-wait.repository.js';
 import { createSourceWatch } from './queue/source-watch.js';
 import { defaultSettings } from './settings/settings.definitions.js';
@@ -378,6 +380,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     albums: albumTracker,
     tagger,
   };
+  const retries = createRetryWakeRepository(db);
   const runner = createRunner({
     queue,
     owner,
@@ -407,6 +410,7 @@ export async function startSoulSpot(config: Config, options: StartOptions = {}):
     // finding slskd's file asks slskd).
     canClaimFiling: () => provider.circuit !== 'open',
     onError: (error) => log.error({ error: String(error) }, 'queue error'),
+    wakeRetries: (t) => wakeDueRetries({ handle: db, retries, events, now: t }),
   });
   const mayStart = (): boolean => provider.circuit !== 'open' && queueControl.mayStart();
   // Searches the next downloads ahead when slots are about to free (docs: "Slot refill").

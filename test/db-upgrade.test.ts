@@ -2,10 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { openDatabase, type DatabaseOptions } from '../src/db/database.js';
+import { down as down035 } from '../src/db/migrations/035_retry_pending.js';
+import { createQueueRepository } from '../src/queue/queue.repository.js';
+import { downloadRow } from './helpers/factories.js';
 import { testDialects } from './helpers/db.js';
 
 /**
@@ -72,6 +75,49 @@ describe.each(testDialects())('upgrading a database on %s', (dialect) => {
         { id: 'e1', provider: 'torznab:x' },
         { id: 'e2', provider: null },
       ]);
+      await upgraded.close();
+    });
+  });
+
+  it('035 keeps next_retry_at only on downloads still waiting out their backoff', async () => {
+    await withScratchDatabase(dialect, async (options) => {
+      // A 034-era database: 035 undone, and rows as the code before it left them.
+      const first = await openDatabase(options);
+      await down035(first.db as Kysely<unknown>);
+      await sql`DELETE FROM kysely_migration WHERE name = '035_retry_pending'`.execute(first.db);
+      const later = 1_900_000_000_000;
+      const rows = [
+        // Waiting out its backoff: both times the same, as retryLater leaves them.
+        downloadRow({ id: 'backoff', run_after: later, next_retry_at: later, retry_count: 1 }),
+        // Resumed early before the upgrade: due now, its old retry time left behind.
+        downloadRow({ id: 'resumed', run_after: 1, next_retry_at: later, retry_count: 1 }),
+        // Claimed after an early resume and now downloading, the old time still there.
+        downloadRow({ id: 'moving', status: 'downloading', run_after: 1, next_retry_at: later }),
+      ];
+      await first.db.insertInto('downloads').values(rows).execute();
+      await first.close();
+
+      const upgraded = await openDatabase(options);
+      const after = await upgraded.db
+        .selectFrom('downloads')
+        .select(['id', 'next_retry_at'])
+        .orderBy('id')
+        .execute();
+      expect(
+        after.map((r) => [r.id, r.next_retry_at === null ? null : Number(r.next_retry_at)]),
+      ).toEqual([
+        ['backoff', later],
+        ['moving', null],
+        ['resumed', null],
+      ]);
+      // Both early ones are claimable again, in the claim's index.
+      const queue = createQueueRepository(upgraded);
+      const claimed = [
+        (await queue.claimNext('w', 10, 30_000, 5))?.downloadId,
+        (await queue.claimNext('w', 10, 30_000, 5))?.downloadId,
+      ];
+      expect(claimed.sort()).toEqual(['moving', 'resumed']);
+      expect(await queue.claimNext('w', 10, 30_000, 5)).toBeNull();
       await upgraded.close();
     });
   });

@@ -2,6 +2,7 @@
 // its event in the log the moment it is committed (no bridge, nothing flushed afterwards), a write
 // that lost its fence or whose append failed leaves neither row change nor event, and payloads say
 // what changed: a progress delta, `changed` on an update, completed/failed once per reach.
+import { createRetryWakeRepository } from '../src/queue/retry-wake.repository.js';
 import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -331,6 +332,8 @@ describe.each(testDialects())('worker events on %s', (dialect) => {
   /** The next claim of the same download, once its retry time has come. */
   async function claimedAgain(ctx: JobContext): Promise<JobContext> {
     now = (ctx.row.run_after ?? now) + 1;
+    // As the runner's round does: the retry rejoins the claim's order, then it is claimed.
+    await createRetryWakeRepository(db).wakeRetries(now);
     const lease = await ctx.deps.queue.claimNext('worker-b', now, 30_000, 10);
     if (!lease) throw new Error('not due');
     await ctx.deps.queue.fencedUpdate(lease, { status: 'searching' });

@@ -2,7 +2,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDownloadRepository } from '../src/downloads/download.repository.js';
 import { createQueueControlRepository } from '../src/downloads/queue-control.repository.js';
 import { createNotificationsRepository } from '../src/notifications/notifications.repository.js';
+import { createAlbumsRepository } from '../src/albums/albums.repository.js';
+import { createPrefetchRepository } from '../src/downloads/prefetch.repository.js';
+import { createEventLog } from '../src/events/event-log.js';
 import { createQueueRepository } from '../src/queue/queue.repository.js';
+import { createRetryWakeRepository, WAKE_ROUND } from '../src/queue/retry-wake.repository.js';
+import { wakeDueRetries } from '../src/queue/retry-wake.js';
 import { freshDb, testDialects, type TestDb } from './helpers/db.js';
 import { downloadRow } from './helpers/factories.js';
 
@@ -23,6 +28,7 @@ describe.each(testDialects())('retry backoff and the claim on %s', (dialect) => 
     await db.cleanup();
   });
 
+  const retries = () => createRetryWakeRepository(db);
   /** A download whose retry is due at `at` (as `retryLater` leaves it). */
   const retrying = (at: number, overrides: Parameters<typeof downloadRow>[0] = {}) =>
     downloadRow({ run_after: at, next_retry_at: at, retry_count: 1, ...overrides });
@@ -40,16 +46,16 @@ describe.each(testDialects())('retry backoff and the claim on %s', (dialect) => 
     const row = retrying(NOW + 1000);
     await db.db.insertInto('downloads').values(row).execute();
 
-    expect(await queue.wakeRetries(NOW + 999)).toBe(0);
+    expect(await retries().wakeRetries(NOW + 999)).toEqual([]);
     expect(await queue.claimNext('w', NOW + 999, LEASE, 3)).toBeNull();
     // Its time has come but it has not been woken: the claim's index does not hold it yet.
     expect(await queue.claimNext('w', NOW + 1000, LEASE, 3)).toBeNull();
 
-    expect(await queue.wakeRetries(NOW + 1000)).toBe(1);
+    expect(await retries().wakeRetries(NOW + 1000)).toEqual([row.id]);
     expect(await nextRetryAt(row.id!)).toBeNull();
     const lease = await queue.claimNext('w', NOW + 1000, LEASE, 3);
     expect(lease?.downloadId).toBe(row.id);
-    expect(await queue.wakeRetries(NOW + 5000)).toBe(0);
+    expect(await retries().wakeRetries(NOW + 5000)).toEqual([]);
   });
 
   it('takes the due download past thousands of higher-priority retries still waiting', async () => {
@@ -63,34 +69,62 @@ describe.each(testDialects())('retry backoff and the claim on %s', (dialect) => 
     const due = downloadRow({ run_after: NOW - 1 });
     await db.db.insertInto('downloads').values(due).execute();
 
-    expect(await queue.wakeRetries(NOW)).toBe(0);
+    expect(await retries().wakeRetries(NOW)).toEqual([]);
     expect((await queue.claimNext('w', NOW, LEASE, 3))?.downloadId).toBe(due.id);
     expect(await queue.claimNext('w', NOW, LEASE, 3)).toBeNull();
     // The sleep until the next due work is the retries' time.
     expect(await queue.nextRunAfter(NOW)).toBe(NOW + 86_400_000);
   });
 
-  it('wakes every due retry, in rounds, each once, with two wakers at once', async () => {
+  it('wakes every due retry in rounds, each once, with two wakers at once, and says so', async () => {
     const rows = Array.from({ length: 1200 }, (_, i) => retrying(NOW - i));
     for (let i = 0; i < rows.length; i += 400)
       await db.db
         .insertInto('downloads')
         .values(rows.slice(i, i + 400))
         .execute();
-    await db.db
-      .insertInto('downloads')
-      .values(retrying(NOW + 1))
-      .execute();
-    const a = createQueueRepository(db);
-    const b = createQueueRepository(db);
-    const [x, y] = await Promise.all([a.wakeRetries(NOW), b.wakeRetries(NOW)]);
+    const notYet = retrying(NOW + 1);
+    await db.db.insertInto('downloads').values(notYet).execute();
+    const events = createEventLog({ handle: db, pollMs: 0 });
+    const wake = () => wakeDueRetries({ handle: db, retries: retries(), events, now: NOW });
+    const [x, y] = await Promise.all([wake(), wake()]);
     expect(x + y).toBe(1200);
     const left = await db.db
       .selectFrom('downloads')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .select('id')
       .where('next_retry_at', 'is not', null)
-      .executeTakeFirstOrThrow();
-    expect(Number(left.n)).toBe(1);
+      .execute();
+    expect(left.map((r) => r.id)).toEqual([notYet.id]);
+    // Each woken download is named once, in rounds of at most WAKE_ROUND, in `retry_due` events.
+    const changed = (await events.read(0))
+      .filter((e) => e.type === 'downloads.changed')
+      .map((e) => JSON.parse(e.data) as { action: string; ids: string[] });
+    expect(changed.every((c) => c.action === 'retry_due' && c.ids.length <= WAKE_ROUND)).toBe(true);
+    const named = changed.flatMap((c) => c.ids);
+    expect(named.length).toBe(1200);
+    expect(new Set(named)).toEqual(new Set(rows.map((r) => r.id)));
+    // Nothing to wake: no event written.
+    expect(await wake()).toBe(0);
+    expect((await events.read(0)).length).toBe(changed.length);
+  });
+
+  it('leaves a retry not woken yet out of the search look-ahead', async () => {
+    const prefetch = createPrefetchRepository(db);
+    const row = retrying(NOW - 10);
+    await db.db.insertInto('downloads').values(row).execute();
+    expect(await prefetch.nextDue(NOW, 5)).toEqual([]);
+    await retries().wakeRetries(NOW);
+    expect((await prefetch.nextDue(NOW, 5)).map((r) => r.id)).toEqual([row.id]);
+  });
+
+  it('an album track given its folder file is due at once, its backoff over', async () => {
+    const queue = createQueueRepository(db);
+    const albums = createAlbumsRepository(db.db);
+    const track = retrying(NOW + 3_600_000);
+    await db.db.insertInto('downloads').values(track).execute();
+    expect(await albums.pinTrack(track.id!, JSON.stringify({ ranked: [] }), NOW)).toBe(true);
+    expect(await nextRetryAt(track.id!)).toBeNull();
+    expect((await queue.claimNext('w', NOW, LEASE, 3))?.downloadId).toBe(track.id);
   });
 
   it('a resumed retry is due at once, its backoff over', async () => {

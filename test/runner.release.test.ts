@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createQueueRepository, type Lease } from '../src/queue/queue.repository.js';
 import { createRunner } from '../src/queue/runner.js';
+import { createRetryWakeRepository } from '../src/queue/retry-wake.repository.js';
 import { freshDb, testDialects, type TestDb } from './helpers/db.js';
 import { downloadRow } from './helpers/factories.js';
 import { waitUntil } from './helpers/wait.js';
@@ -51,6 +52,7 @@ describe.each(testDialects())('runner slots on %s', (dialect) => {
       onError: (error) => {
         throw error;
       },
+      wakeRetries: (t) => createRetryWakeRepository(db).wakeRetries(t),
     });
     stop = async () => {
       finishTidying();
@@ -91,6 +93,7 @@ describe.each(testDialects())('runner slots on %s', (dialect) => {
       onError: (error) => {
         throw error;
       },
+      wakeRetries: (t) => createRetryWakeRepository(db).wakeRetries(t),
     });
     stop = async () => {
       finish();
@@ -104,5 +107,40 @@ describe.each(testDialects())('runner slots on %s', (dialect) => {
     expect(runner.activeCount).toBe(1);
     finish();
     await waitUntil(() => (started.length === 2 ? true : null), { what: 'the second claim' });
+  });
+
+  it('starts a retry when its backoff ends: sleeps until then, wakes it, claims it', async () => {
+    const at = Date.now() + 400;
+    const row = downloadRow({ run_after: at, next_retry_at: at, retry_count: 1 });
+    await db.db.insertInto('downloads').values(row).execute();
+    const queue = createQueueRepository(db);
+    const started: Array<{ id: string; at: number }> = [];
+    const runner = createRunner({
+      queue,
+      owner: 'w1',
+      maxConcurrent: () => 1,
+      maxConcurrentFiling: () => 1,
+      leaseMs: 30_000,
+      // Long: only the sleep until the retry's time can start it within the test's wait.
+      idleMs: 60_000,
+      now: Date.now,
+      run: async (lease: Lease) => {
+        started.push({ id: lease.downloadId, at: Date.now() });
+        await queue.release(lease, { status: 'completed' });
+      },
+      onError: (error) => {
+        throw error;
+      },
+      wakeRetries: (t) => createRetryWakeRepository(db).wakeRetries(t),
+    });
+    stop = () => runner.stop();
+    await runner.start();
+    const first = await waitUntil(() => started[0] ?? null, {
+      what: 'the retry claimed',
+      timeoutMs: 5_000,
+    });
+    expect(first.id).toBe(row.id);
+    expect(first.at).toBeGreaterThanOrEqual(at);
+    expect(first.at - at).toBeLessThan(1_000);
   });
 });

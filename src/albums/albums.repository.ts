@@ -1,6 +1,7 @@
 import type { Insertable, Selectable, Updateable } from 'kysely';
 import type { Db } from '../db/database.js';
 import type { AlbumsTable } from '../db/schema.js';
+import { DUE_NOW } from '../queue/retry-wake.repository.js';
 import type { DownloadRow } from '../downloads/download.repository.js';
 
 export type AlbumRow = Selectable<AlbumsTable>;
@@ -212,7 +213,7 @@ export function createAlbumsRepository(root: Db) {
     ): Promise<boolean> {
       const r = await db
         .updateTable('downloads')
-        .set({ candidates, pinned_candidates: candidates, run_after: t, updated_at: t })
+        .set({ candidates, pinned_candidates: candidates, ...DUE_NOW(t), updated_at: t })
         .where('id', '=', downloadId)
         .where('status', '=', 'waiting')
         .where('candidates', 'is', null)
@@ -230,7 +231,7 @@ export function createAlbumsRepository(root: Db) {
     async releaseTracks(albumId: string, t: number, db: Db = root) {
       await db
         .updateTable('downloads')
-        .set({ run_after: t })
+        .set(DUE_NOW(t))
         .where('album_id', '=', albumId)
         .where('status', '=', 'waiting')
         .where('candidates', 'is', null)

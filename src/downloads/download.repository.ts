@@ -9,7 +9,8 @@ import {
 } from 'kysely';
 import type { DatabaseHandle, Db } from '../db/database.js';
 import type { AttemptsTable, Database, DownloadsTable } from '../db/schema.js';
-import { DUE_NOW, LeaseLostError, type Lease } from '../queue/queue.repository.js';
+import { LeaseLostError, type Lease } from '../queue/queue.repository.js';
+import { DUE_NOW } from '../queue/retry-wake.repository.js';
 import type { QueueCursor } from './list-cursor.js';
 import { ACTIVE_STATUSES, type DownloadStatus } from './download.js';
 import { UNAVAILABLE_CODES } from './error-codes.js';

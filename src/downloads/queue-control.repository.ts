@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { DatabaseHandle, Db } from '../db/database.js';
 import { filingBacklogCount } from '../queue/filing-backlog.js';
-import { DUE_NOW } from '../queue/queue.repository.js';
+import { DUE_NOW } from '../queue/retry-wake.repository.js';
 import { ACTIVE_STATUSES, statusesFor } from './download.js';
 import type { Placed } from './queue-order.js';
 import { textMatches } from './download.repository.js';

@@ -135,51 +135,37 @@ function readyRow(now: number, lock: boolean, gate = sql``): RawBuilder<unknown>
 
 /**
  * A download of the transfer pool waiting out a retry backoff (`next_retry_at` set) is out of the
- * claim's order until `wakeRetries` clears it once its time has come (migration 035): the
+ * claim's order until it is woken once its time has come (retry-wake.repository.ts, migration 035): the
  * partial index `downloads_queue` holds only rows without one, so a claim never walks past the
  * thousands a large queue may have waiting for tomorrow.
  */
 const NO_RETRY_PENDING = sql`next_retry_at IS NULL`;
 
-/**
- * The write that makes an unleased download due at once (a resume, the daemon back): a retry's
- * backoff ends with it, or the row would stay out of the claim's order until `next_retry_at`.
- */
-export const DUE_NOW = (now: number) => ({ run_after: now, next_retry_at: null }) as const;
-
-/** Rows `wakeRetries` clears per statement on PostgreSQL. */
-const WAKE_ROUND = 500;
-
 /** Stands for "no such row" in `nextRunAfter`'s least of several (a time no clock reaches). */
 const NEVER = Number.MAX_SAFE_INTEGER;
 
 /**
- * The pool's next due downloads neither held nor parked, in queue order: the pool's partial index
- * (`downloads_queue`, `downloads_filing`) read in order, stopping at the first `limit` rows that
- * fit. SQLite is told to use it (`INDEXED BY`): left to itself, it scans and sorts the whole
- * table (20 ms a claim at 20,000 rows, against 0.01 ms). The claim takes one and locks it on
- * PostgreSQL; the look ahead (prefetch.repository.ts) reads the next few the same way.
+ * The pool's next due download neither held nor parked, in queue order: the pool's partial index
+ * (`downloads_queue`, `downloads_filing`) read in order, stopping at the first row that fits.
+ * SQLite is told to use it (`INDEXED BY`): left to itself, it scans and sorts the whole table
+ * (20 ms a claim at 20,000 rows, against 0.01 ms). `lock`: taken FOR UPDATE SKIP LOCKED on
+ * PostgreSQL (the claim's one statement).
  */
-export function dueRows(
+function dueRow(
   now: number,
   dialect: Dialect,
   pool: SlotPool,
-  options: {
-    columns?: RawBuilder<unknown>;
-    limit?: number;
-    lock?: boolean;
-    gate?: RawBuilder<unknown>;
-  } = {},
+  options: { lock?: boolean; gate?: RawBuilder<unknown> } = {},
 ): RawBuilder<unknown> {
-  const { columns = sql`id`, limit = 1, lock = false, gate = sql`` } = options;
+  const { lock = false, gate = sql`` } = options;
   const postgres = dialect === 'postgres';
   const index = sql.raw(POOLS[pool].index);
   const retry = pool === 'transfer' ? sql`AND ${NO_RETRY_PENDING}` : sql``;
-  return sql`SELECT ${columns} FROM downloads ${postgres ? sql`` : sql`INDEXED BY ${index}`}
+  return sql`SELECT id FROM downloads ${postgres ? sql`` : sql`INDEXED BY ${index}`}
     WHERE ${poolStatus(pool)} AND hold = 'none' ${retry} AND run_after <= ${now}
       AND source_wait IS NULL AND ${UNLEASED(now)} ${gate}
     ORDER BY priority DESC, position ASC, created_at ASC, id ASC
-    LIMIT ${limit} ${lock && postgres ? sql`FOR UPDATE SKIP LOCKED` : sql``}`;
+    LIMIT 1 ${lock && postgres ? sql`FOR UPDATE SKIP LOCKED` : sql``}`;
 }
 
 /** When `extend` accepts a lease whose expiry has passed (the rule at the top). */
@@ -218,9 +204,9 @@ export function createQueueRepository(handle: DatabaseHandle) {
     const picks =
       pool === 'transfer'
         ? sql`ready AS (${readyRow(now, true, slotFirst)}),
-          due AS (${dueRows(now, 'postgres', pool, { lock: true, gate: sql`${slotFirst} AND NOT EXISTS (SELECT 1 FROM ready) ${gate}` })}),
+          due AS (${dueRow(now, 'postgres', pool, { lock: true, gate: sql`${slotFirst} AND NOT EXISTS (SELECT 1 FROM ready) ${gate}` })}),
           pick AS (SELECT id FROM ready UNION ALL SELECT id FROM due)`
-        : sql`pick AS (${dueRows(now, 'postgres', pool, { lock: true, gate: slotFirst })})`;
+        : sql`pick AS (${dueRow(now, 'postgres', pool, { lock: true, gate: slotFirst })})`;
     const { rows } = await sql<Claimed>`
       WITH slot AS (${freeSlot(pool, now, max, true)}),
       ${picks},
@@ -262,7 +248,7 @@ export function createQueueRepository(handle: DatabaseHandle) {
         (
           await sql<{
             id: string;
-          }>`${dueRows(now, 'sqlite', pool, pool === 'transfer' ? { gate: backlogGate(now, 'sqlite', backlogCap) } : {})}`.execute(
+          }>`${dueRow(now, 'sqlite', pool, pool === 'transfer' ? { gate: backlogGate(now, 'sqlite', backlogCap) } : {})}`.execute(
             tx,
           )
         ).rows[0];
@@ -475,33 +461,11 @@ export function createQueueRepository(handle: DatabaseHandle) {
     },
 
     /**
-     * Puts the downloads whose retry backoff has ended back in the claim's order (`dueRows`):
-     * their `next_retry_at` is cleared, found through `downloads_retry_pending` in time order. On
-     * PostgreSQL in rounds of 500 rows locked with SKIP LOCKED, so two processes waking at once
-     * neither wait on nor deadlock with each other; on SQLite one write (one writer anyway).
-     * Returns how many were woken.
-     */
-    async wakeRetries(now: number): Promise<number> {
-      if (dialect !== 'postgres') {
-        const result = await sql`UPDATE downloads SET next_retry_at = NULL
-          WHERE next_retry_at IS NOT NULL AND next_retry_at <= ${now}`.execute(db);
-        return Number(result.numAffectedRows ?? 0);
-      }
-      let woken = 0;
-      for (;;) {
-        const result = await sql`UPDATE downloads SET next_retry_at = NULL WHERE id IN (
-          SELECT id FROM downloads WHERE next_retry_at IS NOT NULL AND next_retry_at <= ${now}
-          ORDER BY next_retry_at LIMIT ${WAKE_ROUND} FOR UPDATE SKIP LOCKED)`.execute(db);
-        const n = Number(result.numAffectedRows ?? 0);
-        woken += n;
-        if (n < WAKE_ROUND) return woken;
-      }
-    },
-
-    /**
-     * The earliest run_after among due-later downloads, to sleep exactly until then. One look per
-     * status, each the first entry after `now` in `downloads_claim` (status, run_after): a single
-     * min over all of them made PostgreSQL read every unfinished row (7 ms at 100,000).
+     * The earliest run_after among due-later downloads, to sleep exactly until then, or the
+     * earliest retry not woken yet (its time may have come since the round's `wakeRetries`; then
+     * the runner looks again at once). One look per status, each the first entry after `now` in
+     * `downloads_claim` (status, run_after), and one into `downloads_retry_pending`: a single min
+     * over all of them made PostgreSQL read every unfinished row (7 ms at 100,000).
      */
     async nextRunAfter(now: number): Promise<number | null> {
       const firsts = ACTIVE_STATUSES.map(
@@ -510,6 +474,8 @@ export function createQueueRepository(handle: DatabaseHandle) {
             AND source_wait IS NULL
           ORDER BY run_after LIMIT 1)`,
       );
+      firsts.push(sql`(SELECT next_retry_at FROM downloads WHERE next_retry_at IS NOT NULL
+        ORDER BY next_retry_at LIMIT 1)`);
       const { rows } = await sql<{ t: number | string | null }>`SELECT ${
         dialect === 'postgres' ? sql`LEAST` : sql`MIN`
       }(${sql.join(firsts.map((f) => sql`COALESCE(${f}, ${NEVER})`))}) AS t`.execute(db);

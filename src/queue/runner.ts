@@ -31,6 +31,11 @@ export interface RunnerOptions {
    */
   canClaimFiling?: () => boolean;
   onError: (error: unknown) => void;
+  /**
+   * Puts downloads whose retry backoff has ended back in the claim's order (`wakeDueRetries`),
+   * before each round of claims.
+   */
+  wakeRetries: (now: number) => Promise<unknown>;
 }
 
 interface Job {
@@ -114,9 +119,9 @@ export function createRunner(options: RunnerOptions) {
    * next download's enqueue waits for, and filing never delays it.
    */
   const fill = async (): Promise<void> => {
-    // Retries whose backoff has ended rejoin the claim's order first (queue.repository.ts); a
-    // database error here is the claim's to report, just below.
-    if (running) await queue.wakeRetries(now()).catch(() => 0);
+    // Retries whose backoff has ended rejoin the claim's order first (retry-wake.ts). Its failure
+    // is reported, and the claims still go on: what is due already can start.
+    if (running) await options.wakeRetries(now()).catch((error: unknown) => options.onError(error));
     for (const pool of SLOT_POOLS) {
       for (;;) {
         const limit = limitOf(pool);

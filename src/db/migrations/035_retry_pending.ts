@@ -13,8 +13,17 @@ import { sql, type Kysely } from 'kysely';
  * - `downloads_retry_pending` finds the retries whose time has come, in time order: the runner
  *   clears their `next_retry_at` (queue.repository.ts, `wakeRetries`), which puts them back in
  *   the claim's order, before each round of claims.
+ *
+ * Before this, nothing cleared `next_retry_at` when a retry began or when a resume, an ended
+ * schedule or the daemon's return made the download due early: a row could keep a time still
+ * to come while due, even downloading. Left so, it would now be out of the claim's order until
+ * that time. Only a download still waiting out its backoff (`run_after` is that time, as
+ * `retryLater` and `resumeLater` leave it) keeps it.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
+  await sql`UPDATE downloads SET next_retry_at = NULL
+    WHERE next_retry_at IS NOT NULL
+      AND NOT (status IN ('waiting', 'processing') AND run_after = next_retry_at)`.execute(db);
   await sql`DROP INDEX downloads_queue`.execute(db);
   await sql`CREATE INDEX downloads_queue ON downloads (priority DESC, position, created_at, id)
     WHERE status IN ('waiting', 'searching', 'queued', 'downloading') AND hold = 'none'
