@@ -93,8 +93,14 @@ describe.each(testDialects())('upgrading a database on %s', (dialect) => {
         downloadRow({ id: 'resumed', run_after: 1, next_retry_at: later, retry_count: 1 }),
         // Claimed after an early resume and now downloading, the old time still there.
         downloadRow({ id: 'moving', status: 'downloading', run_after: 1, next_retry_at: later }),
+        // Filing resumed after a backoff (resumeLater), and a retry paused in its backoff: kept.
+        downloadRow({ id: 'refile', status: 'processing', run_after: later, next_retry_at: later }),
+        downloadRow({ id: 'paused', hold: 'paused', run_after: later, next_retry_at: later }),
+        // Filing due, its old retry time left behind: cleared.
+        downloadRow({ id: 'stale', status: 'processing', run_after: 1, next_retry_at: later }),
       ];
-      await first.db.insertInto('downloads').values(rows).execute();
+      // One at a time: SQLite's multi-row insert puts NULL in a column one row leaves out (hold).
+      for (const row of rows) await first.db.insertInto('downloads').values(row).execute();
       await first.close();
 
       const upgraded = await openDatabase(options);
@@ -108,7 +114,10 @@ describe.each(testDialects())('upgrading a database on %s', (dialect) => {
       ).toEqual([
         ['backoff', later],
         ['moving', null],
+        ['paused', later],
+        ['refile', later],
         ['resumed', null],
+        ['stale', null],
       ]);
       // Both early ones are claimable again, in the claim's index.
       const queue = createQueueRepository(upgraded);

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDownloadRepository } from '../src/downloads/download.repository.js';
 import { createQueueControlRepository } from '../src/downloads/queue-control.repository.js';
@@ -106,6 +107,42 @@ describe.each(testDialects())('retry backoff and the claim on %s', (dialect) => 
     // Nothing to wake: no event written.
     expect(await wake()).toBe(0);
     expect((await events.read(0)).length).toBe(changed.length);
+  });
+
+  it('wakes in rounds of WAKE_ROUND, each its own transaction and event', async () => {
+    const rows = Array.from({ length: 1200 }, (_, i) => retrying(NOW - i));
+    for (let i = 0; i < rows.length; i += 400)
+      await db.db
+        .insertInto('downloads')
+        .values(rows.slice(i, i + 400))
+        .execute();
+    const events = createEventLog({ handle: db, pollMs: 0 });
+    expect(await wakeDueRetries({ handle: db, retries: retries(), events, now: NOW })).toBe(1200);
+    const sizes = (await events.read(0)).map(
+      (e) => (JSON.parse(e.data) as { ids: string[] }).ids.length,
+    );
+    expect(sizes).toEqual([WAKE_ROUND, WAKE_ROUND, 1200 - 2 * WAKE_ROUND]);
+  });
+
+  it('a wake whose event cannot be written wakes nothing', async () => {
+    const row = retrying(NOW - 10);
+    await db.db.insertInto('downloads').values(row).execute();
+    if (dialect === 'postgres') {
+      await sql`CREATE FUNCTION no_events() RETURNS trigger AS $$ BEGIN
+          RAISE EXCEPTION 'no events today'; END $$ LANGUAGE plpgsql`.execute(db.db);
+      await sql`CREATE TRIGGER no_events BEFORE INSERT ON events FOR EACH ROW
+        EXECUTE FUNCTION no_events()`.execute(db.db);
+    } else {
+      await sql`CREATE TRIGGER no_events BEFORE INSERT ON events
+        BEGIN SELECT RAISE(ABORT, 'no events today'); END`.execute(db.db);
+    }
+    const events = createEventLog({ handle: db, pollMs: 0 });
+    await expect(
+      wakeDueRetries({ handle: db, retries: retries(), events, now: NOW }),
+    ).rejects.toThrow(/no events today/);
+    // Rolled back with its event: still asleep, so the next round wakes it and says so.
+    expect(await nextRetryAt(row.id!)).toBe(NOW - 10);
+    expect(await createQueueRepository(db).claimNext('w', NOW, LEASE, 3)).toBeNull();
   });
 
   it('leaves a retry not woken yet out of the search look-ahead', async () => {

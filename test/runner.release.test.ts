@@ -143,4 +143,81 @@ describe.each(testDialects())('runner slots on %s', (dialect) => {
     expect(first.at).toBeGreaterThanOrEqual(at);
     expect(first.at - at).toBeLessThan(1_000);
   });
+
+  it('a retry due between the wake and the sleep is looked for at once, not after idleMs', async () => {
+    // A clock that moves on during each wake: the retry falls due after the wake looked.
+    const T = 1_800_000_000_000;
+    let clock = T;
+    const row = downloadRow({ run_after: T + 50, next_retry_at: T + 50, retry_count: 1 });
+    await db.db.insertInto('downloads').values(row).execute();
+    const queue = createQueueRepository(db);
+    const retries = createRetryWakeRepository(db);
+    const started: string[] = [];
+    const runner = createRunner({
+      queue,
+      owner: 'w1',
+      maxConcurrent: () => 1,
+      maxConcurrentFiling: () => 1,
+      leaseMs: 30_000,
+      idleMs: 60_000,
+      now: () => clock,
+      run: async (lease: Lease) => {
+        started.push(lease.downloadId);
+        await queue.release(lease, { status: 'completed' });
+      },
+      onError: (error) => {
+        throw error;
+      },
+      wakeRetries: async (t) => {
+        const woken = await retries.wakeRetries(t);
+        clock += 100;
+        return woken;
+      },
+    });
+    stop = () => runner.stop();
+    await runner.start();
+    await waitUntil(() => (started.length === 1 ? true : null), {
+      what: 'the retry claimed long before idleMs',
+      timeoutMs: 5_000,
+    });
+    expect(started).toEqual([row.id]);
+  });
+
+  it('a wake that fails is reported without looping, and due work still starts', async () => {
+    const past = Date.now() - 1_000;
+    const asleep = downloadRow({ run_after: past, next_retry_at: past, retry_count: 1 });
+    const due = downloadRow({ run_after: 0 });
+    await db.db.insertInto('downloads').values([asleep, due]).execute();
+    const queue = createQueueRepository(db);
+    const started: string[] = [];
+    const errors: unknown[] = [];
+    let wakes = 0;
+    const runner = createRunner({
+      queue,
+      owner: 'w1',
+      maxConcurrent: () => 2,
+      maxConcurrentFiling: () => 1,
+      leaseMs: 30_000,
+      idleMs: 200,
+      now: Date.now,
+      run: async (lease: Lease) => {
+        started.push(lease.downloadId);
+        await queue.release(lease, { status: 'completed' });
+      },
+      onError: (error) => errors.push(error),
+      wakeRetries: () => {
+        wakes++;
+        return Promise.reject(new Error('database is read-only'));
+      },
+    });
+    stop = () => runner.stop();
+    await runner.start();
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(started).toEqual([due.id]);
+    // About one look per idleMs (a 10 ms loop would have made ~100), each failure reported.
+    expect(wakes).toBeGreaterThanOrEqual(2);
+    expect(wakes).toBeLessThanOrEqual(10);
+    expect(errors.length).toBe(wakes);
+    expect(String(errors[0])).toContain('read-only');
+  });
 });

@@ -462,12 +462,12 @@ export function createQueueRepository(handle: DatabaseHandle) {
 
     /**
      * The earliest run_after among due-later downloads, to sleep exactly until then, or the
-     * earliest retry not woken yet (its time may have come since the round's `wakeRetries`; then
-     * the runner looks again at once). One look per status, each the first entry after `now` in
+     * earliest retry due after `wokeThrough` (the runner's last wake): one whose time came between
+     * that wake and now is still asleep, and the runner looks again at once. One look per status, each the first entry after `now` in
      * `downloads_claim` (status, run_after), and one into `downloads_retry_pending`: a single min
      * over all of them made PostgreSQL read every unfinished row (7 ms at 100,000).
      */
-    async nextRunAfter(now: number): Promise<number | null> {
+    async nextRunAfter(now: number, wokeThrough = now): Promise<number | null> {
       const firsts = ACTIVE_STATUSES.map(
         (status) => sql`(SELECT run_after FROM downloads
           WHERE status = ${sql.lit(status)} AND run_after > ${now} AND hold = 'none'
@@ -475,7 +475,7 @@ export function createQueueRepository(handle: DatabaseHandle) {
           ORDER BY run_after LIMIT 1)`,
       );
       firsts.push(sql`(SELECT next_retry_at FROM downloads WHERE next_retry_at IS NOT NULL
-        ORDER BY next_retry_at LIMIT 1)`);
+        AND next_retry_at > ${wokeThrough} ORDER BY next_retry_at LIMIT 1)`);
       const { rows } = await sql<{ t: number | string | null }>`SELECT ${
         dialect === 'postgres' ? sql`LEAST` : sql`MIN`
       }(${sql.join(firsts.map((f) => sql`COALESCE(${f}, ${NEVER})`))}) AS t`.execute(db);

@@ -23,6 +23,17 @@ export function createRetryWakeRepository(handle: DatabaseHandle) {
   const { db, dialect } = handle;
   return {
     /**
+     * Whether any retry's time has come: one entry of `downloads_retry_pending`, read outside a
+     * transaction, so a round of claims with nothing to wake takes no write lock.
+     */
+    async anyDue(now: number): Promise<boolean> {
+      const indexed = dialect === 'postgres' ? sql`` : sql`INDEXED BY downloads_retry_pending`;
+      const { rows } = await sql`SELECT 1 AS due FROM downloads ${indexed}
+        WHERE next_retry_at IS NOT NULL AND next_retry_at <= ${now} LIMIT 1`.execute(db);
+      return rows.length > 0;
+    },
+
+    /**
      * One round of waking: up to WAKE_ROUND downloads whose backoff has ended, found through
      * `downloads_retry_pending` in time order, get `next_retry_at` cleared (and `updated_at`: a
      * shown "retries at" is over). On PostgreSQL the rows are locked with SKIP LOCKED, so two

@@ -115,13 +115,28 @@ export function createRunner(options: RunnerOptions) {
   };
 
   /**
+   * The time of the last wake that succeeded (null after a failed one): a retry due after it and
+   * not woken yet ends the next sleep (`nextRunAfter`).
+   */
+  let wokeThrough: number | null = null;
+
+  /**
    * Fills each pool up to its limit, the transfer pool first: a freed transfer slot is what the
    * next download's enqueue waits for, and filing never delays it.
    */
   const fill = async (): Promise<void> => {
     // Retries whose backoff has ended rejoin the claim's order first (retry-wake.ts). Its failure
     // is reported, and the claims still go on: what is due already can start.
-    if (running) await options.wakeRetries(now()).catch((error: unknown) => options.onError(error));
+    if (running) {
+      const t = now();
+      try {
+        await options.wakeRetries(t);
+        wokeThrough = t;
+      } catch (error) {
+        wokeThrough = null;
+        options.onError(error);
+      }
+    }
     for (const pool of SLOT_POOLS) {
       for (;;) {
         const limit = limitOf(pool);
@@ -142,7 +157,10 @@ export function createRunner(options: RunnerOptions) {
 
   const sleepUntilWoken = async (): Promise<void> => {
     if (pendingWake) return;
-    const next = await queue.nextRunAfter(now()).catch(() => null);
+    const t = now();
+    // After a failed wake the retries it left are not looked for (that would be a loop every
+    // 10 ms while the database refuses writes): the next look is at most `idleMs` away.
+    const next = await queue.nextRunAfter(t, wokeThrough ?? t).catch(() => null);
     // A wake that came while the look above was waiting must not be lost until the idle timeout.
     if (pendingWake) return;
     const ms = Math.max(10, Math.min(idleMs, next === null ? idleMs : next - now()));
