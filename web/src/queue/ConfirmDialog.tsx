@@ -6,7 +6,7 @@
  * stays inside, Escape or a click outside cancels, and focus goes back where it was.
  */
 import { signal } from '@preact/signals';
-import { useEffect, useRef } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef } from 'preact/hooks';
 
 interface Pending {
   message: string;
@@ -35,7 +35,10 @@ export function ConfirmHost() {
   const dialog = useRef<HTMLDivElement>(null);
   const cancel = useRef<HTMLButtonElement>(null);
 
-  useEffect(() => {
+  // Layout effects, not effects: Preact runs an effect (and its cleanup) after the next paint,
+  // so the dialog would be gone from the page a frame before focus came back, and shown a frame
+  // before it took focus and caught keys; a layout effect runs in the same commit as the DOM change.
+  useLayoutEffect(() => {
     if (!p) return;
     const before = document.activeElement as HTMLElement | null;
     cancel.current?.focus();
@@ -47,7 +50,7 @@ export function ConfirmHost() {
   // Keys are caught on the document, before any page handler, for as long as the question is
   // open: a click on the dialog's text moves focus off its buttons, and a key must still reach
   // neither the page's shortcuts (Delete, Escape, Alt+Arrow) nor leave the dialog by Tab.
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (!p) return;
     const onKeyDown = (e: KeyboardEvent) => {
       e.stopPropagation();
