@@ -24,6 +24,7 @@ const MIX: Array<[DownloadStatus, number]> = [
 ];
 
 export interface RssFigure {
+  storage: string;
   runtime: string;
   'peak RSS (VmHWM)': string;
   'steady RSS': string;
@@ -45,9 +46,11 @@ function memory(pid: number): { rss: number; hwm: number } {
  * bench process): SoulSpot runs as a child process (as `npm start` runs it, and from source under
  * tsx for comparison) on a SQLite database holding 100,000 downloads, and is driven through
  * HTTP: list pages, filtered lists, a bulk add of 10,000 and a batch cancel of them. The queue is
- * paused first, so the figure is the API's and the database's, not searches'.
+ * paused first, so the figure is the API's and the database's, not searches'. With a PostgreSQL
+ * URL, the same on a fresh database there (the pg driver and its pool instead of SQLite's pages).
  */
-export async function rssBench(): Promise<RssFigure[]> {
+export async function rssBench(databaseUrl?: string): Promise<RssFigure[]> {
+  const storage = databaseUrl ? 'postgres' : 'sqlite';
   const root = mkdtempSync(path.join(tmpdir(), 'soulspot-rss-'));
   const downloadsDir = path.join(root, 'slskd', 'downloads');
   const incompleteDir = path.join(root, 'slskd', 'incomplete');
@@ -60,8 +63,13 @@ export async function rssBench(): Promise<RssFigure[]> {
     users: [],
     tickMs: 100,
   });
+  const { freshPgDatabase } = await import('../test/helpers/db.js');
+  const pgDb = databaseUrl ? await freshPgDatabase(databaseUrl) : undefined;
   // Seed once, in this process; each run below starts from a copy-free state (the bulk is cancelled).
-  const seedDb = await openDatabase({ url: null, sqlitePath: path.join(dataDir, 'soulspot.db') });
+  const seedDb = await openDatabase({
+    url: pgDb?.url ?? null,
+    sqlitePath: path.join(dataDir, 'soulspot.db'),
+  });
   const t0 = Date.now() - SEEDED * 1000;
   let n = 0;
   for (const [status, share] of MIX) {
@@ -112,11 +120,14 @@ export async function rssBench(): Promise<RssFigure[]> {
         SOULSPOT_SLSKD_API_KEY: SLSKD_KEY,
         SOULSPOT_SLSKD_DOWNLOADS_DIR: downloadsDir,
         SOULSPOT_LOG_LEVEL: 'silent',
-        SOULSPOT_DATABASE_URL: '',
+        SOULSPOT_DATABASE_URL: pgDb?.url ?? '',
       },
     });
     try {
-      figures.push(await drive(runtime, child, `http://127.0.0.1:${port}`, round++));
+      figures.push({
+        storage,
+        ...(await drive(runtime, child, `http://127.0.0.1:${port}`, round++)),
+      });
     } finally {
       // A child that already exited (it failed to start) sends no second 'exit'.
       if (child.exitCode === null && child.signalCode === null) {
@@ -127,6 +138,7 @@ export async function rssBench(): Promise<RssFigure[]> {
     }
   }
   await emulator.close();
+  await pgDb?.drop();
   rmSync(root, { recursive: true, force: true });
   return figures;
 }
@@ -136,7 +148,7 @@ async function drive(
   child: ChildProcess,
   base: string,
   round: number,
-): Promise<RssFigure> {
+): Promise<Omit<RssFigure, 'storage'>> {
   const pid = child.pid!;
   const api = async (method: string, p: string, body?: unknown) => {
     const res = await fetch(`${base}${p}`, {

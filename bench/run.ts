@@ -47,8 +47,8 @@ async function main(): Promise<void> {
     if (url) figures.push(...(await queueBench(url)));
     else console.log('  (PostgreSQL run skipped: set BENCH_PG_URL or TEST_PG_URL)');
     console.table(figures);
-    console.log("== SoulSpot's own RSS as a child process, 100,000 downloads (SQLite)");
-    console.table(await rssBench());
+    console.log("== SoulSpot's own RSS as a child process, 100,000 downloads");
+    console.table([...(await rssBench()), ...(url ? await rssBench(url) : [])]);
     // The claim loop on an empty queue and with 100,000 downloads waiting (the issue's setting).
     for (const queued of [3000, 100_000]) {
       const claims = await claimBench(url, queued);
@@ -71,8 +71,9 @@ async function main(): Promise<void> {
   }
   if (only.includes('rss')) {
     // Only when asked by name: the same figure `queue` prints, without the rest of that bench.
-    console.log("== SoulSpot's own RSS as a child process, 100,000 downloads (SQLite)");
-    console.table(await rssBench());
+    console.log("== SoulSpot's own RSS as a child process, 100,000 downloads");
+    const url = pgUrl();
+    console.table([...(await rssBench()), ...(url ? await rssBench(url) : [])]);
   }
   if (want('events')) {
     console.log('== event appends on PostgreSQL: the append lock with 1 and 3 processes');
